@@ -1,0 +1,169 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.be import ssn
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
+from .querysets import ClientQuerySet
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("man")
+    FEMALE = "V", _("woman")
+    X = "X", _("X")
+
+
+def validate_insz(value: str) -> None:
+    try:
+        ssn.validate(value)
+    except StdnumValidationError as exc:
+        raise ValidationError(
+            _("This is not a valid national number (INSZ): %(error)s"),
+            code="invalid_insz",
+            params={"error": exc.message},
+        ) from exc
+
+
+class Client(models.Model):
+    """A person the OCMW guides; belongs to exactly one OCMW."""
+
+    ocmw = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("OCMW"),
+        on_delete=models.PROTECT,
+        related_name="clients",
+        limit_choices_to={"kind": "ocmw"},
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    insz = models.CharField(
+        _("national number (INSZ)"),
+        max_length=11,
+        validators=[validate_insz],
+        help_text=_("11 digits; birth date and gender are derived from it."),
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, editable=False)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    registered_job_seeker = models.BooleanField(
+        _("registered with VDAB as job seeker"), default=False
+    )
+    vdab_client_number = models.CharField(_("VDAB client number"), max_length=20, blank=True)
+    consent_vdab = models.BooleanField(
+        _("consents to share data with VDAB"), default=False
+    )
+    consent_date = models.DateField(_("date of consent"), null=True, blank=True)
+    gpmi = models.BooleanField(_("has a GPMI"), default=False)
+    gpmi_date = models.DateField(_("GPMI date"), null=True, blank=True)
+    notes = models.TextField(
+        _("OCMW notes"), blank=True, help_text=_("Only visible within your OCMW.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ocmw", "insz"], name="client_unique_insz_per_ocmw"
+            ),
+        ]
+        indexes = [models.Index(fields=["ocmw", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self) -> None:
+        if self.insz:
+            self.insz = ssn.compact(self.insz)
+        if self.consent_vdab and not self.consent_date:
+            raise ValidationError(
+                {"consent_date": _("Give the date on which the client consented.")}
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self.insz = ssn.compact(self.insz)
+        self.birth_date, derived_gender = insz_birth_date_and_gender(self.insz)
+        if derived_gender:
+            self.gender = derived_gender
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:client_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_vdab and self.consent_date is not None
+
+    def has_active_temporary_work_experience(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.temporary_work_experiences.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on
+        ).exists()
+
+    def age_on(self, day: datetime.date) -> int | None:
+        if not self.birth_date:
+            return None
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+def insz_birth_date_and_gender(insz: str) -> tuple[datetime.date | None, str]:
+    """Read birth date and gender from a valid INSZ (gender only when it is not a BIS number
+    with unknown gender)."""
+    try:
+        birth_date = ssn.get_birth_date(insz)
+    except (StdnumValidationError, ValueError):
+        birth_date = None
+    try:
+        gender = ssn.get_gender(insz)
+    except (StdnumValidationError, ValueError):
+        gender = None
+    return birth_date, {"M": Gender.MALE, "F": Gender.FEMALE}.get(gender or "", "")
+
+
+class TemporaryWorkExperience(models.Model):
+    """A 'tijdelijke werkervaring' (former article 60) period; blocks a formal agreement."""
+
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="temporary_work_experiences",
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    employer = models.CharField(_("workplace"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("temporary work experience")
+        verbose_name_plural = _("temporary work experiences")
+        ordering = ["-start_date"]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.start_date} – {self.end_date or '…'}"
+
+    def clean(self) -> None:
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date is before the start date.")})

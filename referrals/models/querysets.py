@@ -1,0 +1,102 @@
+"""Reads that know who is asking: every view fetches through `visible_to(user)`."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ClientQuerySet":
+        """Clients are the OCMW's: only its caseworkers (and administrators) see them."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_administrator:
+            return self.all()
+        if user.is_caseworker:
+            return self.filter(ocmw_id=user.organisation_id)
+        return self.none()
+
+    def search(self, text: str) -> "ClientQuerySet":
+        query = Q()
+        for word in text.split():
+            query &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(insz__startswith=word.replace(".", "").replace("-", ""))
+                | Q(vdab_client_number__iexact=word)
+            )
+        return self.filter(query)
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ReferralQuerySet":
+        """A caseworker sees their OCMW's referrals, a counsellor those of their trainings
+        or region, an administrator all; everyone else (the network manager) none."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_administrator:
+            return self.all()
+        if user.is_caseworker:
+            return self.filter(client__ocmw_id=user.organisation_id)
+        if user.is_counsellor:
+            return self.filter(
+                Q(training__contact_counsellor=user)
+                | Q(training__province=user.organisation.province)
+            )
+        return self.none()
+
+    def with_related(self) -> "ReferralQuerySet":
+        return self.select_related(
+            "client", "client__ocmw", "training", "training__contact_counsellor"
+        )
+
+    def open(self) -> "ReferralQuerySet":
+        return self.exclude(state__in=["declined", "closed", "withdrawn"])
+
+    def overdue(self, today: datetime.date | None = None) -> "ReferralQuerySet":
+        """Steps that have waited longer than agreed: no agreement, no intake, no start."""
+        today = today or timezone.localdate()
+        now = timezone.now()
+        return self.filter(
+            Q(
+                state="candidate",
+                state_changed_at__lt=now
+                - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
+            )
+            | Q(
+                state="agreed",
+                state_changed_at__lt=now
+                - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
+            )
+            | Q(
+                state="admitted",
+                probable_start_date__lt=today
+                - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
+            )
+            | Q(state="intake_planned", intake_at__lt=now - datetime.timedelta(days=1))
+        )
+
+    def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
+        """What waits for this user's action, per step (keys are the step names)."""
+        if user.is_caseworker:
+            steps = {
+                "apply": ["informed"],
+                "agree": ["candidate"],
+                "close": ["ended", "not_admitted"],
+            }
+        elif user.is_counsellor:
+            steps = {
+                "plan_intake": ["agreed"],
+                "screen": ["intake_planned"],
+                "start": ["admitted"],
+                "end": ["in_training"],
+                "close": ["ended", "not_admitted"],
+            }
+        elif user.is_administrator:
+            steps = {"agree": ["candidate"], "plan_intake": ["agreed"]}
+        else:
+            steps = {}
+        return {step: self.filter(state__in=states) for step, states in steps.items()}

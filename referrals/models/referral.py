@@ -1,0 +1,510 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .querysets import ReferralQuerySet
+
+
+class State(models.TextChoices):
+    INFORMED = "informed", _("Geïnformeerd")
+    CANDIDATE = "candidate", _("Kandidaat")
+    AGREED = "agreed", _("Formeel akkoord")
+    DECLINED = "declined", _("Geen akkoord")
+    INTAKE_PLANNED = "intake_planned", _("Intake gepland")
+    ADMITTED = "admitted", _("Toegelaten")
+    NOT_ADMITTED = "not_admitted", _("Niet toegelaten")
+    IN_TRAINING = "in_training", _("In opleiding")
+    ENDED = "ended", _("Opleiding beëindigd")
+    CLOSED = "closed", _("Afgesloten")
+    WITHDRAWN = "withdrawn", _("Ingetrokken")
+
+
+FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
+WITHDRAWABLE_STATES = (
+    State.INFORMED,
+    State.CANDIDATE,
+    State.AGREED,
+    State.INTAKE_PLANNED,
+    State.ADMITTED,
+)
+
+
+class EndResult(models.TextChoices):
+    PASSED = "passed", _("passed")
+    FAILED = "failed", _("not passed")
+    STOPPED_EARLY = "stopped_early", _("stopped early")
+    STOPPED_EMPLOYMENT = "stopped_employment", _("stopped because of employment")
+
+
+POSITIVE_END_RESULTS = (EndResult.PASSED, EndResult.STOPPED_EMPLOYMENT)
+
+
+class StopReason(models.TextChoices):
+    LASTING_WORK = "lasting_work", _("lasting work that cannot be combined")
+    MOVED = "moved", _("moved out of reach of the training centre")
+    ILLNESS = "illness", _("illness or accident")
+    MATERNITY = "maternity", _("maternity leave")
+    OTHER_COMPELLING = "other_compelling", _("another compelling reason")
+    NO_VALID_REASON = "no_valid_reason", _("no valid reason")
+    INSUFFICIENT_PROGRESS = "insufficient_progress", _("insufficient study progress (VDAB)")
+    OTHER_VDAB = "other_vdab", _("stopped by VDAB for another reason")
+
+
+class ContinuedBy(models.TextChoices):
+    VDAB = "vdab", _("VDAB")
+    OCMW = "ocmw", _("OCMW")
+
+
+# --- Who may act (the transitions' `permission=`) ----------------------------------------
+
+
+def is_clients_caseworker(referral: "Referral", user) -> bool:
+    return user.is_administrator or (
+        user.is_caseworker and referral.client.ocmw_id == user.organisation_id
+    )
+
+
+def is_responsible_counsellor(referral: "Referral", user) -> bool:
+    if user.is_administrator:
+        return True
+    training = referral.training
+    return user.is_counsellor and (
+        training.contact_counsellor_id == user.pk
+        or training.province == user.organisation.province
+    )
+
+
+def is_either_side(referral: "Referral", user) -> bool:
+    return is_clients_caseworker(referral, user) or is_responsible_counsellor(referral, user)
+
+
+# --- Guards (the transitions' `conditions=`): side-effect free, each with its message --
+
+
+def guard(message):
+    def decorate(check):
+        check.message = message
+        return check
+
+    return decorate
+
+
+@guard(_("The client has not consented to share data with VDAB."))
+def client_consented(referral: "Referral") -> bool:
+    return referral.client.has_consent
+
+
+@guard(
+    _(
+        "The client is in an active temporary work experience; an OKOT cannot be "
+        "combined with it."
+    )
+)
+def no_active_temporary_work_experience(referral: "Referral") -> bool:
+    return not referral.client.has_active_temporary_work_experience()
+
+
+class Referral(ConcurrentTransitionMixin, models.Model):
+    """One client towards one OKOT training, from information to the end result."""
+
+    client = models.ForeignKey(
+        "referrals.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    training = models.ForeignKey(
+        "referrals.Training",
+        verbose_name=_("training"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    state = FSMField(
+        _("state"), default=State.INFORMED, choices=State.choices, protected=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+
+    # agree / decline
+    entry_conditions_checked_on = models.DateField(
+        _("entry conditions checked on"), null=True, blank=True
+    )
+    checked_conditions = models.ManyToManyField(
+        "referrals.EntryCondition", verbose_name=_("checked entry conditions"), blank=True
+    )
+    agreed_on = models.DateField(_("formal agreement date"), null=True, blank=True)
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caseworker"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    caseworker_phone = models.CharField(_("caseworker phone"), max_length=30, blank=True)
+    caseworker_email = models.EmailField(_("caseworker e-mail"), blank=True)
+    handover_notes = models.TextField(
+        _("warm handover notes"),
+        blank=True,
+        help_text=_("What matters for the client's path to work."),
+    )
+    handover_call_at = models.DateTimeField(_("handover call"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+
+    # plan_intake
+    intake_at = models.DateTimeField(_("intake date and time"), null=True, blank=True)
+    intake_place = models.CharField(_("intake place"), max_length=200, blank=True)
+
+    # admit / reject: the screening
+    screening_motivation = models.TextField(_("motivation"), blank=True)
+    screening_preconditions = models.TextField(
+        _("preconditions (financial, mobility, childcare)"), blank=True
+    )
+    screening_path_fit = models.TextField(_("fit with the path to work"), blank=True)
+    screening_learning_ability = models.TextField(_("learning ability"), blank=True)
+    reject_reason = models.TextField(_("reason for not admitting"), blank=True)
+    probable_start_date = models.DateField(_("probable start date"), null=True, blank=True)
+    probable_location = models.CharField(
+        _("probable start location"), max_length=200, blank=True
+    )
+
+    # start / end / close / withdraw
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    end_result = models.CharField(
+        _("end result"), max_length=20, choices=EndResult.choices, blank=True
+    )
+    stop_reason = models.CharField(
+        _("stop reason"), max_length=30, choices=StopReason.choices, blank=True
+    )
+    continued_by = models.CharField(
+        _("guidance to work continued by"),
+        max_length=10,
+        choices=ContinuedBy.choices,
+        blank=True,
+    )
+    withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-state_changed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "training"],
+                condition=~Q(state__in=["declined", "closed", "withdrawn"]),
+                name="referral_one_open_per_client_and_training",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="referral_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "state_changed_at"]),
+            models.Index(fields=["start_date"]),
+            models.Index(fields=["end_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.training.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:referral_detail", args=[self.pk])
+
+    # --- the transitions: bodies only set this row's fields ---------------------------
+
+    @transition(
+        field=state, source=State.INFORMED, target=State.CANDIDATE, permission=is_either_side
+    )
+    def apply(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.CANDIDATE,
+        target=State.AGREED,
+        conditions=[client_consented, no_active_temporary_work_experience],
+        permission=is_clients_caseworker,
+    )
+    def agree(
+        self,
+        *,
+        by,
+        agreed_on: datetime.date,
+        caseworker_phone: str,
+        handover_notes: str = "",
+        handover_call_at: datetime.datetime | None = None,
+    ) -> None:
+        if agreed_on > timezone.localdate():
+            raise ValidationError({"agreed_on": _("The agreement date lies in the future.")})
+        self.entry_conditions_checked_on = agreed_on
+        self.agreed_on = agreed_on
+        self.caseworker = by
+        self.caseworker_phone = caseworker_phone
+        self.caseworker_email = by.email
+        self.handover_notes = handover_notes
+        self.handover_call_at = handover_call_at
+
+    @transition(
+        field=state,
+        source=State.CANDIDATE,
+        target=State.DECLINED,
+        permission=is_clients_caseworker,
+    )
+    def decline(self, *, reason: str) -> None:
+        self.decline_reason = reason
+
+    @transition(
+        field=state,
+        source=State.AGREED,
+        target=State.INTAKE_PLANNED,
+        permission=is_responsible_counsellor,
+    )
+    def plan_intake(self, *, intake_at: datetime.datetime, place: str) -> None:
+        if self.agreed_on and timezone.localdate(intake_at) < self.agreed_on:
+            raise ValidationError(
+                {"intake_at": _("The intake cannot be before the formal agreement.")}
+            )
+        self.intake_at = intake_at
+        self.intake_place = place
+
+    def _set_screening(self, screening: dict[str, str]) -> None:
+        self.screening_motivation = screening.get("motivation", "")
+        self.screening_preconditions = screening.get("preconditions", "")
+        self.screening_path_fit = screening.get("path_fit", "")
+        self.screening_learning_ability = screening.get("learning_ability", "")
+
+    @transition(
+        field=state,
+        source=State.INTAKE_PLANNED,
+        target=State.ADMITTED,
+        permission=is_responsible_counsellor,
+    )
+    def admit(
+        self,
+        *,
+        screening: dict[str, str],
+        probable_start_date: datetime.date,
+        probable_location: str,
+    ) -> None:
+        if self.intake_at and probable_start_date < timezone.localdate(self.intake_at):
+            raise ValidationError(
+                {"probable_start_date": _("The start cannot be before the intake.")}
+            )
+        self._set_screening(screening)
+        self.probable_start_date = probable_start_date
+        self.probable_location = probable_location
+
+    @transition(
+        field=state,
+        source=State.INTAKE_PLANNED,
+        target=State.NOT_ADMITTED,
+        permission=is_responsible_counsellor,
+    )
+    def reject(self, *, screening: dict[str, str], reason: str) -> None:
+        self._set_screening(screening)
+        self.reject_reason = reason
+
+    @transition(
+        field=state,
+        source=State.ADMITTED,
+        target=State.IN_TRAINING,
+        permission=is_responsible_counsellor,
+    )
+    def start(self, *, start_date: datetime.date) -> None:
+        if self.intake_at and start_date < timezone.localdate(self.intake_at):
+            raise ValidationError({"start_date": _("The start cannot be before the intake.")})
+        self.start_date = start_date
+
+    @transition(
+        field=state,
+        source=State.IN_TRAINING,
+        target=State.ENDED,
+        permission=is_responsible_counsellor,
+    )
+    def end(self, *, end_date: datetime.date, result: str, stop_reason: str = "") -> None:
+        if self.start_date and end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end cannot be before the start.")})
+        if result == EndResult.STOPPED_EARLY and not stop_reason:
+            raise ValidationError(
+                {"stop_reason": _("Give the reason why the training stopped early.")}
+            )
+        self.end_date = end_date
+        self.end_result = result
+        self.stop_reason = stop_reason if result == EndResult.STOPPED_EARLY else ""
+
+    @transition(
+        field=state,
+        source=[State.ENDED, State.NOT_ADMITTED],
+        target=State.CLOSED,
+        permission=is_either_side,
+    )
+    def close(self, *, continued_by: str) -> None:
+        self.continued_by = continued_by
+
+    @transition(
+        field=state,
+        source=list(WITHDRAWABLE_STATES),
+        target=State.WITHDRAWN,
+        permission=is_either_side,
+    )
+    def withdraw(self, *, reason: str) -> None:
+        self.withdraw_reason = reason
+
+    # --- reading --------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in FINAL_STATES
+
+    @property
+    def has_positive_end(self) -> bool:
+        return self.end_result in POSITIVE_END_RESULTS
+
+    def outcome_due_date(self, months: int) -> datetime.date | None:
+        if not self.end_date:
+            return None
+        month_index = self.end_date.month - 1 + months
+        year, month = self.end_date.year + month_index // 12, month_index % 12 + 1
+        day = min(self.end_date.day, _days_in_month(year, month))
+        return datetime.date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return (next_month - datetime.timedelta(days=1)).day
+
+
+class ReferralEvent(models.Model):
+    """One append-only line of a referral's history: a transition or an import."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="events", verbose_name=_("referral")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    transition = models.CharField(_("step"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(
+        _("data of the step"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+
+    class Meta:
+        verbose_name = _("history line")
+        verbose_name_plural = _("history")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("History lines are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("History lines are append-only.")
+
+
+class GuidanceNote(models.Model):
+    """A note during the training that both sides see (attendance, progress, risk)."""
+
+    class Topic(models.TextChoices):
+        ATTENDANCE = "attendance", _("attendance")
+        PROGRESS = "progress", _("progress")
+        DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
+        SUPPORT = "support", _("support needed")
+        OTHER = "other", _("other")
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="notes", verbose_name=_("referral")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    written_on = models.DateField(_("date"), default=timezone.localdate)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    note = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guidance note")
+        verbose_name_plural = _("guidance notes")
+        ordering = ["-written_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.written_on}: {self.get_topic_display()}"
+
+
+class OutcomeCheck(models.Model):
+    """Whether a former trainee is at work 3, 6, 9 or 12 months after a positive end."""
+
+    class Months(models.IntegerChoices):
+        M3 = 3, _("3 months")
+        M6 = 6, _("6 months")
+        M9 = 9, _("9 months")
+        M12 = 12, _("12 months")
+
+    class AtWork(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+        UNKNOWN = "unknown", _("unknown")
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("referral")
+    )
+    months = models.PositiveSmallIntegerField(_("after"), choices=Months.choices)
+    at_work = models.CharField(_("at work"), max_length=10, choices=AtWork.choices)
+    checked_on = models.DateField(_("checked on"), default=timezone.localdate)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("outcome check-up")
+        verbose_name_plural = _("outcome check-ups")
+        ordering = ["months"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "months"], name="outcome_one_per_checkup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_months_display()}: {self.get_at_work_display()}"

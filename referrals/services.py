@@ -1,0 +1,327 @@
+"""Every action on a referral is one function here; nothing else changes a state.
+
+Each is keyword-only and atomic: it checks the step, runs the model's transition, saves
+the changed fields, appends a history line and announces the event."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, has_transition_perm
+
+from .models import (
+    Client,
+    EntryCondition,
+    GuidanceNote,
+    OutcomeCheck,
+    Referral,
+    ReferralEvent,
+    Training,
+)
+from .models.referral import is_either_side
+from .signals import guidance_note_added, referral_event
+
+
+class TransitionRefused(Exception):
+    """The step cannot be taken now; `messages` say why, in the user's language."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = messages
+
+
+class ConcurrentChange(TransitionRefused):
+    def __init__(self):
+        super().__init__(
+            [
+                _(
+                    "Someone else changed this referral just now. "
+                    "Look at its new state and try again if still needed."
+                )
+            ]
+        )
+
+
+def transition_refusals(referral: Referral, user, name: str) -> list[str]:
+    """Why `user` may not take step `name` now; empty when they may."""
+    method = getattr(referral, name)
+    meta = method._django_fsm
+    if not meta.has_transition(referral.state):
+        return [
+            _("This step is not possible while the referral is “%(state)s”.")
+            % {"state": referral.get_state_display()}
+        ]
+    if not meta.has_transition_perm(referral, referral.state, user):
+        return [_("You may not take this step for this referral.")]
+    transition = meta.get_transition(referral.state)
+    return [str(check.message) for check in transition.conditions if not check(referral)]
+
+
+def available_transitions(referral: Referral, user) -> list[str]:
+    """The steps this user may take now, in the order of the flow."""
+    return [
+        t.name
+        for t in referral.get_available_user_state_transitions(user)
+        if has_transition_perm(getattr(referral, t.name), user)
+    ]
+
+
+def blocked_transitions(referral: Referral, user) -> dict[str, list[str]]:
+    """Steps this user could take in this state but for an unmet guard, with reasons."""
+    blocked = {}
+    for t in referral.get_all_state_transitions():
+        if t.source != referral.state or not t.has_perm(referral, user):
+            continue
+        reasons = transition_refusals(referral, user, t.name)
+        if reasons:
+            blocked[t.name] = reasons
+    return blocked
+
+
+def _snapshot(referral: Referral) -> dict[str, Any]:
+    return {f.attname: getattr(referral, f.attname) for f in Referral._meta.concrete_fields}
+
+
+def _transition(
+    referral: Referral,
+    *,
+    user,
+    name: str,
+    extra_data: dict | None = None,
+    **kwargs,
+) -> ReferralEvent:
+    refusals = transition_refusals(referral, user, name)
+    if refusals:
+        raise TransitionRefused(refusals)
+    before = _snapshot(referral)
+    getattr(referral, name)(**kwargs)
+    referral.state_changed_at = timezone.now()
+    after = _snapshot(referral)
+    changed = [field for field, value in after.items() if before[field] != value]
+    try:
+        referral.save(update_fields=[*changed, "updated_at"])
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange() from exc
+    data = {
+        field: after[field]
+        for field in changed
+        if field not in {"state", "state_changed_at", "caseworker_id"}
+    }
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        actor=user,
+        at=referral.state_changed_at,
+        transition=name,
+        from_state=before["state"],
+        to_state=referral.state,
+        reason=kwargs.get("reason", ""),
+        data={**data, **(extra_data or {})},
+    )
+    referral_event.send(sender=Referral, event=event)
+    return event
+
+
+# --- creating --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_create(
+    *, user, client: Client, training: Training, apply: bool = False
+) -> Referral:
+    """Register a referral (state `informed`), optionally applying straight away."""
+    if Referral.objects.open().filter(client=client, training=training).exists():
+        raise ValidationError(
+            _("This client already has an open referral for this training."),
+            code="duplicate_open_referral",
+        )
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(client=client, training=training, created_by=user)
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("This client already has an open referral for this training."),
+            code="duplicate_open_referral",
+        ) from exc
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        actor=user,
+        at=referral.created_at,
+        transition="create",
+        from_state="",
+        to_state=referral.state,
+        data={"training_id": training.pk},
+    )
+    referral_event.send(sender=Referral, event=event)
+    if apply:
+        referral_apply(referral=referral, user=user)
+    return referral
+
+
+# --- one function per step ---------------------------------------------------------------
+
+
+@transaction.atomic
+def referral_apply(*, referral: Referral, user) -> ReferralEvent:
+    return _transition(referral, user=user, name="apply")
+
+
+@transaction.atomic
+def referral_agree(
+    *,
+    referral: Referral,
+    user,
+    agreed_on: datetime.date,
+    checked_conditions: list[EntryCondition],
+    caseworker_phone: str,
+    handover_notes: str = "",
+    handover_call_at: datetime.datetime | None = None,
+) -> ReferralEvent:
+    required = {
+        c.pk: c
+        for c in EntryCondition.objects.filter(active=True)
+        if c.applies_to(referral.training.okot_type)
+    }
+    missing = [required[pk] for pk in required.keys() - {c.pk for c in checked_conditions}]
+    if missing:
+        raise ValidationError(
+            {
+                "checked_conditions": _("Check every entry condition first: %(list)s")
+                % {"list": "; ".join(str(c) for c in missing)}
+            }
+        )
+    event = _transition(
+        referral,
+        user=user,
+        name="agree",
+        extra_data={"checked_conditions": sorted(c.pk for c in checked_conditions)},
+        by=user,
+        agreed_on=agreed_on,
+        caseworker_phone=caseworker_phone,
+        handover_notes=handover_notes,
+        handover_call_at=handover_call_at,
+    )
+    referral.checked_conditions.set(checked_conditions)
+    return event
+
+
+@transaction.atomic
+def referral_decline(*, referral: Referral, user, reason: str) -> ReferralEvent:
+    return _transition(referral, user=user, name="decline", reason=reason)
+
+
+@transaction.atomic
+def referral_plan_intake(
+    *, referral: Referral, user, intake_at: datetime.datetime, place: str
+) -> ReferralEvent:
+    return _transition(
+        referral, user=user, name="plan_intake", intake_at=intake_at, place=place
+    )
+
+
+@transaction.atomic
+def referral_admit(
+    *,
+    referral: Referral,
+    user,
+    screening: dict[str, str],
+    probable_start_date: datetime.date,
+    probable_location: str,
+) -> ReferralEvent:
+    return _transition(
+        referral,
+        user=user,
+        name="admit",
+        screening=screening,
+        probable_start_date=probable_start_date,
+        probable_location=probable_location,
+    )
+
+
+@transaction.atomic
+def referral_reject(
+    *, referral: Referral, user, screening: dict[str, str], reason: str
+) -> ReferralEvent:
+    return _transition(
+        referral, user=user, name="reject", reason=reason, screening=screening
+    )
+
+
+@transaction.atomic
+def referral_start(*, referral: Referral, user, start_date: datetime.date) -> ReferralEvent:
+    return _transition(referral, user=user, name="start", start_date=start_date)
+
+
+@transaction.atomic
+def referral_end(
+    *,
+    referral: Referral,
+    user,
+    end_date: datetime.date,
+    result: str,
+    stop_reason: str = "",
+) -> ReferralEvent:
+    return _transition(
+        referral,
+        user=user,
+        name="end",
+        end_date=end_date,
+        result=result,
+        stop_reason=stop_reason,
+    )
+
+
+@transaction.atomic
+def referral_close(*, referral: Referral, user, continued_by: str) -> ReferralEvent:
+    return _transition(referral, user=user, name="close", continued_by=continued_by)
+
+
+@transaction.atomic
+def referral_withdraw(*, referral: Referral, user, reason: str) -> ReferralEvent:
+    return _transition(
+        referral, user=user, name="withdraw", reason=reason
+    )
+
+
+# --- during and after the training --------------------------------------------------------
+
+
+@transaction.atomic
+def guidance_note_add(
+    *, referral: Referral, user, topic: str, note: str, written_on: datetime.date
+) -> GuidanceNote:
+    if referral.state not in ("admitted", "in_training", "ended"):
+        raise TransitionRefused([_("Guidance notes are kept while the client is in training.")])
+    if not is_either_side(referral, user):
+        raise TransitionRefused([_("You may not add notes to this referral.")])
+    guidance_note = GuidanceNote.objects.create(
+        referral=referral, author=user, topic=topic, note=note, written_on=written_on
+    )
+    guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
+    return guidance_note
+
+
+@transaction.atomic
+def outcome_check_record(
+    *, referral: Referral, user, months: int, at_work: str, checked_on: datetime.date
+) -> OutcomeCheck:
+    """Record (or correct) whether the former trainee is at work `months` after the end."""
+    if not referral.has_positive_end:
+        raise TransitionRefused(
+            [_("Outflow to work is only followed after a positive end of the training.")]
+        )
+    if not is_either_side(referral, user):
+        raise TransitionRefused([_("You may not record outcomes for this referral.")])
+    due = referral.outcome_due_date(months)
+    if checked_on < due:
+        raise ValidationError(
+            {"checked_on": _("This check-up is only due on %(date)s.") % {"date": due}}
+        )
+    check, _created = OutcomeCheck.objects.update_or_create(
+        referral=referral,
+        months=months,
+        defaults={"at_work": at_work, "checked_on": checked_on, "checked_by": user},
+    )
+    return check
