@@ -1,0 +1,327 @@
+"""Forms validate input; the workflow rules are the model's and the services'."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.be import ssn
+
+from .models import (
+    Client,
+    ContinuedBy,
+    EndResult,
+    EntryCondition,
+    GuidanceNote,
+    OutcomeCheck,
+    Referral,
+    StopReason,
+    TemporaryWorkExperience,
+    Training,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CrispyMixin:
+    """Render with crispy-forms without a <form> tag: templates own the form element."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+# --- clients ------------------------------------------------------------------------------
+
+
+class ClientForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "first_name",
+            "last_name",
+            "insz",
+            "gender",
+            "phone",
+            "email",
+            "street",
+            "postal_code",
+            "municipality",
+            "registered_job_seeker",
+            "vdab_client_number",
+            "consent_vdab",
+            "consent_date",
+            "gpmi",
+            "gpmi_date",
+            "notes",
+        ]
+        widgets = {
+            "consent_date": DateInput(),
+            "gpmi_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, ocmw, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.ocmw = ocmw
+        self.fields["gender"].help_text = _("Derived from the INSZ when it is known.")
+
+    def clean_insz(self) -> str:
+        insz = ssn.compact(self.cleaned_data["insz"])
+        others = Client.objects.filter(ocmw=self.instance.ocmw, insz=insz)
+        if others.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Your OCMW already has a client with this national number.")
+            )
+        return insz
+
+    def clean_consent_date(self):
+        consent_date = self.cleaned_data.get("consent_date")
+        if consent_date and consent_date > timezone.localdate():
+            raise forms.ValidationError(_("The date of consent lies in the future."))
+        return consent_date
+
+
+class TemporaryWorkExperienceForm(forms.ModelForm):
+    class Meta:
+        model = TemporaryWorkExperience
+        fields = ["start_date", "end_date", "employer"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+
+TemporaryWorkExperienceFormSet = inlineformset_factory(
+    Client,
+    TemporaryWorkExperience,
+    form=TemporaryWorkExperienceForm,
+    extra=1,
+    can_delete=True,
+)
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search by name, national number or VDAB client number"),
+        max_length=100,
+        required=False,
+    )
+
+
+# --- referrals ----------------------------------------------------------------------------
+
+
+class ReferralCreateForm(CrispyMixin, forms.Form):
+    training = forms.ModelChoiceField(
+        label=_("Training"),
+        queryset=Training.objects.filter(active=True).order_by("okot_type", "title"),
+    )
+    apply = forms.BooleanField(
+        label=_("The client applies now (candidacy)"),
+        required=False,
+        initial=True,
+        help_text=_("Leave unticked when the client only received information."),
+    )
+
+
+class StepForm(CrispyMixin, forms.Form):
+    """A transition's form; `state` carries the state the user saw, to catch changes
+    made by someone else in the meantime."""
+
+    state = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, referral: Referral, user, **kwargs):
+        kwargs.setdefault("initial", {})["state"] = referral.state
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+        self.user = user
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("state", None)
+        return data
+
+
+class ApplyForm(StepForm):
+    pass
+
+
+class AgreeForm(StepForm):
+    checked_conditions = forms.ModelMultipleChoiceField(
+        label=_("Entry conditions checked"),
+        queryset=EntryCondition.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The screening itself is done by VDAB at the intake."),
+    )
+    agreed_on = forms.DateField(label=_("Date of the formal agreement"), widget=DateInput())
+    caseworker_phone = forms.CharField(
+        label=_("Your direct phone number"),
+        max_length=30,
+        help_text=_("The counsellor calls you on this number for the warm handover."),
+    )
+    handover_notes = forms.CharField(
+        label=_("Warm handover: what matters for the path to work"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    handover_call_at = forms.DateTimeField(
+        label=_("Handover call with the counsellor"),
+        widget=DateTimeInput(),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        okot_type = self.referral.training.okot_type
+        applicable = [c.pk for c in EntryCondition.objects.filter(active=True)
+                      if c.applies_to(okot_type)]
+        self.fields["checked_conditions"].queryset = EntryCondition.objects.filter(
+            pk__in=applicable
+        )
+        self.fields["agreed_on"].initial = timezone.localdate()
+        self.fields["caseworker_phone"].initial = self.user.work_phone
+
+    def clean_checked_conditions(self):
+        checked = self.cleaned_data["checked_conditions"]
+        if set(checked) != set(self.fields["checked_conditions"].queryset):
+            raise forms.ValidationError(_("Check every entry condition before you agree."))
+        return list(checked)
+
+
+class ReasonForm(StepForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DeclineForm(ReasonForm):
+    pass
+
+
+class WithdrawForm(ReasonForm):
+    pass
+
+
+class PlanIntakeForm(StepForm):
+    intake_at = forms.DateTimeField(label=_("Date and time of the intake"), widget=DateTimeInput())
+    place = forms.CharField(label=_("Place"), max_length=200)
+
+
+class ScreeningForm(StepForm):
+    motivation = forms.CharField(
+        label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preconditions = forms.CharField(
+        label=_("Preconditions (financial, mobility, childcare)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    path_fit = forms.CharField(
+        label=_("Fit with the path to work"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    learning_ability = forms.CharField(
+        label=_("Learning ability"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    screening_fields = ("motivation", "preconditions", "path_fit", "learning_ability")
+
+    def service_kwargs(self) -> dict:
+        data = super().service_kwargs()
+        data["screening"] = {name: data.pop(name) for name in self.screening_fields}
+        return data
+
+
+class AdmitForm(ScreeningForm):
+    probable_start_date = forms.DateField(label=_("Probable start date"), widget=DateInput())
+    probable_location = forms.CharField(label=_("Probable start location"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["probable_location"].initial = self.referral.training.location
+
+
+class RejectForm(ScreeningForm):
+    reason = forms.CharField(
+        label=_("Reason for not admitting"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StartForm(StepForm):
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].initial = self.referral.probable_start_date
+
+
+class EndForm(StepForm):
+    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    result = forms.ChoiceField(label=_("Result"), choices=EndResult.choices)
+    stop_reason = forms.ChoiceField(
+        label=_("Reason for stopping early"),
+        choices=[("", "—"), *StopReason.choices],
+        required=False,
+        help_text=_("Only when the training stopped early."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("result") == EndResult.STOPPED_EARLY and not cleaned.get("stop_reason"):
+            self.add_error("stop_reason", _("Give the reason why the training stopped early."))
+        return cleaned
+
+
+class CloseForm(StepForm):
+    continued_by = forms.ChoiceField(
+        label=_("Who continues the guidance to work?"),
+        choices=ContinuedBy.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "apply": ApplyForm,
+    "agree": AgreeForm,
+    "decline": DeclineForm,
+    "plan_intake": PlanIntakeForm,
+    "admit": AdmitForm,
+    "reject": RejectForm,
+    "start": StartForm,
+    "end": EndForm,
+    "close": CloseForm,
+    "withdraw": WithdrawForm,
+}
+
+
+class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = GuidanceNote
+        fields = ["written_on", "topic", "note"]
+        widgets = {"written_on": DateInput(), "note": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_written_on(self):
+        written_on = self.cleaned_data["written_on"]
+        if written_on > timezone.localdate():
+            raise forms.ValidationError(_("The date lies in the future."))
+        return written_on
+
+
+class OutcomeCheckForm(CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = OutcomeCheck
+        fields = ["months", "at_work", "checked_on"]
+        widgets = {"checked_on": DateInput()}
+
+    def clean_checked_on(self):
+        checked_on = self.cleaned_data["checked_on"]
+        if checked_on > timezone.localdate():
+            raise forms.ValidationError(_("The date lies in the future."))
+        return checked_on

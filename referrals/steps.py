@@ -1,0 +1,58 @@
+"""The steps a user can take on a referral: label, form and service, by transition name.
+
+Views and admin both dispatch through this table, so every step goes through its
+service function and writes history."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from . import forms, services
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: Promise
+    form: type[forms.StepForm]
+    service: Callable
+    style: str = "primary"
+
+    def run(self, *, referral, user, form: forms.StepForm):
+        """Take the step with a valid form; refuse when the referral moved on since the
+        user loaded the page."""
+        if form.cleaned_data["state"] != referral.state:
+            raise services.ConcurrentChange()
+        return self.service(referral=referral, user=user, **form.service_kwargs())
+
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in [
+        Step("apply", _("Register candidacy"), forms.ApplyForm, services.referral_apply),
+        Step("agree", _("Formally agree"), forms.AgreeForm, services.referral_agree),
+        Step(
+            "decline", _("Decline"), forms.DeclineForm, services.referral_decline, "danger"
+        ),
+        Step(
+            "plan_intake",
+            _("Plan intake"),
+            forms.PlanIntakeForm,
+            services.referral_plan_intake,
+        ),
+        Step("admit", _("Admit"), forms.AdmitForm, services.referral_admit),
+        Step("reject", _("Do not admit"), forms.RejectForm, services.referral_reject, "danger"),
+        Step("start", _("Training started"), forms.StartForm, services.referral_start),
+        Step("end", _("Training ended"), forms.EndForm, services.referral_end),
+        Step("close", _("Close"), forms.CloseForm, services.referral_close),
+        Step(
+            "withdraw",
+            _("Withdraw"),
+            forms.WithdrawForm,
+            services.referral_withdraw,
+            "outline-danger",
+        ),
+    ]
+}
