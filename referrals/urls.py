@@ -1,4 +1,20 @@
 from django.urls import path
 
+from . import views
+
 app_name = "referrals"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/new/", views.client_create, name="client_create"),
+    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:pk>/referrals/new/", views.referral_create, name="referral_create"),
+    path("referrals/", views.referral_list, name="referral_list"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<int:pk>/step/<slug:name>/", views.referral_step, name="referral_step"),
+    path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
+    path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
+    path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
+    path("trainings/", views.training_list, name="training_list"),
+]

@@ -14,17 +14,17 @@ from .querysets import ReferralQuerySet
 
 
 class State(models.TextChoices):
-    INFORMED = "informed", _("Geïnformeerd")
-    CANDIDATE = "candidate", _("Kandidaat")
-    AGREED = "agreed", _("Formeel akkoord")
-    DECLINED = "declined", _("Geen akkoord")
-    INTAKE_PLANNED = "intake_planned", _("Intake gepland")
-    ADMITTED = "admitted", _("Toegelaten")
-    NOT_ADMITTED = "not_admitted", _("Niet toegelaten")
-    IN_TRAINING = "in_training", _("In opleiding")
-    ENDED = "ended", _("Opleiding beëindigd")
-    CLOSED = "closed", _("Afgesloten")
-    WITHDRAWN = "withdrawn", _("Ingetrokken")
+    INFORMED = "informed", _("Informed")
+    CANDIDATE = "candidate", _("Candidate")
+    AGREED = "agreed", _("Formal agreement")
+    DECLINED = "declined", _("No agreement")
+    INTAKE_PLANNED = "intake_planned", _("Intake planned")
+    ADMITTED = "admitted", _("Admitted")
+    NOT_ADMITTED = "not_admitted", _("Not admitted")
+    IN_TRAINING = "in_training", _("In training")
+    ENDED = "ended", _("Training ended")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)

@@ -1,0 +1,194 @@
+"""What a page shows of a client or referral to the user asking: data prepared for the
+templates, so that templates render and never decide."""
+
+import datetime
+
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .forms import GuidanceNoteForm, OutcomeCheckForm
+from .models import Client, OutcomeCheck, Referral, State
+from .models.referral import is_either_side
+from .steps import STEPS
+
+# What VDAB needs of a client to act on a candidacy; the rest stays with the OCMW.
+VDAB_CLIENT_FIELDS = [
+    "first_name",
+    "last_name",
+    "insz",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
+    "municipality",
+    "registered_job_seeker",
+    "vdab_client_number",
+]
+OCMW_CLIENT_FIELDS = [
+    *VDAB_CLIENT_FIELDS[:-2],
+    "street",
+    "postal_code",
+    "registered_job_seeker",
+    "vdab_client_number",
+    "consent_vdab",
+    "consent_date",
+    "gpmi",
+    "gpmi_date",
+    "notes",
+]
+
+EVENT_LABELS = {
+    "create": _("Registered"),
+    "import": _("Imported"),
+    **{name: step.label for name, step in STEPS.items()},
+}
+
+
+def _format(value):
+    """Dates and times in the user's locale and time zone; ISO strings from history too."""
+    if isinstance(value, str):
+        parse = parse_date if len(value) == len("2026-01-31") else parse_datetime
+        try:
+            value = parse(value) or value
+        except ValueError:
+            pass
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
+def _display(instance, name: str):
+    field = instance._meta.get_field(name)
+    if field.choices:
+        return getattr(instance, f"get_{name}_display")()
+    return _format(getattr(instance, name))
+
+
+def client_facts(client: Client, user) -> list[tuple[str, object]]:
+    """The client's details this user may see, as (label, value) pairs."""
+    names = OCMW_CLIENT_FIELDS if (user.is_caseworker or user.is_administrator) else (
+        VDAB_CLIENT_FIELDS
+    )
+    return [(client._meta.get_field(n).verbose_name, _display(client, n)) for n in names]
+
+
+# The referral's own data, in the order of the flow; empty values are left out.
+REFERRAL_FIELDS = [
+    "agreed_on",
+    "caseworker",
+    "caseworker_phone",
+    "caseworker_email",
+    "handover_notes",
+    "handover_call_at",
+    "decline_reason",
+    "intake_at",
+    "intake_place",
+    "screening_motivation",
+    "screening_preconditions",
+    "screening_path_fit",
+    "screening_learning_ability",
+    "reject_reason",
+    "probable_start_date",
+    "probable_location",
+    "start_date",
+    "end_date",
+    "end_result",
+    "stop_reason",
+    "continued_by",
+    "withdraw_reason",
+]
+
+
+def referral_facts(referral: Referral) -> list[tuple[str, object]]:
+    facts = [(Referral._meta.get_field(n).verbose_name, _display(referral, n))
+             for n in REFERRAL_FIELDS]
+    return [(label, value) for label, value in facts if value not in ("", None)]
+
+
+def event_details(event) -> list[tuple[str, object]]:
+    """The step's data as (label, value); references to other rows are left out."""
+    details = []
+    for name, value in event.data.items():
+        if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
+            continue
+        try:
+            field = Referral._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.choices:
+            value = dict(field.flatchoices).get(value, value)
+        details.append((field.verbose_name, _format(value)))
+    return details
+
+
+def timeline(referral: Referral) -> list[dict]:
+    return [
+        {
+            "event": event,
+            "label": EVENT_LABELS.get(event.transition, event.transition),
+            "details": event_details(event),
+        }
+        for event in referral.events.select_related("actor", "actor__organisation")
+    ]
+
+
+def outcome_rows(referral: Referral) -> list[dict]:
+    """The four outflow check-ups with their due date and result (None when not recorded)."""
+    recorded = {check.months: check for check in referral.outcomes.all()}
+    return [
+        {
+            "months": months,
+            "label": label,
+            "due": referral.outcome_due_date(months),
+            "check": recorded.get(months),
+        }
+        for months, label in OutcomeCheck.Months.choices
+    ]
+
+
+def referral_context(
+    referral: Referral,
+    user,
+    *,
+    bound_form: tuple[str, object] | None = None,
+    note_form=None,
+    outcome_form=None,
+) -> dict:
+    forms = {
+        name: STEPS[name].form(referral=referral, user=user)
+        for name in services.available_transitions(referral, user)
+    }
+    if bound_form:
+        forms[bound_form[0]] = bound_form[1]
+    acting_side = is_either_side(referral, user)
+    notes_open = acting_side and referral.state in (
+        State.ADMITTED,
+        State.IN_TRAINING,
+        State.ENDED,
+    )
+    return {
+        "referral": referral,
+        "facts": client_facts(referral.client, user),
+        "referral_facts": referral_facts(referral),
+        "client_is_own": user.is_caseworker or user.is_administrator,
+        "steps": [(STEPS[name], form) for name, form in forms.items()],
+        "blocked": [(STEPS[name], reasons) for name, reasons in
+                    services.blocked_transitions(referral, user).items()],
+        "timeline": timeline(referral),
+        "notes": referral.notes.select_related("author", "author__organisation"),
+        "note_form": (note_form or GuidanceNoteForm()) if notes_open else None,
+        "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
+        "outcome_form": (outcome_form or OutcomeCheckForm())
+        if acting_side and referral.has_positive_end
+        else None,
+        "checked_conditions": referral.checked_conditions.all(),
+    }

@@ -1,0 +1,278 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .forms import (
+    ClientForm,
+    ClientSearchForm,
+    GuidanceNoteForm,
+    OutcomeCheckForm,
+    ReferralCreateForm,
+    TemporaryWorkExperienceFormSet,
+)
+from .models import Client, OkotType, Referral, State, Training
+from .presenters import client_facts, referral_context
+from .steps import STEPS
+
+PAGE_SIZE = 50
+
+
+def _visible_referral(request, pk: int) -> Referral:
+    return get_object_or_404(Referral.objects.visible_to(request.user).with_related(), pk=pk)
+
+
+def _own_client(request, pk: int) -> Client:
+    return get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+
+
+def _add_validation_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Mijn werk ------------------------------------------------------------------------------
+
+
+def dashboard(request):
+    user = request.user
+    visible = Referral.objects.visible_to(user).with_related()
+    sections = [
+        (step, list(queryset.order_by("state_changed_at")[:PAGE_SIZE]))
+        for step, queryset in visible.waiting_for(user).items()
+    ]
+    context = {
+        "sections": sections,
+        "overdue": list(visible.overdue().order_by("state_changed_at")[:PAGE_SIZE]),
+        "province_figures": None,
+    }
+    if user.is_network_manager:
+        counts = (
+            Referral.objects.filter(client__ocmw__province=user.organisation.province)
+            .values_list("state")
+            .annotate(total=Count("pk"))
+        )
+        context["province_figures"] = [
+            {"state": State(state).label, "total": total} for state, total in counts
+        ]
+    return TemplateResponse(request, "referrals/dashboard.html", context)
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def client_list(request):
+    """Search is a POST so that names and national numbers never end up in a URL."""
+    clients = Client.objects.visible_to(request.user).annotate(
+        referral_count=Count("referrals")
+    ).order_by("last_name", "first_name", "pk")
+    form = ClientSearchForm(request.POST or None)
+    if form.is_valid() and form.cleaned_data["q"]:
+        clients = clients.search(form.cleaned_data["q"])
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request,
+        "referrals/client_list.html",
+        {"form": form, "page": page, "searching": request.method == "POST"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def client_create(request):
+    if not request.user.is_caseworker:
+        raise PermissionDenied
+    return _client_form(request, Client())
+
+
+@require_http_methods(["GET", "POST"])
+def client_edit(request, pk: int):
+    return _client_form(request, _own_client(request, pk))
+
+
+def _client_form(request, client: Client):
+    ocmw = client.ocmw if client.pk else request.user.organisation
+    form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
+    formset = TemporaryWorkExperienceFormSet(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        with transaction.atomic():
+            client = form.save()
+            formset.instance = client
+            for experience in formset.save(commit=False):
+                experience.created_by = experience.created_by or request.user
+                experience.save()
+            for experience in formset.deleted_objects:
+                experience.delete()
+        messages.success(request, _("The client's details were saved."))
+        return redirect(client)
+    return TemplateResponse(
+        request, "referrals/client_form.html", {"form": form, "formset": formset, "client": client}
+    )
+
+
+def client_detail(request, pk: int):
+    client = _own_client(request, pk)
+    referrals = (
+        Referral.objects.visible_to(request.user)
+        .filter(client=client)
+        .select_related("training")
+    )
+    return TemplateResponse(
+        request,
+        "referrals/client_detail.html",
+        {
+            "client": client,
+            "facts": client_facts(client, request.user),
+            "referrals": referrals,
+            "experiences": client.temporary_work_experiences.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_create(request, pk: int):
+    client = _own_client(request, pk)
+    form = ReferralCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(user=request.user, client=client, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_validation_error(form, exc)
+        except services.TransitionRefused as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The referral was registered."))
+            return redirect(referral)
+    return TemplateResponse(
+        request, "referrals/referral_create.html", {"form": form, "client": client}
+    )
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+def referral_list(request):
+    referrals = Referral.objects.visible_to(request.user).with_related()
+    state = request.GET.get("state", "")
+    if state in State.values:
+        referrals = referrals.filter(state=state)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request,
+        "referrals/referral_list.html",
+        {"page": page, "states": State.choices, "current_state": state},
+    )
+
+
+def referral_detail(request, pk: int):
+    referral = _visible_referral(request, pk)
+    return TemplateResponse(
+        request, "referrals/referral_detail.html", referral_context(referral, request.user)
+    )
+
+
+@require_POST
+def referral_step(request, pk: int, name: str):
+    referral = _visible_referral(request, pk)
+    step = STEPS.get(name)
+    if step is None:
+        raise Http404
+    form = step.form(request.POST, referral=referral, user=request.user)
+    if form.is_valid():
+        try:
+            step.run(referral=referral, user=request.user, form=form)
+        except services.TransitionRefused as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(referral)
+        except ValidationError as exc:
+            _add_validation_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Done: %(step)s. The referral is now “%(state)s”.")
+                % {"step": step.label, "state": referral.get_state_display()},
+            )
+            return redirect(referral)
+    referral.refresh_from_db()
+    context = referral_context(referral, request.user, bound_form=(name, form))
+    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+
+
+@require_POST
+def referral_note_add(request, pk: int):
+    referral = _visible_referral(request, pk)
+    form = GuidanceNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.guidance_note_add(referral=referral, user=request.user, **form.cleaned_data)
+        except services.TransitionRefused as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The note was added; the other side can read it."))
+        return redirect(referral)
+    context = referral_context(referral, request.user, note_form=form)
+    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+
+
+@require_POST
+def referral_outcome(request, pk: int):
+    referral = _visible_referral(request, pk)
+    form = OutcomeCheckForm(request.POST)
+    if form.is_valid():
+        try:
+            services.outcome_check_record(
+                referral=referral, user=request.user, **form.cleaned_data
+            )
+        except services.TransitionRefused as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(referral)
+        except ValidationError as exc:
+            _add_validation_error(form, exc)
+        else:
+            messages.success(request, _("The check-up was recorded."))
+            return redirect(referral)
+    context = referral_context(referral, request.user, outcome_form=form)
+    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+
+
+def referral_agreement(request, pk: int):
+    """The printable formal agreement (what the 'formeel akkoord' Word template was)."""
+    referral = _visible_referral(request, pk)
+    if referral.agreed_on is None:
+        raise Http404
+    return TemplateResponse(
+        request,
+        "referrals/referral_agreement.html",
+        {"referral": referral, "facts": client_facts(referral.client, request.user)},
+    )
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+def training_list(request):
+    trainings = Training.objects.filter(active=True).select_related(
+        "contact_counsellor", "contact_counsellor__organisation"
+    )
+    okot_type = request.GET.get("type", "")
+    if okot_type in OkotType.values:
+        trainings = trainings.filter(okot_type=okot_type)
+    return TemplateResponse(
+        request,
+        "referrals/training_list.html",
+        {"trainings": trainings, "types": OkotType.choices, "current_type": okot_type},
+    )
+
