@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import ssn
 
+from accounts.models import Organisation
+
 from .models import (
     Client,
     ContinuedBy,
@@ -19,6 +21,7 @@ from .models import (
     TemporaryWorkExperience,
     Training,
 )
+from .models.clients import validate_insz
 
 
 class DateInput(forms.DateInput):
@@ -134,6 +137,28 @@ class ReferralCreateForm(CrispyMixin, forms.Form):
         initial=True,
         help_text=_("Leave unticked when the client only received information."),
     )
+
+
+class CandidacyForm(CrispyMixin, forms.Form):
+    """VDAB registers a candidacy for a client of an OCMW."""
+
+    ocmw = forms.ModelChoiceField(
+        label=_("OCMW of the client"),
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.OCMW),
+    )
+    insz = forms.CharField(
+        label=_("National number (INSZ)"), max_length=20, validators=[validate_insz]
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    training = forms.ModelChoiceField(label=_("Training"), queryset=Training.objects.none())
+
+    def __init__(self, *args, trainings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["training"].queryset = trainings
+
+    def clean_insz(self) -> str:
+        return ssn.compact(self.cleaned_data["insz"])
 
 
 class StepForm(CrispyMixin, forms.Form):

@@ -160,6 +160,20 @@ def referral_create(
     return referral
 
 
+@transaction.atomic
+def referral_register_candidacy(
+    *, user, ocmw, insz: str, first_name: str, last_name: str, training: Training
+) -> Referral:
+    """VDAB registers a candidacy: the client is found in (or added to) their OCMW by national
+    number, and the referral waits for the caseworker's formal agreement."""
+    if not (user.is_counsellor or user.is_administrator):
+        raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
+    client, _created = Client.objects.get_or_create(
+        ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    return referral_create(user=user, client=client, training=training, apply=True)
+
+
 # --- one function per step ---------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
     path("clients/<int:pk>/referrals/new/", views.referral_create, name="referral_create"),
     path("referrals/", views.referral_list, name="referral_list"),
+    path("referrals/new/", views.candidacy_create, name="candidacy_create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/step/<slug:name>/", views.referral_step, name="referral_step"),
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import (
+    CandidacyForm,
     ClientForm,
     ClientSearchForm,
     GuidanceNoteForm,
@@ -159,6 +160,28 @@ def referral_create(request, pk: int):
 
 
 # --- referrals ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def candidacy_create(request):
+    """VDAB registers a candidacy; the OCMW caseworker is then asked to agree."""
+    if not request.user.is_counsellor:
+        raise PermissionDenied
+    trainings = Training.objects.active().responsible(request.user)
+    form = CandidacyForm(request.POST or None, trainings=trainings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_register_candidacy(
+                user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_validation_error(form, exc)
+        else:
+            messages.success(
+                request, _("The candidacy was registered; the OCMW is asked to agree.")
+            )
+            return redirect(referral)
+    return TemplateResponse(request, "referrals/candidacy_create.html", {"form": form})
 
 
 def referral_list(request):

@@ -31,6 +31,21 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(query)
 
 
+class TrainingQuerySet(models.QuerySet):
+    def active(self) -> "TrainingQuerySet":
+        return self.filter(active=True)
+
+    def responsible(self, user) -> "TrainingQuerySet":
+        """The trainings a counsellor acts for: their region's, or theirs as contact."""
+        if user.is_administrator:
+            return self.all()
+        if user.is_counsellor:
+            return self.filter(
+                Q(contact_counsellor=user) | Q(province=user.organisation.province)
+            )
+        return self.none()
+
+
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
         """A caseworker sees their OCMW's referrals, a counsellor those of their trainings

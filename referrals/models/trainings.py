@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Province
 
+from .querysets import TrainingQuerySet
+
 
 class OkotType(models.TextChoices):
     BSO7 = "7BSO", _("7th year vocational secondary (7BSO)")
@@ -38,6 +40,8 @@ class Training(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = TrainingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("training")

@@ -1,0 +1,512 @@
+"""Django admin for the functional administrator.
+
+The state of a referral is never edited here: creating a referral and every step go
+through the service functions (the steps through `referrals.steps`, the same forms as the
+app), so every change of state writes its history line and announces its event."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .forms import ReferralCreateForm
+from .models import (
+    Client,
+    EntryCondition,
+    GuidanceNote,
+    OutcomeCheck,
+    Referral,
+    ReferralEvent,
+    State,
+    TemporaryWorkExperience,
+    Training,
+)
+from .steps import STEPS
+
+# Who wrote a row, filled in with the admin user when the row is added here.
+AUTHOR_FIELDS = {
+    TemporaryWorkExperience: "created_by",
+    GuidanceNote: "author",
+    OutcomeCheck: "checked_by",
+}
+
+
+def _stamp_author(obj, user) -> None:
+    field = AUTHOR_FIELDS.get(type(obj))
+    if field and obj.pk is None and getattr(obj, f"{field}_id") is None:
+        setattr(obj, field, user)
+
+
+def add_validation_error(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class StampsAuthorMixin:
+    """Fill in who wrote new rows (of this model and of its inlines) with the admin user."""
+
+    def save_model(self, request, obj, form, change):
+        _stamp_author(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            _stamp_author(obj, request.user)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+# --- clients and the training catalogue -----------------------------------------------------
+
+
+class TemporaryWorkExperienceInline(admin.TabularInline):
+    model = TemporaryWorkExperience
+    fields = ["start_date", "end_date", "employer", "created_by"]
+    readonly_fields = ["created_by"]
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = [
+        "last_name",
+        "first_name",
+        "insz",
+        "ocmw",
+        "gender",
+        "registered_job_seeker",
+        "consent_vdab",
+        "gpmi",
+    ]
+    list_display_links = ["last_name", "first_name"]
+    list_filter = ["ocmw", "gender", "consent_vdab", "registered_job_seeker", "gpmi"]
+    list_select_related = ["ocmw"]
+    search_fields = ["first_name", "last_name", "^insz", "=vdab_client_number"]
+    autocomplete_fields = ["ocmw"]
+    readonly_fields = ["birth_date", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender"]}),
+        (_("Contact"), {"fields": ["phone", "email", "street", "postal_code", "municipality"]}),
+        (
+            _("VDAB"),
+            {
+                "fields": [
+                    "registered_job_seeker",
+                    "vdab_client_number",
+                    "consent_vdab",
+                    "consent_date",
+                ]
+            },
+        ),
+        (_("GPMI"), {"fields": ["gpmi", "gpmi_date"]}),
+        (_("OCMW notes"), {"fields": ["notes"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [TemporaryWorkExperienceInline]
+
+
+@admin.register(TemporaryWorkExperience)
+class TemporaryWorkExperienceAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = ["client", "start_date", "end_date", "employer", "created_by"]
+    list_filter = ["client__ocmw"]
+    list_select_related = ["client", "created_by"]
+    search_fields = ["client__first_name", "client__last_name", "^client__insz", "employer"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["client"]
+    readonly_fields = ["created_by"]
+
+
+@admin.register(Training)
+class TrainingAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "okot_type",
+        "institution",
+        "location",
+        "province",
+        "contact_counsellor",
+        "active",
+    ]
+    list_editable = ["active"]
+    list_filter = ["okot_type", "province", "active"]
+    list_select_related = ["contact_counsellor"]
+    search_fields = ["title", "institution", "location"]
+    autocomplete_fields = ["contact_counsellor"]
+
+
+@admin.register(EntryCondition)
+class EntryConditionAdmin(admin.ModelAdmin):
+    list_display = ["text", "okot_types", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["active"]
+    search_fields = ["text"]
+
+
+# --- referrals ---------------------------------------------------------------------------------
+
+
+class ReferralEventInline(admin.TabularInline):
+    """The history, read-only: lines are only ever written by the services."""
+
+    model = ReferralEvent
+    fields = ["at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GuidanceNoteInline(admin.TabularInline):
+    model = GuidanceNote
+    fields = ["written_on", "topic", "note", "author"]
+    readonly_fields = ["author"]
+    extra = 0
+
+
+class OutcomeCheckInline(admin.TabularInline):
+    model = OutcomeCheck
+    fields = ["months", "at_work", "checked_on", "checked_by"]
+    readonly_fields = ["checked_by"]
+    extra = 0
+    max_num = len(OutcomeCheck.Months)
+
+
+class ReferralAddForm(ReferralCreateForm):
+    """The app's own create form, plus the client (the app starts from a client's page)."""
+
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.all())
+    field_order = ["client", "training", "apply"]
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("client", "training"):
+            self.fields[name].widget = AutocompleteSelect(
+                Referral._meta.get_field(name), admin_site
+            )
+
+
+@admin.register(Referral)
+class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = ["client", "training", "state", "state_changed_at"]
+    list_filter = ["state", "training__okot_type", "client__ocmw", "training__province"]
+    list_select_related = ["client", "training"]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "^client__insz",
+        "training__title",
+        "=external_id",
+    ]
+    date_hierarchy = "state_changed_at"
+    actions = ["apply_selected"]
+    fieldsets = [
+        (None, {"fields": ["client", "training", "state", "state_changed_at", "external_id"]}),
+        (
+            _("Formal agreement"),
+            {
+                "fields": [
+                    "entry_conditions_checked_on",
+                    "checked_conditions",
+                    "agreed_on",
+                    "caseworker",
+                    "caseworker_phone",
+                    "caseworker_email",
+                    "handover_notes",
+                    "handover_call_at",
+                    "decline_reason",
+                ]
+            },
+        ),
+        (
+            _("Intake and screening"),
+            {
+                "fields": [
+                    "intake_at",
+                    "intake_place",
+                    "screening_motivation",
+                    "screening_preconditions",
+                    "screening_path_fit",
+                    "screening_learning_ability",
+                    "reject_reason",
+                    "probable_start_date",
+                    "probable_location",
+                ]
+            },
+        ),
+        (
+            _("Training and end"),
+            {
+                "fields": [
+                    "start_date",
+                    "end_date",
+                    "end_result",
+                    "stop_reason",
+                    "continued_by",
+                    "withdraw_reason",
+                ]
+            },
+        ),
+        (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
+    ]
+    # The state is a protected FSMField: only the steps (services) change it. Who and
+    # what the caseworker agreed to are part of the agreement, not corrections.
+    readonly_fields = [
+        "client",
+        "training",
+        "state",
+        "state_changed_at",
+        "checked_conditions",
+        "caseworker",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [ReferralEventInline, GuidanceNoteInline, OutcomeCheckInline]
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_step"
+        return [
+            path(
+                "<path:object_id>/step/<slug:name>/",
+                self.admin_site.admin_view(self.step_view),
+                name=name,
+            ),
+            *super().get_urls(),
+        ]
+
+    def _change_url(self, referral: Referral) -> str:
+        return reverse(
+            f"{self.admin_site.name}:referrals_referral_change", args=[referral.pk]
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and change and self.has_change_permission(request, obj):
+            context["referral_steps"] = [
+                {
+                    "label": STEPS[name].label,
+                    "url": reverse(
+                        f"{self.admin_site.name}:referrals_referral_step", args=[obj.pk, name]
+                    ),
+                }
+                for name in services.available_transitions(obj, request.user)
+                if name in STEPS
+            ]
+            context["blocked_steps"] = [
+                {"label": STEPS[name].label, "reasons": reasons}
+                for name, reasons in services.blocked_transitions(obj, request.user).items()
+                if name in STEPS
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _render_form_page(self, request, template, context):
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "has_view_permission": self.has_view_permission(request),
+                **context,
+            },
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Register a referral through `referral_create`, so it starts with its history."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ReferralAddForm(
+            request.POST if request.method == "POST" else None, admin_site=self.admin_site
+        )
+        if form.is_valid():
+            try:
+                referral = services.referral_create(user=request.user, **form.cleaned_data)
+            except services.TransitionRefused as exc:
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+            except ValidationError as exc:
+                add_validation_error(form, exc)
+            else:
+                self.log_addition(request, referral, [{"added": {}}])
+                return self.response_add(request, referral)
+        return self._render_form_page(
+            request,
+            "admin/referrals/referral/add.html",
+            {
+                "title": gettext("Add %(name)s") % {"name": self.opts.verbose_name},
+                "form": form,
+                "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+                "to_field": request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR)),
+                **(extra_context or {}),
+            },
+        )
+
+    def step_view(self, request, object_id, name):
+        """Take one step with its form, through the step's service function."""
+        referral = self.get_object(request, unquote(object_id))
+        step = STEPS.get(name)
+        if referral is None or step is None:
+            raise Http404
+        if not self.has_change_permission(request, referral):
+            raise PermissionDenied
+        if request.method != "POST":
+            refusals = services.transition_refusals(referral, request.user, name)
+            if refusals:
+                for message in refusals:
+                    self.message_user(request, message, messages.ERROR)
+                return redirect(self._change_url(referral))
+        form = step.form(
+            request.POST if request.method == "POST" else None,
+            referral=referral,
+            user=request.user,
+        )
+        if form.is_valid():
+            try:
+                step.run(referral=referral, user=request.user, form=form)
+            except services.ConcurrentChange as exc:
+                # The referral moved on: show its new state rather than a stale form.
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+                return redirect(self._change_url(referral))
+            except services.TransitionRefused as exc:
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+            except ValidationError as exc:
+                add_validation_error(form, exc)
+            else:
+                self.log_change(request, referral, gettext("Step: %s") % step.label)
+                self.message_user(
+                    request,
+                    gettext("%(step)s: the referral is now “%(state)s”.")
+                    % {"step": step.label, "state": referral.get_state_display()},
+                    messages.SUCCESS,
+                )
+                return redirect(self._change_url(referral))
+        return self._render_form_page(
+            request,
+            "admin/referrals/referral/step.html",
+            {
+                "title": step.label,
+                "subtitle": str(referral),
+                "referral": referral,
+                "step": step,
+                "form": form,
+                "change_url": self._change_url(referral),
+            },
+        )
+
+    @admin.action(description=_("Register candidacy (apply)"), permissions=["change"])
+    def apply_selected(self, request, queryset):
+        """Apply for every selected referral still in `informed`, through the service."""
+        applied = skipped = 0
+        for referral in queryset.select_related("client__ocmw", "training"):
+            if referral.state != State.INFORMED:
+                skipped += 1
+                continue
+            try:
+                services.referral_apply(referral=referral, user=request.user)
+            except services.TransitionRefused as exc:
+                self.message_user(
+                    request, f"{referral}: {' '.join(map(str, exc.messages))}", messages.ERROR
+                )
+            else:
+                applied += 1
+                self.log_change(request, referral, gettext("Step: %s") % STEPS["apply"].label)
+        if applied:
+            self.message_user(
+                request,
+                ngettext(
+                    "Registered the candidacy of %(count)d referral.",
+                    "Registered the candidacy of %(count)d referrals.",
+                    applied,
+                )
+                % {"count": applied},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "Skipped %(count)d referral that is no longer “%(state)s”.",
+                    "Skipped %(count)d referrals that are no longer “%(state)s”.",
+                    skipped,
+                )
+                % {"count": skipped, "state": State.INFORMED.label},
+                messages.WARNING,
+            )
+
+
+@admin.register(ReferralEvent)
+class ReferralEventAdmin(admin.ModelAdmin):
+    """The history is append-only: viewable, never added, changed or deleted by hand."""
+
+    list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
+    list_filter = ["transition", "to_state", "from_state"]
+    list_select_related = ["referral__client", "referral__training", "actor"]
+    search_fields = [
+        "referral__client__first_name",
+        "referral__client__last_name",
+        "^referral__client__insz",
+        "referral__training__title",
+        "reason",
+    ]
+    date_hierarchy = "at"
+    fields = ["referral", "at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GuidanceNote)
+class GuidanceNoteAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = ["written_on", "referral", "topic", "author"]
+    list_filter = ["topic", "referral__client__ocmw", "referral__training__province"]
+    list_select_related = ["referral__client", "referral__training", "author"]
+    search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
+    date_hierarchy = "written_on"
+    autocomplete_fields = ["referral"]
+    readonly_fields = ["author", "created_at"]
+
+
+@admin.register(OutcomeCheck)
+class OutcomeCheckAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = ["referral", "months", "at_work", "checked_on", "checked_by"]
+    list_filter = ["months", "at_work", "referral__training__okot_type"]
+    list_select_related = ["referral__client", "referral__training", "checked_by"]
+    search_fields = ["referral__client__first_name", "referral__client__last_name"]
+    date_hierarchy = "checked_on"
+    autocomplete_fields = ["referral"]
+    readonly_fields = ["checked_by"]
