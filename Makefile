@@ -1,0 +1,81 @@
+# Everyday commands. Needs only GNU make and Python 3.11+; everything else lands in .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+MANAGE := $(BIN)/python manage.py
+
+# Both can be overridden from the environment or the command line: `PORT=8080 make demo`.
+PORT ?= 8000
+DEMO_PASSWORD ?= demo-okot-2026
+POSTGRES_TEST_URL ?= postgres://postgres@localhost:5432/test
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv install demo migrate test test-postgres lint format check messages clean distclean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.x" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changes (or the venv is new).
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -r requirements-dev.txt
+	@touch $@
+
+venv: $(STAMP)  ## Create .venv and install requirements-dev.txt
+
+install: $(STAMP)  ## Same as venv
+
+demo: install  ## Migrate a local SQLite db, load demo data, serve on 127.0.0.1:PORT (8000)
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
+	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+migrate: install  ## Apply migrations (DATABASE_URL, default SQLite db.sqlite3)
+	$(MANAGE) migrate --noinput
+
+test: install  ## Run the test suite (SQLite in memory, or DATABASE_URL if set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install  ## Run the test suite on PostgreSQL (DATABASE_URL, default postgres://postgres@localhost:5432/test)
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install  ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## Fix what ruff can fix and reformat
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The deploy check runs with throwaway values for what production takes from the environment.
+check: install  ## Django system checks, missing migrations, deploy checks of production settings
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=example.org \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+messages: install  ## Update locale/*.po for nl_BE and en and compile them (needs gettext)
+	@command -v msgfmt >/dev/null \
+		|| { echo "make messages needs GNU gettext (e.g. apt-get install gettext)" >&2; exit 1; }
+	$(MANAGE) makemessages -l nl_BE -l en --ignore=.venv --ignore=staticfiles
+	$(MANAGE) compilemessages --ignore=.venv --ignore=staticfiles
+
+clean:  ## Remove caches and collected static files
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache staticfiles
+
+distclean: clean  ## Also remove .venv and the local SQLite database
+	rm -rf $(VENV) db.sqlite3
