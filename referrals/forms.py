@@ -210,8 +210,9 @@ class AgreeForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         okot_type = self.referral.training.okot_type
-        applicable = [c.pk for c in EntryCondition.objects.filter(active=True)
-                      if c.applies_to(okot_type)]
+        applicable = [
+            c.pk for c in EntryCondition.objects.filter(active=True) if c.applies_to(okot_type)
+        ]
         self.fields["checked_conditions"].queryset = EntryCondition.objects.filter(
             pk__in=applicable
         )
@@ -243,9 +244,7 @@ class PlanIntakeForm(StepForm):
 
 
 class ScreeningForm(StepForm):
-    motivation = forms.CharField(
-        label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 2}))
     preconditions = forms.CharField(
         label=_("Preconditions (financial, mobility, childcare)"),
         widget=forms.Textarea(attrs={"rows": 2}),

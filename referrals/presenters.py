@@ -75,8 +75,10 @@ def _display(instance, name: str):
 
 def client_facts(client: Client, user) -> list[tuple[str, object]]:
     """The client's details this user may see, as (label, value) pairs."""
-    names = OCMW_CLIENT_FIELDS if (user.is_caseworker or user.is_administrator) else (
-        VDAB_CLIENT_FIELDS
+    names = (
+        OCMW_CLIENT_FIELDS
+        if (user.is_caseworker or user.is_administrator)
+        else (VDAB_CLIENT_FIELDS)
     )
     return [(client._meta.get_field(n).verbose_name, _display(client, n)) for n in names]
 
@@ -109,8 +111,9 @@ REFERRAL_FIELDS = [
 
 
 def referral_facts(referral: Referral) -> list[tuple[str, object]]:
-    facts = [(Referral._meta.get_field(n).verbose_name, _display(referral, n))
-             for n in REFERRAL_FIELDS]
+    facts = [
+        (Referral._meta.get_field(n).verbose_name, _display(referral, n)) for n in REFERRAL_FIELDS
+    ]
     return [(label, value) for label, value in facts if value not in ("", None)]
 
 
@@ -181,8 +184,10 @@ def referral_context(
         "referral_facts": referral_facts(referral),
         "client_is_own": user.is_caseworker or user.is_administrator,
         "steps": [(STEPS[name], form) for name, form in forms.items()],
-        "blocked": [(STEPS[name], reasons) for name, reasons in
-                    services.blocked_transitions(referral, user).items()],
+        "blocked": [
+            (STEPS[name], reasons)
+            for name, reasons in services.blocked_transitions(referral, user).items()
+        ],
         "timeline": timeline(referral),
         "notes": referral.notes.select_related("author", "author__organisation"),
         "note_form": (note_form or GuidanceNoteForm()) if notes_open else None,

@@ -128,9 +128,7 @@ def _transition(
 
 
 @transaction.atomic
-def referral_create(
-    *, user, client: Client, training: Training, apply: bool = False
-) -> Referral:
+def referral_create(*, user, client: Client, training: Training, apply: bool = False) -> Referral:
     """Register a referral (state `informed`), optionally applying straight away."""
     if Referral.objects.open().filter(client=client, training=training).exists():
         raise ValidationError(
@@ -230,9 +228,7 @@ def referral_decline(*, referral: Referral, user, reason: str) -> ReferralEvent:
 def referral_plan_intake(
     *, referral: Referral, user, intake_at: datetime.datetime, place: str
 ) -> ReferralEvent:
-    return _transition(
-        referral, user=user, name="plan_intake", intake_at=intake_at, place=place
-    )
+    return _transition(referral, user=user, name="plan_intake", intake_at=intake_at, place=place)
 
 
 @transaction.atomic
@@ -258,9 +254,7 @@ def referral_admit(
 def referral_reject(
     *, referral: Referral, user, screening: dict[str, str], reason: str
 ) -> ReferralEvent:
-    return _transition(
-        referral, user=user, name="reject", reason=reason, screening=screening
-    )
+    return _transition(referral, user=user, name="reject", reason=reason, screening=screening)
 
 
 @transaction.atomic
@@ -294,9 +288,7 @@ def referral_close(*, referral: Referral, user, continued_by: str) -> ReferralEv
 
 @transaction.atomic
 def referral_withdraw(*, referral: Referral, user, reason: str) -> ReferralEvent:
-    return _transition(
-        referral, user=user, name="withdraw", reason=reason
-    )
+    return _transition(referral, user=user, name="withdraw", reason=reason)
 
 
 # --- during and after the training --------------------------------------------------------

@@ -33,9 +33,7 @@ STEPS: dict[str, Step] = {
     for step in [
         Step("apply", _("Register candidacy"), forms.ApplyForm, services.referral_apply),
         Step("agree", _("Formally agree"), forms.AgreeForm, services.referral_agree),
-        Step(
-            "decline", _("Decline"), forms.DeclineForm, services.referral_decline, "danger"
-        ),
+        Step("decline", _("Decline"), forms.DeclineForm, services.referral_decline, "danger"),
         Step(
             "plan_intake",
             _("Plan intake"),

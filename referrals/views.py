@@ -75,9 +75,11 @@ def dashboard(request):
 @require_http_methods(["GET", "POST"])
 def client_list(request):
     """Search is a POST so that names and national numbers never end up in a URL."""
-    clients = Client.objects.visible_to(request.user).annotate(
-        referral_count=Count("referrals")
-    ).order_by("last_name", "first_name", "pk")
+    clients = (
+        Client.objects.visible_to(request.user)
+        .annotate(referral_count=Count("referrals"))
+        .order_by("last_name", "first_name", "pk")
+    )
     form = ClientSearchForm(request.POST or None)
     if form.is_valid() and form.cleaned_data["q"]:
         clients = clients.search(form.cleaned_data["q"])
@@ -124,9 +126,7 @@ def _client_form(request, client: Client):
 def client_detail(request, pk: int):
     client = _own_client(request, pk)
     referrals = (
-        Referral.objects.visible_to(request.user)
-        .filter(client=client)
-        .select_related("training")
+        Referral.objects.visible_to(request.user).filter(client=client).select_related("training")
     )
     return TemplateResponse(
         request,
@@ -146,7 +146,9 @@ def referral_create(request, pk: int):
     form = ReferralCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_create(user=request.user, client=client, **form.cleaned_data)
+            referral = services.referral_create(
+                user=request.user, client=client, **form.cleaned_data
+            )
         except ValidationError as exc:
             _add_validation_error(form, exc)
         except services.TransitionRefused as exc:
@@ -171,9 +173,7 @@ def candidacy_create(request):
     form = CandidacyForm(request.POST or None, trainings=trainings)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.referral_register_candidacy(
-                user=request.user, **form.cleaned_data
-            )
+            referral = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _add_validation_error(form, exc)
         else:
@@ -255,9 +255,7 @@ def referral_outcome(request, pk: int):
     form = OutcomeCheckForm(request.POST)
     if form.is_valid():
         try:
-            services.outcome_check_record(
-                referral=referral, user=request.user, **form.cleaned_data
-            )
+            services.outcome_check_record(referral=referral, user=request.user, **form.cleaned_data)
         except services.TransitionRefused as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -298,4 +296,3 @@ def training_list(request):
         "referrals/training_list.html",
         {"trainings": trainings, "types": OkotType.choices, "current_type": okot_type},
     )
-

@@ -12,8 +12,11 @@ ENTRY_CONDITIONS = [
     ("Voltijdse, Nederlandstalige, door VDAB erkende opleiding", ""),
     ("Minstens 1 jaar uit het onderwijs", "7BSO,SENSE,TKO,PBA"),
     ("Minstens 2 jaar uit het onderwijs", "HBO"),
-    ("Diploma secundair onderwijs in het studiegebied of geslaagd voor de toelatingsproef "
-     "van de school", "SENSE"),
+    (
+        "Diploma secundair onderwijs in het studiegebied of geslaagd voor de toelatingsproef "
+        "van de school",
+        "SENSE",
+    ),
     ("Geen diploma hoger onderwijs, of een positief VDAB-assessment", ""),
     ("Niet in het voorbije jaar al een erkende knelpuntopleiding gevolgd", ""),
 ]

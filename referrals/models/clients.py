@@ -59,9 +59,7 @@ class Client(models.Model):
         _("registered with VDAB as job seeker"), default=False
     )
     vdab_client_number = models.CharField(_("VDAB client number"), max_length=20, blank=True)
-    consent_vdab = models.BooleanField(
-        _("consents to share data with VDAB"), default=False
-    )
+    consent_vdab = models.BooleanField(_("consents to share data with VDAB"), default=False)
     consent_date = models.DateField(_("date of consent"), null=True, blank=True)
     gpmi = models.BooleanField(_("has a GPMI"), default=False)
     gpmi_date = models.DateField(_("GPMI date"), null=True, blank=True)
@@ -78,22 +76,12 @@ class Client(models.Model):
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["ocmw", "insz"], name="client_unique_insz_per_ocmw"
-            ),
+            models.UniqueConstraint(fields=["ocmw", "insz"], name="client_unique_insz_per_ocmw"),
         ]
         indexes = [models.Index(fields=["ocmw", "last_name", "first_name"])]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-    def clean(self) -> None:
-        if self.insz:
-            self.insz = ssn.compact(self.insz)
-        if self.consent_vdab and not self.consent_date:
-            raise ValidationError(
-                {"consent_date": _("Give the date on which the client consented.")}
-            )
 
     def save(self, *args, **kwargs) -> None:
         self.insz = ssn.compact(self.insz)
@@ -104,6 +92,14 @@ class Client(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:client_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.insz:
+            self.insz = ssn.compact(self.insz)
+        if self.consent_vdab and not self.consent_date:
+            raise ValidationError(
+                {"consent_date": _("Give the date on which the client consented.")}
+            )
 
     @property
     def full_name(self) -> str:

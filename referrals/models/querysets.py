@@ -40,9 +40,7 @@ class TrainingQuerySet(models.QuerySet):
         if user.is_administrator:
             return self.all()
         if user.is_counsellor:
-            return self.filter(
-                Q(contact_counsellor=user) | Q(province=user.organisation.province)
-            )
+            return self.filter(Q(contact_counsellor=user) | Q(province=user.organisation.province))
         return self.none()
 
 

@@ -77,8 +77,7 @@ def is_responsible_counsellor(referral: "Referral", user) -> bool:
         return True
     training = referral.training
     return user.is_counsellor and (
-        training.contact_counsellor_id == user.pk
-        or training.province == user.organisation.province
+        training.contact_counsellor_id == user.pk or training.province == user.organisation.province
     )
 
 
@@ -103,10 +102,7 @@ def client_consented(referral: "Referral") -> bool:
 
 
 @guard(
-    _(
-        "The client is in an active temporary work experience; an OKOT cannot be "
-        "combined with it."
-    )
+    _("The client is in an active temporary work experience; an OKOT cannot be combined with it.")
 )
 def no_active_temporary_work_experience(referral: "Referral") -> bool:
     return not referral.client.has_active_temporary_work_experience()
@@ -127,9 +123,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="referrals",
     )
-    state = FSMField(
-        _("state"), default=State.INFORMED, choices=State.choices, protected=True
-    )
+    state = FSMField(_("state"), default=State.INFORMED, choices=State.choices, protected=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -181,9 +175,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     screening_learning_ability = models.TextField(_("learning ability"), blank=True)
     reject_reason = models.TextField(_("reason for not admitting"), blank=True)
     probable_start_date = models.DateField(_("probable start date"), null=True, blank=True)
-    probable_location = models.CharField(
-        _("probable start location"), max_length=200, blank=True
-    )
+    probable_location = models.CharField(_("probable start location"), max_length=200, blank=True)
 
     # start / end / close / withdraw
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -501,9 +493,7 @@ class OutcomeCheck(models.Model):
         verbose_name_plural = _("outcome check-ups")
         ordering = ["months"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["referral", "months"], name="outcome_one_per_checkup"
-            )
+            models.UniqueConstraint(fields=["referral", "months"], name="outcome_one_per_checkup")
         ]
 
     def __str__(self) -> str:

@@ -35,9 +35,7 @@ class Training(models.Model):
         limit_choices_to={"organisation__kind": "vdab"},
     )
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"))
-    hours_per_week = models.PositiveSmallIntegerField(
-        _("hours per week"), null=True, blank=True
-    )
+    hours_per_week = models.PositiveSmallIntegerField(_("hours per week"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
