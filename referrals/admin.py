@@ -6,6 +6,7 @@ app), so every change of state writes its history line and announces its event."
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -206,9 +207,9 @@ class ReferralAddForm(ReferralCreateForm):
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("client", "training"):
-            self.fields[name].widget = AutocompleteSelect(
-                Referral._meta.get_field(name), admin_site
-            )
+            field = self.fields[name]
+            field.widget = AutocompleteSelect(Referral._meta.get_field(name), admin_site)
+            field.widget.choices = field.choices
 
 
 @admin.register(Referral)
@@ -301,9 +302,7 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
         ]
 
     def _change_url(self, referral: Referral) -> str:
-        return reverse(
-            f"{self.admin_site.name}:referrals_referral_change", args=[referral.pk]
-        )
+        return reverse(f"{self.admin_site.name}:referrals_referral_change", args=[referral.pk])
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and change and self.has_change_permission(request, obj):
@@ -324,8 +323,12 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _render_form_page(self, request, template, context):
+    def _render_form_page(self, request, template, form, context):
+        """Render one of the app's forms as an admin page, laid out as a fieldset."""
         request.current_app = self.admin_site.name
+        adminform = helpers.AdminForm(
+            form, [(None, {"fields": list(form.fields)})], {}, model_admin=self
+        )
         return TemplateResponse(
             request,
             template,
@@ -333,6 +336,8 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "has_view_permission": self.has_view_permission(request),
+                "adminform": adminform,
+                "form": form,
                 **context,
             },
         )
@@ -358,9 +363,9 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
         return self._render_form_page(
             request,
             "admin/referrals/referral/add.html",
+            form,
             {
                 "title": gettext("Add %(name)s") % {"name": self.opts.verbose_name},
-                "form": form,
                 "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
                 "to_field": request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR)),
                 **(extra_context or {}),
@@ -411,12 +416,12 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
         return self._render_form_page(
             request,
             "admin/referrals/referral/step.html",
+            form,
             {
                 "title": step.label,
                 "subtitle": str(referral),
                 "referral": referral,
                 "step": step,
-                "form": form,
                 "change_url": self._change_url(referral),
             },
         )
