@@ -12,3 +12,4 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "nl-be"
+WHITENOISE_AUTOREFRESH = True  # no collected static files in tests

@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
-from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from .querysets import ClientQuerySet
 
@@ -19,15 +19,42 @@ class Gender(models.TextChoices):
     X = "X", _("X")
 
 
+INSZ_ERRORS = {
+    stdnum_exceptions.InvalidLength: _("A national number has 11 digits."),
+    stdnum_exceptions.InvalidFormat: _("A national number contains only digits."),
+    stdnum_exceptions.InvalidChecksum: _("The check digits do not match; look for a typing error."),
+    stdnum_exceptions.InvalidComponent: _(
+        "The birth date in this number does not exist (check day, month and year)."
+    ),
+}
+
+
 def validate_insz(value: str) -> None:
     try:
         ssn.validate(value)
-    except StdnumValidationError as exc:
+    except stdnum_exceptions.ValidationError as exc:
+        reason = INSZ_ERRORS.get(type(exc), _("The number is not valid."))
         raise ValidationError(
-            _("This is not a valid national number (INSZ): %(error)s"),
+            _("This is not a valid national number (INSZ): %(reason)s"),
             code="invalid_insz",
-            params={"error": exc.message},
+            params={"reason": reason},
         ) from exc
+
+
+class InszField(models.CharField):
+    """A Belgian national number, stored compact (11 digits) but accepted with the usual
+    dots, dashes and spaces."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 11)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return ssn.compact(value) if value else value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{**kwargs, "max_length": 20})
 
 
 class Client(models.Model):
@@ -42,9 +69,8 @@ class Client(models.Model):
     )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
-    insz = models.CharField(
+    insz = InszField(
         _("national number (INSZ)"),
-        max_length=11,
         validators=[validate_insz],
         help_text=_("11 digits; birth date and gender are derived from it."),
     )
@@ -127,11 +153,11 @@ def insz_birth_date_and_gender(insz: str) -> tuple[datetime.date | None, str]:
     with unknown gender)."""
     try:
         birth_date = ssn.get_birth_date(insz)
-    except (StdnumValidationError, ValueError):
+    except (stdnum_exceptions.ValidationError, ValueError):
         birth_date = None
     try:
         gender = ssn.get_gender(insz)
-    except (StdnumValidationError, ValueError):
+    except (stdnum_exceptions.ValidationError, ValueError):
         gender = None
     return birth_date, {"M": Gender.MALE, "F": Gender.FEMALE}.get(gender or "", "")
 

@@ -93,7 +93,8 @@ class ReferralQuerySet(models.QuerySet):
         )
 
     def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
-        """What waits for this user's action, per step (keys are the step names)."""
+        """What waits for this user's action, per kind of work (`screen` is admit or
+        reject after the intake)."""
         if user.is_caseworker:
             steps = {
                 "apply": ["informed"],

@@ -265,7 +265,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=is_clients_caseworker,
     )
     def decline(self, *, reason: str) -> None:
-        self.decline_reason = reason
+        self.decline_reason = _required_reason(reason)
 
     @transition(
         field=state,
@@ -316,7 +316,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     )
     def reject(self, *, screening: dict[str, str], reason: str) -> None:
         self._set_screening(screening)
-        self.reject_reason = reason
+        self.reject_reason = _required_reason(reason)
 
     @transition(
         field=state,
@@ -362,7 +362,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=is_either_side,
     )
     def withdraw(self, *, reason: str) -> None:
-        self.withdraw_reason = reason
+        self.withdraw_reason = _required_reason(reason)
 
     # --- reading --------------------------------------------------------------------
 
@@ -381,6 +381,12 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         year, month = self.end_date.year + month_index // 12, month_index % 12 + 1
         day = min(self.end_date.day, _days_in_month(year, month))
         return datetime.date(year, month, day)
+
+
+def _required_reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    return reason.strip()
 
 
 def _days_in_month(year: int, month: int) -> int:
