@@ -4,6 +4,7 @@ templates, so that templates render and never decide."""
 import datetime
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -48,13 +49,7 @@ EVENT_LABELS = {
 
 
 def _format(value):
-    """Dates and times in the user's locale and time zone; ISO strings from history too."""
-    if isinstance(value, str):
-        parse = parse_date if len(value) == len("2026-01-31") else parse_datetime
-        try:
-            value = parse(value) or value
-        except ValueError:
-            pass
+    """Dates and times in the user's locale and time zone."""
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -129,6 +124,10 @@ def event_details(event) -> list[tuple[str, object]]:
             continue
         if field.choices:
             value = dict(field.flatchoices).get(value, value)
+        elif isinstance(field, models.DateTimeField):
+            value = parse_datetime(value) or value
+        elif isinstance(field, models.DateField):
+            value = parse_date(value) or value
         details.append((field.verbose_name, _format(value)))
     return details
 
