@@ -1,8 +1,10 @@
-"""Fill an empty (or earlier seeded) database with a realistic demo of the OKOT flow.
+"""Load a realistic demo of the OKOT flow: two OCMWs, VDAB Oost-Vlaanderen, their users,
+a training catalogue, clients and referrals in every state.
 
-Idempotent: everything is looked up by its natural key, and each demo referral carries
-`external_id="demo-<n>"`, so a second run only (re)sets the password when one is given.
-Referrals are built through `referrals.services` only, so each has a real history."""
+Idempotent: everything is looked up by its natural key and every demo referral carries
+`external_id="demo-<n>"`, so a second run creates nothing (it only resets the password when
+one is given). Referrals are built through `referrals.services` only, acting as the user who
+would take each step, so each has a real history."""
 
 import datetime
 import secrets
@@ -22,119 +24,277 @@ from accounts.models import Organisation, Province
 from referrals import services
 from referrals.models import (
     Client,
-    ContinuedBy,
-    EndResult,
     EntryCondition,
     GuidanceNote,
     OkotType,
     OutcomeCheck,
     Referral,
     State,
-    StopReason,
     TemporaryWorkExperience,
     Training,
 )
 
-d = datetime.date
-OOST = Province.OOST_VLAANDEREN
+# --- the data ------------------------------------------------------------------------------
 
+# key: (name, kind, municipality, mail domain, phone)
 ORGANISATIONS = {
-    # key: (name, kind, municipality, e-mail, phone)
-    "gent": ("OCMW Gent", Organisation.Kind.OCMW, "Gent", "werk@ocmw-gent.example", "09 266 07 00"),
-    "aalst": ("OCMW Aalst", Organisation.Kind.OCMW, "Aalst", "werk@ocmw-aalst.example", "053 73 28 00"),
-    "vdab": ("VDAB Oost-Vlaanderen", Organisation.Kind.VDAB, "Gent", "oost-vlaanderen@vdab.example", "09 265 48 00"),
+    "gent": ("OCMW Gent", "ocmw", "Gent", "ocmw-gent.example", "09 266 07 00"),
+    "aalst": ("OCMW Aalst", "ocmw", "Aalst", "ocmw-aalst.example", "053 73 28 00"),
+    "vdab": ("VDAB Oost-Vlaanderen", "vdab", "Gent", "vdab.example", "09 265 48 00"),
 }
 
+# (username, first name, last name, work phone, organisation, role); beheerder is superuser
 USERS = [
-    # (username, first name, last name, e-mail, work phone, organisation key, role)
-    ("ocmw-gent", "Sofie", "Van den Bossche", "sofie.vandenbossche@ocmw-gent.example", "09 266 07 41", "gent", roles.CASEWORKER),
-    ("ocmw-aalst", "Pieter", "De Smet", "pieter.desmet@ocmw-aalst.example", "053 73 28 15", "aalst", roles.CASEWORKER),
-    ("vdab-gent", "Els", "Claeys", "els.claeys@vdab.example", "09 265 48 62", "vdab", roles.COUNSELLOR),
-    ("netwerk-oost", "Koen", "Verhaeghe", "koen.verhaeghe@vdab.example", "09 265 48 90", "vdab", roles.NETWORK_MANAGER),
-    ("beheerder", "Annelies", "Maes", "annelies.maes@okot-beheer.example", "", None, roles.ADMINISTRATOR),
+    ("ocmw-gent", "Sofie", "Van den Bossche", "09 266 07 41", "gent", roles.CASEWORKER),
+    ("ocmw-aalst", "Pieter", "De Smet", "053 73 28 15", "aalst", roles.CASEWORKER),
+    ("vdab-gent", "Els", "Claeys", "09 265 48 62", "vdab", roles.COUNSELLOR),
+    ("netwerk-oost", "Koen", "Verhaeghe", "09 265 48 90", "vdab", roles.NETWORK_MANAGER),
+    ("beheerder", "Annelies", "Maes", "", None, roles.ADMINISTRATOR),
 ]
+CASEWORKERS = {"gent": "ocmw-gent", "aalst": "ocmw-aalst"}
+COUNSELLOR = "vdab-gent"
 
+# key: (title, OKOT type, institution, location, months, hours a week), all in Oost-Vlaanderen
 TRAININGS = {
-    # key: (title, type, institution, location, months, hours a week, active, description)
-    "hbo-gent": ("HBO5 Verpleegkunde", OkotType.HBO, "HBO5 Verpleegkunde Gent", "Gent", 36, 38, True, "Gegradueerde verpleegkundige; start in september en februari."),
-    "hbo-aalst": ("HBO5 Verpleegkunde", OkotType.HBO, "HBO5 Verpleegkunde Aalst", "Aalst", 36, 38, True, "Gegradueerde verpleegkundige; stages in de regio Aalst."),
-    "grad-ortho": ("Graduaat Orthopedagogische begeleiding", OkotType.HBO, "Odisee", "Aalst", 24, 36, True, "Begeleider in de zorg voor personen met een beperking."),
-    "pba-verpl-gent": ("Bachelor in de verpleegkunde", OkotType.PBA, "HOGENT", "Gent", 36, 38, True, "Professionele bachelor; VDAB financiert de opleiding als knelpuntberoep."),
-    "pba-verpl-aalst": ("Bachelor in de verpleegkunde", OkotType.PBA, "Odisee", "Aalst", 36, 38, True, "Professionele bachelor met stages in het OLV Ziekenhuis en woonzorgcentra."),
-    "pba-em": ("Bachelor in de elektromechanica", OkotType.PBA, "HOGENT", "Gent", 36, 36, True, "Onderhoudstechnicus en projectleider in de industrie."),
-    "pba-ti": ("Bachelor in de toegepaste informatica", OkotType.PBA, "HOGENT", "Gent", 36, 36, True, "Applicatieontwikkelaar of systeembeheerder."),
-    "bso-verzorging": ("7BSO Verzorging (zorgkundige)", OkotType.BSO7, "Zorgcampus Gent", "Gent", 12, 32, True, "Zorgkundige in woonzorgcentra en thuiszorg."),
-    "bso-kinderzorg": ("7BSO Kinderzorg", OkotType.BSO7, "Zorgcampus Aalst", "Aalst", 12, 32, True, "Begeleider in de kinderopvang."),
-    "sense-elek": ("Se-n-Se Elektrische installaties", OkotType.SENSE, "Technicum Gent", "Gent", 12, 32, True, "Elektrotechnicus residentieel en industrieel."),
-    "sense-koel": ("Se-n-Se Koel- en warmtetechnieken", OkotType.SENSE, "Technicum Gent", "Gent", 12, 32, False, "Niet ingericht in het huidige schooljaar."),
-    "tko-gent": ("Tweedekansonderwijs: diploma secundair onderwijs", OkotType.TKO, "CVO Vitant", "Gent", 24, 30, True, "Diploma secundair onderwijs via het volwassenenonderwijs."),
+    "hbo-gent": ("HBO5 Verpleegkunde", "HBO", "HBO5 Verpleegkunde Gent", "Gent", 36, 38),
+    "hbo-aalst": ("HBO5 Verpleegkunde", "HBO", "HBO5 Verpleegkunde Aalst", "Aalst", 36, 38),
+    "grad-ortho": ("Graduaat Orthopedagogische begeleiding", "HBO", "Odisee", "Aalst", 24, 36),
+    "pba-vp-gent": ("Bachelor in de verpleegkunde", "PBA", "HOGENT", "Gent", 36, 38),
+    "pba-vp-aalst": ("Bachelor in de verpleegkunde", "PBA", "Odisee", "Aalst", 36, 38),
+    "pba-em": ("Bachelor in de elektromechanica", "PBA", "HOGENT", "Gent", 36, 36),
+    "pba-ti": ("Bachelor in de toegepaste informatica", "PBA", "HOGENT", "Gent", 36, 36),
+    "bso-zorg": ("7BSO Verzorging (zorgkundige)", "7BSO", "Zorgcampus Gent", "Gent", 12, 32),
+    "bso-kind": ("7BSO Kinderzorg", "7BSO", "Zorgcampus Aalst", "Aalst", 12, 32),
+    "sense-el": ("Se-n-Se Elektrische installaties", "SENSE", "Technicum Gent", "Gent", 12, 32),
+    "sense-koel": ("Se-n-Se Koel- en warmtetechnieken", "SENSE", "Technicum Gent", "Gent", 12, 32),
+    "tko": ("Tweedekansonderwijs: diploma secundair", "TKO", "CVO Vitant", "Gent", 24, 30),
 }
+INACTIVE_TRAININGS = {"sense-koel"}
 
 POSTCODES = {
-    "9000": "Gent", "9030": "Mariakerke", "9032": "Wondelgem", "9040": "Sint-Amandsberg",
-    "9050": "Ledeberg", "9300": "Aalst", "9308": "Hofstade", "9320": "Erembodegem",
+    "9000": "Gent",
+    "9030": "Mariakerke",
+    "9032": "Wondelgem",
+    "9040": "Sint-Amandsberg",
+    "9050": "Ledeberg",
+    "9300": "Aalst",
+    "9308": "Hofstade",
+    "9320": "Erembodegem",
 }
 
+# key (g: OCMW Gent, a: OCMW Aalst): (first name, last name, gender, birth date, street, postcode)
 CLIENTS = {
-    # key (g = OCMW Gent, a = OCMW Aalst): (first, last, gender, birth date, street, postcode)
-    "g0": ("Yasmina", "El Amrani", "V", d(1996, 3, 14), "Dampoortstraat 12", "9000"),
-    "g1": ("Jonas", "Van Damme", "M", d(2003, 7, 22), "Sleepstraat 45", "9000"),
-    "g2": ("Mehmet", "Yılmaz", "M", d(1982, 11, 5), "Wondelgemstraat 88", "9000"),
-    "g3": ("Grace", "Mukendi", "V", d(1979, 5, 30), "Antwerpsesteenweg 401", "9040"),
-    "g4": ("Sarah", "De Clercq", "V", d(1991, 1, 9), "Brugsesteenweg 210", "9030"),
-    "g5": ("Ahmad", "Ahmadi", "M", d(2001, 9, 18), "Hundelgemsesteenweg 5", "9050"),
-    "g6": ("Lieve", "Verstraete", "V", d(1968, 4, 2), "Botestraat 23", "9032"),
-    "g7": ("Omar", "Bouzid", "M", d(1988, 12, 27), "Bernard Spaelaan 17", "9000"),
-    "g8": ("Ewa", "Kowalska", "V", d(1985, 6, 11), "Francisco Ferrerlaan 102", "9000"),
-    "g9": ("Kevin", "Martens", "M", d(1999, 2, 3), "Land van Waaslaan 64", "9040"),
-    "g10": ("Fatma", "Demir", "V", d(1993, 8, 16), "Rabotstraat 31", "9000"),
-    "g11": ("Samuel", "Tesfay", "M", d(1997, 10, 21), "Jozef Guislainstraat 9", "9000"),
-    "g12": ("Nadia", "Benali", "V", d(2004, 5, 8), "Meulestedekaai 54", "9000"),
-    "g13": ("Dirk", "Goossens", "M", d(1966, 9, 29), "Oudenaardsesteenweg 77", "9000"),
-    "g14": ("Amina", "Diallo", "V", d(1990, 12, 12), "Frans Van Ryhovelaan 140", "9000"),
-    "g15": ("Bram", "Claeys", "M", d(1995, 4, 25), "Kortrijksesteenweg 356", "9000"),
-    "g16": ("Rania", "Al-Hassan", "V", d(1987, 7, 7), "Tweebruggenstraat 8", "9000"),
-    "g17": ("Ionuț", "Popescu", "M", d(1983, 3, 19), "Dendermondsesteenweg 240", "9040"),
-    "g18": ("Charlotte", "Wouters", "V", d(2000, 11, 30), "Sint-Salvatorstraat 7", "9000"),
-    "g19": ("Jean-Pierre", "Kabongo", "M", d(1974, 2, 14), "Vogelenzang 19", "9050"),
-    "g20": ("Marie-Claire", "Ntumba", "V", d(1984, 10, 3), "Kasteellaan 66", "9000"),
-    "a0": ("Hanne", "De Smedt", "V", d(1998, 6, 6), "Molenstraat 14", "9300"),
-    "a1": ("Youssef", "Amrani", "M", d(2002, 1, 15), "Kattestraat 56", "9300"),
-    "a2": ("Marleen", "Van der Linden", "V", d(1969, 3, 3), "Gentsesteenweg 120", "9300"),
-    "a3": ("Emre", "Kaya", "M", d(1992, 9, 9), "Zwarte Zustersstraat 9", "9300"),
-    "a4": ("Nathalie", "Cooreman", "V", d(1980, 10, 10), "Erembodegem-Dorp 33", "9320"),
-    "a5": ("Tom", "Van Hecke", "M", d(1986, 5, 17), "Hofstadestraat 4", "9308"),
-    "a6": ("Asma", "Haddou", "V", d(1995, 11, 23), "Sint-Jobstraat 21", "9300"),
-    "a7": ("Mustafa", "Osman", "M", d(1978, 8, 1), "Leopoldlaan 88", "9300"),
-    "a8": ("Elke", "Schollaert", "V", d(2005, 2, 20), "Geraardsbergsestraat 150", "9300"),
-    "a9": ("Desislava", "Petrova", "V", d(1989, 4, 14), "Ledebaan 47", "9300"),
-    "a10": ("Ayoub", "El Idrissi", "M", d(2001, 6, 29), "Moorselbaan 12", "9300"),
+    "g0": ("Yasmina", "El Amrani", "V", "1996-03-14", "Dampoortstraat 12", "9000"),
+    "g1": ("Jonas", "Van Damme", "M", "2003-07-22", "Sleepstraat 45", "9000"),
+    "g2": ("Mehmet", "Yılmaz", "M", "1982-11-05", "Wondelgemstraat 88", "9000"),
+    "g3": ("Grace", "Mukendi", "V", "1979-05-30", "Antwerpsesteenweg 401", "9040"),
+    "g4": ("Sarah", "De Clercq", "V", "1991-01-09", "Brugsesteenweg 210", "9030"),
+    "g5": ("Ahmad", "Ahmadi", "M", "2001-09-18", "Hundelgemsesteenweg 5", "9050"),
+    "g6": ("Lieve", "Verstraete", "V", "1968-04-02", "Botestraat 23", "9032"),
+    "g7": ("Omar", "Bouzid", "M", "1988-12-27", "Bernard Spaelaan 17", "9000"),
+    "g8": ("Ewa", "Kowalska", "V", "1985-06-11", "Francisco Ferrerlaan 102", "9000"),
+    "g9": ("Kevin", "Martens", "M", "1999-02-03", "Land van Waaslaan 64", "9040"),
+    "g10": ("Fatma", "Demir", "V", "1993-08-16", "Rabotstraat 31", "9000"),
+    "g11": ("Samuel", "Tesfay", "M", "1997-10-21", "Jozef Guislainstraat 9", "9000"),
+    "g12": ("Nadia", "Benali", "V", "2004-05-08", "Meulestedekaai 54", "9000"),
+    "g13": ("Dirk", "Goossens", "M", "1966-09-29", "Oudenaardsesteenweg 77", "9000"),
+    "g14": ("Amina", "Diallo", "V", "1990-12-12", "Frans Van Ryhovelaan 140", "9000"),
+    "g15": ("Bram", "Claeys", "M", "1995-04-25", "Kortrijksesteenweg 356", "9000"),
+    "g16": ("Rania", "Al-Hassan", "V", "1987-07-07", "Tweebruggenstraat 8", "9000"),
+    "g17": ("Ionuț", "Popescu", "M", "1983-03-19", "Dendermondsesteenweg 240", "9040"),
+    "g18": ("Charlotte", "Wouters", "V", "2000-11-30", "Sint-Salvatorstraat 7", "9000"),
+    "g19": ("Jean-Pierre", "Kabongo", "M", "1974-02-14", "Vogelenzang 19", "9050"),
+    "g20": ("Marie-Claire", "Ntumba", "V", "1984-10-03", "Kasteellaan 66", "9000"),
+    "a0": ("Hanne", "De Smedt", "V", "1998-06-06", "Molenstraat 14", "9300"),
+    "a1": ("Youssef", "Amrani", "M", "2002-01-15", "Kattestraat 56", "9300"),
+    "a2": ("Marleen", "Van der Linden", "V", "1969-03-03", "Gentsesteenweg 120", "9300"),
+    "a3": ("Emre", "Kaya", "M", "1992-09-09", "Zwarte Zustersstraat 9", "9300"),
+    "a4": ("Nathalie", "Cooreman", "V", "1980-10-10", "Erembodegem-Dorp 33", "9320"),
+    "a5": ("Tom", "Van Hecke", "M", "1986-05-17", "Hofstadestraat 4", "9308"),
+    "a6": ("Asma", "Haddou", "V", "1995-11-23", "Sint-Jobstraat 21", "9300"),
+    "a7": ("Mustafa", "Osman", "M", "1978-08-01", "Leopoldlaan 88", "9300"),
+    "a8": ("Elke", "Schollaert", "V", "2005-02-20", "Geraardsbergsestraat 150", "9300"),
+    "a9": ("Desislava", "Petrova", "V", "1989-04-14", "Ledebaan 47", "9300"),
+    "a10": ("Ayoub", "El Idrissi", "M", "2001-06-29", "Moorselbaan 12", "9300"),
 }
 
-# (client, start, end or None, workplace)
+# Temporary work experience (article 60): (client, start, end or "" = ongoing, workplace).
+# g20's is ongoing, so her candidacy cannot get a formal agreement.
 WORK_EXPERIENCES = [
-    ("g7", d(2022, 3, 1), d(2024, 2, 29), "Kringwinkel Gent, sorteerafdeling"),
-    ("a3", d(2022, 6, 1), d(2024, 5, 31), "Stad Aalst, groendienst"),
-    ("g19", d(2023, 4, 3), d(2025, 3, 31), "Sociaal restaurant De Buurtkeuken, Gent"),
-    ("g20", d(2026, 3, 2), None, "Lokaal dienstencentrum, OCMW Gent"),
+    ("g7", "2022-03-01", "2024-02-29", "Kringwinkel Gent, sorteerafdeling"),
+    ("a3", "2022-06-01", "2024-05-31", "Stad Aalst, groendienst"),
+    ("g19", "2023-04-03", "2025-03-31", "Sociaal restaurant De Buurtkeuken, Gent"),
+    ("g20", "2026-03-02", "", "Lokaal dienstencentrum, OCMW Gent"),
 ]
+
+# Referrals that reached the training. The caseworker agreed twelve weeks before the start,
+# the intake followed two weeks later. end "" = still in training, closed by "" = not closed.
+# (n, client, training, start, end, result, guidance continued by, at work after 3/6/9/12 m)
+STARTED = [
+    (1, "g6", "bso-zorg", "2024-09-02", "2025-06-27", "passed", "vdab", "yyyy"),
+    (2, "g1", "sense-el", "2024-09-02", "2025-06-27", "passed", "ocmw", "nyyy"),
+    (3, "g3", "hbo-gent", "2024-02-12", "2024-11-29", "stopped_early", "ocmw", ""),
+    (4, "a3", "pba-vp-aalst", "2024-09-23", "2025-12-15", "stopped_employment", "vdab", "yyny"),
+    (5, "a0", "bso-kind", "2024-09-02", "2025-06-27", "failed", "ocmw", ""),
+    (7, "g15", "tko", "2024-09-16", "2026-06-19", "passed", "vdab", "yyyy"),
+    (8, "g12", "hbo-gent", "2025-02-10", "2025-06-13", "stopped_early", "vdab", ""),
+    (9, "g9", "bso-zorg", "2025-09-01", "2026-06-26", "passed", "", "nyyy"),
+    (10, "a8", "bso-kind", "2025-09-01", "2026-02-20", "stopped_early", "", ""),
+    (11, "g17", "pba-ti", "2025-09-22", "2026-03-13", "stopped_early", "", ""),
+    (12, "a5", "hbo-aalst", "2024-09-16", "2025-02-07", "stopped_early", "", ""),
+    (13, "g16", "hbo-gent", "2025-02-10", "2026-05-29", "stopped_employment", "", "yyyy"),
+    (14, "g13", "sense-el", "2025-09-01", "2026-01-16", "stopped_early", "", ""),
+    (15, "g0", "hbo-gent", "2024-09-16", "", "", "", ""),
+    (16, "g5", "pba-em", "2025-09-22", "", "", "", ""),
+    (17, "g19", "tko", "2025-09-15", "", "", "", ""),
+    (18, "a2", "grad-ortho", "2025-09-22", "", "", "", ""),
+    (19, "a4", "pba-vp-aalst", "2026-02-09", "", "", "", ""),
+    (20, "g12", "pba-vp-gent", "2025-09-22", "", "", "", ""),
+    (21, "g15", "pba-ti", "2026-09-21", "", "", "", ""),
+    (22, "g10", "bso-zorg", "2026-09-07", "", "", "", ""),
+]
+STOP_REASONS = {
+    3: "illness",
+    8: "other_compelling",
+    10: "maternity",
+    11: "moved",
+    12: "insufficient_progress",
+    14: "no_valid_reason",
+}
+
+# Referrals still on their way, dated relative to today so the dashboard stays current:
+# (n, client, training, state, agreed, intake, probable start) in days ago ("" = none).
+# a6's probable start has passed and g2's intake is overdue, so both show up as overdue.
+ON_THEIR_WAY = [
+    (23, "g8", "hbo-gent", "admitted", 45, 30, -75),
+    (24, "a6", "grad-ortho", "admitted", 60, 42, 12),
+    (25, "g14", "pba-vp-gent", "admitted", 35, 21, -75),
+    (26, "g18", "sense-el", "intake_planned", 12, -6, ""),
+    (27, "a7", "hbo-aalst", "intake_planned", 20, -2, ""),
+    (28, "g2", "pba-em", "intake_planned", 30, 3, ""),
+    (29, "g11", "pba-ti", "agreed", 4, "", ""),
+    (30, "a9", "bso-kind", "agreed", 18, "", ""),
+    (31, "g4", "hbo-gent", "agreed", 2, "", ""),
+]
+
+# Referrals that stopped before a training, or have not got far: (n, client, training, state,
+# agreed on or ""); the intake came two weeks after agreeing, the probable start ten weeks later.
+BEFORE_TRAINING = [
+    (6, "g7", "hbo-gent", "closed", "2025-03-10"),
+    (32, "a1", "pba-vp-aalst", "not_admitted", "2026-08-24"),
+    (33, "g3", "hbo-gent", "not_admitted", "2026-09-14"),
+    (34, "g10", "pba-vp-gent", "declined", ""),
+    (35, "g13", "pba-ti", "declined", ""),
+    (36, "g9", "sense-el", "withdrawn", ""),
+    (37, "g14", "hbo-gent", "withdrawn", "2025-01-06"),
+    (38, "a9", "hbo-aalst", "withdrawn", "2025-05-26"),
+    (39, "g5", "pba-ti", "withdrawn", "2024-06-17"),
+    (40, "a5", "sense-el", "informed", ""),
+    (41, "g7", "tko", "informed", ""),
+    (42, "a0", "grad-ortho", "informed", ""),
+    (43, "g20", "hbo-gent", "candidate", ""),
+    (44, "a1", "tko", "candidate", ""),
+    (45, "a10", "pba-vp-aalst", "candidate", ""),
+]
+WITHDRAWN_FROM = {36: "candidate", 37: "agreed", 38: "intake_planned", 39: "admitted"}
+REASONS = {
+    6: "Nederlands nog onvoldoende voor de theorie (NT2 richtniveau 2.4 nodig). "
+    "Advies: eerst tweedekansonderwijs.",
+    32: "Toelatingsproef wiskunde en wetenschappen niet gehaald. Advies: eerst het diploma "
+    "secundair onderwijs via tweedekansonderwijs.",
+    33: "De arbeidsgeneesheer raadt na de ziekteperiode fysiek zwaar werk in de zorg af; "
+    "een andere richting wordt samen met het OCMW bekeken.",
+    34: "Eerst het NT2-traject (richtniveau 2.4) afwerken; verpleegkunde opnieuw bekijken in 2026.",
+    35: "Een bachelor van drie jaar is nu niet haalbaar naast de mantelzorg voor zijn moeder; "
+    "een kortere Se-n-Se-opleiding past beter.",
+    36: "Cliënt kiest na het infomoment toch voor de zorgsector.",
+    37: "Geen kinderopvang gevonden voor de start in februari.",
+    38: "Cliënte kreeg een vast contract als poetshulp en wil dat niet opgeven.",
+    39: "Cliënt verhuist tijdelijk naar familie in Brussel; kandidatuur ingetrokken.",
+}
+# Candidacies the counsellor registered (the client applied through the training guide).
+REGISTERED_BY_VDAB = {2, 11, 22, 27, 31, 34, 42, 43, 45}
+
+HANDOVER_NOTES = [
+    "Gemotiveerd en betrouwbaar; graag telefonisch contact bij afwezigheden.",
+    "Alleenstaande ouder van twee kinderen: kinderopvang is het aandachtspunt.",
+    "Schuldbemiddeling loopt via het OCMW; een stabiel budget is belangrijk om vol te houden.",
+    "Spreekt vlot Nederlands, schrijft het minder vlot; taalondersteuning aanbevolen.",
+    "Brak eerder een opleiding af om gezondheidsredenen; nu stabiel, volgt de huisarts op.",
+]
+SCREENINGS = [
+    {
+        "motivation": "Wil al jaren in dit vak werken; deed vrijwilligerswerk in de sector.",
+        "preconditions": "Kinderopvang geregeld via de grootouders; komt met de fiets.",
+        "path_fit": "Knelpuntberoep met veel vacatures in de regio; past in het GPMI.",
+        "learning_ability": "Toetsen Nederlands en rekenen vlot gehaald.",
+    },
+    {
+        "motivation": "Wil een diploma om uit de opeenvolgende interimjobs te raken.",
+        "preconditions": "Abonnement De Lijn aangevraagd; leefloon blijft behouden.",
+        "path_fit": "Sluit aan bij eerdere werkervaring; realistisch beeld na een snuffelstage.",
+        "learning_ability": "Voldoende; extra ondersteuning aangeraden voor wiskunde.",
+    },
+    {
+        "motivation": "Sterk gemotiveerd na het infomoment; diende zelf de kandidatuur in.",
+        "preconditions": "Leefloon met gezinslast: aanmoedigingspremie besproken.",
+        "path_fit": "Duidelijk beroepsdoel; werkgevers in de buurt zoeken dit profiel.",
+        "learning_ability": "Goede leerbaarheid; buitenlands diploma, gelijkwaardigheid loopt.",
+    },
+]
+PROGRESS_NOTES = [
+    "Goed gestart: aanwezigheden in orde en eerste toetsen positief.",
+    "Vlotte start in de praktijklessen; de theorie vraagt nog extra inzet.",
+    "Eerste stage positief geëvalueerd door de mentor.",
+]
+SUPPORT_NOTES = [
+    "Terugbetaling van kinderopvang en verplaatsingen bij VDAB aangevraagd en in orde.",
+    "Leefloon en opleidingspremie afgestemd; het budget blijft sluitend.",
+    "Laptop aangekocht via het OCMW-fonds voor schoolkosten.",
+]
+WARNING_NOTES = {
+    "illness": "Sinds begin november ziek gemeld; stopzetting wordt besproken.",
+    "other_compelling": "Zware familiale situatie (zorg voor een broer); overweegt te stoppen.",
+    "maternity": "Zwangerschap met complicaties gemeld; de opleiding wordt onderbroken.",
+    "moved": "Verhuist naar Limburg; de school ligt dan te ver.",
+    "insufficient_progress": "Resultaten eerste semester onvoldoende; de klassenraad twijfelt.",
+    "no_valid_reason": "Al drie weken afwezig zonder verwittiging; reageert niet op oproepen.",
+    "stopped_employment": "Kreeg een vast contract aangeboden; stopzetting wegens werk besproken.",
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def insz(birth: datetime.date, serial: int) -> str:
-    """A valid Belgian national number: yymmdd, serial (odd = man), check digits."""
+    """A valid Belgian national number: yymmdd, a serial (odd: man) and the check digits."""
     first9 = f"{birth:%y%m%d}{serial:03d}"
     check = 97 - int(("2" if birth.year >= 2000 else "") + first9) % 97
     return f"{first9}{check:02d}"
 
 
-def ascii_slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(c for c in plain.lower() if c.isalnum())
+def mail_name(first: str, last: str) -> str:
+    def plain(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return "".join(c for c in text.lower() if c.isalnum())
+
+    return f"{plain(first)}.{plain(last)}"
+
+
+def day(value: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def at(on: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(on, datetime.time(hour, 30)))
+
+
+WEEK = datetime.timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class Story:
-    """One demo referral and how far it got; dates not given are derived."""
+    """One demo referral: how far it gets and the dates of its steps."""
 
     n: int
     client: str
@@ -146,73 +306,380 @@ class Story:
     start: datetime.date | None = None
     end: datetime.date | None = None
     result: str = ""
-    stop: str = ""
-    closed_by: str = ""
-    reason: str = ""
-    withdraw_from: str = ""
-    outcomes: str = ""  # at work ("y"/"n") at 3, 6, 9, 12 months, as far as due
-    by_vdab: bool = False  # the counsellor registered the candidacy
+    stop_reason: str = ""
+    continued_by: str = ""
+    outcomes: str = ""
 
     @property
-    def external_id(self) -> str:
-        return f"demo-{self.n}"
+    def reason(self) -> str:
+        return REASONS.get(self.n, "")
+
+    @property
+    def by_vdab(self) -> bool:
+        return self.n in REGISTERED_BY_VDAB
+
+    def path(self) -> list[str]:
+        """The states the referral passes through after `informed`."""
+        line = [State.CANDIDATE, State.AGREED, State.INTAKE_PLANNED, State.ADMITTED]
+        line += [State.IN_TRAINING, State.ENDED]
+
+        def upto(state: str) -> list[str]:
+            return line[: line.index(state) + 1] if state != State.INFORMED else []
+
+        screened = [*upto(State.INTAKE_PLANNED), State.NOT_ADMITTED]
+        if self.until == State.DECLINED:
+            return [State.CANDIDATE, State.DECLINED]
+        if self.until == State.WITHDRAWN:
+            return [*upto(WITHDRAWN_FROM[self.n]), State.WITHDRAWN]
+        if self.until == State.NOT_ADMITTED:
+            return screened
+        if self.until == State.CLOSED:
+            return [*(upto(State.ENDED) if self.start else screened), State.CLOSED]
+        return upto(self.until)
 
 
 def stories(today: datetime.date) -> list[Story]:
-    """The demo referrals: finished ones on fixed dates in 2024–2026, open ones recent."""
-    ago = lambda days: today - datetime.timedelta(days=days)  # noqa: E731
-    S, E = State, EndResult
-    vdab, ocmw = ContinuedBy.VDAB, ContinuedBy.OCMW
-    return [
-        # closed
-        S and Story(1, "g6", "bso-verzorging", S.CLOSED, agreed=d(2024, 5, 13), start=d(2024, 9, 2), end=d(2025, 6, 27), result=E.PASSED, closed_by=vdab, outcomes="yyyy"),
-        Story(2, "g1", "sense-elek", S.CLOSED, agreed=d(2024, 6, 10), start=d(2024, 9, 2), end=d(2025, 6, 27), result=E.PASSED, closed_by=ocmw, outcomes="nyyy", by_vdab=True),
-        Story(3, "g3", "hbo-gent", S.CLOSED, agreed=d(2024, 1, 8), start=d(2024, 2, 12), end=d(2024, 11, 29), result=E.STOPPED_EARLY, stop=StopReason.ILLNESS, closed_by=ocmw),
-        Story(4, "a3", "pba-verpl-aalst", S.CLOSED, agreed=d(2024, 6, 3), start=d(2024, 9, 23), end=d(2025, 12, 15), result=E.STOPPED_EMPLOYMENT, closed_by=vdab, outcomes="yyny"),
-        Story(5, "a0", "bso-kinderzorg", S.CLOSED, agreed=d(2024, 5, 21), start=d(2024, 9, 2), end=d(2025, 6, 27), result=E.FAILED, closed_by=ocmw),
-        Story(6, "g7", "hbo-gent", S.CLOSED, agreed=d(2025, 3, 10), closed_by=ocmw, reason="Nederlandse taalvaardigheid nog onvoldoende voor de theorie (richtniveau NT2 2.4 nodig). Advies: eerst tweedekansonderwijs."),
-        Story(7, "g15", "tko-gent", S.CLOSED, agreed=d(2024, 6, 17), start=d(2024, 9, 16), end=d(2026, 6, 19), result=E.PASSED, closed_by=vdab, outcomes="yyyy"),
-        Story(8, "g12", "hbo-gent", S.CLOSED, agreed=d(2025, 1, 6), start=d(2025, 2, 10), end=d(2025, 6, 13), result=E.STOPPED_EARLY, stop=StopReason.OTHER_COMPELLING, closed_by=vdab),
-        # ended, not yet closed
-        Story(9, "g9", "bso-verzorging", S.ENDED, agreed=d(2025, 5, 12), start=d(2025, 9, 1), end=d(2026, 6, 26), result=E.PASSED, outcomes="nyyy"),
-        Story(10, "a8", "bso-kinderzorg", S.ENDED, agreed=d(2025, 6, 2), start=d(2025, 9, 1), end=d(2026, 2, 20), result=E.STOPPED_EARLY, stop=StopReason.MATERNITY),
-        Story(11, "g17", "pba-ti", S.ENDED, agreed=d(2025, 6, 16), start=d(2025, 9, 22), end=d(2026, 3, 13), result=E.STOPPED_EARLY, stop=StopReason.MOVED, by_vdab=True),
-        Story(12, "a5", "hbo-aalst", S.ENDED, agreed=d(2024, 6, 24), start=d(2024, 9, 16), end=d(2025, 2, 7), result=E.STOPPED_EARLY, stop=StopReason.INSUFFICIENT_PROGRESS),
-        Story(13, "g16", "hbo-gent", S.ENDED, agreed=d(2025, 1, 13), start=d(2025, 2, 10), end=d(2026, 5, 29), result=E.STOPPED_EMPLOYMENT, outcomes="yyyy"),
-        Story(14, "g13", "sense-elek", S.ENDED, agreed=d(2025, 5, 19), start=d(2025, 9, 1), end=d(2026, 1, 16), result=E.STOPPED_EARLY, stop=StopReason.NO_VALID_REASON),
-        # in training
-        Story(15, "g0", "hbo-gent", S.IN_TRAINING, agreed=d(2024, 6, 3), start=d(2024, 9, 16)),
-        Story(16, "g5", "pba-em", S.IN_TRAINING, agreed=d(2025, 7, 7), start=d(2025, 9, 22)),
-        Story(17, "g19", "tko-gent", S.IN_TRAINING, agreed=d(2025, 6, 23), start=d(2025, 9, 15)),
-        Story(18, "a2", "grad-ortho", S.IN_TRAINING, agreed=d(2025, 6, 30), start=d(2025, 9, 22)),
-        Story(19, "a4", "pba-verpl-aalst", S.IN_TRAINING, agreed=d(2026, 1, 12), start=d(2026, 2, 9)),
-        Story(20, "g12", "pba-verpl-gent", S.IN_TRAINING, agreed=d(2025, 7, 14), start=d(2025, 9, 22)),
-        Story(21, "g15", "pba-ti", S.IN_TRAINING, agreed=d(2026, 7, 6), start=d(2026, 9, 21)),
-        Story(22, "g10", "bso-verzorging", S.IN_TRAINING, agreed=d(2026, 6, 15), start=d(2026, 9, 7), by_vdab=True),
-        # admitted (one whose probable start has passed), intake planned, agreed
-        Story(23, "g8", "hbo-gent", S.ADMITTED, agreed=ago(45), intake=ago(30), probable_start=ago(-75)),
-        Story(24, "a6", "grad-ortho", S.ADMITTED, agreed=ago(60), intake=ago(42), probable_start=ago(12)),
-        Story(25, "g14", "pba-verpl-gent", S.ADMITTED, agreed=ago(35), intake=ago(21), probable_start=ago(-75)),
-        Story(26, "g18", "sense-elek", S.INTAKE_PLANNED, agreed=ago(12), intake=ago(-6)),
-        Story(27, "a7", "hbo-aalst", S.INTAKE_PLANNED, agreed=ago(20), intake=ago(-2), by_vdab=True),
-        Story(28, "g2", "pba-em", S.INTAKE_PLANNED, agreed=ago(30), intake=ago(3)),
-        Story(29, "g11", "pba-ti", S.AGREED, agreed=ago(4)),
-        Story(30, "a9", "bso-kinderzorg", S.AGREED, agreed=ago(18)),
-        Story(31, "g4", "hbo-gent", S.AGREED, agreed=ago(2), by_vdab=True),
-        # not admitted, declined, withdrawn
-        Story(32, "a1", "pba-verpl-aalst", S.NOT_ADMITTED, agreed=d(2026, 8, 24), intake=d(2026, 9, 8), reason="Toelatingsproef wiskunde en wetenschappen niet gehaald. Advies: eerst het diploma secundair onderwijs via tweedekansonderwijs."),
-        Story(33, "g3", "hbo-gent", S.NOT_ADMITTED, agreed=d(2026, 9, 14), intake=d(2026, 10, 5), reason="Na de ziekteperiode raadt de arbeidsgeneesheer fysiek zwaar werk in de zorg af; een andere richting wordt samen met het OCMW bekeken."),
-        Story(34, "g10", "pba-verpl-gent", S.DECLINED, by_vdab=True, reason="Eerst het NT2-traject (richtniveau 2.4) afwerken; een verpleegkundige opleiding opnieuw bekijken in 2026."),
-        Story(35, "g13", "pba-ti", S.DECLINED, reason="Een bachelor van drie jaar is nu niet haalbaar naast de mantelzorg voor zijn moeder; een kortere Se-n-Se-opleiding past beter."),
-        Story(36, "g9", "sense-elek", S.WITHDRAWN, withdraw_from=S.CANDIDATE, reason="Cliënt kiest na het infomoment toch voor de zorgsector."),
-        Story(37, "g14", "hbo-gent", S.WITHDRAWN, withdraw_from=S.AGREED, agreed=d(2025, 1, 6), reason="Geen kinderopvang gevonden voor de start in februari."),
-        Story(38, "a9", "hbo-aalst", S.WITHDRAWN, withdraw_from=S.INTAKE_PLANNED, agreed=d(2025, 5, 26), reason="Cliënte kreeg een vast contract als poetshulp en wil dat niet opgeven."),
-        Story(39, "g5", "pba-ti", S.WITHDRAWN, withdraw_from=S.ADMITTED, agreed=d(2024, 6, 17), probable_start=d(2024, 9, 23), reason="Cliënt verhuist tijdelijk naar familie in Brussel; kandidatuur ingetrokken."),
-        # informed, candidate (g20 is in a temporary work experience: agree is blocked)
-        Story(40, "a5", "sense-elek", S.INFORMED),
-        Story(41, "g7", "tko-gent", S.INFORMED),
-        Story(42, "a0", "grad-ortho", S.INFORMED, by_vdab=True),
-        Story(43, "g20", "hbo-gent", S.CANDIDATE, by_vdab=True),
-        Story(44, "a1", "tko-gent", S.CANDIDATE),
-        Story(45, "a10", "pba-verpl-aalst", S.CANDIDATE, by_vdab=True),
-    ]
+    """The demo referrals in order of `n`, built from the three tables above."""
+    result = []
+    for n, client, training, start, end, end_result, continued_by, outcomes in STARTED:
+        start, end = day(start), day(end)
+        until = State.CLOSED if continued_by else State.ENDED if end else State.IN_TRAINING
+        agreed = start - 12 * WEEK
+        result.append(
+            Story(
+                n,
+                client,
+                training,
+                until,
+                agreed=agreed,
+                intake=agreed + 2 * WEEK,
+                probable_start=start,
+                start=start,
+                end=end,
+                result=end_result,
+                stop_reason=STOP_REASONS.get(n, ""),
+                continued_by=continued_by,
+                outcomes=outcomes,
+            )
+        )
+    for n, client, training, until, *days_ago in ON_THEIR_WAY:
+        agreed, intake, start = (
+            today - datetime.timedelta(days=ago) if ago != "" else None for ago in days_ago
+        )
+        result.append(Story(n, client, training, until, agreed, intake, start))
+    for n, client, training, until, agreed in BEFORE_TRAINING:
+        agreed = day(agreed)
+        intake = agreed + 2 * WEEK if agreed else None
+        probable_start = intake + 10 * WEEK if intake else None
+        result.append(Story(n, client, training, until, agreed, intake, probable_start))
+    return sorted(result, key=lambda story: story.n)
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo organisations, users, trainings, clients and referrals in every state. "
+        "Safe to run again: what exists is left alone."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Password for every demo user (also reset on existing users). Without it, "
+            "new users get a generated password and existing users keep theirs.",
+        )
+
+    def handle(self, *args, password: str | None = None, **options):
+        today = timezone.localdate()
+        with transaction.atomic():
+            organisations = self._organisations()
+            users, new_users = self._users(organisations)
+            trainings = self._trainings(users[COUNSELLOR])
+            the_stories = stories(today)
+            clients = self._clients(organisations, users, the_stories, today)
+            created = self._referrals(the_stories, clients, trainings, users, today)
+            password_message = self._passwords(users, new_users, password)
+
+        counts = dict(Referral.objects.values_list("state").annotate(n=Count("pk")).order_by())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(organisations)} organisations, {len(users)} users, "
+                f"{len(trainings)} trainings, {len(clients)} clients, "
+                f"{created} new referrals ({len(the_stories) - created} already there)."
+            )
+        )
+        self.stdout.write("Referrals per state:")
+        for state in State:
+            self.stdout.write(f"  {state.value:<15} {counts.get(state.value, 0):>3}")
+        self.stdout.write(f"Demo users: {', '.join(users)}")
+        self.stdout.write(self.style.WARNING(password_message))
+
+    # --- reference data, looked up by natural key ------------------------------------------
+
+    def _organisations(self) -> dict[str, Organisation]:
+        organisations = {}
+        for key, (name, kind, municipality, domain, phone) in ORGANISATIONS.items():
+            organisations[key], _ = Organisation.objects.get_or_create(
+                name=name,
+                defaults={
+                    "kind": kind,
+                    "municipality": municipality,
+                    "province": Province.OOST_VLAANDEREN,
+                    "email": f"info@{domain}",
+                    "phone": phone,
+                },
+            )
+        return organisations
+
+    def _users(self, organisations) -> tuple[dict, list]:
+        User = get_user_model()
+        users, new_users = {}, []
+        for username, first, last, phone, org_key, role in USERS:
+            domain = ORGANISATIONS[org_key][3] if org_key else "okot-beheer.example"
+            is_admin = role == roles.ADMINISTRATOR
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{mail_name(first, last)}@{domain}",
+                    "work_phone": phone,
+                    "organisation": organisations.get(org_key),
+                    "is_staff": is_admin,
+                    "is_superuser": is_admin,
+                },
+            )
+            user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+            if created:
+                new_users.append(user)
+        return users, new_users
+
+    def _passwords(self, users: dict, new_users: list, password: str | None) -> str:
+        if password is None and not new_users:
+            return (
+                "The demo users already existed; their passwords are unchanged "
+                "(give --password to set one)."
+            )
+        chosen = password or secrets.token_urlsafe(12)
+        for user in users.values() if password else new_users:
+            user.set_password(chosen)
+            user.save(update_fields=["password"])
+        if password:
+            return "All demo users have the password given with --password."
+        if len(new_users) < len(users):
+            names = ", ".join(user.username for user in new_users)
+            return f"Password for the new demo users ({names}): {chosen}"
+        return f"Password for all demo users: {chosen}"
+
+    def _trainings(self, counsellor) -> dict[str, Training]:
+        trainings = {}
+        for key, (title, okot_type, institution, location, months, hours) in TRAININGS.items():
+            trainings[key], _ = Training.objects.get_or_create(
+                title=title,
+                location=location,
+                defaults={
+                    "okot_type": OkotType(okot_type),
+                    "institution": institution,
+                    "province": Province.OOST_VLAANDEREN,
+                    "contact_counsellor": counsellor,
+                    "duration_months": months,
+                    "hours_per_week": hours,
+                    "active": key not in INACTIVE_TRAININGS,
+                },
+            )
+        return trainings
+
+    def _clients(self, organisations, users, the_stories, today) -> dict[str, Client]:
+        first_agreement = {}
+        for story in the_stories:
+            if story.agreed:
+                first_agreement[story.client] = min(
+                    story.agreed, first_agreement.get(story.client, story.agreed)
+                )
+        clients = {}
+        for number, (key, row) in enumerate(CLIENTS.items()):
+            first, last, gender, born, street, postcode = row
+            ocmw_key = "gent" if key.startswith("g") else "aalst"
+            index = int(key[1:])
+            consent_on = first_agreement.get(key, today - 8 * WEEK) - 3 * WEEK
+            registered = index % 5 != 4  # a few are registered by VDAB after the agreement
+            clients[key], _ = Client.objects.get_or_create(
+                ocmw=organisations[ocmw_key],
+                insz=insz(day(born), 2 * (10 + number) + (gender == "M")),
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": f"04{70 + number % 30} {number * 37 % 90 + 10} "
+                    f"{number * 53 % 90 + 10} {number * 71 % 90 + 10}",
+                    "email": f"{mail_name(first, last)}@example.com",
+                    "street": street,
+                    "postal_code": postcode,
+                    "municipality": POSTCODES[postcode],
+                    "registered_job_seeker": registered,
+                    "vdab_client_number": f"{4_100_000 + 7919 * number}" if registered else "",
+                    "consent_vdab": True,
+                    "consent_date": consent_on,
+                    "gpmi": index % 4 != 3,
+                    "gpmi_date": consent_on - 2 * WEEK if index % 4 != 3 else None,
+                },
+            )
+        for key, start, end, workplace in WORK_EXPERIENCES:
+            client = clients[key]
+            TemporaryWorkExperience.objects.get_or_create(
+                client=client,
+                start_date=day(start),
+                defaults={
+                    "end_date": day(end),
+                    "employer": workplace,
+                    "created_by": users[CASEWORKERS["gent" if key[0] == "g" else "aalst"]],
+                },
+            )
+        return clients
+
+    # --- referrals, step by step through the services --------------------------------------
+
+    def _referrals(self, the_stories, clients, trainings, users, today) -> int:
+        existing = set(
+            Referral.objects.filter(external_id__startswith="demo-").values_list(
+                "external_id", flat=True
+            )
+        )
+        conditions = list(EntryCondition.objects.filter(active=True))
+        created = 0
+        for story in the_stories:
+            if f"demo-{story.n}" in existing:
+                continue
+            client = clients[story.client]
+            caseworker = users[CASEWORKERS["gent" if story.client[0] == "g" else "aalst"]]
+            try:
+                self._play(
+                    story,
+                    client,
+                    trainings[story.training],
+                    caseworker,
+                    users[COUNSELLOR],
+                    conditions,
+                    today,
+                )
+            except (services.TransitionRefused, ValidationError) as exc:
+                raise CommandError(f"Demo referral {story.n} ({client}): {exc}") from exc
+            created += 1
+        return created
+
+    def _play(self, story, client, training, caseworker, counsellor, conditions, today):
+        """Walk one referral along its path, each step by the user who would take it."""
+        path = story.path()
+        if story.by_vdab and path[:1] == [State.CANDIDATE]:
+            # The client applied through the training guide: VDAB registers the candidacy.
+            referral = services.referral_register_candidacy(
+                user=counsellor,
+                ocmw=client.ocmw,
+                insz=client.insz,
+                first_name=client.first_name,
+                last_name=client.last_name,
+                training=training,
+            )
+            path = path[1:]
+        else:
+            opener = counsellor if story.by_vdab else caseworker
+            referral = services.referral_create(user=opener, client=client, training=training)
+        Referral.objects.filter(pk=referral.pk).update(external_id=f"demo-{story.n}")
+        screening = SCREENINGS[story.n % len(SCREENINGS)]
+        for state in path:
+            if state == State.CANDIDATE:
+                services.referral_apply(referral=referral, user=opener)
+            elif state == State.DECLINED:
+                services.referral_decline(referral=referral, user=caseworker, reason=story.reason)
+            elif state == State.AGREED:
+                services.referral_agree(
+                    referral=referral,
+                    user=caseworker,
+                    agreed_on=story.agreed,
+                    checked_conditions=[c for c in conditions if c.applies_to(training.okot_type)],
+                    caseworker_phone=caseworker.work_phone,
+                    handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
+                    handover_call_at=at(story.agreed, 10),
+                )
+            elif state == State.INTAKE_PLANNED:
+                services.referral_plan_intake(
+                    referral=referral,
+                    user=counsellor,
+                    intake_at=at(story.intake, 9 + story.n % 6),
+                    place=f"VDAB-werkwinkel {training.location}",
+                )
+            elif state == State.ADMITTED:
+                services.referral_admit(
+                    referral=referral,
+                    user=counsellor,
+                    screening=screening,
+                    probable_start_date=story.probable_start,
+                    probable_location=f"{training.institution}, {training.location}",
+                )
+            elif state == State.NOT_ADMITTED:
+                services.referral_reject(
+                    referral=referral, user=counsellor, screening=screening, reason=story.reason
+                )
+            elif state == State.IN_TRAINING:
+                services.referral_start(referral=referral, user=counsellor, start_date=story.start)
+                self._notes(story, referral, caseworker, counsellor, today)
+            elif state == State.ENDED:
+                services.referral_end(
+                    referral=referral,
+                    user=counsellor,
+                    end_date=story.end,
+                    result=story.result,
+                    stop_reason=story.stop_reason,
+                )
+                self._outcomes(story, referral, caseworker, counsellor, today)
+            elif state == State.CLOSED:
+                services.referral_close(
+                    referral=referral,
+                    user=caseworker if story.continued_by == "ocmw" else counsellor,
+                    continued_by=story.continued_by,
+                )
+            elif state == State.WITHDRAWN:
+                by_ocmw = WITHDRAWN_FROM[story.n] in (State.CANDIDATE, State.AGREED)
+                services.referral_withdraw(
+                    referral=referral,
+                    user=caseworker if by_ocmw else counsellor,
+                    reason=story.reason,
+                )
+
+    def _notes(self, story, referral, caseworker, counsellor, today):
+        """Guidance notes from both sides, and a warning before an early stop."""
+        last_day = min(story.end or today, today)
+        warning = WARNING_NOTES.get(story.stop_reason or story.result)
+        notes = [
+            (story.start + 5 * WEEK, counsellor, GuidanceNote.Topic.PROGRESS, PROGRESS_NOTES),
+            (story.start + 10 * WEEK, caseworker, GuidanceNote.Topic.SUPPORT, SUPPORT_NOTES),
+        ]
+        if warning and story.end:
+            topic = GuidanceNote.Topic.DROPOUT_RISK
+            notes.append((story.end - 3 * WEEK, counsellor, topic, [warning]))
+        for written_on, author, topic, texts in notes:
+            if story.start <= written_on <= last_day:
+                services.guidance_note_add(
+                    referral=referral,
+                    user=author,
+                    topic=topic,
+                    note=texts[story.n % len(texts)],
+                    written_on=written_on,
+                )
+
+    def _outcomes(self, story, referral, caseworker, counsellor, today):
+        """The 3/6/9/12-month check-ups after a positive end that are due by now."""
+        checker = caseworker if story.continued_by == "ocmw" else counsellor
+        for months, at_work in zip((3, 6, 9, 12), story.outcomes, strict=False):
+            due = referral.outcome_due_date(months)
+            if due > today:
+                break
+            services.outcome_check_record(
+                referral=referral,
+                user=checker,
+                months=months,
+                at_work=OutcomeCheck.AtWork.YES if at_work == "y" else OutcomeCheck.AtWork.NO,
+                checked_on=min(due + datetime.timedelta(days=4), today),
+            )

@@ -1,0 +1,183 @@
+"""`manage.py seed_demo`: what `make demo` shows must exist, be reachable and stay put."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db.models import Count
+
+from accounts import roles
+from accounts.models import Organisation, User
+from referrals.models import (
+    Client,
+    EndResult,
+    GuidanceNote,
+    OkotType,
+    OutcomeCheck,
+    Referral,
+    ReferralEvent,
+    State,
+    TemporaryWorkExperience,
+    Training,
+)
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "demo-test-password"
+DEMO_USERS = {
+    "ocmw-gent": roles.CASEWORKER,
+    "ocmw-aalst": roles.CASEWORKER,
+    "vdab-gent": roles.COUNSELLOR,
+    "netwerk-oost": roles.NETWORK_MANAGER,
+    "beheerder": roles.ADMINISTRATOR,
+}
+SEEDED_MODELS = [
+    Organisation,
+    User,
+    Training,
+    Client,
+    TemporaryWorkExperience,
+    Referral,
+    ReferralEvent,
+    GuidanceNote,
+    OutcomeCheck,
+]
+
+
+def seed(**options) -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in SEEDED_MODELS}
+
+
+def age_band(age: int) -> str:
+    return "-25" if age < 25 else "25-40" if age < 40 else "40-55" if age < 55 else "55+"
+
+
+@pytest.fixture
+def seeded() -> str:
+    return seed(password=PASSWORD)
+
+
+def test_demo_users_log_in_with_the_given_password_and_have_their_role(seeded):
+    for username, group in DEMO_USERS.items():
+        user = authenticate(username=username, password=PASSWORD)
+        assert user is not None, username
+        assert list(user.groups.values_list("name", flat=True)) == [group]
+    assert User.objects.get(username="ocmw-gent").is_caseworker
+    assert User.objects.get(username="ocmw-aalst").is_caseworker
+    assert User.objects.get(username="vdab-gent").is_counsellor
+    assert User.objects.get(username="netwerk-oost").is_network_manager
+    admin = User.objects.get(username="beheerder")
+    assert (admin.is_staff, admin.is_superuser, admin.organisation) == (True, True, None)
+
+
+def test_creates_the_two_ocmws_and_vdab_oost_vlaanderen(seeded):
+    assert set(Organisation.objects.values_list("name", "kind", "municipality", "province")) == {
+        ("OCMW Gent", "ocmw", "Gent", "oost_vlaanderen"),
+        ("OCMW Aalst", "ocmw", "Aalst", "oost_vlaanderen"),
+        ("VDAB Oost-Vlaanderen", "vdab", "Gent", "oost_vlaanderen"),
+    }
+
+
+def test_catalogue_has_active_trainings_of_every_okot_type_and_one_inactive(seeded):
+    active = Training.objects.filter(active=True)
+    assert set(active.values_list("okot_type", flat=True)) == set(OkotType.values)
+    assert Training.objects.filter(active=False).count() == 1
+    assert set(Training.objects.values_list("contact_counsellor__username", flat=True)) == {
+        "vdab-gent"
+    }
+
+
+def test_clients_have_valid_insz_and_consent(seeded):
+    for client in Client.objects.all():
+        client.full_clean()
+        assert client.birth_date and client.gender in ("M", "V")
+        assert client.has_consent
+    assert Client.objects.filter(ocmw__name="OCMW Gent").count() >= 20
+    assert Client.objects.filter(ocmw__name="OCMW Aalst").count() >= 10
+
+
+def test_referrals_reach_every_state(seeded):
+    assert set(Referral.objects.values_list("state", flat=True)) == set(State.values)
+
+
+def test_every_referral_has_a_history_that_ends_in_its_state(seeded):
+    referrals = Referral.objects.annotate(n_events=Count("events"))
+    assert not referrals.filter(n_events=0).exists()
+    for referral in referrals.prefetch_related("events"):
+        events = list(referral.events.all())
+        assert events[0].transition == "create"
+        assert events[-1].to_state == referral.state
+
+
+def test_each_step_is_taken_by_the_side_that_takes_it(seeded):
+    events = ReferralEvent.objects.select_related("actor", "referral__client__ocmw")
+    for event in events.filter(transition__in=["agree", "decline"]):
+        assert event.actor.is_caseworker
+        assert event.actor.organisation == event.referral.client.ocmw
+    vdab_steps = ["plan_intake", "admit", "reject", "start", "end"]
+    assert {e.actor.username for e in events.filter(transition__in=vdab_steps)} == {"vdab-gent"}
+    applied_by = {e.actor.username for e in events.filter(transition="apply")}
+    assert applied_by == {"ocmw-gent", "ocmw-aalst", "vdab-gent"}
+
+
+def test_started_trainees_cover_every_end_result_and_age_band(seeded):
+    started = Referral.objects.exclude(start_date=None).select_related("client")
+    assert {r.end_result for r in started} == {"", *EndResult.values}
+    assert {age_band(r.client.age_on(r.start_date)) for r in started} == {
+        "-25",
+        "25-40",
+        "40-55",
+        "55+",
+    }
+    assert {r.start_date.year for r in started} >= {2024, 2025, 2026}
+    stopped_early = started.filter(end_result=EndResult.STOPPED_EARLY)
+    assert not stopped_early.filter(stop_reason="").exists()
+
+
+def test_outcome_checks_only_follow_positive_ends_once_due(seeded):
+    outcomes = OutcomeCheck.objects.select_related("referral")
+    assert {o.at_work for o in outcomes} == {"yes", "no"}
+    for outcome in outcomes:
+        assert outcome.referral.has_positive_end
+        assert outcome.checked_on >= outcome.referral.outcome_due_date(outcome.months)
+
+
+def test_the_ongoing_work_experience_blocks_an_agreement(seeded):
+    experience = TemporaryWorkExperience.objects.get(end_date=None)
+    states = set(experience.client.referrals.values_list("state", flat=True))
+    assert states <= {State.INFORMED, State.CANDIDATE}
+
+
+def test_second_run_changes_nothing(seeded):
+    before = row_counts()
+    out = seed(password=PASSWORD)
+    assert row_counts() == before
+    assert "0 new referrals" in out
+    assert authenticate(username="vdab-gent", password=PASSWORD) is not None
+
+
+def test_without_password_new_users_get_a_printed_one_that_a_later_run_keeps():
+    out = seed()
+    password = re.search(r"Password for all demo users: (\S+)", out).group(1)
+    assert len(password) >= 16
+    assert authenticate(username="ocmw-gent", password=password) is not None
+
+    out = seed()
+    assert "unchanged" in out
+    assert authenticate(username="ocmw-gent", password=password) is not None
+
+
+def test_a_given_password_is_set_on_existing_users():
+    seed()
+    seed(password=PASSWORD)
+    assert all(
+        authenticate(username=username, password=PASSWORD) is not None for username in DEMO_USERS
+    )
