@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, has_transition_perm
+from stdnum.be import ssn
 
 from .models import (
     Client,
@@ -21,6 +22,7 @@ from .models import (
     ReferralEvent,
     Training,
 )
+from .models.clients import validate_insz
 from .models.referral import is_either_side
 from .signals import guidance_note_added, referral_event
 
@@ -166,6 +168,8 @@ def referral_register_candidacy(
     number, and the referral waits for the caseworker's formal agreement."""
     if not (user.is_counsellor or user.is_administrator):
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
+    insz = ssn.compact(insz)
+    validate_insz(insz)
     client, _created = Client.objects.get_or_create(
         ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
     )
@@ -196,6 +200,7 @@ def referral_agree(
         for c in EntryCondition.objects.filter(active=True)
         if c.applies_to(referral.training.okot_type)
     }
+    checked_conditions = [c for c in checked_conditions if c.pk in required]
     missing = [required[pk] for pk in required.keys() - {c.pk for c in checked_conditions}]
     if missing:
         raise ValidationError(
@@ -321,6 +326,8 @@ def outcome_check_record(
     if not is_either_side(referral, user):
         raise TransitionRefused([_("You may not record outcomes for this referral.")])
     due = referral.outcome_due_date(months)
+    if checked_on > timezone.localdate():
+        raise ValidationError({"checked_on": _("This date lies in the future.")})
     if checked_on < due:
         raise ValidationError(
             {"checked_on": _("This check-up is only due on %(date)s.") % {"date": due}}

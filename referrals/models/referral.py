@@ -325,6 +325,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=is_responsible_counsellor,
     )
     def start(self, *, start_date: datetime.date) -> None:
+        _not_in_future(start_date, "start_date")
         if self.intake_at and start_date < timezone.localdate(self.intake_at):
             raise ValidationError({"start_date": _("The start cannot be before the intake.")})
         self.start_date = start_date
@@ -336,6 +337,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=is_responsible_counsellor,
     )
     def end(self, *, end_date: datetime.date, result: str, stop_reason: str = "") -> None:
+        _not_in_future(end_date, "end_date")
         if self.start_date and end_date < self.start_date:
             raise ValidationError({"end_date": _("The end cannot be before the start.")})
         if result == EndResult.STOPPED_EARLY and not stop_reason:
@@ -381,6 +383,11 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         year, month = self.end_date.year + month_index // 12, month_index % 12 + 1
         day = min(self.end_date.day, _days_in_month(year, month))
         return datetime.date(year, month, day)
+
+
+def _not_in_future(day: datetime.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: _("This date lies in the future.")})
 
 
 def _required_reason(reason: str) -> str:
