@@ -1,0 +1,157 @@
+"""Two people act on the same referral at once: the first step wins, the second is refused."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts.models import User
+from referrals.models import Referral, State
+from referrals.services import ConcurrentChange, TransitionRefused
+from tests.referrals.factories import (
+    TRANSITIONS,
+    counsellor_for,
+    referral_in_state,
+    step_arguments,
+    take_step,
+)
+
+
+def load_twice(referral) -> tuple[Referral, Referral]:
+    return Referral.objects.get(pk=referral.pk), Referral.objects.get(pk=referral.pk)
+
+
+def test_a_concurrent_change_is_a_refusal():
+    assert issubclass(ConcurrentChange, TransitionRefused)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "second_step",
+    [
+        pytest.param("decline", id="then-declines"),
+        pytest.param("withdraw", id="then-withdraws"),
+        pytest.param("agree", id="agrees-twice"),
+    ],
+)
+def test_a_step_on_a_stale_copy_raises_concurrent_change(second_step):
+    referral = referral_in_state(State.CANDIDATE)
+    caseworker = referral.created_by
+    events_before = referral.events.count()
+    first, second = load_twice(referral)
+
+    take_step("agree", first, caseworker)
+    with pytest.raises(ConcurrentChange):
+        take_step(second_step, second, caseworker, **second_overrides(second_step))
+
+    stored = Referral.objects.get(pk=referral.pk)
+    assert stored.state == State.AGREED
+    assert (stored.decline_reason, stored.withdraw_reason) == ("", "")
+    assert stored.caseworker_phone == step_arguments("agree", referral)["caseworker_phone"]
+    assert referral.events.count() == events_before + 1
+    assert referral.events.last().transition == "agree"
+
+
+def second_overrides(step: str) -> dict:
+    # A different phone number shows which of the two agreements was stored.
+    return {"caseworker_phone": "0470 00 00 00"} if step == "agree" else {}
+
+
+@pytest.mark.django_db
+def test_the_stale_copy_may_act_again_after_reloading():
+    referral = referral_in_state(State.CANDIDATE)
+    caseworker = referral.created_by
+    first, second = load_twice(referral)
+    take_step("agree", first, caseworker)
+    with pytest.raises(ConcurrentChange):
+        take_step("withdraw", second, caseworker)
+
+    second.refresh_from_db()
+    take_step("withdraw", second, caseworker)
+
+    assert Referral.objects.get(pk=referral.pk).state == State.WITHDRAWN
+    assert list(referral.events.values_list("transition", flat=True)) == [
+        "create",
+        "apply",
+        "agree",
+        "withdraw",
+    ]
+
+
+@pytest.mark.django_db
+def test_counsellor_and_caseworker_acting_at_once_on_an_admitted_referral():
+    """The counsellor starts the training while the caseworker withdraws the referral."""
+    referral = referral_in_state(State.ADMITTED)
+    counsellor_copy, caseworker_copy = load_twice(referral)
+
+    take_step("start", counsellor_copy, counsellor_for(referral.training))
+    with pytest.raises(ConcurrentChange):
+        take_step("withdraw", caseworker_copy, referral.created_by)
+
+    assert Referral.objects.get(pk=referral.pk).state == State.IN_TRAINING
+    assert referral.events.last().transition == "start"
+
+
+# --- two real connections (PostgreSQL) ---------------------------------------------------
+
+
+def race(referral_pk: int, steps: dict[str, int]) -> dict[str, object]:
+    """Run each step (name -> user pk) in its own thread and connection, all loaded before any
+    acts; return per step "done", "concurrent" or the unexpected exception."""
+    barrier = threading.Barrier(len(steps))
+    outcome: dict[str, object] = {}
+
+    def act(name: str, user_pk: int) -> None:
+        try:
+            referral = Referral.objects.get(pk=referral_pk)
+            user = User.objects.get(pk=user_pk)
+            barrier.wait(timeout=10)
+            take_step(name, referral, user)
+            outcome[name] = "done"
+        except ConcurrentChange:
+            outcome[name] = "concurrent"
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome[name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=item) for item in steps.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcome
+
+
+def stale_copies(referral_pk: int, steps: dict[str, int]) -> dict[str, object]:
+    """The same race on one connection: every copy is loaded before the first acts."""
+    copies = {name: Referral.objects.get(pk=referral_pk) for name in steps}
+    outcome: dict[str, object] = {}
+    for name, user_pk in steps.items():
+        try:
+            take_step(name, copies[name], User.objects.get(pk=user_pk))
+            outcome[name] = "done"
+        except ConcurrentChange:
+            outcome[name] = "concurrent"
+    return outcome
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_people_at_the_same_moment_only_one_step_is_stored():
+    """Real threads on PostgreSQL (SQLite in memory cannot share a database between
+    connections); elsewhere the same race with two copies on one connection."""
+    referral = referral_in_state(State.CANDIDATE)
+    caseworker = referral.created_by
+    steps = {"agree": caseworker.pk, "decline": caseworker.pk}
+    events_before = referral.events.count()
+
+    if connection.vendor == "postgresql":
+        outcome = race(referral.pk, steps)
+    else:
+        outcome = stale_copies(referral.pk, steps)
+
+    assert sorted(map(str, outcome.values())) == ["concurrent", "done"], outcome
+    (winner,) = [name for name, result in outcome.items() if result == "done"]
+    assert Referral.objects.get(pk=referral.pk).state == TRANSITIONS[winner][1]
+    assert referral.events.count() == events_before + 1
+    assert referral.events.last().transition == winner

@@ -1,0 +1,398 @@
+"""The guards of DOMAIN.md: each refusal is a clear message and changes nothing."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from referrals.models import EndResult, EntryCondition, OkotType, Referral, State, StopReason
+from referrals.services import TransitionRefused, referral_create
+from tests.accounts.factories import CaseworkerFactory
+from tests.referrals.factories import (
+    ClientFactory,
+    TemporaryWorkExperienceFactory,
+    TrainingFactory,
+    applicable_conditions,
+    counsellor_for,
+    flow_dates,
+    referral_in_state,
+    take_step,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2025, 3, 12)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English, whatever translations exist."""
+    with translation.override("en"):
+        yield
+
+
+def history(referral) -> list[tuple]:
+    return list(referral.events.values_list("pk", "transition"))
+
+
+def assert_nothing_changed(referral, state, events):
+    assert Referral.objects.get(pk=referral.pk).state == state
+    assert history(referral) == events
+
+
+def caseworker_of(referral):
+    return CaseworkerFactory(organisation=referral.client.ocmw)
+
+
+def counsellor_of(referral):
+    return referral.events.get(transition="plan_intake").actor
+
+
+# --- agree: consent ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("consent_vdab", "consent_date"),
+    [
+        pytest.param(False, None, id="never-consented"),
+        pytest.param(False, datetime.date(2024, 1, 1), id="consent-withdrawn"),
+        pytest.param(True, None, id="consent-without-date"),
+    ],
+)
+def test_agree_is_refused_without_the_clients_consent(consent_vdab, consent_date):
+    client = ClientFactory(consent_vdab=consent_vdab, consent_date=consent_date)
+    referral = referral_in_state(State.CANDIDATE, client=client)
+    events = history(referral)
+
+    with pytest.raises(TransitionRefused) as refused:
+        take_step("agree", referral, caseworker_of(referral))
+
+    assert any("consent" in str(message) for message in refused.value.messages)
+    assert_nothing_changed(referral, State.CANDIDATE, events)
+
+
+# --- agree: temporary work experience -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "end_date",
+    [
+        pytest.param(None, id="open-ended"),
+        pytest.param(TODAY + datetime.timedelta(days=30), id="ends-next-month"),
+    ],
+)
+@time_machine.travel(datetime.datetime(2025, 3, 12, 9, tzinfo=datetime.UTC), tick=False)
+def test_agree_is_refused_during_an_active_temporary_work_experience(end_date):
+    referral = referral_in_state(State.CANDIDATE)
+    TemporaryWorkExperienceFactory(
+        client=referral.client, start_date=TODAY - datetime.timedelta(days=100), end_date=end_date
+    )
+    events = history(referral)
+
+    with pytest.raises(TransitionRefused) as refused:
+        take_step("agree", referral, caseworker_of(referral))
+
+    assert any("temporary work experience" in str(m) for m in refused.value.messages)
+    assert_nothing_changed(referral, State.CANDIDATE, events)
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 12, 9, tzinfo=datetime.UTC), tick=False)
+def test_agree_is_allowed_after_the_temporary_work_experience_ended():
+    referral = referral_in_state(State.CANDIDATE)
+    TemporaryWorkExperienceFactory(
+        client=referral.client,
+        start_date=TODAY - datetime.timedelta(days=400),
+        end_date=TODAY - datetime.timedelta(days=1),
+    )
+
+    take_step("agree", referral, caseworker_of(referral))
+
+    assert Referral.objects.get(pk=referral.pk).state == State.AGREED
+
+
+def test_another_clients_temporary_work_experience_does_not_block():
+    referral = referral_in_state(State.CANDIDATE)
+    TemporaryWorkExperienceFactory(client=ClientFactory(ocmw=referral.client.ocmw))
+
+    take_step("agree", referral, caseworker_of(referral))
+
+    assert Referral.objects.get(pk=referral.pk).state == State.AGREED
+
+
+# --- agree: entry conditions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("okot_type", OkotType.values)
+def test_agree_is_refused_while_an_applicable_entry_condition_is_unchecked(okot_type):
+    referral = referral_in_state(State.CANDIDATE, training=TrainingFactory(okot_type=okot_type))
+    *checked, unchecked = applicable_conditions(referral.training)
+    events = history(referral)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step("agree", referral, caseworker_of(referral), checked_conditions=checked)
+
+    assert "checked_conditions" in refused.value.message_dict
+    assert unchecked.text in refused.value.message_dict["checked_conditions"][0]
+    assert_nothing_changed(referral, State.CANDIDATE, events)
+    assert not referral.checked_conditions.exists()
+
+
+def test_agree_without_any_checked_condition_is_refused():
+    referral = referral_in_state(State.CANDIDATE)
+    events = history(referral)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step("agree", referral, caseworker_of(referral), checked_conditions=[])
+
+    assert "checked_conditions" in refused.value.message_dict
+    assert_nothing_changed(referral, State.CANDIDATE, events)
+
+
+def test_entry_conditions_of_other_okot_types_are_not_required():
+    referral = referral_in_state(State.CANDIDATE, training=TrainingFactory(okot_type=OkotType.HBO))
+    required = applicable_conditions(referral.training)
+    other_types_only = EntryCondition.objects.exclude(pk__in=[c.pk for c in required])
+    # The seeded checklist has conditions for secondary and Se-n-Se programmes only.
+    assert {c.text for c in other_types_only} >= {"Minstens 1 jaar uit het onderwijs"}
+
+    take_step("agree", referral, caseworker_of(referral), checked_conditions=required)
+
+    assert Referral.objects.get(pk=referral.pk).state == State.AGREED
+    assert set(referral.checked_conditions.all()) == set(required)
+
+
+def test_an_inactive_entry_condition_is_not_required():
+    EntryCondition.objects.create(text="Oude voorwaarde", okot_types="", active=False)
+    referral = referral_in_state(State.CANDIDATE)
+
+    take_step("agree", referral, caseworker_of(referral))
+
+    assert Referral.objects.get(pk=referral.pk).state == State.AGREED
+
+
+def test_a_condition_added_as_data_is_required_at_once():
+    added = EntryCondition.objects.create(text="Rijbewijs B", okot_types="HBO, PBA")
+    referral = referral_in_state(State.CANDIDATE, training=TrainingFactory(okot_type=OkotType.PBA))
+
+    with pytest.raises(ValidationError) as refused:
+        take_step(
+            "agree",
+            referral,
+            caseworker_of(referral),
+            checked_conditions=[c for c in applicable_conditions(referral.training) if c != added],
+        )
+
+    assert "Rijbewijs B" in refused.value.message_dict["checked_conditions"][0]
+
+
+# --- agree: date ----------------------------------------------------------------------------
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 12, 23, 30, tzinfo=datetime.UTC), tick=False)
+def test_agree_dated_in_the_future_is_refused():
+    """23:30 UTC is already 13 March in Brussels (CET): tomorrow there is the 14th."""
+    referral = referral_in_state(State.CANDIDATE)
+    events = history(referral)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step("agree", referral, caseworker_of(referral), agreed_on=datetime.date(2025, 3, 14))
+
+    assert "agreed_on" in refused.value.message_dict
+    assert_nothing_changed(referral, State.CANDIDATE, events)
+
+
+@time_machine.travel(datetime.datetime(2025, 3, 12, 23, 30, tzinfo=datetime.UTC), tick=False)
+def test_agree_dated_today_in_brussels_is_allowed():
+    referral = referral_in_state(State.CANDIDATE)
+
+    take_step("agree", referral, caseworker_of(referral), agreed_on=datetime.date(2025, 3, 13))
+
+    assert Referral.objects.get(pk=referral.pk).agreed_on == datetime.date(2025, 3, 13)
+
+
+# --- one open referral per client and training ----------------------------------------------
+
+
+@pytest.mark.parametrize("state", State.values)
+def test_a_second_referral_for_the_same_client_and_training_needs_the_first_to_be_final(state):
+    first = referral_in_state(state)
+    user = first.created_by
+    final = state in (State.DECLINED, State.CLOSED, State.WITHDRAWN)
+
+    if final:
+        second = referral_create(user=user, client=first.client, training=first.training)
+        assert second.pk != first.pk
+        assert second.state == State.INFORMED
+    else:
+        with pytest.raises(ValidationError) as refused:
+            referral_create(user=user, client=first.client, training=first.training)
+        assert refused.value.code == "duplicate_open_referral"
+        assert list(Referral.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_a_new_referral_is_allowed_after_withdrawing_the_open_one():
+    first = referral_in_state(State.INFORMED)
+    user = first.created_by
+    with pytest.raises(ValidationError):
+        referral_create(user=user, client=first.client, training=first.training)
+
+    take_step("withdraw", first, user)
+    second = referral_create(user=user, client=first.client, training=first.training)
+
+    assert Referral.objects.filter(client=first.client, training=first.training).count() == 2
+    assert second.events.get().transition == "create"
+
+
+def test_the_same_client_may_have_open_referrals_for_other_trainings():
+    first = referral_in_state(State.AGREED)
+
+    second = referral_create(user=first.created_by, client=first.client, training=TrainingFactory())
+
+    assert second.is_open and first.is_open
+
+
+def test_the_database_refuses_a_second_open_referral_written_around_the_service():
+    first = referral_in_state(State.CANDIDATE)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Referral.objects.create(client=first.client, training=first.training)
+
+
+# --- dates in order -----------------------------------------------------------------------
+
+
+def test_intake_before_the_formal_agreement_is_refused():
+    referral = referral_in_state(State.AGREED)
+    events = history(referral)
+    day_before = referral.agreed_on - datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step(
+            "plan_intake",
+            referral,
+            counsellor_for(referral.training),
+            intake_at=timezone.make_aware(datetime.datetime.combine(day_before, datetime.time(14))),
+        )
+
+    assert "intake_at" in refused.value.message_dict
+    assert_nothing_changed(referral, State.AGREED, events)
+
+
+def test_intake_just_after_midnight_in_brussels_on_the_agreement_day_is_allowed():
+    """00:30 in Brussels is still the previous day in UTC; the local date counts."""
+    referral = referral_in_state(State.AGREED)
+    intake_at = timezone.make_aware(
+        datetime.datetime.combine(referral.agreed_on, datetime.time(0, 30))
+    )
+
+    take_step("plan_intake", referral, counsellor_for(referral.training), intake_at=intake_at)
+
+    assert Referral.objects.get(pk=referral.pk).state == State.INTAKE_PLANNED
+
+
+@pytest.mark.parametrize(
+    ("state", "step", "field"),
+    [
+        pytest.param(State.INTAKE_PLANNED, "admit", "probable_start_date", id="admit"),
+        pytest.param(State.ADMITTED, "start", "start_date", id="start"),
+    ],
+)
+def test_a_start_before_the_intake_is_refused(state, step, field):
+    referral = referral_in_state(state)
+    events = history(referral)
+    before_intake = flow_dates().intake_day - datetime.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step(step, referral, counsellor_of(referral), **{field: before_intake})
+
+    assert field in refused.value.message_dict
+    assert_nothing_changed(referral, state, events)
+
+
+@pytest.mark.parametrize(
+    ("state", "step", "field"),
+    [
+        pytest.param(State.INTAKE_PLANNED, "admit", "probable_start_date", id="admit"),
+        pytest.param(State.ADMITTED, "start", "start_date", id="start"),
+    ],
+)
+def test_a_start_on_the_intake_day_is_allowed(state, step, field):
+    referral = referral_in_state(state)
+
+    take_step(step, referral, counsellor_of(referral), **{field: flow_dates().intake_day})
+
+    assert getattr(Referral.objects.get(pk=referral.pk), field) == flow_dates().intake_day
+
+
+def test_an_end_before_the_start_is_refused():
+    referral = referral_in_state(State.IN_TRAINING)
+    events = history(referral)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step(
+            "end",
+            referral,
+            counsellor_of(referral),
+            end_date=referral.start_date - datetime.timedelta(days=1),
+        )
+
+    assert "end_date" in refused.value.message_dict
+    assert_nothing_changed(referral, State.IN_TRAINING, events)
+
+
+def test_an_early_stop_without_a_reason_is_refused():
+    referral = referral_in_state(State.IN_TRAINING)
+    events = history(referral)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step("end", referral, counsellor_of(referral), result=EndResult.STOPPED_EARLY)
+
+    assert "stop_reason" in refused.value.message_dict
+    assert_nothing_changed(referral, State.IN_TRAINING, events)
+
+
+@pytest.mark.parametrize(
+    ("result", "kept_reason"),
+    [
+        (EndResult.STOPPED_EARLY, StopReason.ILLNESS),
+        (EndResult.PASSED, ""),
+        (EndResult.STOPPED_EMPLOYMENT, ""),
+    ],
+)
+def test_the_stop_reason_is_kept_only_for_an_early_stop(result, kept_reason):
+    referral = referral_in_state(State.IN_TRAINING)
+
+    take_step(
+        "end", referral, counsellor_of(referral), result=result, stop_reason=StopReason.ILLNESS
+    )
+
+    ended = Referral.objects.get(pk=referral.pk)
+    assert (ended.state, ended.end_result, ended.stop_reason) == (State.ENDED, result, kept_reason)
+
+
+# --- reasons (DOMAIN.md: decline and withdraw "reason required", reject "screening + reason")
+
+
+@pytest.mark.parametrize(
+    ("state", "step"),
+    [
+        pytest.param(State.CANDIDATE, "decline", id="decline"),
+        pytest.param(State.AGREED, "withdraw", id="withdraw"),
+        pytest.param(State.INTAKE_PLANNED, "reject", id="reject"),
+    ],
+)
+@pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
+def test_a_step_that_needs_a_reason_is_refused_without_one(state, step, reason):
+    referral = referral_in_state(state)
+    user = referral.events.get(transition="create").actor
+    if step == "reject":
+        user = counsellor_of(referral)
+    events = history(referral)
+
+    with pytest.raises((ValidationError, TransitionRefused)):
+        take_step(step, referral, user, reason=reason)
+
+    assert_nothing_changed(referral, state, events)

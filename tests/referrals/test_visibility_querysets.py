@@ -1,0 +1,159 @@
+"""Who sees which referrals and clients: `visible_to(user)` is what every view fetches through."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from accounts import roles
+from accounts.models import Province
+from referrals.models import Client, Referral, State
+from tests.accounts.factories import (
+    AdministratorFactory,
+    CaseworkerFactory,
+    CounsellorFactory,
+    NetworkManagerFactory,
+    OcmwFactory,
+    OrganisationFactory,
+    UserFactory,
+    VdabOrganisationFactory,
+)
+from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory
+
+pytestmark = pytest.mark.django_db
+
+ALL_REFERRALS = {"gent_to_ov", "antwerpen_to_ov", "gent_to_antwerpen", "antwerpen_to_limburg"}
+ALL_CLIENTS = {"gent", "antwerpen"}
+
+# user -> (referrals they see, clients they see)
+VISIBLE = {
+    "caseworker_gent": ({"gent_to_ov", "gent_to_antwerpen"}, {"gent"}),
+    "caseworker_antwerpen": ({"antwerpen_to_ov", "antwerpen_to_limburg"}, {"antwerpen"}),
+    "counsellor_oost_vlaanderen": ({"gent_to_ov", "antwerpen_to_ov"}, set()),
+    "counsellor_antwerpen": ({"gent_to_antwerpen"}, set()),
+    # West-Vlaanderen has no trainings here; the contact role alone opens Antwerpen's.
+    "contact_counsellor_west_vlaanderen": ({"gent_to_antwerpen"}, set()),
+    "counsellor_limburg": ({"antwerpen_to_limburg"}, set()),
+    "network_manager_oost_vlaanderen": (set(), set()),
+    "administrator": (ALL_REFERRALS, ALL_CLIENTS),
+    "superuser": (ALL_REFERRALS, ALL_CLIENTS),
+    "anonymous": (set(), set()),
+    "inactive_caseworker_gent": (set(), set()),
+    "inactive_counsellor_oost_vlaanderen": (set(), set()),
+    "inactive_administrator": (set(), set()),
+    "ocmw_user_without_role": (set(), set()),
+    "caseworker_role_in_a_vdab_office": (set(), set()),
+}
+
+
+@pytest.fixture
+def world():
+    gent = OrganisationFactory()
+    antwerpen = OcmwFactory(municipality="Antwerpen", province=Province.ANTWERPEN)
+    vdab = {
+        province: VdabOrganisationFactory(province=province)
+        for province in (
+            Province.OOST_VLAANDEREN,
+            Province.ANTWERPEN,
+            Province.LIMBURG,
+            Province.WEST_VLAANDEREN,
+        )
+    }
+    users = {
+        "caseworker_gent": CaseworkerFactory(organisation=gent),
+        "caseworker_antwerpen": CaseworkerFactory(organisation=antwerpen),
+        "counsellor_oost_vlaanderen": CounsellorFactory(
+            organisation=vdab[Province.OOST_VLAANDEREN]
+        ),
+        "counsellor_antwerpen": CounsellorFactory(organisation=vdab[Province.ANTWERPEN]),
+        "contact_counsellor_west_vlaanderen": CounsellorFactory(
+            organisation=vdab[Province.WEST_VLAANDEREN]
+        ),
+        "counsellor_limburg": CounsellorFactory(organisation=vdab[Province.LIMBURG]),
+        "network_manager_oost_vlaanderen": NetworkManagerFactory(
+            organisation=vdab[Province.OOST_VLAANDEREN]
+        ),
+        "administrator": AdministratorFactory(),
+        "superuser": UserFactory(is_superuser=True, is_staff=True),
+        "anonymous": AnonymousUser(),
+        "inactive_caseworker_gent": CaseworkerFactory(organisation=gent, is_active=False),
+        "inactive_counsellor_oost_vlaanderen": CounsellorFactory(
+            organisation=vdab[Province.OOST_VLAANDEREN], is_active=False
+        ),
+        "inactive_administrator": AdministratorFactory(is_active=False),
+        "ocmw_user_without_role": UserFactory(organisation=gent),
+        "caseworker_role_in_a_vdab_office": UserFactory(
+            organisation=vdab[Province.OOST_VLAANDEREN], groups=[roles.CASEWORKER]
+        ),
+    }
+    clients = {"gent": ClientFactory(ocmw=gent), "antwerpen": ClientFactory(ocmw=antwerpen)}
+    trainings = {
+        "ov": TrainingFactory(province=Province.OOST_VLAANDEREN),
+        "antwerpen": TrainingFactory(
+            province=Province.ANTWERPEN,
+            contact_counsellor=users["contact_counsellor_west_vlaanderen"],
+        ),
+        "limburg": TrainingFactory(province=Province.LIMBURG),
+    }
+    referrals = {
+        f"{client}_to_{training}": ReferralFactory(
+            client=clients[client], training=trainings[training]
+        )
+        for client, training in [
+            ("gent", "ov"),
+            ("antwerpen", "ov"),
+            ("gent", "antwerpen"),
+            ("antwerpen", "limburg"),
+        ]
+    }
+    return users, referrals, clients
+
+
+def names(objects: dict, queryset) -> set[str]:
+    by_pk = {obj.pk: name for name, obj in objects.items()}
+    pks = list(queryset.values_list("pk", flat=True))
+    assert len(pks) == len(set(pks)), "visible_to() returned duplicates"
+    return {by_pk[pk] for pk in pks}
+
+
+@pytest.mark.parametrize("who", VISIBLE)
+def test_referrals_visible_to_each_role(world, who):
+    users, referrals, _clients = world
+
+    visible = names(referrals, Referral.objects.visible_to(users[who]))
+
+    assert visible == VISIBLE[who][0]
+
+
+@pytest.mark.parametrize("who", VISIBLE)
+def test_clients_visible_to_each_role(world, who):
+    users, _referrals, clients = world
+
+    visible = names(clients, Client.objects.visible_to(users[who]))
+
+    assert visible == VISIBLE[who][1]
+
+
+def test_visible_to_chains_with_the_other_reads(world):
+    users, referrals, _clients = world
+    informed = referrals["gent_to_ov"]
+
+    open_for_caseworker = Referral.objects.visible_to(users["caseworker_gent"]).open()
+    waiting = Referral.objects.visible_to(users["caseworker_gent"]).waiting_for(
+        users["caseworker_gent"]
+    )
+
+    assert informed.state == State.INFORMED
+    assert set(open_for_caseworker) == {informed, referrals["gent_to_antwerpen"]}
+    assert set(waiting["apply"]) == {informed, referrals["gent_to_antwerpen"]}
+
+
+def test_a_counsellor_moving_region_sees_the_new_regions_referrals(world):
+    users, referrals, _clients = world
+    counsellor = users["counsellor_limburg"]
+
+    counsellor.organisation = VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    counsellor.save()
+
+    assert names(referrals, Referral.objects.visible_to(counsellor)) == {
+        "gent_to_ov",
+        "antwerpen_to_ov",
+    }
