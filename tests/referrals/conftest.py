@@ -1,0 +1,226 @@
+"""People, a client and a training for the view tests, and helpers to read responses.
+
+The cast: a client of OCMW Gent with OCMW-only data filled in, a training in
+Oost-Vlaanderen, the Gent caseworker and the Oost-Vlaanderen counsellor who act on it,
+and the people who must not see it (OCMW Aalst, VDAB Limburg, the network manager)."""
+
+import datetime
+import re
+
+import pytest
+from django.contrib.messages import constants, get_messages
+from django.utils import timezone, translation
+
+from accounts.models import Province
+from referrals.models import OkotType, Referral
+from tests.accounts.factories import (
+    CaseworkerFactory,
+    CounsellorFactory,
+    NetworkManagerFactory,
+    OcmwFactory,
+    OrganisationFactory,
+    VdabOrganisationFactory,
+)
+from tests.referrals.factories import (
+    SCREENING,
+    ClientFactory,
+    TrainingFactory,
+    applicable_conditions,
+    flow_dates,
+    make_insz,
+    referral_in_state,
+)
+
+# --- people -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ocmw_gent(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def caseworker(ocmw_gent):
+    return CaseworkerFactory(organisation=ocmw_gent, work_phone="09 266 12 34")
+
+
+@pytest.fixture
+def caseworker_of_other_ocmw(db):
+    return CaseworkerFactory(organisation=OcmwFactory(municipality="Aalst"))
+
+
+@pytest.fixture
+def counsellor(db):
+    return CounsellorFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    )
+
+
+@pytest.fixture
+def counsellor_of_other_region(db):
+    return CounsellorFactory(organisation=VdabOrganisationFactory(province=Province.LIMBURG))
+
+
+@pytest.fixture
+def network_manager(db):
+    return NetworkManagerFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    )
+
+
+# --- what they work on --------------------------------------------------------------------
+
+
+@pytest.fixture
+def gent_client(ocmw_gent):
+    """A client of OCMW Gent with data only the OCMW may read (notes, street, GPMI)."""
+    return ClientFactory(
+        ocmw=ocmw_gent,
+        first_name="Fatima",
+        last_name="Elouardi",
+        insz=make_insz(datetime.date(1988, 2, 14), 62),
+        vdab_client_number="VD7788123",
+        street="Kortrijksesteenweg 412",
+        postal_code="9000",
+        municipality="Gent",
+        notes="Budgetbegeleiding loopt sinds maart wegens schulden bij de energieleverancier",
+        gpmi=True,
+        gpmi_date=timezone.localdate() - datetime.timedelta(days=200),
+    )
+
+
+@pytest.fixture
+def training(db):
+    return TrainingFactory(
+        title="Verpleegkunde HBO5",
+        okot_type=OkotType.HBO,
+        province=Province.OOST_VLAANDEREN,
+        location="Gent",
+    )
+
+
+@pytest.fixture
+def walk(gent_client, training, caseworker, counsellor):
+    """`walk(state)`: a referral of the Gent client for the training, walked to `state`
+    through the services by the Gent caseworker and the Oost-Vlaanderen counsellor."""
+
+    def walk_to(state, **kwargs):
+        kwargs.setdefault("client", gent_client)
+        kwargs.setdefault("training", training)
+        return referral_in_state(state, caseworker=caseworker, counsellor=counsellor, **kwargs)
+
+    return walk_to
+
+
+# --- reading responses --------------------------------------------------------------------
+
+
+def messages_of(response) -> list:
+    """The messages queued for the user by the request that gave `response`."""
+    return list(get_messages(response.wsgi_request))
+
+
+def error_messages(response) -> list[str]:
+    return [str(m) for m in messages_of(response) if m.level == constants.ERROR]
+
+
+def success_messages(response) -> list[str]:
+    return [str(m) for m in messages_of(response) if m.level == constants.SUCCESS]
+
+
+STEP_ACTION = re.compile(r'action="/referrals/(\d+)/step/([\w-]+)/"')
+
+
+def step_actions(response) -> set[str]:
+    """The step names of the forms on a referral page (read from their action URLs)."""
+    return {name for _pk, name in STEP_ACTION.findall(response.content.decode())}
+
+
+def in_ui_language(text_factory):
+    """A message as the page shows it: rendered in the site language (nl-be)."""
+    with translation.override("nl-be"):
+        return str(text_factory())
+
+
+def bound_step_form(response, name: str):
+    """The form of step `name` as re-rendered on a 400 referral page."""
+    return dict((step.name, form) for step, form in response.context["steps"])[name]
+
+
+def current_state(referral) -> str:
+    return Referral.objects.get(pk=referral.pk).state
+
+
+def local_minutes(value: datetime.datetime) -> str:
+    """A datetime as a datetime-local input sends it."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def step_post_data(name: str, referral, **overrides) -> dict:
+    """A valid POST for step `name` on a referral walked with `flow_dates()`."""
+    dates = flow_dates()
+    data = {
+        "apply": {},
+        "agree": {
+            "checked_conditions": [c.pk for c in applicable_conditions(referral.training)],
+            "agreed_on": dates.agreed_on.isoformat(),
+            "caseworker_phone": "09 266 12 34",
+            "handover_notes": "Gemotiveerd; kinderopvang op woensdag nog te regelen.",
+            "handover_call_at": "",
+        },
+        "decline": {"reason": "De cliënt verhuist naar Antwerpen."},
+        "plan_intake": {"intake_at": local_minutes(dates.intake_at), "place": "VDAB Gent"},
+        "admit": {
+            **SCREENING,
+            "probable_start_date": dates.start.isoformat(),
+            "probable_location": "Campus Gent",
+        },
+        "reject": {**SCREENING, "reason": "Leerbaarheid onvoldoende voor HBO5."},
+        "start": {"start_date": dates.start.isoformat()},
+        "end": {"end_date": dates.end.isoformat(), "result": "passed", "stop_reason": ""},
+        "close": {"continued_by": "vdab"},
+        "withdraw": {"reason": "De cliënt heeft werk gevonden."},
+    }[name]
+    return {"state": referral.state, **data, **overrides}
+
+
+def client_post_data(client=None, **overrides) -> dict:
+    """A valid POST for the client form, with an empty temporary-work-experience formset."""
+    data = {
+        "first_name": "Jonas",
+        "last_name": "De Smet",
+        "insz": make_insz(datetime.date(1985, 7, 30), 33),
+        "gender": "",
+        "phone": "0470 12 34 56",
+        "email": "jonas.desmet@example.org",
+        "street": "Sint-Pietersnieuwstraat 1",
+        "postal_code": "9000",
+        "municipality": "Gent",
+        "registered_job_seeker": "on",
+        "vdab_client_number": "",
+        "consent_vdab": "on",
+        "consent_date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+        "gpmi": "",
+        "gpmi_date": "",
+        "notes": "",
+        **formset_management(),
+    }
+    if client is not None:
+        data.update(
+            first_name=client.first_name,
+            last_name=client.last_name,
+            insz=client.insz,
+            consent_date=client.consent_date.isoformat() if client.consent_date else "",
+        )
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def formset_management(total: int = 1, initial: int = 0) -> dict:
+    prefix = "temporary_work_experiences"
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
