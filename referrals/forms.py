@@ -1,5 +1,7 @@
 """Forms validate input; the workflow rules are the model's and the services'."""
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import inlineformset_factory
@@ -38,6 +40,64 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+# Dates a person can mean; outside these the database or the time zone maths would fail.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+MAX_PK = 2**63 - 1
+
+
+class PlausibleDateMixin:
+    def clean(self, value):
+        value = super().clean(value)
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise forms.ValidationError(
+                _("Give a date between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST.year, "latest": LATEST.year},
+                code="implausible_date",
+            )
+        return value
+
+
+class PlausibleDateField(PlausibleDateMixin, forms.DateField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+
+class PlausibleDateTimeField(PlausibleDateMixin, forms.DateTimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateTimeInput())
+        super().__init__(**kwargs)
+
+
+def _is_pk(value) -> bool:
+    return str(value).isdigit() and int(value) <= MAX_PK
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """Refuses ids no database can hold before looking them up, as an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_pk(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _is_pk(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class CrispyMixin:
     """Render with crispy-forms without a <form> tag: templates own the form element."""
 
@@ -72,6 +132,7 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             "gpmi_date",
             "notes",
         ]
+        field_classes = {"consent_date": PlausibleDateField, "gpmi_date": PlausibleDateField}
         widgets = {
             "consent_date": DateInput(),
             "gpmi_date": DateInput(),
@@ -103,6 +164,7 @@ class TemporaryWorkExperienceForm(forms.ModelForm):
     class Meta:
         model = TemporaryWorkExperience
         fields = ["start_date", "end_date", "employer"]
+        field_classes = {"start_date": PlausibleDateField, "end_date": PlausibleDateField}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
@@ -127,7 +189,7 @@ class ClientSearchForm(forms.Form):
 
 
 class ReferralCreateForm(CrispyMixin, forms.Form):
-    training = forms.ModelChoiceField(
+    training = BoundedModelChoiceField(
         label=_("Training"),
         queryset=Training.objects.filter(active=True).order_by("okot_type", "title"),
     )
@@ -142,7 +204,7 @@ class ReferralCreateForm(CrispyMixin, forms.Form):
 class CandidacyForm(CrispyMixin, forms.Form):
     """VDAB registers a candidacy for a client of an OCMW."""
 
-    ocmw = forms.ModelChoiceField(
+    ocmw = BoundedModelChoiceField(
         label=_("OCMW of the client"),
         queryset=Organisation.objects.filter(kind=Organisation.Kind.OCMW),
     )
@@ -151,7 +213,7 @@ class CandidacyForm(CrispyMixin, forms.Form):
     )
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
-    training = forms.ModelChoiceField(label=_("Training"), queryset=Training.objects.none())
+    training = BoundedModelChoiceField(label=_("Training"), queryset=Training.objects.none())
 
     def __init__(self, *args, trainings, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,13 +246,13 @@ class ApplyForm(StepForm):
 
 
 class AgreeForm(StepForm):
-    checked_conditions = forms.ModelMultipleChoiceField(
+    checked_conditions = BoundedModelMultipleChoiceField(
         label=_("Entry conditions checked"),
         queryset=EntryCondition.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The screening itself is done by VDAB at the intake."),
     )
-    agreed_on = forms.DateField(label=_("Date of the formal agreement"), widget=DateInput())
+    agreed_on = PlausibleDateField(label=_("Date of the formal agreement"))
     caseworker_phone = forms.CharField(
         label=_("Your direct phone number"),
         max_length=30,
@@ -201,10 +263,8 @@ class AgreeForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
-    handover_call_at = forms.DateTimeField(
-        label=_("Handover call with the counsellor"),
-        widget=DateTimeInput(),
-        required=False,
+    handover_call_at = PlausibleDateTimeField(
+        label=_("Handover call with the counsellor"), required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -239,7 +299,7 @@ class WithdrawForm(ReasonForm):
 
 
 class PlanIntakeForm(StepForm):
-    intake_at = forms.DateTimeField(label=_("Date and time of the intake"), widget=DateTimeInput())
+    intake_at = PlausibleDateTimeField(label=_("Date and time of the intake"))
     place = forms.CharField(label=_("Place"), max_length=200)
 
 
@@ -264,7 +324,7 @@ class ScreeningForm(StepForm):
 
 
 class AdmitForm(ScreeningForm):
-    probable_start_date = forms.DateField(label=_("Probable start date"), widget=DateInput())
+    probable_start_date = PlausibleDateField(label=_("Probable start date"))
     probable_location = forms.CharField(label=_("Probable start location"), max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -279,7 +339,7 @@ class RejectForm(ScreeningForm):
 
 
 class StartForm(StepForm):
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    start_date = PlausibleDateField(label=_("Start date"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -287,7 +347,7 @@ class StartForm(StepForm):
 
 
 class EndForm(StepForm):
-    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    end_date = PlausibleDateField(label=_("End date"))
     result = forms.ChoiceField(label=_("Result"), choices=EndResult.choices)
     stop_reason = forms.ChoiceField(
         label=_("Reason for stopping early"),
@@ -329,6 +389,7 @@ class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = GuidanceNote
         fields = ["written_on", "topic", "note"]
+        field_classes = {"written_on": PlausibleDateField}
         widgets = {"written_on": DateInput(), "note": forms.Textarea(attrs={"rows": 3})}
 
     def clean_written_on(self):
@@ -342,6 +403,7 @@ class OutcomeCheckForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = OutcomeCheck
         fields = ["months", "at_work", "checked_on"]
+        field_classes = {"checked_on": PlausibleDateField}
         widgets = {"checked_on": DateInput()}
 
     def clean_checked_on(self):

@@ -132,6 +132,8 @@ def _transition(
 @transaction.atomic
 def referral_create(*, user, client: Client, training: Training, apply: bool = False) -> Referral:
     """Register a referral (state `informed`), optionally applying straight away."""
+    if not is_either_side(Referral(client=client, training=training), user):
+        raise TransitionRefused([_("You may not register a referral for this client.")])
     if Referral.objects.open().filter(client=client, training=training).exists():
         raise ValidationError(
             _("This client already has an open referral for this training."),

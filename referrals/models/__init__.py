@@ -1,14 +1,7 @@
 from .clients import Client, Gender, TemporaryWorkExperience
-from .referral import (
-    ContinuedBy,
-    EndResult,
-    GuidanceNote,
-    OutcomeCheck,
-    Referral,
-    ReferralEvent,
-    State,
-    StopReason,
-)
+from .followup import GuidanceNote, OutcomeCheck
+from .history import ReferralEvent
+from .referral import ContinuedBy, EndResult, Referral, State, StopReason
 from .trainings import EntryCondition, OkotType, Training
 
 __all__ = [

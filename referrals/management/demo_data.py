@@ -1,0 +1,356 @@
+"""The demo data of `seed_demo`: organisations, people, trainings and the stories the
+demo referrals follow through the flow."""
+
+import datetime
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts import roles
+from referrals.models import (
+    State,
+)
+
+# --- the data ------------------------------------------------------------------------------
+
+# key: (name, kind, municipality, mail domain, phone)
+ORGANISATIONS = {
+    "gent": ("OCMW Gent", "ocmw", "Gent", "ocmw-gent.example", "09 266 07 00"),
+    "aalst": ("OCMW Aalst", "ocmw", "Aalst", "ocmw-aalst.example", "053 73 28 00"),
+    "vdab": ("VDAB Oost-Vlaanderen", "vdab", "Gent", "vdab.example", "09 265 48 00"),
+}
+
+# (username, first name, last name, work phone, organisation, role); beheerder is superuser
+USERS = [
+    ("ocmw-gent", "Sofie", "Van den Bossche", "09 266 07 41", "gent", roles.CASEWORKER),
+    ("ocmw-aalst", "Pieter", "De Smet", "053 73 28 15", "aalst", roles.CASEWORKER),
+    ("vdab-gent", "Els", "Claeys", "09 265 48 62", "vdab", roles.COUNSELLOR),
+    ("netwerk-oost", "Koen", "Verhaeghe", "09 265 48 90", "vdab", roles.NETWORK_MANAGER),
+    ("beheerder", "Annelies", "Maes", "", None, roles.ADMINISTRATOR),
+]
+CASEWORKERS = {"gent": "ocmw-gent", "aalst": "ocmw-aalst"}
+COUNSELLOR = "vdab-gent"
+
+# key: (title, OKOT type, institution, location, months, hours a week), all in Oost-Vlaanderen
+TRAININGS = {
+    "hbo-gent": ("HBO5 Verpleegkunde", "HBO", "HBO5 Verpleegkunde Gent", "Gent", 36, 38),
+    "hbo-aalst": ("HBO5 Verpleegkunde", "HBO", "HBO5 Verpleegkunde Aalst", "Aalst", 36, 38),
+    "grad-ortho": ("Graduaat Orthopedagogische begeleiding", "HBO", "Odisee", "Aalst", 24, 36),
+    "pba-vp-gent": ("Bachelor in de verpleegkunde", "PBA", "HOGENT", "Gent", 36, 38),
+    "pba-vp-aalst": ("Bachelor in de verpleegkunde", "PBA", "Odisee", "Aalst", 36, 38),
+    "pba-em": ("Bachelor in de elektromechanica", "PBA", "HOGENT", "Gent", 36, 36),
+    "pba-ti": ("Bachelor in de toegepaste informatica", "PBA", "HOGENT", "Gent", 36, 36),
+    "bso-zorg": ("7BSO Verzorging (zorgkundige)", "7BSO", "Zorgcampus Gent", "Gent", 12, 32),
+    "bso-kind": ("7BSO Kinderzorg", "7BSO", "Zorgcampus Aalst", "Aalst", 12, 32),
+    "sense-el": ("Se-n-Se Elektrische installaties", "SENSE", "Technicum Gent", "Gent", 12, 32),
+    "sense-koel": ("Se-n-Se Koel- en warmtetechnieken", "SENSE", "Technicum Gent", "Gent", 12, 32),
+    "tko": ("Tweedekansonderwijs: diploma secundair", "TKO", "CVO Vitant", "Gent", 24, 30),
+}
+INACTIVE_TRAININGS = {"sense-koel"}
+
+POSTCODES = {
+    "9000": "Gent",
+    "9030": "Mariakerke",
+    "9032": "Wondelgem",
+    "9040": "Sint-Amandsberg",
+    "9050": "Ledeberg",
+    "9300": "Aalst",
+    "9308": "Hofstade",
+    "9320": "Erembodegem",
+}
+
+# key (g: OCMW Gent, a: OCMW Aalst): (first name, last name, gender, birth date, street, postcode)
+CLIENTS = {
+    "g0": ("Yasmina", "El Amrani", "V", "1996-03-14", "Dampoortstraat 12", "9000"),
+    "g1": ("Jonas", "Van Damme", "M", "2003-07-22", "Sleepstraat 45", "9000"),
+    "g2": ("Mehmet", "Yılmaz", "M", "1982-11-05", "Wondelgemstraat 88", "9000"),
+    "g3": ("Grace", "Mukendi", "V", "1979-05-30", "Antwerpsesteenweg 401", "9040"),
+    "g4": ("Sarah", "De Clercq", "V", "1991-01-09", "Brugsesteenweg 210", "9030"),
+    "g5": ("Ahmad", "Ahmadi", "M", "2001-09-18", "Hundelgemsesteenweg 5", "9050"),
+    "g6": ("Lieve", "Verstraete", "V", "1968-04-02", "Botestraat 23", "9032"),
+    "g7": ("Omar", "Bouzid", "M", "1988-12-27", "Bernard Spaelaan 17", "9000"),
+    "g8": ("Ewa", "Kowalska", "V", "1985-06-11", "Francisco Ferrerlaan 102", "9000"),
+    "g9": ("Kevin", "Martens", "M", "1999-02-03", "Land van Waaslaan 64", "9040"),
+    "g10": ("Fatma", "Demir", "V", "1993-08-16", "Rabotstraat 31", "9000"),
+    "g11": ("Samuel", "Tesfay", "M", "1997-10-21", "Jozef Guislainstraat 9", "9000"),
+    "g12": ("Nadia", "Benali", "V", "2004-05-08", "Meulestedekaai 54", "9000"),
+    "g13": ("Dirk", "Goossens", "M", "1966-09-29", "Oudenaardsesteenweg 77", "9000"),
+    "g14": ("Amina", "Diallo", "V", "1990-12-12", "Frans Van Ryhovelaan 140", "9000"),
+    "g15": ("Bram", "Claeys", "M", "1995-04-25", "Kortrijksesteenweg 356", "9000"),
+    "g16": ("Rania", "Al-Hassan", "V", "1987-07-07", "Tweebruggenstraat 8", "9000"),
+    "g17": ("Ionuț", "Popescu", "M", "1983-03-19", "Dendermondsesteenweg 240", "9040"),
+    "g18": ("Charlotte", "Wouters", "V", "2000-11-30", "Sint-Salvatorstraat 7", "9000"),
+    "g19": ("Jean-Pierre", "Kabongo", "M", "1974-02-14", "Vogelenzang 19", "9050"),
+    "g20": ("Marie-Claire", "Ntumba", "V", "1984-10-03", "Kasteellaan 66", "9000"),
+    "a0": ("Hanne", "De Smedt", "V", "1998-06-06", "Molenstraat 14", "9300"),
+    "a1": ("Youssef", "Amrani", "M", "2002-01-15", "Kattestraat 56", "9300"),
+    "a2": ("Marleen", "Van der Linden", "V", "1969-03-03", "Gentsesteenweg 120", "9300"),
+    "a3": ("Emre", "Kaya", "M", "1992-09-09", "Zwarte Zustersstraat 9", "9300"),
+    "a4": ("Nathalie", "Cooreman", "V", "1980-10-10", "Erembodegem-Dorp 33", "9320"),
+    "a5": ("Tom", "Van Hecke", "M", "1986-05-17", "Hofstadestraat 4", "9308"),
+    "a6": ("Asma", "Haddou", "V", "1995-11-23", "Sint-Jobstraat 21", "9300"),
+    "a7": ("Mustafa", "Osman", "M", "1978-08-01", "Leopoldlaan 88", "9300"),
+    "a8": ("Elke", "Schollaert", "V", "2005-02-20", "Geraardsbergsestraat 150", "9300"),
+    "a9": ("Desislava", "Petrova", "V", "1989-04-14", "Ledebaan 47", "9300"),
+    "a10": ("Ayoub", "El Idrissi", "M", "2001-06-29", "Moorselbaan 12", "9300"),
+}
+
+# Temporary work experience (article 60): (client, start, end or "" = ongoing, workplace).
+# g20's is ongoing, so her candidacy cannot get a formal agreement.
+WORK_EXPERIENCES = [
+    ("g7", "2022-03-01", "2024-02-29", "Kringwinkel Gent, sorteerafdeling"),
+    ("a3", "2022-06-01", "2024-05-31", "Stad Aalst, groendienst"),
+    ("g19", "2023-04-03", "2025-03-31", "Sociaal restaurant De Buurtkeuken, Gent"),
+    ("g20", "2026-03-02", "", "Lokaal dienstencentrum, OCMW Gent"),
+]
+
+# Referrals that reached the training. The caseworker agreed twelve weeks before the start,
+# the intake followed two weeks later. end "" = still in training, closed by "" = not closed.
+# (n, client, training, start, end, result, guidance continued by, at work after 3/6/9/12 m)
+STARTED = [
+    (1, "g6", "bso-zorg", "2024-09-02", "2025-06-27", "passed", "vdab", "yyyy"),
+    (2, "g1", "sense-el", "2024-09-02", "2025-06-27", "passed", "ocmw", "nyyy"),
+    (3, "g3", "hbo-gent", "2024-02-12", "2024-11-29", "stopped_early", "ocmw", ""),
+    (4, "a3", "pba-vp-aalst", "2024-09-23", "2025-12-15", "stopped_employment", "vdab", "yyny"),
+    (5, "a0", "bso-kind", "2024-09-02", "2025-06-27", "failed", "ocmw", ""),
+    (7, "g15", "tko", "2024-09-16", "2026-06-19", "passed", "vdab", "yyyy"),
+    (8, "g12", "hbo-gent", "2025-02-10", "2025-06-13", "stopped_early", "vdab", ""),
+    (9, "g9", "bso-zorg", "2025-09-01", "2026-06-26", "passed", "", "nyyy"),
+    (10, "a8", "bso-kind", "2025-09-01", "2026-02-20", "stopped_early", "", ""),
+    (11, "g17", "pba-ti", "2025-09-22", "2026-03-13", "stopped_early", "", ""),
+    (12, "a5", "hbo-aalst", "2024-09-16", "2025-02-07", "stopped_early", "", ""),
+    (13, "g16", "hbo-gent", "2025-02-10", "2026-05-29", "stopped_employment", "", "yyyy"),
+    (14, "g13", "sense-el", "2025-09-01", "2026-01-16", "stopped_early", "", ""),
+    (15, "g0", "hbo-gent", "2024-09-16", "", "", "", ""),
+    (16, "g5", "pba-em", "2025-09-22", "", "", "", ""),
+    (17, "g19", "tko", "2025-09-15", "", "", "", ""),
+    (18, "a2", "grad-ortho", "2025-09-22", "", "", "", ""),
+    (19, "a4", "pba-vp-aalst", "2026-02-09", "", "", "", ""),
+    (20, "g12", "pba-vp-gent", "2025-09-22", "", "", "", ""),
+    (21, "g15", "pba-ti", "2026-09-21", "", "", "", ""),
+    (22, "g10", "bso-zorg", "2026-09-07", "", "", "", ""),
+]
+STOP_REASONS = {
+    3: "illness",
+    8: "other_compelling",
+    10: "maternity",
+    11: "moved",
+    12: "insufficient_progress",
+    14: "no_valid_reason",
+}
+
+# Referrals still on their way, dated relative to today so the dashboard stays current:
+# (n, client, training, state, agreed, intake, probable start) in days ago ("" = none).
+# a6's probable start has passed and g2's intake is overdue, so both show up as overdue.
+ON_THEIR_WAY = [
+    (23, "g8", "hbo-gent", "admitted", 45, 30, -75),
+    (24, "a6", "grad-ortho", "admitted", 60, 42, 12),
+    (25, "g14", "pba-vp-gent", "admitted", 35, 21, -75),
+    (26, "g18", "sense-el", "intake_planned", 12, -6, ""),
+    (27, "a7", "hbo-aalst", "intake_planned", 20, -2, ""),
+    (28, "g2", "pba-em", "intake_planned", 30, 3, ""),
+    (29, "g11", "pba-ti", "agreed", 4, "", ""),
+    (30, "a9", "bso-kind", "agreed", 18, "", ""),
+    (31, "g4", "hbo-gent", "agreed", 2, "", ""),
+]
+
+# Referrals that stopped before a training, or have not got far: (n, client, training, state,
+# agreed on or ""); the intake came two weeks after agreeing, the probable start ten weeks later.
+BEFORE_TRAINING = [
+    (6, "g7", "hbo-gent", "closed", "2025-03-10"),
+    (32, "a1", "pba-vp-aalst", "not_admitted", "2026-08-24"),
+    (33, "g3", "hbo-gent", "not_admitted", "2026-09-14"),
+    (34, "g10", "pba-vp-gent", "declined", ""),
+    (35, "g13", "pba-ti", "declined", ""),
+    (36, "g9", "sense-el", "withdrawn", ""),
+    (37, "g14", "hbo-gent", "withdrawn", "2025-01-06"),
+    (38, "a9", "hbo-aalst", "withdrawn", "2025-05-26"),
+    (39, "g5", "pba-ti", "withdrawn", "2024-06-17"),
+    (40, "a5", "sense-el", "informed", ""),
+    (41, "g7", "tko", "informed", ""),
+    (42, "a0", "grad-ortho", "informed", ""),
+    (43, "g20", "hbo-gent", "candidate", ""),
+    (44, "a1", "tko", "candidate", ""),
+    (45, "a10", "pba-vp-aalst", "candidate", ""),
+]
+WITHDRAWN_FROM = {36: "candidate", 37: "agreed", 38: "intake_planned", 39: "admitted"}
+REASONS = {
+    6: "Nederlands nog onvoldoende voor de theorie (NT2 richtniveau 2.4 nodig). "
+    "Advies: eerst tweedekansonderwijs.",
+    32: "Toelatingsproef wiskunde en wetenschappen niet gehaald. Advies: eerst het diploma "
+    "secundair onderwijs via tweedekansonderwijs.",
+    33: "De arbeidsgeneesheer raadt na de ziekteperiode fysiek zwaar werk in de zorg af; "
+    "een andere richting wordt samen met het OCMW bekeken.",
+    34: "Eerst het NT2-traject (richtniveau 2.4) afwerken; verpleegkunde opnieuw bekijken in 2026.",
+    35: "Een bachelor van drie jaar is nu niet haalbaar naast de mantelzorg voor zijn moeder; "
+    "een kortere Se-n-Se-opleiding past beter.",
+    36: "Cliënt kiest na het infomoment toch voor de zorgsector.",
+    37: "Geen kinderopvang gevonden voor de start in februari.",
+    38: "Cliënte kreeg een vast contract als poetshulp en wil dat niet opgeven.",
+    39: "Cliënt verhuist tijdelijk naar familie in Brussel; kandidatuur ingetrokken.",
+}
+# Candidacies the counsellor registered (the client applied through the training guide).
+REGISTERED_BY_VDAB = {2, 11, 22, 27, 31, 34, 42, 43, 45}
+
+HANDOVER_NOTES = [
+    "Gemotiveerd en betrouwbaar; graag telefonisch contact bij afwezigheden.",
+    "Alleenstaande ouder van twee kinderen: kinderopvang is het aandachtspunt.",
+    "Schuldbemiddeling loopt via het OCMW; een stabiel budget is belangrijk om vol te houden.",
+    "Spreekt vlot Nederlands, schrijft het minder vlot; taalondersteuning aanbevolen.",
+    "Brak eerder een opleiding af om gezondheidsredenen; nu stabiel, volgt de huisarts op.",
+]
+SCREENINGS = [
+    {
+        "motivation": "Wil al jaren in dit vak werken; deed vrijwilligerswerk in de sector.",
+        "preconditions": "Kinderopvang geregeld via de grootouders; komt met de fiets.",
+        "path_fit": "Knelpuntberoep met veel vacatures in de regio; past in het GPMI.",
+        "learning_ability": "Toetsen Nederlands en rekenen vlot gehaald.",
+    },
+    {
+        "motivation": "Wil een diploma om uit de opeenvolgende interimjobs te raken.",
+        "preconditions": "Abonnement De Lijn aangevraagd; leefloon blijft behouden.",
+        "path_fit": "Sluit aan bij eerdere werkervaring; realistisch beeld na een snuffelstage.",
+        "learning_ability": "Voldoende; extra ondersteuning aangeraden voor wiskunde.",
+    },
+    {
+        "motivation": "Sterk gemotiveerd na het infomoment; diende zelf de kandidatuur in.",
+        "preconditions": "Leefloon met gezinslast: aanmoedigingspremie besproken.",
+        "path_fit": "Duidelijk beroepsdoel; werkgevers in de buurt zoeken dit profiel.",
+        "learning_ability": "Goede leerbaarheid; buitenlands diploma, gelijkwaardigheid loopt.",
+    },
+]
+PROGRESS_NOTES = [
+    "Goed gestart: aanwezigheden in orde en eerste toetsen positief.",
+    "Vlotte start in de praktijklessen; de theorie vraagt nog extra inzet.",
+    "Eerste stage positief geëvalueerd door de mentor.",
+]
+SUPPORT_NOTES = [
+    "Terugbetaling van kinderopvang en verplaatsingen bij VDAB aangevraagd en in orde.",
+    "Leefloon en opleidingspremie afgestemd; het budget blijft sluitend.",
+    "Laptop aangekocht via het OCMW-fonds voor schoolkosten.",
+]
+WARNING_NOTES = {
+    "illness": "Sinds begin november ziek gemeld; stopzetting wordt besproken.",
+    "other_compelling": "Zware familiale situatie (zorg voor een broer); overweegt te stoppen.",
+    "maternity": "Zwangerschap met complicaties gemeld; de opleiding wordt onderbroken.",
+    "moved": "Verhuist naar Limburg; de school ligt dan te ver.",
+    "insufficient_progress": "Resultaten eerste semester onvoldoende; de klassenraad twijfelt.",
+    "no_valid_reason": "Al drie weken afwezig zonder verwittiging; reageert niet op oproepen.",
+    "stopped_employment": "Kreeg een vast contract aangeboden; stopzetting wegens werk besproken.",
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def insz(birth: datetime.date, serial: int) -> str:
+    """A valid Belgian national number: yymmdd, a serial (odd: man) and the check digits."""
+    first9 = f"{birth:%y%m%d}{serial:03d}"
+    check = 97 - int(("2" if birth.year >= 2000 else "") + first9) % 97
+    return f"{first9}{check:02d}"
+
+
+def mail_name(first: str, last: str) -> str:
+    def plain(text: str) -> str:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return "".join(c for c in text.lower() if c.isalnum())
+
+    return f"{plain(first)}.{plain(last)}"
+
+
+def day(value: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def at(on: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(on, datetime.time(hour, 30)))
+
+
+WEEK = datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Story:
+    """One demo referral: how far it gets and the dates of its steps."""
+
+    n: int
+    client: str
+    training: str
+    until: str
+    agreed: datetime.date | None = None
+    intake: datetime.date | None = None
+    probable_start: datetime.date | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    result: str = ""
+    stop_reason: str = ""
+    continued_by: str = ""
+    outcomes: str = ""
+
+    @property
+    def reason(self) -> str:
+        return REASONS.get(self.n, "")
+
+    @property
+    def by_vdab(self) -> bool:
+        return self.n in REGISTERED_BY_VDAB
+
+    def path(self) -> list[str]:
+        """The states the referral passes through after `informed`."""
+        line = [State.CANDIDATE, State.AGREED, State.INTAKE_PLANNED, State.ADMITTED]
+        line += [State.IN_TRAINING, State.ENDED]
+
+        def upto(state: str) -> list[str]:
+            return line[: line.index(state) + 1] if state != State.INFORMED else []
+
+        screened = [*upto(State.INTAKE_PLANNED), State.NOT_ADMITTED]
+        if self.until == State.DECLINED:
+            return [State.CANDIDATE, State.DECLINED]
+        if self.until == State.WITHDRAWN:
+            return [*upto(WITHDRAWN_FROM[self.n]), State.WITHDRAWN]
+        if self.until == State.NOT_ADMITTED:
+            return screened
+        if self.until == State.CLOSED:
+            return [*(upto(State.ENDED) if self.start else screened), State.CLOSED]
+        return upto(self.until)
+
+
+def stories(today: datetime.date) -> list[Story]:
+    """The demo referrals in order of `n`, built from the three tables above."""
+    result = []
+    for n, client, training, start, end, end_result, continued_by, outcomes in STARTED:
+        start, end = day(start), day(end)
+        until = State.CLOSED if continued_by else State.ENDED if end else State.IN_TRAINING
+        agreed = start - 12 * WEEK
+        result.append(
+            Story(
+                n,
+                client,
+                training,
+                until,
+                agreed=agreed,
+                intake=agreed + 2 * WEEK,
+                probable_start=start,
+                start=start,
+                end=end,
+                result=end_result,
+                stop_reason=STOP_REASONS.get(n, ""),
+                continued_by=continued_by,
+                outcomes=outcomes,
+            )
+        )
+    for n, client, training, until, *days_ago in ON_THEIR_WAY:
+        agreed, intake, start = (
+            today - datetime.timedelta(days=ago) if ago != "" else None for ago in days_ago
+        )
+        result.append(Story(n, client, training, until, agreed, intake, start))
+    for n, client, training, until, agreed in BEFORE_TRAINING:
+        agreed = day(agreed)
+        intake = agreed + 2 * WEEK if agreed else None
+        probable_start = intake + 10 * WEEK if intake else None
+        result.append(Story(n, client, training, until, agreed, intake, probable_start))
+    return sorted(result, key=lambda story: story.n)
+
+
+# --- the command -----------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""What both sides record during and after the training."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class GuidanceNote(models.Model):
+    """A note during the training that both sides see (attendance, progress, risk)."""
+
+    class Topic(models.TextChoices):
+        ATTENDANCE = "attendance", _("attendance")
+        PROGRESS = "progress", _("progress")
+        DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
+        SUPPORT = "support", _("support needed")
+        OTHER = "other", _("other")
+
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        related_name="notes",
+        verbose_name=_("referral"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    written_on = models.DateField(_("date"), default=timezone.localdate)
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    note = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guidance note")
+        verbose_name_plural = _("guidance notes")
+        ordering = ["-written_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.written_on}: {self.get_topic_display()}"
+
+
+class OutcomeCheck(models.Model):
+    """Whether a former trainee is at work 3, 6, 9 or 12 months after a positive end."""
+
+    class Months(models.IntegerChoices):
+        M3 = 3, _("3 months")
+        M6 = 6, _("6 months")
+        M9 = 9, _("9 months")
+        M12 = 12, _("12 months")
+
+    class AtWork(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+        UNKNOWN = "unknown", _("unknown")
+
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        related_name="outcomes",
+        verbose_name=_("referral"),
+    )
+    months = models.PositiveSmallIntegerField(_("after"), choices=Months.choices)
+    at_work = models.CharField(_("at work"), max_length=10, choices=AtWork.choices)
+    checked_on = models.DateField(_("checked on"), default=timezone.localdate)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("outcome check-up")
+        verbose_name_plural = _("outcome check-ups")
+        ordering = ["months"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "months"], name="outcome_one_per_checkup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_months_display()}: {self.get_at_work_display()}"

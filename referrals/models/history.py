@@ -1,0 +1,51 @@
+"""The append-only history of a referral."""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .referral import State
+
+
+class ReferralEvent(models.Model):
+    """One append-only line of a referral's history: a transition or an import."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("referral"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    transition = models.CharField(_("step"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(
+        _("data of the step"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+
+    class Meta:
+        verbose_name = _("history line")
+        verbose_name_plural = _("history")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("History lines are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("History lines are append-only.")
