@@ -204,6 +204,26 @@ def referral_detail(request, pk: int):
     )
 
 
+def _act_on_referral(request, referral, form, action, success, **context_forms):
+    """Run `action` with a valid form and go back to the referral page. A refusal becomes an
+    error message, invalid data becomes form errors on the re-rendered page (status 400)."""
+    if form.is_valid():
+        try:
+            action()
+        except services.TransitionRefused as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect(referral)
+        except ValidationError as exc:
+            _add_validation_error(form, exc)
+        else:
+            messages.success(request, success())
+            return redirect(referral)
+    referral.refresh_from_db()
+    context = referral_context(referral, request.user, **context_forms)
+    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+
+
 @require_POST
 def referral_step(request, pk: int, name: str):
     referral = _visible_referral(request, pk)
@@ -211,62 +231,49 @@ def referral_step(request, pk: int, name: str):
     if step is None:
         raise Http404
     form = step.form(request.POST, referral=referral, user=request.user)
-    if form.is_valid():
-        try:
-            step.run(referral=referral, user=request.user, form=form)
-        except services.TransitionRefused as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect(referral)
-        except ValidationError as exc:
-            _add_validation_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Done: %(step)s. The referral is now “%(state)s”.")
-                % {"step": step.label, "state": referral.get_state_display()},
-            )
-            return redirect(referral)
-    referral.refresh_from_db()
-    context = referral_context(referral, request.user, bound_form=(name, form))
-    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: step.run(referral=referral, user=request.user, form=form),
+        success=lambda: (
+            _("Done: %(step)s. The referral is now “%(state)s”.")
+            % {"step": step.label, "state": referral.get_state_display()}
+        ),
+        bound_form=(name, form),
+    )
 
 
 @require_POST
 def referral_note_add(request, pk: int):
     referral = _visible_referral(request, pk)
     form = GuidanceNoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.guidance_note_add(referral=referral, user=request.user, **form.cleaned_data)
-        except services.TransitionRefused as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The note was added; the other side can read it."))
-        return redirect(referral)
-    context = referral_context(referral, request.user, note_form=form)
-    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: services.guidance_note_add(
+            referral=referral, user=request.user, **form.cleaned_data
+        ),
+        success=lambda: _("The note was added; the other side can read it."),
+        note_form=form,
+    )
 
 
 @require_POST
 def referral_outcome(request, pk: int):
     referral = _visible_referral(request, pk)
     form = OutcomeCheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.outcome_check_record(referral=referral, user=request.user, **form.cleaned_data)
-        except services.TransitionRefused as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            return redirect(referral)
-        except ValidationError as exc:
-            _add_validation_error(form, exc)
-        else:
-            messages.success(request, _("The check-up was recorded."))
-            return redirect(referral)
-    context = referral_context(referral, request.user, outcome_form=form)
-    return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: services.outcome_check_record(
+            referral=referral, user=request.user, **form.cleaned_data
+        ),
+        success=lambda: _("The check-up was recorded."),
+        outcome_form=form,
+    )
 
 
 def referral_agreement(request, pk: int):
