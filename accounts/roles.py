@@ -47,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             }.items()
             for model in models
             for action in ("view", "add", "change", "delete")
+            # a referral keeps its history: it is withdrawn or closed, never deleted
+            if (action, model) != ("delete", "referral")
         ],
         "referrals.view_referralevent",
     ],

@@ -197,6 +197,9 @@ def referral_agree(
     handover_notes: str = "",
     handover_call_at: datetime.datetime | None = None,
 ) -> ReferralEvent:
+    refusals = transition_refusals(referral, user, "agree")
+    if refusals:
+        raise TransitionRefused(refusals)
     required = {
         c.pk: c
         for c in EntryCondition.objects.filter(active=True)

@@ -9,12 +9,22 @@ from django.utils.translation import gettext_lazy as _
 from .referral import State
 
 
+class HistoryQuerySet(models.QuerySet):
+    """Refuses bulk changes: history is only ever appended."""
+
+    def update(self, **kwargs):
+        raise ValueError("History lines are append-only.")
+
+    def delete(self):
+        raise ValueError("History lines are append-only.")
+
+
 class ReferralEvent(models.Model):
     """One append-only line of a referral's history: a transition or an import."""
 
     referral = models.ForeignKey(
         "referrals.Referral",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,  # a referral with history is never deleted
         related_name="events",
         verbose_name=_("referral"),
     )
@@ -33,6 +43,8 @@ class ReferralEvent(models.Model):
     data = models.JSONField(
         _("data of the step"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
+
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("history line")
