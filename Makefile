@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate test test-postgres lint format check messages clean distclean
+.PHONY: help venv install demo migrate test test-postgres test-browser lint format check messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ test: install  ## Run the test suite (SQLite in memory, or DATABASE_URL if set)
 
 test-postgres: install  ## Run the test suite on PostgreSQL (DATABASE_URL, default postgres://postgres@localhost:5432/test)
 	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest $(PYTEST_ARGS)
+
+test-browser: install  ## End-to-end and accessibility tests in Chromium (needs /usr/bin/chromium)
+	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)
 
 lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .

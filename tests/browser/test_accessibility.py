@@ -1,0 +1,201 @@
+"""axe-core's WCAG 2.0/2.1 A and AA rules, and the page skeleton, on every kind of page.
+
+Pages are rendered in the default UI language (nl-BE) with Bootstrap's CSS loaded, so that
+contrast is judged on what users see. A failure lists each violation with the offending HTML."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from accounts.models import Province
+from referrals.models import OkotType, State
+from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
+from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
+
+pytestmark = pytest.mark.browser
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return Axe()
+
+
+class Cast:
+    """A caseworker and a counsellor, a client, and referrals at the steps where each of them
+    has forms to fill in. `cast["ended"]` walks a referral to `ended` only when a page asks
+    for it; the candidate is the named client's, the others are of new clients."""
+
+    def __init__(self):
+        self.people = {
+            "caseworker": CaseworkerFactory(username="ma-gent"),
+            "counsellor": CounsellorFactory(username="vdab-oost"),
+        }
+        self.training = TrainingFactory(
+            title="Verpleegkunde HBO5", okot_type=OkotType.HBO, province=Province.OOST_VLAANDEREN
+        )
+        TrainingFactory(
+            title="Elektrotechniek",
+            okot_type=OkotType.SENSE,
+            contact_counsellor=self.people["counsellor"],
+        )
+        self.client = ClientFactory(
+            ocmw=self.people["caseworker"].organisation, first_name="Fatima", last_name="Elouardi"
+        )
+        self.referrals = {}
+
+    def __getitem__(self, name: str):
+        if name in self.people:
+            return self.people[name]
+        if name == "client":
+            return self.client
+        if name not in self.referrals:
+            self.referrals[name] = referral_in_state(
+                State(name),
+                client=self.client if name == State.CANDIDATE else None,
+                training=self.training,
+                **self.people,
+            )
+        return self.referrals[name]
+
+
+@pytest.fixture
+def cast(transactional_db) -> Cast:
+    return Cast()
+
+
+def open_all_details(page: Page) -> None:
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+
+def fail_to_log_in(page: Page) -> None:
+    page.locator('[name="username"]').fill("nobody")
+    page.locator('[name="password"]').fill("wrong-password")
+    page.locator('main button[type="submit"]').click()
+    expect(page.locator("main .alert-danger")).to_be_visible()
+
+
+def submit_empty_form(page: Page) -> None:
+    page.locator('main form button[type="submit"]').click()
+    expect(page.locator("main .invalid-feedback").first).to_be_visible()
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A page as one user sees it: who (None: nobody logged in), where, what they did."""
+
+    user: str | None
+    url: Callable[[Cast], str]
+    then: Callable[[Page], None] | None = None
+    status: int = 200
+    needs: tuple[str, ...] = ()  # referrals the page should list
+
+
+def detail(name: str) -> Callable[[Cast], str]:
+    return lambda cast: cast[name].get_absolute_url()
+
+
+SCREENS = {
+    "login": Screen(None, lambda cast: reverse("login")),
+    "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
+    "dashboard-caseworker": Screen(
+        "caseworker", lambda cast: reverse("referrals:dashboard"), needs=("candidate", "ended")
+    ),
+    "dashboard-counsellor": Screen(
+        "counsellor",
+        lambda cast: reverse("referrals:dashboard"),
+        needs=("intake_planned", "in_training"),
+    ),
+    "client-list": Screen("caseworker", lambda cast: reverse("referrals:client_list")),
+    "client-form": Screen("caseworker", lambda cast: reverse("referrals:client_create")),
+    "client-form-errors": Screen(
+        "caseworker", lambda cast: reverse("referrals:client_create"), then=submit_empty_form
+    ),
+    "client-detail": Screen(
+        "caseworker", lambda cast: cast["client"].get_absolute_url(), needs=("candidate",)
+    ),
+    "referral-create": Screen(
+        "caseworker", lambda cast: reverse("referrals:referral_create", args=[cast["client"].pk])
+    ),
+    "referral-list": Screen(
+        "counsellor", lambda cast: reverse("referrals:referral_list"), needs=("candidate", "ended")
+    ),
+    "candidacy-create": Screen("counsellor", lambda cast: reverse("referrals:candidacy_create")),
+    "referral-caseworker-to-agree": Screen(
+        "caseworker", detail("candidate"), then=open_all_details
+    ),
+    "referral-counsellor-to-screen": Screen(
+        "counsellor", detail("intake_planned"), then=open_all_details
+    ),
+    "referral-counsellor-in-training": Screen(
+        "counsellor", detail("in_training"), then=open_all_details
+    ),
+    "referral-counsellor-ended": Screen("counsellor", detail("ended"), then=open_all_details),
+    "agreement": Screen(
+        "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])
+    ),
+    "training-catalogue": Screen("caseworker", lambda cast: reverse("referrals:training_list")),
+    "not-found": Screen("caseworker", lambda cast: "/does-not-exist/", status=404),
+}
+
+
+@pytest.fixture(params=SCREENS)
+def screen(request, page: Page, cast, log_in) -> Page:
+    """The page of `SCREENS[name]`, loaded and acted on, for the axe and skeleton checks."""
+    screen = SCREENS[request.param]
+    for name in screen.needs:
+        cast[name]  # noqa: B018 - builds the referral
+    if screen.user:
+        log_in(page, cast[screen.user])
+    response = page.goto(screen.url(cast))
+    assert response.status == screen.status, f"{response.status} on {page.url}"
+    if screen.then:
+        screen.then(page)
+    page.wait_for_load_state("load")
+    assert page.broken_resources == [], "stylesheets or scripts failed to load"
+    return page
+
+
+def describe(violations: list[dict]) -> str:
+    """axe's violations as a readable report: rule, impact, help, and each offending node."""
+    lines = []
+    for v in violations:
+        lines.append(f"\n[{v['impact']}] {v['id']}: {v['help']} ({', '.join(v['tags'])})")
+        lines.append(f"  {v['helpUrl']}")
+        for node in v["nodes"]:
+            lines.append(f"  - at {' '.join(map(str, node['target']))}")
+            lines.append(f"    {node['html']}")
+            for summary_line in node.get("failureSummary", "").splitlines():
+                lines.append(f"      {summary_line}")
+    return "\n".join(lines)
+
+
+def test_page_has_no_wcag_a_or_aa_violations(screen: Page, axe):
+    results = axe.run(screen, options=AXE_OPTIONS)
+    violations = [
+        v for v in results.response["violations"] if set(v["tags"]).intersection(WCAG_TAGS)
+    ]
+
+    assert violations == [], f"axe on {screen.url}:{describe(violations)}"
+
+
+def test_page_has_language_one_h1_a_main_landmark_and_a_skip_link_first(screen: Page):
+    assert screen.locator("html").get_attribute("lang") == "nl"  # the browser asks nl-BE
+    expect(screen.locator("h1")).to_have_count(1)
+    expect(screen.locator("main")).to_have_count(1)
+
+    # Tab from the top of the document, not from a field that has autofocus (the login
+    # form's username): Chromium's starting point is the focused element, and blur() keeps it.
+    screen.evaluate(
+        "() => { const body = document.body; body.tabIndex = -1; body.focus();"
+        " body.removeAttribute('tabindex'); }"
+    )
+    screen.keyboard.press("Tab")
+
+    assert screen.evaluate("document.activeElement.getAttribute('href')") == "#content"
