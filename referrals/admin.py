@@ -438,7 +438,10 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
                 services.referral_apply(referral=referral, user=request.user)
             except services.TransitionRefused as exc:
                 self.message_user(
-                    request, f"{referral}: {' '.join(map(str, exc.messages))}", messages.ERROR
+                    request,
+                    gettext("%(referral)s: %(reasons)s")
+                    % {"referral": referral, "reasons": " ".join(map(str, exc.messages))},
+                    messages.ERROR,
                 )
             else:
                 applied += 1

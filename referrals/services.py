@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, has_transition_perm
 from stdnum.be import ssn
@@ -335,7 +335,10 @@ def outcome_check_record(
         raise ValidationError({"checked_on": _("This date lies in the future.")})
     if checked_on < due:
         raise ValidationError(
-            {"checked_on": _("This check-up is only due on %(date)s.") % {"date": due}}
+            {
+                "checked_on": _("This check-up is only due on %(date)s.")
+                % {"date": formats.date_format(due, "SHORT_DATE_FORMAT")}
+            }
         )
     check, _created = OutcomeCheck.objects.update_or_create(
         referral=referral,

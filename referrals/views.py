@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
@@ -24,6 +25,16 @@ from .presenters import client_facts, referral_context
 from .steps import STEPS
 
 PAGE_SIZE = 50
+
+WAITING_HEADINGS = {
+    "apply": gettext_lazy("To register as candidate"),
+    "agree": gettext_lazy("Waiting for your formal agreement"),
+    "plan_intake": gettext_lazy("To plan an intake"),
+    "screen": gettext_lazy("To screen after the intake"),
+    "start": gettext_lazy("To start"),
+    "end": gettext_lazy("In training: to end"),
+    "close": gettext_lazy("To close"),
+}
 
 
 def _visible_referral(request, pk: int) -> Referral:
@@ -49,7 +60,7 @@ def dashboard(request):
     user = request.user
     visible = Referral.objects.visible_to(user).with_related()
     sections = [
-        (step, list(queryset.order_by("state_changed_at")[:PAGE_SIZE]))
+        (step, WAITING_HEADINGS[step], list(queryset.order_by("state_changed_at")[:PAGE_SIZE]))
         for step, queryset in visible.waiting_for(user).items()
     ]
     context = {

@@ -175,7 +175,11 @@ class TemporaryWorkExperience(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     employer = models.CharField(_("workplace"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
     )
 
     class Meta:
