@@ -92,6 +92,7 @@ def _transition(
     *,
     user,
     name: str,
+    at: datetime.datetime | None = None,
     extra_data: dict | None = None,
     **kwargs,
 ) -> ReferralEvent:
@@ -100,7 +101,7 @@ def _transition(
         raise TransitionRefused(refusals)
     before = _snapshot(referral)
     getattr(referral, name)(**kwargs)
-    referral.state_changed_at = timezone.now()
+    referral.state_changed_at = at or timezone.now()
     after = _snapshot(referral)
     changed = [field for field, value in after.items() if before[field] != value]
     try:
@@ -130,8 +131,18 @@ def _transition(
 
 
 @transaction.atomic
-def referral_create(*, user, client: Client, training: Training, apply: bool = False) -> Referral:
-    """Register a referral (state `informed`), optionally applying straight away."""
+def referral_create(
+    *,
+    user,
+    client: Client,
+    training: Training,
+    apply: bool = False,
+    at: datetime.datetime | None = None,
+) -> Referral:
+    """Register a referral (state `informed`), optionally applying straight away.
+
+    Every step function takes `at`, when the step happened (default: now); only imports
+    and demo data pass it, so that history carries the real dates."""
     if not is_either_side(Referral(client=client, training=training), user):
         raise TransitionRefused([_("You may not register a referral for this client.")])
     if Referral.objects.open().filter(client=client, training=training).exists():
@@ -141,7 +152,13 @@ def referral_create(*, user, client: Client, training: Training, apply: bool = F
         )
     try:
         with transaction.atomic():
-            referral = Referral.objects.create(client=client, training=training, created_by=user)
+            referral = Referral.objects.create(
+                client=client,
+                training=training,
+                created_by=user,
+                created_at=at or timezone.now(),
+                state_changed_at=at or timezone.now(),
+            )
     except IntegrityError as exc:
         raise ValidationError(
             _("This client already has an open referral for this training."),
@@ -158,13 +175,20 @@ def referral_create(*, user, client: Client, training: Training, apply: bool = F
     )
     referral_event.send(sender=Referral, event=event)
     if apply:
-        referral_apply(referral=referral, user=user)
+        referral_apply(referral=referral, user=user, at=at)
     return referral
 
 
 @transaction.atomic
 def referral_register_candidacy(
-    *, user, ocmw, insz: str, first_name: str, last_name: str, training: Training
+    *,
+    user,
+    ocmw,
+    insz: str,
+    first_name: str,
+    last_name: str,
+    training: Training,
+    at: datetime.datetime | None = None,
 ) -> Referral:
     """VDAB registers a candidacy: the client is found in (or added to) their OCMW by national
     number, and the referral waits for the caseworker's formal agreement."""
@@ -175,15 +199,17 @@ def referral_register_candidacy(
     client, _created = Client.objects.get_or_create(
         ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
     )
-    return referral_create(user=user, client=client, training=training, apply=True)
+    return referral_create(user=user, client=client, training=training, apply=True, at=at)
 
 
 # --- one function per step ---------------------------------------------------------------
 
 
 @transaction.atomic
-def referral_apply(*, referral: Referral, user) -> ReferralEvent:
-    return _transition(referral, user=user, name="apply")
+def referral_apply(
+    *, referral: Referral, user, at: datetime.datetime | None = None
+) -> ReferralEvent:
+    return _transition(referral, user=user, name="apply", at=at)
 
 
 @transaction.atomic
@@ -191,6 +217,7 @@ def referral_agree(
     *,
     referral: Referral,
     user,
+    at: datetime.datetime | None = None,
     agreed_on: datetime.date,
     checked_conditions: list[EntryCondition],
     caseworker_phone: str,
@@ -218,6 +245,7 @@ def referral_agree(
         referral,
         user=user,
         name="agree",
+        at=at,
         extra_data={"checked_conditions": sorted(c.pk for c in checked_conditions)},
         by=user,
         agreed_on=agreed_on,
@@ -230,15 +258,24 @@ def referral_agree(
 
 
 @transaction.atomic
-def referral_decline(*, referral: Referral, user, reason: str) -> ReferralEvent:
-    return _transition(referral, user=user, name="decline", reason=reason)
+def referral_decline(
+    *, referral: Referral, user, at: datetime.datetime | None = None, reason: str
+) -> ReferralEvent:
+    return _transition(referral, user=user, name="decline", at=at, reason=reason)
 
 
 @transaction.atomic
 def referral_plan_intake(
-    *, referral: Referral, user, intake_at: datetime.datetime, place: str
+    *,
+    referral: Referral,
+    user,
+    at: datetime.datetime | None = None,
+    intake_at: datetime.datetime,
+    place: str,
 ) -> ReferralEvent:
-    return _transition(referral, user=user, name="plan_intake", intake_at=intake_at, place=place)
+    return _transition(
+        referral, user=user, name="plan_intake", at=at, intake_at=intake_at, place=place
+    )
 
 
 @transaction.atomic
@@ -246,6 +283,7 @@ def referral_admit(
     *,
     referral: Referral,
     user,
+    at: datetime.datetime | None = None,
     screening: dict[str, str],
     probable_start_date: datetime.date,
     probable_location: str,
@@ -254,6 +292,7 @@ def referral_admit(
         referral,
         user=user,
         name="admit",
+        at=at,
         screening=screening,
         probable_start_date=probable_start_date,
         probable_location=probable_location,
@@ -262,14 +301,23 @@ def referral_admit(
 
 @transaction.atomic
 def referral_reject(
-    *, referral: Referral, user, screening: dict[str, str], reason: str
+    *,
+    referral: Referral,
+    user,
+    at: datetime.datetime | None = None,
+    screening: dict[str, str],
+    reason: str,
 ) -> ReferralEvent:
-    return _transition(referral, user=user, name="reject", reason=reason, screening=screening)
+    return _transition(
+        referral, user=user, name="reject", at=at, reason=reason, screening=screening
+    )
 
 
 @transaction.atomic
-def referral_start(*, referral: Referral, user, start_date: datetime.date) -> ReferralEvent:
-    return _transition(referral, user=user, name="start", start_date=start_date)
+def referral_start(
+    *, referral: Referral, user, at: datetime.datetime | None = None, start_date: datetime.date
+) -> ReferralEvent:
+    return _transition(referral, user=user, name="start", at=at, start_date=start_date)
 
 
 @transaction.atomic
@@ -277,6 +325,7 @@ def referral_end(
     *,
     referral: Referral,
     user,
+    at: datetime.datetime | None = None,
     end_date: datetime.date,
     result: str,
     stop_reason: str = "",
@@ -285,6 +334,7 @@ def referral_end(
         referral,
         user=user,
         name="end",
+        at=at,
         end_date=end_date,
         result=result,
         stop_reason=stop_reason,
@@ -292,13 +342,17 @@ def referral_end(
 
 
 @transaction.atomic
-def referral_close(*, referral: Referral, user, continued_by: str) -> ReferralEvent:
-    return _transition(referral, user=user, name="close", continued_by=continued_by)
+def referral_close(
+    *, referral: Referral, user, at: datetime.datetime | None = None, continued_by: str
+) -> ReferralEvent:
+    return _transition(referral, user=user, name="close", at=at, continued_by=continued_by)
 
 
 @transaction.atomic
-def referral_withdraw(*, referral: Referral, user, reason: str) -> ReferralEvent:
-    return _transition(referral, user=user, name="withdraw", reason=reason)
+def referral_withdraw(
+    *, referral: Referral, user, at: datetime.datetime | None = None, reason: str
+) -> ReferralEvent:
+    return _transition(referral, user=user, name="withdraw", at=at, reason=reason)
 
 
 # --- during and after the training --------------------------------------------------------

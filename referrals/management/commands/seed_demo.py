@@ -56,6 +56,32 @@ from referrals.models import (
 )
 
 
+class StoryClock:
+    """When each step of a demo story happened: on its business date where it has one,
+    never before the previous step and never in the future."""
+
+    def __init__(self, story, today: datetime.date):
+        self.story = story
+        self.now = timezone.now()
+        first = story.agreed or today - datetime.timedelta(days=3 + story.n % 10)
+        self.last = at(first - 2 * WEEK, 9)
+
+    def step(self, state: str) -> datetime.datetime:
+        story = self.story
+        planned = {
+            State.INFORMED: self.last,
+            State.CANDIDATE: self.last + datetime.timedelta(days=1),
+            State.AGREED: story.agreed and at(story.agreed, 11),
+            State.INTAKE_PLANNED: story.intake and at(story.intake - WEEK, 14),
+            State.ADMITTED: story.intake and at(story.intake, 16),
+            State.NOT_ADMITTED: story.intake and at(story.intake, 16),
+            State.IN_TRAINING: story.start and at(story.start, 9),
+            State.ENDED: story.end and at(story.end, 15),
+        }.get(state) or self.last + datetime.timedelta(days=7)
+        self.last = min(max(planned, self.last), self.now)
+        return self.last
+
+
 class Command(BaseCommand):
     help = (
         "Load demo organisations, users, trainings, clients and referrals in every state. "
@@ -248,8 +274,10 @@ class Command(BaseCommand):
         return created
 
     def _play(self, story, client, training, caseworker, counsellor, conditions, today):
-        """Walk one referral along its path, each step by the user who would take it."""
+        """Walk one referral along its path, each step by the user who would take it, on
+        the day it would have happened (so the timeline and 'overdue' look real)."""
         path = story.path()
+        clock = StoryClock(story, today)
         if story.by_vdab and path[:1] == [State.CANDIDATE]:
             # The client applied through the training guide: VDAB registers the candidacy.
             referral = services.referral_register_candidacy(
@@ -259,20 +287,26 @@ class Command(BaseCommand):
                 first_name=client.first_name,
                 last_name=client.last_name,
                 training=training,
+                at=clock.step(State.INFORMED),
             )
             path = path[1:]
         else:
             opener = counsellor if story.by_vdab else caseworker
-            referral = services.referral_create(user=opener, client=client, training=training)
+            referral = services.referral_create(
+                user=opener, client=client, training=training, at=clock.step(State.INFORMED)
+            )
         Referral.objects.filter(pk=referral.pk).update(external_id=f"demo-{story.n}")
         screening = SCREENINGS[story.n % len(SCREENINGS)]
         for state in path:
             if state == State.CANDIDATE:
-                services.referral_apply(referral=referral, user=opener)
+                services.referral_apply(at=clock.step(state), referral=referral, user=opener)
             elif state == State.DECLINED:
-                services.referral_decline(referral=referral, user=caseworker, reason=story.reason)
+                services.referral_decline(
+                    at=clock.step(state), referral=referral, user=caseworker, reason=story.reason
+                )
             elif state == State.AGREED:
                 services.referral_agree(
+                    at=clock.step(state),
                     referral=referral,
                     user=caseworker,
                     agreed_on=story.agreed,
@@ -283,6 +317,7 @@ class Command(BaseCommand):
                 )
             elif state == State.INTAKE_PLANNED:
                 services.referral_plan_intake(
+                    at=clock.step(state),
                     referral=referral,
                     user=counsellor,
                     intake_at=at(story.intake, 9 + story.n % 6),
@@ -290,6 +325,7 @@ class Command(BaseCommand):
                 )
             elif state == State.ADMITTED:
                 services.referral_admit(
+                    at=clock.step(state),
                     referral=referral,
                     user=counsellor,
                     screening=screening,
@@ -298,13 +334,20 @@ class Command(BaseCommand):
                 )
             elif state == State.NOT_ADMITTED:
                 services.referral_reject(
-                    referral=referral, user=counsellor, screening=screening, reason=story.reason
+                    at=clock.step(state),
+                    referral=referral,
+                    user=counsellor,
+                    screening=screening,
+                    reason=story.reason,
                 )
             elif state == State.IN_TRAINING:
-                services.referral_start(referral=referral, user=counsellor, start_date=story.start)
+                services.referral_start(
+                    at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
+                )
                 self._notes(story, referral, caseworker, counsellor, today)
             elif state == State.ENDED:
                 services.referral_end(
+                    at=clock.step(state),
                     referral=referral,
                     user=counsellor,
                     end_date=story.end,
@@ -314,6 +357,7 @@ class Command(BaseCommand):
                 self._outcomes(story, referral, caseworker, counsellor, today)
             elif state == State.CLOSED:
                 services.referral_close(
+                    at=clock.step(state),
                     referral=referral,
                     user=caseworker if story.continued_by == "ocmw" else counsellor,
                     continued_by=story.continued_by,
@@ -321,6 +365,7 @@ class Command(BaseCommand):
             elif state == State.WITHDRAWN:
                 by_ocmw = WITHDRAWN_FROM[story.n] in (State.CANDIDATE, State.AGREED)
                 services.referral_withdraw(
+                    at=clock.step(state),
                     referral=referral,
                     user=caseworker if by_ocmw else counsellor,
                     reason=story.reason,
