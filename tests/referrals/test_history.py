@@ -200,3 +200,31 @@ def test_a_history_line_cannot_be_deleted():
         event.delete()
 
     assert ReferralEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_step_taken_with_a_past_moment_records_that_moment():
+    """Imports and demo data pass `at`, so the timeline shows when things really happened."""
+    referral = referral_in_state(State.AGREED)
+    when = datetime.datetime(2025, 3, 4, 10, 30, tzinfo=datetime.UTC)
+
+    event = take_step("plan_intake", referral, counsellor_for(referral.training), at=when)
+
+    referral.refresh_from_db()
+    assert event.at == when
+    assert referral.state_changed_at == when
+
+
+def test_a_referral_created_with_a_past_moment_starts_its_history_then():
+    when = datetime.datetime(2025, 1, 6, 9, 0, tzinfo=datetime.UTC)
+    client = ClientFactory()
+    caseworker = referral_in_state(State.INFORMED, client=client).created_by
+
+    referral = referral_create(
+        user=caseworker, client=client, training=TrainingFactory(), apply=True, at=when
+    )
+
+    assert referral.created_at == when
+    assert list(referral.events.values_list("transition", "at")) == [
+        ("create", when),
+        ("apply", when),
+    ]
