@@ -70,10 +70,10 @@ check: install  ## Django system checks, missing migrations, deploy checks of pr
 	ALLOWED_HOSTS=example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
 
-messages: install  ## Update locale/*.po for nl_BE and en and compile them (needs gettext)
+messages: install  ## Update locale/*.po for nl and en and compile them (needs gettext)
 	@command -v msgfmt >/dev/null \
 		|| { echo "make messages needs GNU gettext (e.g. apt-get install gettext)" >&2; exit 1; }
-	$(MANAGE) makemessages -l nl_BE -l en --ignore=.venv --ignore=staticfiles
+	$(MANAGE) makemessages -l nl -l en --add-location file --ignore=.venv --ignore=staticfiles --ignore=tests
 	$(MANAGE) compilemessages --ignore=.venv --ignore=staticfiles
 
 clean:  ## Remove caches and collected static files
