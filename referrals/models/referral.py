@@ -36,6 +36,16 @@ WITHDRAWABLE_STATES = (
 )
 
 
+# The date that matters while a referral is in a state (shown in lists).
+MILESTONE_FIELDS = {
+    State.AGREED: "agreed_on",
+    State.INTAKE_PLANNED: "intake_at",
+    State.ADMITTED: "probable_start_date",
+    State.IN_TRAINING: "start_date",
+    State.ENDED: "end_date",
+}
+
+
 class EndResult(models.TextChoices):
     PASSED = "passed", _("passed")
     FAILED = "failed", _("not passed")
@@ -370,6 +380,15 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state not in FINAL_STATES
+
+    @property
+    def milestone(self) -> tuple[str, datetime.date | datetime.datetime] | None:
+        """The date that matters in the current state, with its label."""
+        name = MILESTONE_FIELDS.get(self.state)
+        value = getattr(self, name) if name else None
+        if value is None:
+            return None
+        return self._meta.get_field(name).verbose_name, value
 
     @property
     def has_positive_end(self) -> bool:
