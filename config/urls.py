@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
+
+admin.site.site_header = _("OKOT referrals: administration")
+admin.site.site_title = _("OKOT referrals")
+admin.site.index_title = _("Organisations, users, catalogue and referrals")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
