@@ -15,7 +15,8 @@ from .models import Client, OutcomeCheck, Referral, State
 from .models.referral import is_either_side
 from .steps import STEPS
 
-# What VDAB needs of a client to act on a candidacy; the rest stays with the OCMW.
+# What VDAB needs of a client to act on a candidacy, once the client consented to share
+# data with VDAB; the rest stays with the OCMW.
 VDAB_CLIENT_FIELDS = [
     "first_name",
     "last_name",
@@ -28,10 +29,18 @@ VDAB_CLIENT_FIELDS = [
     "registered_job_seeker",
     "vdab_client_number",
 ]
+WITHOUT_CONSENT_FIELDS = ["first_name", "last_name", "municipality"]
 OCMW_CLIENT_FIELDS = [
-    *VDAB_CLIENT_FIELDS[:-2],
+    "first_name",
+    "last_name",
+    "insz",
+    "birth_date",
+    "gender",
+    "phone",
+    "email",
     "street",
     "postal_code",
+    "municipality",
     "registered_job_seeker",
     "vdab_client_number",
     "consent_vdab",
@@ -68,13 +77,17 @@ def _display(instance, name: str):
     return _format(getattr(instance, name))
 
 
-def client_facts(client: Client, user) -> list[tuple[str, object]]:
+def client_fields(client: Client, user, *, for_vdab: bool = False) -> list[str]:
+    """The client's fields this user may see; `for_vdab` gives what goes to VDAB even
+    when the OCMW asks (the printed formal agreement)."""
+    if (user.is_caseworker or user.is_administrator) and not for_vdab:
+        return OCMW_CLIENT_FIELDS
+    return VDAB_CLIENT_FIELDS if client.has_consent else WITHOUT_CONSENT_FIELDS
+
+
+def client_facts(client: Client, user, *, for_vdab: bool = False) -> list[tuple[str, object]]:
     """The client's details this user may see, as (label, value) pairs."""
-    names = (
-        OCMW_CLIENT_FIELDS
-        if (user.is_caseworker or user.is_administrator)
-        else (VDAB_CLIENT_FIELDS)
-    )
+    names = client_fields(client, user, for_vdab=for_vdab)
     return [(client._meta.get_field(n).verbose_name, _display(client, n)) for n in names]
 
 
@@ -182,6 +195,7 @@ def referral_context(
         "facts": client_facts(referral.client, user),
         "referral_facts": referral_facts(referral),
         "client_is_own": user.is_caseworker or user.is_administrator,
+        "consent_missing": not referral.client.has_consent,
         "steps": [(STEPS[name], form) for name, form in forms.items()],
         "blocked": [
             (STEPS[name], reasons)

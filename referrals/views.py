@@ -295,7 +295,10 @@ def referral_agreement(request, pk: int):
     return TemplateResponse(
         request,
         "referrals/referral_agreement.html",
-        {"referral": referral, "facts": client_facts(referral.client, request.user)},
+        {
+            "referral": referral,
+            "facts": client_facts(referral.client, request.user, for_vdab=True),
+        },
     )
 
 

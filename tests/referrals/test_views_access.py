@@ -258,12 +258,11 @@ def test_counsellor_does_not_see_ocmw_only_client_data(client, counsellor, scene
     assert gent_client.last_name in html
 
 
-@pytest.mark.parametrize("url_name", ["referral_detail", "referral_agreement"])
-def test_caseworker_sees_the_whole_client_file(client, caseworker, scene, url_name):
+def test_caseworker_sees_the_whole_client_file_on_the_referral(client, caseworker, scene):
     client.force_login(caseworker)
     gent_client = scene["client"]
 
-    response = client.get(reverse(f"referrals:{url_name}", args=[scene["referral"].pk]))
+    response = client.get(reverse("referrals:referral_detail", args=[scene["referral"].pk]))
     assert response.status_code == 200
     html = response.content.decode()
 
@@ -271,6 +270,39 @@ def test_caseworker_sees_the_whole_client_file(client, caseworker, scene, url_na
     assert gent_client.street in html
     for label in ocmw_only_labels():
         assert f">{label}<" in html
+
+
+def test_printed_agreement_holds_only_what_vdab_may_see_even_for_the_caseworker(
+    client, caseworker, scene
+):
+    """The caseworker prints the agreement to hand it to VDAB: no OCMW-only data on it."""
+    client.force_login(caseworker)
+    gent_client = scene["client"]
+
+    response = client.get(reverse("referrals:referral_agreement", args=[scene["referral"].pk]))
+
+    html = response.content.decode()
+    assert gent_client.notes not in html
+    assert gent_client.street not in html
+    for label in ocmw_only_labels():
+        assert f">{label}<" not in html
+    assert gent_client.insz in html
+
+
+@pytest.mark.parametrize("url_name", ["referral_detail", "referral_agreement"])
+def test_counsellor_sees_only_name_and_municipality_without_consent(
+    client, counsellor, scene, url_name
+):
+    gent_client = scene["client"]
+    Client.objects.filter(pk=gent_client.pk).update(consent_vdab=False, consent_date=None)
+    client.force_login(counsellor)
+
+    response = client.get(reverse(f"referrals:{url_name}", args=[scene["referral"].pk]))
+
+    html = response.content.decode()
+    assert gent_client.last_name in html
+    assert gent_client.insz not in html
+    assert gent_client.vdab_client_number not in html
 
 
 # 61110309707 is a valid INSZ (born 3 November 1961) that Python also reads as an ISO
