@@ -196,10 +196,26 @@ def referral_register_candidacy(
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
     insz = ssn.compact(insz)
     validate_insz(insz)
-    client, _created = Client.objects.get_or_create(
+    client, created = Client.objects.get_or_create(
         ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
     )
+    if not created and not _same_name(client, first_name, last_name):
+        # Linking on the number alone would show a stranger's file to whoever typed it.
+        raise ValidationError(
+            _("The name does not match this national number. Check both with the client."),
+            code="name_mismatch",
+        )
     return referral_create(user=user, client=client, training=training, apply=True, at=at)
+
+
+def _same_name(client: Client, first_name: str, last_name: str) -> bool:
+    def fold(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    return (fold(client.first_name), fold(client.last_name)) == (
+        fold(first_name),
+        fold(last_name),
+    )
 
 
 # --- one function per step ---------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""VDAB registers a candidacy for a client of an OCMW; the caseworker is then asked to agree."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from referrals.models import Client, Referral, ReferralEvent, State
+from tests.referrals.factories import make_insz
+
+URL = reverse("referrals:candidacy_create")
+NEW_INSZ = make_insz(datetime.date(1991, 4, 12), 35)
+
+
+def candidacy(organisation, training, **overrides) -> dict:
+    return {
+        "ocmw": organisation.pk,
+        "insz": NEW_INSZ,
+        "first_name": "Yasmine",
+        "last_name": "Bakkali",
+        "training": training.pk,
+        **overrides,
+    }
+
+
+def test_counsellor_registers_a_candidacy_for_a_new_client(client, counsellor, ocmw_gent, training):
+    client.force_login(counsellor)
+
+    response = client.post(URL, candidacy(ocmw_gent, training))
+
+    referral = Referral.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == referral.get_absolute_url()
+    assert referral.state == State.CANDIDATE
+    assert referral.client.ocmw == ocmw_gent
+    assert referral.client.insz == NEW_INSZ
+    assert not referral.client.has_consent  # the caseworker records consent before agreeing
+    assert list(referral.events.values_list("transition", "actor")) == [
+        ("create", counsellor.pk),
+        ("apply", counsellor.pk),
+    ]
+
+
+def test_the_candidacy_is_linked_to_the_existing_client_when_the_name_matches(
+    client, counsellor, ocmw_gent, gent_client, training
+):
+    client.force_login(counsellor)
+    data = candidacy(
+        ocmw_gent,
+        training,
+        insz=gent_client.insz,
+        first_name=f"  {gent_client.first_name.upper()} ",
+        last_name=gent_client.last_name,
+    )
+
+    client.post(URL, data)
+
+    assert Referral.objects.get().client == gent_client
+    assert Client.objects.count() == 1
+
+
+def test_a_known_number_with_another_name_is_refused_and_shows_nothing(
+    client, counsellor, ocmw_gent, gent_client, training
+):
+    client.force_login(counsellor)
+    data = candidacy(ocmw_gent, training, insz=gent_client.insz, first_name="Someone")
+
+    response = client.post(URL, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    html = response.content.decode()
+    assert gent_client.last_name not in html
+    assert gent_client.street not in html
+    assert not Referral.objects.exists()
+    assert not ReferralEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("insz", "12345678901"), ("insz", "abc"), ("ocmw", "999999")]
+)
+def test_bad_input_is_a_form_error(client, counsellor, ocmw_gent, training, field, value):
+    client.force_login(counsellor)
+
+    response = client.post(URL, candidacy(ocmw_gent, training, **{field: value}))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Referral.objects.exists()
+
+
+def test_a_training_outside_the_counsellors_region_cannot_be_chosen(
+    client, counsellor_of_other_region, ocmw_gent, training
+):
+    client.force_login(counsellor_of_other_region)
+
+    response = client.post(URL, candidacy(ocmw_gent, training))
+
+    assert response.context["form"].errors["training"]
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("actor", ["caseworker", "network_manager"])
+def test_only_vdab_registers_candidacies_this_way(client, request, actor, ocmw_gent, training):
+    client.force_login(request.getfixturevalue(actor))
+
+    assert client.get(URL).status_code == 403
+    assert client.post(URL, candidacy(ocmw_gent, training)).status_code == 403
+    assert not Referral.objects.exists()
+
+
+def test_the_caseworker_finds_the_candidacy_waiting_for_agreement(
+    client, counsellor, caseworker, ocmw_gent, training
+):
+    client.force_login(counsellor)
+    client.post(URL, candidacy(ocmw_gent, training))
+    client.force_login(caseworker)
+
+    response = client.get(reverse("referrals:dashboard"))
+
+    sections = {step: rows for step, _heading, rows in response.context["sections"]}
+    assert [r.client.last_name for r in sections["agree"]] == ["Bakkali"]
