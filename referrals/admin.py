@@ -34,11 +34,7 @@ from .models import (
 from .steps import STEPS
 
 # Who wrote a row, filled in with the admin user when the row is added here.
-AUTHOR_FIELDS = {
-    TemporaryWorkExperience: "created_by",
-    GuidanceNote: "author",
-    OutcomeCheck: "checked_by",
-}
+AUTHOR_FIELDS = {TemporaryWorkExperience: "created_by"}
 
 
 def _stamp_author(obj, user) -> None:
@@ -161,17 +157,18 @@ class EntryConditionAdmin(admin.ModelAdmin):
 # --- referrals ---------------------------------------------------------------------------------
 
 
-class ReferralEventInline(admin.TabularInline):
-    """The history, read-only: lines are only ever written by the services."""
+class ReadOnlyInline(admin.TabularInline):
+    """Shown with the referral, never edited here: the app's services write these rows."""
 
-    model = ReferralEvent
-    fields = ["at", "transition", "from_state", "to_state", "actor", "reason", "data"]
-    readonly_fields = fields
     extra = 0
     can_delete = False
+    related = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related(*self.related)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -183,19 +180,22 @@ class ReferralEventInline(admin.TabularInline):
         return False
 
 
-class GuidanceNoteInline(admin.TabularInline):
+class ReferralEventInline(ReadOnlyInline):
+    model = ReferralEvent
+    fields = ["at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    related = ("actor",)
+
+
+class GuidanceNoteInline(ReadOnlyInline):
     model = GuidanceNote
     fields = ["written_on", "topic", "note", "author"]
-    readonly_fields = ["author"]
-    extra = 0
+    related = ("author",)
 
 
-class OutcomeCheckInline(admin.TabularInline):
+class OutcomeCheckInline(ReadOnlyInline):
     model = OutcomeCheck
     fields = ["months", "at_work", "checked_on", "checked_by"]
-    readonly_fields = ["checked_by"]
-    extra = 0
-    max_num = len(OutcomeCheck.Months)
+    related = ("checked_by",)
 
 
 class ReferralAddForm(ReferralCreateForm):
@@ -213,7 +213,7 @@ class ReferralAddForm(ReferralCreateForm):
 
 
 @admin.register(Referral)
-class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
+class ReferralAdmin(admin.ModelAdmin):
     list_display = ["client", "training", "state", "state_changed_at"]
     list_filter = ["state", "training__okot_type", "client__ocmw", "training__province"]
     list_select_related = ["client", "training"]
@@ -275,20 +275,17 @@ class ReferralAdmin(StampsAuthorMixin, admin.ModelAdmin):
         ),
         (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
-    # The state is a protected FSMField: only the steps (services) change it. Who and
-    # what the caseworker agreed to are part of the agreement, not corrections.
-    readonly_fields = [
-        "client",
-        "training",
-        "state",
-        "state_changed_at",
-        "checked_conditions",
-        "caseworker",
-        "created_by",
-        "created_at",
-        "updated_at",
-    ]
     inlines = [ReferralEventInline, GuidanceNoteInline, OutcomeCheckInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Everything but the external id: the state and what each step recorded change
+        only through the steps (the buttons above), so that history stays complete."""
+        return [
+            name
+            for _title, options in self.fieldsets
+            for name in options["fields"]
+            if name != "external_id"
+        ]
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_step"
@@ -498,23 +495,29 @@ class ReferralEventAdmin(admin.ModelAdmin):
         return False
 
 
+class WrittenInTheAppAdmin(admin.ModelAdmin):
+    """Rows the app's services write (with their rules); here they are only read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(GuidanceNote)
-class GuidanceNoteAdmin(StampsAuthorMixin, admin.ModelAdmin):
+class GuidanceNoteAdmin(WrittenInTheAppAdmin):
     list_display = ["written_on", "referral", "topic", "author"]
     list_filter = ["topic", "referral__client__ocmw", "referral__training__province"]
     list_select_related = ["referral__client", "referral__training", "author"]
     search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
     date_hierarchy = "written_on"
-    autocomplete_fields = ["referral"]
-    readonly_fields = ["author", "created_at"]
 
 
 @admin.register(OutcomeCheck)
-class OutcomeCheckAdmin(StampsAuthorMixin, admin.ModelAdmin):
+class OutcomeCheckAdmin(WrittenInTheAppAdmin):
     list_display = ["referral", "months", "at_work", "checked_on", "checked_by"]
     list_filter = ["months", "at_work", "referral__training__okot_type"]
     list_select_related = ["referral__client", "referral__training", "checked_by"]
     search_fields = ["referral__client__first_name", "referral__client__last_name"]
     date_hierarchy = "checked_on"
-    autocomplete_fields = ["referral"]
-    readonly_fields = ["checked_by"]

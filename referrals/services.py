@@ -394,7 +394,7 @@ def outcome_check_record(
     *, referral: Referral, user, months: int, at_work: str, checked_on: datetime.date
 ) -> OutcomeCheck:
     """Record (or correct) whether the former trainee is at work `months` after the end."""
-    if not referral.has_positive_end:
+    if not referral.has_positive_end or referral.end_date is None:
         raise TransitionRefused(
             [_("Outflow to work is only followed after a positive end of the training.")]
         )

@@ -108,10 +108,48 @@ def test_changelist_and_change_page_load(admin_user_client, ended_referral, labe
     assert admin_user_client.get(change).status_code == 200
 
 
-@pytest.mark.parametrize("label", [m for m in ADMIN_MODELS if m != "referrals.referralevent"])
+# Rows only the app's services write: history, guidance notes, outcome check-ups.
+WRITTEN_IN_THE_APP = ["referrals.referralevent", "referrals.guidancenote", "referrals.outcomecheck"]
+
+
+@pytest.mark.parametrize("label", [m for m in ADMIN_MODELS if m not in WRITTEN_IN_THE_APP])
 def test_add_page_loads(admin_user_client, label):
     app_label, model_name = label.split(".")
     assert admin_user_client.get(reverse(f"admin:{app_label}_{model_name}_add")).status_code == 200
+
+
+@pytest.mark.parametrize("label", WRITTEN_IN_THE_APP)
+def test_rows_written_by_the_app_are_only_read_in_admin(admin_user_client, ended_referral, label):
+    app_label, model_name = label.split(".")
+    obj = first_object(label)
+    add = reverse(f"admin:{app_label}_{model_name}_add")
+    change = reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk])
+
+    assert admin_user_client.get(add).status_code == 403
+    page = admin_user_client.get(change)
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+
+
+def test_step_data_of_a_referral_cannot_be_edited_in_admin(admin_user_client, ended_referral):
+    """Corrections go through the steps, so the history stays complete."""
+    events_before = ended_referral.events.count()
+    end_date = ended_referral.end_date
+
+    page = admin_user_client.get(change_url(ended_referral))
+    data = {"end_result": "failed", "end_date": "1999-01-01", "external_id": "x-1"}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(n): v for n, v in management.initial.items()})
+
+    response = admin_user_client.post(change_url(ended_referral), data)
+
+    assert response.status_code == 302  # the form was valid: only external_id was taken
+    ended_referral.refresh_from_db()
+    assert ended_referral.external_id == "x-1"
+    assert ended_referral.end_date == end_date
+    assert ended_referral.end_result != "failed"
+    assert ended_referral.events.count() == events_before
 
 
 def test_superuser_sees_the_admin_too(admin_client, ended_referral):
