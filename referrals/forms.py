@@ -227,10 +227,12 @@ class StepForm(CrispyMixin, forms.Form):
     """A transition's form; `state` carries the state the user saw, to catch changes
     made by someone else in the meantime."""
 
-    state = forms.CharField(widget=forms.HiddenInput)
+    state = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, referral: Referral, user, **kwargs):
         kwargs.setdefault("initial", {})["state"] = referral.state
+        # Several step forms share a page: each gets its own element ids.
+        kwargs.setdefault("auto_id", f"id_{type(self).__name__.removesuffix('Form').lower()}_%s")
         super().__init__(*args, **kwargs)
         self.referral = referral
         self.user = user
@@ -269,21 +271,12 @@ class AgreeForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        okot_type = self.referral.training.okot_type
-        applicable = [
-            c.pk for c in EntryCondition.objects.filter(active=True) if c.applies_to(okot_type)
-        ]
-        self.fields["checked_conditions"].queryset = EntryCondition.objects.filter(
-            pk__in=applicable
-        )
+        applicable = EntryCondition.applicable_to(self.referral.training.okot_type)
+        conditions = self.fields["checked_conditions"]
+        conditions.queryset = EntryCondition.objects.filter(pk__in=[c.pk for c in applicable])
+        conditions.required = bool(applicable)
         self.fields["agreed_on"].initial = timezone.localdate()
         self.fields["caseworker_phone"].initial = self.user.work_phone
-
-    def clean_checked_conditions(self):
-        checked = self.cleaned_data["checked_conditions"]
-        if set(checked) != set(self.fields["checked_conditions"].queryset):
-            raise forms.ValidationError(_("Check every entry condition before you agree."))
-        return list(checked)
 
 
 class ReasonForm(StepForm):
@@ -355,12 +348,6 @@ class EndForm(StepForm):
         required=False,
         help_text=_("Only when the training stopped early."),
     )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("result") == EndResult.STOPPED_EARLY and not cleaned.get("stop_reason"):
-            self.add_error("stop_reason", _("Give the reason why the training stopped early."))
-        return cleaned
 
 
 class CloseForm(StepForm):

@@ -243,11 +243,7 @@ def referral_agree(
     refusals = transition_refusals(referral, user, "agree")
     if refusals:
         raise TransitionRefused(refusals)
-    required = {
-        c.pk: c
-        for c in EntryCondition.objects.filter(active=True)
-        if c.applies_to(referral.training.okot_type)
-    }
+    required = {c.pk: c for c in EntryCondition.applicable_to(referral.training.okot_type)}
     checked_conditions = [c for c in checked_conditions if c.pk in required]
     missing = [required[pk] for pk in required.keys() - {c.pk for c in checked_conditions}]
     if missing:

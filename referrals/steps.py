@@ -23,7 +23,7 @@ class Step:
     def run(self, *, referral, user, form: forms.StepForm):
         """Take the step with a valid form; refuse when the referral moved on since the
         user loaded the page."""
-        if form.cleaned_data["state"] != referral.state:
+        if form.cleaned_data.get("state") != referral.state:
             raise services.ConcurrentChange()
         return self.service(referral=referral, user=user, **form.service_kwargs())
 

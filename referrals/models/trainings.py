@@ -74,6 +74,11 @@ class EntryCondition(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    @classmethod
+    def applicable_to(cls, okot_type: str) -> list["EntryCondition"]:
+        """The active conditions the caseworker checks for a training of this type."""
+        return [c for c in cls.objects.filter(active=True) if c.applies_to(okot_type)]
+
     def applies_to(self, okot_type: str) -> bool:
         codes = {code.strip() for code in self.okot_types.split(",") if code.strip()}
         return not codes or okot_type in codes

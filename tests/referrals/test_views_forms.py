@@ -220,7 +220,6 @@ def test_referral_without_a_valid_training_is_refused(client, caseworker, gent_c
 
 # (state the step starts from, who takes it, the fields it cannot do without)
 REQUIRED = {
-    "apply": (State.INFORMED, "caseworker", {"state"}),
     "agree": (
         State.CANDIDATE,
         "caseworker",
@@ -253,7 +252,24 @@ REQUIRED = {
 
 
 def test_every_step_is_covered():
-    assert set(REQUIRED) == set(STEPS)
+    assert set(REQUIRED) | {"apply"} == set(STEPS)
+
+
+@pytest.mark.parametrize("name", ["apply", "withdraw"])
+def test_a_step_posted_without_the_state_seen_is_refused_with_a_message(
+    client, caseworker, walk, name
+):
+    """Only a tampered or truncated request lacks the hidden state: treat it as stale."""
+    referral = walk(State.INFORMED)
+    events = history(referral)
+    client.force_login(caseworker)
+
+    response = client.post(step_url(referral, name), {"reason": "Verhuisd."})
+
+    assert response.status_code == 302
+    assert error_messages(response)
+    assert current_state(referral) == State.INFORMED
+    assert history(referral) == events
 
 
 @pytest.mark.parametrize("name", list(REQUIRED))
@@ -262,8 +278,8 @@ def test_step_with_missing_fields_is_a_400_with_field_errors(client, request, wa
     referral = walk(state)
     events = history(referral)
     client.force_login(request.getfixturevalue(actor))
-    # Keep the state (unless the state is what is missing): the fields must do the refusing.
-    data = {} if required == {"state"} else {"state": state}
+    # Keep the state: the fields must do the refusing.
+    data = {"state": state}
 
     response = client.post(step_url(referral, name), data)
 
@@ -272,12 +288,10 @@ def test_step_with_missing_fields_is_a_400_with_field_errors(client, request, wa
     assert set(form.errors) == required
     assert current_state(referral) == state
     assert history(referral) == events
-    # The page shows the errors in the open form of the step (`state` is a hidden field:
-    # only a tampered request lacks it).
+    # The page shows the errors in the open form of the step.
     html = response.content.decode()
     assert '<details class="step border rounded p-3 mb-2" open>' in html
-    if required != {"state"}:
-        assert "is-invalid" in html
+    assert "is-invalid" in html
 
 
 # fmt: off

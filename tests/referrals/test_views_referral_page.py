@@ -1,0 +1,45 @@
+"""The referral page as a whole: unique ids for its many forms, and steps that stay
+possible when reference data changes."""
+
+import re
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from referrals.models import EntryCondition, State
+from tests.referrals.conftest import current_state, step_post_data
+
+
+@pytest.mark.parametrize(
+    ("state", "actor"),
+    [
+        (State.CANDIDATE, "caseworker"),
+        (State.INTAKE_PLANNED, "counsellor"),
+        (State.IN_TRAINING, "counsellor"),
+        (State.ENDED, "caseworker"),
+    ],
+)
+def test_every_element_id_on_the_referral_page_is_unique(client, request, walk, state, actor):
+    """Labels and error descriptions point at the field of their own form (WCAG 4.1.1)."""
+    referral = walk(state)
+    client.force_login(request.getfixturevalue(actor))
+
+    html = client.get(reverse("referrals:referral_detail", args=[referral.pk])).content.decode()
+
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [name for name, count in ids.items() if count > 1] == []
+    assert len(re.findall(r"<form ", html)) >= 2  # several forms share the page
+
+
+def test_the_caseworker_can_agree_when_no_entry_condition_applies(client, caseworker, walk):
+    """Conditions are data: with none active, the checklist is empty, not a dead end."""
+    referral = walk(State.CANDIDATE)
+    EntryCondition.objects.update(active=False)
+    client.force_login(caseworker)
+    data = step_post_data("agree", referral, checked_conditions=[])
+
+    response = client.post(reverse("referrals:referral_step", args=[referral.pk, "agree"]), data)
+
+    assert response.status_code == 302
+    assert current_state(referral) == State.AGREED
