@@ -33,6 +33,14 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
+    def get_readonly_fields(self, request, obj=None):
+        """Only a superuser hands out superuser status or loose permissions; the functional
+        administrator gives roles (groups)."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, user: User) -> str:
         return user.get_full_name()

@@ -5,7 +5,39 @@ Lives in `referrals` because the roles carry permissions of both apps."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from accounts.roles import ROLE_PERMISSIONS
+# Frozen here, as a migration must be: later changes to the roles get a migration of their own.
+# Caseworkers and counsellors act through the app, which checks `act_as_*`; they get no model
+# permissions, so that giving one of them staff status does not open the admin's data.
+ADMINISTERED_MODELS = {
+    "accounts": ["user", "organisation"],
+    "referrals": [
+        "client",
+        "temporaryworkexperience",
+        "training",
+        "entrycondition",
+        "referral",
+        "guidancenote",
+        "outcomecheck",
+    ],
+}
+ROLE_PERMISSIONS = {
+    "OCMW caseworker": ["accounts.act_as_caseworker"],
+    "VDAB counsellor": ["accounts.act_as_counsellor"],
+    "Network manager": ["accounts.view_province_reports"],
+    "Administrator": [
+        "accounts.administer_referrals",
+        "accounts.view_province_reports",
+        "referrals.view_referralevent",
+        *[
+            f"{app}.{action}_{model}"
+            for app, models in ADMINISTERED_MODELS.items()
+            for model in models
+            for action in ("view", "add", "change", "delete")
+            # a referral keeps its history: it is withdrawn or closed, never deleted
+            if (action, model) != ("delete", "referral")
+        ],
+    ],
+}
 
 ENTRY_CONDITIONS = [
     ("Ingeschreven bij VDAB als werkzoekende (of wordt na het akkoord ingeschreven)", ""),
