@@ -290,6 +290,12 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.intake_at = intake_at
         self.intake_place = place
 
+    def _after_the_intake(self) -> None:
+        if self.intake_at and timezone.localdate(self.intake_at) > timezone.localdate():
+            raise ValidationError(
+                _("The screening is recorded after the intake, which is still to come.")
+            )
+
     def _set_screening(self, screening: dict[str, str]) -> None:
         self.screening_motivation = screening.get("motivation", "")
         self.screening_preconditions = screening.get("preconditions", "")
@@ -309,6 +315,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         probable_start_date: datetime.date,
         probable_location: str,
     ) -> None:
+        self._after_the_intake()
         if self.intake_at and probable_start_date < timezone.localdate(self.intake_at):
             raise ValidationError(
                 {"probable_start_date": _("The start cannot be before the intake.")}
@@ -324,6 +331,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=is_responsible_counsellor,
     )
     def reject(self, *, screening: dict[str, str], reason: str) -> None:
+        self._after_the_intake()
         self._set_screening(screening)
         self.reject_reason = _required_reason(reason)
 

@@ -327,6 +327,21 @@ def test_a_start_on_the_intake_day_is_allowed(state, step, field):
     assert getattr(Referral.objects.get(pk=referral.pk), field) == flow_dates().intake_day
 
 
+@pytest.mark.parametrize("step", ["admit", "reject"])
+def test_the_screening_waits_until_the_intake_day(step):
+    referral = referral_in_state(State.AGREED)
+    intake_at = timezone.now() + datetime.timedelta(days=3)
+    take_step("plan_intake", referral, counsellor_for(referral.training), intake_at=intake_at)
+    events = history(referral)
+    in_a_week = timezone.localdate() + datetime.timedelta(days=7)
+    arguments = {"probable_start_date": in_a_week} if step == "admit" else {}
+
+    with pytest.raises(ValidationError):
+        take_step(step, referral, counsellor_of(referral), **arguments)
+
+    assert_nothing_changed(referral, State.INTAKE_PLANNED, events)
+
+
 def test_an_end_before_the_start_is_refused():
     referral = referral_in_state(State.IN_TRAINING)
     events = history(referral)
