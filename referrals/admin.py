@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .forms import ReferralCreateForm
+from .forms import ReferralCreateForm, add_validation_error
 from .models import (
     Client,
     EntryCondition,
@@ -41,15 +41,6 @@ def _stamp_author(obj, user) -> None:
     field = AUTHOR_FIELDS.get(type(obj))
     if field and obj.pk is None and getattr(obj, f"{field}_id") is None:
         setattr(obj, field, user)
-
-
-def add_validation_error(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class StampsAuthorMixin:

@@ -375,7 +375,9 @@ def guidance_note_add(
     *, referral: Referral, user, topic: str, note: str, written_on: datetime.date
 ) -> GuidanceNote:
     if referral.state not in ("admitted", "in_training", "ended"):
-        raise TransitionRefused([_("Guidance notes are kept while the client is in training.")])
+        raise TransitionRefused(
+            [_("Guidance notes are kept from the admission until the end of the training.")]
+        )
     if not is_either_side(referral, user):
         raise TransitionRefused([_("You may not add notes to this referral.")])
     guidance_note = GuidanceNote.objects.create(

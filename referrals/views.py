@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +21,7 @@ from .forms import (
     OutcomeCheckForm,
     ReferralCreateForm,
     TemporaryWorkExperienceFormSet,
+    add_validation_error,
 )
 from .models import Client, OkotType, Referral, State, Training
 from .presenters import client_facts, referral_context
@@ -45,37 +48,38 @@ def _own_client(request, pk: int) -> Client:
     return get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
 
 
-def _add_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 # --- Mijn werk ------------------------------------------------------------------------------
+
+
+class Section(NamedTuple):
+    step: str
+    heading: str
+    rows: list
+    more: bool  # there are more than the rows shown
+
+
+def _section(step: str, heading, queryset) -> Section:
+    rows = list(queryset.order_by("state_changed_at")[: PAGE_SIZE + 1])
+    return Section(step, heading, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
 
 
 def dashboard(request):
     user = request.user
     visible = Referral.objects.visible_to(user).with_related()
-    sections = [
-        (step, WAITING_HEADINGS[step], list(queryset.order_by("state_changed_at")[:PAGE_SIZE]))
-        for step, queryset in visible.waiting_for(user).items()
-    ]
     context = {
-        "sections": sections,
-        "overdue": list(visible.overdue().order_by("state_changed_at")[:PAGE_SIZE]),
+        "sections": [
+            _section(step, WAITING_HEADINGS[step], queryset)
+            for step, queryset in visible.waiting_for(user).items()
+        ],
+        "overdue": _section("overdue", _("Overdue"), visible.overdue()),
         "province_figures": None,
     }
     if user.is_network_manager:
-        counts = (
-            Referral.objects.filter(client__ocmw__province=user.organisation.province)
-            .values_list("state")
-            .annotate(total=Count("pk"))
-        )
+        counts = Referral.objects.reportable_to(user).count_by_state()
         context["province_figures"] = [
-            {"state": State(state).label, "total": total} for state, total in counts
+            {"state": label, "total": counts[state]}
+            for state, label in State.choices
+            if state in counts
         ]
     return TemplateResponse(request, "referrals/dashboard.html", context)
 
@@ -161,7 +165,7 @@ def referral_create(request, pk: int):
                 user=request.user, client=client, **form.cleaned_data
             )
         except ValidationError as exc:
-            _add_validation_error(form, exc)
+            add_validation_error(form, exc)
         except services.TransitionRefused as exc:
             form.add_error(None, exc.messages)
         else:
@@ -186,7 +190,7 @@ def candidacy_create(request):
         try:
             referral = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_validation_error(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(
                 request, _("The candidacy was registered; the OCMW is asked to agree.")
@@ -226,7 +230,7 @@ def _act_on_referral(request, referral, form, action, success, **context_forms):
                 messages.error(request, message)
             return redirect(referral)
         except ValidationError as exc:
-            _add_validation_error(form, exc)
+            add_validation_error(form, exc)
         else:
             messages.success(request, success())
             return redirect(referral)

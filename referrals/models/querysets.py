@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 
@@ -60,6 +60,16 @@ class ReferralQuerySet(models.QuerySet):
                 | Q(training__province=user.organisation.province)
             )
         return self.none()
+
+    def reportable_to(self, user) -> "ReferralQuerySet":
+        """Referrals whose figures (never their personal data) this user may see: the
+        network manager's province, otherwise what the user sees anyway."""
+        if user.is_active and user.is_network_manager:
+            return self.filter(client__ocmw__province=user.organisation.province)
+        return self.visible_to(user)
+
+    def count_by_state(self) -> dict[str, int]:
+        return dict(self.order_by().values_list("state").annotate(total=Count("pk")))
 
     def with_related(self) -> "ReferralQuerySet":
         return self.select_related(

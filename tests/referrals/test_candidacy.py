@@ -118,5 +118,5 @@ def test_the_caseworker_finds_the_candidacy_waiting_for_agreement(
 
     response = client.get(reverse("referrals:dashboard"))
 
-    sections = {step: rows for step, _heading, rows in response.context["sections"]}
+    sections = {section.step: section.rows for section in response.context["sections"]}
     assert [r.client.last_name for r in sections["agree"]] == ["Bakkali"]

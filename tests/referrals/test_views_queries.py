@@ -130,8 +130,8 @@ def test_page_costs_the_same_queries_at_10_and_at_200_referrals(
 def rows_shown(response, page: str) -> int:
     if page == "dashboard":
         context = response.context
-        return len(context["overdue"]) + sum(
-            len(rows) for _step, _heading, rows in context["sections"]
+        return len(context["overdue"].rows) + sum(
+            len(section.rows) for section in context["sections"]
         )
     return len(response.context["page"].object_list)
 
