@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .models import Client, OutcomeCheck, Referral, State
-from .models.referral import is_either_side
+from .models.rules import is_either_side
 from .steps import STEPS
 
 # What VDAB needs of a client to act on a candidacy, once the client consented to share

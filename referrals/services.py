@@ -23,7 +23,7 @@ from .models import (
     Training,
 )
 from .models.clients import validate_insz
-from .models.referral import is_either_side
+from .models.rules import is_either_side
 from .signals import guidance_note_added, referral_event
 
 

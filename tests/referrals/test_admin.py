@@ -20,7 +20,7 @@ from referrals.models import (
     State,
     TemporaryWorkExperience,
 )
-from referrals.models.referral import client_consented, no_active_temporary_work_experience
+from referrals.models.rules import client_consented, no_active_temporary_work_experience
 from referrals.services import ConcurrentChange
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory
 from tests.referrals.factories import (

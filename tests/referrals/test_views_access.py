@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 
 from referrals import urls as referral_urls
 from referrals.models import Client, GuidanceNote, OutcomeCheck, Referral, State
-from referrals.models.referral import client_consented, no_active_temporary_work_experience
+from referrals.models.rules import client_consented, no_active_temporary_work_experience
 from referrals.steps import STEPS
 from tests.accounts.factories import CounsellorFactory, VdabOrganisationFactory
 from tests.referrals.conftest import (

@@ -1,8 +1,4 @@
-"""Django admin for the functional administrator.
-
-The state of a referral is never edited here: creating a referral and every step go
-through the service functions (the steps through `referrals.steps`, the same forms as the
-app), so every change of state writes its history line and announces its event."""
+"""Admin for referrals: read what the steps wrote, take steps through the services."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,134 +14,19 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .forms import ReferralCreateForm, add_validation_error
-from .models import (
+from .. import services
+from ..forms import ReferralCreateForm, add_validation_error
+from ..models import (
     Client,
-    EntryCondition,
     GuidanceNote,
     OutcomeCheck,
     Referral,
     ReferralEvent,
     State,
-    TemporaryWorkExperience,
-    Training,
 )
-from .steps import STEPS
+from ..steps import STEPS
 
 # Who wrote a row, filled in with the admin user when the row is added here.
-AUTHOR_FIELDS = {TemporaryWorkExperience: "created_by"}
-
-
-def _stamp_author(obj, user) -> None:
-    field = AUTHOR_FIELDS.get(type(obj))
-    if field and obj.pk is None and getattr(obj, f"{field}_id") is None:
-        setattr(obj, field, user)
-
-
-class StampsAuthorMixin:
-    """Fill in who wrote new rows (of this model and of its inlines) with the admin user."""
-
-    def save_model(self, request, obj, form, change):
-        _stamp_author(obj, request.user)
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            _stamp_author(obj, request.user)
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
-
-
-# --- clients and the training catalogue -----------------------------------------------------
-
-
-class TemporaryWorkExperienceInline(admin.TabularInline):
-    model = TemporaryWorkExperience
-    fields = ["start_date", "end_date", "employer", "created_by"]
-    readonly_fields = ["created_by"]
-    extra = 0
-
-
-@admin.register(Client)
-class ClientAdmin(StampsAuthorMixin, admin.ModelAdmin):
-    list_display = [
-        "last_name",
-        "first_name",
-        "insz",
-        "ocmw",
-        "gender",
-        "registered_job_seeker",
-        "consent_vdab",
-        "gpmi",
-    ]
-    list_display_links = ["last_name", "first_name"]
-    list_filter = ["ocmw", "gender", "consent_vdab", "registered_job_seeker", "gpmi"]
-    list_select_related = ["ocmw"]
-    search_fields = ["first_name", "last_name", "^insz", "=vdab_client_number"]
-    autocomplete_fields = ["ocmw"]
-    readonly_fields = ["birth_date", "created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender"]}),
-        (_("Contact"), {"fields": ["phone", "email", "street", "postal_code", "municipality"]}),
-        (
-            _("VDAB"),
-            {
-                "fields": [
-                    "registered_job_seeker",
-                    "vdab_client_number",
-                    "consent_vdab",
-                    "consent_date",
-                ]
-            },
-        ),
-        (_("GPMI"), {"fields": ["gpmi", "gpmi_date"]}),
-        (_("OCMW notes"), {"fields": ["notes"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
-    ]
-    inlines = [TemporaryWorkExperienceInline]
-
-
-@admin.register(TemporaryWorkExperience)
-class TemporaryWorkExperienceAdmin(StampsAuthorMixin, admin.ModelAdmin):
-    list_display = ["client", "start_date", "end_date", "employer", "created_by"]
-    list_filter = ["client__ocmw"]
-    list_select_related = ["client", "created_by"]
-    search_fields = ["client__first_name", "client__last_name", "^client__insz", "employer"]
-    date_hierarchy = "start_date"
-    autocomplete_fields = ["client"]
-    readonly_fields = ["created_by"]
-
-
-@admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
-    list_display = [
-        "title",
-        "okot_type",
-        "institution",
-        "location",
-        "province",
-        "contact_counsellor",
-        "active",
-    ]
-    list_editable = ["active"]
-    list_filter = ["okot_type", "province", "active"]
-    list_select_related = ["contact_counsellor"]
-    search_fields = ["title", "institution", "location"]
-    autocomplete_fields = ["contact_counsellor"]
-
-
-@admin.register(EntryCondition)
-class EntryConditionAdmin(admin.ModelAdmin):
-    list_display = ["text", "okot_types", "order", "active"]
-    list_editable = ["order", "active"]
-    list_filter = ["active"]
-    search_fields = ["text"]
-
-
-# --- referrals ---------------------------------------------------------------------------------
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -456,59 +337,3 @@ class ReferralAdmin(admin.ModelAdmin):
                 % {"count": skipped, "state": State.INFORMED.label},
                 messages.WARNING,
             )
-
-
-@admin.register(ReferralEvent)
-class ReferralEventAdmin(admin.ModelAdmin):
-    """The history is append-only: viewable, never added, changed or deleted by hand."""
-
-    list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
-    list_filter = ["transition", "to_state", "from_state"]
-    list_select_related = ["referral__client", "referral__training", "actor"]
-    search_fields = [
-        "referral__client__first_name",
-        "referral__client__last_name",
-        "^referral__client__insz",
-        "referral__training__title",
-        "reason",
-    ]
-    date_hierarchy = "at"
-    fields = ["referral", "at", "transition", "from_state", "to_state", "actor", "reason", "data"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class WrittenInTheAppAdmin(admin.ModelAdmin):
-    """Rows the app's services write (with their rules); here they are only read."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(GuidanceNote)
-class GuidanceNoteAdmin(WrittenInTheAppAdmin):
-    list_display = ["written_on", "referral", "topic", "author"]
-    list_filter = ["topic", "referral__client__ocmw", "referral__training__province"]
-    list_select_related = ["referral__client", "referral__training", "author"]
-    search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
-    date_hierarchy = "written_on"
-
-
-@admin.register(OutcomeCheck)
-class OutcomeCheckAdmin(WrittenInTheAppAdmin):
-    list_display = ["referral", "months", "at_work", "checked_on", "checked_by"]
-    list_filter = ["months", "at_work", "referral__training__okot_type"]
-    list_select_related = ["referral__client", "referral__training", "checked_by"]
-    search_fields = ["referral__client__first_name", "referral__client__last_name"]
-    date_hierarchy = "checked_on"

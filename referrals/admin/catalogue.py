@@ -1,0 +1,125 @@
+"""Admin for clients and the training catalogue (with its entry conditions)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    Client,
+    EntryCondition,
+    TemporaryWorkExperience,
+    Training,
+)
+
+# Who wrote a row, filled in with the admin user when the row is added here.
+
+
+# Who wrote a row, filled in with the admin user when the row is added here.
+AUTHOR_FIELDS = {TemporaryWorkExperience: "created_by"}
+
+
+def _stamp_author(obj, user) -> None:
+    field = AUTHOR_FIELDS.get(type(obj))
+    if field and obj.pk is None and getattr(obj, f"{field}_id") is None:
+        setattr(obj, field, user)
+
+
+class StampsAuthorMixin:
+    """Fill in who wrote new rows (of this model and of its inlines) with the admin user."""
+
+    def save_model(self, request, obj, form, change):
+        _stamp_author(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            _stamp_author(obj, request.user)
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+# --- clients and the training catalogue -----------------------------------------------------
+
+
+class TemporaryWorkExperienceInline(admin.TabularInline):
+    model = TemporaryWorkExperience
+    fields = ["start_date", "end_date", "employer", "created_by"]
+    readonly_fields = ["created_by"]
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = [
+        "last_name",
+        "first_name",
+        "insz",
+        "ocmw",
+        "gender",
+        "registered_job_seeker",
+        "consent_vdab",
+        "gpmi",
+    ]
+    list_display_links = ["last_name", "first_name"]
+    list_filter = ["ocmw", "gender", "consent_vdab", "registered_job_seeker", "gpmi"]
+    list_select_related = ["ocmw"]
+    search_fields = ["first_name", "last_name", "^insz", "=vdab_client_number"]
+    autocomplete_fields = ["ocmw"]
+    readonly_fields = ["birth_date", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender"]}),
+        (_("Contact"), {"fields": ["phone", "email", "street", "postal_code", "municipality"]}),
+        (
+            _("VDAB"),
+            {
+                "fields": [
+                    "registered_job_seeker",
+                    "vdab_client_number",
+                    "consent_vdab",
+                    "consent_date",
+                ]
+            },
+        ),
+        (_("GPMI"), {"fields": ["gpmi", "gpmi_date"]}),
+        (_("OCMW notes"), {"fields": ["notes"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [TemporaryWorkExperienceInline]
+
+
+@admin.register(TemporaryWorkExperience)
+class TemporaryWorkExperienceAdmin(StampsAuthorMixin, admin.ModelAdmin):
+    list_display = ["client", "start_date", "end_date", "employer", "created_by"]
+    list_filter = ["client__ocmw"]
+    list_select_related = ["client", "created_by"]
+    search_fields = ["client__first_name", "client__last_name", "^client__insz", "employer"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["client"]
+    readonly_fields = ["created_by"]
+
+
+@admin.register(Training)
+class TrainingAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "okot_type",
+        "institution",
+        "location",
+        "province",
+        "contact_counsellor",
+        "active",
+    ]
+    list_editable = ["active"]
+    list_filter = ["okot_type", "province", "active"]
+    list_select_related = ["contact_counsellor"]
+    search_fields = ["title", "institution", "location"]
+    autocomplete_fields = ["contact_counsellor"]
+
+
+@admin.register(EntryCondition)
+class EntryConditionAdmin(admin.ModelAdmin):
+    list_display = ["text", "okot_types", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["active"]
+    search_fields = ["text"]

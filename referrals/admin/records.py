@@ -1,0 +1,69 @@
+"""Admin for rows the app writes with its own rules: history, notes, check-ups.
+
+They are read here, never added or changed."""
+
+from django.contrib import admin
+
+from ..models import (
+    GuidanceNote,
+    OutcomeCheck,
+    ReferralEvent,
+)
+
+# Who wrote a row, filled in with the admin user when the row is added here.
+
+
+@admin.register(ReferralEvent)
+class ReferralEventAdmin(admin.ModelAdmin):
+    """The history is append-only: viewable, never added, changed or deleted by hand."""
+
+    list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
+    list_filter = ["transition", "to_state", "from_state"]
+    list_select_related = ["referral__client", "referral__training", "actor"]
+    search_fields = [
+        "referral__client__first_name",
+        "referral__client__last_name",
+        "^referral__client__insz",
+        "referral__training__title",
+        "reason",
+    ]
+    date_hierarchy = "at"
+    fields = ["referral", "at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WrittenInTheAppAdmin(admin.ModelAdmin):
+    """Rows the app's services write (with their rules); here they are only read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GuidanceNote)
+class GuidanceNoteAdmin(WrittenInTheAppAdmin):
+    list_display = ["written_on", "referral", "topic", "author"]
+    list_filter = ["topic", "referral__client__ocmw", "referral__training__province"]
+    list_select_related = ["referral__client", "referral__training", "author"]
+    search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
+    date_hierarchy = "written_on"
+
+
+@admin.register(OutcomeCheck)
+class OutcomeCheckAdmin(WrittenInTheAppAdmin):
+    list_display = ["referral", "months", "at_work", "checked_on", "checked_by"]
+    list_filter = ["months", "at_work", "referral__training__okot_type"]
+    list_select_related = ["referral__client", "referral__training", "checked_by"]
+    search_fields = ["referral__client__first_name", "referral__client__last_name"]
+    date_hierarchy = "checked_on"
