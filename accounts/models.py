@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,13 @@ class User(AbstractUser):
         max_length=30,
         blank=True,
         help_text=_("Shown to the other side for the warm handover."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="nl-be",
+        help_text=_("Messages and e-mails reach you in this language."),
     )
 
     class Meta(AbstractUser.Meta):

@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.i18n import set_language
+
+from accounts.views import set_language
 
 admin.site.site_header = _("OKOT referrals: administration")
 admin.site.site_title = _("OKOT referrals")
@@ -10,7 +10,7 @@ admin.site.index_title = _("Organisations, users, catalogue and referrals")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("", include("referrals.urls")),
 ]

@@ -132,3 +132,19 @@ LOGGING = {
 }
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The address of the site, for links in e-mails.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Notifications: delivery retries and the relay of pending e-mails.
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
+NOTIFY_RETRY_BACKOFF = float(os.environ.get("NOTIFY_RETRY_BACKOFF", "5"))  # seconds, doubled
+NOTIFY_RETRY_BACKOFF_MAX = float(os.environ.get("NOTIFY_RETRY_BACKOFF_MAX", "3600"))
+NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))  # seconds pending
+NOTIFY_RELAY_BATCH = int(os.environ.get("NOTIFY_RELAY_BATCH", "500"))
+CELERY_BEAT_SCHEDULE = {
+    "relay-pending-notifications": {
+        "task": "notifications.tasks.relay_pending",
+        "schedule": float(os.environ.get("NOTIFY_RELAY_EVERY", "30")),
+    },
+}

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    """What a message is about; users may switch e-mail off per kind."""
+
+    CANDIDACY_REGISTERED = "candidacy_registered", _("Candidacy registered by VDAB")
+    WARM_HANDOVER = "warm_handover", _("Warm handover after the formal agreement")
+    CALL_COUNSELLOR = "call_counsellor", _("Call the counsellor for the warm handover")
+    DECLINED = "declined", _("No formal agreement")
+    WITHDRAWN = "withdrawn", _("Referral withdrawn")
+    INTAKE_PLANNED = "intake_planned", _("Intake planned")
+    ADMITTED = "admitted", _("Admitted after the screening")
+    NOT_ADMITTED = "not_admitted", _("Not admitted after the screening")
+    STARTED = "started", _("Training started")
+    ENDED = "ended", _("Training ended")
+    CONTINUED_GUIDANCE = "continued_guidance", _("Agree who continues the guidance to work")
+    GUIDANCE_NOTE = "guidance_note", _("Guidance note from the other side")
+    REMINDER_NO_INTAKE = "reminder_no_intake", _("Reminder: no intake planned yet")
+    REMINDER_NO_START = "reminder_no_start", _("Reminder: training not started yet")
+    REMINDER_OUTCOME_DUE = "reminder_outcome_due", _("Reminder: outflow check-up due")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def inbox_of(self, user) -> "NotificationQuerySet":
+        return self.filter(recipient=user, channel=Notification.Channel.IN_APP)
+
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+    def due_for_delivery(self) -> "NotificationQuerySet":
+        return self.filter(channel=Notification.Channel.EMAIL, status=Notification.Status.PENDING)
+
+
+class Notification(models.Model):
+    """One message to one person on one channel: the outbox row, written in the same
+    transaction as the step that causes it, delivered after commit."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        IN_APP = "in_app", _("in the app")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML text"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["channel", "status", "created_at"]),
+            models.Index(fields=["recipient", "channel", "read_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient} ({self.get_channel_display()})"
+
+    def get_absolute_url(self) -> str:
+        if self.referral_id:
+            return reverse("referrals:referral_detail", args=[self.referral_id])
+        return reverse("notifications:inbox")
+
+
+class EmailOptOut(models.Model):
+    """A user who does not want e-mail for one kind of message (the in-app message stays)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("e-mail switched off")
+        verbose_name_plural = _("e-mails switched off")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="email_opt_out_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"

@@ -1,0 +1,130 @@
+"""The outbox: the notifications a referral event causes, written in the event's own
+transaction and handed to delivery only after it commits.
+
+Listens to `referrals.signals`; referrals never imports this module."""
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from referrals.signals import guidance_note_added, referral_event
+
+from .models import EmailOptOut, Kind, Notification
+from .recipients import caseworkers_for, counsellors_for, other_side
+from .rendering import render_message
+
+logger = logging.getLogger(__name__)
+
+
+def messages_for_event(event) -> list[tuple[str, list]]:
+    """(kind, recipients) for one history line, as in the 'who hears what' table."""
+    referral, actor = event.referral, event.actor
+    by_vdab = actor is not None and actor.organisation_id and actor.organisation.is_vdab
+    return {
+        "apply": lambda: (
+            [(Kind.CANDIDACY_REGISTERED, caseworkers_for(referral))] if by_vdab else []
+        ),
+        "agree": lambda: [
+            (Kind.WARM_HANDOVER, counsellors_for(referral)),
+            (Kind.CALL_COUNSELLOR, [actor] if actor else []),
+        ],
+        "decline": lambda: [(Kind.DECLINED, counsellors_for(referral))],
+        "withdraw": lambda: [(Kind.WITHDRAWN, other_side(referral, actor))],
+        "plan_intake": lambda: [(Kind.INTAKE_PLANNED, caseworkers_for(referral))],
+        "admit": lambda: [(Kind.ADMITTED, caseworkers_for(referral))],
+        "reject": lambda: [(Kind.NOT_ADMITTED, caseworkers_for(referral))],
+        "start": lambda: [(Kind.STARTED, caseworkers_for(referral))],
+        "end": lambda: [
+            (Kind.ENDED, caseworkers_for(referral)),
+            (Kind.CONTINUED_GUIDANCE, counsellors_for(referral)),
+        ],
+    }.get(event.transition, list)()
+
+
+@receiver(referral_event, dispatch_uid="notifications.outbox.on_referral_event")
+def on_referral_event(sender, event, **kwargs) -> None:
+    for kind, recipients in messages_for_event(event):
+        write(
+            kind=kind,
+            recipients=recipients,
+            referral=event.referral,
+            source=f"event:{event.pk}",
+            context={"event": event, "actor": event.actor},
+            exclude=event.actor,
+        )
+
+
+@receiver(guidance_note_added, dispatch_uid="notifications.outbox.on_guidance_note")
+def on_guidance_note(sender, note, **kwargs) -> None:
+    write(
+        kind=Kind.GUIDANCE_NOTE,
+        recipients=other_side(note.referral, note.author),
+        referral=note.referral,
+        source=f"note:{note.pk}",
+        context={"note": note, "actor": note.author},
+        exclude=note.author,
+    )
+
+
+def write(
+    *,
+    kind: str,
+    recipients: Iterable,
+    referral,
+    source: str,
+    context: dict,
+    exclude=None,
+) -> list[Notification]:
+    """Write the in-app message and, unless switched off, the e-mail for each recipient.
+
+    Call inside the transaction of what caused it; the e-mails are enqueued on commit.
+    `source` makes the idempotency key: writing the same thing twice adds nothing."""
+    recipients = [r for r in recipients if r is not None and r != exclude]
+    opted_out = set(
+        EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
+    )
+    written = []
+    now = timezone.now()
+    for recipient in recipients:
+        subject, body, body_html = render_message(kind, recipient, referral, context)
+        channels = [Notification.Channel.IN_APP]
+        if recipient.email and recipient.pk not in opted_out:
+            channels.append(Notification.Channel.EMAIL)
+        for channel in channels:
+            in_app = channel == Notification.Channel.IN_APP
+            notification, created = Notification.objects.get_or_create(
+                idempotency_key=f"{source}:{kind}:{recipient.pk}:{channel}",
+                defaults={
+                    "recipient": recipient,
+                    "channel": channel,
+                    "kind": kind,
+                    "referral": referral,
+                    "subject": subject,
+                    "body": body,
+                    "body_html": "" if in_app else body_html,
+                    "status": Notification.Status.SENT if in_app else Notification.Status.PENDING,
+                    "sent_at": now if in_app else None,
+                    "created_at": now,
+                },
+            )
+            if created:
+                written.append(notification)
+    emails = [n.pk for n in written if n.channel == Notification.Channel.EMAIL]
+    if emails:
+        transaction.on_commit(lambda: enqueue(emails))
+    return written
+
+
+def enqueue(notification_ids: list[int]) -> None:
+    """Hand e-mails to the worker. If the broker is down the rows stay pending and the
+    periodic relay sends them later: nothing is lost, only delayed."""
+    from .tasks import deliver
+
+    for notification_id in notification_ids:
+        try:
+            deliver.delay(notification_id)
+        except Exception:  # noqa: BLE001 - any broker failure; the relay retries
+            logger.warning("Could not enqueue notification %s; the relay will", notification_id)

@@ -1,0 +1,36 @@
+"""Messages rendered in the recipient's language, from one template per kind.
+
+`templates/notifications/<kind>.txt` holds the subject on its first line and the text
+after a blank line; the HTML e-mail wraps that text in `notifications/email.html`."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from referrals.presenters import client_facts
+
+
+def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) of a message of `kind` for `recipient`."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        full_context = {
+            "recipient": recipient,
+            "referral": referral,
+            # Only what this recipient may see of the client.
+            "facts": client_facts(referral.client, recipient) if referral else [],
+            "link": site_url(referral.get_absolute_url()) if referral else site_url("/"),
+            **context,
+        }
+        rendered = render_to_string(f"notifications/{kind}.txt", full_context).strip()
+        subject, _blank, body = rendered.partition("\n\n")
+        subject = " ".join(subject.split())[:300]
+        body = body.strip()
+        html = render_to_string(
+            "notifications/email.html",
+            {**full_context, "subject": subject, "body": body},
+        )
+    return subject, body, html
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
