@@ -84,3 +84,6 @@ def relay_pending() -> int:
     for notification_id in ids:
         deliver.delay(notification_id)
     return len(ids)
+
+
+from .reminders import send_reminders  # noqa: E402,F401 - registered with Celery

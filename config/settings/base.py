@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -142,9 +143,19 @@ NOTIFY_RETRY_BACKOFF = float(os.environ.get("NOTIFY_RETRY_BACKOFF", "5"))  # sec
 NOTIFY_RETRY_BACKOFF_MAX = float(os.environ.get("NOTIFY_RETRY_BACKOFF_MAX", "3600"))
 NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))  # seconds pending
 NOTIFY_RELAY_BATCH = int(os.environ.get("NOTIFY_RELAY_BATCH", "500"))
+# Reminders: no intake planned N working days (Belgian) after the formal agreement; not
+# started N calendar days after the probable start date.
+NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS = int(
+    os.environ.get("NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS", "10")
+)
+NOTIFY_REMINDER_NO_START_DAYS = int(os.environ.get("NOTIFY_REMINDER_NO_START_DAYS", "7"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notifications": {
         "task": "notifications.tasks.relay_pending",
         "schedule": float(os.environ.get("NOTIFY_RELAY_EVERY", "30")),
+    },
+    "send-reminders": {
+        "task": "notifications.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),  # daily, in CELERY_TIMEZONE
     },
 }

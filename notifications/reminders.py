@@ -1,0 +1,236 @@
+"""Daily reminders (DOMAIN.md, "who hears what"): a step that waits too long, told to
+whoever has to take it.
+
+- No intake planned N working days after the formal agreement: the counsellor(s).
+- Not started N days after the probable start date: the counsellor(s).
+- An outflow check-up due 3, 6, 9 or 12 months after a positive end and not recorded:
+  whoever continues the guidance to work (both sides until that is agreed).
+
+The caseworker gets no copy of the first two: the step is VDAB's, the caseworker already
+sees the referral as overdue on the dashboard, and a copy would invite two people to chase
+the same counsellor.
+
+Each reminder is written once per referral and milestone (the outbox's idempotency key
+comes from `source`); the selection skips what was already written, so a referral that
+is not due, or already reminded, costs no query of its own. Working days are Belgian:
+no weekends, no national public holidays (11 July, the Flemish community's holiday, is
+not one of them)."""
+
+import datetime
+import functools
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import holidays
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from referrals.models import ContinuedBy, OutcomeCheck, Referral, State
+from referrals.models.referral import POSITIVE_END_RESULTS
+
+from . import outbox
+from .models import Kind, Notification
+from .recipients import caseworkers_for, counsellors_for
+
+logger = logging.getLogger(__name__)
+
+# What the recipients and the templates read, fetched with the candidates.
+RELATED = (
+    "client",
+    "client__ocmw",
+    "training",
+    "training__contact_counsellor__organisation",
+    "caseworker__organisation",
+    "created_by__organisation",
+)
+
+# A check-up is reminded from its due date until the next one would be due (three months
+# later), so a worker that was down catches up, but years-old gaps do not flood inboxes.
+OUTCOME_REMINDER_MONTHS = 3
+
+
+# --- working days ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _public_holidays(year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.Belgium(years=year))
+
+
+def is_working_day(day: datetime.date) -> bool:
+    """Monday to Friday, and not a Belgian public holiday."""
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def add_working_days(day: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days after `day` (which itself does not count)."""
+    if days < 0:
+        raise ValueError("Count working days forward only.")
+    while days:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """The working days after `start` up to and including `end` (negative if `end` is
+    earlier), so that `working_days_between(d, add_working_days(d, n)) == n`."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(
+        is_working_day(start + datetime.timedelta(days=offset))
+        for offset in range(1, (end - start).days + 1)
+    )
+
+
+def working_days_ago(today: datetime.date, days: int) -> datetime.date:
+    """The latest date from which `days` working days have passed by `today`."""
+    day = today
+    while add_working_days(day, days) > today:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+# --- what is due ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: str
+    referral: Referral
+    source: str
+    # "counsellors", "caseworkers" or both: looked up only for a reminder that is sent.
+    audience: tuple[str, ...]
+    context: dict = field(default_factory=dict)
+
+    def recipients(self) -> list:
+        people = {"caseworkers": caseworkers_for, "counsellors": counsellors_for}
+        return [person for side in self.audience for person in people[side](self.referral)]
+
+
+def _candidates(kind: str):
+    """Referrals with what the reminders need, and the in-app reminders of `kind` already
+    written for them (the in-app row is written for every recipient, e-mail or not)."""
+    written = (
+        Notification.objects.filter(kind=kind, channel=Notification.Channel.IN_APP)
+        .order_by()
+        .only("pk", "referral_id", "idempotency_key")
+    )
+    return Referral.objects.select_related(*RELATED).prefetch_related(
+        Prefetch("notifications", queryset=written, to_attr="reminders_written")
+    )
+
+
+def _already_written(referral: Referral, source: str) -> bool:
+    # The outbox's key is "<source>:<kind>:<recipient>:<channel>".
+    return any(n.idempotency_key.startswith(f"{source}:") for n in referral.reminders_written)
+
+
+def no_intake_reminders(today: datetime.date) -> Iterator[Reminder]:
+    days = settings.NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS
+    referrals = _candidates(Kind.REMINDER_NO_INTAKE).filter(
+        state=State.AGREED, agreed_on__lte=working_days_ago(today, days)
+    )
+    for referral in referrals:
+        source = f"reminder:no_intake:{referral.pk}"
+        if not _already_written(referral, source):
+            context = {"working_days": working_days_between(referral.agreed_on, today)}
+            yield Reminder(Kind.REMINDER_NO_INTAKE, referral, source, ("counsellors",), context)
+
+
+def no_start_reminders(today: datetime.date) -> Iterator[Reminder]:
+    days = settings.NOTIFY_REMINDER_NO_START_DAYS
+    referrals = _candidates(Kind.REMINDER_NO_START).filter(
+        state=State.ADMITTED, probable_start_date__lte=today - datetime.timedelta(days=days)
+    )
+    for referral in referrals:
+        source = f"reminder:no_start:{referral.pk}:{referral.probable_start_date.isoformat()}"
+        if not _already_written(referral, source):
+            context = {"days": (today - referral.probable_start_date).days}
+            yield Reminder(Kind.REMINDER_NO_START, referral, source, ("counsellors",), context)
+
+
+OUTCOME_AUDIENCE = {
+    ContinuedBy.VDAB: ("counsellors",),
+    ContinuedBy.OCMW: ("caseworkers",),
+}
+
+
+def outcome_reminders(today: datetime.date) -> Iterator[Reminder]:
+    months = [int(m) for m in OutcomeCheck.Months.values]
+    # Generous date bounds (a month has 28 to 31 days); the exact check is in Python.
+    earliest_end = today - datetime.timedelta(days=31 * (max(months) + OUTCOME_REMINDER_MONTHS))
+    latest_end = today - datetime.timedelta(days=28 * min(months))
+    referrals = (
+        _candidates(Kind.REMINDER_OUTCOME_DUE)
+        .filter(
+            state__in=[State.ENDED, State.CLOSED],
+            end_result__in=POSITIVE_END_RESULTS,
+            end_date__gte=earliest_end,
+            end_date__lte=latest_end,
+        )
+        .prefetch_related("outcomes")
+    )
+    for referral in referrals:
+        recorded = {outcome.months for outcome in referral.outcomes.all()}
+        for month in months:
+            due_on = referral.outcome_due_date(month)
+            stale_on = referral.outcome_due_date(month + OUTCOME_REMINDER_MONTHS)
+            source = f"reminder:outcome:{referral.pk}:{month}"
+            if (
+                month in recorded
+                or not due_on <= today < stale_on
+                or _already_written(referral, source)
+            ):
+                continue
+            audience = OUTCOME_AUDIENCE.get(referral.continued_by, ("counsellors", "caseworkers"))
+            context = {"months": month, "due_on": due_on}
+            yield Reminder(Kind.REMINDER_OUTCOME_DUE, referral, source, audience, context)
+
+
+def due_reminders(today: datetime.date) -> Iterator[Reminder]:
+    yield from no_intake_reminders(today)
+    yield from no_start_reminders(today)
+    yield from outcome_reminders(today)
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+@shared_task(name="notifications.tasks.send_reminders")
+def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
+    """Write today's reminders to the outbox (run daily by beat; safe to run again).
+
+    Each reminder has its own transaction, so one that fails is logged and retried the
+    next day without holding back the others; its e-mails are enqueued on commit."""
+    if isinstance(today, str):
+        today = datetime.date.fromisoformat(today)
+    today = today or timezone.localdate()
+    sent: Counter[str] = Counter()
+    for reminder in due_reminders(today):
+        try:
+            with transaction.atomic():
+                recipients = reminder.recipients()
+                written = outbox.write(
+                    kind=reminder.kind,
+                    recipients=recipients,
+                    referral=reminder.referral,
+                    source=reminder.source,
+                    context=reminder.context,
+                )
+        except Exception:
+            logger.exception("Reminder %s could not be written", reminder.source)
+            continue
+        if not recipients:
+            # Tried again tomorrow: by then the training may have a counsellor.
+            logger.warning("Reminder %s has nobody to go to", reminder.source)
+        elif written:
+            sent[str(reminder.kind)] += 1
+    logger.info("Reminders written on %s: %s", today, dict(sent))
+    return dict(sent)
