@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls", namespace="notifications")),
     path("", include("referrals.urls")),
 ]

@@ -1,10 +1,13 @@
 """The outbox: the notifications a referral event causes, written in the event's own
 transaction and handed to delivery only after it commits.
 
-Listens to `referrals.signals`; referrals never imports this module."""
+Listens to `referrals.signals`; the workflow never imports this module (only the demo
+seed does, for `suppress_email`)."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -17,6 +20,24 @@ from .recipients import caseworkers_for, counsellors_for, other_side
 from .rendering import render_message
 
 logger = logging.getLogger(__name__)
+
+# Messages that ask their recipient to do something next rather than announce what someone
+# did: they reach the one who acted too (the caseworker who agreed is prompted to call; the
+# counsellor who ended agrees with the OCMW who continues the guidance).
+PROMPTS = {Kind.CALL_COUNSELLOR, Kind.CONTINUED_GUIDANCE}
+
+_email_suppressed: ContextVar[bool] = ContextVar("notifications_email_suppressed", default=False)
+
+
+@contextmanager
+def suppress_email() -> Iterator[None]:
+    """Write only the in-app messages inside this block, no e-mail: for demo data and
+    imports of past events, which nobody should be e-mailed about today."""
+    token = _email_suppressed.set(True)
+    try:
+        yield
+    finally:
+        _email_suppressed.reset(token)
 
 
 def messages_for_event(event) -> list[tuple[str, list]]:
@@ -46,15 +67,17 @@ def messages_for_event(event) -> list[tuple[str, list]]:
 
 @receiver(referral_event, dispatch_uid="notifications.outbox.on_referral_event")
 def on_referral_event(sender, event, **kwargs) -> None:
+    written = []
     for kind, recipients in messages_for_event(event):
-        write(
+        written += _write_rows(
             kind=kind,
             recipients=recipients,
             referral=event.referral,
             source=f"event:{event.pk}",
             context={"event": event, "actor": event.actor},
-            exclude=event.actor,
+            exclude=None if kind in PROMPTS else event.actor,
         )
+    _enqueue_on_commit(written)
 
 
 @receiver(guidance_note_added, dispatch_uid="notifications.outbox.on_guidance_note")
@@ -82,7 +105,24 @@ def write(
 
     Call inside the transaction of what caused it; the e-mails are enqueued on commit.
     `source` makes the idempotency key: writing the same thing twice adds nothing."""
+    written = _write_rows(
+        kind=kind,
+        recipients=recipients,
+        referral=referral,
+        source=source,
+        context=context,
+        exclude=exclude,
+    )
+    _enqueue_on_commit(written)
+    return written
+
+
+def _write_rows(
+    *, kind: str, recipients: Iterable, referral, source: str, context: dict, exclude=None
+) -> list[Notification]:
+    """The rows of `write`, without enqueueing: one step enqueues all its e-mails at once."""
     recipients = [r for r in recipients if r is not None and r != exclude]
+    with_email = not _email_suppressed.get()
     opted_out = set(
         EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
     )
@@ -91,7 +131,7 @@ def write(
     for recipient in recipients:
         subject, body, body_html = render_message(kind, recipient, referral, context)
         channels = [Notification.Channel.IN_APP]
-        if recipient.email and recipient.pk not in opted_out:
+        if with_email and recipient.email and recipient.pk not in opted_out:
             channels.append(Notification.Channel.EMAIL)
         for channel in channels:
             in_app = channel == Notification.Channel.IN_APP
@@ -112,10 +152,13 @@ def write(
             )
             if created:
                 written.append(notification)
-    emails = [n.pk for n in written if n.channel == Notification.Channel.EMAIL]
+    return written
+
+
+def _enqueue_on_commit(notifications: list[Notification]) -> None:
+    emails = [n.pk for n in notifications if n.channel == Notification.Channel.EMAIL]
     if emails:
         transaction.on_commit(lambda: enqueue(emails))
-    return written
 
 
 def enqueue(notification_ids: list[int]) -> None:

@@ -4,7 +4,7 @@ a training catalogue, clients and referrals in every state.
 Idempotent: everything is looked up by its natural key and every demo referral carries
 `external_id="demo-<n>"`, so a second run creates nothing (it only resets the password when
 one is given). Referrals are built through `referrals.services` only, acting as the user who
-would take each step, so each has a real history."""
+would take each step, so each has a real history and in-app messages (but no e-mails)."""
 
 import datetime
 import secrets
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Organisation, Province
+from notifications.outbox import suppress_email
 from referrals import services
 from referrals.management.demo_data import (
     CASEWORKERS,
@@ -103,7 +104,10 @@ class Command(BaseCommand):
             trainings = self._trainings(users[COUNSELLOR])
             the_stories = stories(today)
             clients = self._clients(organisations, users, the_stories, today)
-            created = self._referrals(the_stories, clients, trainings, users, today)
+            # The stories happened in the past: their messages go to the inboxes, and
+            # nobody is e-mailed about them today.
+            with suppress_email():
+                created = self._referrals(the_stories, clients, trainings, users, today)
             password_message = self._passwords(users, new_users, password)
 
         counts = dict(Referral.objects.values_list("state").annotate(n=Count("pk")).order_by())

@@ -1,0 +1,85 @@
+"""The inbox: a user's in-app messages, marking them read, and the e-mail preferences.
+
+Every view reads through `Notification.objects.inbox_of(user)`, so another person's
+message (or an e-mail row) is a 404."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from .forms import EmailPreferencesForm
+from .models import Notification
+
+PAGE_SIZE = 50
+
+
+def _own(request, pk: int) -> Notification:
+    return get_object_or_404(Notification.objects.inbox_of(request.user), pk=pk)
+
+
+def _back_to_inbox(request) -> str:
+    """The inbox page the user came from (a form posts its page number along)."""
+    page = request.POST.get("page", "")
+    url = reverse("notifications:inbox")
+    return f"{url}?page={page}" if page.isdigit() and page != "1" else url
+
+
+@require_safe
+def inbox(request):
+    # The list shows subject, kind and text; the e-mail's HTML stays out of the query.
+    notifications = Notification.objects.inbox_of(request.user).defer("body_html", "last_error")
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "notifications/inbox.html", {"page": page})
+
+
+@require_safe
+def notification_open(request, pk: int):
+    """Follow a message to what it is about; opening it marks it read."""
+    notification = _own(request, pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return redirect(notification.get_absolute_url())
+
+
+@require_POST
+def notification_read(request, pk: int):
+    notification = _own(request, pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    messages.success(
+        request, _("“%(subject)s” is marked as read.") % {"subject": notification.subject}
+    )
+    return redirect(_back_to_inbox(request))
+
+
+@require_POST
+def notification_read_all(request):
+    count = Notification.objects.inbox_of(request.user).unread().update(read_at=timezone.now())
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d message is marked as read.", "%(count)d messages are marked as read.", count
+        )
+        % {"count": count},
+    )
+    return redirect("notifications:inbox")
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    form = EmailPreferencesForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Your e-mail preferences were saved."))
+        return redirect("notifications:preferences")
+    return TemplateResponse(request, "notifications/preferences.html", {"form": form})
