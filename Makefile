@@ -14,10 +14,12 @@ PORT ?= 8000
 DEMO_PASSWORD ?= demo-okot-2026
 POSTGRES_TEST_URL ?= postgres://postgres@localhost:5432/test
 PYTEST_ARGS ?=
+# The broker of `make worker` and `make beat` unless REDIS_URL is set.
+LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate test test-postgres test-browser lint format check messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser lint format check messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +45,15 @@ demo: install  ## Migrate a local SQLite db, load demo data, serve on 127.0.0.1:
 
 migrate: install  ## Apply migrations (DATABASE_URL, default SQLite db.sqlite3)
 	$(MANAGE) migrate --noinput
+
+# Both use the local settings (SQLite or DATABASE_URL, mail to the console) unless
+# DJANGO_SETTINGS_MODULE says otherwise; the web app must run with the same REDIS_URL.
+worker: install  ## Celery worker delivering e-mails (REDIS_URL, default redis://localhost:6379/0)
+	REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" $(BIN)/celery -A config worker -l info
+
+beat: install  ## Celery beat: the relay of pending e-mails and the daily reminders (REDIS_URL as worker)
+	REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" $(BIN)/celery -A config beat -l info \
+		--schedule $(VENV)/celerybeat-schedule
 
 test: install  ## Run the test suite (SQLite in memory, or DATABASE_URL if set)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -117,8 +117,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "okot@localhost")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Embedded mode: an error in a task reaches the caller (tests see it) instead of a result.
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged only when it has finished, and requeued when its worker process
+# dies; each worker reserves one task at a time, so a lost worker strands no others.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Keep running tasks when the broker connection drops (their messages come back and are
+# skipped, being idempotent) rather than cancel one in the middle of an SMTP conversation.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True  # no result backend: the outbox row is the result
 CELERY_TIMEZONE = TIME_ZONE
 
 # Workflow timing, in days: when a step counts as overdue on the dashboard.
@@ -144,6 +154,18 @@ NOTIFY_RETRY_BACKOFF = float(os.environ.get("NOTIFY_RETRY_BACKOFF", "5"))  # sec
 NOTIFY_RETRY_BACKOFF_MAX = float(os.environ.get("NOTIFY_RETRY_BACKOFF_MAX", "3600"))
 NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))  # seconds pending
 NOTIFY_RELAY_BATCH = int(os.environ.get("NOTIFY_RELAY_BATCH", "500"))
+# A worker lost mid-send leaves its e-mail "sending"; the relay retakes it after this many
+# seconds. On PostgreSQL this is only a floor (the row lock tells a live sender from a lost
+# one); without row locks (SQLite) it must outlast the longest SMTP conversation.
+NOTIFY_SENDING_LEASE = int(os.environ.get("NOTIFY_SENDING_LEASE", "120"))
+NOTIFY_SMTP_TIMEOUT = float(os.environ.get("NOTIFY_SMTP_TIMEOUT", "30"))  # per socket operation
+# Redis hands an unacknowledged task to another worker after visibility_timeout; a retry
+# waits in its worker unacknowledged until its countdown ends, so this must outlast the
+# longest countdown. A lost worker's tasks come back sooner through the relay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(NOTIFY_RETRY_BACKOFF_MAX) + 3600,
+    "socket_connect_timeout": 5,  # an unreachable Redis must not hold a request for long
+}
 # Reminders: no intake planned N working days (Belgian) after the formal agreement; not
 # started N calendar days after the probable start date.
 NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS = int(

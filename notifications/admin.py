@@ -1,0 +1,97 @@
+"""Admin for the outbox: messages are read here, never written; failed e-mails can be sent
+again with the Retry action."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import EmailOptOut, Notification
+from .tasks import redeliver
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """A message is what was said to someone: viewable, never added or changed by hand."""
+
+    list_display = ["created_at", "recipient", "channel", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "kind", "created_at"]
+    list_select_related = ["recipient"]
+    search_fields = [
+        "subject",
+        "recipient__username",
+        "recipient__email",
+        "=idempotency_key",
+    ]
+    date_hierarchy = "created_at"
+    fields = [
+        "recipient",
+        "channel",
+        "kind",
+        "referral",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "claimed_at",
+        "next_attempt_at",
+        "sent_at",
+        "read_at",
+        "idempotency_key",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request) -> bool:
+        # Retrying changes a row's delivery state, never its message, which stays read-only.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(
+        description=_("Retry the selected failed or pending e-mails"), permissions=["retry"]
+    )
+    def retry(self, request, queryset):
+        count = redeliver(queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail is queued again.",
+                "%(count)d e-mails are queued again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message was left alone: it is in the app, sent, or being sent.",
+                    "%(count)d messages were left alone: they are in the app, sent, or being sent.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    """Users switch e-mails off themselves; the administrator may look, and undo on request."""
+
+    list_display = ["user", "kind"]
+    list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "user__last_name"]
+    autocomplete_fields = ["user"]
