@@ -13,13 +13,22 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 DEMO_PASSWORD ?= demo-okot-2026
 POSTGRES_TEST_URL ?= postgres://postgres@localhost:5432/test
+# The integration tests' database (pytest-django makes test_integration) and the benchmark's
+# throwaway database and Redis db; neither touches the dev database.
+POSTGRES_INTEGRATION_URL ?= postgres://postgres@localhost:5432/integration
+BENCH_PG ?= -h localhost -p 5432 -U postgres
+BENCH_DATABASE ?= okot_bench
+BENCH_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_DATABASE)
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+BENCH_TRANSITIONS ?= 1000
+BENCH_ARGS ?=
 PYTEST_ARGS ?=
 # The broker of `make worker` and `make beat` unless REDIS_URL is set.
 LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser lint format check messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify lint format check messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +72,25 @@ test-postgres: install  ## Run the test suite on PostgreSQL (DATABASE_URL, defau
 
 test-browser: install  ## End-to-end and accessibility tests in Chromium (needs /usr/bin/chromium)
 	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# The tests start their own redis-server (to stop it mid-test), Celery worker and beat, and
+# an SMTP server; they need PostgreSQL, shared with the worker, and the redis-server binary.
+test-integration: install  ## Delivery through real Redis, Celery worker and SMTP (PostgreSQL: DATABASE_URL, default .../integration)
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_INTEGRATION_URL)}" \
+		$(BIN)/pytest -m integration tests/notifications/integration $(PYTEST_ARGS)
+
+# A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
+bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_DATABASE)
+	export DATABASE_URL="$(BENCH_DATABASE_URL)" \
+		REDIS_URL="$(BENCH_REDIS_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	status=0; \
+	$(MANAGE) migrate --noinput -v 0 \
+		&& $(MANAGE) bench_notify --transitions $(BENCH_TRANSITIONS) $(BENCH_ARGS) || status=$$?; \
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_DATABASE); \
+	exit $$status
 
 lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .

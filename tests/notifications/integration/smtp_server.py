@@ -1,0 +1,159 @@
+"""A real SMTP server on localhost (aiosmtpd) that records what it accepts and can be told
+to misbehave: refuse a recipient's next messages with 451, or stall in the middle of one.
+
+Used by the integration tests and by `manage.py bench_notify`."""
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.utils import parseaddr
+
+from aiosmtpd.controller import Controller
+
+STALL_LIMIT = 120.0  # seconds; a stalled conversation ends (without 250) at the latest then
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message the server answered, with the wall-clock time it answered."""
+
+    message_id: str
+    recipients: tuple[str, ...]
+    subject: str
+    at: float
+
+
+@dataclass
+class _Misbehaviour:
+    refuse: int = 0
+    stall: int = 0
+
+
+@dataclass
+class Recorder:
+    """The handler: every DATA ends in `accepted` (250), `refused` (451) or `stalled`.
+
+    A stalled conversation never gets its 250: the handler holds the reply back until
+    `release()` (or STALL_LIMIT), then answers 451, so that copy is never accepted."""
+
+    accepted: list[Received] = field(default_factory=list)
+    refused: list[Received] = field(default_factory=list)
+    stalled: list[Received] = field(default_factory=list)
+    _plans: dict[str, _Misbehaviour] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stalling: threading.Event = field(default_factory=threading.Event)
+    _released: threading.Event = field(default_factory=threading.Event)
+
+    # --- telling it what to do --------------------------------------------------------
+
+    def refuse(self, recipient: str, times: int) -> None:
+        """Answer 451 to the next `times` messages for `recipient`."""
+        with self._lock:
+            self._plans.setdefault(recipient.lower(), _Misbehaviour()).refuse += times
+
+    def stall(self, recipient: str, times: int = 1) -> None:
+        """Hold back the reply to the next `times` messages for `recipient`."""
+        with self._lock:
+            self._plans.setdefault(recipient.lower(), _Misbehaviour()).stall += times
+            self._released.clear()
+
+    def wait_until_stalling(self, timeout: float) -> bool:
+        """True once a conversation is being held in DATA."""
+        return self._stalling.wait(timeout)
+
+    def release(self) -> None:
+        """Let held conversations end (with 451: they are still not accepted)."""
+        self._released.set()
+
+    def reset(self) -> None:
+        self.release()
+        with self._lock:
+            self.accepted.clear()
+            self.refused.clear()
+            self.stalled.clear()
+            self._plans.clear()
+            self._stalling.clear()
+
+    # --- reading what happened --------------------------------------------------------
+
+    def accepted_for(self, recipient: str) -> list[Received]:
+        with self._lock:
+            return [m for m in self.accepted if recipient.lower() in m.recipients]
+
+    def refused_for(self, recipient: str) -> list[Received]:
+        with self._lock:
+            return [m for m in self.refused if recipient.lower() in m.recipients]
+
+    def snapshot(self) -> list[Received]:
+        with self._lock:
+            return list(self.accepted)
+
+    # --- aiosmtpd's hook ---------------------------------------------------------------
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(envelope.original_content or envelope.content)
+        recipients = tuple(parseaddr(r)[1].lower() for r in envelope.rcpt_tos)
+        received = Received(
+            message_id=str(message.get("Message-ID", "")).strip(),
+            recipients=recipients,
+            subject=str(message.get("Subject", "")),
+            at=time.time(),
+        )
+        with self._lock:
+            plan = next((self._plans[r] for r in recipients if r in self._plans), None)
+            if plan and plan.refuse:
+                plan.refuse -= 1
+                self.refused.append(received)
+                return "451 4.3.0 Try again later"
+            stall = bool(plan and plan.stall)
+            if stall:
+                plan.stall -= 1
+                self.stalled.append(received)
+                self._stalling.set()
+        if stall:
+            deadline = time.monotonic() + STALL_LIMIT
+            while not self._released.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Stalled, not accepted"
+        with self._lock:
+            self.accepted.append(
+                Received(received.message_id, recipients, received.subject, time.time())
+            )
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 and a free port, in a thread of this process."""
+
+    def __init__(self) -> None:
+        self.recorder = Recorder()
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self._controller = Controller(self.recorder, hostname=self.host, port=self.port)
+
+    def start(self) -> "SmtpServer":
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.recorder.release()
+        self._controller.stop()
+
+    def __enter__(self) -> "SmtpServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,161 @@
+"""E-mail delivery through the real parts: a committed step reaches the SMTP server exactly
+once, even when Redis, the mail server or the worker fails at the worst moment.
+
+`make test-integration` runs these (PostgreSQL, redis-server and aiosmtpd on localhost)."""
+
+import os
+import signal
+import time
+
+import pytest
+from django.db import transaction
+
+from notifications.models import Kind, Notification
+from notifications.tasks import message_id
+from referrals.models import Referral, State
+from tests.referrals.factories import counsellor_for, referral_in_state, take_step
+
+from .processes import wait_for
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+DELIVERY_TIMEOUT = 30.0
+# After the first copy arrives, how long a second copy gets to show up before we say
+# there is none: longer than the relay's period and delay together (conftest.NOTIFY_ENV).
+QUIET = 4.0
+
+
+class RolledBack(Exception):
+    pass
+
+
+@pytest.fixture
+def agreed(settle, smtp):
+    """An agreed referral, its caseworker and a counsellor who plans the intake; the
+    e-mails of the steps so far are delivered and left out of what the server recorded."""
+    referral = referral_in_state(State.AGREED)
+    counsellor = counsellor_for(referral.training)
+    settle()
+    smtp.reset()
+    return referral, referral.caseworker, counsellor
+
+
+def intake_email(referral) -> Notification:
+    return Notification.objects.get(
+        referral=referral, kind=Kind.INTAKE_PLANNED, channel=Notification.Channel.EMAIL
+    )
+
+
+def delivered_once(smtp, recipient: str, worker) -> list:
+    """Wait for the first copy to `recipient`, then a quiet while for any second one."""
+    try:
+        wait_for(lambda: smtp.accepted_for(recipient), DELIVERY_TIMEOUT, what=recipient)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
+    time.sleep(QUIET)
+    return smtp.accepted_for(recipient)
+
+
+def test_a_committed_step_is_mailed_once(agreed, worker, smtp, settle):
+    referral, caseworker, counsellor = agreed
+
+    take_step("plan_intake", referral, counsellor)
+
+    received = delivered_once(smtp, caseworker.email, worker)
+    email = intake_email(referral)
+    assert [m.message_id for m in received] == [message_id(email)]
+    settle()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Notification.Status.SENT, 1)
+    assert email.sent_at is not None
+
+
+def test_a_rolled_back_step_leaves_no_notification_and_no_mail(agreed, worker, smtp):
+    referral, caseworker, counsellor = agreed
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        take_step("plan_intake", referral, counsellor)
+        assert intake_email(referral).status == Notification.Status.PENDING
+        raise RolledBack
+    assert not Notification.objects.filter(referral=referral, kind=Kind.INTAKE_PLANNED).exists()
+
+    # The same step committed afterwards is queued behind anything the rolled-back one
+    # might have sent: once its e-mail arrives, any e-mail of the first would have too.
+    referral = Referral.objects.get(pk=referral.pk)
+    take_step("plan_intake", referral, counsellor)
+    received = delivered_once(smtp, caseworker.email, worker)
+    assert [m.message_id for m in received] == [message_id(intake_email(referral))]
+
+
+def test_redis_down_at_commit_is_delivered_by_the_relay_after_restart(
+    agreed, worker, beat, redis_server, smtp, settle
+):
+    referral, caseworker, counsellor = agreed
+
+    redis_server.stop()
+    take_step("plan_intake", referral, counsellor)  # commits; the enqueue fails
+
+    email = intake_email(referral)
+    assert (email.status, email.attempts) == (Notification.Status.PENDING, 0)
+    time.sleep(1)  # the relay's delay (2 s) has not passed, nor could a task get through
+    assert smtp.accepted_for(caseworker.email) == []
+
+    redis_server.start()  # empty: the lost task is not in it
+    received = delivered_once(smtp, caseworker.email, worker)
+    assert [m.message_id for m in received] == [message_id(email)]
+    settle()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Notification.Status.SENT, 1)
+
+
+def test_a_refusing_mail_server_is_retried_and_delivered_once(agreed, worker, smtp, settle):
+    referral, caseworker, counsellor = agreed
+    smtp.refuse(caseworker.email, times=2)
+
+    take_step("plan_intake", referral, counsellor)
+
+    received = delivered_once(smtp, caseworker.email, worker)
+    email = intake_email(referral)
+    assert [m.message_id for m in received] == [message_id(email)]
+    assert [m.message_id for m in smtp.refused_for(caseworker.email)] == [message_id(email)] * 2
+    settle()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Notification.Status.SENT, 3)
+
+
+@pytest.mark.parametrize(
+    "victim",
+    [
+        pytest.param("pool process", id="pool-process-killed"),
+        pytest.param("whole worker", id="whole-worker-killed"),
+    ],
+)
+def test_a_worker_killed_mid_delivery_delivers_exactly_once(
+    victim, agreed, worker, beat, smtp, settle
+):
+    """The mail server holds the first copy in DATA and never accepts it; the worker dies
+    there. A killed pool process is replaced and its task requeued (acks_late,
+    reject_on_worker_lost); a killed worker is restarted and the relay retakes the row."""
+    referral, caseworker, counsellor = agreed
+    smtp.stall(caseworker.email)
+
+    take_step("plan_intake", referral, counsellor)
+    assert smtp.wait_until_stalling(DELIVERY_TIMEOUT), worker.log_tail()
+    if victim == "pool process":
+        (pool_process,) = worker.pool_processes()
+        os.kill(pool_process, signal.SIGKILL)
+    else:
+        worker.kill()
+        worker.start()
+
+    received = delivered_once(smtp, caseworker.email, worker)
+    email = intake_email(referral)
+    assert [m.message_id for m in received] == [message_id(email)]
+    assert [m.message_id for m in smtp.stalled] == [message_id(email)]
+    settle()
+    email.refresh_from_db()
+    # The interrupted attempt counts: a message that kills every worker still ends failed.
+    assert (email.status, email.attempts) == (Notification.Status.SENT, 2)
