@@ -76,6 +76,7 @@ def on_referral_event(sender, event, **kwargs) -> None:
             source=f"event:{event.pk}",
             context={"event": event, "actor": event.actor},
             exclude=None if kind in PROMPTS else event.actor,
+            at=event.at,
         )
     _enqueue_on_commit(written)
 
@@ -118,16 +119,24 @@ def write(
 
 
 def _write_rows(
-    *, kind: str, recipients: Iterable, referral, source: str, context: dict, exclude=None
+    *,
+    kind: str,
+    recipients: Iterable,
+    referral,
+    source: str,
+    context: dict,
+    exclude=None,
+    at=None,
 ) -> list[Notification]:
-    """The rows of `write`, without enqueueing: one step enqueues all its e-mails at once."""
+    """The rows of `write`, without enqueueing: one step enqueues all its e-mails at once.
+    `at` dates them when the step happened (a back-dated import shows its real date)."""
     recipients = [r for r in recipients if r is not None and r != exclude]
     with_email = not _email_suppressed.get()
     opted_out = set(
         EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
     )
     written = []
-    now = timezone.now()
+    now = at or timezone.now()
     for recipient in recipients:
         subject, body, body_html = render_message(kind, recipient, referral, context)
         channels = [Notification.Channel.IN_APP]

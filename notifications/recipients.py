@@ -23,7 +23,12 @@ def caseworkers_for(referral) -> list:
     """The caseworker who agreed, else the OCMW caseworker who registered the referral,
     else every caseworker of the client's OCMW."""
     for person in (referral.caseworker, referral.created_by):
-        if person and person.is_active and person.organisation_id == referral.client.ocmw_id:
+        if (
+            person
+            and person.is_active
+            and person.organisation_id == referral.client.ocmw_id
+            and person.has_perm("accounts.act_as_caseworker")
+        ):
             return [person]
     return _active_with_permission("act_as_caseworker", id=referral.client.ocmw_id)
 

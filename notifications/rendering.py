@@ -5,6 +5,7 @@ after a blank line; the HTML e-mail wraps that text in `notifications/email.html
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from referrals.presenters import client_facts
@@ -19,6 +20,7 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
             # Only what this recipient may see of the client.
             "facts": client_facts(referral.client, recipient) if referral else [],
             "link": site_url(referral.get_absolute_url()) if referral else site_url("/"),
+            "preferences_link": site_url(reverse("notifications:preferences")),
             **context,
         }
         rendered = render_to_string(f"notifications/{kind}.txt", full_context).strip()
