@@ -5,6 +5,7 @@ import datetime
 import itertools
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
@@ -155,6 +156,7 @@ def test_messages_are_neither_added_nor_deleted(administrator, client, view):
 def test_retry_sends_failed_and_stuck_emails_exactly_once(
     administrator, client, mailoutbox, django_capture_on_commit_callbacks
 ):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages checked in English
     failed = make_notification(status=Status.FAILED, attempts=8, last_error="SMTPDataError")
     stuck = make_notification(status=Status.PENDING, attempts=2, last_error="TimeoutError")
 
@@ -173,6 +175,7 @@ def test_retry_sends_failed_and_stuck_emails_exactly_once(
 def test_retry_leaves_sent_in_app_and_in_flight_messages_alone(
     administrator, client, mailoutbox, django_capture_on_commit_callbacks
 ):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages checked in English
     untouched = [
         make_notification(status=Status.SENT, attempts=1),
         make_notification(channel=IN_APP, status=Status.SENT),
