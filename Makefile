@@ -106,7 +106,7 @@ check: install  ## Django system checks, missing migrations, deploy checks of pr
 	$(MANAGE) makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	ALLOWED_HOSTS=example.org \
+	ALLOWED_HOSTS=example.org SITE_URL=https://example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 messages: install  ## Update locale/*.po for nl and en and compile them (needs gettext)

@@ -17,7 +17,7 @@ from referrals.signals import guidance_note_added, referral_event
 
 from .models import EmailOptOut, Kind, Notification
 from .recipients import caseworkers_for, counsellors_for, other_side
-from .rendering import render_message
+from .rendering import render_email_footer, render_message
 
 logger = logging.getLogger(__name__)
 
@@ -67,14 +67,21 @@ def messages_for_event(event) -> list[tuple[str, list]]:
 
 @receiver(referral_event, dispatch_uid="notifications.outbox.on_referral_event")
 def on_referral_event(sender, event, **kwargs) -> None:
+    messages = messages_for_event(event)
+    # The caseworker prompted to call is told whom the handover went to.
+    context = {
+        "event": event,
+        "actor": event.actor,
+        "counsellors": dict(messages).get(Kind.WARM_HANDOVER, []),
+    }
     written = []
-    for kind, recipients in messages_for_event(event):
+    for kind, recipients in messages:
         written += _write_rows(
             kind=kind,
             recipients=recipients,
             referral=event.referral,
             source=f"event:{event.pk}",
-            context={"event": event, "actor": event.actor},
+            context=context,
             exclude=None if kind in PROMPTS else event.actor,
             at=event.at,
         )
@@ -139,6 +146,7 @@ def _write_rows(
     now = at or timezone.now()
     for recipient in recipients:
         subject, body, body_html = render_message(kind, recipient, referral, context)
+        email_body = f"{body}\n\n{render_email_footer(recipient, referral)}"
         channels = [Notification.Channel.IN_APP]
         if with_email and recipient.email and recipient.pk not in opted_out:
             channels.append(Notification.Channel.EMAIL)
@@ -152,7 +160,7 @@ def _write_rows(
                     "kind": kind,
                     "referral": referral,
                     "subject": subject,
-                    "body": body,
+                    "body": body if in_app else email_body,
                     "body_html": "" if in_app else body_html,
                     "status": Notification.Status.SENT if in_app else Notification.Status.PENDING,
                     "sent_at": now if in_app else None,

@@ -33,12 +33,27 @@ def caseworkers_for(referral) -> list:
     return _active_with_permission("act_as_caseworker", id=referral.client.ocmw_id)
 
 
+def _is_counsellor(person) -> bool:
+    return bool(person and person.is_active and person.is_counsellor)
+
+
 def counsellors_for(referral) -> list:
-    """The training's contact counsellor, else the counsellors of the training's region."""
+    """The training's contact counsellor and the VDAB counsellor who last acted on this
+    referral; when neither is there, every counsellor of the training's region."""
+    people = []
     contact = referral.training.contact_counsellor
-    if contact and contact.is_active:
-        return [contact]
-    return _active_with_permission(
+    if _is_counsellor(contact):
+        people.append(contact)
+    last_vdab_event = (
+        referral.events.filter(actor__organisation__kind=Organisation.Kind.VDAB)
+        .select_related("actor__organisation")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    involved = last_vdab_event.actor if last_vdab_event else None
+    if _is_counsellor(involved) and involved not in people:
+        people.append(involved)
+    return people or _active_with_permission(
         "act_as_counsellor", kind=Organisation.Kind.VDAB, province=referral.training.province
     )
 

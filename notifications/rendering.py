@@ -17,8 +17,13 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
         full_context = {
             "recipient": recipient,
             "referral": referral,
-            # Only what this recipient may see of the client.
-            "facts": client_facts(referral.client, recipient) if referral else [],
+            # Only what this recipient may see of the client: an OCMW caseworker the
+            # client's file, anyone else (VDAB, even when also an administrator) what VDAB may.
+            "facts": (
+                client_facts(referral.client, recipient, for_vdab=not recipient.is_caseworker)
+                if referral
+                else []
+            ),
             "link": site_url(referral.get_absolute_url()) if referral else site_url("/"),
             "preferences_link": site_url(reverse("notifications:preferences")),
             **context,
@@ -32,6 +37,18 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
             {**full_context, "subject": subject, "body": body},
         )
     return subject, body, html
+
+
+def render_email_footer(recipient, referral) -> str:
+    """The plain-text e-mail's last lines: where to open it, and where to choose e-mails."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        return render_to_string(
+            "notifications/email_footer.txt",
+            {
+                "link": site_url(referral.get_absolute_url()) if referral else site_url("/"),
+                "preferences_link": site_url(reverse("notifications:preferences")),
+            },
+        ).strip()
 
 
 def site_url(path: str) -> str:

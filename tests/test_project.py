@@ -24,13 +24,16 @@ def test_models_have_no_unmigrated_changes():
         pytest.fail(f"Models have changes without a migration:\n{out.getvalue()}")
 
 
-def run_deploy_check(secret_key: str) -> subprocess.CompletedProcess:
+def run_deploy_check(
+    secret_key: str, site_url: str = "https://example.org"
+) -> subprocess.CompletedProcess:
     """Run `check --deploy` on the production settings in a fresh interpreter."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": "example.org",
+        "SITE_URL": site_url,
         "DATABASE_URL": "sqlite:///:memory:",
     }
     return subprocess.run(  # noqa: S603 - fixed argv, no shell
@@ -61,3 +64,10 @@ def test_deploy_check_fails_on_a_weak_secret_key():
 
     assert result.returncode != 0
     assert "security.W009" in result.stderr
+
+
+def test_deploy_check_fails_when_e_mail_links_would_point_to_localhost():
+    result = run_deploy_check(random_secret_key(), site_url="http://127.0.0.1:8000")
+
+    assert result.returncode != 0
+    assert "notifications.W001" in result.stderr

@@ -120,11 +120,12 @@ WHO_HEARS_WHAT = [
     ("admit", State.INTAKE_PLANNED, "counsellor", {("caseworker", Kind.ADMITTED)}),
     ("reject", State.INTAKE_PLANNED, "counsellor", {("caseworker", Kind.NOT_ADMITTED)}),
     ("start", State.ADMITTED, "counsellor", {("caseworker", Kind.STARTED)}),
+    # The counsellor who has acted on the referral is its VDAB side from then on.
     (
         "end",
         State.IN_TRAINING,
         "counsellor",
-        {("caseworker", Kind.ENDED)} | {(c, Kind.CONTINUED_GUIDANCE) for c in COUNSELLORS},
+        {("caseworker", Kind.ENDED), ("counsellor", Kind.CONTINUED_GUIDANCE)},
     ),
     ("close", State.ENDED, "caseworker", set()),
 ]
@@ -197,7 +198,8 @@ def test_a_candidacy_registered_by_vdab_reaches_every_active_caseworker_of_the_o
 @pytest.mark.parametrize(
     ("author", "expected"),
     [
-        ("caseworker", {(c, Kind.GUIDANCE_NOTE) for c in COUNSELLORS}),
+        # The counsellor who acted on the referral is its VDAB side.
+        ("caseworker", {("counsellor", Kind.GUIDANCE_NOTE)}),
         ("counsellor", {("caseworker", Kind.GUIDANCE_NOTE)}),
     ],
 )

@@ -1,0 +1,107 @@
+"""Who is addressed on the VDAB side, and what they may read: the people who work on the
+referral, never someone whose role does not allow it."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from accounts.models import Province
+from notifications.models import Kind, Notification
+from referrals import services
+from referrals.models import State
+from tests.accounts.factories import (
+    CaseworkerFactory,
+    CounsellorFactory,
+    NetworkManagerFactory,
+    OrganisationFactory,
+    VdabOrganisationFactory,
+)
+from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state, take_step
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def caseworker():
+    return CaseworkerFactory(organisation=OrganisationFactory(), work_phone="09 266 12 34")
+
+
+@pytest.fixture
+def region_counsellor():
+    return CounsellorFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    )
+
+
+def agreed_with(caseworker, training):
+    referral = referral_in_state(
+        State.CANDIDATE,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+    )
+    Notification.objects.all().delete()
+    take_step("agree", referral, caseworker)
+    return referral
+
+
+def test_a_contact_who_is_no_counsellor_gets_no_handover(caseworker, region_counsellor):
+    manager = NetworkManagerFactory(organisation=region_counsellor.organisation)
+    training = TrainingFactory(province=Province.OOST_VLAANDEREN, contact_counsellor=manager)
+
+    agreed_with(caseworker, training)
+
+    handovers = Notification.objects.filter(kind=Kind.WARM_HANDOVER)
+    assert {n.recipient for n in handovers} == {region_counsellor}
+
+
+def test_a_counsellor_who_is_also_administrator_reads_only_what_vdab_may(caseworker):
+    counsellor = CounsellorFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    )
+    counsellor.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+    training = TrainingFactory(province=Province.OOST_VLAANDEREN, contact_counsellor=counsellor)
+    client = ClientFactory(
+        ocmw=caseworker.organisation, street="Kortrijksesteenweg 412", notes="Schuldbemiddeling"
+    )
+    referral = referral_in_state(
+        State.CANDIDATE, client=client, training=training, caseworker=caseworker
+    )
+
+    take_step("agree", referral, caseworker)
+
+    for message in Notification.objects.filter(recipient=counsellor):
+        assert "Kortrijksesteenweg" not in message.body
+        assert "Schuldbemiddeling" not in message.body
+        assert client.insz in message.body
+
+
+def test_the_counsellor_who_registered_the_candidacy_hears_of_the_decline(
+    caseworker, region_counsellor
+):
+    contact = CounsellorFactory(organisation=region_counsellor.organisation)
+    training = TrainingFactory(province=Province.OOST_VLAANDEREN, contact_counsellor=contact)
+    referral = services.referral_create(
+        user=region_counsellor,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        apply=True,
+    )
+    Notification.objects.all().delete()
+
+    take_step("decline", referral, caseworker)
+
+    told = {n.recipient for n in Notification.objects.filter(kind=Kind.DECLINED)}
+    assert told == {contact, region_counsellor}
+
+
+def test_the_plain_text_e_mail_links_to_the_referral_and_the_preferences(
+    caseworker, region_counsellor, settings
+):
+    settings.SITE_URL = "https://okot.example.org"
+    referral = agreed_with(caseworker, TrainingFactory(province=Province.OOST_VLAANDEREN))
+
+    e_mail = Notification.objects.get(kind=Kind.WARM_HANDOVER, channel="email")
+
+    assert f"https://okot.example.org{referral.get_absolute_url()}" in e_mail.body
+    assert "https://okot.example.org/notifications/preferences/" in e_mail.body
