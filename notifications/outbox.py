@@ -1,19 +1,16 @@
 """The outbox: the notifications a referral event causes, written in the event's own
 transaction and handed to delivery only after it commits.
 
-Listens to `referrals.signals`; the workflow never imports this module (only the demo
-seed does, for `suppress_email`)."""
+Listens to `referrals.signals`; referrals never imports this module."""
 
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from referrals.signals import guidance_note_added, referral_event
+from referrals.signals import guidance_note_added, is_replaying_history, referral_event
 
 from .models import EmailOptOut, Kind, Notification
 from .recipients import caseworkers_for, counsellors_for, other_side
@@ -25,19 +22,6 @@ logger = logging.getLogger(__name__)
 # did: they reach the one who acted too (the caseworker who agreed is prompted to call; the
 # counsellor who ended agrees with the OCMW who continues the guidance).
 PROMPTS = {Kind.CALL_COUNSELLOR, Kind.CONTINUED_GUIDANCE}
-
-_email_suppressed: ContextVar[bool] = ContextVar("notifications_email_suppressed", default=False)
-
-
-@contextmanager
-def suppress_email() -> Iterator[None]:
-    """Write only the in-app messages inside this block, no e-mail: for demo data and
-    imports of past events, which nobody should be e-mailed about today."""
-    token = _email_suppressed.set(True)
-    try:
-        yield
-    finally:
-        _email_suppressed.reset(token)
 
 
 def messages_for_event(event) -> list[tuple[str, list]]:
@@ -138,7 +122,8 @@ def _write_rows(
     """The rows of `write`, without enqueueing: one step enqueues all its e-mails at once.
     `at` dates them when the step happened (a back-dated import shows its real date)."""
     recipients = [r for r in recipients if r is not None and r != exclude]
-    with_email = not _email_suppressed.get()
+    # Replayed history (demo data, imports) is kept in the app but e-mailed to nobody.
+    with_email = not is_replaying_history()
     opted_out = set(
         EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
     )

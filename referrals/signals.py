@@ -3,9 +3,30 @@
 Sent inside the transaction of the step, so a listener that writes rows (the outbox)
 commits or rolls back together with the step."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.dispatch import Signal
 
 # sender: Referral; kwargs: event (ReferralEvent)
 referral_event = Signal()
 # sender: GuidanceNote; kwargs: note (GuidanceNote)
 guidance_note_added = Signal()
+
+_replaying: ContextVar[bool] = ContextVar("referrals_replaying_history", default=False)
+
+
+@contextmanager
+def replaying_history() -> Iterator[None]:
+    """Mark the events sent inside this block as history being replayed (demo data, an
+    import of past trajectories): listeners record them, but tell nobody today."""
+    token = _replaying.set(True)
+    try:
+        yield
+    finally:
+        _replaying.reset(token)
+
+
+def is_replaying_history() -> bool:
+    return _replaying.get()
