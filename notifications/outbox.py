@@ -165,11 +165,32 @@ def _enqueue_on_commit(notifications: list[Notification]) -> None:
 
 def enqueue(notification_ids: list[int]) -> None:
     """Hand e-mails to the worker. If the broker is down the rows stay pending and the
-    periodic relay sends them later: nothing is lost, only delayed."""
+    periodic relay sends them later: nothing is lost, only delayed.
+
+    This runs after commit, often in the web request that committed: each id is published
+    once, without publish retries, and the first broker error ends it (the broker is down
+    for the rest as well), so a request waits for one connection attempt, not for Celery's
+    retries once per e-mail. `retry_policy={"max_retries": 0}` rather than `retry=False`:
+    without a policy kombu retries the connection by itself, for up to
+    broker_connection_timeout (some 6 s against a stopped Redis)."""
+    from kombu.exceptions import OperationalError
+
     from .tasks import deliver
 
-    for notification_id in notification_ids:
+    notification_ids = list(notification_ids)
+    for position, notification_id in enumerate(notification_ids):
         try:
-            deliver.delay(notification_id)
-        except Exception:  # noqa: BLE001 - any broker failure; the relay retries
-            logger.warning("Could not enqueue notification %s; the relay will", notification_id)
+            deliver.apply_async((notification_id,), retry_policy={"max_retries": 0})
+        except OperationalError as exc:  # Celery's wrapping of every broker connection error
+            logger.warning(
+                "Could not enqueue notification %s and %d more (%s); they stay pending, the "
+                "relay will send them",
+                notification_id,
+                len(notification_ids) - position - 1,
+                exc,
+            )
+            return
+        except Exception:  # in-process (no broker): the delivery itself failed, recorded
+            logger.exception(
+                "Could not enqueue notification %s; the relay will retry it", notification_id
+            )

@@ -13,20 +13,26 @@ One e-mail goes out in two transactions (`deliver`):
    proof of life: it lasts exactly as long as the sender's database connection, however long
    the mail server stalls, and nobody else takes a locked row (`skip_locked`). Once the server
    accepts the message the row becomes `sent` and commits; only then is the SMTP session
-   closed (QUIT), so no network round trip stands between acceptance and commit.
+   closed (QUIT), so no network round trip stands between acceptance and commit. Before
+   connecting, the recipient is checked again: someone deactivated, without an address, or
+   who has switched this kind of e-mail off since the row was written gets nothing.
 3. **Recovery**: `relay_pending` (Celery beat) re-dispatches `pending` rows NOTIFY_RELAY_AFTER
    seconds after they were due (an enqueue lost with the broker down at commit, a lost
    retry) and `sending` rows whose claim is older than the lease (a worker lost mid-send).
+   It stamps `next_attempt_at` on what it dispatches, so a row is dispatched again only
+   NOTIFY_RELAY_AFTER seconds later (its task lost too), not on every run of the relay.
    `deliver` retakes such a row only if it can lock it, that is when its sender is gone.
 
 Failures: a temporary one (a 4xx answer, refused or dropped connection, timeout, DNS, TLS)
 puts the row back to `pending` with `last_error` and `next_attempt_at`, and the task retries
 after `backoff()` (exponential, full jitter, capped). A permanent refusal of this message (a
-5xx answer to its recipient or its content), a recipient without an address, or the
-NOTIFY_MAX_ATTEMPTS-th attempt ends the row `failed`; failed rows wait for a person (the
-admin's Retry action, `redeliver`). Without a broker (no REDIS_URL) tasks run in-process
-after commit: a temporary failure is recorded and left to the relay, never retried inside
-the web request.
+5xx answer to its recipient or its content), a recipient who may not or does not want to
+get it, or the NOTIFY_MAX_ATTEMPTS-th attempt ends the row `failed`; failed rows wait for a
+person (the admin's Retry action, `redeliver`). Any other error (a bug, the database) is
+recorded in a transaction of its own, the row put back to `pending` for the relay (or
+`failed` on the last attempt), and raised to be logged: no row waits, silently `sending`,
+for its lease to run out. Without a broker (no REDIS_URL) tasks run in-process after commit:
+a temporary failure is recorded and left to the relay, never retried inside the web request.
 
 The guarantee, with beat and a worker running:
 
@@ -40,15 +46,18 @@ The guarantee, with beat and a worker running:
   (connecting, during DATA, while the server stalls) delivered nothing and the retry is the
   only delivery. The exception is the instant between that 250 and the durable commit of
   `sent` (one UPDATE and COMMIT; or a commit that fails): then the row is retaken after the
-  lease and the e-mail sent again, with the same Message-ID, derived from the idempotency
+  lease and the e-mail sent again, with the same Message-ID, a digest of the idempotency
   key, by which the receiving side recognises the copy. SMTP has no two-phase commit; no
   sender alone can close that window.
 """
 
 import datetime
+import hashlib
 import logging
 import random
+import re
 import smtplib
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
@@ -58,7 +67,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Notification
+from .models import EmailOptOut, Notification
 from .outbox import enqueue
 
 logger = logging.getLogger(__name__)
@@ -96,8 +105,9 @@ def deliver(self, notification_id: int) -> str:
     if attempt is None:
         return "skipped"
     retry_in = backoff(attempt)
-    connection = get_connection(timeout=settings.NOTIFY_SMTP_TIMEOUT)
+    connection = None
     try:
+        connection = get_connection(timeout=settings.NOTIFY_SMTP_TIMEOUT)
         with transaction.atomic():
             notification = (
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -108,8 +118,14 @@ def deliver(self, notification_id: int) -> str:
             if notification is None:  # our claim was taken over; that worker sends it
                 return "skipped"
             status = _send(notification, connection, retry_in=retry_in)
+    except Exception as exc:
+        # Not an answer of the mail server (_send records those) but a bug or the database;
+        # the attempt's transaction is rolled back. Not retried here: the relay takes the row.
+        _record_unexpected(notification_id, attempt, exc, retry_in=retry_in)
+        raise
     finally:
-        _close_quietly(connection)  # after the commit: the server already has the message
+        if connection is not None:
+            _close_quietly(connection)  # after the commit: the server already has the message
     if status == Status.PENDING and not self.request.is_eager:
         raise self.retry(countdown=retry_in, max_retries=None)
     return status
@@ -141,17 +157,25 @@ def _claim(notification_id: int) -> int | None:
                 "interrupted (worker lost).",
             )
             return None
-        # Compare and set: also safe where select_for_update does nothing (SQLite).
+        # Compare and set: also safe where select_for_update does nothing (SQLite). While it
+        # is being sent no next attempt is planned; the relay stamps one if it re-dispatches.
         claimed = Notification.objects.filter(
             pk=notification_id, status=notification.status, attempts=notification.attempts
-        ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+        ).update(
+            status=Status.SENDING,
+            attempts=F("attempts") + 1,
+            claimed_at=now,
+            next_attempt_at=None,
+        )
     return notification.attempts + 1 if claimed else None
 
 
 def _send(notification: Notification, connection, *, retry_in: float) -> str:
     """Hand the message to the mail server and record the outcome on the (locked) row."""
-    if not notification.recipient.email:
-        return _record(notification, Status.FAILED, error="The recipient has no e-mail address.")
+    refusal = _not_to_be_sent(notification)
+    if refusal:
+        logger.info("E-mail %s not sent: %s", notification.pk, refusal)
+        return _record(notification, Status.FAILED, error=refusal)
     try:
         connection.open()
         connection.send_messages([_message(notification)])
@@ -165,6 +189,48 @@ def _send(notification: Notification, connection, *, retry_in: float) -> str:
         logger.warning("E-mail %s, attempt %s: %s", notification.pk, notification.attempts, exc)
         return _record(notification, Status.PENDING, error=error, retry_in=retry_in)
     return _record(notification, Status.SENT)
+
+
+def _not_to_be_sent(notification: Notification) -> str:
+    """Why the recipient must not get this e-mail now, or "" if they may. Checked at send
+    time: the row may have been written hours (a retry, the relay) or days (Retry) ago."""
+    recipient = notification.recipient
+    if not recipient.is_active:
+        return "Not sent: recipient inactive (the account was deactivated)."
+    if not recipient.email:
+        return "Not sent: the recipient has no e-mail address."
+    if EmailOptOut.objects.filter(user=recipient, kind=notification.kind).exists():
+        return "Not sent: e-mail switched off by the recipient for this kind of message."
+    return ""
+
+
+def _record_unexpected(notification_id: int, attempt: int, exc: Exception, *, retry_in) -> None:
+    """Record an error that is not the mail server's, in a transaction of its own: the row
+    goes back to `pending` for the relay, or ends `failed` on the last attempt. Only while
+    the row is still our claim (status `sending` under our attempt number)."""
+    give_up = attempt >= settings.NOTIFY_MAX_ATTEMPTS
+    next_attempt_at = None if give_up else timezone.now() + datetime.timedelta(seconds=retry_in)
+    logger.error(
+        "E-mail %s, attempt %s, unexpected error: %r; %s",
+        notification_id,
+        attempt,
+        exc,
+        "failed, the attempts are used up" if give_up else "left pending for the relay",
+    )
+    try:
+        with transaction.atomic():
+            Notification.objects.filter(
+                pk=notification_id, status=Status.SENDING, attempts=attempt
+            ).update(
+                status=Status.FAILED if give_up else Status.PENDING,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                next_attempt_at=next_attempt_at,
+            )
+    except Exception:  # noqa: BLE001 - the database itself may be the trouble
+        logger.exception(
+            "E-mail %s: the error could not be recorded; the relay retakes it after the lease",
+            notification_id,
+        )
 
 
 def _record(notification: Notification, status: str, *, error: str = "", retry_in=None) -> str:
@@ -193,13 +259,28 @@ def _message(notification: Notification) -> EmailMultiAlternatives:
 
 
 def message_id(notification: Notification) -> str:
-    return f"<{notification.idempotency_key}@okot>"
+    """The e-mail's Message-ID, the same for every attempt at one row: a digest of the
+    idempotency key (whose colons RFC 5322 does not allow there) at the site's host."""
+    digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{_message_id_host()}>"
+
+
+# The right-hand side of a Message-ID: a host name, or a dotted address (not IPv6: colons).
+_DOT_ATOM_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+
+
+def _message_id_host() -> str:
+    try:
+        host = urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or ""
+    except ValueError:  # a malformed SITE_URL
+        host = ""
+    return host if _DOT_ATOM_HOST.fullmatch(host) else "okot.invalid"
 
 
 def _close_quietly(connection) -> None:
     try:
         connection.close()
-    except TEMPORARY_FAILURES as exc:  # the message, if sent, is recorded already
+    except Exception as exc:  # noqa: BLE001 - the message, if sent, is recorded already
         logger.info("Closing the mail connection failed: %s", exc)
 
 
@@ -207,34 +288,49 @@ def _close_quietly(connection) -> None:
 def relay_pending() -> int:
     """Re-dispatch e-mails pending NOTIFY_RELAY_AFTER seconds past their due time (their
     enqueue or retry was lost, e.g. with the broker down at commit) and e-mails whose
-    sender was lost mid-delivery (claim older than NOTIFY_SENDING_LEASE)."""
+    sender was lost mid-delivery (claim older than NOTIFY_SENDING_LEASE).
+
+    What it dispatches gets `next_attempt_at` = now, in the same transaction: the next runs
+    leave it to the task just published, and take it again only NOTIFY_RELAY_AFTER seconds
+    later, if that task was lost too. A `sending` row keeps its claim (`claimed_at`, the
+    attempt number): `deliver` still retakes it only once the lease is over."""
     now = timezone.now()
     overdue = now - datetime.timedelta(seconds=settings.NOTIFY_RELAY_AFTER)
     lease_expired = now - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
-    ids = list(
-        Notification.objects.filter(channel=EMAIL)
-        .alias(due=Coalesce("next_attempt_at", "created_at"))
-        .filter(
-            Q(status=Status.PENDING, due__lt=overdue)
-            | Q(status=Status.SENDING, claimed_at__lt=lease_expired)
+    not_relayed_lately = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=overdue)
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(channel=EMAIL)
+            .alias(due=Coalesce("next_attempt_at", "created_at"))
+            .filter(
+                Q(status=Status.PENDING, due__lt=overdue)
+                | (Q(status=Status.SENDING, claimed_at__lt=lease_expired) & not_relayed_lately)
+            )
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[: settings.NOTIFY_RELAY_BATCH]
         )
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[: settings.NOTIFY_RELAY_BATCH]
-    )
+        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now)
     enqueue(ids)
     return len(ids)
 
 
 def redeliver(notification_ids) -> int:
-    """Put failed (or stuck pending) e-mails back in the queue with a fresh count of
-    attempts, delivered after commit; the number put back. The admin's Retry action.
+    """Put failed (or stuck pending, or abandoned `sending`) e-mails back in the queue with
+    a fresh count of attempts, delivered after commit; the number put back. The admin's
+    Retry action.
 
-    A row in a worker's hands (locked, or `sending`) is left to that worker and the relay."""
+    A row in a worker's hands (locked, or `sending` under a claim younger than
+    NOTIFY_SENDING_LEASE) is left to that worker and the relay."""
+    lease_expired = timezone.now() - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(pk__in=notification_ids, channel=EMAIL)
-            .filter(status__in=[Status.FAILED, Status.PENDING])
+            .filter(
+                Q(status__in=[Status.FAILED, Status.PENDING])
+                | Q(status=Status.SENDING, claimed_at__lt=lease_expired)
+            )
             .values_list("pk", flat=True)
         )
         Notification.objects.filter(pk__in=ids).update(

@@ -152,7 +152,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
 NOTIFY_RETRY_BACKOFF = float(os.environ.get("NOTIFY_RETRY_BACKOFF", "5"))  # seconds, doubled
 NOTIFY_RETRY_BACKOFF_MAX = float(os.environ.get("NOTIFY_RETRY_BACKOFF_MAX", "3600"))
-NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))  # seconds pending
+# Seconds an e-mail stays pending past its due time before the relay dispatches it; also
+# how long the relay then leaves it to the task it published before dispatching it again.
+NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))
 NOTIFY_RELAY_BATCH = int(os.environ.get("NOTIFY_RELAY_BATCH", "500"))
 # A worker lost mid-send leaves its e-mail "sending"; the relay retakes it after this many
 # seconds. On PostgreSQL this is only a floor (the row lock tells a live sender from a lost

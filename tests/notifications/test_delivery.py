@@ -8,9 +8,11 @@ The suite runs Celery eagerly (no REDIS_URL): `deliver.delay()` runs in-process,
 
 import datetime
 import itertools
+import re
 import smtplib
 import threading
 from contextlib import contextmanager
+from email import message_from_bytes, policy
 from unittest import mock
 
 import pytest
@@ -21,9 +23,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from notifications.models import Kind, Notification
+from notifications.models import EmailOptOut, Kind, Notification
 from notifications.outbox import enqueue
-from notifications.tasks import backoff, deliver, message_id, relay_pending
+from notifications.tasks import backoff, deliver, message_id, redeliver, relay_pending
 from tests.accounts.factories import UserFactory
 
 EMAIL, IN_APP = Notification.Channel.EMAIL, Notification.Channel.IN_APP
@@ -39,7 +41,7 @@ def make_email(recipient=None, **fields) -> Notification:
         recipient=recipient,
         channel=fields.pop("channel", EMAIL),
         kind=Kind.INTAKE_PLANNED,
-        subject="Intake gepland",
+        subject=fields.pop("subject", "Intake gepland"),
         body="De intake is gepland op 12 maart.",
         body_html="<p>De intake is gepland op 12 maart.</p>",
         idempotency_key=f"test:{next(_keys)}:{Kind.INTAKE_PLANNED}:{recipient.pk}:email",
@@ -49,6 +51,17 @@ def make_email(recipient=None, **fields) -> Notification:
 
 def reload(notification: Notification) -> Notification:
     return Notification.objects.get(pk=notification.pk)
+
+
+def published(publish: mock.Mock) -> list[int]:
+    """The ids handed to the broker through a patched `deliver.apply_async`."""
+    return [call.args[0][0] for call in publish.call_args_list]
+
+
+def parsed(message):
+    """What a receiving mail system reads: the message's bytes, parsed by the modern,
+    strict parser (the one that reads an invalid Message-ID as garbage)."""
+    return message_from_bytes(message.message().as_bytes(), policy=policy.default)
 
 
 class FailingBackend(BaseEmailBackend):
@@ -92,11 +105,40 @@ def test_delivery_sends_one_email_with_text_html_and_message_id(mailoutbox):
     assert message.subject == "Intake gepland"
     assert message.body == "De intake is gepland op 12 maart."
     assert message.alternatives == [("<p>De intake is gepland op 12 maart.</p>", "text/html")]
-    assert message.message()["Message-ID"] == f"<{email.idempotency_key}@okot>"
+    header = parsed(message)["Message-ID"]
+    assert (str(header), header.defects) == (message_id(email), ())
     stored = reload(email)
     assert (stored.status, stored.attempts, stored.last_error) == (Status.SENT, 1, "")
     assert stored.sent_at is not None
     assert stored.next_attempt_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("site_url", "host"),
+    [
+        pytest.param("https://okot.example.be/app/", "okot.example.be", id="site-host"),
+        pytest.param("http://127.0.0.1:8000", "127.0.0.1", id="address-and-port"),
+        pytest.param("", "okot.invalid", id="no-site-url"),
+        pytest.param("http://[::1]:8000", "okot.invalid", id="ipv6-not-a-dot-atom"),
+    ],
+)
+def test_the_message_id_is_valid_and_stable_per_row(site_url, host, settings, mailoutbox):
+    """RFC 5322 allows no colon in a Message-ID's left part, and the idempotency key is full
+    of them: a strict parser read `<event:12:...@okot>` as `<event`. A digest of the key is
+    valid, and the same for every attempt at one row."""
+    settings.SITE_URL = site_url
+    email, other = make_email(), make_email()
+    assert ":" in email.idempotency_key
+
+    deliver.delay(email.pk)
+
+    (message,) = mailoutbox
+    header = parsed(message)["Message-ID"]
+    assert header.defects == ()
+    assert str(header) == message_id(email) == message_id(reload(email))
+    assert re.fullmatch(rf"<[0-9a-f]{{32}}@{re.escape(host)}>", str(header))
+    assert message_id(other) != message_id(email)
 
 
 @pytest.mark.django_db
@@ -237,7 +279,7 @@ def test_a_worker_lost_mid_send_leaves_a_claim_the_relay_sends_once(
         assert relay_pending.delay().get() == 0
 
     (message,) = mailoutbox
-    assert message.message()["Message-ID"] == message_id(email)
+    assert str(parsed(message)["Message-ID"]) == message_id(email)
     assert (reload(email).status, reload(email).attempts) == (Status.SENT, 2)
 
 
@@ -346,6 +388,106 @@ def test_a_recipient_without_an_address_fails_at_once(mailoutbox):
 
 
 @pytest.mark.django_db
+def test_a_recipient_made_inactive_after_the_email_was_written_gets_nothing(mailoutbox):
+    email = make_email()
+    email.recipient.is_active = False
+    email.recipient.save(update_fields=["is_active"])
+
+    assert deliver.delay(email.pk).get() == Status.FAILED
+
+    assert mailoutbox == []
+    stored = reload(email)
+    assert (stored.status, stored.attempts, stored.next_attempt_at) == (Status.FAILED, 1, None)
+    assert "recipient inactive" in stored.last_error
+
+
+@pytest.mark.django_db
+def test_a_recipient_who_switched_the_kind_off_since_gets_nothing(mailoutbox):
+    email = make_email()
+    EmailOptOut.objects.create(user=email.recipient, kind=email.kind)
+
+    assert deliver.delay(email.pk).get() == Status.FAILED
+
+    assert mailoutbox == []
+    stored = reload(email)
+    assert stored.status == Status.FAILED
+    assert "e-mail switched off by the recipient" in stored.last_error
+
+
+@pytest.mark.django_db
+def test_switching_another_kind_off_does_not_stop_this_one(mailoutbox):
+    email = make_email()
+    EmailOptOut.objects.create(user=email.recipient, kind=Kind.GUIDANCE_NOTE)
+
+    assert deliver.delay(email.pk).get() == Status.SENT
+
+    assert len(mailoutbox) == 1
+
+
+# --- unexpected errors ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_is_recorded_and_the_row_put_back_not_left_sending(
+    smtp_fails, no_celery_retry, settings
+):
+    """A bug, not the mail server: the row must not wait, silently `sending`, for the lease
+    to run out. The error is recorded, the row planned again, the error raised for the log."""
+    email = make_email()
+    smtp_fails(RuntimeError("template bug"))
+
+    with time_machine.travel(NOW, tick=False), pytest.raises(RuntimeError, match="template bug"):
+        deliver.run(email.pk)
+
+    no_celery_retry.assert_not_called()  # the relay retries it, not a tight loop of retries
+    stored = reload(email)
+    assert (stored.status, stored.attempts) == (Status.PENDING, 1)
+    assert stored.last_error == "RuntimeError: template bug"
+    assert (
+        NOW
+        <= stored.next_attempt_at
+        <= NOW + datetime.timedelta(seconds=settings.NOTIFY_RETRY_BACKOFF)
+    )
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_on_the_last_attempt_ends_failed(smtp_fails, settings):
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    email = make_email(attempts=2)
+    smtp_fails(RuntimeError("template bug"))
+
+    with pytest.raises(RuntimeError):
+        deliver.delay(email.pk)
+
+    stored = reload(email)
+    assert (stored.status, stored.attempts, stored.next_attempt_at) == (Status.FAILED, 3, None)
+    assert stored.last_error == "RuntimeError: template bug"
+
+
+@pytest.mark.django_db
+def test_a_message_that_cannot_be_built_is_recorded_and_relayed_later(mailoutbox, settings):
+    """A real one: a line break in the subject (Django refuses the header)."""
+    email = make_email(subject="Intake\ngepland", created_at=NOW)
+
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValueError):
+        deliver.delay(email.pk)
+
+    stored = reload(email)
+    assert (stored.status, stored.attempts) == (Status.PENDING, 1)
+    assert stored.last_error.startswith("BadHeaderError")
+    assert mailoutbox == []
+
+    # Fixed, the relay picks it up once it is overdue.
+    Notification.objects.filter(pk=email.pk).update(subject="Intake gepland")
+    overdue = stored.next_attempt_at + datetime.timedelta(seconds=settings.NOTIFY_RELAY_AFTER + 1)
+    with time_machine.travel(overdue, tick=False):
+        assert relay_pending.delay().get() == 1
+
+    assert len(mailoutbox) == 1
+    assert (reload(email).status, reload(email).attempts) == (Status.SENT, 2)
+
+
+@pytest.mark.django_db
 def test_an_email_that_keeps_failing_ends_failed_after_the_last_attempt(
     smtp_fails, no_celery_retry, settings
 ):
@@ -403,15 +545,24 @@ def test_the_relay_dispatches_only_emails_overdue_or_abandoned(settings):
         "sent": make_email(created_at=minutes_ago(10), status=Status.SENT),
         "failed": make_email(created_at=minutes_ago(10), status=Status.FAILED),
         "in the app": make_email(created_at=minutes_ago(10), channel=IN_APP),
+        "relayed 30 s ago": make_email(
+            created_at=minutes_ago(10), next_attempt_at=NOW - datetime.timedelta(seconds=30)
+        ),
+        "sender lost, relayed 30 s ago": make_email(
+            created_at=minutes_ago(10),
+            status=Status.SENDING,
+            claimed_at=minutes_ago(3),
+            next_attempt_at=NOW - datetime.timedelta(seconds=30),
+        ),
     }
 
     with (
         time_machine.travel(NOW, tick=False),
-        mock.patch.object(deliver, "delay") as delay,
+        mock.patch.object(deliver, "apply_async") as publish,
     ):
         assert relay_pending() == len(relayed)
 
-    dispatched = {call.args[0] for call in delay.call_args_list}
+    dispatched = set(published(publish))
     assert dispatched == {email.pk for email in relayed.values()}
     assert not dispatched & {email.pk for email in left_alone.values()}
 
@@ -421,10 +572,10 @@ def test_the_relay_takes_at_most_a_batch_oldest_first(settings):
     settings.NOTIFY_RELAY_BATCH = 2
     emails = [make_email(created_at=NOW - datetime.timedelta(hours=h)) for h in (1, 3, 2)]
 
-    with time_machine.travel(NOW, tick=False), mock.patch.object(deliver, "delay") as delay:
+    with time_machine.travel(NOW, tick=False), mock.patch.object(deliver, "apply_async") as publish:
         assert relay_pending() == 2
 
-    assert [call.args[0] for call in delay.call_args_list] == [emails[1].pk, emails[2].pk]
+    assert published(publish) == [emails[1].pk, emails[2].pk]
 
 
 @pytest.mark.django_db
@@ -433,7 +584,7 @@ def test_an_enqueue_lost_to_a_broker_error_is_delivered_by_the_relay(mailoutbox,
     broker_down = OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
 
     with time_machine.travel(NOW, tick=False):
-        with mock.patch.object(deliver, "delay", side_effect=broker_down):
+        with mock.patch.object(deliver, "apply_async", side_effect=broker_down):
             enqueue([email.pk])  # what the on-commit callback does: it must not raise
         assert relay_pending.delay().get() == 0  # not overdue yet
 
@@ -447,3 +598,107 @@ def test_an_enqueue_lost_to_a_broker_error_is_delivered_by_the_relay(mailoutbox,
 
     assert len(mailoutbox) == 1
     assert reload(email).status == Status.SENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({}, id="pending-overdue"),
+        pytest.param({"status": Status.SENDING, "attempts": 1}, id="sender-lost"),
+    ],
+)
+def test_the_relay_dispatches_a_row_once_per_relay_delay_not_on_every_run(fields, settings):
+    settings.NOTIFY_RELAY_AFTER = 60
+    settings.NOTIFY_SENDING_LEASE = 120
+    ten_minutes_ago = NOW - datetime.timedelta(minutes=10)
+    email = make_email(created_at=ten_minutes_ago, claimed_at=ten_minutes_ago, **fields)
+
+    with mock.patch.object(deliver, "apply_async") as publish:
+        for run in range(5):  # beat runs it every 30 s; the task is still queued
+            with time_machine.travel(NOW + datetime.timedelta(seconds=run), tick=False):
+                relay_pending()
+        assert published(publish) == [email.pk]
+
+        # Still not sent a relay delay later (that task was lost too): dispatched again.
+        later = NOW + datetime.timedelta(seconds=settings.NOTIFY_RELAY_AFTER + 1)
+        with time_machine.travel(later, tick=False):
+            relay_pending()
+        assert published(publish) == [email.pk, email.pk]
+
+    # Only dispatched: the row is still what deliver() expects to claim.
+    stored = reload(email)
+    assert (stored.status, stored.claimed_at) == (
+        fields.get("status", Status.PENDING),
+        ten_minutes_ago,
+    )
+
+
+# --- enqueue ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_enqueue_publishes_each_email_without_publish_retries():
+    emails = [make_email() for _ in range(3)]
+
+    with mock.patch.object(deliver, "apply_async") as publish:
+        enqueue([email.pk for email in emails])
+
+    assert published(publish) == [email.pk for email in emails]
+    for call in publish.call_args_list:  # one try each: no publish retries
+        assert call.kwargs["retry_policy"]["max_retries"] == 0
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_enqueue_gives_up_at_the_first_error(caplog):
+    """Each publish would otherwise wait out Celery's retries, one id after the other,
+    while the user's request waits: one failure says the broker is down for all of them."""
+    emails = [make_email() for _ in range(5)]
+    broker_down = OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+
+    with mock.patch.object(deliver, "apply_async", side_effect=broker_down) as publish:
+        enqueue([email.pk for email in emails])
+
+    assert published(publish) == [emails[0].pk]
+    assert caplog.text.count("Could not enqueue") == 1
+    assert "4 more" in caplog.text
+    assert {(e.status, e.attempts) for e in map(reload, emails)} == {(Status.PENDING, 0)}
+
+
+@pytest.mark.django_db
+def test_in_process_delivery_goes_on_after_one_email_fails_unexpectedly(smtp_fails, caplog):
+    """Without a broker `enqueue` runs the deliveries itself: an error in one (recorded on
+    its row) is logged and does not keep the next from being tried."""
+    emails = [make_email() for _ in range(2)]
+    smtp_fails(RuntimeError("template bug"))
+
+    enqueue([email.pk for email in emails])  # must not raise: it runs after commit
+
+    assert [(e.status, e.attempts) for e in map(reload, emails)] == [(Status.PENDING, 1)] * 2
+    assert "template bug" in caplog.text
+
+
+# --- Retry in admin ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_retry_takes_a_sending_email_whose_sender_is_gone_and_leaves_a_live_one(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.NOTIFY_SENDING_LEASE = 120
+    abandoned = make_email(
+        status=Status.SENDING, attempts=8, claimed_at=NOW - datetime.timedelta(minutes=5)
+    )
+    live = make_email(
+        status=Status.SENDING, attempts=1, claimed_at=NOW - datetime.timedelta(seconds=10)
+    )
+
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert redeliver([abandoned.pk, live.pk]) == 1
+
+    assert [m.to for m in mailoutbox] == [[abandoned.recipient.email]]
+    assert (reload(abandoned).status, reload(abandoned).attempts) == (Status.SENT, 1)
+    assert (reload(live).status, reload(live).attempts) == (Status.SENDING, 1)

@@ -50,7 +50,9 @@ def smtp_server():
 
 @pytest.fixture
 def smtp(smtp_server):
-    """The SMTP server's recorder, emptied for each test."""
+    """The SMTP server's recorder, emptied for each test (and the server listening)."""
+    if not smtp_server.running:  # a test that stopped it failed before starting it again
+        smtp_server.start()
     smtp_server.recorder.reset()
     yield smtp_server.recorder
     smtp_server.recorder.release()

@@ -1,15 +1,17 @@
 """A real SMTP server on localhost (aiosmtpd) that records what it accepts and can be told
-to misbehave: refuse a recipient's next messages with 451, or stall in the middle of one.
+to misbehave: refuse a recipient's next messages with 451, or stall in the middle of one;
+stopped, nothing listens on its port (connections are refused) until it is started again.
 
 Used by the integration tests and by `manage.py bench_notify`."""
 
 import asyncio
+import dataclasses
 import logging
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.utils import parseaddr
 
 from aiosmtpd.controller import Controller
@@ -28,12 +30,16 @@ def free_port() -> int:
 
 @dataclass(frozen=True)
 class Received:
-    """One message the server answered, with the wall-clock time it answered."""
+    """One message the server answered, with the wall-clock time it answered.
+
+    `defects`: what a strict parser (email.policy.default) found wrong with the message or
+    its Message-ID, by name; an invalid Message-ID reads as something else entirely."""
 
     message_id: str
     recipients: tuple[str, ...]
     subject: str
     at: float
+    defects: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,13 +110,18 @@ class Recorder:
     # --- aiosmtpd's hook ---------------------------------------------------------------
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        message = message_from_bytes(envelope.original_content or envelope.content)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         recipients = tuple(parseaddr(r)[1].lower() for r in envelope.rcpt_tos)
+        header = message.get("Message-ID")
+        defects = [*message.defects, *(header.defects if header is not None else ())]
         received = Received(
-            message_id=str(message.get("Message-ID", "")).strip(),
+            message_id=str(header or "").strip(),
             recipients=recipients,
             subject=str(message.get("Subject", "")),
             at=time.time(),
+            defects=tuple(type(defect).__name__ for defect in defects),
         )
         with self._lock:
             plan = next((self._plans[r] for r in recipients if r in self._plans), None)
@@ -129,28 +140,36 @@ class Recorder:
                 await asyncio.sleep(0.05)
             return "451 4.3.0 Stalled, not accepted"
         with self._lock:
-            self.accepted.append(
-                Received(received.message_id, recipients, received.subject, time.time())
-            )
+            self.accepted.append(dataclasses.replace(received, at=time.time()))
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1 and a free port, in a thread of this process."""
+    """aiosmtpd on 127.0.0.1 and a free port, in a thread of this process. It may be
+    stopped and started again, on the same port and with the same recorder."""
 
     def __init__(self) -> None:
         self.recorder = Recorder()
         self.host = "127.0.0.1"
         self.port = free_port()
-        self._controller = Controller(self.recorder, hostname=self.host, port=self.port)
+        self._controller: Controller | None = None
 
     def start(self) -> "SmtpServer":
+        assert self._controller is None, "the SMTP server is already running"
+        # A controller's event loop is closed when it stops: a new one for each start.
+        self._controller = Controller(self.recorder, hostname=self.host, port=self.port)
         self._controller.start()
         return self
 
     def stop(self) -> None:
         self.recorder.release()
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
 
     def __enter__(self) -> "SmtpServer":
         return self.start()

@@ -15,6 +15,7 @@ from notifications.tasks import message_id
 from referrals.models import Referral, State
 from tests.referrals.factories import counsellor_for, referral_in_state, take_step
 
+from .conftest import NOTIFY_ENV
 from .processes import wait_for
 
 pytestmark = [
@@ -67,6 +68,7 @@ def test_a_committed_step_is_mailed_once(agreed, worker, smtp, settle):
     received = delivered_once(smtp, caseworker.email, worker)
     email = intake_email(referral)
     assert [m.message_id for m in received] == [message_id(email)]
+    assert received[0].defects == ()  # a valid Message-ID, read as sent by a strict parser
     settle()
     email.refresh_from_db()
     assert (email.status, email.attempts) == (Notification.Status.SENT, 1)
@@ -96,7 +98,9 @@ def test_redis_down_at_commit_is_delivered_by_the_relay_after_restart(
     referral, caseworker, counsellor = agreed
 
     redis_server.stop()
+    started = time.monotonic()
     take_step("plan_intake", referral, counsellor)  # commits; the enqueue fails
+    assert time.monotonic() - started < 2  # one connection attempt, no publish retries
 
     email = intake_email(referral)
     assert (email.status, email.attempts) == (Notification.Status.PENDING, 0)
@@ -124,6 +128,39 @@ def test_a_refusing_mail_server_is_retried_and_delivered_once(agreed, worker, sm
     settle()
     email.refresh_from_db()
     assert (email.status, email.attempts) == (Notification.Status.SENT, 3)
+
+
+def test_a_mail_server_not_listening_at_first_is_retried_and_delivered_once(
+    agreed, worker, smtp_server, smtp, settle
+):
+    """Nothing listens on the SMTP port (connection refused) when the step commits; the
+    worker retries with backoff, and once the server is up the e-mail arrives once."""
+    referral, caseworker, counsellor = agreed
+
+    smtp_server.stop()
+    try:
+        take_step("plan_intake", referral, counsellor)
+        email = intake_email(referral)
+        refused_twice = Notification.objects.filter(
+            pk=email.pk,
+            status=Notification.Status.PENDING,
+            attempts__gte=2,
+            last_error__contains="Connection refused",
+        )
+        try:
+            wait_for(refused_twice.exists, DELIVERY_TIMEOUT, what="two refused connections")
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
+    finally:
+        smtp_server.start()
+
+    received = delivered_once(smtp, caseworker.email, worker)
+    assert [m.message_id for m in received] == [message_id(email)]
+    settle()
+    email.refresh_from_db()
+    assert email.status == Notification.Status.SENT
+    assert 3 <= email.attempts < int(NOTIFY_ENV["NOTIFY_MAX_ATTEMPTS"])
+    assert email.last_error == ""
 
 
 @pytest.mark.parametrize(
