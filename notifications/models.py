@@ -32,9 +32,6 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
 
-    def due_for_delivery(self) -> "NotificationQuerySet":
-        return self.filter(channel=Notification.Channel.EMAIL, status=Notification.Status.PENDING)
-
 
 class Notification(models.Model):
     """One message to one person on one channel: the outbox row, written in the same
@@ -100,6 +97,11 @@ class Notification(models.Model):
         if self.referral_id:
             return reverse("referrals:referral_detail", args=[self.referral_id])
         return reverse("notifications:inbox")
+
+    def mark_read(self) -> None:
+        if self.read_at is None:
+            self.read_at = timezone.now()
+            self.save(update_fields=["read_at"])
 
 
 class EmailOptOut(models.Model):

@@ -42,18 +42,14 @@ def inbox(request):
 def notification_open(request, pk: int):
     """Follow a message to what it is about; opening it marks it read."""
     notification = _own(request, pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    notification.mark_read()
     return redirect(notification.get_absolute_url())
 
 
 @require_POST
 def notification_read(request, pk: int):
     notification = _own(request, pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    notification.mark_read()
     messages.success(
         request, _("“%(subject)s” is marked as read.") % {"subject": notification.subject}
     )

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, has_transition_perm
+from django_fsm import ConcurrentTransition
 from stdnum.be import ssn
 
 from .models import (
@@ -64,11 +64,7 @@ def transition_refusals(referral: Referral, user, name: str) -> list[str]:
 
 def available_transitions(referral: Referral, user) -> list[str]:
     """The steps this user may take now, in the order of the flow."""
-    return [
-        t.name
-        for t in referral.get_available_user_state_transitions(user)
-        if has_transition_perm(getattr(referral, t.name), user)
-    ]
+    return [t.name for t in referral.get_available_user_state_transitions(user)]
 
 
 def blocked_transitions(referral: Referral, user) -> dict[str, list[str]]:
@@ -138,6 +134,7 @@ def referral_create(
     training: Training,
     apply: bool = False,
     at: datetime.datetime | None = None,
+    external_id: str = "",
 ) -> Referral:
     """Register a referral (state `informed`), optionally applying straight away.
 
@@ -158,6 +155,7 @@ def referral_create(
                 created_by=user,
                 created_at=at or timezone.now(),
                 state_changed_at=at or timezone.now(),
+                external_id=external_id,
             )
     except IntegrityError as exc:
         raise ValidationError(
@@ -189,6 +187,7 @@ def referral_register_candidacy(
     last_name: str,
     training: Training,
     at: datetime.datetime | None = None,
+    external_id: str = "",
 ) -> Referral:
     """VDAB registers a candidacy: the client is found in (or added to) their OCMW by national
     number, and the referral waits for the caseworker's formal agreement."""
@@ -205,7 +204,9 @@ def referral_register_candidacy(
             _("The name does not match this national number. Check both with the client."),
             code="name_mismatch",
         )
-    return referral_create(user=user, client=client, training=training, apply=True, at=at)
+    return referral_create(
+        user=user, client=client, training=training, apply=True, at=at, external_id=external_id
+    )
 
 
 def _same_name(client: Client, first_name: str, last_name: str) -> bool:

@@ -120,8 +120,6 @@ class Client(models.Model):
         return reverse("referrals:client_detail", args=[self.pk])
 
     def clean(self) -> None:
-        if self.insz:
-            self.insz = ssn.compact(self.insz)
         if self.consent_vdab and not self.consent_date:
             raise ValidationError(
                 {"consent_date": _("Give the date on which the client consented.")}

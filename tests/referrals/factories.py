@@ -20,6 +20,7 @@ from referrals.models import (
     TemporaryWorkExperience,
     Training,
 )
+from referrals.steps import STEPS
 from tests.accounts.factories import (
     CaseworkerFactory,
     CounsellorFactory,
@@ -131,23 +132,11 @@ def flow_dates(today: datetime.date | None = None) -> SimpleNamespace:
 
 def applicable_conditions(training: Training) -> list[EntryCondition]:
     """The active entry conditions the caseworker must check for this training's type."""
-    return [
-        c for c in EntryCondition.objects.filter(active=True) if c.applies_to(training.okot_type)
-    ]
+    return EntryCondition.applicable_to(training.okot_type)
 
 
-STEP_SERVICES = {
-    "apply": services.referral_apply,
-    "agree": services.referral_agree,
-    "decline": services.referral_decline,
-    "plan_intake": services.referral_plan_intake,
-    "admit": services.referral_admit,
-    "reject": services.referral_reject,
-    "start": services.referral_start,
-    "end": services.referral_end,
-    "close": services.referral_close,
-    "withdraw": services.referral_withdraw,
-}
+STEP_SERVICES = {name: step.service for name, step in STEPS.items()}
+
 
 # name: (source states, target), as in DOMAIN.md
 TRANSITIONS = {

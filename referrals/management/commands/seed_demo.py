@@ -292,14 +292,18 @@ class Command(BaseCommand):
                 last_name=client.last_name,
                 training=training,
                 at=clock.step(State.INFORMED),
+                external_id=f"demo-{story.n}",
             )
             path = path[1:]
         else:
             opener = counsellor if story.by_vdab else caseworker
             referral = services.referral_create(
-                user=opener, client=client, training=training, at=clock.step(State.INFORMED)
+                user=opener,
+                client=client,
+                training=training,
+                at=clock.step(State.INFORMED),
+                external_id=f"demo-{story.n}",
             )
-        Referral.objects.filter(pk=referral.pk).update(external_id=f"demo-{story.n}")
         screening = SCREENINGS[story.n % len(SCREENINGS)]
         for state in path:
             if state == State.CANDIDATE:
