@@ -226,7 +226,8 @@ def _same_name(client: Client, first_name: str, last_name: str) -> bool:
 def referral_apply(
     *, referral: Referral, user, at: datetime.datetime | None = None
 ) -> ReferralEvent:
-    return _transition(referral, user=user, name="apply", at=at)
+    applied_on = timezone.localdate(at) if at else timezone.localdate()
+    return _transition(referral, user=user, name="apply", at=at, applied_on=applied_on)
 
 
 @transaction.atomic

@@ -45,6 +45,7 @@ WITHDRAWABLE_STATES = (
 
 # The date that matters while a referral is in a state (shown in lists).
 MILESTONE_FIELDS = {
+    State.CANDIDATE: "applied_on",
     State.AGREED: "agreed_on",
     State.INTAKE_PLANNED: "intake_at",
     State.ADMITTED: "probable_start_date",
@@ -106,6 +107,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     state_changed_at = models.DateTimeField(_("state changed at"), default=timezone.now)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+
+    # apply
+    applied_on = models.DateField(_("candidacy date"), null=True, blank=True)
 
     # agree / decline
     entry_conditions_checked_on = models.DateField(
@@ -200,8 +204,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=State.INFORMED, target=State.CANDIDATE, permission=is_either_side
     )
-    def apply(self) -> None:
-        pass
+    def apply(self, *, applied_on: datetime.date) -> None:
+        self.applied_on = applied_on
 
     @transition(
         field=state,

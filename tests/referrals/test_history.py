@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from referrals.models import EndResult, ReferralEvent, State, StopReason
 from referrals.services import referral_create
@@ -29,7 +30,7 @@ SCREENING_DATA = {f"screening_{key}": value for key, value in SCREENING.items()}
 def expected_data(step: str, referral, arguments: dict, actor) -> dict:
     """The step's own fields as the history stores them (JSON: dates as ISO strings)."""
     return {
-        "apply": lambda: {},
+        "apply": lambda: {"applied_on": timezone.localdate().isoformat()},
         "agree": lambda: {
             "agreed_on": arguments["agreed_on"].isoformat(),
             "entry_conditions_checked_on": arguments["agreed_on"].isoformat(),
