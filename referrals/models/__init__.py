@@ -1,10 +1,11 @@
 from .clients import Client, Gender, TemporaryWorkExperience
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
-from .referral import ContinuedBy, EndResult, Referral, State, StopReason
+from .referral import POSITIVE_END_RESULTS, ContinuedBy, EndResult, Referral, State, StopReason
 from .trainings import EntryCondition, OkotType, Training
 
 __all__ = [
+    "POSITIVE_END_RESULTS",
     "Client",
     "ContinuedBy",
     "EndResult",

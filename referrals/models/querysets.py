@@ -8,6 +8,28 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 
+def overdue_condition(today: datetime.date | None = None) -> Q:
+    """A referral whose next step has waited longer than agreed (see `overdue`)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    return (
+        Q(
+            state="candidate",
+            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
+        )
+        | Q(
+            state="agreed",
+            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
+        )
+        | Q(
+            state="admitted",
+            probable_start_date__lt=today
+            - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
+        )
+        | Q(state="intake_planned", intake_at__lt=now - datetime.timedelta(days=1))
+    )
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClientQuerySet":
         """Clients are the OCMW's: only its caseworkers (and administrators) see them."""
@@ -62,11 +84,20 @@ class ReferralQuerySet(models.QuerySet):
         return self.none()
 
     def reportable_to(self, user) -> "ReferralQuerySet":
-        """Referrals whose figures (never their personal data) this user may see: the
-        network manager's province, otherwise what the user sees anyway."""
-        if user.is_active and user.is_network_manager:
+        """Referrals whose figures (never their personal data) this user may see: a
+        caseworker's OCMW, a counsellor's VDAB region, the network manager's province,
+        everything for an administrator."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_administrator:
+            return self.all()
+        if user.is_caseworker:
+            return self.filter(client__ocmw_id=user.organisation_id)
+        if user.is_counsellor:
+            return self.filter(training__province=user.organisation.province)
+        if user.is_network_manager:
             return self.filter(client__ocmw__province=user.organisation.province)
-        return self.visible_to(user)
+        return self.none()
 
     def count_by_state(self) -> dict[str, int]:
         return dict(self.order_by().values_list("state").annotate(total=Count("pk")))
@@ -81,26 +112,7 @@ class ReferralQuerySet(models.QuerySet):
 
     def overdue(self, today: datetime.date | None = None) -> "ReferralQuerySet":
         """Steps that have waited longer than agreed: no agreement, no intake, no start."""
-        today = today or timezone.localdate()
-        now = timezone.now()
-        return self.filter(
-            Q(
-                state="candidate",
-                state_changed_at__lt=now
-                - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
-            )
-            | Q(
-                state="agreed",
-                state_changed_at__lt=now
-                - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
-            )
-            | Q(
-                state="admitted",
-                probable_start_date__lt=today
-                - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
-            )
-            | Q(state="intake_planned", intake_at__lt=now - datetime.timedelta(days=1))
-        )
+        return self.filter(overdue_condition(today))
 
     def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
         """What waits for this user's action, per kind of work (`screen` is admit or

@@ -369,12 +369,14 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         return self.end_result in POSITIVE_END_RESULTS
 
     def outcome_due_date(self, months: int) -> datetime.date | None:
-        if not self.end_date:
-            return None
-        month_index = self.end_date.month - 1 + months
-        year, month = self.end_date.year + month_index // 12, month_index % 12 + 1
-        day = min(self.end_date.day, _days_in_month(year, month))
-        return datetime.date(year, month, day)
+        return add_months(self.end_date, months) if self.end_date else None
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, _days_in_month(year, month)))
 
 
 def _not_in_future(day: datetime.date, field: str) -> None:

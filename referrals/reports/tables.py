@@ -1,0 +1,278 @@
+"""The OKOT tables of the parliamentary answer, each one GROUP BY query in the database.
+
+Every table function takes a queryset already scoped to who is asking and filtered (see
+`filtered`), the year and the breakdown, and returns a `Table` of plain values."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    POSITIVE_END_RESULTS,
+    EndResult,
+    Gender,
+    OkotType,
+    OutcomeCheck,
+    StopReason,
+)
+from ..models.referral import add_months
+from .expressions import AGE_BANDS, UNKNOWN, age_band
+
+CHECKUP_MONTHS = (3, 6, 9, 12)
+
+
+class NotDue:
+    """A check-up whose date has not come for every trajectory of the row: "n.b."."""
+
+    def __repr__(self) -> str:
+        return "NOT_DUE"
+
+
+NOT_DUE = NotDue()
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    kind: str = "count"  # count, percent or days
+
+
+@dataclass
+class Row:
+    group: str  # the code in exports: PBA, 25-40, V, a stop reason, Totaal
+    label: str | Promise  # what people read
+    values: dict
+    is_total: bool = False
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str | Promise
+    group_label: str | Promise
+    columns: list[Column]
+    rows: list[Row] = field(default_factory=list)
+    note: str | Promise = ""
+
+    def cell_rows(self) -> list[tuple[Row, list]]:
+        """Each row with its values in column order (what templates iterate)."""
+        return [(row, [row.values.get(c.key) for c in self.columns]) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One way to split a table: the grouping expression and the groups in their order."""
+
+    slug: str
+    label: str | Promise
+    groups: tuple[tuple[str, str | Promise], ...]
+
+    def expression(self):
+        if self.slug == "type":
+            return F("training__okot_type")
+        if self.slug == "gender":
+            return F("client__gender")
+        if self.slug == "age":
+            return age_band()
+        return F("stop_reason")
+
+
+BREAKDOWNS = {
+    "type": Breakdown("type", _("OKOT type"), tuple(OkotType.choices)),
+    "gender": Breakdown("gender", _("Gender"), tuple(Gender.choices)),
+    "age": Breakdown("age", _("Age at start"), tuple((code, code) for code, _u in AGE_BANDS)),
+    "reason": Breakdown("reason", _("Reason"), tuple(StopReason.choices)),
+}
+UNKNOWN_LABEL = _("unknown")
+
+
+def filtered(queryset: QuerySet, *, ocmw=None, region: str = "", okot_type: str = "") -> QuerySet:
+    """Narrow reportable referrals by the page's filters (year is per table)."""
+    if ocmw is not None:
+        queryset = queryset.filter(client__ocmw=ocmw)
+    if region:
+        queryset = queryset.filter(training__province=region)
+    if okot_type:
+        queryset = queryset.filter(training__okot_type=okot_type)
+    return queryset
+
+
+def _in_year(date_field: str, year: int | None) -> Q:
+    return Q(**{f"{date_field}__year": year}) if year else Q(**{f"{date_field}__isnull": False})
+
+
+def _grouped(queryset: QuerySet, breakdown: Breakdown, **aggregates) -> dict[str, dict]:
+    rows = queryset.order_by().values(group=breakdown.expression()).annotate(**aggregates)
+    return {(row.pop("group") or UNKNOWN): row for row in rows}
+
+
+def _rows(breakdown: Breakdown, found: dict[str, dict], empty: dict) -> list[Row]:
+    """Every group of the breakdown in its order, zeros included; unknown last if any."""
+    rows = [Row(code, label, found.get(code, dict(empty))) for code, label in breakdown.groups]
+    if UNKNOWN in found:
+        rows.append(Row(UNKNOWN, UNKNOWN_LABEL, found[UNKNOWN]))
+    return rows
+
+
+def _summed(rows: list[Row], keys: list[str]) -> dict:
+    return {key: sum(row.values[key] for row in rows) for key in keys}
+
+
+def starts(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
+    """Unique trainees who started in the year; the total counts each person once."""
+    breakdown = BREAKDOWNS[by]
+    started = queryset.filter(_in_year("start_date", year))
+    persons = Count("client__insz", distinct=True)
+    found = _grouped(started, breakdown, started=persons)
+    total = started.aggregate(started=persons)
+    return Table(
+        slug="starts",
+        title=_("Started unique trainees"),
+        group_label=breakdown.label,
+        columns=[Column("started", _("Started"))],
+        rows=[
+            *_rows(breakdown, found, {"started": 0}),
+            Row("Totaal", _("Total (unique persons)"), total, is_total=True),
+        ],
+        note=_("A person who started in two groups counts once in the total."),
+    )
+
+
+def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> Table:
+    """Trainings stopped before their end in the year (by their end date), with reasons."""
+    breakdown = BREAKDOWNS[by]
+    stopped = queryset.filter(_in_year("end_date", year), end_result=EndResult.STOPPED_EARLY)
+    found = _grouped(stopped, breakdown, stopped=Count("pk"))
+    rows = _rows(breakdown, found, {"stopped": 0})
+    if by == "reason":
+        employment = queryset.filter(
+            _in_year("end_date", year), end_result=EndResult.STOPPED_EMPLOYMENT
+        ).count()
+        rows.append(
+            Row(
+                EndResult.STOPPED_EMPLOYMENT,
+                EndResult.STOPPED_EMPLOYMENT.label,
+                {"stopped": employment},
+            )
+        )
+    return Table(
+        slug="early-stops",
+        title=_("Early stops"),
+        group_label=breakdown.label,
+        columns=[Column("stopped", _("Stopped early"))],
+        rows=[*rows, Row("Totaal", _("Total"), _summed(rows, ["stopped"]), is_total=True)],
+        note=_(
+            "By the end date. Stopping because of employment is a positive end; "
+            "it is counted here and in the outflow."
+        ),
+    )
+
+
+def diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
+    """Trainings passed (diploma obtained) in the year, by their end date."""
+    breakdown = BREAKDOWNS[by]
+    passed = queryset.filter(_in_year("end_date", year), end_result=EndResult.PASSED)
+    found = _grouped(passed, breakdown, diplomas=Count("pk"))
+    rows = _rows(breakdown, found, {"diplomas": 0})
+    return Table(
+        slug="diplomas",
+        title=_("Diplomas obtained"),
+        group_label=breakdown.label,
+        columns=[Column("diplomas", _("Diplomas"))],
+        rows=[*rows, Row("Totaal", _("Total"), _summed(rows, ["diplomas"]), is_total=True)],
+    )
+
+
+def outflow(
+    queryset: QuerySet,
+    *,
+    year: int | None,
+    by: str = "type",
+    today: datetime.date | None = None,
+) -> Table:
+    """Positive ends in the year and how many were at work 3, 6, 9 and 12 months later.
+
+    A check-up counts for a row only once its date has passed for every trajectory in it;
+    before that the row shows "n.b." (not yet known), as in the ministry's tables."""
+    today = today or timezone.localdate()
+    breakdown = BREAKDOWNS[by]
+    ended = queryset.filter(_in_year("end_date", year), end_result__in=POSITIVE_END_RESULTS)
+    # One LEFT JOIN per check-up: the (referral, months) pair is unique, so rows never multiply.
+    ended = ended.annotate(
+        **{
+            f"check_{m}": FilteredRelation("outcomes", condition=Q(outcomes__months=m))
+            for m in CHECKUP_MONTHS
+        }
+    )
+    at_work = {
+        f"work_{m}m": Count("pk", filter=Q(**{f"check_{m}__at_work": OutcomeCheck.AtWork.YES}))
+        for m in CHECKUP_MONTHS
+    }
+    found = _grouped(ended, breakdown, closed=Count("pk"), last_end=Max("end_date"), **at_work)
+    empty = {"closed": 0, "last_end": None, **dict.fromkeys(at_work, 0)}
+    rows = _rows(breakdown, found, empty)
+    ends = [row.values["last_end"] for row in rows if row.values["last_end"]]
+    total = {
+        **_summed(rows, ["closed", *at_work]),
+        "last_end": max(ends) if ends else None,
+    }
+    rows.append(Row("Eindtotaal", _("Grand total"), total, is_total=True))
+    for row in rows:
+        row.values = _with_percentages(row.values, today)
+    columns = [Column("closed", _("Closed trajectories"))]
+    for m in CHECKUP_MONTHS:
+        columns += [
+            Column(f"work_{m}m", _("At work after %(m)d months") % {"m": m}),
+            Column(f"pct_{m}m", _("%% after %(m)d months") % {"m": m}, kind="percent"),
+        ]
+    return Table(
+        slug="outflow",
+        title=_("Outflow to work after a positive end"),
+        group_label=breakdown.label,
+        columns=columns,
+        rows=rows,
+        note=_(
+            "Positive end: passed, or stopped because of employment; by the end date. "
+            "n.b.: the check-up is not yet due for every trajectory in the row."
+        ),
+    )
+
+
+def _with_percentages(values: dict, today: datetime.date) -> dict:
+    last_end = values["last_end"]
+    closed = values["closed"]
+    result = {"closed": closed}
+    for m in CHECKUP_MONTHS:
+        work = values[f"work_{m}m"]
+        if last_end and add_months(last_end, m) > today:
+            result[f"work_{m}m"] = result[f"pct_{m}m"] = NOT_DUE
+        else:
+            result[f"work_{m}m"] = work
+            result[f"pct_{m}m"] = percentage(work, closed)
+    return result
+
+
+def percentage(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+TABLES = {
+    "starts": starts,
+    "early-stops": early_stops,
+    "diplomas": diplomas,
+    "outflow": outflow,
+}
+DEFAULT_BREAKDOWN = {
+    "starts": "type",
+    "early-stops": "reason",
+    "diplomas": "type",
+    "outflow": "type",
+}
