@@ -3,7 +3,7 @@
 import statistics
 
 from django.db import models
-from django.db.models import Aggregate, Case, F, Func, Value, When
+from django.db.models import Aggregate, Case, F, Func, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import LessThan
 
@@ -40,7 +40,9 @@ class AgeAt(Func):
 
 def age_band(on: str = "start_date", birth_date: str = "client__birth_date") -> Case:
     age = AgeAt(F(on), F(birth_date))
-    whens = [When(**{f"{birth_date}__isnull": True}, then=Value(UNKNOWN))]
+    # Either date unknown makes the age unknown: "?", not the default band.
+    unknown = Q(**{f"{birth_date}__isnull": True}) | Q(**{f"{on}__isnull": True})
+    whens = [When(unknown, then=Value(UNKNOWN))]
     whens += [When(LessThan(age, upper), then=Value(code)) for code, upper in AGE_BANDS if upper]
     return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=models.CharField())
 
