@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .reports import views as report_views
 
 app_name = "referrals"
 urlpatterns = [
@@ -18,4 +19,10 @@ urlpatterns = [
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
     path("trainings/", views.training_list, name="training_list"),
+    path("reports/", report_views.reports, name="reports"),
+    path(
+        "reports/<slug:table>.<str:fmt>",
+        report_views.report_export,
+        name="report_export",
+    ),
 ]

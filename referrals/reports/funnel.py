@@ -129,7 +129,7 @@ def funnel(queryset: QuerySet, *, year: int | None, today: datetime.date | None 
         group_label=_("Step"),
         columns=[
             Column("reached", _("Reached")),
-            Column("conversion", _("% of the step before"), kind="percent"),
+            Column("conversion", _("Share of the step before"), kind="percent"),
             Column("median_days", _("Median days from the step before"), kind="days"),
             Column("now", _("In this state now")),
             Column("overdue", _("Of which overdue")),

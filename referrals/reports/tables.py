@@ -59,6 +59,7 @@ class Table:
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
     note: str | Promise = ""
+    by: str = ""  # the breakdown's slug, empty when the table has none
 
     def cell_rows(self) -> list[tuple[Row, list]]:
         """Each row with its values in column order (what templates iterate)."""
@@ -133,6 +134,7 @@ def starts(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
     total = started.aggregate(started=persons)
     return Table(
         slug="starts",
+        by=by,
         title=_("Started unique trainees"),
         group_label=breakdown.label,
         columns=[Column("started", _("Started"))],
@@ -163,6 +165,7 @@ def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> 
         )
     return Table(
         slug="early-stops",
+        by=by,
         title=_("Early stops"),
         group_label=breakdown.label,
         columns=[Column("stopped", _("Stopped early"))],
@@ -182,6 +185,7 @@ def diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table
     rows = _rows(breakdown, found, {"diplomas": 0})
     return Table(
         slug="diplomas",
+        by=by,
         title=_("Diplomas obtained"),
         group_label=breakdown.label,
         columns=[Column("diplomas", _("Diplomas"))],
@@ -233,6 +237,7 @@ def outflow(
         ]
     return Table(
         slug="outflow",
+        by=by,
         title=_("Outflow to work after a positive end"),
         group_label=breakdown.label,
         columns=columns,

@@ -1,0 +1,49 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Organisation
+from referrals.models import Referral
+from referrals.reports.export import to_csv
+from referrals.reports.funnel import funnel
+from referrals.reports.tables import BREAKDOWNS, DEFAULT_BREAKDOWN, TABLES, filtered
+
+
+class Command(BaseCommand):
+    help = (
+        "Print an OKOT table as CSV: starts, early-stops, diplomas or outflow (or the funnel), "
+        "for one year, by OKOT type, gender or age band, for all OCMWs or one."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("table", choices=[*TABLES, "funnel"])
+        parser.add_argument("--year", type=int, required=True, help="Calendar year, e.g. 2025.")
+        parser.add_argument(
+            "--by",
+            choices=list(BREAKDOWNS),
+            help="type, gender or age (early-stops also reason); default type, reason for "
+            "early-stops.",
+        )
+        parser.add_argument("--ocmw", help="Only this OCMW (its name).")
+
+    def handle(self, *args, table, year, by, ocmw, **options):
+        if not 1900 <= year <= 2999:
+            raise CommandError(f"--year {year} is not a calendar year.")
+        queryset = filtered(Referral.objects.all(), ocmw=self._ocmw(ocmw) if ocmw else None)
+        if table == "funnel":
+            result = funnel(queryset, year=year)
+        else:
+            by = by or DEFAULT_BREAKDOWN[table]
+            if by == "reason" and table != "early-stops":
+                raise CommandError("--by reason is only for early-stops.")
+            result = TABLES[table](queryset, year=year, by=by)
+        self.stdout.write(to_csv(result), ending="")
+
+    def _ocmw(self, name: str) -> Organisation:
+        try:
+            return Organisation.objects.get(kind=Organisation.Kind.OCMW, name__iexact=name.strip())
+        except Organisation.DoesNotExist:
+            known = ", ".join(
+                Organisation.objects.filter(kind=Organisation.Kind.OCMW).values_list(
+                    "name", flat=True
+                )
+            )
+            raise CommandError(f"No OCMW named {name!r}. Known: {known or 'none'}.") from None

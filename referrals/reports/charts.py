@@ -1,0 +1,105 @@
+"""Geometry for the two server-rendered SVG charts; templates only draw what is here.
+
+The tables next to the charts carry every figure, so the charts are a picture of them
+(each SVG has a title and description and points to its table)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .tables import CHECKUP_MONTHS, NOT_DUE, Table
+
+# At least 3:1 against white (WCAG 1.4.11), and distinct from one another.
+CHECKUP_COLOURS = ("#0a58ca", "#6f42c1", "#146c43", "#b02a37")
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str = CHECKUP_COLOURS[0]
+
+
+@dataclass(frozen=True)
+class FunnelBar:
+    label: str
+    bar: Bar
+    text_x: float
+    text_y: float
+    reached: int
+    conversion: Decimal | None
+
+
+def funnel_chart(table: Table, *, label_width: int = 180, bar_width: int = 420) -> dict:
+    """One horizontal bar per stage, as long as the number of referrals that reached it."""
+    stages = [row for row in table.rows if row.values["reached"] is not None]
+    top = max((row.values["reached"] for row in stages), default=0) or 1
+    row_height, bar_height = 32, 22
+    bars = []
+    for i, row in enumerate(stages):
+        length = max(1.0, bar_width * row.values["reached"] / top)
+        bars.append(
+            FunnelBar(
+                label=str(row.label),
+                bar=Bar(label_width, i * row_height + 4, length, bar_height),
+                text_x=label_width + length + 6,
+                text_y=i * row_height + 4 + bar_height * 0.7,
+                reached=row.values["reached"],
+                conversion=row.values["conversion"],
+            )
+        )
+    return {
+        "width": label_width + bar_width + 140,
+        "height": len(stages) * row_height + 8,
+        "label_x": label_width - 8,
+        "bars": bars,
+    }
+
+
+@dataclass(frozen=True)
+class OutflowGroup:
+    label: str
+    label_x: float
+    bars: list[Bar]
+    not_due: list[float]  # x of the check-ups that are not yet due (drawn as "n.b.")
+
+
+def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
+    """Per group, four bars: the percentage at work 3, 6, 9 and 12 months after the end."""
+    bar_width, group_gap, left, top = 16, 28, 48, 12
+    group_width = bar_width * len(CHECKUP_MONTHS) + group_gap
+    groups = []
+    for g, row in enumerate(table.rows):
+        x0 = left + group_gap / 2 + g * group_width
+        bars, not_due = [], []
+        for i, months in enumerate(CHECKUP_MONTHS):
+            x = x0 + i * bar_width
+            value = row.values[f"pct_{months}m"]
+            if value is NOT_DUE:
+                not_due.append(x + bar_width / 2)
+            elif value is not None:
+                height = plot_height * float(value) / 100
+                bars.append(
+                    Bar(x, top + plot_height - height, bar_width - 2, height, CHECKUP_COLOURS[i])
+                )
+        label = str(row.label) if row.is_total else row.group
+        groups.append(OutflowGroup(label, x0 + group_width / 2 - group_gap / 2, bars, not_due))
+    return {
+        "width": left + len(groups) * group_width + 8,
+        "height": top + plot_height + 40,
+        "top": top,
+        "left": left,
+        "baseline": top + plot_height,
+        "label_y": top + plot_height + 18,
+        "not_due_y": top + plot_height - 6,
+        "gridlines": [
+            {"y": top + plot_height * (1 - pct / 100), "label": f"{pct}%"}
+            for pct in (0, 25, 50, 75, 100)
+        ],
+        "groups": groups,
+        "legend": [
+            {"months": months, "colour": colour}
+            for months, colour in zip(CHECKUP_MONTHS, CHECKUP_COLOURS, strict=True)
+        ],
+    }

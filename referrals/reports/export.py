@@ -1,0 +1,86 @@
+"""Tables out of the application: CSV for machines, XLSX for people."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .tables import NOT_DUE, Table
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csv_value(value) -> str:
+    """Codes and plain numbers with a dot; empty when not due or not computable."""
+    if value is None or value is NOT_DUE:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def to_csv(table: Table) -> str:
+    """The table as CSV: a `group` column of codes, one column per figure, the total last."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["group", *(column.key for column in table.columns)])
+    for row, cells in table.cell_rows():
+        writer.writerow([row.group, *(csv_value(cell) for cell in cells)])
+    return buffer.getvalue()
+
+
+def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
+    """One sheet per table, with the labels people read and numbers Excel can compute with."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used_titles: set[str] = set()
+    for table in tables:
+        sheet = workbook.create_sheet(_sheet_title(table, used_titles))
+        sheet.append([str(table.title)])
+        sheet["A1"].font = Font(bold=True, size=13)
+        if subtitle:
+            sheet.append([subtitle])
+        sheet.append([])
+        sheet.append([str(table.group_label), *(str(column.label) for column in table.columns)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row, cells in table.cell_rows():
+            sheet.append([str(row.label), *(_xlsx_value(cell) for cell in cells)])
+            for column, cell in zip(table.columns, sheet[sheet.max_row][1:], strict=True):
+                if column.kind == "percent" and isinstance(cell.value, float):
+                    cell.number_format = "0.00%"
+            if row.is_total:
+                for cell in sheet[sheet.max_row]:
+                    cell.font = Font(bold=True)
+        if table.note:
+            sheet.append([])
+            sheet.append([str(table.note)])
+        sheet.column_dimensions["A"].width = 34
+        for index in range(2, len(table.columns) + 2):
+            sheet.column_dimensions[get_column_letter(index)].width = 16
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value):
+    if value is NOT_DUE:
+        return _("n/a")
+    if isinstance(value, Decimal):
+        return float(value / 100)
+    return value
+
+
+def _sheet_title(table: Table, used: set[str]) -> str:
+    """Excel allows 31 characters and no duplicates."""
+    base = f"{table.title} - {table.group_label}"[:31] if table.group_label else str(table.title)
+    title, n = base, 2
+    while title in used:
+        title = f"{base[:28]} {n}"
+        n += 1
+    used.add(title)
+    return title

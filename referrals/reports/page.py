@@ -1,0 +1,54 @@
+"""The tables of the reports page and of its XLSX download, in the order people read them."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .funnel import funnel
+from .tables import Table, diplomas, early_stops, outflow, starts
+
+
+@dataclass
+class Section:
+    slug: str
+    heading: str | Promise
+    question: str | Promise  # what a policy maker asks, in their words
+    tables: list[Table]
+
+
+def sections(queryset: QuerySet, *, year: int | None, today: datetime.date) -> list[Section]:
+    return [
+        Section(
+            "funnel",
+            _("Where referrals get stuck"),
+            _("How far did the referrals of the year get, and how long did each step take?"),
+            [funnel(queryset, year=year, today=today)],
+        ),
+        Section(
+            "starts",
+            _("Started trainees"),
+            _("How many people started an OKOT, by type, gender and age?"),
+            [starts(queryset, year=year, by=by) for by in ("type", "gender", "age")],
+        ),
+        Section(
+            "early-stops",
+            _("Early stops"),
+            _("How many stopped before the end, and why?"),
+            [early_stops(queryset, year=year, by="reason")],
+        ),
+        Section(
+            "diplomas",
+            _("Diplomas"),
+            _("How many obtained their diploma, by type, gender and age?"),
+            [diplomas(queryset, year=year, by=by) for by in ("type", "gender", "age")],
+        ),
+        Section(
+            "outflow",
+            _("Outflow to work"),
+            _("How many were at work 3, 6, 9 and 12 months after a positive end?"),
+            [outflow(queryset, year=year, by=by, today=today) for by in ("type", "age", "gender")],
+        ),
+    ]

@@ -1,0 +1,87 @@
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ..models import Referral
+from .charts import funnel_chart, outflow_chart
+from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from .forms import ReportFilterForm
+from .funnel import funnel
+from .page import sections
+from .tables import BREAKDOWNS, DEFAULT_BREAKDOWN, TABLES, filtered
+
+
+def _may_see_reports(user) -> bool:
+    return any(
+        (user.is_caseworker, user.is_counsellor, user.is_network_manager, user.is_administrator)
+    )
+
+
+def _report_scope(request):
+    """The filter form and the referrals whose figures the user asked for."""
+    if not _may_see_reports(request.user):
+        raise PermissionDenied
+    form = ReportFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    year = filters.pop("year")
+    queryset = filtered(Referral.objects.reportable_to(request.user), **filters)
+    return form, queryset, year
+
+
+@require_GET
+def reports(request):
+    form, queryset, year = _report_scope(request)
+    page_sections = sections(queryset, year=year, today=timezone.localdate())
+    by_slug = {section.slug: section for section in page_sections}
+    context = {
+        "form": form,
+        "year": year,
+        "sections": page_sections,
+        "funnel_chart": funnel_chart(by_slug["funnel"].tables[0]),
+        "outflow_chart": outflow_chart(by_slug["outflow"].tables[0]),
+        "query": request.GET.urlencode(),
+    }
+    return TemplateResponse(request, "referrals/reports.html", context)
+
+
+@require_GET
+def report_export(request, table: str, fmt: str):
+    """One table as CSV or XLSX, or every table of the page as one workbook (`all.xlsx`)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _form, queryset, year = _report_scope(request)
+    today = timezone.localdate()
+    name = f"okot-{table}-{year or 'alle-jaren'}"
+    if table == "all" and fmt == "xlsx":
+        tables = [
+            t for section in sections(queryset, year=year, today=today) for t in section.tables
+        ]
+        return _download(to_xlsx(tables, subtitle=_subtitle(year)), name, fmt)
+    if table == "funnel":
+        result = funnel(queryset, year=year, today=today)
+    elif table in TABLES:
+        by = request.GET.get("by") or DEFAULT_BREAKDOWN[table]
+        if by not in BREAKDOWNS or (by == "reason" and table != "early-stops"):
+            raise Http404
+        kwargs = {"today": today} if table == "outflow" else {}
+        result = TABLES[table](queryset, year=year, by=by, **kwargs)
+        name = f"{name}-{by}"
+    else:
+        raise Http404
+    if fmt == "csv":
+        return _download(to_csv(result).encode(), name, fmt)
+    return _download(to_xlsx([result], subtitle=_subtitle(year)), name, fmt)
+
+
+def _subtitle(year: int | None) -> str:
+    return _("Year %(year)s") % {"year": year} if year else _("All years")
+
+
+def _download(content: bytes, name: str, fmt: str) -> HttpResponse:
+    content_type = XLSX_CONTENT_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

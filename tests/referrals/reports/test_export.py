@@ -1,0 +1,188 @@
+"""Every table leaves as CSV (codes, dot decimals) and XLSX (labels, real numbers)."""
+
+import csv
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.models import Province
+from referrals.models import EndResult, OkotType, OutcomeCheck, Referral, State
+from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, OcmwFactory
+from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def today():
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False):
+        yield
+
+
+def trajectory(ocmw, okot_type, *, born, result=EndResult.PASSED, work=(), serial=1):
+    referral = Referral.objects.create(
+        client=ClientFactory(ocmw=ocmw, insz=make_insz(born, serial)),
+        training=TrainingFactory(okot_type=okot_type),
+        state=State.CLOSED,
+        start_date=datetime.date(2024, 9, 1),
+        end_date=datetime.date(2025, 6, 30),
+        end_result=result,
+    )
+    for months in (3, 6, 9):
+        OutcomeCheck.objects.create(
+            referral=referral, months=months, at_work="yes" if months in work else "no"
+        )
+    return referral
+
+
+@pytest.fixture
+def figures(db):
+    """Three positive ends in 2025 (two PBA, one HBO), one failed; OCMW Gent and Aalst."""
+    gent = OcmwFactory(municipality="Gent")
+    aalst = OcmwFactory(municipality="Aalst")
+    trajectory(gent, OkotType.PBA, born=datetime.date(1990, 5, 5), work=(3, 6), serial=1)
+    trajectory(gent, OkotType.PBA, born=datetime.date(1970, 5, 5), work=(3,), serial=3)
+    trajectory(
+        aalst,
+        OkotType.HBO,
+        born=datetime.date(1999, 5, 5),
+        serial=5,
+        result=EndResult.STOPPED_EMPLOYMENT,
+        work=(3, 6, 9),
+    )
+    trajectory(
+        aalst, OkotType.HBO, born=datetime.date(1980, 5, 5), serial=7, result=EndResult.FAILED
+    )
+    return {"gent": gent, "aalst": aalst}
+
+
+OUTFLOW_BY_TYPE = """\
+group,closed,work_3m,pct_3m,work_6m,pct_6m,work_9m,pct_9m,work_12m,pct_12m
+7BSO,0,0,,0,,0,,0,
+PBA,2,2,100.00,1,50.00,0,0.00,0,0.00
+SENSE,0,0,,0,,0,,0,
+TKO,0,0,,0,,0,,0,
+HBO,1,1,100.00,1,100.00,1,100.00,0,0.00
+Eindtotaal,3,3,100.00,2,66.67,1,33.33,0,0.00
+"""
+
+
+def command(*args) -> str:
+    out = io.StringIO()
+    call_command("okot_report", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_command_prints_outflow_with_the_agreed_columns(figures):
+    assert command("outflow", "--year", "2025") == OUTFLOW_BY_TYPE
+
+
+def test_command_outflow_by_age_and_for_one_ocmw(figures):
+    assert command("outflow", "--year", "2025", "--by", "age", "--ocmw", "ocmw gent") == (
+        "group,closed,work_3m,pct_3m,work_6m,pct_6m,work_9m,pct_9m,work_12m,pct_12m\n"
+        "-25,0,0,,0,,0,,0,\n"
+        "25-40,1,1,100.00,1,100.00,0,0.00,0,0.00\n"
+        "40-55,1,1,100.00,0,0.00,0,0.00,0,0.00\n"
+        "55+,0,0,,0,,0,,0,\n"
+        "Eindtotaal,2,2,100.00,1,50.00,0,0.00,0,0.00\n"
+    )
+
+
+def test_command_starts_ends_with_the_unique_total(figures):
+    assert command("starts", "--year", "2024").splitlines() == [
+        "group,started",
+        "7BSO,0",
+        "PBA,2",
+        "SENSE,0",
+        "TKO,0",
+        "HBO,2",
+        "Totaal,4",
+    ]
+    assert command("starts", "--year", "2024", "--by", "gender").splitlines()[-1] == "Totaal,4"
+
+
+def test_command_outflow_of_a_year_without_ends_is_all_zero(figures):
+    assert command("outflow", "--year", "2019").splitlines()[-1] == "Eindtotaal,0,0,,0,,0,,0,"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["outflow", "--year", "2025", "--ocmw", "OCMW Nergens"], "No OCMW named"),
+        (["diplomas", "--year", "2025", "--by", "reason"], "only for early-stops"),
+        (["outflow", "--year", "20251"], "not a calendar year"),
+    ],
+)
+def test_command_refuses_bad_arguments_clearly(figures, args, message):
+    with pytest.raises(CommandError, match=message):
+        command(*args)
+
+
+def download(client, table, fmt, **query):
+    response = client.get(reverse("referrals:report_export", args=[table, fmt]), query)
+    assert response.status_code == 200
+    return response
+
+
+def test_csv_download_is_the_command_output(client, figures):
+    client.force_login(AdministratorFactory())
+    response = download(client, "outflow", "csv", year=2025, by="type")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="okot-outflow-2025-type.csv"' in response["Content-Disposition"]
+    assert response.content.decode() == OUTFLOW_BY_TYPE
+
+
+def test_csv_download_is_scoped_to_the_user(client, figures):
+    client.force_login(CaseworkerFactory(organisation=figures["aalst"]))
+    rows = list(
+        csv.reader(io.StringIO(download(client, "outflow", "csv", year=2025).content.decode()))
+    )
+    assert rows[-1][:3] == ["Eindtotaal", "1", "1"]
+
+
+def test_xlsx_download_has_labels_and_numbers(client, figures):
+    client.force_login(AdministratorFactory())
+    response = download(client, "outflow", "xlsx", year=2025)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    total = next(row for row in rows if row[0] == "Eindtotaal")
+    assert total[1:5] == (3, 3, 1.0, 2)
+    assert total[5] == pytest.approx(2 / 3, abs=1e-4)
+    assert any(c.number_format == "0.00%" for row in sheet.iter_rows() for c in row)
+
+
+def test_whole_page_downloads_as_one_workbook(client, figures):
+    client.force_login(AdministratorFactory())
+    workbook = load_workbook(io.BytesIO(download(client, "all", "xlsx", year=2025).content))
+    # funnel, starts x3, early stops, diplomas x3, outflow x3
+    assert len(workbook.sheetnames) == 11
+    assert len(set(workbook.sheetnames)) == 11
+
+
+@pytest.mark.parametrize(
+    ("table", "fmt", "query"),
+    [
+        ("nothing", "csv", {}),
+        ("starts", "pdf", {}),
+        ("starts", "csv", {"by": "reason"}),
+        ("starts", "csv", {"by": "shoe-size"}),
+        ("all", "csv", {}),
+    ],
+)
+def test_unknown_downloads_are_not_found(client, figures, table, fmt, query):
+    client.force_login(AdministratorFactory())
+    url = reverse("referrals:report_export", args=[table, fmt])
+    assert client.get(url, query).status_code == 404
+
+
+def test_province_stays_out_of_the_limburg_download(client, figures):
+    hasselt = OcmwFactory(municipality="Hasselt", province=Province.LIMBURG)
+    trajectory(hasselt, OkotType.TKO, born=datetime.date(1985, 1, 1), serial=9)
+    client.force_login(CaseworkerFactory(organisation=hasselt))
+    body = download(client, "outflow", "csv", year=2025).content.decode()
+    assert "TKO,1," in body and body.splitlines()[-1].startswith("Eindtotaal,1,")

@@ -1,0 +1,251 @@
+"""The reports page: who sees it, whose figures, filters, Dutch numbers, constant queries."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.models import Province
+from referrals.models import EndResult, OkotType, OutcomeCheck, Referral, State
+from tests.accounts.factories import (
+    AdministratorFactory,
+    CaseworkerFactory,
+    CounsellorFactory,
+    NetworkManagerFactory,
+    OcmwFactory,
+    OrganisationFactory,
+    UserFactory,
+    VdabOrganisationFactory,
+)
+from tests.referrals.factories import ClientFactory, TrainingFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 11, 25)
+URL = reverse("referrals:reports")
+
+
+def passed(ocmw, *, okot_type=OkotType.PBA, province=Province.OOST_VLAANDEREN, at_work=()):
+    """A trajectory of `ocmw` that started in 2024 and was passed on 15 March 2025, with a
+    check-up `yes` for each month in `at_work` and `no` for the other due ones."""
+    referral = Referral.objects.create(
+        client=ClientFactory(ocmw=ocmw),
+        training=TrainingFactory(okot_type=okot_type, province=province),
+        state=State.CLOSED,
+        start_date=datetime.date(2024, 1, 8),
+        end_date=datetime.date(2025, 3, 15),
+        end_result=EndResult.PASSED,
+    )
+    for months in (3, 6, 9, 12):
+        OutcomeCheck.objects.create(
+            referral=referral,
+            months=months,
+            at_work=OutcomeCheck.AtWork.YES if months in at_work else OutcomeCheck.AtWork.NO,
+        )
+    return referral
+
+
+def cells(response, table_id: str) -> list[list[str]]:
+    """The body rows of one table as the text of their cells."""
+    import re
+
+    html = response.content.decode()
+    table = html[html.index(f'id="{table_id}"') :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    return [
+        [
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
+        ]
+        for r in rows
+    ]
+
+
+@pytest.fixture
+def gent(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def aalst(db):
+    return OcmwFactory(municipality="Aalst")
+
+
+@pytest.fixture
+def hasselt(db):
+    return OcmwFactory(municipality="Hasselt", province=Province.LIMBURG)
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_outflow_in_dutch_numbers_with_total(client, gent):
+    passed(gent, at_work=(3, 6))
+    passed(gent, at_work=(3,))
+    passed(gent, okot_type=OkotType.HBO, at_work=(3, 6, 9, 12))
+    client.force_login(AdministratorFactory())
+    response = client.get(URL, {"year": 2025})
+    assert response.status_code == 200
+    rows = cells(response, "table-outflow-type")
+    assert rows[1] == [
+        "professionele bachelor (PBA)",
+        "2",
+        "2",
+        "100,00%",
+        "1",
+        "50,00%",
+        "0",
+        "0,00%",
+        "0",
+        "0,00%",
+    ]
+    assert rows[-1] == [
+        "Eindtotaal",
+        "3",
+        "3",
+        "100,00%",
+        "2",
+        "66,67%",
+        "1",
+        "33,33%",
+        "1",
+        "33,33%",
+    ]
+
+
+@time_machine.travel(datetime.datetime(2025, 7, 1, 12), tick=False)
+def test_check_up_not_yet_due_shows_nb(client, gent):
+    passed(gent, at_work=(3,))
+    client.force_login(AdministratorFactory())
+    rows = cells(client.get(URL, {"year": 2025}), "table-outflow-type")
+    # Ended 15 March 2025: 3 months due on 15 June, 6 months only on 15 September.
+    assert rows[-1] == [
+        "Eindtotaal",
+        "1",
+        "1",
+        "100,00%",
+        "n.b.",
+        "n.b.",
+        "n.b.",
+        "n.b.",
+        "n.b.",
+        "n.b.",
+    ]
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_english_numbers_when_the_user_reads_english(client, gent):
+    passed(gent, at_work=(3,))
+    passed(gent, at_work=())
+    passed(gent, at_work=())
+    user = AdministratorFactory(language="en")
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    response = client.get(URL, {"year": 2025}, HTTP_ACCEPT_LANGUAGE="en")
+    assert cells(response, "table-outflow-type")[-1][:4] == ["Grand total", "3", "1", "33.33%"]
+
+
+def figures_seen_by(client, user) -> list[str]:
+    client.force_login(user)
+    response = client.get(URL, {"year": 2025})
+    assert response.status_code == 200
+    return cells(response, "table-outflow-type")[-1][1:2]
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("caseworker_gent", ["2"]),
+        ("caseworker_hasselt", ["1"]),
+        ("counsellor_oost", ["2"]),  # the Gent trajectories are in Oost-Vlaanderen trainings
+        ("counsellor_limburg", ["1"]),
+        ("network_manager_oost", ["2"]),
+        ("administrator", ["3"]),
+    ],
+)
+def test_each_role_sees_only_its_own_figures(client, gent, hasselt, who, expected):
+    passed(gent)
+    passed(gent)
+    passed(hasselt, province=Province.LIMBURG)
+    users = {
+        "caseworker_gent": lambda: CaseworkerFactory(organisation=gent),
+        "caseworker_hasselt": lambda: CaseworkerFactory(organisation=hasselt),
+        "counsellor_oost": lambda: CounsellorFactory(organisation=VdabOrganisationFactory()),
+        "counsellor_limburg": lambda: CounsellorFactory(
+            organisation=VdabOrganisationFactory(province=Province.LIMBURG)
+        ),
+        "network_manager_oost": lambda: NetworkManagerFactory(),
+        "administrator": AdministratorFactory,
+    }
+    assert figures_seen_by(client, users[who]()) == expected
+
+
+def test_user_without_a_role_is_refused(client):
+    client.force_login(UserFactory())
+    assert client.get(URL).status_code == 403
+    assert client.get(reverse("referrals:report_export", args=["starts", "csv"])).status_code == 403
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_caseworker_cannot_widen_the_scope_with_another_ocmw(client, gent, aalst):
+    passed(aalst)
+    client.force_login(CaseworkerFactory(organisation=gent))
+    response = client.get(URL, {"year": 2025, "ocmw": aalst.pk})
+    assert "ocmw" not in response.context["form"].fields
+    assert cells(response, "table-outflow-type")[-1][1] == "0"
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_filters_narrow_the_figures(client, gent, aalst):
+    passed(gent, okot_type=OkotType.PBA)
+    passed(aalst, okot_type=OkotType.PBA)
+    passed(aalst, okot_type=OkotType.HBO, province=Province.ANTWERPEN)
+    client.force_login(AdministratorFactory())
+
+    def total(**filters):
+        response = client.get(URL, {"year": 2025, **filters})
+        return cells(response, "table-outflow-type")[-1][1]
+
+    assert total() == "3"
+    assert total(ocmw=aalst.pk) == "2"
+    assert total(region=Province.ANTWERPEN) == "1"
+    assert total(okot_type=OkotType.PBA) == "2"
+    assert total(year="") == "3"
+    assert total(year=2024) == "0"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"year": "abc"},
+        {"year": "1999"},
+        {"ocmw": "99999999999999999999999"},
+        {"ocmw": "12345"},
+        {"region": "mars"},
+        {"okot_type": "<script>"},
+    ],
+)
+def test_bad_filters_get_a_message_not_an_error(client, query):
+    client.force_login(AdministratorFactory())
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert "is-invalid" in response.content.decode()
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+@pytest.mark.parametrize("trajectories", [1, 12])
+def test_queries_do_not_grow_with_the_rows(
+    client, gent, django_assert_max_num_queries, trajectories
+):
+    for i in range(trajectories):
+        passed(gent, okot_type=OkotType.values[i % 5], at_work=(3,))
+    client.force_login(AdministratorFactory())
+    with django_assert_max_num_queries(22):
+        assert client.get(URL, {"year": 2025}).status_code == 200
+
+
+def test_navigation_links_to_the_figures_for_every_role(client, gent):
+    for user in (CaseworkerFactory(organisation=gent), NetworkManagerFactory()):
+        client.force_login(user)
+        assert f'href="{URL}"' in client.get(reverse("referrals:dashboard")).content.decode()
