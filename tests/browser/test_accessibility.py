@@ -141,6 +141,14 @@ SCREENS = {
         "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])
     ),
     "training-catalogue": Screen("caseworker", lambda cast: reverse("referrals:training_list")),
+    "reports-caseworker": Screen(
+        "caseworker", lambda cast: reverse("referrals:reports"), needs=("ended", "in_training")
+    ),
+    "reports-counsellor-bad-filter": Screen(
+        "counsellor",
+        lambda cast: reverse("referrals:reports") + "?year=1900&region=mars",
+        needs=("ended",),
+    ),
     "not-found": Screen("caseworker", lambda cast: "/does-not-exist/", status=404),
 }
 
