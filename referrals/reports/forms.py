@@ -53,3 +53,15 @@ class ReportFilterForm(forms.Form):
         if self.is_bound and self.is_valid():
             values.update(self.cleaned_data)
         return values
+
+
+def describe(filters: dict) -> str:
+    """The filters in words, for the heading of a download: "2025 · OCMW Gent · PBA"."""
+    parts = [str(filters["year"]) if filters["year"] else str(_("All years"))]
+    if filters.get("ocmw"):
+        parts.append(str(filters["ocmw"]))
+    if filters.get("region"):
+        parts.append(str(Province(filters["region"]).label))
+    if filters.get("okot_type"):
+        parts.append(str(OkotType(filters["okot_type"]).label))
+    return " · ".join(parts)

@@ -2,13 +2,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ..models import Referral
 from .charts import funnel_chart, outflow_chart
 from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
-from .forms import ReportFilterForm
+from .forms import ReportFilterForm, describe
 from .funnel import funnel
 from .page import sections
 from .tables import BREAKDOWNS, DEFAULT_BREAKDOWN, TABLES, filtered
@@ -26,14 +25,19 @@ def _report_scope(request):
         raise PermissionDenied
     form = ReportFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    year = filters.pop("year")
-    queryset = filtered(Referral.objects.reportable_to(request.user), **filters)
-    return form, queryset, year
+    queryset = filtered(
+        Referral.objects.reportable_to(request.user),
+        ocmw=filters["ocmw"],
+        region=filters["region"],
+        okot_type=filters["okot_type"],
+    )
+    return form, queryset, filters
 
 
 @require_GET
 def reports(request):
-    form, queryset, year = _report_scope(request)
+    form, queryset, filters = _report_scope(request)
+    year = filters["year"]
     page_sections = sections(queryset, year=year, today=timezone.localdate())
     by_slug = {section.slug: section for section in page_sections}
     context = {
@@ -52,14 +56,15 @@ def report_export(request, table: str, fmt: str):
     """One table as CSV or XLSX, or every table of the page as one workbook (`all.xlsx`)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    _form, queryset, year = _report_scope(request)
+    _form, queryset, filters = _report_scope(request)
+    year, subtitle = filters["year"], describe(filters)
     today = timezone.localdate()
     name = f"okot-{table}-{year or 'alle-jaren'}"
     if table == "all" and fmt == "xlsx":
         tables = [
             t for section in sections(queryset, year=year, today=today) for t in section.tables
         ]
-        return _download(to_xlsx(tables, subtitle=_subtitle(year)), name, fmt)
+        return _download(to_xlsx(tables, subtitle=subtitle), name, fmt)
     if table == "funnel":
         result = funnel(queryset, year=year, today=today)
     elif table in TABLES:
@@ -73,11 +78,7 @@ def report_export(request, table: str, fmt: str):
         raise Http404
     if fmt == "csv":
         return _download(to_csv(result).encode(), name, fmt)
-    return _download(to_xlsx([result], subtitle=_subtitle(year)), name, fmt)
-
-
-def _subtitle(year: int | None) -> str:
-    return _("Year %(year)s") % {"year": year} if year else _("All years")
+    return _download(to_xlsx([result], subtitle=subtitle), name, fmt)
 
 
 def _download(content: bytes, name: str, fmt: str) -> HttpResponse:

@@ -186,3 +186,11 @@ def test_province_stays_out_of_the_limburg_download(client, figures):
     client.force_login(CaseworkerFactory(organisation=hasselt))
     body = download(client, "outflow", "csv", year=2025).content.decode()
     assert "TKO,1," in body and body.splitlines()[-1].startswith("Eindtotaal,1,")
+
+
+def test_xlsx_says_which_filters_made_it(client, figures):
+    client.force_login(AdministratorFactory())
+    query = {"year": 2025, "ocmw": figures["gent"].pk, "okot_type": OkotType.PBA}
+    sheet = load_workbook(io.BytesIO(download(client, "outflow", "xlsx", **query).content)).active
+    assert sheet["A1"].value == "Uitstroom naar werk na een positief einde"
+    assert sheet["A2"].value == "2025 · OCMW Gent · professionele bachelor (PBA)"
