@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -102,7 +103,7 @@ def funnel(queryset: QuerySet, *, year: int | None, today: datetime.date | None 
                 {
                     "reached": reached,
                     "conversion": None if previous is None else percentage(reached, previous),
-                    "median_days": None if days is None else round(days),
+                    "median_days": None if days is None else _whole_days(days),
                     "now": in_state.get("now", 0) if stage.code in State.values else None,
                     "overdue": in_state.get("overdue", 0) if stage.code in State.values else None,
                 },
@@ -140,3 +141,9 @@ def funnel(queryset: QuerySet, *, year: int | None, today: datetime.date | None 
             "from candidacy, intake from agreement, start from intake, end from start."
         ),
     )
+
+
+def _whole_days(days: float) -> int:
+    """A median of 2.5 days shows as 3, rounded half up like the percentages (round() would
+    give 2: it rounds halves to even)."""
+    return int(Decimal(days).quantize(Decimal(1), ROUND_HALF_UP))
