@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, reverse
-from django.urls.converters import IntConverter, SlugConverter
+from django.urls.converters import IntConverter, SlugConverter, StringConverter
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import capfirst
@@ -379,6 +379,12 @@ def test_the_apps_urls_take_only_integer_pks():
             if pattern.name == "referral_step" and name == "name":
                 # The step's name (a fixed word from STEPS), never a value.
                 assert isinstance(converter, SlugConverter)
+            elif pattern.name == "report_export":
+                # A table's name and a file format: fixed words, never a value.
+                assert (name, type(converter)) in {
+                    ("table", SlugConverter),
+                    ("fmt", StringConverter),
+                }
             else:
                 assert (name, type(converter)) == ("pk", IntConverter), pattern.name
 
