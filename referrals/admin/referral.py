@@ -25,6 +25,7 @@ from ..models import (
     State,
 )
 from ..steps import STEPS
+from .imports import import_urls
 
 # Who wrote a row, filled in with the admin user when the row is added here.
 
@@ -162,6 +163,7 @@ class ReferralAdmin(admin.ModelAdmin):
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_step"
         return [
+            *import_urls(self),
             path(
                 "<path:object_id>/step/<slug:name>/",
                 self.admin_site.admin_view(self.step_view),

@@ -1,0 +1,211 @@
+"""Importing existing trajectories by uploading a file in the admin: administrators only,
+every error listed with its line, the upload kept in memory."""
+
+import io
+
+import openpyxl
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client as BrowserClient
+from django.urls import reverse
+from django.utils import translation
+
+from referrals.models import Referral
+from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, UserFactory
+from tests.referrals.conftest import error_messages, success_messages
+from tests.referrals.test_import import NOW, row, write_csv
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocmw_gent", "training")]
+
+
+@pytest.fixture(autouse=True)
+def frozen_time_in_english():
+    with time_machine.travel(NOW, tick=False), translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def administrator():
+    return AdministratorFactory()
+
+
+@pytest.fixture
+def administrator_client(client, administrator):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def staff_without_permission(client):
+    """Staff who may read referrals in the admin, but is no administrator."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_referral"))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(user)
+    return client
+
+
+def import_url() -> str:
+    return reverse("admin:referrals_referral_import")
+
+
+def changelist_url() -> str:
+    return reverse("admin:referrals_referral_changelist")
+
+
+def csv_bytes(tmp_path, rows) -> bytes:
+    return write_csv(tmp_path / "upload.csv", rows).read_bytes()
+
+
+def xlsx_bytes(rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    columns = list(rows[0])
+    workbook.active.append(columns)
+    for values in rows:
+        workbook.active.append([values[name] for name in columns])
+    content = io.BytesIO()
+    workbook.save(content)
+    return content.getvalue()
+
+
+def upload(client, content: bytes, name: str = "referrals.csv", **data):
+    return client.post(import_url(), {"file": SimpleUploadedFile(name, content), **data})
+
+
+GOOD_ROWS = [row("imp-1"), row("imp-2", "declined", serial=2)]
+
+
+def test_the_referral_list_links_to_the_import(administrator_client):
+    response = administrator_client.get(changelist_url())
+
+    assert f'<a href="{import_url()}" class="referral-import">Import</a>' in response.text
+
+
+def test_the_import_page_is_an_accessible_admin_form(administrator_client):
+    response = administrator_client.get(import_url())
+
+    assert response.status_code == 200
+    assert "<h1>Import referrals</h1>" in response.text
+    assert 'enctype="multipart/form-data"' in response.text
+    assert '<label class="required" for="id_file">File:</label>' in response.text
+    assert 'type="file" name="file"' in response.text
+    assert 'aria-describedby="id_file_helptext"' in response.text
+    assert '<label class="vCheckboxLabel" for="id_dry_run">' in response.text
+    assert "external_id,ocmw,insz," in response.text
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_administrator_imports_a_file(tmp_path, administrator_client, administrator, kind):
+    content = csv_bytes(tmp_path, GOOD_ROWS) if kind == "csv" else xlsx_bytes(GOOD_ROWS)
+
+    response = upload(administrator_client, content, f"referrals.{kind}")
+
+    assert response.status_code == 302
+    assert response.url == changelist_url()
+    assert success_messages(response) == ["2 imported, 0 already imported."]
+    assert Referral.objects.count() == 2
+    for referral in Referral.objects.all():
+        assert referral.created_by == administrator
+        assert [(e.transition, e.actor) for e in referral.events.all()] == [
+            ("import", administrator)
+        ]
+
+
+def test_uploading_the_same_file_again_imports_nothing_more(tmp_path, administrator_client):
+    upload(administrator_client, csv_bytes(tmp_path, GOOD_ROWS))
+    administrator_client.get(changelist_url())  # shows (and so clears) the first summary
+
+    response = upload(administrator_client, csv_bytes(tmp_path, GOOD_ROWS))
+
+    assert success_messages(response) == ["0 imported, 2 already imported."]
+    assert Referral.objects.count() == 2
+
+
+def test_a_file_with_errors_lists_them_and_imports_nothing(tmp_path, administrator_client):
+    rows = [*GOOD_ROWS, row("imp-3", serial=3, ocmw="OCMW Mars", first_name="")]
+
+    response = upload(administrator_client, csv_bytes(tmp_path, rows))
+
+    assert response.status_code == 200
+    assert response.text.count("<tr><td>4</td><td>") == 2
+    assert "<td>first_name: This field is required.</td>" in response.text
+    assert "<td>ocmw: unknown OCMW “OCMW Mars”.</td>" in response.text
+    assert "The file has 2 errors and nothing was imported." in response.text
+    assert 'role="alert"' in response.text
+    assert "<title>Error:" in response.text
+    assert not Referral.objects.exists()
+
+
+def test_a_dry_run_says_what_would_happen_and_writes_nothing(tmp_path, administrator_client):
+    response = upload(administrator_client, csv_bytes(tmp_path, GOOD_ROWS), dry_run="on")
+
+    assert (response.status_code, response.url) == (302, import_url())
+    assert success_messages(response) == [
+        "Dry run: 2 would be imported, 0 already imported. Nothing was written."
+    ]
+    assert not Referral.objects.exists()
+
+
+def test_a_file_of_another_kind_is_refused(administrator_client):
+    response = upload(administrator_client, b"external_id\n", "referrals.ods")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": ["Give a .csv or .xlsx file."]}
+    assert error_messages(response) == []
+
+
+def test_a_file_over_5_mb_is_refused(administrator_client):
+    response = upload(administrator_client, b"x" * (5 * 1024 * 1024 + 1))
+
+    assert response.context["form"].errors == {"file": ["The file is larger than 5 MB; split it."]}
+    assert not Referral.objects.exists()
+
+
+def test_the_upload_is_never_written_to_a_temporary_file(
+    tmp_path, administrator_client, settings, monkeypatch
+):
+    def no_temporary_file(*args, **kwargs):
+        raise AssertionError("the upload went to a temporary file")
+
+    # Django itself keeps only uploads up to this size in memory.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    monkeypatch.setattr("django.core.files.uploadhandler.TemporaryUploadedFile", no_temporary_file)
+
+    response = upload(administrator_client, csv_bytes(tmp_path, GOOD_ROWS))
+
+    assert response.status_code == 302
+    assert Referral.objects.count() == 2
+
+
+def test_the_upload_needs_the_csrf_token(tmp_path, administrator):
+    browser = BrowserClient(enforce_csrf_checks=True)
+    browser.force_login(administrator)
+
+    response = upload(browser, csv_bytes(tmp_path, GOOD_ROWS))
+
+    assert response.status_code == 403
+    assert not Referral.objects.exists()
+
+
+def test_a_caseworker_is_sent_to_the_admin_login(tmp_path, client, ocmw_gent):
+    client.force_login(CaseworkerFactory(organisation=ocmw_gent))
+
+    response = upload(client, csv_bytes(tmp_path, GOOD_ROWS))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+    assert not Referral.objects.exists()
+
+
+def test_staff_who_is_no_administrator_may_not_import(tmp_path, staff_without_permission):
+    listing = staff_without_permission.get(changelist_url())
+    page = staff_without_permission.get(import_url())
+    posted = upload(staff_without_permission, csv_bytes(tmp_path, GOOD_ROWS))
+
+    assert listing.status_code == 200
+    assert import_url() not in listing.text
+    assert (page.status_code, posted.status_code) == (403, 403)
+    assert not Referral.objects.exists()
