@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+from django.db.models import Case, Count, F, FilteredRelation, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,10 @@ from ..models.referral import add_months
 from .expressions import AGE_BANDS, UNKNOWN, age_band
 
 CHECKUP_MONTHS = (3, 6, 9, 12)
+
+
+EARLY_STOP_RESULTS = (EndResult.STOPPED_EARLY, EndResult.STOPPED_EMPLOYMENT)
+EMPLOYMENT = EndResult.STOPPED_EMPLOYMENT.value  # its group code in the reason breakdown
 
 
 class NotDue:
@@ -81,14 +85,22 @@ class Breakdown:
             return F("client__gender")
         if self.slug == "age":
             return age_band()
-        return F("stop_reason")
+        # An employment stop has no stop reason: the employment is the reason.
+        return Case(
+            When(end_result=EndResult.STOPPED_EMPLOYMENT, then=Value(EMPLOYMENT)),
+            default=F("stop_reason"),
+        )
 
 
 BREAKDOWNS = {
     "type": Breakdown("type", _("OKOT type"), tuple(OkotType.choices)),
     "gender": Breakdown("gender", _("Gender"), tuple(Gender.choices)),
     "age": Breakdown("age", _("Age at start"), tuple((code, code) for code, _u in AGE_BANDS)),
-    "reason": Breakdown("reason", _("Reason"), tuple(StopReason.choices)),
+    "reason": Breakdown(
+        "reason",
+        _("Reason"),
+        (*StopReason.choices, (EMPLOYMENT, EndResult.STOPPED_EMPLOYMENT.label)),
+    ),
 }
 UNKNOWN_LABEL = _("unknown")
 
@@ -147,22 +159,12 @@ def starts(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
 
 
 def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> Table:
-    """Trainings stopped before their end in the year (by their end date), with reasons."""
+    """Trainings stopped before their end in the year (by their end date), with reasons:
+    stopped early, or stopped because of employment (no diploma either way)."""
     breakdown = BREAKDOWNS[by]
-    stopped = queryset.filter(_in_year("end_date", year), end_result=EndResult.STOPPED_EARLY)
+    stopped = queryset.filter(_in_year("end_date", year), end_result__in=EARLY_STOP_RESULTS)
     found = _grouped(stopped, breakdown, stopped=Count("pk"))
     rows = _rows(breakdown, found, {"stopped": 0})
-    if by == "reason":
-        employment = queryset.filter(
-            _in_year("end_date", year), end_result=EndResult.STOPPED_EMPLOYMENT
-        ).count()
-        rows.append(
-            Row(
-                EndResult.STOPPED_EMPLOYMENT,
-                EndResult.STOPPED_EMPLOYMENT.label,
-                {"stopped": employment},
-            )
-        )
     return Table(
         slug="early-stops",
         by=by,
