@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from stdnum.be import ssn
 
+from . import imports
 from .models import (
     Client,
     EntryCondition,
@@ -419,8 +420,6 @@ def outcome_check_record(
 
 
 # --- importing existing trajectories -------------------------------------------------------
-
-from . import imports  # noqa: E402
 
 
 @transaction.atomic
