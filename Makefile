@@ -21,6 +21,11 @@ BENCH_DATABASE ?= okot_bench
 BENCH_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_DATABASE)
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
 BENCH_TRANSITIONS ?= 1000
+# The reports' benchmark: its own throwaway database, the referrals it fills and the timed runs.
+BENCH_REPORT_DATABASE ?= okot_bench_report
+BENCH_REPORT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_REPORT_DATABASE)
+BENCH_REFERRALS ?= 1000000
+BENCH_REPEAT ?= 5
 BENCH_ARGS ?=
 PYTEST_ARGS ?=
 # The broker of `make worker` and `make beat` unless REDIS_URL is set.
@@ -28,7 +33,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify lint format check messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report lint format check messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -90,6 +95,19 @@ bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) st
 	$(MANAGE) migrate --noinput -v 0 \
 		&& $(MANAGE) bench_notify --transitions $(BENCH_TRANSITIONS) $(BENCH_ARGS) || status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_DATABASE); \
+	exit $$status
+
+# A throwaway PostgreSQL database okot_bench_report, made, migrated, filled and dropped again.
+bench-report: install  ## Benchmark the reports: BENCH_REFERRALS (1,000,000) referrals, each table against its bare SQL
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_REPORT_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_REPORT_DATABASE)
+	export DATABASE_URL="$(BENCH_REPORT_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	status=0; \
+	$(MANAGE) migrate --noinput -v 0 \
+		&& $(MANAGE) bench_report --referrals $(BENCH_REFERRALS) --repeat $(BENCH_REPEAT) $(BENCH_ARGS) \
+		|| status=$$?; \
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_REPORT_DATABASE); \
 	exit $$status
 
 lint: install  ## ruff check and ruff format --check

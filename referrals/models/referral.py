@@ -191,6 +191,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "state_changed_at"]),
             models.Index(fields=["start_date"]),
             models.Index(fields=["end_date"]),
+            models.Index(fields=["created_at"]),  # the funnel's year of registration
         ]
 
     def __str__(self) -> str:
