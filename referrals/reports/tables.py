@@ -209,18 +209,19 @@ def outflow(
     today = today or timezone.localdate()
     breakdown = BREAKDOWNS[by]
     ended = queryset.filter(_in_year("end_date", year), end_result__in=POSITIVE_END_RESULTS)
-    # One LEFT JOIN per check-up: the (referral, months) pair is unique, so rows never multiply.
+    # One LEFT JOIN to the check-ups at work (at most one per months): a referral comes back
+    # once per such check-up, so `closed` counts distinct referrals.
     ended = ended.annotate(
-        **{
-            f"check_{m}": FilteredRelation("outcomes", condition=Q(outcomes__months=m))
-            for m in CHECKUP_MONTHS
-        }
+        at_work=FilteredRelation("outcomes", condition=Q(outcomes__at_work=OutcomeCheck.AtWork.YES))
     )
-    at_work = {
-        f"work_{m}m": Count("pk", filter=Q(**{f"check_{m}__at_work": OutcomeCheck.AtWork.YES}))
-        for m in CHECKUP_MONTHS
-    }
-    found = _grouped(ended, breakdown, closed=Count("pk"), last_end=Max("end_date"), **at_work)
+    at_work = {f"work_{m}m": Count("pk", filter=Q(at_work__months=m)) for m in CHECKUP_MONTHS}
+    found = _grouped(
+        ended,
+        breakdown,
+        closed=Count("pk", distinct=True),
+        last_end=Max("end_date"),
+        **at_work,
+    )
     empty = {"closed": 0, "last_end": None, **dict.fromkeys(at_work, 0)}
     rows = _rows(breakdown, found, empty)
     ends = [row.values["last_end"] for row in rows if row.values["last_end"]]
