@@ -1,0 +1,4 @@
+"""What the benchmark commands run: runtime code, never imported from tests.
+
+`report_fill` fills a throwaway database with set-based SQL; `report_cases` times each
+report table against the bare SQL that gives the same figures. `bench_report` drives both."""
