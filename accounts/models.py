@@ -111,3 +111,13 @@ class User(AbstractUser):
         return self.is_active and (
             self.is_superuser or self.has_perm("accounts.administer_referrals")
         )
+
+    @property
+    def has_role(self) -> bool:
+        """Holds one of the four roles (and may therefore see figures)."""
+        return (
+            self.is_caseworker
+            or self.is_counsellor
+            or self.is_network_manager
+            or self.is_administrator
+        )

@@ -53,11 +53,17 @@ def _unquote(line: str) -> str:
 
 
 def read_po(path: Path) -> list[dict]:
-    """The entries of a .po file: {"msgid", "msgid_plural", "msgstr": {index: text},
+    """The entries of a .po file: {"msgctxt", "msgid", "msgid_plural", "msgstr": {index: text},
     "flags", "obsolete"}, header included (msgid "")."""
     entries = []
     for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-        entry = {"msgid": None, "msgid_plural": None, "msgstr": {}, "flags": set()}
+        entry = {
+            "msgctxt": None,
+            "msgid": None,
+            "msgid_plural": None,
+            "msgstr": {},
+            "flags": set(),
+        }
         entry["obsolete"] = all(
             line.startswith("#~") for line in block.splitlines() if line.strip()
         )
@@ -82,10 +88,10 @@ def read_po(path: Path) -> list[dict]:
                 elif keyword == "msgstr":
                     key = 0
                     entry["msgstr"][0] = _unquote(rest)
-                elif keyword in ("msgid", "msgid_plural"):
+                elif keyword in ("msgctxt", "msgid", "msgid_plural"):
                     key = keyword
                     entry[keyword] = _unquote(rest)
-                elif keyword != "msgctxt":
+                else:
                     raise AssertionError(f"Unexpected line in {path}: {line!r}")
         if entry["msgid"] is not None:
             entries.append(entry)
@@ -172,6 +178,8 @@ def test_the_committed_mo_files_match_the_po_files():
             if e["msgid_plural"]:
                 got = [translation.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
                 want = [e["msgstr"][0], e["msgstr"][1]]
+            elif e["msgctxt"]:
+                got, want = translation.pgettext(e["msgctxt"], e["msgid"]), e["msgstr"][0]
             else:
                 got, want = translation.gettext(e["msgid"]), e["msgstr"][0]
             if got != want:

@@ -88,9 +88,7 @@ def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
     return {
         "width": left + len(groups) * group_width + 8,
         "height": top + plot_height + 40,
-        "top": top,
         "left": left,
-        "baseline": top + plot_height,
         "label_y": top + plot_height + 18,
         "not_due_y": top + plot_height - 6,
         "gridlines": [

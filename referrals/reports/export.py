@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -75,9 +76,19 @@ def _xlsx_value(value):
     return value
 
 
+SHEET_NAMES = {  # short: a sheet's name has at most 31 characters
+    "funnel": pgettext_lazy("sheet name", "Funnel"),
+    "starts": pgettext_lazy("sheet name", "Starts"),
+    "early-stops": pgettext_lazy("sheet name", "Stops"),
+    "diplomas": pgettext_lazy("sheet name", "Diplomas"),
+    "outflow": pgettext_lazy("sheet name", "Outflow"),
+}
+
+
 def _sheet_title(table: Table, used: set[str]) -> str:
-    """Excel allows 31 characters and no duplicates."""
-    base = f"{table.title} - {table.group_label}"[:31] if table.group_label else str(table.title)
+    """A short name that says what the sheet holds: Excel allows 31 characters, no duplicates."""
+    name = str(SHEET_NAMES.get(table.slug, table.title))
+    base = f"{name} - {table.group_label}"[:31] if table.by else name[:31]
     title, n = base, 2
     while title in used:
         title = f"{base[:28]} {n}"

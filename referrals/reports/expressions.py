@@ -4,7 +4,6 @@ import statistics
 
 from django.db import models
 from django.db.models import Aggregate, Case, F, Func, Q, Value, When
-from django.db.models.functions import TruncDate
 from django.db.models.lookups import LessThan
 
 # Ministry age bands, by age at the start of the training: under 25, 25 to 39, 40 to 54, 55+.
@@ -66,11 +65,6 @@ class DaysBetween(Func):
             arg_joiner=") - julianday(",
             **extra_context,
         )
-
-
-def local_date(field: str) -> TruncDate:
-    """The day, in the site's time zone, of a date-time field."""
-    return TruncDate(field)
 
 
 class Median(Aggregate):

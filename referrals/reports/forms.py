@@ -1,4 +1,5 @@
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +33,16 @@ class ReportFilterForm(forms.Form):
     )
 
     def __init__(self, data=None, *, user):
-        super().__init__(data)
         this_year = timezone.localdate().year
+        if data is not None:
+            # Unbound without any filter, so that other parameters change nothing; a missing
+            # year is this year, an empty one all years.
+            if not any(name in data for name in self.base_fields):
+                data = None
+            elif "year" not in data:
+                data = data.copy()
+                data["year"] = str(this_year)
+        super().__init__(data)
         self.fields["year"].choices = [
             ("", _("All years")),
             *((year, str(year)) for year in range(this_year, FIRST_YEAR - 1, -1)),
@@ -48,11 +57,26 @@ class ReportFilterForm(forms.Form):
             self.fields["ocmw"].queryset = ocmws
 
     def filters(self) -> dict:
-        """The valid filters, or the defaults (this year, everything) for what is not."""
+        """Each valid filter; the default (this year, everything) for an invalid one."""
         values = {"year": self.fields["year"].initial, "ocmw": None, "region": "", "okot_type": ""}
-        if self.is_bound and self.is_valid():
-            values.update(self.cleaned_data)
+        if self.is_bound:
+            self.is_valid()
+            for name in self.fields:
+                if name not in self.errors and name in self.cleaned_data:
+                    values[name] = self.cleaned_data[name]
         return values
+
+
+def as_query(filters: dict) -> str:
+    """The filters in effect as a query string, so a download shows what the page shows."""
+    query = QueryDict(mutable=True)
+    query["year"] = filters["year"] or ""
+    if filters.get("ocmw"):
+        query["ocmw"] = filters["ocmw"].pk
+    for name in ("region", "okot_type"):
+        if filters.get(name):
+            query[name] = filters[name]
+    return query.urlencode()
 
 
 def describe(filters: dict) -> str:

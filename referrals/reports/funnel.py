@@ -79,8 +79,12 @@ def funnel(queryset: QuerySet, *, year: int | None, today: datetime.date | None 
     stage before, the median days it took, and how many are in that state now (overdue)."""
     cohort = queryset.filter(created_at__year=year) if year else queryset
     aggregates = {}
-    for stage in STAGES:
-        aggregates[f"reached_{stage.code}"] = Count("pk", filter=stage.reached)
+    # A stage is reached when it or any later one is: an imported trajectory may carry a
+    # start without an intake date, and must not make a stage exceed the one before it.
+    reached = None
+    for stage in reversed(STAGES):
+        reached = stage.reached if reached is None else stage.reached | reached
+        aggregates[f"reached_{stage.code}"] = Count("pk", filter=reached)
         if stage.days is not None:
             aggregates[f"days_{stage.code}"] = Median(stage.days)
     totals = cohort.aggregate(**aggregates)

@@ -85,11 +85,13 @@ class Breakdown:
             return F("client__gender")
         if self.slug == "age":
             return age_band()
-        # An employment stop has no stop reason: the employment is the reason.
-        return Case(
-            When(end_result=EndResult.STOPPED_EMPLOYMENT, then=Value(EMPLOYMENT)),
-            default=F("stop_reason"),
-        )
+        if self.slug == "reason":
+            # An employment stop has no stop reason: the employment is the reason.
+            return Case(
+                When(end_result=EndResult.STOPPED_EMPLOYMENT, then=Value(EMPLOYMENT)),
+                default=F("stop_reason"),
+            )
+        raise ValueError(f"Unknown breakdown {self.slug!r}")
 
 
 BREAKDOWNS = {

@@ -7,21 +7,15 @@ from django.views.decorators.http import require_GET
 from ..models import Referral
 from .charts import funnel_chart, outflow_chart
 from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
-from .forms import ReportFilterForm, describe
+from .forms import ReportFilterForm, as_query, describe
 from .funnel import funnel
 from .page import sections
 from .tables import BREAKDOWNS, DEFAULT_BREAKDOWN, TABLES, filtered
 
 
-def _may_see_reports(user) -> bool:
-    return any(
-        (user.is_caseworker, user.is_counsellor, user.is_network_manager, user.is_administrator)
-    )
-
-
 def _report_scope(request):
     """The filter form and the referrals whose figures the user asked for."""
-    if not _may_see_reports(request.user):
+    if not request.user.has_role:
         raise PermissionDenied
     form = ReportFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
@@ -46,7 +40,7 @@ def reports(request):
         "sections": page_sections,
         "funnel_chart": funnel_chart(by_slug["funnel"].tables[0]),
         "outflow_chart": outflow_chart(by_slug["outflow"].tables[0]),
-        "query": request.GET.urlencode(),
+        "filter_query": as_query(filters),
     }
     return TemplateResponse(request, "referrals/reports.html", context)
 

@@ -1,4 +1,5 @@
 from django import template
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
@@ -24,13 +25,12 @@ def report_cell(value, kind: str = "count"):
 
 @register.simple_tag(takes_context=True)
 def export_url(context, table, fmt: str) -> str:
-    """The download of `table` with the page's filters (never personal data)."""
-    query = context["request"].GET.copy()
+    """The download of `table` with the filters in effect on the page (never personal data)."""
+    query = QueryDict(context["filter_query"], mutable=True)
     if getattr(table, "by", ""):
         query["by"] = table.by
     slug = table if isinstance(table, str) else table.slug
-    url = reverse("referrals:report_export", args=[slug, fmt])
-    return f"{url}?{query.urlencode()}" if query else url
+    return f"{reverse('referrals:report_export', args=[slug, fmt])}?{query.urlencode()}"
 
 
 @register.filter

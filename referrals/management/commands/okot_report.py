@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from referrals.models import Referral
@@ -26,24 +27,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, table, year, by, ocmw, **options):
         if not 1900 <= year <= 2999:
-            raise CommandError(f"--year {year} is not a calendar year.")
+            raise CommandError(_("--year %(year)s is not a calendar year.") % {"year": year})
         queryset = filtered(Referral.objects.all(), ocmw=self._ocmw(ocmw) if ocmw else None)
         if table == "funnel":
             result = funnel(queryset, year=year)
         else:
             by = by or DEFAULT_BREAKDOWN[table]
             if by == "reason" and table != "early-stops":
-                raise CommandError("--by reason is only for early-stops.")
+                raise CommandError(_("--by reason is only for early-stops."))
             result = TABLES[table](queryset, year=year, by=by)
         self.stdout.write(to_csv(result), ending="")
 
     def _ocmw(self, name: str) -> Organisation:
-        try:
-            return Organisation.objects.get(kind=Organisation.Kind.OCMW, name__iexact=name.strip())
-        except Organisation.DoesNotExist:
-            known = ", ".join(
-                Organisation.objects.filter(kind=Organisation.Kind.OCMW).values_list(
-                    "name", flat=True
-                )
-            )
-            raise CommandError(f"No OCMW named {name!r}. Known: {known or 'none'}.") from None
+        """The OCMW of that name: exactly, or else the only one whatever the case."""
+        ocmws = Organisation.objects.filter(kind=Organisation.Kind.OCMW)
+        matches = list(ocmws.filter(name__iexact=name.strip()))
+        exact = [ocmw for ocmw in matches if ocmw.name == name.strip()]
+        if len(exact) == 1 or len(matches) == 1:
+            return (exact or matches)[0]
+        known = ", ".join(ocmws.values_list("name", flat=True)) or "-"
+        raise CommandError(
+            _("No OCMW named %(name)s. Known: %(known)s.") % {"name": name, "known": known}
+        )

@@ -278,3 +278,21 @@ def test_an_empty_year_gives_zeros_not_errors():
 
     assert rows(table)[0] == ("informed", 0, None, None, 0, 0)
     assert rows(table)[-1] == ("closed", None, None, None, 0, None)
+
+
+def test_an_imported_start_without_intake_date_still_reached_every_stage_before():
+    # Imports may carry an agreement and a start but no intake date: no stage may then
+    # count more referrals than the stage before it.
+    for _ in range(3):
+        registered("2024-02-01 09:00", State.IN_TRAINING, agreed="2024-02-02", start="2024-03-01")
+
+    table = funnel(Referral.objects.all(), year=2024, today=D(2024, 6, 15))
+
+    assert columns(table, "reached", "conversion")[:6] == [
+        ("informed", 3, None),
+        ("candidate", 3, Decimal("100.00")),
+        ("agreed", 3, Decimal("100.00")),
+        ("intake_planned", 3, Decimal("100.00")),
+        ("admitted", 3, Decimal("100.00")),
+        ("in_training", 3, Decimal("100.00")),
+    ]

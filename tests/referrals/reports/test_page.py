@@ -1,6 +1,7 @@
 """The reports page: who sees it, whose figures, filters, Dutch numbers, constant queries."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -47,8 +48,6 @@ def passed(ocmw, *, okot_type=OkotType.PBA, province=Province.OOST_VLAANDEREN, a
 
 def cells(response, table_id: str) -> list[list[str]]:
     """The body rows of one table as the text of their cells."""
-    import re
-
     html = response.content.decode()
     table = html[html.index(f'id="{table_id}"') :]
     body = table[table.index("<tbody>") : table.index("</tbody>")]
@@ -249,3 +248,50 @@ def test_navigation_links_to_the_figures_for_every_role(client, gent):
     for user in (CaseworkerFactory(organisation=gent), NetworkManagerFactory()):
         client.force_login(user)
         assert f'href="{URL}"' in client.get(reverse("referrals:dashboard")).content.decode()
+
+
+def started(ocmw, day):
+    return Referral.objects.create(
+        client=ClientFactory(ocmw=ocmw),
+        training=TrainingFactory(okot_type=OkotType.PBA),
+        state=State.IN_TRAINING,
+        start_date=day,
+    )
+
+
+def starts_total(response) -> str:
+    return cells(response, "table-starts-type")[-1][1]
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_downloads_carry_the_filters_the_page_shows(client, gent):
+    started(gent, datetime.date(2026, 3, 1))
+    started(gent, datetime.date(2019, 3, 1))
+    client.force_login(AdministratorFactory())
+    response = client.get(URL)  # no filters: this year
+    assert starts_total(response) == "1"
+    html = response.content.decode()
+    link = re.search(r'href="(/reports/starts\.csv\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "year=2026" in link
+    assert client.get(link).content.decode().splitlines()[-1] == "Totaal,1"
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_parameters_that_are_no_filter_change_nothing(client, gent):
+    started(gent, datetime.date(2026, 3, 1))
+    started(gent, datetime.date(2019, 3, 1))
+    client.force_login(AdministratorFactory())
+    assert starts_total(client.get(URL, {"utm_source": "mail"})) == "1"
+    assert starts_total(client.get(URL, {"okot_type": ""})) == "1"  # year still this year
+    assert starts_total(client.get(URL, {"year": ""})) == "2"  # all years
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
+def test_one_bad_filter_keeps_the_good_ones(client, gent):
+    started(gent, datetime.date(2024, 3, 1))
+    started(gent, datetime.date(2026, 3, 1))
+    client.force_login(AdministratorFactory())
+    response = client.get(URL, {"year": 2024, "ocmw": "abc"})
+    assert "ocmw" in response.context["form"].errors
+    assert starts_total(response) == "1"
+    assert response.context["year"] == 2024
