@@ -295,3 +295,9 @@ def test_one_bad_filter_keeps_the_good_ones(client, gent):
     assert "ocmw" in response.context["form"].errors
     assert starts_total(response) == "1"
     assert response.context["year"] == 2024
+
+
+def test_over_all_years_the_outflow_says_to_choose_a_year(client):
+    client.force_login(AdministratorFactory())
+    assert "kies een jaar" in client.get(URL, {"year": ""}).content.decode()
+    assert "kies een jaar" not in client.get(URL, {"year": 2025}).content.decode()
