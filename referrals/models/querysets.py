@@ -85,19 +85,14 @@ class ReferralQuerySet(models.QuerySet):
 
     def reportable_to(self, user) -> "ReferralQuerySet":
         """Referrals whose figures (never their personal data) this user may see: a
-        caseworker's OCMW, a counsellor's VDAB region, the network manager's province,
-        everything for an administrator."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_administrator:
-            return self.all()
-        if user.is_caseworker:
-            return self.filter(client__ocmw_id=user.organisation_id)
-        if user.is_counsellor:
-            return self.filter(training__province=user.organisation.province)
-        if user.is_network_manager:
-            return self.filter(client__ocmw__province=user.organisation.province)
-        return self.none()
+        counsellor's VDAB region, the network manager's province, otherwise what the user
+        sees anyway (a caseworker's OCMW, everything for an administrator)."""
+        if user.is_authenticated and user.is_active and not user.is_administrator:
+            if user.is_counsellor:
+                return self.filter(training__province=user.organisation.province)
+            if user.is_network_manager:
+                return self.filter(client__ocmw__province=user.organisation.province)
+        return self.visible_to(user)
 
     def count_by_state(self) -> dict[str, int]:
         return dict(self.order_by().values_list("state").annotate(total=Count("pk")))

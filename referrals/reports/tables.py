@@ -163,17 +163,13 @@ def starts(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
 def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> Table:
     """Trainings stopped before their end in the year (by their end date), with reasons:
     stopped early, or stopped because of employment (no diploma either way)."""
-    breakdown = BREAKDOWNS[by]
-    stopped = queryset.filter(_in_year("end_date", year), end_result__in=EARLY_STOP_RESULTS)
-    found = _grouped(stopped, breakdown, stopped=Count("pk"))
-    rows = _rows(breakdown, found, {"stopped": 0})
     return Table(
         slug="early-stops",
         by=by,
         title=_("Early stops"),
-        group_label=breakdown.label,
+        group_label=BREAKDOWNS[by].label,
         columns=[Column("stopped", _("Stopped early"))],
-        rows=[*rows, Row("Totaal", _("Total"), _summed(rows, ["stopped"]), is_total=True)],
+        rows=_ended_with(queryset, EARLY_STOP_RESULTS, year=year, by=by, key="stopped"),
         note=_(
             "By the end date. Stopping because of employment is a positive end; "
             "it is counted here and in the outflow."
@@ -183,18 +179,22 @@ def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> 
 
 def diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
     """Trainings passed (diploma obtained) in the year, by their end date."""
-    breakdown = BREAKDOWNS[by]
-    passed = queryset.filter(_in_year("end_date", year), end_result=EndResult.PASSED)
-    found = _grouped(passed, breakdown, diplomas=Count("pk"))
-    rows = _rows(breakdown, found, {"diplomas": 0})
     return Table(
         slug="diplomas",
         by=by,
         title=_("Diplomas obtained"),
-        group_label=breakdown.label,
+        group_label=BREAKDOWNS[by].label,
         columns=[Column("diplomas", _("Diplomas"))],
-        rows=[*rows, Row("Totaal", _("Total"), _summed(rows, ["diplomas"]), is_total=True)],
+        rows=_ended_with(queryset, [EndResult.PASSED], year=year, by=by, key="diplomas"),
     )
+
+
+def _ended_with(queryset: QuerySet, results, *, year: int | None, by: str, key: str) -> list[Row]:
+    """Trainings that ended in the year with one of `results`, counted per group, and a total."""
+    breakdown = BREAKDOWNS[by]
+    ended = queryset.filter(_in_year("end_date", year), end_result__in=results)
+    rows = _rows(breakdown, _grouped(ended, breakdown, **{key: Count("pk")}), {key: 0})
+    return [*rows, Row("Totaal", _("Total"), _summed(rows, [key]), is_total=True)]
 
 
 def outflow(
