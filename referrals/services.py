@@ -199,7 +199,7 @@ def referral_register_candidacy(
     client, created = Client.objects.get_or_create(
         ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
     )
-    if not created and not _same_name(client, first_name, last_name):
+    if not created and not client.has_name(first_name, last_name):
         # Linking on the number alone would show a stranger's file to whoever typed it.
         raise ValidationError(
             _("The name does not match this national number. Check both with the client."),
@@ -207,16 +207,6 @@ def referral_register_candidacy(
         )
     return referral_create(
         user=user, client=client, training=training, apply=True, at=at, external_id=external_id
-    )
-
-
-def _same_name(client: Client, first_name: str, last_name: str) -> bool:
-    def fold(text: str) -> str:
-        return " ".join(text.casefold().split())
-
-    return (fold(client.first_name), fold(client.last_name)) == (
-        fold(first_name),
-        fold(last_name),
     )
 
 
@@ -480,7 +470,7 @@ def _write_import(rows: list[imports.CheckedRow], *, user) -> int:
                 transition="import",
                 from_state="",
                 to_state=referral.state,
-                data=row.values,
+                data=row.history,
             )
             for row, referral in zip(rows, referrals, strict=True)
         ],

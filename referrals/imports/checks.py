@@ -26,12 +26,18 @@ from ..models import (
     StopReason,
     Training,
 )
-from ..models.clients import insz_birth_date_and_gender, validate_insz
-from ..models.referral import FINAL_STATES, POSITIVE_END_RESULTS
+from ..models.clients import insz_birth_date_and_gender, name_key, validate_insz
+from ..models.referral import FINAL_STATES, POSITIVE_END_RESULTS, add_months
 from .files import DATE_COLUMNS, WORK_COLUMNS, ImportRow
 
 END_COLUMNS = ("end_date", "end_result", "stop_reason", *WORK_COLUMNS)
 STEP_COLUMNS = (*DATE_COLUMNS, *END_COLUMNS[1:])
+# What the history line keeps of a row: the trajectory, never the person (national number,
+# name, gender); those are in the client's file, which only the OCMW may read.
+HISTORY_COLUMNS = (
+    *("external_id", "ocmw", "training_type", "training_title", "state"),
+    *(*DATE_COLUMNS, "end_result", "stop_reason", *WORK_COLUMNS),
+)
 
 # Per state: the step columns it needs and those it may also carry; the others are an error.
 _THROUGH_TRAINING = (
@@ -223,7 +229,6 @@ class ImportRowForm(forms.Form):
         elif self.has("stop_reason"):
             self.add_error("stop_reason", _("Only for the end result stopped_early."))
         today = timezone.localdate()
-        ended = Referral(end_date=self.cleaned_data["end_date"])
         for name, months in WORK_COLUMNS.items():
             if not self.has(name):
                 continue
@@ -234,7 +239,7 @@ class ImportRowForm(forms.Form):
                     % {"results": ", ".join(POSITIVE_END_RESULTS)},
                 )
                 continue
-            due = ended.outcome_due_date(months)
+            due = add_months(self.cleaned_data["end_date"], months)
             if due > today:
                 self.add_error(
                     name,
@@ -251,11 +256,12 @@ class ImportRowForm(forms.Form):
                 _("The national number gives gender %(gender)s.") % {"gender": derived},
             )
 
-    def values(self) -> dict[str, Any]:
-        """The row as imported, for the history line (JSON-able)."""
+    def history(self) -> dict[str, Any]:
+        """The row as imported for the history line (JSON-able), without personal data."""
         return {
             name: value.isoformat() if isinstance(value, datetime.date) else value
             for name, value in self.cleaned_data.items()
+            if name in HISTORY_COLUMNS
         }
 
 
@@ -272,7 +278,7 @@ def _form_errors(form: ImportRowForm) -> Iterator[str]:
 class CheckedRow:
     line: int
     data: dict[str, Any]
-    values: dict[str, Any]
+    history: dict[str, Any]
     ocmw: Organisation
     training: Training
     client: Client | None = None
@@ -294,9 +300,10 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
     plan = ImportPlan()
     external_ids = {str(row.values.get("external_id", "")).strip() for row in rows}
     existing = _existing_external_ids(external_ids - {""})
-    ocmws = {o.name.casefold(): o for o in Organisation.objects.filter(kind="ocmw")}
+    ocmws = _ocmws_by_name()
     trainings = _trainings_by_title()
     first_lines: dict[str, int] = {}
+    named = _NamedClients()
     for row in rows:
         errors = []
         external_id = str(row.values.get("external_id", "")).strip()
@@ -314,9 +321,13 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
         form.is_valid()
         errors.extend(_form_errors(form))
         data = form.cleaned_data
-        ocmw = ocmws.get(data["ocmw"].casefold()) if "ocmw" in data else None
-        if "ocmw" in data and ocmw is None:
-            errors.append(_("ocmw: unknown OCMW “%(name)s”.") % {"name": data["ocmw"]})
+        ocmw = None
+        if "ocmw" in data:
+            ocmw, error = _find_ocmw(ocmws, data["ocmw"])
+            if error:
+                errors.append(error)
+        if ocmw and data.keys() >= {"insz", "first_name", "last_name"}:
+            errors.extend(named.add(row.line, (ocmw.pk, data["insz"]), data))
         training = None
         if "training_type" in data and "training_title" in data:
             training, error = _find_training(
@@ -327,12 +338,58 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
         if errors:
             plan.errors.extend(RowError(row.line, message) for message in errors)
         else:
-            plan.rows.append(CheckedRow(row.line, data, form.values(), ocmw, training))
-    _check_open_referrals(plan)
+            plan.rows.append(CheckedRow(row.line, data, form.history(), ocmw, training))
+    clients = _existing_clients(named.keys())
+    _check_client_names(plan, named, clients)
+    _check_open_referrals(plan, clients)
     plan.errors.sort(key=lambda error: error.line)
     if plan.errors:
         plan.rows = []
     return plan
+
+
+class _NamedClients:
+    """The client (OCMW and national number) and name of each row, to find one number with
+    two names: in the file (here) or against the database (`_check_client_names`)."""
+
+    def __init__(self):
+        self.first: dict[tuple[int, str], tuple[int, tuple[str, str]]] = {}
+        self.rows: list[tuple[int, tuple[int, str], dict[str, Any]]] = []
+
+    def add(self, line: int, key: tuple[int, str], data: dict[str, Any]) -> list[str]:
+        name = name_key(data["first_name"], data["last_name"])
+        first_line, first_name = self.first.setdefault(key, (line, name))
+        if name != first_name:
+            return [
+                _(
+                    "insz: line %(line)d has this national number with another name. "
+                    "Check both with the client."
+                )
+                % {"line": first_line}
+            ]
+        self.rows.append((line, key, data))
+        return []
+
+    def keys(self) -> set[tuple[int, str]]:
+        return set(self.first)
+
+
+def _check_client_names(
+    plan: ImportPlan, named: _NamedClients, clients: dict[tuple[int, str], Client]
+) -> None:
+    """A row is linked to its OCMW's client with its national number only if the name matches
+    too: a typing error in the number would otherwise link a stranger's file."""
+    wrong = set()
+    for line, key, data in named.rows:
+        client = clients.get(key)
+        if client and not client.has_name(data["first_name"], data["last_name"]):
+            message = _(
+                "insz: this OCMW already has a client with this national number and another "
+                "name. Check both with the client."
+            )
+            plan.errors.append(RowError(line, message))
+            wrong.add(line)
+    plan.rows = [row for row in plan.rows if row.line not in wrong]
 
 
 def _chunks(values: Iterable, size: int = 500) -> Iterator[list]:
@@ -349,6 +406,27 @@ def _existing_external_ids(external_ids: set[str]) -> set[str]:
             "external_id", flat=True
         )
     }
+
+
+def _ocmws_by_name() -> dict[str, list[Organisation]]:
+    ocmws: dict[str, list[Organisation]] = {}
+    for ocmw in Organisation.objects.filter(kind="ocmw"):
+        ocmws.setdefault(ocmw.name.casefold(), []).append(ocmw)
+    return ocmws
+
+
+def _find_ocmw(ocmws, name: str) -> tuple[Organisation | None, str]:
+    """The OCMW of this name, in any case; none when two names differ only in case."""
+    found = ocmws.get(name.casefold(), [])
+    if not found:
+        return None, _("ocmw: unknown OCMW “%(name)s”.") % {"name": name}
+    if len(found) > 1:
+        names = ", ".join(sorted(ocmw.name for ocmw in found))
+        return None, _(
+            "ocmw: more than one OCMW is named “%(name)s” (%(names)s); "
+            "give them distinct names first."
+        ) % {"name": name, "names": names}
+    return found[0], ""
 
 
 def _title_key(title: str) -> str:
@@ -381,9 +459,8 @@ def _find_training(trainings, okot_type: str, title: str) -> tuple[Training | No
     return active[0], ""
 
 
-def _check_open_referrals(plan: ImportPlan) -> None:
+def _check_open_referrals(plan: ImportPlan, clients: dict[tuple[int, str], Client]) -> None:
     """One open referral per client and training: against the database and earlier rows."""
-    clients = _existing_clients({row.client_key for row in plan.rows})
     open_pairs = {
         pair
         for chunk in _chunks(client.pk for client in clients.values())

@@ -59,17 +59,19 @@ def _csv_records(content: bytes) -> list[tuple[int, list]]:
 
 
 def _xlsx_records(content: bytes) -> list[tuple[int, list]]:
+    # A damaged file fails in many ways inside openpyxl, zipfile and the XML parser; in
+    # read-only mode the sheet is only parsed while its rows are read, so that is covered too.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged file fails in many ways inside openpyxl and zipfile
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # not every tool writes the sheet's size correctly
+            rows = sheet.iter_rows(min_row=1, values_only=True)
+            return [(number, list(row)) for number, row in enumerate(rows, start=1)]
+        finally:
+            workbook.close()
+    except Exception as exc:
         raise ImportFileError(_("The file is not a readable XLSX file.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # not every tool writes the sheet's size correctly
-        rows = sheet.iter_rows(min_row=1, values_only=True)
-        return [(number, list(row)) for number, row in enumerate(rows, start=1)]
-    finally:
-        workbook.close()
 
 
 def _rows(records: list[tuple[int, list]]) -> list[ImportRow]:

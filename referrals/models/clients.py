@@ -133,6 +133,12 @@ class Client(models.Model):
     def has_consent(self) -> bool:
         return self.consent_vdab and self.consent_date is not None
 
+    def has_name(self, first_name: str, last_name: str) -> bool:
+        """Whether this is the client's name, regardless of case and spaces. Whoever finds a
+        client by national number checks the name too: a typing error in the number would
+        otherwise link a stranger's file."""
+        return name_key(self.first_name, self.last_name) == name_key(first_name, last_name)
+
     def has_active_temporary_work_experience(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.temporary_work_experiences.filter(
@@ -144,6 +150,11 @@ class Client(models.Model):
             return None
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - before_birthday
+
+
+def name_key(first_name: str, last_name: str) -> tuple[str, str]:
+    """A name as `Client.has_name` compares it: case folded, spaces collapsed."""
+    return (" ".join(first_name.casefold().split()), " ".join(last_name.casefold().split()))
 
 
 def insz_birth_date_and_gender(insz: str) -> tuple[datetime.date | None, str]:

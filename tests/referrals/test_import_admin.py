@@ -16,6 +16,7 @@ from referrals.models import Referral
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, UserFactory
 from tests.referrals.conftest import error_messages, success_messages
 from tests.referrals.test_import import NOW, row, write_csv
+from tests.referrals.test_import_files import truncated_sheet
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocmw_gent", "training")]
 
@@ -155,6 +156,15 @@ def test_a_file_of_another_kind_is_refused(administrator_client):
     assert response.status_code == 200
     assert response.context["form"].errors == {"file": ["Give a .csv or .xlsx file."]}
     assert error_messages(response) == []
+
+
+def test_an_xlsx_file_with_a_damaged_sheet_is_refused(administrator_client):
+    response = upload(administrator_client, truncated_sheet(xlsx_bytes(GOOD_ROWS)), "r.xlsx")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": ["The file is not a readable XLSX file."]}
+    assert "The file is not a readable XLSX file." in response.text
+    assert not Referral.objects.exists()
 
 
 def test_a_file_over_5_mb_is_refused(administrator_client):

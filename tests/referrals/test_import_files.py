@@ -3,6 +3,7 @@ cells, files that cannot be read at all, and the `import_referrals` command."""
 
 import datetime
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -152,6 +153,38 @@ def test_a_file_that_cannot_be_read_says_why(tmp_path, name, content, message):
 
     assert str(raised.value) == message
     assert str(command_error.value) == f"{path}: {message}"
+
+
+def truncated_sheet(content: bytes) -> bytes:
+    """The workbook `content` with the XML of its first sheet cut off halfway: the workbook
+    still opens, the sheet fails only while its rows are read."""
+    damaged = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    return damaged.getvalue()
+
+
+def test_an_xlsx_file_with_a_damaged_sheet_is_not_readable(tmp_path):
+    good = row("imp-1")
+    path = write_xlsx(tmp_path / "good.xlsx", [list(imports.COLUMNS), list(good.values())])
+    damaged = tmp_path / "referrals.xlsx"
+    damaged.write_bytes(truncated_sheet(path.read_bytes()))
+
+    with pytest.raises(imports.ImportFileError) as raised:
+        imports.read_rows(damaged.name, damaged.read_bytes())
+    with pytest.raises(CommandError) as command_error:
+        call_command("import_referrals", str(damaged))
+
+    assert str(raised.value) == "The file is not a readable XLSX file."
+    assert str(command_error.value) == f"{damaged}: The file is not a readable XLSX file."
+    assert not Referral.objects.exists()
 
 
 def test_a_file_that_does_not_exist(tmp_path):

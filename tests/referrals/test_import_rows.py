@@ -6,6 +6,7 @@ import time_machine
 from django.utils import translation
 
 from referrals.models import Client, Referral, State
+from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 from tests.referrals.test_import import (
     AGREED_ON,
@@ -192,6 +193,77 @@ def test_every_error_of_the_file_is_reported(tmp_path):
     assert str(result.errors[2]) == "line 4: ocmw: unknown OCMW “OCMW Mars”."
 
 
+def test_a_check_up_is_due_months_after_the_end_clipped_to_the_month(tmp_path, monkeypatch):
+    def no_referral_needed(self, months):
+        raise AssertionError("checking a row needs no Referral")
+
+    monkeypatch.setattr(Referral, "outcome_due_date", no_referral_needed)
+    ended = {"state": "ended", "end_date": "2025-03-31", "work_3m": "yes"}
+
+    result = import_csv(tmp_path, [row(**ended)], dry_run=True)
+
+    assert errors_of(result) == [(2, "work_3m: This check-up is only due on 2025-06-30.")]
+
+
+def test_an_ocmw_name_that_differs_only_in_case_is_ambiguous(tmp_path):
+    OcmwFactory(municipality="Gent", name="OCMW GENT")
+
+    result = import_csv(tmp_path, [row(ocmw="ocmw gent")])
+
+    assert errors_of(result) == [
+        (
+            2,
+            "ocmw: more than one OCMW is named “ocmw gent” (OCMW GENT, OCMW Gent); "
+            "give them distinct names first.",
+        )
+    ]
+    assert not Referral.objects.exists()
+
+
+def test_a_known_insz_with_another_name_is_an_error(tmp_path, ocmw_gent):
+    client = ClientFactory(ocmw=ocmw_gent, insz=insz(4), first_name="Lien", last_name="Claes")
+
+    result = import_csv(tmp_path, [row("imp-1", serial=2), row("imp-2", serial=4)])
+
+    assert errors_of(result) == [
+        (
+            3,
+            "insz: this OCMW already has a client with this national number and another "
+            "name. Check both with the client.",
+        )
+    ]
+    assert client.last_name not in str(result.errors[0])
+    assert not Referral.objects.exists()
+    assert Client.objects.get() == client
+
+
+def test_one_insz_with_two_names_in_the_file_is_an_error_on_the_later_line(tmp_path):
+    rows = [
+        row("imp-1", serial=4),
+        row("imp-2", "declined", serial=4, first_name=" SARA "),
+        row("imp-3", "declined", serial=4, last_name="Peeters-Claes"),
+    ]
+
+    result = import_csv(tmp_path, rows)
+
+    assert errors_of(result) == [
+        (
+            4,
+            "insz: line 2 has this national number with another name. Check both with the client.",
+        )
+    ]
+    assert not Client.objects.exists()
+
+
+def test_one_insz_may_have_another_name_in_another_ocmw(tmp_path):
+    OcmwFactory(municipality="Aalst")
+    rows = [row("imp-1", serial=4), row("imp-2", serial=4, ocmw="OCMW Aalst", first_name="Lien")]
+
+    result = import_csv(tmp_path, rows)
+
+    assert (errors_of(result), result.clients_created) == ([], 2)
+
+
 def test_a_vdab_office_is_not_an_ocmw(tmp_path, counsellor):
     result = import_csv(tmp_path, [row(ocmw=counsellor.organisation.name)])
 
@@ -237,7 +309,7 @@ def test_a_second_open_referral_for_client_and_training_in_the_file_is_an_error(
 
 
 def test_an_open_referral_in_the_database_blocks_another_one(tmp_path, ocmw_gent, training):
-    client = ClientFactory(ocmw=ocmw_gent, insz=insz(1))
+    client = ClientFactory(ocmw=ocmw_gent, insz=insz(1), first_name="Sara", last_name="Peeters")
     referral_in_state(State.AGREED, client=client, training=training)
 
     result = import_csv(tmp_path, [row("imp-1", "withdrawn"), row("imp-2", "candidate")])

@@ -164,6 +164,23 @@ def test_consent_needs_its_date():
     assert not client.has_consent
 
 
+@pytest.mark.parametrize(
+    ("name", "given", "same"),
+    [
+        (("Lien", "Claes"), ("Lien", "Claes"), True),
+        (("Lien", "Claes"), ("  LIEN ", "claes"), True),
+        (("Marie Lien", "Van den Broeck"), ("marie  lien", "Van\tden Broeck "), True),
+        (("Lien", "Claes"), ("Lien", "Claessens"), False),
+        (("Lien", "Claes"), ("Lien Claes", ""), False),
+        (("Lien", "Claes"), ("Liên", "Claes"), False),
+    ],
+)
+def test_has_name_ignores_only_case_and_spaces(name, given, same):
+    client = Client(first_name=name[0], last_name=name[1])
+
+    assert client.has_name(*given) is same
+
+
 # --- ages ---------------------------------------------------------------------------------
 
 
