@@ -1,0 +1,65 @@
+"""Data migrations: what they do to rows that exist when they run."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("referrals", "0002_roles_and_entry_conditions")]
+AFTER = [("referrals", "0003_referral_applied_on")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def back_to_latest():
+    """Whatever the test migrated to, the database ends at the latest migrations again."""
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_applied_on_is_backfilled_from_the_apply_history_line_in_brussels_time(back_to_latest):
+    apps = migrate(BEFORE)
+    Organisation = apps.get_model("accounts", "Organisation")
+    Client = apps.get_model("referrals", "Client")
+    Training = apps.get_model("referrals", "Training")
+    Referral = apps.get_model("referrals", "Referral")
+    ReferralEvent = apps.get_model("referrals", "ReferralEvent")
+    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
+    training = Training.objects.create(
+        title="Migratie",
+        okot_type="PBA",
+        institution="X",
+        location="Y",
+        province="limburg",
+        duration_months=12,
+    )
+
+    def referral(n: int, state: str):
+        client = Client.objects.create(
+            ocmw=ocmw, first_name="A", last_name=f"B{n}", insz=f"9001010{n:02d}00"
+        )
+        return Referral.objects.create(client=client, training=training, state=state)
+
+    applied = referral(1, "agreed")
+    # 23:30 UTC on 31 January is already 1 February in Brussels.
+    at = datetime.datetime(2025, 1, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
+    ReferralEvent.objects.create(referral=applied, at=at, transition="create", to_state="informed")
+    ReferralEvent.objects.create(
+        referral=applied, at=at, transition="apply", from_state="informed", to_state="candidate"
+    )
+    never_applied = referral(2, "informed")
+
+    apps = migrate(AFTER)
+    Referral = apps.get_model("referrals", "Referral")
+
+    assert Referral.objects.get(pk=applied.pk).applied_on == datetime.date(2025, 2, 1)
+    assert Referral.objects.get(pk=never_applied.pk).applied_on is None
