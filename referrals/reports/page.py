@@ -20,6 +20,8 @@ class Section:
 
 
 def sections(queryset: QuerySet, *, year: int | None, today: datetime.date) -> list[Section]:
+    by_type = starts(queryset, year=year, by="type")
+    persons = by_type.rows[-1].values["started"]
     return [
         Section(
             "funnel",
@@ -31,7 +33,10 @@ def sections(queryset: QuerySet, *, year: int | None, today: datetime.date) -> l
             "starts",
             _("Started trainees"),
             _("How many people started an OKOT, by type, gender and age?"),
-            [starts(queryset, year=year, by=by) for by in ("type", "gender", "age")],
+            [
+                by_type,
+                *(starts(queryset, year=year, by=by, persons=persons) for by in ("gender", "age")),
+            ],
         ),
         Section(
             "early-stops",

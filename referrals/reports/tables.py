@@ -139,13 +139,18 @@ def _summed(rows: list[Row], keys: list[str]) -> dict:
     return {key: sum(row.values[key] for row in rows) for key in keys}
 
 
-def starts(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
-    """Unique trainees who started in the year; the total counts each person once."""
+def starts(
+    queryset: QuerySet, *, year: int | None, by: str = "type", persons: int | None = None
+) -> Table:
+    """Unique trainees who started in the year; the total counts each person once.
+
+    `persons` is that total when the caller has it from another breakdown of the same
+    starts, which saves its query."""
     breakdown = BREAKDOWNS[by]
     started = queryset.filter(_in_year("start_date", year))
-    persons = Count("client__insz", distinct=True)
-    found = _grouped(started, breakdown, started=persons)
-    total = started.aggregate(started=persons)
+    unique = Count("client__insz", distinct=True)
+    found = _grouped(started, breakdown, started=unique)
+    total = started.aggregate(started=unique) if persons is None else {"started": persons}
     return Table(
         slug="starts",
         by=by,

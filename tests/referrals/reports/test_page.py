@@ -240,7 +240,7 @@ def test_queries_do_not_grow_with_the_rows(
     for i in range(trajectories):
         passed(gent, okot_type=OkotType.values[i % 5], at_work=(3,))
     client.force_login(AdministratorFactory())
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(20):
         assert client.get(URL, {"year": 2025}).status_code == 200
 
 

@@ -53,6 +53,7 @@ TABLES = [
     ("starts by type", lambda qs: starts(qs, year=2024, by="type"), 2),
     ("starts by gender", lambda qs: starts(qs, year=2024, by="gender"), 2),
     ("starts by age", lambda qs: starts(qs, year=2024, by="age"), 2),
+    ("starts by age, persons known", lambda qs: starts(qs, year=2024, by="age", persons=3), 1),
     ("early stops by reason", lambda qs: early_stops(qs, year=2024, by="reason"), 1),
     ("early stops by type", lambda qs: early_stops(qs, year=2024, by="type"), 1),
     ("diplomas by type", lambda qs: diplomas(qs, year=2024, by="type"), 1),

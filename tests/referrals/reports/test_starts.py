@@ -180,3 +180,9 @@ def test_age_is_taken_at_the_start_not_today():
     referral(born=D(1999, 12, 1), start="2024-11-30")  # 24 then, older now
 
     assert rows(starts(Referral.objects.all(), year=2024, by="age"))[0] == ("-25", 1)
+
+
+def test_a_known_total_of_persons_is_used_as_is():
+    referral(okot=OkotType.PBA, start="2024-03-01")
+    table = starts(Referral.objects.all(), year=2024, by="gender", persons=7)
+    assert rows(table)[-1] == ("Totaal", 7)
