@@ -1,20 +1,30 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .admin_search import SessionSearchMixin
 from .models import Organisation, User
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(SessionSearchMixin, BaseGroupAdmin):
+    """The roles, searched like every other list of the admin."""
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SessionSearchMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "municipality", "province", "email", "phone"]
     list_filter = ["kind", "province"]
     search_fields = ["name", "municipality"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SessionSearchMixin, BaseUserAdmin):
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("Organisation"), {"fields": ["organisation", "work_phone"]}),

@@ -5,12 +5,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_search import SessionSearchMixin
+
 from .models import EmailOptOut, Notification
 from .tasks import redeliver
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(SessionSearchMixin, admin.ModelAdmin):
     """A message is what was said to someone: viewable, never added or changed by hand."""
 
     list_display = ["created_at", "recipient", "channel", "kind", "status", "attempts", "sent_at"]
@@ -87,7 +89,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailOptOut)
-class EmailOptOutAdmin(admin.ModelAdmin):
+class EmailOptOutAdmin(SessionSearchMixin, admin.ModelAdmin):
     """Users switch e-mails off themselves; the administrator may look, and undo on request."""
 
     list_display = ["user", "kind"]

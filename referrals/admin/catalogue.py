@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import SessionSearchMixin
+
 from ..models import (
     Client,
     EntryCondition,
@@ -50,7 +52,7 @@ class TemporaryWorkExperienceInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(StampsAuthorMixin, admin.ModelAdmin):
+class ClientAdmin(SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -89,7 +91,7 @@ class ClientAdmin(StampsAuthorMixin, admin.ModelAdmin):
 
 
 @admin.register(TemporaryWorkExperience)
-class TemporaryWorkExperienceAdmin(StampsAuthorMixin, admin.ModelAdmin):
+class TemporaryWorkExperienceAdmin(SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
     list_filter = ["client__ocmw"]
     list_select_related = ["client", "created_by"]
@@ -100,7 +102,7 @@ class TemporaryWorkExperienceAdmin(StampsAuthorMixin, admin.ModelAdmin):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(SessionSearchMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "okot_type",
@@ -118,7 +120,7 @@ class TrainingAdmin(admin.ModelAdmin):
 
 
 @admin.register(EntryCondition)
-class EntryConditionAdmin(admin.ModelAdmin):
+class EntryConditionAdmin(SessionSearchMixin, admin.ModelAdmin):
     list_display = ["text", "okot_types", "order", "active"]
     list_editable = ["order", "active"]
     list_filter = ["active"]

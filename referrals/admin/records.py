@@ -4,6 +4,8 @@ They are read here, never added or changed."""
 
 from django.contrib import admin
 
+from accounts.admin_search import SessionSearchMixin
+
 from ..models import (
     GuidanceNote,
     OutcomeCheck,
@@ -14,7 +16,7 @@ from ..models import (
 
 
 @admin.register(ReferralEvent)
-class ReferralEventAdmin(admin.ModelAdmin):
+class ReferralEventAdmin(SessionSearchMixin, admin.ModelAdmin):
     """The history is append-only: viewable, never added, changed or deleted by hand."""
 
     list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
@@ -41,7 +43,7 @@ class ReferralEventAdmin(admin.ModelAdmin):
         return False
 
 
-class WrittenInTheAppAdmin(admin.ModelAdmin):
+class WrittenInTheAppAdmin(SessionSearchMixin, admin.ModelAdmin):
     """Rows the app's services write (with their rules); here they are only read."""
 
     def has_add_permission(self, request):

@@ -14,6 +14,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_search import SessionSearchMixin
+
 from .. import services
 from ..forms import ReferralCreateForm, add_validation_error
 from ..models import (
@@ -86,7 +88,7 @@ class ReferralAddForm(ReferralCreateForm):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(SessionSearchMixin, admin.ModelAdmin):
     list_display = ["client", "training", "state", "state_changed_at"]
     list_filter = ["state", "training__okot_type", "client__ocmw", "training__province"]
     list_select_related = ["client", "training"]
