@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, F, FilteredRelation, Max, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,7 @@ from ..models import (
 from ..models.referral import add_months
 from .expressions import AGE_BANDS, UNKNOWN, age_band
 
-CHECKUP_MONTHS = (3, 6, 9, 12)
+CHECKUP_MONTHS = tuple(OutcomeCheck.Months.values)  # 3, 6, 9 and 12
 
 
 EARLY_STOP_RESULTS = (EndResult.STOPPED_EARLY, EndResult.STOPPED_EMPLOYMENT)
@@ -74,33 +75,22 @@ class Table:
 class Breakdown:
     """One way to split a table: the grouping expression and the groups in their order."""
 
-    slug: str
     label: str | Promise
+    expression: Combinable
     groups: tuple[tuple[str, str | Promise], ...]
-
-    def expression(self):
-        if self.slug == "type":
-            return F("training__okot_type")
-        if self.slug == "gender":
-            return F("client__gender")
-        if self.slug == "age":
-            return age_band()
-        if self.slug == "reason":
-            # An employment stop has no stop reason: the employment is the reason.
-            return Case(
-                When(end_result=EndResult.STOPPED_EMPLOYMENT, then=Value(EMPLOYMENT)),
-                default=F("stop_reason"),
-            )
-        raise ValueError(f"Unknown breakdown {self.slug!r}")
 
 
 BREAKDOWNS = {
-    "type": Breakdown("type", _("OKOT type"), tuple(OkotType.choices)),
-    "gender": Breakdown("gender", _("Gender"), tuple(Gender.choices)),
-    "age": Breakdown("age", _("Age at start"), tuple((code, code) for code, _u in AGE_BANDS)),
+    "type": Breakdown(_("OKOT type"), F("training__okot_type"), tuple(OkotType.choices)),
+    "gender": Breakdown(_("Gender"), F("client__gender"), tuple(Gender.choices)),
+    "age": Breakdown(_("Age at start"), age_band(), tuple((code, code) for code, _u in AGE_BANDS)),
     "reason": Breakdown(
-        "reason",
         _("Reason"),
+        # An employment stop has no stop reason: the employment is the reason.
+        Case(
+            When(end_result=EndResult.STOPPED_EMPLOYMENT, then=Value(EMPLOYMENT)),
+            default=F("stop_reason"),
+        ),
         (*StopReason.choices, (EMPLOYMENT, EndResult.STOPPED_EMPLOYMENT.label)),
     ),
 }
@@ -123,7 +113,7 @@ def _in_year(date_field: str, year: int | None) -> Q:
 
 
 def _grouped(queryset: QuerySet, breakdown: Breakdown, **aggregates) -> dict[str, dict]:
-    rows = queryset.order_by().values(group=breakdown.expression()).annotate(**aggregates)
+    rows = queryset.order_by().values(group=breakdown.expression).annotate(**aggregates)
     return {(row.pop("group") or UNKNOWN): row for row in rows}
 
 
