@@ -8,7 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .funnel import funnel
-from .tables import Table, diplomas, early_stops, outflow, starts
+from .tables import TABLE_BREAKDOWNS, TABLES, Table, diplomas, early_stops, outflow, starts
 
 
 @dataclass
@@ -57,3 +57,14 @@ def sections(queryset: QuerySet, *, year: int | None, today: datetime.date) -> l
             [outflow(queryset, year=year, by=by, today=today) for by in ("type", "age", "gender")],
         ),
     ]
+
+
+def report_table(name: str, queryset: QuerySet, *, year: int | None, by: str = "") -> Table:
+    """One table by its name, as a download or `okot_report` asks for it: the funnel, or a
+    table by one of its breakdowns (its default when `by` is empty). KeyError when there
+    is no such table or breakdown."""
+    if name == "funnel":
+        return funnel(queryset, year=year)
+    if by and by not in TABLE_BREAKDOWNS[name]:
+        raise KeyError(by)
+    return TABLES[name](queryset, year=year, by=by or TABLE_BREAKDOWNS[name][0])

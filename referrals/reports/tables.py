@@ -275,9 +275,10 @@ TABLES = {
     "diplomas": diplomas,
     "outflow": outflow,
 }
-DEFAULT_BREAKDOWN = {
-    "starts": "type",
-    "early-stops": "reason",
-    "diplomas": "type",
-    "outflow": "type",
+# The breakdowns each table has, its default first.
+TABLE_BREAKDOWNS = {
+    "starts": ("type", "gender", "age"),
+    "early-stops": ("reason", "type", "gender", "age"),
+    "diplomas": ("type", "gender", "age"),
+    "outflow": ("type", "gender", "age"),
 }

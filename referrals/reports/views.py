@@ -8,9 +8,8 @@ from ..models import Referral
 from .charts import funnel_chart, outflow_chart
 from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from .forms import ReportFilterForm, as_query, describe
-from .funnel import funnel
-from .page import sections
-from .tables import BREAKDOWNS, DEFAULT_BREAKDOWN, TABLES, filtered
+from .page import report_table, sections
+from .tables import filtered
 
 
 def _report_scope(request):
@@ -52,24 +51,20 @@ def report_export(request, table: str, fmt: str):
         raise Http404
     _form, queryset, filters = _report_scope(request)
     year, subtitle = filters["year"], describe(filters)
-    today = timezone.localdate()
     name = f"okot-{table}-{year or 'alle-jaren'}"
     if table == "all" and fmt == "xlsx":
         tables = [
-            t for section in sections(queryset, year=year, today=today) for t in section.tables
+            t
+            for section in sections(queryset, year=year, today=timezone.localdate())
+            for t in section.tables
         ]
         return _download(to_xlsx(tables, subtitle=subtitle), name, fmt)
-    if table == "funnel":
-        result = funnel(queryset, year=year, today=today)
-    elif table in TABLES:
-        by = request.GET.get("by") or DEFAULT_BREAKDOWN[table]
-        if by not in BREAKDOWNS or (by == "reason" and table != "early-stops"):
-            raise Http404
-        kwargs = {"today": today} if table == "outflow" else {}
-        result = TABLES[table](queryset, year=year, by=by, **kwargs)
-        name = f"{name}-{by}"
-    else:
-        raise Http404
+    try:
+        result = report_table(table, queryset, year=year, by=request.GET.get("by", ""))
+    except KeyError:
+        raise Http404 from None
+    if result.by:
+        name = f"{name}-{result.by}"
     if fmt == "csv":
         return _download(to_csv(result).encode(), name, fmt)
     return _download(to_xlsx([result], subtitle=subtitle), name, fmt)

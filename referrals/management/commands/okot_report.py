@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 from referrals.models import Referral
 from referrals.reports.export import to_csv
-from referrals.reports.funnel import funnel
-from referrals.reports.tables import BREAKDOWNS, DEFAULT_BREAKDOWN, TABLES, filtered
+from referrals.reports.page import report_table
+from referrals.reports.tables import BREAKDOWNS, TABLES, filtered
 
 
 class Command(BaseCommand):
@@ -29,13 +29,10 @@ class Command(BaseCommand):
         if not 1900 <= year <= 2999:
             raise CommandError(_("--year %(year)s is not a calendar year.") % {"year": year})
         queryset = filtered(Referral.objects.all(), ocmw=self._ocmw(ocmw) if ocmw else None)
-        if table == "funnel":
-            result = funnel(queryset, year=year)
-        else:
-            by = by or DEFAULT_BREAKDOWN[table]
-            if by == "reason" and table != "early-stops":
-                raise CommandError(_("--by reason is only for early-stops."))
-            result = TABLES[table](queryset, year=year, by=by)
+        try:
+            result = report_table(table, queryset, year=year, by=by or "")
+        except KeyError:  # the one breakdown argparse lets through that a table lacks
+            raise CommandError(_("--by reason is only for early-stops.")) from None
         self.stdout.write(to_csv(result), ending="")
 
     def _ocmw(self, name: str) -> Organisation:
