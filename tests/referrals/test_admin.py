@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from referrals.models import (
-    EntryCondition,
     GuidanceNote,
     OutcomeCheck,
     Referral,
@@ -28,6 +27,7 @@ from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
     TrainingFactory,
+    applicable_conditions,
     make_insz,
     referral_in_state,
 )
@@ -239,11 +239,7 @@ def test_invalid_step_form_is_redisplayed(admin_user_client):
 def test_service_validation_error_lands_on_the_form_field(admin_user_client):
     """The agreement date in the future is refused by the model's transition."""
     referral = referral_in_state(State.CANDIDATE)
-    conditions = [
-        c.pk
-        for c in EntryCondition.objects.filter(active=True)
-        if c.applies_to(referral.training.okot_type)
-    ]
+    conditions = [c.pk for c in applicable_conditions(referral.training)]
     response = admin_user_client.post(
         step_url(referral, "agree"),
         {
@@ -273,11 +269,7 @@ def test_refused_agree_shows_a_message_and_writes_nothing(
         TemporaryWorkExperienceFactory(client=client)
     referral = referral_in_state(State.CANDIDATE, client=client)
     events_before = referral.events.count()
-    conditions = [
-        c.pk
-        for c in EntryCondition.objects.filter(active=True)
-        if c.applies_to(referral.training.okot_type)
-    ]
+    conditions = [c.pk for c in applicable_conditions(referral.training)]
     response = admin_user_client.post(
         step_url(referral, "agree"),
         {
