@@ -27,8 +27,8 @@ from tests.referrals.conftest import (
     error_messages,
     formset_management,
     in_ui_language,
-    messages_of,
     step_post_data,
+    success_messages,
 )
 from tests.referrals.factories import ClientFactory, TrainingFactory, flow_dates
 
@@ -443,7 +443,7 @@ def test_two_people_on_the_same_page_the_second_is_told_and_nothing_changes(
     referral = walk(State.AGREED)
     client.force_login(counsellor)
     page = client.get(referral.get_absolute_url())
-    seen_state = dict((s.name, f) for s, f in page.context["steps"])["plan_intake"]["state"].value()
+    seen_state = bound_step_form(page, "plan_intake")["state"].value()
     # Meanwhile the caseworker withdraws the referral.
     services.referral_withdraw(referral=referral, user=caseworker, reason="Verhuisd.")
     events = history(referral)
@@ -486,7 +486,7 @@ def test_step_the_user_may_not_take_is_refused_with_a_message(
     assert response.status_code == 302
     assert response["Location"] == referral.get_absolute_url()
     assert len(error_messages(response)) == 1
-    assert not [m for m in messages_of(response) if m.level == constants.SUCCESS]
+    assert not success_messages(response)
     assert current_state(referral) == state
     assert history(referral) == events
 
