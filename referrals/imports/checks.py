@@ -21,6 +21,7 @@ from ..models import (
     EndResult,
     Gender,
     OkotType,
+    OutcomeCheck,
     Referral,
     State,
     StopReason,
@@ -125,7 +126,8 @@ def _date_field() -> PlausibleDateField:
     )
 
 
-WORK_CHOICES = [("yes", gettext_lazy("yes")), ("no", gettext_lazy("no"))]
+# What a check-up found, as stored; "unknown" is no finding, so it has no place in a file.
+WORK_CHOICES = [(c.value, c.label) for c in (OutcomeCheck.AtWork.YES, OutcomeCheck.AtWork.NO)]
 
 
 class ImportRowForm(forms.Form):
@@ -410,7 +412,7 @@ def _existing_external_ids(external_ids: set[str]) -> set[str]:
 
 def _ocmws_by_name() -> dict[str, list[Organisation]]:
     ocmws: dict[str, list[Organisation]] = {}
-    for ocmw in Organisation.objects.filter(kind="ocmw"):
+    for ocmw in Organisation.objects.filter(kind=Organisation.Kind.OCMW):
         ocmws.setdefault(ocmw.name.casefold(), []).append(ocmw)
     return ocmws
 
