@@ -1,3 +1,4 @@
+import calendar
 import datetime
 
 from django.conf import settings
@@ -377,7 +378,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later, or the month's last day when it is shorter."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, _days_in_month(year, month)))
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _not_in_future(day: datetime.date, field: str) -> None:
@@ -389,8 +390,3 @@ def _required_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     return reason.strip()
-
-
-def _days_in_month(year: int, month: int) -> int:
-    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
-    return (next_month - datetime.timedelta(days=1)).day
