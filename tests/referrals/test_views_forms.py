@@ -104,21 +104,20 @@ def test_editing_a_client_keeps_its_own_national_number(client, caseworker, gent
     assert Client.objects.get(pk=gent_client.pk).phone == "0499 99 99 99"
 
 
-def test_consent_date_in_the_future_is_refused(client, caseworker):
+@pytest.mark.parametrize(
+    "consent_date",
+    [
+        pytest.param(
+            lambda: (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+            id="in-the-future",
+        ),
+        pytest.param(lambda: "", id="missing"),
+    ],
+)
+def test_consent_without_a_valid_date_is_refused(client, caseworker, consent_date):
     client.force_login(caseworker)
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
-    response = post_new_client(client, consent_date=tomorrow.isoformat())
-
-    assert response.status_code == 200
-    assert "consent_date" in response.context["form"].errors
-    assert not Client.objects.exists()
-
-
-def test_consent_without_a_date_is_refused(client, caseworker):
-    client.force_login(caseworker)
-
-    response = post_new_client(client, consent_date="")
+    response = post_new_client(client, consent_date=consent_date())
 
     assert response.status_code == 200
     assert "consent_date" in response.context["form"].errors
