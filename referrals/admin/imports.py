@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -97,7 +97,7 @@ def import_view(request, model_admin):
     request.current_app = model_admin.admin_site.name
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     errors = []
-    if form.is_bound and form.is_valid():
+    if form.is_valid():  # an unbound form is never valid
         result = services.referral_import(
             rows=form.cleaned_data["file"],
             user=request.user,
@@ -110,9 +110,7 @@ def import_view(request, model_admin):
                 return redirect(request.path)
             opts = model_admin.opts
             return redirect(
-                reverse(
-                    f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist"
-                )
+                f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist"
             )
     adminform = helpers.AdminForm(
         form, [(None, {"fields": list(form.fields)})], {}, model_admin=model_admin
