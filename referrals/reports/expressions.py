@@ -3,8 +3,8 @@
 import statistics
 
 from django.db import models
-from django.db.models import Aggregate, Case, F, Func, Q, Value, When
-from django.db.models.lookups import LessThan
+from django.db.models import Aggregate, Case, F, Func, Value, When
+from django.db.models.lookups import IsNull, LessThan
 
 # Ministry age bands, by age at the start of the training: under 25, 25 to 39, 40 to 54, 55+.
 AGE_BANDS = (("-25", 25), ("25-40", 40), ("40-55", 55), ("55+", None))
@@ -40,8 +40,7 @@ class AgeAt(Func):
 def age_band(on: str = "start_date", birth_date: str = "client__birth_date") -> Case:
     age = AgeAt(F(on), F(birth_date))
     # Either date unknown makes the age unknown: "?", not the default band.
-    unknown = Q(**{f"{birth_date}__isnull": True}) | Q(**{f"{on}__isnull": True})
-    whens = [When(unknown, then=Value(UNKNOWN))]
+    whens = [When(IsNull(age, True), then=Value(UNKNOWN))]
     whens += [When(LessThan(age, upper), then=Value(code)) for code, upper in AGE_BANDS if upper]
     return Case(*whens, default=Value(AGE_BANDS[-1][0]), output_field=models.CharField())
 
