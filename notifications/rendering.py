@@ -24,8 +24,7 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
                 if referral
                 else []
             ),
-            "link": site_url(referral.get_absolute_url()) if referral else site_url("/"),
-            "preferences_link": site_url(reverse("notifications:preferences")),
+            **_links(referral),
             **context,
         }
         rendered = render_to_string(f"notifications/{kind}.txt", full_context).strip()
@@ -42,13 +41,15 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
 def render_email_footer(recipient, referral) -> str:
     """The plain-text e-mail's last lines: where to open it, and where to choose e-mails."""
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        return render_to_string(
-            "notifications/email_footer.txt",
-            {
-                "link": site_url(referral.get_absolute_url()) if referral else site_url("/"),
-                "preferences_link": site_url(reverse("notifications:preferences")),
-            },
-        ).strip()
+        return render_to_string("notifications/email_footer.txt", _links(referral)).strip()
+
+
+def _links(referral) -> dict:
+    """Where a message leads: its referral (else the site), and the e-mail preferences."""
+    return {
+        "link": site_url(referral.get_absolute_url() if referral else "/"),
+        "preferences_link": site_url(reverse("notifications:preferences")),
+    }
 
 
 def site_url(path: str) -> str:
