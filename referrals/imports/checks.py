@@ -343,7 +343,9 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
             plan.rows.append(CheckedRow(row.line, data, form.history(), ocmw, training))
     clients = _existing_clients(named.keys())
     _check_client_names(plan, named, clients)
-    _check_open_referrals(plan, clients)
+    for checked in plan.rows:
+        checked.client = clients.get(checked.client_key)
+    _check_open_referrals(plan)
     plan.errors.sort(key=lambda error: error.line)
     if plan.errors:
         plan.rows = []
@@ -461,11 +463,11 @@ def _find_training(trainings, okot_type: str, title: str) -> tuple[Training | No
     return active[0], ""
 
 
-def _check_open_referrals(plan: ImportPlan, clients: dict[tuple[int, str], Client]) -> None:
+def _check_open_referrals(plan: ImportPlan) -> None:
     """One open referral per client and training: against the database and earlier rows."""
     open_pairs = {
         pair
-        for chunk in _chunks(client.pk for client in clients.values())
+        for chunk in _chunks({row.client.pk for row in plan.rows if row.client})
         for pair in Referral.objects.open()
         .filter(client_id__in=chunk)
         .values_list("client_id", "training_id")
@@ -473,7 +475,6 @@ def _check_open_referrals(plan: ImportPlan, clients: dict[tuple[int, str], Clien
     opened: dict[tuple, int] = {}
     checked = []
     for row in plan.rows:
-        row.client = clients.get(row.client_key)
         if row.data["state"] in FINAL_STATES:
             checked.append(row)
             continue
