@@ -241,29 +241,21 @@ def login_page(client, **headers):
 
 
 @pytest.mark.django_db
-def test_the_login_page_is_dutch_by_default(client):
-    page = login_page(client)
-
-    assert '<html lang="nl"' in page
-    assert "Aanmelden" in page
-    assert "Log in" not in page
-
-
-@pytest.mark.django_db
-def test_the_login_page_is_dutch_for_a_dutch_browser(client):
-    page = login_page(client, HTTP_ACCEPT_LANGUAGE="nl")
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="by-default"),
+        pytest.param({"HTTP_ACCEPT_LANGUAGE": "nl"}, id="dutch-browser"),
+        pytest.param({"HTTP_ACCEPT_LANGUAGE": "nl-BE,nl;q=0.9,en;q=0.8"}, id="flemish-browser"),
+    ],
+)
+def test_the_login_page_is_dutch(client, headers):
+    page = login_page(client, **headers)
 
     assert '<html lang="nl"' in page
     assert "Aanmelden" in page
     assert "OKOT-toeleidingen" in page
-
-
-@pytest.mark.django_db
-def test_the_login_page_is_dutch_for_a_flemish_browser(client):
-    page = login_page(client, HTTP_ACCEPT_LANGUAGE="nl-BE,nl;q=0.9,en;q=0.8")
-
-    assert '<html lang="nl"' in page
-    assert "Aanmelden" in page
+    assert "Log in" not in page
 
 
 @pytest.mark.django_db
