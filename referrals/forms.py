@@ -368,20 +368,6 @@ class CloseForm(StepForm):
     )
 
 
-STEP_FORMS: dict[str, type[StepForm]] = {
-    "apply": ApplyForm,
-    "agree": AgreeForm,
-    "decline": DeclineForm,
-    "plan_intake": PlanIntakeForm,
-    "admit": AdmitForm,
-    "reject": RejectForm,
-    "start": StartForm,
-    "end": EndForm,
-    "close": CloseForm,
-    "withdraw": WithdrawForm,
-}
-
-
 class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = GuidanceNote
