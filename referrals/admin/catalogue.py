@@ -13,9 +13,6 @@ from ..models import (
 )
 
 # Who wrote a row, filled in with the admin user when the row is added here.
-
-
-# Who wrote a row, filled in with the admin user when the row is added here.
 AUTHOR_FIELDS = {TemporaryWorkExperience: "created_by"}
 
 

@@ -12,8 +12,6 @@ from ..models import (
     ReferralEvent,
 )
 
-# Who wrote a row, filled in with the admin user when the row is added here.
-
 
 @admin.register(ReferralEvent)
 class ReferralEventAdmin(SessionSearchMixin, admin.ModelAdmin):

@@ -29,8 +29,6 @@ from ..models import (
 from ..steps import STEPS
 from .imports import import_urls
 
-# Who wrote a row, filled in with the admin user when the row is added here.
-
 
 class ReadOnlyInline(admin.TabularInline):
     """Shown with the referral, never edited here: the app's services write these rows."""

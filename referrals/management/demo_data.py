@@ -351,6 +351,3 @@ def stories(today: datetime.date) -> list[Story]:
         probable_start = intake + 10 * WEEK if intake else None
         result.append(Story(n, client, training, until, agreed, intake, probable_start))
     return sorted(result, key=lambda story: story.n)
-
-
-# --- the command -----------------------------------------------------------------------------
