@@ -201,7 +201,7 @@ class ClientSearchForm(forms.Form):
 class ReferralCreateForm(CrispyMixin, forms.Form):
     training = BoundedModelChoiceField(
         label=_("Training"),
-        queryset=Training.objects.filter(active=True).order_by("okot_type", "title"),
+        queryset=Training.objects.active().order_by("okot_type", "title"),
     )
     apply = forms.BooleanField(
         label=_("The client applies now (candidacy)"),

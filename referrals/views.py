@@ -310,7 +310,7 @@ def referral_agreement(request, pk: int):
 
 
 def training_list(request):
-    trainings = Training.objects.filter(active=True).select_related(
+    trainings = Training.objects.active().select_related(
         "contact_counsellor", "contact_counsellor__organisation"
     )
     okot_type = request.GET.get("type", "")
