@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .forms import GuidanceNoteForm, OutcomeCheckForm
-from .models import Client, OutcomeCheck, Referral, State
+from .models import Client, OutcomeCheck, Referral
 from .models.rules import is_either_side
 from .steps import STEPS
 
@@ -185,11 +185,7 @@ def referral_context(
     if bound_form:
         forms[bound_form[0]] = bound_form[1]
     acting_side = is_either_side(referral, user)
-    notes_open = acting_side and referral.state in (
-        State.ADMITTED,
-        State.IN_TRAINING,
-        State.ENDED,
-    )
+    notes_open = acting_side and referral.state in services.GUIDANCE_NOTE_STATES
     return {
         "referral": referral,
         "facts": client_facts(referral.client, user),

@@ -21,6 +21,7 @@ from .models import (
     OutcomeCheck,
     Referral,
     ReferralEvent,
+    State,
     Training,
 )
 from .models.clients import validate_insz
@@ -362,12 +363,15 @@ def referral_withdraw(
 
 # --- during and after the training --------------------------------------------------------
 
+# Guidance notes are kept from the admission until the end of the training.
+GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
+
 
 @transaction.atomic
 def guidance_note_add(
     *, referral: Referral, user, topic: str, note: str, written_on: datetime.date
 ) -> GuidanceNote:
-    if referral.state not in ("admitted", "in_training", "ended"):
+    if referral.state not in GUIDANCE_NOTE_STATES:
         raise TransitionRefused(
             [_("Guidance notes are kept from the admission until the end of the training.")]
         )
