@@ -3,27 +3,18 @@ cells, files that cannot be read at all, and the `import_referrals` command."""
 
 import datetime
 import io
-import zipfile
 
-import openpyxl
 import pytest
-import time_machine
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
-from django.utils import translation
 
 from referrals import imports, services
 from referrals.models import Client, Referral
 from tests.referrals.factories import make_insz
-from tests.referrals.test_import import INTAKE_ON, NOW, errors_of, insz, local, row, write_csv
+
+from .rows import INTAKE_ON, errors_of, insz, local, row, truncated_sheet, write_csv, write_xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocmw_gent", "training")]
-
-
-@pytest.fixture(autouse=True)
-def frozen_time_in_english():
-    with time_machine.travel(NOW, tick=False), translation.override("en"):
-        yield
 
 
 # --- file formats ----------------------------------------------------------------------------
@@ -54,15 +45,6 @@ def test_columns_in_any_order_and_empty_lines_are_skipped(tmp_path):
 
     assert [r.line for r in rows] == [2, 4]
     assert services.referral_import(rows=rows).imported == 2
-
-
-def write_xlsx(path, rows: list[list]) -> object:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for values in rows:
-        sheet.append(values)
-    workbook.save(path)
-    return path
 
 
 def test_an_xlsx_file_with_date_and_number_cells(tmp_path):
@@ -153,22 +135,6 @@ def test_a_file_that_cannot_be_read_says_why(tmp_path, name, content, message):
 
     assert str(raised.value) == message
     assert str(command_error.value) == f"{path}: {message}"
-
-
-def truncated_sheet(content: bytes) -> bytes:
-    """The workbook `content` with the XML of its first sheet cut off halfway: the workbook
-    still opens, the sheet fails only while its rows are read."""
-    damaged = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(content)) as source,
-        zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data[: len(data) // 2]
-            target.writestr(item, data)
-    return damaged.getvalue()
 
 
 def test_an_xlsx_file_with_a_damaged_sheet_is_not_readable(tmp_path):

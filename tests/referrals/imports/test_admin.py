@@ -5,31 +5,18 @@ import io
 
 import openpyxl
 import pytest
-import time_machine
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as BrowserClient
 from django.urls import reverse
-from django.utils import translation
 
 from referrals.models import Referral
-from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, UserFactory
+from tests.accounts.factories import CaseworkerFactory, UserFactory
 from tests.referrals.conftest import error_messages, success_messages
-from tests.referrals.test_import import NOW, row, write_csv
-from tests.referrals.test_import_files import truncated_sheet
+
+from .rows import row, truncated_sheet, write_csv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocmw_gent", "training")]
-
-
-@pytest.fixture(autouse=True)
-def frozen_time_in_english():
-    with time_machine.travel(NOW, tick=False), translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def administrator():
-    return AdministratorFactory()
 
 
 @pytest.fixture

@@ -2,17 +2,15 @@
 reason, every error of the file at once, and a file with any bad row imports nothing."""
 
 import pytest
-import time_machine
-from django.utils import translation
 
 from referrals.models import Client, Referral, State
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
-from tests.referrals.test_import import (
+
+from .rows import (
     AGREED_ON,
     END,
     INTAKE_ON,
-    NOW,
     START,
     errors_of,
     import_csv,
@@ -21,12 +19,6 @@ from tests.referrals.test_import import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocmw_gent", "training")]
-
-
-@pytest.fixture(autouse=True)
-def frozen_time_in_english():
-    with time_machine.travel(NOW, tick=False), translation.override("en"):
-        yield
 
 
 # --- bad rows --------------------------------------------------------------------------------
