@@ -131,10 +131,10 @@ def _write_rows(
     now = at or timezone.now()
     for recipient in recipients:
         subject, body, body_html = render_message(kind, recipient, referral, context)
-        email_body = f"{body}\n\n{render_email_footer(recipient, referral)}"
         channels = [Notification.Channel.IN_APP]
         if with_email and recipient.email and recipient.pk not in opted_out:
             channels.append(Notification.Channel.EMAIL)
+            email_body = f"{body}\n\n{render_email_footer(recipient, referral)}"
         for channel in channels:
             in_app = channel == Notification.Channel.IN_APP
             notification, created = Notification.objects.get_or_create(
