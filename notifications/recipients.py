@@ -27,7 +27,7 @@ def caseworkers_for(referral) -> list:
             person
             and person.is_active
             and person.organisation_id == referral.client.ocmw_id
-            and person.has_perm("accounts.act_as_caseworker")
+            and person.is_caseworker
         ):
             return [person]
     return _active_with_permission("act_as_caseworker", id=referral.client.ocmw_id)
