@@ -70,7 +70,9 @@ def test_a_counsellor_who_is_also_administrator_reads_only_what_vdab_may(casewor
 
     take_step("agree", referral, caseworker)
 
-    for message in Notification.objects.filter(recipient=counsellor):
+    messages = list(Notification.objects.filter(recipient=counsellor))
+    assert messages, "the contact counsellor hears of the agreement"
+    for message in messages:
         assert "Kortrijksesteenweg" not in message.body
         assert "Schuldbemiddeling" not in message.body
         assert client.insz in message.body
