@@ -251,6 +251,11 @@ def insz(birth: datetime.date, serial: int) -> str:
     return f"{first9}{check:02d}"
 
 
+def ocmw_key(client_key: str) -> str:
+    """The OCMW of a demo client, by the first letter of its key (see CLIENTS)."""
+    return "gent" if client_key.startswith("g") else "aalst"
+
+
 def mail_name(first: str, last: str) -> str:
     def plain(text: str) -> str:
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -41,6 +41,7 @@ from referrals.management.demo_data import (
     day,
     insz,
     mail_name,
+    ocmw_key,
     stories,
 )
 from referrals.models import (
@@ -210,12 +211,11 @@ class Command(BaseCommand):
         clients = {}
         for number, (key, row) in enumerate(CLIENTS.items()):
             first, last, gender, born, street, postcode = row
-            ocmw_key = "gent" if key.startswith("g") else "aalst"
             index = int(key[1:])
             consent_on = first_agreement.get(key, today - 8 * WEEK) - 3 * WEEK
             registered = index % 5 != 4  # a few are registered by VDAB after the agreement
             clients[key], _ = Client.objects.get_or_create(
-                ocmw=organisations[ocmw_key],
+                ocmw=organisations[ocmw_key(key)],
                 insz=insz(day(born), 2 * (10 + number) + (gender == "M")),
                 defaults={
                     "first_name": first,
@@ -242,7 +242,7 @@ class Command(BaseCommand):
                 defaults={
                     "end_date": day(end),
                     "employer": workplace,
-                    "created_by": users[CASEWORKERS["gent" if key[0] == "g" else "aalst"]],
+                    "created_by": users[CASEWORKERS[ocmw_key(key)]],
                 },
             )
         return clients
@@ -261,7 +261,7 @@ class Command(BaseCommand):
             if f"demo-{story.n}" in existing:
                 continue
             client = clients[story.client]
-            caseworker = users[CASEWORKERS["gent" if story.client[0] == "g" else "aalst"]]
+            caseworker = users[CASEWORKERS[ocmw_key(story.client)]]
             try:
                 self._play(
                     story,
