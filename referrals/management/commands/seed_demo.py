@@ -255,7 +255,6 @@ class Command(BaseCommand):
                 "external_id", flat=True
             )
         )
-        conditions = list(EntryCondition.objects.filter(active=True))
         created = 0
         for story in the_stories:
             if f"demo-{story.n}" in existing:
@@ -269,7 +268,6 @@ class Command(BaseCommand):
                     trainings[story.training],
                     caseworker,
                     users[COUNSELLOR],
-                    conditions,
                     today,
                 )
             except (services.TransitionRefused, ValidationError) as exc:
@@ -277,7 +275,7 @@ class Command(BaseCommand):
             created += 1
         return created
 
-    def _play(self, story, client, training, caseworker, counsellor, conditions, today):
+    def _play(self, story, client, training, caseworker, counsellor, today):
         """Walk one referral along its path, each step by the user who would take it, on
         the day it would have happened (so the timeline and 'overdue' look real)."""
         path = story.path()
@@ -318,7 +316,7 @@ class Command(BaseCommand):
                     referral=referral,
                     user=caseworker,
                     agreed_on=story.agreed,
-                    checked_conditions=[c for c in conditions if c.applies_to(training.okot_type)],
+                    checked_conditions=EntryCondition.applicable_to(training.okot_type),
                     caseworker_phone=caseworker.work_phone,
                     handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
                     handover_call_at=at(story.agreed, 10),
