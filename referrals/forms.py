@@ -143,11 +143,7 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             "notes",
         ]
         field_classes = {"consent_date": PlausibleDateField, "gpmi_date": PlausibleDateField}
-        widgets = {
-            "consent_date": DateInput(),
-            "gpmi_date": DateInput(),
-            "notes": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, ocmw, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,7 +171,6 @@ class TemporaryWorkExperienceForm(forms.ModelForm):
         model = TemporaryWorkExperience
         fields = ["start_date", "end_date", "employer"]
         field_classes = {"start_date": PlausibleDateField, "end_date": PlausibleDateField}
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
 TemporaryWorkExperienceFormSet = inlineformset_factory(
@@ -373,7 +368,7 @@ class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
         model = GuidanceNote
         fields = ["written_on", "topic", "note"]
         field_classes = {"written_on": PlausibleDateField}
-        widgets = {"written_on": DateInput(), "note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     def clean_written_on(self):
         written_on = self.cleaned_data["written_on"]
@@ -387,7 +382,6 @@ class OutcomeCheckForm(CrispyMixin, forms.ModelForm):
         model = OutcomeCheck
         fields = ["months", "at_work", "checked_on"]
         field_classes = {"checked_on": PlausibleDateField}
-        widgets = {"checked_on": DateInput()}
 
     def clean_checked_on(self):
         checked_on = self.cleaned_data["checked_on"]
