@@ -1,7 +1,10 @@
+import enum
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Province(models.TextChoices):
@@ -79,45 +82,75 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    # Roles are Groups (see accounts.roles); these read the permissions the groups carry,
-    # so an administrator can shape a role in Django admin without touching code.
     @property
     def is_caseworker(self) -> bool:
-        return (
-            self.organisation_id is not None
-            and self.organisation.is_ocmw
-            and self.has_perm("accounts.act_as_caseworker")
-        )
+        return Role.CASEWORKER.held_by(self)
 
     @property
     def is_counsellor(self) -> bool:
-        return (
-            self.organisation_id is not None
-            and self.organisation.is_vdab
-            and self.has_perm("accounts.act_as_counsellor")
-        )
+        return Role.COUNSELLOR.held_by(self)
 
     @property
     def is_network_manager(self) -> bool:
-        return (
-            self.organisation_id is not None
-            and self.organisation.is_vdab
-            and self.has_perm("accounts.view_province_reports")
-            and not self.has_perm("accounts.act_as_counsellor")
-        )
+        return Role.NETWORK_MANAGER.held_by(self)
 
     @property
     def is_administrator(self) -> bool:
-        return self.is_active and (
-            self.is_superuser or self.has_perm("accounts.administer_referrals")
-        )
+        return Role.ADMINISTRATOR.held_by(self)
 
     @property
     def has_role(self) -> bool:
-        """Holds one of the four roles (and may therefore see figures)."""
-        return (
-            self.is_caseworker
-            or self.is_counsellor
-            or self.is_network_manager
-            or self.is_administrator
-        )
+        """Holds one of the four roles."""
+        return any(role.held_by(self) for role in Role)
+
+
+class Role(enum.StrEnum):
+    """A role of the application, defined once: a Group (named by the role's value) grants one
+    permission, and the role is held by an active user of one kind of organisation.
+
+    `held_by(user)` answers for one user (`User.is_caseworker` and friends ask it);
+    `holders()` is the same rule as a query, to find whom to tell. Both read the permission,
+    never the group, through Django's own `has_perm` and `with_perm`, so that an administrator
+    may shape a role in Django admin (or grant its permission to one person) without touching
+    code. The groups are made by a data migration (referrals/migrations/0002_roles_...)."""
+
+    CASEWORKER = gettext_noop("OCMW caseworker")
+    COUNSELLOR = gettext_noop("VDAB counsellor")
+    NETWORK_MANAGER = gettext_noop("Network manager")
+    ADMINISTRATOR = gettext_noop("Administrator")
+
+    @property
+    def permission(self) -> str:
+        return ROLE_GRANTS[self][0]
+
+    @property
+    def organisation_kind(self) -> str | None:
+        """The kind of organisation the role's holders work for (None: any, or none)."""
+        return ROLE_GRANTS[self][1]
+
+    def held_by(self, user) -> bool:
+        if not user.is_active or not user.has_perm(self.permission):
+            return False
+        kind = self.organisation_kind
+        if kind is not None and (user.organisation_id is None or user.organisation.kind != kind):
+            return False
+        # A counsellor who may also see the province's figures is a counsellor.
+        return self is not Role.NETWORK_MANAGER or not user.has_perm(Role.COUNSELLOR.permission)
+
+    def holders(self) -> models.QuerySet:
+        """The users who hold this role, as `held_by` decides it."""
+        users = User.objects.with_perm(self.permission, is_active=True)
+        if self.organisation_kind is not None:
+            users = users.filter(organisation__kind=self.organisation_kind)
+        if self is Role.NETWORK_MANAGER:
+            users = users.exclude(pk__in=Role.COUNSELLOR.holders().values("pk"))
+        return users
+
+
+# What each role grants, and to whom: (permission, kind of organisation).
+ROLE_GRANTS = {
+    Role.CASEWORKER: ("accounts.act_as_caseworker", Organisation.Kind.OCMW),
+    Role.COUNSELLOR: ("accounts.act_as_counsellor", Organisation.Kind.VDAB),
+    Role.NETWORK_MANAGER: ("accounts.view_province_reports", Organisation.Kind.VDAB),
+    Role.ADMINISTRATOR: ("accounts.administer_referrals", None),
+}

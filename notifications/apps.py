@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from . import checks, outbox  # noqa: F401 - registers the check, connects receivers
+        from . import checks, receivers  # noqa: F401 - registers the check, connects receivers

@@ -1,22 +1,18 @@
-"""The outbox: the notifications a referral event causes, written in the event's own
-transaction and handed to delivery only after it commits.
+"""The outbox: the notifications a referral event causes, written as rows in the event's
+own transaction (one per recipient and channel).
 
-Listens to `referrals.signals`; referrals never imports this module."""
+Writing is all this module does: whoever writes hands the e-mails to delivery after commit
+(`tasks.enqueue_on_commit`), and the relay sends whatever that missed."""
 
-import logging
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
-from referrals.signals import guidance_note_added, is_replaying_history, referral_event
+from referrals.signals import is_replaying_history
 
 from .models import EmailOptOut, Kind, Notification
 from .recipients import caseworkers_for, counsellors_for, other_side
 from .rendering import render_email_footer, render_message
-
-logger = logging.getLogger(__name__)
 
 # Messages that ask their recipient to do something next rather than announce what someone
 # did: they reach the one who acted too (the caseworker who agreed is prompted to call; the
@@ -49,8 +45,8 @@ def messages_for_event(event) -> list[tuple[str, list]]:
     }.get(event.transition, list)()
 
 
-@receiver(referral_event, dispatch_uid="notifications.outbox.on_referral_event")
-def on_referral_event(sender, event, **kwargs) -> None:
+def write_for_event(event) -> list[Notification]:
+    """The messages of one history line, as in the 'who hears what' table."""
     messages = messages_for_event(event)
     # The caseworker prompted to call is told whom the handover went to.
     context = {
@@ -60,7 +56,7 @@ def on_referral_event(sender, event, **kwargs) -> None:
     }
     written = []
     for kind, recipients in messages:
-        written += _write_rows(
+        written += write(
             kind=kind,
             recipients=recipients,
             referral=event.referral,
@@ -69,12 +65,12 @@ def on_referral_event(sender, event, **kwargs) -> None:
             exclude=None if kind in PROMPTS else event.actor,
             at=event.at,
         )
-    _enqueue_on_commit(written)
+    return written
 
 
-@receiver(guidance_note_added, dispatch_uid="notifications.outbox.on_guidance_note")
-def on_guidance_note(sender, note, **kwargs) -> None:
-    write(
+def write_for_note(note) -> list[Notification]:
+    """A guidance note, to the other side of its author."""
+    return write(
         kind=Kind.GUIDANCE_NOTE,
         recipients=other_side(note.referral, note.author),
         referral=note.referral,
@@ -92,35 +88,14 @@ def write(
     source: str,
     context: dict,
     exclude=None,
-) -> list[Notification]:
-    """Write the in-app message and, unless switched off, the e-mail for each recipient.
-
-    Call inside the transaction of what caused it; the e-mails are enqueued on commit.
-    `source` makes the idempotency key: writing the same thing twice adds nothing."""
-    written = _write_rows(
-        kind=kind,
-        recipients=recipients,
-        referral=referral,
-        source=source,
-        context=context,
-        exclude=exclude,
-    )
-    _enqueue_on_commit(written)
-    return written
-
-
-def _write_rows(
-    *,
-    kind: str,
-    recipients: Iterable,
-    referral,
-    source: str,
-    context: dict,
-    exclude=None,
     at=None,
 ) -> list[Notification]:
-    """The rows of `write`, without enqueueing: one step enqueues all its e-mails at once.
-    `at` dates them when the step happened (a back-dated import shows its real date)."""
+    """Write the in-app message and, unless switched off, the e-mail for each recipient;
+    the rows written.
+
+    Call inside the transaction of what caused it. `source` makes the idempotency key:
+    writing the same thing twice adds nothing. `at` dates the rows when the step happened
+    (a back-dated step shows its real date)."""
     recipients = [r for r in recipients if r is not None and r != exclude]
     # Replayed history (demo data, imports) is kept in the app but e-mailed to nobody.
     with_email = not is_replaying_history()
@@ -155,42 +130,3 @@ def _write_rows(
             if created:
                 written.append(notification)
     return written
-
-
-def _enqueue_on_commit(notifications: list[Notification]) -> None:
-    emails = [n.pk for n in notifications if n.channel == Notification.Channel.EMAIL]
-    if emails:
-        transaction.on_commit(lambda: enqueue(emails))
-
-
-def enqueue(notification_ids: list[int]) -> None:
-    """Hand e-mails to the worker. If the broker is down the rows stay pending and the
-    periodic relay sends them later: nothing is lost, only delayed.
-
-    This runs after commit, often in the web request that committed: each id is published
-    once, without publish retries, and the first broker error ends it (the broker is down
-    for the rest as well), so a request waits for one connection attempt, not for Celery's
-    retries once per e-mail. `retry_policy={"max_retries": 0}` rather than `retry=False`:
-    without a policy kombu retries the connection by itself, for up to
-    broker_connection_timeout (some 6 s against a stopped Redis)."""
-    from kombu.exceptions import OperationalError
-
-    from .tasks import deliver
-
-    notification_ids = list(notification_ids)
-    for position, notification_id in enumerate(notification_ids):
-        try:
-            deliver.apply_async((notification_id,), retry_policy={"max_retries": 0})
-        except OperationalError as exc:  # Celery's wrapping of every broker connection error
-            logger.warning(
-                "Could not enqueue notification %s and %d more (%s); they stay pending, the "
-                "relay will send them",
-                notification_id,
-                len(notification_ids) - position - 1,
-                exc,
-            )
-            return
-        except Exception:  # in-process (no broker): the delivery itself failed, recorded
-            logger.exception(
-                "Could not enqueue notification %s; the relay will retry it", notification_id
-            )

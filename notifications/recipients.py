@@ -1,40 +1,19 @@
-"""Who hears what (DOMAIN.md, "who hears what"): the people on each side of a referral."""
+"""Who hears what (docs/DOMAIN.md, "who hears what"): the people on each side of a referral.
 
-from django.contrib.auth import get_user_model
+Whether someone acts for a side is asked of `referrals.access`, and the fallback to everyone
+of a role is that role's `holders()`: the same rules the pages use."""
 
-from accounts.models import Organisation
-
-
-def _active_with_permission(codename: str, **organisation):
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            groups__permissions__codename=codename,
-            **{f"organisation__{key}": value for key, value in organisation.items()},
-        )
-        .select_related("organisation")
-        .distinct()
-        .order_by("pk")
-    )
+from accounts.models import Organisation, Role
+from referrals import access
 
 
 def caseworkers_for(referral) -> list:
     """The caseworker who agreed, else the OCMW caseworker who registered the referral,
     else every caseworker of the client's OCMW."""
     for person in (referral.caseworker, referral.created_by):
-        if (
-            person
-            and person.is_active
-            and person.organisation_id == referral.client.ocmw_id
-            and person.is_caseworker
-        ):
+        if person and access.is_caseworker_of(referral.client, person):
             return [person]
-    return _active_with_permission("act_as_caseworker", id=referral.client.ocmw_id)
-
-
-def _is_counsellor(person) -> bool:
-    return bool(person and person.is_active and person.is_counsellor)
+    return _people(Role.CASEWORKER.holders().filter(organisation_id=referral.client.ocmw_id))
 
 
 def counsellors_for(referral) -> list:
@@ -42,7 +21,7 @@ def counsellors_for(referral) -> list:
     referral; when neither is there, every counsellor of the training's region."""
     people = []
     contact = referral.training.contact_counsellor
-    if _is_counsellor(contact):
+    if contact and contact.is_counsellor:
         people.append(contact)
     last_vdab_event = (
         referral.events.filter(actor__organisation__kind=Organisation.Kind.VDAB)
@@ -51,10 +30,10 @@ def counsellors_for(referral) -> list:
         .first()
     )
     involved = last_vdab_event.actor if last_vdab_event else None
-    if _is_counsellor(involved) and involved not in people:
+    if involved and involved.is_counsellor and involved not in people:
         people.append(involved)
-    return people or _active_with_permission(
-        "act_as_counsellor", kind=Organisation.Kind.VDAB, province=referral.training.province
+    return people or _people(
+        Role.COUNSELLOR.holders().filter(organisation__province=referral.training.province)
     )
 
 
@@ -65,3 +44,7 @@ def other_side(referral, actor) -> list:
     if actor.organisation.is_vdab:
         return caseworkers_for(referral)
     return counsellors_for(referral)
+
+
+def _people(users) -> list:
+    return list(users.select_related("organisation").order_by("pk"))

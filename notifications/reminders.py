@@ -18,26 +18,18 @@ not one of them)."""
 
 import datetime
 import functools
-import logging
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import holidays
-from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 
-from referrals.models import ContinuedBy, OutcomeCheck, Referral, State
-from referrals.models.referral import POSITIVE_END_RESULTS
+from referrals.enums import POSITIVE_END_RESULTS, CheckupMonths, ContinuedBy, State
+from referrals.models import Referral
 
-from . import outbox
 from .models import Kind, Notification
 from .recipients import caseworkers_for, counsellors_for
-
-logger = logging.getLogger(__name__)
 
 # What the recipients and the templates read, fetched with the candidates.
 RELATED = (
@@ -163,7 +155,7 @@ OUTCOME_AUDIENCE = {
 
 
 def outcome_reminders(today: datetime.date) -> Iterator[Reminder]:
-    months = [int(m) for m in OutcomeCheck.Months.values]
+    months = [int(m) for m in CheckupMonths.values]
     # Generous date bounds (a month has 28 to 31 days); the exact check is in Python.
     earliest_end = today - datetime.timedelta(days=31 * (max(months) + OUTCOME_REMINDER_MONTHS))
     latest_end = today - datetime.timedelta(days=28 * min(months))
@@ -198,39 +190,3 @@ def due_reminders(today: datetime.date) -> Iterator[Reminder]:
     yield from no_intake_reminders(today)
     yield from no_start_reminders(today)
     yield from outcome_reminders(today)
-
-
-# --- sending --------------------------------------------------------------------------------
-
-
-@shared_task(name="notifications.tasks.send_reminders")
-def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
-    """Write today's reminders to the outbox (run daily by beat; safe to run again).
-
-    Each reminder has its own transaction, so one that fails is logged and retried the
-    next day without holding back the others; its e-mails are enqueued on commit."""
-    if isinstance(today, str):
-        today = datetime.date.fromisoformat(today)
-    today = today or timezone.localdate()
-    sent: Counter[str] = Counter()
-    for reminder in due_reminders(today):
-        try:
-            with transaction.atomic():
-                recipients = reminder.recipients()
-                written = outbox.write(
-                    kind=reminder.kind,
-                    recipients=recipients,
-                    referral=reminder.referral,
-                    source=reminder.source,
-                    context=reminder.context,
-                )
-        except Exception:
-            logger.exception("Reminder %s could not be written", reminder.source)
-            continue
-        if not recipients:
-            # Tried again tomorrow: by then the training may have a counsellor.
-            logger.warning("Reminder %s has nobody to go to", reminder.source)
-        elif written:
-            sent[str(reminder.kind)] += 1
-    logger.info("Reminders written on %s: %s", today, dict(sent))
-    return dict(sent)

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from referrals import access
 from referrals.presenters import client_facts
 
 
@@ -17,10 +18,15 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
         full_context = {
             "recipient": recipient,
             "referral": referral,
-            # Only what this recipient may see of the client: an OCMW caseworker the
-            # client's file, anyone else (VDAB, even when also an administrator) what VDAB may.
+            # Only what this recipient may see of the client: a caseworker of the client's
+            # OCMW the client's file, anyone else (VDAB, even when also an administrator)
+            # what VDAB may.
             "facts": (
-                client_facts(referral.client, recipient, for_vdab=not recipient.is_caseworker)
+                client_facts(
+                    referral.client,
+                    recipient,
+                    for_vdab=not access.is_caseworker_of(referral.client, recipient),
+                )
                 if referral
                 else []
             ),

@@ -1,287 +1,41 @@
-"""Delivery of the outbox's e-mails. Tasks take ids, never objects, and are idempotent.
+"""The Celery tasks of the notifications, and handing e-mails to them. Tasks take ids, never
+objects, and are idempotent; how one e-mail is sent exactly once is `delivery`.
 
-One e-mail goes out in two transactions (`deliver`):
-
-1. **Claim** (committed before any SMTP traffic): lock the row with `SELECT ... FOR UPDATE
-   SKIP LOCKED`; only a `pending` row, or a `sending` row whose claim is older than
-   NOTIFY_SENDING_LEASE, is claimed: it becomes `sending`, its attempt is counted and
-   `claimed_at` stamped. The attempt number is the claim's token. Because it is committed,
-   a worker killed mid-delivery leaves a visible `sending` row with that attempt counted,
-   so a message that kills every worker still ends `failed`.
-2. **Send**: lock the row again, only if it is still `sending` under our attempt number, and
-   hold that lock for the whole SMTP conversation. On PostgreSQL the lock is the sender's
-   proof of life: it lasts exactly as long as the sender's database connection, however long
-   the mail server stalls, and nobody else takes a locked row (`skip_locked`). Once the server
-   accepts the message the row becomes `sent` and commits; only then is the SMTP session
-   closed (QUIT), so no network round trip stands between acceptance and commit. Before
-   connecting, the recipient is checked again: someone deactivated, without an address, or
-   who has switched this kind of e-mail off since the row was written gets nothing.
-3. **Recovery**: `relay_pending` (Celery beat) re-dispatches `pending` rows NOTIFY_RELAY_AFTER
-   seconds after they were due (an enqueue lost with the broker down at commit, a lost
-   retry) and `sending` rows whose claim is older than the lease (a worker lost mid-send).
-   It stamps `next_attempt_at` on what it dispatches, so a row is dispatched again only
-   NOTIFY_RELAY_AFTER seconds later (its task lost too), not on every run of the relay.
-   `deliver` retakes such a row only if it can lock it, that is when its sender is gone.
-
-Failures: a temporary one (a 4xx answer, refused or dropped connection, timeout, DNS, TLS)
-puts the row back to `pending` with `last_error` and `next_attempt_at`, and the task retries
-after `backoff()` (exponential, full jitter, capped). A permanent refusal of this message (a
-5xx answer to its recipient or its content), a recipient who may not or does not want to
-get it, or the NOTIFY_MAX_ATTEMPTS-th attempt ends the row `failed`; failed rows wait for a
-person (the admin's Retry action, `redeliver`). Any other error (a bug, the database) is
-recorded in a transaction of its own, the row put back to `pending` for the relay (or
-`failed` on the last attempt), and raised to be logged: no row waits, silently `sending`,
-for its lease to run out. Without a broker (no REDIS_URL) tasks run in-process after commit:
-a temporary failure is recorded and left to the relay, never retried inside the web request.
-
-The guarantee, with beat and a worker running:
-
-- Nothing is lost: every e-mail row ends `sent` or `failed`.
-- A `sent` or `failed` row is never handed to the mail server again (except by Retry).
-- At most one SMTP conversation per row runs at any time: on PostgreSQL whatever its length;
-  on a database without row locks (SQLite, the embedded default) if it lasts less than
-  NOTIFY_SENDING_LEASE.
-- Exactly once, with one exception. The server takes responsibility for a message only with
-  its 250 reply to DATA (RFC 5321, 4.1.1.4 and 6.1), so a worker killed before that reply
-  (connecting, during DATA, while the server stalls) delivered nothing and the retry is the
-  only delivery. The exception is the instant between that 250 and the durable commit of
-  `sent` (one UPDATE and COMMIT; or a commit that fails): then the row is retaken after the
-  lease and the e-mail sent again, with the same Message-ID, a digest of the idempotency
-  key, by which the receiving side recognises the copy. SMTP has no two-phase commit; no
-  sender alone can close that window.
+- `deliver`: send one e-mail, retried with backoff while the failure is temporary.
+- `relay_pending` (beat, every NOTIFY_RELAY_EVERY seconds): dispatch again what an enqueue
+  or a worker lost.
+- `send_reminders` (beat, daily): write the reminders that are due (`reminders`).
+- `redeliver`: the admin's Retry.
 """
 
 import datetime
-import hashlib
 import logging
-import random
-import re
-import smtplib
-from urllib.parse import urlsplit
+from collections import Counter
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from .models import EmailOptOut, Notification
-from .outbox import enqueue
+from . import delivery, outbox, reminders
+from .models import Notification
 
 logger = logging.getLogger(__name__)
 
 EMAIL = Notification.Channel.EMAIL
 Status = Notification.Status
 
-# Worth another attempt: the mail server or the way to it. Every socket failure is an OSError
-# (refused, reset, unreachable network, DNS, timeout, TLS), which a narrower list would miss;
-# those that never heal end `failed` after NOTIFY_MAX_ATTEMPTS.
-TEMPORARY_FAILURES = (smtplib.SMTPException, OSError)
-
-
-def is_permanent(exc: Exception) -> bool:
-    """A 5xx answer about this message's recipient or content: sending it again won't help.
-
-    A 5xx about our side (authentication, the sender address) is left to the retries: the
-    configuration gets fixed, and the messages should then still go."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _answer in exc.recipients.values())
-    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait after the `attempt`-th failed attempt: exponential, full jitter."""
-    ceiling = settings.NOTIFY_RETRY_BACKOFF * 2 ** min(max(attempt, 1) - 1, 32)
-    return random.uniform(0, min(settings.NOTIFY_RETRY_BACKOFF_MAX, ceiling))  # noqa: S311
-
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def deliver(self, notification_id: int) -> str:
-    """Send one e-mail. A row that is sent, failed, or in another worker's hands is left
-    alone, so running this any number of times for one id sends it once."""
-    attempt = _claim(notification_id)
-    if attempt is None:
-        return "skipped"
-    retry_in = backoff(attempt)
-    connection = None
-    try:
-        connection = get_connection(timeout=settings.NOTIFY_SMTP_TIMEOUT)
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient")
-                .filter(pk=notification_id, status=Status.SENDING, attempts=attempt)
-                .first()
-            )
-            if notification is None:  # our claim was taken over; that worker sends it
-                return "skipped"
-            status = _send(notification, connection, retry_in=retry_in)
-    except Exception as exc:
-        # Not an answer of the mail server (_send records those) but a bug or the database;
-        # the attempt's transaction is rolled back. Not retried here: the relay takes the row.
-        _record_unexpected(notification_id, attempt, exc, retry_in=retry_in)
-        raise
-    finally:
-        if connection is not None:
-            _close_quietly(connection)  # after the commit: the server already has the message
+    """Send one e-mail; running this any number of times for one id sends it once."""
+    status, retry_in = delivery.send_one(notification_id)
     if status == Status.PENDING and not self.request.is_eager:
         raise self.retry(countdown=retry_in, max_retries=None)
     return status
-
-
-def _claim(notification_id: int) -> int | None:
-    """Mark the e-mail `sending` and count the attempt, in a transaction of its own; the
-    attempt number, or None if the row is not ours to send."""
-    now = timezone.now()
-    lease_expired = now - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
-    # Durable: the claim must be committed before the SMTP conversation starts.
-    with transaction.atomic(durable=True):
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=notification_id, channel=EMAIL)
-            .filter(
-                Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=lease_expired)
-            )
-            .only("status", "attempts")
-            .first()
-        )
-        if notification is None:
-            return None
-        if notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-            # Only a worker lost during the last attempt gets here.
-            Notification.objects.filter(pk=notification_id).update(
-                status=Status.FAILED,
-                last_error=f"Gave up after {notification.attempts} attempts; the last one was "
-                "interrupted (worker lost).",
-            )
-            return None
-        # Compare and set: also safe where select_for_update does nothing (SQLite). While it
-        # is being sent no next attempt is planned; the relay stamps one if it re-dispatches.
-        claimed = Notification.objects.filter(
-            pk=notification_id, status=notification.status, attempts=notification.attempts
-        ).update(
-            status=Status.SENDING,
-            attempts=F("attempts") + 1,
-            claimed_at=now,
-            next_attempt_at=None,
-        )
-    return notification.attempts + 1 if claimed else None
-
-
-def _send(notification: Notification, connection, *, retry_in: float) -> str:
-    """Hand the message to the mail server and record the outcome on the (locked) row."""
-    refusal = _not_to_be_sent(notification)
-    if refusal:
-        logger.info("E-mail %s not sent: %s", notification.pk, refusal)
-        return _record(notification, Status.FAILED, error=refusal)
-    try:
-        connection.open()
-        connection.send_messages([_message(notification)])
-    except TEMPORARY_FAILURES as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        if is_permanent(exc) or notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-            logger.error(
-                "E-mail %s failed (attempt %s): %s", notification.pk, notification.attempts, exc
-            )
-            return _record(notification, Status.FAILED, error=error)
-        logger.warning("E-mail %s, attempt %s: %s", notification.pk, notification.attempts, exc)
-        return _record(notification, Status.PENDING, error=error, retry_in=retry_in)
-    return _record(notification, Status.SENT)
-
-
-def _not_to_be_sent(notification: Notification) -> str:
-    """Why the recipient must not get this e-mail now, or "" if they may. Checked at send
-    time: the row may have been written hours (a retry, the relay) or days (Retry) ago."""
-    recipient = notification.recipient
-    if not recipient.is_active:
-        return "Not sent: recipient inactive (the account was deactivated)."
-    if not recipient.email:
-        return "Not sent: the recipient has no e-mail address."
-    if EmailOptOut.objects.filter(user=recipient, kind=notification.kind).exists():
-        return "Not sent: e-mail switched off by the recipient for this kind of message."
-    return ""
-
-
-def _record_unexpected(notification_id: int, attempt: int, exc: Exception, *, retry_in) -> None:
-    """Record an error that is not the mail server's, in a transaction of its own: the row
-    goes back to `pending` for the relay, or ends `failed` on the last attempt. Only while
-    the row is still our claim (status `sending` under our attempt number)."""
-    give_up = attempt >= settings.NOTIFY_MAX_ATTEMPTS
-    next_attempt_at = None if give_up else timezone.now() + datetime.timedelta(seconds=retry_in)
-    logger.error(
-        "E-mail %s, attempt %s, unexpected error: %r; %s",
-        notification_id,
-        attempt,
-        exc,
-        "failed, the attempts are used up" if give_up else "left pending for the relay",
-    )
-    try:
-        with transaction.atomic():
-            Notification.objects.filter(
-                pk=notification_id, status=Status.SENDING, attempts=attempt
-            ).update(
-                status=Status.FAILED if give_up else Status.PENDING,
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                next_attempt_at=next_attempt_at,
-            )
-    except Exception:  # noqa: BLE001 - the database itself may be the trouble
-        logger.exception(
-            "E-mail %s: the error could not be recorded; the relay retakes it after the lease",
-            notification_id,
-        )
-
-
-def _record(notification: Notification, status: str, *, error: str = "", retry_in=None) -> str:
-    now = timezone.now()
-    notification.status = status
-    notification.last_error = error[:2000]
-    notification.next_attempt_at = (
-        None if retry_in is None else now + datetime.timedelta(seconds=retry_in)
-    )
-    notification.sent_at = now if status == Status.SENT else None
-    notification.save(update_fields=["status", "last_error", "next_attempt_at", "sent_at"])
-    return status
-
-
-def _message(notification: Notification) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body,
-        to=[notification.recipient.email],
-        # Stable across attempts: a copy sent again after a lost commit can be recognised.
-        headers={"Message-ID": message_id(notification)},
-    )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
-    return message
-
-
-def message_id(notification: Notification) -> str:
-    """The e-mail's Message-ID, the same for every attempt at one row: a digest of the
-    idempotency key (whose colons RFC 5322 does not allow there) at the site's host."""
-    digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:32]
-    return f"<{digest}@{_message_id_host()}>"
-
-
-# The right-hand side of a Message-ID: a host name, or a dotted address (not IPv6: colons).
-_DOT_ATOM_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
-
-
-def _message_id_host() -> str:
-    try:
-        host = urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or ""
-    except ValueError:  # a malformed SITE_URL
-        host = ""
-    return host if _DOT_ATOM_HOST.fullmatch(host) else "okot.invalid"
-
-
-def _close_quietly(connection) -> None:
-    try:
-        connection.close()
-    except Exception as exc:  # noqa: BLE001 - the message, if sent, is recorded already
-        logger.info("Closing the mail connection failed: %s", exc)
 
 
 @shared_task
@@ -340,4 +94,71 @@ def redeliver(notification_ids) -> int:
     return len(ids)
 
 
-from .reminders import send_reminders  # noqa: E402,F401 - registered with Celery
+@shared_task
+def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
+    """Write today's reminders to the outbox (run daily by beat; safe to run again).
+
+    Each reminder has its own transaction, so one that fails is logged and retried the
+    next day without holding back the others; its e-mails are enqueued on commit."""
+    if isinstance(today, str):
+        today = datetime.date.fromisoformat(today)
+    today = today or timezone.localdate()
+    sent: Counter[str] = Counter()
+    for reminder in reminders.due_reminders(today):
+        try:
+            with transaction.atomic():
+                recipients = reminder.recipients()
+                written = outbox.write(
+                    kind=reminder.kind,
+                    recipients=recipients,
+                    referral=reminder.referral,
+                    source=reminder.source,
+                    context=reminder.context,
+                )
+                enqueue_on_commit(written)
+        except Exception:
+            logger.exception("Reminder %s could not be written", reminder.source)
+            continue
+        if not recipients:
+            # Tried again tomorrow: by then the training may have a counsellor.
+            logger.warning("Reminder %s has nobody to go to", reminder.source)
+        elif written:
+            sent[str(reminder.kind)] += 1
+    logger.info("Reminders written on %s: %s", today, dict(sent))
+    return dict(sent)
+
+
+def enqueue_on_commit(notifications: list[Notification]) -> None:
+    """Hand the e-mails among `notifications` to the worker once the transaction commits."""
+    emails = [n.pk for n in notifications if n.channel == EMAIL]
+    if emails:
+        transaction.on_commit(lambda: enqueue(emails))
+
+
+def enqueue(notification_ids: list[int]) -> None:
+    """Hand e-mails to the worker. If the broker is down the rows stay pending and the
+    periodic relay sends them later: nothing is lost, only delayed.
+
+    This runs after commit, often in the web request that committed: each id is published
+    once, without publish retries, and the first broker error ends it (the broker is down
+    for the rest as well), so a request waits for one connection attempt, not for Celery's
+    retries once per e-mail. `retry_policy={"max_retries": 0}` rather than `retry=False`:
+    without a policy kombu retries the connection by itself, for up to
+    broker_connection_timeout (some 6 s against a stopped Redis)."""
+    notification_ids = list(notification_ids)
+    for position, notification_id in enumerate(notification_ids):
+        try:
+            deliver.apply_async((notification_id,), retry_policy={"max_retries": 0})
+        except OperationalError as exc:  # Celery's wrapping of every broker connection error
+            logger.warning(
+                "Could not enqueue notification %s and %d more (%s); they stay pending, the "
+                "relay will send them",
+                notification_id,
+                len(notification_ids) - position - 1,
+                exc,
+            )
+            return
+        except Exception:  # in-process (no broker): the delivery itself failed, recorded
+            logger.exception(
+                "Could not enqueue notification %s; the relay will retry it", notification_id
+            )

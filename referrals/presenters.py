@@ -9,10 +9,10 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import access
+from .enums import GUIDANCE_NOTE_STATES, CheckupMonths, State
 from .forms import GuidanceNoteForm, OutcomeCheckForm
-from .models import Client, OutcomeCheck, Referral
-from .models.rules import is_either_side
+from .models import Client, Referral
 from .steps import STEPS
 
 # What VDAB needs of a client to act on a candidacy, once the client consented to share
@@ -50,6 +50,22 @@ OCMW_CLIENT_FIELDS = [
     "notes",
 ]
 
+# The colour of each state's badge: blue while the referral moves on, green in training,
+# dark once the training ended, grey when it stopped before.
+STATE_BADGE_COLOURS = {
+    State.INFORMED: "primary",
+    State.CANDIDATE: "primary",
+    State.AGREED: "primary",
+    State.INTAKE_PLANNED: "primary",
+    State.ADMITTED: "primary",
+    State.IN_TRAINING: "success",
+    State.ENDED: "dark",
+    State.CLOSED: "dark",
+    State.DECLINED: "secondary",
+    State.NOT_ADMITTED: "secondary",
+    State.WITHDRAWN: "secondary",
+}
+
 EVENT_LABELS = {
     "create": _("Registered"),
     "import": _("Imported"),
@@ -80,7 +96,7 @@ def _display(instance, name: str):
 def client_fields(client: Client, user, *, for_vdab: bool = False) -> list[str]:
     """The client's fields this user may see; `for_vdab` gives what goes to VDAB even
     when the OCMW asks (the printed formal agreement)."""
-    if (user.is_caseworker or user.is_administrator) and not for_vdab:
+    if access.may_read_client_file(client, user) and not for_vdab:
         return OCMW_CLIENT_FIELDS
     return VDAB_CLIENT_FIELDS if client.has_consent else WITHOUT_CONSENT_FIELDS
 
@@ -166,7 +182,7 @@ def outcome_rows(referral: Referral) -> list[dict]:
             "due": referral.outcome_due_date(months),
             "check": recorded.get(months),
         }
-        for months, label in OutcomeCheck.Months.choices
+        for months, label in CheckupMonths.choices
     ]
 
 
@@ -180,29 +196,28 @@ def referral_context(
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
-        for name in services.available_transitions(referral, user)
+        for name in referral.available_steps(user)
     }
     if bound_form:
         forms[bound_form[0]] = bound_form[1]
-    acting_side = is_either_side(referral, user)
-    notes_open = acting_side and referral.state in services.GUIDANCE_NOTE_STATES
+    notes_open = (
+        access.may_add_guidance_note(referral, user) and referral.state in GUIDANCE_NOTE_STATES
+    )
+    outcomes_open = access.may_record_outcome(referral, user) and referral.has_positive_end
     return {
         "referral": referral,
         "facts": client_facts(referral.client, user),
         "referral_facts": referral_facts(referral),
-        "client_is_own": user.is_caseworker or user.is_administrator,
+        "client_is_own": access.may_read_client_file(referral.client, user),
         "consent_missing": not referral.client.has_consent,
         "steps": [(STEPS[name], form) for name, form in forms.items()],
         "blocked": [
-            (STEPS[name], reasons)
-            for name, reasons in services.blocked_transitions(referral, user).items()
+            (STEPS[name], reasons) for name, reasons in referral.blocked_steps(user).items()
         ],
         "timeline": timeline(referral),
         "notes": referral.notes.select_related("author", "author__organisation"),
         "note_form": (note_form or GuidanceNoteForm()) if notes_open else None,
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
-        "outcome_form": (outcome_form or OutcomeCheckForm())
-        if acting_side and referral.has_positive_end
-        else None,
+        "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
     }

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from stdnum.be import ssn
 
-from . import imports
+from . import access
+from .enums import GUIDANCE_NOTE_STATES
 from .models import (
     Client,
     EntryCondition,
@@ -21,11 +22,9 @@ from .models import (
     OutcomeCheck,
     Referral,
     ReferralEvent,
-    State,
     Training,
 )
 from .models.clients import validate_insz
-from .models.rules import is_either_side
 from .signals import guidance_note_added, referral_event
 
 
@@ -49,38 +48,6 @@ class ConcurrentChange(TransitionRefused):
         )
 
 
-def transition_refusals(referral: Referral, user, name: str) -> list[str]:
-    """Why `user` may not take step `name` now; empty when they may."""
-    method = getattr(referral, name)
-    meta = method._django_fsm
-    if not meta.has_transition(referral.state):
-        return [
-            _("This step is not possible while the referral is “%(state)s”.")
-            % {"state": referral.get_state_display()}
-        ]
-    if not meta.has_transition_perm(referral, referral.state, user):
-        return [_("You may not take this step for this referral.")]
-    transition = meta.get_transition(referral.state)
-    return [str(check.message) for check in transition.conditions if not check(referral)]
-
-
-def available_transitions(referral: Referral, user) -> list[str]:
-    """The steps this user may take now, in the order of the flow."""
-    return [t.name for t in referral.get_available_user_state_transitions(user)]
-
-
-def blocked_transitions(referral: Referral, user) -> dict[str, list[str]]:
-    """Steps this user could take in this state but for an unmet guard, with reasons."""
-    blocked = {}
-    for t in referral.get_all_state_transitions():
-        if t.source != referral.state or not t.has_perm(referral, user):
-            continue
-        reasons = transition_refusals(referral, user, t.name)
-        if reasons:
-            blocked[t.name] = reasons
-    return blocked
-
-
 def _snapshot(referral: Referral) -> dict[str, Any]:
     return {f.attname: getattr(referral, f.attname) for f in Referral._meta.concrete_fields}
 
@@ -94,7 +61,7 @@ def _transition(
     extra_data: dict | None = None,
     **kwargs,
 ) -> ReferralEvent:
-    refusals = transition_refusals(referral, user, name)
+    refusals = referral.step_refusals(user, name)
     if refusals:
         raise TransitionRefused(refusals)
     before = _snapshot(referral)
@@ -142,7 +109,7 @@ def referral_create(
 
     Every step function takes `at`, when the step happened (default: now); only imports
     and demo data pass it, so that history carries the real dates."""
-    if not is_either_side(Referral(client=client, training=training), user):
+    if not access.may_register_referral(client, training, user):
         raise TransitionRefused([_("You may not register a referral for this client.")])
     if Referral.objects.open().filter(client=client, training=training).exists():
         raise ValidationError(
@@ -193,7 +160,7 @@ def referral_register_candidacy(
 ) -> Referral:
     """VDAB registers a candidacy: the client is found in (or added to) their OCMW by national
     number, and the referral waits for the caseworker's formal agreement."""
-    if not (user.is_counsellor or user.is_administrator):
+    if not access.may_register_candidacy(user):
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
     insz = ssn.compact(insz)
     validate_insz(insz)
@@ -234,7 +201,7 @@ def referral_agree(
     handover_notes: str = "",
     handover_call_at: datetime.datetime | None = None,
 ) -> ReferralEvent:
-    refusals = transition_refusals(referral, user, "agree")
+    refusals = referral.step_refusals(user, "agree")
     if refusals:
         raise TransitionRefused(refusals)
     required = {c.pk: c for c in EntryCondition.applicable_to(referral.training.okot_type)}
@@ -363,9 +330,6 @@ def referral_withdraw(
 
 # --- during and after the training --------------------------------------------------------
 
-# Guidance notes are kept from the admission until the end of the training.
-GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
-
 
 @transaction.atomic
 def guidance_note_add(
@@ -375,7 +339,7 @@ def guidance_note_add(
         raise TransitionRefused(
             [_("Guidance notes are kept from the admission until the end of the training.")]
         )
-    if not is_either_side(referral, user):
+    if not access.may_add_guidance_note(referral, user):
         raise TransitionRefused([_("You may not add notes to this referral.")])
     guidance_note = GuidanceNote.objects.create(
         referral=referral, author=user, topic=topic, note=note, written_on=written_on
@@ -393,7 +357,7 @@ def outcome_check_record(
         raise TransitionRefused(
             [_("Outflow to work is only followed after a positive end of the training.")]
         )
-    if not is_either_side(referral, user):
+    if not access.may_record_outcome(referral, user):
         raise TransitionRefused([_("You may not record outcomes for this referral.")])
     due = referral.outcome_due_date(months)
     if checked_on > timezone.localdate():
@@ -411,117 +375,3 @@ def outcome_check_record(
         defaults={"at_work": at_work, "checked_on": checked_on, "checked_by": user},
     )
     return check
-
-
-# --- importing existing trajectories -------------------------------------------------------
-
-
-@transaction.atomic
-def referral_import(
-    *, rows: list[imports.ImportRow], user=None, dry_run: bool = False
-) -> imports.ImportResult:
-    """Import existing trajectories from a file's rows, all or none.
-
-    Every row is checked first (`imports.check_rows`, the database looked up in bulk); rows
-    whose external id is already in the database are skipped. Each other row finds or adds
-    its client and gets a referral in its state, one "import" history line and its outflow
-    check-ups. Nobody is notified: the import replays history, it is no news. A dry run
-    checks everything and writes nothing."""
-    plan = imports.check_rows(rows)
-    result = imports.ImportResult(
-        already_imported=plan.already_imported, errors=plan.errors, dry_run=dry_run
-    )
-    if plan.errors:
-        return result
-    result.imported = len(plan.rows)
-    if dry_run:
-        return result
-    try:
-        with transaction.atomic():
-            result.clients_created = _write_import(plan.rows, user=user)
-    except IntegrityError:
-        # Someone added one of these referrals (or an open one) since the check.
-        message = _("The referrals changed during the import; nothing was imported. Try again.")
-        return imports.ImportResult(errors=[imports.RowError(None, message)], dry_run=dry_run)
-    return result
-
-
-def _write_import(rows: list[imports.CheckedRow], *, user) -> int:
-    """Write the checked rows; return the number of clients added."""
-    now = timezone.now()
-    new_clients: dict[tuple[int, str], Client] = {}
-    referrals = []
-    for row in rows:
-        client = row.client or new_clients.get(row.client_key)
-        if client is None:
-            client = Client(
-                ocmw=row.ocmw,
-                insz=row.data["insz"],
-                first_name=row.data["first_name"],
-                last_name=row.data["last_name"],
-                gender=row.data["gender"],
-            )
-            client.save()  # derives birth date and gender from the INSZ
-            new_clients[row.client_key] = client
-        referrals.append(_imported_referral(row, client, user=user, now=now))
-    Referral.objects.bulk_create(referrals, batch_size=500)
-    ReferralEvent.objects.bulk_create(
-        [
-            ReferralEvent(
-                referral=referral,
-                actor=user,
-                at=now,
-                transition="import",
-                from_state="",
-                to_state=referral.state,
-                data=row.history,
-            )
-            for row, referral in zip(rows, referrals, strict=True)
-        ],
-        batch_size=500,
-    )
-    OutcomeCheck.objects.bulk_create(
-        [
-            OutcomeCheck(
-                referral=referral,
-                months=months,
-                at_work=row.data[name],
-                checked_on=referral.outcome_due_date(months),
-                checked_by=user,
-            )
-            for row, referral in zip(rows, referrals, strict=True)
-            for name, months in imports.WORK_COLUMNS.items()
-            if row.data[name]
-        ],
-        batch_size=500,
-    )
-    return len(new_clients)
-
-
-def _imported_referral(
-    row: imports.CheckedRow, client: Client, *, user, now: datetime.datetime
-) -> Referral:
-    """The referral of a row, in its state: created on its first date, last changed on its
-    last date (never later than now)."""
-    data = row.data
-    local = timezone.get_default_timezone()
-
-    def at(day: datetime.date, time: datetime.time = datetime.time()) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(day, time), local)
-
-    days = [data[name] for name in imports.DATE_COLUMNS if data[name]]
-    return Referral(
-        client=client,
-        training=row.training,
-        state=data["state"],
-        external_id=data["external_id"],
-        created_by=user,
-        created_at=min(at(min(days)), now) if days else now,
-        state_changed_at=min(at(max(days)), now) if days else now,
-        agreed_on=data["agreed_on"],
-        intake_at=at(data["intake_on"], datetime.time(9)) if data["intake_on"] else None,
-        start_date=data["start_date"],
-        end_date=data["end_date"],
-        end_result=data["end_result"],
-        stop_reason=data["stop_reason"],
-    )

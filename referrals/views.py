@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
+from . import access, services
+from .enums import OkotType, State
 from .forms import (
     CandidacyForm,
     ClientForm,
@@ -23,7 +24,7 @@ from .forms import (
     TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
-from .models import Client, OkotType, Referral, State, Training
+from .models import Client, Referral, Training
 from .presenters import client_facts, referral_context
 from .steps import STEPS
 
@@ -108,14 +109,17 @@ def client_list(request):
 
 @require_http_methods(["GET", "POST"])
 def client_create(request):
-    if not request.user.is_caseworker:
+    if not access.may_create_client(request.user):
         raise PermissionDenied
     return _client_form(request, Client())
 
 
 @require_http_methods(["GET", "POST"])
 def client_edit(request, pk: int):
-    return _client_form(request, _own_client(request, pk))
+    client = _own_client(request, pk)
+    if not access.may_edit_client(client, request.user):
+        raise PermissionDenied
+    return _client_form(request, client)
 
 
 def _client_form(request, client: Client):
@@ -182,7 +186,7 @@ def referral_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def candidacy_create(request):
     """VDAB registers a candidacy; the OCMW caseworker is then asked to agree."""
-    if not request.user.is_counsellor:
+    if not access.may_register_candidacy(request.user):
         raise PermissionDenied
     trainings = Training.objects.active().responsible(request.user)
     form = CandidacyForm(request.POST or None, trainings=trainings)

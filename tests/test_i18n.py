@@ -10,8 +10,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from accounts import roles
-from referrals.models import Client, EndResult, State
+from accounts.models import Role
+from referrals.enums import EndResult, State
+from referrals.models import Client
 from referrals.steps import STEPS
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -38,10 +39,10 @@ DUTCH_END_RESULTS = {
     EndResult.STOPPED_EMPLOYMENT: "stopgezet wegens tewerkstelling",
 }
 DUTCH_ROLES = {
-    roles.CASEWORKER: "OCMW-maatschappelijk werker",
-    roles.COUNSELLOR: "VDAB-bemiddelaar",
-    roles.NETWORK_MANAGER: "Netwerkmanager",
-    roles.ADMINISTRATOR: "Beheerder",
+    Role.CASEWORKER: "OCMW-maatschappelijk werker",
+    Role.COUNSELLOR: "VDAB-bemiddelaar",
+    Role.NETWORK_MANAGER: "Netwerkmanager",
+    Role.ADMINISTRATOR: "Beheerder",
 }
 
 

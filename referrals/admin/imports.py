@@ -1,5 +1,5 @@
 """Importing existing trajectories in the admin: upload a CSV or XLSX file (administrators
-only). The upload is read in memory and never stored; `services.referral_import` writes."""
+only). The upload is read in memory and never stored; `imports.referral_import` writes."""
 
 from io import BytesIO
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from .. import imports, services
+from .. import access, imports
 
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 
@@ -92,13 +92,13 @@ def import_urls(model_admin) -> list:
 
 def import_view(request, model_admin):
     """Upload a file; show every error of a bad file, or import it and say how many."""
-    if not request.user.is_administrator:
+    if not access.may_import_referrals(request.user):
         raise PermissionDenied
     request.current_app = model_admin.admin_site.name
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     errors = []
     if form.is_valid():  # an unbound form is never valid
-        result = services.referral_import(
+        result = imports.referral_import(
             rows=form.cleaned_data["file"],
             user=request.user,
             dry_run=form.cleaned_data["dry_run"],

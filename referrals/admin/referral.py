@@ -17,15 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_search import SessionSearchMixin
 
 from .. import services
+from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
-from ..models import (
-    Client,
-    GuidanceNote,
-    OutcomeCheck,
-    Referral,
-    ReferralEvent,
-    State,
-)
+from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent
 from ..steps import STEPS
 from .imports import import_urls
 
@@ -184,12 +178,12 @@ class ReferralAdmin(SessionSearchMixin, admin.ModelAdmin):
                         f"{self.admin_site.name}:referrals_referral_step", args=[obj.pk, name]
                     ),
                 }
-                for name in services.available_transitions(obj, request.user)
+                for name in obj.available_steps(request.user)
                 if name in STEPS
             ]
             context["blocked_steps"] = [
                 {"label": STEPS[name].label, "reasons": reasons}
-                for name, reasons in services.blocked_transitions(obj, request.user).items()
+                for name, reasons in obj.blocked_steps(request.user).items()
                 if name in STEPS
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -252,7 +246,7 @@ class ReferralAdmin(SessionSearchMixin, admin.ModelAdmin):
         if not self.has_change_permission(request, referral):
             raise PermissionDenied
         if request.method != "POST":
-            refusals = services.transition_refusals(referral, request.user, name)
+            refusals = referral.step_refusals(request.user, name)
             if refusals:
                 for message in refusals:
                     self.message_user(request, message, messages.ERROR)

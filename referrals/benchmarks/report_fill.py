@@ -15,16 +15,8 @@ from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import Organisation, Province
-from referrals.models import (
-    POSITIVE_END_RESULTS,
-    Client,
-    OkotType,
-    OutcomeCheck,
-    Referral,
-    State,
-    StopReason,
-    Training,
-)
+from referrals.enums import POSITIVE_END_RESULTS, OkotType, State, StopReason
+from referrals.models import Client, OutcomeCheck, Referral, Training
 
 # The tables the fill writes: empty before it starts, vacuumed and analysed after.
 FILLED = (Organisation, Training, Client, Referral, OutcomeCheck)

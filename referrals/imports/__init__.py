@@ -1,11 +1,12 @@
 """Importing existing trajectories, because every OCMW starts with a spreadsheet.
 
-`read_rows` turns a CSV or XLSX file into rows, `check_rows` checks each row (a form) and
-the rows against each other and the database (all lookups in bulk). Writing is
-`services.referral_import`, which imports all rows or none."""
+`read_rows` turns a CSV or XLSX file into rows (`files`), `check_rows` checks each row (a
+form, `rowform`) and the rows against each other and the database, all lookups in bulk
+(`checks`), and `referral_import` writes them, all rows or none (`write`)."""
 
-from .checks import CheckedRow, ImportPlan, ImportResult, RowError, check_rows
+from .checks import CheckedRow, ImportPlan, RowError, check_rows
 from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportFileError, ImportRow, read_rows
+from .write import ImportResult, referral_import
 
 __all__ = [
     "COLUMNS",
@@ -19,4 +20,5 @@ __all__ = [
     "RowError",
     "check_rows",
     "read_rows",
+    "referral_import",
 ]

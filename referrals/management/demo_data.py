@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accounts import roles
-from referrals.models import (
-    State,
-)
+from accounts.models import Role
+from referrals.enums import State
 
 # --- the data ------------------------------------------------------------------------------
 
@@ -23,11 +21,11 @@ ORGANISATIONS = {
 
 # (username, first name, last name, work phone, organisation, role); beheerder is superuser
 USERS = [
-    ("ocmw-gent", "Sofie", "Van den Bossche", "09 266 07 41", "gent", roles.CASEWORKER),
-    ("ocmw-aalst", "Pieter", "De Smet", "053 73 28 15", "aalst", roles.CASEWORKER),
-    ("vdab-gent", "Els", "Claeys", "09 265 48 62", "vdab", roles.COUNSELLOR),
-    ("netwerk-oost", "Koen", "Verhaeghe", "09 265 48 90", "vdab", roles.NETWORK_MANAGER),
-    ("beheerder", "Annelies", "Maes", "", None, roles.ADMINISTRATOR),
+    ("ocmw-gent", "Sofie", "Van den Bossche", "09 266 07 41", "gent", Role.CASEWORKER),
+    ("ocmw-aalst", "Pieter", "De Smet", "053 73 28 15", "aalst", Role.CASEWORKER),
+    ("vdab-gent", "Els", "Claeys", "09 265 48 62", "vdab", Role.COUNSELLOR),
+    ("netwerk-oost", "Koen", "Verhaeghe", "09 265 48 90", "vdab", Role.NETWORK_MANAGER),
+    ("beheerder", "Annelies", "Maes", "", None, Role.ADMINISTRATOR),
 ]
 CASEWORKERS = {"gent": "ocmw-gent", "aalst": "ocmw-aalst"}
 COUNSELLOR = "vdab-gent"

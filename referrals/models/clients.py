@@ -10,14 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
 
+from ..enums import Gender
 from .querysets import ClientQuerySet
-
-
-class Gender(models.TextChoices):
-    MALE = "M", _("man")
-    FEMALE = "V", _("woman")
-    X = "X", _("X")
-
 
 INSZ_ERRORS = {
     stdnum_exceptions.InvalidLength: _("A national number has 11 digits."),

@@ -5,16 +5,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..enums import AtWork, CheckupMonths, GuidanceTopic
+
 
 class GuidanceNote(models.Model):
     """A note during the training that both sides see (attendance, progress, risk)."""
-
-    class Topic(models.TextChoices):
-        ATTENDANCE = "attendance", _("attendance")
-        PROGRESS = "progress", _("progress")
-        DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
-        SUPPORT = "support", _("support needed")
-        OTHER = "other", _("other")
 
     referral = models.ForeignKey(
         "referrals.Referral",
@@ -29,7 +24,7 @@ class GuidanceNote(models.Model):
         related_name="+",
     )
     written_on = models.DateField(_("date"), default=timezone.localdate)
-    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    topic = models.CharField(_("topic"), max_length=20, choices=GuidanceTopic.choices)
     note = models.TextField(_("note"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -45,24 +40,13 @@ class GuidanceNote(models.Model):
 class OutcomeCheck(models.Model):
     """Whether a former trainee is at work 3, 6, 9 or 12 months after a positive end."""
 
-    class Months(models.IntegerChoices):
-        M3 = 3, _("3 months")
-        M6 = 6, _("6 months")
-        M9 = 9, _("9 months")
-        M12 = 12, _("12 months")
-
-    class AtWork(models.TextChoices):
-        YES = "yes", _("yes")
-        NO = "no", _("no")
-        UNKNOWN = "unknown", _("unknown")
-
     referral = models.ForeignKey(
         "referrals.Referral",
         on_delete=models.CASCADE,
         related_name="outcomes",
         verbose_name=_("referral"),
     )
-    months = models.PositiveSmallIntegerField(_("after"), choices=Months.choices)
+    months = models.PositiveSmallIntegerField(_("after"), choices=CheckupMonths.choices)
     at_work = models.CharField(_("at work"), max_length=10, choices=AtWork.choices)
     checked_on = models.DateField(_("checked on"), default=timezone.localdate)
     checked_by = models.ForeignKey(

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ..enums import FINAL_STATES, State
+
 
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """A referral whose next step has waited longer than agreed (see `overdue`)."""
@@ -14,19 +16,19 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     now = timezone.now()
     return (
         Q(
-            state="candidate",
+            state=State.CANDIDATE,
             state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
         )
         | Q(
-            state="agreed",
+            state=State.AGREED,
             state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
         )
         | Q(
-            state="admitted",
+            state=State.ADMITTED,
             probable_start_date__lt=today
             - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
         )
-        | Q(state="intake_planned", intake_at__lt=now - datetime.timedelta(days=1))
+        | Q(state=State.INTAKE_PLANNED, intake_at__lt=now - datetime.timedelta(days=1))
     )
 
 
@@ -103,31 +105,42 @@ class ReferralQuerySet(models.QuerySet):
         )
 
     def open(self) -> "ReferralQuerySet":
-        return self.exclude(state__in=["declined", "closed", "withdrawn"])
+        return self.exclude(state__in=FINAL_STATES)
 
     def overdue(self, today: datetime.date | None = None) -> "ReferralQuerySet":
         """Steps that have waited longer than agreed: no agreement, no intake, no start."""
         return self.filter(overdue_condition(today))
 
     def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
-        """What waits for this user's action, per kind of work (`screen` is admit or
-        reject after the intake)."""
+        """What waits for this user's action, per kind of work: the referrals in the source
+        states of the work's steps (`screen` is admit or reject after the intake)."""
         if user.is_caseworker:
-            steps = {
-                "apply": ["informed"],
-                "agree": ["candidate"],
-                "close": ["ended", "not_admitted"],
-            }
+            work = CASEWORKER_WORK
         elif user.is_counsellor:
-            steps = {
-                "plan_intake": ["agreed"],
-                "screen": ["intake_planned"],
-                "start": ["admitted"],
-                "end": ["in_training"],
-                "close": ["ended", "not_admitted"],
-            }
+            work = COUNSELLOR_WORK
         elif user.is_administrator:
-            steps = {"agree": ["candidate"], "plan_intake": ["agreed"]}
+            work = ADMINISTRATOR_WORK
         else:
-            steps = {}
-        return {step: self.filter(state__in=states) for step, states in steps.items()}
+            work = {}
+        return {
+            kind: self.filter(state__in=source_states(self.model, steps))
+            for kind, steps in work.items()
+        }
+
+
+# The work that waits for each role, by kind of work: the steps it takes there.
+CASEWORKER_WORK = {"apply": ["apply"], "agree": ["agree"], "close": ["close"]}
+COUNSELLOR_WORK = {
+    "plan_intake": ["plan_intake"],
+    "screen": ["admit", "reject"],
+    "start": ["start"],
+    "end": ["end"],
+    "close": ["close"],
+}
+ADMINISTRATOR_WORK = {"agree": ["agree"], "plan_intake": ["plan_intake"]}
+
+
+def source_states(model, steps: list[str]) -> list[str]:
+    """The states from which any of `steps` (transition names of `model.state`) can be taken."""
+    transitions = model._meta.get_field("state").get_all_transitions(model)
+    return sorted({t.source for t in transitions if t.name in steps})

@@ -8,41 +8,19 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
+from .. import access
+from ..enums import (
+    FINAL_STATES,
+    POSITIVE_END_RESULTS,
+    ContinuedBy,
+    EndResult,
+    State,
+    StopReason,
+)
+from .guards import client_consented, no_active_temporary_work_experience
 from .querysets import ReferralQuerySet
-from .rules import (
-    client_consented,
-    is_clients_caseworker,
-    is_either_side,
-    is_responsible_counsellor,
-    no_active_temporary_work_experience,
-)
-
-
-class State(models.TextChoices):
-    INFORMED = "informed", _("Informed")
-    CANDIDATE = "candidate", _("Candidate")
-    AGREED = "agreed", _("Formal agreement")
-    DECLINED = "declined", _("No agreement")
-    INTAKE_PLANNED = "intake_planned", _("Intake planned")
-    ADMITTED = "admitted", _("Admitted")
-    NOT_ADMITTED = "not_admitted", _("Not admitted")
-    IN_TRAINING = "in_training", _("In training")
-    ENDED = "ended", _("Training ended")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-
-
-FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
-WITHDRAWABLE_STATES = (
-    State.INFORMED,
-    State.CANDIDATE,
-    State.AGREED,
-    State.INTAKE_PLANNED,
-    State.ADMITTED,
-)
-
 
 # The date that matters while a referral is in a state (shown in lists).
 MILESTONE_FIELDS = {
@@ -53,32 +31,6 @@ MILESTONE_FIELDS = {
     State.IN_TRAINING: "start_date",
     State.ENDED: "end_date",
 }
-
-
-class EndResult(models.TextChoices):
-    PASSED = "passed", _("passed")
-    FAILED = "failed", _("not passed")
-    STOPPED_EARLY = "stopped_early", _("stopped early")
-    STOPPED_EMPLOYMENT = "stopped_employment", _("stopped because of employment")
-
-
-POSITIVE_END_RESULTS = (EndResult.PASSED, EndResult.STOPPED_EMPLOYMENT)
-
-
-class StopReason(models.TextChoices):
-    LASTING_WORK = "lasting_work", _("lasting work that cannot be combined")
-    MOVED = "moved", _("moved out of reach of the training centre")
-    ILLNESS = "illness", _("illness or accident")
-    MATERNITY = "maternity", _("maternity leave")
-    OTHER_COMPELLING = "other_compelling", _("another compelling reason")
-    NO_VALID_REASON = "no_valid_reason", _("no valid reason")
-    INSUFFICIENT_PROGRESS = "insufficient_progress", _("insufficient study progress (VDAB)")
-    OTHER_VDAB = "other_vdab", _("stopped by VDAB for another reason")
-
-
-class ContinuedBy(models.TextChoices):
-    VDAB = "vdab", _("VDAB")
-    OCMW = "ocmw", _("OCMW")
 
 
 class Referral(ConcurrentTransitionMixin, models.Model):
@@ -179,7 +131,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["client", "training"],
-                condition=~Q(state__in=["declined", "closed", "withdrawn"]),
+                condition=~Q(state__in=list(FINAL_STATES)),
                 name="referral_one_open_per_client_and_training",
             ),
             models.UniqueConstraint(
@@ -204,7 +156,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     # --- the transitions: bodies only set this row's fields ---------------------------
 
     @transition(
-        field=state, source=State.INFORMED, target=State.CANDIDATE, permission=is_either_side
+        field=state, source=State.INFORMED, target=State.CANDIDATE, permission=access.may_apply
     )
     def apply(self, *, applied_on: datetime.date) -> None:
         self.applied_on = applied_on
@@ -214,7 +166,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         source=State.CANDIDATE,
         target=State.AGREED,
         conditions=[client_consented, no_active_temporary_work_experience],
-        permission=is_clients_caseworker,
+        permission=access.may_agree,
     )
     def agree(
         self,
@@ -239,7 +191,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.CANDIDATE,
         target=State.DECLINED,
-        permission=is_clients_caseworker,
+        permission=access.may_decline,
     )
     def decline(self, *, reason: str) -> None:
         self.decline_reason = _required_reason(reason)
@@ -248,7 +200,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.AGREED,
         target=State.INTAKE_PLANNED,
-        permission=is_responsible_counsellor,
+        permission=access.may_plan_intake,
     )
     def plan_intake(self, *, intake_at: datetime.datetime, place: str) -> None:
         if self.agreed_on and timezone.localdate(intake_at) < self.agreed_on:
@@ -274,7 +226,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.INTAKE_PLANNED,
         target=State.ADMITTED,
-        permission=is_responsible_counsellor,
+        permission=access.may_admit,
     )
     def admit(
         self,
@@ -296,7 +248,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.INTAKE_PLANNED,
         target=State.NOT_ADMITTED,
-        permission=is_responsible_counsellor,
+        permission=access.may_reject,
     )
     def reject(self, *, screening: dict[str, str], reason: str) -> None:
         self._after_the_intake()
@@ -307,7 +259,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.ADMITTED,
         target=State.IN_TRAINING,
-        permission=is_responsible_counsellor,
+        permission=access.may_start,
     )
     def start(self, *, start_date: datetime.date) -> None:
         _not_in_future(start_date, "start_date")
@@ -319,7 +271,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.IN_TRAINING,
         target=State.ENDED,
-        permission=is_responsible_counsellor,
+        permission=access.may_end,
     )
     def end(self, *, end_date: datetime.date, result: str, stop_reason: str = "") -> None:
         _not_in_future(end_date, "end_date")
@@ -337,21 +289,55 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.ENDED, State.NOT_ADMITTED],
         target=State.CLOSED,
-        permission=is_either_side,
+        permission=access.may_close,
     )
     def close(self, *, continued_by: str) -> None:
         self.continued_by = continued_by
 
     @transition(
         field=state,
-        source=list(WITHDRAWABLE_STATES),
+        source=[
+            State.INFORMED,
+            State.CANDIDATE,
+            State.AGREED,
+            State.INTAKE_PLANNED,
+            State.ADMITTED,
+        ],
         target=State.WITHDRAWN,
-        permission=is_either_side,
+        permission=access.may_withdraw,
     )
     def withdraw(self, *, reason: str) -> None:
         self.withdraw_reason = _required_reason(reason)
 
     # --- reading --------------------------------------------------------------------
+
+    def step_refusals(self, user, name: str) -> list[str]:
+        """Why `user` may not take step `name` now; empty when they may."""
+        if not can_proceed(getattr(self, name), check_conditions=False):
+            return [
+                _("This step is not possible while the referral is “%(state)s”.")
+                % {"state": self.get_state_display()}
+            ]
+        transition = next(
+            t for t in self.get_all_state_transitions() if t.name == name and t.source == self.state
+        )
+        if not transition.has_perm(self, user):
+            return [str(_("You may not take this step for this referral."))]
+        return [str(check.message) for check in transition.conditions if not check(self)]
+
+    def available_steps(self, user) -> list[str]:
+        """The steps this user may take now, in the order of the flow."""
+        return [t.name for t in self.get_available_user_state_transitions(user)]
+
+    def blocked_steps(self, user) -> dict[str, list[str]]:
+        """Steps this user could take in this state but for an unmet guard, with reasons."""
+        blocked = {}
+        for t in self.get_all_state_transitions():
+            if t.source == self.state and t.has_perm(self, user):
+                reasons = self.step_refusals(user, t.name)
+                if reasons:
+                    blocked[t.name] = reasons
+        return blocked
 
     @property
     def is_open(self) -> bool:

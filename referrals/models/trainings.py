@@ -4,15 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Province
 
+from ..enums import OkotType
 from .querysets import TrainingQuerySet
-
-
-class OkotType(models.TextChoices):
-    BSO7 = "7BSO", _("7th year vocational secondary (7BSO)")
-    PBA = "PBA", _("professional bachelor (PBA)")
-    SENSE = "SENSE", _("Se-n-Se, secondary after secondary")
-    TKO = "TKO", _("second-chance education (TKO)")
-    HBO = "HBO", _("higher vocational education (HBO5)")
 
 
 class Training(models.Model):

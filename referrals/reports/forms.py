@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Province
 
-from ..forms import BoundedModelChoiceField
-from ..models import OkotType
+from ..enums import OkotType
+from ..formfields import BoundedModelChoiceField
 
 FIRST_YEAR = 2016  # the first year of the parliamentary answer
 

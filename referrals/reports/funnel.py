@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..models import POSITIVE_END_RESULTS, State
+from ..enums import POSITIVE_END_RESULTS, State
 from ..models.querysets import overdue_condition
 from .expressions import DaysBetween, Median
 from .tables import Column, Row, Table, percentage

@@ -13,18 +13,19 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from ..models import (
+from ..enums import (
     POSITIVE_END_RESULTS,
+    AtWork,
+    CheckupMonths,
     EndResult,
     Gender,
     OkotType,
-    OutcomeCheck,
     StopReason,
 )
 from ..models.referral import add_months
 from .expressions import AGE_BANDS, UNKNOWN, age_band
 
-CHECKUP_MONTHS = tuple(OutcomeCheck.Months.values)  # 3, 6, 9 and 12
+CHECKUP_MONTHS = tuple(CheckupMonths.values)  # 3, 6, 9 and 12
 
 
 EARLY_STOP_RESULTS = (EndResult.STOPPED_EARLY, EndResult.STOPPED_EMPLOYMENT)
@@ -209,7 +210,7 @@ def outflow(
     # One LEFT JOIN to the check-ups at work (at most one per months): a referral comes back
     # once per such check-up, so `closed` counts distinct referrals.
     ended = ended.annotate(
-        at_work=FilteredRelation("outcomes", condition=Q(outcomes__at_work=OutcomeCheck.AtWork.YES))
+        at_work=FilteredRelation("outcomes", condition=Q(outcomes__at_work=AtWork.YES))
     )
     at_work = {f"work_{m}m": Count("pk", filter=Q(at_work__months=m)) for m in CHECKUP_MONTHS}
     found = _grouped(

@@ -4,6 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from .. import access
 from ..models import Referral
 from .charts import funnel_chart, outflow_chart
 from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
@@ -14,7 +15,7 @@ from .tables import filtered
 
 def _report_scope(request):
     """The filter form and the referrals whose figures the user asked for."""
-    if not request.user.has_role:
+    if not access.may_view_reports(request.user):
         raise PermissionDenied
     form = ReportFilterForm(request.GET or None, user=request.user)
     filters = form.filters()

@@ -4,8 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
-from accounts import roles
-from accounts.models import Organisation, Province, User
+from accounts.models import Organisation, Province, Role, User
 
 
 class OrganisationFactory(DjangoModelFactory):
@@ -63,7 +62,7 @@ class UserFactory(DjangoModelFactory):
 
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
-        """Add the user to the named groups: `UserFactory(groups=[roles.COUNSELLOR])`."""
+        """Add the user to the named groups: `UserFactory(groups=[Role.COUNSELLOR])`."""
         if create and extracted:
             self.groups.add(*(Group.objects.get(name=name) for name in extracted))
 
@@ -82,21 +81,21 @@ class CaseworkerFactory(UserFactory):
     """An OCMW caseworker, of OCMW Gent unless given an organisation."""
 
     organisation = factory.SubFactory(OrganisationFactory)
-    groups = in_group(roles.CASEWORKER)
+    groups = in_group(Role.CASEWORKER)
 
 
 class CounsellorFactory(UserFactory):
     """A VDAB counsellor, of VDAB Oost-Vlaanderen unless given an organisation."""
 
     organisation = factory.SubFactory(VdabOrganisationFactory)
-    groups = in_group(roles.COUNSELLOR)
+    groups = in_group(Role.COUNSELLOR)
 
 
 class NetworkManagerFactory(UserFactory):
     """VDAB's network manager for local governments, of VDAB Oost-Vlaanderen by default."""
 
     organisation = factory.SubFactory(VdabOrganisationFactory)
-    groups = in_group(roles.NETWORK_MANAGER)
+    groups = in_group(Role.NETWORK_MANAGER)
 
 
 class AdministratorFactory(UserFactory):
@@ -104,4 +103,4 @@ class AdministratorFactory(UserFactory):
 
     organisation = None
     is_staff = True
-    groups = in_group(roles.ADMINISTRATOR)
+    groups = in_group(Role.ADMINISTRATOR)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import Province
-from referrals.models import OkotType, State
+from referrals.enums import OkotType, State
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 

@@ -14,7 +14,8 @@ from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from accounts.models import Province
-from referrals.models import EndResult, OkotType, Referral, State
+from referrals.enums import EndResult, OkotType, State
+from referrals.models import Referral
 from referrals.steps import STEPS
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
 from tests.referrals.factories import SCREENING, TrainingFactory, flow_dates, make_insz

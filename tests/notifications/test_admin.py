@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from accounts import roles
+from accounts.models import Role
 from notifications.models import EmailOptOut, Kind, Notification
 from tests.accounts.factories import AdministratorFactory, UserFactory
 
@@ -237,7 +237,7 @@ def test_staff_who_may_only_view_get_no_retry(
 
 def test_the_administrator_role_may_read_and_retry_but_not_write_messages():
     codenames = set(
-        Group.objects.get(name=roles.ADMINISTRATOR).permissions.values_list("codename", flat=True)
+        Group.objects.get(name=Role.ADMINISTRATOR).permissions.values_list("codename", flat=True)
     )
 
     assert {"view_notification", "change_notification", "view_emailoptout"} <= codenames

@@ -23,9 +23,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from notifications.delivery import backoff, message_id
 from notifications.models import EmailOptOut, Kind, Notification
-from notifications.outbox import enqueue
-from notifications.tasks import backoff, deliver, message_id, redeliver, relay_pending
+from notifications.tasks import deliver, enqueue, redeliver, relay_pending
 from tests.accounts.factories import UserFactory
 
 EMAIL, IN_APP = Notification.Channel.EMAIL, Notification.Channel.IN_APP

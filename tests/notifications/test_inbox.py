@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from accounts.models import Province
 from notifications.context_processors import unread_notifications
 from notifications.models import EmailOptOut, Kind, Notification
-from referrals.models import State
+from referrals.enums import State
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, VdabOrganisationFactory
 from tests.referrals.factories import (
     ClientFactory,

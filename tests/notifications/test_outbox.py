@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.db import transaction
 
 from accounts.models import Province
-from notifications import outbox
+from notifications import outbox, receivers
 from notifications.models import EmailOptOut, Kind, Notification
 from referrals import services
-from referrals.models import GuidanceNote, Referral, State
+from referrals.enums import GuidanceTopic, State
+from referrals.models import Referral
 from referrals.signals import replaying_history
 from tests.accounts.factories import (
     AdministratorFactory,
@@ -210,7 +211,7 @@ def test_a_guidance_note_reaches_the_other_side(walk, people, author, expected):
     services.guidance_note_add(
         referral=referral,
         user=people[author],
-        topic=GuidanceNote.Topic.DROPOUT_RISK,
+        topic=GuidanceTopic.DROPOUT_RISK,
         note="Drie dagen afwezig zonder bericht; graag samen bellen.",
         written_on=referral.start_date,
     )
@@ -388,7 +389,7 @@ def test_writing_the_same_event_again_adds_nothing(
     before = set(Notification.objects.values_list("pk", flat=True))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        outbox.on_referral_event(sender=Referral, event=event)
+        receivers.on_referral_event(sender=Referral, event=event)
         written = outbox.write(
             kind=Kind.WARM_HANDOVER,
             recipients=[people["counsellor"], people["colleague"]],

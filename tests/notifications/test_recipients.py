@@ -4,11 +4,10 @@ referral, never someone whose role does not allow it."""
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts import roles
-from accounts.models import Province
+from accounts.models import Province, Role
 from notifications.models import Kind, Notification
 from referrals import services
-from referrals.models import State
+from referrals.enums import State
 from tests.accounts.factories import (
     CaseworkerFactory,
     CounsellorFactory,
@@ -59,7 +58,7 @@ def test_a_counsellor_who_is_also_administrator_reads_only_what_vdab_may(casewor
     counsellor = CounsellorFactory(
         organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
     )
-    counsellor.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+    counsellor.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
     training = TrainingFactory(province=Province.OOST_VLAANDEREN, contact_counsellor=counsellor)
     client = ClientFactory(
         ocmw=caseworker.organisation, street="Kortrijksesteenweg 412", notes="Schuldbemiddeling"

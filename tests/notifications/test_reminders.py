@@ -13,12 +13,13 @@ from notifications.models import EmailOptOut, Kind, Notification
 from notifications.reminders import (
     add_working_days,
     is_working_day,
-    send_reminders,
     working_days_ago,
     working_days_between,
 )
+from notifications.tasks import send_reminders
 from referrals import services
-from referrals.models import ContinuedBy, EndResult, OutcomeCheck, Referral, State
+from referrals.enums import AtWork, ContinuedBy, EndResult, State
+from referrals.models import OutcomeCheck, Referral
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, OrganisationFactory
 from tests.referrals.factories import ReferralFactory, TrainingFactory, referral_in_state
 
@@ -421,7 +422,7 @@ def test_no_outcome_reminder_for_a_check_up_already_recorded(walk, clock, run_on
         referral=referral,
         user=caseworker,
         months=3,
-        at_work=OutcomeCheck.AtWork.YES,
+        at_work=AtWork.YES,
         checked_on=D(2026, 4, 15),
     )
 
@@ -567,7 +568,7 @@ def world(count: int, training, caseworker) -> None:
         recorded = referral(  # 3 months reminded already, 6 months recorded
             State.CLOSED, end_date=D(2026, 1, 15), end_result=EndResult.PASSED, continued_by="vdab"
         )
-        OutcomeCheck.objects.create(referral=recorded, months=6, at_work=OutcomeCheck.AtWork.YES)
+        OutcomeCheck.objects.create(referral=recorded, months=6, at_work=AtWork.YES)
     send_reminders(today=D(2026, 4, 15))  # the 3-month reminders
     send_reminders(today=TODAY)  # the rest of the already reminded
 

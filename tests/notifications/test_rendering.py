@@ -11,7 +11,8 @@ from accounts.models import Province
 from notifications.models import Kind, Notification
 from notifications.rendering import render_message
 from referrals import services
-from referrals.models import Client, EndResult, GuidanceNote, State, StopReason
+from referrals.enums import EndResult, GuidanceTopic, State, StopReason
+from referrals.models import Client, GuidanceNote
 from tests.accounts.factories import (
     CaseworkerFactory,
     CounsellorFactory,
@@ -102,7 +103,7 @@ def context_for(referral, actor) -> dict:
     note = GuidanceNote.objects.create(
         referral=referral,
         author=actor,
-        topic=GuidanceNote.Topic.PROGRESS,
+        topic=GuidanceTopic.PROGRESS,
         note="Goede vooruitgang in de praktijklessen.",
         written_on=referral.start_date or datetime.date.today(),
     )
@@ -247,7 +248,7 @@ def test_no_message_the_flow_sends_to_vdab_shows_what_the_ocmw_keeps(
         services.guidance_note_add(
             referral=referral,
             user=author,
-            topic=GuidanceNote.Topic.SUPPORT,
+            topic=GuidanceTopic.SUPPORT,
             note="Zoekt nog kinderopvang voor de woensdag.",
             written_on=referral.start_date,
         )

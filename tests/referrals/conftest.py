@@ -12,7 +12,8 @@ from django.contrib.messages import constants, get_messages
 from django.utils import timezone, translation
 
 from accounts.models import Province
-from referrals.models import OkotType, Referral
+from referrals.enums import OkotType
+from referrals.models import Referral
 from tests.accounts.factories import (
     CaseworkerFactory,
     CounsellorFactory,

@@ -9,17 +9,8 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Province
 from referrals import services
-from referrals.models import (
-    Client,
-    ContinuedBy,
-    EndResult,
-    EntryCondition,
-    OkotType,
-    Referral,
-    State,
-    TemporaryWorkExperience,
-    Training,
-)
+from referrals.enums import ContinuedBy, EndResult, OkotType, State
+from referrals.models import Client, EntryCondition, Referral, TemporaryWorkExperience, Training
 from referrals.steps import STEPS
 from tests.accounts.factories import (
     CaseworkerFactory,

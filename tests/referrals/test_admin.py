@@ -12,15 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from referrals.enums import State
 from referrals.models import (
     GuidanceNote,
     OutcomeCheck,
     Referral,
     ReferralEvent,
-    State,
     TemporaryWorkExperience,
 )
-from referrals.models.rules import client_consented, no_active_temporary_work_experience
+from referrals.models.guards import client_consented, no_active_temporary_work_experience
 from referrals.services import ConcurrentChange
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory
 from tests.referrals.factories import (

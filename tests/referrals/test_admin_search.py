@@ -10,7 +10,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.admin_search import SessionSearchMixin
-from referrals.models import Client, Referral, State, Training
+from referrals.enums import State
+from referrals.models import Client, Referral, Training
 from tests.accounts.factories import AdministratorFactory, OcmwFactory, UserFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 

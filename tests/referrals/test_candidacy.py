@@ -5,7 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from referrals.models import Client, Referral, ReferralEvent, State
+from referrals.enums import State
+from referrals.models import Client, Referral, ReferralEvent
+from tests.accounts.factories import AdministratorFactory
 from tests.referrals.factories import make_insz
 
 URL = reverse("referrals:candidacy_create")
@@ -120,3 +122,31 @@ def test_the_caseworker_finds_the_candidacy_waiting_for_agreement(
 
     sections = {section.step: section.rows for section in response.context["sections"]}
     assert [r.client.last_name for r in sections["agree"]] == ["Bakkali"]
+
+
+def test_an_administrator_registers_a_candidacy_as_the_service_allows(client, ocmw_gent, training):
+    """The page and the service ask one rule (`access.may_register_candidacy`)."""
+    administrator = AdministratorFactory()
+    client.force_login(administrator)
+
+    assert client.get(URL).status_code == 200
+    client.post(URL, candidacy(ocmw_gent, training))
+
+    referral = Referral.objects.get()
+    assert referral.state == State.CANDIDATE
+    assert referral.events.get(transition="apply").actor == administrator
+
+
+@pytest.mark.parametrize(
+    ("actor", "offered"),
+    [("counsellor", True), ("administrator", True), ("caseworker", False)],
+)
+def test_the_referral_list_offers_the_candidacy_form_to_who_may_use_it(
+    client, db, request, actor, offered
+):
+    user = AdministratorFactory() if actor == "administrator" else request.getfixturevalue(actor)
+    client.force_login(user)
+
+    html = client.get(reverse("referrals:referral_list")).content.decode()
+
+    assert (f'href="{URL}"' in html) is offered

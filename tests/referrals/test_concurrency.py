@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from referrals.models import Referral, State
+from referrals.enums import State
+from referrals.models import Referral
 from referrals.services import ConcurrentChange, TransitionRefused
 from tests.referrals.factories import (
     TRANSITIONS,

@@ -4,7 +4,8 @@ without personal data for the network manager."""
 from django.urls import reverse
 
 from accounts.models import Province
-from referrals.models import Referral, State
+from referrals.enums import State
+from referrals.models import Referral
 from referrals.views import PAGE_SIZE
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory

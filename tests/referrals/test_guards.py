@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from referrals.models import EndResult, EntryCondition, OkotType, Referral, State, StopReason
+from referrals.enums import EndResult, OkotType, State, StopReason
+from referrals.models import EntryCondition, Referral
 from referrals.services import TransitionRefused, referral_create
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import (

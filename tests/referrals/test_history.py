@@ -6,7 +6,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from referrals.models import EndResult, ReferralEvent, State, StopReason
+from referrals.enums import EndResult, State, StopReason
+from referrals.models import ReferralEvent
 from referrals.services import referral_create
 from referrals.signals import referral_event
 from tests.referrals.factories import (

@@ -8,7 +8,8 @@ from django.utils import translation
 from stdnum.be import ssn
 
 from accounts.models import Organisation, Province
-from referrals.models import Client, EndResult, EntryCondition, Gender, Referral, State
+from referrals.enums import EndResult, Gender, State
+from referrals.models import Client, EntryCondition, Referral
 from tests.accounts.factories import (
     AdministratorFactory,
     CaseworkerFactory,

@@ -8,17 +8,14 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
 
-from accounts import roles
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Role, User
+from referrals.enums import EndResult, OkotType, State
 from referrals.models import (
     Client,
-    EndResult,
     GuidanceNote,
-    OkotType,
     OutcomeCheck,
     Referral,
     ReferralEvent,
-    State,
     TemporaryWorkExperience,
     Training,
 )
@@ -27,11 +24,11 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "demo-test-password"
 DEMO_USERS = {
-    "ocmw-gent": roles.CASEWORKER,
-    "ocmw-aalst": roles.CASEWORKER,
-    "vdab-gent": roles.COUNSELLOR,
-    "netwerk-oost": roles.NETWORK_MANAGER,
-    "beheerder": roles.ADMINISTRATOR,
+    "ocmw-gent": Role.CASEWORKER,
+    "ocmw-aalst": Role.CASEWORKER,
+    "vdab-gent": Role.COUNSELLOR,
+    "netwerk-oost": Role.NETWORK_MANAGER,
+    "beheerder": Role.ADMINISTRATOR,
 }
 SEEDED_MODELS = [
     Organisation,

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Province
-from referrals.models import Referral, ReferralEvent, State
+from referrals.enums import State
+from referrals.models import Referral, ReferralEvent
 from referrals.services import TransitionRefused, referral_create
 from tests.accounts.factories import (
     AdministratorFactory,

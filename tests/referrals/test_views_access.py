@@ -12,8 +12,9 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 
 from referrals import urls as referral_urls
-from referrals.models import Client, GuidanceNote, OutcomeCheck, Referral, State
-from referrals.models.rules import client_consented, no_active_temporary_work_experience
+from referrals.enums import State
+from referrals.models import Client, GuidanceNote, OutcomeCheck, Referral
+from referrals.models.guards import client_consented, no_active_temporary_work_experience
 from referrals.steps import STEPS
 from tests.accounts.factories import CounsellorFactory, VdabOrganisationFactory
 from tests.referrals.conftest import (

@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
-from referrals.models import Client, EndResult, OutcomeCheck, Referral, State
+from referrals.enums import EndResult, State
+from referrals.models import Client, OutcomeCheck, Referral
 from referrals.presenters import EVENT_LABELS
 from tests.referrals.conftest import (
     client_post_data,

@@ -10,15 +10,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from referrals import services
-from referrals.models import (
-    Client,
-    EndResult,
-    GuidanceNote,
-    OutcomeCheck,
-    Referral,
-    State,
-    TemporaryWorkExperience,
-)
+from referrals.enums import EndResult, State
+from referrals.models import Client, GuidanceNote, OutcomeCheck, Referral, TemporaryWorkExperience
 from referrals.steps import STEPS
 from tests.referrals.conftest import (
     bound_step_form,

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Province
-from referrals.models import GuidanceNote, Referral, ReferralEvent, State
+from referrals.enums import State
+from referrals.models import GuidanceNote, Referral, ReferralEvent
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, VdabOrganisationFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory
 

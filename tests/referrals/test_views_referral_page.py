@@ -5,9 +5,12 @@ import re
 from collections import Counter
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
-from referrals.models import EntryCondition, State
+from referrals.enums import State
+from referrals.models import EntryCondition, Referral
 from tests.referrals.conftest import current_state, step_post_data
 
 
@@ -43,3 +46,29 @@ def test_the_caseworker_can_agree_when_no_entry_condition_applies(client, casewo
 
     assert response.status_code == 302
     assert current_state(referral) == State.AGREED
+
+
+BADGE_COLOURS = {
+    State.INFORMED: "primary",
+    State.CANDIDATE: "primary",
+    State.AGREED: "primary",
+    State.INTAKE_PLANNED: "primary",
+    State.ADMITTED: "primary",
+    State.IN_TRAINING: "success",
+    State.ENDED: "dark",
+    State.CLOSED: "dark",
+    State.DECLINED: "secondary",
+    State.NOT_ADMITTED: "secondary",
+    State.WITHDRAWN: "secondary",
+}
+
+
+@pytest.mark.parametrize("state", State)
+def test_every_state_has_its_badge(state):
+    """Blue while the referral moves on, green in training, dark once ended, grey when it
+    stopped before; a state without a colour fails here rather than renders wrong."""
+    with translation.override("en"):
+        html = render_to_string("includes/state_badge.html", {"referral": Referral(state=state)})
+
+        assert f"text-bg-{BADGE_COLOURS[state]} " in html
+        assert str(state.label) in html

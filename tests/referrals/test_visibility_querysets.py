@@ -3,9 +3,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts import roles
-from accounts.models import Province
-from referrals.models import Client, Referral, State
+from accounts.models import Province, Role
+from referrals import access
+from referrals.enums import State
+from referrals.models import Client, Referral
 from tests.accounts.factories import (
     AdministratorFactory,
     CaseworkerFactory,
@@ -81,7 +82,7 @@ def world():
         "inactive_administrator": AdministratorFactory(is_active=False),
         "ocmw_user_without_role": UserFactory(organisation=gent),
         "caseworker_role_in_a_vdab_office": UserFactory(
-            organisation=vdab[Province.OOST_VLAANDEREN], groups=[roles.CASEWORKER]
+            organisation=vdab[Province.OOST_VLAANDEREN], groups=[Role.CASEWORKER]
         ),
     }
     clients = {"gent": ClientFactory(ocmw=gent), "antwerpen": ClientFactory(ocmw=antwerpen)}
@@ -157,3 +158,26 @@ def test_a_counsellor_moving_region_sees_the_new_regions_referrals(world):
         "gent_to_ov",
         "antwerpen_to_ov",
     }
+
+
+# Pages are only served to logged-in users: the predicates are asked of them.
+LOGGED_IN = [who for who in VISIBLE if who != "anonymous"]
+
+
+@pytest.mark.parametrize("who", LOGGED_IN)
+def test_either_side_of_a_referral_is_whom_it_is_visible_to(world, who):
+    """`access.is_either_side` (who may act) and `visible_to` (who may read) are one rule."""
+    users, referrals, _clients = world
+
+    acting = {name for name, r in referrals.items() if access.is_either_side(r, users[who])}
+
+    assert acting == VISIBLE[who][0]
+
+
+@pytest.mark.parametrize("who", LOGGED_IN)
+def test_who_may_edit_a_client_is_whom_it_is_visible_to(world, who):
+    users, _referrals, clients = world
+
+    editing = {name for name, c in clients.items() if access.may_edit_client(c, users[who])}
+
+    assert editing == VISIBLE[who][1]

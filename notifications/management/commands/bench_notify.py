@@ -15,13 +15,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from config.celery import app as celery_app
+from notifications.delivery import message_id
 from notifications.models import Notification
-from notifications.tasks import message_id
+from referrals.enums import State
 
 QUIET = 3.0  # seconds to keep listening for duplicates once everything has arrived
 
@@ -119,7 +120,6 @@ class Command(BaseCommand):
     def candidates(self, count: int, referral_in_state):
         """`count` referrals waiting for the caseworker's agreement (no e-mail so far),
         all for one training with a contact counsellor."""
-        from referrals.models import State
         from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
         from tests.referrals.factories import TrainingFactory
 

@@ -19,7 +19,8 @@ from django.utils import timezone
 from accounts.models import Organisation
 from referrals.benchmarks.report_cases import Case, measure, report_cases
 from referrals.benchmarks.report_fill import FILLED, fill
-from referrals.models import Referral, State
+from referrals.enums import State
+from referrals.models import Referral
 
 TARGET = 3.0
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from referrals import imports, services
+from referrals import imports
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             rows = imports.read_rows(path.name, content)
         except imports.ImportFileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
-        result = services.referral_import(rows=rows, dry_run=dry_run)
+        result = imports.referral_import(rows=rows, dry_run=dry_run)
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))

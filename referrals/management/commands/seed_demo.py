@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import Organisation, Province
+from accounts.models import Organisation, Province, Role
 from referrals import services
+from referrals.enums import AtWork, GuidanceTopic, OkotType, State
 from referrals.management.demo_data import (
     CASEWORKERS,
     CLIENTS,
@@ -47,11 +47,7 @@ from referrals.management.demo_data import (
 from referrals.models import (
     Client,
     EntryCondition,
-    GuidanceNote,
-    OkotType,
-    OutcomeCheck,
     Referral,
-    State,
     TemporaryWorkExperience,
     Training,
 )
@@ -147,7 +143,7 @@ class Command(BaseCommand):
         users, new_users = {}, []
         for username, first, last, phone, org_key, role in USERS:
             domain = ORGANISATIONS[org_key][3] if org_key else "okot-beheer.example"
-            is_admin = role == roles.ADMINISTRATOR
+            is_admin = role == Role.ADMINISTRATOR
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
@@ -382,11 +378,11 @@ class Command(BaseCommand):
         last_day = min(story.end or today, today)
         warning = WARNING_NOTES.get(story.stop_reason or story.result)
         notes = [
-            (story.start + 5 * WEEK, counsellor, GuidanceNote.Topic.PROGRESS, PROGRESS_NOTES),
-            (story.start + 10 * WEEK, caseworker, GuidanceNote.Topic.SUPPORT, SUPPORT_NOTES),
+            (story.start + 5 * WEEK, counsellor, GuidanceTopic.PROGRESS, PROGRESS_NOTES),
+            (story.start + 10 * WEEK, caseworker, GuidanceTopic.SUPPORT, SUPPORT_NOTES),
         ]
         if warning and story.end:
-            topic = GuidanceNote.Topic.DROPOUT_RISK
+            topic = GuidanceTopic.DROPOUT_RISK
             notes.append((story.end - 3 * WEEK, counsellor, topic, [warning]))
         for written_on, author, topic, texts in notes:
             if story.start <= written_on <= last_day:
@@ -409,6 +405,6 @@ class Command(BaseCommand):
                 referral=referral,
                 user=checker,
                 months=months,
-                at_work=OutcomeCheck.AtWork.YES if at_work == "y" else OutcomeCheck.AtWork.NO,
+                at_work=AtWork.YES if at_work == "y" else AtWork.NO,
                 checked_on=min(due + datetime.timedelta(days=4), today),
             )

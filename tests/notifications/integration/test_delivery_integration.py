@@ -10,9 +10,10 @@ import time
 import pytest
 from django.db import transaction
 
+from notifications.delivery import message_id
 from notifications.models import Kind, Notification
-from notifications.tasks import message_id
-from referrals.models import Referral, State
+from referrals.enums import State
+from referrals.models import Referral
 from tests.referrals.factories import counsellor_for, referral_in_state, take_step
 
 from .conftest import NOTIFY_ENV

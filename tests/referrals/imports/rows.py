@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from referrals import imports, services
+from referrals import imports
 from tests.referrals.factories import make_insz
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -88,7 +88,7 @@ def write_csv(path, rows: list[dict], *, delimiter=",", encoding="utf-8", column
 def import_csv(tmp_path, rows: list[dict], *, user=None, dry_run=False) -> imports.ImportResult:
     path = write_csv(tmp_path / "referrals.csv", rows)
     parsed = imports.read_rows(path.name, path.read_bytes())
-    return services.referral_import(rows=parsed, user=user, dry_run=dry_run)
+    return imports.referral_import(rows=parsed, user=user, dry_run=dry_run)
 
 
 def errors_of(result) -> list[tuple[int, str]]:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 
-from referrals import imports, services
+from referrals import imports
 from referrals.models import Client, Referral
 from tests.referrals.factories import make_insz
 
@@ -29,7 +29,7 @@ def test_semicolons_and_a_byte_order_mark_as_dutch_excel_saves(tmp_path):
     )
     assert path.read_bytes().startswith(b"\xef\xbb\xbfexternal_id;")
 
-    result = services.referral_import(rows=imports.read_rows(path.name, path.read_bytes()))
+    result = imports.referral_import(rows=imports.read_rows(path.name, path.read_bytes()))
 
     assert (result.imported, result.errors) == (2, [])
     assert Client.objects.get(insz=insz(1)).first_name == "Eloïse"
@@ -44,7 +44,7 @@ def test_columns_in_any_order_and_empty_lines_are_skipped(tmp_path):
     rows = imports.read_rows(path.name, path.read_bytes())
 
     assert [r.line for r in rows] == [2, 4]
-    assert services.referral_import(rows=rows).imported == 2
+    assert imports.referral_import(rows=rows).imported == 2
 
 
 def test_an_xlsx_file_with_date_and_number_cells(tmp_path):
@@ -71,11 +71,11 @@ def test_an_xlsx_file_with_date_and_number_cells(tmp_path):
     )
 
     rows = imports.read_rows(path.name, path.read_bytes())
-    result = services.referral_import(rows=rows)
+    result = imports.referral_import(rows=rows)
 
     assert errors_of(result) == [(4, "agreed_on: Lies in the future.")]
     del rows[1]
-    result = services.referral_import(rows=rows)
+    result = imports.referral_import(rows=rows)
     assert errors_of(result) == []
     referral = Referral.objects.get()
     assert referral.client.insz == born_2003

@@ -9,8 +9,9 @@ import datetime
 import pytest
 
 from notifications.models import Notification
-from referrals import imports, services
-from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent, State
+from referrals import imports
+from referrals.enums import State
+from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent
 from referrals.signals import referral_event
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
@@ -266,10 +267,10 @@ def test_a_large_file_is_checked_and_written_in_bulk(
 
     # external ids, OCMWs, trainings, clients, their open referrals (and a savepoint)
     with django_assert_max_num_queries(7):
-        result = services.referral_import(rows=parsed, dry_run=True)
+        result = imports.referral_import(rows=parsed, dry_run=True)
     # plus a few inserts per table (SQLite's batches hold about 30 referrals, PostgreSQL's 500)
     with django_assert_max_num_queries(30):
-        services.referral_import(rows=parsed)
+        imports.referral_import(rows=parsed)
 
     assert result.imported == 300
     assert OutcomeCheck.objects.count() == 300
@@ -283,7 +284,7 @@ def test_a_referral_added_while_importing_undoes_the_whole_import(tmp_path, cata
         ReferralFactory(external_id="imp-2", training=catalogue)
         return plan
 
-    monkeypatch.setattr(imports, "check_rows", someone_adds_imp_2_after_the_check)
+    monkeypatch.setattr(imports.write, "check_rows", someone_adds_imp_2_after_the_check)
 
     result = import_csv(tmp_path, [row("imp-1"), row("imp-2", "declined", serial=2)])
 

@@ -3,7 +3,8 @@ reason, every error of the file at once, and a file with any bad row imports not
 
 import pytest
 
-from referrals.models import Client, Referral, State
+from referrals.enums import State
+from referrals.models import Client, Referral
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 

@@ -9,13 +9,14 @@ import itertools
 from zoneinfo import ZoneInfo
 
 from accounts.models import Organisation, Province
-from referrals.models import Client, Gender, OkotType, OutcomeCheck, Referral, State, Training
+from referrals.enums import AtWork, Gender, OkotType, State
+from referrals.models import Client, OutcomeCheck, Referral, Training
 from tests.accounts.factories import OrganisationFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 OV = Province.OOST_VLAANDEREN
-YES, NO, UNKNOWN = OutcomeCheck.AtWork.values
+YES, NO, UNKNOWN = AtWork.values
 
 _numbers = itertools.count(1)
 

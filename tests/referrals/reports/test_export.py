@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Province
-from referrals.models import EndResult, OkotType, OutcomeCheck, Referral, State
+from referrals.enums import EndResult, OkotType, State
+from referrals.models import OutcomeCheck, Referral
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 

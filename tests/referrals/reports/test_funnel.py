@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from referrals.models import Referral, State
+from referrals.enums import State
+from referrals.models import Referral
 from referrals.reports.funnel import funnel
 
 from .builders import day, local, referral, rows

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from referrals.models import Gender, OkotType, Referral
+from referrals.enums import Gender, OkotType
+from referrals.models import Referral
 from referrals.reports.tables import NOT_DUE, outflow, percentage
 
 from .builders import NO, UNKNOWN, YES, local, referral, rows

@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Province
-from referrals.models import EndResult, OkotType, OutcomeCheck, Referral, State
+from referrals.enums import AtWork, EndResult, OkotType, State
+from referrals.models import OutcomeCheck, Referral
 from tests.accounts.factories import (
     AdministratorFactory,
     CaseworkerFactory,
@@ -41,7 +42,7 @@ def passed(ocmw, *, okot_type=OkotType.PBA, province=Province.OOST_VLAANDEREN, a
         OutcomeCheck.objects.create(
             referral=referral,
             months=months,
-            at_work=OutcomeCheck.AtWork.YES if months in at_work else OutcomeCheck.AtWork.NO,
+            at_work=AtWork.YES if months in at_work else AtWork.NO,
         )
     return referral
 

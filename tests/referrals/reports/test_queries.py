@@ -5,7 +5,8 @@ import itertools
 
 import pytest
 
-from referrals.models import EndResult, Gender, OkotType, Referral, State, StopReason
+from referrals.enums import EndResult, Gender, OkotType, State, StopReason
+from referrals.models import Referral
 from referrals.reports.funnel import funnel
 from referrals.reports.tables import diplomas, early_stops, filtered, outflow, starts
 from tests.accounts.factories import CaseworkerFactory, OrganisationFactory

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import Organisation, Province
-from referrals.models import OkotType, Referral
+from referrals.enums import OkotType
+from referrals.models import Referral
 from referrals.reports.funnel import funnel
 from referrals.reports.tables import diplomas, early_stops, filtered, outflow, starts
 from tests.accounts.factories import (

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.db.models import F
 
-from referrals.models import Gender, OkotType, Referral, State
+from referrals.enums import Gender, OkotType, State
+from referrals.models import Referral
 from referrals.reports.expressions import AgeAt
 from referrals.reports.tables import starts
 from tests.accounts.factories import OcmwFactory, OrganisationFactory

@@ -4,7 +4,8 @@ import datetime
 
 import pytest
 
-from referrals.models import EndResult, Gender, OkotType, Referral, StopReason
+from referrals.enums import EndResult, Gender, OkotType, StopReason
+from referrals.models import Referral
 from referrals.reports.tables import diplomas, early_stops
 
 from .builders import client, referral, rows

@@ -1,0 +1,19 @@
+"""What the notifications do when the referral workflow announces something
+(`referrals.signals`; referrals never imports notifications): write the outbox rows in the
+step's own transaction, and hand the e-mails to delivery once it commits."""
+
+from django.dispatch import receiver
+
+from referrals.signals import guidance_note_added, referral_event
+
+from . import outbox, tasks
+
+
+@receiver(referral_event, dispatch_uid="notifications.receivers.on_referral_event")
+def on_referral_event(sender, event, **kwargs) -> None:
+    tasks.enqueue_on_commit(outbox.write_for_event(event))
+
+
+@receiver(guidance_note_added, dispatch_uid="notifications.receivers.on_guidance_note")
+def on_guidance_note(sender, note, **kwargs) -> None:
+    tasks.enqueue_on_commit(outbox.write_for_note(note))

@@ -1,0 +1,94 @@
+"""The codes of the referral workflow: states, results, reasons and the other enumerations.
+
+The codes are the contract between the code, the reports, the import files and the tests
+(docs/DOMAIN.md); the labels are what people read. Code, querysets, constraints and templates
+name a code through these classes, never as a string, so that renaming one fails loudly.
+
+This module imports nothing of the app: models, rules, forms and reports all build on it."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    INFORMED = "informed", _("Informed")
+    CANDIDATE = "candidate", _("Candidate")
+    AGREED = "agreed", _("Formal agreement")
+    DECLINED = "declined", _("No agreement")
+    INTAKE_PLANNED = "intake_planned", _("Intake planned")
+    ADMITTED = "admitted", _("Admitted")
+    NOT_ADMITTED = "not_admitted", _("Not admitted")
+    IN_TRAINING = "in_training", _("In training")
+    ENDED = "ended", _("Training ended")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# A referral in one of these is over: it no longer counts as the client's open referral.
+FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
+# Guidance notes are kept from the admission until the end of the training.
+GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
+
+
+class EndResult(models.TextChoices):
+    PASSED = "passed", _("passed")
+    FAILED = "failed", _("not passed")
+    STOPPED_EARLY = "stopped_early", _("stopped early")
+    STOPPED_EMPLOYMENT = "stopped_employment", _("stopped because of employment")
+
+
+# After a positive end, outflow to work is followed 3 to 12 months on.
+POSITIVE_END_RESULTS = (EndResult.PASSED, EndResult.STOPPED_EMPLOYMENT)
+
+
+class StopReason(models.TextChoices):
+    LASTING_WORK = "lasting_work", _("lasting work that cannot be combined")
+    MOVED = "moved", _("moved out of reach of the training centre")
+    ILLNESS = "illness", _("illness or accident")
+    MATERNITY = "maternity", _("maternity leave")
+    OTHER_COMPELLING = "other_compelling", _("another compelling reason")
+    NO_VALID_REASON = "no_valid_reason", _("no valid reason")
+    INSUFFICIENT_PROGRESS = "insufficient_progress", _("insufficient study progress (VDAB)")
+    OTHER_VDAB = "other_vdab", _("stopped by VDAB for another reason")
+
+
+class ContinuedBy(models.TextChoices):
+    VDAB = "vdab", _("VDAB")
+    OCMW = "ocmw", _("OCMW")
+
+
+class OkotType(models.TextChoices):
+    BSO7 = "7BSO", _("7th year vocational secondary (7BSO)")
+    PBA = "PBA", _("professional bachelor (PBA)")
+    SENSE = "SENSE", _("Se-n-Se, secondary after secondary")
+    TKO = "TKO", _("second-chance education (TKO)")
+    HBO = "HBO", _("higher vocational education (HBO5)")
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("man")
+    FEMALE = "V", _("woman")
+    X = "X", _("X")
+
+
+class GuidanceTopic(models.TextChoices):
+    ATTENDANCE = "attendance", _("attendance")
+    PROGRESS = "progress", _("progress")
+    DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
+    SUPPORT = "support", _("support needed")
+    OTHER = "other", _("other")
+
+
+class CheckupMonths(models.IntegerChoices):
+    """When outflow to work is checked: months after a positive end."""
+
+    M3 = 3, _("3 months")
+    M6 = 6, _("6 months")
+    M9 = 9, _("9 months")
+    M12 = 12, _("12 months")
+
+
+class AtWork(models.TextChoices):
+    YES = "yes", _("yes")
+    NO = "no", _("no")
+    UNKNOWN = "unknown", _("unknown")

@@ -1,0 +1,79 @@
+"""Form fields shared by the pages, the figures and the import: dates a person can mean, and
+ids a database can hold, each refused with a clear message instead of a crash."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+# Dates a person can mean; outside these the database or the time zone maths would fail.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+MAX_PK = 2**63 - 1
+
+
+class PlausibleDateMixin:
+    def clean(self, value):
+        value = super().clean(value)
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise forms.ValidationError(
+                _("Give a date between %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST.year, "latest": LATEST.year},
+                code="implausible_date",
+            )
+        return value
+
+
+class PlausibleDateField(PlausibleDateMixin, forms.DateField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+
+class PlausibleDateTimeField(PlausibleDateMixin, forms.DateTimeField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateTimeInput())
+        super().__init__(**kwargs)
+
+
+def _is_pk(value) -> bool:
+    return str(value).isdigit() and int(value) <= MAX_PK
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """Refuses ids no database can hold before looking them up, as an invalid choice."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_pk(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _is_pk(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
