@@ -1,14 +1,14 @@
-"""The demo data of `seed_demo`: organisations, people, trainings and the stories the
-demo referrals follow through the flow."""
+"""The demo data of `seed_demo`: organisations, people, trainings, and the tables of how far
+each demo referral gets (played as stories by `demo_stories`). The tables give codes; the
+stories read them through the enumerations, which refuse a code that no longer exists."""
 
 import datetime
 import unicodedata
-from dataclasses import dataclass
 
 from django.utils import timezone
 
 from accounts.models import Role
-from referrals.enums import State
+from referrals.enums import EndResult, State, StopReason
 
 # --- the data ------------------------------------------------------------------------------
 
@@ -130,12 +130,12 @@ STARTED = [
     (22, "g10", "bso-zorg", "2026-09-07", "", "", "", ""),
 ]
 STOP_REASONS = {
-    3: "illness",
-    8: "other_compelling",
-    10: "maternity",
-    11: "moved",
-    12: "insufficient_progress",
-    14: "no_valid_reason",
+    3: StopReason.ILLNESS,
+    8: StopReason.OTHER_COMPELLING,
+    10: StopReason.MATERNITY,
+    11: StopReason.MOVED,
+    12: StopReason.INSUFFICIENT_PROGRESS,
+    14: StopReason.NO_VALID_REASON,
 }
 
 # Referrals still on their way, dated relative to today so the dashboard stays current:
@@ -172,7 +172,12 @@ BEFORE_TRAINING = [
     (44, "a1", "tko", "candidate", ""),
     (45, "a10", "pba-vp-aalst", "candidate", ""),
 ]
-WITHDRAWN_FROM = {36: "candidate", 37: "agreed", 38: "intake_planned", 39: "admitted"}
+WITHDRAWN_FROM = {
+    36: State.CANDIDATE,
+    37: State.AGREED,
+    38: State.INTAKE_PLANNED,
+    39: State.ADMITTED,
+}
 REASONS = {
     6: "Nederlands nog onvoldoende voor de theorie (NT2 richtniveau 2.4 nodig). "
     "Advies: eerst tweedekansonderwijs.",
@@ -229,13 +234,17 @@ SUPPORT_NOTES = [
     "Laptop aangekocht via het OCMW-fonds voor schoolkosten.",
 ]
 WARNING_NOTES = {
-    "illness": "Sinds begin november ziek gemeld; stopzetting wordt besproken.",
-    "other_compelling": "Zware familiale situatie (zorg voor een broer); overweegt te stoppen.",
-    "maternity": "Zwangerschap met complicaties gemeld; de opleiding wordt onderbroken.",
-    "moved": "Verhuist naar Limburg; de school ligt dan te ver.",
-    "insufficient_progress": "Resultaten eerste semester onvoldoende; de klassenraad twijfelt.",
-    "no_valid_reason": "Al drie weken afwezig zonder verwittiging; reageert niet op oproepen.",
-    "stopped_employment": "Kreeg een vast contract aangeboden; stopzetting wegens werk besproken.",
+    StopReason.ILLNESS: "Sinds begin november ziek gemeld; stopzetting wordt besproken.",
+    StopReason.OTHER_COMPELLING: "Zware familiale situatie (zorg voor een broer); "
+    "overweegt te stoppen.",
+    StopReason.MATERNITY: "Zwangerschap met complicaties gemeld; de opleiding wordt onderbroken.",
+    StopReason.MOVED: "Verhuist naar Limburg; de school ligt dan te ver.",
+    StopReason.INSUFFICIENT_PROGRESS: "Resultaten eerste semester onvoldoende; "
+    "de klassenraad twijfelt.",
+    StopReason.NO_VALID_REASON: "Al drie weken afwezig zonder verwittiging; "
+    "reageert niet op oproepen.",
+    EndResult.STOPPED_EMPLOYMENT: "Kreeg een vast contract aangeboden; "
+    "stopzetting wegens werk besproken.",
 }
 
 
@@ -271,86 +280,3 @@ def at(on: datetime.date, hour: int) -> datetime.datetime:
 
 
 WEEK = datetime.timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Story:
-    """One demo referral: how far it gets and the dates of its steps."""
-
-    n: int
-    client: str
-    training: str
-    until: str
-    agreed: datetime.date | None = None
-    intake: datetime.date | None = None
-    probable_start: datetime.date | None = None
-    start: datetime.date | None = None
-    end: datetime.date | None = None
-    result: str = ""
-    stop_reason: str = ""
-    continued_by: str = ""
-    outcomes: str = ""
-
-    @property
-    def reason(self) -> str:
-        return REASONS.get(self.n, "")
-
-    @property
-    def by_vdab(self) -> bool:
-        return self.n in REGISTERED_BY_VDAB
-
-    def path(self) -> list[str]:
-        """The states the referral passes through after `informed`."""
-        line = [State.CANDIDATE, State.AGREED, State.INTAKE_PLANNED, State.ADMITTED]
-        line += [State.IN_TRAINING, State.ENDED]
-
-        def upto(state: str) -> list[str]:
-            return line[: line.index(state) + 1] if state != State.INFORMED else []
-
-        screened = [*upto(State.INTAKE_PLANNED), State.NOT_ADMITTED]
-        if self.until == State.DECLINED:
-            return [State.CANDIDATE, State.DECLINED]
-        if self.until == State.WITHDRAWN:
-            return [*upto(WITHDRAWN_FROM[self.n]), State.WITHDRAWN]
-        if self.until == State.NOT_ADMITTED:
-            return screened
-        if self.until == State.CLOSED:
-            return [*(upto(State.ENDED) if self.start else screened), State.CLOSED]
-        return upto(self.until)
-
-
-def stories(today: datetime.date) -> list[Story]:
-    """The demo referrals in order of `n`, built from the three tables above."""
-    result = []
-    for n, client, training, start, end, end_result, continued_by, outcomes in STARTED:
-        start, end = day(start), day(end)
-        until = State.CLOSED if continued_by else State.ENDED if end else State.IN_TRAINING
-        agreed = start - 12 * WEEK
-        result.append(
-            Story(
-                n,
-                client,
-                training,
-                until,
-                agreed=agreed,
-                intake=agreed + 2 * WEEK,
-                probable_start=start,
-                start=start,
-                end=end,
-                result=end_result,
-                stop_reason=STOP_REASONS.get(n, ""),
-                continued_by=continued_by,
-                outcomes=outcomes,
-            )
-        )
-    for n, client, training, until, *days_ago in ON_THEIR_WAY:
-        agreed, intake, start = (
-            today - datetime.timedelta(days=ago) if ago != "" else None for ago in days_ago
-        )
-        result.append(Story(n, client, training, until, agreed, intake, start))
-    for n, client, training, until, agreed in BEFORE_TRAINING:
-        agreed = day(agreed)
-        intake = agreed + 2 * WEEK if agreed else None
-        probable_start = intake + 10 * WEEK if intake else None
-        result.append(Story(n, client, training, until, agreed, intake, probable_start))
-    return sorted(result, key=lambda story: story.n)

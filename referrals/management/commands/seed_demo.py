@@ -3,10 +3,9 @@ a training catalogue, clients and referrals in every state.
 
 Idempotent: everything is looked up by its natural key and every demo referral carries
 `external_id="demo-<n>"`, so a second run creates nothing (it only resets the password when
-one is given). Referrals are built through `referrals.services` only, acting as the user who
-would take each step, so each has a real history and in-app messages (but no e-mails)."""
+one is given). The referrals are the stories of `demo_stories`, played through
+`referrals.services` only, so each has a real history and in-app messages (but no e-mails)."""
 
-import datetime
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -19,65 +18,31 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Province, Role
 from referrals import services
-from referrals.enums import AtWork, GuidanceTopic, OkotType, State
+from referrals.enums import OkotType, State
 from referrals.management.demo_data import (
     CASEWORKERS,
     CLIENTS,
     COUNSELLOR,
-    HANDOVER_NOTES,
     INACTIVE_TRAININGS,
     ORGANISATIONS,
     POSTCODES,
-    PROGRESS_NOTES,
-    SCREENINGS,
-    SUPPORT_NOTES,
     TRAININGS,
     USERS,
-    WARNING_NOTES,
     WEEK,
-    WITHDRAWN_FROM,
     WORK_EXPERIENCES,
-    at,
     day,
     insz,
     mail_name,
     ocmw_key,
-    stories,
 )
+from referrals.management.demo_stories import play, stories
 from referrals.models import (
     Client,
-    EntryCondition,
     Referral,
     TemporaryWorkExperience,
     Training,
 )
 from referrals.signals import replaying_history
-
-
-class StoryClock:
-    """When each step of a demo story happened: on its business date where it has one,
-    never before the previous step and never in the future."""
-
-    def __init__(self, story, today: datetime.date):
-        self.story = story
-        self.now = timezone.now()
-        first = story.agreed or today - datetime.timedelta(days=3 + story.n % 10)
-        self.last = at(first - 2 * WEEK, 9)
-
-    def step(self, state: str) -> datetime.datetime:
-        story = self.story
-        planned = {
-            State.INFORMED: self.last,
-            State.CANDIDATE: self.last + datetime.timedelta(days=1),
-            State.AGREED: story.agreed and at(story.agreed, 11),
-            State.INTAKE_PLANNED: story.intake and at(story.intake - WEEK, 14),
-            State.ADMITTED: story.intake and at(story.intake, 16),
-            State.NOT_ADMITTED: story.intake and at(story.intake, 16),
-            State.IN_TRAINING: story.start and at(story.start, 9),
-            State.ENDED: story.end and at(story.end, 15),
-        }.get(state) or self.last + datetime.timedelta(days=7)
-        self.last = min(max(planned, self.last), self.now)
-        return self.last
 
 
 class Command(BaseCommand):
@@ -129,7 +94,7 @@ class Command(BaseCommand):
             organisations[key], _ = Organisation.objects.get_or_create(
                 name=name,
                 defaults={
-                    "kind": kind,
+                    "kind": Organisation.Kind(kind),
                     "municipality": municipality,
                     "province": Province.OOST_VLAANDEREN,
                     "email": f"info@{domain}",
@@ -258,153 +223,15 @@ class Command(BaseCommand):
             client = clients[story.client]
             caseworker = users[CASEWORKERS[ocmw_key(story.client)]]
             try:
-                self._play(
+                play(
                     story,
-                    client,
-                    trainings[story.training],
-                    caseworker,
-                    users[COUNSELLOR],
-                    today,
+                    client=client,
+                    training=trainings[story.training],
+                    caseworker=caseworker,
+                    counsellor=users[COUNSELLOR],
+                    today=today,
                 )
             except (services.TransitionRefused, ValidationError) as exc:
                 raise CommandError(f"Demo referral {story.n} ({client}): {exc}") from exc
             created += 1
         return created
-
-    def _play(self, story, client, training, caseworker, counsellor, today):
-        """Walk one referral along its path, each step by the user who would take it, on
-        the day it would have happened (so the timeline and 'overdue' look real)."""
-        path = story.path()
-        clock = StoryClock(story, today)
-        if story.by_vdab and path[:1] == [State.CANDIDATE]:
-            # The client applied through the training guide: VDAB registers the candidacy.
-            referral = services.referral_register_candidacy(
-                user=counsellor,
-                ocmw=client.ocmw,
-                insz=client.insz,
-                first_name=client.first_name,
-                last_name=client.last_name,
-                training=training,
-                at=clock.step(State.INFORMED),
-                external_id=f"demo-{story.n}",
-            )
-            path = path[1:]
-        else:
-            opener = counsellor if story.by_vdab else caseworker
-            referral = services.referral_create(
-                user=opener,
-                client=client,
-                training=training,
-                at=clock.step(State.INFORMED),
-                external_id=f"demo-{story.n}",
-            )
-        screening = SCREENINGS[story.n % len(SCREENINGS)]
-        for state in path:
-            if state == State.CANDIDATE:
-                services.referral_apply(at=clock.step(state), referral=referral, user=opener)
-            elif state == State.DECLINED:
-                services.referral_decline(
-                    at=clock.step(state), referral=referral, user=caseworker, reason=story.reason
-                )
-            elif state == State.AGREED:
-                services.referral_agree(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=caseworker,
-                    agreed_on=story.agreed,
-                    checked_conditions=EntryCondition.applicable_to(training.okot_type),
-                    caseworker_phone=caseworker.work_phone,
-                    handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
-                    handover_call_at=at(story.agreed, 10),
-                )
-            elif state == State.INTAKE_PLANNED:
-                services.referral_plan_intake(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=counsellor,
-                    intake_at=at(story.intake, 9 + story.n % 6),
-                    place=f"VDAB-werkwinkel {training.location}",
-                )
-            elif state == State.ADMITTED:
-                services.referral_admit(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=counsellor,
-                    screening=screening,
-                    probable_start_date=story.probable_start,
-                    probable_location=f"{training.institution}, {training.location}",
-                )
-            elif state == State.NOT_ADMITTED:
-                services.referral_reject(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=counsellor,
-                    screening=screening,
-                    reason=story.reason,
-                )
-            elif state == State.IN_TRAINING:
-                services.referral_start(
-                    at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
-                )
-                self._notes(story, referral, caseworker, counsellor, today)
-            elif state == State.ENDED:
-                services.referral_end(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=counsellor,
-                    end_date=story.end,
-                    result=story.result,
-                    stop_reason=story.stop_reason,
-                )
-                self._outcomes(story, referral, caseworker, counsellor, today)
-            elif state == State.CLOSED:
-                services.referral_close(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=caseworker if story.continued_by == "ocmw" else counsellor,
-                    continued_by=story.continued_by,
-                )
-            elif state == State.WITHDRAWN:
-                by_ocmw = WITHDRAWN_FROM[story.n] in (State.CANDIDATE, State.AGREED)
-                services.referral_withdraw(
-                    at=clock.step(state),
-                    referral=referral,
-                    user=caseworker if by_ocmw else counsellor,
-                    reason=story.reason,
-                )
-
-    def _notes(self, story, referral, caseworker, counsellor, today):
-        """Guidance notes from both sides, and a warning before an early stop."""
-        last_day = min(story.end or today, today)
-        warning = WARNING_NOTES.get(story.stop_reason or story.result)
-        notes = [
-            (story.start + 5 * WEEK, counsellor, GuidanceTopic.PROGRESS, PROGRESS_NOTES),
-            (story.start + 10 * WEEK, caseworker, GuidanceTopic.SUPPORT, SUPPORT_NOTES),
-        ]
-        if warning and story.end:
-            topic = GuidanceTopic.DROPOUT_RISK
-            notes.append((story.end - 3 * WEEK, counsellor, topic, [warning]))
-        for written_on, author, topic, texts in notes:
-            if story.start <= written_on <= last_day:
-                services.guidance_note_add(
-                    referral=referral,
-                    user=author,
-                    topic=topic,
-                    note=texts[story.n % len(texts)],
-                    written_on=written_on,
-                )
-
-    def _outcomes(self, story, referral, caseworker, counsellor, today):
-        """The 3/6/9/12-month check-ups after a positive end that are due by now."""
-        checker = caseworker if story.continued_by == "ocmw" else counsellor
-        for months, at_work in zip((3, 6, 9, 12), story.outcomes, strict=False):
-            due = referral.outcome_due_date(months)
-            if due > today:
-                break
-            services.outcome_check_record(
-                referral=referral,
-                user=checker,
-                months=months,
-                at_work=AtWork.YES if at_work == "y" else AtWork.NO,
-                checked_on=min(due + datetime.timedelta(days=4), today),
-            )

@@ -1,0 +1,284 @@
+"""The demo referrals as stories: how far each gets and when (from the tables of
+`demo_data`), played step by step through `referrals.services`, each step by the user who
+would take it, on the day it would have happened, so that every demo referral has a real
+history, and the timeline and 'overdue' look real."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from referrals import services
+from referrals.enums import AtWork, ContinuedBy, EndResult, GuidanceTopic, State
+from referrals.models import EntryCondition
+
+from .demo_data import (
+    BEFORE_TRAINING,
+    HANDOVER_NOTES,
+    ON_THEIR_WAY,
+    PROGRESS_NOTES,
+    REASONS,
+    REGISTERED_BY_VDAB,
+    SCREENINGS,
+    STARTED,
+    STOP_REASONS,
+    SUPPORT_NOTES,
+    WARNING_NOTES,
+    WEEK,
+    WITHDRAWN_FROM,
+    at,
+    day,
+)
+
+
+@dataclass(frozen=True)
+class Story:
+    """One demo referral: how far it gets and the dates of its steps."""
+
+    n: int
+    client: str
+    training: str
+    until: str
+    agreed: datetime.date | None = None
+    intake: datetime.date | None = None
+    probable_start: datetime.date | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    result: str = ""
+    stop_reason: str = ""
+    continued_by: str = ""
+    outcomes: str = ""
+
+    @property
+    def reason(self) -> str:
+        return REASONS.get(self.n, "")
+
+    @property
+    def by_vdab(self) -> bool:
+        return self.n in REGISTERED_BY_VDAB
+
+    def path(self) -> list[str]:
+        """The states the referral passes through after `informed`."""
+        line = [State.CANDIDATE, State.AGREED, State.INTAKE_PLANNED, State.ADMITTED]
+        line += [State.IN_TRAINING, State.ENDED]
+
+        def upto(state: str) -> list[str]:
+            return line[: line.index(state) + 1] if state != State.INFORMED else []
+
+        screened = [*upto(State.INTAKE_PLANNED), State.NOT_ADMITTED]
+        if self.until == State.DECLINED:
+            return [State.CANDIDATE, State.DECLINED]
+        if self.until == State.WITHDRAWN:
+            return [*upto(WITHDRAWN_FROM[self.n]), State.WITHDRAWN]
+        if self.until == State.NOT_ADMITTED:
+            return screened
+        if self.until == State.CLOSED:
+            return [*(upto(State.ENDED) if self.start else screened), State.CLOSED]
+        return upto(self.until)
+
+
+def stories(today: datetime.date) -> list[Story]:
+    """The demo referrals in order of `n`, built from the three tables above."""
+    result = []
+    # The tables give codes; the enumerations refuse one that no longer exists.
+    for n, client, training, start, end, end_result, continued_by, outcomes in STARTED:
+        start, end = day(start), day(end)
+        end_result = EndResult(end_result) if end_result else ""
+        continued_by = ContinuedBy(continued_by) if continued_by else ""
+        until = State.CLOSED if continued_by else State.ENDED if end else State.IN_TRAINING
+        agreed = start - 12 * WEEK
+        result.append(
+            Story(
+                n,
+                client,
+                training,
+                until,
+                agreed=agreed,
+                intake=agreed + 2 * WEEK,
+                probable_start=start,
+                start=start,
+                end=end,
+                result=end_result,
+                stop_reason=STOP_REASONS.get(n, ""),
+                continued_by=continued_by,
+                outcomes=outcomes,
+            )
+        )
+    for n, client, training, until, *days_ago in ON_THEIR_WAY:
+        agreed, intake, start = (
+            today - datetime.timedelta(days=ago) if ago != "" else None for ago in days_ago
+        )
+        result.append(Story(n, client, training, State(until), agreed, intake, start))
+    for n, client, training, until, agreed in BEFORE_TRAINING:
+        agreed = day(agreed)
+        intake = agreed + 2 * WEEK if agreed else None
+        probable_start = intake + 10 * WEEK if intake else None
+        result.append(Story(n, client, training, State(until), agreed, intake, probable_start))
+    return sorted(result, key=lambda story: story.n)
+
+
+class StoryClock:
+    """When each step of a demo story happened: on its business date where it has one,
+    never before the previous step and never in the future."""
+
+    def __init__(self, story, today: datetime.date):
+        self.story = story
+        self.now = timezone.now()
+        first = story.agreed or today - datetime.timedelta(days=3 + story.n % 10)
+        self.last = at(first - 2 * WEEK, 9)
+
+    def step(self, state: str) -> datetime.datetime:
+        story = self.story
+        planned = {
+            State.INFORMED: self.last,
+            State.CANDIDATE: self.last + datetime.timedelta(days=1),
+            State.AGREED: story.agreed and at(story.agreed, 11),
+            State.INTAKE_PLANNED: story.intake and at(story.intake - WEEK, 14),
+            State.ADMITTED: story.intake and at(story.intake, 16),
+            State.NOT_ADMITTED: story.intake and at(story.intake, 16),
+            State.IN_TRAINING: story.start and at(story.start, 9),
+            State.ENDED: story.end and at(story.end, 15),
+        }.get(state) or self.last + datetime.timedelta(days=7)
+        self.last = min(max(planned, self.last), self.now)
+        return self.last
+
+
+def play(story: Story, *, client, training, caseworker, counsellor, today: datetime.date):
+    """Walk one referral along its path, each step by the user who would take it, on
+    the day it would have happened (so the timeline and 'overdue' look real)."""
+    path = story.path()
+    clock = StoryClock(story, today)
+    if story.by_vdab and path[:1] == [State.CANDIDATE]:
+        # The client applied through the training guide: VDAB registers the candidacy.
+        referral = services.referral_register_candidacy(
+            user=counsellor,
+            ocmw=client.ocmw,
+            insz=client.insz,
+            first_name=client.first_name,
+            last_name=client.last_name,
+            training=training,
+            at=clock.step(State.INFORMED),
+            external_id=f"demo-{story.n}",
+        )
+        path = path[1:]
+    else:
+        opener = counsellor if story.by_vdab else caseworker
+        referral = services.referral_create(
+            user=opener,
+            client=client,
+            training=training,
+            at=clock.step(State.INFORMED),
+            external_id=f"demo-{story.n}",
+        )
+    screening = SCREENINGS[story.n % len(SCREENINGS)]
+    for state in path:
+        if state == State.CANDIDATE:
+            services.referral_apply(at=clock.step(state), referral=referral, user=opener)
+        elif state == State.DECLINED:
+            services.referral_decline(
+                at=clock.step(state), referral=referral, user=caseworker, reason=story.reason
+            )
+        elif state == State.AGREED:
+            services.referral_agree(
+                at=clock.step(state),
+                referral=referral,
+                user=caseworker,
+                agreed_on=story.agreed,
+                checked_conditions=EntryCondition.applicable_to(training.okot_type),
+                caseworker_phone=caseworker.work_phone,
+                handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
+                handover_call_at=at(story.agreed, 10),
+            )
+        elif state == State.INTAKE_PLANNED:
+            services.referral_plan_intake(
+                at=clock.step(state),
+                referral=referral,
+                user=counsellor,
+                intake_at=at(story.intake, 9 + story.n % 6),
+                place=f"VDAB-werkwinkel {training.location}",
+            )
+        elif state == State.ADMITTED:
+            services.referral_admit(
+                at=clock.step(state),
+                referral=referral,
+                user=counsellor,
+                screening=screening,
+                probable_start_date=story.probable_start,
+                probable_location=f"{training.institution}, {training.location}",
+            )
+        elif state == State.NOT_ADMITTED:
+            services.referral_reject(
+                at=clock.step(state),
+                referral=referral,
+                user=counsellor,
+                screening=screening,
+                reason=story.reason,
+            )
+        elif state == State.IN_TRAINING:
+            services.referral_start(
+                at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
+            )
+            _notes(story, referral, caseworker, counsellor, today)
+        elif state == State.ENDED:
+            services.referral_end(
+                at=clock.step(state),
+                referral=referral,
+                user=counsellor,
+                end_date=story.end,
+                result=story.result,
+                stop_reason=story.stop_reason,
+            )
+            _outcomes(story, referral, caseworker, counsellor, today)
+        elif state == State.CLOSED:
+            services.referral_close(
+                at=clock.step(state),
+                referral=referral,
+                user=caseworker if story.continued_by == ContinuedBy.OCMW else counsellor,
+                continued_by=story.continued_by,
+            )
+        elif state == State.WITHDRAWN:
+            by_ocmw = WITHDRAWN_FROM[story.n] in (State.CANDIDATE, State.AGREED)
+            services.referral_withdraw(
+                at=clock.step(state),
+                referral=referral,
+                user=caseworker if by_ocmw else counsellor,
+                reason=story.reason,
+            )
+
+
+def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date):
+    """Guidance notes from both sides, and a warning before an early stop."""
+    last_day = min(story.end or today, today)
+    warning = WARNING_NOTES.get(story.stop_reason or story.result)
+    notes = [
+        (story.start + 5 * WEEK, counsellor, GuidanceTopic.PROGRESS, PROGRESS_NOTES),
+        (story.start + 10 * WEEK, caseworker, GuidanceTopic.SUPPORT, SUPPORT_NOTES),
+    ]
+    if warning and story.end:
+        topic = GuidanceTopic.DROPOUT_RISK
+        notes.append((story.end - 3 * WEEK, counsellor, topic, [warning]))
+    for written_on, author, topic, texts in notes:
+        if story.start <= written_on <= last_day:
+            services.guidance_note_add(
+                referral=referral,
+                user=author,
+                topic=topic,
+                note=texts[story.n % len(texts)],
+                written_on=written_on,
+            )
+
+
+def _outcomes(story: Story, referral, caseworker, counsellor, today: datetime.date):
+    """The 3/6/9/12-month check-ups after a positive end that are due by now."""
+    checker = caseworker if story.continued_by == ContinuedBy.OCMW else counsellor
+    for months, at_work in zip((3, 6, 9, 12), story.outcomes, strict=False):
+        due = referral.outcome_due_date(months)
+        if due > today:
+            break
+        services.outcome_check_record(
+            referral=referral,
+            user=checker,
+            months=months,
+            at_work=AtWork.YES if at_work == "y" else AtWork.NO,
+            checked_on=min(due + datetime.timedelta(days=4), today),
+        )
