@@ -37,10 +37,6 @@ class Organisation(models.Model):
         return self.name
 
     @property
-    def is_ocmw(self) -> bool:
-        return self.kind == self.Kind.OCMW
-
-    @property
     def is_vdab(self) -> bool:
         return self.kind == self.Kind.VDAB
 

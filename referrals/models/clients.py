@@ -120,10 +120,6 @@ class Client(models.Model):
             )
 
     @property
-    def full_name(self) -> str:
-        return str(self)
-
-    @property
     def has_consent(self) -> bool:
         return self.consent_vdab and self.consent_date is not None
 
