@@ -1,4 +1,5 @@
-# Production image: gunicorn serving config.wsgi on port 8000, static files via WhiteNoise.
+# Production image: gunicorn serving config.wsgi on port 8000 (config/gunicorn.conf.py), static
+# files via WhiteNoise.
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -30,4 +31,5 @@ RUN export SECRET_KEY=build-only-not-used-at-runtime ALLOWED_HOSTS=localhost \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, bind address, timeouts and logs: config/gunicorn.conf.py (WEB_CONCURRENCY workers).
+CMD ["gunicorn", "--config", "config/gunicorn.conf.py"]

@@ -1,7 +1,10 @@
 """Project-wide invariants: the migrations match the models, production passes Django's
-deploy checks."""
+deploy checks, the image and compose run gunicorn from its one configuration file."""
 
+import json
 import os
+import re
+import runpy
 import secrets
 import string
 import subprocess
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from gunicorn.config import Config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,3 +75,54 @@ def test_deploy_check_fails_when_e_mail_links_would_point_to_localhost():
 
     assert result.returncode != 0
     assert "notifications.W001" in result.stderr
+
+
+# --- gunicorn ----------------------------------------------------------------------------------
+
+GUNICORN_CONF = "config/gunicorn.conf.py"
+
+
+def gunicorn_settings() -> dict:
+    """The names config/gunicorn.conf.py defines, read as gunicorn reads it: run as a file."""
+    namespace = runpy.run_path(str(BASE_DIR / GUNICORN_CONF))
+    return {
+        name: value
+        for name, value in namespace.items()
+        if not name.startswith("_") and not callable(value) and name != "os"
+    }
+
+
+def test_gunicorn_takes_its_workers_from_web_concurrency(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert gunicorn_settings()["workers"] == 5
+
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    assert gunicorn_settings()["workers"] == 3
+
+
+def test_every_name_in_the_gunicorn_config_is_a_valid_gunicorn_setting(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    settings = gunicorn_settings()
+    config = Config()
+
+    for name, value in settings.items():
+        assert name in config.settings, f"{name} is not a gunicorn setting"
+        config.set(name, value)  # gunicorn's own validation: raises on a bad value
+
+    assert config.workers == 4
+    assert config.address == [("0.0.0.0", 8000)]  # noqa: S104 - the container's interfaces
+    assert config.accesslog == "-"
+    assert config.wsgi_app == "config.wsgi:application"
+    assert config.graceful_timeout < config.timeout
+
+
+def test_the_image_and_compose_run_gunicorn_from_its_config_file_only():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    compose = (BASE_DIR / "docker-compose.yml").read_text()
+    (cmd,) = re.findall(r"^CMD (.*)$", dockerfile, re.M)
+    compose_runs = re.findall(r"exec (gunicorn[^\"\n]*)", compose)
+
+    assert json.loads(cmd) == ["gunicorn", "--config", GUNICORN_CONF]
+    assert compose_runs == [f"gunicorn --config {GUNICORN_CONF}"]
+    for text in (dockerfile, compose):
+        assert not re.search(r"--workers\b|\s-w\s*\d", text)
