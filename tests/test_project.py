@@ -29,7 +29,7 @@ def test_models_have_no_unmigrated_changes():
 
 
 def run_deploy_check(
-    secret_key: str, site_url: str = "https://example.org"
+    secret_key: str, site_url: str = "https://example.org", environ: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run `check --deploy` on the production settings in a fresh interpreter."""
     env = {
@@ -39,6 +39,7 @@ def run_deploy_check(
         "ALLOWED_HOSTS": "example.org",
         "SITE_URL": site_url,
         "DATABASE_URL": "sqlite:///:memory:",
+        **(environ or {}),
     }
     return subprocess.run(  # noqa: S603 - fixed argv, no shell
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -68,6 +69,55 @@ def test_deploy_check_fails_on_a_weak_secret_key():
 
     assert result.returncode != 0
     assert "security.W009" in result.stderr
+
+
+def production_settings(**environ: str | None) -> dict:
+    """Some production settings, loaded in a fresh interpreter with `environ` added (None:
+    that variable unset)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": random_secret_key(),
+        "ALLOWED_HOSTS": "example.org",
+        **environ,
+    }
+    env = {name: value for name, value in env.items() if value is not None}
+    script = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'SECURE_HSTS_PRELOAD': s.SECURE_HSTS_PRELOAD, "
+        "'CONN_HEALTH_CHECKS': s.DATABASES['default']['CONN_HEALTH_CHECKS'], "
+        "'CONN_MAX_AGE': s.DATABASES['default']['CONN_MAX_AGE']}))"
+    )
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_hsts_preload_is_opt_in():
+    assert production_settings()["SECURE_HSTS_PRELOAD"] is False
+    assert production_settings(SECURE_HSTS_PRELOAD="true")["SECURE_HSTS_PRELOAD"] is True
+
+
+def test_production_passes_the_deploy_checks_with_hsts_preload_opted_in_too():
+    env = {"SECURE_HSTS_PRELOAD": "true"}
+    result = run_deploy_check(random_secret_key(), environ=env)
+
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+
+
+@pytest.mark.parametrize("database_url", [None, "postgres://okot@db.example.org:5432/okot"])
+def test_persistent_database_connections_are_health_checked(database_url):
+    databases = production_settings(DATABASE_URL=database_url)
+
+    assert databases["CONN_MAX_AGE"] > 0
+    assert databases["CONN_HEALTH_CHECKS"] is True
 
 
 def test_deploy_check_fails_when_e_mail_links_would_point_to_localhost():
