@@ -1,6 +1,8 @@
 """Project-wide invariants: the migrations match the models, production passes Django's
-deploy checks, the image and compose run gunicorn from its one configuration file."""
+deploy checks, the image and compose run gunicorn from its one configuration file, and the
+README and .env.example document every setting read from the environment."""
 
+import ast
 import json
 import os
 import re
@@ -176,3 +178,84 @@ def test_the_image_and_compose_run_gunicorn_from_its_config_file_only():
     assert compose_runs == [f"gunicorn --config {GUNICORN_CONF}"]
     for text in (dockerfile, compose):
         assert not re.search(r"--workers\b|\s-w\s*\d", text)
+
+
+# --- settings read from the environment, and where they are documented -----------------------
+
+# Where the project reads its environment (manage.py, wsgi.py and celery.py only default
+# DJANGO_SETTINGS_MODULE, which the README describes in prose).
+ENVIRONMENT_READERS = sorted((BASE_DIR / "config" / "settings").glob("*.py")) + [
+    BASE_DIR / GUNICORN_CONF
+]
+READ_CALLS = {"os.environ.get", "os.getenv", "env_bool", "env_list"}
+# The compose stack's own variable, for the PostgreSQL container rather than the app.
+COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+
+
+def nodes_outside_the_env_helpers(tree: ast.AST):
+    """ast.walk, skipping the bodies of env_bool and env_list (they read a name given them)."""
+    for node in ast.iter_child_nodes(tree):
+        if not (isinstance(node, ast.FunctionDef) and node.name in {"env_bool", "env_list"}):
+            yield node
+            yield from nodes_outside_the_env_helpers(node)
+
+
+def names_read_from_environment(path: Path) -> set[str]:
+    """The variables a module reads: os.environ.get/os.getenv/os.environ[...], the settings'
+    env_bool/env_list, and dj_database_url.config (DATABASE_URL), each with a literal name."""
+    names = set()
+    for node in nodes_outside_the_env_helpers(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in READ_CALLS:
+            name = node.args[0]
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) == "dj_database_url.config":
+            env = [k.value for k in node.keywords if k.arg == "env"]
+            name = env[0] if env else ast.Constant("DATABASE_URL")
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            name = node.slice
+        else:
+            continue
+        assert isinstance(name, ast.Constant), f"{path.name}:{node.lineno} reads a computed name"
+        names.add(name.value)
+    return names
+
+
+def settings_read_from_environment() -> set[str]:
+    return set().union(*(names_read_from_environment(path) for path in ENVIRONMENT_READERS))
+
+
+def readme_section(title: str) -> str:
+    readme = (BASE_DIR / "README.md").read_text()
+    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_settings() -> set[str]:
+    """The backticked names in the first column of the README's configuration table."""
+    names = set()
+    for line in readme_section("Configuration").splitlines():
+        if line.startswith("| `"):
+            names |= set(re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1]))
+    return names
+
+
+def test_the_settings_reader_finds_what_the_settings_read():
+    names = settings_read_from_environment()
+
+    assert {"SECRET_KEY", "DATABASE_URL", "BEHIND_TLS_PROXY", "WEB_CONCURRENCY"} <= names
+    assert "NOTIFY_REMINDER_NO_START_DAYS" in names
+    assert len(names) > 30
+
+
+def test_the_readme_documents_every_setting_read_from_the_environment_and_no_other():
+    read, documented = settings_read_from_environment(), readme_settings()
+
+    assert sorted(read - documented) == [], "read from the environment, not in the README"
+    assert sorted(documented - read) == [], "in the README, read nowhere"
+
+
+def test_env_example_lists_every_setting_and_every_variable_compose_reads():
+    env_example = (BASE_DIR / ".env.example").read_text()
+    compose = (BASE_DIR / "docker-compose.yml").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", env_example, re.M))
+
+    assert listed == settings_read_from_environment() | COMPOSE_ONLY
+    assert set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose)) <= listed
