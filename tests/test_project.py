@@ -1,6 +1,7 @@
 """Project-wide invariants: the migrations match the models, production passes Django's
-deploy checks, the image and compose run gunicorn from its one configuration file, and the
-README and .env.example document every setting read from the environment."""
+deploy checks, the image and compose run gunicorn from its one configuration file, the
+README and .env.example document every setting read from the environment, and what the README
+points at is in the repository."""
 
 import ast
 import json
@@ -19,6 +20,7 @@ from django.core.management import call_command
 from gunicorn.config import Config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+README = BASE_DIR / "README.md"
 
 
 @pytest.mark.django_db
@@ -224,8 +226,7 @@ def settings_read_from_environment() -> set[str]:
 
 
 def readme_section(title: str) -> str:
-    readme = (BASE_DIR / "README.md").read_text()
-    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return README.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def readme_settings() -> set[str]:
@@ -259,3 +260,73 @@ def test_env_example_lists_every_setting_and_every_variable_compose_reads():
 
     assert listed == settings_read_from_environment() | COMPOSE_ONLY
     assert set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose)) <= listed
+
+
+# --- what the README points at ----------------------------------------------------------------
+
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FILE_SUFFIXES = (".md", ".txt", ".py", ".yml", ".toml")
+
+
+def readme_without_code_blocks() -> str:
+    return re.sub(r"^```.*?^```", "", README.read_text(), flags=re.M | re.S)
+
+
+def repository_paths(text: str) -> list[str]:
+    """Backticked names of a file or folder: a known suffix, or a relative path with a slash
+    (not a URL, not a page such as /reports/)."""
+    return [
+        code
+        for code in re.findall(r"`([^`\s]+)`", text)
+        if "://" not in code
+        and not code.startswith("/")
+        and (code.endswith(FILE_SUFFIXES) or "/" in code)
+    ]
+
+
+def exists_in_repository(path: str) -> bool:
+    return any(BASE_DIR.glob(path)) if "*" in path else (BASE_DIR / path).exists()
+
+
+def test_every_relative_link_of_the_readme_resolves():
+    targets = [
+        target.split("#")[0]
+        for target in MARKDOWN_LINK.findall(readme_without_code_blocks())
+        if not re.match(r"[a-z]+:|#", target)
+    ]
+
+    assert "docs/DOMAIN.md" in targets
+    assert [t for t in targets if not exists_in_repository(t)] == []
+
+
+def test_every_path_the_readme_names_in_backticks_exists():
+    paths = repository_paths(readme_without_code_blocks())
+
+    assert {"config/gunicorn.conf.py", ".ci/run", "referrals/reports/"} <= set(paths)
+    assert [path for path in paths if not exists_in_repository(path)] == []
+
+
+def test_the_domain_the_conventions_and_the_sources_are_named_only_in_links():
+    """Each mention of docs/ in the README is a link a reader can follow."""
+    documents = [path.name for path in (BASE_DIR / "docs").rglob("*") if path.is_file()]
+    text_outside_links = MARKDOWN_LINK.sub("", readme_without_code_blocks())
+
+    assert {"DOMAIN.md", "CONVENTIONS.md", "okot-parliamentary-answer-2018.txt"} <= set(documents)
+    assert [name for name in documents if name in text_outside_links] == []
+
+
+def test_the_readme_layout_lists_every_folder_of_the_repository_and_nothing_else():
+    layout = readme_section("Layout").split("```\n", 1)[1].split("```", 1)[0]
+    listed = re.findall(r"^(\S+)\s", layout, re.M)
+    tracked = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        ["git", "ls-files"],  # noqa: S607 - git from PATH, as everywhere in development
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    folders = {f"{path.split('/')[0]}/" for path in tracked if "/" in path}
+
+    assert [entry for entry in listed if not exists_in_repository(entry)] == []
+    assert sorted(folders - {f"{entry.split('/')[0]}/" for entry in listed}) == []
+    assert "docs/" in listed
