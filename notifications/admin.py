@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
 from .models import EmailOptOut, Notification
@@ -12,8 +13,9 @@ from .tasks import redeliver
 
 
 @admin.register(Notification)
-class NotificationAdmin(SessionSearchMixin, admin.ModelAdmin):
-    """A message is what was said to someone: viewable, never added or changed by hand."""
+class NotificationAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """A message is what was said to someone: viewable, never added, changed or deleted by
+    hand."""
 
     list_display = ["created_at", "recipient", "channel", "kind", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "kind", "created_at"]
@@ -44,15 +46,6 @@ class NotificationAdmin(SessionSearchMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_retry_permission(self, request) -> bool:
         # Retrying changes a row's delivery state, never its message, which stays read-only.

@@ -1,10 +1,12 @@
-"""The inbox: a user's in-app messages, marking them read, and the e-mail preferences.
+"""The inbox: a user's in-app messages, opening them, marking them read, and the e-mail
+preferences.
 
 Every view reads through `Notification.objects.inbox_of(user)`, so another person's
 message (or an e-mail row) is a 404."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -38,12 +40,15 @@ def inbox(request):
     return TemplateResponse(request, "notifications/inbox.html", {"page": page})
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def notification_open(request, pk: int):
-    """Follow a message to what it is about; opening it marks it read."""
+    """Go to what a message is about. Posted (the inbox's button), it is marked read on the
+    way; a GET only redirects, since link scanners and prefetching browsers follow links."""
     notification = _own(request, pk)
+    if request.method != "POST":
+        return redirect(notification.get_absolute_url())
     notification.mark_read()
-    return redirect(notification.get_absolute_url())
+    return HttpResponseRedirect(notification.get_absolute_url(), status=303)
 
 
 @require_POST

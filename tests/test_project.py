@@ -1,7 +1,13 @@
 """Project-wide invariants: the migrations match the models, production passes Django's
-deploy checks."""
+deploy checks, the image and compose run gunicorn from its one configuration file, the
+README and .env.example document every setting read from the environment, and what the README
+points at is in the repository."""
 
+import ast
+import json
 import os
+import re
+import runpy
 import secrets
 import string
 import subprocess
@@ -11,8 +17,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from gunicorn.config import Config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+README = BASE_DIR / "README.md"
 
 
 @pytest.mark.django_db
@@ -25,7 +33,7 @@ def test_models_have_no_unmigrated_changes():
 
 
 def run_deploy_check(
-    secret_key: str, site_url: str = "https://example.org"
+    secret_key: str, site_url: str = "https://example.org", environ: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run `check --deploy` on the production settings in a fresh interpreter."""
     env = {
@@ -35,6 +43,7 @@ def run_deploy_check(
         "ALLOWED_HOSTS": "example.org",
         "SITE_URL": site_url,
         "DATABASE_URL": "sqlite:///:memory:",
+        **(environ or {}),
     }
     return subprocess.run(  # noqa: S603 - fixed argv, no shell
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -66,8 +75,258 @@ def test_deploy_check_fails_on_a_weak_secret_key():
     assert "security.W009" in result.stderr
 
 
+def production_settings(**environ: str | None) -> dict:
+    """Some production settings, loaded in a fresh interpreter with `environ` added (None:
+    that variable unset)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": random_secret_key(),
+        "ALLOWED_HOSTS": "example.org",
+        **environ,
+    }
+    env = {name: value for name, value in env.items() if value is not None}
+    script = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'SECURE_HSTS_PRELOAD': s.SECURE_HSTS_PRELOAD, "
+        "'CONN_HEALTH_CHECKS': s.DATABASES['default']['CONN_HEALTH_CHECKS'], "
+        "'CONN_MAX_AGE': s.DATABASES['default']['CONN_MAX_AGE']}))"
+    )
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_hsts_preload_is_opt_in():
+    assert production_settings()["SECURE_HSTS_PRELOAD"] is False
+    assert production_settings(SECURE_HSTS_PRELOAD="true")["SECURE_HSTS_PRELOAD"] is True
+
+
+def test_production_passes_the_deploy_checks_with_hsts_preload_opted_in_too():
+    env = {"SECURE_HSTS_PRELOAD": "true"}
+    result = run_deploy_check(random_secret_key(), environ=env)
+
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+
+
+@pytest.mark.parametrize("database_url", [None, "postgres://okot@db.example.org:5432/okot"])
+def test_persistent_database_connections_are_health_checked(database_url):
+    databases = production_settings(DATABASE_URL=database_url)
+
+    assert databases["CONN_MAX_AGE"] > 0
+    assert databases["CONN_HEALTH_CHECKS"] is True
+
+
 def test_deploy_check_fails_when_e_mail_links_would_point_to_localhost():
     result = run_deploy_check(random_secret_key(), site_url="http://127.0.0.1:8000")
 
     assert result.returncode != 0
     assert "notifications.W001" in result.stderr
+
+
+# --- gunicorn ----------------------------------------------------------------------------------
+
+GUNICORN_CONF = "config/gunicorn.conf.py"
+
+
+def gunicorn_settings() -> dict:
+    """The names config/gunicorn.conf.py defines, read as gunicorn reads it: run as a file."""
+    namespace = runpy.run_path(str(BASE_DIR / GUNICORN_CONF))
+    return {
+        name: value
+        for name, value in namespace.items()
+        if not name.startswith("_") and not callable(value) and name != "os"
+    }
+
+
+def test_gunicorn_takes_its_workers_from_web_concurrency(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert gunicorn_settings()["workers"] == 5
+
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    assert gunicorn_settings()["workers"] == 3
+
+
+def test_every_name_in_the_gunicorn_config_is_a_valid_gunicorn_setting(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    settings = gunicorn_settings()
+    config = Config()
+
+    for name, value in settings.items():
+        assert name in config.settings, f"{name} is not a gunicorn setting"
+        config.set(name, value)  # gunicorn's own validation: raises on a bad value
+
+    assert config.workers == 4
+    assert config.address == [("0.0.0.0", 8000)]  # noqa: S104 - the container's interfaces
+    assert config.accesslog == "-"
+    assert config.wsgi_app == "config.wsgi:application"
+    assert config.graceful_timeout < config.timeout
+
+
+def test_the_image_and_compose_run_gunicorn_from_its_config_file_only():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    compose = (BASE_DIR / "docker-compose.yml").read_text()
+    (cmd,) = re.findall(r"^CMD (.*)$", dockerfile, re.M)
+    compose_runs = re.findall(r"exec (gunicorn[^\"\n]*)", compose)
+
+    assert json.loads(cmd) == ["gunicorn", "--config", GUNICORN_CONF]
+    assert compose_runs == [f"gunicorn --config {GUNICORN_CONF}"]
+    for text in (dockerfile, compose):
+        assert not re.search(r"--workers\b|\s-w\s*\d", text)
+
+
+# --- settings read from the environment, and where they are documented -----------------------
+
+# Where the project reads its environment (manage.py, wsgi.py and celery.py only default
+# DJANGO_SETTINGS_MODULE, which the README describes in prose).
+ENVIRONMENT_READERS = sorted((BASE_DIR / "config" / "settings").glob("*.py")) + [
+    BASE_DIR / GUNICORN_CONF
+]
+READ_CALLS = {"os.environ.get", "os.getenv", "env_bool", "env_list"}
+# The compose stack's own variable, for the PostgreSQL container rather than the app.
+COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+
+
+def nodes_outside_the_env_helpers(tree: ast.AST):
+    """ast.walk, skipping the bodies of env_bool and env_list (they read a name given them)."""
+    for node in ast.iter_child_nodes(tree):
+        if not (isinstance(node, ast.FunctionDef) and node.name in {"env_bool", "env_list"}):
+            yield node
+            yield from nodes_outside_the_env_helpers(node)
+
+
+def names_read_from_environment(path: Path) -> set[str]:
+    """The variables a module reads: os.environ.get/os.getenv/os.environ[...], the settings'
+    env_bool/env_list, and dj_database_url.config (DATABASE_URL), each with a literal name."""
+    names = set()
+    for node in nodes_outside_the_env_helpers(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in READ_CALLS:
+            name = node.args[0]
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) == "dj_database_url.config":
+            env = [k.value for k in node.keywords if k.arg == "env"]
+            name = env[0] if env else ast.Constant("DATABASE_URL")
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            name = node.slice
+        else:
+            continue
+        assert isinstance(name, ast.Constant), f"{path.name}:{node.lineno} reads a computed name"
+        names.add(name.value)
+    return names
+
+
+def settings_read_from_environment() -> set[str]:
+    return set().union(*(names_read_from_environment(path) for path in ENVIRONMENT_READERS))
+
+
+def readme_section(title: str) -> str:
+    return README.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def readme_settings() -> set[str]:
+    """The backticked names in the first column of the README's configuration table."""
+    names = set()
+    for line in readme_section("Configuration").splitlines():
+        if line.startswith("| `"):
+            names |= set(re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1]))
+    return names
+
+
+def test_the_settings_reader_finds_what_the_settings_read():
+    names = settings_read_from_environment()
+
+    assert {"SECRET_KEY", "DATABASE_URL", "BEHIND_TLS_PROXY", "WEB_CONCURRENCY"} <= names
+    assert "NOTIFY_REMINDER_NO_START_DAYS" in names
+    assert len(names) > 30
+
+
+def test_the_readme_documents_every_setting_read_from_the_environment_and_no_other():
+    read, documented = settings_read_from_environment(), readme_settings()
+
+    assert sorted(read - documented) == [], "read from the environment, not in the README"
+    assert sorted(documented - read) == [], "in the README, read nowhere"
+
+
+def test_env_example_lists_every_setting_and_every_variable_compose_reads():
+    env_example = (BASE_DIR / ".env.example").read_text()
+    compose = (BASE_DIR / "docker-compose.yml").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", env_example, re.M))
+
+    assert listed == settings_read_from_environment() | COMPOSE_ONLY
+    assert set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose)) <= listed
+
+
+# --- what the README points at ----------------------------------------------------------------
+
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+FILE_SUFFIXES = (".md", ".txt", ".py", ".yml", ".toml")
+
+
+def readme_without_code_blocks() -> str:
+    return re.sub(r"^```.*?^```", "", README.read_text(), flags=re.M | re.S)
+
+
+def repository_paths(text: str) -> list[str]:
+    """Backticked names of a file or folder: a known suffix, or a relative path with a slash
+    (not a URL, not a page such as /reports/)."""
+    return [
+        code
+        for code in re.findall(r"`([^`\s]+)`", text)
+        if "://" not in code
+        and not code.startswith("/")
+        and (code.endswith(FILE_SUFFIXES) or "/" in code)
+    ]
+
+
+def exists_in_repository(path: str) -> bool:
+    return any(BASE_DIR.glob(path)) if "*" in path else (BASE_DIR / path).exists()
+
+
+def test_every_relative_link_of_the_readme_resolves():
+    targets = [
+        target.split("#")[0]
+        for target in MARKDOWN_LINK.findall(readme_without_code_blocks())
+        if not re.match(r"[a-z]+:|#", target)
+    ]
+
+    assert "docs/DOMAIN.md" in targets
+    assert [t for t in targets if not exists_in_repository(t)] == []
+
+
+def test_every_path_the_readme_names_in_backticks_exists():
+    paths = repository_paths(readme_without_code_blocks())
+
+    assert {"config/gunicorn.conf.py", ".ci/run", "referrals/reports/"} <= set(paths)
+    assert [path for path in paths if not exists_in_repository(path)] == []
+
+
+def test_the_domain_the_conventions_and_the_sources_are_named_only_in_links():
+    """Each mention of docs/ in the README is a link a reader can follow."""
+    documents = [path.name for path in (BASE_DIR / "docs").rglob("*") if path.is_file()]
+    text_outside_links = MARKDOWN_LINK.sub("", readme_without_code_blocks())
+
+    assert {"DOMAIN.md", "CONVENTIONS.md", "okot-parliamentary-answer-2018.txt"} <= set(documents)
+    assert [name for name in documents if name in text_outside_links] == []
+
+
+def test_the_readme_layout_lists_every_folder_of_the_repository_and_nothing_else():
+    layout = readme_section("Layout").split("```\n", 1)[1].split("```", 1)[0]
+    listed = re.findall(r"^(\S+)\s", layout, re.M)
+    tracked = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        ["git", "ls-files"],  # noqa: S607 - git from PATH, as everywhere in development
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    folders = {f"{path.split('/')[0]}/" for path in tracked if "/" in path}
+
+    assert [entry for entry in listed if not exists_in_repository(entry)] == []
+    assert sorted(folders - {f"{entry.split('/')[0]}/" for entry in listed}) == []
+    assert "docs/" in listed

@@ -76,9 +76,12 @@ TEMPLATES = [
     },
 ]
 
+# Connections persist for a minute between requests; before a new request reuses one, Django
+# checks it and replaces one the database dropped meanwhile (a restart, a failover) instead
+# of failing that request.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -19,7 +19,11 @@ if env_bool("BEHIND_TLS_PROXY", True):
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+# Opt-in: a domain on the browsers' preload lists gets HTTPS only, subdomains included, for
+# months after it leaves them. Whoever owns the domain decides; until then the deploy
+# check's reminder (security.W021) is silenced rather than failing `make check`.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day

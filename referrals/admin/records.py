@@ -1,9 +1,10 @@
 """Admin for rows the app writes with its own rules: history, notes, check-ups.
 
-They are read here, never added or changed."""
+They are read here, never added or changed; notes and check-ups may be deleted."""
 
 from django.contrib import admin
 
+from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
 from ..models import (
@@ -14,7 +15,7 @@ from ..models import (
 
 
 @admin.register(ReferralEvent)
-class ReferralEventAdmin(SessionSearchMixin, admin.ModelAdmin):
+class ReferralEventAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     """The history is append-only: viewable, never added, changed or deleted by hand."""
 
     list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
@@ -31,24 +32,12 @@ class ReferralEventAdmin(SessionSearchMixin, admin.ModelAdmin):
     fields = ["referral", "at", "transition", "from_state", "to_state", "actor", "reason", "data"]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class WrittenInTheAppAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """Rows the app's services write (with their rules): read here, and deleted by whoever
+    may delete them, never added or changed."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class WrittenInTheAppAdmin(SessionSearchMixin, admin.ModelAdmin):
-    """Rows the app's services write (with their rules); here they are only read."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    can_delete = True
 
 
 @admin.register(GuidanceNote)

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
 from .. import services
@@ -24,11 +25,10 @@ from ..steps import STEPS
 from .imports import import_urls
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Shown with the referral, never edited here: the app's services write these rows."""
 
     extra = 0
-    can_delete = False
     related = ()
 
     def get_readonly_fields(self, request, obj=None):
@@ -36,15 +36,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.related)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReferralEventInline(ReadOnlyInline):

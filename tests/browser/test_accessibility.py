@@ -12,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import Province
+from notifications.models import Notification
 from referrals.enums import OkotType, State
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
@@ -79,6 +80,12 @@ def fail_to_log_in(page: Page) -> None:
     page.locator('[name="password"]').fill("wrong-password")
     page.locator('main button[type="submit"]').click()
     expect(page.locator("main .alert-danger")).to_be_visible()
+
+
+def show_messages(page: Page) -> None:
+    """The inbox with its messages' texts open; there must be unread messages to judge."""
+    expect(page.locator("main ol .badge").first).to_be_visible()
+    open_all_details(page)
 
 
 def submit_empty_form(page: Page) -> None:
@@ -149,6 +156,12 @@ SCREENS = {
         lambda cast: reverse("referrals:reports") + "?year=1900&region=mars",
         needs=("ended",),
     ),
+    "inbox": Screen(
+        "caseworker",
+        lambda cast: reverse("notifications:inbox"),
+        then=show_messages,
+        needs=("ended",),
+    ),
     "not-found": Screen("caseworker", lambda cast: "/does-not-exist/", status=404),
 }
 
@@ -207,3 +220,19 @@ def test_page_has_language_one_h1_a_main_landmark_and_a_skip_link_first(screen: 
     screen.keyboard.press("Tab")
 
     assert screen.evaluate("document.activeElement.getAttribute('href')") == "#content"
+
+
+def test_a_message_opens_from_the_keyboard_and_is_then_read(page: Page, cast, log_in):
+    caseworker = cast["caseworker"]
+    cast["ended"]  # noqa: B018 - the steps that write the caseworker's messages
+    newest = Notification.objects.inbox_of(caseworker).first()
+    assert newest.referral_id, "the message should lead away from the inbox"
+    log_in(page, caseworker)
+    page.goto(reverse("notifications:inbox"))
+
+    subject = page.locator("main ol h2").first.get_by_role("button", name=newest.subject)
+    subject.focus()
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(f"**{newest.get_absolute_url()}")
+    assert Notification.objects.get(pk=newest.pk).read_at is not None

@@ -1,5 +1,6 @@
 """The inbox: a user's own in-app messages, newest first, marked read one by one, all at
-once or by opening them; the unread count in the navigation; the e-mail preferences."""
+once or by opening them (a POST: a GET only redirects); the unread count in the navigation;
+the e-mail preferences."""
 
 import datetime
 import itertools
@@ -8,6 +9,7 @@ import re
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -94,6 +96,7 @@ def is_unread(notification) -> bool:
         ("get", "inbox", False),
         ("get", "preferences", False),
         ("get", "open", True),
+        ("post", "open", True),
         ("post", "read", True),
         ("post", "read_all", False),
     ],
@@ -109,7 +112,7 @@ def test_anonymous_users_are_sent_to_log_in(client, me, method, name, with_pk):
     assert is_unread(notification)
 
 
-@pytest.mark.parametrize(("method", "name"), [("get", "open"), ("post", "read")])
+@pytest.mark.parametrize(("method", "name"), [("get", "open"), ("post", "open"), ("post", "read")])
 def test_someone_elses_message_is_a_404_and_stays_unread(logged_in, someone_else, method, name):
     (theirs,) = notify(someone_else)
 
@@ -119,7 +122,7 @@ def test_someone_elses_message_is_a_404_and_stays_unread(logged_in, someone_else
     assert is_unread(theirs)
 
 
-@pytest.mark.parametrize(("method", "name"), [("get", "open"), ("post", "read")])
+@pytest.mark.parametrize(("method", "name"), [("get", "open"), ("post", "open"), ("post", "read")])
 def test_the_e_mail_copy_of_a_message_is_not_in_the_inbox(logged_in, me, method, name):
     (email,) = notify(me, channel=EMAIL)
 
@@ -153,8 +156,16 @@ def test_the_inbox_lists_my_in_app_messages_newest_first(logged_in, me, someone_
     assert response.status_code == 200
     assert shown(response) == mine
     html = response.content.decode()
-    positions = [html.index(f">{n.subject}</a>") for n in mine]
+    positions = [html.index(f">{n.subject}</button>") for n in mine]
     assert positions == sorted(positions)
+
+
+def opener(html: str, notification) -> str:
+    """The form that opens `notification` in the inbox's HTML, from its tag to its end."""
+    action = reverse("notifications:open", args=[notification.pk])
+    match = re.search(rf'<form method="post" action="{action}"[^>]*>.*?</form>', html, re.S)
+    assert match, f"no form opens {notification.subject}"
+    return match.group(0)
 
 
 def test_each_message_shows_its_kind_date_text_and_link(logged_in, me):
@@ -163,8 +174,10 @@ def test_each_message_shows_its_kind_date_text_and_link(logged_in, me):
 
     html = logged_in.get(INBOX).content.decode()
 
-    open_url = reverse("notifications:open", args=[notification.pk])
-    assert f'<a href="{open_url}" class="fw-bold">{notification.subject}</a>' in html
+    form = opener(html, notification)
+    assert 'name="csrfmiddlewaretoken"' in form
+    button = rf'<button type="submit" class="btn btn-link [^"]* fw-bold">{notification.subject}<'
+    assert re.search(button, form)
     with translation.override("nl-be"):
         assert str(Kind.INTAKE_PLANNED.label) in html
     assert f'datetime="{timezone.localtime(notification.created_at).isoformat()}"' in html
@@ -222,24 +235,71 @@ def test_opening_a_message_marks_it_read_and_goes_to_its_referral(logged_in, me)
     referral = ReferralFactory()
     (notification,) = notify(me, referral=referral)
 
-    response = logged_in.get(reverse("notifications:open", args=[notification.pk]))
+    response = logged_in.post(reverse("notifications:open", args=[notification.pk]))
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response["Location"] == referral.get_absolute_url()
     first_read = Notification.objects.get(pk=notification.pk).read_at
     assert first_read is not None
 
-    logged_in.get(reverse("notifications:open", args=[notification.pk]))
+    logged_in.post(reverse("notifications:open", args=[notification.pk]))
     assert Notification.objects.get(pk=notification.pk).read_at == first_read
 
 
 def test_a_message_without_a_referral_leads_back_to_the_inbox(logged_in, me):
     (notification,) = notify(me)
 
-    response = logged_in.get(reverse("notifications:open", args=[notification.pk]))
+    response = logged_in.post(reverse("notifications:open", args=[notification.pk]))
 
     assert response["Location"] == INBOX
     assert not is_unread(notification)
+
+
+@pytest.mark.parametrize("about_a_referral", [True, False])
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_following_the_open_url_goes_there_but_leaves_the_message_unread(
+    logged_in, me, method, about_a_referral
+):
+    """Link scanners and prefetching browsers follow links: only the user's POST reads."""
+    referral = ReferralFactory() if about_a_referral else None
+    (notification,) = notify(me, referral=referral)
+
+    response = getattr(logged_in, method)(reverse("notifications:open", args=[notification.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == (referral.get_absolute_url() if referral else INBOX)
+    assert is_unread(notification)
+
+
+def test_opening_takes_the_csrf_token_the_inbox_gives(me):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(me)
+    (notification,) = notify(me)
+    url = reverse("notifications:open", args=[notification.pk])
+
+    refused = browser.post(url)
+
+    assert refused.status_code == 403
+    assert is_unread(notification)
+
+    form = opener(browser.get(INBOX).content.decode(), notification)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    accepted = browser.post(url, {"csrfmiddlewaretoken": token})
+
+    assert accepted.status_code == 303
+    assert not is_unread(notification)
+
+
+def test_read_messages_open_with_a_button_too_not_in_bold(logged_in, me):
+    (unread,) = notify(me)
+    (read,) = notify(me, read=True)
+
+    html = logged_in.get(INBOX).content.decode()
+
+    assert "fw-bold" in opener(html, unread)
+    assert "fw-bold" not in opener(html, read)
+    assert f">{read.subject}</button>" in opener(html, read)
+    assert in_ui_language("Opening a message marks it as read.") in html
 
 
 def test_mark_as_read_marks_that_one_and_returns_to_the_same_page(logged_in, me):
