@@ -19,3 +19,6 @@ timeout = 60
 # stop_grace_period in docker-compose.yml is longer).
 graceful_timeout = 25
 accesslog = "-"  # stdout, with the error log (stderr): `docker compose logs web`
+# No runtime control socket (gunicornc): nobody uses it, and its default place, the app user's
+# home (/app in the image), is not writable.
+control_socket_disable = True
