@@ -349,14 +349,30 @@ def ended(walk, *, result=EndResult.PASSED, continued_by=None):
     return walk(State.CLOSED, on=ENDED_ON, close__continued_by=continued_by, **overrides)
 
 
+def around(due_on: datetime.date) -> list[datetime.date]:
+    """The days where a check-up's reminder could go wrong: the day before it falls due (the
+    previous one's last day before it goes stale), the due day, a second run on that day, and
+    the day after."""
+    one_day = datetime.timedelta(days=1)
+    return [due_on - one_day, due_on, due_on, due_on + one_day]
+
+
 def test_outcome_reminders_come_at_3_6_9_and_12_months_once_each(walk, run_on, counsellor):
     ended(walk, continued_by=ContinuedBy.VDAB)
+    # Each check-up is reminded from its due day until the next one falls due (15 April:
+    # 3 months, 15 July: 6, 15 October: 9, 15 January 2027: 12, 15 April 2027: none).
+    boundary_days = [
+        D(2026, 1, 16),  # the first run after the end
+        *around(D(2026, 4, 15)),
+        *around(D(2026, 7, 15)),
+        *around(D(2026, 10, 15)),
+        *around(D(2027, 1, 15)),
+        D(2027, 4, 14),  # the 12 months' last day before it goes stale
+        D(2027, 4, 15),  # ... and its first stale day
+        D(2027, 5, 30),  # the end of the 500 days the task used to be run on, one by one
+    ]
 
-    sent_on = {
-        day: result
-        for day in days(D(2026, 1, 16), 500)  # to the end of May 2027, daily
-        if (result := run_on(day))
-    }
+    sent_on = {day: result for day in boundary_days if (result := run_on(day))}
 
     reminder = {Kind.REMINDER_OUTCOME_DUE: 1}
     assert sent_on == {
@@ -367,6 +383,7 @@ def test_outcome_reminders_come_at_3_6_9_and_12_months_once_each(walk, run_on, c
     }
     assert outcome_months_reminded() == [3, 6, 9, 12]
     assert {name for name, _ in reminders_of(Kind.REMINDER_OUTCOME_DUE)} == {counsellor.username}
+    assert len(reminders_of(Kind.REMINDER_OUTCOME_DUE)) == 8  # four reminders, two channels
 
 
 @pytest.mark.parametrize(
