@@ -6,7 +6,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 
 from accounts import roles
@@ -24,8 +23,7 @@ from referrals.models import (
     Training,
 )
 
-# `db`, not the django_db mark: the mark opens the test's transaction before any fixture of the
-# module could open the demo data's around it.
+# `db`, not the django_db mark: the demo data's transaction opens first (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("db")
 
 PASSWORD = "demo-test-password"
@@ -63,64 +61,20 @@ def age_band(age: int) -> str:
     return "-25" if age < 25 else "25-40" if age < 40 else "40-55" if age < 55 else "55+"
 
 
-class DemoData:
-    """The demo data, seeded once for the tests that read it (seeding takes seconds).
-
-    It lives in a transaction of its own, opened outside the tests' own (pytest-django's,
-    which become savepoints in it, so what a test changes is undone after it) and rolled back
-    before a test that needs an empty database and at the end of the module: nothing of it
-    reaches another test, in whatever order the tests run."""
-
-    def __init__(self, django_db_blocker):
-        self.blocker = django_db_blocker
-        self.atomic = None
-        self.output = ""
-
-    def seed(self) -> str:
-        if self.atomic is None:
-            # Inside a test's transaction, the demo data would go with it at the test's end.
-            assert not transaction.get_connection().in_atomic_block, "seed before `db`"
-            with self.blocker.unblock():
-                self.atomic = transaction.atomic()
-                self.atomic.__enter__()
-                try:
-                    self.output = seed(password=PASSWORD)
-                except BaseException:
-                    self.roll_back()
-                    raise
-        return self.output
-
-    def roll_back(self) -> None:
-        if self.atomic is not None:
-            with self.blocker.unblock():
-                transaction.set_rollback(True)
-                self.atomic.__exit__(None, None, None)
-            self.atomic = None
-
-
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    demo = DemoData(django_db_blocker)
-    yield demo
-    demo.roll_back()
-
-
 @pytest.fixture(autouse=True)
-def demo_data_where_asked(request, demo_data) -> None:
-    """The demo data for a test that asks for `seeded`, an empty database for the others.
-
-    Autouse fixtures run before the others of their scope, so this comes before `db` (asked
-    for by the module's mark) opens the test's own transaction inside the demo data's."""
+def demo_data_where_asked(request, shared_rows) -> None:
+    """The demo data, seeded once (it takes seconds) and kept for the tests that ask for
+    `seeded`; an empty database for the others (see SharedRows in tests/conftest.py)."""
     if "seeded" in request.fixturenames:
-        demo_data.seed()
+        shared_rows.make(lambda: seed(password=PASSWORD))
     else:
-        demo_data.roll_back()
+        shared_rows.roll_back()
 
 
 @pytest.fixture
-def seeded(demo_data) -> str:
+def seeded(shared_rows) -> str:
     """The database with the demo data, seeded with PASSWORD; the seed's output."""
-    return demo_data.output
+    return shared_rows.rows
 
 
 def test_demo_users_log_in_with_the_given_password_and_have_their_role(seeded):
