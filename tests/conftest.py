@@ -1,10 +1,89 @@
 """Fixtures shared by every test folder.
 
 Each app keeps its factories and fixtures in tests/<app>/ (factories.py, conftest.py). Put a
-fixture here only when two apps need it, or when it is machinery for tests of any app."""
+fixture here only when two apps need it, or when it is machinery for tests of any app.
+
+The cast, for the referrals, the notifications and the browser tests: the Gent caseworker
+and the Oost-Vlaanderen counsellor who act on a referral of OCMW Gent for a training in
+Oost-Vlaanderen, the people who must not see it (OCMW Aalst, VDAB Limburg, the network
+manager) and the functional administrator. A module whose people differ on purpose (a
+training with a contact counsellor, a login through the form) says so in its own fixture."""
 
 import pytest
 from django.db import transaction
+
+from accounts.models import Province
+from referrals.models import OkotType
+from tests.accounts.factories import (
+    AdministratorFactory,
+    CaseworkerFactory,
+    CounsellorFactory,
+    NetworkManagerFactory,
+    OcmwFactory,
+    OrganisationFactory,
+    VdabOrganisationFactory,
+)
+from tests.referrals.factories import TrainingFactory
+
+# --- the cast -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ocmw_gent(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def caseworker(ocmw_gent):
+    return CaseworkerFactory(
+        organisation=ocmw_gent, first_name="Sofie", last_name="Claes", work_phone="09 266 12 34"
+    )
+
+
+@pytest.fixture
+def caseworker_of_other_ocmw(db):
+    return CaseworkerFactory(organisation=OcmwFactory(municipality="Aalst"))
+
+
+@pytest.fixture
+def counsellor(db):
+    return CounsellorFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN),
+        first_name="Jan",
+        last_name="Peeters",
+    )
+
+
+@pytest.fixture
+def counsellor_of_other_region(db):
+    return CounsellorFactory(organisation=VdabOrganisationFactory(province=Province.LIMBURG))
+
+
+@pytest.fixture
+def network_manager(db):
+    return NetworkManagerFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    )
+
+
+@pytest.fixture
+def administrator(db):
+    """The functional administrator: staff in the Administrator group, not a superuser."""
+    return AdministratorFactory()
+
+
+@pytest.fixture
+def training(db):
+    """An HBO5 training in Gent (Oost-Vlaanderen), without a contact counsellor."""
+    return TrainingFactory(
+        title="Verpleegkunde HBO5",
+        okot_type=OkotType.HBO,
+        province=Province.OOST_VLAANDEREN,
+        location="Gent",
+    )
+
+
+# --- rows shared by the tests of a module ------------------------------------------------------
 
 
 class SharedRows:

@@ -19,7 +19,7 @@ from notifications.reminders import (
 )
 from referrals import services
 from referrals.models import ContinuedBy, EndResult, OutcomeCheck, Referral, State
-from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, OrganisationFactory
+from tests.accounts.factories import CounsellorFactory
 from tests.referrals.factories import ReferralFactory, TrainingFactory, referral_in_state
 
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
@@ -116,24 +116,15 @@ def test_working_days_are_counted_forward_only():
 # --- the people and the clock -------------------------------------------------------------
 
 
-@pytest.fixture
-def ocmw(db):
-    return OrganisationFactory()
+# The caseworker, the counsellor and the training are the cast of tests/conftest.py.
 
 
 @pytest.fixture
-def caseworker(ocmw):
-    return CaseworkerFactory(organisation=ocmw)
-
-
-@pytest.fixture
-def counsellor(db):
-    return CounsellorFactory()
-
-
-@pytest.fixture
-def training(counsellor):
-    return TrainingFactory(title="Verpleegkunde HBO5", contact_counsellor=counsellor)
+def training(training, counsellor):
+    """The cast's training with the counsellor as its contact: reminders to VDAB go to them."""
+    training.contact_counsellor = counsellor
+    training.save(update_fields=["contact_counsellor"])
+    return training
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from referrals.models import (
 )
 from referrals.models.rules import client_consented, no_active_temporary_work_experience
 from referrals.services import ConcurrentChange
-from tests.accounts.factories import AdministratorFactory, CaseworkerFactory
+from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
@@ -33,12 +33,6 @@ from tests.referrals.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def administrator():
-    """The functional administrator: staff in the Administrator group, not a superuser."""
-    return AdministratorFactory()
 
 
 @pytest.fixture
