@@ -115,9 +115,9 @@ class SharedRows:
     def make(self, make_rows):
         """What `make_rows()` returns, made now unless it still is there (one maker a module)."""
         if self.atomic is None:
-            # Inside a test's transaction the rows would go with it at the end of the test.
-            assert not transaction.get_connection().in_atomic_block, "shared rows before `db`"
             with self.blocker.unblock():
+                # Inside a test's transaction the rows would go with it at the end of the test.
+                assert transaction.get_autocommit(), "shared rows before `db`"
                 self.atomic = transaction.atomic()
                 self.atomic.__enter__()
                 try:
