@@ -28,6 +28,13 @@ BENCH_REFERRALS ?= 1000000
 BENCH_REPEAT ?= 5
 BENCH_ARGS ?=
 PYTEST_ARGS ?=
+# Processes of `make test` and `make test-postgres` (pytest-xdist): one per core ("auto"), each
+# with its own test database; PYTEST_WORKERS=0 runs the suite in this process, one test at a
+# time. The browser and integration tests always run that way (one live server, one worker).
+# Tests are handed out one by one in their collected order (--dist load): pytest-django puts
+# the transactional tests, which empty the tables, after the others, and only that keeps the
+# roles of the data migration there for every test (--dist loadfile or worksteal mix them).
+PYTEST_WORKERS ?= auto
 # The broker of `make worker` and `make beat` unless REDIS_URL is set.
 LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
@@ -70,10 +77,10 @@ beat: install  ## Celery beat: the relay of pending e-mails and the daily remind
 		--schedule $(VENV)/celerybeat-schedule
 
 test: install  ## Run the test suite (SQLite in memory, or DATABASE_URL if set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 test-postgres: install  ## Run the test suite on PostgreSQL (DATABASE_URL, default postgres://postgres@localhost:5432/test)
-	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 test-browser: install  ## End-to-end and accessibility tests in Chromium (needs /usr/bin/chromium)
 	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)

@@ -1,5 +1,144 @@
 """Fixtures shared by every test folder.
 
-Nothing generic is needed yet: each app keeps its factories and fixtures in
-tests/<app>/ (factories.py, conftest.py). Put a fixture here only when two apps need it.
-"""
+Each app keeps its factories and fixtures in tests/<app>/ (factories.py, conftest.py). Put a
+fixture here only when two apps need it, or when it is machinery for tests of any app.
+
+The cast, for the referrals, the notifications and the browser tests: the Gent caseworker
+and the Oost-Vlaanderen counsellor who act on a referral of OCMW Gent for a training in
+Oost-Vlaanderen, the people who must not see it (OCMW Aalst, VDAB Limburg, the network
+manager) and the functional administrator. A module whose people differ on purpose (a
+training with a contact counsellor, a login through the form) says so in its own fixture."""
+
+import pytest
+from django.db import transaction
+
+from accounts.models import Province
+from referrals.enums import OkotType
+from tests.accounts.factories import (
+    AdministratorFactory,
+    CaseworkerFactory,
+    CounsellorFactory,
+    NetworkManagerFactory,
+    OcmwFactory,
+    OrganisationFactory,
+    VdabOrganisationFactory,
+)
+from tests.referrals.factories import TrainingFactory
+
+# --- the cast -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ocmw_gent(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def caseworker(ocmw_gent):
+    return CaseworkerFactory(
+        organisation=ocmw_gent, first_name="Sofie", last_name="Claes", work_phone="09 266 12 34"
+    )
+
+
+@pytest.fixture
+def caseworker_of_other_ocmw(db):
+    return CaseworkerFactory(organisation=OcmwFactory(municipality="Aalst"))
+
+
+@pytest.fixture
+def counsellor(db):
+    return CounsellorFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN),
+        first_name="Jan",
+        last_name="Peeters",
+    )
+
+
+@pytest.fixture
+def counsellor_of_other_region(db):
+    return CounsellorFactory(organisation=VdabOrganisationFactory(province=Province.LIMBURG))
+
+
+@pytest.fixture
+def network_manager(db):
+    return NetworkManagerFactory(
+        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+    )
+
+
+@pytest.fixture
+def administrator(db):
+    """The functional administrator: staff in the Administrator group, not a superuser."""
+    return AdministratorFactory()
+
+
+@pytest.fixture
+def training(db):
+    """An HBO5 training in Gent (Oost-Vlaanderen), without a contact counsellor."""
+    return TrainingFactory(
+        title="Verpleegkunde HBO5",
+        okot_type=OkotType.HBO,
+        province=Province.OOST_VLAANDEREN,
+        location="Gent",
+    )
+
+
+# --- rows shared by the tests of a module ------------------------------------------------------
+
+
+class SharedRows:
+    """Rows that many tests of a module only read, made once for them rather than per test.
+
+    They are written in a transaction of their own around the tests' (pytest-django's `db`
+    opens a savepoint inside it, so what a test changes is undone after it as usual), kept
+    for the next test that asks for them, and rolled back before a test that does not and at
+    the end of the module: none of them reaches another test, whatever order tests run in.
+
+    A module that uses them asks for `db` with `pytestmark = pytest.mark.usefixtures("db")`,
+    not the django_db mark (which opens the test's transaction before any fixture of the
+    module runs), and makes or rolls back the rows in an autouse fixture, which runs before
+    `db`:
+
+        @pytest.fixture(autouse=True)
+        def world_where_asked(request, shared_rows):
+            if "world" in request.fixturenames:
+                shared_rows.make(make_world)
+            else:
+                shared_rows.roll_back()
+    """
+
+    def __init__(self, django_db_blocker):
+        self.blocker = django_db_blocker
+        self.atomic = None
+        self.rows = None
+
+    def make(self, make_rows):
+        """What `make_rows()` returns, made now unless it still is there (one maker a module)."""
+        if self.atomic is None:
+            with self.blocker.unblock():
+                # Inside a test's transaction the rows would go with it at the end of the test.
+                assert transaction.get_autocommit(), "shared rows before `db`"
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
+                try:
+                    self.rows = make_rows()
+                except BaseException:
+                    self.roll_back()
+                    raise
+        return self.rows
+
+    def roll_back(self) -> None:
+        if self.atomic is not None:
+            with self.blocker.unblock():
+                transaction.set_rollback(True)
+                self.atomic.__exit__(None, None, None)
+            self.atomic = None
+            self.rows = None
+
+
+@pytest.fixture(scope="module")
+def shared_rows(django_db_setup, django_db_blocker):
+    """The module's `SharedRows`, rolled back at the end of the module."""
+    rows = SharedRows(django_db_blocker)
+    yield rows
+    rows.roll_back()

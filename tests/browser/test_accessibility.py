@@ -11,10 +11,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from accounts.models import Province
 from notifications.models import Notification
 from referrals.enums import OkotType, State
-from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 
 pytestmark = pytest.mark.browser
@@ -29,18 +27,14 @@ def axe():
 
 
 class Cast:
-    """A caseworker and a counsellor, a client, and referrals at the steps where each of them
-    has forms to fill in. `cast["ended"]` walks a referral to `ended` only when a page asks
-    for it; the candidate is the named client's, the others are of new clients."""
+    """The caseworker, the counsellor and the training of tests/conftest.py's cast, a
+    client, and referrals at the steps where each of them has forms to fill in.
+    `cast["ended"]` walks a referral to `ended` only when a page asks for it; the candidate
+    is the named client's, the others are of new clients."""
 
-    def __init__(self):
-        self.people = {
-            "caseworker": CaseworkerFactory(username="ma-gent"),
-            "counsellor": CounsellorFactory(username="vdab-oost"),
-        }
-        self.training = TrainingFactory(
-            title="Verpleegkunde HBO5", okot_type=OkotType.HBO, province=Province.OOST_VLAANDEREN
-        )
+    def __init__(self, caseworker, counsellor, training):
+        self.people = {"caseworker": caseworker, "counsellor": counsellor}
+        self.training = training
         TrainingFactory(
             title="Elektrotechniek",
             okot_type=OkotType.SENSE,
@@ -67,8 +61,8 @@ class Cast:
 
 
 @pytest.fixture
-def cast(transactional_db) -> Cast:
-    return Cast()
+def cast(transactional_db, caseworker, counsellor, training) -> Cast:
+    return Cast(caseworker, counsellor, training)
 
 
 def open_all_details(page: Page) -> None:

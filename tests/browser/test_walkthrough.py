@@ -13,12 +13,10 @@ import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
-from accounts.models import Province
-from referrals.enums import EndResult, OkotType, State
+from referrals.enums import EndResult, State
 from referrals.models import Referral
 from referrals.steps import STEPS
-from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
-from tests.referrals.factories import SCREENING, TrainingFactory, flow_dates, make_insz
+from tests.referrals.factories import SCREENING, flow_dates, make_insz
 
 pytestmark = pytest.mark.browser
 
@@ -31,24 +29,25 @@ def english(text) -> str:
         return str(text)
 
 
-@pytest.fixture
-def caseworker(transactional_db):
-    return CaseworkerFactory(username="ma-gent", password=CASEWORKER_PASSWORD)
+# The people and the training are the cast of tests/conftest.py; these two log in through
+# the form, so they get a username and password the test knows.
 
 
 @pytest.fixture
-def counsellor(transactional_db):
-    return CounsellorFactory(username="vdab-oost", password=COUNSELLOR_PASSWORD)
+def caseworker(caseworker):
+    return with_login(caseworker, "ma-gent", CASEWORKER_PASSWORD)
 
 
 @pytest.fixture
-def training(transactional_db):
-    return TrainingFactory(
-        title="Verpleegkunde HBO5",
-        okot_type=OkotType.HBO,
-        province=Province.OOST_VLAANDEREN,
-        location="Gent",
-    )
+def counsellor(counsellor):
+    return with_login(counsellor, "vdab-oost", COUNSELLOR_PASSWORD)
+
+
+def with_login(user, username: str, password: str):
+    user.username = username
+    user.set_password(password)
+    user.save(update_fields=["username", "password"])
+    return user
 
 
 def switch_to_english(page: Page) -> None:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from notifications.models import EmailOptOut, Kind, Notification
-from tests.accounts.factories import AdministratorFactory, UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,11 @@ def make_notification(recipient=None, **fields) -> Notification:
 
 
 @pytest.fixture
-def administrator(client):
-    """The functional administrator: staff through the role, not a superuser."""
-    user = AdministratorFactory()
-    client.force_login(user)
-    return user
+def administrator(administrator, client):
+    """The cast's functional administrator (staff through the role, not a superuser), logged
+    in."""
+    client.force_login(administrator)
+    return administrator
 
 
 def offered_actions(response) -> set[str]:

@@ -21,12 +21,8 @@ from referrals.enums import GuidanceTopic, State
 from referrals.models import Referral
 from referrals.signals import replaying_history
 from tests.accounts.factories import (
-    AdministratorFactory,
     CaseworkerFactory,
     CounsellorFactory,
-    OcmwFactory,
-    OrganisationFactory,
-    VdabOrganisationFactory,
 )
 from tests.referrals.factories import (
     ClientFactory,
@@ -45,26 +41,18 @@ IN_APP, EMAIL = Notification.Channel.IN_APP, Notification.Channel.EMAIL
 
 
 @pytest.fixture
-def people(db) -> dict:
-    ocmw = OrganisationFactory()  # OCMW Gent
-    oost = VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
+def people(
+    caseworker, counsellor, counsellor_of_other_region, caseworker_of_other_ocmw, administrator
+) -> dict:
+    """The cast of tests/conftest.py by the names of the table, and a colleague."""
     return {
-        "caseworker": CaseworkerFactory(
-            organisation=ocmw, first_name="Sofie", last_name="Claes", work_phone="09 266 12 34"
-        ),
-        "counsellor": CounsellorFactory(organisation=oost, first_name="Jan", last_name="Peeters"),
-        "colleague": CounsellorFactory(organisation=oost),
-        "counsellor_elsewhere": CounsellorFactory(
-            organisation=VdabOrganisationFactory(province=Province.LIMBURG)
-        ),
-        "caseworker_elsewhere": CaseworkerFactory(organisation=OcmwFactory(municipality="Aalst")),
-        "administrator": AdministratorFactory(),
+        "caseworker": caseworker,
+        "counsellor": counsellor,
+        "colleague": CounsellorFactory(organisation=counsellor.organisation),
+        "counsellor_elsewhere": counsellor_of_other_region,
+        "caseworker_elsewhere": caseworker_of_other_ocmw,
+        "administrator": administrator,
     }
-
-
-@pytest.fixture
-def training(db):
-    return TrainingFactory(title="Verpleegkunde HBO5", province=Province.OOST_VLAANDEREN)
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from notifications.models import Kind, Notification
 from referrals import services
 from referrals.enums import State
 from tests.accounts.factories import (
-    CaseworkerFactory,
     CounsellorFactory,
     NetworkManagerFactory,
-    OrganisationFactory,
     VdabOrganisationFactory,
 )
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state, take_step
@@ -20,16 +18,13 @@ from tests.referrals.factories import ClientFactory, TrainingFactory, referral_i
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def caseworker():
-    return CaseworkerFactory(organisation=OrganisationFactory(), work_phone="09 266 12 34")
+# The caseworker is the cast's (tests/conftest.py).
 
 
 @pytest.fixture
-def region_counsellor():
-    return CounsellorFactory(
-        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
-    )
+def region_counsellor(counsellor):
+    """The cast's counsellor of Oost-Vlaanderen, the trainings' region."""
+    return counsellor
 
 
 def agreed_with(caseworker, training):

@@ -20,7 +20,7 @@ from notifications.tasks import send_reminders
 from referrals import services
 from referrals.enums import AtWork, ContinuedBy, EndResult, State
 from referrals.models import OutcomeCheck, Referral
-from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, OrganisationFactory
+from tests.accounts.factories import CounsellorFactory
 from tests.referrals.factories import ReferralFactory, TrainingFactory, referral_in_state
 
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
@@ -117,24 +117,15 @@ def test_working_days_are_counted_forward_only():
 # --- the people and the clock -------------------------------------------------------------
 
 
-@pytest.fixture
-def ocmw(db):
-    return OrganisationFactory()
+# The caseworker, the counsellor and the training are the cast of tests/conftest.py.
 
 
 @pytest.fixture
-def caseworker(ocmw):
-    return CaseworkerFactory(organisation=ocmw)
-
-
-@pytest.fixture
-def counsellor(db):
-    return CounsellorFactory()
-
-
-@pytest.fixture
-def training(counsellor):
-    return TrainingFactory(title="Verpleegkunde HBO5", contact_counsellor=counsellor)
+def training(training, counsellor):
+    """The cast's training with the counsellor as its contact: reminders to VDAB go to them."""
+    training.contact_counsellor = counsellor
+    training.save(update_fields=["contact_counsellor"])
+    return training
 
 
 @pytest.fixture
@@ -350,14 +341,30 @@ def ended(walk, *, result=EndResult.PASSED, continued_by=None):
     return walk(State.CLOSED, on=ENDED_ON, close__continued_by=continued_by, **overrides)
 
 
+def around(due_on: datetime.date) -> list[datetime.date]:
+    """The days where a check-up's reminder could go wrong: the day before it falls due (the
+    previous one's last day before it goes stale), the due day, a second run on that day, and
+    the day after."""
+    one_day = datetime.timedelta(days=1)
+    return [due_on - one_day, due_on, due_on, due_on + one_day]
+
+
 def test_outcome_reminders_come_at_3_6_9_and_12_months_once_each(walk, run_on, counsellor):
     ended(walk, continued_by=ContinuedBy.VDAB)
+    # Each check-up is reminded from its due day until the next one falls due (15 April:
+    # 3 months, 15 July: 6, 15 October: 9, 15 January 2027: 12, 15 April 2027: none).
+    boundary_days = [
+        D(2026, 1, 16),  # the first run after the end
+        *around(D(2026, 4, 15)),
+        *around(D(2026, 7, 15)),
+        *around(D(2026, 10, 15)),
+        *around(D(2027, 1, 15)),
+        D(2027, 4, 14),  # the 12 months' last day before it goes stale
+        D(2027, 4, 15),  # ... and its first stale day
+        D(2027, 5, 30),  # the end of the 500 days the task used to be run on, one by one
+    ]
 
-    sent_on = {
-        day: result
-        for day in days(D(2026, 1, 16), 500)  # to the end of May 2027, daily
-        if (result := run_on(day))
-    }
+    sent_on = {day: result for day in boundary_days if (result := run_on(day))}
 
     reminder = {Kind.REMINDER_OUTCOME_DUE: 1}
     assert sent_on == {
@@ -368,6 +375,7 @@ def test_outcome_reminders_come_at_3_6_9_and_12_months_once_each(walk, run_on, c
     }
     assert outcome_months_reminded() == [3, 6, 9, 12]
     assert {name for name, _ in reminders_of(Kind.REMINDER_OUTCOME_DUE)} == {counsellor.username}
+    assert len(reminders_of(Kind.REMINDER_OUTCOME_DUE)) == 8  # four reminders, two channels
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,7 @@ from referrals import services
 from referrals.enums import EndResult, GuidanceTopic, State, StopReason
 from referrals.models import Client, GuidanceNote
 from tests.accounts.factories import (
-    CaseworkerFactory,
     CounsellorFactory,
-    OrganisationFactory,
     VdabOrganisationFactory,
 )
 from tests.referrals.factories import (
@@ -45,32 +43,14 @@ OCMW_ONLY_FIELDS = ["street", "postal_code", "notes", "gpmi", "gpmi_date", "cons
 NEEDS_CONSENT_LABELS = ["insz", "vdab_client_number"]
 
 
-@pytest.fixture
-def ocmw(db):
-    return OrganisationFactory()
+# The people and the training are the cast of tests/conftest.py.
 
 
 @pytest.fixture
-def caseworker(ocmw):
-    return CaseworkerFactory(
-        organisation=ocmw, first_name="Sofie", last_name="Claes", work_phone="09 266 12 34"
-    )
-
-
-@pytest.fixture
-def counsellor(db):
-    return CounsellorFactory(
-        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN),
-        first_name="Jan",
-        last_name="Peeters",
-    )
-
-
-@pytest.fixture
-def person(ocmw) -> Client:
+def person(ocmw_gent) -> Client:
     """A client of OCMW Gent with every field filled in, OCMW-only data included."""
     return ClientFactory(
-        ocmw=ocmw,
+        ocmw=ocmw_gent,
         first_name="Fatima",
         last_name="Elouardi",
         insz=INSZ,
@@ -81,11 +61,6 @@ def person(ocmw) -> Client:
         vdab_client_number="VD7788123",
         **OCMW_ONLY,
     )
-
-
-@pytest.fixture
-def training(db):
-    return TrainingFactory(title="Verpleegkunde HBO5", province=Province.OOST_VLAANDEREN)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""People, a client and a training for the view tests, and helpers to read responses.
+"""A client and the walk of a referral for the view tests, and helpers to read responses.
 
-The cast: a client of OCMW Gent with OCMW-only data filled in, a training in
-Oost-Vlaanderen, the Gent caseworker and the Oost-Vlaanderen counsellor who act on it,
-and the people who must not see it (OCMW Aalst, VDAB Limburg, the network manager)."""
+The people and the training are the cast of tests/conftest.py; here the client of OCMW Gent
+with OCMW-only data filled in, on whom the Gent caseworker and the Oost-Vlaanderen
+counsellor act."""
 
 import datetime
 import re
@@ -11,63 +11,15 @@ import pytest
 from django.contrib.messages import constants, get_messages
 from django.utils import timezone, translation
 
-from accounts.models import Province
-from referrals.enums import OkotType
 from referrals.models import Referral
-from tests.accounts.factories import (
-    CaseworkerFactory,
-    CounsellorFactory,
-    NetworkManagerFactory,
-    OcmwFactory,
-    OrganisationFactory,
-    VdabOrganisationFactory,
-)
 from tests.referrals.factories import (
     SCREENING,
     ClientFactory,
-    TrainingFactory,
     applicable_conditions,
     flow_dates,
     make_insz,
     referral_in_state,
 )
-
-# --- people -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ocmw_gent(db):
-    return OrganisationFactory()
-
-
-@pytest.fixture
-def caseworker(ocmw_gent):
-    return CaseworkerFactory(organisation=ocmw_gent, work_phone="09 266 12 34")
-
-
-@pytest.fixture
-def caseworker_of_other_ocmw(db):
-    return CaseworkerFactory(organisation=OcmwFactory(municipality="Aalst"))
-
-
-@pytest.fixture
-def counsellor(db):
-    return CounsellorFactory(
-        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
-    )
-
-
-@pytest.fixture
-def counsellor_of_other_region(db):
-    return CounsellorFactory(organisation=VdabOrganisationFactory(province=Province.LIMBURG))
-
-
-@pytest.fixture
-def network_manager(db):
-    return NetworkManagerFactory(
-        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
-    )
-
 
 # --- what they work on --------------------------------------------------------------------
 
@@ -87,16 +39,6 @@ def gent_client(ocmw_gent):
         notes="Budgetbegeleiding loopt sinds maart wegens schulden bij de energieleverancier",
         gpmi=True,
         gpmi_date=timezone.localdate() - datetime.timedelta(days=200),
-    )
-
-
-@pytest.fixture
-def training(db):
-    return TrainingFactory(
-        title="Verpleegkunde HBO5",
-        okot_type=OkotType.HBO,
-        province=Province.OOST_VLAANDEREN,
-        location="Gent",
     )
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.admin_search import SessionSearchMixin
 from referrals.enums import State
 from referrals.models import Client, Referral, Training
-from tests.accounts.factories import AdministratorFactory, OcmwFactory, UserFactory
+from tests.accounts.factories import OcmwFactory, UserFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +75,9 @@ def shown(response) -> set:
 
 
 @pytest.fixture
-def admin_client(client):
+def admin_client(client, administrator):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(AdministratorFactory())
+    client.force_login(administrator)
     return client
 
 

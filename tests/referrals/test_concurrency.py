@@ -1,14 +1,19 @@
 """Two people act on the same referral at once: the first step wins, the second is refused."""
 
 import threading
+from dataclasses import replace
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from accounts.models import User
+from referrals import services
 from referrals.enums import State
 from referrals.models import Referral
-from referrals.services import ConcurrentChange, TransitionRefused
+from referrals.services import ConcurrentChange
+from referrals.steps import STEPS
+from tests.referrals.conftest import error_messages, in_ui_language, step_post_data
 from tests.referrals.factories import (
     TRANSITIONS,
     counsellor_for,
@@ -22,8 +27,33 @@ def load_twice(referral) -> tuple[Referral, Referral]:
     return Referral.objects.get(pk=referral.pk), Referral.objects.get(pk=referral.pk)
 
 
-def test_a_concurrent_change_is_a_refusal():
-    assert issubclass(ConcurrentChange, TransitionRefused)
+def test_a_concurrent_change_is_a_refusal(client, caseworker, counsellor, walk, monkeypatch):
+    """The caseworker withdraws the referral after the counsellor's request has loaded it and
+    before the counsellor's step is saved: the counsellor is told, as of any refusal, and
+    nothing of the step is stored."""
+    referral = walk(State.AGREED)
+    plan_intake = STEPS["plan_intake"]
+
+    def withdrawn_meanwhile(*, referral, user, **kwargs):
+        services.referral_withdraw(
+            referral=Referral.objects.get(pk=referral.pk), user=caseworker, reason="Verhuisd."
+        )
+        return plan_intake.service(referral=referral, user=user, **kwargs)
+
+    monkeypatch.setitem(STEPS, "plan_intake", replace(plan_intake, service=withdrawn_meanwhile))
+    client.force_login(counsellor)
+
+    response = client.post(
+        reverse("referrals:referral_step", args=[referral.pk, "plan_intake"]),
+        step_post_data("plan_intake", referral),
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == referral.get_absolute_url()
+    assert error_messages(response) == [in_ui_language(lambda: ConcurrentChange().messages[0])]
+    stored = Referral.objects.get(pk=referral.pk)
+    assert (stored.state, stored.intake_at, stored.intake_place) == (State.WITHDRAWN, None, "")
+    assert list(referral.events.values_list("transition", flat=True))[-1] == "withdraw"
 
 
 @pytest.mark.django_db

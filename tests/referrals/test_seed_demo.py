@@ -20,7 +20,8 @@ from referrals.models import (
     Training,
 )
 
-pytestmark = pytest.mark.django_db
+# `db`, not the django_db mark: the demo data's transaction opens first (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("db")
 
 PASSWORD = "demo-test-password"
 DEMO_USERS = {
@@ -57,9 +58,20 @@ def age_band(age: int) -> str:
     return "-25" if age < 25 else "25-40" if age < 40 else "40-55" if age < 55 else "55+"
 
 
+@pytest.fixture(autouse=True)
+def demo_data_where_asked(request, shared_rows) -> None:
+    """The demo data, seeded once (it takes seconds) and kept for the tests that ask for
+    `seeded`; an empty database for the others (see SharedRows in tests/conftest.py)."""
+    if "seeded" in request.fixturenames:
+        shared_rows.make(lambda: seed(password=PASSWORD))
+    else:
+        shared_rows.roll_back()
+
+
 @pytest.fixture
-def seeded() -> str:
-    return seed(password=PASSWORD)
+def seeded(shared_rows) -> str:
+    """The database with the demo data, seeded with PASSWORD; the seed's output."""
+    return shared_rows.rows
 
 
 def test_demo_users_log_in_with_the_given_password_and_have_their_role(seeded):

@@ -72,8 +72,11 @@ MATRIX = [
 ]
 
 
-@pytest.fixture
-def people():
+# `db`, not the django_db mark: the walked referrals' transaction opens first (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def make_people():
     """The client is of OCMW Gent, the training in Oost-Vlaanderen; its contact counsellor
     works for VDAB West-Vlaanderen."""
     gent = OrganisationFactory()
@@ -102,17 +105,48 @@ def people():
     return client, training, users
 
 
-@pytest.mark.django_db
+@pytest.fixture
+def people():
+    return make_people()
+
+
+def walk_to_every_state() -> tuple[dict, dict]:
+    """The people, and a referral in each state walked there by the caseworker and the
+    counsellor of the training's region: (users, referral by state). Each referral is of a
+    client of its own, like the people's: a client has one open referral per training."""
+    client, training, users = make_people()
+    referrals = {
+        state: referral_in_state(
+            state,
+            client=ClientFactory(ocmw=client.ocmw),
+            training=training,
+            caseworker=users["caseworker_of_clients_ocmw"],
+            counsellor=users["counsellor_of_trainings_region"],
+        )
+        for state in State.values
+    }
+    return users, referrals
+
+
+@pytest.fixture(autouse=True)
+def walked_where_asked(request, shared_rows) -> None:
+    """The matrix's 770 tests share the walked referrals (walking is most of a test's time);
+    a step a test takes is undone after it. The other tests start from an empty database."""
+    if "walked" in request.fixturenames:
+        shared_rows.make(walk_to_every_state)
+    else:
+        shared_rows.roll_back()
+
+
+@pytest.fixture
+def walked(shared_rows) -> tuple[dict, dict]:
+    return shared_rows.rows
+
+
 @pytest.mark.parametrize(("state", "transition", "actor"), MATRIX)
-def test_step_is_taken_only_from_its_source_state_by_who_may_act(people, state, transition, actor):
-    client, training, users = people
-    referral = referral_in_state(
-        state,
-        client=client,
-        training=training,
-        caseworker=users["caseworker_of_clients_ocmw"],
-        counsellor=users["counsellor_of_trainings_region"],
-    )
+def test_step_is_taken_only_from_its_source_state_by_who_may_act(walked, state, transition, actor):
+    users, referrals = walked
+    referral = Referral.objects.get(pk=referrals[state].pk)
     events_before = list(referral.events.values_list("pk", flat=True))
     user = users[actor]
 
@@ -145,7 +179,6 @@ def test_matrix_covers_every_state_step_and_actor():
     )
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("actor", ACTORS)
 def test_only_either_side_may_create_a_referral(people, actor):
     """DOMAIN.md: `informed` is reached by creating the referral, by caseworker or counsellor
@@ -162,7 +195,6 @@ def test_only_either_side_may_create_a_referral(people, actor):
         assert not ReferralEvent.objects.exists()
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("state", "transition", "actor"),
     [

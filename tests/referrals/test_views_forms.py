@@ -612,14 +612,34 @@ def test_lists_survive_any_page_number(client, caseworker, walk, url_name, page)
     assert len(response.context["page"]) == 1
 
 
+# The referrals the list shows, of a candidate and a closed one, for each `state` filter: a
+# value that is no state filters nothing.
+LISTED_FOR_STATE_FILTER = {
+    "bogus": {State.CANDIDATE, State.CLOSED},
+    "": {State.CANDIDATE, State.CLOSED},
+    "closed": {State.CLOSED},
+}
+
+
 @pytest.mark.parametrize("state", ["bogus", "", "closed"])
 def test_referral_list_survives_any_state_filter(client, caseworker, walk, state):
-    walk(State.CANDIDATE)
+    # Closed first: a client has one open referral per training.
+    walked = {reached: walk(reached) for reached in (State.CLOSED, State.CANDIDATE)}
     client.force_login(caseworker)
 
     response = client.get(reverse("referrals:referral_list"), {"state": state})
 
     assert response.status_code == 200
+    assert {referral.state for referral in response.context["page"]} == (
+        LISTED_FOR_STATE_FILTER[state]
+    )
+    html = response.content.decode()
+    linked = {
+        reached
+        for reached, referral in walked.items()
+        if f'href="{referral.get_absolute_url()}"' in html
+    }
+    assert linked == LISTED_FOR_STATE_FILTER[state]
 
 
 def test_client_search_with_an_overlong_query_is_a_form_error(client, caseworker, gent_client):

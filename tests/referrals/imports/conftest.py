@@ -4,8 +4,6 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from tests.accounts.factories import AdministratorFactory
-
 from .rows import NOW
 
 
@@ -20,8 +18,3 @@ def frozen_time_in_english():
 def catalogue(ocmw_gent, training):
     """OCMW Gent and its training "Verpleegkunde HBO5" (HBO), as the rows name them."""
     return training
-
-
-@pytest.fixture
-def administrator():
-    return AdministratorFactory()

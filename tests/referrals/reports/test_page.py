@@ -13,12 +13,8 @@ from referrals.models import OutcomeCheck, Referral
 from tests.accounts.factories import (
     AdministratorFactory,
     CaseworkerFactory,
-    CounsellorFactory,
-    NetworkManagerFactory,
     OcmwFactory,
-    OrganisationFactory,
     UserFactory,
-    VdabOrganisationFactory,
 )
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
@@ -63,11 +59,6 @@ def cells(response, table_id: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def gent(db):
-    return OrganisationFactory()
-
-
-@pytest.fixture
 def aalst(db):
     return OcmwFactory(municipality="Aalst")
 
@@ -78,11 +69,11 @@ def hasselt(db):
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_outflow_in_dutch_numbers_with_total(client, gent):
-    passed(gent, at_work=(3, 6))
-    passed(gent, at_work=(3,))
-    passed(gent, okot_type=OkotType.HBO, at_work=(3, 6, 9, 12))
-    client.force_login(AdministratorFactory())
+def test_outflow_in_dutch_numbers_with_total(client, administrator, ocmw_gent):
+    passed(ocmw_gent, at_work=(3, 6))
+    passed(ocmw_gent, at_work=(3,))
+    passed(ocmw_gent, okot_type=OkotType.HBO, at_work=(3, 6, 9, 12))
+    client.force_login(administrator)
     response = client.get(URL, {"year": 2025})
     assert response.status_code == 200
     rows = cells(response, "table-outflow-type")
@@ -113,9 +104,9 @@ def test_outflow_in_dutch_numbers_with_total(client, gent):
 
 
 @time_machine.travel(datetime.datetime(2025, 7, 1, 12), tick=False)
-def test_check_up_not_yet_due_shows_nb(client, gent):
-    passed(gent, at_work=(3,))
-    client.force_login(AdministratorFactory())
+def test_check_up_not_yet_due_shows_nb(client, administrator, ocmw_gent):
+    passed(ocmw_gent, at_work=(3,))
+    client.force_login(administrator)
     rows = cells(client.get(URL, {"year": 2025}), "table-outflow-type")
     # Ended 15 March 2025: 3 months due on 15 June, 6 months only on 15 September.
     assert rows[-1] == [
@@ -133,10 +124,10 @@ def test_check_up_not_yet_due_shows_nb(client, gent):
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_english_numbers_when_the_user_reads_english(client, gent):
-    passed(gent, at_work=(3,))
-    passed(gent, at_work=())
-    passed(gent, at_work=())
+def test_english_numbers_when_the_user_reads_english(client, ocmw_gent):
+    passed(ocmw_gent, at_work=(3,))
+    passed(ocmw_gent, at_work=())
+    passed(ocmw_gent, at_work=())
     user = AdministratorFactory(language="en")
     client.force_login(user)
     client.cookies["django_language"] = "en"
@@ -163,19 +154,17 @@ def figures_seen_by(client, user) -> list[str]:
         ("administrator", ["3"]),
     ],
 )
-def test_each_role_sees_only_its_own_figures(client, gent, hasselt, who, expected):
-    passed(gent)
-    passed(gent)
+def test_each_role_sees_only_its_own_figures(request, client, ocmw_gent, hasselt, who, expected):
+    passed(ocmw_gent)
+    passed(ocmw_gent)
     passed(hasselt, province=Province.LIMBURG)
-    users = {
-        "caseworker_gent": lambda: CaseworkerFactory(organisation=gent),
+    users = {  # the cast of tests/conftest.py, and a caseworker of Hasselt
+        "caseworker_gent": lambda: request.getfixturevalue("caseworker"),
         "caseworker_hasselt": lambda: CaseworkerFactory(organisation=hasselt),
-        "counsellor_oost": lambda: CounsellorFactory(organisation=VdabOrganisationFactory()),
-        "counsellor_limburg": lambda: CounsellorFactory(
-            organisation=VdabOrganisationFactory(province=Province.LIMBURG)
-        ),
-        "network_manager_oost": lambda: NetworkManagerFactory(),
-        "administrator": AdministratorFactory,
+        "counsellor_oost": lambda: request.getfixturevalue("counsellor"),
+        "counsellor_limburg": lambda: request.getfixturevalue("counsellor_of_other_region"),
+        "network_manager_oost": lambda: request.getfixturevalue("network_manager"),
+        "administrator": lambda: request.getfixturevalue("administrator"),
     }
     assert figures_seen_by(client, users[who]()) == expected
 
@@ -187,20 +176,20 @@ def test_user_without_a_role_is_refused(client):
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_caseworker_cannot_widen_the_scope_with_another_ocmw(client, gent, aalst):
+def test_caseworker_cannot_widen_the_scope_with_another_ocmw(client, caseworker, aalst):
     passed(aalst)
-    client.force_login(CaseworkerFactory(organisation=gent))
+    client.force_login(caseworker)
     response = client.get(URL, {"year": 2025, "ocmw": aalst.pk})
     assert "ocmw" not in response.context["form"].fields
     assert cells(response, "table-outflow-type")[-1][1] == "0"
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_filters_narrow_the_figures(client, gent, aalst):
-    passed(gent, okot_type=OkotType.PBA)
+def test_filters_narrow_the_figures(client, administrator, ocmw_gent, aalst):
+    passed(ocmw_gent, okot_type=OkotType.PBA)
     passed(aalst, okot_type=OkotType.PBA)
     passed(aalst, okot_type=OkotType.HBO, province=Province.ANTWERPEN)
-    client.force_login(AdministratorFactory())
+    client.force_login(administrator)
 
     def total(**filters):
         response = client.get(URL, {"year": 2025, **filters})
@@ -225,8 +214,8 @@ def test_filters_narrow_the_figures(client, gent, aalst):
         {"okot_type": "<script>"},
     ],
 )
-def test_bad_filters_get_a_message_not_an_error(client, query):
-    client.force_login(AdministratorFactory())
+def test_bad_filters_get_a_message_not_an_error(client, administrator, query):
+    client.force_login(administrator)
     response = client.get(URL, query)
     assert response.status_code == 200
     assert response.context["form"].errors
@@ -236,17 +225,17 @@ def test_bad_filters_get_a_message_not_an_error(client, query):
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
 @pytest.mark.parametrize("trajectories", [1, 12])
 def test_queries_do_not_grow_with_the_rows(
-    client, gent, django_assert_max_num_queries, trajectories
+    client, administrator, ocmw_gent, django_assert_max_num_queries, trajectories
 ):
     for i in range(trajectories):
-        passed(gent, okot_type=OkotType.values[i % 5], at_work=(3,))
-    client.force_login(AdministratorFactory())
+        passed(ocmw_gent, okot_type=OkotType.values[i % 5], at_work=(3,))
+    client.force_login(administrator)
     with django_assert_max_num_queries(20):
         assert client.get(URL, {"year": 2025}).status_code == 200
 
 
-def test_navigation_links_to_the_figures_for_every_role(client, gent):
-    for user in (CaseworkerFactory(organisation=gent), NetworkManagerFactory()):
+def test_navigation_links_to_the_figures_for_every_role(client, caseworker, network_manager):
+    for user in (caseworker, network_manager):
         client.force_login(user)
         assert f'href="{URL}"' in client.get(reverse("referrals:dashboard")).content.decode()
 
@@ -265,10 +254,10 @@ def starts_total(response) -> str:
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_downloads_carry_the_filters_the_page_shows(client, gent):
-    started(gent, datetime.date(2026, 3, 1))
-    started(gent, datetime.date(2019, 3, 1))
-    client.force_login(AdministratorFactory())
+def test_downloads_carry_the_filters_the_page_shows(client, administrator, ocmw_gent):
+    started(ocmw_gent, datetime.date(2026, 3, 1))
+    started(ocmw_gent, datetime.date(2019, 3, 1))
+    client.force_login(administrator)
     response = client.get(URL)  # no filters: this year
     assert starts_total(response) == "1"
     html = response.content.decode()
@@ -278,27 +267,27 @@ def test_downloads_carry_the_filters_the_page_shows(client, gent):
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_parameters_that_are_no_filter_change_nothing(client, gent):
-    started(gent, datetime.date(2026, 3, 1))
-    started(gent, datetime.date(2019, 3, 1))
-    client.force_login(AdministratorFactory())
+def test_parameters_that_are_no_filter_change_nothing(client, administrator, ocmw_gent):
+    started(ocmw_gent, datetime.date(2026, 3, 1))
+    started(ocmw_gent, datetime.date(2019, 3, 1))
+    client.force_login(administrator)
     assert starts_total(client.get(URL, {"utm_source": "mail"})) == "1"
     assert starts_total(client.get(URL, {"okot_type": ""})) == "1"  # year still this year
     assert starts_total(client.get(URL, {"year": ""})) == "2"  # all years
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
-def test_one_bad_filter_keeps_the_good_ones(client, gent):
-    started(gent, datetime.date(2024, 3, 1))
-    started(gent, datetime.date(2026, 3, 1))
-    client.force_login(AdministratorFactory())
+def test_one_bad_filter_keeps_the_good_ones(client, administrator, ocmw_gent):
+    started(ocmw_gent, datetime.date(2024, 3, 1))
+    started(ocmw_gent, datetime.date(2026, 3, 1))
+    client.force_login(administrator)
     response = client.get(URL, {"year": 2024, "ocmw": "abc"})
     assert "ocmw" in response.context["form"].errors
     assert starts_total(response) == "1"
     assert response.context["year"] == 2024
 
 
-def test_over_all_years_the_outflow_says_to_choose_a_year(client):
-    client.force_login(AdministratorFactory())
+def test_over_all_years_the_outflow_says_to_choose_a_year(client, administrator):
+    client.force_login(administrator)
     assert "kies een jaar" in client.get(URL, {"year": ""}).content.decode()
     assert "kies een jaar" not in client.get(URL, {"year": 2025}).content.decode()
