@@ -6,6 +6,7 @@ Writing is all this module does: whoever writes hands the e-mails to delivery af
 
 from collections.abc import Iterable
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals.signals import is_replaying_history
@@ -95,38 +96,78 @@ def write(
 
     Call inside the transaction of what caused it. `source` makes the idempotency key:
     writing the same thing twice adds nothing. `at` dates the rows when the step happened
-    (a back-dated step shows its real date)."""
+    (a back-dated step shows its real date). A few queries whatever the number of
+    recipients: the opt-outs, the keys already written, one insert."""
     recipients = [r for r in recipients if r is not None and r != exclude]
+    if not recipients:
+        return []
     # Replayed history (demo data, imports) is kept in the app but e-mailed to nobody.
     with_email = not is_replaying_history()
     opted_out = set(
         EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
     )
-    written = []
-    now = at or timezone.now()
+    wanted = {}
     for recipient in recipients:
-        subject, body, body_html = render_message(kind, recipient, referral, context)
         channels = [Notification.Channel.IN_APP]
         if with_email and recipient.email and recipient.pk not in opted_out:
             channels.append(Notification.Channel.EMAIL)
-            email_body = f"{body}\n\n{render_email_footer(recipient, referral)}"
         for channel in channels:
-            in_app = channel == Notification.Channel.IN_APP
-            notification, created = Notification.objects.get_or_create(
-                idempotency_key=f"{source}:{kind}:{recipient.pk}:{channel}",
-                defaults={
-                    "recipient": recipient,
-                    "channel": channel,
-                    "kind": kind,
-                    "referral": referral,
-                    "subject": subject,
-                    "body": body if in_app else email_body,
-                    "body_html": "" if in_app else body_html,
-                    "status": Notification.Status.SENT if in_app else Notification.Status.PENDING,
-                    "sent_at": now if in_app else None,
-                    "created_at": now,
-                },
+            wanted[f"{source}:{kind}:{recipient.pk}:{channel}"] = (recipient, channel)
+    written_before = set(
+        Notification.objects.filter(idempotency_key__in=wanted).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    now = at or timezone.now()
+    rendered = {}
+    rows = []
+    for key, (recipient, channel) in wanted.items():
+        if key in written_before:
+            continue
+        if recipient.pk not in rendered:
+            rendered[recipient.pk] = render_message(kind, recipient, referral, context)
+        subject, body, body_html = rendered[recipient.pk]
+        in_app = channel == Notification.Channel.IN_APP
+        rows.append(
+            Notification(
+                idempotency_key=key,
+                recipient=recipient,
+                channel=channel,
+                kind=kind,
+                referral=referral,
+                subject=subject,
+                body=body if in_app else f"{body}\n\n{render_email_footer(recipient, referral)}",
+                body_html="" if in_app else body_html,
+                status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
+                sent_at=now if in_app else None,
+                created_at=now,
             )
-            if created:
-                written.append(notification)
-    return written
+        )
+    return _insert(rows)
+
+
+def _insert(rows: list[Notification]) -> list[Notification]:
+    """Insert new rows at once; the rows inserted, with their keys. Should another writer
+    have added one of them since they were looked up (two runs of the reminders at once),
+    row by row instead, leaving that writer's."""
+    try:
+        with transaction.atomic():
+            inserted = Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        inserted = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                continue
+            inserted.append(row)
+    if inserted and inserted[0].pk is None:  # a database that returns no keys (SQLite < 3.35)
+        keys = dict(
+            Notification.objects.filter(
+                idempotency_key__in=[row.idempotency_key for row in inserted]
+            ).values_list("idempotency_key", "pk")
+        )
+        for row in inserted:
+            row.pk = keys[row.idempotency_key]
+    return inserted

@@ -11,7 +11,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Province
 from notifications import outbox, receivers
@@ -402,3 +403,58 @@ def test_the_demo_data_fills_inboxes_but_e_mails_nobody(
     assert not Notification.objects.filter(channel=EMAIL).exists()
     assert callbacks == []
     assert mailoutbox == []
+
+
+def test_a_message_to_many_goes_in_with_one_insert(walk, people):
+    referral = walk(State.ADMITTED)
+    recipients = [
+        CounsellorFactory(organisation=people["counsellor"].organisation) for _ in range(5)
+    ]
+    for recipient in recipients:  # what rendering asks of each (their role) is not the outbox's
+        assert recipient.is_counsellor
+
+    with CaptureQueriesContext(connection) as queries:
+        written = outbox.write(
+            kind=Kind.STARTED, recipients=recipients, referral=referral, source="test", context={}
+        )
+
+    inserts = [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "notifications_')]
+    assert len(written) == 10  # five people, in the app and by e-mail
+    assert all(notification.pk for notification in written)
+    assert len(inserts) == 1
+
+
+def test_rows_another_writer_added_meanwhile_are_left_to_it(walk, people, monkeypatch):
+    """Two runs of the reminders at once: the second writes what the first did not."""
+    referral = walk(State.ADMITTED)
+    counsellor, colleague = people["counsellor"], people["colleague"]
+    render_message = outbox.render_message
+
+    def first_writer_gets_in_between(kind, recipient, *args):
+        if not Notification.objects.exists():
+            Notification.objects.create(
+                idempotency_key=f"reminder:x:{kind}:{colleague.pk}:{EMAIL}",
+                recipient=colleague,
+                channel=EMAIL,
+                kind=kind,
+                subject="first writer",
+                body="first writer",
+            )
+        return render_message(kind, recipient, *args)
+
+    monkeypatch.setattr(outbox, "render_message", first_writer_gets_in_between)
+    written = outbox.write(
+        kind=Kind.REMINDER_NO_START,
+        recipients=[counsellor, colleague],
+        referral=referral,
+        source="reminder:x",
+        context={"days": 8},
+    )
+
+    assert {(n.recipient, n.channel) for n in written} == {
+        (counsellor, IN_APP),
+        (counsellor, EMAIL),
+        (colleague, IN_APP),
+    }
+    assert Notification.objects.get(recipient=colleague, channel=EMAIL).subject == "first writer"
+    assert Notification.objects.count() == 4
