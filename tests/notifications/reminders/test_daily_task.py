@@ -1,0 +1,173 @@
+"""The daily task around the reminders: a switched-off e-mail still leaving the in-app
+message, a failing reminder not holding back the others, one with nobody to tell tried
+again the next day; beat running it at seven; and a query cost that does not grow with the
+referrals that are not due or reminded already."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+
+from notifications import reminders, tasks
+from notifications.models import EmailOptOut, Kind, Notification
+from notifications.tasks import send_reminders
+from referrals.enums import AtWork, EndResult, State
+from referrals.models import OutcomeCheck
+from tests.accounts.factories import CounsellorFactory
+from tests.referrals.factories import ReferralFactory, TrainingFactory, referral_in_state
+
+from .reminded import D, both_channels, reminders_of
+
+# --- delivery choices, failures, nobody to tell ----------------------------------------------
+
+
+def test_a_switched_off_email_still_leaves_the_message_in_the_inbox(walk, run_on, counsellor):
+    EmailOptOut.objects.create(user=counsellor, kind=Kind.REMINDER_NO_INTAKE)
+    walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+
+    run_on(D(2026, 3, 16))
+
+    assert reminders_of(Kind.REMINDER_NO_INTAKE) == [(counsellor.username, "in_app")]
+
+
+def test_a_reminder_that_fails_does_not_hold_back_the_others(walk, run_on, monkeypatch, caplog):
+    broken = walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+    fine = walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+    counsellors_for = reminders.counsellors_for
+
+    def fails_for_broken(referral):
+        if referral.pk == broken.pk:
+            raise RuntimeError("boom")
+        return counsellors_for(referral)
+
+    monkeypatch.setattr(reminders, "counsellors_for", fails_for_broken)
+
+    assert run_on(D(2026, 3, 16)) == {Kind.REMINDER_NO_INTAKE: 1}
+    assert reminders_of(Kind.REMINDER_NO_INTAKE, fine)
+    assert not reminders_of(Kind.REMINDER_NO_INTAKE, broken)
+    assert f"reminder:no_intake:{broken.pk}" in caplog.text
+
+    monkeypatch.setattr(reminders, "counsellors_for", counsellors_for)
+    assert run_on(D(2026, 3, 17)) == {Kind.REMINDER_NO_INTAKE: 1}  # tried again the next day
+    assert reminders_of(Kind.REMINDER_NO_INTAKE, broken)
+
+
+def test_a_reminder_with_nobody_to_tell_is_tried_again_the_next_day(clock, run_on, caseworker):
+    """A training without contact counsellor in a region without counsellors (yet)."""
+    training = TrainingFactory(contact_counsellor=None)
+    regional = CounsellorFactory()
+    clock(D(2026, 3, 2))
+    referral_in_state(
+        State.AGREED,
+        training=training,
+        caseworker=caseworker,
+        counsellor=regional,
+        agree__agreed_on=D(2026, 3, 2),
+    )
+    regional.is_active = False
+    regional.save(update_fields=["is_active"])
+
+    assert run_on(D(2026, 3, 16)) == {}
+
+    newcomer = CounsellorFactory()
+    assert run_on(D(2026, 3, 17)) == {Kind.REMINDER_NO_INTAKE: 1}
+    assert reminders_of(Kind.REMINDER_NO_INTAKE) == both_channels(newcomer)
+
+
+# --- the schedule -------------------------------------------------------------------------
+
+
+def test_beat_runs_the_reminders_daily_at_seven():
+    entry = settings.CELERY_BEAT_SCHEDULE["send-reminders"]
+
+    assert entry["task"] == tasks.send_reminders.name == "notifications.tasks.send_reminders"
+    assert entry["schedule"].hour == {7}
+    assert entry["schedule"].minute == {0}
+    assert entry["schedule"].day_of_week == set(range(7))
+
+
+def test_the_task_takes_the_day_as_text_too(walk, clock):
+    walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+    clock(D(2026, 3, 2))
+
+    assert tasks.send_reminders("2026-03-16") == {Kind.REMINDER_NO_INTAKE: 1}
+
+
+# --- query counts -------------------------------------------------------------------------
+
+# The selection: three candidate queries, each with the reminders already written, and the
+# check-ups recorded for the outcome candidates.
+SELECTION_QUERIES = 7
+# Writing a reminder: its savepoint (and release), the e-mail opt-outs, and the referral's
+# last VDAB actor (when counsellors are addressed: at most one query); then, per
+# recipient, their permissions (what they may see of the client: two queries) and the
+# in-app and e-mail rows (the outbox's get_or_create: a select, and an insert between a
+# savepoint and its release, each).
+QUERIES_PER_REMINDER = 4
+QUERIES_PER_RECIPIENT = 10
+TODAY = D(2026, 7, 15)
+
+
+def world(count: int, training, caseworker) -> None:
+    """`count` referrals per kind of reminder that are not due today, and `count` that were
+    reminded already; written straight to the table (state is protected on the model only)."""
+
+    def referral(state, **fields):
+        return ReferralFactory(
+            training=training, created_by=caseworker, caseworker=caseworker, state=state, **fields
+        )
+
+    for _ in range(count):
+        referral(State.AGREED, agreed_on=TODAY - datetime.timedelta(days=3))  # not due
+        referral(State.AGREED, agreed_on=TODAY - datetime.timedelta(days=60))  # reminded
+        referral(State.ADMITTED, probable_start_date=TODAY)  # not due
+        referral(State.ADMITTED, probable_start_date=TODAY - datetime.timedelta(days=30))
+        referral(  # not due: ended a month ago
+            State.ENDED, end_date=TODAY - datetime.timedelta(days=30), end_result=EndResult.PASSED
+        )
+        referral(  # not due: failed
+            State.CLOSED, end_date=D(2026, 1, 15), end_result=EndResult.FAILED, continued_by="ocmw"
+        )
+        recorded = referral(  # 3 months reminded already, 6 months recorded
+            State.CLOSED, end_date=D(2026, 1, 15), end_result=EndResult.PASSED, continued_by="vdab"
+        )
+        OutcomeCheck.objects.create(referral=recorded, months=6, at_work=AtWork.YES)
+    send_reminders(today=D(2026, 4, 15))  # the 3-month reminders
+    send_reminders(today=TODAY)  # the rest of the already reminded
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_referrals_not_due_or_reminded_already_cost_no_query(
+    count, training, caseworker, django_assert_max_num_queries
+):
+    world(count, training, caseworker)
+    assert Notification.objects.filter(kind__startswith="reminder_").exists()
+
+    with django_assert_max_num_queries(SELECTION_QUERIES):
+        assert send_reminders(today=TODAY) == {}
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_only_the_reminders_sent_add_queries(
+    count, training, caseworker, django_assert_max_num_queries
+):
+    world(count, training, caseworker)
+    for state, fields in [
+        (State.AGREED, {"agreed_on": TODAY - datetime.timedelta(days=14)}),
+        (State.ADMITTED, {"probable_start_date": TODAY - datetime.timedelta(days=7)}),
+        (State.ENDED, {"end_date": D(2026, 4, 15), "end_result": EndResult.PASSED}),
+    ]:
+        ReferralFactory(
+            training=training, created_by=caseworker, caseworker=caseworker, state=state, **fields
+        )
+    # Three reminders; one recipient each, except the check-up (not closed yet: both sides).
+    ceiling = SELECTION_QUERIES + 3 * QUERIES_PER_REMINDER + 4 * QUERIES_PER_RECIPIENT
+
+    with django_assert_max_num_queries(ceiling):
+        result = send_reminders(today=TODAY)
+
+    assert result == {
+        Kind.REMINDER_NO_INTAKE: 1,
+        Kind.REMINDER_NO_START: 1,
+        Kind.REMINDER_OUTCOME_DUE: 1,
+    }
