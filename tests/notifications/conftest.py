@@ -1,12 +1,15 @@
 """Fixtures shared by the notification tests; the people and the training are the cast of
 tests/conftest.py.
 
-The delivery tests' mail server that fails."""
+The delivery tests' mail server that fails; the inbox tests' user, someone else and the
+user's logged-in client."""
 
 import smtplib
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
+
+from tests.accounts.factories import CaseworkerFactory
 
 # --- a mail server that fails -------------------------------------------------------------
 
@@ -29,3 +32,22 @@ def smtp_fails(settings, monkeypatch):
         monkeypatch.setattr(FailingBackend, "error", error)
 
     return fail_with
+
+
+# --- the inbox's user ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def me(db):
+    return CaseworkerFactory()
+
+
+@pytest.fixture
+def someone_else(db):
+    return CaseworkerFactory(organisation=None)
+
+
+@pytest.fixture
+def logged_in(client, me):
+    client.force_login(me)
+    return client

@@ -1,90 +1,31 @@
-"""The inbox: a user's own in-app messages, newest first, marked read one by one, all at
-once or by opening them (a POST: a GET only redirects); the unread count in the navigation;
-the e-mail preferences."""
+"""The inbox: a user's own in-app messages, newest first, 50 a page, unread ones marked in
+words, and only for them (anyone else gets the login page or a 404); the unread count in
+the navigation; and a query cost that does not grow with the messages."""
 
-import datetime
-import itertools
 import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import Province
 from notifications.context_processors import unread_notifications
-from notifications.models import EmailOptOut, Kind, Notification
-from referrals.enums import State
-from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, VdabOrganisationFactory
-from tests.referrals.factories import (
-    ClientFactory,
-    ReferralFactory,
-    TrainingFactory,
-    referral_in_state,
-    take_step,
+from notifications.models import Kind, Notification
+from tests.notifications.messages import (
+    EMAIL,
+    INBOX,
+    PREFERENCES,
+    in_ui_language,
+    is_unread,
+    notify,
+    opener,
+    shown,
 )
+from tests.referrals.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
-
-IN_APP, EMAIL = Notification.Channel.IN_APP, Notification.Channel.EMAIL
-INBOX = reverse("notifications:inbox")
-PREFERENCES = reverse("notifications:preferences")
-KEYS = itertools.count()
-
-
-@pytest.fixture
-def me(db):
-    return CaseworkerFactory()
-
-
-@pytest.fixture
-def someone_else(db):
-    return CaseworkerFactory(organisation=None)
-
-
-@pytest.fixture
-def logged_in(client, me):
-    client.force_login(me)
-    return client
-
-
-def notify(user, count=1, *, referral=None, read=False, channel=IN_APP, kind=Kind.STARTED):
-    """`count` messages to `user`, the first the newest, one minute apart."""
-    now = timezone.now()
-    notifications = []
-    for n in range(count):
-        key = next(KEYS)
-        notifications.append(
-            Notification.objects.create(
-                recipient=user,
-                channel=channel,
-                kind=kind,
-                referral=referral,
-                subject=f"Bericht {key}",
-                body=f"Tekst van bericht {key}.",
-                status=Notification.Status.SENT,
-                created_at=now - datetime.timedelta(minutes=n),
-                read_at=now if read else None,
-                idempotency_key=f"test:{key}",
-            )
-        )
-    return notifications
-
-
-def shown(response) -> list[Notification]:
-    return list(response.context["page"].object_list)
-
-
-def in_ui_language(text: str) -> str:
-    with translation.override("nl-be"):
-        return translation.gettext(text)
-
-
-def is_unread(notification) -> bool:
-    return Notification.objects.get(pk=notification.pk).read_at is None
 
 
 # --- who may look ---------------------------------------------------------------------------
@@ -160,14 +101,6 @@ def test_the_inbox_lists_my_in_app_messages_newest_first(logged_in, me, someone_
     assert positions == sorted(positions)
 
 
-def opener(html: str, notification) -> str:
-    """The form that opens `notification` in the inbox's HTML, from its tag to its end."""
-    action = reverse("notifications:open", args=[notification.pk])
-    match = re.search(rf'<form method="post" action="{action}"[^>]*>.*?</form>', html, re.S)
-    assert match, f"no form opens {notification.subject}"
-    return match.group(0)
-
-
 def test_each_message_shows_its_kind_date_text_and_link(logged_in, me):
     referral = ReferralFactory()
     (notification,) = notify(me, referral=referral, kind=Kind.INTAKE_PLANNED)
@@ -226,116 +159,6 @@ def test_the_inbox_pages_have_one_h1_and_the_main_landmark(logged_in, me):
         assert html.count("<h1") == 1, url
         assert '<main id="content"' in html
         assert "<nav" in html
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def test_opening_a_message_marks_it_read_and_goes_to_its_referral(logged_in, me):
-    referral = ReferralFactory()
-    (notification,) = notify(me, referral=referral)
-
-    response = logged_in.post(reverse("notifications:open", args=[notification.pk]))
-
-    assert response.status_code == 303
-    assert response["Location"] == referral.get_absolute_url()
-    first_read = Notification.objects.get(pk=notification.pk).read_at
-    assert first_read is not None
-
-    logged_in.post(reverse("notifications:open", args=[notification.pk]))
-    assert Notification.objects.get(pk=notification.pk).read_at == first_read
-
-
-def test_a_message_without_a_referral_leads_back_to_the_inbox(logged_in, me):
-    (notification,) = notify(me)
-
-    response = logged_in.post(reverse("notifications:open", args=[notification.pk]))
-
-    assert response["Location"] == INBOX
-    assert not is_unread(notification)
-
-
-@pytest.mark.parametrize("about_a_referral", [True, False])
-@pytest.mark.parametrize("method", ["get", "head"])
-def test_following_the_open_url_goes_there_but_leaves_the_message_unread(
-    logged_in, me, method, about_a_referral
-):
-    """Link scanners and prefetching browsers follow links: only the user's POST reads."""
-    referral = ReferralFactory() if about_a_referral else None
-    (notification,) = notify(me, referral=referral)
-
-    response = getattr(logged_in, method)(reverse("notifications:open", args=[notification.pk]))
-
-    assert response.status_code == 302
-    assert response["Location"] == (referral.get_absolute_url() if referral else INBOX)
-    assert is_unread(notification)
-
-
-def test_opening_takes_the_csrf_token_the_inbox_gives(me):
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(me)
-    (notification,) = notify(me)
-    url = reverse("notifications:open", args=[notification.pk])
-
-    refused = browser.post(url)
-
-    assert refused.status_code == 403
-    assert is_unread(notification)
-
-    form = opener(browser.get(INBOX).content.decode(), notification)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-    accepted = browser.post(url, {"csrfmiddlewaretoken": token})
-
-    assert accepted.status_code == 303
-    assert not is_unread(notification)
-
-
-def test_read_messages_open_with_a_button_too_not_in_bold(logged_in, me):
-    (unread,) = notify(me)
-    (read,) = notify(me, read=True)
-
-    html = logged_in.get(INBOX).content.decode()
-
-    assert "fw-bold" in opener(html, unread)
-    assert "fw-bold" not in opener(html, read)
-    assert f">{read.subject}</button>" in opener(html, read)
-    assert in_ui_language("Opening a message marks it as read.") in html
-
-
-def test_mark_as_read_marks_that_one_and_returns_to_the_same_page(logged_in, me):
-    first, second = notify(me, 2)
-
-    response = logged_in.post(reverse("notifications:read", args=[second.pk]), {"page": "2"})
-
-    assert response.status_code == 302
-    assert response["Location"] == f"{INBOX}?page=2"
-    assert not is_unread(second)
-    assert is_unread(first)
-
-
-@pytest.mark.parametrize("page", ["", "1", "x", "-1"])
-def test_mark_as_read_returns_to_the_first_page_unless_told_a_page(logged_in, me, page):
-    (notification,) = notify(me)
-
-    response = logged_in.post(reverse("notifications:read", args=[notification.pk]), {"page": page})
-
-    assert response["Location"] == INBOX
-
-
-def test_mark_all_as_read_marks_only_mine(logged_in, me, someone_else):
-    mine = notify(me, 3)
-    (already,) = notify(me, read=True)
-    (email,) = notify(me, channel=EMAIL)
-    theirs = notify(someone_else, 2)
-
-    response = logged_in.post(reverse("notifications:read_all"))
-
-    assert response.status_code == 302
-    assert response["Location"] == INBOX
-    assert not any(is_unread(n) for n in mine)
-    assert Notification.objects.get(pk=already.pk).read_at == already.read_at
-    assert is_unread(email)
-    assert all(is_unread(n) for n in theirs)
 
 
 # --- the unread count in the navigation -------------------------------------------------------
@@ -428,105 +251,3 @@ def test_mark_all_as_read_costs_the_same_for_1_and_for_60_messages(
         logged_in.post(reverse("notifications:read_all"))
 
     assert not Notification.objects.inbox_of(me).unread().exists()
-
-
-# --- e-mail preferences -----------------------------------------------------------------------
-
-
-def test_every_kind_is_e_mailed_until_switched_off(logged_in):
-    response = logged_in.get(PREFERENCES)
-
-    form = response.context["form"]
-    assert form["email_kinds"].initial == list(Kind.values)
-    html = response.content.decode()
-    assert html.count('type="checkbox"') == len(Kind.values)
-    assert html.count(" checked") == len(Kind.values)
-    for index, _kind in enumerate(Kind.values):
-        assert f'for="id_email_kinds_{index}"' in html
-        assert f'id="id_email_kinds_{index}"' in html
-    assert "<fieldset" in html
-    assert "<legend" in html
-
-
-def test_unchecked_kinds_are_stored_as_opt_outs(logged_in, me):
-    wanted = [Kind.WARM_HANDOVER, Kind.GUIDANCE_NOTE]
-
-    response = logged_in.post(PREFERENCES, {"email_kinds": wanted})
-
-    assert response.status_code == 302
-    assert response["Location"] == PREFERENCES
-    assert set(me.email_opt_outs.values_list("kind", flat=True)) == set(Kind.values) - set(wanted)
-    form = logged_in.get(PREFERENCES).context["form"]
-    assert form["email_kinds"].initial == wanted
-
-
-def test_checking_a_kind_again_switches_its_e_mail_back_on(logged_in, me):
-    EmailOptOut.objects.create(user=me, kind=Kind.STARTED)
-    EmailOptOut.objects.create(user=me, kind=Kind.ENDED)
-
-    logged_in.post(PREFERENCES, {"email_kinds": [k for k in Kind.values if k != Kind.ENDED]})
-
-    assert list(me.email_opt_outs.values_list("kind", flat=True)) == [Kind.ENDED]
-
-
-def test_unchecking_everything_switches_all_e_mail_off(logged_in, me):
-    logged_in.post(PREFERENCES, {})
-
-    assert me.email_opt_outs.count() == len(Kind.values)
-
-
-def test_someone_elses_preferences_are_left_alone(logged_in, someone_else):
-    EmailOptOut.objects.create(user=someone_else, kind=Kind.STARTED)
-
-    logged_in.post(PREFERENCES, {"email_kinds": list(Kind.values)})
-
-    assert list(someone_else.email_opt_outs.values_list("kind", flat=True)) == [Kind.STARTED]
-
-
-def test_an_unknown_kind_is_refused_and_nothing_is_stored(logged_in, me):
-    response = logged_in.post(PREFERENCES, {"email_kinds": ["spam"]})
-
-    assert response.status_code == 200
-    assert response.context["form"].errors
-    assert 'role="alert"' in response.content.decode()
-    assert not me.email_opt_outs.exists()
-
-
-def test_the_preferences_say_the_in_app_message_stays_and_where_e_mail_goes(logged_in, me):
-    html = logged_in.get(PREFERENCES).content.decode()
-
-    assert me.email in html
-    assert (
-        in_ui_language(
-            "Every message reaches your inbox in the app, and stays there whatever you choose "
-            "here. Choose which messages you also get by e-mail."
-        )
-        in html
-    )
-
-
-def test_preferences_saved_in_the_app_are_honoured_by_the_outbox(client, db):
-    counsellor = CounsellorFactory(
-        organisation=VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
-    )
-    caseworker = CaseworkerFactory()
-    client.force_login(counsellor)
-    client.post(PREFERENCES, {"email_kinds": [k for k in Kind.values if k != Kind.WARM_HANDOVER]})
-    referral = referral_in_state(
-        State.CANDIDATE,
-        client=ClientFactory(ocmw=caseworker.organisation),
-        training=TrainingFactory(province=Province.OOST_VLAANDEREN),
-        caseworker=caseworker,
-        counsellor=counsellor,
-    )
-
-    take_step("agree", referral, caseworker)
-
-    received = Notification.objects.filter(recipient=counsellor, kind=Kind.WARM_HANDOVER)
-    assert list(received.values_list("channel", flat=True)) == [IN_APP]
-    assert Notification.objects.filter(
-        recipient=caseworker, kind=Kind.CALL_COUNSELLOR, channel=EMAIL
-    ).exists()
-
-    response = client.get(INBOX)
-    assert [n.kind for n in shown(response)] == [Kind.WARM_HANDOVER]
