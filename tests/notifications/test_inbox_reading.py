@@ -9,14 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from notifications.models import Notification
-from tests.notifications.messages import (
-    EMAIL,
-    INBOX,
-    in_ui_language,
-    is_unread,
-    notify,
-    opener,
-)
+from tests.notifications.messages import EMAIL, INBOX, in_ui_language, is_unread, notify, opener
 from tests.referrals.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,20 +8,8 @@ from accounts.models import Province
 from notifications.models import EmailOptOut, Kind, Notification
 from referrals.enums import State
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, VdabOrganisationFactory
-from tests.notifications.messages import (
-    EMAIL,
-    IN_APP,
-    INBOX,
-    PREFERENCES,
-    in_ui_language,
-    shown,
-)
-from tests.referrals.factories import (
-    ClientFactory,
-    TrainingFactory,
-    referral_in_state,
-    take_step,
-)
+from tests.notifications.messages import EMAIL, IN_APP, INBOX, PREFERENCES, in_ui_language, shown
+from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state, take_step
 
 pytestmark = pytest.mark.django_db
 
