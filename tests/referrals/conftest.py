@@ -1,4 +1,5 @@
-"""A client and the walk of a referral for the view tests, and helpers to read responses.
+"""A client and the walk of a referral for the view tests, and helpers to read responses;
+an administrator's client and an ended referral for the admin tests.
 
 The people and the training are the cast of tests/conftest.py; here the client of OCMW Gent
 with OCMW-only data filled in, on whom the Gent caseworker and the Oost-Vlaanderen
@@ -11,10 +12,12 @@ import pytest
 from django.contrib.messages import constants, get_messages
 from django.utils import timezone, translation
 
-from referrals.models import Referral
+from referrals.enums import State
+from referrals.models import GuidanceNote, OutcomeCheck, Referral
 from tests.referrals.factories import (
     SCREENING,
     ClientFactory,
+    TemporaryWorkExperienceFactory,
     applicable_conditions,
     flow_dates,
     make_insz,
@@ -53,6 +56,31 @@ def walk(gent_client, training, caseworker, counsellor):
         return referral_in_state(state, caseworker=caseworker, counsellor=counsellor, **kwargs)
 
     return walk_to
+
+
+# --- the admin ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_user_client(client, administrator):
+    # Messages are compared with the code's own (English) strings.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def ended_referral():
+    """A referral walked to `ended` with one of each related row."""
+    referral = referral_in_state(State.ENDED)
+    GuidanceNote.objects.create(
+        referral=referral, author=referral.created_by, topic="progress", note="Goed bezig."
+    )
+    OutcomeCheck.objects.create(
+        referral=referral, months=3, at_work="yes", checked_by=referral.created_by
+    )
+    TemporaryWorkExperienceFactory(client=referral.client)
+    return referral
 
 
 # --- reading responses --------------------------------------------------------------------
