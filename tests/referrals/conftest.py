@@ -1,5 +1,5 @@
-"""A client and the walk of a referral for the view tests, and helpers to read responses;
-an administrator's client and an ended referral for the admin tests.
+"""A client, the walk of a referral and the scene around it for the view tests, helpers to
+read responses, and an administrator's client and an ended referral for the admin tests.
 
 The people and the training are the cast of tests/conftest.py; here the client of OCMW Gent
 with OCMW-only data filled in, on whom the Gent caseworker and the Oost-Vlaanderen
@@ -18,6 +18,7 @@ from tests.referrals.factories import (
     SCREENING,
     ClientFactory,
     TemporaryWorkExperienceFactory,
+    TrainingFactory,
     applicable_conditions,
     flow_dates,
     make_insz,
@@ -56,6 +57,17 @@ def walk(gent_client, training, caseworker, counsellor):
         return referral_in_state(state, caseworker=caseworker, counsellor=counsellor, **kwargs)
 
     return walk_to
+
+
+@pytest.fixture
+def scene(gent_client, walk):
+    """The Gent client in training (so notes, steps and the agreement all exist)."""
+    referral = walk(State.IN_TRAINING)
+    return {
+        "client": gent_client,
+        "referral": referral,
+        "other_training": TrainingFactory(title="Boekhouder"),
+    }
 
 
 # --- the admin ---------------------------------------------------------------------------
