@@ -29,19 +29,29 @@ def is_counsellor_for(training, user) -> bool:
     )
 
 
+def acts_for_client(client, user) -> bool:
+    """The client's side: a caseworker of its OCMW, or the administrator."""
+    return user.is_administrator or is_caseworker_of(client, user)
+
+
+def acts_for_training(training, user) -> bool:
+    """The training's side: a counsellor who acts for it, or the administrator."""
+    return user.is_administrator or is_counsellor_for(training, user)
+
+
 # --- the two sides of a referral -----------------------------------------------------------
 
 
 def is_clients_caseworker(referral, user) -> bool:
-    return user.is_administrator or is_caseworker_of(referral.client, user)
+    return acts_for_client(referral.client, user)
 
 
 def is_responsible_counsellor(referral, user) -> bool:
-    return user.is_administrator or is_counsellor_for(referral.training, user)
+    return acts_for_training(referral.training, user)
 
 
 def is_either_side(referral, user) -> bool:
-    return is_clients_caseworker(referral, user) or is_responsible_counsellor(referral, user)
+    return may_register_referral(referral.client, referral.training, user)
 
 
 # --- the steps: each transition's `permission=` ----------------------------------------------
@@ -65,9 +75,7 @@ may_withdraw = is_either_side
 
 def may_register_referral(client, training, user) -> bool:
     """Register a referral of this client for this training: either side of it."""
-    return (
-        user.is_administrator or is_caseworker_of(client, user) or is_counsellor_for(training, user)
-    )
+    return acts_for_client(client, user) or acts_for_training(training, user)
 
 
 def may_register_candidacy(user) -> bool:
@@ -89,14 +97,10 @@ def may_create_client(user) -> bool:
     return user.is_caseworker
 
 
-def may_edit_client(client, user) -> bool:
-    return user.is_administrator or is_caseworker_of(client, user)
-
-
-def may_read_client_file(client, user) -> bool:
-    """The client's whole file (address, OCMW notes, GPMI); everyone else who sees the client
-    reads what VDAB may (`referrals.presenters.client_fields`)."""
-    return user.is_administrator or is_caseworker_of(client, user)
+may_edit_client = acts_for_client
+# The client's whole file (address, OCMW notes, GPMI); everyone else who sees the client
+# reads what VDAB may (`referrals.presenters.client_fields`).
+may_read_client_file = acts_for_client
 
 
 # --- pages -----------------------------------------------------------------------------------
