@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .. import access
 from ..enums import (
@@ -313,17 +313,16 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 
     def step_refusals(self, user, name: str) -> list[str]:
         """Why `user` may not take step `name` now; empty when they may."""
-        if not can_proceed(getattr(self, name), check_conditions=False):
+        from_here = (t for t in self.get_all_state_transitions() if t.source == self.state)
+        transition = next((t for t in from_here if t.name == name), None)
+        if transition is None:
             return [
                 _("This step is not possible while the referral is “%(state)s”.")
                 % {"state": self.get_state_display()}
             ]
-        transition = next(
-            t for t in self.get_all_state_transitions() if t.name == name and t.source == self.state
-        )
         if not transition.has_perm(self, user):
             return [str(_("You may not take this step for this referral."))]
-        return [str(check.message) for check in transition.conditions if not check(self)]
+        return self._unmet_guards(transition)
 
     def available_steps(self, user) -> list[str]:
         """The steps this user may take now, in the order of the flow."""
@@ -334,10 +333,12 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         blocked = {}
         for t in self.get_all_state_transitions():
             if t.source == self.state and t.has_perm(self, user):
-                reasons = self.step_refusals(user, t.name)
-                if reasons:
+                if reasons := self._unmet_guards(t):
                     blocked[t.name] = reasons
         return blocked
+
+    def _unmet_guards(self, transition) -> list[str]:
+        return [str(check.message) for check in transition.conditions if not check(self)]
 
     @property
     def is_open(self) -> bool:
