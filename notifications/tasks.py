@@ -21,12 +21,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from . import delivery, outbox, reminders
+from .delivery import EMAIL, Status
 from .models import Notification
 
 logger = logging.getLogger(__name__)
-
-EMAIL = Notification.Channel.EMAIL
-Status = Notification.Status
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
