@@ -98,13 +98,12 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 # The selection: three candidate queries, each with the reminders already written, and the
 # check-ups recorded for the outcome candidates.
 SELECTION_QUERIES = 7
-# Writing a reminder: its savepoint (and release), the e-mail opt-outs, and the referral's
-# last VDAB actor (when counsellors are addressed: at most one query); then, per
-# recipient, their permissions (what they may see of the client: two queries) and the
-# in-app and e-mail rows (the outbox's get_or_create: a select, and an insert between a
-# savepoint and its release, each).
-QUERIES_PER_REMINDER = 4
-QUERIES_PER_RECIPIENT = 10
+# Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
+# counsellors are addressed: at most one query), the e-mail opt-outs, the keys already
+# written, and all its rows in one insert between a savepoint and its release; then, per
+# recipient, their permissions (what they may see of the client: two queries).
+QUERIES_PER_REMINDER = 8
+QUERIES_PER_RECIPIENT = 2
 TODAY = D(2026, 7, 15)
 
 
