@@ -75,13 +75,6 @@ def shown(response) -> set:
 
 
 @pytest.fixture
-def admin_client(client, administrator):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(administrator)
-    return client
-
-
-@pytest.fixture
 def gent_and_aalst():
     return OcmwFactory(municipality="Gent"), OcmwFactory(municipality="Aalst")
 
@@ -125,14 +118,14 @@ def test_every_searchable_admin_keeps_the_search_out_of_urls(model_admin):
 
 @pytest.mark.parametrize("model, rows", [(Client, "clients"), (Referral, "referrals")])
 def test_search_by_surname_lists_the_matches_and_no_url_carries_it(
-    admin_client, request, model, rows
+    admin_user_client, request, model, rows
 ):
     rows = request.getfixturevalue(rows)
     url = changelist(model)
 
-    response = search(admin_client, url, SURNAME)
+    response = search(admin_user_client, url, SURNAME)
     assert response["Location"] == url
-    page = admin_client.get(response["Location"])
+    page = admin_user_client.get(response["Location"])
 
     assert shown(page) == {rows["gent"], rows["aalst"]}
     assert_no_search_in_page(page)
@@ -141,119 +134,125 @@ def test_search_by_surname_lists_the_matches_and_no_url_carries_it(
 
 
 def test_the_search_form_posts_to_the_page_with_its_filters_not_its_page(
-    admin_client, clients, gent_and_aalst
+    admin_user_client, clients, gent_and_aalst
 ):
     gent, _aalst = gent_and_aalst
     url = changelist(Client)
-    page = admin_client.get(url, {"ocmw__id__exact": gent.pk, "o": "1", "p": "1"})
+    page = admin_user_client.get(url, {"ocmw__id__exact": gent.pk, "o": "1", "p": "1"})
     form_action = next(u for u in urls_in(page) if "o=1" in u and "ocmw__id__exact" in u)
 
-    response = search(admin_client, url + form_action, SURNAME)
+    response = search(admin_user_client, url + form_action, SURNAME)
 
     assert query_of(response["Location"]) == {"ocmw__id__exact": [str(gent.pk)], "o": ["1"]}
-    assert shown(admin_client.get(response["Location"])) == {clients["gent"]}
+    assert shown(admin_user_client.get(response["Location"])) == {clients["gent"]}
 
 
-def test_filter_links_keep_the_search(admin_client, clients, gent_and_aalst):
+def test_filter_links_keep_the_search(admin_user_client, clients, gent_and_aalst):
     gent, _aalst = gent_and_aalst
     url = changelist(Client)
-    search(admin_client, url, SURNAME)
-    page = admin_client.get(url)
+    search(admin_user_client, url, SURNAME)
+    page = admin_user_client.get(url)
     gent_filter = next(u for u in urls_in(page) if f"ocmw__id__exact={gent.pk}" in u)
 
-    filtered = admin_client.get(url + gent_filter)
+    filtered = admin_user_client.get(url + gent_filter)
 
     assert shown(filtered) == {clients["gent"]}
     assert_no_search_in_page(filtered)
 
 
-def test_pagination_and_sort_links_keep_the_search(admin_client, clients, monkeypatch):
+def test_pagination_and_sort_links_keep_the_search(admin_user_client, clients, monkeypatch):
     monkeypatch.setattr(site._registry[Client], "list_per_page", 1)
     url = changelist(Client)
-    search(admin_client, url, SURNAME)
-    page = admin_client.get(url)
+    search(admin_user_client, url, SURNAME)
+    page = admin_user_client.get(url)
     second_page = next(u for u in urls_in(page) if query_of(u).get("p") == ["2"])
     sorted_by_name = next(u for u in urls_in(page) if query_of(u).get("o") == ["1"])
 
-    seen = shown(page) | shown(admin_client.get(url + second_page))
+    seen = shown(page) | shown(admin_user_client.get(url + second_page))
     assert seen == {clients["gent"], clients["aalst"]}
-    assert admin_client.get(url + second_page).context["cl"].result_count == 2
-    assert admin_client.get(url + sorted_by_name).context["cl"].result_count == 2
+    assert admin_user_client.get(url + second_page).context["cl"].result_count == 2
+    assert admin_user_client.get(url + sorted_by_name).context["cl"].result_count == 2
 
 
-def test_an_empty_search_clears_it_and_keeps_the_filters(admin_client, clients, gent_and_aalst):
+def test_an_empty_search_clears_it_and_keeps_the_filters(
+    admin_user_client, clients, gent_and_aalst
+):
     gent, _aalst = gent_and_aalst
     url = changelist(Client)
-    search(admin_client, url, SURNAME)
+    search(admin_user_client, url, SURNAME)
 
-    response = search(admin_client, f"{url}?ocmw__id__exact={gent.pk}", "  ")
+    response = search(admin_user_client, f"{url}?ocmw__id__exact={gent.pk}", "  ")
 
-    assert shown(admin_client.get(response["Location"])) == {clients["gent"], clients["other"]}
-    assert shown(admin_client.get(url)) == set(clients.values())
+    assert shown(admin_user_client.get(response["Location"])) == {clients["gent"], clients["other"]}
+    assert shown(admin_user_client.get(url)) == set(clients.values())
 
 
-def test_the_total_button_clears_the_search_and_the_filters(admin_client, clients, gent_and_aalst):
+def test_the_total_button_clears_the_search_and_the_filters(
+    admin_user_client, clients, gent_and_aalst
+):
     gent, _aalst = gent_and_aalst
     url = changelist(Client)
-    search(admin_client, url, SURNAME)
-    page = admin_client.get(url, {"ocmw__id__exact": gent.pk})
+    search(admin_user_client, url, SURNAME)
+    page = admin_user_client.get(url, {"ocmw__id__exact": gent.pk})
     assert "3 total" in page.content.decode()
     button = clear_button(page)
 
-    response = admin_client.post(url + button["formaction"], {"q": SURNAME, button["name"]: "1"})
+    response = admin_user_client.post(
+        url + button["formaction"], {"q": SURNAME, button["name"]: "1"}
+    )
 
     assert response.status_code == 303
     assert response["Location"] == url
-    assert shown(admin_client.get(url)) == set(clients.values())
+    assert shown(admin_user_client.get(url)) == set(clients.values())
 
 
-def test_the_total_button_of_a_popup_stays_in_the_popup(admin_client, clients):
+def test_the_total_button_of_a_popup_stays_in_the_popup(admin_user_client, clients):
     url = changelist(Client)
-    search(admin_client, f"{url}?_popup=1&_to_field=id", SURNAME)
+    search(admin_user_client, f"{url}?_popup=1&_to_field=id", SURNAME)
 
-    button = clear_button(admin_client.get(url, {"_popup": "1", "_to_field": "id", "o": "1"}))
+    button = clear_button(admin_user_client.get(url, {"_popup": "1", "_to_field": "id", "o": "1"}))
 
     assert query_of(button["formaction"]) == {"_popup": ["1"], "_to_field": ["id"]}
 
 
 def test_an_old_bookmark_with_the_term_is_moved_to_the_session(
-    admin_client, clients, gent_and_aalst
+    admin_user_client, clients, gent_and_aalst
 ):
     gent, _aalst = gent_and_aalst
     url = changelist(Client)
 
-    response = admin_client.get(url, {"q": SURNAME, "ocmw__id__exact": gent.pk, "p": "2"})
+    response = admin_user_client.get(url, {"q": SURNAME, "ocmw__id__exact": gent.pk, "p": "2"})
 
     assert response.status_code == 302
     assert_no_search_in(response["Location"])
     assert query_of(response["Location"]) == {"ocmw__id__exact": [str(gent.pk)]}
-    assert shown(admin_client.get(response["Location"])) == {clients["gent"]}
+    assert shown(admin_user_client.get(response["Location"])) == {clients["gent"]}
 
 
-def test_each_model_keeps_its_own_search(admin_client, clients, referrals):
-    search(admin_client, changelist(Client), SURNAME)
+def test_each_model_keeps_its_own_search(admin_user_client, clients, referrals):
+    search(admin_user_client, changelist(Client), SURNAME)
 
-    assert shown(admin_client.get(changelist(Referral))) == set(referrals.values())
-    assert shown(admin_client.get(changelist(Client))) == {clients["gent"], clients["aalst"]}
+    assert shown(admin_user_client.get(changelist(Referral))) == set(referrals.values())
+    assert shown(admin_user_client.get(changelist(Client))) == {clients["gent"], clients["aalst"]}
 
 
-def test_a_popup_searches_apart_and_stays_a_popup(admin_client, clients):
+def test_a_popup_searches_apart_and_stays_a_popup(admin_user_client, clients):
     url = changelist(Client)
     popup = {"_popup": "1", "_to_field": "id"}
-    search(admin_client, url, OTHER)
+    search(admin_user_client, url, OTHER)
 
-    response = search(admin_client, f"{url}?_popup=1&_to_field=id", SURNAME)
+    response = search(admin_user_client, f"{url}?_popup=1&_to_field=id", SURNAME)
 
     assert query_of(response["Location"]) == {"_popup": ["1"], "_to_field": ["id"]}
-    assert shown(admin_client.get(url, popup)) == {clients["gent"], clients["aalst"]}
-    assert shown(admin_client.get(url)) == {clients["other"]}
+    assert shown(admin_user_client.get(url, popup)) == {clients["gent"], clients["aalst"]}
+    assert shown(admin_user_client.get(url)) == {clients["other"]}
 
 
-def test_select_across_action_applies_to_the_searched_rows_only(admin_client, referrals):
+def test_select_across_action_applies_to_the_searched_rows_only(admin_user_client, referrals):
     url = changelist(Referral)
-    search(admin_client, url, SURNAME)
+    search(admin_user_client, url, SURNAME)
 
-    response = admin_client.post(
+    response = admin_user_client.post(
         url,
         {
             "action": "apply_selected",
@@ -271,13 +270,13 @@ def test_select_across_action_applies_to_the_searched_rows_only(admin_client, re
     assert states[referrals["other"].pk] == State.INFORMED
 
 
-def test_bulk_edit_of_the_searched_rows_is_saved_not_taken_for_a_search(admin_client):
+def test_bulk_edit_of_the_searched_rows_is_saved_not_taken_for_a_search(admin_user_client):
     wanted = TrainingFactory(title="Zorgkundige", active=True)
     TrainingFactory(title="Lasser", active=True)
     url = changelist(Training)
-    search(admin_client, url, "Zorg")
+    search(admin_user_client, url, "Zorg")
 
-    response = admin_client.post(
+    response = admin_user_client.post(
         url,
         {
             "form-TOTAL_FORMS": "1",
@@ -291,32 +290,32 @@ def test_bulk_edit_of_the_searched_rows_is_saved_not_taken_for_a_search(admin_cl
 
     assert response.status_code == 302
     assert list(Training.objects.filter(active=False)) == [wanted]
-    assert shown(admin_client.get(url)) == {wanted}
+    assert shown(admin_user_client.get(url)) == {wanted}
 
 
 def test_a_change_page_reached_from_the_search_carries_no_term(
-    admin_client, clients, gent_and_aalst
+    admin_user_client, clients, gent_and_aalst
 ):
     gent, _aalst = gent_and_aalst
     url = changelist(Client)
-    search(admin_client, url, SURNAME)
-    page = admin_client.get(url, {"ocmw__id__exact": gent.pk})
+    search(admin_user_client, url, SURNAME)
+    page = admin_user_client.get(url, {"ocmw__id__exact": gent.pk})
     change_link = next(u for u in urls_in(page) if f"/{clients['gent'].pk}/change/" in u)
     assert query_of(change_link) == {"ocmw__id__exact": [str(gent.pk)]}
 
-    change_page = admin_client.get(change_link)
+    change_page = admin_user_client.get(change_link)
 
     assert change_page.status_code == 200
     assert_no_search_in_page(change_page)
 
 
 def test_an_old_change_link_with_the_term_in_its_filters_passes_only_the_filters_on(
-    admin_client, clients, gent_and_aalst
+    admin_user_client, clients, gent_and_aalst
 ):
     gent, _aalst = gent_and_aalst
     change_url = reverse("admin:referrals_client_change", args=[clients["gent"].pk])
 
-    change_page = admin_client.get(
+    change_page = admin_user_client.get(
         change_url, {"_changelist_filters": f"q={SURNAME}&ocmw__id__exact={gent.pk}"}
     )
 
@@ -327,14 +326,14 @@ def test_an_old_change_link_with_the_term_in_its_filters_passes_only_the_filters
         assert query_of(link)["ocmw__id__exact"] == [str(gent.pk)]
 
 
-def test_an_invalid_term_is_refused_and_not_kept(admin_client, clients):
+def test_an_invalid_term_is_refused_and_not_kept(admin_user_client, clients):
     url = changelist(Client)
 
-    response = admin_client.post(url, {"q": "Pee\x00ters"})
+    response = admin_user_client.post(url, {"q": "Pee\x00ters"})
 
     assert response.status_code == 303
     assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
-    assert shown(admin_client.get(url)) == set(clients.values())
+    assert shown(admin_user_client.get(url)) == set(clients.values())
 
 
 def test_staff_without_view_permission_cannot_search(client):
@@ -345,8 +344,8 @@ def test_staff_without_view_permission_cannot_search(client):
     assert response.status_code == 403
 
 
-def test_autocomplete_still_searches_by_its_own_term(admin_client, clients):
-    response = admin_client.get(
+def test_autocomplete_still_searches_by_its_own_term(admin_user_client, clients):
+    response = admin_user_client.get(
         reverse("admin:autocomplete"),
         {
             "term": SURNAME,
