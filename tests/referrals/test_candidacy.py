@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from referrals.enums import State
 from referrals.models import Client, Referral, ReferralEvent
-from tests.accounts.factories import AdministratorFactory
 from tests.referrals.factories import make_insz
 
 URL = reverse("referrals:candidacy_create")
@@ -124,9 +123,10 @@ def test_the_caseworker_finds_the_candidacy_waiting_for_agreement(
     assert [r.client.last_name for r in sections["agree"]] == ["Bakkali"]
 
 
-def test_an_administrator_registers_a_candidacy_as_the_service_allows(client, ocmw_gent, training):
+def test_an_administrator_registers_a_candidacy_as_the_service_allows(
+    client, administrator, ocmw_gent, training
+):
     """The page and the service ask one rule (`access.may_register_candidacy`)."""
-    administrator = AdministratorFactory()
     client.force_login(administrator)
 
     assert client.get(URL).status_code == 200
@@ -142,10 +142,9 @@ def test_an_administrator_registers_a_candidacy_as_the_service_allows(client, oc
     [("counsellor", True), ("administrator", True), ("caseworker", False)],
 )
 def test_the_referral_list_offers_the_candidacy_form_to_who_may_use_it(
-    client, db, request, actor, offered
+    client, request, actor, offered
 ):
-    user = AdministratorFactory() if actor == "administrator" else request.getfixturevalue(actor)
-    client.force_login(user)
+    client.force_login(request.getfixturevalue(actor))
 
     html = client.get(reverse("referrals:referral_list")).content.decode()
 
