@@ -11,6 +11,7 @@ training with a contact counsellor, a login through the form) says so in its own
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from accounts.models import Province
 from referrals.enums import OkotType
@@ -81,6 +82,13 @@ def training(db):
         province=Province.OOST_VLAANDEREN,
         location="Gent",
     )
+
+
+@pytest.fixture
+def in_english():
+    """Messages checked in English (the code's own strings), whatever translations exist."""
+    with translation.override("en"):
+        yield
 
 
 # --- rows shared by the tests of a module ------------------------------------------------------

@@ -7,7 +7,6 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from referrals.enums import OkotType, State
 from referrals.models import EntryCondition, Referral
@@ -23,16 +22,9 @@ from tests.referrals.factories import (
 )
 from tests.referrals.refusals import assert_nothing_changed, history
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 TODAY = datetime.date(2025, 3, 12)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are checked in English, whatever translations exist."""
-    with translation.override("en"):
-        yield
 
 
 def caseworker_of(referral):

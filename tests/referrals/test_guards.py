@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from referrals.enums import EndResult, State, StopReason
 from referrals.models import Referral
@@ -23,13 +23,6 @@ from tests.referrals.factories import (
 from tests.referrals.refusals import assert_nothing_changed, history
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are checked in English, whatever translations exist."""
-    with translation.override("en"):
-        yield
 
 
 def counsellor_of(referral):

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from stdnum.be import ssn
 
 from accounts.models import Organisation, Province
@@ -24,11 +23,7 @@ from tests.referrals.factories import ClientFactory, make_insz
 date = datetime.date
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
+pytestmark = pytest.mark.usefixtures("in_english")
 
 # --- INSZ ---------------------------------------------------------------------------------
 
