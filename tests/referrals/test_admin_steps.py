@@ -7,7 +7,6 @@ go through the services too."""
 import datetime
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -17,6 +16,7 @@ from referrals.models.guards import client_consented, no_active_temporary_work_e
 from referrals.services import ConcurrentChange
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.admin_urls import change_url
+from tests.referrals.conftest import messages_of
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
@@ -33,40 +33,42 @@ def english(message) -> str:
         return str(message)
 
 
-def step_url(referral: Referral, name: str) -> str:
+def admin_step_url(referral: Referral, name: str) -> str:
     return reverse("admin:referrals_referral_step", args=[referral.pk, name])
 
 
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
+def message_texts(response) -> list[str]:
+    return [str(m) for m in messages_of(response)]
 
 
 def test_change_page_offers_the_steps_the_admin_may_take(admin_user_client):
     referral = referral_in_state(State.CANDIDATE)
     response = admin_user_client.get(change_url(referral))
     urls = [step["url"] for step in response.context["referral_steps"]]
-    assert urls == [step_url(referral, name) for name in ("agree", "decline", "withdraw")]
-    assert step_url(referral, "agree") in response.content.decode()
+    assert urls == [admin_step_url(referral, name) for name in ("agree", "decline", "withdraw")]
+    assert admin_step_url(referral, "agree") in response.content.decode()
 
 
 def test_change_page_explains_a_blocked_step(admin_user_client):
     referral = referral_in_state(State.CANDIDATE, client=ClientFactory(consent_vdab=False))
     response = admin_user_client.get(change_url(referral))
-    assert step_url(referral, "agree") not in [s["url"] for s in response.context["referral_steps"]]
+    assert admin_step_url(referral, "agree") not in [
+        s["url"] for s in response.context["referral_steps"]
+    ]
     assert english(client_consented.message) in response.content.decode()
 
 
 def test_apply_then_withdraw_through_the_admin_writes_history(admin_user_client, administrator):
     referral = referral_in_state(State.INFORMED)
 
-    response = admin_user_client.get(step_url(referral, "apply"))
+    response = admin_user_client.get(admin_step_url(referral, "apply"))
     assert response.status_code == 200
-    response = admin_user_client.post(step_url(referral, "apply"), {"state": State.INFORMED})
+    response = admin_user_client.post(admin_step_url(referral, "apply"), {"state": State.INFORMED})
     assert response.status_code == 302
     assert response.url == change_url(referral)
 
     response = admin_user_client.post(
-        step_url(referral, "withdraw"),
+        admin_step_url(referral, "withdraw"),
         {"state": State.CANDIDATE, "reason": "De cliënt heeft werk gevonden."},
     )
     assert response.status_code == 302
@@ -84,7 +86,9 @@ def test_apply_then_withdraw_through_the_admin_writes_history(admin_user_client,
 
 def test_invalid_step_form_is_redisplayed(admin_user_client):
     referral = referral_in_state(State.CANDIDATE)
-    response = admin_user_client.post(step_url(referral, "withdraw"), {"state": State.CANDIDATE})
+    response = admin_user_client.post(
+        admin_step_url(referral, "withdraw"), {"state": State.CANDIDATE}
+    )
     assert response.status_code == 200
     assert "reason" in response.context["form"].errors
     assert Referral.objects.get(pk=referral.pk).state == State.CANDIDATE
@@ -95,7 +99,7 @@ def test_service_validation_error_lands_on_the_form_field(admin_user_client):
     referral = referral_in_state(State.CANDIDATE)
     conditions = [c.pk for c in applicable_conditions(referral.training)]
     response = admin_user_client.post(
-        step_url(referral, "agree"),
+        admin_step_url(referral, "agree"),
         {
             "state": State.CANDIDATE,
             "checked_conditions": conditions,
@@ -125,7 +129,7 @@ def test_refused_agree_shows_a_message_and_writes_nothing(
     events_before = referral.events.count()
     conditions = [c.pk for c in applicable_conditions(referral.training)]
     response = admin_user_client.post(
-        step_url(referral, "agree"),
+        admin_step_url(referral, "agree"),
         {
             "state": State.CANDIDATE,
             "checked_conditions": conditions,
@@ -134,47 +138,48 @@ def test_refused_agree_shows_a_message_and_writes_nothing(
         },
     )
     assert response.status_code == 200
-    assert english(guard.message) in messages_of(response)
+    assert english(guard.message) in message_texts(response)
     assert Referral.objects.get(pk=referral.pk).state == State.CANDIDATE
     assert referral.events.count() == events_before
 
 
 def test_refused_step_on_get_redirects_with_the_reason(admin_user_client):
     referral = referral_in_state(State.CANDIDATE, client=ClientFactory(consent_vdab=False))
-    response = admin_user_client.get(step_url(referral, "agree"))
+    response = admin_user_client.get(admin_step_url(referral, "agree"))
     assert response.status_code == 302
     assert response.url == change_url(referral)
-    assert english(client_consented.message) in messages_of(response)
+    assert english(client_consented.message) in message_texts(response)
 
 
 def test_step_impossible_in_this_state_is_refused(admin_user_client):
     referral = referral_in_state(State.INFORMED)
     response = admin_user_client.post(
-        step_url(referral, "close"), {"state": State.INFORMED, "continued_by": "vdab"}
+        admin_step_url(referral, "close"), {"state": State.INFORMED, "continued_by": "vdab"}
     )
     assert response.status_code == 200
-    assert len(messages_of(response)) == 1
+    assert len(message_texts(response)) == 1
     assert Referral.objects.get(pk=referral.pk).state == State.INFORMED
 
 
 def test_stale_form_is_refused_as_a_concurrent_change(admin_user_client):
     referral = referral_in_state(State.CANDIDATE)
     response = admin_user_client.post(
-        step_url(referral, "withdraw"), {"state": State.INFORMED, "reason": "Te laat."}
+        admin_step_url(referral, "withdraw"), {"state": State.INFORMED, "reason": "Te laat."}
     )
     assert response.status_code == 302
     assert response.url == change_url(referral)
     with translation.override("en"):
-        assert messages_of(response) == ConcurrentChange().messages
+        assert message_texts(response) == ConcurrentChange().messages
     assert Referral.objects.get(pk=referral.pk).state == State.CANDIDATE
 
 
 @pytest.mark.parametrize("name", ["unknown", "create", "save"])
 def test_unknown_step_is_404(admin_user_client, name):
     referral = referral_in_state(State.INFORMED)
-    assert admin_user_client.get(step_url(referral, name)).status_code == 404
+    assert admin_user_client.get(admin_step_url(referral, name)).status_code == 404
     assert (
-        admin_user_client.post(step_url(referral, name), {"state": "informed"}).status_code == 404
+        admin_user_client.post(admin_step_url(referral, name), {"state": "informed"}).status_code
+        == 404
     )
 
 
@@ -187,7 +192,7 @@ def test_step_needs_change_permission_on_referrals(client):
     referral = referral_in_state(State.INFORMED)
     user = CaseworkerFactory(organisation=referral.client.ocmw, is_staff=True)
     client.force_login(user)
-    response = client.post(step_url(referral, "apply"), {"state": State.INFORMED})
+    response = client.post(admin_step_url(referral, "apply"), {"state": State.INFORMED})
     assert response.status_code == 403
     assert Referral.objects.get(pk=referral.pk).state == State.INFORMED
 
@@ -195,7 +200,7 @@ def test_step_needs_change_permission_on_referrals(client):
 def test_step_needs_staff(client):
     referral = referral_in_state(State.INFORMED)
     client.force_login(CaseworkerFactory(organisation=referral.client.ocmw))
-    response = client.post(step_url(referral, "apply"), {"state": State.INFORMED})
+    response = client.post(admin_step_url(referral, "apply"), {"state": State.INFORMED})
     assert response.status_code == 302  # to the admin login
     assert Referral.objects.get(pk=referral.pk).state == State.INFORMED
 
@@ -212,7 +217,7 @@ def test_apply_action_goes_through_the_service(admin_user_client, administrator)
     assert Referral.objects.get(pk=candidate.pk).state == State.CANDIDATE
     assert informed.events.filter(transition="apply", actor=administrator).exists()
     assert not candidate.events.filter(actor=administrator).exists()
-    assert len(messages_of(response)) == 2  # one applied, one skipped
+    assert len(message_texts(response)) == 2  # one applied, one skipped
 
 
 def test_add_referral_goes_through_the_service(admin_user_client, administrator):
