@@ -1,5 +1,6 @@
 """Project-wide invariants: the migrations match the models, production passes Django's
-deploy checks, the image and compose run gunicorn from its one configuration file, the
+deploy checks (HSTS preload opt-in, database connections health-checked), the image and
+compose run gunicorn from its one configuration file, the
 README and .env.example document every setting read from the environment, and what the README
 points at is in the repository."""
 

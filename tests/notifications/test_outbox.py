@@ -1,7 +1,9 @@
 """The outbox: every step writes one in-app message and one e-mail per recipient, in the
 step's own transaction, and hands the e-mails over only after commit, once, in one
 callback; nothing for a rolled-back step, an event written again, an e-mail switched off or
-suppressed, or someone without an address; one insert for a message to many."""
+suppressed (the demo data), or someone without an address; one insert for a message to
+many, the rows' keys even where the database returns none, and a concurrent writer's rows
+left to it."""
 
 from io import StringIO
 

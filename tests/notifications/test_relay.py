@@ -1,7 +1,7 @@
 """The relay and the enqueue: the relay dispatching only e-mails overdue or abandoned, a
 batch at a time, oldest first, once per relay delay; an enqueue lost to a broker error
-delivered by the relay, and given up at the first error; the admin's Retry taking only a
-sending e-mail whose sender is gone."""
+delivered by the relay, and given up at the first error; in-process delivery going on after
+one e-mail fails; the admin's Retry taking only a sending e-mail whose sender is gone."""
 
 import datetime
 from unittest import mock

@@ -1,7 +1,8 @@
 """Who hears what (DOMAIN.md): every step walked through the real services reaches the
 people of the table, in the app and by e-mail, and tells the one who acted only what to do
 next; a contact counsellor hears instead of the region, inactive people and other regions
-hear nothing; and the warm handover tells the counsellor whom to call and what matters."""
+hear nothing; a candidacy VDAB registers reaches the OCMW, a guidance note the other side;
+and the warm handover tells the counsellor whom to call and what matters."""
 
 import datetime
 
