@@ -1,8 +1,8 @@
 """Project-wide invariants: the migrations match the models, production passes Django's
 deploy checks (HSTS preload opt-in, database connections health-checked), the image and
-compose run gunicorn from its one configuration file, the
-README and .env.example document every setting read from the environment, and what the README
-points at is in the repository."""
+compose run gunicorn from its one configuration file, the README and .env.example document
+every setting read from the environment, and what the README points at is in the
+repository."""
 
 import ast
 import json
