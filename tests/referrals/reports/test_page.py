@@ -145,28 +145,25 @@ def figures_seen_by(client, user) -> list[str]:
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [
-        ("caseworker_gent", ["2"]),
-        ("caseworker_hasselt", ["1"]),
-        ("counsellor_oost", ["2"]),  # the Gent trajectories are in Oost-Vlaanderen trainings
-        ("counsellor_limburg", ["1"]),
-        ("network_manager_oost", ["2"]),
-        ("administrator", ["3"]),
+    [  # the cast of tests/conftest.py, and a caseworker of Hasselt
+        pytest.param("caseworker", ["2"], id="caseworker_gent"),
+        pytest.param("caseworker_hasselt", ["1"], id="caseworker_hasselt"),
+        # the Gent trajectories are in Oost-Vlaanderen trainings
+        pytest.param("counsellor", ["2"], id="counsellor_oost"),
+        pytest.param("counsellor_of_other_region", ["1"], id="counsellor_limburg"),
+        pytest.param("network_manager", ["2"], id="network_manager_oost"),
+        pytest.param("administrator", ["3"], id="administrator"),
     ],
 )
 def test_each_role_sees_only_its_own_figures(request, client, ocmw_gent, hasselt, who, expected):
     passed(ocmw_gent)
     passed(ocmw_gent)
     passed(hasselt, province=Province.LIMBURG)
-    users = {  # the cast of tests/conftest.py, and a caseworker of Hasselt
-        "caseworker_gent": lambda: request.getfixturevalue("caseworker"),
-        "caseworker_hasselt": lambda: CaseworkerFactory(organisation=hasselt),
-        "counsellor_oost": lambda: request.getfixturevalue("counsellor"),
-        "counsellor_limburg": lambda: request.getfixturevalue("counsellor_of_other_region"),
-        "network_manager_oost": lambda: request.getfixturevalue("network_manager"),
-        "administrator": lambda: request.getfixturevalue("administrator"),
-    }
-    assert figures_seen_by(client, users[who]()) == expected
+    if who == "caseworker_hasselt":
+        user = CaseworkerFactory(organisation=hasselt)
+    else:
+        user = request.getfixturevalue(who)
+    assert figures_seen_by(client, user) == expected
 
 
 def test_user_without_a_role_is_refused(client):
