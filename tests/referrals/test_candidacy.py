@@ -142,7 +142,7 @@ def test_an_administrator_registers_a_candidacy_as_the_service_allows(
     [("counsellor", True), ("administrator", True), ("caseworker", False)],
 )
 def test_the_referral_list_offers_the_candidacy_form_to_who_may_use_it(
-    client, request, actor, offered
+    client, db, request, actor, offered
 ):
     client.force_login(request.getfixturevalue(actor))
 
