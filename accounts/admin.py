@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import access
 from .admin_search import SessionSearchMixin
 from .models import Organisation, User
 
@@ -42,6 +44,40 @@ class UserAdmin(SessionSearchMixin, BaseUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """Nobody changes (nor sets the password of) a user more powerful than themselves;
+        such a user's page is shown read-only."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or access.may_administer_user(obj, request.user))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or access.may_administer_user(obj, request.user))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form refuses roles that carry a permission the editor lacks."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "groups" not in form.base_fields:
+            return form
+        editor = request.user
+
+        class GrantOnlyHeldRoles(form):
+            def clean_groups(self):
+                groups = self.cleaned_data["groups"]
+                refused = [g for g in groups if not access.may_grant_groups([g], editor)]
+                if refused:
+                    raise ValidationError(
+                        gettext(
+                            "You cannot give a role with permissions that you do not "
+                            "have yourself: %(roles)s."
+                        )
+                        % {"roles": ", ".join(gettext(g.name) for g in refused)},
+                        code="grant_refused",
+                    )
+                return groups
+
+        return GrantOnlyHeldRoles
 
     def get_readonly_fields(self, request, obj=None):
         """Only a superuser hands out superuser status or loose permissions; the functional
