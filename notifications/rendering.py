@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from referrals import access
-from referrals.presenters import client_facts
+from referrals.presenters import client_name, referral_client_facts
 
 
 def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, str, str]:
@@ -20,16 +20,17 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
             "referral": referral,
             # Only what this recipient may see of the client: a caseworker of the client's
             # OCMW the client's file, anyone else (VDAB, even when also an administrator)
-            # what VDAB may.
+            # what VDAB may, and before the formal agreement what its candidacy carried.
             "facts": (
-                client_facts(
-                    referral.client,
+                referral_client_facts(
+                    referral,
                     recipient,
                     for_vdab=not access.is_caseworker_of(referral.client, recipient),
                 )
                 if referral
                 else []
             ),
+            "client_name": client_name(referral, recipient) if referral else "",
             **_links(referral),
             **context,
         }

@@ -5,6 +5,7 @@ check-up, add or edit a client, or see a page here, and only here: the model's t
 (their `permission=`), the services, the views, the admin, the templates (`may` in the
 context) and the notifications all ask these predicates.
 
+Who may administer which user is `accounts.access` (accounts knows nothing of referrals).
 The roles themselves (caseworker, counsellor, network manager, administrator) are defined
 once, in `accounts.models.Role`. What a user may *read* is the querysets' `visible_to` and
 `reportable_to` (referrals.models.querysets): a record outside them is a 404. Tests pin that
@@ -79,8 +80,16 @@ def may_register_referral(client, training, user) -> bool:
 
 
 def may_register_candidacy(user) -> bool:
-    """VDAB registers a candidacy for a client of any OCMW (found by national number)."""
+    """VDAB registers a candidacy for a client of any OCMW (found by national number); how
+    often is limited (`services.candidacy_limit_reached`)."""
     return user.is_counsellor or user.is_administrator
+
+
+def may_see_client_of(referral, user) -> bool:
+    """The client's details on a referral: the client's side always, VDAB only once the OCMW
+    formally agreed (VDAB acts on a candidacy only after that). Until then VDAB sees what
+    its own candidacy carries (`referrals.presenters.client_name`), even after a withdrawal."""
+    return acts_for_client(referral.client, user) or referral.agreed_on is not None
 
 
 # --- during and after the training ------------------------------------------------------------

@@ -92,3 +92,23 @@ class AtWork(models.TextChoices):
     YES = "yes", _("yes")
     NO = "no", _("no")
     UNKNOWN = "unknown", _("unknown")
+
+
+class CandidacyOutcome(models.TextChoices):
+    """What came of a candidacy VDAB registered. Only the OCMW's side and the administrator
+    read it: the counsellor is told the same whatever it is."""
+
+    NEW_CLIENT = "new_client", _("registered for a person new to the OCMW")
+    KNOWN_CLIENT = "known_client", _("registered for a client of the OCMW")
+    NAME_DIFFERS = "name_differs", _("registered; the name differs from the client file")
+    ALREADY_OPEN = "already_open", _("not registered: an open referral exists already")
+    LIMITED = "limited", _("refused: too many candidacies in a short time")
+
+
+# Outcomes that looked the OCMW's clients up (and so count towards the limit per user).
+CANDIDACY_LOOKUPS = [
+    CandidacyOutcome.NEW_CLIENT,
+    CandidacyOutcome.KNOWN_CLIENT,
+    CandidacyOutcome.NAME_DIFFERS,
+    CandidacyOutcome.ALREADY_OPEN,
+]

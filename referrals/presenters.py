@@ -107,6 +107,42 @@ def client_facts(client: Client, user, *, for_vdab: bool = False) -> list[tuple[
     return [(client._meta.get_field(n).verbose_name, _display(client, n)) for n in names]
 
 
+def candidacy_of(referral: Referral):
+    """The candidacy VDAB registered this referral with, if it did (select_related'able)."""
+    try:
+        return referral.candidacy
+    except Referral.candidacy.RelatedObjectDoesNotExist:
+        return None
+
+
+def client_name(referral: Referral, user) -> str:
+    """How the referral's client is called for this user: by name once VDAB may see the
+    client (`access.may_see_client_of`), before that by the name its own candidacy carried,
+    or else only as a client of the OCMW."""
+    if access.may_see_client_of(referral, user):
+        return str(referral.client)
+    candidacy = candidacy_of(referral)
+    if candidacy is not None:
+        return candidacy.full_name
+    return _("a client of %(ocmw)s") % {"ocmw": referral.client.ocmw}
+
+
+def referral_client_facts(
+    referral: Referral, user, *, for_vdab: bool = False
+) -> list[tuple[str, object]]:
+    """The client's details on this referral for this user: before the formal agreement,
+    VDAB reads only what its candidacy carried (name and national number as typed)."""
+    if access.may_see_client_of(referral, user):
+        return client_facts(referral.client, user, for_vdab=for_vdab)
+    candidacy = candidacy_of(referral)
+    if candidacy is None:
+        return []
+    return [
+        (candidacy._meta.get_field(name).verbose_name, _display(candidacy, name))
+        for name in ("first_name", "last_name", "insz")
+    ]
+
+
 # The referral's own data, in the order of the flow; empty values are left out.
 REFERRAL_FIELDS = [
     "agreed_on",
@@ -204,12 +240,25 @@ def referral_context(
         access.may_add_guidance_note(referral, user) and referral.state in GUIDANCE_NOTE_STATES
     )
     outcomes_open = access.may_record_outcome(referral, user) and referral.has_positive_end
+    client_shown = access.may_see_client_of(referral, user)
+    candidacy = candidacy_of(referral)
     return {
         "referral": referral,
-        "facts": client_facts(referral.client, user),
+        "client_name": client_name(referral, user),
+        "client_shown": client_shown,
+        "facts": referral_client_facts(referral, user),
         "referral_facts": referral_facts(referral),
         "client_is_own": access.may_read_client_file(referral.client, user),
-        "consent_missing": not referral.client.has_consent,
+        "consent_missing": client_shown and not referral.client.has_consent,
+        # The caseworker resolves a name VDAB typed otherwise than the client file says.
+        "name_to_check": (
+            candidacy
+            if candidacy
+            and candidacy.name_differs
+            and referral.state == State.CANDIDATE
+            and access.may_agree(referral, user)
+            else None
+        ),
         "steps": [(STEPS[name], form) for name, form in forms.items()],
         "blocked": [
             (STEPS[name], reasons) for name, reasons in referral.blocked_steps(user).items()

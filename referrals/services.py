@@ -6,6 +6,7 @@ the changed fields, appends a history line and announces the event."""
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -14,8 +15,9 @@ from django_fsm import ConcurrentTransition
 from stdnum.be import ssn
 
 from . import access
-from .enums import GUIDANCE_NOTE_STATES
+from .enums import GUIDANCE_NOTE_STATES, CandidacyOutcome
 from .models import (
+    Candidacy,
     Client,
     EntryCondition,
     GuidanceNote,
@@ -146,6 +148,14 @@ def referral_create(
     return referral
 
 
+def candidacy_limit_reached(user, *, now: datetime.datetime | None = None) -> bool:
+    """Whether `user` looked up as many national numbers as allowed in the window
+    (OKOT_CANDIDACY_LIMIT per OKOT_CANDIDACY_WINDOW_HOURS)."""
+    since = (now or timezone.now()) - datetime.timedelta(hours=settings.OKOT_CANDIDACY_WINDOW_HOURS)
+    lookups = Candidacy.objects.lookups_by(user, since=since)
+    return lookups.count() >= settings.OKOT_CANDIDACY_LIMIT
+
+
 @transaction.atomic
 def referral_register_candidacy(
     *,
@@ -157,25 +167,57 @@ def referral_register_candidacy(
     training: Training,
     at: datetime.datetime | None = None,
     external_id: str = "",
-) -> Referral:
-    """VDAB registers a candidacy: the client is found in (or added to) their OCMW by national
-    number, and the referral waits for the caseworker's formal agreement."""
+) -> Candidacy:
+    """VDAB registers a candidacy for a client of an OCMW, found by national number, and the
+    OCMW's caseworker is asked for the formal agreement.
+
+    Whoever registers learns nothing of the OCMW's clients: every attempt is kept as a
+    `Candidacy` (the trace), and its outcome, whether the number was known, whether the
+    name matched, whether a referral was open already, is for the OCMW's side and the
+    administrator alone. A name that differs from the client file goes to the caseworker
+    with the candidacy, to resolve before agreeing. The only outcome that the registrant
+    hears is `LIMITED`: too many attempts in a short time."""
     if not access.may_register_candidacy(user):
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
     insz = ssn.compact(insz)
     validate_insz(insz)
+    candidacy = Candidacy(
+        registered_by=user,
+        registered_at=at or timezone.now(),
+        ocmw=ocmw,
+        training=training,
+        insz=insz,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    if candidacy_limit_reached(user):
+        candidacy.outcome = CandidacyOutcome.LIMITED
+        candidacy.save()
+        return candidacy
     client, created = Client.objects.get_or_create(
         ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
     )
-    if not created and not client.has_name(first_name, last_name):
-        # Linking on the number alone would show a stranger's file to whoever typed it.
-        raise ValidationError(
-            _("The name does not match this national number. Check both with the client."),
-            code="name_mismatch",
-        )
-    return referral_create(
-        user=user, client=client, training=training, apply=True, at=at, external_id=external_id
-    )
+    if created:
+        candidacy.outcome = CandidacyOutcome.NEW_CLIENT
+    elif client.has_name(first_name, last_name):
+        candidacy.outcome = CandidacyOutcome.KNOWN_CLIENT
+    else:
+        candidacy.outcome = CandidacyOutcome.NAME_DIFFERS
+    try:
+        with transaction.atomic():
+            candidacy.referral = referral_create(
+                user=user, client=client, training=training, at=at, external_id=external_id
+            )
+    except ValidationError as exc:
+        if exc.code != "duplicate_open_referral":
+            raise
+        candidacy.outcome = CandidacyOutcome.ALREADY_OPEN
+        candidacy.save()
+        return candidacy
+    # Saved before applying, so that the caseworker's message knows the candidacy.
+    candidacy.save()
+    referral_apply(referral=candidacy.referral, user=user, at=at)
+    return candidacy
 
 
 # --- one function per step ---------------------------------------------------------------

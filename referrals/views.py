@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, services
-from .enums import OkotType, State
+from .enums import CandidacyOutcome, OkotType, State
 from .forms import (
     CandidacyForm,
     ClientForm,
@@ -185,21 +185,34 @@ def referral_create(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def candidacy_create(request):
-    """VDAB registers a candidacy; the OCMW caseworker is then asked to agree."""
+    """VDAB registers a candidacy; the OCMW caseworker is then asked to agree.
+
+    The answer is the same whatever the OCMW knows of the national number: the registrant
+    goes on to their referrals, where the candidacy shows with the name they typed."""
     if not access.may_register_candidacy(request.user):
         raise PermissionDenied
     trainings = Training.objects.active().responsible(request.user)
     form = CandidacyForm(request.POST or None, trainings=trainings)
     if request.method == "POST" and form.is_valid():
-        try:
-            referral = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_error(form, exc)
+        candidacy = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
+        if candidacy.outcome == CandidacyOutcome.LIMITED:
+            form.add_error(
+                None,
+                _(
+                    "You registered many candidacies in a short time; try again later. "
+                    "An administrator can help when this is urgent."
+                ),
+            )
         else:
             messages.success(
-                request, _("The candidacy was registered; the OCMW is asked to agree.")
+                request,
+                _(
+                    "The candidacy of %(name)s for %(training)s was registered; the OCMW is "
+                    "asked to check it and give its formal agreement."
+                )
+                % {"name": candidacy.full_name, "training": candidacy.training.title},
             )
-            return redirect(referral)
+            return redirect("referrals:referral_list")
     return TemplateResponse(request, "referrals/candidacy_create.html", {"form": form})
 
 

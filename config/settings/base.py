@@ -140,6 +140,11 @@ OKOT_INTAKE_OVERDUE_DAYS = int(os.environ.get("OKOT_INTAKE_OVERDUE_DAYS", "10"))
 OKOT_START_OVERDUE_DAYS = int(os.environ.get("OKOT_START_OVERDUE_DAYS", "7"))
 OKOT_AGREE_OVERDUE_DAYS = int(os.environ.get("OKOT_AGREE_OVERDUE_DAYS", "10"))
 
+# Candidacies by VDAB look a national number up at an OCMW: at most this many per user in
+# this many hours; every attempt is kept for the administrator (referrals.Candidacy).
+OKOT_CANDIDACY_LIMIT = int(os.environ.get("OKOT_CANDIDACY_LIMIT", "30"))
+OKOT_CANDIDACY_WINDOW_HOURS = int(os.environ.get("OKOT_CANDIDACY_WINDOW_HOURS", "24"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

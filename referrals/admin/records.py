@@ -1,4 +1,5 @@
-"""Admin for rows the app writes with its own rules: history, notes, check-ups.
+"""Admin for rows the app writes with its own rules: history, candidacies by VDAB, notes,
+check-ups.
 
 They are read here, never added or changed; notes and check-ups may be deleted."""
 
@@ -8,6 +9,7 @@ from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
 from ..models import (
+    Candidacy,
     GuidanceNote,
     OutcomeCheck,
     ReferralEvent,
@@ -30,6 +32,36 @@ class ReferralEventAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmi
     ]
     date_hierarchy = "at"
     fields = ["referral", "at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    readonly_fields = fields
+
+
+@admin.register(Candidacy)
+class CandidacyAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """The trace of every candidacy VDAB registered: who looked up which national number at
+    which OCMW, and what came of it (the registrant was told the same every time)."""
+
+    list_display = ["registered_at", "registered_by", "ocmw", "training", "outcome", "referral"]
+    list_filter = ["outcome", "ocmw__province", "registered_by__organisation"]
+    list_select_related = ["registered_by", "ocmw", "training", "referral__client"]
+    search_fields = [
+        "registered_by__username",
+        "registered_by__last_name",
+        "^insz",
+        "last_name",
+        "ocmw__name",
+    ]
+    date_hierarchy = "registered_at"
+    fields = [
+        "registered_at",
+        "registered_by",
+        "ocmw",
+        "training",
+        "insz",
+        "first_name",
+        "last_name",
+        "outcome",
+        "referral",
+    ]
     readonly_fields = fields
 
 

@@ -150,7 +150,7 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
     clock = StoryClock(story, today)
     if story.by_vdab and path[:1] == [State.CANDIDATE]:
         # The client applied through the training guide: VDAB registers the candidacy.
-        referral = services.referral_register_candidacy(
+        candidacy = services.referral_register_candidacy(
             user=counsellor,
             ocmw=client.ocmw,
             insz=client.insz,
@@ -160,6 +160,7 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             at=clock.step(State.INFORMED),
             external_id=f"demo-{story.n}",
         )
+        referral = candidacy.referral
         path = path[1:]
     else:
         opener = counsellor if story.by_vdab else caseworker

@@ -1,3 +1,4 @@
+from .candidacies import Candidacy
 from .clients import Client, TemporaryWorkExperience
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
@@ -5,6 +6,7 @@ from .referral import Referral
 from .trainings import EntryCondition, Training
 
 __all__ = [
+    "Candidacy",
     "Client",
     "EntryCondition",
     "GuidanceNote",

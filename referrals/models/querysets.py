@@ -101,7 +101,7 @@ class ReferralQuerySet(models.QuerySet):
 
     def with_related(self) -> "ReferralQuerySet":
         return self.select_related(
-            "client", "client__ocmw", "training", "training__contact_counsellor"
+            "client", "client__ocmw", "training", "training__contact_counsellor", "candidacy"
         )
 
     def open(self) -> "ReferralQuerySet":

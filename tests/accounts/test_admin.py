@@ -135,7 +135,7 @@ def test_the_functional_administrator_cannot_grant_a_role_with_more_power(client
     )
 
     assert response.status_code == 200
-    assert "permissions that you do not have yourself: Role administrator" in str(
+    assert "rechten die u zelf niet hebt: Role administrator" in str(
         response.context["adminform"].form.errors["groups"]
     )
     assert not caseworker.groups.filter(pk=powerful_role.pk).exists()

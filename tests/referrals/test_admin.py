@@ -15,10 +15,16 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from notifications.models import EmailOptOut, Kind
+from referrals import services
 from referrals.enums import State
 from referrals.models import Referral
 from tests.referrals.admin_urls import change_url
-from tests.referrals.factories import ClientFactory, make_insz, referral_in_state
+from tests.referrals.factories import (
+    ClientFactory,
+    counsellor_for,
+    make_insz,
+    referral_in_state,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +33,14 @@ pytestmark = pytest.mark.django_db
 ADMIN_MODELS = sorted(
     model._meta.label_lower for model in apps.get_models() if site.is_registered(model)
 )
-# Rows only the app's services write: history, guidance notes, outcome check-ups.
-WRITTEN_IN_THE_APP = ["referrals.referralevent", "referrals.guidancenote", "referrals.outcomecheck"]
+# Rows only the app's services write: history, candidacies by VDAB, guidance notes, outcome
+# check-ups.
+WRITTEN_IN_THE_APP = [
+    "referrals.referralevent",
+    "referrals.candidacy",
+    "referrals.guidancenote",
+    "referrals.outcomecheck",
+]
 # ... and the messages it sent: all of them listed and shown in admin, never added or changed.
 READ_ONLY_MODELS = {*WRITTEN_IN_THE_APP, "notifications.notification"}
 # What an administrator may not edit on the pages of the other rows: what the steps recorded
@@ -69,6 +81,15 @@ def admin_of(request, admin_user_client):
 def admin_rows(ended_referral):
     """A row of every registered model: the ended referral's, its messages and an opt-out."""
     EmailOptOut.objects.create(user=ended_referral.created_by, kind=Kind.INTAKE_PLANNED)
+    client = ended_referral.client
+    services.referral_register_candidacy(
+        user=counsellor_for(ended_referral.training),
+        ocmw=client.ocmw,
+        insz=client.insz,
+        first_name=client.first_name,
+        last_name=client.last_name,
+        training=ended_referral.training,
+    )
 
 
 def first_object(label: str):
@@ -140,7 +161,7 @@ def test_add_page_loads(admin_of, label):
 
 
 @pytest.mark.parametrize("label", WRITTEN_IN_THE_APP)
-def test_rows_written_by_the_app_are_only_read_in_admin(admin_user_client, ended_referral, label):
+def test_rows_written_by_the_app_are_only_read_in_admin(admin_user_client, admin_rows, label):
     app_label, model_name = label.split(".")
     obj = first_object(label)
     add = reverse(f"admin:{app_label}_{model_name}_add")

@@ -156,6 +156,8 @@ def test_only_the_reminders_sent_add_queries(
         (State.ADMITTED, {"probable_start_date": TODAY - datetime.timedelta(days=7)}),
         (State.ENDED, {"end_date": D(2026, 4, 15), "end_result": EndResult.PASSED}),
     ]:
+        # Past the formal agreement, as every admitted or ended referral is: VDAB sees them.
+        fields.setdefault("agreed_on", D(2025, 9, 1))
         ReferralFactory(
             training=training, created_by=caseworker, caseworker=caseworker, state=state, **fields
         )

@@ -1,0 +1,73 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import CANDIDACY_LOOKUPS, CandidacyOutcome
+from .clients import InszField
+
+
+class CandidacyQuerySet(models.QuerySet):
+    def lookups_by(self, user, *, since: datetime.datetime) -> "CandidacyQuerySet":
+        """The candidacies `user` registered since then that looked up an OCMW's clients."""
+        return self.filter(registered_by=user, registered_at__gte=since).filter(
+            outcome__in=CANDIDACY_LOOKUPS
+        )
+
+
+class Candidacy(models.Model):
+    """A candidacy as VDAB typed it, one row per attempt (`referral_register_candidacy`).
+
+    It is the trace an administrator reads of who looked up which national number at
+    which OCMW, and, until the OCMW's formal agreement, all that VDAB sees of the client
+    of its referral: what the counsellor typed, never the OCMW's file."""
+
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    ocmw = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("OCMW"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    training = models.ForeignKey(
+        "referrals.Training", verbose_name=_("training"), on_delete=models.PROTECT
+    )
+    insz = InszField(_("national number (INSZ)"))
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CandidacyOutcome.choices)
+    referral = models.OneToOneField(
+        "referrals.Referral",
+        verbose_name=_("referral"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidacy",
+    )
+
+    objects = CandidacyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidacy by VDAB")
+        verbose_name_plural = _("candidacies by VDAB")
+        ordering = ["-registered_at", "-pk"]
+        indexes = [models.Index(fields=["registered_by", "registered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} → {self.training.title}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def name_differs(self) -> bool:
+        return self.outcome == CandidacyOutcome.NAME_DIFFERS
