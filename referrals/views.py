@@ -91,6 +91,8 @@ def dashboard(request):
 @require_http_methods(["GET", "POST"])
 def client_list(request):
     """Search is a POST so that names and national numbers never end up in a URL."""
+    if not access.may_see_clients(request.user):
+        raise PermissionDenied
     clients = (
         Client.objects.visible_to(request.user)
         .annotate(referral_count=Count("referrals"))
@@ -217,6 +219,8 @@ def candidacy_create(request):
 
 
 def referral_list(request):
+    if not access.may_see_referrals(request.user):
+        raise PermissionDenied
     referrals = Referral.objects.visible_to(request.user).with_related()
     state = request.GET.get("state", "")
     if state in State.values:
