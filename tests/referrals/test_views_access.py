@@ -170,7 +170,6 @@ def test_only_a_caseworker_may_open_the_new_client_form(client, request, actor):
         ("counsellor", True),
         ("caseworker_of_other_ocmw", False),
         ("counsellor_of_other_region", False),
-        ("network_manager", False),
     ],
 )
 def test_lists_show_only_what_is_yours(client, request, scene, actor, listed):
@@ -187,6 +186,17 @@ def test_lists_show_only_what_is_yours(client, request, scene, actor, listed):
         assert response.status_code == 200
         if not listed:
             assert name not in response.content.decode()
+
+
+def test_the_network_manager_has_no_referral_list_and_a_dashboard_without_names(
+    client, network_manager, scene
+):
+    client.force_login(network_manager)
+
+    assert client.get(reverse("referrals:referral_list")).status_code == 403
+    dashboard = client.get(reverse("referrals:dashboard"))
+    assert dashboard.status_code == 200
+    assert escape(str(scene["client"])) not in dashboard.content.decode()
 
 
 def test_client_list_shows_only_your_ocmws_clients(client, caseworker_of_other_ocmw, scene):
