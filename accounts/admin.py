@@ -3,11 +3,13 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from . import admin_security  # noqa: F401 - takes over the lockouts' and devices' admin
 from .admin_search import SessionSearchMixin
+from .lockout import unlock
 from .models import Organisation, User
 
 admin.site.unregister(Group)
@@ -41,6 +43,7 @@ class UserAdmin(SessionSearchMixin, BaseUserAdmin):
     list_select_related = ["organisation"]
     search_fields = ["username", "first_name", "last_name", "email", "organisation__name"]
     autocomplete_fields = ["organisation"]
+    actions = ["unlock_login"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -95,3 +98,21 @@ class UserAdmin(SessionSearchMixin, BaseUserAdmin):
     def roles(self, user: User) -> str:
         # Sorted in Python: an order_by() here would bypass the prefetch.
         return ", ".join(sorted(gettext(group.name) for group in user.groups.all()))
+
+    @admin.action(description=_("Unlock login (forget failed attempts)"), permissions=["unlock"])
+    def unlock_login(self, request, queryset):
+        usernames = queryset.values_list("username", flat=True)
+        forgotten = sum(unlock(username) for username in usernames)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed login attempt forgotten.",
+                "%(count)d failed login attempts forgotten.",
+                forgotten,
+            )
+            % {"count": forgotten},
+        )
+
+    def has_unlock_permission(self, request) -> bool:
+        """Unlocking deletes the lockout's records, as the admin of lockouts does."""
+        return request.user.has_perm("axes.delete_accessattempt")

@@ -135,13 +135,16 @@ class Role(enum.StrEnum):
 
     def holders(self) -> models.QuerySet:
         """The users who hold this role, as `held_by` decides it."""
-        users = User.objects.with_perm(self.permission, is_active=True)
+        # The backend that holds permissions, named: with_perm() cannot choose among several.
+        users = User.objects.with_perm(self.permission, is_active=True, backend=PERMISSIONS_BACKEND)
         if self.organisation_kind is not None:
             users = users.filter(organisation__kind=self.organisation_kind)
         if self is Role.NETWORK_MANAGER:
             users = users.exclude(pk__in=Role.COUNSELLOR.holders().values("pk"))
         return users
 
+
+PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 # What each role grants, and to whom: (permission, kind of organisation).
 ROLE_GRANTS = {

@@ -1,7 +1,25 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render, resolve_url
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from django_otp import login as otp_login
 
+from . import two_factor
+from .forms import CodeForm, EnrolForm
+from .lockout import unlock
+from .middleware import SECOND_FACTOR_ASKED, second_factor_exempt
 from .models import User
 
 
@@ -15,3 +33,137 @@ def set_language(request):
     if request.user.is_authenticated and language in dict(User._meta.get_field("language").choices):
         User.objects.filter(pk=request.user.pk).update(language=language)
     return response
+
+
+def locked_out(request, response=None, credentials=None):
+    """What axes answers a locked-out login: our page, in the user's language (429)."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+# --- the account page and the second factor ---------------------------------------------------
+
+
+def account(request):
+    """The user's own account: password, and the second factor."""
+    user = request.user
+    return TemplateResponse(
+        request,
+        "accounts/account.html",
+        {
+            "has_second_factor": two_factor.has_second_factor(user),
+            "second_factor_required": two_factor.second_factor_required(user),
+            "backup_codes_left": two_factor.backup_codes_left(user),
+        },
+    )
+
+
+def safe_next(request, default: str = "referrals:dashboard") -> str:
+    """The `next` page asked for, if it is on this site; otherwise `default`."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(default)
+
+
+@second_factor_exempt
+@never_cache
+@sensitive_post_parameters("code")
+def verify(request):
+    """The second step of the login: a code from the app, or a backup code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(safe_next(request))
+    if not two_factor.has_second_factor(user):
+        return redirect_to_login(safe_next(request), reverse("accounts:enrol"))
+    form = CodeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        otp_login(request, form.device)
+        return redirect(safe_next(request))
+    return TemplateResponse(
+        request, "accounts/verify.html", {"form": form, "next": safe_next(request)}
+    )
+
+
+@second_factor_exempt
+@never_cache
+@sensitive_post_parameters("code")
+def enrol(request):
+    """Add an authenticator app: its QR code and secret, then its first code; then the
+    backup codes, shown once. Someone who has a second factor proves it first."""
+    user = request.user
+    if two_factor.has_second_factor(user) and not user.is_verified():
+        return redirect_to_login(safe_next(request), reverse("accounts:verify"))
+    device = two_factor.pending_app_device(user)
+    form = EnrolForm(device, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.confirm_app_device(device)
+        otp_login(request, device)
+        request.session[SECOND_FACTOR_ASKED] = True
+        return backup_codes_page(request, codes, then="referrals:dashboard")
+    return TemplateResponse(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "next": safe_next(request),
+            "qr_code": mark_safe(two_factor.qr_code_svg(device)),  # noqa: S308 - our own SVG
+            "secret": two_factor.secret_text(device),
+            "required": two_factor.second_factor_required(user),
+        },
+    )
+
+
+def backup_codes_page(request, codes: list[str], then: str) -> TemplateResponse:
+    """The new backup codes, shown this once; then on to `then` (or `next`)."""
+    context = {"codes": codes, "next": safe_next(request, default=then)}
+    response = TemplateResponse(request, "accounts/backup_codes.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+def new_backup_codes(request):
+    """Replace the backup codes (the old ones stop working)."""
+    if not (request.user.is_verified() and two_factor.has_second_factor(request.user)):
+        return redirect("accounts:account")
+    codes = two_factor.new_backup_codes(request.user)
+    return backup_codes_page(request, codes, then="accounts:account")
+
+
+@require_POST
+def remove_second_factor(request):
+    """Switch the second factor off, for those who may work without one."""
+    user = request.user
+    if two_factor.second_factor_required(user):
+        messages.error(request, _("Your role needs two-factor authentication; it stays on."))
+    elif user.is_verified():
+        two_factor.remove_second_factor(user)
+        request.session[SECOND_FACTOR_ASKED] = False
+        messages.success(request, _("Two-factor authentication is switched off."))
+    return redirect("accounts:account")
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail; the link in it points at SITE_URL, like every e-mail's."""
+
+    extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new password from the e-mailed link, which also lifts a lockout: whoever
+    reads the user's e-mail may try again."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        unlock(self.user.get_username())
+        return response

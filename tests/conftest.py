@@ -24,7 +24,25 @@ from tests.accounts.factories import (
     OrganisationFactory,
     VdabOrganisationFactory,
 )
+from tests.accounts.two_factor import Client
 from tests.referrals.factories import TrainingFactory
+
+
+@pytest.fixture
+def client():
+    """pytest-django's `client`, except that force_login() also passes the second factor
+    for those who need one (tests/accounts/two_factor.py): the admin and the administrators'
+    pages ask for it, and a test logging in there is not about it."""
+    return Client()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's superuser client, through the same Client."""
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
 
 # --- the cast -------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -25,7 +26,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_app.SecondFactorAdminConfig",  # django.contrib.admin, asking for 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +38,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",  # Bootstrap's dist files, from the django-bootstrap-static package
     "django_fsm",
+    # Before accounts, whose admin registers their models again with the session search.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "referrals",
     "notifications",
@@ -50,9 +56,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the messages: an ended session says why on the login page.
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,10 +103,45 @@ LOGIN_REDIRECT_URL = "referrals:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Axes first: it refuses a locked-out username or address before any password is checked.
+# Sessions keep the path of the backend that logged the user in (ModelBackend), whose
+# get_user() turns a deactivated user into an anonymous one on their next request.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout (django-axes): OKOT_LOGIN_FAILURE_LIMIT failed logins for one username, or from one
+# address, block further logins for that username or address for OKOT_LOGIN_LOCKOUT_MINUTES
+# (counted again from each attempt during the lockout). An administrator unlocks in admin.
+AXES_FAILURE_LIMIT = int(os.environ.get("OKOT_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OKOT_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# Proxies in front of the app that append the client's address to X-Forwarded-For: the
+# address `OKOT_PROXY_COUNT` places from the right is the client's. 0: REMOTE_ADDR.
+OKOT_PROXY_COUNT = int(os.environ.get("OKOT_PROXY_COUNT", "0"))
+
+# Sessions end after OKOT_SESSION_IDLE_MINUTES without a request, and OKOT_SESSION_MAX_HOURS
+# after the login whatever happens (accounts.middleware.SessionLifetimeMiddleware).
+OKOT_SESSION_IDLE_MINUTES = int(os.environ.get("OKOT_SESSION_IDLE_MINUTES", "30"))
+OKOT_SESSION_MAX_HOURS = int(os.environ.get("OKOT_SESSION_MAX_HOURS", "10"))
+SESSION_COOKIE_AGE = OKOT_SESSION_MAX_HOURS * 60 * 60
+
+# Two-factor authentication (django-otp): administrators, superusers and staff must pass a
+# second factor; everyone else may enrol from their account page.
+OTP_TOTP_ISSUER = "OKOT"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no device secrets or QR codes in admin
 
 LANGUAGE_CODE = "nl-be"
 LANGUAGES = [("nl-be", _("Nederlands")), ("en", _("English"))]

@@ -16,6 +16,8 @@ if not ALLOWED_HOSTS:  # noqa: F405
 # Trust X-Forwarded-Proto only behind a proxy that sets it (and strips it from clients).
 if env_bool("BEHIND_TLS_PROXY", True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The lockout counts failures per client address: behind that proxy, not the proxy's own.
+    OKOT_PROXY_COUNT = int(os.environ.get("OKOT_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -26,7 +28,6 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import sync_playwright
+
+from tests.accounts.two_factor import Client
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -83,7 +84,8 @@ def page(browser, live_server, transactional_db, django_db_serialized_rollback):
 
 @pytest.fixture
 def log_in(live_server):
-    """`log_in(page, user)`: give the browser a session for `user` without the login form."""
+    """`log_in(page, user)`: give the browser a session for `user` without the login form
+    (and, for whom it is required, with the second factor passed)."""
 
     def log_in_as(page, user):
         client = Client()

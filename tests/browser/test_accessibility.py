@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
@@ -76,6 +77,20 @@ def fail_to_log_in(page: Page) -> None:
     expect(page.locator("main .alert-danger")).to_be_visible()
 
 
+def get_locked_out(page: Page) -> None:
+    """Fail to log in until the lockout page shows."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        fail_to_log_in_quietly(page)
+    expect(page.locator("main h1")).to_have_count(1)
+    expect(page.locator("main .alert-warning")).to_be_visible()
+
+
+def fail_to_log_in_quietly(page: Page) -> None:
+    page.locator('[name="username"]').fill("nobody")
+    page.locator('[name="password"]').fill("wrong-password")
+    page.locator('main button[type="submit"]').click()
+
+
 def show_messages(page: Page) -> None:
     """The inbox with its messages' texts open; there must be unread messages to judge."""
     expect(page.locator("main ol .badge").first).to_be_visible()
@@ -105,6 +120,11 @@ def detail(name: str) -> Callable[[Cast], str]:
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
+    "locked-out": Screen(None, lambda cast: reverse("login"), then=get_locked_out),
+    "password-reset": Screen(None, lambda cast: reverse("password_reset")),
+    "account": Screen("caseworker", lambda cast: reverse("accounts:account")),
+    "two-factor-enrol": Screen("caseworker", lambda cast: reverse("accounts:enrol")),
+    "password-change": Screen("caseworker", lambda cast: reverse("password_change")),
     "dashboard-caseworker": Screen(
         "caseworker", lambda cast: reverse("referrals:dashboard"), needs=("candidate", "ended")
     ),

@@ -6,6 +6,7 @@ the rows or the history."""
 import datetime
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.apps import apps
 from django.contrib.admin import site
 from django.contrib.admin.views.main import ERROR_FLAG
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.two_factor import new_backup_codes
 from notifications.models import EmailOptOut, Kind
 from referrals import services
 from referrals.enums import State
@@ -41,8 +43,10 @@ WRITTEN_IN_THE_APP = [
     "referrals.guidancenote",
     "referrals.outcomecheck",
 ]
-# ... and the messages it sent: all of them listed and shown in admin, never added or changed.
-READ_ONLY_MODELS = {*WRITTEN_IN_THE_APP, "notifications.notification"}
+# ... and the messages it sent, and what the lockout of logins recorded: all of them listed and
+# shown in admin, never added or changed.
+LOGIN_RECORDS = ["axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"]
+READ_ONLY_MODELS = {*WRITTEN_IN_THE_APP, "notifications.notification", *LOGIN_RECORDS}
 # What an administrator may not edit on the pages of the other rows: what the steps recorded
 # (history must stay complete), what is derived or stamped, powers only a superuser gives.
 READ_ONLY_FIELDS = {
@@ -60,18 +64,26 @@ READ_ONLY_FIELDS = {
 }
 
 
-# The roles' groups are a superuser's to open in admin: the Administrator role has no
-# permission on them.
-SUPERUSER_ONLY = {"auth.group"}
+# The roles' groups, the logs of logins and the second factors' devices are a superuser's to
+# open in admin: the Administrator role has no permission on them.
+SUPERUSER_ONLY = {
+    "auth.group",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    "otp_static.staticdevice",
+    "otp_totp.totpdevice",
+}
 
 
 @pytest.fixture
 def admin_of(request, admin_user_client):
-    """`admin_of(label)`: a client logged in as who works on `label` in admin."""
+    """`admin_of(label)`: a client logged in as who works on `label` in admin (both log in
+    now, so that their logins' records and devices are there before a test lists rows)."""
+    superuser_client = request.getfixturevalue("admin_client")
 
     def client_for(label: str):
         if label in SUPERUSER_ONLY:
-            return request.getfixturevalue("admin_client")
+            return superuser_client
         return admin_user_client
 
     return client_for
@@ -79,8 +91,11 @@ def admin_of(request, admin_user_client):
 
 @pytest.fixture
 def admin_rows(ended_referral):
-    """A row of every registered model: the ended referral's, its messages and an opt-out."""
-    EmailOptOut.objects.create(user=ended_referral.created_by, kind=Kind.INTAKE_PLANNED)
+    """A row of every registered model: the ended referral's, its messages, an opt-out and a
+    candidacy; a lockout's records and backup codes (logging in wrote a login's record and
+    an app)."""
+    user = ended_referral.created_by
+    EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
     client = ended_referral.client
     services.referral_register_candidacy(
         user=counsellor_for(ended_referral.training),
@@ -90,6 +105,10 @@ def admin_rows(ended_referral):
         last_name=client.last_name,
         training=ended_referral.training,
     )
+    failure = {"username": user.username, "ip_address": "192.0.2.1", "user_agent": "test"}
+    AccessAttempt.objects.create(**failure, failures_since_start=5)
+    AccessFailureLog.objects.create(**failure, locked_out=True)
+    new_backup_codes(user)
 
 
 def first_object(label: str):

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: what `make demo` shows must exist, be reachable and stay put."""
 
+import base64
 import re
 from io import StringIO
 
@@ -7,8 +8,12 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
+from django.test import RequestFactory
+from django.urls import reverse
+from django_otp.oath import TOTP
 
 from accounts.models import Organisation, Role, User
+from accounts.two_factor import verify
 from referrals.enums import EndResult, OkotType, State
 from referrals.models import (
     Client,
@@ -44,6 +49,12 @@ SEEDED_MODELS = [
 ]
 
 
+def log_in(username: str, password: str):
+    """The user the login form would accept (the lockout's backend needs its request)."""
+    request = RequestFactory().post(reverse("login"))
+    return authenticate(request, username=username, password=password)
+
+
 def seed(**options) -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out, **options)
@@ -76,7 +87,7 @@ def seeded(shared_rows) -> str:
 
 def test_demo_users_log_in_with_the_given_password_and_have_their_role(seeded):
     for username, group in DEMO_USERS.items():
-        user = authenticate(username=username, password=PASSWORD)
+        user = log_in(username=username, password=PASSWORD)
         assert user is not None, username
         assert list(user.groups.values_list("name", flat=True)) == [group]
     assert User.objects.get(username="ocmw-gent").is_caseworker
@@ -170,23 +181,34 @@ def test_second_run_changes_nothing(seeded):
     out = seed(password=PASSWORD)
     assert row_counts() == before
     assert "0 new referrals" in out
-    assert authenticate(username="vdab-gent", password=PASSWORD) is not None
+    assert log_in(username="vdab-gent", password=PASSWORD) is not None
 
 
 def test_without_password_new_users_get_a_printed_one_that_a_later_run_keeps():
     out = seed()
     password = re.search(r"Password for all demo users: (\S+)", out).group(1)
     assert len(password) >= 16
-    assert authenticate(username="ocmw-gent", password=password) is not None
+    assert log_in(username="ocmw-gent", password=password) is not None
 
     out = seed()
     assert "unchanged" in out
-    assert authenticate(username="ocmw-gent", password=password) is not None
+    assert log_in(username="ocmw-gent", password=password) is not None
 
 
 def test_a_given_password_is_set_on_existing_users():
     seed()
     seed(password=PASSWORD)
-    assert all(
-        authenticate(username=username, password=PASSWORD) is not None for username in DEMO_USERS
-    )
+    assert all(log_in(username=username, password=PASSWORD) is not None for username in DEMO_USERS)
+
+
+def test_the_demo_administrator_gets_a_printed_second_factor_that_works(seeded):
+    """`make demo` still lets the administrator in: the key printed with the password
+    gives the codes an authenticator app would show, and each printed backup code works."""
+    key = re.search(r"beheerder also needs a code: .*: ([A-Z2-7 ]+)$", seeded, re.M).group(1)
+    backup_codes = re.search(r"backup code \(each works once\): (.+)$", seeded, re.M).group(1)
+    beheerder = User.objects.get(username="beheerder")
+    app = TOTP(base64.b32decode(key.replace(" ", "")))
+
+    assert verify(beheerder, f"{app.token():06d}")[0] is not None
+    assert verify(beheerder, backup_codes.split(", ")[0])[0] is not None
+    assert "ocmw-gent also needs" not in seeded

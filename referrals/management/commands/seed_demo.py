@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts import two_factor
 from accounts.models import Organisation, Province, Role
 from referrals import services
 from referrals.enums import OkotType, State
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             with replaying_history():
                 created = self._referrals(the_stories, clients, trainings, users, today)
             password_message = self._passwords(users, new_users, password)
+            second_factors = self._second_factors(users, renew=password is not None)
 
         counts = dict(Referral.objects.values_list("state").annotate(n=Count("pk")).order_by())
         self.stdout.write(
@@ -85,6 +87,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {state.value:<15} {counts.get(state.value, 0):>3}")
         self.stdout.write(f"Demo users: {', '.join(users)}")
         self.stdout.write(self.style.WARNING(password_message))
+        for line in second_factors:
+            self.stdout.write(self.style.WARNING(line))
 
     # --- reference data, looked up by natural key ------------------------------------------
 
@@ -143,6 +147,30 @@ class Command(BaseCommand):
             names = ", ".join(user.username for user in new_users)
             return f"Password for the new demo users ({names}): {chosen}"
         return f"Password for all demo users: {chosen}"
+
+    def _second_factors(self, users: dict, *, renew: bool) -> list[str]:
+        """Administrators log in with a second factor, the demo's too: each gets an
+        authenticator app (when it has none, or anew with --password) whose key is printed,
+        with backup codes for whoever has no app at hand."""
+        lines = []
+        for user in users.values():
+            if not two_factor.second_factor_required(user):
+                continue
+            if two_factor.has_second_factor(user) and not renew:
+                lines.append(
+                    f"{user.username}: second factor unchanged (give --password to renew)."
+                )
+                continue
+            two_factor.remove_second_factor(user)
+            device = two_factor.pending_app_device(user)
+            codes = two_factor.confirm_app_device(device)
+            lines += [
+                f"{user.username} also needs a code: add this key to an authenticator app "
+                f"(time-based, 6 digits): {two_factor.secret_text(device)}",
+                f"  or scan/open: {device.config_url}",
+                f"  or use a backup code (each works once): {', '.join(codes)}",
+            ]
+        return lines
 
     def _trainings(self, counsellor) -> dict[str, Training]:
         trainings = {}

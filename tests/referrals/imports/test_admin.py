@@ -7,11 +7,11 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client as BrowserClient
 from django.urls import reverse
 
 from referrals.models import Referral
 from tests.accounts.factories import CaseworkerFactory, UserFactory
+from tests.accounts.two_factor import Client as BrowserClient
 from tests.referrals.conftest import error_messages, success_messages
 
 from .rows import row, truncated_sheet, write_csv

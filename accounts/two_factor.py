@@ -1,0 +1,103 @@
+"""Two-factor authentication (django-otp): who needs it, and the devices behind it.
+
+A user has at most one authenticator app (a TOTP device) and one set of backup codes (a
+static device). Administrators, superusers and staff must pass the second factor before
+anything else; everyone else may enrol, and once enrolled is asked for it at every login."""
+
+from base64 import b32encode
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django_otp import devices_for_user, user_has_device
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import Role
+
+BACKUP_CODE_COUNT = 10
+APP_DEVICE_NAME = "app"
+BACKUP_DEVICE_NAME = "backup"
+
+
+def second_factor_required(user) -> bool:
+    """Whether `user` may not work without a second factor (administrators, superusers, and
+    staff, whom the admin asks for it anyway)."""
+    return user.is_superuser or user.is_staff or Role.ADMINISTRATOR.held_by(user)
+
+
+def has_second_factor(user) -> bool:
+    return user_has_device(user, confirmed=True)
+
+
+def pending_app_device(user) -> TOTPDevice:
+    """The authenticator app being enrolled: unconfirmed until its first code is checked.
+    The same one on every visit, so that a reload does not invalidate a scanned code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The device's secret as authenticator apps take it typed in: base32, in groups of 4."""
+    secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_code_svg(device: TOTPDevice) -> str:
+    """The device's otpauth:// URL as an inline SVG QR code (vector paths, no styles)."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode")
+
+
+@transaction.atomic
+def confirm_app_device(device: TOTPDevice) -> list[str]:
+    """Confirm the pending app, whose first code was checked; it replaces any earlier app,
+    and new backup codes replace any earlier ones. The new backup codes."""
+    TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return new_backup_codes(device.user)
+
+
+@transaction.atomic
+def new_backup_codes(user) -> list[str]:
+    """Replace the user's backup codes with BACKUP_CODE_COUNT new ones, each good once."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def backup_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def remove_second_factor(user) -> None:
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+
+
+def normalise(code: str) -> str:
+    return "".join(code.split()).lower()
+
+
+def verify(user, code: str) -> tuple[Device | None, str | None]:
+    """The device that accepts `code` (six digits: the app; otherwise a backup code), and
+    otherwise why not: "invalid", or "throttled" after too many wrong codes in a row."""
+    code = normalise(code)
+    kind = TOTPDevice if code.isdigit() else StaticDevice
+    with transaction.atomic():
+        devices = [
+            device
+            for device in devices_for_user(user, confirmed=True, for_verify=True)
+            if isinstance(device, kind)
+        ]
+        for device in devices:
+            allowed, _ = device.verify_is_allowed()
+            if not allowed:
+                return None, "throttled"
+            if device.verify_token(code):
+                return device, None
+    return None, "invalid"

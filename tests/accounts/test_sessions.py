@@ -1,0 +1,85 @@
+"""A session ends after OKOT_SESSION_IDLE_MINUTES without a request and
+OKOT_SESSION_MAX_HOURS after the login, and with the user's deactivation."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
+DASHBOARD = "referrals:dashboard"
+
+
+def sent_to_log_in(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(
+        reverse("login") + "?next="
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_defaults():
+    assert settings.OKOT_SESSION_IDLE_MINUTES == 30
+    assert settings.OKOT_SESSION_MAX_HOURS == 10
+
+
+def test_a_session_idle_for_longer_than_the_limit_ends(client, caseworker, in_english):
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(caseworker)
+        clock.shift(datetime.timedelta(minutes=29))
+        assert client.get(reverse(DASHBOARD)).status_code == 200
+        clock.shift(datetime.timedelta(minutes=29))  # 58 minutes in, but active
+        assert client.get(reverse(DASHBOARD)).status_code == 200
+        clock.shift(datetime.timedelta(minutes=31))
+
+        response = client.get(reverse(DASHBOARD))
+
+    assert sent_to_log_in(response)
+    assert messages_of(response) == [
+        "You were logged out after 30 minutes without activity. Log in again."
+    ]
+    assert sent_to_log_in(client.get(reverse(DASHBOARD)))  # and stays out
+
+
+def test_an_active_session_ends_after_the_maximum_lifetime(client, caseworker, in_english):
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(caseworker)
+        for _ in range(40):  # a request every 15 minutes: 10 hours
+            clock.shift(datetime.timedelta(minutes=15))
+            last = client.get(reverse(DASHBOARD))
+        assert last.status_code == 200
+        clock.shift(datetime.timedelta(minutes=15))
+
+        response = client.get(reverse(DASHBOARD))
+
+    assert sent_to_log_in(response)
+    assert messages_of(response) == ["You were logged out 10 hours after logging in. Log in again."]
+
+
+def test_deactivating_a_user_ends_their_session_at_their_next_request(client, caseworker):
+    client.force_login(caseworker)
+    assert client.get(reverse(DASHBOARD)).status_code == 200
+
+    caseworker.is_active = False
+    caseworker.save()
+
+    assert sent_to_log_in(client.get(reverse(DASHBOARD)))
+
+
+def test_reactivating_a_user_does_not_bring_their_old_session_back(client, caseworker):
+    client.force_login(caseworker)
+    caseworker.is_active = False
+    caseworker.save()
+    client.get(reverse(DASHBOARD))  # their next request, while deactivated
+
+    caseworker.is_active = True
+    caseworker.save()
+
+    assert sent_to_log_in(client.get(reverse(DASHBOARD)))
