@@ -52,8 +52,8 @@ def test_the_right_password_is_refused_after_the_limit_of_wrong_ones(sofie, in_e
     assert not logged_in(response)
     assert response.status_code == 429
     page = response.content.decode()
-    assert "Logging in is blocked for now" in page
-    assert "15 minutes" in page
+    assert "Aanmelden is voorlopig geblokkeerd" in page
+    assert "15 minuten" in page
     assert 'href="/static/css/okot.css"' in page  # our base template, not axes' bare text
 
 

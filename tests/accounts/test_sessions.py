@@ -43,7 +43,7 @@ def test_a_session_idle_for_longer_than_the_limit_ends(client, caseworker, in_en
 
     assert sent_to_log_in(response)
     assert messages_of(response) == [
-        "You were logged out after 30 minutes without activity. Log in again."
+        "Je bent afgemeld na 30 minuten zonder activiteit. Meld je opnieuw aan."
     ]
     assert sent_to_log_in(client.get(reverse(DASHBOARD)))  # and stays out
 
@@ -60,7 +60,9 @@ def test_an_active_session_ends_after_the_maximum_lifetime(client, caseworker, i
         response = client.get(reverse(DASHBOARD))
 
     assert sent_to_log_in(response)
-    assert messages_of(response) == ["You were logged out 10 hours after logging in. Log in again."]
+    assert messages_of(response) == [
+        "Je bent afgemeld 10 uur nadat je je aanmeldde. Meld je opnieuw aan."
+    ]
 
 
 def test_deactivating_a_user_ends_their_session_at_their_next_request(client, caseworker):

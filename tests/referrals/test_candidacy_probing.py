@@ -184,6 +184,7 @@ def test_attempts_are_limited_per_user(client, probe, counsellor, settings, trai
             client.post(URL, {**probe, "insz": other.insz, "first_name": "X"}) for other in others
         ]
     with time_machine.travel(start + datetime.timedelta(hours=24, minutes=1), tick=False):
+        client.force_login(counsellor)  # the next working day's session
         later = client.post(URL, {**probe, "insz": others[2].insz, "first_name": "X"})
 
     assert [a.status_code for a in answers] == [302, 302, 200]
