@@ -6,6 +6,9 @@ personal data stays out of browser and proxy caches. Static files keep their own
 Checked for every named URL of the URLconf, the app's and the admin's (so that a new page
 cannot skip them), with real 200 pages for the pages and downloads that matter most."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
@@ -20,6 +23,15 @@ from tests.referrals.factories import referral_in_state
 
 pytestmark = pytest.mark.django_db
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# E-mails are not served to browsers: mail programs want their styles inline.
+NOT_SERVED = {TEMPLATES / "notifications" / "email.html"}
+# What the policy blocks: style attributes and elements, scripts without src, event handler
+# attributes, javascript: URLs.
+INLINE_CODE = re.compile(
+    r"""\sstyle\s*=|<style[\s>]|<script(?![^>]*\ssrc=)[^>]*>|\son[a-z]+\s*=\s*["']|javascript:""",
+    re.IGNORECASE,
+)
 # Both spellings of "allow inline code", and eval: none of them may appear in the policy.
 UNSAFE_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'")
 DENIED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb")
@@ -198,6 +210,15 @@ def test_the_login_page_and_its_failure_carry_the_headers(client, db):
     ]:
         assert_security_headers(response)
         assert_not_stored(response)
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted(set(TEMPLATES.rglob("*.html")) - NOT_SERVED),
+    ids=lambda path: str(path.relative_to(TEMPLATES)),
+)
+def test_templates_served_to_browsers_have_no_inline_script_or_style(template):
+    assert INLINE_CODE.findall(template.read_text()) == []
 
 
 @override_settings(WHITENOISE_USE_FINDERS=True)

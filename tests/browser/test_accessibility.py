@@ -1,4 +1,5 @@
-"""axe-core's WCAG 2.0/2.1 A and AA rules, and the page skeleton, on every kind of page.
+"""axe-core's WCAG 2.0/2.1 A and AA rules, the page skeleton, and nothing blocked by the
+Content Security Policy, on every kind of page.
 
 Pages are rendered in the default UI language (nl-BE) with Bootstrap's CSS loaded, so that
 contrast is judged on what users see. A failure lists each violation with the offending HTML."""
@@ -156,6 +157,7 @@ SCREENS = {
         then=show_messages,
         needs=("ended",),
     ),
+    "preferences": Screen("caseworker", lambda cast: reverse("notifications:preferences")),
     "not-found": Screen("caseworker", lambda cast: "/does-not-exist/", status=404),
 }
 
@@ -214,6 +216,11 @@ def test_page_has_language_one_h1_a_main_landmark_and_a_skip_link_first(screen: 
     screen.keyboard.press("Tab")
 
     assert screen.evaluate("document.activeElement.getAttribute('href')") == "#content"
+
+
+def test_page_has_no_content_security_policy_violations(screen: Page):
+    """No inline style, script or event handler (the policy has no 'unsafe-inline')."""
+    assert screen.csp_violations == [], screen.url
 
 
 def test_a_message_opens_from_the_keyboard_and_is_then_read(page: Page, cast, log_in):
