@@ -237,3 +237,15 @@ def test_a_message_opens_from_the_keyboard_and_is_then_read(page: Page, cast, lo
 
     page.wait_for_url(f"**{newest.get_absolute_url()}")
     assert Notification.objects.get(pk=newest.pk).read_at is not None
+
+
+def test_the_agreement_prints_from_its_button(page: Page, cast, log_in):
+    """The button's script is a static file now (an inline onclick is blocked)."""
+    page.add_init_script("window.print = () => { window.printed = true; };")
+    log_in(page, cast["caseworker"])
+    page.goto(reverse("referrals:referral_agreement", args=[cast["ended"].pk]))
+
+    page.locator("main button[data-print]").click()
+
+    assert page.evaluate("window.printed === true")
+    assert page.csp_violations == []
