@@ -13,6 +13,7 @@ widgets post. `AutocompleteByPostMixin` goes on whatever AdminSite the project u
 from django.contrib.admin import AdminSite
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext
 
 TERM_VAR = "term"
 
@@ -24,7 +25,7 @@ class AutocompleteByPostView(AutocompleteJsonView):
 
     def post(self, request, *args, **kwargs):
         if TERM_VAR in request.GET:
-            return HttpResponseBadRequest("The search term belongs in the request body.")
+            return HttpResponseBadRequest(gettext("The search term belongs in the request body."))
         # ListView reads the page from kwargs before the query string: the body's page.
         self.kwargs = {**kwargs, self.page_kwarg: request.POST.get(self.page_kwarg) or 1}
         return super().get(request, *args, **kwargs)
