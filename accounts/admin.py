@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import access
-from . import admin_security  # noqa: F401 - takes over the lockouts' and devices' admin
+from . import (
+    access,
+    admin_security,  # noqa: F401 - takes over the lockouts' and devices' admin
+)
 from .admin_search import SessionSearchMixin
 from .lockout import unlock
 from .models import Organisation, User

@@ -8,13 +8,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
 
+from .admin_autocomplete import AutocompleteByPostMixin
 from .two_factor import has_second_factor
 
 
-class SecondFactorAdminSite(OTPAdminSite):
+class SecondFactorAdminSite(AutocompleteByPostMixin, OTPAdminSite):
     """Django's admin, for staff who passed the second factor in this session
     (django-otp's OTPAdminSite), logging in through the app's own pages rather than a
-    login form of its own."""
+    login form of its own; its autocomplete fields search by POST, keeping names out of
+    URLs."""
 
     name = "admin"
     login_form = None

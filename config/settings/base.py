@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -26,7 +27,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "accounts.admin_app.SecondFactorAdminConfig",  # django.contrib.admin, asking for 2FA
+    # django.contrib.admin, asking for the second factor and searching autocomplete fields by
+    # POST (accounts/admin_site.py).
+    "accounts.admin_app.SecondFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # Bootstrap's dist files, from the django-bootstrap-static package
+    "csp",  # django-csp: its checks of CONTENT_SECURITY_POLICY (the middleware is below)
     "django_fsm",
     # Before accounts, whose admin registers their models again with the session search.
     "axes",
@@ -50,7 +54,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Response headers (see "Response headers" below): CSP and Permissions-Policy on every
+    # response, static files included; no-store after WhiteNoise, which caches static files.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.no_store.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -199,6 +208,58 @@ LOGGING = {
 }
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Response headers ---------------------------------------------------------------------
+# Content Security Policy (django-csp): scripts, styles, fonts and images only from our own
+# static files, no inline script or style (so no 'unsafe-inline'), nothing framed or embedded,
+# forms posted only to the site. Bootstrap's CSS draws its form controls with data: SVGs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no browser feature the app does not use.
+# Passkeys (WebAuthn) are the exception, for this site's own pages only.
+PERMISSIONS_POLICY = {
+    **dict.fromkeys(
+        [
+            "accelerometer",
+            "autoplay",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "picture-in-picture",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "web-share",
+            "xr-spatial-tracking",
+        ],
+        [],
+    ),
+    "publickey-credentials-create": "self",
+    "publickey-credentials-get": "self",
+}
 
 # The address of the site, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

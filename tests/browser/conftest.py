@@ -24,6 +24,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+# Reports each Content Security Policy violation of a page to the test (page.csp_violations).
+CSP_VIOLATION_RECORDER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.effectiveDirective}: ${event.blockedURI || "inline"} in ${event.sourceFile || ""}`
+    + `:${event.lineNumber} (${document.location.pathname}) ${event.sample}`
+  );
+});
+"""
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +69,11 @@ def page(browser, live_server, transactional_db, django_db_serialized_rollback):
     from a copy each time: the roles and entry conditions come from a data migration.
 
     `page.broken_resources` lists the stylesheets, scripts and images that failed to load:
-    without Bootstrap's CSS a contrast check would judge an unstyled page."""
+    without Bootstrap's CSS a contrast check would judge an unstyled page.
+
+    `page.csp_violations` lists what the Content Security Policy blocked: each
+    `securitypolicyviolation` event and each message Chromium logs about one ("Refused to
+    apply inline style...")."""
     context = browser.new_context(
         base_url=live_server.url,
         locale="nl-BE",
@@ -75,6 +88,17 @@ def page(browser, live_server, transactional_db, django_db_serialized_rollback):
         lambda response: (
             page.broken_resources.append(f"{response.status} {response.url}")
             if response.status >= 400 and response.request.resource_type != "document"
+            else None
+        ),
+    )
+    page.csp_violations = []
+    page.expose_function("reportCspViolation", lambda text: page.csp_violations.append(text))
+    page.add_init_script(CSP_VIOLATION_RECORDER)
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text
             else None
         ),
     )

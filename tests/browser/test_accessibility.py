@@ -1,4 +1,5 @@
-"""axe-core's WCAG 2.0/2.1 A and AA rules, and the page skeleton, on every kind of page.
+"""axe-core's WCAG 2.0/2.1 A and AA rules, the page skeleton, and nothing blocked by the
+Content Security Policy, on every kind of page.
 
 Pages are rendered in the default UI language (nl-BE) with Bootstrap's CSS loaded, so that
 contrast is judged on what users see. A failure lists each violation with the offending HTML."""
@@ -176,6 +177,7 @@ SCREENS = {
         then=show_messages,
         needs=("ended",),
     ),
+    "preferences": Screen("caseworker", lambda cast: reverse("notifications:preferences")),
     "not-found": Screen("caseworker", lambda cast: "/does-not-exist/", status=404),
 }
 
@@ -236,6 +238,11 @@ def test_page_has_language_one_h1_a_main_landmark_and_a_skip_link_first(screen: 
     assert screen.evaluate("document.activeElement.getAttribute('href')") == "#content"
 
 
+def test_page_has_no_content_security_policy_violations(screen: Page):
+    """No inline style, script or event handler (the policy has no 'unsafe-inline')."""
+    assert screen.csp_violations == [], screen.url
+
+
 def test_a_message_opens_from_the_keyboard_and_is_then_read(page: Page, cast, log_in):
     caseworker = cast["caseworker"]
     cast["ended"]  # noqa: B018 - the steps that write the caseworker's messages
@@ -250,3 +257,15 @@ def test_a_message_opens_from_the_keyboard_and_is_then_read(page: Page, cast, lo
 
     page.wait_for_url(f"**{newest.get_absolute_url()}")
     assert Notification.objects.get(pk=newest.pk).read_at is not None
+
+
+def test_the_agreement_prints_from_its_button(page: Page, cast, log_in):
+    """The button's script is a static file now (an inline onclick is blocked)."""
+    page.add_init_script("window.print = () => { window.printed = true; };")
+    log_in(page, cast["caseworker"])
+    page.goto(reverse("referrals:referral_agreement", args=[cast["ended"].pk]))
+
+    page.locator("main button[data-print]").click()
+
+    assert page.evaluate("window.printed === true")
+    assert page.csp_violations == []

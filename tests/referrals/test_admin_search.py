@@ -345,14 +345,12 @@ def test_staff_without_view_permission_cannot_search(client):
 
 
 def test_autocomplete_still_searches_by_its_own_term(admin_user_client, clients):
-    response = admin_user_client.get(
-        reverse("admin:autocomplete"),
-        {
-            "term": SURNAME,
-            "app_label": "referrals",
-            "model_name": "referral",
-            "field_name": "client",
-        },
+    search(admin_user_client, changelist(Client), OTHER)
+
+    response = admin_user_client.post(  # the term posted (accounts/admin_autocomplete.py)
+        reverse("admin:autocomplete")
+        + "?app_label=referrals&model_name=referral&field_name=client",
+        {"term": SURNAME},
     )
 
     assert response.status_code == 200
