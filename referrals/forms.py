@@ -27,6 +27,7 @@ from .models import (
     Training,
 )
 from .models.clients import validate_insz
+from .textlimits import NOTE, REASON, SCREENING, max_length_of
 
 
 def add_validation_error(form, exc: ValidationError) -> None:
@@ -146,8 +147,10 @@ class CandidacyForm(CrispyMixin, forms.Form):
     insz = forms.CharField(
         label=_("National number (INSZ)"), max_length=20, validators=[validate_insz]
     )
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=max_length_of(Client, "first_name")
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=max_length_of(Client, "last_name"))
     training = BoundedModelChoiceField(label=_("Training"), queryset=Training.objects.none())
 
     def __init__(self, *args, trainings, **kwargs):
@@ -192,11 +195,12 @@ class AgreeForm(StepForm):
     agreed_on = PlausibleDateField(label=_("Date of the formal agreement"))
     caseworker_phone = forms.CharField(
         label=_("Your direct phone number"),
-        max_length=30,
+        max_length=max_length_of(Referral, "caseworker_phone"),
         help_text=_("The counsellor calls you on this number for the warm handover."),
     )
     handover_notes = forms.CharField(
         label=_("Warm handover: what matters for the path to work"),
+        max_length=NOTE,
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
@@ -215,7 +219,9 @@ class AgreeForm(StepForm):
 
 
 class ReasonForm(StepForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DeclineForm(ReasonForm):
@@ -228,20 +234,25 @@ class WithdrawForm(ReasonForm):
 
 class PlanIntakeForm(StepForm):
     intake_at = PlausibleDateTimeField(label=_("Date and time of the intake"))
-    place = forms.CharField(label=_("Place"), max_length=200)
+    place = forms.CharField(label=_("Place"), max_length=max_length_of(Referral, "intake_place"))
 
 
 class ScreeningForm(StepForm):
-    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 2}))
+    motivation = forms.CharField(
+        label=_("Motivation"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
+    )
     preconditions = forms.CharField(
         label=_("Preconditions (financial, mobility, childcare)"),
+        max_length=SCREENING,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     path_fit = forms.CharField(
-        label=_("Fit with the path to work"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Fit with the path to work"),
+        max_length=SCREENING,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     learning_ability = forms.CharField(
-        label=_("Learning ability"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Learning ability"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
     )
     screening_fields = ("motivation", "preconditions", "path_fit", "learning_ability")
 
@@ -253,7 +264,9 @@ class ScreeningForm(StepForm):
 
 class AdmitForm(ScreeningForm):
     probable_start_date = PlausibleDateField(label=_("Probable start date"))
-    probable_location = forms.CharField(label=_("Probable start location"), max_length=200)
+    probable_location = forms.CharField(
+        label=_("Probable start location"), max_length=max_length_of(Referral, "probable_location")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -262,7 +275,9 @@ class AdmitForm(ScreeningForm):
 
 class RejectForm(ScreeningForm):
     reason = forms.CharField(
-        label=_("Reason for not admitting"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason for not admitting"),
+        max_length=REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
