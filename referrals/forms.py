@@ -16,6 +16,7 @@ from .formfields import (
     BoundedModelMultipleChoiceField,
     PlausibleDateField,
     PlausibleDateTimeField,
+    TextAreaField,
 )
 from .models import (
     Client,
@@ -73,7 +74,11 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             "gpmi_date",
             "notes",
         ]
-        field_classes = {"consent_date": PlausibleDateField, "gpmi_date": PlausibleDateField}
+        field_classes = {
+            "consent_date": PlausibleDateField,
+            "gpmi_date": PlausibleDateField,
+            "notes": TextAreaField,
+        }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, ocmw, **kwargs):
@@ -198,7 +203,7 @@ class AgreeForm(StepForm):
         max_length=max_length_of(Referral, "caseworker_phone"),
         help_text=_("The counsellor calls you on this number for the warm handover."),
     )
-    handover_notes = forms.CharField(
+    handover_notes = TextAreaField(
         label=_("Warm handover: what matters for the path to work"),
         max_length=NOTE,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -219,7 +224,7 @@ class AgreeForm(StepForm):
 
 
 class ReasonForm(StepForm):
-    reason = forms.CharField(
+    reason = TextAreaField(
         label=_("Reason"), max_length=REASON, widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -238,20 +243,20 @@ class PlanIntakeForm(StepForm):
 
 
 class ScreeningForm(StepForm):
-    motivation = forms.CharField(
+    motivation = TextAreaField(
         label=_("Motivation"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
     )
-    preconditions = forms.CharField(
+    preconditions = TextAreaField(
         label=_("Preconditions (financial, mobility, childcare)"),
         max_length=SCREENING,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    path_fit = forms.CharField(
+    path_fit = TextAreaField(
         label=_("Fit with the path to work"),
         max_length=SCREENING,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    learning_ability = forms.CharField(
+    learning_ability = TextAreaField(
         label=_("Learning ability"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
     )
     screening_fields = ("motivation", "preconditions", "path_fit", "learning_ability")
@@ -274,7 +279,7 @@ class AdmitForm(ScreeningForm):
 
 
 class RejectForm(ScreeningForm):
-    reason = forms.CharField(
+    reason = TextAreaField(
         label=_("Reason for not admitting"),
         max_length=REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -312,7 +317,7 @@ class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = GuidanceNote
         fields = ["written_on", "topic", "note"]
-        field_classes = {"written_on": PlausibleDateField}
+        field_classes = {"written_on": PlausibleDateField, "note": TextAreaField}
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     def clean_written_on(self):

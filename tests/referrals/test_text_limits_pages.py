@@ -96,6 +96,21 @@ def test_a_step_takes_a_text_at_its_limit(client, request, walk, step, state, ac
     assert current_state(referral) != state
 
 
+@pytest.mark.parametrize("step", ["decline", "withdraw"])
+def test_line_breaks_count_as_the_browser_counts_them(client, caseworker, walk, step):
+    """A browser counts a line break as one character against `maxlength` and sends two."""
+    state, _actor, _fields = STEP_TEXTS[step]
+    referral = walk(state)
+    client.force_login(caseworker)
+    lines = ["x" * 9] * (REASON // 10)  # as typed: REASON characters with the line breaks
+
+    response = post_step(client, referral, step, "reason", "\r\n".join(lines))
+
+    assert response.status_code == 302
+    stored = Referral.objects.get(pk=referral.pk)
+    assert getattr(stored, f"{step}_reason") == "\n".join(lines)
+
+
 @step_cases
 def test_a_steps_text_box_says_its_limit(client, request, walk, step, state, actor, field, limit):
     referral = walk(state)
@@ -190,9 +205,14 @@ def test_the_admin_refuses_a_text_one_character_over_its_limit(
     )
     at = admin_form(rf, administrator, model, data(**{field: "x" * NOTE, "ocmw": ocmw_gent.pk}))
 
+    as_typed = admin_form(
+        rf, administrator, model, data(**{field: "x\r\n" * (NOTE // 2), "ocmw": ocmw_gent.pk})
+    )
+
     assert over.errors[field] == [max_length_message(NOTE)]
     assert f'maxlength="{NOTE}"' in str(over[field])
     assert at.is_valid(), at.errors
+    assert as_typed.is_valid(), as_typed.errors  # line breaks count as the browser counts them
 
 
 def test_the_admin_has_no_form_for_the_referrals_texts():
