@@ -15,8 +15,9 @@ One e-mail goes out in two transactions (`send_one`, run by the `deliver` task):
    the mail server stalls, and nobody else takes a locked row (`skip_locked`). Once the server
    accepts the message the row becomes `sent` and commits; only then is the SMTP session
    closed (QUIT), so no network round trip stands between acceptance and commit. Before
-   connecting, the recipient is checked again: someone deactivated, without an address, or
-   who has switched this kind of e-mail off since the row was written gets nothing.
+   connecting, the recipient is checked again: someone deactivated, without an address, who
+   has switched this kind of e-mail off, or who may no longer see the referral (moved to
+   another organisation, lost the role) since the row was written gets nothing.
 3. **Recovery**: `relay_pending` (Celery beat) re-dispatches `pending` rows NOTIFY_RELAY_AFTER
    seconds after they were due (an enqueue lost with the broker down at commit, a lost
    retry) and `sending` rows whose claim is older than the lease (a worker lost mid-send).
@@ -66,6 +67,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from referrals.models import Referral
+
 from .models import EmailOptOut, Notification
 
 logger = logging.getLogger(__name__)
@@ -109,7 +112,7 @@ def send_one(notification_id: int) -> tuple[str, float]:
         with transaction.atomic():
             notification = (
                 Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient")
+                .select_related("recipient__organisation")
                 .filter(pk=notification_id, status=Status.SENDING, attempts=attempt)
                 .first()
             )
@@ -197,6 +200,12 @@ def _not_to_be_sent(notification: Notification) -> str:
         return "Not sent: the recipient has no e-mail address."
     if EmailOptOut.objects.filter(user=recipient, kind=notification.kind).exists():
         return "Not sent: e-mail switched off by the recipient for this kind of message."
+    if notification.referral_id and not (
+        Referral.objects.visible_to(recipient).filter(pk=notification.referral_id).exists()
+    ):
+        # Moved to another OCMW or region, or lost their role, since the row was written:
+        # the message would show them a referral the app no longer shows them.
+        return "Not sent: the recipient may no longer see this referral."
     return ""
 
 

@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from referrals.models import Referral
 
 
 class Kind(models.TextChoices):
@@ -27,7 +30,13 @@ class Kind(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet):
     def inbox_of(self, user) -> "NotificationQuerySet":
-        return self.filter(recipient=user, channel=Notification.Channel.IN_APP)
+        """The user's in-app messages about what they may still see: a message about a
+        referral outside `Referral.objects.visible_to(user)` (they moved to another OCMW or
+        region, or lost their role) is no longer theirs to read, count or open. One query
+        still: the referrals they see are a subquery."""
+        return self.filter(recipient=user, channel=Notification.Channel.IN_APP).filter(
+            Q(referral__isnull=True) | Q(referral__in=Referral.objects.visible_to(user))
+        )
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)

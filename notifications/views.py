@@ -2,7 +2,8 @@
 preferences.
 
 Every view reads through `Notification.objects.inbox_of(user)`, so another person's
-message (or an e-mail row) is a 404."""
+message, an e-mail row, or a message about a referral the user may no longer see (moved to
+another organisation, lost the role) is a 404."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator

@@ -1,5 +1,6 @@
-"""Form fields shared by the pages, the figures and the import: dates a person can mean, and
-ids a database can hold, each refused with a clear message instead of a crash."""
+"""Form fields shared by the pages, the admin, the figures and the import: dates a person can
+mean, ids a database can hold, and free text counted as the browser counts it, each refused
+with a clear message instead of a crash."""
 
 import datetime
 
@@ -50,6 +51,20 @@ class PlausibleDateTimeField(PlausibleDateMixin, forms.DateTimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", DateTimeInput())
         super().__init__(**kwargs)
+
+
+class TextAreaField(forms.CharField):
+    """Free text from a <textarea>. Browsers count a line break as one character against its
+    `maxlength` but send it as two (CRLF): kept as one (LF), a text the browser let through
+    is never refused as too long."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value
 
 
 def _is_pk(value) -> bool:

@@ -16,6 +16,7 @@ from .formfields import (
     BoundedModelMultipleChoiceField,
     PlausibleDateField,
     PlausibleDateTimeField,
+    TextAreaField,
 )
 from .models import (
     Client,
@@ -27,6 +28,7 @@ from .models import (
     Training,
 )
 from .models.clients import validate_insz
+from .textlimits import NOTE, REASON, SCREENING, max_length_of
 
 
 def add_validation_error(form, exc: ValidationError) -> None:
@@ -72,7 +74,11 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             "gpmi_date",
             "notes",
         ]
-        field_classes = {"consent_date": PlausibleDateField, "gpmi_date": PlausibleDateField}
+        field_classes = {
+            "consent_date": PlausibleDateField,
+            "gpmi_date": PlausibleDateField,
+            "notes": TextAreaField,
+        }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, ocmw, **kwargs):
@@ -146,8 +152,10 @@ class CandidacyForm(CrispyMixin, forms.Form):
     insz = forms.CharField(
         label=_("National number (INSZ)"), max_length=20, validators=[validate_insz]
     )
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=max_length_of(Client, "first_name")
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=max_length_of(Client, "last_name"))
     training = BoundedModelChoiceField(label=_("Training"), queryset=Training.objects.none())
 
     def __init__(self, *args, trainings, **kwargs):
@@ -192,11 +200,12 @@ class AgreeForm(StepForm):
     agreed_on = PlausibleDateField(label=_("Date of the formal agreement"))
     caseworker_phone = forms.CharField(
         label=_("Your direct phone number"),
-        max_length=30,
+        max_length=max_length_of(Referral, "caseworker_phone"),
         help_text=_("The counsellor calls you on this number for the warm handover."),
     )
-    handover_notes = forms.CharField(
+    handover_notes = TextAreaField(
         label=_("Warm handover: what matters for the path to work"),
+        max_length=NOTE,
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
@@ -215,7 +224,9 @@ class AgreeForm(StepForm):
 
 
 class ReasonForm(StepForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextAreaField(
+        label=_("Reason"), max_length=REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class DeclineForm(ReasonForm):
@@ -228,20 +239,25 @@ class WithdrawForm(ReasonForm):
 
 class PlanIntakeForm(StepForm):
     intake_at = PlausibleDateTimeField(label=_("Date and time of the intake"))
-    place = forms.CharField(label=_("Place"), max_length=200)
+    place = forms.CharField(label=_("Place"), max_length=max_length_of(Referral, "intake_place"))
 
 
 class ScreeningForm(StepForm):
-    motivation = forms.CharField(label=_("Motivation"), widget=forms.Textarea(attrs={"rows": 2}))
-    preconditions = forms.CharField(
+    motivation = TextAreaField(
+        label=_("Motivation"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    preconditions = TextAreaField(
         label=_("Preconditions (financial, mobility, childcare)"),
+        max_length=SCREENING,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    path_fit = forms.CharField(
-        label=_("Fit with the path to work"), widget=forms.Textarea(attrs={"rows": 2})
+    path_fit = TextAreaField(
+        label=_("Fit with the path to work"),
+        max_length=SCREENING,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    learning_ability = forms.CharField(
-        label=_("Learning ability"), widget=forms.Textarea(attrs={"rows": 2})
+    learning_ability = TextAreaField(
+        label=_("Learning ability"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
     )
     screening_fields = ("motivation", "preconditions", "path_fit", "learning_ability")
 
@@ -253,7 +269,9 @@ class ScreeningForm(StepForm):
 
 class AdmitForm(ScreeningForm):
     probable_start_date = PlausibleDateField(label=_("Probable start date"))
-    probable_location = forms.CharField(label=_("Probable start location"), max_length=200)
+    probable_location = forms.CharField(
+        label=_("Probable start location"), max_length=max_length_of(Referral, "probable_location")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,8 +279,10 @@ class AdmitForm(ScreeningForm):
 
 
 class RejectForm(ScreeningForm):
-    reason = forms.CharField(
-        label=_("Reason for not admitting"), widget=forms.Textarea(attrs={"rows": 3})
+    reason = TextAreaField(
+        label=_("Reason for not admitting"),
+        max_length=REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -297,7 +317,7 @@ class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = GuidanceNote
         fields = ["written_on", "topic", "note"]
-        field_classes = {"written_on": PlausibleDateField}
+        field_classes = {"written_on": PlausibleDateField, "note": TextAreaField}
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     def clean_written_on(self):

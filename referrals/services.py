@@ -28,6 +28,7 @@ from .models import (
 )
 from .models.clients import validate_insz
 from .signals import guidance_note_added, referral_event
+from .textlimits import within_limit
 
 
 class TransitionRefused(Exception):
@@ -87,7 +88,8 @@ def _transition(
         transition=name,
         from_state=before["state"],
         to_state=referral.state,
-        reason=kwargs.get("reason", ""),
+        # As the step kept it (stripped and within its limit), not as it was typed.
+        reason=kwargs.get("reason", "").strip(),
         data={**data, **(extra_data or {})},
     )
     referral_event.send(sender=Referral, event=event)
@@ -113,6 +115,7 @@ def referral_create(
     and demo data pass it, so that history carries the real dates."""
     if not access.may_register_referral(client, training, user):
         raise TransitionRefused([_("You may not register a referral for this client.")])
+    within_limit(Referral, "external_id", external_id)
     if Referral.objects.open().filter(client=client, training=training).exists():
         raise ValidationError(
             _("This client already has an open referral for this training."),
@@ -181,6 +184,8 @@ def referral_register_candidacy(
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
     insz = ssn.compact(insz)
     validate_insz(insz)
+    within_limit(Client, "first_name", first_name)
+    within_limit(Client, "last_name", last_name)
     candidacy = Candidacy(
         registered_by=user,
         registered_at=at or timezone.now(),
@@ -383,6 +388,7 @@ def guidance_note_add(
         )
     if not access.may_add_guidance_note(referral, user):
         raise TransitionRefused([_("You may not add notes to this referral.")])
+    within_limit(GuidanceNote, "note", note)
     guidance_note = GuidanceNote.objects.create(
         referral=referral, author=user, topic=topic, note=note, written_on=written_on
     )

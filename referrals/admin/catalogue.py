@@ -1,16 +1,21 @@
 """Admin for clients and the training catalogue (with its entry conditions)."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_search import SessionSearchMixin
 
+from ..formfields import TextAreaField
 from ..models import (
     Client,
     EntryCondition,
     TemporaryWorkExperience,
     Training,
 )
+
+# Free text counts its line breaks as the browser does (see TextAreaField).
+TEXT_AREAS = {models.TextField: {"form_class": TextAreaField}}
 
 # Who wrote a row, filled in with the admin user when the row is added here.
 AUTHOR_FIELDS = {TemporaryWorkExperience: "created_by"}
@@ -50,6 +55,7 @@ class TemporaryWorkExperienceInline(admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
+    formfield_overrides = TEXT_AREAS
     list_display = [
         "last_name",
         "first_name",
@@ -100,6 +106,7 @@ class TemporaryWorkExperienceAdmin(SessionSearchMixin, StampsAuthorMixin, admin.
 
 @admin.register(Training)
 class TrainingAdmin(SessionSearchMixin, admin.ModelAdmin):
+    formfield_overrides = TEXT_AREAS
     list_display = [
         "title",
         "okot_type",

@@ -11,10 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.be import ssn
 
+from accounts.models import Organisation
+
 from ..enums import POSITIVE_END_RESULTS, AtWork, EndResult, Gender, OkotType, State, StopReason
 from ..formfields import PlausibleDateField
-from ..models.clients import insz_birth_date_and_gender, validate_insz
-from ..models.referral import add_months
+from ..models.clients import Client, insz_birth_date_and_gender, validate_insz
+from ..models.referral import Referral, add_months
+from ..models.trainings import Training
+from ..textlimits import max_length_of
 from .files import DATE_COLUMNS, WORK_COLUMNS
 
 END_COLUMNS = ("end_date", "end_result", "stop_reason", *WORK_COLUMNS)
@@ -89,14 +93,16 @@ WORK_CHOICES = [(c.value, c.label) for c in (AtWork.YES, AtWork.NO)]
 class ImportRowForm(forms.Form):
     """One row of the file; checks what the row itself can tell (not the database)."""
 
-    external_id = forms.CharField(max_length=100)
-    ocmw = forms.CharField(max_length=200)
+    # The text columns are as long as the fields they fill; the national number may carry
+    # dots, dashes and spaces.
+    external_id = forms.CharField(max_length=max_length_of(Referral, "external_id"))
+    ocmw = forms.CharField(max_length=max_length_of(Organisation, "name"))
     insz = forms.CharField(max_length=20)
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
+    first_name = forms.CharField(max_length=max_length_of(Client, "first_name"))
+    last_name = forms.CharField(max_length=max_length_of(Client, "last_name"))
     gender = CodeField(choices=Gender.choices, required=False)
     training_type = CodeField(choices=OkotType.choices)
-    training_title = forms.CharField(max_length=200)
+    training_title = forms.CharField(max_length=max_length_of(Training, "title"))
     state = CodeField(choices=State.choices)
     agreed_on = _date_field()
     intake_on = _date_field()

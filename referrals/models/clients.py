@@ -11,6 +11,7 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
 
 from ..enums import Gender
+from ..textlimits import NOTE, max_length_check
 from .querysets import ClientQuerySet
 
 INSZ_ERRORS = {
@@ -84,7 +85,7 @@ class Client(models.Model):
     gpmi = models.BooleanField(_("has a GPMI"), default=False)
     gpmi_date = models.DateField(_("GPMI date"), null=True, blank=True)
     notes = models.TextField(
-        _("OCMW notes"), blank=True, help_text=_("Only visible within your OCMW.")
+        _("OCMW notes"), max_length=NOTE, blank=True, help_text=_("Only visible within your OCMW.")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -97,6 +98,7 @@ class Client(models.Model):
         ordering = ["last_name", "first_name"]
         constraints = [
             models.UniqueConstraint(fields=["ocmw", "insz"], name="client_unique_insz_per_ocmw"),
+            max_length_check("client", "notes", NOTE),
         ]
         indexes = [models.Index(fields=["ocmw", "last_name", "first_name"])]
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import AtWork, CheckupMonths, GuidanceTopic
+from ..textlimits import NOTE, max_length_check
 
 
 class GuidanceNote(models.Model):
@@ -25,13 +26,14 @@ class GuidanceNote(models.Model):
     )
     written_on = models.DateField(_("date"), default=timezone.localdate)
     topic = models.CharField(_("topic"), max_length=20, choices=GuidanceTopic.choices)
-    note = models.TextField(_("note"))
+    note = models.TextField(_("note"), max_length=NOTE)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("guidance note")
         verbose_name_plural = _("guidance notes")
         ordering = ["-written_on", "-pk"]
+        constraints = [max_length_check("guidance_note", "note", NOTE)]
 
     def __str__(self) -> str:
         return f"{self.written_on}: {self.get_topic_display()}"

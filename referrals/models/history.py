@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import State
+from ..textlimits import REASON, max_length_check
 
 
 class HistoryQuerySet(models.QuerySet):
@@ -39,7 +40,7 @@ class ReferralEvent(models.Model):
     transition = models.CharField(_("step"), max_length=30)
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON, blank=True)
     data = models.JSONField(
         _("data of the step"), default=dict, blank=True, encoder=DjangoJSONEncoder
     )
@@ -50,6 +51,7 @@ class ReferralEvent(models.Model):
         verbose_name = _("history line")
         verbose_name_plural = _("history")
         ordering = ["at", "pk"]
+        constraints = [max_length_check("referral_event", "reason", REASON)]
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state}"

@@ -19,6 +19,7 @@ from ..enums import (
     State,
     StopReason,
 )
+from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
 from .guards import client_consented, no_active_temporary_work_experience
 from .querysets import ReferralQuerySet
 
@@ -84,24 +85,29 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     caseworker_email = models.EmailField(_("caseworker e-mail"), blank=True)
     handover_notes = models.TextField(
         _("warm handover notes"),
+        max_length=NOTE,
         blank=True,
         help_text=_("What matters for the client's path to work."),
     )
     handover_call_at = models.DateTimeField(_("handover call"), null=True, blank=True)
-    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), max_length=REASON, blank=True)
 
     # plan_intake
     intake_at = models.DateTimeField(_("intake date and time"), null=True, blank=True)
     intake_place = models.CharField(_("intake place"), max_length=200, blank=True)
 
     # admit / reject: the screening
-    screening_motivation = models.TextField(_("motivation"), blank=True)
+    screening_motivation = models.TextField(_("motivation"), max_length=SCREENING, blank=True)
     screening_preconditions = models.TextField(
-        _("preconditions (financial, mobility, childcare)"), blank=True
+        _("preconditions (financial, mobility, childcare)"), max_length=SCREENING, blank=True
     )
-    screening_path_fit = models.TextField(_("fit with the path to work"), blank=True)
-    screening_learning_ability = models.TextField(_("learning ability"), blank=True)
-    reject_reason = models.TextField(_("reason for not admitting"), blank=True)
+    screening_path_fit = models.TextField(
+        _("fit with the path to work"), max_length=SCREENING, blank=True
+    )
+    screening_learning_ability = models.TextField(
+        _("learning ability"), max_length=SCREENING, blank=True
+    )
+    reject_reason = models.TextField(_("reason for not admitting"), max_length=REASON, blank=True)
     probable_start_date = models.DateField(_("probable start date"), null=True, blank=True)
     probable_location = models.CharField(_("probable start location"), max_length=200, blank=True)
 
@@ -120,7 +126,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         choices=ContinuedBy.choices,
         blank=True,
     )
-    withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    withdraw_reason = models.TextField(_("reason for withdrawing"), max_length=REASON, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -138,6 +144,19 @@ class Referral(ConcurrentTransitionMixin, models.Model):
                 fields=["external_id"],
                 condition=~Q(external_id=""),
                 name="referral_unique_external_id",
+            ),
+            *(
+                max_length_check("referral", field, limit)
+                for field, limit in [
+                    ("handover_notes", NOTE),
+                    ("decline_reason", REASON),
+                    ("screening_motivation", SCREENING),
+                    ("screening_preconditions", SCREENING),
+                    ("screening_path_fit", SCREENING),
+                    ("screening_learning_ability", SCREENING),
+                    ("reject_reason", REASON),
+                    ("withdraw_reason", REASON),
+                ]
             ),
         ]
         indexes = [
@@ -182,9 +201,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.entry_conditions_checked_on = agreed_on
         self.agreed_on = agreed_on
         self.caseworker = by
-        self.caseworker_phone = caseworker_phone
+        self.caseworker_phone = _fitting(caseworker_phone, "caseworker_phone")
         self.caseworker_email = by.email
-        self.handover_notes = handover_notes
+        self.handover_notes = _fitting(handover_notes, "handover_notes")
         self.handover_call_at = handover_call_at
 
     @transition(
@@ -194,7 +213,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=access.may_decline,
     )
     def decline(self, *, reason: str) -> None:
-        self.decline_reason = _required_reason(reason)
+        self.decline_reason = _fitting(_required_reason(reason), "decline_reason", key="reason")
 
     @transition(
         field=state,
@@ -208,7 +227,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
                 {"intake_at": _("The intake cannot be before the formal agreement.")}
             )
         self.intake_at = intake_at
-        self.intake_place = place
+        self.intake_place = _fitting(place, "intake_place", key="place")
 
     def _after_the_intake(self) -> None:
         if self.intake_at and timezone.localdate(self.intake_at) > timezone.localdate():
@@ -217,10 +236,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             )
 
     def _set_screening(self, screening: dict[str, str]) -> None:
-        self.screening_motivation = screening.get("motivation", "")
-        self.screening_preconditions = screening.get("preconditions", "")
-        self.screening_path_fit = screening.get("path_fit", "")
-        self.screening_learning_ability = screening.get("learning_ability", "")
+        for key in ("motivation", "preconditions", "path_fit", "learning_ability"):
+            field = f"screening_{key}"
+            setattr(self, field, _fitting(screening.get(key, ""), field, key=key))
 
     @transition(
         field=state,
@@ -242,7 +260,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             )
         self._set_screening(screening)
         self.probable_start_date = probable_start_date
-        self.probable_location = probable_location
+        self.probable_location = _fitting(probable_location, "probable_location")
 
     @transition(
         field=state,
@@ -253,7 +271,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     def reject(self, *, screening: dict[str, str], reason: str) -> None:
         self._after_the_intake()
         self._set_screening(screening)
-        self.reject_reason = _required_reason(reason)
+        self.reject_reason = _fitting(_required_reason(reason), "reject_reason", key="reason")
 
     @transition(
         field=state,
@@ -307,7 +325,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         permission=access.may_withdraw,
     )
     def withdraw(self, *, reason: str) -> None:
-        self.withdraw_reason = _required_reason(reason)
+        self.withdraw_reason = _fitting(_required_reason(reason), "withdraw_reason", key="reason")
 
     # --- reading --------------------------------------------------------------------
 
@@ -371,6 +389,11 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def _not_in_future(day: datetime.date, field: str) -> None:
     if day > timezone.localdate():
         raise ValidationError({field: _("This date lies in the future.")})
+
+
+def _fitting(value: str, field: str, *, key: str | None = None) -> str:
+    """The text for `field`, refused (on the form field `key`) when it is too long for it."""
+    return within_limit(Referral, field, value, key=key)
 
 
 def _required_reason(reason: str) -> str:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Province
 
 from ..enums import OkotType
+from ..textlimits import NOTE, max_length_check
 from .querysets import TrainingQuerySet
 
 
@@ -29,7 +30,7 @@ class Training(models.Model):
     )
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"))
     hours_per_week = models.PositiveSmallIntegerField(_("hours per week"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=NOTE, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     objects = TrainingQuerySet.as_manager()
@@ -38,6 +39,7 @@ class Training(models.Model):
         verbose_name = _("training")
         verbose_name_plural = _("trainings")
         ordering = ["title", "location"]
+        constraints = [max_length_check("training", "description", NOTE)]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_okot_type_display()}, {self.location})"

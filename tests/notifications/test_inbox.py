@@ -209,6 +209,7 @@ def test_the_unread_count_costs_one_query_and_none_for_anonymous_users(
         assert unread_notifications(request)["unread_notifications"]() == 0
 
     request.user = me
+    assert me.is_caseworker  # the navigation has read the user's role (and organisation)
     with django_assert_num_queries(0):  # nothing is counted until a page asks
         count = unread_notifications(request)["unread_notifications"]
     with django_assert_num_queries(1):
@@ -247,7 +248,8 @@ def test_mark_all_as_read_costs_the_same_for_1_and_for_60_messages(
 ):
     notify(me, 60)
 
-    with django_assert_max_num_queries(4):
+    # Session, user, the user's role (permissions (2) and organisation), the update.
+    with django_assert_max_num_queries(6):
         logged_in.post(reverse("notifications:read_all"))
 
     assert not Notification.objects.inbox_of(me).unread().exists()

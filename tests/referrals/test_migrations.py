@@ -1,9 +1,10 @@
-"""Data migrations: what they do to rows that exist when they run."""
+"""Migrations: what they do to rows that exist when they run, and what stops them."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -63,3 +64,32 @@ def test_applied_on_is_backfilled_from_the_apply_history_line_in_brussels_time(b
 
     assert Referral.objects.get(pk=applied.pk).applied_on == datetime.date(2025, 2, 1)
     assert Referral.objects.get(pk=never_applied.pk).applied_on is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_texts_longer_than_their_new_limit_stop_the_migration_and_stay_whole(back_to_latest):
+    """The limits are not applied over longer texts (the database would refuse them in
+    words nobody can act on) and never cut them: the migration names the rows and stops."""
+    apps = migrate([("referrals", "0004_report_indexes")])
+    Organisation = apps.get_model("accounts", "Organisation")
+    Client = apps.get_model("referrals", "Client")
+    ocmw = Organisation.objects.create(name="OCMW Lang", kind="ocmw", province="limburg")
+    Client.objects.create(
+        ocmw=ocmw, first_name="A", last_name="B", insz="90010100100", notes="x" * 5000
+    )
+    long = Client.objects.create(
+        ocmw=ocmw, first_name="C", last_name="D", insz="90010100200", notes="x" * 5001
+    )
+
+    with pytest.raises(CommandError) as stopped:
+        migrate([("referrals", "0006_text_limits")])
+
+    assert f"referrals.Client.notes: 1 longer than 5000 characters (ids {long.pk})" in str(
+        stopped.value
+    )
+    assert Client.objects.get(pk=long.pk).notes == "x" * 5001
+    Client.objects.filter(pk=long.pk).update(notes="x" * 5000)
+
+    apps = migrate([("referrals", "0006_text_limits")])
+
+    assert apps.get_model("referrals", "Client").objects.count() == 2
