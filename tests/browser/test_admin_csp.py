@@ -5,16 +5,20 @@ and clock, selectors, collapsed fieldsets), without the browser blocking any inl
 script. Django's templates and ours are checked together, as a superuser sees them."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import Page
 
+from accounts.two_factor import new_backup_codes
 from notifications.models import EmailOptOut
+from referrals import services
 from referrals.enums import State
 from referrals.models import GuidanceNote, OutcomeCheck
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
+    counsellor_for,
     referral_in_state,
 )
 
@@ -27,7 +31,8 @@ MODEL_ADMINS = {
 
 @pytest.fixture
 def rows(transactional_db):
-    """A row of every registered model: an ended referral and what hangs from it."""
+    """A row of every registered model: an ended referral and what hangs from it, a
+    candidacy, a lockout's records and backup codes (logging in writes the rest)."""
     referral = referral_in_state(State.ENDED)
     GuidanceNote.objects.create(
         referral=referral, author=referral.created_by, topic="progress", note="Goed bezig."
@@ -37,6 +42,19 @@ def rows(transactional_db):
     )
     TemporaryWorkExperienceFactory(client=referral.client)
     EmailOptOut.objects.create(user=referral.created_by, kind="ended")
+    client = referral.client
+    services.referral_register_candidacy(
+        user=counsellor_for(referral.training),
+        ocmw=client.ocmw,
+        insz=client.insz,
+        first_name=client.first_name,
+        last_name=client.last_name,
+        training=referral.training,
+    )
+    failure = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "test"}
+    AccessAttempt.objects.create(**failure, failures_since_start=5)
+    AccessFailureLog.objects.create(**failure, locked_out=True)
+    new_backup_codes(referral.created_by)
     return referral
 
 
