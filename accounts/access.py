@@ -5,11 +5,14 @@ The rules about clients and referrals live in `referrals.access`; these live her
 
 A user can be no more powerful than whoever edits them: nobody changes (or deletes, or
 resets the password of) a user who holds a permission or the superuser flag that they lack
-themselves, and nobody grants a role whose permissions they lack. The roles' own
-permissions (`Role.permission`: acting as caseworker, counsellor, ...) are the exception for
-an administrator, whose job is to hand them out."""
+themselves; only a superuser administers those who must pass a second factor (administrators
+and staff: otherwise one administrator could take over another); and nobody grants a role
+whose permissions they lack. The roles' own permissions (`Role.permission`: acting as
+caseworker, counsellor, ...) are the exception for an administrator, whose job is to hand
+them out."""
 
 from .models import Role
+from .two_factor import second_factor_required
 
 
 def lacks_any(permissions, user) -> bool:
@@ -23,10 +26,13 @@ def lacks_any(permissions, user) -> bool:
 
 
 def may_administer_user(target, user) -> bool:
-    """Change, delete or set the password of `target`: only someone at least as powerful."""
+    """Change, delete or set the password of `target`: only someone more powerful. A user
+    who must pass a second factor (an administrator, staff, a superuser) only a superuser:
+    otherwise one administrator could set a peer's password, enrol their second factor and
+    log in as them."""
     if user.is_superuser:
         return True
-    if target.is_superuser:
+    if second_factor_required(target):
         return False
     return not lacks_any(target.get_all_permissions(), user)
 

@@ -100,7 +100,9 @@ class SecondFactorMiddleware:
 
 
 def second_factor_owed(request, user) -> bool:
-    return request.session.get(SECOND_FACTOR_ASKED, False) or user.is_staff or user.is_superuser
+    """Whether this session must pass the second factor: asked at login (an enrolled user),
+    or required now (a role given during the session counts at once)."""
+    return request.session.get(SECOND_FACTOR_ASKED, False) or second_factor_required(user)
 
 
 def ask_second_factor(request, user) -> None:

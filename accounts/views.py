@@ -85,6 +85,7 @@ def verify(request):
     form = CodeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.device)
+        request.session.cycle_key()  # a new session id for the fully logged-in session
         return redirect(safe_next(request))
     return TemplateResponse(
         request, "accounts/verify.html", {"form": form, "next": safe_next(request)}
@@ -105,6 +106,7 @@ def enrol(request):
     if request.method == "POST" and form.is_valid():
         codes = two_factor.confirm_app_device(device)
         otp_login(request, device)
+        request.session.cycle_key()  # a new session id for the fully logged-in session
         request.session[SECOND_FACTOR_ASKED] = True
         return backup_codes_page(request, codes, then="referrals:dashboard")
     return TemplateResponse(

@@ -160,16 +160,35 @@ def test_nor_when_adding_a_user(client, powerful_role, ocmw_gent):
     assert not User.objects.filter(username="newcomer").exists()
 
 
-def test_but_can_give_the_roles_they_hold_and_change_their_equals(client):
-    administrator = AdministratorFactory()
-    colleague = AdministratorFactory()
+def test_but_can_give_the_roles_they_hold(client):
     caseworker = CaseworkerFactory()
-    client.force_login(administrator)
+    client.force_login(AdministratorFactory())
 
     change_user(client, caseworker, groups=[Group.objects.get(name=Role.ADMINISTRATOR).pk])
-    response = change_user(client, colleague, work_phone="09 999 99 99")
 
     assert caseworker.groups.filter(name=Role.ADMINISTRATOR).exists()
+
+
+def test_an_administrator_cannot_take_over_another(client):
+    """Setting a peer's password, then enrolling their second factor, would be a login as
+    them: only a superuser administers those who must pass a second factor."""
+    colleague = AdministratorFactory()
+    client.force_login(AdministratorFactory())
+
+    password = client.get(reverse("admin:auth_user_password_change", args=[colleague.pk]))
+    response = change_user(client, colleague, work_phone="09 999 99 99")
+
+    assert password.status_code == 403
+    assert response.status_code == 403
+    colleague.refresh_from_db()
+    assert colleague.work_phone != "09 999 99 99"
+
+
+def test_a_superuser_administers_administrators(admin_client):
+    colleague = AdministratorFactory()
+
+    response = change_user(admin_client, colleague, work_phone="09 999 99 99")
+
     assert response.status_code == 302
     colleague.refresh_from_db()
     assert colleague.work_phone == "09 999 99 99"

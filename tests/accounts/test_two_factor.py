@@ -6,10 +6,12 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Role
 from accounts.two_factor import new_backup_codes
 from tests.accounts.factories import CaseworkerFactory, UserFactory
 from tests.accounts.two_factor import app_device, current_code
@@ -162,3 +164,28 @@ def test_the_account_page_offers_the_second_factor(caseworker, client, in_englis
     assert response.status_code == 200
     assert reverse("accounts:enrol") in response.content.decode()
     assert reverse("password_change") in response.content.decode()
+
+
+def test_a_role_given_during_the_session_asks_for_the_second_factor_at_once(caseworker):
+    """The administrator role counts from the next request, not from the next login."""
+    browser = Client()
+    browser.force_login(caseworker)
+    assert browser.get(reverse("referrals:dashboard")).status_code == 200
+
+    caseworker.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    response = browser.get(reverse("referrals:client_list"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:enrol"))
+
+
+def test_passing_the_second_factor_gives_a_new_session_id(admin):
+    device = app_device(admin)
+    browser, _response = log_in(admin.username)
+    before = browser.session.session_key
+
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC), tick=False):
+        browser.post(reverse("accounts:verify"), {"code": current_code(device)})
+
+    assert browser.session.session_key != before
+    assert browser.get(ADMIN_INDEX).status_code == 200
