@@ -43,7 +43,7 @@ def test_a_session_idle_for_longer_than_the_limit_ends(client, caseworker, in_en
 
     assert sent_to_log_in(response)
     assert messages_of(response) == [
-        "Je bent afgemeld na 30 minuten zonder activiteit. Meld je opnieuw aan."
+        "U bent afgemeld na 30 minuten zonder activiteit. Meld u opnieuw aan."
     ]
     assert sent_to_log_in(client.get(reverse(DASHBOARD)))  # and stays out
 
@@ -61,7 +61,7 @@ def test_an_active_session_ends_after_the_maximum_lifetime(client, caseworker, i
 
     assert sent_to_log_in(response)
     assert messages_of(response) == [
-        "Je bent afgemeld 10 uur nadat je je aanmeldde. Meld je opnieuw aan."
+        "U bent afgemeld 10 uur nadat u zich aanmeldde. Meld u opnieuw aan."
     ]
 
 
