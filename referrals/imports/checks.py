@@ -51,7 +51,7 @@ class ImportPlan:
 def check_rows(rows: list[ImportRow]) -> ImportPlan:
     """Check every row; the plan lists the rows to import, or every error of the file."""
     plan = ImportPlan()
-    external_ids = {str(row.values.get("external_id", "")).strip() for row in rows}
+    external_ids = {row.external_id for row in rows}
     existing = _existing_external_ids(external_ids - {""})
     ocmws = _ocmws_by_name()
     trainings = _trainings_by_title()
@@ -59,7 +59,7 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
     named = _NamedClients()
     for row in rows:
         errors = []
-        external_id = str(row.values.get("external_id", "")).strip()
+        external_id = row.external_id
         if external_id in first_lines:
             errors.append(
                 _("external_id: “%(id)s” is also on line %(line)d.")
