@@ -27,11 +27,10 @@ class RowError:
         return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     line: int
     data: dict[str, Any]
-    history: dict[str, Any]
     ocmw: Organisation
     training: Training
     client: Client | None = None
@@ -57,6 +56,7 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
     trainings = _trainings_by_title()
     first_lines: dict[str, int] = {}
     named = _NamedClients()
+    cache: dict = {}  # the cleaned values of the columns of codes and dates
     for row in rows:
         errors = []
         external_id = row.external_id
@@ -70,7 +70,7 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
         if external_id in existing and not errors:
             plan.already_imported += 1
             continue
-        form = ImportRowForm(data=row.values)
+        form = ImportRowForm(data=row.values, cache=cache)
         form.is_valid()
         errors.extend(form_errors(form))
         data = form.cleaned_data
@@ -91,7 +91,7 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
         if errors:
             plan.errors.extend(RowError(row.line, message) for message in errors)
         else:
-            plan.rows.append(CheckedRow(row.line, data, form.history(), ocmw, training))
+            plan.rows.append(CheckedRow(row.line, data, ocmw, training))
     clients = _existing_clients(named.keys())
     _check_client_names(plan, named, clients)
     for checked in plan.rows:
