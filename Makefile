@@ -26,6 +26,9 @@ BENCH_REPORT_DATABASE ?= okot_bench_report
 BENCH_REPORT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_REPORT_DATABASE)
 BENCH_REFERRALS ?= 1000000
 BENCH_REPEAT ?= 5
+# The import's benchmark: the rows of its legitimate file and the runs per file.
+BENCH_IMPORT_ROWS ?= 60000
+BENCH_IMPORT_REPEAT ?= 1
 BENCH_ARGS ?=
 PYTEST_ARGS ?=
 # Processes of `make test` and `make test-postgres` (pytest-xdist): one per core ("auto"), each
@@ -40,7 +43,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report lint format check messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import lint format check messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -116,6 +119,13 @@ bench-report: install  ## Benchmark the reports: BENCH_REFERRALS (1,000,000) ref
 		|| status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_REPORT_DATABASE); \
 	exit $$status
+
+# A throwaway database the command makes and drops: a temporary SQLite file, or
+# <name>_bench_import next to DATABASE_URL's PostgreSQL database when that is set.
+bench-import: install  ## Benchmark the import: BENCH_IMPORT_ROWS (60,000) rows as CSV and XLSX, and hostile files
+	DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=localhost \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(MANAGE) bench_import --rows $(BENCH_IMPORT_ROWS) --repeat $(BENCH_IMPORT_REPEAT) $(BENCH_ARGS)
 
 lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .

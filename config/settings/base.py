@@ -199,6 +199,13 @@ OKOT_AGREE_OVERDUE_DAYS = int(os.environ.get("OKOT_AGREE_OVERDUE_DAYS", "10"))
 # this many hours; every attempt is kept for the administrator (referrals.Candidacy).
 OKOT_CANDIDACY_LIMIT = int(os.environ.get("OKOT_CANDIDACY_LIMIT", "30"))
 OKOT_CANDIDACY_WINDOW_HOURS = int(os.environ.get("OKOT_CANDIDACY_WINDOW_HOURS", "24"))
+# Importing existing trajectories (CSV or XLSX): what one file may hold. Past any of these the
+# file is refused with a message saying which, before it can fill the memory or outlast a worker.
+OKOT_IMPORT_MAX_FILE_MB = int(os.environ.get("OKOT_IMPORT_MAX_FILE_MB", "10"))
+OKOT_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("OKOT_IMPORT_MAX_UNPACKED_MB", "100"))
+OKOT_IMPORT_MAX_ROWS = int(os.environ.get("OKOT_IMPORT_MAX_ROWS", "75000"))
+OKOT_IMPORT_MAX_COLUMNS = int(os.environ.get("OKOT_IMPORT_MAX_COLUMNS", "100"))
+OKOT_IMPORT_MAX_CELL_CHARS = int(os.environ.get("OKOT_IMPORT_MAX_CELL_CHARS", "1000"))
 
 LOGGING = {
     "version": 1,

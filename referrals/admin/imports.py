@@ -1,5 +1,6 @@
 """Importing existing trajectories in the admin: upload a CSV or XLSX file (administrators
-only). The upload is read in memory and never stored; `imports.referral_import` writes."""
+only). The upload is read in memory and never stored, and no further than its caps allow
+(`imports.ImportLimits`); `imports.referral_import` writes."""
 
 from io import BytesIO
 
@@ -18,25 +19,24 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .. import access, imports
 
-MAX_UPLOAD_SIZE = 5 * 1024 * 1024
-
 
 class InMemoryUploadHandler(FileUploadHandler):
-    """Keep an upload in memory, never in a temporary file. Past MAX_UPLOAD_SIZE only its
-    size is kept, so that the form can say it is too large."""
+    """Keep an upload in memory, never in a temporary file. Past OKOT_IMPORT_MAX_FILE_MB only
+    its size is kept, so that the form can say it is too large."""
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.buffer = BytesIO()
         self.size = 0
+        self.limit = imports.ImportLimits.from_settings().file_bytes
 
     def receive_data_chunk(self, raw_data, start):
         self.size += len(raw_data)
-        if self.size <= MAX_UPLOAD_SIZE:
+        if self.size <= self.limit:
             self.buffer.write(raw_data)
 
     def file_complete(self, file_size):
-        content = self.buffer if self.size <= MAX_UPLOAD_SIZE else BytesIO()
+        content = self.buffer if self.size <= self.limit else BytesIO()
         content.seek(0)
         return InMemoryUploadedFile(
             content,
@@ -50,24 +50,27 @@ class InMemoryUploadHandler(FileUploadHandler):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_(
-            "A .csv file (UTF-8, separated by commas or semicolons) or an .xlsx file, at most 5 MB."
-        ),
-    )
+    file = forms.FileField(label=_("File"))
     dry_run = forms.BooleanField(label=_("Dry run: check the file, import nothing"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limits = imports.ImportLimits.from_settings()
+        self.fields["file"].help_text = _(
+            "A .csv file (UTF-8, separated by commas or semicolons) or an .xlsx file, at most "
+            "%(size)d MB and %(rows)s rows."
+        ) % {"size": self.limits.file_bytes // imports.MB, "rows": imports.number(self.limits.rows)}
 
     def clean_file(self) -> list[imports.ImportRow]:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_SIZE:
+        if upload.size > self.limits.file_bytes:
             raise ValidationError(
                 _("The file is larger than %(size)d MB; split it.")
-                % {"size": MAX_UPLOAD_SIZE // (1024 * 1024)},
+                % {"size": self.limits.file_bytes // imports.MB},
                 code="too_large",
             )
         try:
-            return imports.read_rows(upload.name, upload.read())
+            return imports.read_rows(upload.name, upload.read(), self.limits)
         except imports.ImportFileError as exc:
             raise ValidationError(str(exc), code="unreadable") from exc
 

@@ -1,24 +1,29 @@
 """Importing existing trajectories, because every OCMW starts with a spreadsheet.
 
-`read_rows` turns a CSV or XLSX file into rows (`files`), `check_rows` checks each row (a
-form, `rowform`) and the rows against each other and the database, all lookups in bulk
-(`checks`), and `referral_import` writes them, all rows or none (`write`)."""
+`read_rows` turns a CSV or XLSX file into rows (`files`, `xlsx`) within the caps of
+`limits`, `check_rows` checks each row (a form, `rowform`) and the rows against each other
+and the database, all lookups in bulk (`checks`), and `referral_import` writes them, all
+rows or none (`write`)."""
 
 from .checks import CheckedRow, ImportPlan, RowError, check_rows
-from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportFileError, ImportRow, read_rows
+from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportRow, read_rows
+from .limits import MB, ImportFileError, ImportLimits, number
 from .write import ImportResult, referral_import
 
 __all__ = [
     "COLUMNS",
+    "MB",
     "DATE_COLUMNS",
     "WORK_COLUMNS",
     "CheckedRow",
     "ImportFileError",
+    "ImportLimits",
     "ImportPlan",
     "ImportResult",
     "ImportRow",
     "RowError",
     "check_rows",
+    "number",
     "read_rows",
     "referral_import",
 ]

@@ -27,11 +27,10 @@ class RowError:
         return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     line: int
     data: dict[str, Any]
-    history: dict[str, Any]
     ocmw: Organisation
     training: Training
     client: Client | None = None
@@ -51,15 +50,16 @@ class ImportPlan:
 def check_rows(rows: list[ImportRow]) -> ImportPlan:
     """Check every row; the plan lists the rows to import, or every error of the file."""
     plan = ImportPlan()
-    external_ids = {str(row.values.get("external_id", "")).strip() for row in rows}
+    external_ids = {row.external_id for row in rows}
     existing = _existing_external_ids(external_ids - {""})
     ocmws = _ocmws_by_name()
     trainings = _trainings_by_title()
     first_lines: dict[str, int] = {}
     named = _NamedClients()
+    cache: dict = {}  # the cleaned values of the columns of codes and dates
     for row in rows:
         errors = []
-        external_id = str(row.values.get("external_id", "")).strip()
+        external_id = row.external_id
         if external_id in first_lines:
             errors.append(
                 _("external_id: “%(id)s” is also on line %(line)d.")
@@ -70,7 +70,7 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
         if external_id in existing and not errors:
             plan.already_imported += 1
             continue
-        form = ImportRowForm(data=row.values)
+        form = ImportRowForm(data=row.values, cache=cache)
         form.is_valid()
         errors.extend(form_errors(form))
         data = form.cleaned_data
@@ -91,7 +91,7 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
         if errors:
             plan.errors.extend(RowError(row.line, message) for message in errors)
         else:
-            plan.rows.append(CheckedRow(row.line, data, form.history(), ocmw, training))
+            plan.rows.append(CheckedRow(row.line, data, ocmw, training))
     clients = _existing_clients(named.keys())
     _check_client_names(plan, named, clients)
     for checked in plan.rows:

@@ -10,6 +10,10 @@ from django.utils.translation import gettext as _
 from ..models import Client, OutcomeCheck, Referral, ReferralEvent
 from .checks import CheckedRow, RowError, check_rows
 from .files import DATE_COLUMNS, WORK_COLUMNS, ImportRow
+from .rowform import history
+
+CHUNK = 2_000  # rows written together: their model instances are all in memory at once
+BATCH = 500  # rows an INSERT statement holds (SQLite's limit on parameters makes fewer)
 
 
 @dataclass
@@ -60,62 +64,80 @@ def referral_import(*, rows: list[ImportRow], user=None, dry_run: bool = False) 
 
 
 def _write_import(rows: list[CheckedRow], *, user) -> int:
-    """Write the checked rows; return the number of clients added."""
+    """Write the checked rows; return the number of clients added.
+
+    In bulk, and a chunk of rows at a time, so that a file of any size holds no more than
+    a chunk of model instances in memory."""
     now = timezone.now()
-    new_clients: dict[tuple[int, str], Client] = {}
-    referrals = []
+    new_clients = _add_clients(rows)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        referrals = Referral.objects.bulk_create(
+            [_imported_referral(row, new_clients, user=user, now=now) for row in chunk],
+            batch_size=BATCH,
+        )
+        ReferralEvent.objects.bulk_create(
+            [
+                ReferralEvent(
+                    referral_id=referral.pk,
+                    actor=user,
+                    at=now,
+                    transition="import",
+                    from_state="",
+                    to_state=referral.state,
+                    data=history(row.data),
+                )
+                for row, referral in zip(chunk, referrals, strict=True)
+            ],
+            batch_size=BATCH,
+        )
+        OutcomeCheck.objects.bulk_create(
+            [
+                OutcomeCheck(
+                    referral_id=referral.pk,
+                    months=months,
+                    at_work=row.data[name],
+                    checked_on=referral.outcome_due_date(months),
+                    checked_by=user,
+                )
+                for row, referral in zip(chunk, referrals, strict=True)
+                for name, months in WORK_COLUMNS.items()
+                if row.data[name]
+            ],
+            batch_size=BATCH,
+        )
+    return len(new_clients)
+
+
+def _add_clients(rows: list[CheckedRow]) -> dict[tuple[int, str], int]:
+    """Add the clients the rows name that are not in the database yet, each once (from its
+    first row); return their ids by OCMW and national number."""
+    new: dict[tuple[int, str], Client] = {}
     for row in rows:
-        client = row.client or new_clients.get(row.client_key)
-        if client is None:
+        if row.client is None and row.client_key not in new:
             client = Client(
-                ocmw=row.ocmw,
+                ocmw_id=row.ocmw.pk,
                 insz=row.data["insz"],
                 first_name=row.data["first_name"],
                 last_name=row.data["last_name"],
                 gender=row.data["gender"],
             )
-            client.save()  # derives birth date and gender from the INSZ
-            new_clients[row.client_key] = client
-        referrals.append(_imported_referral(row, client, user=user, now=now))
-    Referral.objects.bulk_create(referrals, batch_size=500)
-    ReferralEvent.objects.bulk_create(
-        [
-            ReferralEvent(
-                referral=referral,
-                actor=user,
-                at=now,
-                transition="import",
-                from_state="",
-                to_state=referral.state,
-                data=row.history,
-            )
-            for row, referral in zip(rows, referrals, strict=True)
-        ],
-        batch_size=500,
-    )
-    OutcomeCheck.objects.bulk_create(
-        [
-            OutcomeCheck(
-                referral=referral,
-                months=months,
-                at_work=row.data[name],
-                checked_on=referral.outcome_due_date(months),
-                checked_by=user,
-            )
-            for row, referral in zip(rows, referrals, strict=True)
-            for name, months in WORK_COLUMNS.items()
-            if row.data[name]
-        ],
-        batch_size=500,
-    )
-    return len(new_clients)
+            client.derive_from_insz()  # what save() does, which bulk_create skips
+            new[row.client_key] = client
+    ids = {}
+    keys = list(new)
+    for start in range(0, len(keys), CHUNK):
+        chunk = [new.pop(key) for key in keys[start : start + CHUNK]]
+        Client.objects.bulk_create(chunk, batch_size=BATCH)
+        ids.update(((client.ocmw_id, client.insz), client.pk) for client in chunk)
+    return ids
 
 
 def _imported_referral(
-    row: CheckedRow, client: Client, *, user, now: datetime.datetime
+    row: CheckedRow, new_clients: dict[tuple[int, str], int], *, user, now: datetime.datetime
 ) -> Referral:
     """The referral of a row, in its state: created on its first date, last changed on its
-    last date (never later than now)."""
+    last date (never later than now); for its client in the database or just added."""
     data = row.data
     local = timezone.get_default_timezone()
 
@@ -124,8 +146,8 @@ def _imported_referral(
 
     days = [data[name] for name in DATE_COLUMNS if data[name]]
     return Referral(
-        client=client,
-        training=row.training,
+        client_id=row.client.pk if row.client else new_clients[row.client_key],
+        training_id=row.training.pk,
         state=data["state"],
         external_id=data["external_id"],
         created_by=user,

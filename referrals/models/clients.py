@@ -106,14 +106,19 @@ class Client(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     def save(self, *args, **kwargs) -> None:
-        self.insz = ssn.compact(self.insz)
-        self.birth_date, derived_gender = insz_birth_date_and_gender(self.insz)
-        if derived_gender:
-            self.gender = derived_gender
+        self.derive_from_insz()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:client_detail", args=[self.pk])
+
+    def derive_from_insz(self) -> None:
+        """Store the INSZ compact and take the birth date and gender from it: `save` does,
+        and so must whoever adds clients without it (`bulk_create`)."""
+        self.insz = ssn.compact(self.insz)
+        self.birth_date, derived_gender = insz_birth_date_and_gender(self.insz)
+        if derived_gender:
+            self.gender = derived_gender
 
     def clean(self) -> None:
         if self.consent_vdab and not self.consent_date:

@@ -27,14 +27,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, dry_run: bool, **options):
         path = Path(file)
+        limits = imports.ImportLimits.from_settings()
         try:
-            content = path.read_bytes()
+            with path.open("rb") as opened:  # one byte past the cap says it is too large
+                content = opened.read(limits.file_bytes + 1)
         except OSError as exc:
             raise CommandError(
                 _("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}
             ) from exc
         try:
-            rows = imports.read_rows(path.name, content)
+            rows = imports.read_rows(path.name, content, limits)
         except imports.ImportFileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
         result = imports.referral_import(rows=rows, dry_run=dry_run)

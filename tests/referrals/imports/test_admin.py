@@ -154,10 +154,12 @@ def test_an_xlsx_file_with_a_damaged_sheet_is_refused(administrator_client):
     assert not Referral.objects.exists()
 
 
-def test_a_file_over_5_mb_is_refused(administrator_client):
-    response = upload(administrator_client, b"x" * (5 * 1024 * 1024 + 1))
+def test_a_file_over_the_size_cap_is_refused(administrator_client, settings):
+    settings.OKOT_IMPORT_MAX_FILE_MB = 2
 
-    assert response.context["form"].errors == {"file": ["The file is larger than 5 MB; split it."]}
+    response = upload(administrator_client, b"x" * (2 * 1024 * 1024 + 1))
+
+    assert response.context["form"].errors == {"file": ["The file is larger than 2 MB; split it."]}
     assert not Referral.objects.exists()
 
 

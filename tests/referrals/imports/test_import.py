@@ -276,6 +276,37 @@ def test_a_large_file_is_checked_and_written_in_bulk(
     assert OutcomeCheck.objects.count() == 300
 
 
+def test_new_clients_are_added_in_bulk(tmp_path, catalogue, django_assert_max_num_queries):
+    rows = [row(f"imp-{n}", "ended", serial=n) for n in range(1, 301)]
+    parsed = imports.read_rows("big.csv", write_csv(tmp_path / "big.csv", rows).read_bytes())
+
+    # checking as above, and a few inserts per table: not one per client
+    with django_assert_max_num_queries(40):
+        result = imports.referral_import(rows=parsed)
+
+    assert (result.imported, result.clients_created) == (300, 300)
+    assert Client.objects.filter(birth_date=datetime.date(1985, 3, 12)).count() == 300
+
+
+def test_a_file_is_written_a_chunk_of_rows_at_a_time(tmp_path, catalogue, monkeypatch):
+    monkeypatch.setattr(imports.write, "CHUNK", 2)
+    other = TrainingFactory(okot_type="PBA", title="Bachelor Sociaal Werk")
+    second = {"training_type": "PBA", "training_title": other.title}
+    rows = [
+        *every_state()[:4],
+        row("imp-again", "candidate", serial=4, **second),  # a client of an earlier chunk
+        row("imp-ended", "ended", serial=50),
+    ]
+
+    result = import_csv(tmp_path, rows)
+
+    assert (result.imported, result.clients_created) == (6, 5)
+    assert Client.objects.count() == 5
+    assert Referral.objects.filter(client__insz=insz(4)).count() == 2
+    assert ReferralEvent.objects.filter(transition="import").count() == 6
+    assert OutcomeCheck.objects.get().referral.external_id == "imp-ended"
+
+
 def test_a_referral_added_while_importing_undoes_the_whole_import(tmp_path, catalogue, monkeypatch):
     check_rows = imports.check_rows
 

@@ -186,6 +186,30 @@ def test_every_error_of_the_file_is_reported(tmp_path):
     assert str(result.errors[2]) == "line 4: ocmw: unknown OCMW “OCMW Mars”."
 
 
+def test_a_value_on_many_rows_is_checked_on_each(tmp_path):
+    """Codes and dates are cleaned once a file: the same bad value is still every row's error,
+    and the same good one still checked against each row's other columns."""
+    rows = [
+        row("imp-1", state="started"),
+        row("imp-2", serial=2, state="started", gender="F"),
+        row("imp-3", "candidate", serial=3, agreed_on=AGREED_ON),
+        row("imp-4", serial=4, agreed_on=AGREED_ON),
+    ]
+
+    result = import_csv(tmp_path, rows)
+
+    unknown_state = (
+        "state: Unknown value “started”; use one of: informed, candidate, agreed, declined, "
+        "intake_planned, admitted, not_admitted, in_training, ended, closed, withdrawn."
+    )
+    assert errors_of(result) == [
+        (2, unknown_state),
+        (3, "gender: Unknown value “F”; use one of: M, V, X."),
+        (3, unknown_state),
+        (4, "agreed_on: Leave empty in state “candidate”: the referral did not get that far."),
+    ]
+
+
 def test_a_check_up_is_due_months_after_the_end_clipped_to_the_month(tmp_path, monkeypatch):
     def no_referral_needed(self, months):
         raise AssertionError("checking a row needs no Referral")
