@@ -47,11 +47,15 @@ class BeginRegistration(TranslatedErrorsMixin, library.BeginCredentialRegistrati
 
 
 class CompleteRegistration(TranslatedErrorsMixin, library.CompleteCredentialRegistrationView):
-    """Registers the passkey; from now on this user is asked for a second factor at login
-    (the library also counts this session as verified, as the TOTP enrolment does)."""
+    """Registers the passkey; from now on this user is asked for a second factor at login.
+    Someone enrolling with it has passed the second factor now (the library counts the new
+    passkey, as the TOTP enrolment counts the app), and gets a new session id for it."""
 
     def post(self, *args, **kwargs):
+        enrolling = not self.request.user.is_verified()
         response = super().post(*args, **kwargs)
+        if enrolling:
+            self.request.session.cycle_key()
         self.request.session[SECOND_FACTOR_ASKED] = True
         return response
 
@@ -61,7 +65,11 @@ class BeginAuthentication(TranslatedErrorsMixin, library.BeginCredentialAuthenti
 
 
 class CompleteAuthentication(TranslatedErrorsMixin, library.CompleteCredentialAuthenticationView):
-    pass
+    """The second factor passed with a passkey: as after a code, a new session id."""
+
+    def complete_auth(self, device):
+        super().complete_auth(device)
+        self.request.session.cycle_key()
 
 
 # The namespace the library's template tags reverse.

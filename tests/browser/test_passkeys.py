@@ -69,6 +69,11 @@ def add_passkey(page: Page, name: str) -> None:
     expect(page.locator("h1")).to_have_text(english("Your backup codes"))
 
 
+def session_id(page: Page) -> str:
+    cookies = page.context.cookies()
+    return next(c["value"] for c in cookies if c["name"] == settings.SESSION_COOKIE_NAME)
+
+
 def log_out(page: Page) -> None:
     page.locator('nav form[action$="/accounts/logout/"] button').click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
@@ -105,9 +110,11 @@ def test_a_passkey_added_on_the_account_page_passes_the_second_factor(
     expect(page).to_have_url(re.compile(reverse("accounts:verify")))
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
     assert violations == [], describe(violations)
+    before = session_id(page)
     page.get_by_role("button", name=english("Use your passkey")).click()
 
     expect(page.locator("h1")).to_have_text(english("My work"))
+    assert session_id(page) != before  # a new session id once fully logged in
     assert WebAuthnCredential.objects.get(user=caseworker).last_used_at is not None
     assert page.csp_violations == [], "\n".join(page.csp_violations)
     assert page.broken_resources == []
@@ -122,7 +129,9 @@ def test_an_administrator_without_a_device_enrols_with_a_passkey(
 
     log_in_with_password(page, administrator)
     expect(page).to_have_url(re.compile(reverse("accounts:enrol")))
+    before = session_id(page)
     add_passkey(page, "Telefoon")
+    assert session_id(page) != before  # enrolled: a new session id, as after a code
     page.get_by_role("link", name=english("I have kept them: continue")).click()
 
     expect(page.locator("h1")).to_have_text(english("My work"))
