@@ -1,6 +1,7 @@
 """The admin of the login's security: lockouts (django-axes) and second-factor devices
-(django-otp), registered by those apps and taken over here so that their lists are searched
-like every other one (the term in the session, never in a URL). What axes recorded is read,
+(django-otp; the passkeys of django-otp-webauthn), registered by those apps and taken over
+here so that their lists are searched like every other one (the term in the session, never
+in a URL). What axes recorded is read,
 never edited; a lockout (an access attempt) may be deleted, which lifts it."""
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -10,6 +11,8 @@ from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .admin_readonly import ReadOnlyAdminMixin
 from .admin_search import SessionSearchMixin
@@ -21,6 +24,9 @@ TAKEN_OVER = {
     AccessFailureLog: (AccessFailureLogAdmin, [ReadOnlyAdminMixin], {}),
     TOTPDevice: (TOTPDeviceAdmin, [], {}),
     StaticDevice: (StaticDeviceAdmin, [], {}),
+    # Passkeys: the library only offers its ModelAdmin (no add: a passkey is registered by
+    # its owner's browser).
+    WebAuthnCredential: (WebAuthnCredentialAdmin, [], {}),
 }
 
 for model, (model_admin, mixins, attributes) in TAKEN_OVER.items():

@@ -58,3 +58,19 @@ class EnrolForm(forms.Form):
                 code="invalid",
             )
         return code
+
+
+class PasskeyNameForm(forms.Form):
+    """The name of a passkey just registered, and which one (its id, from the library's
+    answer): the name tells the user's passkeys apart on the account page."""
+
+    credential = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(
+        label=_("Name of the passkey"),
+        max_length=two_factor.PASSKEY_NAME_MAX_LENGTH,
+        help_text=_("Where the passkey is, for example “Work laptop” or “Phone”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "passkey-%s")
+        super().__init__(*args, **kwargs)

@@ -1,8 +1,9 @@
 """Two-factor authentication (django-otp): who needs it, and the devices behind it.
 
-A user has at most one authenticator app (a TOTP device) and one set of backup codes (a
-static device). Administrators, superusers and staff must pass the second factor before
-anything else; everyone else may enrol, and once enrolled is asked for it at every login."""
+A user has at most one authenticator app (a TOTP device), any number of passkeys (WebAuthn
+credentials, django-otp-webauthn) and one set of backup codes (a static device).
+Administrators, superusers and staff must pass the second factor before anything else;
+everyone else may enrol, and once enrolled is asked for it at every login."""
 
 from base64 import b32encode
 
@@ -13,12 +14,14 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .models import Role
 
 BACKUP_CODE_COUNT = 10
 APP_DEVICE_NAME = "app"
 BACKUP_DEVICE_NAME = "backup"
+PASSKEY_NAME_MAX_LENGTH = WebAuthnCredential._meta.get_field("name").max_length
 
 
 def second_factor_required(user) -> bool:
@@ -70,8 +73,48 @@ def new_backup_codes(user) -> list[str]:
     return codes
 
 
+def has_backup_codes(user) -> bool:
+    return StaticDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def backup_codes_left(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def has_app(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def passkeys(user):
+    """The user's passkeys, oldest first."""
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at")
+
+
+def factors_left_after(user, passkey: WebAuthnCredential) -> int:
+    """How many apps and passkeys the user keeps when `passkey` goes (backup codes do not
+    count: they are the way back in, not a factor of their own)."""
+    apps = TOTPDevice.objects.filter(user=user, confirmed=True).count()
+    return apps + passkeys(user).exclude(pk=passkey.pk).count()
+
+
+@transaction.atomic
+def name_passkey(user, pk, name: str) -> WebAuthnCredential | None:
+    """Give the user's passkey `pk` a name; None when the user has no such passkey."""
+    passkey = passkeys(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if passkey is not None:
+        passkey.name = name
+        passkey.save(update_fields=["name"])
+    return passkey
+
+
+@transaction.atomic
+def remove_passkey(user, passkey: WebAuthnCredential) -> None:
+    """Remove the passkey; when it was the last app or passkey, the backup codes go too
+    (for someone who may work without a second factor: the caller checks that)."""
+    last = factors_left_after(user, passkey) == 0
+    passkey.delete()
+    if last:
+        remove_second_factor(user)
 
 
 def remove_second_factor(user) -> None:

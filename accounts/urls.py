@@ -12,6 +12,8 @@ urlpatterns = [
     path("two-factor/enrol/", views.enrol, name="enrol"),
     path("two-factor/backup-codes/", views.new_backup_codes, name="new_backup_codes"),
     path("two-factor/remove/", views.remove_second_factor, name="remove_second_factor"),
+    path("two-factor/passkeys/name/", views.name_passkey, name="name_passkey"),
+    path("two-factor/passkeys/remove/", views.remove_passkey, name="remove_passkey"),
 ]
 
 # Django's own names (its views and templates reverse them without a namespace).

@@ -3,7 +3,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import redirect, render, resolve_url
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -17,7 +18,7 @@ from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 
 from . import two_factor
-from .forms import CodeForm, EnrolForm
+from .forms import CodeForm, EnrolForm, PasskeyNameForm
 from .lockout import unlock
 from .middleware import SECOND_FACTOR_ASKED, second_factor_exempt
 from .models import User
@@ -58,6 +59,9 @@ def account(request):
             "has_second_factor": two_factor.has_second_factor(user),
             "second_factor_required": two_factor.second_factor_required(user),
             "backup_codes_left": two_factor.backup_codes_left(user),
+            "has_app": two_factor.has_app(user),
+            "passkeys": two_factor.passkeys(user),
+            "passkey_form": PasskeyNameForm(),
         },
     )
 
@@ -88,7 +92,13 @@ def verify(request):
         request.session.cycle_key()  # a new session id for the fully logged-in session
         return redirect(safe_next(request))
     return TemplateResponse(
-        request, "accounts/verify.html", {"form": form, "next": safe_next(request)}
+        request,
+        "accounts/verify.html",
+        {
+            "form": form,
+            "next": safe_next(request),
+            "has_passkey": two_factor.passkeys(user).exists(),
+        },
     )
 
 
@@ -118,6 +128,8 @@ def enrol(request):
             "qr_code": mark_safe(two_factor.qr_code_svg(device)),  # noqa: S308 - our own SVG
             "secret": two_factor.secret_text(device),
             "required": two_factor.second_factor_required(user),
+            "offer_passkey": not two_factor.has_second_factor(user),
+            "passkey_form": PasskeyNameForm(),
         },
     )
 
@@ -149,6 +161,57 @@ def remove_second_factor(request):
         two_factor.remove_second_factor(user)
         request.session[SECOND_FACTOR_ASKED] = False
         messages.success(request, _("Two-factor authentication is switched off."))
+    return redirect("accounts:account")
+
+
+@require_POST
+def name_passkey(request):
+    """The name of the passkey just registered (the library's script registers it, ours then
+    posts its name here). Someone who had no backup codes yet gets them now, shown once."""
+    user = request.user
+    form = PasskeyNameForm(request.POST)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        message = errors[0] if field == "name" else _("Choose which passkey to name.")
+        messages.error(request, message)
+        return redirect("accounts:account")
+    passkey = two_factor.name_passkey(
+        user, form.cleaned_data["credential"], form.cleaned_data["name"]
+    )
+    if passkey is None:
+        raise Http404
+    if not two_factor.has_backup_codes(user):
+        codes = two_factor.new_backup_codes(user)
+        return backup_codes_page(request, codes, then="accounts:account")
+    messages.success(request, _("The passkey “%(name)s” is added.") % {"name": passkey.name})
+    return redirect(safe_next(request, default="accounts:account"))
+
+
+@require_POST
+def remove_passkey(request):
+    """Remove one of the user's passkeys, unless their role needs a second factor and it is
+    the last app or passkey they have."""
+    user = request.user
+    pk = request.POST.get("passkey", "")
+    if not pk.isdigit():
+        messages.error(request, _("Choose which passkey to remove."))
+        return redirect("accounts:account")
+    passkey = get_object_or_404(two_factor.passkeys(user), pk=pk)
+    if not user.is_verified():
+        return redirect("accounts:account")
+    if two_factor.second_factor_required(user) and not two_factor.factors_left_after(user, passkey):
+        messages.error(
+            request,
+            _(
+                "Your role needs two-factor authentication: add another passkey or an "
+                "authenticator app before you remove your last one."
+            ),
+        )
+        return redirect("accounts:account")
+    two_factor.remove_passkey(user, passkey)
+    if not two_factor.has_second_factor(user):
+        request.session[SECOND_FACTOR_ASKED] = False
+    messages.success(request, _("The passkey “%(name)s” is removed.") % {"name": passkey.name})
     return redirect("accounts:account")
 
 

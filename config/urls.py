@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include(auth_urlpatterns)),  # login, logout, passwords: Django's names
+    path("accounts/passkeys/", include("accounts.passkeys")),  # the passkeys' JSON endpoints
     path("accounts/", include("accounts.urls", namespace="accounts")),
     path("notifications/", include("notifications.urls", namespace="notifications")),
     path("", include("referrals.urls")),

@@ -96,6 +96,15 @@ ACCESS = {
     "accounts:enrol": Access(),
     "accounts:new_backup_codes": Access(methods=POST),
     "accounts:remove_second_factor": Access(methods=POST),
+    "accounts:name_passkey": Access(methods=POST),
+    "accounts:remove_passkey": Access(methods=POST),
+    # passkeys: the JSON endpoints of django-otp-webauthn's scripts, for the user logged in
+    # (an empty POST gets the library's 400: no ceremony begun)
+    "otp_webauthn:credential-registration-begin": Access(methods=POST),
+    "otp_webauthn:credential-registration-complete": Access(methods=POST),
+    "otp_webauthn:credential-authentication-begin": Access(methods=POST),
+    "otp_webauthn:credential-authentication-complete": Access(methods=POST),
+    "otp_webauthn:js-i18n-catalog": Access(methods=GET),
     # the work
     "referrals:dashboard": Access(),
     "referrals:client_list": Access(roles=CASEWORKER_SIDE),

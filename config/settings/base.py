@@ -4,6 +4,7 @@ the environment."""
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys (see "Passkeys" below)
     "accounts",
     "referrals",
     "notifications",
@@ -270,6 +272,21 @@ PERMISSIONS_POLICY = {
 
 # The address of the site, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Passkeys (django-otp-webauthn), a second factor beside the authenticator app; never a login
+# without the password. A passkey belongs to a domain, the relying party (RP): SITE_URL's host
+# unless OTP_WEBAUTHN_RP_ID says otherwise; changing it later orphans every passkey. WebAuthn
+# takes no IP address for it, so a SITE_URL on 127.0.0.1 (make demo) gives "localhost", and
+# passkeys work there at http://localhost:PORT/ (a secure context, like every https origin).
+_site = urlsplit(SITE_URL)
+_site_host = "localhost" if _site.hostname in {"127.0.0.1", "::1"} else _site.hostname
+_site_port = f":{_site.port}" if _site.port else ""
+OTP_WEBAUTHN_RP_ID = os.environ.get("OTP_WEBAUTHN_RP_ID", _site_host)
+OTP_WEBAUTHN_RP_NAME = "OKOT"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", f"{_site.scheme}://{_site_host}{_site_port}"
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Notifications: delivery retries and the relay of pending e-mails.
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))

@@ -13,3 +13,7 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "nl-be"
 WHITENOISE_AUTOREFRESH = True  # no collected static files in tests
+# Passkeys: pytest-django's live server runs on http://localhost:<a free port> (a secure
+# context; WebAuthn takes no IP address as the relying party); the browser tests allow
+# that origin.
+OTP_WEBAUTHN_RP_ID = "localhost"

@@ -15,6 +15,7 @@ from notifications.models import EmailOptOut
 from referrals import services
 from referrals.enums import State
 from referrals.models import GuidanceNote, OutcomeCheck
+from tests.accounts.two_factor import passkey
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
@@ -32,7 +33,8 @@ MODEL_ADMINS = {
 @pytest.fixture
 def rows(transactional_db):
     """A row of every registered model: an ended referral and what hangs from it, a
-    candidacy, a lockout's records and backup codes (logging in writes the rest)."""
+    candidacy, a lockout's records, backup codes and a passkey (logging in writes the
+    rest)."""
     referral = referral_in_state(State.ENDED)
     GuidanceNote.objects.create(
         referral=referral, author=referral.created_by, topic="progress", note="Goed bezig."
@@ -55,6 +57,7 @@ def rows(transactional_db):
     AccessAttempt.objects.create(**failure, failures_since_start=5)
     AccessFailureLog.objects.create(**failure, locked_out=True)
     new_backup_codes(referral.created_by)
+    passkey(referral.created_by)
     return referral
 
 

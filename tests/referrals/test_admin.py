@@ -21,6 +21,7 @@ from notifications.models import EmailOptOut, Kind
 from referrals import services
 from referrals.enums import State
 from referrals.models import Referral
+from tests.accounts.two_factor import passkey
 from tests.referrals.admin_urls import change_url
 from tests.referrals.factories import (
     ClientFactory,
@@ -62,6 +63,12 @@ READ_ONLY_FIELDS = {
     "referrals.client": {"birth_date", "created_at", "updated_at"},
     "referrals.temporaryworkexperience": {"created_by"},
     "accounts.user": {"is_superuser", "user_permissions"},
+    "django_otp_webauthn.webauthncredential": {
+        "credential_id_sha256",
+        "aaguid",
+        "sign_count",
+        "created_at",
+    },
 }
 
 
@@ -73,7 +80,11 @@ SUPERUSER_ONLY = {
     "axes.accessfailurelog",
     "otp_static.staticdevice",
     "otp_totp.totpdevice",
+    "django_otp_webauthn.webauthncredential",
 }
+# Passkeys are registered by their owner's browser: admin lists, renames, switches off and
+# deletes them, but never adds one.
+NEVER_ADDED = {"django_otp_webauthn.webauthncredential"}
 
 
 @pytest.fixture
@@ -93,8 +104,8 @@ def admin_of(request, admin_user_client):
 @pytest.fixture
 def admin_rows(ended_referral):
     """A row of every registered model: the ended referral's, its messages, an opt-out and a
-    candidacy; a lockout's records and backup codes (logging in wrote a login's record and
-    an app)."""
+    candidacy; a lockout's records, backup codes and a passkey (logging in wrote a login's
+    record and an app)."""
     user = ended_referral.created_by
     EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
     client = ended_referral.client
@@ -110,6 +121,7 @@ def admin_rows(ended_referral):
     AccessAttempt.objects.create(**failure, failures_since_start=5)
     AccessFailureLog.objects.create(**failure, locked_out=True)
     new_backup_codes(user)
+    passkey(user)
 
 
 def first_object(label: str):
@@ -153,7 +165,7 @@ def test_changelist_and_change_page_load(admin_of, admin_rows, label):
     html = changelist.content.decode()
     assert [row for row in rows if admin_url(label, "change", row.pk) not in html] == []
     can_add = admin_url(label, "add") in object_tools(html)
-    assert can_add is (label not in READ_ONLY_MODELS)
+    assert can_add is (label not in READ_ONLY_MODELS | NEVER_ADDED)
 
     obj = first_object(label)
     change = admin_of(label).get(admin_url(label, "change", obj.pk))
@@ -171,7 +183,14 @@ def test_changelist_and_change_page_load(admin_of, admin_rows, label):
         assert inputs_named(html, read_only) == set()  # ... but not editable
 
 
-@pytest.mark.parametrize("label", [m for m in ADMIN_MODELS if m not in READ_ONLY_MODELS])
+@pytest.mark.parametrize("label", sorted(NEVER_ADDED))
+def test_no_add_page_for_what_is_never_added(admin_of, label):
+    assert admin_of(label).get(admin_url(label, "add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "label", [m for m in ADMIN_MODELS if m not in READ_ONLY_MODELS | NEVER_ADDED]
+)
 def test_add_page_loads(admin_of, label):
     response = admin_of(label).get(admin_url(label, "add"))
 
