@@ -112,3 +112,14 @@ CANDIDACY_LOOKUPS = [
     CandidacyOutcome.NAME_DIFFERS,
     CandidacyOutcome.ALREADY_OPEN,
 ]
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+# A job in one of these is over: its file is gone and its page no longer refreshes.
+IMPORT_JOB_ENDED = (ImportJobStatus.DONE, ImportJobStatus.FAILED)

@@ -103,6 +103,7 @@ def kwargs_for(name: str, pattern, scene) -> dict:
                 "app_label": "referrals",
                 "uidb64": "MQ",  # a password reset link that is no longer valid
                 "token": "set-password",
+                "job_id": 0,  # an import that does not exist
             }[kwarg]
     return values
 

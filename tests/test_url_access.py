@@ -304,6 +304,7 @@ def admin_url(route: str, key: str) -> str:
         "object_id": "1",
         "id": "1",
         "pk": "1",
+        "job_id": "1",
         "content_type_id": "1",
         "app_label": "referrals",
         "name": "close",

@@ -1,23 +1,31 @@
 """Importing existing trajectories in the admin: upload a CSV or XLSX file (administrators
-only). The upload is read in memory and never stored, and no further than its caps allow
-(`imports.ImportLimits`); `imports.referral_import` writes."""
+only). The upload is kept in memory, never in a temporary file, and no larger than its cap
+(`imports.ImportLimits`); it becomes an ImportJob that a Celery task reads, checks and
+imports (`referrals.tasks.run_import`), while the job's page shows its progress. The job
+keeps the file only until it ends."""
 
 from io import BytesIO
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from .. import access, imports
+from accounts.admin_readonly import ReadOnlyAdminMixin
+from accounts.admin_search import SessionSearchMixin
+
+from .. import access, imports, tasks
+from ..enums import ImportJobStatus
+from ..models import ImportJob, Referral
 
 
 class InMemoryUploadHandler(FileUploadHandler):
@@ -61,7 +69,8 @@ class ImportForm(forms.Form):
             "%(size)d MB and %(rows)s rows."
         ) % {"size": self.limits.file_bytes // imports.MB, "rows": imports.number(self.limits.rows)}
 
-    def clean_file(self) -> list[imports.ImportRow]:
+    def clean_file(self):
+        """The upload, if it is small enough and names its kind; reading it is the job's."""
         upload = self.cleaned_data["file"]
         if upload.size > self.limits.file_bytes:
             raise ValidationError(
@@ -70,9 +79,10 @@ class ImportForm(forms.Form):
                 code="too_large",
             )
         try:
-            return imports.read_rows(upload.name, upload.read(), self.limits)
+            imports.check_file_name(upload.name)
         except imports.ImportFileError as exc:
             raise ValidationError(str(exc), code="unreadable") from exc
+        return upload
 
 
 def import_urls(model_admin) -> list:
@@ -83,38 +93,39 @@ def import_urls(model_admin) -> list:
         request.upload_handlers = [InMemoryUploadHandler(request)]
         return csrf_protect(import_view)(request, model_admin)  # CSRF is checked here
 
+    def job(request, job_id: int):
+        return import_job_view(request, model_admin, job_id)
+
     opts = model_admin.opts
     return [
         path(
             "import/",
             model_admin.admin_site.admin_view(upload_in_memory),
             name=f"{opts.app_label}_{opts.model_name}_import",
-        )
+        ),
+        path(
+            "import/<int:job_id>/",
+            model_admin.admin_site.admin_view(job),
+            name=f"{opts.app_label}_{opts.model_name}_import_job",
+        ),
     ]
 
 
 def import_view(request, model_admin):
-    """Upload a file; show every error of a bad file, or import it and say how many."""
+    """Upload a file; queue its import and show the job's page."""
     if not access.may_import_referrals(request.user):
         raise PermissionDenied
     request.current_app = model_admin.admin_site.name
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-    errors = []
     if form.is_valid():  # an unbound form is never valid
-        result = imports.referral_import(
-            rows=form.cleaned_data["file"],
+        upload = form.cleaned_data["file"]
+        job = tasks.start_import(
             user=request.user,
+            file_name=upload.name,
+            content=upload.read(),
             dry_run=form.cleaned_data["dry_run"],
         )
-        errors = result.errors
-        if not errors:
-            model_admin.message_user(request, result.summary(), messages.SUCCESS)
-            if result.dry_run:
-                return redirect(request.path)
-            opts = model_admin.opts
-            return redirect(
-                f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist"
-            )
+        return redirect(job_url(model_admin.admin_site.name, job.pk))
     adminform = helpers.AdminForm(
         form, [(None, {"fields": list(form.fields)})], {}, model_admin=model_admin
     )
@@ -127,7 +138,98 @@ def import_view(request, model_admin):
             "title": gettext("Import referrals"),
             "adminform": adminform,
             "form": form,
-            "import_errors": errors,
             "columns": imports.COLUMNS,
         },
     )
+
+
+def import_job_view(request, model_admin, job_id: int):
+    """An import's progress, then its summary or every error of its file. While it runs
+    the page refreshes itself (a meta refresh: no script)."""
+    if not access.may_import_referrals(request.user):
+        raise PermissionDenied
+    request.current_app = model_admin.admin_site.name
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=job_id)
+    result = imports.ImportResult.from_json(job.result) if job.result else None
+    return TemplateResponse(
+        request,
+        "admin/referrals/referral/import_job.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.opts,
+            "title": gettext("Import of %(file)s") % {"file": job.file_name},
+            "job": job,
+            "result": result,
+            "import_errors": result.errors if result else [],
+            "statuses": ImportJobStatus,
+        },
+    )
+
+
+def job_url(site_name: str, job_id: int) -> str:
+    """The page of an import job, among the referral admin's (`import_urls`)."""
+    opts = Referral._meta
+    return reverse(f"{site_name}:{opts.app_label}_{opts.model_name}_import_job", args=[job_id])
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """The imports: who uploaded which file (name and checksum) when, and what came of it.
+    The file itself is gone once its job ended."""
+
+    list_display = [
+        "created_at",
+        "started_by",
+        "file_name",
+        "checksum",
+        "dry_run",
+        "status",
+        "imported",
+        "already_imported",
+        "errors",
+    ]
+    list_filter = ["status", "dry_run"]
+    list_select_related = ["started_by"]
+    search_fields = ["file_name", "^checksum", "started_by__username", "started_by__last_name"]
+    date_hierarchy = "created_at"
+    fields = [
+        "started_by",
+        "created_at",
+        "file_name",
+        "checksum",
+        "dry_run",
+        "status",
+        "rows_done",
+        "rows_total",
+        "imported",
+        "already_imported",
+        "errors",
+        "failure",
+        "finished_at",
+        "report",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def count(self, job: ImportJob, name: str):
+        return job.result[name] if job.result else None
+
+    @admin.display(description=_("imported"))
+    def imported(self, job: ImportJob):
+        return self.count(job, "imported")
+
+    @admin.display(description=_("already imported"))
+    def already_imported(self, job: ImportJob):
+        return self.count(job, "already_imported")
+
+    @admin.display(description=_("errors"))
+    def errors(self, job: ImportJob):
+        return len(job.result["errors"]) if job.result else None
+
+    @admin.display(description=_("report"))
+    def report(self, job: ImportJob):
+        return format_html(
+            '<a href="{}">{}</a>', job_url(self.admin_site.name, job.pk), gettext("Show the import")
+        )

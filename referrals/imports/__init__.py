@@ -6,7 +6,7 @@ and the database, all lookups in bulk (`checks`), and `referral_import` writes t
 rows or none (`write`)."""
 
 from .checks import CheckedRow, ImportPlan, RowError, check_rows
-from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportRow, read_rows
+from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportRow, check_file_name, read_rows
 from .limits import MB, ImportFileError, ImportLimits, number
 from .write import ImportResult, referral_import
 
@@ -22,6 +22,7 @@ __all__ = [
     "ImportResult",
     "ImportRow",
     "RowError",
+    "check_file_name",
     "check_rows",
     "number",
     "read_rows",

@@ -1,7 +1,7 @@
 """Checking every row of a file of existing trajectories: each row on its own (the row
 form), then the rows against each other and the database (all lookups in bulk)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +47,12 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
 
 
-def check_rows(rows: list[ImportRow]) -> ImportPlan:
-    """Check every row; the plan lists the rows to import, or every error of the file."""
+PROGRESS_EVERY = 1_000  # rows checked between two calls of `progress`
+
+
+def check_rows(rows: list[ImportRow], progress: Callable[[int], None] | None = None) -> ImportPlan:
+    """Check every row; the plan lists the rows to import, or every error of the file.
+    `progress`, if given, is told the number of rows checked every PROGRESS_EVERY rows."""
     plan = ImportPlan()
     external_ids = {row.external_id for row in rows}
     existing = _existing_external_ids(external_ids - {""})
@@ -57,7 +61,9 @@ def check_rows(rows: list[ImportRow]) -> ImportPlan:
     first_lines: dict[str, int] = {}
     named = _NamedClients()
     cache: dict = {}  # the cleaned values of the columns of codes and dates
-    for row in rows:
+    for done, row in enumerate(rows):
+        if progress and done and done % PROGRESS_EVERY == 0:
+            progress(done)
         errors = []
         external_id = row.external_id
         if external_id in first_lines:

@@ -47,17 +47,22 @@ def read_rows(name: str, content: bytes, limits: ImportLimits | None = None) -> 
         raise ImportFileError(
             _("The file is larger than %(size)d MB; split it.") % {"size": limits.file_bytes // MB}
         )
-    suffix = PurePath(name).suffix.lower()
-    if suffix == ".csv":
+    if check_file_name(name) == ".csv":
         records = _csv_records(content, limits)
-    elif suffix == ".xlsx":
-        records = xlsx_records(content, limits)
     else:
-        raise ImportFileError(_("Give a .csv or .xlsx file."))
+        records = xlsx_records(content, limits)
     try:
         return _rows(records, limits)
     finally:
         records.close()  # an XLSX file's workbook, when a cap stopped reading it halfway
+
+
+def check_file_name(name: str) -> str:
+    """The kind of file `name` says it is (".csv" or ".xlsx"), or ImportFileError."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ImportFileError(_("Give a .csv or .xlsx file."))
+    return suffix
 
 
 def _csv_records(content: bytes, limits: ImportLimits) -> Iterator[tuple[int, list]]:

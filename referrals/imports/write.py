@@ -1,7 +1,8 @@
 """Writing the checked rows of a file of existing trajectories: all rows or none."""
 
 import datetime
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,17 +35,35 @@ class ImportResult:
             )
         return _("%(imported)d imported, %(skipped)d already imported.") % counts
 
+    def as_json(self) -> dict:
+        """The result as an ImportJob keeps it: its counts and its errors."""
+        return asdict(self)
 
-@transaction.atomic
-def referral_import(*, rows: list[ImportRow], user=None, dry_run: bool = False) -> ImportResult:
+    @classmethod
+    def from_json(cls, data: dict) -> "ImportResult":
+        return cls(**{**data, "errors": [RowError(**error) for error in data["errors"]]})
+
+
+def referral_import(
+    *,
+    rows: list[ImportRow],
+    user=None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Import existing trajectories from a file's rows, all or none.
 
     Every row is checked first (`check_rows`, the database looked up in bulk); rows
     whose external id is already in the database are skipped. Each other row finds or adds
     its client and gets a referral in its state, one "import" history line and its outflow
     check-ups. Nobody is notified: the import replays history, it is no news. A dry run
-    checks everything and writes nothing."""
-    plan = check_rows(rows)
+    checks everything and writes nothing. `progress` is told the number of rows checked
+    every so often (`checks.PROGRESS_EVERY`).
+
+    The check is outside the write's transaction: it only reads, and what changes
+    meanwhile makes the write fail as a whole (below); `progress` can so write where others
+    see it before the import ends."""
+    plan = check_rows(rows, progress=progress)
     result = ImportResult(
         already_imported=plan.already_imported, errors=plan.errors, dry_run=dry_run
     )

@@ -2,6 +2,7 @@ from .candidacies import Candidacy
 from .clients import Client, TemporaryWorkExperience
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
+from .imports import ImportJob
 from .referral import Referral
 from .trainings import EntryCondition, Training
 
@@ -10,6 +11,7 @@ __all__ = [
     "Client",
     "EntryCondition",
     "GuidanceNote",
+    "ImportJob",
     "OutcomeCheck",
     "Referral",
     "ReferralEvent",

@@ -14,7 +14,7 @@ from accounts.two_factor import new_backup_codes
 from notifications.models import EmailOptOut
 from referrals import services
 from referrals.enums import State
-from referrals.models import GuidanceNote, OutcomeCheck
+from referrals.models import GuidanceNote, ImportJob, OutcomeCheck
 from tests.accounts.two_factor import passkey
 from tests.referrals.factories import (
     ClientFactory,
@@ -33,8 +33,8 @@ MODEL_ADMINS = {
 @pytest.fixture
 def rows(transactional_db):
     """A row of every registered model: an ended referral and what hangs from it, a
-    candidacy, a lockout's records, backup codes and a passkey (logging in writes the
-    rest)."""
+    candidacy, an import, a lockout's records, backup codes and a passkey (logging in
+    writes the rest)."""
     referral = referral_in_state(State.ENDED)
     GuidanceNote.objects.create(
         referral=referral, author=referral.created_by, topic="progress", note="Goed bezig."
@@ -58,6 +58,9 @@ def rows(transactional_db):
     AccessFailureLog.objects.create(**failure, locked_out=True)
     new_backup_codes(referral.created_by)
     passkey(referral.created_by)
+    ImportJob.objects.create(
+        started_by=referral.created_by, file_name="r.csv", checksum="0" * 64, language="nl"
+    )
     return referral
 
 
@@ -116,6 +119,7 @@ def test_the_projects_own_admin_pages_run_under_the_policy(as_superuser, rows, a
         reverse("admin:index"),
         reverse("admin:app_list", args=["referrals"]),
         reverse("admin:referrals_referral_import"),
+        reverse("admin:referrals_referral_import_job", args=[ImportJob.objects.get().pk]),
         reverse("admin:referrals_referral_step", args=[referral.pk, "close"]),
         reverse("admin:auth_user_password_change", args=[admin_user.pk]),
         reverse("admin:password_change"),

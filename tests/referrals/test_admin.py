@@ -20,7 +20,7 @@ from accounts.two_factor import new_backup_codes
 from notifications.models import EmailOptOut, Kind
 from referrals import services
 from referrals.enums import State
-from referrals.models import Referral
+from referrals.models import ImportJob, Referral
 from tests.accounts.two_factor import passkey
 from tests.referrals.admin_urls import change_url
 from tests.referrals.factories import (
@@ -38,12 +38,13 @@ ADMIN_MODELS = sorted(
     model._meta.label_lower for model in apps.get_models() if site.is_registered(model)
 )
 # Rows only the app's services write: history, candidacies by VDAB, guidance notes, outcome
-# check-ups.
+# check-ups, imports.
 WRITTEN_IN_THE_APP = [
     "referrals.referralevent",
     "referrals.candidacy",
     "referrals.guidancenote",
     "referrals.outcomecheck",
+    "referrals.importjob",
 ]
 # ... and the messages it sent, and what the lockout of logins recorded: all of them listed and
 # shown in admin, never added or changed.
@@ -103,9 +104,9 @@ def admin_of(request, admin_user_client):
 
 @pytest.fixture
 def admin_rows(ended_referral):
-    """A row of every registered model: the ended referral's, its messages, an opt-out and a
-    candidacy; a lockout's records, backup codes and a passkey (logging in wrote a login's
-    record and an app)."""
+    """A row of every registered model: the ended referral's, its messages, an opt-out, a
+    candidacy and an import; a lockout's records, backup codes and a passkey (logging in
+    wrote a login's record and an app)."""
     user = ended_referral.created_by
     EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
     client = ended_referral.client
@@ -122,6 +123,9 @@ def admin_rows(ended_referral):
     AccessFailureLog.objects.create(**failure, locked_out=True)
     new_backup_codes(user)
     passkey(user)
+    ImportJob.objects.create(
+        started_by=user, file_name="referrals.csv", checksum="0" * 64, language="nl"
+    )
 
 
 def first_object(label: str):

@@ -310,8 +310,8 @@ def test_a_file_is_written_a_chunk_of_rows_at_a_time(tmp_path, catalogue, monkey
 def test_a_referral_added_while_importing_undoes_the_whole_import(tmp_path, catalogue, monkeypatch):
     check_rows = imports.check_rows
 
-    def someone_adds_imp_2_after_the_check(rows):
-        plan = check_rows(rows)
+    def someone_adds_imp_2_after_the_check(rows, progress=None):
+        plan = check_rows(rows, progress)
         ReferralFactory(external_id="imp-2", training=catalogue)
         return plan
 

@@ -1,0 +1,59 @@
+"""The Celery tasks of the referrals: importing a file of existing trajectories.
+
+Tasks take ids, never objects, and are idempotent. Without REDIS_URL (`make demo`, the
+tests) Celery runs them in-process, eagerly: the job has ended when its page first shows."""
+
+import hashlib
+import logging
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
+
+from .enums import ImportJobStatus
+from .imports import jobs
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def run_import(job_id: int) -> str:
+    """Read, check and import the file of one ImportJob; run again, it does nothing."""
+    return jobs.run_job(job_id)
+
+
+def start_import(*, user, file_name: str, content: bytes, dry_run: bool) -> ImportJob:
+    """Queue the import of a file for `user`, run by a worker once the transaction commits;
+    its messages will be in the language active now."""
+    job = ImportJob.objects.create(
+        started_by=user,
+        file_name=file_name,
+        checksum=hashlib.sha256(content).hexdigest(),
+        content=content,
+        language=translation.get_language() or "",
+        dry_run=dry_run,
+    )
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def enqueue(job_id: int) -> None:
+    """Hand a job to the worker; with the broker down the job fails at once, saying so,
+    rather than waiting for a worker that will never hear of it."""
+    try:
+        # As notifications.tasks.enqueue: one connection attempt, not kombu's retries.
+        run_import.apply_async((job_id,), retry_policy={"max_retries": 0})
+    except OperationalError as exc:
+        logger.warning("Could not enqueue import job %s (%s)", job_id, exc)
+        job = ImportJob.objects.get(pk=job_id)
+        with translation.override(job.language or None):
+            failure = _("The import could not be queued. Try again in a few minutes.")
+        ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
+            status=ImportJobStatus.FAILED,
+            failure=failure,
+            content=b"",
+            finished_at=timezone.now(),
+        )

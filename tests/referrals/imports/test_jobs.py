@@ -1,0 +1,167 @@
+"""An import runs as a job (`referrals.tasks.run_import`): it reports its progress, keeps
+its result, forgets its file when it ends, fails saying so, and never runs twice."""
+
+import logging
+
+import pytest
+from django.urls import reverse
+from kombu.exceptions import OperationalError
+
+from referrals import imports, tasks
+from referrals.enums import ImportJobStatus
+from referrals.models import ImportJob, Referral
+
+from .rows import row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def administrator_client(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+def job_url(job: ImportJob) -> str:
+    return reverse("admin:referrals_referral_import_job", args=[job.pk])
+
+
+def test_a_job_imports_its_file_and_forgets_it(job):
+    assert tasks.run_import(job.pk) == ImportJobStatus.DONE
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total) == (ImportJobStatus.DONE, 2, 2)
+    assert (job.result["imported"], job.result["errors"]) == (2, [])
+    assert bytes(job.content) == b""
+    assert Referral.objects.count() == 2
+
+
+def test_a_job_that_ran_is_not_run_again(job):
+    tasks.run_import(job.pk)
+    job.refresh_from_db()
+    first = (job.result, job.finished_at)
+
+    assert tasks.run_import(job.pk) == ImportJobStatus.DONE
+
+    job.refresh_from_db()
+    assert (job.result, job.finished_at) == first  # run again, it would say "2 already imported"
+    assert job.result["imported"] == 2
+
+
+def test_a_job_running_elsewhere_is_left_to_its_worker(job):
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING)
+
+    assert tasks.run_import(job.pk) == ImportJobStatus.RUNNING
+
+    job.refresh_from_db()
+    assert (job.result, job.finished_at) == (None, None)
+    assert not Referral.objects.exists()
+
+
+def test_a_failing_import_marks_the_job_failed_and_logs_why(job, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports.jobs, "referral_import", broken)
+
+    with caplog.at_level(logging.ERROR, logger="referrals.imports.jobs"):
+        assert tasks.run_import(job.pk) == ImportJobStatus.FAILED
+
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED
+    assert job.failure == (
+        "The import stopped on an unexpected error and nothing was imported. The server's "
+        f"log says why (import {job.pk})."
+    )
+    assert bytes(job.content) == b""
+    assert job.finished_at is not None
+    assert "disk full" in caplog.text
+    assert not Referral.objects.exists()
+
+
+def test_the_failed_jobs_page_says_why(administrator_client, job):
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.FAILED, failure="It broke.", content=b""
+    )
+
+    page = administrator_client.get(job_url(job), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert '<p class="errornote" role="alert">It broke.</p>' in page.text
+    assert "<title>Error:" in page.text
+    assert "http-equiv" not in page.text
+
+
+def test_a_job_the_broker_cannot_take_fails_at_once(job, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.run_import, "apply_async", broker_down)
+
+    tasks.enqueue(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED
+    assert job.failure == "The import could not be queued. Try again in a few minutes."
+    assert bytes(job.content) == b""
+
+
+def test_the_rows_checked_are_reported_every_so_often(monkeypatch, catalogue):
+    monkeypatch.setattr(imports.checks, "PROGRESS_EVERY", 2)
+    rows = [imports.ImportRow(n + 2, tuple(row(f"imp-{n}", serial=n).values())) for n in range(5)]
+    seen = []
+
+    plan = imports.check_rows(rows, progress=seen.append)
+
+    assert (seen, len(plan.rows), plan.errors) == ([2, 4], 5, [])
+
+
+@pytest.mark.parametrize(
+    ("status", "heading"),
+    [(ImportJobStatus.QUEUED, "Waiting for its turn"), (ImportJobStatus.RUNNING, "Checking")],
+)
+def test_the_page_of_a_running_job_shows_its_progress_and_refreshes(
+    administrator_client, job, status, heading
+):
+    ImportJob.objects.filter(pk=job.pk).update(status=status, rows_done=12000, rows_total=60000)
+
+    page = administrator_client.get(job_url(job), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert page.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert f'<h2 id="import-progress-heading">{heading}' in page.text
+    assert '<p id="import-progress-label" role="status">' in page.text
+    assert "12000 of 60000 rows checked." in page.text
+    assert (
+        '<progress max="60000" value="12000" aria-labelledby="import-progress-label">' in page.text
+    )
+
+
+def test_the_page_of_a_job_reading_its_file_shows_a_progress_without_a_value(
+    administrator_client, job
+):
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING)
+
+    page = administrator_client.get(job_url(job), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "The file is being read." in page.text
+    assert '<progress aria-labelledby="import-progress-label"></progress>' in page.text
+
+
+def test_a_job_that_does_not_exist_is_a_404(administrator_client, job):
+    page = administrator_client.get(reverse("admin:referrals_referral_import_job", args=[999]))
+
+    assert page.status_code == 404
+
+
+def test_the_imports_list_shows_who_imported_which_file(administrator_client, job):
+    tasks.run_import(job.pk)
+
+    page = administrator_client.get(
+        reverse("admin:referrals_importjob_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert page.status_code == 200
+    assert job.checksum in page.text
+    assert "referrals.csv" in page.text
+    change = administrator_client.get(reverse("admin:referrals_importjob_change", args=[job.pk]))
+    assert f'<a href="{job_url(job)}">' in change.text
