@@ -10,8 +10,8 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from notifications.models import EmailOptOut
-from referrals.enums import State
-from referrals.models import GuidanceNote, OutcomeCheck
+from referrals.enums import CandidacyOutcome, State
+from referrals.models import Candidacy, GuidanceNote, OutcomeCheck
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
@@ -37,6 +37,16 @@ def rows(transactional_db):
     )
     TemporaryWorkExperienceFactory(client=referral.client)
     EmailOptOut.objects.create(user=referral.created_by, kind="ended")
+    Candidacy.objects.create(
+        registered_by=referral.created_by,
+        ocmw=referral.client.ocmw,
+        training=referral.training,
+        insz=referral.client.insz,
+        first_name=referral.client.first_name,
+        last_name=referral.client.last_name,
+        outcome=CandidacyOutcome.KNOWN_CLIENT,
+        referral=referral,
+    )
     return referral
 
 
