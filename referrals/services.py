@@ -192,7 +192,8 @@ def referral_register_candidacy(
     name matched, whether a referral was open already, is for the OCMW's side and the
     administrator alone. A name that differs from the client file goes to the caseworker
     with the candidacy, to resolve before agreeing. The only outcome that the registrant
-    hears is `LIMITED`: too many attempts in a short time."""
+    hears is `LIMITED`: too many attempts in a short time; afterwards they read the
+    candidacy's `status`, which waits for the OCMW's answer whatever the outcome."""
     if not access.may_register_candidacy(user):
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
     insz = ssn.compact(insz)
@@ -232,7 +233,9 @@ def referral_register_candidacy(
         # Linked to the referral open already, which the OCMW answers: the registrant sees
         # the same as for any other candidacy (waiting) until it does.
         candidacy.outcome = CandidacyOutcome.ALREADY_OPEN
-        candidacy.referral = Referral.objects.open().get(client=client, training=training)
+        candidacy.referral = (
+            Referral.objects.open().filter(client=client, training=training).first()
+        )
         candidacy.save()
         return candidacy
     # Saved before applying, so that the caseworker's message knows the candidacy.
