@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from referrals import access
+from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
 from .models import EmailOptOut, Kind, Notification
@@ -24,10 +26,11 @@ PROMPTS = {Kind.CALL_COUNSELLOR, Kind.CONTINUED_GUIDANCE}
 def messages_for_event(event) -> list[tuple[str, list]]:
     """(kind, recipients) for one history line, as in the 'who hears what' table."""
     referral, actor = event.referral, event.actor
-    by_vdab = actor is not None and actor.organisation_id and actor.organisation.is_vdab
     return {
         "apply": lambda: (
-            [(Kind.CANDIDACY_REGISTERED, caseworkers_for(referral))] if by_vdab else []
+            [(Kind.CANDIDACY_REGISTERED, caseworkers_for(referral))]
+            if access.asks_ocmw_to_agree(referral)
+            else []
         ),
         "agree": lambda: [
             (Kind.WARM_HANDOVER, counsellors_for(referral)),
@@ -54,6 +57,10 @@ def write_for_event(event) -> list[Notification]:
         "event": event,
         "actor": event.actor,
         "counsellors": dict(messages).get(Kind.WARM_HANDOVER, []),
+        # The name VDAB typed, for the caseworker to check against the client file.
+        "candidacy": (
+            candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in dict(messages) else None
+        ),
     }
     written = []
     for kind, recipients in messages:

@@ -18,7 +18,11 @@ def caseworkers_for(referral) -> list:
 
 def counsellors_for(referral) -> list:
     """The training's contact counsellor and the VDAB counsellor who last acted on this
-    referral; when neither is there, every counsellor of the training's region."""
+    referral; when neither is there, every counsellor of the training's region. Nobody
+    before the formal agreement: VDAB hears of a referral only once it may see it (until
+    then the registrant of a candidacy reads its status on the candidacy page)."""
+    if not access.is_agreed(referral):
+        return []
     people = []
     contact = referral.training.contact_counsellor
     if contact and contact.is_counsellor:

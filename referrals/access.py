@@ -9,7 +9,9 @@ Who may administer which user is `accounts.access` (accounts knows nothing of re
 The roles themselves (caseworker, counsellor, network manager, administrator) are defined
 once, in `accounts.models.Role`. What a user may *read* is the querysets' `visible_to` and
 `reportable_to` (referrals.models.querysets): a record outside them is a 404. Tests pin that
-`visible_to` and `is_either_side` agree.
+`visible_to` and `is_either_side` agree: VDAB sees, acts on and hears of a referral only once
+the client's OCMW formally agreed (`is_agreed`); before that, VDAB knows only its own
+candidacies (the candidacy page), never the OCMW's answer to them.
 
 Predicates take what is acted on first and the user last, the order in which django-fsm calls
 a transition's `permission=`. The administrator may act for either side."""
@@ -35,12 +37,14 @@ def acts_for_client(client, user) -> bool:
     return user.is_administrator or is_caseworker_of(client, user)
 
 
-def acts_for_training(training, user) -> bool:
-    """The training's side: a counsellor who acts for it, or the administrator."""
-    return user.is_administrator or is_counsellor_for(training, user)
-
-
 # --- the two sides of a referral -----------------------------------------------------------
+
+
+def is_agreed(referral) -> bool:
+    """Whether the client's OCMW formally agreed. VDAB acts on a candidacy only after that
+    (docs/DOMAIN.md), and until then sees nothing of the referral: whether one exists for a
+    national number would tell it who is a client of the OCMW (pen test finding 1)."""
+    return referral.agreed_on is not None
 
 
 def is_clients_caseworker(referral, user) -> bool:
@@ -48,16 +52,22 @@ def is_clients_caseworker(referral, user) -> bool:
 
 
 def is_responsible_counsellor(referral, user) -> bool:
-    return acts_for_training(referral.training, user)
+    """The training's side: the administrator, or a counsellor who acts for the training
+    once the OCMW formally agreed."""
+    return user.is_administrator or (
+        is_counsellor_for(referral.training, user) and is_agreed(referral)
+    )
 
 
 def is_either_side(referral, user) -> bool:
-    return may_register_referral(referral.client, referral.training, user)
+    return is_clients_caseworker(referral, user) or is_responsible_counsellor(referral, user)
 
 
 # --- the steps: each transition's `permission=` ----------------------------------------------
 
-may_apply = is_either_side
+# The OCMW registers its client as candidate; VDAB does so only through its candidacy form
+# (`may_apply_by_candidacy`), since it takes no step before the formal agreement.
+may_apply = is_clients_caseworker
 # Only the client's own OCMW formally agrees or declines.
 may_agree = is_clients_caseworker
 may_decline = is_clients_caseworker
@@ -75,8 +85,9 @@ may_withdraw = is_either_side
 
 
 def may_register_referral(client, training, user) -> bool:
-    """Register a referral of this client for this training: either side of it."""
-    return acts_for_client(client, user) or acts_for_training(training, user)
+    """Register a referral of this client for this training: the client's OCMW (VDAB
+    registers a candidacy instead, `may_register_candidacy`)."""
+    return acts_for_client(client, user)
 
 
 def may_register_candidacy(user) -> bool:
@@ -85,11 +96,24 @@ def may_register_candidacy(user) -> bool:
     return user.is_counsellor or user.is_administrator
 
 
+def may_apply_by_candidacy(referral, user) -> bool:
+    """The candidacy form (`services.referral_register_candidacy`) registers the referral
+    and applies for it as whoever filled it in: the step's permission there, in place of
+    `may_apply`. Nowhere else: the registrant does not see the referral until the OCMW
+    agrees."""
+    return may_register_candidacy(user) and referral.created_by_id == user.pk
+
+
+def asks_ocmw_to_agree(referral) -> bool:
+    """A referral registered through the candidacy form (by a counsellor or an
+    administrator): applying for it asks the client's OCMW for its formal agreement."""
+    return referral.candidacies.registering().exists()
+
+
 def may_see_client_of(referral, user) -> bool:
-    """The client's details on a referral: the client's side always, VDAB only once the OCMW
-    formally agreed (VDAB acts on a candidacy only after that). Until then VDAB sees what
-    its own candidacy carries (`referrals.presenters.client_name`), even after a withdrawal."""
-    return acts_for_client(referral.client, user) or referral.agreed_on is not None
+    """The client's details on a referral: the client's side always, anyone else once the
+    OCMW formally agreed (before that, VDAB does not see the referral at all)."""
+    return acts_for_client(referral.client, user) or is_agreed(referral)
 
 
 # --- during and after the training ------------------------------------------------------------

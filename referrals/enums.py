@@ -101,17 +101,27 @@ class CandidacyOutcome(models.TextChoices):
     NEW_CLIENT = "new_client", _("registered for a person new to the OCMW")
     KNOWN_CLIENT = "known_client", _("registered for a client of the OCMW")
     NAME_DIFFERS = "name_differs", _("registered; the name differs from the client file")
-    ALREADY_OPEN = "already_open", _("not registered: an open referral exists already")
+    ALREADY_OPEN = "already_open", _("linked to the open referral that exists already")
     LIMITED = "limited", _("refused: too many candidacies in a short time")
 
 
-# Outcomes that looked the OCMW's clients up (and so count towards the limit per user).
-CANDIDACY_LOOKUPS = [
+class CandidacyStatus(models.TextChoices):
+    """Where a candidacy stands, as its registrant sees it (`Candidacy.status`)."""
+
+    WAITING = "waiting", _("waiting for the OCMW's formal agreement")
+    AGREED = "agreed", _("formally agreed")
+    DECLINED = "declined", _("not agreed by the OCMW")
+    WITHDRAWN = "withdrawn", _("withdrawn before the formal agreement")
+
+
+# Outcomes that registered a new referral (and applied for it).
+CANDIDACY_REGISTERS = [
     CandidacyOutcome.NEW_CLIENT,
     CandidacyOutcome.KNOWN_CLIENT,
     CandidacyOutcome.NAME_DIFFERS,
-    CandidacyOutcome.ALREADY_OPEN,
 ]
+# Outcomes that looked the OCMW's clients up (and so count towards the limit per user).
+CANDIDACY_LOOKUPS = [*CANDIDACY_REGISTERS, CandidacyOutcome.ALREADY_OPEN]
 
 
 class ImportJobStatus(models.TextChoices):

@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from . import access
-from .enums import GUIDANCE_NOTE_STATES, CheckupMonths, State
+from .enums import GUIDANCE_NOTE_STATES, CandidacyStatus, CheckupMonths, State
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .models import Client, Referral
 from .steps import STEPS
@@ -108,39 +108,47 @@ def client_facts(client: Client, user, *, for_vdab: bool = False) -> list[tuple[
 
 
 def candidacy_of(referral: Referral):
-    """The candidacy VDAB registered this referral with, if it did (select_related'able)."""
-    try:
-        return referral.candidacy
-    except Referral.candidacy.RelatedObjectDoesNotExist:
-        return None
+    """The candidacy VDAB registered this referral with, if it did."""
+    return referral.candidacies.registering().first()
 
 
 def client_name(referral: Referral, user) -> str:
-    """How the referral's client is called for this user: by name once VDAB may see the
-    client (`access.may_see_client_of`), before that by the name its own candidacy carried,
-    or else only as a client of the OCMW."""
+    """How the referral's client is called for this user: by name when they may see the
+    client (`access.may_see_client_of`), else only as a client of the OCMW."""
     if access.may_see_client_of(referral, user):
         return str(referral.client)
-    candidacy = candidacy_of(referral)
-    if candidacy is not None:
-        return candidacy.full_name
     return _("a client of %(ocmw)s") % {"ocmw": referral.client.ocmw}
 
 
 def referral_client_facts(
     referral: Referral, user, *, for_vdab: bool = False
 ) -> list[tuple[str, object]]:
-    """The client's details on this referral for this user: before the formal agreement,
-    VDAB reads only what its candidacy carried (name and national number as typed)."""
+    """The client's details on this referral for this user (`access.may_see_client_of`)."""
     if access.may_see_client_of(referral, user):
         return client_facts(referral.client, user, for_vdab=for_vdab)
-    candidacy = candidacy_of(referral)
-    if candidacy is None:
-        return []
-    return [
-        (candidacy._meta.get_field(name).verbose_name, _display(candidacy, name))
-        for name in ("first_name", "last_name", "insz")
-    ]
+    return []
+
+
+def candidacy_rows(candidacies) -> list[dict]:
+    """The registrant's candidacies as their page shows them: what they typed and its
+    `status`, with the OCMW's reason when it declined or withdrew, and the referral once
+    the OCMW agreed (VDAB sees it from then on)."""
+    reasons = {
+        CandidacyStatus.DECLINED: lambda r: r.decline_reason,
+        CandidacyStatus.WITHDRAWN: lambda r: r.withdraw_reason,
+    }
+    rows = []
+    for candidacy in candidacies:
+        status = CandidacyStatus(candidacy.status)
+        rows.append(
+            {
+                "candidacy": candidacy,
+                "status": status,
+                "reason": reasons[status](candidacy.referral) if status in reasons else "",
+                "referral": candidacy.referral if status == CandidacyStatus.AGREED else None,
+            }
+        )
+    return rows
 
 
 # The referral's own data, in the order of the flow; empty values are left out.
@@ -222,6 +230,15 @@ def outcome_rows(referral: Referral) -> list[dict]:
     ]
 
 
+def _name_to_check(referral: Referral, user):
+    """The candidacy whose name the caseworker resolves (VDAB typed it otherwise than the
+    client file says), while they may still agree or decline."""
+    if referral.state != State.CANDIDATE or not access.may_agree(referral, user):
+        return None
+    candidacy = candidacy_of(referral)
+    return candidacy if candidacy and candidacy.name_differs else None
+
+
 def referral_context(
     referral: Referral,
     user,
@@ -241,7 +258,6 @@ def referral_context(
     )
     outcomes_open = access.may_record_outcome(referral, user) and referral.has_positive_end
     client_shown = access.may_see_client_of(referral, user)
-    candidacy = candidacy_of(referral)
     return {
         "referral": referral,
         "client_name": client_name(referral, user),
@@ -250,15 +266,7 @@ def referral_context(
         "referral_facts": referral_facts(referral),
         "client_is_own": access.may_read_client_file(referral.client, user),
         "consent_missing": client_shown and not referral.client.has_consent,
-        # The caseworker resolves a name VDAB typed otherwise than the client file says.
-        "name_to_check": (
-            candidacy
-            if candidacy
-            and candidacy.name_differs
-            and referral.state == State.CANDIDATE
-            and access.may_agree(referral, user)
-            else None
-        ),
+        "name_to_check": _name_to_check(referral, user),
         "steps": [(STEPS[name], form) for name, form in forms.items()],
         "blocked": [
             (STEPS[name], reasons) for name, reasons in referral.blocked_steps(user).items()

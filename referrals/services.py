@@ -62,9 +62,12 @@ def _transition(
     name: str,
     at: datetime.datetime | None = None,
     extra_data: dict | None = None,
+    permission=None,
     **kwargs,
 ) -> ReferralEvent:
-    refusals = referral.step_refusals(user, name)
+    """Take step `name` as `user`; `permission` is who may, where a service answers that
+    in place of the transition's own `permission=` (`access.may_apply_by_candidacy`)."""
+    refusals = referral.step_refusals(user, name, permission=permission)
     if refusals:
         raise TransitionRefused(refusals)
     before = _snapshot(referral)
@@ -115,6 +118,18 @@ def referral_create(
     and demo data pass it, so that history carries the real dates."""
     if not access.may_register_referral(client, training, user):
         raise TransitionRefused([_("You may not register a referral for this client.")])
+    referral = _register(
+        user=user, client=client, training=training, at=at, external_id=external_id
+    )
+    if apply:
+        referral_apply(referral=referral, user=user, at=at)
+    return referral
+
+
+def _register(
+    *, user, client: Client, training: Training, at: datetime.datetime | None, external_id: str
+) -> Referral:
+    """The new referral and its first history line, for whoever the caller allowed."""
     within_limit(Referral, "external_id", external_id)
     if Referral.objects.open().filter(client=client, training=training).exists():
         raise ValidationError(
@@ -146,8 +161,6 @@ def referral_create(
         data={"training_id": training.pk},
     )
     referral_event.send(sender=Referral, event=event)
-    if apply:
-        referral_apply(referral=referral, user=user, at=at)
     return referral
 
 
@@ -179,7 +192,8 @@ def referral_register_candidacy(
     name matched, whether a referral was open already, is for the OCMW's side and the
     administrator alone. A name that differs from the client file goes to the caseworker
     with the candidacy, to resolve before agreeing. The only outcome that the registrant
-    hears is `LIMITED`: too many attempts in a short time."""
+    hears is `LIMITED`: too many attempts in a short time; afterwards they read the
+    candidacy's `status`, which waits for the OCMW's answer whatever the outcome."""
     if not access.may_register_candidacy(user):
         raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
     insz = ssn.compact(insz)
@@ -210,18 +224,30 @@ def referral_register_candidacy(
         candidacy.outcome = CandidacyOutcome.NAME_DIFFERS
     try:
         with transaction.atomic():
-            candidacy.referral = referral_create(
+            candidacy.referral = _register(
                 user=user, client=client, training=training, at=at, external_id=external_id
             )
     except ValidationError as exc:
         if exc.code != "duplicate_open_referral":
             raise
+        # Linked to the referral open already, which the OCMW answers: the registrant sees
+        # the same as for any other candidacy (waiting) until it does.
         candidacy.outcome = CandidacyOutcome.ALREADY_OPEN
+        candidacy.referral = (
+            Referral.objects.open().filter(client=client, training=training).first()
+        )
         candidacy.save()
         return candidacy
     # Saved before applying, so that the caseworker's message knows the candidacy.
     candidacy.save()
-    referral_apply(referral=candidacy.referral, user=user, at=at)
+    _transition(
+        candidacy.referral,
+        user=user,
+        name="apply",
+        at=at,
+        permission=access.may_apply_by_candidacy,
+        applied_on=_applied_on(at),
+    )
     return candidacy
 
 
@@ -232,8 +258,11 @@ def referral_register_candidacy(
 def referral_apply(
     *, referral: Referral, user, at: datetime.datetime | None = None
 ) -> ReferralEvent:
-    applied_on = timezone.localdate(at) if at else timezone.localdate()
-    return _transition(referral, user=user, name="apply", at=at, applied_on=applied_on)
+    return _transition(referral, user=user, name="apply", at=at, applied_on=_applied_on(at))
+
+
+def _applied_on(at: datetime.datetime | None) -> datetime.date:
+    return timezone.localdate(at) if at else timezone.localdate()
 
 
 @transaction.atomic

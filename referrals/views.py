@@ -24,8 +24,8 @@ from .forms import (
     TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
-from .models import Client, Referral, Training
-from .presenters import client_facts, referral_context
+from .models import Candidacy, Client, Referral, Training
+from .presenters import candidacy_rows, client_facts, referral_context
 from .steps import STEPS
 
 PAGE_SIZE = 50
@@ -189,8 +189,9 @@ def referral_create(request, pk: int):
 def candidacy_create(request):
     """VDAB registers a candidacy; the OCMW caseworker is then asked to agree.
 
-    The answer is the same whatever the OCMW knows of the national number: the registrant
-    goes on to their referrals, where the candidacy shows with the name they typed."""
+    The answer is the same whatever the OCMW knows of the national number: back to this
+    page, where the candidacy shows as the registrant typed it, waiting for the OCMW's
+    formal agreement, among their earlier candidacies."""
     if not access.may_register_candidacy(request.user):
         raise PermissionDenied
     trainings = Training.objects.active().responsible(request.user)
@@ -214,8 +215,16 @@ def candidacy_create(request):
                 )
                 % {"name": candidacy.full_name, "training": candidacy.training.title},
             )
-            return redirect("referrals:referral_list")
-    return TemplateResponse(request, "referrals/candidacy_create.html", {"form": form})
+            return redirect("referrals:candidacy_create")
+    candidacies = Candidacy.objects.of_registrant(request.user).select_related(
+        "ocmw", "training", "referral"
+    )
+    page = Paginator(candidacies, PAGE_SIZE).get_page(request.GET.get("page"))
+    return TemplateResponse(
+        request,
+        "referrals/candidacy_create.html",
+        {"form": form, "page": page, "rows": candidacy_rows(page)},
+    )
 
 
 def referral_list(request):

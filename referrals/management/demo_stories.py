@@ -163,9 +163,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
         referral = candidacy.referral
         path = path[1:]
     else:
-        opener = counsellor if story.by_vdab else caseworker
+        # VDAB registers candidacies only (above): the OCMW registers the rest.
         referral = services.referral_create(
-            user=opener,
+            user=caseworker,
             client=client,
             training=training,
             at=clock.step(State.INFORMED),
@@ -174,7 +174,7 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
     screening = SCREENINGS[story.n % len(SCREENINGS)]
     for state in path:
         if state == State.CANDIDATE:
-            services.referral_apply(at=clock.step(state), referral=referral, user=opener)
+            services.referral_apply(at=clock.step(state), referral=referral, user=caseworker)
         elif state == State.DECLINED:
             services.referral_decline(
                 at=clock.step(state), referral=referral, user=caseworker, reason=story.reason

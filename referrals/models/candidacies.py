@@ -5,7 +5,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import CANDIDACY_LOOKUPS, CandidacyOutcome
+from .. import access
+from ..enums import (
+    CANDIDACY_LOOKUPS,
+    CANDIDACY_REGISTERS,
+    CandidacyOutcome,
+    CandidacyStatus,
+    State,
+)
 from .clients import InszField
 
 
@@ -16,13 +23,24 @@ class CandidacyQuerySet(models.QuerySet):
             outcome__in=CANDIDACY_LOOKUPS
         )
 
+    def registering(self) -> "CandidacyQuerySet":
+        """The candidacies that registered their referral (not those linked to one open
+        already)."""
+        return self.filter(outcome__in=CANDIDACY_REGISTERS)
+
+    def of_registrant(self, user) -> "CandidacyQuerySet":
+        """What `user` registered through the candidacy form, as they see it on its page:
+        every lookup (the refusals by the limit were answered as such, not registered)."""
+        return self.filter(registered_by=user, outcome__in=CANDIDACY_LOOKUPS)
+
 
 class Candidacy(models.Model):
     """A candidacy as VDAB typed it, one row per attempt (`referral_register_candidacy`).
 
     It is the trace an administrator reads of who looked up which national number at
-    which OCMW, and, until the OCMW's formal agreement, all that VDAB sees of the client
-    of its referral: what the counsellor typed, never the OCMW's file."""
+    which OCMW, and, until the OCMW's formal agreement, all that VDAB sees of it: what the
+    counsellor typed, never the OCMW's file, and a `status` that is the same whatever the
+    OCMW knew until the OCMW's caseworker answers it."""
 
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -44,13 +62,15 @@ class Candidacy(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     outcome = models.CharField(_("outcome"), max_length=20, choices=CandidacyOutcome.choices)
-    referral = models.OneToOneField(
+    # The referral it registered or, when one was open already, that one: several
+    # candidacies may point at one referral.
+    referral = models.ForeignKey(
         "referrals.Referral",
         verbose_name=_("referral"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="candidacy",
+        related_name="candidacies",
     )
 
     objects = CandidacyQuerySet.as_manager()
@@ -71,3 +91,24 @@ class Candidacy(models.Model):
     @property
     def name_differs(self) -> bool:
         return self.outcome == CandidacyOutcome.NAME_DIFFERS
+
+    @property
+    def insz_masked(self) -> str:
+        """The national number as typed, but for its last digits (the page is often open)."""
+        return "•" * (len(self.insz) - 4) + self.insz[-4:]
+
+    @property
+    def status(self) -> str:
+        """What the registrant may know of it (`CandidacyStatus`): waiting until the OCMW
+        agrees, declines or withdraws the referral, whether or not the OCMW knew the
+        number, or had a referral open already."""
+        referral = self.referral
+        if referral is None:
+            return CandidacyStatus.WAITING
+        if access.is_agreed(referral):
+            return CandidacyStatus.AGREED
+        if referral.state == State.DECLINED:
+            return CandidacyStatus.DECLINED
+        if referral.state == State.WITHDRAWN:
+            return CandidacyStatus.WITHDRAWN
+        return CandidacyStatus.WAITING

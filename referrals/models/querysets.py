@@ -71,7 +71,8 @@ class TrainingQuerySet(models.QuerySet):
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
         """A caseworker sees their OCMW's referrals, a counsellor those of their trainings
-        or region, an administrator all; everyone else (the network manager) none."""
+        or region once the OCMW formally agreed (`access.is_agreed`), an administrator all;
+        everyone else (the network manager) none."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_administrator:
@@ -81,7 +82,8 @@ class ReferralQuerySet(models.QuerySet):
         if user.is_counsellor:
             return self.filter(
                 Q(training__contact_counsellor=user)
-                | Q(training__province=user.organisation.province)
+                | Q(training__province=user.organisation.province),
+                agreed_on__isnull=False,
             )
         return self.none()
 
@@ -101,7 +103,7 @@ class ReferralQuerySet(models.QuerySet):
 
     def with_related(self) -> "ReferralQuerySet":
         return self.select_related(
-            "client", "client__ocmw", "training", "training__contact_counsellor", "candidacy"
+            "client", "client__ocmw", "training", "training__contact_counsellor"
         )
 
     def open(self) -> "ReferralQuerySet":

@@ -329,8 +329,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 
     # --- reading --------------------------------------------------------------------
 
-    def step_refusals(self, user, name: str) -> list[str]:
-        """Why `user` may not take step `name` now; empty when they may."""
+    def step_refusals(self, user, name: str, *, permission=None) -> list[str]:
+        """Why `user` may not take step `name` now; empty when they may. `permission`
+        (a predicate of referral and user) replaces the transition's own, for a service
+        that decides who may take the step itself."""
         from_here = (t for t in self.get_all_state_transitions() if t.source == self.state)
         transition = next((t for t in from_here if t.name == name), None)
         if transition is None:
@@ -338,7 +340,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
                 _("This step is not possible while the referral is “%(state)s”.")
                 % {"state": self.get_state_display()}
             ]
-        if not transition.has_perm(self, user):
+        allowed = permission(self, user) if permission else transition.has_perm(self, user)
+        if not allowed:
             return [str(_("You may not take this step for this referral."))]
         return self._unmet_guards(transition)
 

@@ -4,6 +4,7 @@ Content Security Policy, on every kind of page.
 Pages are rendered in the default UI language (nl-BE) with Bootstrap's CSS loaded, so that
 contrast is judged on what users see. A failure lists each violation with the offending HTML."""
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from notifications.models import Notification
+from referrals import services
 from referrals.enums import OkotType, State
-from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
+from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz, referral_in_state
 
 pytestmark = pytest.mark.browser
 
@@ -118,6 +120,24 @@ def detail(name: str) -> Callable[[Cast], str]:
     return lambda cast: cast[name].get_absolute_url()
 
 
+def candidacies(cast: Cast) -> str:
+    """The counsellor's candidacy page with two rows: one waiting, one the OCMW declined."""
+    for n, answer in enumerate(["", "Niet gekend onder deze naam"]):
+        candidacy = services.referral_register_candidacy(
+            user=cast["counsellor"],
+            ocmw=cast["caseworker"].organisation,
+            insz=make_insz(datetime.date(1990, 1, n + 1), 51 + n),
+            first_name="Yasmine",
+            last_name="Bakkali",
+            training=cast.training,
+        )
+        if answer:
+            services.referral_decline(
+                referral=candidacy.referral, user=cast["caseworker"], reason=answer
+            )
+    return reverse("referrals:candidacy_create")
+
+
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
@@ -149,6 +169,7 @@ SCREENS = {
         "counsellor", lambda cast: reverse("referrals:referral_list"), needs=("candidate", "ended")
     ),
     "candidacy-create": Screen("counsellor", lambda cast: reverse("referrals:candidacy_create")),
+    "candidacies-listed": Screen("counsellor", candidacies),
     "referral-caseworker-to-agree": Screen(
         "caseworker", detail("candidate"), then=open_all_details
     ),

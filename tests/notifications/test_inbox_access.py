@@ -4,6 +4,8 @@ not opened (a 404, like every record that is not theirs) and not marked read; it
 still waiting, ends `failed` with the reason instead of reaching them. Whoever keeps access
 keeps their messages, and messages about no referral stay with their reader."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -24,8 +26,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def referral(ocmw_gent, training):
-    """A referral of a Gent client for the cast's training in Oost-Vlaanderen."""
-    return ReferralFactory(client=ClientFactory(ocmw=ocmw_gent), training=training)
+    """A referral of a Gent client for the cast's training in Oost-Vlaanderen, formally
+    agreed (VDAB sees it, and hears of it, from then on)."""
+    return ReferralFactory(
+        client=ClientFactory(ocmw=ocmw_gent), training=training, agreed_on=datetime.date(2026, 3, 2)
+    )
 
 
 def move_to_aalst(user) -> None:
@@ -170,7 +175,11 @@ def test_the_inbox_of_a_counsellor_costs_the_same_queries_with_5_and_with_60_mes
     notify(counsellor, 5, referral=referral)
     queries()  # warm up: per-process caches, not per page
     at_5 = queries()
-    notify(counsellor, 55, referral=ReferralFactory(training=referral.training))
+    notify(
+        counsellor,
+        55,
+        referral=ReferralFactory(training=referral.training, agreed_on=referral.agreed_on),
+    )
     at_60 = queries()
 
     assert at_5 == at_60

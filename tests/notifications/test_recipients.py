@@ -72,23 +72,24 @@ def test_a_counsellor_who_is_also_administrator_reads_only_what_vdab_may(casewor
         assert client.insz in message.body
 
 
-def test_the_counsellor_who_registered_the_candidacy_hears_of_the_decline(
-    caseworker, region_counsellor
-):
+def test_vdab_hears_nothing_of_a_decline_before_the_agreement(caseworker, region_counsellor):
+    """The registrant reads it on their candidacy page (test_candidacy_oracle.py)."""
     contact = CounsellorFactory(organisation=region_counsellor.organisation)
     training = TrainingFactory(province=Province.OOST_VLAANDEREN, contact_counsellor=contact)
-    referral = services.referral_create(
+    person = ClientFactory(ocmw=caseworker.organisation)
+    referral = services.referral_register_candidacy(
         user=region_counsellor,
-        client=ClientFactory(ocmw=caseworker.organisation),
+        ocmw=person.ocmw,
+        insz=person.insz,
+        first_name=person.first_name,
+        last_name=person.last_name,
         training=training,
-        apply=True,
-    )
+    ).referral
     Notification.objects.all().delete()
 
     take_step("decline", referral, caseworker)
 
-    told = {n.recipient for n in Notification.objects.filter(kind=Kind.DECLINED)}
-    assert told == {contact, region_counsellor}
+    assert not Notification.objects.filter(kind=Kind.DECLINED).exists()
 
 
 def test_the_plain_text_e_mail_links_to_the_referral_and_the_preferences(

@@ -215,8 +215,8 @@ def test_no_message_to_vdab_shows_what_the_ocmw_keeps(
 def test_no_message_the_flow_sends_to_vdab_shows_what_the_ocmw_keeps(
     walk, counsellor, caseworker, training
 ):
-    """The whole flow through the services, both sides writing notes, then a decline and a
-    withdrawal on two more referrals: every message any VDAB user got."""
+    """The whole flow through the services, both sides writing notes, then a withdrawal
+    after the agreement on one more referral: every message any VDAB user got."""
     colleague = CounsellorFactory(organisation=counsellor.organisation, language="en")
     referral = walk(State.IN_TRAINING)
     for author in (caseworker, counsellor):
@@ -234,9 +234,9 @@ def test_no_message_the_flow_sends_to_vdab_shows_what_the_ocmw_keeps(
         result=EndResult.STOPPED_EARLY,
         stop_reason=StopReason.values[0],
     )
-    for step in ("decline", "withdraw"):
-        other = ClientFactory(ocmw=caseworker.organisation, **OCMW_ONLY)
-        walk(State.DECLINED if step == "decline" else State.WITHDRAWN, client=other)
+    # A withdrawal after the agreement (VDAB hears of no decline or withdrawal before it).
+    other = ClientFactory(ocmw=caseworker.organisation, **OCMW_ONLY)
+    walk(State.WITHDRAWN, client=other, via=State.AGREED)
 
     to_vdab = Notification.objects.filter(recipient__in=[counsellor, colleague])
     kinds = set(to_vdab.values_list("kind", flat=True))
@@ -244,7 +244,6 @@ def test_no_message_the_flow_sends_to_vdab_shows_what_the_ocmw_keeps(
         Kind.WARM_HANDOVER,
         Kind.GUIDANCE_NOTE,
         Kind.CONTINUED_GUIDANCE,
-        Kind.DECLINED,
         Kind.WITHDRAWN,
     }
     hidden = [OCMW_ONLY["street"], OCMW_ONLY["notes"], "GPMI"]

@@ -49,21 +49,23 @@ def test_a_contact_counsellor_hears_instead_of_the_region(walk, people, training
     training.contact_counsellor = contact
     training.save()
     people["contact"] = contact
-    referral = walk(State.CANDIDATE, counsellor=contact)
+    referral = walk(State.AGREED, counsellor=contact)
+    Notification.objects.all().delete()
 
-    take_step("decline", referral, people["caseworker"])
+    take_step("withdraw", referral, people["caseworker"])
 
-    assert heard(people) == {("contact", Kind.DECLINED)}
+    assert heard(people) == {("contact", Kind.WITHDRAWN)}
 
 
 def test_inactive_counsellors_and_other_regions_hear_nothing(walk, people):
     people["colleague"].is_active = False
     people["colleague"].save()
-    referral = walk(State.CANDIDATE)
+    referral = walk(State.AGREED)
+    Notification.objects.all().delete()
 
-    take_step("decline", referral, people["caseworker"])
+    take_step("withdraw", referral, people["caseworker"])
 
-    assert heard(people) == {("counsellor", Kind.DECLINED)}
+    assert heard(people) == {("counsellor", Kind.WITHDRAWN)}
 
 
 def test_a_candidacy_registered_by_vdab_reaches_every_active_caseworker_of_the_ocmw(people):

@@ -23,7 +23,7 @@ COUNSELLORS = ("counsellor", "colleague")  # the training's region; it has no co
 
 # (step, from state, who acts, who hears which kind)
 WHO_HEARS_WHAT = [
-    ("apply", State.INFORMED, "counsellor", {("caseworker", Kind.CANDIDACY_REGISTERED)}),
+    # VDAB applies through its candidacy form only: tests/referrals/test_candidacy*.py.
     ("apply", State.INFORMED, "caseworker", set()),
     (
         "agree",
@@ -31,8 +31,10 @@ WHO_HEARS_WHAT = [
         "caseworker",
         {(c, Kind.WARM_HANDOVER) for c in COUNSELLORS} | {("caseworker", Kind.CALL_COUNSELLOR)},
     ),
-    ("decline", State.CANDIDATE, "caseworker", {(c, Kind.DECLINED) for c in COUNSELLORS}),
-    ("withdraw", State.CANDIDATE, "caseworker", {(c, Kind.WITHDRAWN) for c in COUNSELLORS}),
+    # VDAB hears of a referral only after the formal agreement (before it, the registrant of
+    # a candidacy reads its status on the candidacy page).
+    ("decline", State.CANDIDATE, "caseworker", set()),
+    ("withdraw", State.CANDIDATE, "caseworker", set()),
     ("withdraw", State.INTAKE_PLANNED, "counsellor", {("caseworker", Kind.WITHDRAWN)}),
     (
         "withdraw",

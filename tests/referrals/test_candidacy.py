@@ -31,8 +31,8 @@ def test_counsellor_registers_a_candidacy_for_a_new_client(client, counsellor, o
 
     referral = Referral.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("referrals:referral_list")
-    assert referral.candidacy.outcome == CandidacyOutcome.NEW_CLIENT
+    assert response["Location"] == URL  # back to the candidacy page
+    assert referral.candidacies.get().outcome == CandidacyOutcome.NEW_CLIENT
     assert referral.state == State.CANDIDATE
     assert referral.client.ocmw == ocmw_gent
     assert referral.client.insz == NEW_INSZ
@@ -59,7 +59,7 @@ def test_the_candidacy_is_linked_to_the_existing_client_when_the_name_matches(
 
     referral = Referral.objects.get()
     assert referral.client == gent_client
-    assert referral.candidacy.outcome == CandidacyOutcome.KNOWN_CLIENT
+    assert referral.candidacies.get().outcome == CandidacyOutcome.KNOWN_CLIENT
     assert Client.objects.count() == 1
 
 

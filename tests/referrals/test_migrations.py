@@ -93,3 +93,55 @@ def test_texts_longer_than_their_new_limit_stop_the_migration_and_stay_whole(bac
     apps = migrate([("referrals", "0006_text_limits")])
 
     assert apps.get_model("referrals", "Client").objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_candidacies_refused_as_already_open_are_linked_to_the_referral_open_then(
+    back_to_latest,
+):
+    apps = migrate([("referrals", "0006_text_limits")])
+    Organisation = apps.get_model("accounts", "Organisation")
+    User = apps.get_model("accounts", "User")
+    Client = apps.get_model("referrals", "Client")
+    Training = apps.get_model("referrals", "Training")
+    Referral = apps.get_model("referrals", "Referral")
+    Candidacy = apps.get_model("referrals", "Candidacy")
+    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
+    training = Training.objects.create(
+        title="Migratie",
+        okot_type="PBA",
+        institution="X",
+        location="Y",
+        province="limburg",
+        duration_months=12,
+    )
+    counsellor = User.objects.create(username="vdab-migratie")
+    person = Client.objects.create(ocmw=ocmw, first_name="A", last_name="B", insz="90010100100")
+    then = datetime.datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("UTC"))
+    older = Referral.objects.create(
+        client=person, training=training, state="declined", created_at=then.replace(month=1)
+    )
+    open_then = Referral.objects.create(
+        client=person, training=training, state="candidate", created_at=then.replace(month=2)
+    )
+
+    def candidacy(outcome, insz="90010100100"):
+        return Candidacy.objects.create(
+            registered_by=counsellor,
+            registered_at=then,
+            ocmw=ocmw,
+            training=training,
+            insz=insz,
+            first_name="A",
+            last_name="B",
+            outcome=outcome,
+        )
+
+    already_open = candidacy("already_open")
+    limited = candidacy("limited")
+
+    apps = migrate([("referrals", "0007_candidacy_referral_many")])
+    Candidacy = apps.get_model("referrals", "Candidacy")
+
+    assert Candidacy.objects.get(pk=already_open.pk).referral_id == open_then.pk != older.pk
+    assert Candidacy.objects.get(pk=limited.pk).referral_id is None

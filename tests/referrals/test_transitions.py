@@ -44,9 +44,13 @@ VDAB_IN_SCOPE = {
     "administrator",
 }
 EITHER_SIDE = CLIENTS_OCMW | VDAB_IN_SCOPE
+# DOMAIN.md: VDAB acts on a candidacy only after the formal agreement (and registers one
+# only through its candidacy form, tests/referrals/test_candidacy.py).
+BEFORE_THE_AGREEMENT = {State.INFORMED, State.CANDIDATE}
+VDAB_ONLY = VDAB_IN_SCOPE - CLIENTS_OCMW
 
 MAY_ACT = {
-    "apply": EITHER_SIDE,
+    "apply": CLIENTS_OCMW,
     "agree": CLIENTS_OCMW,
     "decline": CLIENTS_OCMW,
     "plan_intake": VDAB_IN_SCOPE,
@@ -61,6 +65,8 @@ MAY_ACT = {
 
 def is_allowed(state: str, transition: str, actor: str) -> bool:
     sources, _target = TRANSITIONS[transition]
+    if actor in VDAB_ONLY and state in BEFORE_THE_AGREEMENT:
+        return False
     return state in sources and actor in MAY_ACT[transition]
 
 
@@ -173,19 +179,20 @@ def test_step_is_taken_only_from_its_source_state_by_who_may_act(walked, state, 
 def test_matrix_covers_every_state_step_and_actor():
     assert len(MATRIX) == 11 * 10 * 7
     allowed = [p for p in MATRIX if is_allowed(*p.values)]
-    # 11 (source, step) pairs; per step the number of actors who may take it.
+    # 11 (source, step) pairs; per step the number of actors who may take it, less VDAB's
+    # withdrawals before the agreement (from informed and candidate).
     assert len(allowed) == sum(
         len(sources) * len(MAY_ACT[name]) for name, (sources, _t) in TRANSITIONS.items()
-    )
+    ) - 2 * len(VDAB_ONLY)
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_only_either_side_may_create_a_referral(people, actor):
-    """DOMAIN.md: `informed` is reached by creating the referral, by caseworker or counsellor
-    (of this client and this training, as for `apply`)."""
+def test_only_the_clients_ocmw_may_create_a_referral(people, actor):
+    """DOMAIN.md: `informed` is reached by creating the referral, by the client's OCMW; VDAB
+    registers a candidacy instead (and sees the referral only after the agreement)."""
     client, training, users = people
 
-    if actor in EITHER_SIDE:
+    if actor in CLIENTS_OCMW:
         referral = referral_create(user=users[actor], client=client, training=training)
         assert referral.events.get().actor == users[actor]
     else:

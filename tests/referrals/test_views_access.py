@@ -213,19 +213,20 @@ def test_client_list_shows_only_your_ocmws_clients(client, caseworker_of_other_o
 
 # --- the steps a page offers ----------------------------------------------------------------
 
-# DOMAIN.md's "who acts", per state: the step forms each side finds on the referral page.
+# DOMAIN.md's "who acts", per state: the step forms each side finds on the referral page;
+# None: VDAB has no page before the formal agreement (walked to withdrawn from candidate).
 OFFERED = {
-    State.INFORMED: ({"apply", "withdraw"}, {"apply", "withdraw"}),
-    State.CANDIDATE: ({"agree", "decline", "withdraw"}, {"withdraw"}),
+    State.INFORMED: ({"apply", "withdraw"}, None),
+    State.CANDIDATE: ({"agree", "decline", "withdraw"}, None),
     State.AGREED: ({"withdraw"}, {"plan_intake", "withdraw"}),
-    State.DECLINED: (set(), set()),
+    State.DECLINED: (set(), None),
     State.INTAKE_PLANNED: ({"withdraw"}, {"admit", "reject", "withdraw"}),
     State.ADMITTED: ({"withdraw"}, {"start", "withdraw"}),
     State.NOT_ADMITTED: ({"close"}, {"close"}),
     State.IN_TRAINING: (set(), {"end"}),
     State.ENDED: ({"close"}, {"close"}),
     State.CLOSED: (set(), set()),
-    State.WITHDRAWN: (set(), set()),
+    State.WITHDRAWN: (set(), None),
 }
 
 
@@ -245,6 +246,9 @@ def test_referral_page_offers_only_the_steps_this_user_may_take_now(
 
     response = client.get(reverse("referrals:referral_detail", args=[referral.pk]))
 
+    if expected is None:
+        assert response.status_code == 404
+        return
     assert response.status_code == 200
     assert step_actions(response) == expected
 

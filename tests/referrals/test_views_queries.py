@@ -35,6 +35,7 @@ MAX_QUERIES = {
 
 # Every state, so that every dashboard section and the overdue list have rows.
 STATES = list(State.values)
+BEFORE_THE_AGREEMENT = {State.INFORMED, State.CANDIDATE, State.DECLINED}
 
 
 class World:
@@ -69,6 +70,8 @@ class World:
             pks = new[index :: len(STATES)]
             Referral.objects.filter(pk__in=pks).update(
                 state=state,
+                # VDAB sees a referral once agreed (withdrawn: after the agreement here).
+                agreed_on=None if state in BEFORE_THE_AGREEMENT else old.date(),
                 state_changed_at=old,  # overdue where the state can be
                 probable_start_date=old.date(),
                 intake_at=old,

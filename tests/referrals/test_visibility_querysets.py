@@ -1,5 +1,7 @@
 """Who sees which referrals and clients: `visible_to(user)` is what every view fetches through."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -21,18 +23,31 @@ from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFa
 
 pytestmark = pytest.mark.django_db
 
-ALL_REFERRALS = {"gent_to_ov", "antwerpen_to_ov", "gent_to_antwerpen", "antwerpen_to_limburg"}
+PAIRS = ["gent_to_ov", "antwerpen_to_ov", "gent_to_antwerpen", "antwerpen_to_limburg"]
+
+
+def both(*pairs: str) -> set[str]:
+    """Each pair's referral before the formal agreement and its twin after it."""
+    return {*pairs, *(f"{pair}_agreed" for pair in pairs)}
+
+
+def agreed(*pairs: str) -> set[str]:
+    """VDAB sees a referral only once the OCMW formally agreed."""
+    return {f"{pair}_agreed" for pair in pairs}
+
+
+ALL_REFERRALS = both(*PAIRS)
 ALL_CLIENTS = {"gent", "antwerpen"}
 
 # user -> (referrals they see, clients they see)
 VISIBLE = {
-    "caseworker_gent": ({"gent_to_ov", "gent_to_antwerpen"}, {"gent"}),
-    "caseworker_antwerpen": ({"antwerpen_to_ov", "antwerpen_to_limburg"}, {"antwerpen"}),
-    "counsellor_oost_vlaanderen": ({"gent_to_ov", "antwerpen_to_ov"}, set()),
-    "counsellor_antwerpen": ({"gent_to_antwerpen"}, set()),
+    "caseworker_gent": (both("gent_to_ov", "gent_to_antwerpen"), {"gent"}),
+    "caseworker_antwerpen": (both("antwerpen_to_ov", "antwerpen_to_limburg"), {"antwerpen"}),
+    "counsellor_oost_vlaanderen": (agreed("gent_to_ov", "antwerpen_to_ov"), set()),
+    "counsellor_antwerpen": (agreed("gent_to_antwerpen"), set()),
     # West-Vlaanderen has no trainings here; the contact role alone opens Antwerpen's.
-    "contact_counsellor_west_vlaanderen": ({"gent_to_antwerpen"}, set()),
-    "counsellor_limburg": ({"antwerpen_to_limburg"}, set()),
+    "contact_counsellor_west_vlaanderen": (agreed("gent_to_antwerpen"), set()),
+    "counsellor_limburg": (agreed("antwerpen_to_limburg"), set()),
     "network_manager_oost_vlaanderen": (set(), set()),
     "administrator": (ALL_REFERRALS, ALL_CLIENTS),
     "superuser": (ALL_REFERRALS, ALL_CLIENTS),
@@ -94,17 +109,14 @@ def world():
         ),
         "limburg": TrainingFactory(province=Province.LIMBURG),
     }
-    referrals = {
-        f"{client}_to_{training}": ReferralFactory(
-            client=clients[client], training=trainings[training]
-        )
-        for client, training in [
-            ("gent", "ov"),
-            ("antwerpen", "ov"),
-            ("gent", "antwerpen"),
-            ("antwerpen", "limburg"),
-        ]
-    }
+    referrals = {}
+    for pair in PAIRS:
+        client, training = pair.split("_to_")
+        people = {"client": clients[client], "training": trainings[training]}
+        # Withdrawn after the formal agreement, so that it may sit beside the open one.
+        referrals[f"{pair}_agreed"] = ReferralFactory(**people, agreed_on=datetime.date(2026, 3, 2))
+        Referral.objects.filter(pk=referrals[f"{pair}_agreed"].pk).update(state=State.WITHDRAWN)
+        referrals[pair] = ReferralFactory(**people)
     return users, referrals, clients
 
 
@@ -154,10 +166,9 @@ def test_a_counsellor_moving_region_sees_the_new_regions_referrals(world):
     counsellor.organisation = VdabOrganisationFactory(province=Province.OOST_VLAANDEREN)
     counsellor.save()
 
-    assert names(referrals, Referral.objects.visible_to(counsellor)) == {
-        "gent_to_ov",
-        "antwerpen_to_ov",
-    }
+    assert names(referrals, Referral.objects.visible_to(counsellor)) == agreed(
+        "gent_to_ov", "antwerpen_to_ov"
+    )
 
 
 # Pages are only served to logged-in users: the predicates are asked of them.

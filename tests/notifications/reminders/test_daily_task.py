@@ -112,6 +112,7 @@ def world(count: int, training, caseworker) -> None:
     reminded already; written straight to the table (state is protected on the model only)."""
 
     def referral(state, **fields):
+        fields.setdefault("agreed_on", D(2025, 9, 1))  # every one is past the agreement
         return ReferralFactory(
             training=training, created_by=caseworker, caseworker=caseworker, state=state, **fields
         )

@@ -23,7 +23,7 @@ def let_administrators_read_the_imports(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0006_text_limits'),
+        ('referrals', '0007_candidacy_referral_many'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
