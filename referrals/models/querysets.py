@@ -89,11 +89,15 @@ class ReferralQuerySet(models.QuerySet):
 
     def reportable_to(self, user) -> "ReferralQuerySet":
         """Referrals whose figures (never their personal data) this user may see: a
-        counsellor's VDAB region, the network manager's province, otherwise what the user
-        sees anyway (a caseworker's OCMW, everything for an administrator)."""
+        counsellor's VDAB region once formally agreed (as `visible_to`: a candidacy must not
+        show in VDAB's figures either, or comparing them before and after one would tell
+        whether the OCMW knew the number), the network manager's province, otherwise what
+        the user sees anyway (a caseworker's OCMW, everything for an administrator)."""
         if user.is_authenticated and user.is_active and not user.is_administrator:
             if user.is_counsellor:
-                return self.filter(training__province=user.organisation.province)
+                return self.filter(
+                    training__province=user.organisation.province, agreed_on__isnull=False
+                )
             if user.is_network_manager:
                 return self.filter(client__ocmw__province=user.organisation.province)
         return self.visible_to(user)

@@ -86,6 +86,9 @@ def referral(
     training = training or TrainingFactory(okot_type=okot, province=province)
     if state is None:
         state = State.CLOSED if end else State.IN_TRAINING if start else State.INFORMED
+    if start and "agreed_on" not in fields:
+        # A training starts after the formal agreement (and VDAB's figures count from it).
+        fields["agreed_on"] = day(start) - datetime.timedelta(days=30)
     made = Referral.objects.create(
         client=person,
         training=training,

@@ -30,6 +30,7 @@ def passed(ocmw, *, okot_type=OkotType.PBA, province=Province.OOST_VLAANDEREN, a
         client=ClientFactory(ocmw=ocmw),
         training=TrainingFactory(okot_type=okot_type, province=province),
         state=State.CLOSED,
+        agreed_on=datetime.date(2023, 12, 4),
         start_date=datetime.date(2024, 1, 8),
         end_date=datetime.date(2025, 3, 15),
         end_result=EndResult.PASSED,

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import Organisation, Province
-from referrals.enums import OkotType
+from referrals.enums import OkotType, State
 from referrals.models import Referral
 from referrals.reports.funnel import funnel
 from referrals.reports.tables import diplomas, early_stops, filtered, outflow, starts
@@ -204,3 +204,14 @@ def test_empty_filters_change_nothing(world):
     everything = Referral.objects.reportable_to(users["administrator"])
 
     assert filtered(everything, ocmw=None, region="", okot_type="").count() == 5
+
+
+def test_a_counsellors_figures_leave_out_referrals_before_the_formal_agreement(
+    counsellor, training
+):
+    """Otherwise a candidacy would show in VDAB's figures, or not, as the OCMW knew the
+    number or not (pen test finding 1, by way of the funnel)."""
+    referral(training=training, state=State.CANDIDATE)
+    agreed = referral(training=training, start="2024-01-15")
+
+    assert list(Referral.objects.reportable_to(counsellor)) == [agreed]
