@@ -5,21 +5,16 @@ and clock, selectors, collapsed fieldsets), without the browser blocking any inl
 script. Django's templates and ours are checked together, as a superuser sees them."""
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from accounts.two_factor import new_backup_codes
-from notifications.models import EmailOptOut
-from referrals import services
 from referrals.enums import State
 from referrals.models import GuidanceNote, ImportJob, OutcomeCheck
-from tests.accounts.two_factor import passkey
+from tests.referrals.admin_rows import one_of_each_beside
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
-    counsellor_for,
     referral_in_state,
 )
 
@@ -43,24 +38,7 @@ def rows(transactional_db):
         referral=referral, months=3, at_work="yes", checked_by=referral.created_by
     )
     TemporaryWorkExperienceFactory(client=referral.client)
-    EmailOptOut.objects.create(user=referral.created_by, kind="ended")
-    client = referral.client
-    services.referral_register_candidacy(
-        user=counsellor_for(referral.training),
-        ocmw=client.ocmw,
-        insz=client.insz,
-        first_name=client.first_name,
-        last_name=client.last_name,
-        training=referral.training,
-    )
-    failure = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "test"}
-    AccessAttempt.objects.create(**failure, failures_since_start=5)
-    AccessFailureLog.objects.create(**failure, locked_out=True)
-    new_backup_codes(referral.created_by)
-    passkey(referral.created_by)
-    ImportJob.objects.create(
-        started_by=referral.created_by, file_name="r.csv", checksum="0" * 64, language="nl"
-    )
+    one_of_each_beside(referral)
     return referral
 
 

@@ -46,6 +46,18 @@ def gent_client(ocmw_gent):
     )
 
 
+# A candidacy by VDAB: the name the counsellor types, and a number no OCMW knows.
+TYPED = {"first_name": "Yasmine", "last_name": "Bakkali"}
+OTHER_INSZ = make_insz(datetime.date(1991, 4, 12), 35)
+
+
+@pytest.fixture
+def probe(client, counsellor, gent_client, training):
+    """What the counsellor types: the Gent client's number with a name of their own."""
+    client.force_login(counsellor)
+    return {"ocmw": gent_client.ocmw_id, "insz": gent_client.insz, "training": training.pk, **TYPED}
+
+
 @pytest.fixture
 def walk(gent_client, training, caseworker, counsellor):
     """`walk(state)`: a referral of the Gent client for the training, walked to `state`

@@ -6,7 +6,6 @@ the rows or the history."""
 import datetime
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog
 from django.apps import apps
 from django.contrib.admin import site
 from django.contrib.admin.views.main import ERROR_FLAG
@@ -16,16 +15,12 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.models import Role
-from accounts.two_factor import new_backup_codes
-from notifications.models import EmailOptOut, Kind
-from referrals import services
 from referrals.enums import State
-from referrals.models import ImportJob, Referral
-from tests.accounts.two_factor import passkey
+from referrals.models import Referral
+from tests.referrals.admin_rows import one_of_each_beside
 from tests.referrals.admin_urls import change_url
 from tests.referrals.factories import (
     ClientFactory,
-    counsellor_for,
     make_insz,
     referral_in_state,
 )
@@ -104,28 +99,8 @@ def admin_of(request, admin_user_client):
 
 @pytest.fixture
 def admin_rows(ended_referral):
-    """A row of every registered model: the ended referral's, its messages, an opt-out, a
-    candidacy and an import; a lockout's records, backup codes and a passkey (logging in
-    wrote a login's record and an app)."""
-    user = ended_referral.created_by
-    EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
-    client = ended_referral.client
-    services.referral_register_candidacy(
-        user=counsellor_for(ended_referral.training),
-        ocmw=client.ocmw,
-        insz=client.insz,
-        first_name=client.first_name,
-        last_name=client.last_name,
-        training=ended_referral.training,
-    )
-    failure = {"username": user.username, "ip_address": "192.0.2.1", "user_agent": "test"}
-    AccessAttempt.objects.create(**failure, failures_since_start=5)
-    AccessFailureLog.objects.create(**failure, locked_out=True)
-    new_backup_codes(user)
-    passkey(user)
-    ImportJob.objects.create(
-        started_by=user, file_name="referrals.csv", checksum="0" * 64, language="nl"
-    )
+    """A row of every registered model: the ended referral's, its messages and the rest."""
+    one_of_each_beside(ended_referral)
 
 
 def first_object(label: str):

@@ -16,20 +16,11 @@ from notifications.models import Kind, Notification
 from referrals import services
 from referrals.enums import CandidacyOutcome, State
 from referrals.models import Candidacy, Client, Referral
-from tests.referrals.conftest import messages_of
+from tests.referrals.conftest import OTHER_INSZ, TYPED, messages_of
 from tests.referrals.factories import make_insz, referral_in_state
 
 URL = reverse("referrals:candidacy_create")
 LIST = reverse("referrals:referral_list")
-OTHER_INSZ = make_insz(datetime.date(1991, 4, 12), 35)
-TYPED = {"first_name": "Yasmine", "last_name": "Bakkali"}
-
-
-@pytest.fixture
-def probe(client, counsellor, gent_client, training):
-    """What the counsellor types: the Gent client's number with a name of their own."""
-    client.force_login(counsellor)
-    return {"ocmw": gent_client.ocmw_id, "insz": gent_client.insz, "training": training.pk, **TYPED}
 
 
 def _walk(state):

@@ -1,0 +1,33 @@
+"""A row of each model that the admin lists beside a referral's own, for the admin tests."""
+
+from axes.models import AccessAttempt, AccessFailureLog
+
+from accounts.two_factor import new_backup_codes
+from notifications.models import EmailOptOut, Kind
+from referrals import services
+from referrals.models import ImportJob
+from tests.accounts.two_factor import passkey
+from tests.referrals.factories import counsellor_for
+
+
+def one_of_each_beside(referral) -> None:
+    """An opt-out, a candidacy and an import; a lockout's records, backup codes and a
+    passkey (logging in writes a login's record and an app)."""
+    user, client = referral.created_by, referral.client
+    EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
+    services.referral_register_candidacy(
+        user=counsellor_for(referral.training),
+        ocmw=client.ocmw,
+        insz=client.insz,
+        first_name=client.first_name,
+        last_name=client.last_name,
+        training=referral.training,
+    )
+    failure = {"username": user.username, "ip_address": "192.0.2.1", "user_agent": "test"}
+    AccessAttempt.objects.create(**failure, failures_since_start=5)
+    AccessFailureLog.objects.create(**failure, locked_out=True)
+    new_backup_codes(user)
+    passkey(user)
+    ImportJob.objects.create(
+        started_by=user, file_name="referrals.csv", checksum="0" * 64, language="nl"
+    )
