@@ -1,34 +1,25 @@
-"""Every action on a referral is one function here; nothing else changes a state.
-
-Each is keyword-only and atomic: it checks the step, runs the model's transition, saves
-the changed fields, appends a history line and announces the event."""
+"""Creating a referral and taking its steps: the transition machinery and one function per
+step."""
 
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
-from stdnum.be import ssn
 
-from . import access
-from .enums import GUIDANCE_NOTE_STATES, CandidacyOutcome
-from .models import (
-    Candidacy,
+from .. import access
+from ..models import (
     Client,
     EntryCondition,
-    GuidanceNote,
-    OutcomeCheck,
     Referral,
     ReferralEvent,
     Training,
 )
-from .models.clients import validate_insz
-from .signals import guidance_note_added, referral_event
-from .textlimits import within_limit
+from ..signals import referral_event
+from ..textlimits import within_limit
 
 
 class TransitionRefused(Exception):
@@ -162,93 +153,6 @@ def _register(
     )
     referral_event.send(sender=Referral, event=event)
     return referral
-
-
-def candidacy_limit_reached(user, *, now: datetime.datetime | None = None) -> bool:
-    """Whether `user` looked up as many national numbers as allowed in the window
-    (OKOT_CANDIDACY_LIMIT per OKOT_CANDIDACY_WINDOW_HOURS)."""
-    since = (now or timezone.now()) - datetime.timedelta(hours=settings.OKOT_CANDIDACY_WINDOW_HOURS)
-    lookups = Candidacy.objects.lookups_by(user, since=since)
-    return lookups.count() >= settings.OKOT_CANDIDACY_LIMIT
-
-
-@transaction.atomic
-def referral_register_candidacy(
-    *,
-    user,
-    ocmw,
-    insz: str,
-    first_name: str,
-    last_name: str,
-    training: Training,
-    at: datetime.datetime | None = None,
-    external_id: str = "",
-) -> Candidacy:
-    """VDAB registers a candidacy for a client of an OCMW, found by national number, and the
-    OCMW's caseworker is asked for the formal agreement.
-
-    Whoever registers learns nothing of the OCMW's clients: every attempt is kept as a
-    `Candidacy` (the trace), and its outcome, whether the number was known, whether the
-    name matched, whether a referral was open already, is for the OCMW's side and the
-    administrator alone. A name that differs from the client file goes to the caseworker
-    with the candidacy, to resolve before agreeing. The only outcome that the registrant
-    hears is `LIMITED`: too many attempts in a short time; afterwards they read the
-    candidacy's `status`, which waits for the OCMW's answer whatever the outcome."""
-    if not access.may_register_candidacy(user):
-        raise TransitionRefused([_("Only VDAB registers a candidacy this way.")])
-    insz = ssn.compact(insz)
-    validate_insz(insz)
-    within_limit(Client, "first_name", first_name)
-    within_limit(Client, "last_name", last_name)
-    candidacy = Candidacy(
-        registered_by=user,
-        registered_at=at or timezone.now(),
-        ocmw=ocmw,
-        training=training,
-        insz=insz,
-        first_name=first_name,
-        last_name=last_name,
-    )
-    if candidacy_limit_reached(user):
-        candidacy.outcome = CandidacyOutcome.LIMITED
-        candidacy.save()
-        return candidacy
-    client, created = Client.objects.get_or_create(
-        ocmw=ocmw, insz=insz, defaults={"first_name": first_name, "last_name": last_name}
-    )
-    if created:
-        candidacy.outcome = CandidacyOutcome.NEW_CLIENT
-    elif client.has_name(first_name, last_name):
-        candidacy.outcome = CandidacyOutcome.KNOWN_CLIENT
-    else:
-        candidacy.outcome = CandidacyOutcome.NAME_DIFFERS
-    try:
-        with transaction.atomic():
-            candidacy.referral = _register(
-                user=user, client=client, training=training, at=at, external_id=external_id
-            )
-    except ValidationError as exc:
-        if exc.code != "duplicate_open_referral":
-            raise
-        # Linked to the referral open already, which the OCMW answers: the registrant sees
-        # the same as for any other candidacy (waiting) until it does.
-        candidacy.outcome = CandidacyOutcome.ALREADY_OPEN
-        candidacy.referral = (
-            Referral.objects.open().filter(client=client, training=training).first()
-        )
-        candidacy.save()
-        return candidacy
-    # Saved before applying, so that the caseworker's message knows the candidacy.
-    candidacy.save()
-    _transition(
-        candidacy.referral,
-        user=user,
-        name="apply",
-        at=at,
-        permission=access.may_apply_by_candidacy,
-        applied_on=_applied_on(at),
-    )
-    return candidacy
 
 
 # --- one function per step ---------------------------------------------------------------
@@ -402,53 +306,3 @@ def referral_withdraw(
     *, referral: Referral, user, at: datetime.datetime | None = None, reason: str
 ) -> ReferralEvent:
     return _transition(referral, user=user, name="withdraw", at=at, reason=reason)
-
-
-# --- during and after the training --------------------------------------------------------
-
-
-@transaction.atomic
-def guidance_note_add(
-    *, referral: Referral, user, topic: str, note: str, written_on: datetime.date
-) -> GuidanceNote:
-    if referral.state not in GUIDANCE_NOTE_STATES:
-        raise TransitionRefused(
-            [_("Guidance notes are kept from the admission until the end of the training.")]
-        )
-    if not access.may_add_guidance_note(referral, user):
-        raise TransitionRefused([_("You may not add notes to this referral.")])
-    within_limit(GuidanceNote, "note", note)
-    guidance_note = GuidanceNote.objects.create(
-        referral=referral, author=user, topic=topic, note=note, written_on=written_on
-    )
-    guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
-    return guidance_note
-
-
-@transaction.atomic
-def outcome_check_record(
-    *, referral: Referral, user, months: int, at_work: str, checked_on: datetime.date
-) -> OutcomeCheck:
-    """Record (or correct) whether the former trainee is at work `months` after the end."""
-    if not referral.has_positive_end or referral.end_date is None:
-        raise TransitionRefused(
-            [_("Outflow to work is only followed after a positive end of the training.")]
-        )
-    if not access.may_record_outcome(referral, user):
-        raise TransitionRefused([_("You may not record outcomes for this referral.")])
-    due = referral.outcome_due_date(months)
-    if checked_on > timezone.localdate():
-        raise ValidationError({"checked_on": _("This date lies in the future.")})
-    if checked_on < due:
-        raise ValidationError(
-            {
-                "checked_on": _("This check-up is only due on %(date)s.")
-                % {"date": formats.date_format(due, "SHORT_DATE_FORMAT")}
-            }
-        )
-    check, _created = OutcomeCheck.objects.update_or_create(
-        referral=referral,
-        months=months,
-        defaults={"at_work": at_work, "checked_on": checked_on, "checked_by": user},
-    )
-    return check

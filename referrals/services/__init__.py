@@ -1,0 +1,46 @@
+"""Every action on a referral is one function here; nothing else changes a state.
+
+Each is keyword-only and atomic: it checks the step, runs the model's transition, saves
+the changed fields, appends a history line and announces the event.
+
+The functions live by kind in this package: `steps` (creating a referral and its steps,
+with the transition machinery), `candidacies` (VDAB's candidacy) and `followup` (guidance
+notes and outflow check-ups); callers use them as `services.<name>`."""
+
+from .candidacies import candidacy_limit_reached, referral_register_candidacy
+from .followup import guidance_note_add, outcome_check_record
+from .steps import (
+    ConcurrentChange,
+    TransitionRefused,
+    referral_admit,
+    referral_agree,
+    referral_apply,
+    referral_close,
+    referral_create,
+    referral_decline,
+    referral_end,
+    referral_plan_intake,
+    referral_reject,
+    referral_start,
+    referral_withdraw,
+)
+
+__all__ = [
+    "ConcurrentChange",
+    "TransitionRefused",
+    "candidacy_limit_reached",
+    "guidance_note_add",
+    "outcome_check_record",
+    "referral_register_candidacy",
+    "referral_create",
+    "referral_apply",
+    "referral_agree",
+    "referral_decline",
+    "referral_plan_intake",
+    "referral_admit",
+    "referral_reject",
+    "referral_start",
+    "referral_end",
+    "referral_close",
+    "referral_withdraw",
+]
