@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from referrals.models import Referral
-from referrals.models.referral import add_months
+from referrals.models.followup import add_months
 from referrals.reports import funnel, tables
 
 

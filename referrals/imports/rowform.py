@@ -16,7 +16,8 @@ from accounts.models import Organisation
 from ..enums import POSITIVE_END_RESULTS, AtWork, EndResult, Gender, OkotType, State, StopReason
 from ..formfields import PlausibleDateField
 from ..models.clients import Client, insz_birth_date_and_gender, validate_insz
-from ..models.referral import Referral, add_months
+from ..models.followup import add_months
+from ..models.referral import Referral
 from ..models.trainings import Training
 from ..textlimits import max_length_of
 from .files import DATE_COLUMNS, WORK_COLUMNS

@@ -1,4 +1,7 @@
-"""What both sides record during and after the training."""
+"""What both sides record during and after the training, and when a check-up is due."""
+
+import calendar
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import AtWork, CheckupMonths, GuidanceTopic
 from ..textlimits import NOTE, max_length_check
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it is shorter (an outflow
+    check-up is due `months` after the end)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class GuidanceNote(models.Model):

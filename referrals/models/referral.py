@@ -1,4 +1,3 @@
-import calendar
 import datetime
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from ..enums import (
     StopReason,
 )
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
+from .followup import add_months
 from .guards import client_consented, no_active_temporary_work_experience
 from .querysets import ReferralQuerySet
 
@@ -380,13 +380,6 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 
     def outcome_due_date(self, months: int) -> datetime.date | None:
         return add_months(self.end_date, months) if self.end_date else None
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _not_in_future(day: datetime.date, field: str) -> None:

@@ -22,7 +22,7 @@ from ..enums import (
     OkotType,
     StopReason,
 )
-from ..models.referral import add_months
+from ..models.followup import add_months
 from .expressions import AGE_BANDS, UNKNOWN, age_band
 
 CHECKUP_MONTHS = tuple(CheckupMonths.values)  # 3, 6, 9 and 12
