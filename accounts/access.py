@@ -46,6 +46,6 @@ def group_permissions(group) -> set[str]:
     }
 
 
-def may_grant_groups(groups, user) -> bool:
-    """Give these roles (groups) to someone: only with every permission they carry."""
-    return user.is_superuser or not any(lacks_any(group_permissions(g), user) for g in groups)
+def may_grant_group(group, user) -> bool:
+    """Give this role (group) to someone: only with every permission it carries."""
+    return user.is_superuser or not lacks_any(group_permissions(group), user)

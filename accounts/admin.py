@@ -70,7 +70,7 @@ class UserAdmin(SessionSearchMixin, BaseUserAdmin):
         class GrantOnlyHeldRoles(form):
             def clean_groups(self):
                 groups = self.cleaned_data["groups"]
-                refused = [g for g in groups if not access.may_grant_groups([g], editor)]
+                refused = [g for g in groups if not access.may_grant_group(g, editor)]
                 if refused:
                     raise ValidationError(
                         gettext(

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_otp.admin import OTPAdminSite
 
 from .admin_autocomplete import AutocompleteByPostMixin
-from .two_factor import has_second_factor
+from .two_factor import second_factor_step
 
 
 class SecondFactorAdminSite(AutocompleteByPostMixin, OTPAdminSite):
@@ -18,11 +18,10 @@ class SecondFactorAdminSite(AutocompleteByPostMixin, OTPAdminSite):
     login form of its own; its autocomplete fields search by POST, keeping names out of
     URLs."""
 
-    name = "admin"
     login_form = None
     login_template = None
 
-    def __init__(self, name="admin"):
+    def __init__(self, name="admin"):  # OTPAdminSite's own default is "otpadmin"
         super().__init__(name)
 
     def login(self, request, extra_context=None):
@@ -31,6 +30,5 @@ class SecondFactorAdminSite(AutocompleteByPostMixin, OTPAdminSite):
         if not user.is_authenticated:
             return redirect_to_login(next_url, settings.LOGIN_URL)
         if user.is_staff and not user.is_verified():
-            step = "accounts:verify" if has_second_factor(user) else "accounts:enrol"
-            return redirect_to_login(next_url, reverse(step))
+            return redirect_to_login(next_url, reverse(second_factor_step(user)))
         return super().login(request, extra_context)

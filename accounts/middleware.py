@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .two_factor import has_second_factor, second_factor_required
+from .two_factor import has_second_factor, second_factor_required, second_factor_step
 
 LOGGED_IN_AT = "okot_logged_in_at"
 LAST_SEEN_AT = "okot_last_seen_at"
@@ -95,8 +95,7 @@ class SecondFactorMiddleware:
             return None
         if not (second_factor_owed(request, user)):
             return None
-        step = "accounts:verify" if has_second_factor(user) else "accounts:enrol"
-        return redirect_to_login(request.get_full_path(), reverse(step))
+        return redirect_to_login(request.get_full_path(), reverse(second_factor_step(user)))
 
 
 def second_factor_owed(request, user) -> bool:

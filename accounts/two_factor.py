@@ -34,6 +34,11 @@ def has_second_factor(user) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def second_factor_step(user) -> str:
+    """Where someone who owes the second factor goes: to enter a code, or to enrol."""
+    return "accounts:verify" if has_second_factor(user) else "accounts:enrol"
+
+
 def pending_app_device(user) -> TOTPDevice:
     """The authenticator app being enrolled: unconfirmed until its first code is checked.
     The same one on every visit, so that a reload does not invalidate a scanned code."""

@@ -52,14 +52,15 @@ def messages_for_event(event) -> list[tuple[str, list]]:
 def write_for_event(event) -> list[Notification]:
     """The messages of one history line, as in the 'who hears what' table."""
     messages = messages_for_event(event)
-    # The caseworker prompted to call is told whom the handover went to.
+    recipients_of = dict(messages)
     context = {
         "event": event,
         "actor": event.actor,
-        "counsellors": dict(messages).get(Kind.WARM_HANDOVER, []),
+        # The caseworker prompted to call is told whom the handover went to.
+        "counsellors": recipients_of.get(Kind.WARM_HANDOVER, []),
         # The name VDAB typed, for the caseworker to check against the client file.
         "candidacy": (
-            candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in dict(messages) else None
+            candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in recipients_of else None
         ),
     }
     written = []
