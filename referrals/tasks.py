@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
@@ -51,9 +51,6 @@ def enqueue(job_id: int) -> None:
         job = ImportJob.objects.get(pk=job_id)
         with translation.override(job.language or None):
             failure = _("The import could not be queued. Try again in a few minutes.")
-        ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-            status=ImportJobStatus.FAILED,
-            failure=failure,
-            content=b"",
-            finished_at=timezone.now(),
+        ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).end(
+            ImportJobStatus.FAILED, failure=failure
         )

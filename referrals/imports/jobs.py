@@ -6,7 +6,7 @@ are checked, each write committed at once, for the job's page to show."""
 
 import logging
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..enums import ImportJobStatus
@@ -36,20 +36,9 @@ def run_job(job_id: int) -> str:
             result, rows = _import(job, jobs)
     except Exception:
         logger.exception("Import job %s failed", job_id)
-        jobs.update(
-            status=ImportJobStatus.FAILED,
-            failure=_failure_message(job),
-            content=b"",
-            finished_at=timezone.now(),
-        )
+        jobs.end(ImportJobStatus.FAILED, failure=_failure_message(job))
         return ImportJobStatus.FAILED
-    jobs.update(
-        status=ImportJobStatus.DONE,
-        result=result.as_json(),
-        rows_done=rows,
-        content=b"",  # the file holds national numbers: not kept past the import
-        finished_at=timezone.now(),
-    )
+    jobs.end(ImportJobStatus.DONE, result=result.as_json(), rows_done=rows)
     return ImportJobStatus.DONE
 
 

@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from ..enums import IMPORT_JOB_ENDED, ImportJobStatus
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def end(self, status: str, **fields) -> int:
+        """End these jobs in `status`, dropping their files (they hold national numbers)."""
+        return self.update(status=status, content=b"", finished_at=timezone.now(), **fields)
+
+
 class ImportJob(models.Model):
     """An administrator's upload of existing trajectories, checked and imported by a Celery
     task (`referrals.tasks.run_import`) so that no web request waits for it.
@@ -37,6 +43,8 @@ class ImportJob(models.Model):
     result = models.JSONField(_("result"), null=True, blank=True)
     failure = models.CharField(_("failure"), max_length=500, blank=True)  # our own message
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import")
