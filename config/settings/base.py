@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "referrals",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,130 @@
+"""The audit trail: who read or changed which person's data, when and from where.
+
+Append-only: a row is only ever added. `Entry.save` refuses an update, the queryset refuses
+`update()` and `delete()`, the admin is read-only, and on PostgreSQL a trigger refuses
+UPDATE and DELETE in the database itself (migration 0001), except the deletion of rows older
+than a recorded `Purge`, which is how the trail's own retention (`OKOT_AUDIT_RETENTION_DAYS`)
+removes them: the purge leaves its own row.
+
+A row names the client and the referral by their ids, not by a foreign key: the trail
+outlives what it recorded (a deleted client, an import rolled back), and nothing that
+happens to a client may change it."""
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Someone tried to change or delete a row of the audit trail."""
+
+
+class Kind(models.TextChoices):
+    # Accounts
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+    LOCKOUT = "lockout", _("Locked out")
+    UNLOCK = "unlock", _("Unlocked")
+    SECOND_FACTOR = "second_factor", _("Second factor")
+    # Reads of personal data
+    VIEW = "view", _("Viewed")
+    SEARCH = "search", _("Searched")
+    PRINT = "print", _("Printed")
+    EXPORT = "export", _("Exported or downloaded")
+    # Changes
+    CHANGE = "change", _("Changed")
+    IMPORT = "import", _("Imported")
+    USER_CHANGE = "user_change", _("User or role changed")
+    RETENTION = "retention", _("Retention applied")
+
+
+class EntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("The audit trail is append-only.")
+
+    def about_client(self, client_id: int) -> "EntryQuerySet":
+        return self.filter(client_id=client_id)
+
+
+class Entry(models.Model):
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Who: the user (kept as the id they had, whatever happens to the account later), their
+    # user name and organisation at that moment.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # About whom.
+    client_id = models.PositiveBigIntegerField(_("client number"), null=True, blank=True)
+    referral_id = models.PositiveBigIntegerField(_("referral number"), null=True, blank=True)
+    # From where: the page (URLs carry no personal data) and the address.
+    path = models.CharField(_("page"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # What: the fields before and after a change, the hits of a search, an import's
+    # checksum... never a national number in clear.
+    detail = models.JSONField(_("detail"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit trail entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["client_id", "at"]),
+            models.Index(fields=["actor", "at"]),
+            models.Index(fields=["organisation", "at"]),
+            models.Index(fields=["kind", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '—'}: {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only.")
+
+
+class Purge(models.Model):
+    """One application of the trail's retention: the rows before `cutoff` were deleted.
+
+    The database lets a row of the trail be deleted only when a purge with a later cutoff
+    was recorded first (PostgreSQL's trigger), so that no deletion leaves no trace."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    cutoff = models.DateTimeField(_("rows before"))
+    deleted = models.PositiveBigIntegerField(_("rows deleted"), default=0)
+
+    class Meta:
+        verbose_name = _("audit trail purge")
+        verbose_name_plural = _("audit trail purges")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d}: < {self.cutoff:%Y-%m-%d}"

@@ -1,0 +1,98 @@
+"""Writing the audit trail: one function for every kind of row, called by whoever reads or
+changes personal data (views, admin, services, imports, the login signals).
+
+Call it inside the transaction of the change it records, where there is one: the row then
+commits or rolls back with it. A read writes its rows at once (autocommit). A page that
+shows several clients writes one row per client, in one INSERT."""
+
+from collections.abc import Iterable
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts.lockout import client_ip
+
+from .models import Entry, Kind, Purge
+
+__all__ = ["Kind", "record", "record_many", "mask_insz", "purge_before"]
+
+
+def _who(request=None, user=None) -> dict:
+    user = user if user is not None else getattr(request, "user", None)
+    authenticated = user is not None and user.is_authenticated
+    return {
+        "actor": user if authenticated else None,
+        "actor_name": user.get_username() if authenticated else "",
+        "organisation_id": user.organisation_id if authenticated else None,
+        "path": request.path[:300] if request is not None else "",
+        "ip_address": client_ip(request) if request is not None else None,
+    }
+
+
+def record(
+    kind: str,
+    *,
+    request=None,
+    user=None,
+    client=None,
+    referral=None,
+    detail: dict | None = None,
+) -> Entry:
+    """One row: `kind` done by `user` (else the request's user) about `client` and/or
+    `referral` (objects or ids), from the request's page and address."""
+    if referral is not None and client is None and not isinstance(referral, int):
+        client = referral.client_id
+    return Entry.objects.create(
+        kind=kind,
+        client_id=_id(client),
+        referral_id=_id(referral),
+        detail=detail or {},
+        **_who(request, user),
+    )
+
+
+def record_many(
+    kind: str,
+    *,
+    request=None,
+    user=None,
+    subjects: Iterable[tuple[object, object]] = (),
+    detail: dict | None = None,
+) -> list[Entry]:
+    """One row per (client, referral) in `subjects` (duplicates once), in one INSERT; a
+    single row without subject when there is none (a search without hits)."""
+    who = _who(request, user)
+    now = timezone.now()
+    seen = dict.fromkeys((_id(client), _id(referral)) for client, referral in subjects)
+    rows = [
+        Entry(kind=kind, at=now, client_id=c, referral_id=r, detail=detail or {}, **who)
+        for c, r in (seen or {(None, None): None})
+    ]
+    return Entry.objects.bulk_create(rows)
+
+
+def mask_insz(insz: str) -> str:
+    """A national number as lists and the trail show it: the last three digits only."""
+    digits = "".join(ch for ch in insz or "" if ch.isdigit())
+    if not digits:
+        return ""
+    return "•" * max(len(digits) - 3, 0) + digits[-3:]
+
+
+@transaction.atomic
+def purge_before(cutoff) -> int:
+    """Delete the trail's rows older than `cutoff`, after recording the purge: the only
+    deletion the database allows. How many rows went."""
+    old = Entry.objects.filter(at__lt=cutoff)
+    count = old.count()
+    if count:
+        Purge.objects.create(cutoff=cutoff, deleted=count)
+        # Django's own QuerySet.delete: EntryQuerySet refuses it everywhere else.
+        models.QuerySet.delete(old)
+    return count
+
+
+def _id(value):
+    if value is None or isinstance(value, int):
+        return value
+    return value.pk
