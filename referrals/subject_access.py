@@ -216,7 +216,10 @@ def stored_value(obj: models.Model, f: models.Field):
     if f.is_relation:
         target = getattr(obj, f.name)
         return None if target is None else reference(target)
-    return f.value_from_object(obj)
+    value = f.value_from_object(obj)
+    if isinstance(f, models.FileField):  # the file's name, not its content
+        return value.name or None
+    return value
 
 
 def as_json(collection: Collection) -> dict:

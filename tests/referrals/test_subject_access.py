@@ -369,6 +369,7 @@ def test_the_page_has_one_title_labelled_tables_and_a_link_to_correct_the_data(
     assert '<th scope="col">' in text and '<th scope="row">' in text
     assert reverse("admin:referrals_client_change", args=[client.pk]) in text
     assert json_url(client) in text
+    assert "js/print.js" in text and "data-print" in text
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -387,3 +388,18 @@ def test_the_queries_do_not_grow_with_the_rows(
 
     with django_assert_max_num_queries(len(context.captured_queries)):
         assert administrator_client.get(url(many)).status_code == 200
+
+
+def test_a_client_with_nothing_else_gets_every_section_empty(administrator_client):
+    """A section per kind of row even without rows: the reader sees there are none."""
+    client = ClientFactory()
+
+    data = exported(administrator_client, client)
+    page = administrator_client.get(page_url(client))
+
+    assert set(models_with_a_path_to_the_client()) <= set(data["sections"])
+    assert [label for label, rows in data["sections"].items() if rows] == [
+        "referrals.client",
+        "audit.entry",  # the export itself
+    ]
+    assert {s.label for s in page.context["sections"]} == set(data["sections"])
