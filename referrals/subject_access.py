@@ -109,9 +109,6 @@ class Collection:
     sections: list[Section]
     other_files: list[Client]
 
-    def section(self, model) -> Section | None:
-        return next((s for s in self.sections if s.model is model), None)
-
 
 # --- collecting -------------------------------------------------------------------------------
 
