@@ -156,6 +156,12 @@ def may_import_referrals(user) -> bool:
     return user.is_administrator
 
 
+def may_answer_subject_access(client, user) -> bool:
+    """See everything held on a client, with who read it, to answer their request
+    (GDPR art. 15): the administrator's, in Django admin."""
+    return user.is_administrator
+
+
 def for_templates(user) -> dict:
     """The predicates about the user alone, for the navigation and the buttons of a page:
     `{% if may.create_client %}`. Each is evaluated only when a template asks."""

@@ -13,6 +13,7 @@ from ..models import (
     TemporaryWorkExperience,
     Training,
 )
+from .subject_access import SubjectAccessMixin
 
 # Free text counts its line breaks as the browser does (see TextAreaField).
 TEXT_AREAS = {models.TextField: {"form_class": TextAreaField}}
@@ -54,7 +55,7 @@ class TemporaryWorkExperienceInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
+class ClientAdmin(SubjectAccessMixin, SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
     formfield_overrides = TEXT_AREAS
     list_display = [
         "last_name",
