@@ -15,7 +15,7 @@ from referrals.signals import is_replaying_history
 
 from .models import EmailOptOut, Kind, Notification
 from .recipients import caseworkers_for, counsellors_for, other_side
-from .rendering import render_email_footer, render_message
+from .rendering import render_email, render_message
 
 # Messages that ask their recipient to do something next rather than announce what someone
 # did: they reach the one who acted too (the caseworker who agreed is prompted to call; the
@@ -100,7 +100,8 @@ def write(
     at=None,
 ) -> list[Notification]:
     """Write the in-app message and, unless switched off, the e-mail for each recipient;
-    the rows written.
+    the rows written. The e-mail only says what happened and links to the app
+    (`rendering.email_content`); `context` is for the in-app message.
 
     Call inside the transaction of what caused it. `source` makes the idempotency key:
     writing the same thing twice adds nothing. `at` dates the rows when the step happened
@@ -127,15 +128,18 @@ def write(
         )
     )
     now = at or timezone.now()
-    rendered = {}
     rows = []
     for key, (recipient, channel) in wanted.items():
         if key in written_before:
             continue
-        if recipient.pk not in rendered:
-            rendered[recipient.pk] = render_message(kind, recipient, referral, context)
-        subject, body, body_html = rendered[recipient.pk]
+        # In the recipient's language; the in-app message shows what its reader may see,
+        # the e-mail only what happened and where to read it.
         in_app = channel == Notification.Channel.IN_APP
+        if in_app:
+            subject, body = render_message(kind, recipient, referral, context)
+            body_html = ""
+        else:
+            subject, body, body_html = render_email(kind, recipient, referral)
         rows.append(
             Notification(
                 idempotency_key=key,
@@ -144,8 +148,8 @@ def write(
                 kind=kind,
                 referral=referral,
                 subject=subject,
-                body=body if in_app else f"{body}\n\n{render_email_footer(recipient, referral)}",
-                body_html="" if in_app else body_html,
+                body=body,
+                body_html=body_html,
                 status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
                 sent_at=now if in_app else None,
                 created_at=now,

@@ -1,19 +1,26 @@
-"""Messages rendered in the recipient's language, from one template per kind.
+"""Messages rendered in the recipient's language: the in-app message from one template per
+kind, the e-mail from one template for all kinds.
 
-`templates/notifications/<kind>.txt` holds the subject on its first line and the text
-after a blank line; the HTML e-mail wraps that text in `notifications/email.html`."""
+`templates/notifications/<kind>.txt` holds the in-app message's subject on its first line
+and its text after a blank line; it may show whatever its reader may see of the client
+(`referrals.presenters`). An e-mail leaves the app, over networks and into mailboxes we do
+not control, so it only says what happened and where to read it: `email_content` is the
+one place that decides what it carries."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from referrals import access
 from referrals.presenters import client_name, referral_client_facts
 
+from .models import Kind
 
-def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html) of a message of `kind` for `recipient`."""
+
+def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, str]:
+    """(subject, text) of the in-app message of `kind` for `recipient`."""
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         full_context = {
             "recipient": recipient,
@@ -31,32 +38,48 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
                 else []
             ),
             "client_name": client_name(referral, recipient) if referral else "",
-            **_links(referral),
             **context,
         }
         rendered = render_to_string(f"notifications/{kind}.txt", full_context).strip()
         subject, _blank, body = rendered.partition("\n\n")
-        subject = " ".join(subject.split())[:300]
-        body = body.strip()
-        html = render_to_string(
-            "notifications/email.html",
-            {**full_context, "subject": subject, "body": body},
-        )
-    return subject, body, html
+    return one_line(subject), body.strip()
 
 
-def render_email_footer(recipient, referral) -> str:
-    """The plain-text e-mail's last lines: where to open it, and where to choose e-mails."""
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        return render_to_string("notifications/email_footer.txt", _links(referral)).strip()
-
-
-def _links(referral) -> dict:
-    """Where a message leads: its referral (else the site), and the e-mail preferences."""
+def email_content(kind: str, referral) -> dict:
+    """All an e-mail may carry, whatever its kind: what happened (the kind's label), the
+    referral's number and training, and the links. Nothing of the client (no name, INSZ,
+    birth date, contact details or address), no reason, note or screening text, nor the
+    staff's phone numbers: the reader logs in to see what they may. Not even the OCMW's
+    name, which would give away where the client lives. The e-mail's templates get this
+    and nothing else, so that they cannot show more."""
     return {
+        "what": Kind(kind).label,
+        "number": referral.pk if referral else None,
+        "training": referral.training.title if referral else "",
         "link": site_url(referral.get_absolute_url() if referral else "/"),
         "preferences_link": site_url(reverse("notifications:preferences")),
     }
+
+
+def render_email(kind: str, recipient, referral) -> tuple[str, str, str]:
+    """(subject, text, html) of the e-mail of `kind` for `recipient`: `email_content`, in
+    the recipient's language."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        content = email_content(kind, referral)
+        if content["number"] is None:
+            subject = _("OKOT: %(what)s") % content
+        else:
+            subject = _("OKOT: %(what)s – referral #%(number)s (%(training)s)") % content
+        content["subject"] = subject = one_line(subject)
+        text = render_to_string("notifications/email.txt", content).strip()
+        html = render_to_string("notifications/email.html", content)
+    return subject, text, html
+
+
+def one_line(subject: str) -> str:
+    """A subject on one line (a line break in a name or title would end an e-mail header)
+    and no longer than the column."""
+    return " ".join(subject.split())[:300]
 
 
 def site_url(path: str) -> str:

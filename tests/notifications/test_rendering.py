@@ -1,5 +1,6 @@
-"""Messages speak the recipient's language, show a VDAB user only what VDAB may see of the
-client, and come as a one-line subject, a plain text and an escaped HTML alternative."""
+"""Messages speak the recipient's language and show a VDAB user only what VDAB may see of
+the client; an in-app message comes as a one-line subject and a text, an e-mail also with an
+escaped HTML alternative. What an e-mail may carry at all: test_email_privacy.py."""
 
 import datetime
 import re
@@ -9,7 +10,7 @@ from django.utils import translation
 
 from accounts.models import Province
 from notifications.models import Kind, Notification
-from notifications.rendering import render_message
+from notifications.rendering import render_email, render_message
 from referrals import services
 from referrals.enums import EndResult, GuidanceTopic, State, StopReason
 from referrals.models import Client, GuidanceNote
@@ -120,20 +121,24 @@ def test_each_recipient_reads_the_warm_handover_in_their_own_language(walk, case
         caseworker_phone="09 266 99 00",
     )
 
-    def handover(user):
-        return Notification.objects.get(
-            recipient=user, kind=Kind.WARM_HANDOVER, channel=Notification.Channel.EMAIL
-        )
+    def handover(user, channel=Notification.Channel.IN_APP):
+        return Notification.objects.get(recipient=user, kind=Kind.WARM_HANDOVER, channel=channel)
 
     # "Client" and "Training" have a Dutch translation already; the facts' labels too.
     assert "\nCliënt:\n" in handover(dutch).body
     assert "\nOpleiding: " in handover(dutch).body
     assert "- Voornaam: Fatima" in handover(dutch).body
-    assert '<html lang="nl">' in handover(dutch).body_html
     assert "\nClient:\n" in handover(english).body
     assert "\nTraining: " in handover(english).body
     assert "- First name: Fatima" in handover(english).body
-    assert '<html lang="en">' in handover(english).body_html
+    dutch_email = handover(dutch, Notification.Channel.EMAIL)
+    english_email = handover(english, Notification.Channel.EMAIL)
+    assert dutch_email.subject.startswith("OKOT: Warme overdracht na het formeel akkoord – ")
+    assert "Kies welke e-mails u ontvangt: " in dutch_email.body
+    assert '<html lang="nl">' in dutch_email.body_html
+    assert english_email.subject.startswith("OKOT: Warm handover after the formal agreement – ")
+    assert "Choose which e-mails you receive: " in english_email.body
+    assert '<html lang="en">' in english_email.body_html
 
 
 @pytest.mark.parametrize("language", ["en", "nl-be"])
@@ -150,11 +155,13 @@ def test_a_recipient_without_a_language_reads_the_site_language(walk, counsellor
     referral = walk(State.AGREED)
     counsellor.language = ""
 
-    _subject, body, _html = render_message(
+    _subject, body = render_message(
         Kind.WARM_HANDOVER, counsellor, referral, context_for(referral, caseworker)
     )
+    email_subject, _text, _html = render_email(Kind.WARM_HANDOVER, counsellor, referral)
 
     assert "\nCliënt:\n" in body
+    assert email_subject.startswith("OKOT: Warme overdracht")
 
 
 # --- privacy --------------------------------------------------------------------------------
@@ -163,13 +170,12 @@ def test_a_recipient_without_a_language_reads_the_site_language(walk, counsellor
 def test_with_consent_the_warm_handover_gives_vdab_what_it_needs(walk, counsellor, caseworker):
     referral = walk(State.AGREED)
 
-    _subject, body, html = render_message(
+    _subject, body = render_message(
         Kind.WARM_HANDOVER, counsellor, referral, context_for(referral, caseworker)
     )
 
     for value in needs_consent_values(referral.client):
         assert value in body
-        assert value in html
 
 
 def test_without_consent_the_warm_handover_shows_only_name_and_municipality(
@@ -178,7 +184,7 @@ def test_without_consent_the_warm_handover_shows_only_name_and_municipality(
     referral = walk(State.AGREED)
     withdraw_consent(referral.client)
 
-    _subject, body, html = render_message(
+    _subject, body = render_message(
         Kind.WARM_HANDOVER, counsellor, referral, context_for(referral, caseworker)
     )
 
@@ -186,7 +192,6 @@ def test_without_consent_the_warm_handover_shows_only_name_and_municipality(
     assert facts == [("Voornaam", "Fatima"), ("Familienaam", "Elouardi"), ("Gemeente", "Gent")]
     for value in needs_consent_values(referral.client):
         assert value not in body
-        assert value not in html
 
 
 @pytest.mark.parametrize("kind", EVENT_KINDS)
@@ -256,11 +261,12 @@ def test_no_message_the_flow_sends_to_vdab_shows_what_the_ocmw_keeps(
 # --- the message itself ---------------------------------------------------------------------
 
 
-def test_names_are_literal_in_the_text_and_escaped_in_the_html(
+def test_names_are_literal_in_the_message_and_the_training_escaped_in_the_e_mails_html(
     walk, counsellor, caseworker, mailoutbox, django_capture_on_commit_callbacks
 ):
     person = ClientFactory(ocmw=caseworker.organisation, first_name="<b>X</b>", last_name="Y&Z")
-    referral = walk(State.CANDIDATE, client=person)
+    training = TrainingFactory(title="Zorg & <i>welzijn</i>", province=Province.OOST_VLAANDEREN)
+    referral = walk(State.CANDIDATE, client=person, training=training)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.referral_agree(
@@ -272,39 +278,44 @@ def test_names_are_literal_in_the_text_and_escaped_in_the_html(
             handover_notes='Zegt: "<script>alert(1)</script>"',
         )
 
-    message = Notification.objects.get(
-        recipient=counsellor, kind=Kind.WARM_HANDOVER, channel=Notification.Channel.EMAIL
-    )
+    def handover(channel):
+        return Notification.objects.get(
+            recipient=counsellor, kind=Kind.WARM_HANDOVER, channel=channel
+        )
+
+    message = handover(Notification.Channel.IN_APP)
     assert "<b>X</b> Y&Z" in message.subject
     assert ": <b>X</b>\n" in message.body  # among the client's facts
     assert ": Y&Z\n" in message.body
     assert "<script>alert(1)</script>" in message.body
-    assert "&lt;b&gt;X&lt;/b&gt; Y&amp;Z" in message.body_html
-    assert "&lt;script&gt;" in message.body_html
-    assert "<b>X</b>" not in message.body_html
-    assert "<script>" not in message.body_html
+    email = handover(Notification.Channel.EMAIL)
+    assert "(Zorg & <i>welzijn</i>)" in email.subject
+    assert "Zorg & <i>welzijn</i>." in email.body
+    assert "Zorg &amp; &lt;i&gt;welzijn&lt;/i&gt;." in email.body_html
+    assert "<i>" not in email.body_html
 
     (sent,) = [m for m in mailoutbox if m.to == [counsellor.email]]
-    assert sent.subject == message.subject
-    assert sent.body == message.body
+    assert sent.subject == email.subject
+    assert sent.body == email.body
     assert sent.alternatives[0][1] == "text/html"
-    assert sent.alternatives[0][0] == message.body_html
+    assert sent.alternatives[0][0] == email.body_html
 
 
-def test_the_html_alternative_carries_the_text_and_a_link_to_the_referral(
-    walk, counsellor, caseworker, settings
+def test_the_html_alternative_says_what_happened_and_links_to_the_referral(
+    walk, counsellor, settings
 ):
     settings.SITE_URL = "https://okot.example/"
     referral = walk(State.AGREED)
 
-    subject, body, html = render_message(
-        Kind.WARM_HANDOVER, counsellor, referral, context_for(referral, caseworker)
-    )
+    subject, text, html = render_email(Kind.WARM_HANDOVER, counsellor, referral)
 
     assert f'href="https://okot.example/referrals/{referral.pk}/"' in html
-    assert f'<h1 style="font-size: 1.25rem;">{subject}</h1>' in html
-    assert "09 266 99 00" in html
-    assert body.count("\n\n") <= html.count("<p>")
+    assert f"<title>{subject}</title>" in html
+    assert '<h1 style="font-size: 1.25rem;">Warme overdracht na het formeel akkoord</h1>' in html
+    assert f"Toeleiding #{referral.pk}, opleiding: Verpleegkunde HBO5." in html
+    assert f"Toeleiding #{referral.pk}, opleiding: Verpleegkunde HBO5." in text
+    assert "09 266 99 00" not in html  # the caseworker's phone is in the app
+    assert 'href="https://okot.example/notifications/preferences/"' in html
 
 
 @pytest.mark.parametrize("kind", EVENT_KINDS)
@@ -314,18 +325,19 @@ def test_the_subject_is_one_line_even_with_a_line_break_in_a_name(
     person = ClientFactory(
         ocmw=caseworker.organisation, first_name="Fatima\r\nBcc: x@example.org", last_name="E"
     )
+    title = "T" * 180 + "\r\nBcc: y@example.org"
     referral = walk(
         State.ENDED,
         client=person,
-        training=TrainingFactory(title="T" * 200, province=Province.OOST_VLAANDEREN),
+        training=TrainingFactory(title=title, province=Province.OOST_VLAANDEREN),
     )
 
-    subject, body, _html = render_message(
-        kind, counsellor, referral, context_for(referral, caseworker)
-    )
+    in_app = render_message(kind, counsellor, referral, context_for(referral, caseworker))
+    email = render_email(kind, counsellor, referral)[:2]
 
-    assert subject
-    assert "\n" not in subject
-    assert "\r" not in subject
-    assert len(subject) <= 300
-    assert body and not body.startswith("\n")
+    for subject, body in [in_app, email]:
+        assert subject
+        assert "\n" not in subject
+        assert "\r" not in subject
+        assert len(subject) <= 300
+        assert body and not body.startswith("\n")

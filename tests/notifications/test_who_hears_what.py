@@ -108,8 +108,9 @@ def test_a_guidance_note_reaches_the_other_side(walk, people, author, expected):
     )
 
     assert heard(people) == expected
-    body = Notification.objects.filter(channel=IN_APP).values_list("body", flat=True)[0]
-    assert "Drie dagen afwezig zonder bericht" in body
+    bodies = dict(Notification.objects.values_list("channel", "body"))
+    assert "Drie dagen afwezig zonder bericht" in bodies[IN_APP]
+    assert "Drie dagen afwezig zonder bericht" not in bodies[EMAIL]
 
 
 # --- what the warm handover says --------------------------------------------------------------
@@ -127,14 +128,21 @@ def test_the_warm_handover_tells_the_counsellor_whom_to_call_and_what_matters(wa
     )
 
     message = Notification.objects.get(
-        recipient=people["counsellor"], kind=Kind.WARM_HANDOVER, channel=EMAIL
+        recipient=people["counsellor"], kind=Kind.WARM_HANDOVER, channel=IN_APP
     )
     assert "Sofie Claes" in message.body
     assert "09 266 99 00" in message.body
     assert "Gemotiveerd; kinderopvang op woensdag nog te regelen." in message.body
     assert "Verpleegkunde HBO5" in message.body
     assert str(referral.client) in message.subject
-    assert f"/referrals/{referral.pk}/" in message.body_html
+    # The e-mail only says what happened and where: the rest is in the app.
+    email = Notification.objects.get(
+        recipient=people["counsellor"], kind=Kind.WARM_HANDOVER, channel=EMAIL
+    )
+    assert "Verpleegkunde HBO5" in email.subject
+    assert f"/referrals/{referral.pk}/" in email.body_html
+    assert str(referral.client) not in email.subject + email.body + email.body_html
+    assert "Gemotiveerd" not in email.body
 
 
 def test_the_caseworker_is_prompted_to_call_the_contact_counsellor(walk, people, training):

@@ -33,13 +33,15 @@ class Received:
     """One message the server answered, with the wall-clock time it answered.
 
     `defects`: what a strict parser (email.policy.default) found wrong with the message or
-    its Message-ID, by name; an invalid Message-ID reads as something else entirely."""
+    its Message-ID, by name; an invalid Message-ID reads as something else entirely.
+    `text`: its text parts (plain and HTML), decoded, one after the other."""
 
     message_id: str
     recipients: tuple[str, ...]
     subject: str
     at: float
     defects: tuple[str, ...] = ()
+    text: str = ""
 
 
 @dataclass
@@ -122,6 +124,11 @@ class Recorder:
             subject=str(message.get("Subject", "")),
             at=time.time(),
             defects=tuple(type(defect).__name__ for defect in defects),
+            text="\n".join(
+                part.get_content()
+                for part in message.walk()
+                if part.get_content_maintype() == "text"
+            ),
         )
         with self._lock:
             plan = next((self._plans[r] for r in recipients if r in self._plans), None)

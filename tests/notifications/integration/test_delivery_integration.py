@@ -70,6 +70,13 @@ def test_a_committed_step_is_mailed_once(agreed, worker, smtp, settle):
     email = intake_email(referral)
     assert [m.message_id for m in received] == [message_id(email)]
     assert received[0].defects == ()  # a valid Message-ID, read as sent by a strict parser
+    # What happened and where to read it, nothing of the client nor of the intake.
+    assert received[0].subject.strip() == email.subject  # folded, as Django encodes it
+    assert f"#{referral.pk} ({referral.training.title})" in received[0].subject
+    assert f"/referrals/{referral.pk}/" in received[0].text
+    for value in (referral.client.first_name, referral.client.last_name, referral.client.insz):
+        assert value not in received[0].subject + received[0].text
+    assert "Kongostraat" not in received[0].text
     settle()
     email.refresh_from_db()
     assert (email.status, email.attempts) == (Notification.Status.SENT, 1)

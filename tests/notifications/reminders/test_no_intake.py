@@ -74,11 +74,15 @@ def test_no_intake_reminder_tells_what_to_do(walk, run_on, counsellor, caseworke
 
     run_on(D(2026, 3, 16))
 
-    message = Notification.objects.get(kind=Kind.REMINDER_NO_INTAKE, channel="email")
+    message = Notification.objects.get(kind=Kind.REMINDER_NO_INTAKE, channel="in_app")
     assert message.subject == f"Reminder: no intake planned yet for {referral.client}"
     assert "Verpleegkunde HBO5" in message.body
     assert "March 2, 2026, 10 working days ago" in message.body
     assert "Plan the intake" in message.body
     assert f"Caseworker: {caseworker}, 09 266 99 00." in message.body
-    assert message.status == Notification.Status.PENDING
-    assert message.body_html
+    email = Notification.objects.get(kind=Kind.REMINDER_NO_INTAKE, channel="email")
+    assert email.subject == (
+        f"OKOT: Reminder: no intake planned yet – referral #{referral.pk} (Verpleegkunde HBO5)"
+    )
+    assert email.status == Notification.Status.PENDING
+    assert email.body_html

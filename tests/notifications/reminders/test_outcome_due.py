@@ -138,7 +138,7 @@ def test_outcome_reminder_tells_what_to_do(walk, run_on, caseworker):
 
     run_on(D(2026, 4, 15))
 
-    message = Notification.objects.get(kind=Kind.REMINDER_OUTCOME_DUE, channel="email")
+    message = Notification.objects.get(kind=Kind.REMINDER_OUTCOME_DUE, channel="in_app")
     assert message.subject == f"Reminder: outflow check-up at 3 months for {referral.client}"
     assert "ended on Jan. 15, 2026: passed" in message.body
     assert "3 months after this positive end was due on April 15, 2026" in message.body
