@@ -312,7 +312,7 @@ def referral_outcome(request, pk: int):
         referral,
         form,
         action=lambda: services.outcome_check_record(
-            referral=referral, user=request.user, **form.cleaned_data
+            referral=referral, user=request.user, request=request, **form.cleaned_data
         ),
         success=lambda: _("The check-up was recorded."),
         outcome_form=form,
