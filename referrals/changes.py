@@ -35,7 +35,9 @@ ADDED, CHANGED, DELETED = "added", "changed", "deleted"
 
 
 def _kept_fields(model) -> list[models.Field]:
-    """The fields a change is described by: not the key, not bookkeeping timestamps."""
+    """The fields a change is described by: not the key, not bookkeeping timestamps.
+    Many-to-many relations are left out: none is edited by hand (a referral's checked
+    entry conditions are the agree step's, in its history line)."""
     return [
         field
         for field in model._meta.concrete_fields
