@@ -29,6 +29,11 @@ FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
 # Guidance notes are kept from the admission until the end of the training.
 GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
 
+# History lines that are no step (`ReferralEvent.transition`): an outflow check-up recorded,
+# and one corrected (the answer it replaces stays in the line).
+CHECKUP_RECORDED = "checkup_recorded"
+CHECKUP_CORRECTED = "checkup_corrected"
+
 
 class EndResult(models.TextChoices):
     PASSED = "passed", _("passed")

@@ -10,9 +10,16 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from . import access
-from .enums import GUIDANCE_NOTE_STATES, CandidacyStatus, CheckupMonths, State
+from .enums import (
+    CHECKUP_CORRECTED,
+    CHECKUP_RECORDED,
+    GUIDANCE_NOTE_STATES,
+    CandidacyStatus,
+    CheckupMonths,
+    State,
+)
 from .forms import GuidanceNoteForm, OutcomeCheckForm
-from .models import Client, Referral
+from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
 
 # What VDAB needs of a client to act on a candidacy, once the client consented to share
@@ -70,6 +77,8 @@ EVENT_LABELS = {
     "create": _("Registered"),
     "import": _("Imported"),
     **{name: step.label for name, step in STEPS.items()},
+    CHECKUP_RECORDED: _("Outflow check-up recorded"),
+    CHECKUP_CORRECTED: _("Outflow check-up corrected"),
 }
 
 
@@ -187,6 +196,8 @@ def referral_facts(referral: Referral) -> list[tuple[str, object]]:
 
 def event_details(event) -> list[tuple[str, object]]:
     """The step's data as (label, value); references to other rows are left out."""
+    if event.transition in (CHECKUP_RECORDED, CHECKUP_CORRECTED):
+        return _checkup_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -195,13 +206,31 @@ def event_details(event) -> list[tuple[str, object]]:
             field = Referral._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-        if field.choices:
-            value = dict(field.flatchoices).get(value, value)
-        elif isinstance(field, models.DateTimeField):
-            value = parse_datetime(value) or value
-        elif isinstance(field, models.DateField):
-            value = parse_date(value) or value
-        details.append((field.verbose_name, _format(value)))
+        details.append((field.verbose_name, _stored_value(field, value)))
+    return details
+
+
+def _stored_value(field, value):
+    """A field's value as a history line keeps it (JSON), as the page shows it."""
+    if field.choices:
+        value = dict(field.flatchoices).get(value, value)
+    elif isinstance(field, models.DateTimeField):
+        value = parse_datetime(value) or value
+    elif isinstance(field, models.DateField):
+        value = parse_date(value) or value
+    return _format(value)
+
+
+def _checkup_details(data: dict) -> list[tuple[str, object]]:
+    """Which check-up, and its answer; a correction's answer after the one it replaced."""
+    before = data.get("before", {})
+    details = [(_("Check-up"), CheckupMonths(data["months"]).label)]
+    for name, value in data["after"].items():
+        field = OutcomeCheck._meta.get_field(name)
+        shown = _stored_value(field, value)
+        if name in before:
+            shown = f"{_stored_value(field, before[name])} → {shown}"
+        details.append((field.verbose_name, shown))
     return details
 
 

@@ -3,7 +3,6 @@ from typing import NamedTuple
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -129,14 +128,13 @@ def _client_form(request, client: Client):
     form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
     formset = TemporaryWorkExperienceFormSet(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            client = form.save()
-            formset.instance = client
-            for experience in formset.save(commit=False):
-                experience.created_by = experience.created_by or request.user
-                experience.save()
-            for experience in formset.deleted_objects:
-                experience.delete()
+        client = services.client_save(
+            user=request.user,
+            client=form.save(commit=False),
+            experiences=formset.save(commit=False),
+            deleted_experiences=formset.deleted_objects,
+            request=request,
+        )
         messages.success(request, _("The client's details were saved."))
         return redirect(client)
     return TemplateResponse(
@@ -314,7 +312,7 @@ def referral_outcome(request, pk: int):
         referral,
         form,
         action=lambda: services.outcome_check_record(
-            referral=referral, user=request.user, **form.cleaned_data
+            referral=referral, user=request.user, request=request, **form.cleaned_data
         ),
         success=lambda: _("The check-up was recorded."),
         outcome_form=form,

@@ -1,4 +1,7 @@
-"""Admin for clients and the training catalogue (with its entry conditions)."""
+"""Admin for clients and the training catalogue (with its entry conditions).
+
+A client and its temporary work experiences are saved as the app saves them
+(`services.client_save`), so that an edit here leaves the same row in the audit trail."""
 
 from django.contrib import admin
 from django.db import models
@@ -6,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_search import SessionSearchMixin
 
+from .. import services
 from ..formfields import TextAreaField
 from ..models import (
     Client,
@@ -13,6 +17,7 @@ from ..models import (
     TemporaryWorkExperience,
     Training,
 )
+from .audited import AuditedAdminMixin
 from .subject_access import SubjectAccessMixin
 
 # Free text counts its line breaks as the browser does (see TextAreaField).
@@ -55,7 +60,9 @@ class TemporaryWorkExperienceInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(SubjectAccessMixin, SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
+class ClientAdmin(
+    SubjectAccessMixin, SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
+):
     formfield_overrides = TEXT_AREAS
     list_display = [
         "last_name",
@@ -93,9 +100,29 @@ class ClientAdmin(SubjectAccessMixin, SessionSearchMixin, StampsAuthorMixin, adm
     ]
     inlines = [TemporaryWorkExperienceInline]
 
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: `save_related` saves the client with its temporary work
+        experiences, as one change."""
+
+    def save_related(self, request, form, formsets, change):
+        experiences = [fs for fs in formsets if fs.model is TemporaryWorkExperience]
+        services.client_save(
+            user=request.user,
+            client=form.instance,
+            experiences=[obj for formset in experiences for obj in formset.save(commit=False)],
+            deleted_experiences=[obj for formset in experiences for obj in formset.deleted_objects],
+            request=request,
+        )
+        form.save_m2m()
+        for formset in formsets:
+            if formset.model is not TemporaryWorkExperience:
+                self.save_formset(request, form, formset, change=change)
+
 
 @admin.register(TemporaryWorkExperience)
-class TemporaryWorkExperienceAdmin(SessionSearchMixin, StampsAuthorMixin, admin.ModelAdmin):
+class TemporaryWorkExperienceAdmin(
+    SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
+):
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
     list_filter = ["client__ocmw"]
     list_select_related = ["client", "created_by"]

@@ -1,7 +1,8 @@
 """Admin for rows the app writes with its own rules: history, candidacies by VDAB, notes,
 check-ups.
 
-They are read here, never added or changed; notes and check-ups may be deleted."""
+They are read here, never added or changed; notes and check-ups may be deleted, which the
+audit trail records."""
 
 from django.contrib import admin
 
@@ -14,6 +15,7 @@ from ..models import (
     OutcomeCheck,
     ReferralEvent,
 )
+from .audited import AuditedAdminMixin
 
 
 @admin.register(ReferralEvent)
@@ -65,7 +67,9 @@ class CandidacyAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     readonly_fields = fields
 
 
-class WrittenInTheAppAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class WrittenInTheAppAdmin(
+    ReadOnlyAdminMixin, SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin
+):
     """Rows the app's services write (with their rules): read here, and deleted by whoever
     may delete them, never added or changed."""
 

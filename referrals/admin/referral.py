@@ -22,6 +22,7 @@ from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
 from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent
 from ..steps import STEPS
+from .audited import AuditedAdminMixin
 from .imports import import_urls
 
 
@@ -71,7 +72,7 @@ class ReferralAddForm(ReferralCreateForm):
 
 
 @admin.register(Referral)
-class ReferralAdmin(SessionSearchMixin, admin.ModelAdmin):
+class ReferralAdmin(SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["client", "training", "state", "state_changed_at"]
     list_filter = ["state", "training__okot_type", "client__ocmw", "training__province"]
     list_select_related = ["client", "training"]

@@ -3,11 +3,13 @@
 `read_rows` turns a CSV or XLSX file into rows (`files`, `xlsx`) within the caps of
 `limits`, `check_rows` checks each row (a form, `rowform`) and the rows against each other
 and the database, all lookups in bulk (`checks`), and `referral_import` writes them, all
-rows or none (`write`)."""
+rows or none (`write`). Every import leaves its row in the audit trail, naming its file by
+checksum (`source`)."""
 
 from .checks import CheckedRow, ImportPlan, RowError, check_rows
 from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportRow, check_file_name, read_rows
 from .limits import MB, ImportFileError, ImportLimits, number
+from .source import REFUSED, ImportSource, record_import
 from .write import ImportResult, referral_import
 
 __all__ = [
@@ -21,10 +23,13 @@ __all__ = [
     "ImportPlan",
     "ImportResult",
     "ImportRow",
+    "ImportSource",
+    "REFUSED",
     "RowError",
     "check_file_name",
     "check_rows",
     "number",
     "read_rows",
+    "record_import",
     "referral_import",
 ]

@@ -14,6 +14,7 @@ from ..models import ImportJob
 from .checks import RowError
 from .files import read_rows
 from .limits import ImportFileError
+from .source import FAILED, REFUSED, ImportSource, record_import
 from .write import ImportResult, referral_import
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ def run_job(job_id: int) -> str:
             result, rows = _import(job, jobs)
     except Exception:
         logger.exception("Import job %s failed", job_id)
-        jobs.end(ImportJobStatus.FAILED, failure=_failure_message(job))
+        failure = _failure_message(job)
+        jobs.end(ImportJobStatus.FAILED, failure=failure)
+        rows = jobs.values_list("rows_total", flat=True).get() or 0
+        record_import(
+            ImportSource.of_job(job), user=job.started_by, outcome=FAILED, rows=rows, reason=failure
+        )
         return ImportJobStatus.FAILED
     jobs.end(ImportJobStatus.DONE, result=result.as_json(), rows_done=rows)
     return ImportJobStatus.DONE
@@ -44,16 +50,22 @@ def run_job(job_id: int) -> str:
 
 def _import(job: ImportJob, jobs) -> tuple[ImportResult, int]:
     """The job's result and the number of rows its file has."""
+    source = ImportSource.of_job(job)
     try:
         rows = read_rows(job.file_name, bytes(job.content))
     except ImportFileError as exc:
-        return ImportResult(errors=[RowError(None, str(exc))], dry_run=job.dry_run), 0
+        result = ImportResult(errors=[RowError(None, str(exc))], dry_run=job.dry_run)
+        record_import(
+            source, user=job.started_by, outcome=REFUSED, rows=0, result=result, reason=str(exc)
+        )
+        return result, 0
     jobs.update(rows_total=len(rows))
     result = referral_import(
         rows=rows,
         user=job.started_by,
         dry_run=job.dry_run,
         progress=lambda done: jobs.update(rows_done=done),
+        source=source,
     )
     return result, len(rows)
 

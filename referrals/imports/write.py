@@ -12,6 +12,7 @@ from ..models import Client, OutcomeCheck, Referral, ReferralEvent
 from .checks import CheckedRow, RowError, check_rows
 from .files import DATE_COLUMNS, WORK_COLUMNS, ImportRow
 from .rowform import history
+from .source import DRY_RUN, IMPORTED, REFUSED, ImportSource, record_import
 
 CHUNK = 2_000  # rows written together: their model instances are all in memory at once
 BATCH = 500  # rows an INSERT statement holds (SQLite's limit on parameters makes fewer)
@@ -50,6 +51,7 @@ def referral_import(
     user=None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    source: ImportSource | None = None,
 ) -> ImportResult:
     """Import existing trajectories from a file's rows, all or none.
 
@@ -62,24 +64,36 @@ def referral_import(
 
     The check is outside the write's transaction: it only reads, and what changes
     meanwhile makes the write fail as a whole (below); `progress` can so write where others
-    see it before the import ends."""
+    see it before the import ends.
+
+    Whatever comes of it, the import leaves its row in the audit trail (`source`, the
+    file it read: `record_import`), in the transaction that writes."""
     plan = check_rows(rows, progress=progress)
     result = ImportResult(
         already_imported=plan.already_imported, errors=plan.errors, dry_run=dry_run
     )
-    if plan.errors:
+
+    def recorded(outcome: str, result: ImportResult, reason: str = "") -> ImportResult:
+        record_import(
+            source, user=user, outcome=outcome, rows=len(rows), result=result, reason=reason
+        )
         return result
+
+    if plan.errors:
+        return recorded(REFUSED, result)
     result.imported = len(plan.rows)
     if dry_run:
-        return result
+        return recorded(DRY_RUN, result)
     try:
         with transaction.atomic():
             result.clients_created = _write_import(plan.rows, user=user)
+            return recorded(IMPORTED, result)
     except IntegrityError:
         # Someone added one of these referrals (or an open one) since the check.
         message = _("The referrals changed during the import; nothing was imported. Try again.")
-        return ImportResult(errors=[RowError(None, message)], dry_run=dry_run)
-    return result
+        return recorded(
+            REFUSED, ImportResult(errors=[RowError(None, message)], dry_run=dry_run), message
+        )
 
 
 def _write_import(rows: list[CheckedRow], *, user) -> int:

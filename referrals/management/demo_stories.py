@@ -229,7 +229,6 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 result=story.result,
                 stop_reason=story.stop_reason,
             )
-            _outcomes(story, referral, caseworker, counsellor, today)
         elif state == State.CLOSED:
             services.referral_close(
                 at=clock.step(state),
@@ -245,6 +244,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 user=caseworker if by_ocmw else counsellor,
                 reason=story.reason,
             )
+    if State.ENDED in path:
+        # Months after the end, so after the closing: last in the timeline.
+        _outcomes(story, referral, caseworker, counsellor, today)
 
 
 def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date):
@@ -276,10 +278,12 @@ def _outcomes(story: Story, referral, caseworker, counsellor, today: datetime.da
         due = referral.outcome_due_date(months)
         if due > today:
             break
+        checked_on = min(due + datetime.timedelta(days=4), today)
         services.outcome_check_record(
             referral=referral,
             user=checker,
             months=months,
             at_work=AtWork.YES if at_work == "y" else AtWork.NO,
-            checked_on=min(due + datetime.timedelta(days=4), today),
+            checked_on=checked_on,
+            at=min(at(checked_on, 11), timezone.now()),
         )

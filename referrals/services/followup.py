@@ -3,16 +3,18 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..enums import GUIDANCE_NOTE_STATES
+from ..changes import record_change, snapshot
+from ..enums import CHECKUP_CORRECTED, CHECKUP_RECORDED, GUIDANCE_NOTE_STATES
 from ..models import (
     GuidanceNote,
     OutcomeCheck,
     Referral,
+    ReferralEvent,
 )
 from ..signals import guidance_note_added
 from ..textlimits import within_limit
@@ -39,9 +41,22 @@ def guidance_note_add(
 
 @transaction.atomic
 def outcome_check_record(
-    *, referral: Referral, user, months: int, at_work: str, checked_on: datetime.date
+    *,
+    referral: Referral,
+    user,
+    months: int,
+    at_work: str,
+    checked_on: datetime.date,
+    at: datetime.datetime | None = None,
+    request=None,
 ) -> OutcomeCheck:
-    """Record (or correct) whether the former trainee is at work `months` after the end."""
+    """Record (or correct) whether the former trainee is at work `months` after the end.
+
+    Either leaves a line in the referral's history and a row in the audit trail; a
+    correction keeps the answer it replaces in both, so that the figures' earlier answer
+    can still be traced. The same answer again changes nothing. `at` is when (default:
+    now; as for the steps, only demo data passes it); `request` tells the trail the page
+    and address it came from."""
     if not referral.has_positive_end or referral.end_date is None:
         raise TransitionRefused(
             [_("Outflow to work is only followed after a positive end of the training.")]
@@ -58,9 +73,56 @@ def outcome_check_record(
                 % {"date": formats.date_format(due, "SHORT_DATE_FORMAT")}
             }
         )
-    check, _created = OutcomeCheck.objects.update_or_create(
-        referral=referral,
-        months=months,
-        defaults={"at_work": at_work, "checked_on": checked_on, "checked_by": user},
-    )
+    answer = {"at_work": at_work, "checked_on": checked_on}
+    check = _locked_check(referral, months)
+    if check is None:
+        try:
+            with transaction.atomic():
+                check = OutcomeCheck.objects.create(
+                    referral=referral, months=months, checked_by=user, **answer
+                )
+        except IntegrityError:
+            # Recorded by someone else meanwhile: this answer corrects theirs.
+            check = _locked_check(referral, months)
+        else:
+            _checkup_history(referral, check, user=user, at=at, before=None, request=request)
+            return check
+    before = snapshot(check)
+    changed = {name: value for name, value in answer.items() if getattr(check, name) != value}
+    if not changed:
+        return check
+    for name, value in {**changed, "checked_by": user}.items():
+        setattr(check, name, value)
+    check.save(update_fields=[*changed, "checked_by"])
+    _checkup_history(referral, check, user=user, at=at, before=before, request=request)
     return check
+
+
+def _locked_check(referral: Referral, months: int) -> OutcomeCheck | None:
+    return OutcomeCheck.objects.select_for_update().filter(referral=referral, months=months).first()
+
+
+# What a check-up's history line keeps of its answer.
+CHECKUP_ANSWER = ["at_work", "checked_on"]
+
+
+def _checkup_history(
+    referral: Referral, check: OutcomeCheck, *, user, at, before: dict | None, request
+) -> None:
+    """The history line and the audit trail's row of a check-up recorded (`before` None)
+    or corrected: its answer, and the one it replaces."""
+    after = snapshot(check)
+    shown = [name for name in CHECKUP_ANSWER if before is None or before[name] != after[name]]
+    data = {"months": check.months, "after": {name: after[name] for name in shown}}
+    if before is not None:
+        data["before"] = {name: before[name] for name in shown}
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=user,
+        at=at or timezone.now(),
+        transition=CHECKUP_CORRECTED if before is not None else CHECKUP_RECORDED,
+        from_state="",
+        to_state=referral.state,
+        data=data,
+    )
+    record_change(check, before, after, user=user, request=request)

@@ -35,11 +35,15 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}
             ) from exc
+        source = imports.ImportSource.of_command(path.name, content)
         try:
             rows = imports.read_rows(path.name, content, limits)
         except imports.ImportFileError as exc:
+            imports.record_import(
+                source, user=None, outcome=imports.REFUSED, rows=0, reason=str(exc)
+            )
             raise CommandError(f"{file}: {exc}") from exc
-        result = imports.referral_import(rows=rows, dry_run=dry_run)
+        result = imports.referral_import(rows=rows, dry_run=dry_run, source=source)
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))

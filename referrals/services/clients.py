@@ -1,0 +1,49 @@
+"""Adding and editing a client: the one way a client's details change, in the app's form and
+in the admin, so that every change leaves its row in the audit trail, with the fields
+before and after (`referrals.changes`), in the same transaction."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from ..changes import describe, record_change, snapshot
+from ..models import Client, TemporaryWorkExperience
+
+
+@transaction.atomic
+def client_save(
+    *,
+    user,
+    client: Client,
+    experiences: Iterable[TemporaryWorkExperience] = (),
+    deleted_experiences: Iterable[TemporaryWorkExperience] = (),
+    request=None,
+) -> Client:
+    """Save `client` as a form changed it (new or existing), with the temporary work
+    experiences it adds or changes and those it deletes, and record what changed; nothing
+    changed, no row. `request` tells the trail the page and address it came from.
+
+    What changed is read against the stored rows, locked until the end: a form's instance
+    already holds the new values, and someone else may have saved in between."""
+    experiences, deleted_experiences = list(experiences), list(deleted_experiences)
+    before = None
+    if client.pk is not None:
+        before = snapshot(Client.objects.select_for_update().get(pk=client.pk))
+    client.save()
+    stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(
+        [e.pk for e in (*experiences, *deleted_experiences) if e.pk is not None]
+    )
+    related = []
+    for experience in experiences:
+        old = stored.get(experience.pk)
+        experience.client = client
+        if experience.pk is None and experience.created_by_id is None:
+            experience.created_by = user
+        experience.save()
+        related.append(describe(experience, old and snapshot(old), snapshot(experience)))
+    for experience in deleted_experiences:
+        old, pk = stored.get(experience.pk, experience), experience.pk
+        experience.delete()
+        related.append(describe(old, snapshot(old), None, pk=pk))
+    record_change(client, before, snapshot(client), user=user, request=request, related=related)
+    return client
