@@ -4,11 +4,18 @@ Each is keyword-only and atomic: it checks the step, runs the model's transition
 the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
-with the transition machinery), `candidacies` (VDAB's candidacy) and `followup` (guidance
-notes and outflow check-ups); callers use them as `services.<name>`."""
+with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
+notes and outflow check-ups) and `retention` (pseudonymising clients whose referrals ended
+years ago); callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .followup import guidance_note_add, outcome_check_record
+from .retention import (
+    apply_retention,
+    client_pseudonymise,
+    clients_due_for_retention,
+    clients_pseudonymise,
+)
 from .steps import (
     ConcurrentChange,
     TransitionRefused,
@@ -43,4 +50,8 @@ __all__ = [
     "referral_end",
     "referral_close",
     "referral_withdraw",
+    "apply_retention",
+    "clients_due_for_retention",
+    "client_pseudonymise",
+    "clients_pseudonymise",
 ]
