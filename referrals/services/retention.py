@@ -162,10 +162,11 @@ def clients_pseudonymise(*, clients: Sequence[Client], now: datetime.datetime | 
     for client in sorted(clients, key=lambda c: c.pk):
         first_of_person.setdefault(client.insz, client.pk)
     for client in clients:
+        marker = insz_marker(first_of_person[client.insz])
         for name in CLIENT_TEXTS:
             setattr(client, name, "")
         client.first_name = client.last_name = PSEUDONYM
-        client.insz = insz_marker(first_of_person[client.insz])
+        client.insz = marker
         client.birth_date = None
         client.pseudonymised_at = now
     # bulk_update, not save(): save derives birth date and gender from the INSZ.
