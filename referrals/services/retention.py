@@ -136,9 +136,15 @@ def client_pseudonymise(*, client: Client, now: datetime.datetime | None = None)
 def clients_pseudonymise(*, clients: Sequence[Client], now: datetime.datetime | None = None) -> int:
     """Remove these clients' personal data and keep their figures (module docstring);
     clients pseudonymised already are left alone. A person's clients (one INSZ) come in
-    one call, so that they share their marker. How many referrals they had."""
+    one call, so that they share their marker. How many referrals they had; the objects
+    passed are not changed (refresh them)."""
     now = now or timezone.now()
-    clients = [client for client in clients if not client.is_pseudonymised]
+    # Read again, locked: whatever the objects passed say, a client is pseudonymised once.
+    clients = list(
+        Client.objects.select_for_update(of=("self",))
+        .filter(pk__in=[client.pk for client in clients], pseudonymised_at__isnull=True)
+        .order_by("pk")
+    )
     if not clients:
         return 0
     ids = [client.pk for client in clients]
@@ -159,7 +165,7 @@ def clients_pseudonymise(*, clients: Sequence[Client], now: datetime.datetime | 
         model.objects.filter(**{f"{to_client}__in": ids}).update(**blanks)
     clients_pseudonymised.send(sender=Client, client_ids=ids, referral_ids=referral_ids)
     first_of_person = {}
-    for client in sorted(clients, key=lambda c: c.pk):
+    for client in clients:  # by id
         first_of_person.setdefault(client.insz, client.pk)
     for client in clients:
         marker = insz_marker(first_of_person[client.insz])

@@ -372,3 +372,13 @@ def test_the_default_is_five_years():
     from config.settings import base
 
     assert base.OKOT_RETENTION_YEARS == 5
+
+
+def test_a_client_passed_twice_is_pseudonymised_once():
+    """The objects a caller holds may be stale: the service reads them again."""
+    client = ClientFactory()
+    stale = Client.objects.get(pk=client.pk)
+    retention.client_pseudonymise(client=client, now=NOW)
+
+    assert retention.client_pseudonymise(client=stale, now=NOW) == 0
+    assert Entry.objects.filter(kind=Kind.RETENTION).count() == 1
