@@ -70,7 +70,7 @@ CLIENT_TEXTS = _texts(Client)
 # places. `external_id` stays (see above); state, results and reason codes have choices.
 REFERRAL_TEXTS = _texts(Referral, kept=["external_id"])
 # Other rows about a client that hold typed text: the lookup from them to the client, and
-# what their texts become.
+# what their texts become. A new model with such text is one line here.
 RELATED_TEXTS = (
     (TemporaryWorkExperience, "client", {"employer": ""}),
     (GuidanceNote, "referral__client", {"note": ""}),
