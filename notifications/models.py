@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models import Referral
@@ -40,6 +40,22 @@ class NotificationQuerySet(models.QuerySet):
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
+
+    def pseudonymise(self) -> None:
+        """Empty these messages: the retention pseudonymised their referral's client, whom
+        subject and text name. The subject becomes the message's kind, in the recipient's
+        language; an e-mail not sent yet is not sent any more."""
+        found = self.order_by().values_list("recipient__language", "kind").distinct()
+        for language, kind in found:
+            with translation.override(language or settings.LANGUAGE_CODE):
+                subject = str(Kind(kind).label) if kind in Kind.values else kind
+            self.filter(recipient__language=language, kind=kind).update(
+                subject=subject, body="", body_html=""
+            )
+        self.filter(status__in=[Notification.Status.PENDING, Notification.Status.SENDING]).update(
+            status=Notification.Status.FAILED,
+            last_error="Not sent: the client was pseudonymised (retention).",
+        )
 
 
 class Notification(models.Model):

@@ -4,9 +4,10 @@ step's own transaction, and hand the e-mails to delivery once it commits."""
 
 from django.dispatch import receiver
 
-from referrals.signals import guidance_note_added, referral_event
+from referrals.signals import clients_pseudonymised, guidance_note_added, referral_event
 
 from . import outbox, tasks
+from .models import Notification
 
 
 @receiver(referral_event, dispatch_uid="notifications.receivers.on_referral_event")
@@ -17,3 +18,8 @@ def on_referral_event(sender, event, **kwargs) -> None:
 @receiver(guidance_note_added, dispatch_uid="notifications.receivers.on_guidance_note")
 def on_guidance_note(sender, note, **kwargs) -> None:
     tasks.enqueue_on_commit(outbox.write_for_note(note))
+
+
+@receiver(clients_pseudonymised, dispatch_uid="notifications.receivers.on_pseudonymised")
+def on_clients_pseudonymised(sender, referral_ids, **kwargs) -> None:
+    Notification.objects.filter(referral_id__in=referral_ids).pseudonymise()

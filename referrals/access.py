@@ -86,8 +86,9 @@ may_withdraw = is_either_side
 
 def may_register_referral(client, training, user) -> bool:
     """Register a referral of this client for this training: the client's OCMW (VDAB
-    registers a candidacy instead, `may_register_candidacy`)."""
-    return acts_for_client(client, user)
+    registers a candidacy instead, `may_register_candidacy`), unless the retention
+    pseudonymised the client (the OCMW registers the person anew)."""
+    return acts_for_client(client, user) and not client.is_pseudonymised
 
 
 def may_register_candidacy(user) -> bool:
@@ -130,7 +131,12 @@ def may_create_client(user) -> bool:
     return user.is_caseworker
 
 
-may_edit_client = acts_for_client
+def may_edit_client(client, user) -> bool:
+    """The client's side, until the retention pseudonymised the client: what is left of
+    them are the figures, which nobody edits."""
+    return acts_for_client(client, user) and not client.is_pseudonymised
+
+
 # The client's whole file (address, OCMW notes, GPMI); everyone else who sees the client
 # reads what VDAB may (`referrals.presenters.client_fields`).
 may_read_client_file = acts_for_client

@@ -56,6 +56,8 @@ OCMW_CLIENT_FIELDS = [
     "gpmi_date",
     "notes",
 ]
+# What is left of a pseudonymised client to show (`services.retention`).
+PSEUDONYMISED_CLIENT_FIELDS = ["gender", "pseudonymised_at"]
 
 # The colour of each state's badge: blue while the referral moves on, green in training,
 # dark once the training ended, grey when it stopped before.
@@ -105,6 +107,8 @@ def _display(instance, name: str):
 def client_fields(client: Client, user, *, for_vdab: bool = False) -> list[str]:
     """The client's fields this user may see; `for_vdab` gives what goes to VDAB even
     when the OCMW asks (the printed formal agreement)."""
+    if client.is_pseudonymised:
+        return PSEUDONYMISED_CLIENT_FIELDS
     if access.may_read_client_file(client, user) and not for_vdab:
         return OCMW_CLIENT_FIELDS
     return VDAB_CLIENT_FIELDS if client.has_consent else WITHOUT_CONSENT_FIELDS

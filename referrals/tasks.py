@@ -1,4 +1,5 @@
-"""The Celery tasks of the referrals: importing a file of existing trajectories.
+"""The Celery tasks of the referrals: importing a file of existing trajectories, and the
+monthly retention (beat, CELERY_BEAT_SCHEDULE).
 
 Tasks take ids, never objects, and are idempotent. Without REDIS_URL (`make demo`, the
 tests) Celery runs them in-process, eagerly: the job has ended when its page first shows."""
@@ -15,6 +16,7 @@ from kombu.exceptions import OperationalError
 from .enums import ImportJobStatus
 from .imports import jobs
 from .models import ImportJob
+from .services import retention
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,23 @@ logger = logging.getLogger(__name__)
 def run_import(job_id: int) -> str:
     """Read, check and import the file of one ImportJob; run again, it does nothing."""
     return jobs.run_job(job_id)
+
+
+@shared_task
+def apply_retention() -> int:
+    """Pseudonymise the clients due (`services.retention`); run again, it does nothing.
+    How many clients it pseudonymised."""
+    result = retention.apply_retention()
+    logger.info(
+        "Retention: %d clients (%d referrals) pseudonymised, %d candidacies and %d import "
+        "jobs cleared, before %s",
+        len(result.clients),
+        result.referrals,
+        result.candidacies,
+        result.import_jobs,
+        result.cutoff.isoformat(),
+    )
+    return len(result.clients)
 
 
 def start_import(*, user, file_name: str, content: bytes, dry_run: bool) -> ImportJob:

@@ -94,6 +94,7 @@ def client_list(request):
         raise PermissionDenied
     clients = (
         Client.objects.visible_to(request.user)
+        .not_pseudonymised()
         .annotate(referral_count=Count("referrals"))
         .order_by("last_name", "first_name", "pk")
     )

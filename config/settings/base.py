@@ -209,6 +209,14 @@ OKOT_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("OKOT_IMPORT_MAX_UNPACKED_MB", 
 OKOT_IMPORT_MAX_ROWS = int(os.environ.get("OKOT_IMPORT_MAX_ROWS", "75000"))
 OKOT_IMPORT_MAX_COLUMNS = int(os.environ.get("OKOT_IMPORT_MAX_COLUMNS", "100"))
 OKOT_IMPORT_MAX_CELL_CHARS = int(os.environ.get("OKOT_IMPORT_MAX_CELL_CHARS", "1000"))
+# Retention: a client whose last referral reached a final state (closed, declined, withdrawn)
+# this many years ago, with none open, is pseudonymised (`manage.py apply_retention`, monthly
+# by beat): name, national number, contact details and free texts go, the figures stay. Five
+# years by default: well past the outflow follow-up (12 months after the end) and a trajectory
+# of up to three years, long enough for a re-referral of the same person, the reports of the
+# last few years and questions or complaints about a trajectory, yet a term and not "forever".
+# The OCMW's data-protection officer sets it to what the OCMW's own retention schedule says.
+OKOT_RETENTION_YEARS = int(os.environ.get("OKOT_RETENTION_YEARS", "5"))
 
 LOGGING = {
     "version": 1,
@@ -323,5 +331,9 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),  # daily, in CELERY_TIMEZONE
+    },
+    "apply-retention": {
+        "task": "referrals.tasks.apply_retention",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),  # monthly, at night
     },
 }

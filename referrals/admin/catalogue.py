@@ -79,7 +79,7 @@ class ClientAdmin(
     list_select_related = ["ocmw"]
     search_fields = ["first_name", "last_name", "^insz", "=vdab_client_number"]
     autocomplete_fields = ["ocmw"]
-    readonly_fields = ["birth_date", "created_at", "updated_at"]
+    readonly_fields = ["birth_date", "created_at", "updated_at", "pseudonymised_at"]
     fieldsets = [
         (None, {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender"]}),
         (_("Contact"), {"fields": ["phone", "email", "street", "postal_code", "municipality"]}),
@@ -96,7 +96,10 @@ class ClientAdmin(
         ),
         (_("GPMI"), {"fields": ["gpmi", "gpmi_date"]}),
         (_("OCMW notes"), {"fields": ["notes"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            _("Record"),
+            {"fields": ["created_at", "updated_at", "pseudonymised_at"], "classes": ["collapse"]},
+        ),
     ]
     inlines = [TemporaryWorkExperienceInline]
 
@@ -117,6 +120,12 @@ class ClientAdmin(
         for formset in formsets:
             if formset.model is not TemporaryWorkExperience:
                 self.save_formset(request, form, formset, change=change)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """A pseudonymised client is read-only: what is left of them are the figures."""
+        if obj is not None and obj.is_pseudonymised:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 @admin.register(TemporaryWorkExperience)

@@ -122,7 +122,7 @@ GROUPS = {
     "type": "t.okot_type",
     "gender": "COALESCE(NULLIF(c.gender, ''), '?')",
     "age": (
-        "CASE WHEN c.birth_date IS NULL OR r.start_date IS NULL THEN '?' "
+        "CASE WHEN a.years IS NULL THEN '?' "
         "WHEN a.years < 25 THEN '-25' WHEN a.years < 40 THEN '25-40' "
         "WHEN a.years < 55 THEN '40-55' ELSE '55+' END"
     ),
@@ -183,7 +183,8 @@ class BareSql:
         if by == "age":
             sql += (
                 " CROSS JOIN LATERAL"
-                " (SELECT date_part('year', age(r.start_date, c.birth_date)) AS years) a"
+                " (SELECT COALESCE(r.age_at_start,"
+                " date_part('year', age(r.start_date, c.birth_date))) AS years) a"
             )
         return sql
 

@@ -89,6 +89,11 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by the retention (`services.retention`): the person's data are gone, the figures'
+    # stay, and nothing edits the row any more.
+    pseudonymised_at = models.DateTimeField(
+        _("pseudonymised on"), null=True, blank=True, editable=False
+    )
 
     objects = ClientQuerySet.as_manager()
 
@@ -103,10 +108,14 @@ class Client(models.Model):
         indexes = [models.Index(fields=["ocmw", "last_name", "first_name"])]
 
     def __str__(self) -> str:
+        if self.is_pseudonymised:
+            return _("Pseudonymised client %(number)d") % {"number": self.pk}
         return f"{self.first_name} {self.last_name}"
 
     def save(self, *args, **kwargs) -> None:
-        self.derive_from_insz()
+        # A pseudonymised client's INSZ is a marker: deriving from it would erase the gender.
+        if not self.is_pseudonymised:
+            self.derive_from_insz()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -121,10 +130,18 @@ class Client(models.Model):
             self.gender = derived_gender
 
     def clean(self) -> None:
+        if self.is_pseudonymised:
+            raise ValidationError(
+                _("This client was pseudonymised; their details can no longer be changed.")
+            )
         if self.consent_vdab and not self.consent_date:
             raise ValidationError(
                 {"consent_date": _("Give the date on which the client consented.")}
             )
+
+    @property
+    def is_pseudonymised(self) -> bool:
+        return self.pseudonymised_at is not None
 
     @property
     def has_consent(self) -> bool:

@@ -1,5 +1,7 @@
 """The append-only history of a referral."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -18,6 +20,21 @@ class HistoryQuerySet(models.QuerySet):
 
     def delete(self):
         raise ValueError("History lines are append-only.")
+
+    def scrub(self, fields: Iterable[str]) -> int:
+        """Drop `fields` (the referral's free texts) from these lines' data, and their
+        reason: the one change history allows, when the retention pseudonymises the client
+        (`services.retention`). How many lines changed."""
+        fields = set(fields)
+        scrubbed = []
+        for event in self.only("pk", "data", "reason"):
+            data = {name: value for name, value in event.data.items() if name not in fields}
+            if data != event.data or event.reason:
+                event.data, event.reason = data, ""
+                scrubbed.append(event)
+        # Django's own QuerySet: this one refuses the update bulk_update makes.
+        models.QuerySet(self.model).bulk_update(scrubbed, ["data", "reason"], batch_size=500)
+        return len(scrubbed)
 
 
 class ReferralEvent(models.Model):

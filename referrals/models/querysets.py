@@ -43,6 +43,10 @@ class ClientQuerySet(models.QuerySet):
             return self.filter(ocmw_id=user.organisation_id)
         return self.none()
 
+    def not_pseudonymised(self) -> "ClientQuerySet":
+        """The clients whose data the retention has not removed (`services.retention`)."""
+        return self.filter(pseudonymised_at__isnull=True)
+
     def search(self, text: str) -> "ClientQuerySet":
         query = Q()
         for word in text.split():

@@ -127,6 +127,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         blank=True,
     )
     withdraw_reason = models.TextField(_("reason for withdrawing"), max_length=REASON, blank=True)
+    # Pinned by the retention when the client's birth date goes: the figures' age band.
+    age_at_start = models.PositiveSmallIntegerField(
+        _("age at the start"), null=True, blank=True, editable=False
+    )
 
     objects = ReferralQuerySet.as_manager()
 

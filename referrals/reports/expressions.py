@@ -4,6 +4,7 @@ import statistics
 
 from django.db import models
 from django.db.models import Aggregate, Case, F, Func, Value, When
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull, LessThan
 
 # Ministry age bands, by age at the start of the training: under 25, 25 to 39, 40 to 54, 55+.
@@ -37,8 +38,15 @@ class AgeAt(Func):
         return sql, ("%Y%m%d", *day_params, "%Y%m%d", *birth_params)
 
 
-def age_band(on: str = "start_date", birth_date: str = "client__birth_date") -> Case:
-    age = AgeAt(F(on), F(birth_date))
+def age_band() -> Case:
+    """The age band at the start of the training: by the age the retention pinned on the
+    referral when it removed the client's birth date (`Referral.age_at_start`), else by
+    the birth date, so that a pseudonymised client stays in the same band."""
+    age = Coalesce(
+        F("age_at_start"),
+        AgeAt(F("start_date"), F("client__birth_date")),
+        output_field=models.IntegerField(),
+    )
     # Either date unknown makes the age unknown: "?", not the default band.
     whens = [When(IsNull(age, True), then=Value(UNKNOWN))]
     whens += [When(LessThan(age, upper), then=Value(code)) for code, upper in AGE_BANDS if upper]

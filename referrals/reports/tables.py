@@ -139,6 +139,8 @@ def starts(
     starts, which saves its query."""
     breakdown = BREAKDOWNS[by]
     started = queryset.filter(_in_year("start_date", year))
+    # A pseudonymised client's INSZ is a marker its person's other clients share
+    # (`services.retention`): the count of persons stays what it was.
     unique = Count("client__insz", distinct=True)
     found = _grouped(started, breakdown, started=unique)
     total = started.aggregate(started=unique) if persons is None else {"started": persons}

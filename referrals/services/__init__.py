@@ -5,12 +5,19 @@ the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
 with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
-notes and outflow check-ups) and `clients` (a client's details); callers use them as
+notes and outflow check-ups), `clients` (a client's details) and `retention`
+(pseudonymising clients whose referrals ended years ago); callers use them as
 `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
 from .followup import guidance_note_add, outcome_check_record
+from .retention import (
+    apply_retention,
+    client_pseudonymise,
+    clients_due_for_retention,
+    clients_pseudonymise,
+)
 from .steps import (
     ConcurrentChange,
     TransitionRefused,
@@ -46,4 +53,8 @@ __all__ = [
     "referral_end",
     "referral_close",
     "referral_withdraw",
+    "apply_retention",
+    "clients_due_for_retention",
+    "client_pseudonymise",
+    "clients_pseudonymise",
 ]
