@@ -13,6 +13,8 @@ from django.dispatch import Signal
 referral_event = Signal()
 # sender: GuidanceNote; kwargs: note (GuidanceNote)
 guidance_note_added = Signal()
+# sender: Consent; kwargs: consent (Consent, just withdrawn)
+consent_withdrawn = Signal()
 
 _replaying: ContextVar[bool] = ContextVar("referrals_replaying_history", default=False)
 

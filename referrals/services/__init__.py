@@ -4,10 +4,12 @@ Each is keyword-only and atomic: it checks the step, runs the model's transition
 the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
-with the transition machinery), `candidacies` (VDAB's candidacy) and `followup` (guidance
-notes and outflow check-ups); callers use them as `services.<name>`."""
+with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
+notes and outflow check-ups) and `consents` (the client's consent to share data with VDAB);
+callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
+from .consents import consent_give, consent_withdraw
 from .followup import guidance_note_add, outcome_check_record
 from .steps import (
     ConcurrentChange,
@@ -29,6 +31,8 @@ __all__ = [
     "ConcurrentChange",
     "TransitionRefused",
     "candidacy_limit_reached",
+    "consent_give",
+    "consent_withdraw",
     "guidance_note_add",
     "outcome_check_record",
     "referral_register_candidacy",
