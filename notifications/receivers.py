@@ -4,7 +4,7 @@ step's own transaction, and hand the e-mails to delivery once it commits."""
 
 from django.dispatch import receiver
 
-from referrals.signals import guidance_note_added, referral_event
+from referrals.signals import consent_withdrawn, guidance_note_added, referral_event
 
 from . import outbox, tasks
 
@@ -17,3 +17,8 @@ def on_referral_event(sender, event, **kwargs) -> None:
 @receiver(guidance_note_added, dispatch_uid="notifications.receivers.on_guidance_note")
 def on_guidance_note(sender, note, **kwargs) -> None:
     tasks.enqueue_on_commit(outbox.write_for_note(note))
+
+
+@receiver(consent_withdrawn, dispatch_uid="notifications.receivers.on_consent_withdrawn")
+def on_consent_withdrawn(sender, consent, **kwargs) -> None:
+    tasks.enqueue_on_commit(outbox.write_for_consent_withdrawal(consent))
