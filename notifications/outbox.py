@@ -1,5 +1,5 @@
-"""The outbox: the notifications a referral event causes, written as rows in the event's
-own transaction (one per recipient and channel).
+"""The outbox: the notifications a referral event (or a withdrawn consent) causes, written as
+rows in the event's own transaction (one per recipient and channel).
 
 Writing is all this module does: whoever writes hands the e-mails to delivery after commit
 (`tasks.enqueue_on_commit`), and the relay sends whatever that missed."""
@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals import access
+from referrals.enums import FINAL_STATES
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
@@ -87,6 +88,30 @@ def write_for_note(note) -> list[Notification]:
         context={"note": note, "actor": note.author},
         exclude=note.author,
     )
+
+
+def write_for_consent_withdrawal(consent) -> list[Notification]:
+    """A client withdrew the consent to share data with VDAB: the counsellors of each of the
+    client's open referrals that VDAB sees (`counsellors_for`: once agreed) are told, one
+    message per referral."""
+    referrals = (
+        consent.client.referrals.exclude(state__in=FINAL_STATES)
+        .filter(agreed_on__isnull=False)
+        .select_related("client__ocmw", "training__contact_counsellor__organisation")
+        .order_by("pk")
+    )
+    written = []
+    for referral in referrals:
+        written += write(
+            kind=Kind.CONSENT_WITHDRAWN,
+            recipients=counsellors_for(referral),
+            referral=referral,
+            source=f"consent:{consent.pk}:referral:{referral.pk}",
+            context={"consent": consent, "actor": consent.withdrawn_by},
+            exclude=consent.withdrawn_by,
+            at=consent.withdrawal_recorded_at,
+        )
+    return written
 
 
 def write(

@@ -4,7 +4,12 @@ step's own transaction, and hand the e-mails to delivery once it commits."""
 
 from django.dispatch import receiver
 
-from referrals.signals import clients_pseudonymised, guidance_note_added, referral_event
+from referrals.signals import (
+    clients_pseudonymised,
+    consent_withdrawn,
+    guidance_note_added,
+    referral_event,
+)
 
 from . import outbox, tasks
 from .models import Notification
@@ -23,3 +28,8 @@ def on_guidance_note(sender, note, **kwargs) -> None:
 @receiver(clients_pseudonymised, dispatch_uid="notifications.receivers.on_pseudonymised")
 def on_clients_pseudonymised(sender, referral_ids, **kwargs) -> None:
     Notification.objects.filter(referral_id__in=referral_ids).pseudonymise()
+
+
+@receiver(consent_withdrawn, dispatch_uid="notifications.receivers.on_consent_withdrawn")
+def on_consent_withdrawn(sender, consent, **kwargs) -> None:
+    tasks.enqueue_on_commit(outbox.write_for_consent_withdrawal(consent))

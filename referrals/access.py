@@ -1,9 +1,9 @@
 """Who may do what: every access rule of the app, each a named predicate.
 
 Change who may take a step, register a referral or a candidacy, write a note, record a
-check-up, add or edit a client, or see a page here, and only here: the model's transitions
-(their `permission=`), the services, the views, the admin, the templates (`may` in the
-context) and the notifications all ask these predicates.
+check-up, add or edit a client, record or withdraw its consent, or see a page here, and only
+here: the model's transitions (their `permission=`), the services, the views, the admin, the
+templates (`may` in the context) and the notifications all ask these predicates.
 
 Who may administer which user is `accounts.access` (accounts knows nothing of referrals).
 The roles themselves (caseworker, counsellor, network manager, administrator) are defined
@@ -137,6 +137,8 @@ def may_edit_client(client, user) -> bool:
     return acts_for_client(client, user) and not client.is_pseudonymised
 
 
+# The client's consent to share data with VDAB is given to, and withdrawn with, the OCMW.
+may_record_consent = acts_for_client
 # The client's whole file (address, OCMW notes, GPMI); everyone else who sees the client
 # reads what VDAB may (`referrals.presenters.client_fields`).
 may_read_client_file = acts_for_client

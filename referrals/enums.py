@@ -84,6 +84,12 @@ class GuidanceTopic(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class ConsentScope(models.TextChoices):
+    """What a client consents to share with VDAB for (one scope today)."""
+
+    OKOT = "okot", _("OKOT referral and follow-up")
+
+
 class CheckupMonths(models.IntegerChoices):
     """When outflow to work is checked: months after a positive end."""
 

@@ -20,6 +20,7 @@ from .formfields import (
 )
 from .models import (
     Client,
+    Consent,
     EntryCondition,
     GuidanceNote,
     OutcomeCheck,
@@ -27,7 +28,8 @@ from .models import (
     TemporaryWorkExperience,
     Training,
 )
-from .models.clients import validate_insz
+from .models.clients import insz_birth_date_and_gender, validate_insz
+from .models.consents import check_consent_day
 from .textlimits import NOTE, REASON, SCREENING, max_length_of
 
 
@@ -68,23 +70,42 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             "municipality",
             "registered_job_seeker",
             "vdab_client_number",
-            "consent_vdab",
-            "consent_date",
+            "consent_given_on",  # declared below: new clients only
+            "consent_reference",
             "gpmi",
             "gpmi_date",
             "notes",
         ]
         field_classes = {
-            "consent_date": PlausibleDateField,
             "gpmi_date": PlausibleDateField,
             "notes": TextAreaField,
         }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
+    # A new client often comes with the signed consent at hand: it may be recorded with
+    # the client (`consent_to_record`). Later consents, and withdrawals, are recorded on the
+    # client's page, each with its history row.
+    consent_given_on = PlausibleDateField(
+        label=_("Consent to share data with VDAB given on"),
+        required=False,
+        help_text=_(
+            "Leave empty when the client has not (yet) consented; you can record it later "
+            "on the client's page."
+        ),
+    )
+    consent_reference = forms.CharField(
+        label=_("Reference to the signed document"),
+        max_length=max_length_of(Consent, "document_reference"),
+        required=False,
+        help_text=_("For instance its number in the OCMW's document system."),
+    )
+
     def __init__(self, *args, ocmw, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.ocmw = ocmw
         self.fields["gender"].help_text = _("Derived from the INSZ when it is known.")
+        if self.instance.pk:
+            del self.fields["consent_given_on"], self.fields["consent_reference"]
 
     def clean_insz(self) -> str:
         insz = ssn.compact(self.cleaned_data["insz"])
@@ -95,11 +116,30 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             )
         return insz
 
-    def clean_consent_date(self):
-        consent_date = self.cleaned_data.get("consent_date")
-        if consent_date and consent_date > timezone.localdate():
-            raise forms.ValidationError(_("The date of consent lies in the future."))
-        return consent_date
+    def clean(self):
+        cleaned_data = super().clean()
+        given_on = cleaned_data.get("consent_given_on")
+        if given_on:
+            birth_date, _gender = insz_birth_date_and_gender(cleaned_data.get("insz", ""))
+            try:
+                check_consent_day(given_on, birth_date=birth_date, field="consent_given_on")
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        elif cleaned_data.get("consent_reference"):
+            self.add_error("consent_given_on", _("Give the date on which the client consented."))
+        return cleaned_data
+
+    @property
+    def consent_to_record(self) -> dict | None:
+        """The arguments of `services.consent_give` for the consent given with a new
+        client, if it was."""
+        given_on = self.cleaned_data.get("consent_given_on")
+        if not given_on:
+            return None
+        return {
+            "given_on": given_on,
+            "document_reference": self.cleaned_data.get("consent_reference", ""),
+        }
 
 
 class TemporaryWorkExperienceForm(forms.ModelForm):

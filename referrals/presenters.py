@@ -10,12 +10,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
 from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
     CandidacyStatus,
     CheckupMonths,
+    ConsentScope,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
@@ -118,6 +120,32 @@ def client_facts(client: Client, user, *, for_vdab: bool = False) -> list[tuple[
     """The client's details this user may see, as (label, value) pairs."""
     names = client_fields(client, user, for_vdab=for_vdab)
     return [(client._meta.get_field(n).verbose_name, _display(client, n)) for n in names]
+
+
+def consent_notice(client: Client) -> dict:
+    """What every page about a client says of a withdrawn consent (the banner of
+    `referrals/includes/consent_withdrawn.html`): the day it was withdrawn, while no new
+    consent holds. One query at most, none while consent holds."""
+    return {"consent_withdrawn_on": client.consent_withdrawn_on()}
+
+
+def consent_context(client: Client, user, *, give_form=None, withdraw_form=None) -> dict:
+    """The client's consents, newest first, and the form that fits for whoever may record
+    them: to record consent while none holds, to withdraw the one that holds. A bound form
+    (its errors) is shown whatever holds."""
+    consents = list(client.consents.select_related("recorded_by", "withdrawn_by"))
+    holding = next((c for c in consents if c.is_open and c.scope == ConsentScope.OKOT), None)
+    may_record = access.may_record_consent(client, user)
+    if may_record and (holding is None or give_form is not None):
+        give_form = give_form or ConsentGiveForm(client=client)
+    if may_record and (holding is not None or withdraw_form is not None):
+        withdraw_form = withdraw_form or ConsentWithdrawForm(client=client, consent=holding)
+    return {
+        "consents": consents,
+        "consent_give_form": give_form if may_record else None,
+        "consent_withdraw_form": withdraw_form if may_record else None,
+        **consent_notice(client),
+    }
 
 
 def candidacy_of(referral: Referral):
@@ -291,6 +319,7 @@ def referral_context(
     )
     outcomes_open = access.may_record_outcome(referral, user) and referral.has_positive_end
     client_shown = access.may_see_client_of(referral, user)
+    notice = consent_notice(referral.client) if client_shown else {"consent_withdrawn_on": None}
     return {
         "referral": referral,
         "client_name": client_name(referral, user),
@@ -298,7 +327,11 @@ def referral_context(
         "facts": referral_client_facts(referral, user),
         "referral_facts": referral_facts(referral),
         "client_is_own": access.may_read_client_file(referral.client, user),
-        "consent_missing": client_shown and not referral.client.has_consent,
+        **notice,
+        # Never consented (yet); a withdrawn consent has its own banner.
+        "consent_missing": (
+            client_shown and not referral.client.has_consent and not notice["consent_withdrawn_on"]
+        ),
         "name_to_check": _name_to_check(referral, user),
         "steps": [(STEPS[name], form) for name, form in forms.items()],
         "blocked": [

@@ -16,6 +16,8 @@ guidance_note_added = Signal()
 # sender: Client; kwargs: client_ids, referral_ids (lists of ids). The retention removed
 # those clients' personal data; what others keep about them (messages) must go too.
 clients_pseudonymised = Signal()
+# sender: Consent; kwargs: consent (Consent, just withdrawn)
+consent_withdrawn = Signal()
 
 _replaying: ContextVar[bool] = ContextVar("referrals_replaying_history", default=False)
 

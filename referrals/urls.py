@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import consent_views, views
 from .reports import views as report_views
 
 app_name = "referrals"
@@ -10,6 +10,12 @@ urlpatterns = [
     path("clients/new/", views.client_create, name="client_create"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:pk>/consent/", consent_views.consent_give, name="consent_give"),
+    path(
+        "clients/<int:pk>/consent/withdraw/",
+        consent_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
     path("clients/<int:pk>/referrals/new/", views.referral_create, name="referral_create"),
     path("referrals/", views.referral_list, name="referral_list"),
     path("referrals/new/", views.candidacy_create, name="candidacy_create"),

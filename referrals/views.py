@@ -3,6 +3,7 @@ from typing import NamedTuple
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -24,7 +25,13 @@ from .forms import (
     add_validation_error,
 )
 from .models import Candidacy, Client, Referral, Training
-from .presenters import candidacy_rows, client_facts, referral_context
+from .presenters import (
+    candidacy_rows,
+    client_facts,
+    consent_context,
+    consent_notice,
+    referral_context,
+)
 from .steps import STEPS
 
 PAGE_SIZE = 50
@@ -129,22 +136,36 @@ def _client_form(request, client: Client):
     form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
     formset = TemporaryWorkExperienceFormSet(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        client = services.client_save(
-            user=request.user,
-            client=form.save(commit=False),
-            experiences=formset.save(commit=False),
-            deleted_experiences=formset.deleted_objects,
-            request=request,
-        )
+        with transaction.atomic():
+            client = services.client_save(
+                user=request.user,
+                client=form.save(commit=False),
+                experiences=formset.save(commit=False),
+                deleted_experiences=formset.deleted_objects,
+                request=request,
+            )
+            if consent := form.consent_to_record:
+                services.consent_give(client=client, user=request.user, **consent)
         messages.success(request, _("The client's details were saved."))
         return redirect(client)
     return TemplateResponse(
-        request, "referrals/client_form.html", {"form": form, "formset": formset, "client": client}
+        request,
+        "referrals/client_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "client": client,
+            **(consent_notice(client) if client.pk else {}),
+        },
     )
 
 
 def client_detail(request, pk: int):
-    client = _own_client(request, pk)
+    return client_page(request, _own_client(request, pk))
+
+
+def client_page(request, client: Client, *, status: int = 200, **consent_forms):
+    """The client's page; the consent views show it again with their bound form."""
     referrals = (
         Referral.objects.visible_to(request.user).filter(client=client).select_related("training")
     )
@@ -156,7 +177,9 @@ def client_detail(request, pk: int):
             "facts": client_facts(client, request.user),
             "referrals": referrals,
             "experiences": client.temporary_work_experiences.all(),
+            **consent_context(client, request.user, **consent_forms),
         },
+        status=status,
     )
 
 
@@ -177,7 +200,9 @@ def referral_create(request, pk: int):
             messages.success(request, _("The referral was registered."))
             return redirect(referral)
     return TemplateResponse(
-        request, "referrals/referral_create.html", {"form": form, "client": client}
+        request,
+        "referrals/referral_create.html",
+        {"form": form, "client": client, **consent_notice(client)},
     )
 
 
@@ -331,6 +356,7 @@ def referral_agreement(request, pk: int):
         {
             "referral": referral,
             "facts": client_facts(referral.client, request.user, for_vdab=True),
+            **consent_notice(referral.client),
         },
     )
 

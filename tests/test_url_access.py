@@ -111,6 +111,12 @@ ACCESS = {
     "referrals:client_create": Access(roles=frozenset({"caseworker"})),
     "referrals:client_detail": Access(roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND),
     "referrals:client_edit": Access(roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND),
+    "referrals:consent_give": Access(
+        roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND, methods=POST
+    ),
+    "referrals:consent_withdraw": Access(
+        roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:referral_create": Access(roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND),
     "referrals:referral_list": Access(roles=EITHER_SIDE),
     "referrals:candidacy_create": Access(roles=frozenset({"counsellor", "administrator"})),

@@ -7,12 +7,14 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
 from .. import services
 from ..formfields import TextAreaField
 from ..models import (
     Client,
+    Consent,
     EntryCondition,
     TemporaryWorkExperience,
     Training,
@@ -59,6 +61,28 @@ class TemporaryWorkExperienceInline(admin.TabularInline):
     extra = 0
 
 
+class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The client's consents, read only: they change through the consent services, which
+    keep the client's current consent (`consent_vdab`, `consent_date`) with them."""
+
+    model = Consent
+    fields = [
+        "scope",
+        "given_on",
+        "document_reference",
+        "recorded_by",
+        "recorded_at",
+        "withdrawn_on",
+        "withdrawn_by",
+        "withdrawal_recorded_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by", "withdrawn_by")
+
+
 @admin.register(Client)
 class ClientAdmin(
     SubjectAccessMixin, SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
@@ -79,7 +103,14 @@ class ClientAdmin(
     list_select_related = ["ocmw"]
     search_fields = ["first_name", "last_name", "^insz", "=vdab_client_number"]
     autocomplete_fields = ["ocmw"]
-    readonly_fields = ["birth_date", "created_at", "updated_at", "pseudonymised_at"]
+    readonly_fields = [
+        "birth_date",
+        "consent_vdab",
+        "consent_date",
+        "created_at",
+        "updated_at",
+        "pseudonymised_at",
+    ]
     fieldsets = [
         (None, {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender"]}),
         (_("Contact"), {"fields": ["phone", "email", "street", "postal_code", "municipality"]}),
@@ -101,7 +132,7 @@ class ClientAdmin(
             {"fields": ["created_at", "updated_at", "pseudonymised_at"], "classes": ["collapse"]},
         ),
     ]
-    inlines = [TemporaryWorkExperienceInline]
+    inlines = [ConsentInline, TemporaryWorkExperienceInline]
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: `save_related` saves the client with its temporary work

@@ -1,5 +1,5 @@
-"""Admin for rows the app writes with its own rules: history, candidacies by VDAB, notes,
-check-ups.
+"""Admin for rows the app writes with its own rules: history, candidacies by VDAB, consents,
+notes, check-ups.
 
 They are read here, never added or changed; notes and check-ups may be deleted, which the
 audit trail records."""
@@ -11,6 +11,7 @@ from accounts.admin_search import SessionSearchMixin
 
 from ..models import (
     Candidacy,
+    Consent,
     GuidanceNote,
     OutcomeCheck,
     ReferralEvent,
@@ -63,6 +64,40 @@ class CandidacyAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
         "last_name",
         "outcome",
         "referral",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """Each client's consents to share data with VDAB, given and withdrawn: recorded on the
+    client's page (`services.consent_give`, `consent_withdraw`), which also keep the
+    client's current consent; read here."""
+
+    list_display = ["client", "scope", "given_on", "recorded_by", "withdrawn_on", "withdrawn_by"]
+    list_filter = [
+        "scope",
+        ("withdrawn_on", admin.EmptyFieldListFilter),
+        "client__ocmw",
+    ]
+    list_select_related = ["client", "recorded_by", "withdrawn_by"]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "^client__insz",
+        "document_reference",
+    ]
+    date_hierarchy = "given_on"
+    fields = [
+        "client",
+        "scope",
+        "given_on",
+        "document_reference",
+        "recorded_by",
+        "recorded_at",
+        "withdrawn_on",
+        "withdrawn_by",
+        "withdrawal_recorded_at",
     ]
     readonly_fields = fields
 

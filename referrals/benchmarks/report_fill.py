@@ -15,11 +15,11 @@ from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import Organisation, Province
-from referrals.enums import POSITIVE_END_RESULTS, OkotType, State, StopReason
-from referrals.models import Client, OutcomeCheck, Referral, Training
+from referrals.enums import POSITIVE_END_RESULTS, ConsentScope, OkotType, State, StopReason
+from referrals.models import Client, Consent, OutcomeCheck, Referral, Training
 
 # The tables the fill writes: empty before it starts, vacuumed and analysed after.
-FILLED = (Organisation, Training, Client, Referral, OutcomeCheck)
+FILLED = (Organisation, Training, Client, Consent, Referral, OutcomeCheck)
 
 OCMWS = 300
 TRAININGS = 500
@@ -53,6 +53,7 @@ def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None
         "reasons": list(StopReason.values),
         "positive": [str(result) for result in POSITIVE_END_RESULTS],
         "steps": [str(state) for state in STEP_STATES],
+        "consent_scope": str(ConsentScope.OKOT),
         "ocmws": OCMWS,
         "trainings": TRAININGS,
         "clients": clients,
@@ -75,6 +76,7 @@ def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None
             ("organisations", _organisations),
             ("trainings", _trainings),
             ("clients", _clients),
+            ("consents", _consents),
             ("referrals", _referrals),
             ("check-ups", _checkups),
         ]
@@ -189,6 +191,23 @@ def _clients(cursor, params: dict) -> None:
         "AS anchor FROM generate_series(1, %(clients)s) AS g) --SELECT-- "
         "FROM s, (SELECT array_agg(id ORDER BY id) AS ids FROM accounts_organisation "
         "WHERE kind = 'ocmw') AS o ORDER BY s.anchor",
+        params,
+    )
+
+
+def _consents(cursor, params: dict) -> None:
+    # The history row of each client's consent, as `services.consent_give` writes it with
+    # the client's current consent (`consent_vdab`, `consent_date`, filled above).
+    _insert(
+        cursor,
+        Consent,
+        {
+            "client_id": "c.id",
+            "scope": "%(consent_scope)s",
+            "given_on": "c.consent_date",
+            "recorded_at": "c.created_at",
+        },
+        "FROM referrals_client c WHERE c.consent_vdab ORDER BY c.id",
         params,
     )
 

@@ -94,6 +94,10 @@ CLIENTS = {
     "a10": ("Ayoub", "El Idrissi", "M", "2001-06-29", "Moorselbaan 12", "9300"),
 }
 
+# The client who withdraws the consent to share data with VDAB, yesterday: two days after
+# the formal agreement of her referral 31 (VDAB's counsellor is told, her pages say so).
+CONSENT_WITHDRAWN_BY = "g4"
+
 # Temporary work experience (article 60): (client, start, end or "" = ongoing, workplace).
 # g20's is ongoing, so her candidacy cannot get a formal agreement.
 WORK_EXPERIENCES = [

@@ -1,5 +1,6 @@
 from .candidacies import Candidacy
 from .clients import Client, TemporaryWorkExperience
+from .consents import Consent
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
 from .imports import ImportJob
@@ -9,6 +10,7 @@ from .trainings import EntryCondition, Training
 __all__ = [
     "Candidacy",
     "Client",
+    "Consent",
     "EntryCondition",
     "GuidanceNote",
     "ImportJob",

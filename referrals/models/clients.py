@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
 
-from ..enums import Gender
+from ..enums import ConsentScope, Gender
 from ..textlimits import NOTE, max_length_check
 from .querysets import ClientQuerySet
 
@@ -80,8 +80,13 @@ class Client(models.Model):
         _("registered with VDAB as job seeker"), default=False
     )
     vdab_client_number = models.CharField(_("VDAB client number"), max_length=20, blank=True)
-    consent_vdab = models.BooleanField(_("consents to share data with VDAB"), default=False)
-    consent_date = models.DateField(_("date of consent"), null=True, blank=True)
+    # The open consent of the OKOT scope, repeated from the history (`Consent`) so that
+    # guards, pages and lists read it without a query: written only by
+    # `referrals.services.consents`, in the transaction that writes the history row.
+    consent_vdab = models.BooleanField(
+        _("consents to share data with VDAB"), default=False, editable=False
+    )
+    consent_date = models.DateField(_("date of consent"), null=True, blank=True, editable=False)
     gpmi = models.BooleanField(_("has a GPMI"), default=False)
     gpmi_date = models.DateField(_("GPMI date"), null=True, blank=True)
     notes = models.TextField(
@@ -146,6 +151,19 @@ class Client(models.Model):
     @property
     def has_consent(self) -> bool:
         return self.consent_vdab and self.consent_date is not None
+
+    def consent_withdrawn_on(self) -> datetime.date | None:
+        """When the client withdrew the consent to share data with VDAB, while no new
+        consent holds; None otherwise (and without a query while consent holds)."""
+        if self.has_consent:
+            return None
+        return (
+            self.consents.filter(scope=ConsentScope.OKOT)
+            .withdrawn()
+            .order_by("-withdrawn_on", "-pk")
+            .values_list("withdrawn_on", flat=True)
+            .first()
+        )
 
     def has_name(self, first_name: str, last_name: str) -> bool:
         """Whether this is the client's name, regardless of case and spaces. Whoever finds a

@@ -363,7 +363,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         return blocked
 
     def _unmet_guards(self, transition) -> list[str]:
-        return [str(check.message) for check in transition.conditions if not check(self)]
+        return [str(check.explain(self)) for check in transition.conditions if not check(self)]
 
     @property
     def is_open(self) -> bool:

@@ -12,6 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from notifications.models import Notification
@@ -138,6 +139,20 @@ def candidacies(cast: Cast) -> str:
     return reverse("referrals:candidacy_create")
 
 
+def consent_withdrawn(page: str) -> Callable[[Cast], str]:
+    """The page of an agreed referral's client (or the referral) after the client withdrew
+    the consent: its banner, and on the client's page the form to record consent again."""
+
+    def url(cast: Cast) -> str:
+        referral = cast["agreed"]
+        services.consent_withdraw(
+            client=referral.client, user=cast["caseworker"], withdrawn_on=timezone.localdate()
+        )
+        return (referral.client if page == "client" else referral).get_absolute_url()
+
+    return url
+
+
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
@@ -162,6 +177,7 @@ SCREENS = {
     "client-detail": Screen(
         "caseworker", lambda cast: cast["client"].get_absolute_url(), needs=("candidate",)
     ),
+    "client-detail-consent-withdrawn": Screen("caseworker", consent_withdrawn("client")),
     "referral-create": Screen(
         "caseworker", lambda cast: reverse("referrals:referral_create", args=[cast["client"].pk])
     ),
@@ -180,6 +196,7 @@ SCREENS = {
         "counsellor", detail("in_training"), then=open_all_details
     ),
     "referral-counsellor-ended": Screen("counsellor", detail("ended"), then=open_all_details),
+    "referral-counsellor-consent-withdrawn": Screen("counsellor", consent_withdrawn("referral")),
     "agreement": Screen(
         "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])
     ),

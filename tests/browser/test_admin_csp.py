@@ -56,8 +56,10 @@ def use_widgets(page: Page) -> None:
         selection.click()
         page.keyboard.type("a")
         page.keyboard.press("Escape")
+    # Visible ones only: an inline's template row for new rows is hidden.
     for link in page.locator(
-        ".datetimeshortcuts a[id^='calendarlink'], .datetimeshortcuts a[id^='clocklink']"
+        ".datetimeshortcuts a[id^='calendarlink']:visible, "
+        ".datetimeshortcuts a[id^='clocklink']:visible"
     ).all()[:2]:
         link.click()
         page.keyboard.press("Escape")

@@ -114,9 +114,9 @@ def test_caseworker_and_counsellor_walk_a_referral_from_client_to_end_of_trainin
     client_form.locator('[name="last_name"]').fill("De Smet")
     client_form.locator('[name="insz"]').fill(make_insz(datetime.date(1985, 7, 30), 33))
     client_form.locator('[name="registered_job_seeker"]').check()
-    client_form.locator('[name="consent_vdab"]').check()
     consent_date = timezone.localdate() - datetime.timedelta(days=200)
-    client_form.locator('[name="consent_date"]').fill(consent_date.isoformat())
+    client_form.locator('[name="consent_given_on"]').fill(consent_date.isoformat())
+    client_form.locator('[name="consent_reference"]').fill("OCMW/2026/0042")
     client_form.locator('button[type="submit"]').click()
     expect(page.locator(".messages .alert-success")).to_have_text(
         "The client's details were saved."

@@ -193,8 +193,9 @@ def client_post_data(client=None, **overrides) -> dict:
         "municipality": "Gent",
         "registered_job_seeker": "on",
         "vdab_client_number": "",
-        "consent_vdab": "on",
-        "consent_date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+        # A new client's consent (the edit form has no such fields, and ignores them).
+        "consent_given_on": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+        "consent_reference": "",
         "gpmi": "",
         "gpmi_date": "",
         "notes": "",
@@ -205,7 +206,6 @@ def client_post_data(client=None, **overrides) -> dict:
             first_name=client.first_name,
             last_name=client.last_name,
             insz=client.insz,
-            consent_date=client.consent_date.isoformat() if client.consent_date else "",
         )
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

@@ -10,7 +10,14 @@ from factory.django import DjangoModelFactory
 from accounts.models import Province
 from referrals import services
 from referrals.enums import ContinuedBy, EndResult, OkotType, State
-from referrals.models import Client, EntryCondition, Referral, TemporaryWorkExperience, Training
+from referrals.models import (
+    Client,
+    Consent,
+    EntryCondition,
+    Referral,
+    TemporaryWorkExperience,
+    Training,
+)
 from referrals.steps import STEPS
 from tests.accounts.factories import (
     CaseworkerFactory,
@@ -31,10 +38,13 @@ def make_insz(birth_date: datetime.date, serial: int, month_offset: int = 0) -> 
 
 
 class ClientFactory(DjangoModelFactory):
-    """A client of OCMW Gent with a valid INSZ and consent to share data with VDAB."""
+    """A client of OCMW Gent with a valid INSZ and consent to share data with VDAB (with
+    its history row, as `services.consent_give` writes them; `consent_vdab=False` for a
+    client who never consented)."""
 
     class Meta:
         model = Client
+        skip_postgeneration_save = True
 
     class Params:
         # Births 1960-1999 only: python-stdnum accepts a 20xx number only up to the current
@@ -50,7 +60,19 @@ class ClientFactory(DjangoModelFactory):
     insz = factory.LazyAttribute(lambda o: make_insz(o.born, o.serial))
     registered_job_seeker = True
     consent_vdab = True
-    consent_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    consent_date = factory.Maybe(
+        "consent_vdab",
+        factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365)),
+        None,
+    )
+
+    @factory.post_generation
+    def consent_history(obj, create, extracted, **kwargs):
+        """The history row of the consent that holds, recorded by nobody known (as those
+        recorded before the history was kept): a user here would be one more caseworker
+        of the OCMW, who hears of its candidacies."""
+        if create and obj.has_consent:
+            Consent.objects.create(client=obj, given_on=obj.consent_date)
 
 
 class TemporaryWorkExperienceFactory(DjangoModelFactory):

@@ -32,11 +32,12 @@ pytestmark = pytest.mark.django_db
 ADMIN_MODELS = sorted(
     model._meta.label_lower for model in apps.get_models() if site.is_registered(model)
 )
-# Rows only the app's services write: history, candidacies by VDAB, guidance notes, outcome
-# check-ups, imports.
+# Rows only the app's services write: history, candidacies by VDAB, consents, guidance notes,
+# outcome check-ups, imports.
 WRITTEN_IN_THE_APP = [
     "referrals.referralevent",
     "referrals.candidacy",
+    "referrals.consent",
     "referrals.guidancenote",
     "referrals.outcomecheck",
     "referrals.importjob",
@@ -56,7 +57,7 @@ READ_ONLY_FIELDS = {
         "end_result",
         "created_by",
     },
-    "referrals.client": {"birth_date", "created_at", "updated_at"},
+    "referrals.client": {"birth_date", "consent_vdab", "consent_date", "created_at", "updated_at"},
     "referrals.temporaryworkexperience": {"created_by"},
     "accounts.user": {"is_superuser", "user_permissions"},
     "django_otp_webauthn.webauthncredential": {
@@ -299,6 +300,7 @@ def test_referral_changelist_search_finds_by_client_name_insz_or_external_id(
         ("accounts.organisation", {"q": "Gent", "kind__exact": "ocmw"}),
         ("referrals.client", {"q": "8", "consent_vdab__exact": "1", "gender__exact": "M"}),
         ("referrals.training", {"q": "Verpleeg", "okot_type__exact": "HBO", "active__exact": "1"}),
+        ("referrals.consent", {"q": "a", "scope__exact": "okot", "withdrawn_on__isempty": "1"}),
         ("referrals.entrycondition", {"q": "VDAB", "active__exact": "1"}),
         ("referrals.referralevent", {"q": "a", "transition": "apply", "to_state__exact": "ended"}),
         ("referrals.guidancenote", {"q": "Goed", "topic__exact": "progress"}),

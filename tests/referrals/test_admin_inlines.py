@@ -44,6 +44,9 @@ def test_new_inline_rows_are_stamped_with_the_admin(admin_user_client, administr
         for name, value in form.initial.items()
         if name in form.fields and value not in (None, "")
     }
+    for inline in response.context["inline_admin_formsets"]:  # the consents' too
+        management = inline.formset.management_form
+        data.update({management.add_prefix(n): v for n, v in management.initial.items()})
     data.update(
         {
             "temporary_work_experiences-TOTAL_FORMS": "1",

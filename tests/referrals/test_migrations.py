@@ -145,3 +145,38 @@ def test_candidacies_refused_as_already_open_are_linked_to_the_referral_open_the
 
     assert Candidacy.objects.get(pk=already_open.pk).referral_id == open_then.pk != older.pk
     assert Candidacy.objects.get(pk=limited.pk).referral_id is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_every_client_who_consents_gets_the_history_row_of_that_consent(back_to_latest):
+    apps = migrate([("referrals", "0009_retention")])
+    Organisation = apps.get_model("accounts", "Organisation")
+    Client = apps.get_model("referrals", "Client")
+    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
+
+    def client(n: int, consent_vdab: bool, consent_date):
+        return Client.objects.create(
+            ocmw=ocmw,
+            first_name="A",
+            last_name=f"B{n}",
+            insz=f"9001010{n:02d}00",
+            consent_vdab=consent_vdab,
+            consent_date=consent_date,
+        )
+
+    consents = client(1, True, datetime.date(2024, 5, 6))
+    never = client(2, False, None)
+    unticked = client(3, False, datetime.date(2023, 1, 2))  # the old way of withdrawing
+
+    apps = migrate([("referrals", "0010_consent")])
+    Consent = apps.get_model("referrals", "Consent")
+
+    assert list(
+        Consent.objects.values_list(
+            "client_id", "scope", "given_on", "recorded_by", "withdrawn_on", "document_reference"
+        )
+    ) == [(consents.pk, "okot", datetime.date(2024, 5, 6), None, None, "")]
+    assert not Consent.objects.filter(client_id__in=[never.pk, unticked.pk]).exists()
+    Permission = apps.get_model("auth", "Permission")
+    view = Permission.objects.get(content_type__app_label="referrals", codename="view_consent")
+    assert view.group_set.filter(name="Administrator").exists()

@@ -14,9 +14,11 @@ from django_otp.oath import TOTP
 
 from accounts.models import Organisation, Role, User
 from accounts.two_factor import verify
+from notifications.models import Kind, Notification
 from referrals.enums import EndResult, OkotType, State
 from referrals.models import (
     Client,
+    Consent,
     GuidanceNote,
     OutcomeCheck,
     Referral,
@@ -41,6 +43,7 @@ SEEDED_MODELS = [
     User,
     Training,
     Client,
+    Consent,
     TemporaryWorkExperience,
     Referral,
     ReferralEvent,
@@ -115,11 +118,12 @@ def test_catalogue_has_active_trainings_of_every_okot_type_and_one_inactive(seed
     }
 
 
-def test_clients_have_valid_insz_and_consent(seeded):
+def test_clients_have_valid_insz_and_consent_but_one_who_withdrew_it(seeded):
     for client in Client.objects.all():
         client.full_clean()
         assert client.birth_date and client.gender in ("M", "V")
-        assert client.has_consent
+        assert client.has_consent is (client.consent_withdrawn_on() is None)
+    assert Client.objects.filter(consent_vdab=False).count() == 1
     assert Client.objects.filter(ocmw__name="OCMW Gent").count() >= 20
     assert Client.objects.filter(ocmw__name="OCMW Aalst").count() >= 10
 
@@ -174,6 +178,27 @@ def test_the_ongoing_work_experience_blocks_an_agreement(seeded):
     experience = TemporaryWorkExperience.objects.get(end_date=None)
     states = set(experience.client.referrals.values_list("state", flat=True))
     assert states <= {State.INFORMED, State.CANDIDATE}
+
+
+def test_every_client_has_the_history_of_the_consent_the_caseworker_recorded(seeded):
+    for client in Client.objects.prefetch_related("consents"):
+        [consent] = client.consents.all()
+        assert consent.recorded_by.is_caseworker
+        assert consent.recorded_by.organisation == client.ocmw
+        assert consent.document_reference
+        holds = consent.withdrawn_on is None
+        assert (client.consent_vdab, client.consent_date) == (
+            (True, consent.given_on) if holds else (False, None)
+        )
+
+
+def test_the_withdrawn_consent_blocks_the_agreement_and_told_vdab(seeded):
+    consent = Consent.objects.get(withdrawn_on__isnull=False)
+    referrals = consent.client.referrals.filter(agreed_on__isnull=False)
+    assert referrals.exists()
+    told = Notification.objects.filter(kind=Kind.CONSENT_WITHDRAWN, referral__in=referrals)
+    assert {n.recipient.username for n in told} == {"vdab-gent"}
+    assert {n.channel for n in told} == {Notification.Channel.IN_APP}  # history: no e-mail
 
 
 def test_second_run_changes_nothing(seeded):

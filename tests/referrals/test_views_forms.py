@@ -83,22 +83,37 @@ def test_editing_a_client_keeps_its_own_national_number(client, caseworker, gent
 
 
 @pytest.mark.parametrize(
-    "consent_date",
+    ("consent", "message"),
     [
         pytest.param(
-            lambda: (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+            {"consent_given_on": lambda: timezone.localdate() + datetime.timedelta(days=1)},
+            "This date lies in the future.",
             id="in-the-future",
         ),
-        pytest.param(lambda: "", id="missing"),
+        pytest.param(
+            # client_post_data's national number is of someone born on 30 July 1985.
+            {"consent_given_on": lambda: datetime.date(1985, 7, 29)},
+            "This date lies before the client's birth date (",
+            id="before-birth",
+        ),
+        pytest.param(
+            {"consent_given_on": lambda: "", "consent_reference": lambda: "OCMW/2026/0042"},
+            "Give the date on which the client consented.",
+            id="reference-without-date",
+        ),
     ],
 )
-def test_consent_without_a_valid_date_is_refused(client, caseworker, consent_date):
+def test_a_new_clients_consent_without_a_valid_date_is_refused(
+    client, caseworker, in_english, consent, message
+):
     client.force_login(caseworker)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
-    response = post_new_client(client, consent_date=consent_date())
+    response = post_new_client(client, **{name: value() for name, value in consent.items()})
 
     assert response.status_code == 200
-    assert "consent_date" in response.context["form"].errors
+    [error] = response.context["form"].errors["consent_given_on"]
+    assert error.startswith(message)
     assert not Client.objects.exists()
 
 

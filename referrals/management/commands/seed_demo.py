@@ -6,6 +6,7 @@ Idempotent: everything is looked up by its natural key and every demo referral c
 one is given). The referrals are the stories of `demo_stories`, played through
 `referrals.services` only, so each has a real history and in-app messages (but no e-mails)."""
 
+import datetime
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from referrals.enums import OkotType, State
 from referrals.management.demo_data import (
     CASEWORKERS,
     CLIENTS,
+    CONSENT_WITHDRAWN_BY,
     COUNSELLOR,
     INACTIVE_TRAININGS,
     ORGANISATIONS,
@@ -31,6 +33,7 @@ from referrals.management.demo_data import (
     USERS,
     WEEK,
     WORK_EXPERIENCES,
+    at,
     day,
     insz,
     mail_name,
@@ -71,6 +74,7 @@ class Command(BaseCommand):
             # nobody is e-mailed about them today.
             with replaying_history():
                 created = self._referrals(the_stories, clients, trainings, users, today)
+                self._withdrawn_consent(clients, users, today)
             password_message = self._passwords(users, new_users, password)
             second_factors = self._second_factors(users, renew=password is not None)
 
@@ -217,12 +221,18 @@ class Command(BaseCommand):
                     "municipality": POSTCODES[postcode],
                     "registered_job_seeker": registered,
                     "vdab_client_number": f"{4_100_000 + 7919 * number}" if registered else "",
-                    "consent_vdab": True,
-                    "consent_date": consent_on,
                     "gpmi": index % 4 != 3,
                     "gpmi_date": consent_on - 2 * WEEK if index % 4 != 3 else None,
                 },
             )
+            if not clients[key].consents.exists():
+                services.consent_give(
+                    client=clients[key],
+                    user=users[CASEWORKERS[ocmw_key(key)]],
+                    given_on=consent_on,
+                    document_reference=f"TOESTEMMING-{consent_on.year}-{number + 1:04d}",
+                    at=at(consent_on, 10),
+                )
         for key, start, end, workplace in WORK_EXPERIENCES:
             client = clients[key]
             TemporaryWorkExperience.objects.get_or_create(
@@ -235,6 +245,19 @@ class Command(BaseCommand):
                 },
             )
         return clients
+
+    def _withdrawn_consent(self, clients, users, today) -> None:
+        """One client withdraws the consent after the formal agreement: the banner on her
+        pages, the blocked agreement and the counsellor's message show what that does."""
+        client = clients[CONSENT_WITHDRAWN_BY]
+        if client.consents.withdrawn().exists():
+            return
+        services.consent_withdraw(
+            client=client,
+            user=users[CASEWORKERS[ocmw_key(CONSENT_WITHDRAWN_BY)]],
+            withdrawn_on=today - datetime.timedelta(days=1),
+            at=at(today - datetime.timedelta(days=1), 15),
+        )
 
     # --- referrals, step by step through the services --------------------------------------
 
