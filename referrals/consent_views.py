@@ -47,7 +47,11 @@ def consent_give(request, pk: int):
         client,
         form,
         action=lambda: services.consent_give(
-            client=client, user=request.user, scope=ConsentScope.OKOT, **form.cleaned_data
+            client=client,
+            user=request.user,
+            scope=ConsentScope.OKOT,
+            request=request,
+            **form.cleaned_data,
         ),
         success=_("The client's consent was recorded."),
         form_name="give_form",
@@ -64,7 +68,11 @@ def consent_withdraw(request, pk: int):
         client,
         form,
         action=lambda: services.consent_withdraw(
-            client=client, user=request.user, scope=ConsentScope.OKOT, **form.cleaned_data
+            client=client,
+            user=request.user,
+            scope=ConsentScope.OKOT,
+            request=request,
+            **form.cleaned_data,
         ),
         success=_(
             "The withdrawal of the consent was recorded. The VDAB counsellors of the "

@@ -145,7 +145,7 @@ def _client_form(request, client: Client):
                 request=request,
             )
             if consent := form.consent_to_record:
-                services.consent_give(client=client, user=request.user, **consent)
+                services.consent_give(client=client, user=request.user, request=request, **consent)
         messages.success(request, _("The client's details were saved."))
         return redirect(client)
     return TemplateResponse(

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .. import access
+from ..changes import record_change, snapshot
 from ..enums import ConsentScope
 from ..models import Client, Consent
 from ..models.consents import check_consent_day
@@ -29,6 +30,7 @@ def consent_give(
     scope: str = ConsentScope.OKOT,
     document_reference: str = "",
     at: datetime.datetime | None = None,
+    request=None,
 ) -> Consent:
     """Record that the client consented on `given_on`; refused while a consent of the same
     scope still holds (withdraw that one first). `at`: when it was recorded (default now;
@@ -54,6 +56,7 @@ def consent_give(
         raise ValidationError(_still_holds(client.consents.open().get(scope=scope))) from exc
     if scope == ConsentScope.OKOT:
         _set_current(client, given_on)
+    record_change(consent, None, snapshot(consent), user=user, request=request)
     return consent
 
 
@@ -65,6 +68,7 @@ def consent_withdraw(
     withdrawn_on: datetime.date,
     scope: str = ConsentScope.OKOT,
     at: datetime.datetime | None = None,
+    request=None,
 ) -> Consent:
     """Record that the client withdrew the consent that holds, on `withdrawn_on`; the
     counsellors of the client's open referrals are told (`signals.consent_withdrawn`)."""
@@ -79,12 +83,14 @@ def consent_withdraw(
         field="withdrawn_on",
         given_on=consent.given_on,
     )
+    before = snapshot(consent)
     consent.withdrawn_on = withdrawn_on
     consent.withdrawn_by = user
     consent.withdrawal_recorded_at = at or timezone.now()
     consent.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_recorded_at"])
     if scope == ConsentScope.OKOT:
         _set_current(client, None)
+    record_change(consent, before, snapshot(consent), user=user, request=request)
     consent_withdrawn.send(sender=Consent, consent=consent)
     return consent
 

@@ -38,6 +38,7 @@ from ..enums import FINAL_STATES
 from ..models import (
     Candidacy,
     Client,
+    Consent,
     GuidanceNote,
     ImportJob,
     Referral,
@@ -73,6 +74,7 @@ REFERRAL_TEXTS = _texts(Referral, kept=["external_id"])
 # what their texts become. A new model with such text is one line here.
 RELATED_TEXTS = (
     (TemporaryWorkExperience, "client", {"employer": ""}),
+    (Consent, "client", {"document_reference": ""}),
     (GuidanceNote, "referral__client", {"note": ""}),
     (
         Candidacy,

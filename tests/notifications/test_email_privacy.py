@@ -157,6 +157,16 @@ def guidance_note(referral: Referral, people: dict) -> dict:
     return {"note": note, "actor": note.author}
 
 
+def consent_withdrawn(referral: Referral, people: dict) -> dict:
+    """The client withdrew their consent, as `services.consent_withdraw` records it."""
+    consent = services.consent_withdraw(
+        client=referral.client,
+        user=people["caseworker"],
+        withdrawn_on=referral.client.consent_date + datetime.timedelta(days=1),
+    )
+    return {"consent": consent, "actor": consent.withdrawn_by}
+
+
 def reminder(**context) -> Callable[[Referral, dict], dict]:
     """What `reminders` passes."""
     return lambda referral, people: context
@@ -186,6 +196,7 @@ SCENES = {
     Kind.ENDED: Scene(State.ENDED),
     Kind.CONTINUED_GUIDANCE: Scene(State.ENDED),
     Kind.GUIDANCE_NOTE: Scene(State.IN_TRAINING, guidance_note),
+    Kind.CONSENT_WITHDRAWN: Scene(State.IN_TRAINING, consent_withdrawn),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
     Kind.REMINDER_OUTCOME_DUE: Scene(
