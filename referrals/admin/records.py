@@ -54,7 +54,14 @@ class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, 
 
     list_display = ["registered_at", "registered_by", "ocmw", "training", "outcome", "referral"]
     list_filter = ["outcome", "ocmw__province", "registered_by__organisation"]
-    list_select_related = ["registered_by", "ocmw", "training", "referral__client"]
+    # The referral shows as its client and training.
+    list_select_related = [
+        "registered_by",
+        "ocmw",
+        "training",
+        "referral__client",
+        "referral__training",
+    ]
     search_fields = [
         "registered_by__username",
         "registered_by__last_name",
