@@ -16,8 +16,12 @@ are given:
   SEARCH, or VIEW of the choices offered when nothing was typed.
 
 A redirect (a save, a refusal turned into a message) records nothing: what it leads to
-records itself. The changelist reads each row's subject through `select_related`, so that a
-list costs one query more (the INSERT), whatever its length."""
+records itself. The changelist reads each row's subject through `select_related`, so that
+a list costs one query more (the INSERT), whatever its length.
+
+The context's names (`original`, `object`, `cl` with its `result_list`, `query` and
+`result_count`, `queryset`) are what Django's admin templates are given; they are read
+here only, and tests/audit/test_admin_reads.py pins them for every model."""
 
 from .reads import Subject, listed, searched, shown
 

@@ -168,6 +168,10 @@ ADMIN_PAGES = {
     "admin:referrals_referral_import_job": NoPersonalData("an import's progress and errors"),
     "admin:autocomplete": Kind.SEARCH,  # test_an_autocomplete_field_records_its_choices
     "admin:referrals_referral_step": Kind.VIEW,  # test_a_steps_page_records_its_referral
+    # A client's subject access request: everything held on them, printed or downloaded
+    # (tests/referrals/test_subject_access.py).
+    "admin:referrals_client_subject_access": Kind.PRINT,
+    "admin:referrals_client_subject_access_json": Kind.EXPORT,
 }
 UNNAMED = NoPersonalData("a redirect to a change page, or a 404")
 
@@ -318,9 +322,8 @@ def test_a_search_records_the_term_its_hits_and_each_hit_shown(
     assert about(label, referral) in subjects_of(label, changelist.result_list)
     rows = read_rows()
     assert_rows(rows, Kind.SEARCH, subjects_of(label, changelist.result_list), administrator, url)
-    assert {tuple(row.detail.items()) for row in rows} == {
-        (("query", term), ("hits", changelist.result_count))
-    }
+    for row in rows:
+        assert row.detail == {"query": term, "hits": changelist.result_count}
 
 
 def test_a_search_by_national_number_keeps_it_masked(client, administrator, referral):
