@@ -8,7 +8,10 @@ Django's own checks of it and of the user's permission run unchanged. A GET, or 
 query string, searches nothing.
 
 `static/admin/js/autocomplete.js` (found before Django's own file of that name) makes the
-widgets post. `AutocompleteByPostMixin` goes on the project's AdminSite (accounts/admin_site.py)."""
+widgets post. `AutocompleteByPostMixin` goes on the project's AdminSite (accounts/admin_site.py).
+
+A ModelAdmin that has `autocomplete_searched(request, term, objects, hits=)` is told what
+its field offered (the audit trail's, for models of personal data)."""
 
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.http import HttpResponseBadRequest
@@ -28,6 +31,18 @@ class AutocompleteByPostView(AutocompleteJsonView):
         # ListView reads the page from kwargs before the query string: the body's page.
         self.kwargs = {**kwargs, self.page_kwarg: request.POST.get(self.page_kwarg) or 1}
         return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The ModelAdmin of a model of personal data records the choices offered
+        # (audit.admin_reads.AuditedReadsMixin): the page's rows, then shown from the same
+        # evaluated queryset, and the hits the paginator counted already.
+        searched = getattr(self.model_admin, "autocomplete_searched", None)
+        if searched is not None:
+            searched(
+                self.request, self.term, context["object_list"], hits=context["paginator"].count
+            )
+        return context
 
     def process_request(self, request):
         _no_term, model_admin, source_field, to_field_name = super().process_request(request)

@@ -7,15 +7,24 @@ from django.utils.translation import ngettext
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from audit.admin_reads import AuditedReadsMixin
+from audit.reads import OF_REFERRAL
 
 from .models import EmailOptOut, Notification
 from .tasks import redeliver
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class NotificationAdmin(
+    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+):
     """A message is what was said to someone: viewable, never added, changed or deleted by
     hand."""
+
+    # A message names its client in its subject and text (the change page); the list shows
+    # recipients and kinds, so only its searches (by subject) are recorded.
+    audit_subject = OF_REFERRAL
+    audit_lists = False
 
     list_display = ["created_at", "recipient", "channel", "kind", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "kind", "created_at"]

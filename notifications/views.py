@@ -7,6 +7,7 @@ another organisation, lost the role) is a 404."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,10 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit import reads
+
 from .forms import EmailPreferencesForm
 from .models import Notification
 
 PAGE_SIZE = 50
+
+# Whom an inbox row is about: its referral and that referral's client (annotated).
+ABOUT = reads.Subject(client="client_id", referral="referral_id")
 
 
 def _own(request, pk: int) -> Notification:
@@ -36,8 +42,15 @@ def _back_to_inbox(request) -> str:
 @require_safe
 def inbox(request):
     # The list shows subject, kind and text; the e-mail's HTML stays out of the query.
-    notifications = Notification.objects.inbox_of(request.user).defer("body_html", "last_error")
+    notifications = (
+        Notification.objects.inbox_of(request.user)
+        .defer("body_html", "last_error")
+        .annotate(client_id=F("referral__client_id"))
+    )
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A message names the client of its referral: one row per referral shown (a message
+    # about none, such as a reminder of one's own, names no one).
+    reads.listed(request, ABOUT.of_all(page.object_list))
     return TemplateResponse(request, "notifications/inbox.html", {"page": page})
 
 

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit import reads
+
 from . import access, services
 from .enums import CandidacyOutcome, OkotType, State
 from .forms import (
@@ -35,6 +37,12 @@ from .presenters import (
 from .steps import STEPS
 
 PAGE_SIZE = 50
+
+# What each page records of the personal data it shows (audit.reads, one INSERT a page;
+# tests/audit/test_reads_trail.py classifies every URL): a page about one client or
+# referral a VIEW of it (the printed agreement a PRINT), a list a VIEW per referral or
+# client shown, a search its SEARCH with the hits shown. A refusal, a redirect and the
+# catalogue record nothing; the figures (reports/) are counts, no one's data.
 
 WAITING_HEADINGS = {
     "apply": gettext_lazy("To register as candidate"),
@@ -81,6 +89,8 @@ def dashboard(request):
         "overdue": _section("overdue", _("Overdue"), visible.overdue()),
         "province_figures": None,
     }
+    rows = [r for section in [*context["sections"], context["overdue"]] for r in section.rows]
+    reads.listed(request, reads.REFERRAL.of_all(rows))
     if user.is_network_manager:
         counts = Referral.objects.reportable_to(user).count_by_state()
         context["province_figures"] = [
@@ -106,9 +116,15 @@ def client_list(request):
         .order_by("last_name", "first_name", "pk")
     )
     form = ClientSearchForm(request.POST or None)
-    if form.is_valid() and form.cleaned_data["q"]:
-        clients = clients.search(form.cleaned_data["q"])
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if query:
+        clients = clients.search(query)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = reads.CLIENT.of_all(page.object_list)  # the page's rows, which it then shows
+    if query:
+        reads.searched(request, query, rows, hits=page.paginator.count)
+    else:
+        reads.listed(request, rows)
     return TemplateResponse(
         request,
         "referrals/client_list.html",
@@ -148,6 +164,8 @@ def _client_form(request, client: Client):
                 services.consent_give(client=client, user=request.user, request=request, **consent)
         messages.success(request, _("The client's details were saved."))
         return redirect(client)
+    if client.pk:  # the form shows the client's details (a new client's are only typed)
+        reads.shown(request, client=client)
     return TemplateResponse(
         request,
         "referrals/client_form.html",
@@ -169,6 +187,7 @@ def client_page(request, client: Client, *, status: int = 200, **consent_forms):
     referrals = (
         Referral.objects.visible_to(request.user).filter(client=client).select_related("training")
     )
+    reads.shown(request, client=client)
     return TemplateResponse(
         request,
         "referrals/client_detail.html",
@@ -199,6 +218,7 @@ def referral_create(request, pk: int):
         else:
             messages.success(request, _("The referral was registered."))
             return redirect(referral)
+    reads.shown(request, client=client)  # the page is headed with the client's name
     return TemplateResponse(
         request,
         "referrals/referral_create.html",
@@ -244,6 +264,10 @@ def candidacy_create(request):
         "ocmw", "training", "referral"
     )
     page = Paginator(candidacies, PAGE_SIZE).get_page(request.GET.get("page"))
+    # What the registrant typed, about the client it found (once agreed, with the OCMW's
+    # reason if it declined): one row per client found. A candidacy that found no client
+    # is about no one the app holds, and is itself the trace of that lookup.
+    reads.listed(request, reads.OF_REFERRAL.of_all(page.object_list))
     return TemplateResponse(
         request,
         "referrals/candidacy_create.html",
@@ -259,6 +283,7 @@ def referral_list(request):
     if state in State.values:
         referrals = referrals.filter(state=state)
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    reads.listed(request, reads.REFERRAL.of_all(page.object_list))
     return TemplateResponse(
         request,
         "referrals/referral_list.html",
@@ -268,6 +293,7 @@ def referral_list(request):
 
 def referral_detail(request, pk: int):
     referral = _visible_referral(request, pk)
+    reads.shown(request, referral=referral)
     return TemplateResponse(
         request, "referrals/referral_detail.html", referral_context(referral, request.user)
     )
@@ -289,6 +315,7 @@ def _act_on_referral(request, referral, form, action, success, **context_forms):
             messages.success(request, success())
             return redirect(referral)
     referral.refresh_from_db()
+    reads.shown(request, referral=referral)  # the referral's page again, with the errors
     context = referral_context(referral, request.user, **context_forms)
     return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
 
@@ -350,6 +377,7 @@ def referral_agreement(request, pk: int):
     referral = _visible_referral(request, pk)
     if referral.agreed_on is None:
         raise Http404
+    reads.shown(request, referral=referral, kind=reads.Kind.PRINT)
     return TemplateResponse(
         request,
         "referrals/referral_agreement.html",

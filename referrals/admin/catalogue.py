@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from audit.admin_reads import AuditedReadsMixin
+from audit.reads import CLIENT, OF_CLIENT
 
 from .. import services
 from ..formfields import TextAreaField
@@ -85,8 +87,14 @@ class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(
-    SubjectAccessMixin, SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    SubjectAccessMixin,
+    SessionSearchMixin,
+    AuditedAdminMixin,
+    StampsAuthorMixin,
+    admin.ModelAdmin,
 ):
+    audit_subject = CLIENT
     formfield_overrides = TEXT_AREAS
     list_display = [
         "last_name",
@@ -161,8 +169,9 @@ class ClientAdmin(
 
 @admin.register(TemporaryWorkExperience)
 class TemporaryWorkExperienceAdmin(
-    SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
+    AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
 ):
+    audit_subject = OF_CLIENT
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
     list_filter = ["client__ocmw"]
     list_select_related = ["client", "created_by"]

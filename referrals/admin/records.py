@@ -8,6 +8,8 @@ from django.contrib import admin
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from audit.admin_reads import AuditedReadsMixin
+from audit.reads import OF_REFERRAL
 
 from ..models import (
     Candidacy,
@@ -20,8 +22,12 @@ from .audited import AuditedAdminMixin
 
 
 @admin.register(ReferralEvent)
-class ReferralEventAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class ReferralEventAdmin(
+    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+):
     """The history is append-only: viewable, never added, changed or deleted by hand."""
+
+    audit_subject = OF_REFERRAL
 
     list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
     list_filter = ["transition", "to_state", "from_state"]
@@ -39,13 +45,24 @@ class ReferralEventAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmi
 
 
 @admin.register(Candidacy)
-class CandidacyAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     """The trace of every candidacy VDAB registered: who looked up which national number at
     which OCMW, and what came of it (the registrant was told the same every time)."""
 
+    # About the client it found, if any; one that found none is a VIEW of the candidacy's
+    # page (its path) without client.
+    audit_subject = OF_REFERRAL
+
     list_display = ["registered_at", "registered_by", "ocmw", "training", "outcome", "referral"]
     list_filter = ["outcome", "ocmw__province", "registered_by__organisation"]
-    list_select_related = ["registered_by", "ocmw", "training", "referral__client"]
+    # The referral shows as its client and training.
+    list_select_related = [
+        "registered_by",
+        "ocmw",
+        "training",
+        "referral__client",
+        "referral__training",
+    ]
     search_fields = [
         "registered_by__username",
         "registered_by__last_name",
@@ -103,12 +120,13 @@ class ConsentAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
 
 
 class WrittenInTheAppAdmin(
-    ReadOnlyAdminMixin, SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin
+    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin
 ):
     """Rows the app's services write (with their rules): read here, and deleted by whoever
     may delete them, never added or changed."""
 
     can_delete = True
+    audit_subject = OF_REFERRAL
 
 
 @admin.register(GuidanceNote)

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from audit import reads
+from audit.admin_reads import AuditedReadsMixin
 
 from .. import services
 from ..enums import State
@@ -72,7 +74,8 @@ class ReferralAddForm(ReferralCreateForm):
 
 
 @admin.register(Referral)
-class ReferralAdmin(SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
+class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
+    audit_subject = reads.REFERRAL
     list_display = ["client", "training", "state", "state_changed_at"]
     list_filter = ["state", "training__okot_type", "client__ocmw", "training__province"]
     list_select_related = ["client", "training"]
@@ -270,6 +273,7 @@ class ReferralAdmin(SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect(self._change_url(referral))
+        reads.shown(request, referral=referral)  # the step's form, under the client's name
         return self._render_form_page(
             request,
             "admin/referrals/referral/step.html",

@@ -220,7 +220,7 @@ def test_the_unread_count_costs_one_query_and_none_for_anonymous_users(
 # --- query counts ---------------------------------------------------------------------------
 
 # Session, user, organisation and permissions (2) for the navigation, the page's count and
-# rows, the unread count.
+# rows, the unread count; messages about no referral name no one, so no audit trail rows.
 INBOX_MAX_QUERIES = 8
 
 

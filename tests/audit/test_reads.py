@@ -1,0 +1,58 @@
+"""What audit.reads keeps of a search, and how it finds whom a row is about."""
+
+import pytest
+
+from audit.models import Entry, Kind
+from audit.reads import CLIENT, OF_REFERRAL, REFERRAL, listed, masked_query, searched
+from referrals.models import GuidanceNote
+from tests.accounts.factories import CaseworkerFactory
+from tests.referrals.factories import ReferralFactory
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Peeters", "Peeters"),
+        ("85073003328", "••••••••328"),
+        ("85.07.30-033.28", "••••••••328"),
+        ("850730 033 28", "••••••••328"),
+        ("Jan 850730", "Jan •••730"),
+        ("  Peeters 12  ", "Peeters 12"),
+        ("", ""),
+    ],
+)
+def test_a_search_is_kept_with_its_numbers_masked(typed, kept):
+    assert masked_query(typed) == kept
+
+
+@pytest.mark.django_db
+def test_a_rows_subject_comes_from_the_row_or_in_one_query(django_assert_num_queries):
+    referral = ReferralFactory()
+    note = GuidanceNote.objects.create(
+        referral=referral, author=referral.created_by, topic="progress", note="Goed."
+    )
+    expected = (referral.client_id, referral.pk)
+    assert OF_REFERRAL.of(note) == expected
+
+    assert REFERRAL.of(referral) == expected
+    assert CLIENT.of(referral.client) == (referral.client_id, None)
+    with django_assert_num_queries(1):
+        assert OF_REFERRAL.of_queryset(GuidanceNote.objects.all()) == [expected]
+    assert OF_REFERRAL.relations() == ["referral"]
+
+
+@pytest.mark.django_db
+def test_a_list_of_no_one_writes_nothing_but_a_search_of_no_one_its_row(rf):
+    request = rf.get("/clients/")
+    request.user = CaseworkerFactory()
+
+    listed(request, [(None, None)])
+    assert not Entry.objects.exists()
+
+    searched(request, "Niemand", [], hits=0)
+    (row,) = Entry.objects.all()
+    assert (row.kind, row.client_id, row.detail) == (
+        Kind.SEARCH,
+        None,
+        {"query": "Niemand", "hits": 0},
+    )
