@@ -9,7 +9,7 @@ from django.contrib import admin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
-from audit.reads import OF_REFERRAL
+from audit.reads import OF_CLIENT, OF_REFERRAL
 
 from ..models import (
     Candidacy,
@@ -86,10 +86,12 @@ class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, 
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class ConsentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     """Each client's consents to share data with VDAB, given and withdrawn: recorded on the
     client's page (`services.consent_give`, `consent_withdraw`), which also keep the
     client's current consent; read here."""
+
+    audit_subject = OF_CLIENT
 
     list_display = ["client", "scope", "given_on", "recorded_by", "withdrawn_on", "withdrawn_by"]
     list_filter = [

@@ -89,6 +89,7 @@ MODELS = {
     "referrals.temporaryworkexperience": Personal(
         lambda r: TemporaryWorkExperienceFactory(client=r.client), about="client", deletable=True
     ),
+    "referrals.consent": Personal(lambda r: r.client.consents.get(), about="client"),
     "referrals.referral": Personal(lambda r: r),
     "referrals.candidacy": Personal(candidacy),
     "referrals.referralevent": Personal(event),

@@ -142,6 +142,9 @@ READS = {
     "referrals:client_detail": Reads(Kind.VIEW, the_client),
     "referrals:client_edit": Reads(Kind.VIEW, the_client),
     "referrals:referral_create": Reads(Kind.VIEW, the_client),
+    # A consent the form refuses: the client's page comes back (400) with its data.
+    "referrals:consent_give": Reads(Kind.VIEW, the_client, **REFUSED_FORM),
+    "referrals:consent_withdraw": Reads(Kind.VIEW, the_client, **REFUSED_FORM),
     "referrals:referral_list": Reads(Kind.VIEW, referrals_listed),
     "referrals:candidacy_create": Reads(Kind.VIEW, candidacies_found),
     "referrals:referral_detail": Reads(Kind.VIEW, the_referral),
