@@ -44,7 +44,8 @@ def edit_url(client: Client) -> str:
 
 
 def the_change() -> Entry:
-    return Entry.objects.get(kind=Kind.CHANGE)
+    """The client's change (a consent given with a new client is a change of its own)."""
+    return Entry.objects.get(kind=Kind.CHANGE, detail__model="referrals.client")
 
 
 def days_ago(days: int) -> datetime.date:
