@@ -112,9 +112,11 @@ def asks_ocmw_to_agree(referral) -> bool:
 
 
 def may_see_client_of(referral, user) -> bool:
-    """The client's details on a referral: the client's side always, anyone else once the
-    OCMW formally agreed (before that, VDAB does not see the referral at all)."""
-    return acts_for_client(referral.client, user) or is_agreed(referral)
+    """The client's details on a referral (which of them: `referrals.presenters`): the
+    client's side always, VDAB once the OCMW formally agreed; before that VDAB sees only
+    its own candidacy, as it typed it. Asked of anyone (a message's recipient too), not
+    only of who reached the referral through `visible_to`."""
+    return is_either_side(referral, user)
 
 
 # --- during and after the training ------------------------------------------------------------

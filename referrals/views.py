@@ -32,6 +32,7 @@ from .presenters import (
     client_facts,
     consent_context,
     consent_notice,
+    referral_client_facts,
     referral_context,
 )
 from .steps import STEPS
@@ -383,7 +384,7 @@ def referral_agreement(request, pk: int):
         "referrals/referral_agreement.html",
         {
             "referral": referral,
-            "facts": client_facts(referral.client, request.user, for_vdab=True),
+            "facts": referral_client_facts(referral, request.user, for_vdab=True),
             **consent_notice(referral.client),
         },
     )
