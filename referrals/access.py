@@ -162,6 +162,20 @@ def may_view_reports(user) -> bool:
     return user.has_role
 
 
+def sees_persons_behind_figures(user) -> bool:
+    """Whether every referral behind the user's figures (`reportable_to`) is one they see
+    (`visible_to`): then a count of one points at no one they could not look up, and their
+    figures are exact; for anyone else a count below `OKOT_SMALL_CELL_THRESHOLD` is hidden
+    (`referrals.reports.small`).
+
+    The administrator sees everything; a caseworker's figures are their own OCMW's clients,
+    whom they see; a counsellor's the formally agreed referrals of their region, which they
+    see. The network manager sees none of the persons of the province they report on. A
+    role is held only in its kind of organisation, so beside the administrator no one holds
+    two of these."""
+    return user.is_administrator or user.is_caseworker or user.is_counsellor
+
+
 def may_import_referrals(user) -> bool:
     return user.is_administrator
 
