@@ -168,10 +168,10 @@ class ClientAdmin(
         return super().has_change_permission(request, obj)
 
     @admin.display(description=_("national number (INSZ)"))
-    def masked_insz(self, client: Client) -> str:
+    def masked_insz(self, client: Client) -> str | None:
         """The list shows the last digits only, as every list does; the search still finds
         a client by the whole number, and the change page shows it."""
-        return mask_insz(client.insz)
+        return mask_insz(client.insz) or None  # None: the admin's dash
 
 
 @admin.register(TemporaryWorkExperience)

@@ -3,6 +3,8 @@ the URLconf that names no object (a list, a search, a form, the inbox) and every
 of Django admin, generated so that a new list cannot forget it. The pages of one client or
 referral show it whole to who may see the file (test_views_privacy.py)."""
 
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib.admin import site
@@ -137,3 +139,30 @@ def test_the_admins_client_list_shows_the_mask_and_finds_by_the_whole_number(
     row = found.content.decode().split('id="result_list"', 1)[1]
     assert gent_client.insz not in row
     assert mask_insz(gent_client.insz) in row
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("85073003361", "••••••••361"),
+        ("85.07.30-033.61", "••••••••361"),  # as typed
+        ("", ""),
+        ("~42", ""),  # a pseudonymised client's marker: its digits are the client's id
+    ],
+)
+def test_the_mask(value, shown):
+    assert mask_insz(value) == shown
+
+
+def test_a_pseudonymised_client_has_no_number_in_the_admins_list(
+    client, administrator, gent_client
+):
+    services.client_pseudonymise(client=gent_client)
+    gent_client.refresh_from_db()
+    client.force_login(administrator)
+
+    response = client.get(reverse("admin:referrals_client_changelist"))
+
+    assert gent_client.insz.startswith("~")
+    cells = re.findall(r'<td class="field-masked_insz">([^<]*)</td>', response.content.decode())
+    assert cells == ["-"]
