@@ -72,8 +72,13 @@ def record_many(
 
 
 def mask_insz(insz: str) -> str:
-    """A national number as lists and the trail show it: the last three digits only."""
-    digits = "".join(ch for ch in insz or "" if ch.isdigit())
+    """A national number as lists and the trail show it: the last three digits only.
+    Empty for what is no national number, such as a pseudonymised client's marker (its
+    digits are the client's id)."""
+    text = insz or ""
+    if any(not (ch.isdigit() or ch in " .-") for ch in text):
+        return ""
+    digits = "".join(ch for ch in text if ch.isdigit())
     if not digits:
         return ""
     return "•" * max(len(digits) - 3, 0) + digits[-3:]

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from referrals import access
-from referrals.presenters import client_name, referral_client_facts
+from referrals.presenters import client_name, message_client_facts
 
 from .models import Kind
 
@@ -25,18 +24,9 @@ def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, 
         full_context = {
             "recipient": recipient,
             "referral": referral,
-            # Only what this recipient may see of the client: a caseworker of the client's
-            # OCMW the client's file, anyone else (VDAB, even when also an administrator)
-            # what VDAB may, and before the formal agreement what its candidacy carried.
-            "facts": (
-                referral_client_facts(
-                    referral,
-                    recipient,
-                    for_vdab=not access.is_caseworker_of(referral.client, recipient),
-                )
-                if referral
-                else []
-            ),
+            # Only what this recipient may see of the client, and never the OCMW's own
+            # file (`message_client_facts`).
+            "facts": message_client_facts(referral, recipient) if referral else [],
             "client_name": client_name(referral, recipient) if referral else "",
             **context,
         }

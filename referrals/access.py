@@ -112,9 +112,11 @@ def asks_ocmw_to_agree(referral) -> bool:
 
 
 def may_see_client_of(referral, user) -> bool:
-    """The client's details on a referral: the client's side always, anyone else once the
-    OCMW formally agreed (before that, VDAB does not see the referral at all)."""
-    return acts_for_client(referral.client, user) or is_agreed(referral)
+    """The client's details on a referral (which of them: `referrals.presenters`): the
+    client's side always, VDAB once the OCMW formally agreed; before that VDAB sees only
+    its own candidacy, as it typed it. Asked of anyone (a message's recipient too), not
+    only of who reached the referral through `visible_to`."""
+    return is_either_side(referral, user)
 
 
 # --- during and after the training ------------------------------------------------------------
@@ -158,6 +160,20 @@ def may_see_referrals(user) -> bool:
 
 def may_view_reports(user) -> bool:
     return user.has_role
+
+
+def sees_persons_behind_figures(user) -> bool:
+    """Whether every referral behind the user's figures (`reportable_to`) is one they see
+    (`visible_to`): then a count of one points at no one they could not look up, and their
+    figures are exact; for anyone else a count below `OKOT_SMALL_CELL_THRESHOLD` is hidden
+    (`referrals.reports.small`).
+
+    The administrator sees everything; a caseworker's figures are their own OCMW's clients,
+    whom they see; a counsellor's the formally agreed referrals of their region, which they
+    see. The network manager sees none of the persons of the province they report on. A
+    role is held only in its kind of organisation, so beside the administrator no one holds
+    two of these."""
+    return user.is_administrator or user.is_caseworker or user.is_counsellor
 
 
 def may_import_referrals(user) -> bool:

@@ -9,6 +9,8 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from audit.trail import mask_insz
+
 from . import access
 from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
 from .enums import (
@@ -24,21 +26,32 @@ from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
 
-# What VDAB needs of a client to act on a candidacy, once the client consented to share
-# data with VDAB; the rest stays with the OCMW.
+# What VDAB sees of a client on a referral it acts on, once the OCMW formally agreed and
+# the client consented to share data with VDAB: what the trajectory needs, each for a reason.
+# Before the agreement VDAB sees only its own candidacy (what it typed); the rest of the
+# file stays with the OCMW.
 VDAB_CLIENT_FIELDS = [
+    # Whom the referral is about: to address the client, and to check the candidacy's name.
     "first_name",
     "last_name",
+    # Identifies the person in VDAB's own systems (client file, training contract). Birth
+    # date and gender are derived from it there; no screening criterion asks for them, so
+    # they are not shown apart.
     "insz",
-    "birth_date",
-    "gender",
+    # Finds the client's VDAB file at once when there is one.
+    "vdab_client_number",
+    # VDAB registers the client as job seeker after the agreement when they are not yet.
+    "registered_job_seeker",
+    # To invite the client to the intake and guide them during the training.
     "phone",
     "email",
+    # The training centre's reach: mobility at the screening, moving out of reach as a
+    # reason to stop. Street and postal code stay with the OCMW: VDAB contacts by phone and
+    # e-mail, and its own file holds the address once the client is a job seeker.
     "municipality",
-    "registered_job_seeker",
-    "vdab_client_number",
 ]
-WITHOUT_CONSENT_FIELDS = ["first_name", "last_name", "municipality"]
+# Without consent (withdrawn after the agreement) only whom the referral is about.
+WITHOUT_CONSENT_FIELDS = ["first_name", "last_name"]
 OCMW_CLIENT_FIELDS = [
     "first_name",
     "last_name",
@@ -116,10 +129,19 @@ def client_fields(client: Client, user, *, for_vdab: bool = False) -> list[str]:
     return VDAB_CLIENT_FIELDS if client.has_consent else WITHOUT_CONSENT_FIELDS
 
 
-def client_facts(client: Client, user, *, for_vdab: bool = False) -> list[tuple[str, object]]:
-    """The client's details this user may see, as (label, value) pairs."""
+def client_facts(
+    client: Client, user, *, for_vdab: bool = False, insz_masked: bool = False
+) -> list[tuple[str, object]]:
+    """The client's details this user may see, as (label, value) pairs; `insz_masked`
+    shows the national number as lists do (`mask_insz`)."""
     names = client_fields(client, user, for_vdab=for_vdab)
-    return [(client._meta.get_field(n).verbose_name, _display(client, n)) for n in names]
+    return [
+        (
+            client._meta.get_field(n).verbose_name,
+            mask_insz(client.insz) if insz_masked and n == "insz" else _display(client, n),
+        )
+        for n in names
+    ]
 
 
 def consent_notice(client: Client) -> dict:
@@ -162,12 +184,21 @@ def client_name(referral: Referral, user) -> str:
 
 
 def referral_client_facts(
-    referral: Referral, user, *, for_vdab: bool = False
+    referral: Referral, user, *, for_vdab: bool = False, insz_masked: bool = False
 ) -> list[tuple[str, object]]:
-    """The client's details on this referral for this user (`access.may_see_client_of`)."""
+    """The client's details on this referral for this user (`access.may_see_client_of`):
+    the referral page, the printed agreement (`for_vdab`) and the messages."""
     if access.may_see_client_of(referral, user):
-        return client_facts(referral.client, user, for_vdab=for_vdab)
+        return client_facts(referral.client, user, for_vdab=for_vdab, insz_masked=insz_masked)
     return []
+
+
+def message_client_facts(referral: Referral, recipient) -> list[tuple[str, object]]:
+    """What a message to `recipient` carries of the client: nothing before they may see
+    the client, then at most what VDAB may see, even for the client's own OCMW (a message
+    is kept and travels; the file is a click away), with the national number masked as
+    in every list, since the inbox lists the messages."""
+    return referral_client_facts(referral, recipient, for_vdab=True, insz_masked=True)
 
 
 def candidacy_rows(candidacies) -> list[dict]:

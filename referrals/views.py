@@ -32,8 +32,10 @@ from .presenters import (
     client_facts,
     consent_context,
     consent_notice,
+    referral_client_facts,
     referral_context,
 )
+from .reports.small import protect_counts, small_cells_note, threshold_for
 from .steps import STEPS
 
 PAGE_SIZE = 50
@@ -92,13 +94,22 @@ def dashboard(request):
     rows = [r for section in [*context["sections"], context["overdue"]] for r in section.rows]
     reads.listed(request, reads.REFERRAL.of_all(rows))
     if user.is_network_manager:
-        counts = Referral.objects.reportable_to(user).count_by_state()
-        context["province_figures"] = [
-            {"state": label, "total": counts[state]}
-            for state, label in State.choices
-            if state in counts
-        ]
+        small_cells = threshold_for(user)
+        context["province_figures"] = _province_figures(user, small_cells)
+        context["small_cells_note"] = small_cells_note(small_cells) if small_cells else ""
     return TemplateResponse(request, "referrals/dashboard.html", context)
+
+
+def _province_figures(user, small_cells: int) -> list[dict]:
+    """The referrals of the network manager's province per state, small numbers hidden as
+    in the figures (they add up to the funnel's total there)."""
+    counts = Referral.objects.reportable_to(user).count_by_state()
+    states = [(state, label) for state, label in State.choices if state in counts]
+    totals = protect_counts([counts[state] for state, _l in states], small_cells, adds_up=True)
+    return [
+        {"state": label, "total": total}
+        for (_state, label), total in zip(states, totals, strict=True)
+    ]
 
 
 # --- clients --------------------------------------------------------------------------------
@@ -383,7 +394,7 @@ def referral_agreement(request, pk: int):
         "referrals/referral_agreement.html",
         {
             "referral": referral,
-            "facts": client_facts(referral.client, request.user, for_vdab=True),
+            "facts": referral_client_facts(referral, request.user, for_vdab=True),
             **consent_notice(referral.client),
         },
     )

@@ -198,6 +198,11 @@ OKOT_INTAKE_OVERDUE_DAYS = int(os.environ.get("OKOT_INTAKE_OVERDUE_DAYS", "10"))
 OKOT_START_OVERDUE_DAYS = int(os.environ.get("OKOT_START_OVERDUE_DAYS", "7"))
 OKOT_AGREE_OVERDUE_DAYS = int(os.environ.get("OKOT_AGREE_OVERDUE_DAYS", "10"))
 
+# Figures: a count below this (but above 0) shows as "<5", and what would give it away is
+# hidden, for whoever does not see the persons behind the figures (the network manager; see
+# referrals.access.sees_persons_behind_figures). 0 shows every count.
+OKOT_SMALL_CELL_THRESHOLD = int(os.environ.get("OKOT_SMALL_CELL_THRESHOLD", "5"))
+
 # Candidacies by VDAB look a national number up at an OCMW: at most this many per user in
 # this many hours; every attempt is kept for the administrator (referrals.Candidacy).
 OKOT_CANDIDACY_LIMIT = int(os.environ.get("OKOT_CANDIDACY_LIMIT", "30"))

@@ -11,6 +11,7 @@ from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
 from audit.reads import CLIENT, OF_CLIENT
+from audit.trail import mask_insz
 
 from .. import services
 from ..formfields import TextAreaField
@@ -99,7 +100,7 @@ class ClientAdmin(
     list_display = [
         "last_name",
         "first_name",
-        "insz",
+        "masked_insz",
         "ocmw",
         "gender",
         "registered_job_seeker",
@@ -165,6 +166,12 @@ class ClientAdmin(
         if obj is not None and obj.is_pseudonymised:
             return False
         return super().has_change_permission(request, obj)
+
+    @admin.display(description=_("national number (INSZ)"))
+    def masked_insz(self, client: Client) -> str | None:
+        """The list shows the last digits only, as every list does; the search still finds
+        a client by the whole number, and the change page shows it."""
+        return mask_insz(client.insz) or None  # None: the admin's dash
 
 
 @admin.register(TemporaryWorkExperience)

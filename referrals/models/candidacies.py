@@ -93,11 +93,6 @@ class Candidacy(models.Model):
         return self.outcome == CandidacyOutcome.NAME_DIFFERS
 
     @property
-    def insz_masked(self) -> str:
-        """The national number as typed, but for its last digits (the page is often open)."""
-        return "•" * (len(self.insz) - 4) + self.insz[-4:]
-
-    @property
     def status(self) -> str:
         """What the registrant may know of it (`CandidacyStatus`): waiting until the OCMW
         agrees, declines or withdraws the referral, whether or not the OCMW knew the

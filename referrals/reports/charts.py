@@ -4,8 +4,8 @@ The tables next to the charts carry every figure, so the charts are a picture of
 (each SVG has a title and description and points to its table)."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
+from .small import HIDDEN, is_suppressed
 from .tables import CHECKUP_MONTHS, NOT_DUE, Table
 
 # At least 3:1 against white (WCAG 1.4.11), and distinct from one another.
@@ -24,25 +24,28 @@ class Bar:
 @dataclass(frozen=True)
 class FunnelBar:
     label: str
-    bar: Bar
+    bar: Bar | None  # None where the count is hidden (small numbers): no length tells it
     text_x: float
     text_y: float
-    reached: int
-    conversion: Decimal | None
+    reached: object  # a count, or its small-number stand-in
+    conversion: object
 
 
 def funnel_chart(table: Table, *, label_width: int = 180, bar_width: int = 420) -> dict:
-    """One horizontal bar per stage, as long as the number of referrals that reached it."""
+    """One horizontal bar per stage, as long as the number of referrals that reached it;
+    a hidden count (`small.suppress`) gets no bar, only its "<5"."""
     stages = [row for row in table.rows if row.values["reached"] is not None]
-    top = max((row.values["reached"] for row in stages), default=0) or 1
+    counts = [row.values["reached"] for row in stages if not is_suppressed(row.values["reached"])]
+    top = max(counts, default=0) or 1
     row_height, bar_height = 32, 22
     bars = []
     for i, row in enumerate(stages):
-        length = max(1.0, bar_width * row.values["reached"] / top)
+        hidden = is_suppressed(row.values["reached"])
+        length = 0.0 if hidden else max(1.0, bar_width * row.values["reached"] / top)
         bars.append(
             FunnelBar(
                 label=str(row.label),
-                bar=Bar(label_width, i * row_height + 4, length, bar_height),
+                bar=None if hidden else Bar(label_width, i * row_height + 4, length, bar_height),
                 text_x=label_width + length + 6,
                 text_y=i * row_height + 4 + bar_height * 0.7,
                 reached=row.values["reached"],
@@ -63,28 +66,34 @@ class OutflowGroup:
     label_x: float
     bars: list[Bar]
     not_due: list[float]  # x of the check-ups that are not yet due (drawn as "n.b.")
+    hidden: list[float]  # x of the percentages hidden for small numbers (drawn as "x")
 
 
 def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
-    """Per group, four bars: the percentage at work 3, 6, 9 and 12 months after the end."""
+    """Per group, four bars: the percentage at work 3, 6, 9 and 12 months after the end;
+    none where the percentage is hidden (`small.suppress`)."""
     bar_width, group_gap, left, top = 16, 28, 48, 12
     group_width = bar_width * len(CHECKUP_MONTHS) + group_gap
     groups = []
     for g, row in enumerate(table.rows):
         x0 = left + group_gap / 2 + g * group_width
-        bars, not_due = [], []
+        bars, not_due, hidden = [], [], []
         for i, months in enumerate(CHECKUP_MONTHS):
             x = x0 + i * bar_width
             value = row.values[f"pct_{months}m"]
             if value is NOT_DUE:
                 not_due.append(x + bar_width / 2)
+            elif is_suppressed(value):
+                hidden.append(x + bar_width / 2)
             elif value is not None:
                 height = plot_height * float(value) / 100
                 bars.append(
                     Bar(x, top + plot_height - height, bar_width - 2, height, CHECKUP_COLOURS[i])
                 )
         label = str(row.label) if row.is_total else row.group
-        groups.append(OutflowGroup(label, x0 + group_width / 2 - group_gap / 2, bars, not_due))
+        groups.append(
+            OutflowGroup(label, x0 + group_width / 2 - group_gap / 2, bars, not_due, hidden)
+        )
     return {
         "width": left + len(groups) * group_width + 8,
         "height": top + plot_height + 40,
@@ -96,6 +105,7 @@ def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
             for pct in (0, 25, 50, 75, 100)
         ],
         "groups": groups,
+        "hidden_mark": str(HIDDEN),
         "legend": [
             {"months": months, "colour": colour}
             for months, colour in zip(CHECKUP_MONTHS, CHECKUP_COLOURS, strict=True)

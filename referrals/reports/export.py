@@ -10,15 +10,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .small import is_suppressed, small_cells_note
 from .tables import NOT_DUE, Table
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def csv_value(value) -> str:
-    """Codes and plain numbers with a dot; empty when not due or not computable."""
+    """Codes and plain numbers with a dot; empty when not due or not computable; "<5" and
+    "x" where a small number is hidden, as on the page."""
     if value is None or value is NOT_DUE:
         return ""
+    if is_suppressed(value):
+        return str(value)
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     return str(value)
@@ -60,6 +64,9 @@ def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
         if table.note:
             sheet.append([])
             sheet.append([str(table.note)])
+        if table.small_cells:
+            sheet.append([])
+            sheet.append([small_cells_note(table.small_cells)])
         sheet.column_dimensions["A"].width = 34
         for index in range(2, len(table.columns) + 2):
             sheet.column_dimensions[get_column_letter(index)].width = 16
@@ -71,6 +78,8 @@ def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
 def _xlsx_value(value):
     if value is NOT_DUE:
         return _("n/a")
+    if is_suppressed(value):
+        return str(value)
     if isinstance(value, Decimal):
         return float(value / 100)
     return value

@@ -134,9 +134,17 @@ def funnel(queryset: QuerySet, *, year: int | None, today: datetime.date | None 
         group_label=_("Step"),
         columns=[
             Column("reached", _("Reached")),
-            Column("conversion", _("Share of the step before"), kind="percent"),
-            Column("median_days", _("Median days from the step before"), kind="days"),
-            Column("now", _("In this state now")),
+            # A stage never reaches more than the one before, so a share is small-numbered
+            # exactly when the stage's own count is.
+            Column("conversion", _("Share of the step before"), kind="percent", of=("reached",)),
+            Column(
+                "median_days",
+                _("Median days from the step before"),
+                kind="days",
+                of=("reached",),
+            ),
+            # The states now add up to the referrals informed, the first row's count.
+            Column("now", _("In this state now"), adds_up=True),
             Column("overdue", _("Of which overdue")),
         ],
         rows=rows,

@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .funnel import funnel
+from .small import suppress
 from .tables import TABLE_BREAKDOWNS, TABLES, Table, diplomas, early_stops, outflow, starts
 
 
@@ -19,10 +20,13 @@ class Section:
     tables: list[Table]
 
 
-def sections(queryset: QuerySet, *, year: int | None, today: datetime.date) -> list[Section]:
+def sections(
+    queryset: QuerySet, *, year: int | None, today: datetime.date, small_cells: int = 0
+) -> list[Section]:
+    """The page's sections; counts below `small_cells` hidden (`small.suppress`)."""
     by_type = starts(queryset, year=year, by="type")
     persons = by_type.rows[-1].values["started"]
-    return [
+    page = [
         Section(
             "funnel",
             _("Where referrals get stuck"),
@@ -57,14 +61,21 @@ def sections(queryset: QuerySet, *, year: int | None, today: datetime.date) -> l
             [outflow(queryset, year=year, by=by, today=today) for by in ("type", "age", "gender")],
         ),
     ]
+    for section in page:
+        section.tables = [suppress(table, small_cells) for table in section.tables]
+    return page
 
 
-def report_table(name: str, queryset: QuerySet, *, year: int | None, by: str = "") -> Table:
+def report_table(
+    name: str, queryset: QuerySet, *, year: int | None, by: str = "", small_cells: int = 0
+) -> Table:
     """One table by its name, as a download or `okot_report` asks for it: the funnel, or a
-    table by one of its breakdowns (its default when `by` is empty). KeyError when there
-    is no such table or breakdown."""
+    table by one of its breakdowns (its default when `by` is empty), counts below
+    `small_cells` hidden as on the page. KeyError when there is no such table or
+    breakdown."""
     if name == "funnel":
-        return funnel(queryset, year=year)
+        return suppress(funnel(queryset, year=year), small_cells)
     if by and by not in TABLE_BREAKDOWNS[name]:
         raise KeyError(by)
-    return TABLES[name](queryset, year=year, by=by or TABLE_BREAKDOWNS[name][0])
+    table = TABLES[name](queryset, year=year, by=by or TABLE_BREAKDOWNS[name][0])
+    return suppress(table, small_cells)

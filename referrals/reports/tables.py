@@ -47,6 +47,10 @@ class Column:
     key: str
     label: str | Promise
     kind: str = "count"  # count, percent or days
+    # For small numbers (`small.suppress`): a count column whose cells add up to a figure
+    # that shows (the total row), and the count columns a share or median is computed from.
+    adds_up: bool = False
+    of: tuple[str, ...] = ()
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Table:
     rows: list[Row] = field(default_factory=list)
     note: str | Promise = ""
     by: str = ""  # the breakdown's slug, empty when the table has none
+    small_cells: int = 0  # counts below this are hidden (`small.suppress`); 0: all exact
 
     def cell_rows(self) -> list[tuple[Row, list]]:
         """Each row with its values in column order (what templates iterate)."""
@@ -149,7 +154,7 @@ def starts(
         by=by,
         title=_("Started unique trainees"),
         group_label=breakdown.label,
-        columns=[Column("started", _("Started"))],
+        columns=[Column("started", _("Started"), adds_up=True)],
         rows=[
             *_rows(breakdown, found, {"started": 0}),
             Row("Totaal", _("Total (unique persons)"), total, is_total=True),
@@ -166,7 +171,7 @@ def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> 
         by=by,
         title=_("Early stops"),
         group_label=BREAKDOWNS[by].label,
-        columns=[Column("stopped", _("Stopped early"))],
+        columns=[Column("stopped", _("Stopped early"), adds_up=True)],
         rows=_ended_with(queryset, EARLY_STOP_RESULTS, year=year, by=by, key="stopped"),
         note=_(
             "By the end date. Stopping because of employment is a positive end; "
@@ -182,7 +187,7 @@ def diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table
         by=by,
         title=_("Diplomas obtained"),
         group_label=BREAKDOWNS[by].label,
-        columns=[Column("diplomas", _("Diplomas"))],
+        columns=[Column("diplomas", _("Diplomas"), adds_up=True)],
         rows=_ended_with(queryset, [EndResult.PASSED], year=year, by=by, key="diplomas"),
     )
 
@@ -232,11 +237,16 @@ def outflow(
     rows.append(Row("Eindtotaal", _("Grand total"), total, is_total=True))
     for row in rows:
         row.values = _with_percentages(row.values, today)
-    columns = [Column("closed", _("Closed trajectories"))]
+    columns = [Column("closed", _("Closed trajectories"), adds_up=True)]
     for m in CHECKUP_MONTHS:
         columns += [
-            Column(f"work_{m}m", _("At work after %(m)d months") % {"m": m}),
-            Column(f"pct_{m}m", _("%% after %(m)d months") % {"m": m}, kind="percent"),
+            Column(f"work_{m}m", _("At work after %(m)d months") % {"m": m}, adds_up=True),
+            Column(
+                f"pct_{m}m",
+                _("%% after %(m)d months") % {"m": m},
+                kind="percent",
+                of=(f"work_{m}m", "closed"),
+            ),
         ]
     return Table(
         slug="outflow",

@@ -10,11 +10,13 @@ from .charts import funnel_chart, outflow_chart
 from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from .forms import ReportFilterForm, as_query, describe
 from .page import report_table, sections
+from .small import small_cells_note, threshold_for
 from .tables import filtered
 
 
 def _report_scope(request):
-    """The filter form and the referrals whose figures the user asked for."""
+    """The filter form, the referrals whose figures the user asked for, the filters, and
+    below which count the figures hide a number (`small.threshold_for`)."""
     if not access.may_view_reports(request.user):
         raise PermissionDenied
     form = ReportFilterForm(request.GET or None, user=request.user)
@@ -25,14 +27,16 @@ def _report_scope(request):
         region=filters["region"],
         okot_type=filters["okot_type"],
     )
-    return form, queryset, filters
+    return form, queryset, filters, threshold_for(request.user)
 
 
 @require_GET
 def reports(request):
-    form, queryset, filters = _report_scope(request)
+    form, queryset, filters, small_cells = _report_scope(request)
     year = filters["year"]
-    page_sections = sections(queryset, year=year, today=timezone.localdate())
+    page_sections = sections(
+        queryset, year=year, today=timezone.localdate(), small_cells=small_cells
+    )
     by_slug = {section.slug: section for section in page_sections}
     context = {
         "form": form,
@@ -41,6 +45,8 @@ def reports(request):
         "funnel_chart": funnel_chart(by_slug["funnel"].tables[0]),
         "outflow_chart": outflow_chart(by_slug["outflow"].tables[0]),
         "filter_query": as_query(filters),
+        # What "<5" and "x" mean, when the figures may have them.
+        "small_cells_note": small_cells_note(small_cells) if small_cells else "",
     }
     return TemplateResponse(request, "referrals/reports.html", context)
 
@@ -50,18 +56,22 @@ def report_export(request, table: str, fmt: str):
     """One table as CSV or XLSX, or every table of the page as one workbook (`all.xlsx`)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    _form, queryset, filters = _report_scope(request)
+    _form, queryset, filters, small_cells = _report_scope(request)
     year, subtitle = filters["year"], describe(filters)
     name = f"okot-{table}-{year or 'alle-jaren'}"
     if table == "all" and fmt == "xlsx":
         tables = [
             t
-            for section in sections(queryset, year=year, today=timezone.localdate())
+            for section in sections(
+                queryset, year=year, today=timezone.localdate(), small_cells=small_cells
+            )
             for t in section.tables
         ]
         return _download(to_xlsx(tables, subtitle=subtitle), name, fmt)
     try:
-        result = report_table(table, queryset, year=year, by=request.GET.get("by", ""))
+        result = report_table(
+            table, queryset, year=year, by=request.GET.get("by", ""), small_cells=small_cells
+        )
     except KeyError:
         raise Http404 from None
     if result.by:

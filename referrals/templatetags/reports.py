@@ -5,6 +5,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from referrals.reports.small import is_suppressed
 from referrals.reports.tables import NOT_DUE
 
 register = template.Library()
@@ -13,9 +14,13 @@ register = template.Library()
 @register.filter
 def report_cell(value, kind: str = "count"):
     """A figure as people read it in their language: 1.448, 72,15% in Dutch; n.b. when the
-    check-up is not yet due; a dash when there is nothing to compute."""
+    check-up is not yet due; a dash when there is nothing to compute; "<5" or "x" where a
+    small number is hidden (explained once above the figures, and plain text, since a
+    chart's SVG shows it too)."""
     if value is NOT_DUE:
         return format_html('<abbr title="{}">{}</abbr>', _("not yet due"), _("n/a"))
+    if is_suppressed(value):
+        return str(value)
     if value is None:
         return "–"
     if kind == "percent":

@@ -16,6 +16,7 @@ import pytest
 from django.utils import formats, translation
 from stdnum.be import ssn
 
+from audit.trail import mask_insz
 from notifications import outbox
 from notifications.models import Kind, Notification
 from referrals import services
@@ -297,9 +298,11 @@ def test_the_in_app_message_still_shows_what_its_reader_may_see(walk, people):
 
     in_app = Notification.objects.get(channel=IN_APP)
     email = Notification.objects.get(channel=EMAIL)
-    for value in ("Zenobia Quattlebaum", CLIENT["insz"], STEPS["agree__handover_notes"]):
+    for value in ("Zenobia Quattlebaum", mask_insz(CLIENT["insz"]), STEPS["agree__handover_notes"]):
         assert value in in_app.subject + in_app.body
         assert value not in email.subject + email.body + email.body_html
+    # The national number masked, as in every list: the inbox lists the messages.
+    assert CLIENT["insz"] not in in_app.body
 
 
 # --- the whole flow through the services --------------------------------------------------------

@@ -84,7 +84,7 @@ def expected_view(probe, ocmw) -> tuple:
     """Back to the candidacy page; one row, waiting, with what was typed; no referral."""
     with translation.override("nl-be"):
         today = formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
-    masked = "•" * 7 + probe["insz"][-4:]
+    masked = "•" * 8 + probe["insz"][-3:]  # the last three digits, as every list shows it
     row = (
         f"{today} Yasmine Bakkali eindigend op {masked} {ocmw} Verpleegkunde HBO5 "
         "Wacht op het formeel akkoord van het OCMW"

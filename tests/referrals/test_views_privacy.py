@@ -1,6 +1,7 @@
 """What is yours shows only what your side may read: no OCMW-only client data on VDAB's
-pages or on the printed agreement, no more than a name without consent, the national number
-as it is; and no personal data in URLs, as searches are posted and links carry ids only."""
+pages or on the printed agreement, no more than a name without consent (the whole matrix is
+test_need_to_know.py), the national number as it is; and no personal data in URLs, as
+searches are posted and links carry ids only."""
 
 import re
 
@@ -90,9 +91,7 @@ def test_printed_agreement_holds_only_what_vdab_may_see_even_for_the_caseworker(
 
 
 @pytest.mark.parametrize("url_name", ["referral_detail", "referral_agreement"])
-def test_counsellor_sees_only_name_and_municipality_without_consent(
-    client, counsellor, scene, url_name
-):
+def test_counsellor_sees_only_the_name_without_consent(client, counsellor, scene, url_name):
     gent_client = scene["client"]
     Client.objects.filter(pk=gent_client.pk).update(consent_vdab=False, consent_date=None)
     client.force_login(counsellor)
@@ -103,6 +102,10 @@ def test_counsellor_sees_only_name_and_municipality_without_consent(
     assert gent_client.last_name in html
     assert gent_client.insz not in html
     assert gent_client.vdab_client_number not in html
+    municipality = in_ui_language(
+        lambda: capfirst(Client._meta.get_field("municipality").verbose_name)
+    )
+    assert f">{escape(municipality)}<" not in html
 
 
 # 61110309707 is a valid INSZ (born 3 November 1961) that Python also reads as an ISO

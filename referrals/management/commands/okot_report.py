@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -9,6 +10,10 @@ from referrals.reports.tables import BREAKDOWNS, TABLES, filtered
 
 
 class Command(BaseCommand):
+    """Run on the server by who administers it, who has the database and so sees every
+    person behind the figures (`access.sees_persons_behind_figures`): exact counts. Figures
+    meant to leave the organisation (a parliamentary answer) take `--small-cells`."""
+
     help = (
         "Print an OKOT table as CSV: starts, early-stops, diplomas or outflow (or the funnel), "
         "for one year, by OKOT type, gender or age band, for all OCMWs or one."
@@ -24,13 +29,25 @@ class Command(BaseCommand):
             "early-stops.",
         )
         parser.add_argument("--ocmw", help="Only this OCMW (its name).")
+        parser.add_argument(
+            "--small-cells",
+            action="store_true",
+            help="Hide counts below OKOT_SMALL_CELL_THRESHOLD as the network manager's figures "
+            "do (<5, and x for what would give one away), for figures that are published.",
+        )
 
-    def handle(self, *args, table, year, by, ocmw, **options):
+    def handle(self, *args, table, year, by, ocmw, small_cells, **options):
         if not 1900 <= year <= 2999:
             raise CommandError(_("--year %(year)s is not a calendar year.") % {"year": year})
         queryset = filtered(Referral.objects.all(), ocmw=self._ocmw(ocmw) if ocmw else None)
         try:
-            result = report_table(table, queryset, year=year, by=by or "")
+            result = report_table(
+                table,
+                queryset,
+                year=year,
+                by=by or "",
+                small_cells=max(settings.OKOT_SMALL_CELL_THRESHOLD, 0) if small_cells else 0,
+            )
         except KeyError:  # the one breakdown argparse lets through that a table lacks
             raise CommandError(_("--by reason is only for early-stops.")) from None
         self.stdout.write(to_csv(result), ending="")
