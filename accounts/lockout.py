@@ -1,8 +1,11 @@
 """The login lockout (django-axes), wrapped in one place: whose address a request comes
 from, and unlocking a user."""
 
+from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
+
+from . import events
 
 
 def client_ip(request) -> str | None:
@@ -20,6 +23,25 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def unlock(username: str) -> int:
-    """Forget the failed logins for `username` (from any address); how many were forgotten."""
-    return reset(username=username)
+def unlock(username: str, *, request=None, via: str = "") -> int:
+    """Forget the failed logins for `username` (from any address); how many were forgotten.
+    Announced (`events.login_unlocked`) when there were any: `request` says who did it."""
+    forgotten = reset(username=username)
+    if forgotten:
+        events.login_unlocked.send(
+            sender=AccessAttempt, request=request, username=username, attempts=forgotten, via=via
+        )
+    return forgotten
+
+
+def announce_unlocked(request, attempt: AccessAttempt, *, via: str) -> None:
+    """Announce that `attempt` (a user name's failures from one address) is being
+    deleted, which lifts its lockout."""
+    events.login_unlocked.send(
+        sender=AccessAttempt,
+        request=request,
+        username=attempt.username,
+        attempts=attempt.failures_since_start,
+        via=via,
+        address=attempt.ip_address,
+    )

@@ -37,17 +37,22 @@ def record(
     client=None,
     referral=None,
     detail: dict | None = None,
+    actor_name: str | None = None,
 ) -> Entry:
     """One row: `kind` done by `user` (else the request's user) about `client` and/or
-    `referral` (objects or ids), from the request's page and address."""
+    `referral` (objects or ids), from the request's page and address. `actor_name` names
+    whoever no account stands for (the user name a failed login tried)."""
     if referral is not None and client is None and not isinstance(referral, int):
         client = referral.client_id
+    who = _who(request, user)
+    if actor_name is not None:
+        who["actor_name"] = actor_name[:150]
     return Entry.objects.create(
         kind=kind,
         client_id=_id(client),
         referral_id=_id(referral),
         detail=detail or {},
-        **_who(request, user),
+        **who,
     )
 
 
