@@ -1,9 +1,12 @@
 """The login lockout (django-axes), wrapped in one place: whose address a request comes
-from, and unlocking a user."""
+from, unlocking a user, and how long axes' own records are kept."""
 
-from axes.models import AccessAttempt
+import datetime
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset
 from django.conf import settings
+from django.utils import timezone
 
 from . import events
 
@@ -45,3 +48,25 @@ def announce_unlocked(request, attempt: AccessAttempt, *, via: str) -> None:
         via=via,
         address=attempt.ip_address,
     )
+
+
+# What axes keeps, each dated by its attempt_time.
+AXES_RECORDS = (AccessLog, AccessAttempt, AccessFailureLog)
+
+
+def forget_old_records(now=None, *, dry_run: bool = False) -> dict[str, int]:
+    """Delete axes' records older than OKOT_LOGIN_RECORDS_RETENTION_DAYS (never a lockout
+    still running, whatever the setting); how many went, or would go, by model label."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.OKOT_LOGIN_RECORDS_RETENTION_DAYS)
+    if settings.AXES_COOLOFF_TIME:
+        cutoff = min(cutoff, now - settings.AXES_COOLOFF_TIME)
+    counts = {}
+    for model in AXES_RECORDS:
+        if model is AccessAttempt and not settings.AXES_COOLOFF_TIME:
+            continue  # without a cool-off, a lockout lasts until someone lifts it
+        old = model.objects.filter(attempt_time__lt=cutoff)
+        counts[model._meta.label] = (
+            old.count() if dry_run else old.delete()[1].get(model._meta.label, 0)
+        )
+    return counts
