@@ -13,7 +13,7 @@ from django.dispatch import Signal
 # two_factor.py), and for a failure its `reason`.
 second_factor = Signal()
 
-# Failed logins forgotten, which lifts a lockout: `username`, how many `attempts`, `via`
+# Failed logins forgotten, which lifts a lockout: `username`, how many `failures`, `via`
 # (the admin's action or list, a password reset).
 login_unlocked = Signal()
 

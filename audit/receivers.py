@@ -68,12 +68,12 @@ def locked_out(sender, request=None, username=None, **kwargs):
 
 
 @receiver(events.login_unlocked, dispatch_uid="audit.unlocked")
-def unlocked(sender, request, username, attempts, via="", address=None, **kwargs):
+def unlocked(sender, request, username, failures, via="", address=None, **kwargs):
     user = acting(request)
     if user is None and request is not None:
         # A password reset by e-mail: the user lifts their own lockout, not logged in.
         user = get_user_model().objects.filter(username=username).first()
-    detail = {"username": tried_name(username), "attempts": attempts, "via": via}
+    detail = {"username": tried_name(username), "failures": failures, "via": via}
     if address:
         detail["address"] = address
     trail.record(Kind.UNLOCK, request=request, user=user, detail=detail)
