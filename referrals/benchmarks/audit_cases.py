@@ -26,12 +26,11 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import trail
+from audit.models import Entry, EntryQuerySet, Kind
 from referrals.management.demo_data import CASEWORKERS, insz
 from referrals.models import Client, Referral
 from referrals.views import PAGE_SIZE
-
-from . import trail
-from .models import Entry, EntryQuerySet, Kind
 
 BATCH = 5000
 

@@ -5,7 +5,7 @@ written), then requests the client list and a referral's page as a caseworker, -
 times with the trail written and as many with its INSERTs replaced by nothing, alternating
 in the same run; prints median and p95 per page and mode, their ratio, and the bare
 INSERTs timed alone. Figures only: nothing here passes or fails on a time. What is timed
-is described in `audit.benchmark`.
+is described in `referrals.benchmarks.audit_cases`.
 
 Runs on the database it is given, which must be empty of clients and throwaway: its name
 says `bench` (`make bench-audit` makes and drops okot_bench_audit on PostgreSQL) or `test`,
@@ -20,8 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from audit import benchmark
 from audit.models import Entry
+from referrals.benchmarks import audit_cases as benchmark
 from referrals.models import Client
 
 PLAIN_STATIC = {
