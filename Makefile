@@ -29,6 +29,12 @@ BENCH_REPEAT ?= 5
 # The import's benchmark: the rows of its legitimate file and the runs per file.
 BENCH_IMPORT_ROWS ?= 60000
 BENCH_IMPORT_REPEAT ?= 1
+# The audit trail's benchmark: its own throwaway database, requests per page and mode, and
+# the rows of trail already written before it starts.
+BENCH_AUDIT_DATABASE ?= okot_bench_audit
+BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_AUDIT_DATABASE)
+BENCH_AUDIT_REQUESTS ?= 200
+BENCH_AUDIT_TRAIL ?= 200000
 BENCH_ARGS ?=
 PYTEST_ARGS ?=
 # Processes of `make test` and `make test-postgres` (pytest-xdist): one per core ("auto"), each
@@ -43,7 +49,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import lint format check messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import bench-audit lint format check messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -126,6 +132,19 @@ bench-import: install  ## Benchmark the import: BENCH_IMPORT_ROWS (60,000) rows 
 	DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=localhost \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(MANAGE) bench_import --rows $(BENCH_IMPORT_ROWS) --repeat $(BENCH_IMPORT_REPEAT) $(BENCH_ARGS)
+
+# A throwaway PostgreSQL database okot_bench_audit, made, migrated, filled and dropped again.
+bench-audit: install  ## Benchmark the audit trail: a page view with and without its rows, BENCH_AUDIT_REQUESTS (200) each
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_AUDIT_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_AUDIT_DATABASE)
+	export DATABASE_URL="$(BENCH_AUDIT_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	status=0; \
+	$(MANAGE) migrate --noinput -v 0 \
+		&& $(MANAGE) bench_audit --requests $(BENCH_AUDIT_REQUESTS) --trail $(BENCH_AUDIT_TRAIL) $(BENCH_ARGS) \
+		|| status=$$?; \
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_AUDIT_DATABASE); \
+	exit $$status
 
 lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,9 @@ from . import (
     access,
     admin_security,  # noqa: F401 - takes over the lockouts' and devices' admin
 )
+from .admin_announce import AnnouncedRoleChangesMixin, AnnouncedUserChangesMixin
 from .admin_search import SessionSearchMixin
+from .changes import announce_user_change, user_snapshot
 from .lockout import unlock
 from .models import Organisation, User
 
@@ -18,8 +22,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(SessionSearchMixin, BaseGroupAdmin):
-    """The roles, searched like every other list of the admin."""
+class GroupAdmin(AnnouncedRoleChangesMixin, SessionSearchMixin, BaseGroupAdmin):
+    """The roles, searched like every other list of the admin; what changes in them is
+    announced (accounts/admin_announce.py)."""
 
 
 @admin.register(Organisation)
@@ -30,7 +35,10 @@ class OrganisationAdmin(SessionSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(SessionSearchMixin, BaseUserAdmin):
+class UserAdmin(AnnouncedUserChangesMixin, SessionSearchMixin, BaseUserAdmin):
+    """Users; every account created, changed (roles and password included) or deleted here
+    is announced (accounts/admin_announce.py), in the transaction of the change."""
+
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("Organisation"), {"fields": ["organisation", "work_phone"]}),
@@ -104,7 +112,7 @@ class UserAdmin(SessionSearchMixin, BaseUserAdmin):
     @admin.action(description=_("Unlock login (forget failed attempts)"), permissions=["unlock"])
     def unlock_login(self, request, queryset):
         usernames = queryset.values_list("username", flat=True)
-        forgotten = sum(unlock(username) for username in usernames)
+        forgotten = sum(unlock(username, request=request, via="admin") for username in usernames)
         self.message_user(
             request,
             ngettext(
@@ -114,6 +122,16 @@ class UserAdmin(SessionSearchMixin, BaseUserAdmin):
             )
             % {"count": forgotten},
         )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password form for a user, its change announced in its transaction."""
+        with transaction.atomic():
+            user = self.get_object(request, unquote(id))
+            before = user_snapshot(user)
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and user is not None and response.status_code == 302:
+                announce_user_change(request, user, before)
+        return response
 
     def has_unlock_permission(self, request) -> bool:
         """Unlocking deletes the lockout's records, as the admin of lockouts does."""

@@ -14,19 +14,25 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.admin import WebAuthnCredentialAdmin
 from django_otp_webauthn.models import WebAuthnCredential
 
+from .admin_announce import AnnouncedDeviceChangesMixin, AnnouncedUnlockMixin
 from .admin_readonly import ReadOnlyAdminMixin
 from .admin_search import SessionSearchMixin
 
-# model: (its app's ModelAdmin, our mixins, attributes)
+# model: (its app's ModelAdmin, our mixins, attributes). Lifting a lockout and changing a
+# device are announced (admin_announce.py) for the audit trail.
 TAKEN_OVER = {
-    AccessAttempt: (AccessAttemptAdmin, [ReadOnlyAdminMixin], {"can_delete": True}),
+    AccessAttempt: (
+        AccessAttemptAdmin,
+        [AnnouncedUnlockMixin, ReadOnlyAdminMixin],
+        {"can_delete": True},
+    ),
     AccessLog: (AccessLogAdmin, [ReadOnlyAdminMixin], {}),
     AccessFailureLog: (AccessFailureLogAdmin, [ReadOnlyAdminMixin], {}),
-    TOTPDevice: (TOTPDeviceAdmin, [], {}),
-    StaticDevice: (StaticDeviceAdmin, [], {}),
+    TOTPDevice: (TOTPDeviceAdmin, [AnnouncedDeviceChangesMixin], {}),
+    StaticDevice: (StaticDeviceAdmin, [AnnouncedDeviceChangesMixin], {}),
     # Passkeys: the library only offers its ModelAdmin (no add: a passkey is registered by
     # its owner's browser).
-    WebAuthnCredential: (WebAuthnCredentialAdmin, [], {}),
+    WebAuthnCredential: (WebAuthnCredentialAdmin, [AnnouncedDeviceChangesMixin], {}),
 }
 
 for model, (model_admin, mixins, attributes) in TAKEN_OVER.items():

@@ -1,8 +1,15 @@
 """The login lockout (django-axes), wrapped in one place: whose address a request comes
-from, and unlocking a user."""
+from, unlocking a user, and how long axes' own records are kept."""
 
+import datetime
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset
 from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from . import events
 
 
 def client_ip(request) -> str | None:
@@ -20,6 +27,50 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def unlock(username: str) -> int:
-    """Forget the failed logins for `username` (from any address); how many were forgotten."""
-    return reset(username=username)
+def unlock(username: str, *, request=None, via: str = "") -> int:
+    """Forget the failed logins for `username` (from any address); how many were forgotten.
+    Announced (`events.login_unlocked`) when there were any: `request` says who did it."""
+    failures = AccessAttempt.objects.filter(username=username).aggregate(
+        failures=Sum("failures_since_start")
+    )["failures"]
+    forgotten = reset(username=username)
+    if forgotten:
+        events.login_unlocked.send(
+            sender=AccessAttempt, request=request, username=username, failures=failures, via=via
+        )
+    return forgotten
+
+
+def announce_unlocked(request, attempt: AccessAttempt, *, via: str) -> None:
+    """Announce that `attempt` (a user name's failures from one address) is being
+    deleted, which lifts its lockout."""
+    events.login_unlocked.send(
+        sender=AccessAttempt,
+        request=request,
+        username=attempt.username,
+        failures=attempt.failures_since_start,
+        via=via,
+        address=attempt.ip_address,
+    )
+
+
+# What axes keeps, each dated by its attempt_time.
+AXES_RECORDS = (AccessLog, AccessAttempt, AccessFailureLog)
+
+
+def forget_old_records(now=None, *, dry_run: bool = False) -> dict[str, int]:
+    """Delete axes' records older than OKOT_LOGIN_RECORDS_RETENTION_DAYS (never a lockout
+    still running, whatever the setting); how many went, or would go, by model label."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.OKOT_LOGIN_RECORDS_RETENTION_DAYS)
+    if settings.AXES_COOLOFF_TIME:
+        cutoff = min(cutoff, now - settings.AXES_COOLOFF_TIME)
+    counts = {}
+    for model in AXES_RECORDS:
+        if model is AccessAttempt and not settings.AXES_COOLOFF_TIME:
+            continue  # without a cool-off, a lockout lasts until someone lifts it
+        old = model.objects.filter(attempt_time__lt=cutoff)
+        counts[model._meta.label] = (
+            old.count() if dry_run else old.delete()[1].get(model._meta.label, 0)
+        )
+    return counts

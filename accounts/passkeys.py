@@ -5,15 +5,21 @@ The library's views, reached by someone who still owes the second factor (they a
 pages), answering its refusals in the user's language: the library's own messages are
 technical and partly untranslated. Passwordless login is off (OTP_WEBAUTHN_ALLOW_
 PASSWORDLESS_LOGIN): every ceremony is for the user who logged in with their password.
-A user who has a second factor must pass it before adding a passkey (the library checks)."""
+A user who has a second factor must pass it before adding a passkey (the library checks).
+Registrations and verifications, and refused verifications, are announced like those of the
+other devices (`two_factor.announce`)."""
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import exceptions
 from django_otp_webauthn import views as library
+from django_otp_webauthn.models import WebAuthnCredential
 
+from . import two_factor
 from .middleware import SECOND_FACTOR_ASKED, second_factor_exempt
+
+PASSKEY = two_factor.METHODS[WebAuthnCredential]
 
 TRY_AGAIN = _("Something went wrong with the passkey. Try again, or use a code instead.")
 MESSAGES = {
@@ -52,11 +58,15 @@ class CompleteRegistration(TranslatedErrorsMixin, library.CompleteCredentialRegi
     passkey, as the TOTP enrolment counts the app), and gets a new session id for it."""
 
     def post(self, *args, **kwargs):
-        enrolling = not self.request.user.is_verified()
+        request = self.request
+        enrolling = not request.user.is_verified()
         response = super().post(*args, **kwargs)
+        two_factor.announce(request.user, "added", PASSKEY, request=request)
         if enrolling:
-            self.request.session.cycle_key()
-        self.request.session[SECOND_FACTOR_ASKED] = True
+            # The library counts the new passkey as passed (django_otp.login), as we do.
+            two_factor.announce(request.user, "verified", PASSKEY, request=request)
+            request.session.cycle_key()
+        request.session[SECOND_FACTOR_ASKED] = True
         return response
 
 
@@ -65,11 +75,19 @@ class BeginAuthentication(TranslatedErrorsMixin, library.BeginCredentialAuthenti
 
 
 class CompleteAuthentication(TranslatedErrorsMixin, library.CompleteCredentialAuthenticationView):
-    """The second factor passed with a passkey: as after a code, a new session id."""
+    """The second factor passed with a passkey: as after a code, a new session id. A
+    passkey refused is announced as a failed verification."""
 
     def complete_auth(self, device):
         super().complete_auth(device)
+        two_factor.announce(self.request.user, "verified", PASSKEY, request=self.request)
         self.request.session.cycle_key()
+
+    def handle_exception(self, exc):
+        user = self.request.user
+        if isinstance(exc, exceptions.OTPWebAuthnApiError) and user.is_authenticated:
+            two_factor.failed(self.request, user, PASSKEY, exc.code)
+        return super().handle_exception(exc)
 
 
 # The namespace the library's template tags reverse.

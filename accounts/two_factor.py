@@ -3,7 +3,10 @@
 A user has at most one authenticator app (a TOTP device), any number of passkeys (WebAuthn
 credentials, django-otp-webauthn) and one set of backup codes (a static device).
 Administrators, superusers and staff must pass the second factor before anything else;
-everyone else may enrol, and once enrolled is asked for it at every login."""
+everyone else may enrol, and once enrolled is asked for it at every login.
+
+Every verification, failed or not, and every device added or removed is announced here
+(`events.second_factor`), with the request when there is one: the audit trail records it."""
 
 from base64 import b32encode
 
@@ -11,17 +14,49 @@ import qrcode
 import qrcode.image.svg
 from django.db import transaction
 from django_otp import devices_for_user, user_has_device
+from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
+from . import events
 from .models import Role
 
 BACKUP_CODE_COUNT = 10
 APP_DEVICE_NAME = "app"
 BACKUP_DEVICE_NAME = "backup"
 PASSKEY_NAME_MAX_LENGTH = WebAuthnCredential._meta.get_field("name").max_length
+
+# How each kind of device is named when announced.
+METHODS = {TOTPDevice: "totp", StaticDevice: "backup_codes", WebAuthnCredential: "passkey"}
+
+
+def method_of(device) -> str:
+    return METHODS.get(type(device), type(device).__name__.lower())
+
+
+def announce(user, event: str, method: str, *, request=None, **details) -> None:
+    """Tell whoever listens (the audit trail) about `user`'s second factor."""
+    events.second_factor.send(
+        sender=Device, request=request, user=user, event=event, method=method, **details
+    )
+
+
+def passed(request, device: Device) -> None:
+    """The second factor passed with `device`: the session is verified (django-otp)."""
+    otp_login(request, device)
+    announce(request.user, "verified", method_of(device), request=request)
+
+
+def failed(request, user, method: str, reason: str) -> None:
+    """A code or passkey was refused (`reason`: "invalid", "throttled", the library's code)."""
+    announce(user, "failed", method, request=request, reason=reason)
+
+
+def code_method(code: str) -> str:
+    """Which device a code is for: six digits the app, anything else a backup code."""
+    return METHODS[TOTPDevice] if normalise(code).isdigit() else METHODS[StaticDevice]
 
 
 def second_factor_required(user) -> bool:
@@ -59,22 +94,24 @@ def qr_code_svg(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def confirm_app_device(device: TOTPDevice) -> list[str]:
+def confirm_app_device(device: TOTPDevice, *, request=None) -> list[str]:
     """Confirm the pending app, whose first code was checked; it replaces any earlier app,
     and new backup codes replace any earlier ones. The new backup codes."""
-    TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
+    replaced, _ = TOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    return new_backup_codes(device.user)
+    announce(device.user, "added", method_of(device), request=request, replaced=bool(replaced))
+    return new_backup_codes(device.user, request=request)
 
 
 @transaction.atomic
-def new_backup_codes(user) -> list[str]:
+def new_backup_codes(user, *, request=None) -> list[str]:
     """Replace the user's backup codes with BACKUP_CODE_COUNT new ones, each good once."""
-    StaticDevice.objects.filter(user=user).delete()
+    replaced, _ = StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    announce(user, "added", method_of(device), request=request, replaced=bool(replaced))
     return codes
 
 
@@ -113,18 +150,23 @@ def name_passkey(user, pk, name: str) -> WebAuthnCredential | None:
 
 
 @transaction.atomic
-def remove_passkey(user, passkey: WebAuthnCredential) -> None:
+def remove_passkey(user, passkey: WebAuthnCredential, *, request=None) -> None:
     """Remove the passkey; when it was the last app or passkey, the backup codes go too
     (for someone who may work without a second factor: the caller checks that)."""
     last = factors_left_after(user, passkey) == 0
     passkey.delete()
+    announce(user, "removed", method_of(passkey), request=request, name=passkey.name)
     if last:
-        remove_second_factor(user)
+        remove_second_factor(user, request=request)
 
 
-def remove_second_factor(user) -> None:
+@transaction.atomic
+def remove_second_factor(user, *, request=None) -> None:
+    """Remove every device of the user; what was confirmed is announced."""
     for device in devices_for_user(user, confirmed=None):
         device.delete()
+        if device.confirmed:
+            announce(user, "removed", method_of(device), request=request)
 
 
 def normalise(code: str) -> str:

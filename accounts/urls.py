@@ -20,7 +20,7 @@ urlpatterns = [
 auth_urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/changed/",
         auth_views.PasswordChangeDoneView.as_view(),

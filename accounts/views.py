@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.response import TemplateResponse
@@ -15,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
-from django_otp import login as otp_login
 
 from . import two_factor
+from .changes import announce_user_change, user_snapshot
 from .forms import CodeForm, EnrolForm, PasskeyNameForm
 from .lockout import unlock
 from .middleware import SECOND_FACTOR_ASKED, second_factor_exempt
@@ -31,8 +32,12 @@ def set_language(request):
     that messages and e-mails reach them in it."""
     response = django_set_language(request)
     language = request.POST.get("language")
-    if request.user.is_authenticated and language in dict(User._meta.get_field("language").choices):
-        User.objects.filter(pk=request.user.pk).update(language=language)
+    user = request.user
+    if user.is_authenticated and language in dict(User._meta.get_field("language").choices):
+        with transaction.atomic():
+            before = user_snapshot(user)
+            User.objects.filter(pk=user.pk).update(language=language)
+            announce_user_change(request, user, before)
     return response
 
 
@@ -88,9 +93,13 @@ def verify(request):
         return redirect_to_login(safe_next(request), reverse("accounts:enrol"))
     form = CodeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        otp_login(request, form.device)
+        two_factor.passed(request, form.device)
         request.session.cycle_key()  # a new session id for the fully logged-in session
         return redirect(safe_next(request))
+    for refusal in ("invalid", "throttled"):
+        if form.has_error("code", refusal):
+            method = two_factor.code_method(request.POST.get("code", ""))
+            two_factor.failed(request, user, method, refusal)
     return TemplateResponse(
         request,
         "accounts/verify.html",
@@ -114,11 +123,13 @@ def enrol(request):
     device = two_factor.pending_app_device(user)
     form = EnrolForm(device, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = two_factor.confirm_app_device(device)
-        otp_login(request, device)
+        codes = two_factor.confirm_app_device(device, request=request)
+        two_factor.passed(request, device)
         request.session.cycle_key()  # a new session id for the fully logged-in session
         request.session[SECOND_FACTOR_ASKED] = True
         return backup_codes_page(request, codes, then="referrals:dashboard")
+    if form.has_error("code", "invalid"):
+        two_factor.failed(request, user, two_factor.method_of(device), "invalid")
     return TemplateResponse(
         request,
         "accounts/enrol.html",
@@ -147,7 +158,7 @@ def new_backup_codes(request):
     """Replace the backup codes (the old ones stop working)."""
     if not (request.user.is_verified() and two_factor.has_second_factor(request.user)):
         return redirect("accounts:account")
-    codes = two_factor.new_backup_codes(request.user)
+    codes = two_factor.new_backup_codes(request.user, request=request)
     return backup_codes_page(request, codes, then="accounts:account")
 
 
@@ -158,7 +169,7 @@ def remove_second_factor(request):
     if two_factor.second_factor_required(user):
         messages.error(request, _("Your role needs two-factor authentication; it stays on."))
     elif user.is_verified():
-        two_factor.remove_second_factor(user)
+        two_factor.remove_second_factor(user, request=request)
         request.session[SECOND_FACTOR_ASKED] = False
         messages.success(request, _("Two-factor authentication is switched off."))
     return redirect("accounts:account")
@@ -181,7 +192,7 @@ def name_passkey(request):
     if passkey is None:
         raise Http404
     if not two_factor.has_backup_codes(user):
-        codes = two_factor.new_backup_codes(user)
+        codes = two_factor.new_backup_codes(user, request=request)
         return backup_codes_page(request, codes, then="accounts:account")
     messages.success(request, _("The passkey “%(name)s” is added.") % {"name": passkey.name})
     return redirect(safe_next(request, default="accounts:account"))
@@ -208,7 +219,7 @@ def remove_passkey(request):
             ),
         )
         return redirect("accounts:account")
-    two_factor.remove_passkey(user, passkey)
+    two_factor.remove_passkey(user, passkey, request=request)
     if not two_factor.has_second_factor(user):
         request.session[SECOND_FACTOR_ASKED] = False
     messages.success(request, _("The passkey “%(name)s” is removed.") % {"name": passkey.name})
@@ -224,11 +235,25 @@ class PasswordResetView(auth_views.PasswordResetView):
     extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, announced (never the password) in its transaction."""
+
+    @transaction.atomic
+    def form_valid(self, form):
+        before = user_snapshot(self.request.user)
+        response = super().form_valid(form)
+        announce_user_change(self.request, self.request.user, before)
+        return response
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's new password from the e-mailed link, which also lifts a lockout: whoever
-    reads the user's e-mail may try again."""
+    reads the user's e-mail may try again. Both are announced in one transaction."""
 
+    @transaction.atomic
     def form_valid(self, form):
+        before = user_snapshot(self.user)
         response = super().form_valid(form)
-        unlock(self.user.get_username())
+        announce_user_change(self.request, self.user, before)
+        unlock(self.user.get_username(), request=self.request, via="password_reset")
         return response

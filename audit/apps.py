@@ -6,3 +6,6 @@ class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = _("Audit trail")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the account events' receivers

@@ -97,6 +97,8 @@ class Entry(models.Model):
             models.Index(fields=["actor", "at"]),
             models.Index(fields=["organisation", "at"]),
             models.Index(fields=["kind", "at"]),
+            # The admin's search by user name (also a failed login's name tried).
+            models.Index(fields=["actor_name", "at"]),
         ]
 
     def __str__(self) -> str:

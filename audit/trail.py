@@ -5,16 +5,26 @@ Call it inside the transaction of the change it records, where there is one: the
 commits or rolls back with it. A read writes its rows at once (autocommit). A page that
 shows several clients writes one row per client, in one INSERT."""
 
+import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.lockout import client_ip
+from accounts.lockout import client_ip, forget_old_records
 
 from .models import Entry, Kind, Purge
 
-__all__ = ["Kind", "record", "record_many", "mask_insz", "purge_before"]
+__all__ = [
+    "Kind",
+    "record",
+    "record_many",
+    "mask_insz",
+    "purge_before",
+    "purge_expired",
+    "retention_cutoff",
+]
 
 
 def _who(request=None, user=None) -> dict:
@@ -37,17 +47,22 @@ def record(
     client=None,
     referral=None,
     detail: dict | None = None,
+    actor_name: str | None = None,
 ) -> Entry:
     """One row: `kind` done by `user` (else the request's user) about `client` and/or
-    `referral` (objects or ids), from the request's page and address."""
+    `referral` (objects or ids), from the request's page and address. `actor_name` names
+    whoever no account stands for (the user name a failed login tried)."""
     if referral is not None and client is None and not isinstance(referral, int):
         client = referral.client_id
+    who = _who(request, user)
+    if actor_name is not None:
+        who["actor_name"] = actor_name[:150]
     return Entry.objects.create(
         kind=kind,
         client_id=_id(client),
         referral_id=_id(referral),
         detail=detail or {},
-        **_who(request, user),
+        **who,
     )
 
 
@@ -95,6 +110,24 @@ def purge_before(cutoff) -> int:
         # Django's own QuerySet.delete: EntryQuerySet refuses it everywhere else.
         models.QuerySet.delete(old)
     return count
+
+
+def retention_cutoff(now=None) -> datetime.datetime:
+    """The moment before which rows of the trail are past OKOT_AUDIT_RETENTION_DAYS."""
+    now = now or timezone.now()
+    return now - datetime.timedelta(days=settings.OKOT_AUDIT_RETENTION_DAYS)
+
+
+def purge_expired(now=None, *, dry_run: bool = False) -> dict[str, int]:
+    """Apply the trail's retention (OKOT_AUDIT_RETENTION_DAYS), and that of django-axes'
+    login records (OKOT_LOGIN_RECORDS_RETENTION_DAYS, `accounts.lockout`): how many rows
+    went, or with `dry_run` would go, by model label."""
+    cutoff = retention_cutoff(now)
+    if dry_run:
+        counts = {Entry._meta.label: Entry.objects.filter(at__lt=cutoff).count()}
+    else:
+        counts = {Entry._meta.label: purge_before(cutoff)}
+    return counts | forget_old_records(now, dry_run=dry_run)
 
 
 def _id(value):

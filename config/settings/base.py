@@ -223,6 +223,16 @@ OKOT_IMPORT_MAX_CELL_CHARS = int(os.environ.get("OKOT_IMPORT_MAX_CELL_CHARS", "1
 # The OCMW's data-protection officer sets it to what the OCMW's own retention schedule says.
 OKOT_RETENTION_YEARS = int(os.environ.get("OKOT_RETENTION_YEARS", "5"))
 
+# Retention of the audit trail (audit.trail.purge_expired, run by `purge_audit_trail` and the
+# monthly retention): its rows are deleted this many days after they were written. Ten years
+# by default, the time an OCMW keeps a social file and may be asked who looked at it.
+OKOT_AUDIT_RETENTION_DAYS = int(os.environ.get("OKOT_AUDIT_RETENTION_DAYS", "3650"))
+# django-axes' own records of logins (access logs, attempts, failures: user name, address,
+# browser, the form data of a failed login) are kept a shorter time of their own: the audit
+# trail already keeps who logged in or failed from where for OKOT_AUDIT_RETENTION_DAYS, and
+# axes needs its rows only for the lockout (minutes) and a recent incident's investigation.
+OKOT_LOGIN_RECORDS_RETENTION_DAYS = int(os.environ.get("OKOT_LOGIN_RECORDS_RETENTION_DAYS", "180"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,8 +1,12 @@
 """A row of each model that the admin lists beside a referral's own, for the admin tests."""
 
+import datetime
+
 from axes.models import AccessAttempt, AccessFailureLog
+from django.utils import timezone
 
 from accounts.two_factor import new_backup_codes
+from audit.models import Purge
 from notifications.models import EmailOptOut, Kind
 from referrals import services
 from referrals.models import ImportJob
@@ -12,7 +16,8 @@ from tests.referrals.factories import counsellor_for
 
 def one_of_each_beside(referral) -> None:
     """An opt-out, a candidacy and an import; a lockout's records, backup codes and a
-    passkey (logging in writes a login's record and an app)."""
+    passkey, and a purge of the audit trail (logging in writes a login's record, an app and
+    rows of the trail)."""
     user, client = referral.created_by, referral.client
     EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
     services.referral_register_candidacy(
@@ -31,3 +36,4 @@ def one_of_each_beside(referral) -> None:
     ImportJob.objects.create(
         started_by=user, file_name="referrals.csv", checksum="0" * 64, language="nl"
     )
+    Purge.objects.create(cutoff=timezone.now() - datetime.timedelta(days=3650), deleted=0)

@@ -45,7 +45,14 @@ WRITTEN_IN_THE_APP = [
 # ... and the messages it sent, and what the lockout of logins recorded: all of them listed and
 # shown in admin, never added or changed.
 LOGIN_RECORDS = ["axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"]
-READ_ONLY_MODELS = {*WRITTEN_IN_THE_APP, "notifications.notification", *LOGIN_RECORDS}
+# The audit trail and its purges: read by everyone, changed by nobody.
+AUDIT_TRAIL = ["audit.entry", "audit.purge"]
+READ_ONLY_MODELS = {
+    *WRITTEN_IN_THE_APP,
+    "notifications.notification",
+    *LOGIN_RECORDS,
+    *AUDIT_TRAIL,
+}
 # What an administrator may not edit on the pages of the other rows: what the steps recorded
 # (history must stay complete), what is derived or stamped, powers only a superuser gives.
 READ_ONLY_FIELDS = {

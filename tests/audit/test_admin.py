@@ -1,0 +1,298 @@
+"""The audit trail in Django admin: read-only for everyone, superusers included; filtered by
+person, client, referral, organisation, kind and period; searched by person; exported as CSV
+(the filtered rows only, and the export leaves its own row); fast with many rows."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib.admin import site
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.admin import CappedPaginator
+from audit.models import Entry, Kind, Purge
+from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, OcmwFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:audit_entry_changelist"
+
+
+def changelist_url() -> str:
+    return reverse(CHANGELIST)
+
+
+def shown(response) -> set[int]:
+    return {entry.pk for entry in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def people():
+    return {
+        "sofie": CaseworkerFactory(
+            username="sclaes", first_name="Sofie", last_name="Claes", organisation=OcmwFactory()
+        ),
+        "jan": CounsellorFactory(username="jpeeters", first_name="Jan", last_name="Peeters"),
+    }
+
+
+@pytest.fixture
+def rows(make_entry, people):
+    """Who read whom: Sofie (OCMW Aalst) client 7 today and client 8 ten days ago, Jan
+    (VDAB) referral 70 of client 7 today, a failed login as "jpeeters", a printout."""
+    sofie, jan = people["sofie"], people["jan"]
+    return {
+        "sofie_7": make_entry(Kind.VIEW, actor=sofie, client_id=7),
+        "sofie_8_old": make_entry(Kind.VIEW, actor=sofie, client_id=8, days_ago=10),
+        "jan_70": make_entry(Kind.VIEW, actor=jan, client_id=7, referral_id=70),
+        "failed": make_entry(Kind.LOGIN_FAILED, actor_name="jpeeters", ip_address="10.1.2.3"),
+        "print": make_entry(Kind.PRINT, actor=jan, client_id=9, referral_id=90),
+    }
+
+
+# --- read-only, for everyone ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [Entry, Purge])
+def test_nobody_adds_changes_or_deletes_not_even_a_superuser(rf, admin_user, model):
+    request = rf.get("/")
+    request.user = admin_user
+    model_admin = site.get_model_admin(model)
+
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert "delete_selected" not in model_admin.get_actions(request)
+
+
+def test_the_only_action_is_the_export(rf, admin_user):
+    request = rf.get("/")
+    request.user = admin_user
+
+    assert list(site.get_model_admin(Entry).get_actions(request)) == ["export_csv"]
+
+
+def test_a_superuser_sees_a_row_and_cannot_save_or_delete_it(admin_client, rows):
+    entry = rows["failed"]
+    change = reverse("admin:audit_entry_change", args=[entry.pk])
+    delete = reverse("admin:audit_entry_delete", args=[entry.pk])
+
+    page = admin_client.get(change)
+    posted = admin_client.post(change, {"actor_name": "someone else"})
+    deleted = admin_client.post(delete, {"post": "yes"})
+    added = admin_client.post(reverse("admin:audit_entry_add"), {"kind": "view"})
+
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert "jpeeters" in page.content.decode()
+    assert (posted.status_code, deleted.status_code, added.status_code) == (403, 403, 403)
+    entry.refresh_from_db()
+    assert entry.actor_name == "jpeeters"
+
+
+def test_bulk_delete_is_refused(admin_client, rows):
+    response = admin_client.post(
+        changelist_url(),
+        {"action": "delete_selected", "_selected_action": [rows["failed"].pk], "index": 0},
+    )
+
+    assert response.status_code in (200, 302)
+    assert Entry.objects.filter(pk=rows["failed"].pk).exists()
+
+
+def test_the_administrator_reads_the_trail_and_its_purges(admin_browser, rows):
+    assert admin_browser.get(changelist_url()).status_code == 200
+    assert admin_browser.get(reverse("admin:audit_purge_changelist")).status_code == 200
+
+
+def test_staff_without_the_role_do_not(client, rows):
+    client.force_login(CaseworkerFactory(is_staff=True))
+
+    assert client.get(changelist_url()).status_code == 403
+
+
+# --- filters and search ------------------------------------------------------------------------
+
+
+def period(days_back: int, days_to: int) -> dict:
+    today = timezone.localdate()
+    return {
+        "at__date__gte": (today - datetime.timedelta(days=days_back)).isoformat(),
+        "at__date__lte": (today - datetime.timedelta(days=days_to)).isoformat(),
+    }
+
+
+FILTERS = {
+    "person": (lambda p: {"actor": p["sofie"].pk}, {"sofie_7", "sofie_8_old"}),
+    "client": (lambda p: {"client": 7}, {"sofie_7", "jan_70"}),
+    "referral": (lambda p: {"referral": 90}, {"print"}),
+    "organisation": (
+        lambda p: {"organisation__id__exact": p["sofie"].organisation_id},
+        {"sofie_7", "sofie_8_old"},
+    ),
+    "kind": (lambda p: {"kind__exact": Kind.PRINT}, {"print"}),
+    "period": (lambda p: period(20, 5), {"sofie_8_old"}),
+    "person and client": (lambda p: {"actor": p["jan"].pk, "client": 7}, {"jan_70"}),
+    "kind and period": (
+        lambda p: {"kind__exact": Kind.VIEW, **period(0, 0)},
+        {"sofie_7", "jan_70"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("params", "expected"), FILTERS.values(), ids=FILTERS.keys())
+def test_each_filter_leaves_its_rows(admin_browser, rows, people, params, expected):
+    response = admin_browser.get(changelist_url(), params(people))
+
+    assert response.status_code == 200
+    assert shown(response) == {rows[name].pk for name in expected}
+
+
+def test_the_chosen_person_is_named_in_the_sidebar(admin_browser, rows, people):
+    page = admin_browser.get(changelist_url(), {"actor": people["jan"].pk}).content.decode()
+
+    assert "jpeeters (Jan Peeters)" in page
+    assert f'value="{people["jan"].pk}"' in page  # the form shows the number chosen
+
+
+def test_a_row_links_to_its_person_and_client(admin_browser, rows, people):
+    page = admin_browser.get(changelist_url()).content.decode()
+
+    assert f'href="?actor={people["sofie"].pk}"' in page
+    assert 'href="?client=7"' in page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"actor": "sofie"}, {"client": "7; DROP"}, {"at__date__gte": "yesterday"}],
+    ids=["person", "client", "period"],
+)
+def test_a_filter_that_is_not_a_number_or_date_is_dropped_with_a_message(
+    admin_browser, rows, params
+):
+    response = admin_browser.get(changelist_url(), params)
+
+    assert response.status_code == 200
+    assert rows["print"].pk in shown(response)
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+
+
+SEARCHES = {
+    "user name": ("sclaes", {"sofie_7", "sofie_8_old"}),
+    "full name": ("Jan Peeters", {"jan_70", "print", "failed"}),
+    "last name": ("peeters", {"jan_70", "print", "failed"}),
+    "failed login's name": ("jpeeters", {"jan_70", "print", "failed"}),
+}
+
+
+@pytest.mark.parametrize(("term", "expected"), SEARCHES.values(), ids=SEARCHES.keys())
+def test_the_search_finds_a_person_and_the_failed_logins_under_their_name(
+    admin_browser, rows, term, expected
+):
+    admin_browser.post(changelist_url(), {"q": term})
+
+    response = admin_browser.get(changelist_url())
+
+    assert shown(response) == {rows[name].pk for name in expected}
+
+
+def test_the_count_stops_at_its_cap(admin_browser, rows, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+
+    page = admin_browser.get(changelist_url(), {"kind__exact": Kind.VIEW}).content.decode()
+
+    assert "more than 2 audit trail" in page
+    assert "Select all rows (more than 2)" in page
+
+
+def test_the_list_takes_as_many_queries_for_many_rows_as_for_few(admin_browser, make_entry, people):
+    def queries_for_the_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_browser.get(changelist_url()).status_code == 200
+        return len(captured)
+
+    make_entry(Kind.VIEW, actor=people["sofie"], client_id=1)
+    few = queries_for_the_list()
+    for number in range(2, 60):
+        make_entry(Kind.VIEW, actor=people["jan" if number % 2 else "sofie"], client_id=number)
+
+    assert queries_for_the_list() == few
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def export(client, params: dict, selected: list[int], *, across: bool):
+    url = changelist_url() + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(
+        url,
+        {
+            "action": "export_csv",
+            "_selected_action": selected,
+            "select_across": "1" if across else "0",
+            "index": 0,
+        },
+    )
+
+
+def csv_rows(response) -> list[list[str]]:
+    content = b"".join(response.streaming_content).decode("utf-8")
+    assert content.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(content.removeprefix("\ufeff")), delimiter=";"))
+
+
+def test_export_holds_the_filtered_rows_only_and_leaves_its_own_row(
+    admin_browser, administrator, rows
+):
+    response = export(admin_browser, {"client": 7}, [rows["sofie_7"].pk], across=True)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    header, *lines = csv_rows(response)
+    assert header[:3] == ["when", "kind", "user name"]
+    assert sorted(line[2] for line in lines) == ["jpeeters", "sclaes"]
+    assert {line[5] for line in lines} == {"7"}
+    own = Entry.objects.filter(kind=Kind.EXPORT).get()
+    assert own.actor == administrator
+    assert own.client_id == 7
+    assert own.detail["rows"] == 2
+    assert own.detail["filters"] == {"client": "7"}
+    assert own.path == changelist_url()
+
+
+def test_export_of_the_rows_ticked_on_the_page(admin_browser, rows):
+    response = export(admin_browser, {}, [rows["print"].pk, rows["failed"].pk], across=False)
+
+    _header, *lines = csv_rows(response)
+    assert sorted(line[1] for line in lines) == ["Failed login", "Printed"]
+
+
+def test_export_keeps_the_search(admin_browser, rows):
+    admin_browser.post(changelist_url(), {"q": "sclaes"})
+
+    response = export(admin_browser, {}, [rows["sofie_7"].pk], across=True)
+
+    _header, *lines = csv_rows(response)
+    assert {line[2] for line in lines} == {"sclaes"}
+    assert Entry.objects.get(kind=Kind.EXPORT).detail["searched"] is True
+
+
+def test_export_masks_a_national_number_and_defuses_formulas(admin_browser, make_entry):
+    entry = make_entry(
+        Kind.LOGIN_FAILED,
+        actor_name='=HYPERLINK("http://evil")',
+        detail={"insz": "85.07.30-033.61", "hits": [{"insz": "85073003361"}]},
+    )
+
+    response = export(admin_browser, {"kind__exact": Kind.LOGIN_FAILED}, [entry.pk], across=True)
+
+    _header, line = csv_rows(response)
+    assert line[2].startswith("'=")
+    assert "85073003361" not in line[9] and "85.07.30" not in line[9]
+    assert "361" in line[9]

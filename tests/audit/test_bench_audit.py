@@ -1,0 +1,39 @@
+"""`manage.py bench_audit` with tiny numbers, so that it does not rot: it fills, requests
+both pages in both modes and prints its figures (no time is asserted)."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audit.models import Entry, Kind
+from referrals.models import Client
+from tests.referrals.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_benchmark_prints_both_pages_in_both_modes():
+    out = StringIO()
+
+    call_command(
+        "bench_audit", requests=2, warmup=1, clients=60, trail=30, stdout=out, stderr=StringIO()
+    )
+
+    text = out.getvalue()
+    assert "client list (50)" in text
+    assert "referral detail" in text
+    assert text.count(" on ") >= 2 and text.count(" off ") >= 2
+    assert "ratio on/off" in text
+    assert "record_many (50 rows)" in text
+    assert Client.objects.filter(last_name__startswith="Client ").count() == 60
+    # Whoever recorded them, the "on" runs wrote the views' rows.
+    assert Entry.objects.filter(kind=Kind.VIEW, path="/clients/").count() > 30
+
+
+def test_it_refuses_a_database_with_clients():
+    ClientFactory()
+
+    with pytest.raises(CommandError, match="clients already"):
+        call_command("bench_audit", requests=1, stdout=StringIO())
