@@ -209,6 +209,9 @@ class Retention:
     candidacies: int = 0  # unlinked candidacies whose typed name and INSZ went
     import_jobs: int = 0  # import jobs whose error messages went
     stale_open: int = 0  # open referrals unchanged since the cutoff: their clients stay
+    # The audit trail's own retention and the login records' (`audit.trail.purge_expired`):
+    # rows deleted, or that would be, by model label.
+    purged: dict[str, int] = field(default_factory=dict)
 
     @property
     def referrals(self) -> int:
@@ -223,7 +226,8 @@ def apply_retention(
     batch_size: int = BATCH,
 ) -> Retention:
     """Pseudonymise every client due, `batch_size` per transaction, and clear what else is
-    older than the cutoff: candidacies that registered nothing, import errors. Running it
+    older than the cutoff: candidacies that registered nothing, import errors; then the
+    audit trail's and the login records' own retention (their own settings). Running it
     again changes nothing; a dry run writes nothing and says what a run would do."""
     now = now or timezone.now()
     years = _years(years)
@@ -248,6 +252,7 @@ def apply_retention(
         result.clients = list(listed.values())
         result.candidacies = _old_candidacies(cutoff).count()
         result.import_jobs = len(_import_errors_cleared(cutoff, dry_run=True))
+        result.purged = trail.purge_expired(now, dry_run=True)
         return result
     for pks in _batches(due, batch_size):
         with transaction.atomic():
@@ -264,7 +269,7 @@ def apply_retention(
         insz="", first_name=PSEUDONYM, last_name=PSEUDONYM
     )
     result.import_jobs = len(_import_errors_cleared(cutoff))
-    # TODO(issue 10, audit trail): audit.trail.purge_expired() — the trail's own retention.
+    result.purged = trail.purge_expired(now)
     return result
 
 

@@ -382,3 +382,28 @@ def test_a_client_passed_twice_is_pseudonymised_once():
 
     assert retention.client_pseudonymise(client=stale, now=NOW) == 0
     assert Entry.objects.filter(kind=Kind.RETENTION).count() == 1
+
+
+# --- the trail's own retention, in the same run ------------------------------------------------
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["run", "dry run"])
+def test_the_run_applies_the_trails_own_retention_too(settings, dry_run):
+    settings.OKOT_AUDIT_RETENTION_DAYS = 30
+    old = Entry.objects.create(kind=Kind.VIEW, at=NOW - datetime.timedelta(days=31), client_id=1)
+    recent = Entry.objects.create(kind=Kind.VIEW, at=NOW - datetime.timedelta(days=29))
+
+    result = apply_retention(now=NOW, dry_run=dry_run)
+
+    assert result.purged["audit.Entry"] == 1
+    assert Entry.objects.filter(pk=old.pk).exists() is dry_run
+    assert Entry.objects.filter(pk=recent.pk).exists()
+
+
+def test_the_command_says_what_the_trails_retention_deleted(settings, in_english):
+    settings.OKOT_AUDIT_RETENTION_DAYS = 30
+    Entry.objects.create(kind=Kind.VIEW, at=NOW - datetime.timedelta(days=31))
+
+    output = run_command()
+
+    assert "Past their own retention, deleted: audit.Entry 1" in output
