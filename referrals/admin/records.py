@@ -19,6 +19,7 @@ from ..models import (
     ReferralEvent,
 )
 from .audited import AuditedAdminMixin
+from .catalogue import ConsentInline
 
 
 @admin.register(ReferralEvent)
@@ -107,17 +108,7 @@ class ConsentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
         "document_reference",
     ]
     date_hierarchy = "given_on"
-    fields = [
-        "client",
-        "scope",
-        "given_on",
-        "document_reference",
-        "recorded_by",
-        "recorded_at",
-        "withdrawn_on",
-        "withdrawn_by",
-        "withdrawal_recorded_at",
-    ]
+    fields = ["client", *ConsentInline.fields]
     readonly_fields = fields
 
 
