@@ -6,6 +6,7 @@ import datetime
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -30,14 +31,20 @@ def client_ip(request) -> str | None:
 def unlock(username: str, *, request=None, via: str = "") -> int:
     """Forget the failed logins for `username` (from any address); how many were forgotten.
     Announced (`events.login_unlocked`) when there were any: `request` says who did it."""
-    failures = AccessAttempt.objects.filter(username=username).aggregate(
-        failures=Sum("failures_since_start")
-    )["failures"]
-    forgotten = reset(username=username)
-    if forgotten:
-        events.login_unlocked.send(
-            sender=AccessAttempt, request=request, username=username, failures=failures, via=via
-        )
+    # One transaction: the unlock and its row in the audit trail go together, or neither.
+    with transaction.atomic():
+        failures = AccessAttempt.objects.filter(username=username).aggregate(
+            failures=Sum("failures_since_start")
+        )["failures"]
+        forgotten = reset(username=username)
+        if forgotten:
+            events.login_unlocked.send(
+                sender=AccessAttempt,
+                request=request,
+                username=username,
+                failures=failures,
+                via=via,
+            )
     return forgotten
 
 

@@ -21,7 +21,7 @@ from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
 from . import trail
-from .admin_filters import ClientFilter, PeriodFilter, PersonFilter, ReferralFilter
+from .admin_filters import ClientFilter, PeriodFilter, PersonFilter, ReferralFilter, is_number
 from .export import csv_response, detail_text
 from .models import Entry, Kind, Purge
 
@@ -151,7 +151,7 @@ class EntryAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
         entry = trail.record(
             Kind.EXPORT,
             request=request,
-            client=int(client) if client.isdigit() else None,
+            client=int(client) if is_number(client) else None,
             detail=detail,
         )
         file_name = f"audit-trail-{timezone.localtime():%Y%m%d-%H%M%S}.csv"

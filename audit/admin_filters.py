@@ -114,7 +114,11 @@ class PeriodFilter(admin.FieldListFilter):
         for name, attribute in ((self.since_name, "since"), (self.until_name, "until")):
             text = (self.used_parameters.get(name) or [""])[-1]
             try:
-                setattr(self, attribute, datetime.date.fromisoformat(text) if text else None)
+                day = datetime.date.fromisoformat(text) if text else None
+                # The first and last days of the calendar cannot be a day's bounds in UTC.
+                if day and not (datetime.date.min < day < datetime.date.max):
+                    raise ValueError(text)
+                setattr(self, attribute, day)
             except ValueError:
                 messages.error(
                     request,

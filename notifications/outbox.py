@@ -90,10 +90,34 @@ def write_for_note(note) -> list[Notification]:
     )
 
 
+# Messages that show the client's details (`facts`), as their reader may see them when
+# they are written.
+WITH_CLIENT_FACTS = (Kind.WARM_HANDOVER,)
+
+
+def rewrite_client_facts(client) -> int:
+    """Write the in-app messages that show `client`'s details again, with what each reader
+    may see of them now: after a withdrawal of consent, VDAB's inbox keeps only the name.
+    How many were written again."""
+    rows = list(
+        Notification.objects.filter(
+            channel=Notification.Channel.IN_APP,
+            kind__in=WITH_CLIENT_FACTS,
+            referral__client=client,
+        ).select_related("recipient__organisation", "referral__client__ocmw", "referral__training")
+    )
+    for row in rows:
+        row.subject, row.body = render_message(row.kind, row.recipient, row.referral, {})
+    Notification.objects.bulk_update(rows, ["subject", "body"])
+    return len(rows)
+
+
 def write_for_consent_withdrawal(consent) -> list[Notification]:
-    """A client withdrew the consent to share data with VDAB: the counsellors of each of the
-    client's open referrals that VDAB sees (`counsellors_for`: once agreed) are told, one
-    message per referral."""
+    """A client withdrew the consent to share data with VDAB: the messages that showed their
+    details are written again without what VDAB may no longer see, and the counsellors of
+    each of the client's open referrals that VDAB sees (`counsellors_for`: once agreed) are
+    told, one message per referral."""
+    rewrite_client_facts(consent.client)
     referrals = (
         consent.client.referrals.exclude(state__in=FINAL_STATES)
         .filter(agreed_on__isnull=False)

@@ -139,8 +139,12 @@ def may_edit_client(client, user) -> bool:
     return acts_for_client(client, user) and not client.is_pseudonymised
 
 
-# The client's consent to share data with VDAB is given to, and withdrawn with, the OCMW.
-may_record_consent = acts_for_client
+def may_record_consent(client, user) -> bool:
+    """The client's consent to share data with VDAB is given to, and withdrawn with, the
+    OCMW; not for a pseudonymised client, of whom only the figures are left."""
+    return acts_for_client(client, user) and not client.is_pseudonymised
+
+
 # The client's whole file (address, OCMW notes, GPMI); everyone else who sees the client
 # reads what VDAB may (`referrals.presenters.client_fields`).
 may_read_client_file = acts_for_client

@@ -14,7 +14,10 @@ trail), so:
   number's last digits it would give the whole number back;
 - free texts (notes, reasons, handover notes, screening) are withheld: they say the most
   about a person, and they are the first thing retention removes.
-Names, contact details, dates and codes are kept: they are what a rectification is about."""
+Of a row changed, names, contact details, dates and codes are kept before and after: they are
+what a rectification is about. Of a row added or deleted, only codes, dates, numbers and
+references are kept; its texts (names, contact details, the masked number) are named, so that
+adding or deleting a client does not copy their file into the trail."""
 
 import datetime
 import decimal
@@ -53,8 +56,11 @@ def snapshot(instance) -> dict[str, object]:
     return {field.name: getattr(instance, field.attname) for field in _kept_fields(type(instance))}
 
 
-def _withheld(field: models.Field) -> bool:
-    return isinstance(field, models.TextField) or field.name in DERIVED_FROM_INSZ
+def _withheld(field: models.Field, action: str) -> bool:
+    if isinstance(field, models.TextField) or field.name in DERIVED_FROM_INSZ:
+        return True
+    # A whole row's texts (names, contact details) are not copied; a correction's are.
+    return action != CHANGED and isinstance(field, models.CharField) and not field.choices
 
 
 def _json(field: models.Field, value):
@@ -72,6 +78,7 @@ def _json(field: models.Field, value):
 def describe(instance, before: dict | None, after: dict | None, *, pk=None) -> dict | None:
     """The change from `before` to `after` (`snapshot`s; None: no row) of `instance`'s
     row, or None when nothing changed. `pk` names a row that is already deleted."""
+    action = ADDED if before is None else DELETED if after is None else CHANGED
     fields, withheld = {}, []
     for field in _kept_fields(type(instance)):
         old = before.get(field.name) if before is not None else None
@@ -79,13 +86,12 @@ def describe(instance, before: dict | None, after: dict | None, *, pk=None) -> d
         present = new if before is None else old if after is None else None
         if old == new or present in ("",):  # an empty field of a row added or deleted
             continue
-        if _withheld(field):
+        if _withheld(field, action):
             withheld.append(field.name)
         else:
             fields[field.name] = [_json(field, old), _json(field, new)]
     if before is not None and after is not None and not (fields or withheld):
         return None
-    action = ADDED if before is None else DELETED if after is None else CHANGED
     return {**_header(instance, action, pk), "fields": fields, "withheld": withheld}
 
 

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -165,6 +167,7 @@ def clients_pseudonymise(*, clients: Sequence[Client], now: datetime.datetime | 
     ReferralEvent.objects.filter(referral_id__in=referral_ids).scrub(REFERRAL_TEXTS)
     for model, to_client, blanks in RELATED_TEXTS:
         model.objects.filter(**{f"{to_client}__in": ids}).update(**blanks)
+    _forget_admin_log(ids, referral_ids)
     clients_pseudonymised.send(sender=Client, client_ids=ids, referral_ids=referral_ids)
     first_of_person = {}
     for client in clients:  # by id
@@ -184,6 +187,29 @@ def clients_pseudonymise(*, clients: Sequence[Client], now: datetime.datetime | 
             trail.Kind.RETENTION, client=client, detail={"referrals": per_client[client.pk]}
         )
     return len(referral_ids)
+
+
+def _forget_admin_log(client_ids: list[int], referral_ids: list[int]) -> None:
+    """Django admin's own log names what it changed by its `str()` (a client's name, a
+    referral's "name → training"): those names go too; what was done, when and by whom stay."""
+    rows_of = {
+        Client: client_ids,
+        Referral: referral_ids,
+        **{
+            model: list(
+                model.objects.filter(**{f"{to_client}__in": client_ids}).values_list(
+                    "pk", flat=True
+                )
+            )
+            for model, to_client, _blanks in RELATED_TEXTS
+        },
+    }
+    for model, pks in rows_of.items():
+        if pks:
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=[str(pk) for pk in pks],
+            ).update(object_repr=PSEUDONYM)
 
 
 # --- the whole run ---------------------------------------------------------------------------

@@ -170,8 +170,14 @@ def test_a_row_links_to_its_person_and_client(admin_browser, rows, people):
 
 @pytest.mark.parametrize(
     "params",
-    [{"actor": "sofie"}, {"client": "7; DROP"}, {"at__date__gte": "yesterday"}],
-    ids=["person", "client", "period"],
+    [
+        {"actor": "sofie"},
+        {"client": "7; DROP"},
+        {"at__date__gte": "yesterday"},
+        {"at__date__gte": "0001-01-01"},
+        {"at__date__lte": "9999-12-31"},
+    ],
+    ids=["person", "client", "period", "first day", "last day"],
 )
 def test_a_filter_that_is_not_a_number_or_date_is_dropped_with_a_message(
     admin_browser, rows, params
@@ -264,6 +270,13 @@ def test_export_holds_the_filtered_rows_only_and_leaves_its_own_row(
     assert own.detail["rows"] == 2
     assert own.detail["filters"] == {"client": "7"}
     assert own.path == changelist_url()
+
+
+def test_export_with_a_client_number_too_large_names_no_client(admin_browser, rows):
+    response = export(admin_browser, {"client": "9" * 30}, [rows["print"].pk], across=False)
+
+    assert response.status_code == 200
+    assert Entry.objects.filter(kind=Kind.EXPORT).get().client_id is None
 
 
 def test_export_of_the_rows_ticked_on_the_page(admin_browser, rows):

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.utils import formats, timezone, translation
 
+from notifications import outbox
 from notifications.models import Kind, Notification
 from referrals import services
 from referrals.enums import State
@@ -158,3 +159,27 @@ def test_the_message_names_the_referral_and_never_the_client(people, person, wal
         assert [value for value in personal if value and value in text] == [], message.channel
         assert f"#{referral.pk}" in message.subject
         assert referral.training.title in message.subject
+
+
+def test_the_warm_handover_in_vdabs_inbox_keeps_only_the_name(people, person, followed_by):
+    """The warm handover showed VDAB the client's contact details while the client
+    consented; after the withdrawal the stored message shows only what VDAB may still see,
+    while the caseworker's messages stay as they are."""
+    person.phone, person.email = "0470 12 34 56", "fatima@example.org"
+    person.save()
+    referral = followed_by("contact", State.AGREED)  # the walk's messages are cleared
+    outbox.write(
+        kind=Kind.WARM_HANDOVER,
+        recipients=[people["contact"]],
+        referral=referral,
+        source="agree",
+        context={},
+    )
+    handover = Notification.objects.get(kind=Kind.WARM_HANDOVER, channel=IN_APP)
+    assert "0470 12 34 56" in handover.body
+
+    withdraw(person, people["caseworker"])
+
+    handover.refresh_from_db()
+    assert "0470 12 34 56" not in handover.body and "fatima@example.org" not in handover.body
+    assert "Elouardi" in handover.body

@@ -142,11 +142,11 @@ def test_a_new_client_is_recorded_with_what_was_filled_in(client, caseworker):
     experience = new.temporary_work_experiences.get()
     detail = the_change().detail
     assert (detail["action"], detail["id"], the_change().client_id) == ("added", new.pk, new.pk)
-    assert detail["fields"]["first_name"] == [None, "Jonas"]
-    assert detail["fields"]["insz"] == [None, trail.mask_insz(data["insz"])]
+    # A new client's texts are named, not copied: the trail is no copy of the file.
     assert detail["fields"]["ocmw"] == [None, caseworker.organisation_id]
     assert "notes" not in detail["fields"] and "notes" not in detail["withheld"]  # left empty
-    assert detail["withheld"] == ["birth_date"]
+    assert {"first_name", "last_name", "insz", "birth_date"} <= set(detail["withheld"])
+    assert "Jonas" not in str(detail) and data["insz"][-3:] not in str(detail["fields"])
     assert detail["related"] == [
         {
             "model": "referrals.temporaryworkexperience",
@@ -155,10 +155,9 @@ def test_a_new_client_is_recorded_with_what_was_filled_in(client, caseworker):
             "fields": {
                 "client": [None, new.pk],
                 "start_date": [None, days_ago(10).isoformat()],
-                "employer": [None, "Kringwinkel Gent"],
                 "created_by": [None, caseworker.pk],
             },
-            "withheld": [],
+            "withheld": ["employer"],
         }
     ]
 
@@ -198,8 +197,8 @@ def test_temporary_work_experiences_added_changed_and_deleted(client, caseworker
         "client": [gent_client.pk, None],
         "start_date": [gone.start_date.isoformat(), None],
         "end_date": [gone.end_date.isoformat(), None],
-        "employer": ["Park", None],
     }
+    assert related["deleted"]["withheld"] == ["employer"]
     assert related["added"]["id"] == added.pk
     assert added.created_by == caseworker
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.management import CommandError, call_command
 from django.forms import model_to_dict
 
@@ -21,7 +22,7 @@ from referrals.enums import FINAL_STATES, State
 from referrals.models import Client, Referral, TemporaryWorkExperience
 from referrals.services import apply_retention, clients_due_for_retention, retention
 from referrals.signals import clients_pseudonymised
-from tests.accounts.factories import OcmwFactory
+from tests.accounts.factories import AdministratorFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -407,3 +408,17 @@ def test_the_command_says_what_the_trails_retention_deleted(settings, in_english
     output = run_command()
 
     assert "Past their own retention, deleted: audit.Entry 1" in output
+
+
+def test_the_admins_own_log_forgets_the_names():
+    client = ClientFactory(first_name="Zorro", last_name="Vandersmissen")
+    referral = referral_of(client, State.CLOSED, LONG_AGO)
+    admin_user = AdministratorFactory()
+    LogEntry.objects.log_actions(
+        user_id=admin_user.pk, queryset=[client, referral], action_flag=CHANGE
+    )
+
+    retention.client_pseudonymise(client=client, now=NOW)
+
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {retention.PSEUDONYM}
+    assert LogEntry.objects.filter(action_flag=CHANGE).count() == 2  # what and when stay

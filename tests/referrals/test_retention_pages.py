@@ -105,6 +105,16 @@ def test_editing_a_pseudonymised_client_is_refused(client, caseworker, gone, met
     assert Client.objects.get(pk=gone["client"].pk).first_name == "—"
 
 
+def test_no_consent_is_recorded_for_a_pseudonymised_client(client, caseworker, gone):
+    client.force_login(caseworker)
+    url = reverse("referrals:consent_give", args=[gone["client"].pk])
+
+    response = client.post(url, {"given_on": "2020-01-01", "document_reference": "DOC-1"})
+
+    assert response.status_code == 403
+    assert not gone["client"].consents.filter(document_reference="DOC-1").exists()
+
+
 def test_no_referral_is_registered_for_a_pseudonymised_client(client, caseworker, gone, training):
     client.force_login(caseworker)
     url = reverse("referrals:referral_create", args=[gone["client"].pk])
