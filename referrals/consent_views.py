@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import access, services
+from .client_views import client_page
 from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
 from .enums import ConsentScope
 from .forms import add_validation_error
 from .models import Client
-from .views import client_page
 
 
 def _client_for_consent(request, pk: int) -> Client:

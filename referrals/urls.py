@@ -1,22 +1,22 @@
 from django.urls import path
 
-from . import consent_views, views
+from . import client_views, consent_views, views
 from .reports import views as report_views
 
 app_name = "referrals"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("clients/", views.client_list, name="client_list"),
-    path("clients/new/", views.client_create, name="client_create"),
-    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
-    path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
+    path("clients/", client_views.client_list, name="client_list"),
+    path("clients/new/", client_views.client_create, name="client_create"),
+    path("clients/<int:pk>/", client_views.client_detail, name="client_detail"),
+    path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
     path("clients/<int:pk>/consent/", consent_views.consent_give, name="consent_give"),
     path(
         "clients/<int:pk>/consent/withdraw/",
         consent_views.consent_withdraw,
         name="consent_withdraw",
     ),
-    path("clients/<int:pk>/referrals/new/", views.referral_create, name="referral_create"),
+    path("clients/<int:pk>/referrals/new/", client_views.referral_create, name="referral_create"),
     path("referrals/", views.referral_list, name="referral_list"),
     path("referrals/new/", views.candidacy_create, name="candidacy_create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),

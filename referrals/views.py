@@ -3,8 +3,6 @@ from typing import NamedTuple
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,19 +16,13 @@ from . import access, services
 from .enums import CandidacyOutcome, OkotType, State
 from .forms import (
     CandidacyForm,
-    ClientForm,
-    ClientSearchForm,
     GuidanceNoteForm,
     OutcomeCheckForm,
-    ReferralCreateForm,
-    TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
-from .models import Candidacy, Client, Referral, Training
+from .models import Candidacy, Referral, Training
 from .presenters import (
     candidacy_rows,
-    client_facts,
-    consent_context,
     consent_notice,
     referral_client_facts,
     referral_context,
@@ -59,10 +51,6 @@ WAITING_HEADINGS = {
 
 def _visible_referral(request, pk: int) -> Referral:
     return get_object_or_404(Referral.objects.visible_to(request.user).with_related(), pk=pk)
-
-
-def _own_client(request, pk: int) -> Client:
-    return get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
 
 
 # --- Mijn werk ------------------------------------------------------------------------------
@@ -110,131 +98,6 @@ def _province_figures(user, small_cells: int) -> list[dict]:
         {"state": label, "total": total}
         for (_state, label), total in zip(states, totals, strict=True)
     ]
-
-
-# --- clients --------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def client_list(request):
-    """Search is a POST so that names and national numbers never end up in a URL."""
-    if not access.may_see_clients(request.user):
-        raise PermissionDenied
-    clients = (
-        Client.objects.visible_to(request.user)
-        .not_pseudonymised()
-        .annotate(referral_count=Count("referrals"))
-        .order_by("last_name", "first_name", "pk")
-    )
-    form = ClientSearchForm(request.POST or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    if query:
-        clients = clients.search(query)
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = reads.CLIENT.of_all(page.object_list)  # the page's rows, which it then shows
-    if query:
-        reads.searched(request, query, rows, hits=page.paginator.count)
-    else:
-        reads.listed(request, rows)
-    return TemplateResponse(
-        request,
-        "referrals/client_list.html",
-        {"form": form, "page": page, "searching": request.method == "POST"},
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def client_create(request):
-    if not access.may_create_client(request.user):
-        raise PermissionDenied
-    return _client_form(request, Client())
-
-
-@require_http_methods(["GET", "POST"])
-def client_edit(request, pk: int):
-    client = _own_client(request, pk)
-    if not access.may_edit_client(client, request.user):
-        raise PermissionDenied
-    return _client_form(request, client)
-
-
-def _client_form(request, client: Client):
-    ocmw = client.ocmw if client.pk else request.user.organisation
-    form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
-    formset = TemporaryWorkExperienceFormSet(request.POST or None, instance=client)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            client = services.client_save(
-                user=request.user,
-                client=form.save(commit=False),
-                experiences=formset.save(commit=False),
-                deleted_experiences=formset.deleted_objects,
-                request=request,
-            )
-            if consent := form.consent_to_record:
-                services.consent_give(client=client, user=request.user, request=request, **consent)
-        messages.success(request, _("The client's details were saved."))
-        return redirect(client)
-    if client.pk:  # the form shows the client's details (a new client's are only typed)
-        reads.shown(request, client=client)
-    return TemplateResponse(
-        request,
-        "referrals/client_form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "client": client,
-            **(consent_notice(client) if client.pk else {}),
-        },
-    )
-
-
-def client_detail(request, pk: int):
-    return client_page(request, _own_client(request, pk))
-
-
-def client_page(request, client: Client, *, status: int = 200, **consent_forms):
-    """The client's page; the consent views show it again with their bound form."""
-    referrals = (
-        Referral.objects.visible_to(request.user).filter(client=client).select_related("training")
-    )
-    reads.shown(request, client=client)
-    return TemplateResponse(
-        request,
-        "referrals/client_detail.html",
-        {
-            "client": client,
-            "facts": client_facts(client, request.user),
-            "referrals": referrals,
-            "experiences": client.temporary_work_experiences.all(),
-            **consent_context(client, request.user, **consent_forms),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def referral_create(request, pk: int):
-    client = _own_client(request, pk)
-    form = ReferralCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral = services.referral_create(
-                user=request.user, client=client, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_validation_error(form, exc)
-        except services.TransitionRefused as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("The referral was registered."))
-            return redirect(referral)
-    reads.shown(request, client=client)  # the page is headed with the client's name
-    return TemplateResponse(
-        request,
-        "referrals/referral_create.html",
-        {"form": form, "client": client, **consent_notice(client)},
-    )
 
 
 # --- referrals ------------------------------------------------------------------------------
