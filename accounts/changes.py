@@ -59,17 +59,17 @@ def user_differences(before: dict, after: dict) -> dict:
     }
     differences = {
         "changes": changes,
-        "roles_added": sorted(set(after.get("roles", [])) - set(before.get("roles", []))),
-        "roles_removed": sorted(set(before.get("roles", [])) - set(after.get("roles", []))),
-        "permissions_added": sorted(
-            set(after.get("permissions", [])) - set(before.get("permissions", []))
-        ),
-        "permissions_removed": sorted(
-            set(before.get("permissions", [])) - set(after.get("permissions", []))
-        ),
+        **added_and_removed("roles", before, after),
+        **added_and_removed("permissions", before, after),
         "password_changed": bool(after) and before.get("password") != after.get("password"),
     }
     return {name: value for name, value in differences.items() if value}
+
+
+def added_and_removed(name: str, before: dict, after: dict) -> dict[str, list]:
+    """`<name>_added` and `<name>_removed`: what the list `name` gained and lost."""
+    old, new = set(before.get(name, [])), set(after.get(name, []))
+    return {f"{name}_added": sorted(new - old), f"{name}_removed": sorted(old - new)}
 
 
 def announce_user_change(request, user: User, before: dict) -> bool:
@@ -104,12 +104,10 @@ def announce_role_event(request, group: Group, event: str) -> None:
 def announce_role_change(request, group: Group, before: dict) -> bool:
     """Announce a role created or whose name or permissions changed since `before`."""
     after = role_snapshot(group)
-    added = sorted(set(after["permissions"]) - set(before.get("permissions", [])))
-    removed = sorted(set(before.get("permissions", [])) - set(after["permissions"]))
+    details = added_and_removed("permissions", before, after)
     renamed = before and before["name"] != after["name"]
-    if before and not (added or removed or renamed):
+    if before and not (details["permissions_added"] or details["permissions_removed"] or renamed):
         return False
-    details = {"permissions_added": added, "permissions_removed": removed}
     if renamed:
         details["changes"] = {"name": [before["name"], after["name"]]}
     events.role_changed.send(

@@ -38,26 +38,30 @@ def unlock(username: str, *, request=None, via: str = "") -> int:
         )["failures"]
         forgotten = reset(username=username)
         if forgotten:
-            events.login_unlocked.send(
-                sender=AccessAttempt,
-                request=request,
-                username=username,
-                failures=failures,
-                via=via,
-            )
+            _announce(request, username, failures, via=via)
     return forgotten
 
 
 def announce_unlocked(request, attempt: AccessAttempt, *, via: str) -> None:
     """Announce that `attempt` (a user name's failures from one address) is being
     deleted, which lifts its lockout."""
+    _announce(
+        request,
+        attempt.username,
+        attempt.failures_since_start,
+        via=via,
+        address=attempt.ip_address,
+    )
+
+
+def _announce(request, username: str, failures, *, via: str, **address) -> None:
     events.login_unlocked.send(
         sender=AccessAttempt,
         request=request,
-        username=attempt.username,
-        failures=attempt.failures_since_start,
+        username=username,
+        failures=failures,
         via=via,
-        address=attempt.ip_address,
+        **address,
     )
 
 

@@ -142,7 +142,7 @@ def factors_left_after(user, passkey: WebAuthnCredential) -> int:
 @transaction.atomic
 def name_passkey(user, pk, name: str) -> WebAuthnCredential | None:
     """Give the user's passkey `pk` a name; None when the user has no such passkey."""
-    passkey = passkeys(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    passkey = passkeys(user).filter(pk=pk).first()
     if passkey is not None:
         passkey.name = name
         passkey.save(update_fields=["name"])

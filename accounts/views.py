@@ -8,11 +8,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -82,7 +80,6 @@ def safe_next(request, default: str = "referrals:dashboard") -> str:
 
 
 @second_factor_exempt
-@never_cache
 @sensitive_post_parameters("code")
 def verify(request):
     """The second step of the login: a code from the app, or a backup code."""
@@ -112,7 +109,6 @@ def verify(request):
 
 
 @second_factor_exempt
-@never_cache
 @sensitive_post_parameters("code")
 def enrol(request):
     """Add an authenticator app: its QR code and secret, then its first code; then the
@@ -148,9 +144,8 @@ def enrol(request):
 def backup_codes_page(request, codes: list[str], then: str) -> TemplateResponse:
     """The new backup codes, shown this once; then on to `then` (or `next`)."""
     context = {"codes": codes, "next": safe_next(request, default=then)}
-    response = TemplateResponse(request, "accounts/backup_codes.html", context)
-    add_never_cache_headers(response)
-    return response
+    # Never cached, as no answer is (accounts.no_store.NoStoreMiddleware).
+    return TemplateResponse(request, "accounts/backup_codes.html", context)
 
 
 @require_POST

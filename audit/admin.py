@@ -140,7 +140,7 @@ class EntryAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
         leave) as a CSV file. Reading the trail is a read of personal data: the export
         writes its own row, with what it was filtered by."""
         count = queryset.count()
-        filters = {name: value for name, value in request.GET.items()}
+        filters = request.GET.dict()
         client = request.GET.get(ClientFilter.parameter_name, "")
         detail = {
             "export": "audit trail",

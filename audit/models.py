@@ -48,9 +48,6 @@ class EntryQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("The audit trail is append-only.")
 
-    def about_client(self, client_id: int) -> "EntryQuerySet":
-        return self.filter(client_id=client_id)
-
 
 class Entry(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

@@ -355,12 +355,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 
     def blocked_steps(self, user) -> dict[str, list[str]]:
         """Steps this user could take in this state but for an unmet guard, with reasons."""
-        blocked = {}
-        for t in self.get_all_state_transitions():
-            if t.source == self.state and t.has_perm(self, user):
-                if reasons := self._unmet_guards(t):
-                    blocked[t.name] = reasons
-        return blocked
+        here = [t for t in self.get_all_state_transitions() if t.source == self.state]
+        mine = [t for t in here if t.has_perm(self, user)]
+        return {t.name: reasons for t in mine if (reasons := self._unmet_guards(t))}
 
     def _unmet_guards(self, transition) -> list[str]:
         return [str(check.explain(self)) for check in transition.conditions if not check(self)]
