@@ -22,12 +22,12 @@ def _client_for_consent(request, pk: int) -> Client:
     return client
 
 
-def _record(request, client: Client, form, action, success: str, form_name: str):
-    """Run `action` with a valid form and go back to the client's page; else show that
-    page again with the form's errors (status 400)."""
+def _record(request, client: Client, form, service, success: str, form_name: str):
+    """Run `service` (`consent_give` or `consent_withdraw`) with a valid form's data and go
+    back to the client's page; else show that page again with the form's errors (400)."""
     if form.is_valid():
         try:
-            action()
+            service(client=client, user=request.user, request=request, **form.cleaned_data)
         except ValidationError as exc:
             add_validation_error(form, exc)
         except services.TransitionRefused as exc:
@@ -46,13 +46,7 @@ def consent_give(request, pk: int):
         request,
         client,
         form,
-        action=lambda: services.consent_give(
-            client=client,
-            user=request.user,
-            scope=ConsentScope.OKOT,
-            request=request,
-            **form.cleaned_data,
-        ),
+        service=services.consent_give,
         success=_("The client's consent was recorded."),
         form_name="give_form",
     )
@@ -67,13 +61,7 @@ def consent_withdraw(request, pk: int):
         request,
         client,
         form,
-        action=lambda: services.consent_withdraw(
-            client=client,
-            user=request.user,
-            scope=ConsentScope.OKOT,
-            request=request,
-            **form.cleaned_data,
-        ),
+        service=services.consent_withdraw,
         success=_(
             "The withdrawal of the consent was recorded. The VDAB counsellors of the "
             "client's referrals in progress are told in the app."

@@ -55,6 +55,19 @@ class CrispyMixin:
 # --- clients ------------------------------------------------------------------------------
 
 
+def document_reference_field() -> forms.CharField:
+    """The consent's reference to its signed document, as the model declares it."""
+    return Consent._meta.get_field("document_reference").formfield()
+
+
+def check_day_on(form: forms.Form, day, **kwargs) -> None:
+    """`check_consent_day(day, **kwargs)`, its refusal as the form's error."""
+    try:
+        check_consent_day(day, **kwargs)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+
+
 class ClientForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Client
@@ -93,12 +106,7 @@ class ClientForm(CrispyMixin, forms.ModelForm):
             "on the client's page."
         ),
     )
-    consent_reference = forms.CharField(
-        label=_("Reference to the signed document"),
-        max_length=max_length_of(Consent, "document_reference"),
-        required=False,
-        help_text=_("For instance its number in the OCMW's document system."),
-    )
+    consent_reference = document_reference_field()
 
     def __init__(self, *args, ocmw, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,10 +129,7 @@ class ClientForm(CrispyMixin, forms.ModelForm):
         given_on = cleaned_data.get("consent_given_on")
         if given_on:
             birth_date, _gender = insz_birth_date_and_gender(cleaned_data.get("insz", ""))
-            try:
-                check_consent_day(given_on, birth_date=birth_date, field="consent_given_on")
-            except ValidationError as exc:
-                self.add_error(None, exc)
+            check_day_on(self, given_on, birth_date=birth_date, field="consent_given_on")
         elif cleaned_data.get("consent_reference"):
             self.add_error("consent_given_on", _("Give the date on which the client consented."))
         return cleaned_data

@@ -144,11 +144,11 @@ def client_facts(
     ]
 
 
-def consent_notice(client: Client) -> dict:
+def consent_notice(client: Client, consents=None) -> dict:
     """What every page about a client says of a withdrawn consent (the banner of
     `referrals/includes/consent_withdrawn.html`): the day it was withdrawn, while no new
-    consent holds. One query at most, none while consent holds."""
-    return {"consent_withdrawn_on": client.consent_withdrawn_on()}
+    consent holds. One query at most, none while consent holds or given the `consents`."""
+    return {"consent_withdrawn_on": client.consent_withdrawn_on(consents)}
 
 
 def consent_context(client: Client, user, *, give_form=None, withdraw_form=None) -> dict:
@@ -166,7 +166,7 @@ def consent_context(client: Client, user, *, give_form=None, withdraw_form=None)
         "consents": consents,
         "consent_give_form": give_form if may_record else None,
         "consent_withdraw_form": withdraw_form if may_record else None,
-        **consent_notice(client),
+        **consent_notice(client, consents),
     }
 
 

@@ -152,11 +152,15 @@ class Client(models.Model):
     def has_consent(self) -> bool:
         return self.consent_vdab and self.consent_date is not None
 
-    def consent_withdrawn_on(self) -> datetime.date | None:
+    def consent_withdrawn_on(self, consents=None) -> datetime.date | None:
         """When the client withdrew the consent to share data with VDAB, while no new
-        consent holds; None otherwise (and without a query while consent holds)."""
+        consent holds; None otherwise (and without a query while consent holds, or from
+        the client's `consents` when the caller has them already)."""
         if self.has_consent:
             return None
+        if consents is not None:
+            days = (c.withdrawn_on for c in consents if c.scope == ConsentScope.OKOT)
+            return max((day for day in days if day), default=None)
         return (
             self.consents.filter(scope=ConsentScope.OKOT)
             .withdrawn()
