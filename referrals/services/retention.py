@@ -142,13 +142,17 @@ def clients_pseudonymise(*, clients: Sequence[Client], now: datetime.datetime | 
     clients pseudonymised already are left alone. A person's clients (one INSZ) come in
     one call, so that they share their marker. How many referrals they had; the objects
     passed are not changed (refresh them)."""
-    now = now or timezone.now()
     # Read again, locked: whatever the objects passed say, a client is pseudonymised once.
     clients = list(
         Client.objects.select_for_update(of=("self",))
         .filter(pk__in=[client.pk for client in clients], pseudonymised_at__isnull=True)
         .order_by("pk")
     )
+    return _pseudonymise_locked(clients, now or timezone.now())
+
+
+def _pseudonymise_locked(clients: list[Client], now: datetime.datetime) -> int:
+    """`clients_pseudonymise` of clients read locked, none pseudonymised yet."""
     if not clients:
         return 0
     ids = [client.pk for client in clients]
@@ -289,7 +293,7 @@ def apply_retention(
                 .select_for_update(of=("self",))
                 .order_by("pk")
             )
-            clients_pseudonymise(clients=clients, now=now)
+            _pseudonymise_locked(clients, now)
         result.clients += [listed[client.pk] for client in clients]
     result.candidacies = _old_candidacies(cutoff).update(
         insz="", first_name=PSEUDONYM, last_name=PSEUDONYM
