@@ -46,6 +46,15 @@ class EndResult(models.TextChoices):
 POSITIVE_END_RESULTS = (EndResult.PASSED, EndResult.STOPPED_EMPLOYMENT)
 
 
+class Obtained(models.TextChoices):
+    """What a trajectory obtained at its end: the diploma is its own fact, not the end result
+    (a multi-year programme is passed year by year; some end with a partial certificate)."""
+
+    DIPLOMA = "diploma", _("diploma")
+    PARTIAL = "partial", _("certificate of part of the programme")
+    NONE = "none", _("nothing")
+
+
 class StopReason(models.TextChoices):
     LASTING_WORK = "lasting_work", _("lasting work that cannot be combined")
     MOVED = "moved", _("moved out of reach of the training centre")
