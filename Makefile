@@ -49,7 +49,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import bench-audit lint format check messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import bench-audit lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -158,10 +158,14 @@ format: install  ## Fix what ruff can fix and reformat
 check: install  ## Django system checks, missing migrations, deploy checks of production settings
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) domain_doc --check
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=example.org SITE_URL=https://example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+domain-doc: install  ## Write the generated parts of docs/DOMAIN.md (states, steps, codes) from the code
+	$(MANAGE) domain_doc
 
 messages: install  ## Update locale/*.po for nl and en and compile them (needs gettext)
 	@command -v msgfmt >/dev/null \
