@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
 
@@ -12,6 +13,23 @@ def forget_impossible_hours(apps, schema_editor):
     Training.objects.exclude(hours_per_week__isnull=True).exclude(
         hours_per_week__gte=1, hours_per_week__lte=40
     ).update(hours_per_week=None)
+
+
+def let_administrators_keep_the_catalogue(apps, schema_editor):
+    """The Administrator role keeps the start moments and info sessions, as the trainings."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="referrals",
+        content_type__model__in=["startmoment", "infosession"],
+        codename__regex=r"^(view|add|change|delete)_",
+    )
+    for group in Group.objects.filter(name="Administrator"):
+        group.permissions.add(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -219,4 +237,5 @@ class Migration(migrations.Migration):
                 violation_error_message="This training already has a start moment on this day at this place.",
             ),
         ),
+        migrations.RunPython(let_administrators_keep_the_catalogue, migrations.RunPython.noop),
     ]
