@@ -51,7 +51,9 @@ def client_list(request):
         clients = clients.search(query)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     # From the catalogue's "refer a client": the caseworker chooses the client here.
-    refer_to = Training.objects.offered().filter(pk=_pk(request.GET.get("training"))).first()
+    refer_to = None
+    if (training_pk := _pk(request.GET.get("training"))) is not None:
+        refer_to = Training.objects.offered().filter(pk=training_pk).first()
     rows = reads.CLIENT.of_all(page.object_list)  # the page's rows, which it then shows
     if query:
         reads.searched(request, query, rows, hits=page.paginator.count)

@@ -196,8 +196,11 @@ class TrainingChoiceMixin:
         super().__init__(*args, **kwargs)
         field = self.fields["training"]
         field.queryset = trainings
-        if preselect and preselect.isdigit() and trainings.filter(pk=preselect).exists():
-            self.initial["training"] = int(preselect)
+        if preselect and not self.is_bound:
+            try:
+                self.initial["training"] = field.clean(preselect).pk
+            except ValidationError:
+                pass  # not offered (any more): nothing preselected
 
 
 class ReferralCreateForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
