@@ -198,6 +198,7 @@ class StartMomentInline(admin.TabularInline):
 
 class InfoSessionInline(admin.TabularInline):
     model = InfoSession
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["starts_at", "online", "location", "registration_url"]
     extra = 0
 

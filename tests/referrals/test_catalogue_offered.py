@@ -75,6 +75,11 @@ def past_training():
 NOT_OFFERED = "This training is not offered (any more): choose one from the list."
 
 
+@pytest.fixture(autouse=True)
+def english_pages(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def test_a_referral_for_a_training_no_longer_offered_is_refused(
     client, caseworker, gent_client, past_training
 ):
