@@ -97,6 +97,12 @@ def may_register_candidacy(user) -> bool:
     return user.is_counsellor or user.is_administrator
 
 
+def may_register_candidacy_for(training, user) -> bool:
+    """The trainings VDAB's candidacy form offers this user (`TrainingQuerySet.responsible`):
+    the administrator's all, a counsellor's those they act for."""
+    return user.is_administrator or is_counsellor_for(training, user)
+
+
 def may_apply_by_candidacy(referral, user) -> bool:
     """The candidacy form (`services.referral_register_candidacy`) registers the referral
     and applies for it as whoever filled it in: the step's permission there, in place of

@@ -21,9 +21,13 @@ from .forms import (
     TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
-from .models import Client, Referral
+from .models import Client, Referral, Training
 from .presenters import client_facts, consent_context, consent_notice
 from .views import PAGE_SIZE
+
+
+def _pk(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
 def _own_client(request, pk: int) -> Client:
@@ -46,6 +50,10 @@ def client_list(request):
     if query:
         clients = clients.search(query)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    # From the catalogue's "refer a client": the caseworker chooses the client here.
+    refer_to = None
+    if (training_pk := _pk(request.GET.get("training"))) is not None:
+        refer_to = Training.objects.offered().filter(pk=training_pk).first()
     rows = reads.CLIENT.of_all(page.object_list)  # the page's rows, which it then shows
     if query:
         reads.searched(request, query, rows, hits=page.paginator.count)
@@ -54,7 +62,13 @@ def client_list(request):
     return TemplateResponse(
         request,
         "referrals/client_list.html",
-        {"form": form, "page": page, "searching": request.method == "POST"},
+        {
+            "form": form,
+            "page": page,
+            "searching": request.method == "POST",
+            "refer_to": refer_to,
+            "extra_query": f"training={refer_to.pk}&" if refer_to else "",
+        },
     )
 
 
@@ -131,7 +145,11 @@ def client_page(request, client: Client, *, status: int = 200, **consent_forms):
 @require_http_methods(["GET", "POST"])
 def referral_create(request, pk: int):
     client = _own_client(request, pk)
-    form = ReferralCreateForm(request.POST or None)
+    form = ReferralCreateForm(
+        request.POST or None,
+        trainings=Training.objects.offered().order_by("okot_type", "title"),
+        preselect=request.GET.get("training"),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_create(

@@ -32,6 +32,7 @@ CODES = [
     ("Reasons to stop early", enums.StopReason),
     ("Who continues the guidance to work", enums.ContinuedBy),
     ("OKOT types", enums.OkotType),
+    ("Training modes", enums.TrainingMode),
     ("Outflow check-ups", enums.CheckupMonths),
 ]
 

@@ -79,6 +79,13 @@ class OkotType(models.TextChoices):
     HBO = "HBO", _("higher vocational education (HBO5)")
 
 
+class TrainingMode(models.TextChoices):
+    """Where an OKOT is taught, as VDAB's training guide says."""
+
+    SCHOOL = "school", _("entirely at school")
+    MIXED = "mixed", _("mixed: VDAB, school and a partner")
+
+
 class Gender(models.TextChoices):
     MALE = "M", _("man")
     FEMALE = "V", _("woman")

@@ -174,11 +174,37 @@ class ClientSearchForm(forms.Form):
 # --- referrals ----------------------------------------------------------------------------
 
 
-class ReferralCreateForm(CrispyMixin, forms.Form):
-    training = BoundedModelChoiceField(
+def offered_training_field() -> BoundedModelChoiceField:
+    """A choice among the trainings offered (each form sets its queryset per request, as the
+    day decides what is offered); an old id, posted from a page left open, says so."""
+    return BoundedModelChoiceField(
         label=_("Training"),
-        queryset=Training.objects.active().order_by("okot_type", "title"),
+        queryset=Training.objects.none(),
+        error_messages={
+            "invalid_choice": _(
+                "This training is not offered (any more): choose one from the list."
+            )
+        },
     )
+
+
+class TrainingChoiceMixin:
+    """The training field's choices, and the one preselected from the catalogue
+    (`?training=<id>`) when it is among them."""
+
+    def __init__(self, *args, trainings, preselect: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["training"]
+        field.queryset = trainings
+        if preselect and not self.is_bound:
+            try:
+                self.initial["training"] = field.clean(preselect).pk
+            except ValidationError:
+                pass  # not offered (any more): nothing preselected
+
+
+class ReferralCreateForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
+    training = offered_training_field()
     apply = forms.BooleanField(
         label=_("The client applies now (candidacy)"),
         required=False,
@@ -187,7 +213,7 @@ class ReferralCreateForm(CrispyMixin, forms.Form):
     )
 
 
-class CandidacyForm(CrispyMixin, forms.Form):
+class CandidacyForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
     """VDAB registers a candidacy for a client of an OCMW."""
 
     ocmw = BoundedModelChoiceField(
@@ -201,11 +227,7 @@ class CandidacyForm(CrispyMixin, forms.Form):
         label=_("First name"), max_length=max_length_of(Client, "first_name")
     )
     last_name = forms.CharField(label=_("Last name"), max_length=max_length_of(Client, "last_name"))
-    training = BoundedModelChoiceField(label=_("Training"), queryset=Training.objects.none())
-
-    def __init__(self, *args, trainings, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["training"].queryset = trainings
+    training = offered_training_field()
 
     def clean_insz(self) -> str:
         return ssn.compact(self.cleaned_data["insz"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import client_views, consent_views, views
+from . import catalogue_views, client_views, consent_views, views
 from .reports import views as report_views
 
 app_name = "referrals"
@@ -24,7 +24,7 @@ urlpatterns = [
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
-    path("trainings/", views.training_list, name="training_list"),
+    path("trainings/", catalogue_views.training_list, name="training_list"),
     path("reports/", report_views.reports, name="reports"),
     path(
         "reports/<slug:table>.<str:fmt>",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit import reads
 
 from . import access, services
-from .enums import CandidacyOutcome, OkotType, State
+from .enums import CandidacyOutcome, State
 from .forms import (
     CandidacyForm,
     GuidanceNoteForm,
@@ -112,8 +112,10 @@ def candidacy_create(request):
     formal agreement, among their earlier candidacies."""
     if not access.may_register_candidacy(request.user):
         raise PermissionDenied
-    trainings = Training.objects.active().responsible(request.user)
-    form = CandidacyForm(request.POST or None, trainings=trainings)
+    trainings = Training.objects.offered().responsible(request.user)
+    form = CandidacyForm(
+        request.POST or None, trainings=trainings, preselect=request.GET.get("training")
+    )
     if request.method == "POST" and form.is_valid():
         candidacy = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
         if candidacy.outcome == CandidacyOutcome.LIMITED:
@@ -260,21 +262,4 @@ def referral_agreement(request, pk: int):
             "facts": referral_client_facts(referral, request.user, for_vdab=True),
             **consent_notice(referral.client),
         },
-    )
-
-
-# --- catalogue ------------------------------------------------------------------------------
-
-
-def training_list(request):
-    trainings = Training.objects.active().select_related(
-        "contact_counsellor", "contact_counsellor__organisation"
-    )
-    okot_type = request.GET.get("type", "")
-    if okot_type in OkotType.values:
-        trainings = trainings.filter(okot_type=okot_type)
-    return TemplateResponse(
-        request,
-        "referrals/training_list.html",
-        {"trainings": trainings, "types": OkotType.choices, "current_type": okot_type},
     )

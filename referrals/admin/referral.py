@@ -22,7 +22,7 @@ from audit.admin_reads import AuditedReadsMixin
 from .. import services
 from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
-from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent
+from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent, Training
 from ..steps import STEPS
 from .audited import AuditedAdminMixin
 from .imports import import_urls
@@ -66,7 +66,7 @@ class ReferralAddForm(ReferralCreateForm):
     field_order = ["client", "training", "apply"]
 
     def __init__(self, *args, admin_site, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, trainings=Training.objects.offered(), **kwargs)
         for name in ("client", "training"):
             field = self.fields[name]
             field.widget = AutocompleteSelect(Referral._meta.get_field(name), admin_site)

@@ -47,6 +47,53 @@ TRAININGS = {
 }
 INACTIVE_TRAININGS = {"sense-koel"}
 
+# As the training guide has them. key: (mode, shortage occupation, field of study); the
+# shortage list is this year's.
+CATALOGUE = {
+    "hbo-gent": ("mixed", "Verpleegkundige", "Gezondheidszorg"),
+    "hbo-aalst": ("school", "Verpleegkundige", "Gezondheidszorg"),
+    "grad-ortho": ("school", "Opvoeder-begeleider", "Sociaal-agogisch werk"),
+    "pba-vp-gent": ("school", "Verpleegkundige", "Gezondheidszorg"),
+    "pba-vp-aalst": ("school", "Verpleegkundige", "Gezondheidszorg"),
+    "pba-em": ("school", "Technicus elektromechanica", "Industriële wetenschappen"),
+    "pba-ti": ("school", "Informaticus", "Handelswetenschappen en bedrijfskunde"),
+    "bso-zorg": ("mixed", "Zorgkundige", "Personenzorg"),
+    "bso-kind": ("school", "Begeleider kinderopvang", "Personenzorg"),
+    "sense-el": ("mixed", "Elektrotechnicus", "Elektriciteit"),
+    "sense-koel": ("school", "Koeltechnicus", "Mechanica-elektriciteit"),
+    "tko": ("school", "", "Algemene vorming"),
+}
+# Start moments, in weeks from today: (training, weeks, location or "" = the training's,
+# places available or None = unknown). The trainings without any (pba-em, tko) stay offered;
+# bso-kind's last start moment has passed, so it is no longer offered.
+START_MOMENTS = [
+    ("hbo-gent", -40, "", 0),
+    ("hbo-gent", 10, "", 12),
+    ("hbo-gent", 36, "Campus Melle", None),
+    ("hbo-aalst", -12, "", 3),
+    ("hbo-aalst", 40, "", 16),
+    ("grad-ortho", 12, "", 8),
+    ("pba-vp-gent", 9, "", 20),
+    ("pba-vp-aalst", 9, "", 0),
+    ("pba-vp-aalst", 40, "", None),
+    ("pba-ti", 42, "", 10),
+    ("bso-zorg", 1, "", 4),
+    ("bso-zorg", 40, "Zorgcampus Gent, site Sint-Amandsberg", 15),
+    ("bso-kind", -64, "", 0),
+    ("bso-kind", -12, "", 2),
+    ("sense-el", 40, "", 12),
+]
+# Info sessions, in days from today at an hour: (training, days, hour, online, place).
+INFO_SESSIONS = [
+    ("hbo-gent", 9, 18, False, "HBO5 Verpleegkunde Gent, Kerkstraat 1, Gent"),
+    ("hbo-gent", 23, 19, True, ""),
+    ("hbo-aalst", -5, 18, False, "HBO5 Verpleegkunde Aalst, Stationsplein 4, Aalst"),
+    ("grad-ortho", 14, 17, True, "Odisee, Kwalestraat 154, Aalst"),
+    ("pba-ti", 30, 19, True, ""),
+    ("bso-zorg", 4, 10, False, "VDAB-werkwinkel Gent, Kongostraat 7"),
+    ("sense-el", 21, 18, False, "Technicum Gent, Kastanjestraat 21"),
+]
+
 POSTCODES = {
     "9000": "Gent",
     "9030": "Mariakerke",

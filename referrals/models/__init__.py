@@ -5,7 +5,7 @@ from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
 from .imports import ImportJob
 from .referral import Referral
-from .trainings import EntryCondition, Training
+from .trainings import EntryCondition, InfoSession, StartMoment, Training
 
 __all__ = [
     "Candidacy",
@@ -14,9 +14,11 @@ __all__ = [
     "EntryCondition",
     "GuidanceNote",
     "ImportJob",
+    "InfoSession",
     "OutcomeCheck",
     "Referral",
     "ReferralEvent",
+    "StartMoment",
     "TemporaryWorkExperience",
     "Training",
 ]

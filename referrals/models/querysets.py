@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..enums import FINAL_STATES, State
@@ -62,6 +62,20 @@ class ClientQuerySet(models.QuerySet):
 class TrainingQuerySet(models.QuerySet):
     def active(self) -> "TrainingQuerySet":
         return self.filter(active=True)
+
+    def offered(self, today: datetime.date | None = None) -> "TrainingQuerySet":
+        """What may be chosen for a new referral or candidacy: an active training that
+        starts today or later. One past its last start moment is no longer offered; one
+        without any start moments (entered before they were kept) still is, until an
+        administrator adds them or makes it inactive. Imports of earlier referrals look
+        trainings up without this: history names trainings no longer offered."""
+        today = today or timezone.localdate()
+        start_moments = self.model._meta.get_field("start_moments").related_model.objects
+        of_training = start_moments.filter(training=OuterRef("pk"))
+        return self.filter(
+            Q(Exists(of_training.filter(starts_on__gte=today))) | ~Q(Exists(of_training)),
+            active=True,
+        )
 
     def responsible(self, user) -> "TrainingQuerySet":
         """The trainings a counsellor acts for: their region's, or theirs as contact."""

@@ -1,12 +1,19 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Province
 
-from ..enums import OkotType
+from ..enums import OkotType, TrainingMode
 from ..textlimits import NOTE, max_length_check
 from .querysets import TrainingQuerySet
+
+# Full-time day education, up to 40 hours a week (docs/DOMAIN.md); the messages say the
+# numbers in words of their own.
+MAX_HOURS_PER_WEEK = 40
+# VDAB publishes its list of shortage occupations every year; a year outside these is a typo.
+SHORTAGE_LIST_YEARS = (2000, 2100)
 
 
 class Training(models.Model):
@@ -28,10 +35,42 @@ class Training(models.Model):
         related_name="trainings",
         limit_choices_to={"organisation__kind": "vdab"},
     )
+    mode = models.CharField(
+        _("mode"), max_length=10, choices=TrainingMode.choices, default=TrainingMode.SCHOOL
+    )
+    shortage_occupation = models.CharField(
+        _("shortage occupation"),
+        max_length=200,
+        blank=True,
+        help_text=_("The shortage occupation (knelpuntberoep) the training leads to."),
+    )
+    shortage_list_year = models.PositiveSmallIntegerField(
+        _("year of the shortage list"),
+        null=True,
+        blank=True,
+        help_text=_("The year of VDAB's list of shortage occupations that names it."),
+    )
+    # Text, not a choice list: secondary education now has study domains, higher education
+    # and HBO5 still have study areas (studiegebieden); no one list covers every OKOT type.
+    field_of_study = models.CharField(
+        _("field of study"), max_length=100, blank=True, db_index=True
+    )
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"))
-    hours_per_week = models.PositiveSmallIntegerField(_("hours per week"), null=True, blank=True)
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"),
+        null=True,
+        blank=True,
+        help_text=_("Full-time day education: at most 40 hours a week."),
+    )
     description = models.TextField(_("description"), max_length=NOTE, blank=True)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "An active training is offered until its last start moment has passed "
+            "(or always, when it has no start moments)."
+        ),
+    )
 
     objects = TrainingQuerySet.as_manager()
 
@@ -39,10 +78,111 @@ class Training(models.Model):
         verbose_name = _("training")
         verbose_name_plural = _("trainings")
         ordering = ["title", "location"]
-        constraints = [max_length_check("training", "description", NOTE)]
+        constraints = [
+            max_length_check("training", "description", NOTE),
+            models.CheckConstraint(
+                condition=Q(hours_per_week__isnull=True)
+                | Q(hours_per_week__gte=1, hours_per_week__lte=MAX_HOURS_PER_WEEK),
+                name="training_hours_per_week_at_most_40",
+                violation_error_message=_("Give between 1 and 40 hours a week."),
+            ),
+            models.CheckConstraint(
+                condition=Q(shortage_list_year__isnull=True)
+                | Q(
+                    shortage_list_year__gte=SHORTAGE_LIST_YEARS[0],
+                    shortage_list_year__lte=SHORTAGE_LIST_YEARS[1],
+                ),
+                name="training_shortage_list_year_plausible",
+                violation_error_message=_("Give a year between 2000 and 2100."),
+            ),
+            models.CheckConstraint(
+                condition=Q(shortage_list_year__isnull=True) | ~Q(shortage_occupation=""),
+                name="training_shortage_list_year_with_occupation",
+                violation_error_message=_(
+                    "A year of the shortage list needs the shortage occupation it names."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_okot_type_display()}, {self.location})"
+
+
+class StartMoment(models.Model):
+    """A date on which a training starts, where, and how many places it has then.
+
+    A training is offered until its last start moment (`TrainingQuerySet.offered`)."""
+
+    training = models.ForeignKey(
+        Training,
+        verbose_name=_("training"),
+        on_delete=models.CASCADE,
+        related_name="start_moments",
+    )
+    starts_on = models.DateField(_("starts on"))
+    location = models.CharField(
+        _("location"),
+        max_length=100,
+        blank=True,
+        help_text=_("Leave empty when it is the training's own location."),
+    )
+    places_available = models.PositiveSmallIntegerField(
+        _("places available"), null=True, blank=True, help_text=_("Leave empty when unknown.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("start moment")
+        verbose_name_plural = _("start moments")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "starts_on", "location"],
+                name="startmoment_one_per_training_day_and_place",
+                violation_error_message=_(
+                    "This training already has a start moment on this day at this place."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.training.title}: {self.starts_on:%Y-%m-%d}"
+
+    @property
+    def place(self) -> str:
+        return self.location or self.training.location
+
+
+class InfoSession(models.Model):
+    """An information session about a training: when, and where or online."""
+
+    training = models.ForeignKey(
+        Training,
+        verbose_name=_("training"),
+        on_delete=models.CASCADE,
+        related_name="info_sessions",
+    )
+    starts_at = models.DateTimeField(_("date and time"))
+    online = models.BooleanField(_("online"), default=False)
+    location = models.CharField(
+        _("place"), max_length=200, blank=True, help_text=_("The address; empty when online.")
+    )
+    registration_url = models.URLField(_("registration link"), blank=True)
+
+    class Meta:
+        verbose_name = _("info session")
+        verbose_name_plural = _("info sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(online=True) | ~Q(location=""),
+                name="infosession_online_or_at_a_place",
+                violation_error_message=_("Give the place of the info session, or tick online."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.training.title}: {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class EntryCondition(models.Model):

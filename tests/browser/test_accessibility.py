@@ -18,7 +18,14 @@ from playwright.sync_api import Page, expect
 from notifications.models import Notification
 from referrals import services
 from referrals.enums import OkotType, State
-from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz, referral_in_state
+from tests.referrals.factories import (
+    ClientFactory,
+    InfoSessionFactory,
+    StartMomentFactory,
+    TrainingFactory,
+    make_insz,
+    referral_in_state,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -153,6 +160,22 @@ def consent_withdrawn(page: str) -> Callable[[Cast], str]:
     return url
 
 
+def dated_catalogue(cast: Cast) -> str:
+    """The catalogue with start moments (one full, one with places unknown) and info
+    sessions (one online with a registration link)."""
+    today, now = timezone.localdate(), timezone.now()
+    StartMomentFactory(training=cast.training, starts_on=today + datetime.timedelta(30))
+    StartMomentFactory(training=cast.training, places_available=0)
+    InfoSessionFactory(training=cast.training, starts_at=now + datetime.timedelta(3))
+    InfoSessionFactory(
+        training=cast.training,
+        online=True,
+        location="",
+        registration_url="https://www.vdab.example/infosessie/1",
+    )
+    return reverse("referrals:training_list")
+
+
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
@@ -201,6 +224,15 @@ SCREENS = {
         "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])
     ),
     "training-catalogue": Screen("caseworker", lambda cast: reverse("referrals:training_list")),
+    "training-catalogue-dated": Screen("counsellor", dated_catalogue),
+    "training-catalogue-filtered-empty": Screen(
+        "caseworker", lambda cast: reverse("referrals:training_list") + "?mode=mixed&field=x"
+    ),
+    "client-list-refer": Screen(
+        "caseworker",
+        lambda cast: f"{reverse('referrals:client_list')}?training={cast.training.pk}",
+        needs=("candidate",),
+    ),
     "reports-caseworker": Screen(
         "caseworker", lambda cast: reverse("referrals:reports"), needs=("ended", "in_training")
     ),

@@ -14,7 +14,9 @@ from referrals.models import (
     Client,
     Consent,
     EntryCondition,
+    InfoSession,
     Referral,
+    StartMoment,
     TemporaryWorkExperience,
     Training,
 )
@@ -101,6 +103,33 @@ class TrainingFactory(DjangoModelFactory):
     contact_counsellor = None
     duration_months = 24
     hours_per_week = 38
+
+
+class StartMomentFactory(DjangoModelFactory):
+    """A start moment of a training, some four weeks from today (a day later each), places
+    unknown."""
+
+    class Meta:
+        model = StartMoment
+
+    training = factory.SubFactory(TrainingFactory)
+    starts_on = factory.Sequence(
+        lambda n: timezone.localdate() + datetime.timedelta(weeks=4, days=n)
+    )
+    location = ""
+    places_available = None
+
+
+class InfoSessionFactory(DjangoModelFactory):
+    """An info session of a training at its school, a week from now."""
+
+    class Meta:
+        model = InfoSession
+
+    training = factory.SubFactory(TrainingFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(weeks=1))
+    online = False
+    location = "Kerkstraat 1, Gent"
 
 
 class ReferralFactory(DjangoModelFactory):

@@ -10,19 +10,22 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 
 from accounts.models import Organisation, Role, User
 from accounts.two_factor import verify
 from notifications.models import Kind, Notification
-from referrals.enums import EndResult, OkotType, State
+from referrals.enums import EndResult, OkotType, State, TrainingMode
 from referrals.models import (
     Client,
     Consent,
     GuidanceNote,
+    InfoSession,
     OutcomeCheck,
     Referral,
     ReferralEvent,
+    StartMoment,
     TemporaryWorkExperience,
     Training,
 )
@@ -42,6 +45,8 @@ SEEDED_MODELS = [
     Organisation,
     User,
     Training,
+    StartMoment,
+    InfoSession,
     Client,
     Consent,
     TemporaryWorkExperience,
@@ -116,6 +121,23 @@ def test_catalogue_has_active_trainings_of_every_okot_type_and_one_inactive(seed
     assert set(Training.objects.values_list("contact_counsellor__username", flat=True)) == {
         "vdab-gent"
     }
+
+
+def test_catalogue_shows_what_the_guide_says_and_one_training_no_longer_offered(seeded):
+    today = timezone.localdate()
+    offered = Training.objects.offered()
+    past_its_last_start = Training.objects.active().exclude(pk__in=offered)
+    assert [t.title for t in past_its_last_start] == ["7BSO Kinderzorg"]
+    nursing = offered.get(title="HBO5 Verpleegkunde", location="Gent")
+    assert nursing.mode == TrainingMode.MIXED
+    assert nursing.shortage_occupation and nursing.shortage_list_year == today.year
+    starts = list(nursing.start_moments.values_list("starts_on", flat=True))
+    assert min(starts) < today < max(starts)
+    assert nursing.info_sessions.filter(starts_at__gte=timezone.now()).exists()
+    assert offered.filter(start_moments__isnull=True).exists()  # kept offered without any
+    assert InfoSession.objects.filter(online=True).exists()
+    for row in [*Training.objects.all(), *StartMoment.objects.all(), *InfoSession.objects.all()]:
+        row.full_clean()
 
 
 def test_clients_have_valid_insz_and_consent_but_one_who_withdrew_it(seeded):

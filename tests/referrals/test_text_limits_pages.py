@@ -181,6 +181,7 @@ def training_data(**overrides):
     return {
         "title": "Lasser",
         "okot_type": "TKO",
+        "mode": "school",
         "institution": "CVO",
         "location": "Gent",
         "province": "oost_vlaanderen",

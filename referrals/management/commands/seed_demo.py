@@ -20,15 +20,18 @@ from django.utils import timezone
 from accounts import two_factor
 from accounts.models import Organisation, Province, Role
 from referrals import services
-from referrals.enums import OkotType, State
+from referrals.enums import OkotType, State, TrainingMode
 from referrals.management.demo_data import (
     CASEWORKERS,
+    CATALOGUE,
     CLIENTS,
     CONSENT_WITHDRAWN_BY,
     COUNSELLOR,
     INACTIVE_TRAININGS,
+    INFO_SESSIONS,
     ORGANISATIONS,
     POSTCODES,
+    START_MOMENTS,
     TRAININGS,
     USERS,
     WEEK,
@@ -42,7 +45,9 @@ from referrals.management.demo_data import (
 from referrals.management.demo_stories import play, stories
 from referrals.models import (
     Client,
+    InfoSession,
     Referral,
+    StartMoment,
     TemporaryWorkExperience,
     Training,
 )
@@ -67,7 +72,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             organisations = self._organisations()
             users, new_users = self._users(organisations)
-            trainings = self._trainings(users[COUNSELLOR])
+            trainings = self._trainings(users[COUNSELLOR], today)
             the_stories = stories(today)
             clients = self._clients(organisations, users, the_stories, today)
             # The stories happened in the past: their messages go to the inboxes, and
@@ -176,14 +181,19 @@ class Command(BaseCommand):
             ]
         return lines
 
-    def _trainings(self, counsellor) -> dict[str, Training]:
+    def _trainings(self, counsellor, today) -> dict[str, Training]:
         trainings = {}
         for key, (title, okot_type, institution, location, months, hours) in TRAININGS.items():
+            mode, occupation, field_of_study = CATALOGUE[key]
             trainings[key], _ = Training.objects.get_or_create(
                 title=title,
                 location=location,
                 defaults={
                     "okot_type": OkotType(okot_type),
+                    "mode": TrainingMode(mode),
+                    "shortage_occupation": occupation,
+                    "shortage_list_year": today.year if occupation else None,
+                    "field_of_study": field_of_study,
                     "institution": institution,
                     "province": Province.OOST_VLAANDEREN,
                     "contact_counsellor": counsellor,
@@ -192,7 +202,31 @@ class Command(BaseCommand):
                     "active": key not in INACTIVE_TRAININGS,
                 },
             )
+        self._start_moments_and_info_sessions(trainings, today)
         return trainings
+
+    def _start_moments_and_info_sessions(self, trainings, today) -> None:
+        """Dated from today, for a training that has none yet (run again later, the demo
+        keeps the dates it had)."""
+        has_start_moments = set(StartMoment.objects.values_list("training_id", flat=True))
+        for key, weeks, location, places in START_MOMENTS:
+            if trainings[key].pk not in has_start_moments:
+                StartMoment.objects.create(
+                    training=trainings[key],
+                    starts_on=today + weeks * WEEK,
+                    location=location,
+                    places_available=places,
+                )
+        has_info_sessions = set(InfoSession.objects.values_list("training_id", flat=True))
+        for key, days, hour, online, location in INFO_SESSIONS:
+            if trainings[key].pk not in has_info_sessions:
+                InfoSession.objects.create(
+                    training=trainings[key],
+                    starts_at=at(today + datetime.timedelta(days=days), hour),
+                    online=online,
+                    location=location,
+                    registration_url=f"https://www.vdab.example/infosessie/{key}" if online else "",
+                )
 
     def _clients(self, organisations, users, the_stories, today) -> dict[str, Client]:
         first_agreement = {}
