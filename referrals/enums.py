@@ -26,6 +26,9 @@ class State(models.TextChoices):
 
 # A referral in one of these is over: it no longer counts as the client's open referral.
 FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
+# An OKOT trajectory in progress, from the formal agreement until the training ends: no
+# temporary work experience may run alongside it (`Referral.trajectory_period`).
+TRAJECTORY_STATES = (State.AGREED, State.INTAKE_PLANNED, State.ADMITTED, State.IN_TRAINING)
 # Guidance notes are kept from the admission until the end of the training.
 GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
 
