@@ -68,11 +68,14 @@ def no_temporary_work_experience_from(referral, day, *, field: str, for_vdab: bo
         return
     values = {"date": formats.date_format(day, "SHORT_DATE_FORMAT")}
     if for_vdab:
-        message = _(
-            "The OCMW recorded a temporary work experience of the client that runs on "
-            "%(date)s or later; an OKOT cannot run alongside it. Ask the client's OCMW "
-            "caseworker."
-        ) % values
+        message = (
+            _(
+                "The OCMW recorded a temporary work experience of the client that runs on "
+                "%(date)s or later; an OKOT cannot run alongside it. Ask the client's OCMW "
+                "caseworker."
+            )
+            % values
+        )
     else:
         message = _(
             "The client has a temporary work experience %(experience)s, which runs on "

@@ -126,9 +126,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     stop_reason = models.CharField(
         _("stop reason"), max_length=30, choices=StopReason.choices, blank=True
     )
-    obtained = models.CharField(
-        _("obtained"), max_length=10, choices=Obtained.choices, blank=True
-    )
+    obtained = models.CharField(_("obtained"), max_length=10, choices=Obtained.choices, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
     continued_by = models.CharField(
         _("guidance to work continued by"),

@@ -19,7 +19,6 @@ from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.conftest import client_post_data, formset_management
 from tests.referrals.factories import (
     ClientFactory,
-    TemporaryWorkExperienceFactory,
     TrainingFactory,
     flow_dates,
     referral_in_state,
@@ -34,7 +33,6 @@ NOW = datetime.datetime(2025, 6, 16, 9, tzinfo=datetime.UTC)
 TODAY = datetime.date(2025, 6, 16)
 DAY = datetime.timedelta(days=1)
 WORKPLACE = "Kringwinkel Zuid"
-
 
 
 @pytest.fixture(autouse=True)
