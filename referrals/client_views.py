@@ -23,6 +23,7 @@ from .forms import (
 )
 from .models import Client, Referral
 from .presenters import client_facts, consent_context, consent_notice
+from .vdab_presenters import last_vdab_registration
 from .views import PAGE_SIZE
 
 
@@ -132,6 +133,7 @@ def client_page(request, client: Client, *, status: int = 200, **consent_forms):
             "facts": client_facts(client, request.user),
             "referrals": referrals,
             "experiences": client.temporary_work_experiences.all(),
+            "vdab_registration": last_vdab_registration(client),
             **consent_context(client, request.user, **consent_forms),
         },
         status=status,

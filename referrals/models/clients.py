@@ -36,6 +36,30 @@ def validate_insz(value: str) -> None:
         ) from exc
 
 
+# A VDAB client number as VDAB gives it: digits only (typed with spaces, dots or dashes
+# at will), of a length that leaves room for VDAB's older and newer numbers.
+VDAB_CLIENT_NUMBER_DIGITS = (6, 12)
+
+
+def compact_vdab_client_number(value: str) -> str:
+    """The number without the spaces, dots, dashes and slashes people type in it."""
+    return "".join(ch for ch in value if ch not in " .-/\t")
+
+
+def validate_vdab_client_number(value: str) -> None:
+    shortest, longest = VDAB_CLIENT_NUMBER_DIGITS
+    if not value.isascii() or not value.isdigit():
+        raise ValidationError(
+            _("A VDAB client number contains only digits."), code="invalid_vdab_client_number"
+        )
+    if not shortest <= len(value) <= longest:
+        raise ValidationError(
+            _("A VDAB client number has %(shortest)d to %(longest)d digits."),
+            code="invalid_vdab_client_number",
+            params={"shortest": shortest, "longest": longest},
+        )
+
+
 class InszField(models.CharField):
     """A Belgian national number, stored compact (11 digits) but accepted with the usual
     dots, dashes and spaces."""
