@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals import access
-from referrals.enums import FINAL_STATES
+from referrals.enums import FINAL_STATES, VDAB_REGISTRATION
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
@@ -43,6 +43,7 @@ def messages_for_event(event) -> list[tuple[str, list]]:
         "admit": lambda: [(Kind.ADMITTED, caseworkers_for(referral))],
         "reject": lambda: [(Kind.NOT_ADMITTED, caseworkers_for(referral))],
         "start": lambda: [(Kind.STARTED, caseworkers_for(referral))],
+        VDAB_REGISTRATION: lambda: [(Kind.VDAB_REGISTERED, caseworkers_for(referral))],
         "end": lambda: [
             (Kind.ENDED, caseworkers_for(referral)),
             (Kind.CONTINUED_GUIDANCE, counsellors_for(referral)),

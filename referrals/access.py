@@ -129,6 +129,10 @@ def may_see_client_of(referral, user) -> bool:
 
 may_add_guidance_note = is_either_side
 may_record_outcome = is_either_side
+# VDAB registers a client who is not yet a job seeker after the formal agreement (DOMAIN.md)
+# and records it, with the VDAB client number, in the client file from a referral it acts
+# on: the one part of the client's file that is VDAB's to write, not the OCMW's.
+may_record_vdab_registration = is_responsible_counsellor
 
 
 # --- clients ---------------------------------------------------------------------------------

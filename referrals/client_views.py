@@ -23,6 +23,7 @@ from .forms import (
 )
 from .models import Client, Referral, Training
 from .presenters import client_facts, consent_context, consent_notice
+from .vdab_presenters import last_vdab_registration
 from .views import PAGE_SIZE
 
 
@@ -92,18 +93,28 @@ def _client_form(request, client: Client):
     form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
     formset = TemporaryWorkExperienceFormSet(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            client = services.client_save(
-                user=request.user,
-                client=form.save(commit=False),
-                experiences=formset.save(commit=False),
-                deleted_experiences=formset.deleted_objects,
-                request=request,
-            )
-            if consent := form.consent_to_record:
-                services.consent_give(client=client, user=request.user, request=request, **consent)
-        messages.success(request, _("The client's details were saved."))
-        return redirect(client)
+        experiences = formset.save(commit=False)
+        unsaved = [row for row in [client, *experiences] if row.pk is None]
+        try:
+            with transaction.atomic():
+                saved = services.client_save(
+                    user=request.user,
+                    client=form.save(commit=False),
+                    experiences=experiences,
+                    deleted_experiences=formset.deleted_objects,
+                    request=request,
+                )
+                if consent := form.consent_to_record:
+                    services.consent_give(
+                        client=saved, user=request.user, request=request, **consent
+                    )
+        except ValidationError as exc:  # a trajectory agreed meanwhile (`client_save`)
+            for row in unsaved:  # rolled back: the page shows them as not yet saved
+                row.pk = None
+            add_validation_error(form, exc)
+        else:
+            messages.success(request, _("The client's details were saved."))
+            return redirect(saved)
     if client.pk:  # the form shows the client's details (a new client's are only typed)
         reads.shown(request, client=client)
     return TemplateResponse(
@@ -136,6 +147,7 @@ def client_page(request, client: Client, *, status: int = 200, **consent_forms):
             "facts": client_facts(client, request.user),
             "referrals": referrals,
             "experiences": client.temporary_work_experiences.all(),
+            "vdab_registration": last_vdab_registration(client),
             **consent_context(client, request.user, **consent_forms),
         },
         status=status,

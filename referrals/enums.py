@@ -26,6 +26,9 @@ class State(models.TextChoices):
 
 # A referral in one of these is over: it no longer counts as the client's open referral.
 FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
+# An OKOT trajectory in progress, from the formal agreement until the training ends: no
+# temporary work experience may run alongside it (`Referral.trajectory_period`).
+TRAJECTORY_STATES = (State.AGREED, State.INTAKE_PLANNED, State.ADMITTED, State.IN_TRAINING)
 # Guidance notes are kept from the admission until the end of the training.
 GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
 
@@ -33,6 +36,20 @@ GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
 # and one corrected (the answer it replaces stays in the line).
 CHECKUP_RECORDED = "checkup_recorded"
 CHECKUP_CORRECTED = "checkup_corrected"
+# VDAB recorded the client's registration as job seeker and VDAB client number.
+VDAB_REGISTRATION = "vdab_registration"
+# Where VDAB records that registration: past the formal agreement (VDAB registers the client
+# after it), while the referral is open. Not once it is closed, withdrawn or declined: VDAB
+# no longer acts on it, and what it then knows of the client is its own file's, not the
+# OCMW's.
+VDAB_REGISTRATION_STATES = (
+    State.AGREED,
+    State.INTAKE_PLANNED,
+    State.ADMITTED,
+    State.NOT_ADMITTED,
+    State.IN_TRAINING,
+    State.ENDED,
+)
 
 
 class EndResult(models.TextChoices):

@@ -17,6 +17,7 @@ from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
+    VDAB_REGISTRATION,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
@@ -25,6 +26,7 @@ from .enums import (
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
+from .vdab_presenters import vdab_registration_details, vdab_registration_form
 
 # What VDAB sees of a client on a referral it acts on, once the OCMW formally agreed and
 # the client consented to share data with VDAB: what the trajectory needs, each for a reason.
@@ -96,6 +98,7 @@ EVENT_LABELS = {
     **{name: step.label for name, step in STEPS.items()},
     CHECKUP_RECORDED: _("Outflow check-up recorded"),
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
+    VDAB_REGISTRATION: _("Registration with VDAB recorded"),
 }
 
 
@@ -261,6 +264,8 @@ def event_details(event) -> list[tuple[str, object]]:
     """The step's data as (label, value); references to other rows are left out."""
     if event.transition in (CHECKUP_RECORDED, CHECKUP_CORRECTED):
         return _checkup_details(event.data)
+    if event.transition == VDAB_REGISTRATION:
+        return vdab_registration_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -338,6 +343,7 @@ def referral_context(
     bound_form: tuple[str, object] | None = None,
     note_form=None,
     outcome_form=None,
+    vdab_form=None,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -374,4 +380,5 @@ def referral_context(
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
+        "vdab_form": vdab_registration_form(referral, user, vdab_form),
     }

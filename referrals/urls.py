@@ -24,6 +24,11 @@ urlpatterns = [
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
+    path(
+        "referrals/<int:pk>/vdab-registration/",
+        views.referral_vdab_registration,
+        name="referral_vdab_registration",
+    ),
     path("trainings/", catalogue_views.training_list, name="training_list"),
     path("reports/", report_views.reports, name="reports"),
     path(

@@ -29,6 +29,7 @@ from .presenters import (
 )
 from .reports.small import protect_counts, small_cells_note, threshold_for
 from .steps import STEPS
+from .vdab_forms import VdabRegistrationForm
 
 PAGE_SIZE = 50
 
@@ -245,6 +246,36 @@ def referral_outcome(request, pk: int):
         ),
         success=lambda: _("The check-up was recorded."),
         outcome_form=form,
+    )
+
+
+@require_POST
+def referral_vdab_registration(request, pk: int):
+    """VDAB's part of the client file (registered as job seeker, VDAB client number),
+    recorded by the counsellor from the referral page."""
+    referral = _visible_referral(request, pk)
+    if not access.may_record_vdab_registration(referral, request.user):
+        raise PermissionDenied
+    form = VdabRegistrationForm(request.POST, client=referral.client)
+    recorded = []
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: recorded.append(
+            services.referral_record_vdab_registration(
+                referral=referral, user=request.user, request=request, **form.cleaned_data
+            )
+        ),
+        success=lambda: (
+            _(
+                "The registration with VDAB was recorded in the client file; the OCMW's "
+                "caseworker is told in the app."
+            )
+            if recorded[0]
+            else _("Nothing changed: the client file already said this.")
+        ),
+        vdab_form=form,
     )
 
 

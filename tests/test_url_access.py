@@ -54,7 +54,8 @@ class Access:
 
     `target` is what the URL's `pk` names ("client", "referral", "notification"), whose
     owner decides: another organisation's is a 404 for all but the administrator, who sees
-    every organisation's (but reads only their own messages)."""
+    every organisation's (but reads only their own messages). `forbidden` roles see the
+    target but may not use the URL: a 403 on their own, a 404 on another's."""
 
     roles: frozenset = EVERY_ROLE
     methods: tuple = ("GET", "POST")
@@ -62,6 +63,7 @@ class Access:
     refused: str = FORBIDDEN
     public: bool = False
     kwargs: tuple = ()
+    forbidden: frozenset = frozenset()
 
     def expected(self, role: str, whose: str, method: str) -> str:
         if role == "anonymous" and not self.public:
@@ -70,6 +72,8 @@ class Access:
             return NOT_ALLOWED
         if self.public:
             return OK
+        if role in self.forbidden:
+            return NOT_FOUND if whose == "other" else FORBIDDEN
         if role not in self.roles:
             return self.refused
         administrator_sees_it = role == "administrator" and self.target != "notification"
@@ -135,6 +139,14 @@ ACCESS = {
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
     "referrals:referral_agreement": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
+    # VDAB's part of the client file: the OCMW sees the referral but may not write it there.
+    "referrals:referral_vdab_registration": Access(
+        roles=frozenset({"counsellor", "administrator"}),
+        target="referral",
+        refused=NOT_FOUND,
+        methods=POST,
+        forbidden=frozenset({"caseworker"}),
+    ),
     "referrals:training_list": Access(),
     "referrals:reports": Access(methods=GET),
     "referrals:report_export": Access(methods=GET, kwargs=(("table", "starts"), ("fmt", "csv"))),

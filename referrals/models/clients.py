@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
 
-from ..enums import ConsentScope, Gender
+from ..enums import TRAJECTORY_STATES, ConsentScope, Gender
 from ..textlimits import NOTE, max_length_check
 from .querysets import ClientQuerySet
 
@@ -34,6 +34,30 @@ def validate_insz(value: str) -> None:
             code="invalid_insz",
             params={"reason": reason},
         ) from exc
+
+
+# A VDAB client number as VDAB gives it: digits only (typed with spaces, dots or dashes
+# at will), of a length that leaves room for VDAB's older and newer numbers.
+VDAB_CLIENT_NUMBER_DIGITS = (6, 12)
+
+
+def compact_vdab_client_number(value: str) -> str:
+    """The number without the spaces, dots, dashes and slashes people type in it."""
+    return "".join(ch for ch in value if ch not in " .-/\t")
+
+
+def validate_vdab_client_number(value: str) -> None:
+    shortest, longest = VDAB_CLIENT_NUMBER_DIGITS
+    if not value.isascii() or not value.isdigit():
+        raise ValidationError(
+            _("A VDAB client number contains only digits."), code="invalid_vdab_client_number"
+        )
+    if not shortest <= len(value) <= longest:
+        raise ValidationError(
+            _("A VDAB client number has %(shortest)d to %(longest)d digits."),
+            code="invalid_vdab_client_number",
+            params={"shortest": shortest, "longest": longest},
+        )
 
 
 class InszField(models.CharField):
@@ -175,11 +199,17 @@ class Client(models.Model):
         otherwise link a stranger's file."""
         return name_key(self.first_name, self.last_name) == name_key(first_name, last_name)
 
-    def has_active_temporary_work_experience(self, on: datetime.date | None = None) -> bool:
-        on = on or timezone.localdate()
-        return self.temporary_work_experiences.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on
-        ).exists()
+    def temporary_work_experiences_from(
+        self, start: datetime.date, end: datetime.date | None = None
+    ) -> models.QuerySet:
+        """The client's temporary work experiences that run on a day from `start` to `end`
+        (None: any day from `start` on), earliest first."""
+        found = self.temporary_work_experiences.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=start)
+        )
+        if end is not None:
+            found = found.filter(start_date__lte=end)
+        return found.order_by("start_date", "pk")
 
     def age_on(self, day: datetime.date) -> int | None:
         if not self.birth_date:
@@ -208,7 +238,9 @@ def insz_birth_date_and_gender(insz: str) -> tuple[datetime.date | None, str]:
 
 
 class TemporaryWorkExperience(models.Model):
-    """A 'tijdelijke werkervaring' (former article 60) period; blocks a formal agreement."""
+    """A 'tijdelijke werkervaring' (former article 60) period. An OKOT cannot run alongside
+    one: it blocks the formal agreement and the start (`guards`), and one that would overlap
+    a trajectory in progress is refused (`check_trajectories`)."""
 
     client = models.ForeignKey(
         Client,
@@ -238,3 +270,56 @@ class TemporaryWorkExperience(models.Model):
     def clean(self) -> None:
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date is before the start date.")})
+        self.check_trajectories()
+
+    def period_text(self) -> str:
+        """Its days and workplace, as a message names them (the OCMW's side only: VDAB
+        does not see a client's temporary work experiences)."""
+        values = {
+            "start": formats.date_format(self.start_date, "SHORT_DATE_FORMAT"),
+            "end": self.end_date and formats.date_format(self.end_date, "SHORT_DATE_FORMAT"),
+            "workplace": self.employer or _("a workplace not named"),
+        }
+        if self.end_date is None:
+            return _("at %(workplace)s from %(start)s, without an end date") % values
+        return _("at %(workplace)s from %(start)s to %(end)s") % values
+
+    def check_trajectories(self) -> None:
+        """Refuse a period that overlaps an OKOT trajectory of the client in progress
+        (`Referral.trajectory_period`), naming it.
+
+        Refused rather than let in with a warning to both sides: the OCMW is the employer of
+        a temporary work experience and decides on it, VDAB cannot see it (a warning could
+        only tell VDAB what is not theirs to know), and a record of both at once would be
+        contradictory data in the figures. The caseworker first withdraws the referral or
+        has VDAB record the end of the training; a period after the trajectory is fine, and
+        so is a change that only shortens a period already recorded (ending it)."""
+        if self.client_id is None or self.start_date is None or self._only_shortens():
+            return
+        referrals = self.client.referrals.filter(state__in=TRAJECTORY_STATES).select_related(
+            "training"
+        )
+        for referral in referrals.order_by("agreed_on", "pk"):
+            first, last = referral.trajectory_period()
+            if self.end_date is not None and self.end_date < first:
+                continue
+            if last is not None and self.start_date > last:
+                continue
+            raise ValidationError(
+                referral.temporary_work_experience_conflict(self), code="okot_trajectory"
+            )
+
+    def _only_shortens(self) -> bool:
+        stored = (
+            TemporaryWorkExperience.objects.filter(pk=self.pk)
+            .values_list("start_date", "end_date")
+            .first()
+            if self.pk is not None
+            else None
+        )
+        if stored is None:
+            return False
+        start, end = stored
+        return self.start_date >= start and (
+            end is None or (self.end_date is not None and self.end_date <= end)
+        )

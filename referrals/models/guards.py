@@ -3,7 +3,8 @@ a referral, each with the message that tells the user why the step waits.
 
 Who may take a step is not here but in `referrals.access` (the transitions' `permission=`)."""
 
-from django.utils import formats
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,8 +35,50 @@ def client_consented(referral) -> bool:
     return referral.client.has_consent
 
 
+def _temporary_work_experience(referral):
+    experience = referral.client.temporary_work_experiences_from(timezone.localdate()).first()
+    if experience is None:
+        return None
+    return _(
+        "The client has a temporary work experience %(experience)s; an OKOT cannot run "
+        "alongside it. The formal agreement waits until it has ended (record its end date)."
+    ) % {"experience": experience.period_text()}
+
+
 @guard(
-    _("The client is in an active temporary work experience; an OKOT cannot be combined with it.")
+    _(
+        "The client is in, or is to start, a temporary work experience; an OKOT cannot be "
+        "combined with it."
+    ),
+    explain=_temporary_work_experience,
 )
 def no_active_temporary_work_experience(referral) -> bool:
-    return not referral.client.has_active_temporary_work_experience()
+    """None runs today or later: the agreement's own date, which may lie in the past, is
+    checked by the step (`no_temporary_work_experience_from`)."""
+    return not referral.client.temporary_work_experiences_from(timezone.localdate()).exists()
+
+
+def no_temporary_work_experience_from(referral, day, *, field: str, for_vdab: bool = False):
+    """Refuse (on `field`) a step dated `day` while a temporary work experience of the
+    client runs on that day or later: the formal agreement (its date may lie in the past)
+    and the start of the training. `for_vdab`: the step is VDAB's, who does not see the
+    client's temporary work experiences, so the message names none of it."""
+    experience = referral.client.temporary_work_experiences_from(day).first()
+    if experience is None:
+        return
+    values = {"date": formats.date_format(day, "SHORT_DATE_FORMAT")}
+    if for_vdab:
+        message = (
+            _(
+                "The OCMW recorded a temporary work experience of the client that runs on "
+                "%(date)s or later; an OKOT cannot run alongside it. Ask the client's OCMW "
+                "caseworker."
+            )
+            % values
+        )
+    else:
+        message = _(
+            "The client has a temporary work experience %(experience)s, which runs on "
+            "%(date)s or later; an OKOT cannot run alongside it."
+        ) % {**values, "experience": experience.period_text()}
+    raise ValidationError({field: message}, code="temporary_work_experience")

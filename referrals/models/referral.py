@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -13,6 +13,7 @@ from .. import access
 from ..enums import (
     FINAL_STATES,
     POSITIVE_END_RESULTS,
+    TRAJECTORY_STATES,
     ContinuedBy,
     EndResult,
     Obtained,
@@ -21,7 +22,11 @@ from ..enums import (
 )
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
 from .followup import add_months
-from .guards import client_consented, no_active_temporary_work_experience
+from .guards import (
+    client_consented,
+    no_active_temporary_work_experience,
+    no_temporary_work_experience_from,
+)
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -121,9 +126,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     stop_reason = models.CharField(
         _("stop reason"), max_length=30, choices=StopReason.choices, blank=True
     )
-    obtained = models.CharField(
-        _("obtained"), max_length=10, choices=Obtained.choices, blank=True
-    )
+    obtained = models.CharField(_("obtained"), max_length=10, choices=Obtained.choices, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
     continued_by = models.CharField(
         _("guidance to work continued by"),
@@ -207,6 +210,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     ) -> None:
         if agreed_on > timezone.localdate():
             raise ValidationError({"agreed_on": _("The agreement date lies in the future.")})
+        no_temporary_work_experience_from(self, agreed_on, field="agreed_on")
         self.entry_conditions_checked_on = agreed_on
         self.agreed_on = agreed_on
         self.caseworker = by
@@ -292,6 +296,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         _not_in_future(start_date, "start_date")
         if self.intake_at and start_date < timezone.localdate(self.intake_at):
             raise ValidationError({"start_date": _("The start cannot be before the intake.")})
+        no_temporary_work_experience_from(self, start_date, field="start_date", for_vdab=True)
         self.start_date = start_date
 
     @transition(
@@ -386,6 +391,56 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 
     def outcome_due_date(self, months: int) -> datetime.date | None:
         return add_months(self.end_date, months) if self.end_date else None
+
+    def trajectory_period(
+        self, today: datetime.date | None = None
+    ) -> tuple[datetime.date, datetime.date | None] | None:
+        """The days the client is in this OKOT trajectory while it is in progress
+        (`TRAJECTORY_STATES`): from the formal agreement to the expected end of the training
+        (its start, or probable start once admitted, plus the training's duration; today at
+        the earliest while it runs longer), open-ended before a start is known. None when
+        no trajectory is in progress: before the agreement, and once the training ended or
+        the referral stopped (what came after the end is not the trajectory's)."""
+        if self.state not in TRAJECTORY_STATES or self.agreed_on is None:
+            return None
+        start = self.start_date or self.probable_start_date
+        if start is None:
+            return self.agreed_on, None
+        end = add_months(start, self.training.duration_months)
+        if self.state == State.IN_TRAINING:
+            end = max(end, today or timezone.localdate())
+        return self.agreed_on, end
+
+    def temporary_work_experience_conflict(self, experience) -> str:
+        """Why `experience` (a temporary work experience of the client) cannot be recorded
+        alongside this trajectory, and what the caseworker can do."""
+        first, last = self.trajectory_period()
+        values = {
+            "experience": experience.period_text(),
+            "training": self.training.title,
+            "state": self.get_state_display(),
+            "agreed_on": formats.date_format(first, "SHORT_DATE_FORMAT"),
+            "end": last and formats.date_format(last, "SHORT_DATE_FORMAT"),
+        }
+        if last is None:
+            period = _("from the formal agreement of %(agreed_on)s on") % values
+        else:
+            period = _("from the formal agreement of %(agreed_on)s to about %(end)s") % values
+        if self.state == State.IN_TRAINING:
+            remedy = _(
+                "Ask the VDAB counsellor to record the end of the training first, or let the "
+                "work experience start after it."
+            )
+        else:
+            remedy = _(
+                "Withdraw the referral first if the client takes up the work experience "
+                "instead, or let the work experience start after the training."
+            )
+        return _(
+            "The temporary work experience %(experience)s overlaps the OKOT trajectory "
+            "“%(training)s” (%(state)s, %(period)s): an OKOT cannot run alongside a "
+            "temporary work experience. %(remedy)s"
+        ) % {**values, "period": period, "remedy": remedy}
 
 
 def _not_in_future(day: datetime.date, field: str) -> None:

@@ -5,8 +5,9 @@ the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
 with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
-notes and outflow check-ups), `clients` (a client's details), `consents` (the client's
-consent to share data with VDAB) and `retention` (pseudonymising clients whose referrals
+notes and outflow check-ups), `clients` (a client's details), `vdab` (VDAB's part of the
+client: the registration as job seeker), `consents` (the client's consent to share data
+with VDAB) and `retention` (pseudonymising clients whose referrals
 ended years ago); callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
@@ -34,6 +35,7 @@ from .steps import (
     referral_start,
     referral_withdraw,
 )
+from .vdab import referral_record_vdab_registration
 
 __all__ = [
     "ConcurrentChange",
@@ -56,6 +58,7 @@ __all__ = [
     "referral_end",
     "referral_close",
     "referral_withdraw",
+    "referral_record_vdab_registration",
     "apply_retention",
     "clients_due_for_retention",
     "client_pseudonymise",

@@ -21,7 +21,9 @@ def client_save(
 ) -> Client:
     """Save `client` as a form changed it (new or existing), with the temporary work
     experiences it adds or changes and those it deletes, and record what changed; nothing
-    changed, no row. `request` tells the trail the page and address it came from.
+    changed, no row. `request` tells the trail the page and address it came from. A
+    temporary work experience that overlaps an OKOT trajectory in progress is refused
+    (ValidationError; `TemporaryWorkExperience.check_trajectories`).
 
     What changed is read against the stored rows, locked until the end: a form's instance
     already holds the new values, and someone else may have saved in between."""
@@ -37,6 +39,9 @@ def client_save(
     for experience in experiences:
         old = stored.get(experience.pk)
         experience.client = client
+        # The form checked it too; again here, under the client's lock, for whoever agreed
+        # to a trajectory meanwhile (`referral_agree` takes the same lock).
+        experience.check_trajectories()
         if experience.pk is None and experience.created_by_id is None:
             experience.created_by = user
         experience.save()

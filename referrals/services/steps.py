@@ -90,6 +90,13 @@ def _transition(
     return event
 
 
+def lock_client(client_id: int) -> None:
+    """Hold the client's row until the end of the transaction (PostgreSQL; SQLite writes
+    one at a time anyway): the steps that check the client's temporary work experiences
+    (agree, start) and the client's save that records them (`client_save`) take turns."""
+    list(Client.objects.select_for_update().filter(pk=client_id).values_list("pk"))
+
+
 # --- creating --------------------------------------------------------------------------
 
 
@@ -181,6 +188,7 @@ def referral_agree(
     handover_notes: str = "",
     handover_call_at: datetime.datetime | None = None,
 ) -> ReferralEvent:
+    lock_client(referral.client_id)
     refusals = referral.step_refusals(user, "agree")
     if refusals:
         raise TransitionRefused(refusals)
@@ -270,6 +278,7 @@ def referral_reject(
 def referral_start(
     *, referral: Referral, user, at: datetime.datetime | None = None, start_date: datetime.date
 ) -> ReferralEvent:
+    lock_client(referral.client_id)
     return _transition(referral, user=user, name="start", at=at, start_date=start_date)
 
 

@@ -152,6 +152,10 @@ READS = {
     "referrals:referral_note_add": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_outcome": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_agreement": Reads(Kind.PRINT, the_referral),
+    # A VDAB client number the form refuses: the referral's page comes back (400).
+    "referrals:referral_vdab_registration": Reads(
+        Kind.VIEW, the_referral, data=(("vdab_client_number", "VD12"),), **REFUSED_FORM
+    ),
     "referrals:training_list": NoPersonalData("the catalogue; its contacts are VDAB staff"),
     "referrals:reports": NoPersonalData("figures: counts, no one's data"),
     "referrals:report_export": NoPersonalData("figures: counts, no one's data"),

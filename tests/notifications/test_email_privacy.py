@@ -104,7 +104,7 @@ def personal_data(referral: Referral) -> set[str]:
     client = referral.client
     values = {value for value in CLIENT.values() if isinstance(value, str)}
     values |= insz_forms(client.insz) | date_forms(BORN) | date_forms(GPMI_DATE)
-    values |= {client.phone.replace(" ", ""), *TYPED.values()}
+    values |= {client.phone.replace(" ", ""), *TYPED.values(), "73524991"}
     values.add(client.ocmw.name)  # the OCMW tells where the client lives
     values |= {v for k, v in STEPS.items() if isinstance(v, str) and not k.startswith("end")}
     values |= set(SCREENING.values()) | {NOTE}
@@ -168,6 +168,17 @@ def consent_withdrawn(referral: Referral, people: dict) -> dict:
     return {"consent": consent, "actor": consent.withdrawn_by}
 
 
+def vdab_registered(referral: Referral, people: dict) -> dict:
+    """VDAB recorded the client's registration, as `services.vdab` records it."""
+    event = services.referral_record_vdab_registration(
+        referral=referral,
+        user=people["counsellor"],
+        registered_job_seeker=True,
+        vdab_client_number="73524991",
+    )
+    return {"event": event, "actor": event.actor}
+
+
 def reminder(**context) -> Callable[[Referral, dict], dict]:
     """What `reminders` passes."""
     return lambda referral, people: context
@@ -198,6 +209,7 @@ SCENES = {
     Kind.CONTINUED_GUIDANCE: Scene(State.ENDED),
     Kind.GUIDANCE_NOTE: Scene(State.IN_TRAINING, guidance_note),
     Kind.CONSENT_WITHDRAWN: Scene(State.IN_TRAINING, consent_withdrawn),
+    Kind.VDAB_REGISTERED: Scene(State.IN_TRAINING, vdab_registered),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
     Kind.REMINDER_OUTCOME_DUE: Scene(

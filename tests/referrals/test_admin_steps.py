@@ -33,6 +33,16 @@ def english(message) -> str:
         return str(message)
 
 
+class Explained:
+    """A guard's message worded for a referral, in whatever language `str` runs."""
+
+    def __init__(self, guard, referral):
+        self.guard, self.referral = guard, referral
+
+    def __str__(self) -> str:
+        return str(self.guard.explain(self.referral))
+
+
 def admin_step_url(referral: Referral, name: str) -> str:
     return reverse("admin:referrals_referral_step", args=[referral.pk, name])
 
@@ -138,7 +148,8 @@ def test_refused_agree_shows_a_message_and_writes_nothing(
         },
     )
     assert response.status_code == 200
-    assert english(guard.message) in message_texts(response)
+    # The guard's message, worded for the referral (the work experience it meets).
+    assert english(Explained(guard, referral)) in message_texts(response)
     assert Referral.objects.get(pk=referral.pk).state == State.CANDIDATE
     assert referral.events.count() == events_before
 

@@ -85,7 +85,7 @@ def test_agree_is_allowed_after_the_temporary_work_experience_ended():
         end_date=TODAY - datetime.timedelta(days=1),
     )
 
-    take_step("agree", referral, caseworker_of(referral))
+    take_step("agree", referral, caseworker_of(referral), agreed_on=TODAY)
 
     assert Referral.objects.get(pk=referral.pk).state == State.AGREED
 

@@ -16,7 +16,14 @@ from django_otp.oath import TOTP
 from accounts.models import Organisation, Role, User
 from accounts.two_factor import verify
 from notifications.models import Kind, Notification
-from referrals.enums import EndResult, OkotType, State, TrainingMode
+from referrals.enums import (
+    VDAB_REGISTRATION,
+    VDAB_REGISTRATION_STATES,
+    EndResult,
+    OkotType,
+    State,
+    TrainingMode,
+)
 from referrals.models import (
     Client,
     Consent,
@@ -221,6 +228,19 @@ def test_the_withdrawn_consent_blocks_the_agreement_and_told_vdab(seeded):
     told = Notification.objects.filter(kind=Kind.CONSENT_WITHDRAWN, referral__in=referrals)
     assert {n.recipient.username for n in told} == {"vdab-gent"}
     assert {n.channel for n in told} == {Notification.Channel.IN_APP}  # history: no e-mail
+
+
+def test_vdab_registered_one_client_after_the_agreement_and_told_the_caseworker(seeded):
+    (event,) = ReferralEvent.objects.filter(transition=VDAB_REGISTRATION)
+    client = event.referral.client
+    assert (client.registered_job_seeker, event.actor.username) == (True, "vdab-gent")
+    assert client.vdab_client_number.isdigit()
+    told = Notification.objects.get(kind=Kind.VDAB_REGISTERED, channel="in_app")
+    assert told.recipient.is_caseworker
+    # Others still wait for VDAB: the counsellor sees the form on their referrals.
+    assert Referral.objects.filter(
+        state__in=VDAB_REGISTRATION_STATES, client__registered_job_seeker=False
+    ).exists()
 
 
 def test_second_run_changes_nothing(seeded):

@@ -280,6 +280,7 @@ def test_blocked_agree_shows_the_guards_reason_and_no_form(
     assert response.status_code == 200
     assert "agree" not in step_actions(response)
     assert {"decline", "withdraw"} <= step_actions(response)
-    assert escape(in_ui_language(lambda: guard.message)) in response.content.decode()
+    # The guard's message, worded for the referral (the work experience it meets).
+    assert escape(in_ui_language(lambda: guard.explain(referral))) in response.content.decode()
     agree_label = escape(in_ui_language(lambda: STEPS["agree"].label))
     assert f"“{agree_label}”" in response.content.decode()

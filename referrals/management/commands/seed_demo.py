@@ -20,7 +20,13 @@ from django.utils import timezone
 from accounts import two_factor
 from accounts.models import Organisation, Province, Role
 from referrals import services
-from referrals.enums import OkotType, State, TrainingMode
+from referrals.enums import (
+    VDAB_REGISTRATION,
+    VDAB_REGISTRATION_STATES,
+    OkotType,
+    State,
+    TrainingMode,
+)
 from referrals.management.demo_data import (
     CASEWORKERS,
     CATALOGUE,
@@ -80,6 +86,7 @@ class Command(BaseCommand):
             with replaying_history():
                 created = self._referrals(the_stories, clients, trainings, users, today)
                 self._withdrawn_consent(clients, users, today)
+                self._vdab_registration(users, today)
             password_message = self._passwords(users, new_users, password)
             second_factors = self._second_factors(users, renew=password is not None)
 
@@ -291,6 +298,36 @@ class Command(BaseCommand):
             user=users[CASEWORKERS[ocmw_key(CONSENT_WITHDRAWN_BY)]],
             withdrawn_on=today - datetime.timedelta(days=1),
             at=at(today - datetime.timedelta(days=1), 15),
+        )
+
+    def _vdab_registration(self, users, today) -> None:
+        """VDAB registers one client who was not yet a job seeker, after the agreement: the
+        caseworker's message, the line in the timeline and on the client page. The others
+        still wait, so the counsellor sees the form on their referrals."""
+        waiting = (
+            Referral.objects.filter(
+                external_id__startswith="demo-",
+                state__in=VDAB_REGISTRATION_STATES,
+                client__registered_job_seeker=False,
+                client__consent_vdab=True,
+            )
+            .select_related("client", "training")
+            .order_by("agreed_on", "pk")
+            .first()
+        )
+        if (
+            waiting is None
+            or Referral.objects.filter(
+                external_id__startswith="demo-", events__transition=VDAB_REGISTRATION
+            ).exists()
+        ):
+            return
+        services.referral_record_vdab_registration(
+            referral=waiting,
+            user=users[COUNSELLOR],
+            registered_job_seeker=True,
+            vdab_client_number=f"{5_200_000 + waiting.client_id * 7919}",
+            at=at(waiting.agreed_on + WEEK, 11) if waiting.agreed_on + WEEK < today else None,
         )
 
     # --- referrals, step by step through the services --------------------------------------
