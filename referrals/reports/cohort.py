@@ -71,9 +71,9 @@ def _where_now_columns() -> list[Column]:
         Column("started", _("Trajectories started"), adds_up=True),
         Column("in_training", _("Still in training"), adds_up=True),
         Column("diplomas", _("Diploma obtained"), adds_up=True),
-        Column("pct_diplomas", _("% diploma"), kind="percent", of=("diplomas", "started")),
+        Column("pct_diplomas", _("Share with diploma"), kind="percent", of=("diplomas", "started")),
         Column("stopped", _("Stopped early"), adds_up=True),
-        Column("pct_stopped", _("% stopped early"), kind="percent", of=("stopped", "started")),
+        Column("pct_stopped", _("Share stopped early"), kind="percent", of=("stopped", "started")),
         Column("otherwise", _("Ended otherwise"), adds_up=True),
     ]
 
@@ -215,7 +215,7 @@ def trend(queryset: QuerySet, *, today: datetime.date | None = None) -> Table:
             Column("due", _("Positive ends, 12-month check-up due"), adds_up=True),
             Column("at_work", _("At work after 12 months"), adds_up=True),
             Column(
-                "pct_at_work", _("% at work after 12 months"), kind="percent", of=("at_work", "due")
+                "pct_at_work", _("Share at work after 12 months"), kind="percent", of=("at_work", "due")
             ),
         ],
         rows=rows,
