@@ -9,6 +9,7 @@ Each trajectory of a cohort counts once, in the one place it is now, so the coun
 add up to its trajectories started (`Table.row_sums`)."""
 
 import calendar
+import dataclasses
 import datetime
 
 from django.db.models import Count, FilteredRelation, Q, QuerySet
@@ -153,14 +154,15 @@ def cohort_outflow(
     """The positive ends among the trajectories started in the year, and how many were at
     work 3, 6, 9 and 12 months later (as `tables.outflow`, chosen by the start)."""
     ended = _cohort(queryset, year).filter(end_result__in=POSITIVE_END_RESULTS)
-    table = outflow_of(ended, by=by, today=today or timezone.localdate())
-    table.title = _("Outflow to work after a positive end, of the trajectories started in the year")
-    table.note = _(
-        "Positive end: passed, or stopped because of employment; by the start date, "
-        "whenever they ended. n.b.: the check-up is not yet due for every trajectory in "
-        "the row."
+    return dataclasses.replace(
+        outflow_of(ended, by=by, today=today or timezone.localdate()),
+        title=_("Outflow to work after a positive end, of the trajectories started in the year"),
+        note=_(
+            "Positive end: passed, or stopped because of employment; by the start date, "
+            "whenever they ended. n.b.: the check-up is not yet due for every trajectory in "
+            "the row."
+        ),
     )
-    return table
 
 
 def last_end_due(today: datetime.date, months: int) -> datetime.date:
@@ -204,18 +206,22 @@ def trend(queryset: QuerySet, *, today: datetime.date | None = None) -> Table:
             **_with_rates(row.values),
             "pct_at_work": percentage(row.values["at_work"], row.values["due"]),
         }
+    started_column, *where_now_columns = _where_now_columns()
     return Table(
         slug="trend",
         title=_("Start cohorts side by side"),
         group_label=_("Start year"),
         columns=[
-            *_where_now_columns()[:1],
+            started_column,
             Column("persons", _("Persons started")),
-            *_where_now_columns()[1:],
+            *where_now_columns,
             Column("due", _("Positive ends, 12-month check-up due"), adds_up=True),
             Column("at_work", _("At work after 12 months"), adds_up=True),
             Column(
-                "pct_at_work", _("Share at work after 12 months"), kind="percent", of=("at_work", "due")
+                "pct_at_work",
+                _("Share at work after 12 months"),
+                kind="percent",
+                of=("at_work", "due"),
             ),
         ],
         rows=rows,
