@@ -72,15 +72,35 @@ class OutflowGroup:
 def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
     """Per group, four bars: the percentage at work 3, 6, 9 and 12 months after the end;
     none where the percentage is hidden (`small.suppress`)."""
+    series = [(f"pct_{months}m", {"months": months}) for months in CHECKUP_MONTHS]
+    groups = [(str(row.label) if row.is_total else row.group, row) for row in table.rows]
+    return _percent_chart(groups, series, plot_height=plot_height)
+
+
+def trend_chart(table: Table, *, plot_height: int = 200) -> dict:
+    """Per start year, three bars: the percentage stopped early, with the diploma, and at
+    work 12 months after a positive end (the legend says which, by its column's label)."""
+    labels = {column.key: column.label for column in table.columns}
+    series = [(key, {"label": labels[key]}) for key in TREND_SERIES]
+    groups = [(row.group, row) for row in table.rows if not row.is_total]
+    return _percent_chart(groups, series, plot_height=plot_height)
+
+
+TREND_SERIES = ("pct_stopped", "pct_diplomas", "pct_at_work")
+
+
+def _percent_chart(groups: list, series: list[tuple[str, dict]], *, plot_height: int) -> dict:
+    """Per (label, row) of `groups`, a bar per (key, legend) of `series`: the percentage
+    `row.values[key]` high; "n.b." where not yet due, "x" where hidden, nothing when none."""
     bar_width, group_gap, left, top = 16, 28, 48, 12
-    group_width = bar_width * len(CHECKUP_MONTHS) + group_gap
-    groups = []
-    for g, row in enumerate(table.rows):
+    group_width = bar_width * len(series) + group_gap
+    drawn = []
+    for g, (label, row) in enumerate(groups):
         x0 = left + group_gap / 2 + g * group_width
         bars, not_due, hidden = [], [], []
-        for i, months in enumerate(CHECKUP_MONTHS):
+        for i, (key, _legend) in enumerate(series):
             x = x0 + i * bar_width
-            value = row.values[f"pct_{months}m"]
+            value = row.values[key]
             if value is NOT_DUE:
                 not_due.append(x + bar_width / 2)
             elif is_suppressed(value):
@@ -90,12 +110,11 @@ def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
                 bars.append(
                     Bar(x, top + plot_height - height, bar_width - 2, height, CHECKUP_COLOURS[i])
                 )
-        label = str(row.label) if row.is_total else row.group
-        groups.append(
+        drawn.append(
             OutflowGroup(label, x0 + group_width / 2 - group_gap / 2, bars, not_due, hidden)
         )
     return {
-        "width": left + len(groups) * group_width + 8,
+        "width": left + len(drawn) * group_width + 8,
         "height": top + plot_height + 40,
         "left": left,
         "label_y": top + plot_height + 18,
@@ -104,10 +123,10 @@ def outflow_chart(table: Table, *, plot_height: int = 200) -> dict:
             {"y": top + plot_height * (1 - pct / 100), "label": f"{pct}%"}
             for pct in (0, 25, 50, 75, 100)
         ],
-        "groups": groups,
+        "groups": drawn,
         "hidden_mark": str(HIDDEN),
         "legend": [
-            {"months": months, "colour": colour}
-            for months, colour in zip(CHECKUP_MONTHS, CHECKUP_COLOURS, strict=True)
+            {**legend, "colour": colour}
+            for (_key, legend), colour in zip(series, CHECKUP_COLOURS, strict=False)
         ],
     }

@@ -91,6 +91,8 @@ SHEET_NAMES = {  # short: a sheet's name has at most 31 characters
     "early-stops": pgettext_lazy("sheet name", "Stops"),
     "diplomas": pgettext_lazy("sheet name", "Diplomas"),
     "outflow": pgettext_lazy("sheet name", "Outflow"),
+    "status": pgettext_lazy("sheet name", "Where now"),
+    "trend": pgettext_lazy("sheet name", "Trend"),
 }
 
 

@@ -11,10 +11,18 @@ from ..formfields import BoundedModelChoiceField
 FIRST_YEAR = 2016  # the first year of the parliamentary answer
 
 
+EVENT, COHORT = "event", "cohort"  # the two ways to count a year (DOMAIN.md)
+
+
 class ReportFilterForm(forms.Form):
     """The page's filters; none of them is personal data, so they travel in the URL."""
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, empty_value=None, required=False)
+    basis = forms.ChoiceField(
+        label=_("Count a year"),
+        choices=[(EVENT, _("by year of the event")), (COHORT, _("by start cohort"))],
+        required=False,
+    )
     ocmw = BoundedModelChoiceField(
         label=_("OCMW"),
         queryset=Organisation.objects.none(),
@@ -58,12 +66,19 @@ class ReportFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """Each valid filter; the default (this year, everything) for an invalid one."""
-        values = {"year": self.fields["year"].initial, "ocmw": None, "region": "", "okot_type": ""}
+        values = {
+            "year": self.fields["year"].initial,
+            "ocmw": None,
+            "region": "",
+            "okot_type": "",
+            "basis": EVENT,
+        }
         if self.is_bound:
             self.is_valid()
             for name in self.fields:
                 if name not in self.errors and name in self.cleaned_data:
                     values[name] = self.cleaned_data[name]
+        values["basis"] = values["basis"] or EVENT
         return values
 
 
@@ -76,12 +91,16 @@ def as_query(filters: dict) -> str:
     for name in ("region", "okot_type"):
         if filters.get(name):
             query[name] = filters[name]
+    if filters.get("basis") == COHORT:
+        query["basis"] = COHORT
     return query.urlencode()
 
 
 def describe(filters: dict) -> str:
     """The filters in words, for the heading of a download: "2025 · OCMW Gent · PBA"."""
     parts = [str(filters["year"]) if filters["year"] else str(_("All years"))]
+    if filters.get("basis") == COHORT:
+        parts.append(str(_("by start cohort")))
     if filters.get("ocmw"):
         parts.append(str(filters["ocmw"]))
     if filters.get("region"):

@@ -7,6 +7,15 @@ from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .cohort import (
+    COHORT_BREAKDOWNS,
+    COHORT_TABLES,
+    STILL_CHANGING,
+    cohort_early_stops,
+    cohort_outflow,
+    status,
+    trend,
+)
 from .funnel import funnel
 from .small import suppress
 from .tables import TABLE_BREAKDOWNS, TABLES, Table, diplomas, early_stops, outflow, starts
@@ -18,6 +27,7 @@ class Section:
     heading: str | Promise
     question: str | Promise  # what a policy maker asks, in their words
     tables: list[Table]
+    note: str | Promise = ""  # beside the figures, e.g. that a cohort's keep changing
 
 
 def sections(
@@ -66,16 +76,96 @@ def sections(
     return page
 
 
+def cohort_sections(
+    queryset: QuerySet, *, year: int | None, today: datetime.date, small_cells: int = 0
+) -> list[Section]:
+    """The page's sections by start cohort (`cohort`): who started in the year, where they
+    are now, why they stopped, their outflow, and the start years side by side."""
+    by_type = starts(queryset, year=year, by="type")
+    persons = by_type.rows[-1].values["started"]
+    where_now = [status(queryset, year=year, by=by) for by in ("type", "gender", "age")]
+    # Said beside the figures while a member of the cohort is still in training.
+    changing = STILL_CHANGING if where_now[0].rows[-1].values["in_training"] else ""
+    page = [
+        Section(
+            "starts",
+            _("Started trainees"),
+            _("How many people started an OKOT, by type, gender and age?"),
+            [
+                by_type,
+                *(starts(queryset, year=year, by=by, persons=persons) for by in ("gender", "age")),
+            ],
+        ),
+        Section(
+            "status",
+            _("Where they are now"),
+            _(
+                "Of the people who started, how many are still in training, obtained their "
+                "diploma, stopped early or ended otherwise?"
+            ),
+            where_now,
+            changing,
+        ),
+        Section(
+            "early-stops",
+            _("Early stops"),
+            _("Of the people who started, how many stopped before the end, and why?"),
+            [cohort_early_stops(queryset, year=year, by="reason")],
+            changing,
+        ),
+        Section(
+            "outflow",
+            _("Outflow to work"),
+            _(
+                "Of the people who started, how many were at work 3, 6, 9 and 12 months "
+                "after a positive end?"
+            ),
+            [
+                cohort_outflow(queryset, year=year, by=by, today=today)
+                for by in ("type", "age", "gender")
+            ],
+            changing,
+        ),
+        Section(
+            "trend",
+            _("Start years side by side"),
+            _("How do the start cohorts compare: starts, early stops, diplomas, work?"),
+            [trend(queryset, today=today)],
+        ),
+    ]
+    for section in page:
+        section.tables = [suppress(table, small_cells) for table in section.tables]
+    return page
+
+
 def report_table(
-    name: str, queryset: QuerySet, *, year: int | None, by: str = "", small_cells: int = 0
+    name: str,
+    queryset: QuerySet,
+    *,
+    year: int | None,
+    by: str = "",
+    small_cells: int = 0,
+    cohort: bool = False,
 ) -> Table:
     """One table by its name, as a download or `okot_report` asks for it: the funnel, or a
     table by one of its breakdowns (its default when `by` is empty), counts below
-    `small_cells` hidden as on the page. KeyError when there is no such table or
-    breakdown."""
+    `small_cells` hidden as on the page; `cohort`: the table by start cohort, or the trend
+    (`cohort.COHORT_TABLES`). KeyError when there is no such table or breakdown."""
+    if cohort:
+        return suppress(_cohort_table(name, queryset, year=year, by=by), small_cells)
     if name == "funnel":
         return suppress(funnel(queryset, year=year), small_cells)
     if by and by not in TABLE_BREAKDOWNS[name]:
         raise KeyError(by)
     table = TABLES[name](queryset, year=year, by=by or TABLE_BREAKDOWNS[name][0])
     return suppress(table, small_cells)
+
+
+def _cohort_table(name: str, queryset: QuerySet, *, year: int | None, by: str) -> Table:
+    if name == "trend":
+        if by:
+            raise KeyError(by)
+        return trend(queryset)
+    if by and by not in COHORT_BREAKDOWNS[name]:
+        raise KeyError(by)
+    return COHORT_TABLES[name](queryset, year=year, by=by or COHORT_BREAKDOWNS[name][0])

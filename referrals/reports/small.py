@@ -92,6 +92,8 @@ def suppress(table: Table, threshold: int) -> Table:
             _set(row, key, value)
         for row in totals:
             _set(row, key, protect_counts([row.values.get(key)], threshold)[0])
+    if table.row_sums:
+        _protect_row_sums(table, members, totals)
     for column in table.columns:
         for row in rows if column.of else []:
             value = row.values.get(column.key)
@@ -100,6 +102,39 @@ def suppress(table: Table, threshold: int) -> Table:
                 if any(is_suppressed(row.values.get(key)) for key in column.of):
                     row.values[column.key] = HIDDEN
     return dataclasses.replace(table, rows=rows, small_cells=threshold)
+
+
+def _protect_row_sums(table: Table, members: list[Row], totals: list[Row]) -> None:
+    """Where a row's counts add up to another of its counts that shows (`Table.row_sums`),
+    one hidden part would come out by subtraction: hide the smallest other part too; then
+    the same in each column with a total, for what that hid; until nothing changes."""
+    columns = [c.key for c in table.columns if c.kind == "count" and c.adds_up]
+    changed = True
+    while changed:
+        changed = False
+        for row in members + totals:
+            for whole, parts in table.row_sums:
+                if not is_suppressed(row.values.get(whole)):
+                    changed |= _hide_one_more([(row, key) for key in parts])
+        for key in columns:
+            if any(not is_suppressed(row.values.get(key)) for row in totals):
+                changed |= _hide_one_more([(row, key) for row in members])
+
+
+def _hide_one_more(cells: list[tuple[Row, str]]) -> bool:
+    """When exactly one of `cells` is hidden, hide the smallest other count above 0."""
+    if sum(is_suppressed(row.values.get(key)) for row, key in cells) != 1:
+        return False
+    others = [
+        (row.values[key], i)
+        for i, (row, key) in enumerate(cells)
+        if _is_count(row.values.get(key)) and row.values[key] > 0
+    ]
+    if not others:
+        return False
+    row, key = cells[min(others)[1]]
+    row.values[key] = HIDDEN
+    return True
 
 
 def _set(row: Row, key: str, value) -> None:

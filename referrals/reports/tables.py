@@ -71,6 +71,9 @@ class Table:
     note: str | Promise = ""
     by: str = ""  # the breakdown's slug, empty when the table has none
     small_cells: int = 0  # counts below this are hidden (`small.suppress`); 0: all exact
+    # Count columns of a row that add up to another of its counts: (whole, parts), so that
+    # `small.suppress` does not let a hidden part be worked out by subtraction.
+    row_sums: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def cell_rows(self) -> list[tuple[Row, list]]:
         """Each row with its values in column order (what templates iterate)."""
@@ -211,9 +214,14 @@ def outflow(
 
     A check-up counts for a row only once its date has passed for every trajectory in it;
     before that the row shows "n.b." (not yet known), as in the ministry's tables."""
-    today = today or timezone.localdate()
-    breakdown = BREAKDOWNS[by]
     ended = queryset.filter(_in_year("end_date", year), end_result__in=POSITIVE_END_RESULTS)
+    return outflow_of(ended, by=by, today=today or timezone.localdate())
+
+
+def outflow_of(ended: QuerySet, *, by: str, today: datetime.date) -> Table:
+    """The outflow table of the positive ends in `ended`, however they were chosen: by the
+    year of the end (`outflow`) or by the year of the start (`cohort.cohort_outflow`)."""
+    breakdown = BREAKDOWNS[by]
     # One LEFT JOIN to the check-ups at work (at most one per months): a referral comes back
     # once per such check-up, so `closed` counts distinct referrals.
     ended = ended.annotate(

@@ -6,10 +6,10 @@ from django.views.decorators.http import require_GET
 
 from .. import access
 from ..models import Referral
-from .charts import funnel_chart, outflow_chart
+from .charts import funnel_chart, outflow_chart, trend_chart
 from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
-from .forms import ReportFilterForm, as_query, describe
-from .page import report_table, sections
+from .forms import COHORT, ReportFilterForm, as_query, describe
+from .page import cohort_sections, report_table, sections
 from .small import small_cells_note, threshold_for
 from .tables import filtered
 
@@ -30,20 +30,26 @@ def _report_scope(request):
     return form, queryset, filters, threshold_for(request.user)
 
 
+def _sections(queryset, filters: dict, small_cells: int):
+    """The page's sections by year of the event, or by start cohort."""
+    make = cohort_sections if filters["basis"] == COHORT else sections
+    return make(queryset, year=filters["year"], today=timezone.localdate(), small_cells=small_cells)
+
+
 @require_GET
 def reports(request):
     form, queryset, filters, small_cells = _report_scope(request)
     year = filters["year"]
-    page_sections = sections(
-        queryset, year=year, today=timezone.localdate(), small_cells=small_cells
-    )
+    page_sections = _sections(queryset, filters, small_cells)
     by_slug = {section.slug: section for section in page_sections}
     context = {
         "form": form,
         "year": year,
+        "cohort": filters["basis"] == COHORT,
         "sections": page_sections,
-        "funnel_chart": funnel_chart(by_slug["funnel"].tables[0]),
+        "funnel_chart": funnel_chart(by_slug["funnel"].tables[0]) if "funnel" in by_slug else None,
         "outflow_chart": outflow_chart(by_slug["outflow"].tables[0]),
+        "trend_chart": trend_chart(by_slug["trend"].tables[0]) if "trend" in by_slug else None,
         "filter_query": as_query(filters),
         # What "<5" and "x" mean, when the figures may have them.
         "small_cells_note": small_cells_note(small_cells) if small_cells else "",
@@ -57,20 +63,23 @@ def report_export(request, table: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _form, queryset, filters, small_cells = _report_scope(request)
-    year, subtitle = filters["year"], describe(filters)
+    year, subtitle, cohort = filters["year"], describe(filters), filters["basis"] == COHORT
     name = f"okot-{table}-{year or 'alle-jaren'}"
+    if cohort:  # the start cohort's figures are named so, the trend is of every start year
+        name = "okot-trend" if table == "trend" else f"okot-{table}-cohort-{year or 'alle-jaren'}"
     if table == "all" and fmt == "xlsx":
         tables = [
-            t
-            for section in sections(
-                queryset, year=year, today=timezone.localdate(), small_cells=small_cells
-            )
-            for t in section.tables
+            t for section in _sections(queryset, filters, small_cells) for t in section.tables
         ]
         return _download(to_xlsx(tables, subtitle=subtitle), name, fmt)
     try:
         result = report_table(
-            table, queryset, year=year, by=request.GET.get("by", ""), small_cells=small_cells
+            table,
+            queryset,
+            year=year,
+            by=request.GET.get("by", ""),
+            small_cells=small_cells,
+            cohort=cohort,
         )
     except KeyError:
         raise Http404 from None

@@ -236,6 +236,11 @@ SCREENS = {
     "reports-caseworker": Screen(
         "caseworker", lambda cast: reverse("referrals:reports"), needs=("ended", "in_training")
     ),
+    "reports-cohort": Screen(
+        "caseworker",
+        lambda cast: reverse("referrals:reports") + "?year=&basis=cohort",
+        needs=("ended", "in_training"),
+    ),
     "reports-counsellor-bad-filter": Screen(
         "counsellor",
         lambda cast: reverse("referrals:reports") + "?year=1900&region=mars",

@@ -4,9 +4,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from referrals.models import Referral
+from referrals.reports.cohort import COHORT_TABLES
 from referrals.reports.export import to_csv
 from referrals.reports.page import report_table
 from referrals.reports.tables import BREAKDOWNS, TABLES, filtered
+
+COHORT_ONLY = ("status", "trend")  # by start cohort by nature: --cohort goes without saying
 
 
 class Command(BaseCommand):
@@ -16,12 +19,22 @@ class Command(BaseCommand):
 
     help = (
         "Print an OKOT table as CSV: starts, early-stops, diplomas or outflow (or the funnel), "
-        "for one year, by OKOT type, gender or age band, for all OCMWs or one."
+        "for one year, by OKOT type, gender or age band, for all OCMWs or one. With --cohort "
+        "the year is the start year: who started then, followed to where they are now "
+        "(status: where they are now); trend: every start year side by side."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("table", choices=[*TABLES, "funnel"])
-        parser.add_argument("--year", type=int, required=True, help="Calendar year, e.g. 2025.")
+        parser.add_argument("table", choices=[*TABLES, "funnel", *COHORT_ONLY])
+        parser.add_argument(
+            "--year", type=int, help="Calendar year, e.g. 2025 (every table but trend)."
+        )
+        parser.add_argument(
+            "--cohort",
+            action="store_true",
+            help="Count by start cohort: the trajectories that started in the year, wherever "
+            "they are now, instead of the events of the year.",
+        )
         parser.add_argument(
             "--by",
             choices=list(BREAKDOWNS),
@@ -36,8 +49,15 @@ class Command(BaseCommand):
             "do (<5, and x for what would give one away), for figures that are published.",
         )
 
-    def handle(self, *args, table, year, by, ocmw, small_cells, **options):
-        if not 1900 <= year <= 2999:
+    def handle(self, *args, table, year, by, ocmw, small_cells, cohort, **options):
+        cohort = cohort or table in COHORT_ONLY
+        if table == "trend" and (year is not None or by):
+            raise CommandError(_("trend shows every start year: leave out --year and --by."))
+        if table != "trend" and year is None:
+            raise CommandError(_("--year is required for %(table)s.") % {"table": table})
+        if cohort and table not in (*COHORT_TABLES, "trend"):
+            raise CommandError(_("%(table)s has no start-cohort version.") % {"table": table})
+        if year is not None and not 1900 <= year <= 2999:
             raise CommandError(_("--year %(year)s is not a calendar year.") % {"year": year})
         queryset = filtered(Referral.objects.all(), ocmw=self._ocmw(ocmw) if ocmw else None)
         try:
@@ -47,6 +67,7 @@ class Command(BaseCommand):
                 year=year,
                 by=by or "",
                 small_cells=max(settings.OKOT_SMALL_CELL_THRESHOLD, 0) if small_cells else 0,
+                cohort=cohort,
             )
         except KeyError:  # the one breakdown argparse lets through that a table lacks
             raise CommandError(_("--by reason is only for early-stops.")) from None
