@@ -17,12 +17,14 @@ from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
+    HANDOVER_RECORDED,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
+from .handover_display import handover_context
 from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
 
@@ -96,7 +98,10 @@ EVENT_LABELS = {
     **{name: step.label for name, step in STEPS.items()},
     CHECKUP_RECORDED: _("Outflow check-up recorded"),
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
+    HANDOVER_RECORDED: _("Warm handover recorded"),
 }
+# What a history line keeps besides the referral's fields, with its label.
+EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
 
 
 def _format(value):
@@ -230,7 +235,6 @@ REFERRAL_FIELDS = [
     "caseworker_phone",
     "caseworker_email",
     "handover_notes",
-    "handover_call_at",
     "decline_reason",
     "intake_at",
     "intake_place",
@@ -264,6 +268,9 @@ def event_details(event) -> list[tuple[str, object]]:
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
+            continue
+        if name in EXTRA_DETAILS:
+            details.append((EXTRA_DETAILS[name], value))
             continue
         try:
             field = Referral._meta.get_field(name)
@@ -338,6 +345,7 @@ def referral_context(
     bound_form: tuple[str, object] | None = None,
     note_form=None,
     outcome_form=None,
+    handover_form=None,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -374,4 +382,5 @@ def referral_context(
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
+        **handover_context(referral, user, form=handover_form),
     }

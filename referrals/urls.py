@@ -24,6 +24,12 @@ urlpatterns = [
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
+    path(
+        "referrals/<int:pk>/agreement.pdf",
+        views.referral_agreement_pdf,
+        name="referral_agreement_pdf",
+    ),
+    path("referrals/<int:pk>/handover/", views.referral_handover, name="referral_handover"),
     path("trainings/", views.training_list, name="training_list"),
     path("reports/", report_views.reports, name="reports"),
     path(

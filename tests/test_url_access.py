@@ -135,6 +135,13 @@ ACCESS = {
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
     "referrals:referral_agreement": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
+    "referrals:referral_agreement_pdf": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND
+    ),
+    # The counsellor reaches it too: the service refuses them with a message (a redirect).
+    "referrals:referral_handover": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:training_list": Access(),
     "referrals:reports": Access(methods=GET),
     "referrals:report_export": Access(methods=GET, kwargs=(("table", "starts"), ("fmt", "csv"))),

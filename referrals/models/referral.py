@@ -22,6 +22,7 @@ from ..enums import (
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
 from .followup import add_months
 from .guards import client_consented, no_active_temporary_work_experience
+from .handover import HandoverFields, handover_constraints
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -35,7 +36,7 @@ MILESTONE_FIELDS = {
 }
 
 
-class Referral(ConcurrentTransitionMixin, models.Model):
+class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
     """One client towards one OKOT training, from information to the end result."""
 
     client = models.ForeignKey(
@@ -90,7 +91,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         blank=True,
         help_text=_("What matters for the client's path to work."),
     )
-    handover_call_at = models.DateTimeField(_("handover call"), null=True, blank=True)
+    # The warm handover itself (how, when, with whom): `HandoverFields`.
     decline_reason = models.TextField(_("reason for declining"), max_length=REASON, blank=True)
 
     # plan_intake
@@ -121,9 +122,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     stop_reason = models.CharField(
         _("stop reason"), max_length=30, choices=StopReason.choices, blank=True
     )
-    obtained = models.CharField(
-        _("obtained"), max_length=10, choices=Obtained.choices, blank=True
-    )
+    obtained = models.CharField(_("obtained"), max_length=10, choices=Obtained.choices, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
     continued_by = models.CharField(
         _("guidance to work continued by"),
@@ -167,6 +166,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
                     ("withdraw_reason", REASON),
                 ]
             ),
+            *handover_constraints("referral"),
         ]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
@@ -203,7 +203,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         agreed_on: datetime.date,
         caseworker_phone: str,
         handover_notes: str = "",
-        handover_call_at: datetime.datetime | None = None,
+        handover: dict | None = None,
     ) -> None:
         if agreed_on > timezone.localdate():
             raise ValidationError({"agreed_on": _("The agreement date lies in the future.")})
@@ -213,7 +213,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.caseworker_phone = _fitting(caseworker_phone, "caseworker_phone")
         self.caseworker_email = by.email
         self.handover_notes = _fitting(handover_notes, "handover_notes")
-        self.handover_call_at = handover_call_at
+        if handover:  # the handover took place already (`HandoverFields.set_handover`)
+            self.set_handover(by=by, **handover)
 
     @transition(
         field=state,
