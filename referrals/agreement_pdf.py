@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 import reportlab
 from django.utils import formats
 from django.utils.translation import gettext as _
+from reportlab.graphics.shapes import Drawing, PolyLine, Rect
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -21,8 +22,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
-    ListFlowable,
-    ListItem,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -81,13 +80,29 @@ def _rows(section: Section) -> list:
     return [_p(section.heading, "heading"), table]
 
 
+def _checked_box() -> Drawing:
+    """A box with a tick, drawn: no font needs to have the glyph."""
+    size = 3.2 * mm
+    box = Drawing(size, size)
+    box.add(Rect(0, 0, size, size, strokeWidth=0.6, fillColor=None))
+    tick = [0.2 * size, 0.5 * size, 0.42 * size, 0.2 * size, 0.85 * size, 0.85 * size]
+    box.add(PolyLine(tick, strokeWidth=1.1))
+    return box
+
+
 def _conditions(agreement: Agreement) -> list:
-    checked = ListFlowable(
-        [ListItem(_p(label), value="4") for label, _value in agreement.conditions.rows],
-        bulletType="bullet",
-        bulletFontName="ZapfDingbats",  # a check mark (✔), one of PDF's own fonts
-        start="4",
-        leftIndent=14,
+    checked = Table(
+        [[_checked_box(), _p(label)] for label, _value in agreement.conditions.rows],
+        colWidths=[6 * mm, WIDTH - 6 * mm],
+    )
+    checked.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
     )
     return [
         _p(agreement.conditions.heading, "heading"),
@@ -114,7 +129,7 @@ def _signatures(agreement: Agreement) -> list:
                 ("BOX", (0, 1), (0, 3), 0.5, colors.black),
                 ("BOX", (1, 1), (1, 3), 0.5, colors.black),
                 ("BOX", (2, 1), (2, 3), 0.5, colors.black),
-                ("LINEBELOW", (0, 0), (1, 0), 0.5, colors.grey),
+                ("LINEBELOW", (0, 0), (1, 0), 0.75, colors.black),
             ]
         )
     )
