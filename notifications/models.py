@@ -25,9 +25,11 @@ class Kind(models.TextChoices):
     GUIDANCE_NOTE = "guidance_note", _("Guidance note from the other side")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to share data withdrawn")
     VDAB_REGISTERED = "vdab_registered", _("Registration with VDAB recorded")
+    HANDOVER_RECORDED = "handover_recorded", _("Warm handover recorded")
     REMINDER_NO_INTAKE = "reminder_no_intake", _("Reminder: no intake planned yet")
     REMINDER_NO_START = "reminder_no_start", _("Reminder: training not started yet")
     REMINDER_OUTCOME_DUE = "reminder_outcome_due", _("Reminder: outflow check-up due")
+    REMINDER_NO_HANDOVER = "reminder_no_handover", _("Reminder: no warm handover recorded")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -48,7 +48,16 @@ def messages_for_event(event) -> list[tuple[str, list]]:
             (Kind.ENDED, caseworkers_for(referral)),
             (Kind.CONTINUED_GUIDANCE, counsellors_for(referral)),
         ],
+        # The counsellors, and the one it was with when they use the app.
+        "handover_recorded": lambda: [
+            (Kind.HANDOVER_RECORDED, [*counsellors_for(referral), *_with_counsellor(referral)])
+        ],
     }.get(event.transition, list)()
+
+
+def _with_counsellor(referral) -> list:
+    counsellor = referral.handover_counsellor
+    return [counsellor] if counsellor and counsellor.is_counsellor else []
 
 
 def write_for_event(event) -> list[Notification]:

@@ -5,6 +5,8 @@ whoever has to take it.
 - Not started N days after the probable start date: the counsellor(s).
 - An outflow check-up due 3, 6, 9 or 12 months after a positive end and not recorded:
   whoever continues the guidance to work (both sides until that is agreed).
+- No warm handover recorded N working days after the formal agreement, before the
+  training: the caseworker(s), who record it (the day it shows as overdue).
 
 The caseworker gets no copy of the first two: the step is VDAB's, the caseworker already
 sees the referral as overdue on the dashboard, and a copy would invite two people to chase
@@ -12,21 +14,32 @@ the same counsellor.
 
 Each reminder is written once per referral and milestone (the outbox's idempotency key
 comes from `source`); the selection skips what was already written, so a referral that
-is not due, or already reminded, costs no query of its own. Working days are Belgian:
-no weekends, no national public holidays (11 July, the Flemish community's holiday, is
-not one of them)."""
+is not due, or already reminded, costs no query of its own. Working days are Belgian
+(`referrals.workdays`)."""
 
 import datetime
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import holidays
 from django.conf import settings
 from django.db.models import Prefetch
 
-from referrals.enums import POSITIVE_END_RESULTS, CheckupMonths, ContinuedBy, State
+from referrals.enums import (
+    HANDOVER_DUE_STATES,
+    POSITIVE_END_RESULTS,
+    CheckupMonths,
+    ContinuedBy,
+    State,
+)
 from referrals.models import Referral
+
+# The working days live with the referrals, whose overdue work counts them too.
+from referrals.workdays import (  # noqa: F401 (the reminders' tests import them from here)
+    add_working_days,
+    is_working_day,
+    working_days_ago,
+    working_days_between,
+)
 
 from .models import Kind, Notification
 from .recipients import caseworkers_for, counsellors_for
@@ -44,49 +57,6 @@ RELATED = (
 # A check-up is reminded from its due date until the next one would be due (three months
 # later), so a worker that was down catches up, but years-old gaps do not flood inboxes.
 OUTCOME_REMINDER_MONTHS = 3
-
-
-# --- working days ---------------------------------------------------------------------------
-
-
-@functools.cache
-def _public_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.Belgium(years=year))
-
-
-def is_working_day(day: datetime.date) -> bool:
-    """Monday to Friday, and not a Belgian public holiday."""
-    return day.weekday() < 5 and day not in _public_holidays(day.year)
-
-
-def add_working_days(day: datetime.date, days: int) -> datetime.date:
-    """The date `days` working days after `day` (which itself does not count)."""
-    if days < 0:
-        raise ValueError("Count working days forward only.")
-    while days:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            days -= 1
-    return day
-
-
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """The working days after `start` up to and including `end` (negative if `end` is
-    earlier), so that `working_days_between(d, add_working_days(d, n)) == n`."""
-    if end < start:
-        return -working_days_between(end, start)
-    return sum(
-        is_working_day(start + datetime.timedelta(days=offset))
-        for offset in range(1, (end - start).days + 1)
-    )
-
-
-def working_days_ago(today: datetime.date, days: int) -> datetime.date:
-    """The latest date from which `days` working days have passed by `today`."""
-    day = today
-    while add_working_days(day, days) > today:
-        day -= datetime.timedelta(days=1)
-    return day
 
 
 # --- what is due ----------------------------------------------------------------------------
@@ -148,6 +118,20 @@ def no_start_reminders(today: datetime.date) -> Iterator[Reminder]:
             yield Reminder(Kind.REMINDER_NO_START, referral, source, ("counsellors",), context)
 
 
+def no_handover_reminders(today: datetime.date) -> Iterator[Reminder]:
+    days = settings.OKOT_HANDOVER_OVERDUE_WORKING_DAYS
+    referrals = _candidates(Kind.REMINDER_NO_HANDOVER).filter(
+        state__in=HANDOVER_DUE_STATES,
+        handover_at__isnull=True,
+        agreed_on__lte=working_days_ago(today, days),
+    )
+    for referral in referrals:
+        source = f"reminder:no_handover:{referral.pk}"
+        if not _already_written(referral, source):
+            context = {"working_days": working_days_between(referral.agreed_on, today)}
+            yield Reminder(Kind.REMINDER_NO_HANDOVER, referral, source, ("caseworkers",), context)
+
+
 OUTCOME_AUDIENCE = {
     ContinuedBy.VDAB: ("counsellors",),
     ContinuedBy.OCMW: ("caseworkers",),
@@ -189,4 +173,5 @@ def outcome_reminders(today: datetime.date) -> Iterator[Reminder]:
 def due_reminders(today: datetime.date) -> Iterator[Reminder]:
     yield from no_intake_reminders(today)
     yield from no_start_reminders(today)
+    yield from no_handover_reminders(today)
     yield from outcome_reminders(today)

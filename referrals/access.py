@@ -135,6 +135,14 @@ may_record_outcome = is_either_side
 may_record_vdab_registration = is_responsible_counsellor
 
 
+def may_record_handover(referral, user) -> bool:
+    """The warm handover is the OCMW's to pass on and to record (docs/DOMAIN.md, the formal
+    agreement): its caseworker (or the administrator) records it, at the agreement or
+    afterwards; VDAB reads it and is told (`notifications`). One side records, so that
+    the reminder of a missing one has one addressee."""
+    return is_clients_caseworker(referral, user)
+
+
 # --- clients ---------------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ WHO = {
 CODES = [
     ("End results", enums.EndResult),
     ("What was obtained", enums.Obtained),
+    ("How the warm handover took place", enums.HandoverHow),
     ("Reasons to stop early", enums.StopReason),
     ("Who continues the guidance to work", enums.ContinuedBy),
     ("OKOT types", enums.OkotType),

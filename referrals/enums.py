@@ -50,6 +50,30 @@ VDAB_REGISTRATION_STATES = (
     State.IN_TRAINING,
     State.ENDED,
 )
+# ... and the warm handover recorded (or corrected) after the formal agreement.
+HANDOVER_RECORDED = "handover_recorded"
+
+# The warm handover is recorded from the formal agreement until the training has started;
+# it is overdue while missing before the training (`OverdueReason.NO_HANDOVER`).
+HANDOVER_STATES = (State.AGREED, State.INTAKE_PLANNED, State.ADMITTED, State.IN_TRAINING)
+HANDOVER_DUE_STATES = (State.AGREED, State.INTAKE_PLANNED, State.ADMITTED)
+
+
+class HandoverHow(models.TextChoices):
+    """How the warm handover took place (DOMAIN.md: preferably by phone)."""
+
+    PHONE = "phone", _("phone call")
+    MEETING = "meeting", _("three-way meeting with the client and the counsellor")
+
+
+class OverdueReason(models.TextChoices):
+    """Why a referral shows among the overdue work (`ReferralQuerySet.overdue`)."""
+
+    NO_AGREEMENT = "no_agreement", _("no formal agreement yet")
+    NO_INTAKE = "no_intake", _("no intake planned")
+    NO_SCREENING = "no_screening", _("intake passed, no screening recorded")
+    NO_START = "no_start", _("probable start passed, not started")
+    NO_HANDOVER = "no_handover", _("no handover recorded")
 
 
 class EndResult(models.TextChoices):

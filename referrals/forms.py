@@ -18,6 +18,7 @@ from .formfields import (
     PlausibleDateTimeField,
     TextAreaField,
 )
+from .handover_forms import HandoverFieldsForm
 from .models import (
     Client,
     Consent,
@@ -257,7 +258,10 @@ class ApplyForm(StepForm):
     pass
 
 
-class AgreeForm(StepForm):
+class AgreeForm(HandoverFieldsForm, StepForm):
+    # The handover's fields last: it may also be recorded later, on the referral page.
+    field_order = ["state", "checked_conditions", "agreed_on", "caseworker_phone", "handover_notes"]
+
     checked_conditions = BoundedModelMultipleChoiceField(
         label=_("Entry conditions checked"),
         queryset=EntryCondition.objects.none(),
@@ -276,9 +280,6 @@ class AgreeForm(StepForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
-    handover_call_at = PlausibleDateTimeField(
-        label=_("Handover call with the counsellor"), required=False
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -288,6 +289,21 @@ class AgreeForm(StepForm):
         conditions.required = bool(applicable)
         self.fields["agreed_on"].initial = timezone.localdate()
         self.fields["caseworker_phone"].initial = self.user.work_phone
+        self.setup_handover(self.referral)
+        self.fields["handover_at"].help_text = _(
+            "Leave empty while the handover is still to come: record it on the referral's "
+            "page once it took place."
+        )
+
+
+class HandoverForm(CrispyMixin, HandoverFieldsForm):
+    """The warm handover recorded after the formal agreement."""
+
+    def __init__(self, *args, referral: Referral, **kwargs):
+        kwargs.setdefault("auto_id", "id_handover_%s")
+        super().__init__(*args, **kwargs)
+        self.setup_handover(referral)
+        self.fields["handover_at"].required = True
 
 
 class ReasonForm(StepForm):

@@ -17,6 +17,7 @@ from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
+    HANDOVER_RECORDED,
     VDAB_REGISTRATION,
     CandidacyStatus,
     CheckupMonths,
@@ -24,6 +25,7 @@ from .enums import (
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
+from .handover_display import handover_context
 from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
 from .vdab_presenters import vdab_registration_details, vdab_registration_form
@@ -99,7 +101,10 @@ EVENT_LABELS = {
     CHECKUP_RECORDED: _("Outflow check-up recorded"),
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
     VDAB_REGISTRATION: _("Registration with VDAB recorded"),
+    HANDOVER_RECORDED: _("Warm handover recorded"),
 }
+# What a history line keeps besides the referral's fields, with its label.
+EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
 
 
 def _format(value):
@@ -233,7 +238,6 @@ REFERRAL_FIELDS = [
     "caseworker_phone",
     "caseworker_email",
     "handover_notes",
-    "handover_call_at",
     "decline_reason",
     "intake_at",
     "intake_place",
@@ -269,6 +273,9 @@ def event_details(event) -> list[tuple[str, object]]:
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
+            continue
+        if name in EXTRA_DETAILS:
+            details.append((EXTRA_DETAILS[name], value))
             continue
         try:
             field = Referral._meta.get_field(name)
@@ -344,6 +351,7 @@ def referral_context(
     note_form=None,
     outcome_form=None,
     vdab_form=None,
+    handover_form=None,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -381,4 +389,5 @@ def referral_context(
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
         "vdab_form": vdab_registration_form(referral, user, vdab_form),
+        **handover_context(referral, user, form=handover_form),
     }

@@ -29,6 +29,12 @@ urlpatterns = [
         views.referral_vdab_registration,
         name="referral_vdab_registration",
     ),
+    path(
+        "referrals/<int:pk>/agreement.pdf",
+        views.referral_agreement_pdf,
+        name="referral_agreement_pdf",
+    ),
+    path("referrals/<int:pk>/handover/", views.referral_handover, name="referral_handover"),
     path("trainings/", catalogue_views.training_list, name="training_list"),
     path("reports/", report_views.reports, name="reports"),
     path(

@@ -3,7 +3,7 @@ from typing import NamedTuple
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -13,18 +13,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit import reads
 
 from . import access, services
-from .enums import CandidacyOutcome, State
+from .agreement import agreement_content
+from .agreement_pdf import agreement_pdf
+from .enums import CandidacyOutcome, OverdueReason, State
 from .forms import (
     CandidacyForm,
     GuidanceNoteForm,
+    HandoverForm,
     OutcomeCheckForm,
     add_validation_error,
 )
 from .models import Candidacy, Referral, Training
 from .presenters import (
     candidacy_rows,
-    consent_notice,
-    referral_client_facts,
     referral_context,
 )
 from .reports.small import protect_counts, small_cells_note, threshold_for
@@ -51,7 +52,12 @@ WAITING_HEADINGS = {
 
 
 def _visible_referral(request, pk: int) -> Referral:
-    return get_object_or_404(Referral.objects.visible_to(request.user).with_related(), pk=pk)
+    return get_object_or_404(
+        Referral.objects.visible_to(request.user)
+        .with_related()
+        .select_related("caseworker", "handover_counsellor", "handover_recorded_by"),
+        pk=pk,
+    )
 
 
 # --- Mijn werk ------------------------------------------------------------------------------
@@ -80,6 +86,8 @@ def dashboard(request):
         "overdue": _section("overdue", _("Overdue"), visible.overdue()),
         "province_figures": None,
     }
+    for referral in context["overdue"].rows:
+        referral.overdue_why = _overdue_why(referral)
     rows = [r for section in [*context["sections"], context["overdue"]] for r in section.rows]
     reads.listed(request, reads.REFERRAL.of_all(rows))
     if user.is_network_manager:
@@ -87,6 +95,13 @@ def dashboard(request):
         context["province_figures"] = _province_figures(user, small_cells)
         context["small_cells_note"] = small_cells_note(small_cells) if small_cells else ""
     return TemplateResponse(request, "referrals/dashboard.html", context)
+
+
+def _overdue_why(referral) -> list[str]:
+    """Why an overdue referral is (`ReferralQuerySet.overdue`'s flags), in words."""
+    return [
+        reason.label for reason in OverdueReason if getattr(referral, f"overdue_{reason}", False)
+    ]
 
 
 def _province_figures(user, small_cells: int) -> list[dict]:
@@ -279,18 +294,48 @@ def referral_vdab_registration(request, pk: int):
     )
 
 
-def referral_agreement(request, pk: int):
-    """The printable formal agreement (what the 'formeel akkoord' Word template was)."""
+@require_POST
+def referral_handover(request, pk: int):
+    """Record (or correct) the warm handover after the formal agreement."""
+    referral = _visible_referral(request, pk)
+    form = HandoverForm(request.POST, referral=referral)
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: services.referral_record_handover(
+            referral=referral, user=request.user, **form.cleaned_data
+        ),
+        success=lambda: _("The warm handover was recorded; VDAB can read it."),
+        handover_form=form,
+    )
+
+
+def _agreed_referral(request, pk: int) -> Referral:
     referral = _visible_referral(request, pk)
     if referral.agreed_on is None:
         raise Http404
+    return referral
+
+
+def referral_agreement(request, pk: int):
+    """The printable formal agreement (what the 'formeel akkoord' Word template was)."""
+    referral = _agreed_referral(request, pk)
     reads.shown(request, referral=referral, kind=reads.Kind.PRINT)
     return TemplateResponse(
         request,
         "referrals/referral_agreement.html",
-        {
-            "referral": referral,
-            "facts": referral_client_facts(referral, request.user, for_vdab=True),
-            **consent_notice(referral.client),
-        },
+        {"referral": referral, "agreement": agreement_content(referral, request.user)},
     )
+
+
+def referral_agreement_pdf(request, pk: int):
+    """The same formal agreement as a PDF to download (A4), for signing on paper or
+    filing; no personal data in its name."""
+    referral = _agreed_referral(request, pk)
+    reads.shown(request, referral=referral, kind=reads.Kind.EXPORT, detail={"format": "pdf"})
+    response = HttpResponse(
+        agreement_pdf(agreement_content(referral, request.user)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="formeel-akkoord-{referral.pk}.pdf"'
+    return response

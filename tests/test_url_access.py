@@ -147,6 +147,13 @@ ACCESS = {
         methods=POST,
         forbidden=frozenset({"caseworker"}),
     ),
+    "referrals:referral_agreement_pdf": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND
+    ),
+    # The counsellor reaches it too: the service refuses them with a message (a redirect).
+    "referrals:referral_handover": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:training_list": Access(),
     "referrals:reports": Access(methods=GET),
     "referrals:report_export": Access(methods=GET, kwargs=(("table", "starts"), ("fmt", "csv"))),

@@ -197,6 +197,9 @@ CELERY_TIMEZONE = TIME_ZONE
 OKOT_INTAKE_OVERDUE_DAYS = int(os.environ.get("OKOT_INTAKE_OVERDUE_DAYS", "10"))
 OKOT_START_OVERDUE_DAYS = int(os.environ.get("OKOT_START_OVERDUE_DAYS", "7"))
 OKOT_AGREE_OVERDUE_DAYS = int(os.environ.get("OKOT_AGREE_OVERDUE_DAYS", "10"))
+# No warm handover recorded this many working days after the formal agreement: overdue, and
+# the caseworker is reminded that day (notifications.reminders).
+OKOT_HANDOVER_OVERDUE_WORKING_DAYS = int(os.environ.get("OKOT_HANDOVER_OVERDUE_WORKING_DAYS", "5"))
 
 # Figures: a count below this (but above 0) shows as "<5", and what would give it away is
 # hidden, for whoever does not see the persons behind the figures (the network manager; see

@@ -101,8 +101,20 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
                     "caseworker_phone",
                     "caseworker_email",
                     "handover_notes",
-                    "handover_call_at",
                     "decline_reason",
+                ]
+            },
+        ),
+        (
+            _("Warm handover"),
+            {
+                "fields": [
+                    "handover_how",
+                    "handover_at",
+                    "handover_counsellor",
+                    "handover_counsellor_name",
+                    "handover_recorded_by",
+                    "handover_recorded_at",
                 ]
             },
         ),

@@ -20,6 +20,7 @@ from accounts.models import Organisation
 from referrals.models import Referral
 from referrals.models.followup import add_months
 from referrals.reports import funnel, tables
+from referrals.workdays import working_days_ago
 
 
 @dataclass
@@ -153,7 +154,9 @@ OVERDUE = (
     "(r.state = 'candidate' AND r.state_changed_at < %(agree_cut)s) "
     "OR (r.state = 'agreed' AND r.state_changed_at < %(intake_cut)s) "
     "OR (r.state = 'admitted' AND r.probable_start_date < %(start_cut)s) "
-    "OR (r.state = 'intake_planned' AND r.intake_at < %(intake_due)s)"
+    "OR (r.state = 'intake_planned' AND r.intake_at < %(intake_due)s) "
+    "OR (r.state IN ('agreed', 'intake_planned', 'admitted') AND r.handover_at IS NULL "
+    "AND r.agreed_on <= %(handover_cut)s)"
 )
 
 
@@ -241,6 +244,9 @@ class BareSql:
             "intake_cut": now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
             "start_cut": self.today - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
             "intake_due": now - datetime.timedelta(days=1),
+            "handover_cut": working_days_ago(
+                self.today, settings.OKOT_HANDOVER_OVERDUE_WORKING_DAYS
+            ),
         }
         results = []
         for sql in self.sql(table, by):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from referrals import services
-from referrals.enums import AtWork, ContinuedBy, EndResult, GuidanceTopic, State
+from referrals.enums import AtWork, ContinuedBy, EndResult, GuidanceTopic, HandoverHow, State
 from referrals.models import EntryCondition
 
 from .demo_data import (
@@ -180,16 +180,18 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 at=clock.step(state), referral=referral, user=caseworker, reason=story.reason
             )
         elif state == State.AGREED:
+            agreed_at = clock.step(state)
             services.referral_agree(
-                at=clock.step(state),
+                at=agreed_at,
                 referral=referral,
                 user=caseworker,
                 agreed_on=story.agreed,
                 checked_conditions=EntryCondition.applicable_to(training.okot_type),
                 caseworker_phone=caseworker.work_phone,
                 handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
-                handover_call_at=at(story.agreed, 10),
+                **_handover_at_agreement(story, counsellor, agreed_at),
             )
+            _handover_afterwards(story, referral, caseworker, counsellor, clock)
         elif state == State.INTAKE_PLANNED:
             services.referral_plan_intake(
                 at=clock.step(state),
@@ -247,6 +249,36 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
     if State.ENDED in path:
         # Months after the end, so after the closing: last in the timeline.
         _outcomes(story, referral, caseworker, counsellor, today)
+
+
+def _handover(story: Story, counsellor, when: datetime.datetime) -> dict:
+    """How, when and with whom: by phone mostly, now and then a three-way meeting; with the
+    counsellor in the app, or a colleague of theirs by name."""
+    return {
+        "handover_how": HandoverHow.MEETING if story.n % 7 == 3 else HandoverHow.PHONE,
+        "handover_at": when,
+        "handover_counsellor": counsellor if story.n % 3 else None,
+        "handover_counsellor_name": "" if story.n % 3 else "Sofie Peeters",
+    }
+
+
+def _handover_at_agreement(story: Story, counsellor, agreed_at: datetime.datetime) -> dict:
+    """Most stories call the counsellor before agreeing (the handover comes with the
+    agreement); every fifth records it later (`_handover_afterwards`), and every fifth
+    after that has none yet, so that the dashboard shows it overdue."""
+    if story.n % 5 in (0, 2):
+        return {}
+    return _handover(story, counsellor, min(at(story.agreed, 10), agreed_at))
+
+
+def _handover_afterwards(story: Story, referral, caseworker, counsellor, clock: StoryClock):
+    if story.n % 5 != 2:
+        return
+    recorded_at = min(at(story.agreed + datetime.timedelta(days=1), 16), clock.now)
+    when = min(at(story.agreed + datetime.timedelta(days=1), 10), recorded_at)
+    services.referral_record_handover(
+        referral=referral, user=caseworker, at=recorded_at, **_handover(story, counsellor, when)
+    )
 
 
 def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date):

@@ -1,35 +1,51 @@
 """Reads that know who is asking: every view fetches through `visible_to(user)`."""
 
 import datetime
+import functools
+import operator
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
-from ..enums import FINAL_STATES, State
+from ..enums import FINAL_STATES, HANDOVER_DUE_STATES, OverdueReason, State
+from ..workdays import working_days_ago
+
+
+def overdue_reasons(today: datetime.date | None = None) -> dict[str, Q]:
+    """Why a referral is overdue (`OverdueReason`), each with the condition it meets: its
+    next step, or the warm handover, has waited longer than agreed."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    return {
+        OverdueReason.NO_AGREEMENT: Q(
+            state=State.CANDIDATE,
+            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
+        ),
+        OverdueReason.NO_INTAKE: Q(
+            state=State.AGREED,
+            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
+        ),
+        OverdueReason.NO_START: Q(
+            state=State.ADMITTED,
+            probable_start_date__lt=today
+            - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
+        ),
+        OverdueReason.NO_SCREENING: Q(
+            state=State.INTAKE_PLANNED, intake_at__lt=now - datetime.timedelta(days=1)
+        ),
+        OverdueReason.NO_HANDOVER: Q(
+            state__in=HANDOVER_DUE_STATES,
+            handover_at__isnull=True,
+            agreed_on__lte=working_days_ago(today, settings.OKOT_HANDOVER_OVERDUE_WORKING_DAYS),
+        ),
+    }
 
 
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """A referral whose next step has waited longer than agreed (see `overdue`)."""
-    today = today or timezone.localdate()
-    now = timezone.now()
-    return (
-        Q(
-            state=State.CANDIDATE,
-            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
-        )
-        | Q(
-            state=State.AGREED,
-            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
-        )
-        | Q(
-            state=State.ADMITTED,
-            probable_start_date__lt=today
-            - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
-        )
-        | Q(state=State.INTAKE_PLANNED, intake_at__lt=now - datetime.timedelta(days=1))
-    )
+    return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
 class ClientQuerySet(models.QuerySet):
@@ -132,8 +148,14 @@ class ReferralQuerySet(models.QuerySet):
         return self.exclude(state__in=FINAL_STATES)
 
     def overdue(self, today: datetime.date | None = None) -> "ReferralQuerySet":
-        """Steps that have waited longer than agreed: no agreement, no intake, no start."""
-        return self.filter(overdue_condition(today))
+        """Steps that have waited longer than agreed: no agreement, no intake, no start,
+        no warm handover; each row says why in `overdue_reasons` (its reason codes)."""
+        reasons = overdue_reasons(today)
+        flags = {
+            f"overdue_{code}": ExpressionWrapper(condition, output_field=BooleanField())
+            for code, condition in reasons.items()
+        }
+        return self.filter(functools.reduce(operator.or_, reasons.values())).annotate(**flags)
 
     def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
         """What waits for this user's action, per kind of work: the referrals in the source

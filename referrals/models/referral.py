@@ -27,6 +27,7 @@ from .guards import (
     no_active_temporary_work_experience,
     no_temporary_work_experience_from,
 )
+from .handover import HandoverFields, handover_constraints
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -40,7 +41,7 @@ MILESTONE_FIELDS = {
 }
 
 
-class Referral(ConcurrentTransitionMixin, models.Model):
+class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
     """One client towards one OKOT training, from information to the end result."""
 
     client = models.ForeignKey(
@@ -95,7 +96,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         blank=True,
         help_text=_("What matters for the client's path to work."),
     )
-    handover_call_at = models.DateTimeField(_("handover call"), null=True, blank=True)
+    # The warm handover itself (how, when, with whom): `HandoverFields`.
     decline_reason = models.TextField(_("reason for declining"), max_length=REASON, blank=True)
 
     # plan_intake
@@ -170,6 +171,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
                     ("withdraw_reason", REASON),
                 ]
             ),
+            *handover_constraints("referral"),
         ]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
@@ -206,7 +208,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         agreed_on: datetime.date,
         caseworker_phone: str,
         handover_notes: str = "",
-        handover_call_at: datetime.datetime | None = None,
+        handover: dict | None = None,
     ) -> None:
         if agreed_on > timezone.localdate():
             raise ValidationError({"agreed_on": _("The agreement date lies in the future.")})
@@ -217,7 +219,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.caseworker_phone = _fitting(caseworker_phone, "caseworker_phone")
         self.caseworker_email = by.email
         self.handover_notes = _fitting(handover_notes, "handover_notes")
-        self.handover_call_at = handover_call_at
+        if handover:  # the handover took place already (`HandoverFields.set_handover`)
+            self.set_handover(by=by, **handover)
 
     @transition(
         field=state,

@@ -5,15 +5,17 @@ the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
 with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
-notes and outflow check-ups), `clients` (a client's details), `vdab` (VDAB's part of the
-client: the registration as job seeker), `consents` (the client's consent to share data
-with VDAB) and `retention` (pseudonymising clients whose referrals
+notes and outflow check-ups), `handover` (the warm handover recorded after the formal
+agreement), `clients` (a client's details), `vdab` (VDAB's part of the client: the
+registration as job seeker), `consents` (the client's consent to share data with VDAB) and
+`retention` (pseudonymising clients whose referrals
 ended years ago); callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
 from .consents import consent_give, consent_withdraw
 from .followup import guidance_note_add, outcome_check_record
+from .handover import referral_record_handover
 from .retention import (
     apply_retention,
     client_pseudonymise,
@@ -59,6 +61,7 @@ __all__ = [
     "referral_close",
     "referral_withdraw",
     "referral_record_vdab_registration",
+    "referral_record_handover",
     "apply_retention",
     "clients_due_for_retention",
     "client_pseudonymise",

@@ -73,7 +73,15 @@ def _transition(
     data = {
         field: after[field]
         for field in changed
-        if field not in {"state", "state_changed_at", "caseworker_id"}
+        # Who took the step, and when, the line says itself.
+        if field
+        not in {
+            "state",
+            "state_changed_at",
+            "caseworker_id",
+            "handover_recorded_by_id",
+            "handover_recorded_at",
+        }
     }
     event = ReferralEvent.objects.create(
         referral=referral,
@@ -186,8 +194,13 @@ def referral_agree(
     checked_conditions: list[EntryCondition],
     caseworker_phone: str,
     handover_notes: str = "",
-    handover_call_at: datetime.datetime | None = None,
+    handover_how: str = "",
+    handover_at: datetime.datetime | None = None,
+    handover_counsellor=None,
+    handover_counsellor_name: str = "",
 ) -> ReferralEvent:
+    """Formally agree; the warm handover with it when it took place already (`handover_at`
+    given; otherwise it is recorded later, `referral_record_handover`)."""
     lock_client(referral.client_id)
     refusals = referral.step_refusals(user, "agree")
     if refusals:
@@ -207,12 +220,29 @@ def referral_agree(
         user=user,
         name="agree",
         at=at,
-        extra_data={"checked_conditions": sorted(c.pk for c in checked_conditions)},
+        extra_data={
+            "checked_conditions": sorted(c.pk for c in checked_conditions),
+            **(
+                {"handover_with": str(handover_counsellor or handover_counsellor_name)}
+                if handover_at
+                else {}
+            ),
+        },
         by=user,
         agreed_on=agreed_on,
         caseworker_phone=caseworker_phone,
         handover_notes=handover_notes,
-        handover_call_at=handover_call_at,
+        handover=(
+            {
+                "how": handover_how,
+                "at": handover_at,
+                "counsellor": handover_counsellor,
+                "counsellor_name": handover_counsellor_name,
+                "recorded_at": at or timezone.now(),
+            }
+            if handover_at
+            else None
+        ),
     )
     referral.checked_conditions.set(checked_conditions)
     return event

@@ -156,6 +156,8 @@ READS = {
     "referrals:referral_vdab_registration": Reads(
         Kind.VIEW, the_referral, data=(("vdab_client_number", "VD12"),), **REFUSED_FORM
     ),
+    "referrals:referral_agreement_pdf": Reads(Kind.EXPORT, the_referral),
+    "referrals:referral_handover": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:training_list": NoPersonalData("the catalogue; its contacts are VDAB staff"),
     "referrals:reports": NoPersonalData("figures: counts, no one's data"),
     "referrals:report_export": NoPersonalData("figures: counts, no one's data"),

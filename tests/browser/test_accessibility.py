@@ -219,6 +219,10 @@ SCREENS = {
         "counsellor", detail("in_training"), then=open_all_details
     ),
     "referral-counsellor-ended": Screen("counsellor", detail("ended"), then=open_all_details),
+    # The warm handover's form (a correction: the cast's handover came with the agreement).
+    "referral-caseworker-handover": Screen(
+        "caseworker", detail("intake_planned"), then=open_all_details
+    ),
     "referral-counsellor-consent-withdrawn": Screen("counsellor", consent_withdrawn("referral")),
     "agreement": Screen(
         "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])

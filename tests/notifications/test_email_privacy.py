@@ -13,14 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from stdnum.be import ssn
 
 from audit.trail import mask_insz
 from notifications import outbox
 from notifications.models import Kind, Notification
 from referrals import services
-from referrals.enums import CandidacyOutcome, EndResult, GuidanceTopic, State, StopReason
+from referrals.enums import (
+    CandidacyOutcome,
+    EndResult,
+    GuidanceTopic,
+    HandoverHow,
+    State,
+    StopReason,
+)
 from referrals.models import Candidacy, GuidanceNote, Referral
 from referrals.presenters import candidacy_of
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
@@ -179,6 +186,18 @@ def vdab_registered(referral: Referral, people: dict) -> dict:
     return {"event": event, "actor": event.actor}
 
 
+def handover_recorded(referral: Referral, people: dict) -> dict:
+    """The caseworker recorded the warm handover after the agreement, with the counsellor."""
+    services.referral_record_handover(
+        referral=referral,
+        user=people["caseworker"],
+        handover_how=HandoverHow.MEETING,
+        handover_at=timezone.now(),
+        handover_counsellor=people["counsellor"],
+    )
+    return after_step(referral, people)
+
+
 def reminder(**context) -> Callable[[Referral, dict], dict]:
     """What `reminders` passes."""
     return lambda referral, people: context
@@ -210,8 +229,14 @@ SCENES = {
     Kind.GUIDANCE_NOTE: Scene(State.IN_TRAINING, guidance_note),
     Kind.CONSENT_WITHDRAWN: Scene(State.IN_TRAINING, consent_withdrawn),
     Kind.VDAB_REGISTERED: Scene(State.IN_TRAINING, vdab_registered),
+    Kind.HANDOVER_RECORDED: Scene(
+        State.AGREED, handover_recorded, steps={"agree__handover_at": None}
+    ),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
+    Kind.REMINDER_NO_HANDOVER: Scene(
+        State.INTAKE_PLANNED, reminder(working_days=6), steps={"agree__handover_at": None}
+    ),
     Kind.REMINDER_OUTCOME_DUE: Scene(
         State.ENDED,
         reminder(months=3, due_on=datetime.date(2026, 4, 15)),

@@ -9,7 +9,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Province
 from referrals import services
-from referrals.enums import ContinuedBy, EndResult, OkotType, State
+from referrals.enums import ContinuedBy, EndResult, HandoverHow, OkotType, State
 from referrals.models import (
     Client,
     Consent,
@@ -145,6 +145,17 @@ class ReferralFactory(DjangoModelFactory):
     created_by = factory.SubFactory(
         CaseworkerFactory, organisation=factory.SelfAttribute("..client.ocmw")
     )
+    agreed_on = None
+    # Once agreed, the warm handover took place that morning (a missing one is overdue:
+    # pass `handover_how="", handover_at=None, handover_recorded_at=None`).
+    handover_how = factory.LazyAttribute(lambda o: HandoverHow.PHONE if o.agreed_on else "")
+    handover_at = factory.LazyAttribute(
+        lambda o: (
+            o.agreed_on
+            and timezone.make_aware(datetime.datetime.combine(o.agreed_on, datetime.time(9)))
+        )
+    )
+    handover_recorded_at = factory.SelfAttribute("handover_at")
 
 
 # --- walking the flow through the services -------------------------------------------------
@@ -210,6 +221,13 @@ def step_arguments(name: str, referral: Referral) -> dict:
             "checked_conditions": applicable_conditions(referral.training),
             "caseworker_phone": "09 266 99 00",
             "handover_notes": "Gemotiveerd; zoekt nog kinderopvang voor de woensdag.",
+            # The warm handover took place before the agreement was recorded (a referral
+            # without one is overdue: `agree__handover_at=None` leaves it out).
+            "handover_how": HandoverHow.PHONE,
+            "handover_at": timezone.make_aware(
+                datetime.datetime.combine(dates.agreed_on, datetime.time(9))
+            ),
+            "handover_counsellor_name": "Els Claes",
         },
         "decline": {"reason": "De cliënt verhuist naar een andere gemeente."},
         "plan_intake": {"intake_at": dates.intake_at, "place": "VDAB Gent, Kongostraat 7"},
@@ -229,6 +247,10 @@ def step_arguments(name: str, referral: Referral) -> dict:
 def take_step(name: str, referral: Referral, user, **overrides):
     """Run the service of step `name` with valid arguments (overridable); return its event."""
     kwargs = {**step_arguments(name, referral), **overrides}
+    if name == "agree" and kwargs.get("handover_at") and "handover_at" not in overrides:
+        # The handover on the agreement's day, at nine or earlier, never in the future.
+        nine = datetime.datetime.combine(kwargs["agreed_on"], datetime.time(9))
+        kwargs["handover_at"] = min(timezone.make_aware(nine), timezone.now())
     return STEP_SERVICES[name](referral=referral, user=user, **kwargs)
 
 

@@ -39,6 +39,11 @@ def expected_data(step: str, referral, arguments: dict, actor) -> dict:
             "caseworker_email": actor.email,
             "handover_notes": arguments["handover_notes"],
             "checked_conditions": sorted(c.pk for c in arguments["checked_conditions"]),
+            # The warm handover given with the agreement (recorded by and at: the line's).
+            "handover_how": arguments["handover_how"],
+            "handover_at": arguments["handover_at"],
+            "handover_counsellor_name": arguments["handover_counsellor_name"],
+            "handover_with": arguments["handover_counsellor_name"],
         },
         "decline": lambda: {"decline_reason": arguments["reason"]},
         "plan_intake": lambda: {
@@ -105,8 +110,9 @@ def test_each_step_writes_one_history_line_with_actor_states_reason_and_data(
     assert event.reason == arguments.get("reason", "")
     assert event.at == referral.state_changed_at
     data = dict(event.data)
-    if "intake_at" in data:
-        data["intake_at"] = datetime.datetime.fromisoformat(data["intake_at"])
+    for moment in ("intake_at", "handover_at"):
+        if moment in data:
+            data[moment] = datetime.datetime.fromisoformat(data[moment])
     assert data == expected_data(step, referral, arguments, actor)
 
 

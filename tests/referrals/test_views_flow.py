@@ -125,14 +125,17 @@ def test_done_when_scenario(client, caseworker, counsellor, training):
                 "agreed_on": AGREE_DAY.isoformat(),
                 "caseworker_phone": "09 266 55 44",
                 "handover_notes": "Wil in de zorg werken; opvang voor de kinderen is geregeld.",
-                "handover_call_at": "2025-01-07T14:00",
+                "handover_how": "phone",
+                "handover_at": "2025-01-06T09:00",
+                "handover_counsellor_name": "Els Claes",
             },
         )
         assert_step_done(response, referral, State.AGREED)
         referral.refresh_from_db()
         assert referral.caseworker == caseworker
         assert referral.agreed_on == AGREE_DAY
-        assert referral.handover_call_at == at(datetime.date(2025, 1, 7), 14)
+        assert referral.handover_at == at(AGREE_DAY, 9)
+        assert referral.handover_with == "Els Claes"
         assert set(referral.checked_conditions.all()) == set(applicable_conditions(training))
 
         # The printable agreement.

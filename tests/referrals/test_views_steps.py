@@ -209,12 +209,12 @@ def test_datetime_at_the_edge_of_the_calendar_is_not_a_500(client, caseworker, w
 
     response = client.post(
         step_url(referral, "agree"),
-        step_post_data("agree", referral, handover_call_at=call_at),
+        step_post_data("agree", referral, handover_at=call_at, handover_counsellor_name="Els"),
     )
 
     assert response.status_code in (302, 400)
     if response.status_code == 400:
-        assert "handover_call_at" in bound_step_form(response, "agree").errors
+        assert "handover_at" in bound_step_form(response, "agree").errors
 
 
 def test_end_with_the_date_before_the_start_shows_the_models_message(client, counsellor, walk):

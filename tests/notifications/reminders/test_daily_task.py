@@ -95,9 +95,9 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 
 # --- query counts -------------------------------------------------------------------------
 
-# The selection: three candidate queries, each with the reminders already written, and the
+# The selection: four candidate queries, each with the reminders already written, and the
 # check-ups recorded for the outcome candidates.
-SELECTION_QUERIES = 7
+SELECTION_QUERIES = 9
 # Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
 # counsellors are addressed: at most one query), the e-mail opt-outs, the keys already
 # written, and all its rows in one insert between a savepoint and its release; then, per
@@ -105,6 +105,9 @@ SELECTION_QUERIES = 7
 QUERIES_PER_REMINDER = 8
 QUERIES_PER_RECIPIENT = 2
 TODAY = D(2026, 7, 15)
+
+
+NO_HANDOVER = {"handover_how": "", "handover_at": None, "handover_recorded_at": None}
 
 
 def world(count: int, training, caseworker) -> None:
@@ -119,7 +122,8 @@ def world(count: int, training, caseworker) -> None:
 
     for _ in range(count):
         referral(State.AGREED, agreed_on=TODAY - datetime.timedelta(days=3))  # not due
-        referral(State.AGREED, agreed_on=TODAY - datetime.timedelta(days=60))  # reminded
+        # Reminded: no intake, and no warm handover either.
+        referral(State.AGREED, agreed_on=TODAY - datetime.timedelta(days=60), **NO_HANDOVER)
         referral(State.ADMITTED, probable_start_date=TODAY)  # not due
         referral(State.ADMITTED, probable_start_date=TODAY - datetime.timedelta(days=30))
         referral(  # not due: ended a month ago
@@ -156,14 +160,18 @@ def test_only_the_reminders_sent_add_queries(
         (State.AGREED, {"agreed_on": TODAY - datetime.timedelta(days=14)}),
         (State.ADMITTED, {"probable_start_date": TODAY - datetime.timedelta(days=7)}),
         (State.ENDED, {"end_date": D(2026, 4, 15), "end_result": EndResult.PASSED}),
+        (
+            State.INTAKE_PLANNED,
+            {"agreed_on": TODAY - datetime.timedelta(days=14), **NO_HANDOVER},
+        ),
     ]:
         # Past the formal agreement, as every admitted or ended referral is: VDAB sees them.
         fields.setdefault("agreed_on", D(2025, 9, 1))
         ReferralFactory(
             training=training, created_by=caseworker, caseworker=caseworker, state=state, **fields
         )
-    # Three reminders; one recipient each, except the check-up (not closed yet: both sides).
-    ceiling = SELECTION_QUERIES + 3 * QUERIES_PER_REMINDER + 4 * QUERIES_PER_RECIPIENT
+    # Four reminders; one recipient each, except the check-up (not closed yet: both sides).
+    ceiling = SELECTION_QUERIES + 4 * QUERIES_PER_REMINDER + 5 * QUERIES_PER_RECIPIENT
 
     with django_assert_max_num_queries(ceiling):
         result = send_reminders(today=TODAY)
@@ -172,4 +180,5 @@ def test_only_the_reminders_sent_add_queries(
         Kind.REMINDER_NO_INTAKE: 1,
         Kind.REMINDER_NO_START: 1,
         Kind.REMINDER_OUTCOME_DUE: 1,
+        Kind.REMINDER_NO_HANDOVER: 1,
     }

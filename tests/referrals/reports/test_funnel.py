@@ -26,6 +26,9 @@ def registered(created, state, **dates):
     for name, field in (("applied", "applied_on"), ("agreed", "agreed_on")):
         if name in dates:
             fields[field] = day(dates.pop(name))
+    if "agreed_on" in fields:  # with the warm handover on the day (none is overdue too)
+        moment = local(f"{fields['agreed_on'].isoformat()} 09:00")
+        fields |= {"handover_how": "phone", "handover_at": moment, "handover_recorded_at": moment}
     if "intake" in dates:
         fields["intake_at"] = local(dates.pop("intake"))
     if "probable" in dates:
