@@ -1,7 +1,7 @@
 """Who may do what: every access rule of the app, each a named predicate.
 
 Change who may take a step, register a referral or a candidacy, write a note, record a
-check-up, add or edit a client, record or withdraw its consent, or see a page here, and only
+check-up or an interruption, add or edit a client, record or withdraw its consent, or see a page here, and only
 here: the model's transitions (their `permission=`), the services, the views, the admin, the
 templates (`may` in the context) and the notifications all ask these predicates.
 
@@ -123,6 +123,9 @@ def may_see_client_of(referral, user) -> bool:
 
 may_add_guidance_note = is_either_side
 may_record_outcome = is_either_side
+# An interruption (illness, maternity, a personal reason) is told to either side first:
+# either records it, ends it when the trainee resumes, and corrects it.
+may_record_interruption = is_either_side
 
 
 # --- clients ---------------------------------------------------------------------------------

@@ -17,12 +17,17 @@ from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
+    INTERRUPTION_CORRECTED,
+    INTERRUPTION_ENDED,
+    INTERRUPTION_EVENTS,
+    INTERRUPTION_RECORDED,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
+from .interruption_presenters import interruption_details, interruption_section
 from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
 
@@ -96,6 +101,9 @@ EVENT_LABELS = {
     **{name: step.label for name, step in STEPS.items()},
     CHECKUP_RECORDED: _("Outflow check-up recorded"),
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
+    INTERRUPTION_RECORDED: _("Interruption recorded"),
+    INTERRUPTION_ENDED: _("Interruption ended: training resumed"),
+    INTERRUPTION_CORRECTED: _("Interruption corrected"),
 }
 
 
@@ -242,6 +250,7 @@ REFERRAL_FIELDS = [
     "probable_start_date",
     "probable_location",
     "start_date",
+    "expected_end_date",
     "end_date",
     "end_result",
     "stop_reason",
@@ -261,6 +270,8 @@ def event_details(event) -> list[tuple[str, object]]:
     """The step's data as (label, value); references to other rows are left out."""
     if event.transition in (CHECKUP_RECORDED, CHECKUP_CORRECTED):
         return _checkup_details(event.data)
+    if event.transition in INTERRUPTION_EVENTS:
+        return interruption_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -338,6 +349,7 @@ def referral_context(
     bound_form: tuple[str, object] | None = None,
     note_form=None,
     outcome_form=None,
+    **interruption_forms,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -374,4 +386,5 @@ def referral_context(
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
+        **interruption_section(referral, user, **interruption_forms),
     }

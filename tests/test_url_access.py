@@ -134,6 +134,15 @@ ACCESS = {
     "referrals:referral_outcome": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    "referrals:interruption_record": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
+    "referrals:interruption_resume": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
+    "referrals:interruption_correct": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:referral_agreement": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
     "referrals:training_list": Access(),
     "referrals:reports": Access(methods=GET),

@@ -4,6 +4,7 @@ from .consents import Consent
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
 from .imports import ImportJob
+from .interruptions import Interruption
 from .referral import Referral
 from .trainings import EntryCondition, Training
 
@@ -14,6 +15,7 @@ __all__ = [
     "EntryCondition",
     "GuidanceNote",
     "ImportJob",
+    "Interruption",
     "OutcomeCheck",
     "Referral",
     "ReferralEvent",

@@ -4,16 +4,31 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..enums import FINAL_STATES, State
 
 
+def interrupted_now() -> Exists:
+    """A referral whose training is interrupted now: an interruption with no last day."""
+    from .interruptions import Interruption  # the models import this module
+
+    return Exists(Interruption.objects.running().filter(referral=OuterRef("pk")))
+
+
 def overdue_condition(today: datetime.date | None = None) -> Q:
-    """A referral whose next step has waited longer than agreed (see `overdue`)."""
+    """A referral whose next step has waited longer than agreed (see `overdue`); a training
+    past its expected end (moved on by the days interrupted) is, unless interrupted now."""
     today = today or timezone.localdate()
     now = timezone.now()
+    end_overdue = (
+        Q(
+            state=State.IN_TRAINING,
+            expected_end_date__lt=today - datetime.timedelta(days=settings.OKOT_END_OVERDUE_DAYS),
+        )
+        & ~interrupted_now()
+    )
     return (
         Q(
             state=State.CANDIDATE,
@@ -29,6 +44,7 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
             - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
         )
         | Q(state=State.INTAKE_PLANNED, intake_at__lt=now - datetime.timedelta(days=1))
+        | end_overdue
     )
 
 
@@ -114,11 +130,17 @@ class ReferralQuerySet(models.QuerySet):
             "client", "client__ocmw", "training", "training__contact_counsellor"
         )
 
+    def with_interrupted(self) -> "ReferralQuerySet":
+        """Each referral with `interrupted`: whether its training is interrupted now (one
+        subquery in the same query, for the lists' marker)."""
+        return self.annotate(interrupted=interrupted_now())
+
     def open(self) -> "ReferralQuerySet":
         return self.exclude(state__in=FINAL_STATES)
 
     def overdue(self, today: datetime.date | None = None) -> "ReferralQuerySet":
-        """Steps that have waited longer than agreed: no agreement, no intake, no start."""
+        """Steps that have waited longer than agreed: no agreement, no intake, no start, no
+        end after the expected end."""
         return self.filter(overdue_condition(today))
 
     def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:

@@ -22,6 +22,7 @@ from ..enums import (
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
 from .followup import add_months
 from .guards import client_consented, no_active_temporary_work_experience
+from .interruptions import expected_end
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -114,6 +115,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
 
     # start / end / close / withdraw
     start_date = models.DateField(_("start date"), null=True, blank=True)
+    # The start plus the training's duration, moved on by every day interrupted
+    # (`services.interruptions`): past it, the end is overdue (`overdue_condition`).
+    expected_end_date = models.DateField(_("expected end"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     end_result = models.CharField(
         _("end result"), max_length=20, choices=EndResult.choices, blank=True
@@ -121,9 +125,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     stop_reason = models.CharField(
         _("stop reason"), max_length=30, choices=StopReason.choices, blank=True
     )
-    obtained = models.CharField(
-        _("obtained"), max_length=10, choices=Obtained.choices, blank=True
-    )
+    obtained = models.CharField(_("obtained"), max_length=10, choices=Obtained.choices, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
     continued_by = models.CharField(
         _("guidance to work continued by"),
@@ -293,6 +295,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         if self.intake_at and start_date < timezone.localdate(self.intake_at):
             raise ValidationError({"start_date": _("The start cannot be before the intake.")})
         self.start_date = start_date
+        self.expected_end_date = expected_end(start_date, self.training.duration_months)
 
     @transition(
         field=state,

@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .funnel import funnel
+from .interruptions import interruptions
 from .small import suppress
 from .tables import TABLE_BREAKDOWNS, TABLES, Table, diplomas, early_stops, outflow, starts
 
@@ -49,6 +50,12 @@ def sections(
             [early_stops(queryset, year=year, by="reason")],
         ),
         Section(
+            "interruptions",
+            _("Interruptions"),
+            _("How often were trainings interrupted, why, and for how many days?"),
+            [interruptions(queryset, year=year, today=today)],
+        ),
+        Section(
             "diplomas",
             _("Diplomas"),
             _("How many obtained their diploma, by type, gender and age?"),
@@ -75,6 +82,10 @@ def report_table(
     breakdown."""
     if name == "funnel":
         return suppress(funnel(queryset, year=year), small_cells)
+    if name == "interruptions":  # by reason only
+        if by and by != "reason":
+            raise KeyError(by)
+        return suppress(interruptions(queryset, year=year), small_cells)
     if by and by not in TABLE_BREAKDOWNS[name]:
         raise KeyError(by)
     table = TABLES[name](queryset, year=year, by=by or TABLE_BREAKDOWNS[name][0])

@@ -283,7 +283,11 @@ def referral_end(
     result: str,
     stop_reason: str = "",
 ) -> ReferralEvent:
-    return _transition(
+    """End the training; an interruption still running ends with it, on the end date."""
+    from .interruptions import check_end_date, close_at_end  # they build on this module
+
+    check_end_date(referral, end_date)
+    event = _transition(
         referral,
         user=user,
         name="end",
@@ -292,6 +296,8 @@ def referral_end(
         result=result,
         stop_reason=stop_reason,
     )
+    close_at_end(referral, user=user, at=at)
+    return event
 
 
 @transaction.atomic
