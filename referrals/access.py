@@ -1,9 +1,10 @@
 """Who may do what: every access rule of the app, each a named predicate.
 
 Change who may take a step, register a referral or a candidacy, write a note, record a
-check-up or an interruption, add or edit a client, record or withdraw its consent, or see a page here, and only
-here: the model's transitions (their `permission=`), the services, the views, the admin, the
-templates (`may` in the context) and the notifications all ask these predicates.
+check-up or an interruption, add or edit a client, record or withdraw its consent, or see a
+page here, and only here: the model's transitions (their `permission=`), the services, the
+views, the admin, the templates (`may` in the context) and the notifications all ask these
+predicates.
 
 Who may administer which user is `accounts.access` (accounts knows nothing of referrals).
 The roles themselves (caseworker, counsellor, network manager, administrator) are defined
