@@ -30,6 +30,7 @@ CODES = [
     ("End results", enums.EndResult),
     ("What was obtained", enums.Obtained),
     ("Reasons to stop early", enums.StopReason),
+    ("Reasons for an interruption", enums.InterruptionReason),
     ("Who continues the guidance to work", enums.ContinuedBy),
     ("OKOT types", enums.OkotType),
     ("Outflow check-ups", enums.CheckupMonths),

@@ -20,7 +20,14 @@ from audit.trail import mask_insz
 from notifications import outbox
 from notifications.models import Kind, Notification
 from referrals import services
-from referrals.enums import CandidacyOutcome, EndResult, GuidanceTopic, State, StopReason
+from referrals.enums import (
+    CandidacyOutcome,
+    EndResult,
+    GuidanceTopic,
+    InterruptionReason,
+    State,
+    StopReason,
+)
 from referrals.models import Candidacy, GuidanceNote, Referral
 from referrals.presenters import candidacy_of
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
@@ -68,6 +75,7 @@ SCREENING = {
     "learning_ability": "Instaptoets Kameleon behaald met 71 procent.",
 }
 NOTE = "Drie dagen afwezig wegens de rechtszaak in Zottegem-Noord."
+INTERRUPTION_NOTE = "Bevallen van een tweeling in het Zilverberk-ziekenhuis."
 
 
 def date_forms(day: datetime.date) -> set[str]:
@@ -107,8 +115,9 @@ def personal_data(referral: Referral) -> set[str]:
     values |= {client.phone.replace(" ", ""), *TYPED.values()}
     values.add(client.ocmw.name)  # the OCMW tells where the client lives
     values |= {v for k, v in STEPS.items() if isinstance(v, str) and not k.startswith("end")}
-    values |= set(SCREENING.values()) | {NOTE}
+    values |= set(SCREENING.values()) | {NOTE, INTERRUPTION_NOTE}
     values |= labels(StopReason.ILLNESS) | labels(EndResult.STOPPED_EARLY)
+    values |= labels(InterruptionReason.MATERNITY)
     values |= labels(GuidanceTopic.DROPOUT_RISK)
     return values
 
@@ -168,6 +177,19 @@ def consent_withdrawn(referral: Referral, people: dict) -> dict:
     return {"consent": consent, "actor": consent.withdrawn_by}
 
 
+def interrupted(referral: Referral, people: dict) -> dict:
+    """The counsellor records that the training is interrupted, as `outbox` tells it."""
+    services.interruption_record(
+        referral=referral,
+        user=people["counsellor"],
+        reason=InterruptionReason.MATERNITY,
+        from_date=referral.start_date,
+        note=INTERRUPTION_NOTE,
+    )
+    event = referral.events.last()
+    return {"event": event, "actor": event.actor, **outbox.interruption_context(event)}
+
+
 def reminder(**context) -> Callable[[Referral, dict], dict]:
     """What `reminders` passes."""
     return lambda referral, people: context
@@ -198,8 +220,10 @@ SCENES = {
     Kind.CONTINUED_GUIDANCE: Scene(State.ENDED),
     Kind.GUIDANCE_NOTE: Scene(State.IN_TRAINING, guidance_note),
     Kind.CONSENT_WITHDRAWN: Scene(State.IN_TRAINING, consent_withdrawn),
+    Kind.INTERRUPTION: Scene(State.IN_TRAINING, interrupted),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
+    Kind.REMINDER_END_EXPECTED: Scene(State.IN_TRAINING, reminder(days=20)),
     Kind.REMINDER_OUTCOME_DUE: Scene(
         State.ENDED,
         reminder(months=3, due_on=datetime.date(2026, 4, 15)),
