@@ -179,9 +179,9 @@ def close_at_end(referral: Referral, *, user, at: datetime.datetime | None = Non
 
 def _locked(referral: Referral) -> Referral:
     """The referral, locked until the transaction ends: two interruptions recorded at once
-    are checked against each other in turn."""
+    are checked against each other in turn. Only its row: a training is many referrals'."""
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("training", "client")
         .get(pk=referral.pk)
     )

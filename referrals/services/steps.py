@@ -286,6 +286,9 @@ def referral_end(
     """End the training; an interruption still running ends with it, on the end date."""
     from .interruptions import check_end_date, close_at_end  # they build on this module
 
+    refusals = referral.step_refusals(user, "end")
+    if refusals:  # before the dates: who may not end it learns nothing of them
+        raise TransitionRefused(refusals)
     check_end_date(referral, end_date)
     event = _transition(
         referral,
