@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     ENDED = "ended", _("Training ended")
     CONTINUED_GUIDANCE = "continued_guidance", _("Agree who continues the guidance to work")
     GUIDANCE_NOTE = "guidance_note", _("Guidance note from the other side")
+    INTERRUPTION = "interruption", _("Training interrupted or resumed")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to share data withdrawn")
     VDAB_REGISTERED = "vdab_registered", _("Registration with VDAB recorded")
     HANDOVER_RECORDED = "handover_recorded", _("Warm handover recorded")
@@ -30,6 +31,7 @@ class Kind(models.TextChoices):
     REMINDER_NO_START = "reminder_no_start", _("Reminder: training not started yet")
     REMINDER_OUTCOME_DUE = "reminder_outcome_due", _("Reminder: outflow check-up due")
     REMINDER_NO_HANDOVER = "reminder_no_handover", _("Reminder: no warm handover recorded")
+    REMINDER_END_EXPECTED = "reminder_end_expected", _("Reminder: the expected end has passed")
 
 
 class NotificationQuerySet(models.QuerySet):

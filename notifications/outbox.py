@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals import access
-from referrals.enums import FINAL_STATES, VDAB_REGISTRATION
+from referrals.enums import (
+    FINAL_STATES,
+    INTERRUPTION_CORRECTED,
+    INTERRUPTION_ENDED,
+    INTERRUPTION_RECORDED,
+    VDAB_REGISTRATION,
+)
+from referrals.models import Interruption
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
@@ -52,12 +59,28 @@ def messages_for_event(event) -> list[tuple[str, list]]:
         "handover_recorded": lambda: [
             (Kind.HANDOVER_RECORDED, [*counsellors_for(referral), *_with_counsellor(referral)])
         ],
+        INTERRUPTION_RECORDED: lambda: [(Kind.INTERRUPTION, other_side(referral, actor))],
+        # One still running when the training ended ends with it: the end's message says so.
+        INTERRUPTION_ENDED: lambda: (
+            [] if event.data.get("at_end") else [(Kind.INTERRUPTION, other_side(referral, actor))]
+        ),
+        INTERRUPTION_CORRECTED: lambda: [(Kind.INTERRUPTION, other_side(referral, actor))],
     }.get(event.transition, list)()
 
 
 def _with_counsellor(referral) -> list:
     counsellor = referral.handover_counsellor
     return [counsellor] if counsellor and counsellor.is_counsellor else []
+
+
+def interruption_context(event) -> dict:
+    """What a message about an interruption shows: the interruption as it is now, and
+    whether the line recorded it, ended it (the trainee resumed) or corrected it."""
+    return {
+        "interruption": Interruption.objects.get(pk=event.data["interruption_id"]),
+        "resumed": event.transition == INTERRUPTION_ENDED,
+        "corrected": event.transition == INTERRUPTION_CORRECTED,
+    }
 
 
 def write_for_event(event) -> list[Notification]:
@@ -73,6 +96,7 @@ def write_for_event(event) -> list[Notification]:
         "candidacy": (
             candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in recipients_of else None
         ),
+        **(interruption_context(event) if Kind.INTERRUPTION in recipients_of else {}),
     }
     written = []
     for kind, recipients in messages:

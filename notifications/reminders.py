@@ -3,12 +3,14 @@ whoever has to take it.
 
 - No intake planned N working days after the formal agreement: the counsellor(s).
 - Not started N days after the probable start date: the counsellor(s).
+- Not ended N days after the expected end (the start plus the training's duration, moved on
+  by the days interrupted; none while the training is interrupted): the counsellor(s).
 - An outflow check-up due 3, 6, 9 or 12 months after a positive end and not recorded:
   whoever continues the guidance to work (both sides until that is agreed).
 - No warm handover recorded N working days after the formal agreement, before the
   training: the caseworker(s), who record it (the day it shows as overdue).
 
-The caseworker gets no copy of the first two: the step is VDAB's, the caseworker already
+The caseworker gets no copy of the first three: the step is VDAB's, the caseworker already
 sees the referral as overdue on the dashboard, and a copy would invite two people to chase
 the same counsellor.
 
@@ -32,6 +34,7 @@ from referrals.enums import (
     State,
 )
 from referrals.models import Referral
+from referrals.models.querysets import interrupted_now
 
 # The working days live with the referrals, whose overdue work counts them too.
 from referrals.workdays import (  # noqa: F401 (the reminders' tests import them from here)
@@ -132,6 +135,24 @@ def no_handover_reminders(today: datetime.date) -> Iterator[Reminder]:
             yield Reminder(Kind.REMINDER_NO_HANDOVER, referral, source, ("caseworkers",), context)
 
 
+def end_expected_reminders(today: datetime.date) -> Iterator[Reminder]:
+    """A training still running past its expected end. An interruption pauses it (none
+    while one runs) and moves it on (the expected end moves by the days interrupted, and
+    with it the reminder's milestone)."""
+    days = settings.NOTIFY_REMINDER_END_EXPECTED_DAYS
+    referrals = _candidates(Kind.REMINDER_END_EXPECTED).filter(
+        ~interrupted_now(),
+        state=State.IN_TRAINING,
+        expected_end_date__lte=today - datetime.timedelta(days=days),
+    )
+    for referral in referrals:
+        expected = referral.expected_end_date
+        source = f"reminder:end_expected:{referral.pk}:{expected.isoformat()}"
+        if not _already_written(referral, source):
+            context = {"days": (today - expected).days}
+            yield Reminder(Kind.REMINDER_END_EXPECTED, referral, source, ("counsellors",), context)
+
+
 OUTCOME_AUDIENCE = {
     ContinuedBy.VDAB: ("counsellors",),
     ContinuedBy.OCMW: ("caseworkers",),
@@ -174,4 +195,5 @@ def due_reminders(today: datetime.date) -> Iterator[Reminder]:
     yield from no_intake_reminders(today)
     yield from no_start_reminders(today)
     yield from no_handover_reminders(today)
+    yield from end_expected_reminders(today)
     yield from outcome_reminders(today)

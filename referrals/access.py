@@ -1,9 +1,10 @@
 """Who may do what: every access rule of the app, each a named predicate.
 
 Change who may take a step, register a referral or a candidacy, write a note, record a
-check-up, add or edit a client, record or withdraw its consent, or see a page here, and only
-here: the model's transitions (their `permission=`), the services, the views, the admin, the
-templates (`may` in the context) and the notifications all ask these predicates.
+check-up or an interruption, add or edit a client, record or withdraw its consent, or see a
+page here, and only here: the model's transitions (their `permission=`), the services, the
+views, the admin, the templates (`may` in the context) and the notifications all ask these
+predicates.
 
 Who may administer which user is `accounts.access` (accounts knows nothing of referrals).
 The roles themselves (caseworker, counsellor, network manager, administrator) are defined
@@ -141,6 +142,11 @@ def may_record_handover(referral, user) -> bool:
     afterwards; VDAB reads it and is told (`notifications`). One side records, so that
     the reminder of a missing one has one addressee."""
     return is_clients_caseworker(referral, user)
+
+
+# An interruption (illness, maternity, a personal reason) is told to either side first:
+# either records it, ends it when the trainee resumes, and corrects it.
+may_record_interruption = is_either_side
 
 
 # --- clients ---------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ CODES = [
     ("What was obtained", enums.Obtained),
     ("How the warm handover took place", enums.HandoverHow),
     ("Reasons to stop early", enums.StopReason),
+    ("Reasons for an interruption", enums.InterruptionReason),
     ("Who continues the guidance to work", enums.ContinuedBy),
     ("OKOT types", enums.OkotType),
     ("Training modes", enums.TrainingMode),

@@ -74,6 +74,19 @@ class OverdueReason(models.TextChoices):
     NO_SCREENING = "no_screening", _("intake passed, no screening recorded")
     NO_START = "no_start", _("probable start passed, not started")
     NO_HANDOVER = "no_handover", _("no handover recorded")
+    NO_END = "no_end", _("expected end passed, not ended")
+
+
+# An interruption of the training recorded, ended (the trainee resumed) or corrected; and
+# the one still running closed by the end of the training (`services.interruptions`).
+INTERRUPTION_RECORDED = "interruption_recorded"
+INTERRUPTION_ENDED = "interruption_ended"
+INTERRUPTION_CORRECTED = "interruption_corrected"
+INTERRUPTION_EVENTS = (INTERRUPTION_RECORDED, INTERRUPTION_ENDED, INTERRUPTION_CORRECTED)
+# An interruption is recorded, and ended, while the training runs; one already recorded may
+# still be corrected after the end, until the referral is closed.
+INTERRUPTION_STATES = (State.IN_TRAINING,)
+INTERRUPTION_CORRECTION_STATES = (State.IN_TRAINING, State.ENDED)
 
 
 class EndResult(models.TextChoices):
@@ -105,6 +118,16 @@ class StopReason(models.TextChoices):
     NO_VALID_REASON = "no_valid_reason", _("no valid reason")
     INSUFFICIENT_PROGRESS = "insufficient_progress", _("insufficient study progress (VDAB)")
     OTHER_VDAB = "other_vdab", _("stopped by VDAB for another reason")
+
+
+class InterruptionReason(models.TextChoices):
+    """Why a training is interrupted for a while without ending (the valid reasons to stop
+    early, but for a time)."""
+
+    ILLNESS = "illness", _("illness or accident")
+    MATERNITY = "maternity", _("maternity leave")
+    PERSONAL = "personal", _("a personal reason")
+    OTHER = "other", _("another reason")
 
 
 class ContinuedBy(models.TextChoices):

@@ -18,6 +18,10 @@ from .enums import (
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
     HANDOVER_RECORDED,
+    INTERRUPTION_CORRECTED,
+    INTERRUPTION_ENDED,
+    INTERRUPTION_EVENTS,
+    INTERRUPTION_RECORDED,
     VDAB_REGISTRATION,
     CandidacyStatus,
     CheckupMonths,
@@ -26,6 +30,7 @@ from .enums import (
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .handover_display import handover_context
+from .interruption_presenters import interruption_details, interruption_section
 from .models import Client, OutcomeCheck, Referral
 from .steps import STEPS
 from .vdab_presenters import vdab_registration_details, vdab_registration_form
@@ -102,6 +107,9 @@ EVENT_LABELS = {
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
     VDAB_REGISTRATION: _("Registration with VDAB recorded"),
     HANDOVER_RECORDED: _("Warm handover recorded"),
+    INTERRUPTION_RECORDED: _("Interruption recorded"),
+    INTERRUPTION_ENDED: _("Interruption ended: training resumed"),
+    INTERRUPTION_CORRECTED: _("Interruption corrected"),
 }
 # What a history line keeps besides the referral's fields, with its label.
 EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
@@ -249,6 +257,7 @@ REFERRAL_FIELDS = [
     "probable_start_date",
     "probable_location",
     "start_date",
+    "expected_end_date",
     "end_date",
     "end_result",
     "stop_reason",
@@ -270,6 +279,8 @@ def event_details(event) -> list[tuple[str, object]]:
         return _checkup_details(event.data)
     if event.transition == VDAB_REGISTRATION:
         return vdab_registration_details(event.data)
+    if event.transition in INTERRUPTION_EVENTS:
+        return interruption_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -352,6 +363,7 @@ def referral_context(
     outcome_form=None,
     vdab_form=None,
     handover_form=None,
+    **interruption_forms,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -390,4 +402,5 @@ def referral_context(
         "checked_conditions": referral.checked_conditions.all(),
         "vdab_form": vdab_registration_form(referral, user, vdab_form),
         **handover_context(referral, user, form=handover_form),
+        **interruption_section(referral, user, **interruption_forms),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import catalogue_views, client_views, consent_views, views
+from . import catalogue_views, client_views, consent_views, interruption_views, views
 from .reports import views as report_views
 
 app_name = "referrals"
@@ -23,6 +23,21 @@ urlpatterns = [
     path("referrals/<int:pk>/step/<slug:name>/", views.referral_step, name="referral_step"),
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
+    path(
+        "referrals/<int:pk>/interruptions/",
+        interruption_views.interruption_record,
+        name="interruption_record",
+    ),
+    path(
+        "referrals/<int:pk>/interruptions/resume/",
+        interruption_views.interruption_resume,
+        name="interruption_resume",
+    ),
+    path(
+        "referrals/<int:pk>/interruptions/correct/",
+        interruption_views.interruption_correct,
+        name="interruption_correct",
+    ),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
     path(
         "referrals/<int:pk>/vdab-registration/",

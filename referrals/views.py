@@ -77,7 +77,7 @@ def _section(step: str, heading, queryset) -> Section:
 
 def dashboard(request):
     user = request.user
-    visible = Referral.objects.visible_to(user).with_related()
+    visible = Referral.objects.visible_to(user).with_related().with_interrupted()
     context = {
         "sections": [
             _section(step, WAITING_HEADINGS[step], queryset)
@@ -170,7 +170,7 @@ def candidacy_create(request):
 def referral_list(request):
     if not access.may_see_referrals(request.user):
         raise PermissionDenied
-    referrals = Referral.objects.visible_to(request.user).with_related()
+    referrals = Referral.objects.visible_to(request.user).with_related().with_interrupted()
     state = request.GET.get("state", "")
     if state in State.values:
         referrals = referrals.filter(state=state)

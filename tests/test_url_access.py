@@ -138,6 +138,15 @@ ACCESS = {
     "referrals:referral_outcome": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    "referrals:interruption_record": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
+    "referrals:interruption_resume": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
+    "referrals:interruption_correct": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:referral_agreement": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
     # VDAB's part of the client file: the OCMW sees the referral but may not write it there.
     "referrals:referral_vdab_registration": Access(

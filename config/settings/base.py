@@ -200,6 +200,9 @@ OKOT_AGREE_OVERDUE_DAYS = int(os.environ.get("OKOT_AGREE_OVERDUE_DAYS", "10"))
 # No warm handover recorded this many working days after the formal agreement: overdue, and
 # the caseworker is reminded that day (notifications.reminders).
 OKOT_HANDOVER_OVERDUE_WORKING_DAYS = int(os.environ.get("OKOT_HANDOVER_OVERDUE_WORKING_DAYS", "5"))
+# A training still running this many days after its expected end (the start plus the
+# training's duration, moved on by the days interrupted); not while it is interrupted.
+OKOT_END_OVERDUE_DAYS = int(os.environ.get("OKOT_END_OVERDUE_DAYS", "14"))
 
 # Figures: a count below this (but above 0) shows as "<5", and what would give it away is
 # hidden, for whoever does not see the persons behind the figures (the network manager; see
@@ -341,6 +344,9 @@ NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS = int(
     os.environ.get("NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS", "10")
 )
 NOTIFY_REMINDER_NO_START_DAYS = int(os.environ.get("NOTIFY_REMINDER_NO_START_DAYS", "7"))
+# The counsellor is reminded to record the end this many days after the expected end
+# (moved on by interruptions; none while the training is interrupted).
+NOTIFY_REMINDER_END_EXPECTED_DAYS = int(os.environ.get("NOTIFY_REMINDER_END_EXPECTED_DAYS", "14"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notifications": {
         "task": "notifications.tasks.relay_pending",

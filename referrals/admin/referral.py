@@ -22,7 +22,15 @@ from audit.admin_reads import AuditedReadsMixin
 from .. import services
 from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
-from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent, Training
+from ..models import (
+    Client,
+    GuidanceNote,
+    Interruption,
+    OutcomeCheck,
+    Referral,
+    ReferralEvent,
+    Training,
+)
 from ..steps import STEPS
 from .audited import AuditedAdminMixin
 from .imports import import_urls
@@ -57,6 +65,12 @@ class OutcomeCheckInline(ReadOnlyInline):
     model = OutcomeCheck
     fields = ["months", "at_work", "checked_on", "checked_by"]
     related = ("checked_by",)
+
+
+class InterruptionInline(ReadOnlyInline):
+    model = Interruption
+    fields = ["reason", "from_date", "to_date", "note", "recorded_by", "recorded_at"]
+    related = ("recorded_by",)
 
 
 class ReferralAddForm(ReferralCreateForm):
@@ -139,6 +153,7 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
             {
                 "fields": [
                     "start_date",
+                    "expected_end_date",
                     "end_date",
                     "end_result",
                     "stop_reason",
@@ -149,7 +164,7 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
         ),
         (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
-    inlines = [ReferralEventInline, GuidanceNoteInline, OutcomeCheckInline]
+    inlines = [ReferralEventInline, GuidanceNoteInline, OutcomeCheckInline, InterruptionInline]
 
     def get_readonly_fields(self, request, obj=None):
         """Everything but the external id: the state and what each step recorded change

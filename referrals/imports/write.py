@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Client, OutcomeCheck, Referral, ReferralEvent
+from ..models.interruptions import expected_end
 from .checks import CheckedRow, RowError, check_rows
 from .files import DATE_COLUMNS, WORK_COLUMNS, ImportRow
 from .rowform import history
@@ -189,6 +190,11 @@ def _imported_referral(
         agreed_on=data["agreed_on"],
         intake_at=at(data["intake_on"], datetime.time(9)) if data["intake_on"] else None,
         start_date=data["start_date"],
+        expected_end_date=(
+            expected_end(data["start_date"], row.training.duration_months)
+            if data["start_date"]
+            else None
+        ),
         end_date=data["end_date"],
         end_result=data["end_result"],
         stop_reason=data["stop_reason"],

@@ -188,6 +188,18 @@ STOP_REASONS = {
     12: StopReason.INSUFFICIENT_PROGRESS,
     14: StopReason.NO_VALID_REASON,
 }
+# Interruptions during the training: (reason, first day in days after the start, or before
+# today when negative, days it lasted; None: it still lasts), recorded by the OCMW or VDAB.
+INTERRUPTIONS = {
+    7: ("personal", 150, 10, "ocmw"),  # resumed, long before the end
+    16: ("illness", 56, 21, "vdab"),  # resumed
+    17: ("maternity", -24, None, "ocmw"),  # interrupted now
+}
+INTERRUPTION_NOTES = {
+    "personal": "Overlijden in de familie; twee weken vrij in overleg met de school.",
+    "illness": "Gebroken enkel na een val; doktersattest voor drie weken ontvangen.",
+    "maternity": "Moederschapsrust; de school houdt de plaats vrij tot na de verlof.",
+}
 
 # Referrals still on their way, dated relative to today so the dashboard stays current:
 # (n, client, training, state, agreed, intake, probable start) in days ago ("" = none).

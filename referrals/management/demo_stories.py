@@ -9,12 +9,22 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from referrals import services
-from referrals.enums import AtWork, ContinuedBy, EndResult, GuidanceTopic, HandoverHow, State
+from referrals.enums import (
+    AtWork,
+    ContinuedBy,
+    EndResult,
+    GuidanceTopic,
+    HandoverHow,
+    InterruptionReason,
+    State,
+)
 from referrals.models import EntryCondition
 
 from .demo_data import (
     BEFORE_TRAINING,
     HANDOVER_NOTES,
+    INTERRUPTION_NOTES,
+    INTERRUPTIONS,
     ON_THEIR_WAY,
     PROGRESS_NOTES,
     REASONS,
@@ -29,6 +39,8 @@ from .demo_data import (
     at,
     day,
 )
+
+DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -222,6 +234,7 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
             )
             _notes(story, referral, caseworker, counsellor, today)
+            _interruption(story, referral, caseworker, counsellor, today)
         elif state == State.ENDED:
             services.referral_end(
                 at=clock.step(state),
@@ -301,6 +314,34 @@ def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date)
                 note=texts[story.n % len(texts)],
                 written_on=written_on,
             )
+
+
+def _interruption(story: Story, referral, caseworker, counsellor, today: datetime.date):
+    """An interruption during the training (`INTERRUPTIONS`): one that still lasts, or one
+    the trainee resumed after, its end recorded the day they came back."""
+    if story.n not in INTERRUPTIONS:
+        return
+    reason, first, length, side = INTERRUPTIONS[story.n]
+    start = today + datetime.timedelta(days=first) if first < 0 else story.start + first * DAY
+    last = start + (length - 1) * DAY if length else None
+    if start < story.start or (last or start) >= min(story.end or today, today):
+        return  # the demo's dates leave no room for it
+    user = caseworker if side == "ocmw" else counsellor
+    interruption = services.interruption_record(
+        referral=referral,
+        user=user,
+        reason=InterruptionReason(reason),
+        from_date=start,
+        note=INTERRUPTION_NOTES[reason],
+        at=min(at(start, 10), timezone.now()),
+    )
+    if last is not None:
+        services.interruption_end(
+            interruption=interruption,
+            user=user,
+            to_date=last,
+            at=min(at(last + DAY, 10), timezone.now()),
+        )
 
 
 def _outcomes(story: Story, referral, caseworker, counsellor, today: datetime.date):

@@ -4,6 +4,7 @@ from .consents import Consent
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
 from .imports import ImportJob
+from .interruptions import Interruption
 from .referral import Referral
 from .trainings import EntryCondition, InfoSession, StartMoment, Training
 
@@ -15,6 +16,7 @@ __all__ = [
     "GuidanceNote",
     "ImportJob",
     "InfoSession",
+    "Interruption",
     "OutcomeCheck",
     "Referral",
     "ReferralEvent",

@@ -40,7 +40,20 @@ def overdue_reasons(today: datetime.date | None = None) -> dict[str, Q]:
             handover_at__isnull=True,
             agreed_on__lte=working_days_ago(today, settings.OKOT_HANDOVER_OVERDUE_WORKING_DAYS),
         ),
+        # The expected end moves on by the days interrupted; none while interrupted now.
+        OverdueReason.NO_END: Q(
+            state=State.IN_TRAINING,
+            expected_end_date__lt=today - datetime.timedelta(days=settings.OKOT_END_OVERDUE_DAYS),
+        )
+        & ~interrupted_now(),
     }
+
+
+def interrupted_now() -> Exists:
+    """A referral whose training is interrupted now: an interruption with no last day."""
+    from .interruptions import Interruption  # the models import this module
+
+    return Exists(Interruption.objects.running().filter(referral=OuterRef("pk")))
 
 
 def overdue_condition(today: datetime.date | None = None) -> Q:
@@ -144,12 +157,18 @@ class ReferralQuerySet(models.QuerySet):
             "client", "client__ocmw", "training", "training__contact_counsellor"
         )
 
+    def with_interrupted(self) -> "ReferralQuerySet":
+        """Each referral with `interrupted`: whether its training is interrupted now (one
+        subquery in the same query, for the lists' marker)."""
+        return self.annotate(interrupted=interrupted_now())
+
     def open(self) -> "ReferralQuerySet":
         return self.exclude(state__in=FINAL_STATES)
 
     def overdue(self, today: datetime.date | None = None) -> "ReferralQuerySet":
         """Steps that have waited longer than agreed: no agreement, no intake, no start,
-        no warm handover; each row says why in `overdue_reasons` (its reason codes)."""
+        no warm handover, no end after the expected end; each row says why in
+        `overdue_reasons` (its reason codes)."""
         reasons = overdue_reasons(today)
         flags = {
             f"overdue_{code}": ExpressionWrapper(condition, output_field=BooleanField())

@@ -28,6 +28,7 @@ from .guards import (
     no_temporary_work_experience_from,
 )
 from .handover import HandoverFields, handover_constraints
+from .interruptions import expected_end
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -120,6 +121,9 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
 
     # start / end / close / withdraw
     start_date = models.DateField(_("start date"), null=True, blank=True)
+    # The start plus the training's duration, moved on by every day interrupted
+    # (`services.interruptions`): past it, the end is overdue (`overdue_condition`).
+    expected_end_date = models.DateField(_("expected end"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     end_result = models.CharField(
         _("end result"), max_length=20, choices=EndResult.choices, blank=True
@@ -301,6 +305,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
             raise ValidationError({"start_date": _("The start cannot be before the intake.")})
         no_temporary_work_experience_from(self, start_date, field="start_date", for_vdab=True)
         self.start_date = start_date
+        self.expected_end_date = expected_end(start_date, self.training.duration_months)
 
     @transition(
         field=state,

@@ -89,6 +89,7 @@ SHEET_NAMES = {  # short: a sheet's name has at most 31 characters
     "funnel": pgettext_lazy("sheet name", "Funnel"),
     "starts": pgettext_lazy("sheet name", "Starts"),
     "early-stops": pgettext_lazy("sheet name", "Stops"),
+    "interruptions": pgettext_lazy("sheet name", "Interruptions"),
     "diplomas": pgettext_lazy("sheet name", "Diplomas"),
     "outflow": pgettext_lazy("sheet name", "Outflow"),
     "status": pgettext_lazy("sheet name", "Where now"),

@@ -17,6 +17,7 @@ from .cohort import (
     trend,
 )
 from .funnel import funnel
+from .interruptions import interruptions
 from .small import suppress
 from .tables import TABLE_BREAKDOWNS, TABLES, Table, diplomas, early_stops, outflow, starts
 
@@ -57,6 +58,12 @@ def sections(
             _("Early stops"),
             _("How many stopped before the end, and why?"),
             [early_stops(queryset, year=year, by="reason")],
+        ),
+        Section(
+            "interruptions",
+            _("Interruptions"),
+            _("How often were trainings interrupted, why, and for how many days?"),
+            [interruptions(queryset, year=year, today=today)],
         ),
         Section(
             "diplomas",
@@ -155,6 +162,10 @@ def report_table(
         return suppress(_cohort_table(name, queryset, year=year, by=by), small_cells)
     if name == "funnel":
         return suppress(funnel(queryset, year=year), small_cells)
+    if name == "interruptions":  # by reason only
+        if by and by != "reason":
+            raise KeyError(by)
+        return suppress(interruptions(queryset, year=year), small_cells)
     if by and by not in TABLE_BREAKDOWNS[name]:
         raise KeyError(by)
     table = TABLES[name](queryset, year=year, by=by or TABLE_BREAKDOWNS[name][0])

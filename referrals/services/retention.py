@@ -17,8 +17,8 @@ figures read (`referrals.reports`), so that every table stays what it was:
 - the referrals' free texts (`REFERRAL_TEXTS`) are emptied; dates, results, reason codes and
   outflow check-ups stay, and so does `external_id`, without which an old import file would
   import the trajectories a second time;
-- the history lines lose the same texts (`HistoryQuerySet.scrub`); guidance notes, VDAB's
-  candidacies and temporary work experiences their typed text (`RELATED_TEXTS`); the
+- the history lines lose the same texts (`HistoryQuerySet.scrub`); guidance notes, interruptions,
+  VDAB's candidacies and temporary work experiences their typed text (`RELATED_TEXTS`); the
   messages about the referrals theirs (the notifications hear `clients_pseudonymised`);
 - each client gets an audit row, in the same transaction."""
 
@@ -43,6 +43,7 @@ from ..models import (
     Consent,
     GuidanceNote,
     ImportJob,
+    Interruption,
     Referral,
     ReferralEvent,
     TemporaryWorkExperience,
@@ -78,6 +79,7 @@ RELATED_TEXTS = (
     (TemporaryWorkExperience, "client", {"employer": ""}),
     (Consent, "client", {"document_reference": ""}),
     (GuidanceNote, "referral__client", {"note": ""}),
+    (Interruption, "referral__client", {"note": ""}),
     (
         Candidacy,
         "referral__client",

@@ -322,7 +322,14 @@ def referral_end(
     result: str,
     stop_reason: str = "",
 ) -> ReferralEvent:
-    return _transition(
+    """End the training; an interruption still running ends with it, on the end date."""
+    from .interruptions import check_end_date, close_at_end  # they build on this module
+
+    refusals = referral.step_refusals(user, "end")
+    if refusals:  # before the dates: who may not end it learns nothing of them
+        raise TransitionRefused(refusals)
+    check_end_date(referral, end_date)
+    event = _transition(
         referral,
         user=user,
         name="end",
@@ -331,6 +338,8 @@ def referral_end(
         result=result,
         stop_reason=stop_reason,
     )
+    close_at_end(referral, user=user, at=at)
+    return event
 
 
 @transaction.atomic

@@ -151,6 +151,10 @@ READS = {
     "referrals:referral_step": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_note_add": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_outcome": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    # An interruption the form refuses: the referral's page comes back (400) with its data.
+    "referrals:interruption_record": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:interruption_resume": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:interruption_correct": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_agreement": Reads(Kind.PRINT, the_referral),
     # A VDAB client number the form refuses: the referral's page comes back (400).
     "referrals:referral_vdab_registration": Reads(

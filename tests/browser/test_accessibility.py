@@ -176,6 +176,23 @@ def dated_catalogue(cast: Cast) -> str:
     return reverse("referrals:training_list")
 
 
+def interrupted(cast: Cast) -> str:
+    """The training in progress, interrupted before and again now: the banner, the table,
+    the form to resume and one to correct each interruption."""
+    referral = cast["in_training"]
+    start = referral.start_date
+    for first, last in ((start, start + datetime.timedelta(days=2)), (timezone.localdate(), None)):
+        services.interruption_record(
+            referral=referral,
+            user=cast["caseworker"],
+            reason="illness",
+            from_date=first,
+            to_date=last,
+            note="Griep.",
+        )
+    return referral.get_absolute_url()
+
+
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
@@ -218,6 +235,7 @@ SCREENS = {
     "referral-counsellor-in-training": Screen(
         "counsellor", detail("in_training"), then=open_all_details
     ),
+    "referral-caseworker-interrupted": Screen("caseworker", interrupted, then=open_all_details),
     "referral-counsellor-ended": Screen("counsellor", detail("ended"), then=open_all_details),
     # The warm handover's form (a correction: the cast's handover came with the agreement).
     "referral-caseworker-handover": Screen(

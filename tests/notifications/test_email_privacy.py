@@ -25,6 +25,7 @@ from referrals.enums import (
     EndResult,
     GuidanceTopic,
     HandoverHow,
+    InterruptionReason,
     State,
     StopReason,
 )
@@ -75,6 +76,7 @@ SCREENING = {
     "learning_ability": "Instaptoets Kameleon behaald met 71 procent.",
 }
 NOTE = "Drie dagen afwezig wegens de rechtszaak in Zottegem-Noord."
+INTERRUPTION_NOTE = "Bevallen van een tweeling in het Zilverberk-ziekenhuis."
 
 
 def date_forms(day: datetime.date) -> set[str]:
@@ -114,8 +116,9 @@ def personal_data(referral: Referral) -> set[str]:
     values |= {client.phone.replace(" ", ""), *TYPED.values(), "73524991"}
     values.add(client.ocmw.name)  # the OCMW tells where the client lives
     values |= {v for k, v in STEPS.items() if isinstance(v, str) and not k.startswith("end")}
-    values |= set(SCREENING.values()) | {NOTE}
+    values |= set(SCREENING.values()) | {NOTE, INTERRUPTION_NOTE}
     values |= labels(StopReason.ILLNESS) | labels(EndResult.STOPPED_EARLY)
+    values |= labels(InterruptionReason.MATERNITY)
     values |= labels(GuidanceTopic.DROPOUT_RISK)
     return values
 
@@ -198,6 +201,19 @@ def handover_recorded(referral: Referral, people: dict) -> dict:
     return after_step(referral, people)
 
 
+def interrupted(referral: Referral, people: dict) -> dict:
+    """The counsellor records that the training is interrupted, as `outbox` tells it."""
+    services.interruption_record(
+        referral=referral,
+        user=people["counsellor"],
+        reason=InterruptionReason.MATERNITY,
+        from_date=referral.start_date,
+        note=INTERRUPTION_NOTE,
+    )
+    event = referral.events.last()
+    return {"event": event, "actor": event.actor, **outbox.interruption_context(event)}
+
+
 def reminder(**context) -> Callable[[Referral, dict], dict]:
     """What `reminders` passes."""
     return lambda referral, people: context
@@ -237,6 +253,10 @@ SCENES = {
     Kind.REMINDER_NO_HANDOVER: Scene(
         State.INTAKE_PLANNED, reminder(working_days=6), steps={"agree__handover_at": None}
     ),
+    Kind.INTERRUPTION: Scene(State.IN_TRAINING, interrupted),
+    Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
+    Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
+    Kind.REMINDER_END_EXPECTED: Scene(State.IN_TRAINING, reminder(days=20)),
     Kind.REMINDER_OUTCOME_DUE: Scene(
         State.ENDED,
         reminder(months=3, due_on=datetime.date(2026, 4, 15)),

@@ -29,6 +29,7 @@ from referrals.models import (
     Consent,
     GuidanceNote,
     InfoSession,
+    Interruption,
     OutcomeCheck,
     Referral,
     ReferralEvent,
@@ -201,6 +202,20 @@ def test_outcome_checks_only_follow_positive_ends_once_due(seeded):
     for outcome in outcomes:
         assert outcome.referral.has_positive_end
         assert outcome.checked_on >= outcome.referral.outcome_due_date(outcome.months)
+
+
+def test_one_trainee_is_interrupted_now_and_others_resumed(seeded):
+    running = Interruption.objects.running().select_related("referral")
+    assert [i.referral.state for i in running] == [State.IN_TRAINING]
+    resumed = Interruption.objects.exclude(to_date=None).select_related("referral")
+    assert resumed
+    for interruption in resumed:
+        referral = interruption.referral
+        assert referral.start_date <= interruption.from_date <= interruption.to_date
+        # The expected end moved on by the days interrupted.
+        assert referral.expected_end_date > referral.start_date
+    transitions = set(ReferralEvent.objects.values_list("transition", flat=True))
+    assert {"interruption_recorded", "interruption_ended"} <= transitions
 
 
 def test_the_ongoing_work_experience_blocks_an_agreement(seeded):

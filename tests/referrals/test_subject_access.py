@@ -21,8 +21,15 @@ from audit import trail
 from audit.models import Entry, Kind
 from notifications.models import Notification
 from referrals import subject_access
-from referrals.enums import AtWork, CandidacyOutcome, EndResult, GuidanceTopic, State
-from referrals.models import Candidacy, Client, GuidanceNote, OutcomeCheck
+from referrals.enums import (
+    AtWork,
+    CandidacyOutcome,
+    EndResult,
+    GuidanceTopic,
+    InterruptionReason,
+    State,
+)
+from referrals.models import Candidacy, Client, GuidanceNote, Interruption, OutcomeCheck
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory, UserFactory
 from tests.referrals.admin_urls import subject_access_json_url as json_url
 from tests.referrals.admin_urls import subject_access_url as page_url
@@ -109,6 +116,14 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
         )
         rows["referrals.outcomecheck"] = OutcomeCheck.objects.create(
             referral=referral, months=3, at_work=AtWork.YES, checked_by=caseworker
+        )
+        rows["referrals.interruption"] = Interruption.objects.create(
+            referral=referral,
+            reason=InterruptionReason.ILLNESS,
+            from_date=referral.start_date,
+            to_date=referral.start_date,
+            note=f"Griep ({last_name}, {n})",
+            recorded_by=caseworker,
         )
     rows["unlinked candidacy"] = Candidacy.objects.create(
         registered_by=counsellor,

@@ -160,13 +160,15 @@ def test_xlsx_download_has_labels_and_numbers(client, figures):
 def test_whole_page_downloads_as_one_workbook(client, figures):
     client.force_login(AdministratorFactory())
     workbook = load_workbook(io.BytesIO(download(client, "all", "xlsx", year=2025).content))
-    # funnel, starts x3, early stops, diplomas x3, outflow x3, each named for what it holds
+    # funnel, starts x3, early stops, interruptions, diplomas x3, outflow x3, each named for
+    # what it holds
     assert workbook.sheetnames == [
         "Trechter",
         "Starts - OKOT-type",
         "Starts - Geslacht",
         "Starts - Leeftijd bij de start",
         "Stopzettingen - Reden",
+        "Onderbrekingen",
         "Diploma’s - OKOT-type",
         "Diploma’s - Geslacht",
         "Diploma’s - Leeftijd bij de sta",

@@ -1,0 +1,74 @@
+"""What the referral's page shows of the training's interruptions, and their lines in the
+timeline: data prepared for the templates."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .enums import INTERRUPTION_CORRECTION_STATES, INTERRUPTION_STATES
+from .interruption_forms import InterruptionForm, ResumeForm
+from .models import Interruption, Referral
+
+# What a history line of an interruption shows, in this order.
+SHOWN_FIELDS = ["reason", "from_date", "to_date"]
+
+
+def interruption_section(
+    referral: Referral,
+    user,
+    *,
+    interruption_form=None,
+    resume_form=None,
+    correct_form=None,
+) -> dict:
+    """The interruptions (one query), the one running now, the days interrupted so far,
+    and the forms this user may fill in: a new interruption or the end of the running one
+    while the training runs, a correction of each until the referral is closed. A bound
+    form (with its errors) replaces its empty one."""
+    interruptions = list(
+        referral.interruptions.select_related("recorded_by", "recorded_by__organisation")
+    )
+    running = next((i for i in interruptions if i.is_running), None)
+    may = access.may_record_interruption(referral, user)
+    records = may and referral.state in INTERRUPTION_STATES
+    corrects = may and referral.state in INTERRUPTION_CORRECTION_STATES
+    today = timezone.localdate()
+    corrections = []
+    if corrects:
+        for interruption in interruptions:
+            form = correct_form
+            if form is None or form.interruption != interruption:
+                form = InterruptionForm(interruption=interruption)
+            corrections.append((interruption, form))
+    return {
+        "interruptions": interruptions,
+        "current_interruption": running,
+        "interrupted_days": sum(i.days(today) for i in interruptions),
+        "interruption_form": (
+            (interruption_form or InterruptionForm()) if records and running is None else None
+        ),
+        "resume_form": (resume_form or ResumeForm()) if records and running else None,
+        "correct_forms": corrections,
+    }
+
+
+def interruption_details(data: dict) -> list[tuple[str, object]]:
+    """A history line of an interruption: its reason and days, a correction's values after
+    the ones they replaced."""
+    from .presenters import _stored_value as stored_value  # presenters import this module
+
+    before = data.get("before", {})
+    details = []
+    for name in SHOWN_FIELDS:
+        if name not in data["after"]:
+            continue
+        field = Interruption._meta.get_field(name)
+        value = data["after"][name]
+        shown = stored_value(field, value) if value is not None else _("still going on")
+        if name in before:
+            old = before[name]
+            shown = f"{stored_value(field, old) if old is not None else '—'} → {shown}"
+        details.append((field.verbose_name, shown))
+    if data.get("at_end"):
+        details.append((_("ended"), _("with the end of the training")))
+    return details

@@ -1,0 +1,315 @@
+"""Interruptions of a training: recorded, ended when the trainee resumes, and corrected, by
+either side (`access.may_record_interruption`), without ending the trajectory.
+
+Each leaves a line in the referral's history (the other side hears of it through the
+outbox) and moves the referral's expected end on by the days interrupted, so that the
+end's reminder and overdue flag wait for them; while one runs, they pause altogether
+(`querysets.overdue_condition`, `notifications.reminders`)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .. import access
+from ..changes import record_change, snapshot
+from ..enums import (
+    INTERRUPTION_CORRECTED,
+    INTERRUPTION_CORRECTION_STATES,
+    INTERRUPTION_ENDED,
+    INTERRUPTION_RECORDED,
+    INTERRUPTION_STATES,
+    State,
+)
+from ..models import Interruption, Referral, ReferralEvent
+from ..models.interruptions import expected_end
+from ..signals import referral_event
+from ..textlimits import within_limit
+from .steps import TransitionRefused
+
+# What a history line keeps of an interruption (its note is the line's `reason`).
+INTERRUPTION_FIELDS = ["reason", "from_date", "to_date"]
+
+
+@transaction.atomic
+def interruption_record(
+    *,
+    referral: Referral,
+    user,
+    reason: str,
+    from_date: datetime.date,
+    to_date: datetime.date | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> Interruption:
+    """Record that the training is interrupted from `from_date` (until `to_date`, its last
+    day, when it is over already)."""
+    referral = _locked(referral)
+    _may_act(referral, user, INTERRUPTION_STATES)
+    note = within_limit(Interruption, "note", note.strip())
+    _check_dates(referral, from_date, to_date)
+    interruption = _saved(
+        Interruption(
+            referral=referral,
+            reason=reason,
+            from_date=from_date,
+            to_date=to_date,
+            note=note,
+            recorded_by=user,
+            recorded_at=at or timezone.now(),
+        )
+    )
+    _history(referral, interruption, INTERRUPTION_RECORDED, user=user, at=at, note=note)
+    return interruption
+
+
+@transaction.atomic
+def interruption_end(
+    *,
+    interruption: Interruption,
+    user,
+    to_date: datetime.date,
+    at: datetime.datetime | None = None,
+) -> Interruption:
+    """The trainee resumed: `to_date` was the interruption's last day."""
+    referral = _locked(interruption.referral)
+    _may_act(referral, user, INTERRUPTION_STATES)
+    interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
+    if not interruption.is_running:
+        raise TransitionRefused([_("This interruption has already ended.")])
+    _check_dates(referral, interruption.from_date, to_date, exclude=interruption)
+    before = snapshot(interruption)
+    interruption.to_date = to_date
+    interruption.save(update_fields=["to_date"])
+    _history(referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before)
+    return interruption
+
+
+@transaction.atomic
+def interruption_correct(
+    *,
+    interruption: Interruption,
+    user,
+    reason: str,
+    from_date: datetime.date,
+    to_date: datetime.date | None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    request=None,
+) -> Interruption:
+    """Correct an interruption's reason, dates or note, during the training or after its
+    end until the referral is closed. The history line and the audit trail keep what it
+    replaces; the same answer again changes nothing."""
+    referral = _locked(interruption.referral)
+    _may_act(referral, user, INTERRUPTION_CORRECTION_STATES)
+    interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
+    note = within_limit(Interruption, "note", note.strip())
+    _check_dates(referral, from_date, to_date, exclude=interruption)
+    before = snapshot(interruption)
+    changed = {
+        name: value
+        for name, value in {
+            "reason": reason,
+            "from_date": from_date,
+            "to_date": to_date,
+            "note": note,
+        }.items()
+        if getattr(interruption, name) != value
+    }
+    if not changed:
+        return interruption
+    for name, value in changed.items():
+        setattr(interruption, name, value)
+    _saved(interruption, update_fields=list(changed))
+    _history(
+        referral,
+        interruption,
+        INTERRUPTION_CORRECTED,
+        user=user,
+        at=at,
+        before=before,
+        note=note if "note" in changed else "",
+    )
+    record_change(interruption, before, snapshot(interruption), user=user, request=request)
+    return interruption
+
+
+# --- the end of the training ---------------------------------------------------------------
+
+
+def check_end_date(referral: Referral, end_date: datetime.date) -> None:
+    """Refuse an end before an interruption's first or last day: they lie within the
+    training (a running one ends with it, `close_at_end`)."""
+    clash = (
+        referral.interruptions.filter(Q(from_date__gt=end_date) | Q(to_date__gt=end_date))
+        .order_by("from_date")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "end_date": _(
+                    "The end cannot be before a day of the interruption from %(date)s; "
+                    "correct the interruption first if it is wrong."
+                )
+                % {"date": _day(clash.from_date)}
+            }
+        )
+
+
+def close_at_end(referral: Referral, *, user, at: datetime.datetime | None = None) -> None:
+    """The training ended during an interruption: the interruption ends on the end date
+    too (a line in the history; the end's own message tells the other side)."""
+    interruption = referral.interruptions.select_for_update().running().first()
+    if interruption is None:
+        return
+    before = snapshot(interruption)
+    interruption.to_date = referral.end_date
+    interruption.save(update_fields=["to_date"])
+    _history(
+        referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before, at_end=True
+    )
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+def _locked(referral: Referral) -> Referral:
+    """The referral, locked until the transaction ends: two interruptions recorded at once
+    are checked against each other in turn. Only its row: a training is many referrals'."""
+    return (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("training", "client")
+        .get(pk=referral.pk)
+    )
+
+
+def _may_act(referral: Referral, user, states) -> None:
+    if referral.state not in states:
+        if states == INTERRUPTION_STATES:
+            message = _("An interruption is recorded while the training runs.")
+        else:
+            message = _(
+                "Interruptions are corrected during the training and after its end, until the "
+                "referral is closed."
+            )
+        raise TransitionRefused([message])
+    if not access.may_record_interruption(referral, user):
+        raise TransitionRefused([_("You may not record interruptions for this referral.")])
+
+
+def _check_dates(
+    referral: Referral,
+    from_date: datetime.date,
+    to_date: datetime.date | None,
+    *,
+    exclude: Interruption | None = None,
+) -> None:
+    """The dates lie within the training, in order, not in the future, and share no day
+    with another interruption of the referral."""
+    today = timezone.localdate()
+    errors = {}
+    if from_date > today:
+        errors["from_date"] = _("This date lies in the future.")
+    elif referral.start_date and from_date < referral.start_date:
+        errors["from_date"] = _(
+            "An interruption cannot begin before the start of the training (%(date)s)."
+        ) % {"date": _day(referral.start_date)}
+    if to_date is not None and to_date > today:
+        errors["to_date"] = _("This date lies in the future.")
+    elif to_date is not None and to_date < from_date:
+        errors["to_date"] = _("The last day cannot be before the first.")
+    if referral.state == State.ENDED and referral.end_date:
+        if to_date is None:
+            errors["to_date"] = _("The training has ended: give the interruption's last day.")
+        elif to_date > referral.end_date:
+            errors["to_date"] = _(
+                "The last day cannot be after the end of the training (%(date)s)."
+            ) % {"date": _day(referral.end_date)}
+    if errors:
+        raise ValidationError(errors)
+    others = referral.interruptions.all()
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    other = others.overlapping(from_date, to_date).order_by("from_date").first()
+    if other is not None:
+        raise ValidationError(
+            _("This interruption overlaps with the one from %(from)s %(until)s.")
+            % {
+                "from": _day(other.from_date),
+                "until": (
+                    _("until %(date)s") % {"date": _day(other.to_date)}
+                    if other.to_date
+                    else _("that is still going on")
+                ),
+            }
+        )
+
+
+def _saved(interruption: Interruption, **kwargs) -> Interruption:
+    """Save, and refuse a second running interruption that slipped past the checks."""
+    try:
+        with transaction.atomic():
+            interruption.save(**kwargs)
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("The training is already interrupted; end that interruption first.")
+        ) from exc
+    return interruption
+
+
+def shift_expected_end(referral: Referral) -> None:
+    """The expected end: the start plus the training's duration, plus every day of the
+    interruptions that are over (a running one pauses the reminders until it ends)."""
+    if referral.start_date is None:
+        return
+    days = sum(i.days() for i in referral.interruptions.exclude(to_date__isnull=True))
+    shifted = expected_end(referral.start_date, referral.training.duration_months, days)
+    if shifted != referral.expected_end_date:
+        referral.expected_end_date = shifted
+        referral.save(update_fields=["expected_end_date", "updated_at"])
+
+
+def _history(
+    referral: Referral,
+    interruption: Interruption,
+    transition: str,
+    *,
+    user,
+    at,
+    before: dict | None = None,
+    note: str = "",
+    at_end: bool = False,
+) -> ReferralEvent:
+    """The expected end moved on, the history line (what the interruption is now, and what
+    changed from `before`) and its announcement."""
+    shift_expected_end(referral)
+    after = snapshot(interruption)
+    shown = [n for n in INTERRUPTION_FIELDS if before is None or before[n] != after[n]]
+    data = {
+        "interruption_id": interruption.pk,
+        "after": {name: after[name] for name in INTERRUPTION_FIELDS},
+    }
+    if before is not None:
+        data["before"] = {name: before[name] for name in shown}
+    if at_end:
+        data["at_end"] = True
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        actor=user,
+        at=at or timezone.now(),
+        transition=transition,
+        from_state="",
+        to_state=referral.state,
+        reason=note,
+        data=data,
+    )
+    referral_event.send(sender=Referral, event=event)
+    return event
+
+
+def _day(day: datetime.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
