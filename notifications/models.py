@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     CONTINUED_GUIDANCE = "continued_guidance", _("Agree who continues the guidance to work")
     GUIDANCE_NOTE = "guidance_note", _("Guidance note from the other side")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to share data withdrawn")
+    DOCUMENT_ADDED = "document_added", _("Document added to a referral")
     REMINDER_NO_INTAKE = "reminder_no_intake", _("Reminder: no intake planned yet")
     REMINDER_NO_START = "reminder_no_start", _("Reminder: training not started yet")
     REMINDER_OUTCOME_DUE = "reminder_outcome_due", _("Reminder: outflow check-up due")

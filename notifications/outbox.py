@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals import access
-from referrals.enums import FINAL_STATES
+from referrals.enums import DOCUMENT_ADDED, FINAL_STATES, DocumentKind
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
@@ -47,6 +47,7 @@ def messages_for_event(event) -> list[tuple[str, list]]:
             (Kind.ENDED, caseworkers_for(referral)),
             (Kind.CONTINUED_GUIDANCE, counsellors_for(referral)),
         ],
+        DOCUMENT_ADDED: lambda: [(Kind.DOCUMENT_ADDED, other_side(referral, actor))],
     }.get(event.transition, list)()
 
 
@@ -62,6 +63,10 @@ def write_for_event(event) -> list[Notification]:
         # The name VDAB typed, for the caseworker to check against the client file.
         "candidacy": (
             candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in recipients_of else None
+        ),
+        # Which kind of document was added (its name may hold the client's: not in messages).
+        "document_kind": (
+            DocumentKind(event.data["kind"]).label if event.transition == DOCUMENT_ADDED else ""
         ),
     }
     written = []

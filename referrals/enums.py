@@ -33,6 +33,9 @@ GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
 # and one corrected (the answer it replaces stays in the line).
 CHECKUP_RECORDED = "checkup_recorded"
 CHECKUP_CORRECTED = "checkup_corrected"
+# History lines of a document attached to the referral, or removed from it.
+DOCUMENT_ADDED = "document_added"
+DOCUMENT_REMOVED = "document_removed"
 
 
 class EndResult(models.TextChoices):
@@ -91,6 +94,16 @@ class GuidanceTopic(models.TextChoices):
     DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
     SUPPORT = "support", _("support needed")
     OTHER = "other", _("other")
+
+
+class DocumentKind(models.TextChoices):
+    """What a file attached to a referral is (`Document.kind`)."""
+
+    SIGNED_AGREEMENT = "signed_agreement", _("signed formal agreement")
+    TRAINING_CONTRACT = "training_contract", _("training contract")
+    ATTENDANCE = "attendance", _("attendance certificate")
+    DIPLOMA = "diploma", _("diploma or certificate")
+    OTHER = "other", _("other document")
 
 
 class ConsentScope(models.TextChoices):

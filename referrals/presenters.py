@@ -13,13 +13,17 @@ from audit.trail import mask_insz
 
 from . import access
 from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
+from .document_forms import DocumentForm
 from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
+    DOCUMENT_ADDED,
+    DOCUMENT_REMOVED,
     GUIDANCE_NOTE_STATES,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
+    DocumentKind,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
@@ -96,6 +100,8 @@ EVENT_LABELS = {
     **{name: step.label for name, step in STEPS.items()},
     CHECKUP_RECORDED: _("Outflow check-up recorded"),
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
+    DOCUMENT_ADDED: _("Document added"),
+    DOCUMENT_REMOVED: _("Document removed"),
 }
 
 
@@ -261,6 +267,10 @@ def event_details(event) -> list[tuple[str, object]]:
     """The step's data as (label, value); references to other rows are left out."""
     if event.transition in (CHECKUP_RECORDED, CHECKUP_CORRECTED):
         return _checkup_details(event.data)
+    if event.transition in (DOCUMENT_ADDED, DOCUMENT_REMOVED):
+        # The kind only: a file's name may hold the client's, and history outlives it.
+        kind = event.data.get("kind")
+        return [(_("Document"), DocumentKind(kind).label if kind in DocumentKind.values else kind)]
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -338,6 +348,7 @@ def referral_context(
     bound_form: tuple[str, object] | None = None,
     note_form=None,
     outcome_form=None,
+    document_form=None,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -374,4 +385,19 @@ def referral_context(
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
+        **document_context(referral, user, form=document_form),
+    }
+
+
+def document_context(referral: Referral, user, *, form=None) -> dict:
+    """The referral's documents, newest first, each with whether this user may remove it,
+    and the form to add one for whoever may. One query, whatever their number."""
+    documents = referral.documents.select_related("added_by", "added_by__organisation")
+    may_add = access.may_add_document(referral, user)
+    return {
+        "documents": [
+            {"document": document, "removable": access.may_remove_document(document, user)}
+            for document in documents
+        ],
+        "document_form": (form or DocumentForm()) if may_add else None,
     }

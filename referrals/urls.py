@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import client_views, consent_views, views
+from . import client_views, consent_views, document_views, views
 from .reports import views as report_views
 
 app_name = "referrals"
@@ -24,6 +24,9 @@ urlpatterns = [
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
+    path("referrals/<int:pk>/documents/", document_views.document_add, name="document_add"),
+    path("documents/<int:pk>/", document_views.document_download, name="document_download"),
+    path("documents/<int:pk>/remove/", document_views.document_remove, name="document_remove"),
     path("trainings/", views.training_list, name="training_list"),
     path("reports/", report_views.reports, name="reports"),
     path(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from referrals import services
-from referrals.enums import AtWork, ContinuedBy, EndResult, GuidanceTopic, State
+from referrals.enums import AtWork, ContinuedBy, DocumentKind, EndResult, GuidanceTopic, State
 from referrals.models import EntryCondition
 
 from .demo_data import (
@@ -29,6 +29,7 @@ from .demo_data import (
     at,
     day,
 )
+from .demo_documents import attach
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,10 @@ class StoryClock:
         self.last = min(max(planned, self.last), self.now)
         return self.last
 
+    def later(self, **delta) -> datetime.datetime:
+        """A moment after the last step (a document added after it), never in the future."""
+        return min(self.last + datetime.timedelta(**delta), self.now)
+
 
 def play(story: Story, *, client, training, caseworker, counsellor, today: datetime.date):
     """Walk one referral along its path, each step by the user who would take it, on
@@ -190,6 +195,8 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
                 handover_call_at=at(story.agreed, 10),
             )
+            signed = DocumentKind.SIGNED_AGREEMENT
+            attach(referral, user=caseworker, kind=signed, at=clock.later(hours=1))
         elif state == State.INTAKE_PLANNED:
             services.referral_plan_intake(
                 at=clock.step(state),
@@ -219,6 +226,8 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             services.referral_start(
                 at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
             )
+            contract = DocumentKind.TRAINING_CONTRACT
+            attach(referral, user=counsellor, kind=contract, at=clock.later(hours=2))
             _notes(story, referral, caseworker, counsellor, today)
         elif state == State.ENDED:
             services.referral_end(
@@ -229,6 +238,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 result=story.result,
                 stop_reason=story.stop_reason,
             )
+            if story.result == EndResult.PASSED:
+                diploma = DocumentKind.DIPLOMA
+                attach(referral, user=counsellor, kind=diploma, at=clock.later(hours=1))
         elif state == State.CLOSED:
             services.referral_close(
                 at=clock.step(state),

@@ -5,13 +5,15 @@ the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
 with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
-notes and outflow check-ups), `clients` (a client's details), `consents` (the client's
-consent to share data with VDAB) and `retention` (pseudonymising clients whose referrals
-ended years ago); callers use them as `services.<name>`."""
+notes and outflow check-ups), `documents` (files attached to a referral), `clients` (a
+client's details), `consents` (the client's consent to share data with VDAB) and
+`retention` (pseudonymising clients whose referrals ended years ago); callers use them as
+`services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
 from .consents import consent_give, consent_withdraw
+from .documents import document_add, document_remove
 from .followup import guidance_note_add, outcome_check_record
 from .retention import (
     apply_retention,
@@ -42,6 +44,8 @@ __all__ = [
     "client_save",
     "consent_give",
     "consent_withdraw",
+    "document_add",
+    "document_remove",
     "guidance_note_add",
     "outcome_check_record",
     "referral_register_candidacy",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import formats, translation
 from stdnum.be import ssn
 
@@ -20,11 +21,24 @@ from audit.trail import mask_insz
 from notifications import outbox
 from notifications.models import Kind, Notification
 from referrals import services
-from referrals.enums import CandidacyOutcome, EndResult, GuidanceTopic, State, StopReason
+from referrals.enums import (
+    CandidacyOutcome,
+    DocumentKind,
+    EndResult,
+    GuidanceTopic,
+    State,
+    StopReason,
+)
 from referrals.models import Candidacy, GuidanceNote, Referral
 from referrals.presenters import candidacy_of
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
-from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz, referral_in_state
+from tests.referrals.factories import (
+    PDF,
+    ClientFactory,
+    TrainingFactory,
+    make_insz,
+    referral_in_state,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +182,19 @@ def consent_withdrawn(referral: Referral, people: dict) -> dict:
     return {"consent": consent, "actor": consent.withdrawn_by}
 
 
+def document_added(referral: Referral, people: dict) -> dict:
+    """A document whose name and description hold the client's, as the counsellor added it
+    through `services.document_add`."""
+    services.document_add(
+        referral=referral,
+        user=people["counsellor"],
+        kind=DocumentKind.ATTENDANCE,
+        file=ContentFile(PDF, name=f"attest {CLIENT['first_name']} {CLIENT['last_name']}.pdf"),
+        description=NOTE,
+    )
+    return after_step(referral, people)
+
+
 def reminder(**context) -> Callable[[Referral, dict], dict]:
     """What `reminders` passes."""
     return lambda referral, people: context
@@ -198,6 +225,7 @@ SCENES = {
     Kind.CONTINUED_GUIDANCE: Scene(State.ENDED),
     Kind.GUIDANCE_NOTE: Scene(State.IN_TRAINING, guidance_note),
     Kind.CONSENT_WITHDRAWN: Scene(State.IN_TRAINING, consent_withdrawn),
+    Kind.DOCUMENT_ADDED: Scene(State.IN_TRAINING, document_added),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
     Kind.REMINDER_OUTCOME_DUE: Scene(

@@ -28,6 +28,7 @@ from tests.referrals.admin_urls import subject_access_json_url as json_url
 from tests.referrals.admin_urls import subject_access_url as page_url
 from tests.referrals.factories import (
     ClientFactory,
+    DocumentFactory,
     TemporaryWorkExperienceFactory,
     TrainingFactory,
     make_insz,
@@ -109,6 +110,9 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
         )
         rows["referrals.outcomecheck"] = OutcomeCheck.objects.create(
             referral=referral, months=3, at_work=AtWork.YES, checked_by=caseworker
+        )
+        rows["referrals.document"] = DocumentFactory(
+            referral=referral, added_by=caseworker, original_name=f"attest {last_name}.pdf"
         )
     rows["unlinked candidacy"] = Candidacy.objects.create(
         registered_by=counsellor,
