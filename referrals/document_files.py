@@ -67,16 +67,16 @@ def clean_name(name: str) -> str:
     long with its extension kept; "document" when nothing is left."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]  # a browser may send a full path; anyone may send ../
+    name = re.sub(r"\s+", " ", name)  # line breaks and tabs too
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
-    name = re.sub(r'[<>:"|?*;%]', "_", name)  # what file systems or headers read specially
-    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = re.sub(r'[<>:"|?*;%]', "_", name).strip(" .")  # what systems or headers read
     stem, suffix = _split(name)
     stem = stem[: NAME_MAX - len(suffix)].rstrip(" .")
     return f"{stem}{suffix}" if stem else f"document{suffix}"
 
 
 def _split(name: str) -> tuple[str, str]:
-    suffix = PurePath(name).suffix.lower() if "." in name else ""
+    suffix = PurePath(name).suffix if "." in name else ""
     if len(suffix) > 6:  # no extension of ours is this long
         suffix = ""
     return (name[: -len(suffix)] if suffix else name), suffix
@@ -94,7 +94,7 @@ def check_file(upload) -> CheckedFile:
             % {"max": settings.OKOT_DOCUMENT_MAX_MB},
             code="too_large",
         )
-    suffix = _split(name)[1]
+    suffix = _split(name)[1].lower()
     by_name = next((t for t in TYPES if suffix in t.extensions), None)
     if by_name is None:
         raise ValidationError(

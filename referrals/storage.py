@@ -22,7 +22,13 @@ class _DocumentStorage(LazyObject):
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
-    """Files on local disk that have no URL: asking for one is a mistake, not a link."""
+    """Files on local disk that have no URL (asking for one is a mistake, not a link),
+    readable by the app's own user only unless told otherwise."""
+
+    def __init__(self, **options):
+        options.setdefault("file_permissions_mode", 0o600)
+        options.setdefault("directory_permissions_mode", 0o700)
+        super().__init__(**options)
 
     def url(self, name):
         raise ValueError("Documents have no URL: link to the app's download view.")

@@ -171,7 +171,7 @@ STORAGES = {
 
 # Documents attached to referrals (referrals.storage): private, never under MEDIA_ROOT or
 # any URL; the app serves each one only to whoever may see its referral. On local disk in
-# OKOT_DOCUMENTS_DIR (readable by the app's own user only) unless OKOT_DOCUMENTS_S3_BUCKET
+# OKOT_DOCUMENTS_DIR (readable by the app's own user only: 0600) unless OKOT_DOCUMENTS_S3_BUCKET
 # names an S3-compatible bucket (django-storages), reached at OKOT_DOCUMENTS_S3_ENDPOINT
 # (empty: AWS) with the keys below (empty: boto3's own lookup, such as an instance role).
 OKOT_DOCUMENTS_S3_BUCKET = os.environ.get("OKOT_DOCUMENTS_S3_BUCKET", "")
@@ -200,8 +200,6 @@ else:
         "BACKEND": "referrals.storage.PrivateFileSystemStorage",
         "OPTIONS": {
             "location": os.environ.get("OKOT_DOCUMENTS_DIR", BASE_DIR / "private" / "documents"),
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
         },
     }
 # What a document may be: up to this size (PDF, JPEG or PNG: referrals.document_files), and
