@@ -68,9 +68,6 @@ class DocumentInline(ReadOnlyInline):
     fields = ["added_at", "kind", "download", "description", "size", "content_type", "added_by"]
     related = ("added_by",)
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
     @admin.display(description=_("file"))
     def download(self, document: Document) -> str:
         return document_link(document)
