@@ -22,6 +22,9 @@ COPY . .
 RUN SECRET_KEY=build-only-not-used-at-runtime ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 
+# Documents on local disk (OKOT_DOCUMENTS_DIR): a volume mounted here, owned by the app user.
+RUN mkdir -p /app/private/documents && chown -R app:app /app/private && chmod 700 /app/private
+
 USER app
 EXPOSE 8000
 # Workers, bind address, timeouts and logs: config/gunicorn.conf.py (WEB_CONCURRENCY workers).

@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to share data withdrawn")
     VDAB_REGISTERED = "vdab_registered", _("Registration with VDAB recorded")
     HANDOVER_RECORDED = "handover_recorded", _("Warm handover recorded")
+    DOCUMENT_ADDED = "document_added", _("Document added to a referral")
     REMINDER_NO_INTAKE = "reminder_no_intake", _("Reminder: no intake planned yet")
     REMINDER_NO_START = "reminder_no_start", _("Reminder: training not started yet")
     REMINDER_OUTCOME_DUE = "reminder_outcome_due", _("Reminder: outflow check-up due")

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from referrals import access
 from referrals.enums import (
+    DOCUMENT_ADDED,
     FINAL_STATES,
     INTERRUPTION_CORRECTED,
     INTERRUPTION_ENDED,
     INTERRUPTION_RECORDED,
     VDAB_REGISTRATION,
+    DocumentKind,
 )
 from referrals.models import Interruption
 from referrals.presenters import candidacy_of
@@ -65,6 +67,7 @@ def messages_for_event(event) -> list[tuple[str, list]]:
             [] if event.data.get("at_end") else [(Kind.INTERRUPTION, other_side(referral, actor))]
         ),
         INTERRUPTION_CORRECTED: lambda: [(Kind.INTERRUPTION, other_side(referral, actor))],
+        DOCUMENT_ADDED: lambda: [(Kind.DOCUMENT_ADDED, other_side(referral, actor))],
     }.get(event.transition, list)()
 
 
@@ -97,6 +100,10 @@ def write_for_event(event) -> list[Notification]:
             candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in recipients_of else None
         ),
         **(interruption_context(event) if Kind.INTERRUPTION in recipients_of else {}),
+        # Which kind of document was added (its name may hold the client's: not in messages).
+        "document_kind": (
+            DocumentKind(event.data["kind"]).label if event.transition == DOCUMENT_ADDED else ""
+        ),
     }
     written = []
     for kind, recipients in messages:

@@ -1,10 +1,10 @@
 """Who may do what: every access rule of the app, each a named predicate.
 
 Change who may take a step, register a referral or a candidacy, write a note, record a
-check-up or an interruption, add or edit a client, record or withdraw its consent, or see a
-page here, and only here: the model's transitions (their `permission=`), the services, the
-views, the admin, the templates (`may` in the context) and the notifications all ask these
-predicates.
+check-up or an interruption, add or remove a document, add or edit a client, record or
+withdraw its consent, or see a page here, and only here: the model's transitions (their
+`permission=`), the services, the views, the admin, the templates (`may` in the context)
+and the notifications all ask these predicates.
 
 Who may administer which user is `accounts.access` (accounts knows nothing of referrals).
 The roles themselves (caseworker, counsellor, network manager, administrator) are defined
@@ -17,6 +17,10 @@ candidacies (the candidacy page), never the OCMW's answer to them.
 Predicates take what is acted on first and the user last, the order in which django-fsm calls
 a transition's `permission=`. The administrator may act for either side."""
 
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
 
 # --- the two sides of a client and a training ----------------------------------------------
 
@@ -147,6 +151,29 @@ def may_record_handover(referral, user) -> bool:
 # An interruption (illness, maternity, a personal reason) is told to either side first:
 # either records it, ends it when the trainee resumes, and corrects it.
 may_record_interruption = is_either_side
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def may_add_document(referral, user) -> bool:
+    """Either side adds every kind of document: the client brings an attendance certificate
+    or the diploma to whichever counsellor they see first, and the OCMW needs the training
+    contract as much as VDAB needs the signed agreement. Who added which is shown with it.
+    Not for a pseudonymised client, of whom only the figures are left."""
+    return is_either_side(referral, user) and not referral.client.is_pseudonymised
+
+
+def may_remove_document(document, user) -> bool:
+    """Whoever added it, for OKOT_DOCUMENT_REMOVAL_HOURS (a wrong file, the wrong client),
+    and the administrator at any time; after that it is kept, as proof for the integration
+    income and the GPMI."""
+    if not is_either_side(document.referral, user):
+        return False
+    if user.is_administrator:
+        return True
+    window = datetime.timedelta(hours=settings.OKOT_DOCUMENT_REMOVAL_HOURS)
+    return document.added_by_id == user.pk and timezone.now() < document.added_at + window
 
 
 # --- clients ---------------------------------------------------------------------------------

@@ -68,6 +68,8 @@ def _json(field: models.Field, value):
         return None
     if isinstance(field, InszField):
         return trail.mask_insz(value)
+    if isinstance(field, models.FileField):  # where the file is kept (a random name)
+        return value.name or None
     if isinstance(value, datetime.date | datetime.time):  # datetimes too
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):

@@ -87,6 +87,9 @@ INTERRUPTION_EVENTS = (INTERRUPTION_RECORDED, INTERRUPTION_ENDED, INTERRUPTION_C
 # still be corrected after the end, until the referral is closed.
 INTERRUPTION_STATES = (State.IN_TRAINING,)
 INTERRUPTION_CORRECTION_STATES = (State.IN_TRAINING, State.ENDED)
+# History lines of a document attached to the referral, or removed from it.
+DOCUMENT_ADDED = "document_added"
+DOCUMENT_REMOVED = "document_removed"
 
 
 class EndResult(models.TextChoices):
@@ -162,6 +165,16 @@ class GuidanceTopic(models.TextChoices):
     DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
     SUPPORT = "support", _("support needed")
     OTHER = "other", _("other")
+
+
+class DocumentKind(models.TextChoices):
+    """What a file attached to a referral is (`Document.kind`)."""
+
+    SIGNED_AGREEMENT = "signed_agreement", _("signed formal agreement")
+    TRAINING_CONTRACT = "training_contract", _("training contract")
+    ATTENDANCE = "attendance", _("attendance certificate")
+    DIPLOMA = "diploma", _("diploma or certificate")
+    OTHER = "other", _("other document")
 
 
 class ConsentScope(models.TextChoices):

@@ -13,9 +13,12 @@ from audit.trail import mask_insz
 
 from . import access
 from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
+from .document_forms import DocumentForm
 from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
+    DOCUMENT_ADDED,
+    DOCUMENT_REMOVED,
     GUIDANCE_NOTE_STATES,
     HANDOVER_RECORDED,
     INTERRUPTION_CORRECTED,
@@ -26,6 +29,7 @@ from .enums import (
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
+    DocumentKind,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
@@ -110,6 +114,8 @@ EVENT_LABELS = {
     INTERRUPTION_RECORDED: _("Interruption recorded"),
     INTERRUPTION_ENDED: _("Interruption ended: training resumed"),
     INTERRUPTION_CORRECTED: _("Interruption corrected"),
+    DOCUMENT_ADDED: _("Document added"),
+    DOCUMENT_REMOVED: _("Document removed"),
 }
 # What a history line keeps besides the referral's fields, with its label.
 EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
@@ -281,6 +287,10 @@ def event_details(event) -> list[tuple[str, object]]:
         return vdab_registration_details(event.data)
     if event.transition in INTERRUPTION_EVENTS:
         return interruption_details(event.data)
+    if event.transition in (DOCUMENT_ADDED, DOCUMENT_REMOVED):
+        # The kind only: a file's name may hold the client's, and history outlives it.
+        kind = event.data.get("kind")
+        return [(_("Document"), DocumentKind(kind).label if kind in DocumentKind.values else kind)]
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -363,6 +373,7 @@ def referral_context(
     outcome_form=None,
     vdab_form=None,
     handover_form=None,
+    document_form=None,
     **interruption_forms,
 ) -> dict:
     forms = {
@@ -403,4 +414,19 @@ def referral_context(
         "vdab_form": vdab_registration_form(referral, user, vdab_form),
         **handover_context(referral, user, form=handover_form),
         **interruption_section(referral, user, **interruption_forms),
+        **document_context(referral, user, form=document_form),
+    }
+
+
+def document_context(referral: Referral, user, *, form=None) -> dict:
+    """The referral's documents, newest first, each with whether this user may remove it,
+    and the form to add one for whoever may. One query, whatever their number."""
+    documents = referral.documents.select_related("added_by", "added_by__organisation")
+    may_add = access.may_add_document(referral, user)
+    return {
+        "documents": [
+            {"document": document, "removable": access.may_remove_document(document, user)}
+            for document in documents
+        ],
+        "document_form": (form or DocumentForm()) if may_add else None,
     }

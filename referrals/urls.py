@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import catalogue_views, client_views, consent_views, interruption_views, views
+from . import (
+    catalogue_views,
+    client_views,
+    consent_views,
+    document_views,
+    interruption_views,
+    views,
+)
 from .reports import views as report_views
 
 app_name = "referrals"
@@ -51,6 +58,9 @@ urlpatterns = [
     ),
     path("referrals/<int:pk>/handover/", views.referral_handover, name="referral_handover"),
     path("trainings/", catalogue_views.training_list, name="training_list"),
+    path("referrals/<int:pk>/documents/", document_views.document_add, name="document_add"),
+    path("documents/<int:pk>/", document_views.document_download, name="document_download"),
+    path("documents/<int:pk>/remove/", document_views.document_remove, name="document_remove"),
     path("reports/", report_views.reports, name="reports"),
     path(
         "reports/<slug:table>.<str:fmt>",

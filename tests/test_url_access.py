@@ -27,7 +27,12 @@ from tests.accounts.factories import (
     OrganisationFactory,
     VdabOrganisationFactory,
 )
-from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
+from tests.referrals.factories import (
+    ClientFactory,
+    DocumentFactory,
+    TrainingFactory,
+    referral_in_state,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -52,10 +57,11 @@ EITHER_SIDE = frozenset({"caseworker", "counsellor", "administrator"})
 class Access:
     """Who may use a URL: `roles` for what is theirs; the others get `refused`.
 
-    `target` is what the URL's `pk` names ("client", "referral", "notification"), whose
-    owner decides: another organisation's is a 404 for all but the administrator, who sees
-    every organisation's (but reads only their own messages). `forbidden` roles see the
-    target but may not use the URL: a 403 on their own, a 404 on another's."""
+    `target` is what the URL's `pk` names ("client", "referral", "document" of a referral,
+    "notification"), whose owner decides: another organisation's is a 404 for all but the
+    administrator, who sees every organisation's (but reads only their own messages).
+    `forbidden` roles see the target but may not use the URL: a 403 on their own, a 404 on
+    another's."""
 
     roles: frozenset = EVERY_ROLE
     methods: tuple = ("GET", "POST")
@@ -163,6 +169,15 @@ ACCESS = {
     "referrals:referral_handover": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    "referrals:document_add": Access(
+        roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
+    ),
+    "referrals:document_download": Access(
+        roles=EITHER_SIDE, target="document", refused=NOT_FOUND, methods=GET
+    ),
+    "referrals:document_remove": Access(
+        roles=EITHER_SIDE, target="document", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:training_list": Access(),
     "referrals:reports": Access(methods=GET),
     "referrals:report_export": Access(methods=GET, kwargs=(("table", "starts"), ("fmt", "csv"))),
@@ -241,7 +256,8 @@ def make_world() -> dict:
     messages = {(role, "own"): message_to(user) for role, user in people.items()} | {
         (role, "other"): message_to(someone_else) for role in people
     }
-    return {"people": people, "referrals": referrals, "messages": messages}
+    documents = {whose: DocumentFactory(referral=referral) for whose, referral in referrals.items()}
+    return {"people": people, "referrals": referrals, "messages": messages, "documents": documents}
 
 
 def message_to(user) -> Notification:
@@ -271,6 +287,8 @@ def world(shared_rows) -> dict:
 def object_pk(world, access: Access, role: str, whose: str) -> int:
     if access.target == "notification":
         return world["messages"][(role if role != "anonymous" else "caseworker", whose)].pk
+    if access.target == "document":
+        return world["documents"][whose].pk
     referral = world["referrals"][whose]
     return (referral.client if access.target == "client" else referral).pk
 

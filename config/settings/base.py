@@ -169,6 +169,52 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Documents attached to referrals (referrals.storage): private, never under MEDIA_ROOT or
+# any URL; the app serves each one only to whoever may see its referral. On local disk in
+# OKOT_DOCUMENTS_DIR (readable by the app's own user only: 0600) unless OKOT_DOCUMENTS_S3_BUCKET
+# names an S3-compatible bucket (django-storages), reached at OKOT_DOCUMENTS_S3_ENDPOINT
+# (empty: AWS) with the keys below (empty: boto3's own lookup, such as an instance role).
+OKOT_DOCUMENTS_S3_BUCKET = os.environ.get("OKOT_DOCUMENTS_S3_BUCKET", "")
+if OKOT_DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": OKOT_DOCUMENTS_S3_BUCKET,
+            "endpoint_url": os.environ.get("OKOT_DOCUMENTS_S3_ENDPOINT") or None,
+            "region_name": os.environ.get("OKOT_DOCUMENTS_S3_REGION") or None,
+            "access_key": os.environ.get("OKOT_DOCUMENTS_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("OKOT_DOCUMENTS_S3_SECRET_KEY") or None,
+            "location": os.environ.get("OKOT_DOCUMENTS_S3_PREFIX", "documents"),
+            # Private objects: the canned ACL "private" by default; empty for a bucket with
+            # ACLs switched off (AWS's default since 2023), whose objects are private anyway.
+            "default_acl": os.environ.get("OKOT_DOCUMENTS_S3_ACL", "private") or None,
+            # Never a public URL: should one ever be asked for, it is signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # A name is never reused: a new document never replaces another's file.
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["documents"] = {
+        "BACKEND": "referrals.storage.PrivateFileSystemStorage",
+        "OPTIONS": {
+            "location": os.environ.get("OKOT_DOCUMENTS_DIR", BASE_DIR / "private" / "documents"),
+        },
+    }
+# What a document may be: up to this size (PDF, JPEG or PNG: referrals.document_files), and
+# how long whoever added one may still remove it (a wrong file); the administrator always.
+OKOT_DOCUMENT_MAX_MB = int(os.environ.get("OKOT_DOCUMENT_MAX_MB", "10"))
+OKOT_DOCUMENT_REMOVAL_HOURS = int(os.environ.get("OKOT_DOCUMENT_REMOVAL_HOURS", "24"))
+# Uploads: a form's fields (not its files) up to 2.5 MB in memory, as Django's default; a file
+# above 2.5 MB goes to a temporary file while it is read, never whole into memory. How large
+# a request may be at all is the upload view's (referrals.document_views), which refuses one
+# past OKOT_DOCUMENT_MAX_MB before reading it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

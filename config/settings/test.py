@@ -1,14 +1,26 @@
 """Settings for the test suite: SQLite in memory unless DATABASE_URL says otherwise."""
 
+import atexit
+import shutil
+import tempfile
+
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Documents in a directory of this process's own, removed when it ends (each pytest-xdist
+# worker has its own); tests that look at the files use a tmp_path of their own.
+_documents = tempfile.mkdtemp(prefix="okot-test-documents-")
+atexit.register(shutil.rmtree, _documents, ignore_errors=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {
+        "BACKEND": "referrals.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": _documents},
+    },
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "nl-be"

@@ -1,10 +1,11 @@
 """Admin for rows the app writes with its own rules: history, candidacies by VDAB, consents,
-notes, check-ups.
+notes, check-ups, documents.
 
 They are read here, never added or changed; notes and check-ups may be deleted, which the
 audit trail records."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
@@ -14,12 +15,14 @@ from audit.reads import OF_CLIENT, OF_REFERRAL
 from ..models import (
     Candidacy,
     Consent,
+    Document,
     GuidanceNote,
     OutcomeCheck,
     ReferralEvent,
 )
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
+from .referral import DocumentInline, document_link
 
 
 @admin.register(ReferralEvent)
@@ -138,3 +141,29 @@ class OutcomeCheckAdmin(WrittenInTheAppAdmin):
     list_select_related = ["referral__client", "referral__training", "checked_by"]
     search_fields = ["referral__client__first_name", "referral__client__last_name"]
     date_hierarchy = "checked_on"
+
+
+@admin.register(Document)
+class DocumentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """The documents attached to referrals: read here, opened through the app's download
+    view (`document_link`), added and removed in the app (`services.document_add`,
+    `document_remove`), where the administrator may remove any."""
+
+    audit_subject = OF_REFERRAL
+
+    list_display = ["added_at", "referral", "kind", "download", "size", "added_by"]
+    list_filter = ["kind", "content_type", "referral__client__ocmw"]
+    list_select_related = ["referral__client", "referral__training", "added_by"]
+    search_fields = [
+        "referral__client__first_name",
+        "referral__client__last_name",
+        "^referral__client__insz",
+        "original_name",
+    ]
+    date_hierarchy = "added_at"
+    fields = ["referral", *DocumentInline.fields, "original_name", "sha256"]
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, document: Document) -> str:
+        return document_link(document)

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,7 @@ from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
 from ..models import (
     Client,
+    Document,
     GuidanceNote,
     Interruption,
     OutcomeCheck,
@@ -71,6 +73,26 @@ class InterruptionInline(ReadOnlyInline):
     model = Interruption
     fields = ["reason", "from_date", "to_date", "note", "recorded_by", "recorded_at"]
     related = ("recorded_by",)
+
+
+class DocumentInline(ReadOnlyInline):
+    """The referral's documents, opened through the app's own download view (which checks
+    who may, and records the read), never through the storage."""
+
+    model = Document
+    fields = ["added_at", "kind", "download", "description", "size", "content_type", "added_by"]
+    related = ("added_by",)
+
+    @admin.display(description=_("file"))
+    def download(self, document: Document) -> str:
+        return document_link(document)
+
+
+def document_link(document: Document) -> str:
+    if not document.file:
+        return "—"
+    url = reverse("referrals:document_download", args=[document.pk])
+    return format_html('<a href="{}">{}</a>', url, document.original_name or document.pk)
 
 
 class ReferralAddForm(ReferralCreateForm):
@@ -164,7 +186,13 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
         ),
         (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
-    inlines = [ReferralEventInline, GuidanceNoteInline, OutcomeCheckInline, InterruptionInline]
+    inlines = [
+        ReferralEventInline,
+        GuidanceNoteInline,
+        OutcomeCheckInline,
+        InterruptionInline,
+        DocumentInline,
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         """Everything but the external id: the state and what each step recorded change

@@ -12,6 +12,7 @@ from referrals import services
 from referrals.enums import (
     AtWork,
     ContinuedBy,
+    DocumentKind,
     EndResult,
     GuidanceTopic,
     HandoverHow,
@@ -39,6 +40,7 @@ from .demo_data import (
     at,
     day,
 )
+from .demo_documents import attach
 
 DAY = datetime.timedelta(days=1)
 
@@ -154,6 +156,10 @@ class StoryClock:
         self.last = min(max(planned, self.last), self.now)
         return self.last
 
+    def later(self, **delta) -> datetime.datetime:
+        """A moment after the last step (a document added after it), never in the future."""
+        return min(self.last + datetime.timedelta(**delta), self.now)
+
 
 def play(story: Story, *, client, training, caseworker, counsellor, today: datetime.date):
     """Walk one referral along its path, each step by the user who would take it, on
@@ -204,6 +210,8 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 **_handover_at_agreement(story, counsellor, agreed_at),
             )
             _handover_afterwards(story, referral, caseworker, counsellor, clock)
+            signed = DocumentKind.SIGNED_AGREEMENT
+            attach(referral, user=caseworker, kind=signed, at=clock.later(hours=1))
         elif state == State.INTAKE_PLANNED:
             services.referral_plan_intake(
                 at=clock.step(state),
@@ -233,6 +241,8 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             services.referral_start(
                 at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
             )
+            contract = DocumentKind.TRAINING_CONTRACT
+            attach(referral, user=counsellor, kind=contract, at=clock.later(hours=2))
             _notes(story, referral, caseworker, counsellor, today)
             _interruption(story, referral, caseworker, counsellor, today)
         elif state == State.ENDED:
@@ -244,6 +254,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 result=story.result,
                 stop_reason=story.stop_reason,
             )
+            if story.result == EndResult.PASSED:
+                diploma = DocumentKind.DIPLOMA
+                attach(referral, user=counsellor, kind=diploma, at=clock.later(hours=1))
         elif state == State.CLOSED:
             services.referral_close(
                 at=clock.step(state),

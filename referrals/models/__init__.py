@@ -1,6 +1,7 @@
 from .candidacies import Candidacy
 from .clients import Client, TemporaryWorkExperience
 from .consents import Consent
+from .documents import Document
 from .followup import GuidanceNote, OutcomeCheck
 from .history import ReferralEvent
 from .imports import ImportJob
@@ -12,6 +13,7 @@ __all__ = [
     "Candidacy",
     "Client",
     "Consent",
+    "Document",
     "EntryCondition",
     "GuidanceNote",
     "ImportJob",

@@ -17,9 +17,10 @@ figures read (`referrals.reports`), so that every table stays what it was:
 - the referrals' free texts (`REFERRAL_TEXTS`) are emptied; dates, results, reason codes and
   outflow check-ups stay, and so does `external_id`, without which an old import file would
   import the trajectories a second time;
-- the history lines lose the same texts (`HistoryQuerySet.scrub`); guidance notes, interruptions,
-  VDAB's candidacies and temporary work experiences their typed text (`RELATED_TEXTS`); the
-  messages about the referrals theirs (the notifications hear `clients_pseudonymised`);
+- the history lines lose the same texts (`HistoryQuerySet.scrub`); guidance notes,
+  interruptions, VDAB's candidacies, temporary work experiences and documents their typed
+  text (`RELATED_TEXTS`); the documents' files are deleted from the storage; the messages
+  about the referrals theirs (the notifications hear `clients_pseudonymised`);
 - each client gets an audit row, in the same transaction."""
 
 import datetime
@@ -41,6 +42,7 @@ from ..models import (
     Candidacy,
     Client,
     Consent,
+    Document,
     GuidanceNote,
     ImportJob,
     Interruption,
@@ -50,6 +52,7 @@ from ..models import (
 )
 from ..reports.expressions import AgeAt
 from ..signals import clients_pseudonymised
+from .documents import delete_files_on_commit
 
 # What a removed name (and any other removed text that may not be empty) becomes.
 PSEUDONYM = "—"
@@ -80,6 +83,8 @@ RELATED_TEXTS = (
     (Consent, "client", {"document_reference": ""}),
     (GuidanceNote, "referral__client", {"note": ""}),
     (Interruption, "referral__client", {"note": ""}),
+    # A document's file goes too (`_forget_files`); kind, size, type, who and when stay.
+    (Document, "referral__client", {"original_name": "", "description": "", "sha256": ""}),
     (
         Candidacy,
         "referral__client",
@@ -171,6 +176,7 @@ def _pseudonymise_locked(clients: list[Client], now: datetime.datetime) -> int:
     )
     Referral.objects.filter(pk__in=referral_ids).update(**dict.fromkeys(REFERRAL_TEXTS, ""))
     ReferralEvent.objects.filter(referral_id__in=referral_ids).scrub(REFERRAL_TEXTS)
+    _forget_files(referral_ids)
     for model, to_client, blanks in RELATED_TEXTS:
         model.objects.filter(**{f"{to_client}__in": ids}).update(**blanks)
     _forget_admin_log(ids, referral_ids)
@@ -193,6 +199,15 @@ def _pseudonymise_locked(clients: list[Client], now: datetime.datetime) -> int:
             trail.Kind.RETENTION, client=client, detail={"referrals": per_client[client.pk]}
         )
     return len(referral_ids)
+
+
+def _forget_files(referral_ids: list[int]) -> None:
+    """The documents' files of these referrals are deleted from the storage once the
+    pseudonymisation commits (should it roll back, they stay with their rows)."""
+    documents = Document.objects.filter(referral_id__in=referral_ids).exclude(file="")
+    names = list(documents.values_list("file", flat=True))
+    documents.update(file="")
+    delete_files_on_commit(names)
 
 
 def _forget_admin_log(client_ids: list[int], referral_ids: list[int]) -> None:

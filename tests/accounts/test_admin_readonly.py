@@ -7,7 +7,14 @@ from django.contrib.auth.models import Permission
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from notifications.models import Notification
-from referrals.models import GuidanceNote, Interruption, OutcomeCheck, Referral, ReferralEvent
+from referrals.models import (
+    Document,
+    GuidanceNote,
+    Interruption,
+    OutcomeCheck,
+    Referral,
+    ReferralEvent,
+)
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +25,7 @@ READ_ONLY_ADMINS = {
     Notification: False,  # what was said to someone
     GuidanceNote: True,
     OutcomeCheck: True,
+    Document: False,  # removed in the app, by whoever added it or the administrator
 }
 
 
@@ -65,6 +73,7 @@ def test_the_referrals_inlines_are_read_only(rf, admin_user):
         GuidanceNote,
         OutcomeCheck,
         Interruption,
+        Document,
     }
     for inline in inlines:
         assert isinstance(inline, ReadOnlyAdminMixin)

@@ -16,7 +16,7 @@ from notifications.models import Notification
 from referrals.enums import AtWork, CandidacyOutcome, CheckupMonths, GuidanceTopic, State
 from referrals.models import Candidacy, GuidanceNote, OutcomeCheck, ReferralEvent
 from tests.notifications.messages import notify
-from tests.referrals.factories import TemporaryWorkExperienceFactory
+from tests.referrals.factories import DocumentFactory, TemporaryWorkExperienceFactory
 
 READ_KINDS = [Kind.VIEW, Kind.SEARCH, Kind.PRINT, Kind.EXPORT]
 ADDRESS = "127.0.0.1"  # the test client's REMOTE_ADDR
@@ -95,6 +95,8 @@ MODELS = {
     "referrals.referralevent": Personal(event),
     "referrals.guidancenote": Personal(note, deletable=True),
     "referrals.outcomecheck": Personal(check_up, deletable=True),
+    # Removed in the app only (by whoever added it, or the administrator there).
+    "referrals.document": Personal(lambda r: DocumentFactory(referral=r)),
     # The outbox's list shows recipients and kinds; a message names its client.
     "notifications.notification": Personal(message, lists=False),
     "referrals.training": NoPersonalData("the catalogue; its contacts are VDAB staff"),

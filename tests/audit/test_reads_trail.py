@@ -162,6 +162,12 @@ READS = {
     ),
     "referrals:referral_agreement_pdf": Reads(Kind.EXPORT, the_referral),
     "referrals:referral_handover": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    # A document the form refuses: the referral's page comes back (400) with its data.
+    "referrals:document_add": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:document_download": Reads(Kind.EXPORT, the_referral),
+    "referrals:document_remove": NoPersonalData(
+        "removes a document (a change), then the referral's page, which records"
+    ),
     "referrals:training_list": NoPersonalData("the catalogue; its contacts are VDAB staff"),
     "referrals:reports": NoPersonalData("figures: counts, no one's data"),
     "referrals:report_export": NoPersonalData("figures: counts, no one's data"),

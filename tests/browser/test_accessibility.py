@@ -20,6 +20,7 @@ from referrals import services
 from referrals.enums import OkotType, State
 from tests.referrals.factories import (
     ClientFactory,
+    DocumentFactory,
     InfoSessionFactory,
     StartMomentFactory,
     TrainingFactory,
@@ -146,6 +147,25 @@ def candidacies(cast: Cast) -> str:
     return reverse("referrals:candidacy_create")
 
 
+def with_documents(cast: Cast) -> str:
+    """A referral in training with a document from each side, the file refused on the form."""
+    referral = cast["in_training"]
+    for user, kind in ((cast["caseworker"], "signed_agreement"), (cast["counsellor"], "other")):
+        DocumentFactory(referral=referral, added_by=user, kind=kind)
+    return referral.get_absolute_url()
+
+
+def submit_a_wrong_file(page: Page) -> None:
+    """Send a text file as a PDF: the page comes back with the file's error."""
+    form = page.locator("form[enctype='multipart/form-data']")
+    form.get_by_label("Soort document").select_option("attendance")
+    form.locator("input[type=file]").set_input_files(
+        {"name": "attest.pdf", "mimeType": "application/pdf", "buffer": b"geen pdf"}
+    )
+    form.get_by_role("button", name="Document toevoegen").click()
+    page.wait_for_load_state("load")
+
+
 def consent_withdrawn(page: str) -> Callable[[Cast], str]:
     """The page of an agreed referral's client (or the referral) after the client withdrew
     the consent: its banner, and on the client's page the form to record consent again."""
@@ -242,6 +262,8 @@ SCREENS = {
         "caseworker", detail("intake_planned"), then=open_all_details
     ),
     "referral-counsellor-consent-withdrawn": Screen("counsellor", consent_withdrawn("referral")),
+    "referral-documents": Screen("caseworker", with_documents),
+    "referral-document-refused": Screen("caseworker", with_documents, then=submit_a_wrong_file),
     "agreement": Screen(
         "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])
     ),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import formats, timezone, translation
 from stdnum.be import ssn
 
@@ -22,6 +23,7 @@ from notifications.models import Kind, Notification
 from referrals import services
 from referrals.enums import (
     CandidacyOutcome,
+    DocumentKind,
     EndResult,
     GuidanceTopic,
     HandoverHow,
@@ -32,7 +34,13 @@ from referrals.enums import (
 from referrals.models import Candidacy, GuidanceNote, Referral
 from referrals.presenters import candidacy_of
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
-from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz, referral_in_state
+from tests.referrals.factories import (
+    PDF,
+    ClientFactory,
+    TrainingFactory,
+    make_insz,
+    referral_in_state,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +209,19 @@ def handover_recorded(referral: Referral, people: dict) -> dict:
     return after_step(referral, people)
 
 
+def document_added(referral: Referral, people: dict) -> dict:
+    """A document whose name and description hold the client's, as the counsellor added it
+    through `services.document_add`."""
+    services.document_add(
+        referral=referral,
+        user=people["counsellor"],
+        kind=DocumentKind.ATTENDANCE,
+        file=ContentFile(PDF, name=f"attest {CLIENT['first_name']} {CLIENT['last_name']}.pdf"),
+        description=NOTE,
+    )
+    return after_step(referral, people)
+
+
 def interrupted(referral: Referral, people: dict) -> dict:
     """The counsellor records that the training is interrupted, as `outbox` tells it."""
     services.interruption_record(
@@ -248,6 +269,7 @@ SCENES = {
     Kind.HANDOVER_RECORDED: Scene(
         State.AGREED, handover_recorded, steps={"agree__handover_at": None}
     ),
+    Kind.DOCUMENT_ADDED: Scene(State.IN_TRAINING, document_added),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
     Kind.REMINDER_NO_HANDOVER: Scene(

@@ -11,11 +11,11 @@ from notifications.models import EmailOptOut, Kind
 from referrals import services
 from referrals.models import ImportJob
 from tests.accounts.two_factor import passkey
-from tests.referrals.factories import counsellor_for
+from tests.referrals.factories import DocumentFactory, counsellor_for
 
 
 def one_of_each_beside(referral) -> None:
-    """An opt-out, a candidacy and an import; a lockout's records, backup codes and a
+    """An opt-out, a candidacy, a document and an import; a lockout's records, backup codes and a
     passkey, and a purge of the audit trail (logging in writes a login's record, an app and
     rows of the trail)."""
     user, client = referral.created_by, referral.client
@@ -28,6 +28,7 @@ def one_of_each_beside(referral) -> None:
         last_name=client.last_name,
         training=referral.training,
     )
+    DocumentFactory(referral=referral)
     failure = {"username": user.username, "ip_address": "192.0.2.1", "user_agent": "test"}
     AccessAttempt.objects.create(**failure, failures_since_start=5)
     AccessFailureLog.objects.create(**failure, locked_out=True)

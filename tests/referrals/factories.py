@@ -1,18 +1,22 @@
 """Clients, trainings and referrals; `referral_in_state` walks the real services."""
 
 import datetime
+import hashlib
 from types import SimpleNamespace
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Province
 from referrals import services
-from referrals.enums import ContinuedBy, EndResult, HandoverHow, OkotType, State
+from referrals.enums import ContinuedBy, DocumentKind, EndResult, HandoverHow, OkotType, State
+from referrals.management.demo_documents import minimal_pdf
 from referrals.models import (
     Client,
     Consent,
+    Document,
     EntryCondition,
     InfoSession,
     Referral,
@@ -156,6 +160,28 @@ class ReferralFactory(DjangoModelFactory):
         )
     )
     handover_recorded_at = factory.SelfAttribute("handover_at")
+
+
+# A small valid PDF (referrals.management.demo_documents makes it, as the demo's documents).
+PDF = minimal_pdf("Attest")
+
+
+class DocumentFactory(DjangoModelFactory):
+    """A PDF attached to a referral, written straight to the table and the documents'
+    storage (no history line, no check: `services.document_add` when those matter)."""
+
+    class Meta:
+        model = Document
+
+    referral = factory.SubFactory(ReferralFactory)
+    kind = DocumentKind.ATTENDANCE
+    original_name = "aanwezigheidsattest.pdf"
+    file = factory.LazyAttribute(lambda d: ContentFile(PDF, name=d.original_name))
+    size = len(PDF)
+    content_type = "application/pdf"
+    sha256 = factory.LazyFunction(lambda: hashlib.sha256(PDF).hexdigest())
+    added_by = factory.SelfAttribute("referral.created_by")
+    added_at = factory.LazyFunction(timezone.now)
 
 
 # --- walking the flow through the services -------------------------------------------------

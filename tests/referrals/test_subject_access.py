@@ -35,6 +35,7 @@ from tests.referrals.admin_urls import subject_access_json_url as json_url
 from tests.referrals.admin_urls import subject_access_url as page_url
 from tests.referrals.factories import (
     ClientFactory,
+    DocumentFactory,
     TemporaryWorkExperienceFactory,
     TrainingFactory,
     make_insz,
@@ -125,6 +126,9 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
             note=f"Griep ({last_name}, {n})",
             recorded_by=caseworker,
         )
+        rows["referrals.document"] = DocumentFactory(
+            referral=referral, added_by=caseworker, original_name=f"attest {last_name}.pdf"
+        )
     rows["unlinked candidacy"] = Candidacy.objects.create(
         registered_by=counsellor,
         ocmw=OcmwFactory(municipality="Lokeren"),
@@ -140,9 +144,10 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
 
 @pytest.fixture
 def held(db) -> dict:
-    """Everything held on Rania Vermeulen, beside Rania Janssens's own."""
+    """Everything held on Rania Vermeulen, beside Rania Quackenbosch's own (a name no
+    factory makes: Faker may call a user Janssens, who would then be "in" the file)."""
     rows = a_client_with_everything(serial=41, last_name="Vermeulen")
-    rows["someone else"] = a_client_with_everything(serial=43, last_name="Janssens")
+    rows["someone else"] = a_client_with_everything(serial=43, last_name="Quackenbosch")
     return rows
 
 

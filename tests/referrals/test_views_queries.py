@@ -31,9 +31,9 @@ MAX_QUERIES = {
     ("counsellor", "dashboard"): 13,
     ("counsellor", "referral_list"): 9,
     ("network_manager", "dashboard"): 7,
-    # One of them the training's interruptions.
-    ("caseworker", "referral_detail"): 13,
-    ("counsellor", "referral_detail"): 13,
+    # Two of them the training's interruptions and the referral's documents.
+    ("caseworker", "referral_detail"): 14,
+    ("counsellor", "referral_detail"): 14,
 }
 # The trail's rows of a page are one INSERT (audit.trail.record_many); SQLite splits it
 # every 99 rows (Django 5.2 keeps a statement there under 999 parameters), which is counted
