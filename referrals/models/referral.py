@@ -22,6 +22,7 @@ from ..enums import (
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
 from .followup import add_months
 from .guards import client_consented, no_active_temporary_work_experience
+from .obtained import checked_obtained, obtained_constraints
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -121,9 +122,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     stop_reason = models.CharField(
         _("stop reason"), max_length=30, choices=StopReason.choices, blank=True
     )
-    obtained = models.CharField(
-        _("obtained"), max_length=10, choices=Obtained.choices, blank=True
-    )
+    obtained = models.CharField(_("obtained"), max_length=10, choices=Obtained.choices, blank=True)
     obtained_on = models.DateField(_("obtained on"), null=True, blank=True)
     continued_by = models.CharField(
         _("guidance to work continued by"),
@@ -167,11 +166,13 @@ class Referral(ConcurrentTransitionMixin, models.Model):
                     ("withdraw_reason", REASON),
                 ]
             ),
+            *obtained_constraints(),
         ]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
             models.Index(fields=["start_date"]),
             models.Index(fields=["end_date"]),
+            models.Index(fields=["obtained_on"]),  # the diplomas of a year
             models.Index(fields=["created_at"]),  # the funnel's year of registration
         ]
 
@@ -300,7 +301,16 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         target=State.ENDED,
         permission=access.may_end,
     )
-    def end(self, *, end_date: datetime.date, result: str, stop_reason: str = "") -> None:
+    def end(
+        self,
+        *,
+        end_date: datetime.date,
+        result: str,
+        stop_reason: str = "",
+        obtained: str = "",
+        obtained_on: datetime.date | None = None,
+    ) -> None:
+        """`obtained` left empty: the diploma on the end date when passed, else nothing."""
         _not_in_future(end_date, "end_date")
         if self.start_date and end_date < self.start_date:
             raise ValidationError({"end_date": _("The end cannot be before the start.")})
@@ -308,6 +318,13 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             raise ValidationError(
                 {"stop_reason": _("Give the reason why the training stopped early.")}
             )
+        self.obtained, self.obtained_on = checked_obtained(
+            result=result,
+            end_date=end_date,
+            obtained=obtained,
+            obtained_on=obtained_on,
+            start_date=self.start_date,
+        )
         self.end_date = end_date
         self.end_result = result
         self.stop_reason = stop_reason if result == EndResult.STOPPED_EARLY else ""

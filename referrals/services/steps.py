@@ -282,7 +282,11 @@ def referral_end(
     end_date: datetime.date,
     result: str,
     stop_reason: str = "",
+    obtained: str = "",
+    obtained_on: datetime.date | None = None,
 ) -> ReferralEvent:
+    """End the training with its result and what it obtained (`models.obtained`: left
+    empty, the diploma on the end date when passed, nothing otherwise)."""
     return _transition(
         referral,
         user=user,
@@ -291,6 +295,8 @@ def referral_end(
         end_date=end_date,
         result=result,
         stop_reason=stop_reason,
+        obtained=obtained,
+        obtained_on=obtained_on,
     )
 
 

@@ -18,6 +18,7 @@ from referrals.models import (
     TemporaryWorkExperience,
     Training,
 )
+from referrals.models.obtained import default_obtained
 from referrals.steps import STEPS
 from tests.accounts.factories import (
     CaseworkerFactory,
@@ -115,6 +116,16 @@ class ReferralFactory(DjangoModelFactory):
     training = factory.SubFactory(TrainingFactory)
     created_by = factory.SubFactory(
         CaseworkerFactory, organisation=factory.SelfAttribute("..client.ocmw")
+    )
+    # What an end obtained goes with every end result (a database constraint): unless
+    # given, what the `end` step records when nobody says.
+    end_result = ""
+    end_date = None
+    obtained = factory.LazyAttribute(
+        lambda o: default_obtained(o.end_result, o.end_date)[0] if o.end_result else ""
+    )
+    obtained_on = factory.LazyAttribute(
+        lambda o: default_obtained(o.end_result, o.end_date)[1] if o.end_result else None
     )
 
 
