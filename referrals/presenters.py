@@ -17,13 +17,18 @@ from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
     GUIDANCE_NOTE_STATES,
+    SCHOOL_YEAR_RECORDED,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
+    SchoolYearResult,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .models import Client, OutcomeCheck, Referral
+from .models.followup import school_year_label
+from .school_year_forms import SchoolYearForm
+from .services import school_years_open as open_school_years
 from .steps import STEPS
 
 # What VDAB sees of a client on a referral it acts on, once the OCMW formally agreed and
@@ -96,6 +101,7 @@ EVENT_LABELS = {
     **{name: step.label for name, step in STEPS.items()},
     CHECKUP_RECORDED: _("Outflow check-up recorded"),
     CHECKUP_CORRECTED: _("Outflow check-up corrected"),
+    SCHOOL_YEAR_RECORDED: _("School year recorded"),
 }
 
 
@@ -245,6 +251,8 @@ REFERRAL_FIELDS = [
     "end_date",
     "end_result",
     "stop_reason",
+    "obtained",
+    "obtained_on",
     "continued_by",
     "withdraw_reason",
 ]
@@ -261,6 +269,8 @@ def event_details(event) -> list[tuple[str, object]]:
     """The step's data as (label, value); references to other rows are left out."""
     if event.transition in (CHECKUP_RECORDED, CHECKUP_CORRECTED):
         return _checkup_details(event.data)
+    if event.transition == SCHOOL_YEAR_RECORDED:
+        return _school_year_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -295,6 +305,14 @@ def _checkup_details(data: dict) -> list[tuple[str, object]]:
             shown = f"{_stored_value(field, before[name])} → {shown}"
         details.append((field.verbose_name, shown))
     return details
+
+
+def _school_year_details(data: dict) -> list[tuple[str, object]]:
+    """Which school year and its result; a correction's after the one it replaced."""
+    result = SchoolYearResult(data["result"]).label
+    if data.get("before"):
+        result = f"{SchoolYearResult(data['before']).label} → {result}"
+    return [(_("School year"), school_year_label(data["year"])), (_("result"), result)]
 
 
 def timeline(referral: Referral) -> list[dict]:
@@ -338,6 +356,7 @@ def referral_context(
     bound_form: tuple[str, object] | None = None,
     note_form=None,
     outcome_form=None,
+    school_year_form=None,
 ) -> dict:
     forms = {
         name: STEPS[name].form(referral=referral, user=user)
@@ -349,6 +368,9 @@ def referral_context(
         access.may_add_guidance_note(referral, user) and referral.state in GUIDANCE_NOTE_STATES
     )
     outcomes_open = access.may_record_outcome(referral, user) and referral.has_positive_end
+    school_years_open = access.may_record_school_year(referral, user) and bool(
+        open_school_years(referral)
+    )
     client_shown = access.may_see_client_of(referral, user)
     notice = consent_notice(referral.client) if client_shown else {"consent_withdrawn_on": None}
     return {
@@ -374,4 +396,8 @@ def referral_context(
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
+        "school_years": referral.school_years.all(),
+        "school_year_form": (
+            (school_year_form or SchoolYearForm(referral=referral)) if school_years_open else None
+        ),
     }

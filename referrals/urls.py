@@ -23,6 +23,11 @@ urlpatterns = [
     path("referrals/<int:pk>/step/<slug:name>/", views.referral_step, name="referral_step"),
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
+    path(
+        "referrals/<int:pk>/school-years/",
+        views.referral_school_year,
+        name="referral_school_year",
+    ),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
     path("trainings/", views.training_list, name="training_list"),
     path("reports/", report_views.reports, name="reports"),

@@ -134,6 +134,10 @@ ACCESS = {
     "referrals:referral_outcome": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    # VDAB records the school years; the OCMW reads them on the referral page.
+    "referrals:referral_school_year": Access(
+        roles=frozenset({"counsellor", "administrator"}), target="referral", methods=POST
+    ),
     "referrals:referral_agreement": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
     "referrals:training_list": Access(),
     "referrals:reports": Access(methods=GET),

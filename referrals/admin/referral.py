@@ -22,7 +22,7 @@ from audit.admin_reads import AuditedReadsMixin
 from .. import services
 from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
-from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent
+from ..models import Client, GuidanceNote, OutcomeCheck, Referral, ReferralEvent, SchoolYear
 from ..steps import STEPS
 from .audited import AuditedAdminMixin
 from .imports import import_urls
@@ -57,6 +57,12 @@ class OutcomeCheckInline(ReadOnlyInline):
     model = OutcomeCheck
     fields = ["months", "at_work", "checked_on", "checked_by"]
     related = ("checked_by",)
+
+
+class SchoolYearInline(ReadOnlyInline):
+    model = SchoolYear
+    fields = ["year", "result", "recorded_by", "recorded_at"]
+    related = ("recorded_by",)
 
 
 class ReferralAddForm(ReferralCreateForm):
@@ -130,6 +136,8 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
                     "end_date",
                     "end_result",
                     "stop_reason",
+                    "obtained",
+                    "obtained_on",
                     "continued_by",
                     "withdraw_reason",
                 ]
@@ -137,7 +145,7 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
         ),
         (_("Record"), {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
-    inlines = [ReferralEventInline, GuidanceNoteInline, OutcomeCheckInline]
+    inlines = [ReferralEventInline, GuidanceNoteInline, SchoolYearInline, OutcomeCheckInline]
 
     def get_readonly_fields(self, request, obj=None):
         """Everything but the external id: the state and what each step recorded change

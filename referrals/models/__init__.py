@@ -1,7 +1,7 @@
 from .candidacies import Candidacy
 from .clients import Client, TemporaryWorkExperience
 from .consents import Consent
-from .followup import GuidanceNote, OutcomeCheck
+from .followup import GuidanceNote, OutcomeCheck, SchoolYear
 from .history import ReferralEvent
 from .imports import ImportJob
 from .referral import Referral
@@ -17,6 +17,7 @@ __all__ = [
     "OutcomeCheck",
     "Referral",
     "ReferralEvent",
+    "SchoolYear",
     "TemporaryWorkExperience",
     "Training",
 ]

@@ -5,14 +5,19 @@ the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
 with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
-notes and outflow check-ups), `clients` (a client's details), `consents` (the client's
+notes, school years and outflow check-ups), `clients` (a client's details), `consents` (the client's
 consent to share data with VDAB) and `retention` (pseudonymising clients whose referrals
 ended years ago); callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
 from .consents import consent_give, consent_withdraw
-from .followup import guidance_note_add, outcome_check_record
+from .followup import (
+    guidance_note_add,
+    outcome_check_record,
+    school_year_record,
+    school_years_open,
+)
 from .retention import (
     apply_retention,
     client_pseudonymise,
@@ -44,6 +49,8 @@ __all__ = [
     "consent_withdraw",
     "guidance_note_add",
     "outcome_check_record",
+    "school_year_record",
+    "school_years_open",
     "referral_register_candidacy",
     "referral_create",
     "referral_apply",

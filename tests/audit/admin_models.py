@@ -13,8 +13,15 @@ from django.urls import reverse
 
 from audit.models import Entry, Kind
 from notifications.models import Notification
-from referrals.enums import AtWork, CandidacyOutcome, CheckupMonths, GuidanceTopic, State
-from referrals.models import Candidacy, GuidanceNote, OutcomeCheck, ReferralEvent
+from referrals.enums import (
+    AtWork,
+    CandidacyOutcome,
+    CheckupMonths,
+    GuidanceTopic,
+    SchoolYearResult,
+    State,
+)
+from referrals.models import Candidacy, GuidanceNote, OutcomeCheck, ReferralEvent, SchoolYear
 from tests.notifications.messages import notify
 from tests.referrals.factories import TemporaryWorkExperienceFactory
 
@@ -57,6 +64,12 @@ def check_up(referral):
     )
 
 
+def school_year(referral):
+    return SchoolYear.objects.create(
+        referral=referral, year=2024, result=SchoolYearResult.PASSED, recorded_by=None
+    )
+
+
 def message(referral):
     # A subject that names the client, as messages did before they were made minimal.
     (notification,) = notify(referral.created_by, referral=referral)
@@ -95,6 +108,7 @@ MODELS = {
     "referrals.referralevent": Personal(event),
     "referrals.guidancenote": Personal(note, deletable=True),
     "referrals.outcomecheck": Personal(check_up, deletable=True),
+    "referrals.schoolyear": Personal(school_year, deletable=True),
     # The outbox's list shows recipients and kinds; a message names its client.
     "notifications.notification": Personal(message, lists=False),
     "referrals.training": NoPersonalData("the catalogue; its contacts are VDAB staff"),

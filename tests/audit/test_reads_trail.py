@@ -151,6 +151,7 @@ READS = {
     "referrals:referral_step": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_note_add": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_outcome": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:referral_school_year": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_agreement": Reads(Kind.PRINT, the_referral),
     "referrals:training_list": NoPersonalData("the catalogue; its contacts are VDAB staff"),
     "referrals:reports": NoPersonalData("figures: counts, no one's data"),

@@ -33,13 +33,14 @@ ADMIN_MODELS = sorted(
     model._meta.label_lower for model in apps.get_models() if site.is_registered(model)
 )
 # Rows only the app's services write: history, candidacies by VDAB, consents, guidance notes,
-# outcome check-ups, imports.
+# school years, outcome check-ups, imports.
 WRITTEN_IN_THE_APP = [
     "referrals.referralevent",
     "referrals.candidacy",
     "referrals.consent",
     "referrals.guidancenote",
     "referrals.outcomecheck",
+    "referrals.schoolyear",
     "referrals.importjob",
 ]
 # ... and the messages it sent, and what the lockout of logins recorded: all of them listed and

@@ -21,8 +21,15 @@ from audit import trail
 from audit.models import Entry, Kind
 from notifications.models import Notification
 from referrals import subject_access
-from referrals.enums import AtWork, CandidacyOutcome, EndResult, GuidanceTopic, State
-from referrals.models import Candidacy, Client, GuidanceNote, OutcomeCheck
+from referrals.enums import (
+    AtWork,
+    CandidacyOutcome,
+    EndResult,
+    GuidanceTopic,
+    SchoolYearResult,
+    State,
+)
+from referrals.models import Candidacy, Client, GuidanceNote, OutcomeCheck, SchoolYear
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory, UserFactory
 from tests.referrals.admin_urls import subject_access_json_url as json_url
 from tests.referrals.admin_urls import subject_access_url as page_url
@@ -56,8 +63,8 @@ def models_with_a_path_to_the_client() -> list[str]:
 # The rows of one client in every model, and what another person left around them.
 def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1) -> dict:
     """A client of their own OCMW with a past temporary work experience, `referrals` ended
-    referrals (history, checked conditions, messages, a candidacy by VDAB, a note and a
-    check-up on each), a candidacy that typed their number but was refused by the limit,
+    referrals (history, checked conditions, messages, a candidacy by VDAB, a note, a school
+    year and a check-up on each), a candidacy that typed their number but was refused by the limit,
     and a caseworker's reading of their page in the trail."""
     insz = make_insz(datetime.date(1984, 3, 9), serial)
     client = ClientFactory(
@@ -109,6 +116,12 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
         )
         rows["referrals.outcomecheck"] = OutcomeCheck.objects.create(
             referral=referral, months=3, at_work=AtWork.YES, checked_by=caseworker
+        )
+        rows["referrals.schoolyear"] = SchoolYear.objects.create(
+            referral=referral,
+            year=referral.start_date.year,
+            result=SchoolYearResult.PASSED,
+            recorded_by=counsellor,
         )
     rows["unlinked candidacy"] = Candidacy.objects.create(
         registered_by=counsellor,
