@@ -9,16 +9,26 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from referrals import services
-from referrals.enums import AtWork, ContinuedBy, EndResult, GuidanceTopic, State
+from referrals.enums import (
+    AtWork,
+    ContinuedBy,
+    EndResult,
+    GuidanceTopic,
+    SchoolYearResult,
+    State,
+)
 from referrals.models import EntryCondition
+from referrals.models.followup import school_year_of
 
 from .demo_data import (
     BEFORE_TRAINING,
     HANDOVER_NOTES,
+    OBTAINED,
     ON_THEIR_WAY,
     PROGRESS_NOTES,
     REASONS,
     REGISTERED_BY_VDAB,
+    SCHOOL_YEARS,
     SCREENINGS,
     STARTED,
     STOP_REASONS,
@@ -220,7 +230,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 at=clock.step(state), referral=referral, user=counsellor, start_date=story.start
             )
             _notes(story, referral, caseworker, counsellor, today)
+            _school_years(story, referral, counsellor, today)
         elif state == State.ENDED:
+            obtained, obtained_on = OBTAINED.get(story.n, ("", None))
             services.referral_end(
                 at=clock.step(state),
                 referral=referral,
@@ -228,7 +240,10 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 end_date=story.end,
                 result=story.result,
                 stop_reason=story.stop_reason,
+                obtained=obtained,
+                obtained_on=day(obtained_on) if obtained_on else None,
             )
+            _school_years(story, referral, counsellor, today, last_one=True)
         elif state == State.CLOSED:
             services.referral_close(
                 at=clock.step(state),
@@ -247,6 +262,34 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
     if State.ENDED in path:
         # Months after the end, so after the closing: last in the timeline.
         _outcomes(story, referral, caseworker, counsellor, today)
+
+
+def _school_years(story: Story, referral, counsellor, today: datetime.date, last_one=False):
+    """How each school year went, recorded by VDAB when it was over (30 June) during the
+    training, and the last one at the end (`last_one`, after the end step): passed, unless
+    `SCHOOL_YEARS` says otherwise; the last year of a training that did not pass is
+    stopped."""
+    if last_one:
+        year = school_year_of(story.end)
+        result = SchoolYearResult.PASSED
+        if story.result != EndResult.PASSED:
+            result = SchoolYearResult.STOPPED
+        years = [(year, SCHOOL_YEARS.get(story.n, {}).get(year, result), story.end)]
+    else:
+        until = min(story.end or today, today)
+        years = [
+            (year, SCHOOL_YEARS.get(story.n, {}).get(year, SchoolYearResult.PASSED), over)
+            for year in range(school_year_of(story.start), school_year_of(until) + 1)
+            if (over := datetime.date(year + 1, 6, 30)) < until
+        ]
+    for year, result, recorded_on in years:
+        services.school_year_record(
+            referral=referral,
+            user=counsellor,
+            year=year,
+            result=result,
+            at=min(at(recorded_on, 16), timezone.now()),
+        )
 
 
 def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date):
