@@ -17,7 +17,8 @@ from playwright.sync_api import Page, expect
 
 from notifications.models import Notification
 from referrals import services
-from referrals.enums import OkotType, State
+from referrals.enums import OkotType, SchoolYearResult, State
+from referrals.models.followup import school_year_of
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz, referral_in_state
 
 pytestmark = pytest.mark.browser
@@ -153,6 +154,19 @@ def consent_withdrawn(page: str) -> Callable[[Cast], str]:
     return url
 
 
+def school_years(cast) -> str:
+    """The page of a referral in training with a school year recorded, as the OCMW reads
+    it (the table; VDAB's form is on the counsellor's in-training screen)."""
+    referral = cast["in_training"]
+    services.school_year_record(
+        referral=referral,
+        user=cast["counsellor"],
+        year=school_year_of(referral.start_date),
+        result=SchoolYearResult.REPEATS,
+    )
+    return referral.get_absolute_url()
+
+
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
@@ -196,6 +210,7 @@ SCREENS = {
         "counsellor", detail("in_training"), then=open_all_details
     ),
     "referral-counsellor-ended": Screen("counsellor", detail("ended"), then=open_all_details),
+    "referral-caseworker-school-years": Screen("caseworker", school_years),
     "referral-counsellor-consent-withdrawn": Screen("counsellor", consent_withdrawn("referral")),
     "agreement": Screen(
         "caseworker", lambda cast: reverse("referrals:referral_agreement", args=[cast["ended"].pk])
