@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from notifications.models import Notification
-from referrals.models import GuidanceNote, OutcomeCheck, Referral, ReferralEvent
+from referrals.models import GuidanceNote, OutcomeCheck, Referral, ReferralEvent, SchoolYear
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,7 @@ READ_ONLY_ADMINS = {
     Notification: False,  # what was said to someone
     GuidanceNote: True,
     OutcomeCheck: True,
+    SchoolYear: True,
 }
 
 
@@ -60,7 +61,12 @@ def test_the_referrals_inlines_are_read_only(rf, admin_user):
     request = request_by(rf, admin_user)
     inlines = site.get_model_admin(Referral).get_inline_instances(request)
 
-    assert {inline.model for inline in inlines} == {ReferralEvent, GuidanceNote, OutcomeCheck}
+    assert {inline.model for inline in inlines} == {
+        ReferralEvent,
+        GuidanceNote,
+        SchoolYear,
+        OutcomeCheck,
+    }
     for inline in inlines:
         assert isinstance(inline, ReadOnlyAdminMixin)
         assert inline.has_view_permission(request)
