@@ -176,6 +176,17 @@ def may_remove_document(document, user) -> bool:
     return document.added_by_id == user.pk and timezone.now() < document.added_at + window
 
 
+# How each school year went is VDAB's to record (it follows the trainee at school), as the
+# end; the OCMW reads it on the referral page.
+may_record_school_year = is_responsible_counsellor
+
+
+def records_school_years(user) -> bool:
+    """Whether the user's role records school years at all (VDAB's side): for anyone else
+    the form's address is a 403, whoever's referral it names."""
+    return user.is_counsellor or user.is_administrator
+
+
 # --- clients ---------------------------------------------------------------------------------
 
 

@@ -90,6 +90,11 @@ INTERRUPTION_CORRECTION_STATES = (State.IN_TRAINING, State.ENDED)
 # History lines of a document attached to the referral, or removed from it.
 DOCUMENT_ADDED = "document_added"
 DOCUMENT_REMOVED = "document_removed"
+# A school year's result recorded (or corrected: the line keeps the result it replaces).
+SCHOOL_YEAR_RECORDED = "school_year_recorded"
+# School years are recorded from the start of the training, also after its end (a result
+# comes after the deliberation); a closure after `not_admitted` never started one.
+SCHOOL_YEAR_STATES = (State.IN_TRAINING, State.ENDED, State.CLOSED)
 
 
 class EndResult(models.TextChoices):
@@ -110,6 +115,19 @@ class Obtained(models.TextChoices):
     DIPLOMA = "diploma", _("diploma")
     PARTIAL = "partial", _("certificate of part of the programme")
     NONE = "none", _("nothing")
+
+
+# A diploma is obtained only by passing; a passed end obtains the diploma or a certificate
+# of part of the programme (`referrals.models.obtained`).
+CERTIFICATES = (Obtained.DIPLOMA, Obtained.PARTIAL)
+
+
+class SchoolYearResult(models.TextChoices):
+    """How one school year of a (multi-year) trajectory went."""
+
+    PASSED = "passed", _("passed the year")
+    REPEATS = "repeats", _("repeats the year")
+    STOPPED = "stopped", _("stopped")
 
 
 class StopReason(models.TextChoices):

@@ -10,7 +10,7 @@ from stdnum.be import ssn
 
 from accounts.models import Organisation
 
-from .enums import ContinuedBy, EndResult, StopReason
+from .enums import ContinuedBy, EndResult, Obtained, StopReason
 from .formfields import (
     BoundedModelChoiceField,
     BoundedModelMultipleChoiceField,
@@ -385,6 +385,20 @@ class EndForm(StepForm):
         choices=[("", "—"), *StopReason.choices],
         required=False,
         help_text=_("Only when the training stopped early."),
+    )
+    obtained = forms.ChoiceField(
+        label=_("Obtained"),
+        choices=[("", _("as the result says")), *Obtained.choices],
+        required=False,
+        help_text=_(
+            "Left empty: the diploma on the end date when passed, nothing otherwise. "
+            "A diploma only when passed; after another end, a certificate of part or nothing."
+        ),
+    )
+    obtained_on = PlausibleDateField(
+        label=_("Obtained on"),
+        required=False,
+        help_text=_("The day of the diploma or certificate; not before the start."),
     )
 
 

@@ -25,17 +25,22 @@ from .enums import (
     INTERRUPTION_ENDED,
     INTERRUPTION_EVENTS,
     INTERRUPTION_RECORDED,
+    SCHOOL_YEAR_RECORDED,
     VDAB_REGISTRATION,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
     DocumentKind,
+    SchoolYearResult,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .handover_display import handover_context
 from .interruption_presenters import interruption_details, interruption_section
 from .models import Client, OutcomeCheck, Referral
+from .models.followup import school_year_label
+from .school_year_forms import SchoolYearForm
+from .services import school_years_open as open_school_years
 from .steps import STEPS
 from .vdab_presenters import vdab_registration_details, vdab_registration_form
 
@@ -116,6 +121,7 @@ EVENT_LABELS = {
     INTERRUPTION_CORRECTED: _("Interruption corrected"),
     DOCUMENT_ADDED: _("Document added"),
     DOCUMENT_REMOVED: _("Document removed"),
+    SCHOOL_YEAR_RECORDED: _("School year recorded"),
 }
 # What a history line keeps besides the referral's fields, with its label.
 EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
@@ -267,6 +273,8 @@ REFERRAL_FIELDS = [
     "end_date",
     "end_result",
     "stop_reason",
+    "obtained",
+    "obtained_on",
     "continued_by",
     "withdraw_reason",
 ]
@@ -291,6 +299,8 @@ def event_details(event) -> list[tuple[str, object]]:
         # The kind only: a file's name may hold the client's, and history outlives it.
         kind = event.data.get("kind")
         return [(_("Document"), DocumentKind(kind).label if kind in DocumentKind.values else kind)]
+    if event.transition == SCHOOL_YEAR_RECORDED:
+        return _school_year_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -328,6 +338,14 @@ def _checkup_details(data: dict) -> list[tuple[str, object]]:
             shown = f"{_stored_value(field, before[name])} → {shown}"
         details.append((field.verbose_name, shown))
     return details
+
+
+def _school_year_details(data: dict) -> list[tuple[str, object]]:
+    """Which school year and its result; a correction's after the one it replaced."""
+    result = SchoolYearResult(data["result"]).label
+    if data.get("before"):
+        result = f"{SchoolYearResult(data['before']).label} → {result}"
+    return [(_("School year"), school_year_label(data["year"])), (_("result"), result)]
 
 
 def timeline(referral: Referral) -> list[dict]:
@@ -374,6 +392,7 @@ def referral_context(
     vdab_form=None,
     handover_form=None,
     document_form=None,
+    school_year_form=None,
     **interruption_forms,
 ) -> dict:
     forms = {
@@ -386,6 +405,9 @@ def referral_context(
         access.may_add_guidance_note(referral, user) and referral.state in GUIDANCE_NOTE_STATES
     )
     outcomes_open = access.may_record_outcome(referral, user) and referral.has_positive_end
+    school_years_open = access.may_record_school_year(referral, user) and bool(
+        open_school_years(referral)
+    )
     client_shown = access.may_see_client_of(referral, user)
     notice = consent_notice(referral.client) if client_shown else {"consent_withdrawn_on": None}
     return {
@@ -411,6 +433,10 @@ def referral_context(
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,
         "checked_conditions": referral.checked_conditions.all(),
+        "school_years": referral.school_years.all(),
+        "school_year_form": (
+            (school_year_form or SchoolYearForm(referral=referral)) if school_years_open else None
+        ),
         "vdab_form": vdab_registration_form(referral, user, vdab_form),
         **handover_context(referral, user, form=handover_form),
         **interruption_section(referral, user, **interruption_forms),

@@ -45,6 +45,11 @@ urlpatterns = [
         interruption_views.interruption_correct,
         name="interruption_correct",
     ),
+    path(
+        "referrals/<int:pk>/school-years/",
+        views.referral_school_year,
+        name="referral_school_year",
+    ),
     path("referrals/<int:pk>/agreement/", views.referral_agreement, name="referral_agreement"),
     path(
         "referrals/<int:pk>/vdab-registration/",

@@ -29,6 +29,7 @@ from .presenters import (
     referral_context,
 )
 from .reports.small import protect_counts, small_cells_note, threshold_for
+from .school_year_forms import SchoolYearForm
 from .steps import STEPS
 from .vdab_forms import VdabRegistrationForm
 
@@ -308,6 +309,25 @@ def referral_handover(request, pk: int):
         ),
         success=lambda: _("The warm handover was recorded; VDAB can read it."),
         handover_form=form,
+    )
+
+
+@require_POST
+def referral_school_year(request, pk: int):
+    """VDAB records how a school year went; the OCMW reads it (403 here, and no form)."""
+    if not access.records_school_years(request.user):
+        raise PermissionDenied
+    referral = _visible_referral(request, pk)
+    form = SchoolYearForm(request.POST, referral=referral)
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: services.school_year_record(
+            referral=referral, user=request.user, request=request, **form.cleaned_data
+        ),
+        success=lambda: _("The school year was recorded; the OCMW can read it."),
+        school_year_form=form,
     )
 
 

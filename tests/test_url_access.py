@@ -153,6 +153,10 @@ ACCESS = {
     "referrals:interruption_correct": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    # VDAB records the school years; the OCMW reads them on the referral page.
+    "referrals:referral_school_year": Access(
+        roles=frozenset({"counsellor", "administrator"}), target="referral", methods=POST
+    ),
     "referrals:referral_agreement": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
     # VDAB's part of the client file: the OCMW sees the referral but may not write it there.
     "referrals:referral_vdab_registration": Access(

@@ -139,6 +139,7 @@ def import_view(request, model_admin):
             "adminform": adminform,
             "form": form,
             "columns": imports.COLUMNS,
+            "optional_columns": imports.OPTIONAL_COLUMNS,
         },
     )
 

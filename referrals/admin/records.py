@@ -1,8 +1,8 @@
 """Admin for rows the app writes with its own rules: history, candidacies by VDAB, consents,
-notes, check-ups, documents.
+notes, school years, check-ups, documents.
 
-They are read here, never added or changed; notes and check-ups may be deleted, which the
-audit trail records."""
+They are read here, never added or changed; notes, school years and check-ups may be
+deleted, which the audit trail records."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from ..models import (
     GuidanceNote,
     OutcomeCheck,
     ReferralEvent,
+    SchoolYear,
 )
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
@@ -167,3 +168,12 @@ class DocumentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, a
     @admin.display(description=_("file"))
     def download(self, document: Document) -> str:
         return document_link(document)
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(WrittenInTheAppAdmin):
+    list_display = ["referral", "year", "result", "recorded_by", "recorded_at"]
+    list_filter = ["result", "year", "referral__training__okot_type"]
+    list_select_related = ["referral__client", "referral__training", "recorded_by"]
+    search_fields = ["referral__client__first_name", "referral__client__last_name"]
+    date_hierarchy = "recorded_at"

@@ -31,6 +31,7 @@ from ..models import (
     OutcomeCheck,
     Referral,
     ReferralEvent,
+    SchoolYear,
     Training,
 )
 from ..steps import STEPS
@@ -93,6 +94,12 @@ def document_link(document: Document) -> str:
         return "—"
     url = reverse("referrals:document_download", args=[document.pk])
     return format_html('<a href="{}">{}</a>', url, document.original_name or document.pk)
+
+
+class SchoolYearInline(ReadOnlyInline):
+    model = SchoolYear
+    fields = ["year", "result", "recorded_by", "recorded_at"]
+    related = ("recorded_by",)
 
 
 class ReferralAddForm(ReferralCreateForm):
@@ -179,6 +186,8 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
                     "end_date",
                     "end_result",
                     "stop_reason",
+                    "obtained",
+                    "obtained_on",
                     "continued_by",
                     "withdraw_reason",
                 ]
@@ -189,6 +198,7 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
     inlines = [
         ReferralEventInline,
         GuidanceNoteInline,
+        SchoolYearInline,
         OutcomeCheckInline,
         InterruptionInline,
         DocumentInline,

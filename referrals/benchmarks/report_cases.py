@@ -207,12 +207,13 @@ class BareSql:
                 f"{self._where('start_date')}) s GROUP BY ROLLUP (grp)"
             ]
         if table in ("early-stops", "diplomas"):
-            result = "r.end_result = 'passed'"
+            column, result = "obtained_on", "r.obtained = 'diploma'"
             if table == "early-stops":
+                column = "end_date"
                 result = "r.end_result IN ('stopped_early', 'stopped_employment')"
             return [
                 f"SELECT {GROUPS[by]}, count(*) {self._from(by)} "
-                f"{self._where('end_date', result)} GROUP BY 1"
+                f"{self._where(column, result)} GROUP BY 1"
             ]
         if table == "outflow":
             work = ", ".join(

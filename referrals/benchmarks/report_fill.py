@@ -335,6 +335,11 @@ def _referrals(cursor, params: dict) -> None:
             "start_date": when("reached >= 5", "start_on"),
             "end_date": when("reached >= 6", "step_on[7]"),
             "end_result": when("reached >= 6", "result", "''"),
+            # What the end step records when nobody says (`models.obtained`).
+            "obtained": when(
+                "reached >= 6", "CASE WHEN result = 'passed' THEN 'diploma' ELSE 'none' END", "''"
+            ),
+            "obtained_on": when("reached >= 6 AND result = 'passed'", "step_on[7]"),
             "stop_reason": when(
                 "reached >= 6 AND result = 'stopped_early'",
                 "(%(reasons)s::text[])[1 + floor(u_reason * cardinality(%(reasons)s::text[]))]",

@@ -7,13 +7,24 @@ rows or none (`write`). Every import leaves its row in the audit trail, naming i
 checksum (`source`)."""
 
 from .checks import CheckedRow, ImportPlan, RowError, check_rows
-from .files import COLUMNS, DATE_COLUMNS, WORK_COLUMNS, ImportRow, check_file_name, read_rows
+from .files import (
+    ALL_COLUMNS,
+    COLUMNS,
+    DATE_COLUMNS,
+    OPTIONAL_COLUMNS,
+    WORK_COLUMNS,
+    ImportRow,
+    check_file_name,
+    read_rows,
+)
 from .limits import MB, ImportFileError, ImportLimits, number
 from .source import REFUSED, ImportSource, record_import
 from .write import ImportResult, referral_import
 
 __all__ = [
+    "ALL_COLUMNS",
     "COLUMNS",
+    "OPTIONAL_COLUMNS",
     "MB",
     "DATE_COLUMNS",
     "WORK_COLUMNS",

@@ -24,16 +24,20 @@ COLUMNS = (
     *("training_type", "training_title", "state", *DATE_COLUMNS, "end_result", "stop_reason"),
     *WORK_COLUMNS,
 )
+# Columns a file may leave out (older files do): empty in every row when it does. What an
+# end obtained, and when; left empty, a passed end obtained the diploma on its end date.
+OPTIONAL_COLUMNS = ("obtained", "obtained_on")
+ALL_COLUMNS = (*COLUMNS, *OPTIONAL_COLUMNS)
 
 
 @dataclass(slots=True)
 class ImportRow:
     line: int  # as the user sees it: CSV line (header is 1) or the sheet's row number
-    cells: tuple  # in the order of COLUMNS: a tuple takes a fifth of the memory of a dict
+    cells: tuple  # in the order of ALL_COLUMNS: a fifth of the memory of a dict
 
     @property
     def values(self) -> dict[str, Any]:
-        return dict(zip(COLUMNS, self.cells, strict=True))
+        return dict(zip(ALL_COLUMNS, self.cells, strict=True))
 
     @property
     def external_id(self) -> str:
@@ -131,7 +135,7 @@ def _rows(records: Iterator[tuple[int, list]], limits: ImportLimits) -> list[Imp
         raise ImportFileError(
             _("The first row names more than %(max)s columns.") % {"max": number(limits.columns)}
         )
-    for name in COLUMNS:
+    for name in ALL_COLUMNS:
         if names.count(name) > 1:
             raise ImportFileError(_("The column %(column)s appears twice.") % {"column": name})
     missing = [name for name in COLUMNS if name not in names]
@@ -140,8 +144,9 @@ def _rows(records: Iterator[tuple[int, list]], limits: ImportLimits) -> list[Imp
             _("Missing columns: %(columns)s. The first row names the columns: %(all)s.")
             % {"columns": ", ".join(missing), "all": ", ".join(COLUMNS)}
         )
-    # Only the import's columns are kept; cells right of the last named column are ignored.
-    kept = [(name, names.index(name)) for name in COLUMNS]
+    # Only the import's columns are kept; cells right of the last named column are ignored,
+    # and an optional column the file leaves out is empty in every row (index -1).
+    kept = [(name, names.index(name) if name in names else -1) for name in ALL_COLUMNS]
     rows = []
     for line, record in records:
         if line > limits.last_line:
@@ -150,7 +155,7 @@ def _rows(records: Iterator[tuple[int, list]], limits: ImportLimits) -> list[Imp
             )
         width = len(record)
         cells = tuple(
-            _cell(name, record[index], line, limits) if index < width else ""
+            _cell(name, record[index], line, limits) if 0 <= index < width else ""
             for name, index in kept
         )
         if any(cell != "" for cell in cells):

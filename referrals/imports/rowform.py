@@ -13,29 +13,41 @@ from stdnum.be import ssn
 
 from accounts.models import Organisation
 
-from ..enums import POSITIVE_END_RESULTS, AtWork, EndResult, Gender, OkotType, State, StopReason
+from ..enums import (
+    POSITIVE_END_RESULTS,
+    AtWork,
+    EndResult,
+    Gender,
+    Obtained,
+    OkotType,
+    State,
+    StopReason,
+)
 from ..formfields import PlausibleDateField
 from ..models.clients import Client, insz_birth_date_and_gender, validate_insz
 from ..models.followup import add_months
+from ..models.obtained import default_obtained, obtained_errors
 from ..models.referral import Referral
 from ..models.trainings import Training
 from ..textlimits import max_length_of
-from .files import DATE_COLUMNS, WORK_COLUMNS
+from .files import DATE_COLUMNS, OPTIONAL_COLUMNS, WORK_COLUMNS
 
-END_COLUMNS = ("end_date", "end_result", "stop_reason", *WORK_COLUMNS)
+OBTAINED_COLUMNS = OPTIONAL_COLUMNS  # what an end obtained, and when
+
+END_COLUMNS = ("end_date", "end_result", "stop_reason", *OBTAINED_COLUMNS, *WORK_COLUMNS)
 STEP_COLUMNS = (*DATE_COLUMNS, *END_COLUMNS[1:])
 # What the history line keeps of a row: the trajectory, never the person (national number,
 # name, gender); those are in the client's file, which only the OCMW may read.
 HISTORY_COLUMNS = (
     *("external_id", "ocmw", "training_type", "training_title", "state"),
-    *(*DATE_COLUMNS, "end_result", "stop_reason", *WORK_COLUMNS),
+    *(*DATE_COLUMNS, "end_result", "stop_reason", *OBTAINED_COLUMNS, *WORK_COLUMNS),
 )
 
 STATES = frozenset(State.values)  # computed once: State.values makes a new list each time
 # Per state: the step columns it needs and those it may also carry; the others are an error.
 _THROUGH_TRAINING = (
     ("agreed_on", "start_date", "end_date", "end_result"),
-    ("intake_on", "stop_reason", *WORK_COLUMNS),
+    ("intake_on", "stop_reason", *OBTAINED_COLUMNS, *WORK_COLUMNS),
 )
 _THROUGH_SCREENING = (("agreed_on", "intake_on"), ())
 STATE_COLUMNS = {
@@ -116,6 +128,8 @@ class ImportRowForm:
         "end_date": _date_field(),
         "end_result": CodeField(choices=EndResult.choices, required=False),
         "stop_reason": CodeField(choices=StopReason.choices, required=False),
+        "obtained": CodeField(choices=Obtained.choices, required=False),
+        "obtained_on": _date_field(),
         "work_3m": CodeField(choices=WORK_CHOICES, required=False),
         "work_6m": CodeField(choices=WORK_CHOICES, required=False),
         "work_9m": CodeField(choices=WORK_CHOICES, required=False),
@@ -244,6 +258,7 @@ class ImportRowForm:
             )
         elif self.has("stop_reason"):
             self.add_error("stop_reason", _("Only for the end result stopped_early."))
+        self._check_obtained(result)
         today = timezone.localdate()
         for name, months in WORK_COLUMNS.items():
             if not self.has(name):
@@ -261,6 +276,26 @@ class ImportRowForm:
                     name,
                     _("This check-up is only due on %(date)s.") % {"date": due.isoformat()},
                 )
+
+    def _check_obtained(self, result: str) -> None:
+        """What the end obtained, as the `end` step takes it (`models.obtained`); both
+        columns empty (or left out of the file): the diploma on the end date when passed,
+        nothing otherwise."""
+        data = self.cleaned_data
+        if not self.has("obtained"):
+            if self.has("obtained_on"):
+                self.add_error("obtained_on", _("Only with a value in column obtained."))
+                return
+            data["obtained"], data["obtained_on"] = default_obtained(result, data["end_date"])
+            return
+        errors = obtained_errors(
+            result=result,
+            obtained=data["obtained"],
+            obtained_on=data["obtained_on"],
+            start_date=data.get("start_date"),
+        )
+        for name, message in errors.items():
+            self.add_error(name, message)
 
     def _check_gender(self) -> None:
         if not (self.has("gender") and self.has("insz")):

@@ -198,4 +198,6 @@ def _imported_referral(
         end_date=data["end_date"],
         end_result=data["end_result"],
         stop_reason=data["stop_reason"],
+        obtained=data["obtained"],
+        obtained_on=data["obtained_on"],
     )

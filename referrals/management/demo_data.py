@@ -8,7 +8,7 @@ import unicodedata
 from django.utils import timezone
 
 from accounts.models import Role
-from referrals.enums import EndResult, State, StopReason
+from referrals.enums import EndResult, Obtained, SchoolYearResult, State, StopReason
 
 # --- the data ------------------------------------------------------------------------------
 
@@ -180,6 +180,19 @@ STARTED = [
     (21, "g15", "pba-ti", "2026-09-21", "", "", "", ""),
     (22, "g10", "bso-zorg", "2026-09-07", "", "", "", ""),
 ]
+# What an end obtained where it is not what the result says (passed: the diploma on the end
+# date; otherwise nothing): n -> (obtained, on). The professional bachelor who left for a job
+# took a certificate of the first year with them; the TKO diploma came after the deliberation.
+OBTAINED = {
+    4: (Obtained.PARTIAL, "2025-06-30"),
+    7: (Obtained.DIPLOMA, "2026-07-03"),
+}
+# School years that did not go as planned (the others are passed, and the last one of an
+# early end is stopped): n -> {first calendar year: result}.
+SCHOOL_YEARS = {
+    15: {2025: SchoolYearResult.REPEATS},
+    13: {2024: SchoolYearResult.REPEATS},
+}
 STOP_REASONS = {
     3: StopReason.ILLNESS,
     8: StopReason.OTHER_COMPELLING,

@@ -17,19 +17,23 @@ from referrals.enums import (
     GuidanceTopic,
     HandoverHow,
     InterruptionReason,
+    SchoolYearResult,
     State,
 )
 from referrals.models import EntryCondition
+from referrals.models.followup import school_year_of
 
 from .demo_data import (
     BEFORE_TRAINING,
     HANDOVER_NOTES,
     INTERRUPTION_NOTES,
     INTERRUPTIONS,
+    OBTAINED,
     ON_THEIR_WAY,
     PROGRESS_NOTES,
     REASONS,
     REGISTERED_BY_VDAB,
+    SCHOOL_YEARS,
     SCREENINGS,
     STARTED,
     STOP_REASONS,
@@ -245,7 +249,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             attach(referral, user=counsellor, kind=contract, at=clock.later(hours=2))
             _notes(story, referral, caseworker, counsellor, today)
             _interruption(story, referral, caseworker, counsellor, today)
+            _school_years(story, referral, counsellor, today)
         elif state == State.ENDED:
+            obtained, obtained_on = OBTAINED.get(story.n, ("", None))
             services.referral_end(
                 at=clock.step(state),
                 referral=referral,
@@ -253,10 +259,13 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 end_date=story.end,
                 result=story.result,
                 stop_reason=story.stop_reason,
+                obtained=obtained,
+                obtained_on=day(obtained_on) if obtained_on else None,
             )
             if story.result == EndResult.PASSED:
                 diploma = DocumentKind.DIPLOMA
                 attach(referral, user=counsellor, kind=diploma, at=clock.later(hours=1))
+            _school_years(story, referral, counsellor, today, last_one=True)
         elif state == State.CLOSED:
             services.referral_close(
                 at=clock.step(state),
@@ -305,6 +314,34 @@ def _handover_afterwards(story: Story, referral, caseworker, counsellor, clock: 
     services.referral_record_handover(
         referral=referral, user=caseworker, at=recorded_at, **_handover(story, counsellor, when)
     )
+
+
+def _school_years(story: Story, referral, counsellor, today: datetime.date, last_one=False):
+    """How each school year went, recorded by VDAB when it was over (30 June) during the
+    training, and the last one at the end (`last_one`, after the end step): passed, unless
+    `SCHOOL_YEARS` says otherwise; the last year of a training that did not pass is
+    stopped."""
+    if last_one:
+        year = school_year_of(story.end)
+        result = SchoolYearResult.PASSED
+        if story.result != EndResult.PASSED:
+            result = SchoolYearResult.STOPPED
+        years = [(year, SCHOOL_YEARS.get(story.n, {}).get(year, result), story.end)]
+    else:
+        until = min(story.end or today, today)
+        years = [
+            (year, SCHOOL_YEARS.get(story.n, {}).get(year, SchoolYearResult.PASSED), over)
+            for year in range(school_year_of(story.start), school_year_of(until) + 1)
+            if (over := datetime.date(year + 1, 6, 30)) < until
+        ]
+    for year, result, recorded_on in years:
+        services.school_year_record(
+            referral=referral,
+            user=counsellor,
+            year=year,
+            result=result,
+            at=min(at(recorded_on, 16), timezone.now()),
+        )
 
 
 def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date):

@@ -2,7 +2,7 @@ from .candidacies import Candidacy
 from .clients import Client, TemporaryWorkExperience
 from .consents import Consent
 from .documents import Document
-from .followup import GuidanceNote, OutcomeCheck
+from .followup import GuidanceNote, OutcomeCheck, SchoolYear
 from .history import ReferralEvent
 from .imports import ImportJob
 from .interruptions import Interruption
@@ -23,6 +23,7 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "StartMoment",
+    "SchoolYear",
     "TemporaryWorkExperience",
     "Training",
 ]

@@ -1,4 +1,5 @@
-"""What both sides record during and after the training, and when a check-up is due."""
+"""What both sides record during and after the training (notes, school years, outflow
+check-ups), and when a check-up is due."""
 
 import calendar
 import datetime
@@ -8,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import AtWork, CheckupMonths, GuidanceTopic
+from ..enums import AtWork, CheckupMonths, GuidanceTopic, SchoolYearResult
 from ..textlimits import NOTE, max_length_check
 
 
@@ -80,3 +81,63 @@ class OutcomeCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_months_display()}: {self.get_at_work_display()}"
+
+
+# The school years a trajectory can have run in: from the first OKOT to a good while on.
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
+
+
+def school_year_of(day: datetime.date) -> int:
+    """The school year `day` falls in, by its first calendar year: 1 September to 31 August."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def school_year_label(year: int) -> str:
+    return f"{year}\u2013{year + 1}"
+
+
+class SchoolYear(models.Model):
+    """How one school year of a trajectory went, as the counsellor recorded it: a
+    multi-year programme is passed year by year."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.CASCADE,
+        related_name="school_years",
+        verbose_name=_("referral"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("school year"), help_text=_("Its first calendar year: 2025 for 2025–2026.")
+    )
+    result = models.CharField(_("result"), max_length=10, choices=SchoolYearResult.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("school year")
+        verbose_name_plural = _("school years")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "year"], name="school_year_one_per_year"),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=FIRST_SCHOOL_YEAR, year__lte=LAST_SCHOOL_YEAR),
+                name="school_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(result__in=SchoolYearResult.values),
+                name="school_year_result_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.get_result_display()}"
+
+    @property
+    def label(self) -> str:
+        return school_year_label(self.year)

@@ -29,6 +29,7 @@ from .guards import (
 )
 from .handover import HandoverFields, handover_constraints
 from .interruptions import expected_end
+from .obtained import checked_obtained, obtained_constraints
 from .querysets import ReferralQuerySet
 
 # The date that matters while a referral is in a state (shown in lists).
@@ -176,11 +177,13 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
                 ]
             ),
             *handover_constraints("referral"),
+            *obtained_constraints(),
         ]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
             models.Index(fields=["start_date"]),
             models.Index(fields=["end_date"]),
+            models.Index(fields=["obtained_on"]),  # the diplomas of a year
             models.Index(fields=["created_at"]),  # the funnel's year of registration
         ]
 
@@ -313,7 +316,16 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
         target=State.ENDED,
         permission=access.may_end,
     )
-    def end(self, *, end_date: datetime.date, result: str, stop_reason: str = "") -> None:
+    def end(
+        self,
+        *,
+        end_date: datetime.date,
+        result: str,
+        stop_reason: str = "",
+        obtained: str = "",
+        obtained_on: datetime.date | None = None,
+    ) -> None:
+        """`obtained` left empty: the diploma on the end date when passed, else nothing."""
         _not_in_future(end_date, "end_date")
         if self.start_date and end_date < self.start_date:
             raise ValidationError({"end_date": _("The end cannot be before the start.")})
@@ -321,6 +333,13 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, models.Model):
             raise ValidationError(
                 {"stop_reason": _("Give the reason why the training stopped early.")}
             )
+        self.obtained, self.obtained_on = checked_obtained(
+            result=result,
+            end_date=end_date,
+            obtained=obtained,
+            obtained_on=obtained_on,
+            start_date=self.start_date,
+        )
         self.end_date = end_date
         self.end_result = result
         self.stop_reason = stop_reason if result == EndResult.STOPPED_EARLY else ""

@@ -19,6 +19,7 @@ from ..enums import (
     CheckupMonths,
     EndResult,
     Gender,
+    Obtained,
     OkotType,
     StopReason,
 )
@@ -184,22 +185,30 @@ def early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> 
 
 
 def diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
-    """Trainings passed (diploma obtained) in the year, by their end date."""
+    """Diplomas obtained in the year, by the day they were obtained: what was obtained is
+    its own fact (a passed end may bring a certificate of part only); a certificate of part
+    is no diploma."""
+    obtained = queryset.filter(_in_year("obtained_on", year), obtained=Obtained.DIPLOMA)
     return Table(
         slug="diplomas",
         by=by,
         title=_("Diplomas obtained"),
         group_label=BREAKDOWNS[by].label,
         columns=[Column("diplomas", _("Diplomas"), adds_up=True)],
-        rows=_ended_with(queryset, [EndResult.PASSED], year=year, by=by, key="diplomas"),
+        rows=_counted(obtained, by=by, key="diplomas"),
     )
 
 
 def _ended_with(queryset: QuerySet, results, *, year: int | None, by: str, key: str) -> list[Row]:
     """Trainings that ended in the year with one of `results`, counted per group, and a total."""
-    breakdown = BREAKDOWNS[by]
     ended = queryset.filter(_in_year("end_date", year), end_result__in=results)
-    rows = _rows(breakdown, _grouped(ended, breakdown, **{key: Count("pk")}), {key: 0})
+    return _counted(ended, by=by, key=key)
+
+
+def _counted(queryset: QuerySet, *, by: str, key: str) -> list[Row]:
+    """The rows of `queryset` counted per group of breakdown `by`, and a total."""
+    breakdown = BREAKDOWNS[by]
+    rows = _rows(breakdown, _grouped(queryset, breakdown, **{key: Count("pk")}), {key: 0})
     return [*rows, Row("Totaal", _("Total"), _summed(rows, [key]), is_total=True)]
 
 

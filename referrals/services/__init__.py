@@ -5,18 +5,23 @@ the changed fields, appends a history line and announces the event.
 
 The functions live by kind in this package: `steps` (creating a referral and its steps,
 with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
-notes and outflow check-ups), `handover` (the warm handover recorded after the formal
-agreement), `interruptions` (a training interrupted and resumed), `documents` (files
-attached to a referral), `clients` (a client's details), `vdab` (VDAB's part of the client:
-the registration as job seeker), `consents` (the client's consent to share data with VDAB)
-and `retention` (pseudonymising clients whose referrals ended years ago); callers use them
-as `services.<name>`."""
+notes, school years and outflow check-ups), `handover` (the warm handover recorded after
+the formal agreement), `interruptions` (a training interrupted and resumed), `documents`
+(files attached to a referral), `clients` (a client's details), `vdab` (VDAB's part of the
+client: the registration as job seeker), `consents` (the client's consent to share data with
+VDAB) and `retention` (pseudonymising clients whose referrals ended years ago); callers use
+them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
 from .consents import consent_give, consent_withdraw
 from .documents import document_add, document_remove
-from .followup import guidance_note_add, outcome_check_record
+from .followup import (
+    guidance_note_add,
+    outcome_check_record,
+    school_year_record,
+    school_years_open,
+)
 from .handover import referral_record_handover
 from .interruptions import interruption_correct, interruption_end, interruption_record
 from .retention import (
@@ -56,6 +61,8 @@ __all__ = [
     "interruption_record",
     "interruption_end",
     "interruption_correct",
+    "school_year_record",
+    "school_years_open",
     "referral_register_candidacy",
     "referral_create",
     "referral_apply",

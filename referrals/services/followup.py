@@ -1,4 +1,4 @@
-"""During and after the training: guidance notes and outflow check-ups."""
+"""During and after the training: guidance notes, school years and outflow check-ups."""
 
 import datetime
 
@@ -9,14 +9,23 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from ..changes import record_change, snapshot
-from ..enums import CHECKUP_CORRECTED, CHECKUP_RECORDED, GUIDANCE_NOTE_STATES
+from ..enums import (
+    CHECKUP_CORRECTED,
+    CHECKUP_RECORDED,
+    GUIDANCE_NOTE_STATES,
+    SCHOOL_YEAR_RECORDED,
+    SCHOOL_YEAR_STATES,
+    SchoolYearResult,
+)
 from ..models import (
     GuidanceNote,
     OutcomeCheck,
     Referral,
     ReferralEvent,
+    SchoolYear,
 )
-from ..signals import guidance_note_added
+from ..models.followup import school_year_label, school_year_of
+from ..signals import guidance_note_added, referral_event
 from ..textlimits import within_limit
 from .steps import TransitionRefused
 
@@ -37,6 +46,84 @@ def guidance_note_add(
     )
     guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
     return guidance_note
+
+
+def school_years_open(referral: Referral) -> range:
+    """The school years that may be recorded for the referral: from the one it started in
+    to the one it ended in (or today's, while in training); empty before the start."""
+    if referral.state not in SCHOOL_YEAR_STATES or referral.start_date is None:
+        return range(0)
+    last = school_year_of(referral.end_date or timezone.localdate())
+    return range(school_year_of(referral.start_date), last + 1)
+
+
+@transaction.atomic
+def school_year_record(
+    *,
+    referral: Referral,
+    user,
+    year: int,
+    result: str,
+    at: datetime.datetime | None = None,
+    request=None,
+) -> SchoolYear:
+    """Record (or correct) how school year `year` of the trajectory went: VDAB's, during
+    the training and after its end (a year's result often comes after the deliberation).
+
+    Leaves a line in the referral's history (a correction keeps the result it replaces),
+    a row in the audit trail, and tells the OCMW's side in its inbox (the line is announced
+    as the steps' are); the same result again changes nothing. `at` is when (default: now;
+    only demo data passes it)."""
+    years = school_years_open(referral)
+    if not years:
+        raise TransitionRefused([_("School years are recorded once the training started.")])
+    if not access.may_record_school_year(referral, user):
+        raise TransitionRefused([_("You may not record school years for this referral.")])
+    if result not in SchoolYearResult.values:
+        raise ValidationError({"result": _("Choose one of the results.")})
+    if year not in years:
+        raise ValidationError(
+            {
+                "year": _("Give a school year of the training: %(first)s to %(last)s.")
+                % {"first": school_year_label(years[0]), "last": school_year_label(years[-1])}
+            }
+        )
+    at = at or timezone.now()
+    school_year = (
+        SchoolYear.objects.select_for_update().filter(referral=referral, year=year).first()
+    )
+    before = snapshot(school_year) if school_year else None
+    if school_year is None:
+        try:
+            with transaction.atomic():
+                school_year = SchoolYear.objects.create(
+                    referral=referral, year=year, result=result, recorded_by=user, recorded_at=at
+                )
+        except IntegrityError:
+            # Recorded by someone else meanwhile: this result corrects theirs.
+            return school_year_record(
+                referral=referral, user=user, year=year, result=result, at=at, request=request
+            )
+    elif school_year.result == result:
+        return school_year
+    else:
+        school_year.result, school_year.recorded_by, school_year.recorded_at = result, user, at
+        school_year.save(update_fields=["result", "recorded_by", "recorded_at"])
+    data = {"year": year, "result": result}
+    if before is not None:
+        data["before"] = before["result"]
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        actor=user,
+        at=at,
+        transition=SCHOOL_YEAR_RECORDED,
+        from_state="",
+        to_state=referral.state,
+        data=data,
+    )
+    record_change(school_year, before, snapshot(school_year), user=user, request=request)
+    referral_event.send(sender=Referral, event=event)
+    return school_year
 
 
 @transaction.atomic

@@ -321,8 +321,12 @@ def referral_end(
     end_date: datetime.date,
     result: str,
     stop_reason: str = "",
+    obtained: str = "",
+    obtained_on: datetime.date | None = None,
 ) -> ReferralEvent:
-    """End the training; an interruption still running ends with it, on the end date."""
+    """End the training with its result and what it obtained (`models.obtained`: left
+    empty, the diploma on the end date when passed, nothing otherwise); an interruption
+    still running ends with it, on the end date."""
     from .interruptions import check_end_date, close_at_end  # they build on this module
 
     refusals = referral.step_refusals(user, "end")
@@ -337,6 +341,8 @@ def referral_end(
         end_date=end_date,
         result=result,
         stop_reason=stop_reason,
+        obtained=obtained,
+        obtained_on=obtained_on,
     )
     close_at_end(referral, user=user, at=at)
     return event

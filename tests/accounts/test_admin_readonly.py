@@ -14,6 +14,7 @@ from referrals.models import (
     OutcomeCheck,
     Referral,
     ReferralEvent,
+    SchoolYear,
 )
 from tests.accounts.factories import UserFactory
 
@@ -26,6 +27,7 @@ READ_ONLY_ADMINS = {
     GuidanceNote: True,
     OutcomeCheck: True,
     Document: False,  # removed in the app, by whoever added it or the administrator
+    SchoolYear: True,
 }
 
 
@@ -71,6 +73,7 @@ def test_the_referrals_inlines_are_read_only(rf, admin_user):
     assert {inline.model for inline in inlines} == {
         ReferralEvent,
         GuidanceNote,
+        SchoolYear,
         OutcomeCheck,
         Interruption,
         Document,

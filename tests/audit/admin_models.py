@@ -13,8 +13,15 @@ from django.urls import reverse
 
 from audit.models import Entry, Kind
 from notifications.models import Notification
-from referrals.enums import AtWork, CandidacyOutcome, CheckupMonths, GuidanceTopic, State
-from referrals.models import Candidacy, GuidanceNote, OutcomeCheck, ReferralEvent
+from referrals.enums import (
+    AtWork,
+    CandidacyOutcome,
+    CheckupMonths,
+    GuidanceTopic,
+    SchoolYearResult,
+    State,
+)
+from referrals.models import Candidacy, GuidanceNote, OutcomeCheck, ReferralEvent, SchoolYear
 from tests.notifications.messages import notify
 from tests.referrals.factories import DocumentFactory, TemporaryWorkExperienceFactory
 
@@ -54,6 +61,12 @@ def note(referral):
 def check_up(referral):
     return OutcomeCheck.objects.create(
         referral=referral, months=CheckupMonths.M3, at_work=AtWork.YES
+    )
+
+
+def school_year(referral):
+    return SchoolYear.objects.create(
+        referral=referral, year=2024, result=SchoolYearResult.PASSED, recorded_by=None
     )
 
 
@@ -97,6 +110,7 @@ MODELS = {
     "referrals.outcomecheck": Personal(check_up, deletable=True),
     # Removed in the app only (by whoever added it, or the administrator there).
     "referrals.document": Personal(lambda r: DocumentFactory(referral=r)),
+    "referrals.schoolyear": Personal(school_year, deletable=True),
     # The outbox's list shows recipients and kinds; a message names its client.
     "notifications.notification": Personal(message, lists=False),
     "referrals.training": NoPersonalData("the catalogue; its contacts are VDAB staff"),

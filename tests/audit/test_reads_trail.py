@@ -155,6 +155,7 @@ READS = {
     "referrals:interruption_record": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:interruption_resume": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:interruption_correct": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:referral_school_year": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_agreement": Reads(Kind.PRINT, the_referral),
     # A VDAB client number the form refuses: the referral's page comes back (400).
     "referrals:referral_vdab_registration": Reads(

@@ -17,7 +17,8 @@ from playwright.sync_api import Page, expect
 
 from notifications.models import Notification
 from referrals import services
-from referrals.enums import OkotType, State
+from referrals.enums import OkotType, SchoolYearResult, State
+from referrals.models.followup import school_year_of
 from tests.referrals.factories import (
     ClientFactory,
     DocumentFactory,
@@ -213,6 +214,19 @@ def interrupted(cast: Cast) -> str:
     return referral.get_absolute_url()
 
 
+def school_years(cast) -> str:
+    """The page of a referral in training with a school year recorded, as the OCMW reads
+    it (the table; VDAB's form is on the counsellor's in-training screen)."""
+    referral = cast["in_training"]
+    services.school_year_record(
+        referral=referral,
+        user=cast["counsellor"],
+        year=school_year_of(referral.start_date),
+        result=SchoolYearResult.REPEATS,
+    )
+    return referral.get_absolute_url()
+
+
 SCREENS = {
     "login": Screen(None, lambda cast: reverse("login")),
     "login-failed": Screen(None, lambda cast: reverse("login"), then=fail_to_log_in),
@@ -261,6 +275,7 @@ SCREENS = {
     "referral-caseworker-handover": Screen(
         "caseworker", detail("intake_planned"), then=open_all_details
     ),
+    "referral-caseworker-school-years": Screen("caseworker", school_years),
     "referral-counsellor-consent-withdrawn": Screen("counsellor", consent_withdrawn("referral")),
     "referral-documents": Screen("caseworker", with_documents),
     "referral-document-refused": Screen("caseworker", with_documents, then=submit_a_wrong_file),

@@ -13,7 +13,7 @@ from django.contrib.messages import constants, get_messages
 from django.utils import timezone, translation
 
 from referrals.enums import State
-from referrals.models import GuidanceNote, OutcomeCheck, Referral
+from referrals.models import GuidanceNote, OutcomeCheck, Referral, SchoolYear
 from tests.referrals.factories import (
     SCREENING,
     ClientFactory,
@@ -102,6 +102,9 @@ def ended_referral():
     )
     OutcomeCheck.objects.create(
         referral=referral, months=3, at_work="yes", checked_by=referral.created_by
+    )
+    SchoolYear.objects.create(
+        referral=referral, year=referral.start_date.year, result="passed", recorded_by=None
     )
     TemporaryWorkExperienceFactory(client=referral.client)
     return referral

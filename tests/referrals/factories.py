@@ -24,6 +24,7 @@ from referrals.models import (
     TemporaryWorkExperience,
     Training,
 )
+from referrals.models.obtained import default_obtained
 from referrals.steps import STEPS
 from tests.accounts.factories import (
     CaseworkerFactory,
@@ -160,6 +161,16 @@ class ReferralFactory(DjangoModelFactory):
         )
     )
     handover_recorded_at = factory.SelfAttribute("handover_at")
+    # What an end obtained goes with every end result (a database constraint): unless
+    # given, what the `end` step records when nobody says.
+    end_result = ""
+    end_date = None
+    obtained = factory.LazyAttribute(
+        lambda o: default_obtained(o.end_result, o.end_date)[0] if o.end_result else ""
+    )
+    obtained_on = factory.LazyAttribute(
+        lambda o: default_obtained(o.end_result, o.end_date)[1] if o.end_result else None
+    )
 
 
 # A small valid PDF (referrals.management.demo_documents makes it, as the demo's documents).

@@ -33,7 +33,7 @@ ADMIN_MODELS = sorted(
     model._meta.label_lower for model in apps.get_models() if site.is_registered(model)
 )
 # Rows only the app's services write: history, candidacies by VDAB, consents, guidance notes,
-# outcome check-ups, documents, imports.
+# school years, outcome check-ups, documents, imports.
 WRITTEN_IN_THE_APP = [
     "referrals.referralevent",
     "referrals.candidacy",
@@ -41,6 +41,7 @@ WRITTEN_IN_THE_APP = [
     "referrals.guidancenote",
     "referrals.outcomecheck",
     "referrals.document",
+    "referrals.schoolyear",
     "referrals.importjob",
 ]
 # ... and the messages it sent, and what the lockout of logins recorded: all of them listed and

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from referrals.enums import EndResult, State, StopReason
+from referrals.enums import EndResult, Obtained, State, StopReason
 from referrals.models import ReferralEvent
 from referrals.services import referral_create
 from referrals.signals import referral_event
@@ -60,6 +60,9 @@ def expected_data(step: str, referral, arguments: dict, actor) -> dict:
         "end": lambda: {
             "end_date": arguments["end_date"].isoformat(),
             "end_result": arguments["result"],
+            # Passed, and nobody said what was obtained: the diploma on the end date.
+            "obtained": Obtained.DIPLOMA,
+            "obtained_on": arguments["end_date"].isoformat(),
         },
         "close": lambda: {"continued_by": arguments["continued_by"]},
         "withdraw": lambda: {"withdraw_reason": arguments["reason"]},

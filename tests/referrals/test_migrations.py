@@ -180,3 +180,60 @@ def test_every_client_who_consents_gets_the_history_row_of_that_consent(back_to_
     Permission = apps.get_model("auth", "Permission")
     view = Permission.objects.get(content_type__app_label="referrals", codename="view_consent")
     assert view.group_set.filter(name="Administrator").exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ends_recorded_after_0011_get_what_they_obtained_before_the_constraints(back_to_latest):
+    """0011 filled what the ends before it obtained; the end step did not record it until
+    0012, which fills the ends recorded in between the same way, so that its constraints
+    hold: passed the diploma on the end date, any other end nothing."""
+    apps = migrate([("referrals", "0011_obtained")])
+    Organisation = apps.get_model("accounts", "Organisation")
+    Client = apps.get_model("referrals", "Client")
+    Training = apps.get_model("referrals", "Training")
+    Referral = apps.get_model("referrals", "Referral")
+    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
+    training = Training.objects.create(
+        title="Migratie",
+        okot_type="PBA",
+        institution="X",
+        location="Y",
+        province="limburg",
+        duration_months=12,
+    )
+    start, end = datetime.date(2024, 9, 2), datetime.date(2025, 6, 30)
+
+    def referral(n: int, result: str, **fields):
+        client = Client.objects.create(
+            ocmw=ocmw, first_name="A", last_name=f"B{n}", insz=f"9001010{n:02d}00"
+        )
+        return Referral.objects.create(
+            client=client,
+            training=training,
+            state="ended" if result else "in_training",
+            start_date=start,
+            end_date=end if result else None,
+            end_result=result,
+            **fields,
+        ).pk
+
+    passed, failed, training_on = referral(1, "passed"), referral(2, "failed"), referral(3, "")
+    filled = referral(4, "stopped_early", obtained="partial", obtained_on=start)
+
+    apps = migrate([("referrals", "0012_school_years")])
+    Referral = apps.get_model("referrals", "Referral")
+    found = dict(
+        (pk, (obtained, on))
+        for pk, obtained, on in Referral.objects.values_list("pk", "obtained", "obtained_on")
+    )
+
+    assert found == {
+        passed: ("diploma", end),
+        failed: ("none", None),
+        training_on: ("", None),
+        filled: ("partial", start),
+    }
+    Permission = apps.get_model("auth", "Permission")
+    for codename in ("view_schoolyear", "delete_schoolyear"):
+        permission = Permission.objects.get(content_type__app_label="referrals", codename=codename)
+        assert permission.group_set.filter(name="Administrator").exists()

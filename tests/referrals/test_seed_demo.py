@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,9 @@ from referrals.enums import (
     VDAB_REGISTRATION,
     VDAB_REGISTRATION_STATES,
     EndResult,
+    Obtained,
     OkotType,
+    SchoolYearResult,
     State,
     TrainingMode,
 )
@@ -33,6 +35,7 @@ from referrals.models import (
     OutcomeCheck,
     Referral,
     ReferralEvent,
+    SchoolYear,
     StartMoment,
     TemporaryWorkExperience,
     Training,
@@ -194,6 +197,26 @@ def test_started_trainees_cover_every_end_result_and_age_band(seeded):
     assert {r.start_date.year for r in started} >= {2024, 2025, 2026}
     stopped_early = started.filter(end_result=EndResult.STOPPED_EARLY)
     assert not stopped_early.filter(stop_reason="").exists()
+
+
+def test_multi_year_trajectories_have_their_school_years_and_one_a_certificate_of_part(seeded):
+    years = SchoolYear.objects.select_related("referral")
+    per_referral = {}
+    for school_year in years:
+        per_referral.setdefault(school_year.referral, []).append(school_year)
+    assert any(len(found) >= 2 for found in per_referral.values())
+    assert {y.result for y in years} == set(SchoolYearResult.values)
+    assert {y.recorded_by.username for y in years} == {"vdab-gent"}
+    for referral, found in per_referral.items():
+        assert len({y.year for y in found}) == len(found)
+        assert min(y.year for y in found) >= referral.start_date.year - 1
+    partial = Referral.objects.get(obtained=Obtained.PARTIAL)
+    assert partial.end_result != EndResult.PASSED and partial.obtained_on
+    assert (
+        Referral.objects.filter(obtained=Obtained.DIPLOMA)
+        .exclude(obtained_on=F("end_date"))
+        .exists()
+    )  # a diploma awarded after the deliberation
 
 
 def test_outcome_checks_only_follow_positive_ends_once_due(seeded):

@@ -27,9 +27,17 @@ from referrals.enums import (
     EndResult,
     GuidanceTopic,
     InterruptionReason,
+    SchoolYearResult,
     State,
 )
-from referrals.models import Candidacy, Client, GuidanceNote, Interruption, OutcomeCheck
+from referrals.models import (
+    Candidacy,
+    Client,
+    GuidanceNote,
+    Interruption,
+    OutcomeCheck,
+    SchoolYear,
+)
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory, UserFactory
 from tests.referrals.admin_urls import subject_access_json_url as json_url
 from tests.referrals.admin_urls import subject_access_url as page_url
@@ -64,8 +72,8 @@ def models_with_a_path_to_the_client() -> list[str]:
 # The rows of one client in every model, and what another person left around them.
 def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1) -> dict:
     """A client of their own OCMW with a past temporary work experience, `referrals` ended
-    referrals (history, checked conditions, messages, a candidacy by VDAB, a note and a
-    check-up on each), a candidacy that typed their number but was refused by the limit,
+    referrals (history, checked conditions, messages, a candidacy by VDAB, a note, a school
+    year and a check-up on each), a candidacy that typed their number but was refused by the limit,
     and a caseworker's reading of their page in the trail."""
     insz = make_insz(datetime.date(1984, 3, 9), serial)
     client = ClientFactory(
@@ -128,6 +136,12 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
         )
         rows["referrals.document"] = DocumentFactory(
             referral=referral, added_by=caseworker, original_name=f"attest {last_name}.pdf"
+        )
+        rows["referrals.schoolyear"] = SchoolYear.objects.create(
+            referral=referral,
+            year=referral.start_date.year,
+            result=SchoolYearResult.PASSED,
+            recorded_by=counsellor,
         )
     rows["unlinked candidacy"] = Candidacy.objects.create(
         registered_by=counsellor,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Province
 from referrals.enums import State
-from referrals.models import GuidanceNote, Referral, ReferralEvent
+from referrals.models import GuidanceNote, Referral, ReferralEvent, SchoolYear
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, VdabOrganisationFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory
 
@@ -31,9 +31,10 @@ MAX_QUERIES = {
     ("counsellor", "dashboard"): 13,
     ("counsellor", "referral_list"): 9,
     ("network_manager", "dashboard"): 7,
-    # Two of them the training's interruptions and the referral's documents.
-    ("caseworker", "referral_detail"): 14,
-    ("counsellor", "referral_detail"): 14,
+    # Three of them the training's interruptions, the referral's documents and its school
+    # years (one query each, however many).
+    ("caseworker", "referral_detail"): 15,
+    ("counsellor", "referral_detail"): 15,
 }
 # The trail's rows of a page are one INSERT (audit.trail.record_many); SQLite splits it
 # every 99 rows (Django 5.2 keeps a statement there under 999 parameters), which is counted
@@ -166,6 +167,7 @@ def detail_world(caseworker, counsellor, training, gent_client):
         ]
     )
     transitions = itertools.cycle(["create", "apply", "agree", "plan_intake", "admit", "start"])
+    years = itertools.count(2000)  # rows as many as the notes (years beyond the training's)
 
     def add(n: int) -> None:
         for _ in range(n):
@@ -180,6 +182,9 @@ def detail_world(caseworker, counsellor, training, gent_client):
             )
             GuidanceNote.objects.create(
                 referral=referral, author=author, topic="progress", note="Loopt goed."
+            )
+            SchoolYear.objects.create(
+                referral=referral, year=next(years), result="passed", recorded_by=author
             )
 
     return referral, add

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = (
         "Import existing referrals from a CSV or XLSX file with the columns "
         + ",".join(imports.COLUMNS)
-        + "; all rows or none."
+        + " (and optionally "
+        + ",".join(imports.OPTIONAL_COLUMNS)
+        + "); all rows or none."
     )
 
     def add_arguments(self, parser):

@@ -55,7 +55,7 @@ def insz(serial: int) -> str:
 def row(external_id: str = "imp-1", state: str = "agreed", serial: int = 1, **values) -> dict:
     """A valid row in `state` for a client of OCMW Gent and the HBO5 nursing training."""
     return {
-        **dict.fromkeys(imports.COLUMNS, ""),
+        **dict.fromkeys(imports.ALL_COLUMNS, ""),
         "external_id": external_id,
         "ocmw": "OCMW Gent",
         "insz": insz(serial),
@@ -85,8 +85,11 @@ def write_csv(path, rows: list[dict], *, delimiter=",", encoding="utf-8", column
     return path
 
 
-def import_csv(tmp_path, rows: list[dict], *, user=None, dry_run=False) -> imports.ImportResult:
-    path = write_csv(tmp_path / "referrals.csv", rows)
+def import_csv(
+    tmp_path, rows: list[dict], *, user=None, dry_run=False, columns=None
+) -> imports.ImportResult:
+    """Import `rows` from a CSV file with `columns` (default: those every file has)."""
+    path = write_csv(tmp_path / "referrals.csv", rows, columns=columns)
     parsed = imports.read_rows(path.name, path.read_bytes())
     return imports.referral_import(rows=parsed, user=user, dry_run=dry_run)
 

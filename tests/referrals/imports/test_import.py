@@ -94,6 +94,9 @@ def test_an_ended_row_sets_every_field_and_its_outcome_check(tmp_path, catalogue
         "end_date": END,
         "end_result": "passed",
         "stop_reason": "",
+        # The file has no column obtained: a passed end obtained the diploma on its end date.
+        "obtained": "diploma",
+        "obtained_on": END,
         "work_3m": "yes",
         "work_6m": "",
         "work_9m": "",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from accounts.models import Organisation, Province
 from referrals.enums import AtWork, Gender, OkotType, State
 from referrals.models import Client, OutcomeCheck, Referral, Training
+from referrals.models.obtained import default_obtained
 from tests.accounts.factories import OrganisationFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 
@@ -86,6 +87,12 @@ def referral(
     training = training or TrainingFactory(okot_type=okot, province=province)
     if state is None:
         state = State.CLOSED if end else State.IN_TRAINING if start else State.INFORMED
+    if result and "obtained" not in fields:
+        # What the `end` step records when nobody says: a passed end the diploma on the
+        # end date, any other end nothing (a database constraint wants it with every end).
+        fields["obtained"], fields["obtained_on"] = default_obtained(
+            result, day(end) if end else None
+        )
     if start and "agreed_on" not in fields:
         # A training starts after the formal agreement (and VDAB's figures count from it).
         fields["agreed_on"] = day(start) - datetime.timedelta(days=30)

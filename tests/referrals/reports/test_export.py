@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from accounts.models import Province
 from referrals.enums import EndResult, OkotType, State
 from referrals.models import OutcomeCheck, Referral
+from referrals.models.obtained import default_obtained
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 
@@ -26,13 +27,17 @@ def today():
 
 
 def trajectory(ocmw, okot_type, *, born, result=EndResult.PASSED, work=(), serial=1):
+    end_date = datetime.date(2025, 6, 30)
+    obtained, obtained_on = default_obtained(result, end_date)
     referral = Referral.objects.create(
         client=ClientFactory(ocmw=ocmw, insz=make_insz(born, serial)),
         training=TrainingFactory(okot_type=okot_type),
         state=State.CLOSED,
         start_date=datetime.date(2024, 9, 1),
-        end_date=datetime.date(2025, 6, 30),
+        end_date=end_date,
         end_result=result,
+        obtained=obtained,
+        obtained_on=obtained_on,
     )
     for months in (3, 6, 9):
         OutcomeCheck.objects.create(

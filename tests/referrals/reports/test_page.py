@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Province
-from referrals.enums import AtWork, EndResult, OkotType, State
+from referrals.enums import AtWork, EndResult, Obtained, OkotType, State
 from referrals.models import OutcomeCheck, Referral
 from tests.accounts.factories import (
     AdministratorFactory,
@@ -34,6 +34,8 @@ def passed(ocmw, *, okot_type=OkotType.PBA, province=Province.OOST_VLAANDEREN, a
         start_date=datetime.date(2024, 1, 8),
         end_date=datetime.date(2025, 3, 15),
         end_result=EndResult.PASSED,
+        obtained=Obtained.DIPLOMA,
+        obtained_on=datetime.date(2025, 3, 15),
     )
     for months in (3, 6, 9, 12):
         OutcomeCheck.objects.create(
