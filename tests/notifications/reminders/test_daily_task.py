@@ -95,9 +95,10 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 
 # --- query counts -------------------------------------------------------------------------
 
-# The selection: four candidate queries, each with the reminders already written, and the
-# check-ups recorded for the outcome candidates.
-SELECTION_QUERIES = 9
+# The selection: five candidate queries (no intake, no start, no warm handover, past the
+# expected end, outflow check-ups due), with the reminders already written where there are
+# candidates, and the check-ups recorded for the outcome candidates.
+SELECTION_QUERIES = 10
 # Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
 # counsellors are addressed: at most one query), the e-mail opt-outs, the keys already
 # written, and all its rows in one insert between a savepoint and its release; then, per
