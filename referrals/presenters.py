@@ -13,7 +13,6 @@ from audit.trail import mask_insz
 
 from . import access
 from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
-from .document_forms import DocumentForm
 from .enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
@@ -30,15 +29,13 @@ from .enums import (
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
-    DocumentKind,
-    SchoolYearResult,
     State,
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .handover_display import handover_context
 from .interruption_presenters import interruption_details, interruption_section
 from .models import Client, OutcomeCheck, Referral
-from .models.followup import school_year_label
+from .record_presenters import document_context, document_details, school_year_details
 from .school_year_forms import SchoolYearForm
 from .services import school_years_open as open_school_years
 from .steps import STEPS
@@ -296,11 +293,9 @@ def event_details(event) -> list[tuple[str, object]]:
     if event.transition in INTERRUPTION_EVENTS:
         return interruption_details(event.data)
     if event.transition in (DOCUMENT_ADDED, DOCUMENT_REMOVED):
-        # The kind only: a file's name may hold the client's, and history outlives it.
-        kind = event.data.get("kind")
-        return [(_("Document"), DocumentKind(kind).label if kind in DocumentKind.values else kind)]
+        return document_details(event.data)
     if event.transition == SCHOOL_YEAR_RECORDED:
-        return _school_year_details(event.data)
+        return school_year_details(event.data)
     details = []
     for name, value in event.data.items():
         if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
@@ -338,14 +333,6 @@ def _checkup_details(data: dict) -> list[tuple[str, object]]:
             shown = f"{_stored_value(field, before[name])} → {shown}"
         details.append((field.verbose_name, shown))
     return details
-
-
-def _school_year_details(data: dict) -> list[tuple[str, object]]:
-    """Which school year and its result; a correction's after the one it replaced."""
-    result = SchoolYearResult(data["result"]).label
-    if data.get("before"):
-        result = f"{SchoolYearResult(data['before']).label} → {result}"
-    return [(_("School year"), school_year_label(data["year"])), (_("result"), result)]
 
 
 def timeline(referral: Referral) -> list[dict]:
@@ -441,18 +428,4 @@ def referral_context(
         **handover_context(referral, user, form=handover_form),
         **interruption_section(referral, user, **interruption_forms),
         **document_context(referral, user, form=document_form),
-    }
-
-
-def document_context(referral: Referral, user, *, form=None) -> dict:
-    """The referral's documents, newest first, each with whether this user may remove it,
-    and the form to add one for whoever may. One query, whatever their number."""
-    documents = referral.documents.select_related("added_by", "added_by__organisation")
-    may_add = access.may_add_document(referral, user)
-    return {
-        "documents": [
-            {"document": document, "removable": access.may_remove_document(document, user)}
-            for document in documents
-        ],
-        "document_form": (form or DocumentForm()) if may_add else None,
     }
