@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..signals import referral_event
 from ..textlimits import within_limit
+from .interruption_history import check_end_date, close_at_end
 
 
 class TransitionRefused(Exception):
@@ -284,8 +285,6 @@ def referral_end(
     stop_reason: str = "",
 ) -> ReferralEvent:
     """End the training; an interruption still running ends with it, on the end date."""
-    from .interruptions import check_end_date, close_at_end  # they build on this module
-
     refusals = referral.step_refusals(user, "end")
     if refusals:  # before the dates: who may not end it learns nothing of them
         raise TransitionRefused(refusals)
