@@ -1,16 +1,12 @@
-"""What the referral's page shows of the training's interruptions, and their lines in the
-timeline: data prepared for the templates."""
+"""What the referral's page shows of the training's interruptions: data prepared for the
+templates (their lines in the timeline are `presenters.interruption_details`)."""
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .enums import INTERRUPTION_CORRECTION_STATES, INTERRUPTION_STATES
 from .interruption_forms import InterruptionForm, ResumeForm
-from .models import Interruption, Referral
-
-# What a history line of an interruption shows, in this order.
-SHOWN_FIELDS = ["reason", "from_date", "to_date"]
+from .models import Referral
 
 
 def interruption_section(
@@ -50,25 +46,3 @@ def interruption_section(
         "resume_form": (resume_form or ResumeForm()) if records and running else None,
         "correct_forms": corrections,
     }
-
-
-def interruption_details(data: dict) -> list[tuple[str, object]]:
-    """A history line of an interruption: its reason and days, a correction's values after
-    the ones they replaced."""
-    from .presenters import _stored_value as stored_value  # presenters import this module
-
-    before = data.get("before", {})
-    details = []
-    for name in SHOWN_FIELDS:
-        if name not in data["after"]:
-            continue
-        field = Interruption._meta.get_field(name)
-        value = data["after"][name]
-        shown = stored_value(field, value) if value is not None else _("still going on")
-        if name in before:
-            old = before[name]
-            shown = f"{stored_value(field, old) if old is not None else '—'} → {shown}"
-        details.append((field.verbose_name, shown))
-    if data.get("at_end"):
-        details.append((_("ended"), _("with the end of the training")))
-    return details

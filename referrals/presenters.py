@@ -33,8 +33,8 @@ from .enums import (
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .handover_display import handover_context
-from .interruption_presenters import interruption_details, interruption_section
-from .models import Client, OutcomeCheck, Referral
+from .interruption_presenters import interruption_section
+from .models import Client, Interruption, OutcomeCheck, Referral
 from .record_presenters import document_context, document_details, school_year_details
 from .school_year_forms import SchoolYearForm
 from .services import school_years_open as open_school_years
@@ -332,6 +332,26 @@ def _checkup_details(data: dict) -> list[tuple[str, object]]:
         if name in before:
             shown = f"{_stored_value(field, before[name])} → {shown}"
         details.append((field.verbose_name, shown))
+    return details
+
+
+def interruption_details(data: dict) -> list[tuple[str, object]]:
+    """A history line of an interruption: its reason and days, a correction's values after
+    the ones they replaced."""
+    before = data.get("before", {})
+    details = []
+    for name in ("reason", "from_date", "to_date"):
+        if name not in data["after"]:
+            continue
+        field = Interruption._meta.get_field(name)
+        value = data["after"][name]
+        shown = _stored_value(field, value) if value is not None else _("still going on")
+        if name in before:
+            old = before[name]
+            shown = f"{_stored_value(field, old) if old is not None else '—'} → {shown}"
+        details.append((field.verbose_name, shown))
+    if data.get("at_end"):
+        details.append((_("ended"), _("with the end of the training")))
     return details
 
 

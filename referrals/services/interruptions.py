@@ -10,8 +10,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import access
@@ -24,14 +23,10 @@ from ..enums import (
     INTERRUPTION_STATES,
     State,
 )
-from ..models import Interruption, Referral, ReferralEvent
-from ..models.interruptions import expected_end
-from ..signals import referral_event
+from ..models import Interruption, Referral
 from ..textlimits import within_limit
+from .interruption_history import day, history
 from .steps import TransitionRefused
-
-# What a history line keeps of an interruption (its note is the line's `reason`).
-INTERRUPTION_FIELDS = ["reason", "from_date", "to_date"]
 
 
 @transaction.atomic
@@ -62,7 +57,7 @@ def interruption_record(
             recorded_at=at or timezone.now(),
         )
     )
-    _history(referral, interruption, INTERRUPTION_RECORDED, user=user, at=at, note=note)
+    history(referral, interruption, INTERRUPTION_RECORDED, user=user, at=at, note=note)
     return interruption
 
 
@@ -84,7 +79,7 @@ def interruption_end(
     before = snapshot(interruption)
     interruption.to_date = to_date
     interruption.save(update_fields=["to_date"])
-    _history(referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before)
+    history(referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before)
     return interruption
 
 
@@ -124,7 +119,7 @@ def interruption_correct(
     for name, value in changed.items():
         setattr(interruption, name, value)
     _saved(interruption, update_fields=list(changed))
-    _history(
+    history(
         referral,
         interruption,
         INTERRUPTION_CORRECTED,
@@ -135,43 +130,6 @@ def interruption_correct(
     )
     record_change(interruption, before, snapshot(interruption), user=user, request=request)
     return interruption
-
-
-# --- the end of the training ---------------------------------------------------------------
-
-
-def check_end_date(referral: Referral, end_date: datetime.date) -> None:
-    """Refuse an end before an interruption's first or last day: they lie within the
-    training (a running one ends with it, `close_at_end`)."""
-    clash = (
-        referral.interruptions.filter(Q(from_date__gt=end_date) | Q(to_date__gt=end_date))
-        .order_by("from_date")
-        .first()
-    )
-    if clash is not None:
-        raise ValidationError(
-            {
-                "end_date": _(
-                    "The end cannot be before a day of the interruption from %(date)s; "
-                    "correct the interruption first if it is wrong."
-                )
-                % {"date": _day(clash.from_date)}
-            }
-        )
-
-
-def close_at_end(referral: Referral, *, user, at: datetime.datetime | None = None) -> None:
-    """The training ended during an interruption: the interruption ends on the end date
-    too (a line in the history; the end's own message tells the other side)."""
-    interruption = referral.interruptions.select_for_update().running().first()
-    if interruption is None:
-        return
-    before = snapshot(interruption)
-    interruption.to_date = referral.end_date
-    interruption.save(update_fields=["to_date"])
-    _history(
-        referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before, at_end=True
-    )
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -217,7 +175,7 @@ def _check_dates(
     elif referral.start_date and from_date < referral.start_date:
         errors["from_date"] = _(
             "An interruption cannot begin before the start of the training (%(date)s)."
-        ) % {"date": _day(referral.start_date)}
+        ) % {"date": day(referral.start_date)}
     if to_date is not None and to_date > today:
         errors["to_date"] = _("This date lies in the future.")
     elif to_date is not None and to_date < from_date:
@@ -228,7 +186,7 @@ def _check_dates(
         elif to_date > referral.end_date:
             errors["to_date"] = _(
                 "The last day cannot be after the end of the training (%(date)s)."
-            ) % {"date": _day(referral.end_date)}
+            ) % {"date": day(referral.end_date)}
     if errors:
         raise ValidationError(errors)
     others = referral.interruptions.all()
@@ -239,9 +197,9 @@ def _check_dates(
         raise ValidationError(
             _("This interruption overlaps with the one from %(from)s %(until)s.")
             % {
-                "from": _day(other.from_date),
+                "from": day(other.from_date),
                 "until": (
-                    _("until %(date)s") % {"date": _day(other.to_date)}
+                    _("until %(date)s") % {"date": day(other.to_date)}
                     if other.to_date
                     else _("that is still going on")
                 ),
@@ -259,57 +217,3 @@ def _saved(interruption: Interruption, **kwargs) -> Interruption:
             _("The training is already interrupted; end that interruption first.")
         ) from exc
     return interruption
-
-
-def shift_expected_end(referral: Referral) -> None:
-    """The expected end: the start plus the training's duration, plus every day of the
-    interruptions that are over (a running one pauses the reminders until it ends)."""
-    if referral.start_date is None:
-        return
-    days = sum(i.days() for i in referral.interruptions.exclude(to_date__isnull=True))
-    shifted = expected_end(referral.start_date, referral.training.duration_months, days)
-    if shifted != referral.expected_end_date:
-        referral.expected_end_date = shifted
-        referral.save(update_fields=["expected_end_date", "updated_at"])
-
-
-def _history(
-    referral: Referral,
-    interruption: Interruption,
-    transition: str,
-    *,
-    user,
-    at,
-    before: dict | None = None,
-    note: str = "",
-    at_end: bool = False,
-) -> ReferralEvent:
-    """The expected end moved on, the history line (what the interruption is now, and what
-    changed from `before`) and its announcement."""
-    shift_expected_end(referral)
-    after = snapshot(interruption)
-    shown = [n for n in INTERRUPTION_FIELDS if before is None or before[n] != after[n]]
-    data = {
-        "interruption_id": interruption.pk,
-        "after": {name: after[name] for name in INTERRUPTION_FIELDS},
-    }
-    if before is not None:
-        data["before"] = {name: before[name] for name in shown}
-    if at_end:
-        data["at_end"] = True
-    event = ReferralEvent.objects.create(
-        referral=referral,
-        actor=user,
-        at=at or timezone.now(),
-        transition=transition,
-        from_state="",
-        to_state=referral.state,
-        reason=note,
-        data=data,
-    )
-    referral_event.send(sender=Referral, event=event)
-    return event
-
-
-def _day(day: datetime.date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")

@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..signals import referral_event
 from ..textlimits import within_limit
+from .interruption_history import check_end_date, close_at_end
 
 
 class TransitionRefused(Exception):
@@ -327,8 +328,6 @@ def referral_end(
     """End the training with its result and what it obtained (`models.obtained`: left
     empty, the diploma on the end date when passed, nothing otherwise); an interruption
     still running ends with it, on the end date."""
-    from .interruptions import check_end_date, close_at_end  # they build on this module
-
     refusals = referral.step_refusals(user, "end")
     if refusals:  # before the dates: who may not end it learns nothing of them
         raise TransitionRefused(refusals)

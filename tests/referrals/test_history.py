@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from referrals.enums import EndResult, Obtained, State, StopReason
 from referrals.models import ReferralEvent
+from referrals.models.followup import add_months
 from referrals.services import referral_create
 from referrals.signals import referral_event
 from tests.referrals.factories import (
@@ -56,7 +57,13 @@ def expected_data(step: str, referral, arguments: dict, actor) -> dict:
             "probable_location": arguments["probable_location"],
         },
         "reject": lambda: {**SCREENING_DATA, "reject_reason": arguments["reason"]},
-        "start": lambda: {"start_date": arguments["start_date"].isoformat()},
+        "start": lambda: {
+            "start_date": arguments["start_date"].isoformat(),
+            # The start plus the training's duration (until interruptions move it on).
+            "expected_end_date": add_months(
+                arguments["start_date"], referral.training.duration_months
+            ).isoformat(),
+        },
         "end": lambda: {
             "end_date": arguments["end_date"].isoformat(),
             "end_result": arguments["result"],

@@ -17,7 +17,7 @@ from django.db.models.lookups import LessThanOrEqual
 
 from referrals import services
 from referrals.enums import GuidanceTopic, State
-from referrals.models import Client, GuidanceNote, Referral, ReferralEvent, Training
+from referrals.models import Client, GuidanceNote, Interruption, Referral, ReferralEvent, Training
 from referrals.textlimits import NOTE, REASON, SCREENING
 from tests.accounts.factories import UserFactory
 from tests.referrals import factories
@@ -114,6 +114,9 @@ SAVE_STRAIGHT = {
     Referral: lambda field, text: ReferralFactory(**{field: text}),
     GuidanceNote: lambda field, text: GuidanceNote.objects.create(
         referral=ReferralFactory(), author=UserFactory(), topic=GuidanceTopic.OTHER, note=text
+    ),
+    Interruption: lambda field, text: Interruption.objects.create(
+        referral=ReferralFactory(), reason="illness", from_date="2026-01-05", note=text
     ),
     ReferralEvent: lambda field, text: ReferralEvent.objects.create(
         referral=ReferralFactory(), transition="import", to_state=State.INFORMED, reason=text

@@ -1,0 +1,109 @@
+"""What an interruption leaves besides its row, and what the end of the training does with
+one: the history line and its announcement, the referral's expected end moved on by the
+days interrupted, and an end refused before an interruption's days or closing the one that
+runs. Apart from `interruptions` so that the end step (`steps.referral_end`) can use it."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ..changes import snapshot
+from ..enums import INTERRUPTION_ENDED
+from ..models import Interruption, Referral, ReferralEvent
+from ..models.interruptions import expected_end
+from ..signals import referral_event
+
+# What a history line keeps of an interruption (its note is the line's `reason`).
+INTERRUPTION_FIELDS = ["reason", "from_date", "to_date"]
+
+
+def check_end_date(referral: Referral, end_date: datetime.date) -> None:
+    """Refuse an end before an interruption's first or last day: they lie within the
+    training (a running one ends with it, `close_at_end`)."""
+    clash = (
+        referral.interruptions.filter(Q(from_date__gt=end_date) | Q(to_date__gt=end_date))
+        .order_by("from_date")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "end_date": _(
+                    "The end cannot be before a day of the interruption from %(date)s; "
+                    "correct the interruption first if it is wrong."
+                )
+                % {"date": day(clash.from_date)}
+            }
+        )
+
+
+def close_at_end(referral: Referral, *, user, at: datetime.datetime | None = None) -> None:
+    """The training ended during an interruption: the interruption ends on the end date
+    too (a line in the history; the end's own message tells the other side)."""
+    interruption = referral.interruptions.select_for_update().running().first()
+    if interruption is None:
+        return
+    before = snapshot(interruption)
+    interruption.to_date = referral.end_date
+    interruption.save(update_fields=["to_date"])
+    history(
+        referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before, at_end=True
+    )
+
+
+def shift_expected_end(referral: Referral) -> None:
+    """The expected end: the start plus the training's duration, plus every day of the
+    interruptions that are over (a running one pauses the reminders until it ends)."""
+    if referral.start_date is None:
+        return
+    days = sum(i.days() for i in referral.interruptions.exclude(to_date__isnull=True))
+    shifted = expected_end(referral.start_date, referral.training.duration_months, days)
+    if shifted != referral.expected_end_date:
+        referral.expected_end_date = shifted
+        referral.save(update_fields=["expected_end_date", "updated_at"])
+
+
+def history(
+    referral: Referral,
+    interruption: Interruption,
+    transition: str,
+    *,
+    user,
+    at,
+    before: dict | None = None,
+    note: str = "",
+    at_end: bool = False,
+) -> ReferralEvent:
+    """The expected end moved on, the history line (what the interruption is now, and what
+    changed from `before`) and its announcement."""
+    shift_expected_end(referral)
+    after = snapshot(interruption)
+    shown = [n for n in INTERRUPTION_FIELDS if before is None or before[n] != after[n]]
+    data = {
+        "interruption_id": interruption.pk,
+        "after": {name: after[name] for name in INTERRUPTION_FIELDS},
+    }
+    if before is not None:
+        data["before"] = {name: before[name] for name in shown}
+    if at_end:
+        data["at_end"] = True
+    event = ReferralEvent.objects.create(
+        referral=referral,
+        actor=user,
+        at=at or timezone.now(),
+        transition=transition,
+        from_state="",
+        to_state=referral.state,
+        reason=note,
+        data=data,
+    )
+    referral_event.send(sender=Referral, event=event)
+    return event
+
+
+def day(value: datetime.date) -> str:
+    """A date as the messages show it."""
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
