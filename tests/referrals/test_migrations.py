@@ -220,7 +220,7 @@ def test_ends_recorded_after_0011_get_what_they_obtained_before_the_constraints(
     passed, failed, training_on = referral(1, "passed"), referral(2, "failed"), referral(3, "")
     filled = referral(4, "stopped_early", obtained="partial", obtained_on=start)
 
-    apps = migrate([("referrals", "0012_school_years")])
+    apps = migrate([("referrals", "0016_school_years")])
     Referral = apps.get_model("referrals", "Referral")
     found = dict(
         (pk, (obtained, on))
