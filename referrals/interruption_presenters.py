@@ -1,5 +1,5 @@
 """What the referral's page shows of the training's interruptions: data prepared for the
-templates (their lines in the timeline are `presenters.interruption_details`)."""
+templates (their lines in the timeline are `history_presenters.interruption_details`)."""
 
 from django.utils import timezone
 

@@ -1,12 +1,6 @@
 """What a page shows of a client or referral to the user asking: data prepared for the
 templates, so that templates render and never decide."""
 
-import datetime
-
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.utils import formats, timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from audit.trail import mask_insz
@@ -14,18 +8,7 @@ from audit.trail import mask_insz
 from . import access
 from .consent_forms import ConsentGiveForm, ConsentWithdrawForm
 from .enums import (
-    CHECKUP_CORRECTED,
-    CHECKUP_RECORDED,
-    DOCUMENT_ADDED,
-    DOCUMENT_REMOVED,
     GUIDANCE_NOTE_STATES,
-    HANDOVER_RECORDED,
-    INTERRUPTION_CORRECTED,
-    INTERRUPTION_ENDED,
-    INTERRUPTION_EVENTS,
-    INTERRUPTION_RECORDED,
-    SCHOOL_YEAR_RECORDED,
-    VDAB_REGISTRATION,
     CandidacyStatus,
     CheckupMonths,
     ConsentScope,
@@ -33,13 +16,14 @@ from .enums import (
 )
 from .forms import GuidanceNoteForm, OutcomeCheckForm
 from .handover_display import handover_context
+from .history_presenters import format_value, timeline
 from .interruption_presenters import interruption_section
-from .models import Client, Interruption, OutcomeCheck, Referral
-from .record_presenters import document_context, document_details, school_year_details
+from .models import Client, Referral
+from .record_presenters import document_context
 from .school_year_forms import SchoolYearForm
 from .services import school_years_open as open_school_years
 from .steps import STEPS
-from .vdab_presenters import vdab_registration_details, vdab_registration_form
+from .vdab_presenters import vdab_registration_form
 
 # What VDAB sees of a client on a referral it acts on, once the OCMW formally agreed and
 # the client consented to share data with VDAB: what the trajectory needs, each for a reason.
@@ -105,43 +89,12 @@ STATE_BADGE_COLOURS = {
     State.WITHDRAWN: "secondary",
 }
 
-EVENT_LABELS = {
-    "create": _("Registered"),
-    "import": _("Imported"),
-    **{name: step.label for name, step in STEPS.items()},
-    CHECKUP_RECORDED: _("Outflow check-up recorded"),
-    CHECKUP_CORRECTED: _("Outflow check-up corrected"),
-    VDAB_REGISTRATION: _("Registration with VDAB recorded"),
-    HANDOVER_RECORDED: _("Warm handover recorded"),
-    INTERRUPTION_RECORDED: _("Interruption recorded"),
-    INTERRUPTION_ENDED: _("Interruption ended: training resumed"),
-    INTERRUPTION_CORRECTED: _("Interruption corrected"),
-    DOCUMENT_ADDED: _("Document added"),
-    DOCUMENT_REMOVED: _("Document removed"),
-    SCHOOL_YEAR_RECORDED: _("School year recorded"),
-}
-# What a history line keeps besides the referral's fields, with its label.
-EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
-
-
-def _format(value):
-    """Dates and times in the user's locale and time zone."""
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
-    if isinstance(value, datetime.date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return value
-
 
 def _display(instance, name: str):
     field = instance._meta.get_field(name)
     if field.choices:
         return getattr(instance, f"get_{name}_display")()
-    return _format(getattr(instance, name))
+    return format_value(getattr(instance, name))
 
 
 def client_fields(client: Client, user, *, for_vdab: bool = False) -> list[str]:
@@ -282,88 +235,6 @@ def referral_facts(referral: Referral) -> list[tuple[str, object]]:
         (Referral._meta.get_field(n).verbose_name, _display(referral, n)) for n in REFERRAL_FIELDS
     ]
     return [(label, value) for label, value in facts if value not in ("", None)]
-
-
-def event_details(event) -> list[tuple[str, object]]:
-    """The step's data as (label, value); references to other rows are left out."""
-    if event.transition in (CHECKUP_RECORDED, CHECKUP_CORRECTED):
-        return _checkup_details(event.data)
-    if event.transition == VDAB_REGISTRATION:
-        return vdab_registration_details(event.data)
-    if event.transition in INTERRUPTION_EVENTS:
-        return interruption_details(event.data)
-    if event.transition in (DOCUMENT_ADDED, DOCUMENT_REMOVED):
-        return document_details(event.data)
-    if event.transition == SCHOOL_YEAR_RECORDED:
-        return school_year_details(event.data)
-    details = []
-    for name, value in event.data.items():
-        if value in ("", None, [], {}) or name.endswith("_id") or isinstance(value, list):
-            continue
-        if name in EXTRA_DETAILS:
-            details.append((EXTRA_DETAILS[name], value))
-            continue
-        try:
-            field = Referral._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        details.append((field.verbose_name, _stored_value(field, value)))
-    return details
-
-
-def _stored_value(field, value):
-    """A field's value as a history line keeps it (JSON), as the page shows it."""
-    if field.choices:
-        value = dict(field.flatchoices).get(value, value)
-    elif isinstance(field, models.DateTimeField):
-        value = parse_datetime(value) or value
-    elif isinstance(field, models.DateField):
-        value = parse_date(value) or value
-    return _format(value)
-
-
-def _checkup_details(data: dict) -> list[tuple[str, object]]:
-    """Which check-up, and its answer; a correction's answer after the one it replaced."""
-    before = data.get("before", {})
-    details = [(_("Check-up"), CheckupMonths(data["months"]).label)]
-    for name, value in data["after"].items():
-        field = OutcomeCheck._meta.get_field(name)
-        shown = _stored_value(field, value)
-        if name in before:
-            shown = f"{_stored_value(field, before[name])} → {shown}"
-        details.append((field.verbose_name, shown))
-    return details
-
-
-def interruption_details(data: dict) -> list[tuple[str, object]]:
-    """A history line of an interruption: its reason and days, a correction's values after
-    the ones they replaced."""
-    before = data.get("before", {})
-    details = []
-    for name in ("reason", "from_date", "to_date"):
-        if name not in data["after"]:
-            continue
-        field = Interruption._meta.get_field(name)
-        value = data["after"][name]
-        shown = _stored_value(field, value) if value is not None else _("still going on")
-        if name in before:
-            old = before[name]
-            shown = f"{_stored_value(field, old) if old is not None else '—'} → {shown}"
-        details.append((field.verbose_name, shown))
-    if data.get("at_end"):
-        details.append((_("ended"), _("with the end of the training")))
-    return details
-
-
-def timeline(referral: Referral) -> list[dict]:
-    return [
-        {
-            "event": event,
-            "label": EVENT_LABELS.get(event.transition, event.transition),
-            "details": event_details(event),
-        }
-        for event in referral.events.select_related("actor", "actor__organisation")
-    ]
 
 
 def outcome_rows(referral: Referral) -> list[dict]:

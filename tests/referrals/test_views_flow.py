@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from referrals.enums import EndResult, State
+from referrals.history_presenters import EVENT_LABELS
 from referrals.models import Client, OutcomeCheck, Referral
-from referrals.presenters import EVENT_LABELS
 from tests.referrals.conftest import (
     client_post_data,
     error_messages,
