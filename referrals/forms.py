@@ -10,28 +10,22 @@ from stdnum.be import ssn
 
 from accounts.models import Organisation
 
-from .enums import ContinuedBy, EndResult, Obtained, StopReason
 from .formfields import (
     BoundedModelChoiceField,
-    BoundedModelMultipleChoiceField,
     PlausibleDateField,
-    PlausibleDateTimeField,
     TextAreaField,
 )
-from .handover_forms import HandoverFieldsForm
 from .models import (
     Client,
     Consent,
-    EntryCondition,
     GuidanceNote,
     OutcomeCheck,
-    Referral,
     TemporaryWorkExperience,
     Training,
 )
 from .models.clients import insz_birth_date_and_gender, validate_insz
 from .models.consents import check_consent_day
-from .textlimits import NOTE, REASON, SCREENING, max_length_of
+from .textlimits import max_length_of
 
 
 def add_validation_error(form, exc: ValidationError) -> None:
@@ -232,182 +226,6 @@ class CandidacyForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
 
     def clean_insz(self) -> str:
         return ssn.compact(self.cleaned_data["insz"])
-
-
-class StepForm(CrispyMixin, forms.Form):
-    """A transition's form; `state` carries the state the user saw, to catch changes
-    made by someone else in the meantime."""
-
-    state = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, referral: Referral, user, **kwargs):
-        kwargs.setdefault("initial", {})["state"] = referral.state
-        # Several step forms share a page: each gets its own element ids.
-        kwargs.setdefault("auto_id", f"id_{type(self).__name__.removesuffix('Form').lower()}_%s")
-        super().__init__(*args, **kwargs)
-        self.referral = referral
-        self.user = user
-
-    def service_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("state", None)
-        return data
-
-
-class ApplyForm(StepForm):
-    pass
-
-
-class AgreeForm(HandoverFieldsForm, StepForm):
-    # The handover's fields last: it may also be recorded later, on the referral page.
-    field_order = ["state", "checked_conditions", "agreed_on", "caseworker_phone", "handover_notes"]
-
-    checked_conditions = BoundedModelMultipleChoiceField(
-        label=_("Entry conditions checked"),
-        queryset=EntryCondition.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("The screening itself is done by VDAB at the intake."),
-    )
-    agreed_on = PlausibleDateField(label=_("Date of the formal agreement"))
-    caseworker_phone = forms.CharField(
-        label=_("Your direct phone number"),
-        max_length=max_length_of(Referral, "caseworker_phone"),
-        help_text=_("The counsellor calls you on this number for the warm handover."),
-    )
-    handover_notes = TextAreaField(
-        label=_("Warm handover: what matters for the path to work"),
-        max_length=NOTE,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        applicable = EntryCondition.applicable_to(self.referral.training.okot_type)
-        conditions = self.fields["checked_conditions"]
-        conditions.queryset = EntryCondition.objects.filter(pk__in=[c.pk for c in applicable])
-        conditions.required = bool(applicable)
-        self.fields["agreed_on"].initial = timezone.localdate()
-        self.fields["caseworker_phone"].initial = self.user.work_phone
-        self.setup_handover(self.referral)
-        self.fields["handover_at"].help_text = _(
-            "Leave empty while the handover is still to come: record it on the referral's "
-            "page once it took place."
-        )
-
-
-class HandoverForm(CrispyMixin, HandoverFieldsForm):
-    """The warm handover recorded after the formal agreement."""
-
-    def __init__(self, *args, referral: Referral, **kwargs):
-        kwargs.setdefault("auto_id", "id_handover_%s")
-        super().__init__(*args, **kwargs)
-        self.setup_handover(referral)
-        self.fields["handover_at"].required = True
-
-
-class ReasonForm(StepForm):
-    reason = TextAreaField(
-        label=_("Reason"), max_length=REASON, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class DeclineForm(ReasonForm):
-    pass
-
-
-class WithdrawForm(ReasonForm):
-    pass
-
-
-class PlanIntakeForm(StepForm):
-    intake_at = PlausibleDateTimeField(label=_("Date and time of the intake"))
-    place = forms.CharField(label=_("Place"), max_length=max_length_of(Referral, "intake_place"))
-
-
-class ScreeningForm(StepForm):
-    motivation = TextAreaField(
-        label=_("Motivation"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    preconditions = TextAreaField(
-        label=_("Preconditions (financial, mobility, childcare)"),
-        max_length=SCREENING,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    path_fit = TextAreaField(
-        label=_("Fit with the path to work"),
-        max_length=SCREENING,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    learning_ability = TextAreaField(
-        label=_("Learning ability"), max_length=SCREENING, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    screening_fields = ("motivation", "preconditions", "path_fit", "learning_ability")
-
-    def service_kwargs(self) -> dict:
-        data = super().service_kwargs()
-        data["screening"] = {name: data.pop(name) for name in self.screening_fields}
-        return data
-
-
-class AdmitForm(ScreeningForm):
-    probable_start_date = PlausibleDateField(label=_("Probable start date"))
-    probable_location = forms.CharField(
-        label=_("Probable start location"), max_length=max_length_of(Referral, "probable_location")
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["probable_location"].initial = self.referral.training.location
-
-
-class RejectForm(ScreeningForm):
-    reason = TextAreaField(
-        label=_("Reason for not admitting"),
-        max_length=REASON,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class StartForm(StepForm):
-    start_date = PlausibleDateField(label=_("Start date"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["start_date"].initial = self.referral.probable_start_date
-
-
-class EndForm(StepForm):
-    end_date = PlausibleDateField(label=_("End date"))
-    result = forms.ChoiceField(label=_("Result"), choices=EndResult.choices)
-    stop_reason = forms.ChoiceField(
-        label=_("Reason for stopping early"),
-        choices=[("", "—"), *StopReason.choices],
-        required=False,
-        help_text=_("Only when the training stopped early."),
-    )
-    obtained = forms.ChoiceField(
-        label=_("Obtained"),
-        choices=[("", _("as the result says")), *Obtained.choices],
-        required=False,
-        help_text=_(
-            "Left empty: the diploma on the end date when passed, nothing otherwise. "
-            "A diploma only when passed; after another end, a certificate of part or nothing."
-        ),
-    )
-    obtained_on = PlausibleDateField(
-        label=_("Obtained on"),
-        required=False,
-        help_text=_("The day of the diploma or certificate; not before the start."),
-    )
-
-
-class CloseForm(StepForm):
-    continued_by = forms.ChoiceField(
-        label=_("Who continues the guidance to work?"),
-        choices=ContinuedBy.choices,
-        widget=forms.RadioSelect,
-    )
 
 
 class GuidanceNoteForm(CrispyMixin, forms.ModelForm):

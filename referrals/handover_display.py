@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .enums import HANDOVER_STATES
-from .forms import HandoverForm
+from .step_forms import HandoverForm
 
 
 def handover_rows(referral) -> list[tuple[str, str]]:

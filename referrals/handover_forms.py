@@ -1,5 +1,5 @@
 """The warm handover's fields (how, when, with whom): at the formal agreement
-(`forms.AgreeForm`) and on their own afterwards (`forms.HandoverForm`)."""
+(`step_forms.AgreeForm`) and on their own afterwards (`step_forms.HandoverForm`)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

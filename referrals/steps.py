@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from . import forms, services
+from . import services, step_forms
 
 
 @dataclass(frozen=True)
 class Step:
     name: str
     label: Promise
-    form: type[forms.StepForm]
+    form: type[step_forms.StepForm]
     service: Callable
     style: str = "primary"
 
-    def run(self, *, referral, user, form: forms.StepForm):
+    def run(self, *, referral, user, form: step_forms.StepForm):
         """Take the step with a valid form; refuse when the referral moved on since the
         user loaded the page."""
         if form.cleaned_data.get("state") != referral.state:
@@ -31,24 +31,26 @@ class Step:
 STEPS: dict[str, Step] = {
     step.name: step
     for step in [
-        Step("apply", _("Register candidacy"), forms.ApplyForm, services.referral_apply),
-        Step("agree", _("Formally agree"), forms.AgreeForm, services.referral_agree),
-        Step("decline", _("Decline"), forms.DeclineForm, services.referral_decline, "danger"),
+        Step("apply", _("Register candidacy"), step_forms.ApplyForm, services.referral_apply),
+        Step("agree", _("Formally agree"), step_forms.AgreeForm, services.referral_agree),
+        Step("decline", _("Decline"), step_forms.DeclineForm, services.referral_decline, "danger"),
         Step(
             "plan_intake",
             _("Plan intake"),
-            forms.PlanIntakeForm,
+            step_forms.PlanIntakeForm,
             services.referral_plan_intake,
         ),
-        Step("admit", _("Admit"), forms.AdmitForm, services.referral_admit),
-        Step("reject", _("Do not admit"), forms.RejectForm, services.referral_reject, "danger"),
-        Step("start", _("Training started"), forms.StartForm, services.referral_start),
-        Step("end", _("Training ended"), forms.EndForm, services.referral_end),
-        Step("close", _("Close"), forms.CloseForm, services.referral_close),
+        Step("admit", _("Admit"), step_forms.AdmitForm, services.referral_admit),
+        Step(
+            "reject", _("Do not admit"), step_forms.RejectForm, services.referral_reject, "danger"
+        ),
+        Step("start", _("Training started"), step_forms.StartForm, services.referral_start),
+        Step("end", _("Training ended"), step_forms.EndForm, services.referral_end),
+        Step("close", _("Close"), step_forms.CloseForm, services.referral_close),
         Step(
             "withdraw",
             _("Withdraw"),
-            forms.WithdrawForm,
+            step_forms.WithdrawForm,
             services.referral_withdraw,
             "outline-danger",
         ),

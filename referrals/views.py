@@ -19,7 +19,6 @@ from .enums import CandidacyOutcome, OverdueReason, State
 from .forms import (
     CandidacyForm,
     GuidanceNoteForm,
-    HandoverForm,
     OutcomeCheckForm,
     add_validation_error,
 )
@@ -30,6 +29,7 @@ from .presenters import (
 )
 from .reports.small import protect_counts, small_cells_note, threshold_for
 from .school_year_forms import SchoolYearForm
+from .step_forms import HandoverForm
 from .steps import STEPS
 from .vdab_forms import VdabRegistrationForm
 
