@@ -10,43 +10,30 @@ from django.utils import timezone
 
 from referrals import services
 from referrals.enums import (
-    AtWork,
     ContinuedBy,
     DocumentKind,
     EndResult,
-    GuidanceTopic,
-    HandoverHow,
-    InterruptionReason,
-    SchoolYearResult,
     State,
 )
 from referrals.models import EntryCondition
-from referrals.models.followup import school_year_of
 
+from . import demo_records as records
 from .demo_data import (
     BEFORE_TRAINING,
     HANDOVER_NOTES,
-    INTERRUPTION_NOTES,
-    INTERRUPTIONS,
     OBTAINED,
     ON_THEIR_WAY,
-    PROGRESS_NOTES,
     REASONS,
     REGISTERED_BY_VDAB,
-    SCHOOL_YEARS,
     SCREENINGS,
     STARTED,
     STOP_REASONS,
-    SUPPORT_NOTES,
-    WARNING_NOTES,
     WEEK,
     WITHDRAWN_FROM,
     at,
     day,
 )
 from .demo_documents import attach
-
-DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -211,9 +198,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
                 checked_conditions=EntryCondition.applicable_to(training.okot_type),
                 caseworker_phone=caseworker.work_phone,
                 handover_notes=HANDOVER_NOTES[story.n % len(HANDOVER_NOTES)],
-                **_handover_at_agreement(story, counsellor, agreed_at),
+                **records.handover_at_agreement(story, counsellor, agreed_at),
             )
-            _handover_afterwards(story, referral, caseworker, counsellor, clock)
+            records.handover_afterwards(story, referral, caseworker, counsellor, clock)
             signed = DocumentKind.SIGNED_AGREEMENT
             attach(referral, user=caseworker, kind=signed, at=clock.later(hours=1))
         elif state == State.INTAKE_PLANNED:
@@ -247,9 +234,9 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             )
             contract = DocumentKind.TRAINING_CONTRACT
             attach(referral, user=counsellor, kind=contract, at=clock.later(hours=2))
-            _notes(story, referral, caseworker, counsellor, today)
-            _interruption(story, referral, caseworker, counsellor, today)
-            _school_years(story, referral, counsellor, today)
+            records.notes(story, referral, caseworker, counsellor, today)
+            records.interruption(story, referral, caseworker, counsellor, today)
+            records.school_years(story, referral, counsellor, today)
         elif state == State.ENDED:
             obtained, obtained_on = OBTAINED.get(story.n, ("", None))
             services.referral_end(
@@ -265,7 +252,7 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             if story.result == EndResult.PASSED:
                 diploma = DocumentKind.DIPLOMA
                 attach(referral, user=counsellor, kind=diploma, at=clock.later(hours=1))
-            _school_years(story, referral, counsellor, today, last_one=True)
+            records.school_years(story, referral, counsellor, today, last_one=True)
         elif state == State.CLOSED:
             services.referral_close(
                 at=clock.step(state),
@@ -283,130 +270,4 @@ def play(story: Story, *, client, training, caseworker, counsellor, today: datet
             )
     if State.ENDED in path:
         # Months after the end, so after the closing: last in the timeline.
-        _outcomes(story, referral, caseworker, counsellor, today)
-
-
-def _handover(story: Story, counsellor, when: datetime.datetime) -> dict:
-    """How, when and with whom: by phone mostly, now and then a three-way meeting; with the
-    counsellor in the app, or a colleague of theirs by name."""
-    return {
-        "handover_how": HandoverHow.MEETING if story.n % 7 == 3 else HandoverHow.PHONE,
-        "handover_at": when,
-        "handover_counsellor": counsellor if story.n % 3 else None,
-        "handover_counsellor_name": "" if story.n % 3 else "Sofie Peeters",
-    }
-
-
-def _handover_at_agreement(story: Story, counsellor, agreed_at: datetime.datetime) -> dict:
-    """Most stories call the counsellor before agreeing (the handover comes with the
-    agreement); every fifth records it later (`_handover_afterwards`), and every fifth
-    after that has none yet, so that the dashboard shows it overdue."""
-    if story.n % 5 in (0, 2):
-        return {}
-    return _handover(story, counsellor, min(at(story.agreed, 10), agreed_at))
-
-
-def _handover_afterwards(story: Story, referral, caseworker, counsellor, clock: StoryClock):
-    if story.n % 5 != 2:
-        return
-    recorded_at = min(at(story.agreed + datetime.timedelta(days=1), 16), clock.now)
-    when = min(at(story.agreed + datetime.timedelta(days=1), 10), recorded_at)
-    services.referral_record_handover(
-        referral=referral, user=caseworker, at=recorded_at, **_handover(story, counsellor, when)
-    )
-
-
-def _school_years(story: Story, referral, counsellor, today: datetime.date, last_one=False):
-    """How each school year went, recorded by VDAB when it was over (30 June) during the
-    training, and the last one at the end (`last_one`, after the end step): passed, unless
-    `SCHOOL_YEARS` says otherwise; the last year of a training that did not pass is
-    stopped."""
-    if last_one:
-        year = school_year_of(story.end)
-        result = SchoolYearResult.PASSED
-        if story.result != EndResult.PASSED:
-            result = SchoolYearResult.STOPPED
-        years = [(year, SCHOOL_YEARS.get(story.n, {}).get(year, result), story.end)]
-    else:
-        until = min(story.end or today, today)
-        years = [
-            (year, SCHOOL_YEARS.get(story.n, {}).get(year, SchoolYearResult.PASSED), over)
-            for year in range(school_year_of(story.start), school_year_of(until) + 1)
-            if (over := datetime.date(year + 1, 6, 30)) < until
-        ]
-    for year, result, recorded_on in years:
-        services.school_year_record(
-            referral=referral,
-            user=counsellor,
-            year=year,
-            result=result,
-            at=min(at(recorded_on, 16), timezone.now()),
-        )
-
-
-def _notes(story: Story, referral, caseworker, counsellor, today: datetime.date):
-    """Guidance notes from both sides, and a warning before an early stop."""
-    last_day = min(story.end or today, today)
-    warning = WARNING_NOTES.get(story.stop_reason or story.result)
-    notes = [
-        (story.start + 5 * WEEK, counsellor, GuidanceTopic.PROGRESS, PROGRESS_NOTES),
-        (story.start + 10 * WEEK, caseworker, GuidanceTopic.SUPPORT, SUPPORT_NOTES),
-    ]
-    if warning and story.end:
-        topic = GuidanceTopic.DROPOUT_RISK
-        notes.append((story.end - 3 * WEEK, counsellor, topic, [warning]))
-    for written_on, author, topic, texts in notes:
-        if story.start <= written_on <= last_day:
-            services.guidance_note_add(
-                referral=referral,
-                user=author,
-                topic=topic,
-                note=texts[story.n % len(texts)],
-                written_on=written_on,
-            )
-
-
-def _interruption(story: Story, referral, caseworker, counsellor, today: datetime.date):
-    """An interruption during the training (`INTERRUPTIONS`): one that still lasts, or one
-    the trainee resumed after, its end recorded the day they came back."""
-    if story.n not in INTERRUPTIONS:
-        return
-    reason, first, length, side = INTERRUPTIONS[story.n]
-    start = today + datetime.timedelta(days=first) if first < 0 else story.start + first * DAY
-    last = start + (length - 1) * DAY if length else None
-    if start < story.start or (last or start) >= min(story.end or today, today):
-        return  # the demo's dates leave no room for it
-    user = caseworker if side == "ocmw" else counsellor
-    interruption = services.interruption_record(
-        referral=referral,
-        user=user,
-        reason=InterruptionReason(reason),
-        from_date=start,
-        note=INTERRUPTION_NOTES[reason],
-        at=min(at(start, 10), timezone.now()),
-    )
-    if last is not None:
-        services.interruption_end(
-            interruption=interruption,
-            user=user,
-            to_date=last,
-            at=min(at(last + DAY, 10), timezone.now()),
-        )
-
-
-def _outcomes(story: Story, referral, caseworker, counsellor, today: datetime.date):
-    """The 3/6/9/12-month check-ups after a positive end that are due by now."""
-    checker = caseworker if story.continued_by == ContinuedBy.OCMW else counsellor
-    for months, at_work in zip((3, 6, 9, 12), story.outcomes, strict=False):
-        due = referral.outcome_due_date(months)
-        if due > today:
-            break
-        checked_on = min(due + datetime.timedelta(days=4), today)
-        services.outcome_check_record(
-            referral=referral,
-            user=checker,
-            months=months,
-            at_work=AtWork.YES if at_work == "y" else AtWork.NO,
-            checked_on=checked_on,
-            at=min(at(checked_on, 11), timezone.now()),
-        )
+        records.outcomes(story, referral, caseworker, counsellor, today)
