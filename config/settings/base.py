@@ -239,51 +239,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True  # no result backend: the outbox row is the result
 CELERY_TIMEZONE = TIME_ZONE
 
-# Workflow timing, in days: when a step counts as overdue on the dashboard.
-OKOT_INTAKE_OVERDUE_DAYS = int(os.environ.get("OKOT_INTAKE_OVERDUE_DAYS", "10"))
-OKOT_START_OVERDUE_DAYS = int(os.environ.get("OKOT_START_OVERDUE_DAYS", "7"))
-OKOT_AGREE_OVERDUE_DAYS = int(os.environ.get("OKOT_AGREE_OVERDUE_DAYS", "10"))
-# No warm handover recorded this many working days after the formal agreement: overdue, and
-# the caseworker is reminded that day (notifications.reminders).
-OKOT_HANDOVER_OVERDUE_WORKING_DAYS = int(os.environ.get("OKOT_HANDOVER_OVERDUE_WORKING_DAYS", "5"))
-# A training still running this many days after its expected end (the start plus the
-# training's duration, moved on by the days interrupted); not while it is interrupted.
-OKOT_END_OVERDUE_DAYS = int(os.environ.get("OKOT_END_OVERDUE_DAYS", "14"))
-
-# Figures: a count below this (but above 0) shows as "<5", and what would give it away is
-# hidden, for whoever does not see the persons behind the figures (the network manager; see
-# referrals.access.sees_persons_behind_figures). 0 shows every count.
-OKOT_SMALL_CELL_THRESHOLD = int(os.environ.get("OKOT_SMALL_CELL_THRESHOLD", "5"))
-
-# Candidacies by VDAB look a national number up at an OCMW: at most this many per user in
-# this many hours; every attempt is kept for the administrator (referrals.Candidacy).
-OKOT_CANDIDACY_LIMIT = int(os.environ.get("OKOT_CANDIDACY_LIMIT", "30"))
-OKOT_CANDIDACY_WINDOW_HOURS = int(os.environ.get("OKOT_CANDIDACY_WINDOW_HOURS", "24"))
-# Importing existing trajectories (CSV or XLSX): what one file may hold. Past any of these the
-# file is refused with a message saying which, before it can fill the memory or outlast a worker.
-OKOT_IMPORT_MAX_FILE_MB = int(os.environ.get("OKOT_IMPORT_MAX_FILE_MB", "10"))
-OKOT_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("OKOT_IMPORT_MAX_UNPACKED_MB", "100"))
-OKOT_IMPORT_MAX_ROWS = int(os.environ.get("OKOT_IMPORT_MAX_ROWS", "75000"))
-OKOT_IMPORT_MAX_COLUMNS = int(os.environ.get("OKOT_IMPORT_MAX_COLUMNS", "100"))
-OKOT_IMPORT_MAX_CELL_CHARS = int(os.environ.get("OKOT_IMPORT_MAX_CELL_CHARS", "1000"))
-# Retention: a client whose last referral reached a final state (closed, declined, withdrawn)
-# this many years ago, with none open, is pseudonymised (`manage.py apply_retention`, monthly
-# by beat): name, national number, contact details and free texts go, the figures stay. Five
-# years by default: well past the outflow follow-up (12 months after the end) and a trajectory
-# of up to three years, long enough for a re-referral of the same person, the reports of the
-# last few years and questions or complaints about a trajectory, yet a term and not "forever".
-# The OCMW's data-protection officer sets it to what the OCMW's own retention schedule says.
-OKOT_RETENTION_YEARS = int(os.environ.get("OKOT_RETENTION_YEARS", "5"))
-
-# Retention of the audit trail (audit.trail.purge_expired, run by `purge_audit_trail` and the
-# monthly retention): its rows are deleted this many days after they were written. Ten years
-# by default, the time an OCMW keeps a social file and may be asked who looked at it.
-OKOT_AUDIT_RETENTION_DAYS = int(os.environ.get("OKOT_AUDIT_RETENTION_DAYS", "3650"))
-# django-axes' own records of logins (access logs, attempts, failures: user name, address,
-# browser, the form data of a failed login) are kept a shorter time of their own: the audit
-# trail already keeps who logged in or failed from where for OKOT_AUDIT_RETENTION_DAYS, and
-# axes needs its rows only for the lockout (minutes) and a recent incident's investigation.
-OKOT_LOGIN_RECORDS_RETENTION_DAYS = int(os.environ.get("OKOT_LOGIN_RECORDS_RETENTION_DAYS", "180"))
+# The application's own rules: when work is overdue, the figures, candidacies, imports and
+# retention (config/settings/rules.py).
+from .rules import *  # noqa: E402, F403
 
 LOGGING = {
     "version": 1,
