@@ -1,10 +1,7 @@
 """What the demo's stories (`demo_stories.play`) record beside the steps: the warm
 handover, school years, guidance notes, an interruption and the outflow check-ups."""
 
-from __future__ import annotations
-
 import datetime
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -30,9 +27,7 @@ from .demo_data import (
     WEEK,
     at,
 )
-
-if TYPE_CHECKING:
-    from .demo_stories import Story, StoryClock
+from .demo_story import Story, StoryClock
 
 DAY = datetime.timedelta(days=1)
 
