@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from ._permissions import grant_to_administrators
 
 
 def forget_impossible_hours(apps, schema_editor):
@@ -17,19 +18,19 @@ def forget_impossible_hours(apps, schema_editor):
 
 def let_administrators_keep_the_catalogue(apps, schema_editor):
     """The Administrator role keeps the start moments and info sessions, as the trainings."""
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="referrals",
-        content_type__model__in=["startmoment", "infosession"],
-        codename__regex=r"^(view|add|change|delete)_",
+    grant_to_administrators(
+        apps,
+        [
+            "view_startmoment",
+            "add_startmoment",
+            "change_startmoment",
+            "delete_startmoment",
+            "view_infosession",
+            "add_infosession",
+            "change_infosession",
+            "delete_infosession",
+        ],
     )
-    for group in Group.objects.filter(name="Administrator"):
-        group.permissions.add(*permissions)
 
 
 class Migration(migrations.Migration):

@@ -4,52 +4,103 @@ import django.db.models.deletion
 import referrals.models.documents
 import referrals.storage
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+from ._permissions import grant_to_administrators
 
 
 def let_administrators_read_the_documents(apps, schema_editor):
     """The Administrator role reads the documents in admin (they are added and removed in
     the app, through the document services)."""
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    view = Permission.objects.get(content_type__app_label="referrals", codename="view_document")
-    for group in Group.objects.filter(name="Administrator"):
-        group.permissions.add(view)
+    grant_to_administrators(apps, ["view_document"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0014_interruptions'),
+        ("referrals", "0014_interruptions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('signed_agreement', 'signed formal agreement'), ('training_contract', 'training contract'), ('attendance', 'attendance certificate'), ('diploma', 'diploma or certificate'), ('other', 'other document')], max_length=30, verbose_name='kind of document')),
-                ('description', models.CharField(blank=True, help_text='For instance the period an attendance certificate covers.', max_length=200, verbose_name='description')),
-                ('file', models.FileField(storage=referrals.storage.document_storage, upload_to=referrals.models.documents.document_path, verbose_name='file')),
-                ('original_name', models.CharField(blank=True, max_length=150, verbose_name='file name')),
-                ('size', models.PositiveIntegerField(verbose_name='size in bytes')),
-                ('content_type', models.CharField(max_length=100, verbose_name='type of file')),
-                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 checksum')),
-                ('added_at', models.DateTimeField(verbose_name='added at')),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='added by')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='referrals.referral', verbose_name='referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("signed_agreement", "signed formal agreement"),
+                            ("training_contract", "training contract"),
+                            ("attendance", "attendance certificate"),
+                            ("diploma", "diploma or certificate"),
+                            ("other", "other document"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind of document",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="For instance the period an attendance certificate covers.",
+                        max_length=200,
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        storage=referrals.storage.document_storage,
+                        upload_to=referrals.models.documents.document_path,
+                        verbose_name="file",
+                    ),
+                ),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="file name"),
+                ),
+                ("size", models.PositiveIntegerField(verbose_name="size in bytes")),
+                ("content_type", models.CharField(max_length=100, verbose_name="type of file")),
+                (
+                    "sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256 checksum"),
+                ),
+                ("added_at", models.DateTimeField(verbose_name="added at")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="added by",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="referrals.referral",
+                        verbose_name="referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'verbose_name_plural': 'documents',
-                'ordering': ['-added_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='document_not_empty')],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+                "ordering": ["-added_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("size__gt", 0)), name="document_not_empty"
+                    )
+                ],
             },
         ),
         migrations.RunPython(let_administrators_read_the_documents, migrations.RunPython.noop),

@@ -3,10 +3,11 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 from django.db.models import F
 from django.db.models.functions import TruncDate
+
+from ._permissions import grant_to_administrators
 
 
 def obtained_for_every_end(apps, schema_editor):
@@ -32,88 +33,166 @@ def obtained_for_every_end(apps, schema_editor):
 def let_administrators_read_the_school_years(apps, schema_editor):
     """The Administrator role reads the school years in admin, and may delete one (as a
     check-up); they are recorded only through the service, on the referral's page."""
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    allowed = Permission.objects.filter(
-        content_type__app_label="referrals",
-        codename__in=["view_schoolyear", "delete_schoolyear"],
-    )
-    for group in Group.objects.filter(name="Administrator"):
-        group.permissions.add(*allowed)
+    grant_to_administrators(apps, ["view_schoolyear", "delete_schoolyear"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0015_documents'),
+        ("referrals", "0015_documents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(obtained_for_every_end, migrations.RunPython.noop),
         migrations.CreateModel(
-            name='SchoolYear',
+            name="SchoolYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='Its first calendar year: 2025 for 2025–2026.', verbose_name='school year')),
-                ('result', models.CharField(choices=[('passed', 'passed the year'), ('repeats', 'repeats the year'), ('stopped', 'stopped')], max_length=10, verbose_name='result')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="Its first calendar year: 2025 for 2025–2026.",
+                        verbose_name="school year",
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("passed", "passed the year"),
+                            ("repeats", "repeats the year"),
+                            ("stopped", "stopped"),
+                        ],
+                        max_length=10,
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'school year',
-                'verbose_name_plural': 'school years',
-                'ordering': ['year'],
+                "verbose_name": "school year",
+                "verbose_name_plural": "school years",
+                "ordering": ["year"],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['obtained_on'], name='referrals_r_obtaine_686ad8_idx'),
+            model_name="referral",
+            index=models.Index(fields=["obtained_on"], name="referrals_r_obtaine_686ad8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_result', ''), ('obtained', '')), models.Q(models.Q(('end_result', ''), _negated=True), models.Q(('obtained', ''), _negated=True)), _connector='OR'), name='referral_obtained_with_end_result'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_result", ""), ("obtained", "")),
+                    models.Q(
+                        models.Q(("end_result", ""), _negated=True),
+                        models.Q(("obtained", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="referral_obtained_with_end_result",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('obtained__in', ['diploma', 'partial']), ('obtained_on__isnull', False)), models.Q(models.Q(('obtained__in', ['diploma', 'partial']), _negated=True), ('obtained_on__isnull', True)), _connector='OR'), name='referral_obtained_on_with_certificate'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("obtained__in", ["diploma", "partial"]), ("obtained_on__isnull", False)
+                    ),
+                    models.Q(
+                        models.Q(("obtained__in", ["diploma", "partial"]), _negated=True),
+                        ("obtained_on__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="referral_obtained_on_with_certificate",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('obtained', 'diploma'), _negated=True), ('end_result', 'passed'), _connector='OR'), name='referral_diploma_only_when_passed'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("obtained", "diploma"), _negated=True),
+                    ("end_result", "passed"),
+                    _connector="OR",
+                ),
+                name="referral_diploma_only_when_passed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_result', 'passed'), _negated=True), ('obtained__in', ['diploma', 'partial']), _connector='OR'), name='referral_passed_obtains_certificate'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_result", "passed"), _negated=True),
+                    ("obtained__in", ["diploma", "partial"]),
+                    _connector="OR",
+                ),
+                name="referral_passed_obtains_certificate",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('obtained_on__isnull', True), ('start_date__isnull', True), ('obtained_on__gte', models.F('start_date')), _connector='OR'), name='referral_obtained_not_before_start'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("obtained_on__isnull", True),
+                    ("start_date__isnull", True),
+                    ("obtained_on__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="referral_obtained_not_before_start",
+            ),
         ),
         migrations.AddField(
-            model_name='schoolyear',
-            name='recorded_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="schoolyear",
+            name="recorded_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AddField(
-            model_name='schoolyear',
-            name='referral',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='school_years', to='referrals.referral', verbose_name='referral'),
+            model_name="schoolyear",
+            name="referral",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="school_years",
+                to="referrals.referral",
+                verbose_name="referral",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='schoolyear',
-            constraint=models.UniqueConstraint(fields=('referral', 'year'), name='school_year_one_per_year'),
+            model_name="schoolyear",
+            constraint=models.UniqueConstraint(
+                fields=("referral", "year"), name="school_year_one_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='schoolyear',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 2000), ('year__lte', 2100)), name='school_year_plausible'),
+            model_name="schoolyear",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 2000), ("year__lte", 2100)),
+                name="school_year_plausible",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='schoolyear',
-            constraint=models.CheckConstraint(condition=models.Q(('result__in', ['passed', 'repeats', 'stopped'])), name='school_year_result_known'),
+            model_name="schoolyear",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("result__in", ["passed", "repeats", "stopped"])),
+                name="school_year_result_known",
+            ),
         ),
         migrations.RunPython(let_administrators_read_the_school_years, migrations.RunPython.noop),
     ]
