@@ -9,15 +9,17 @@ from accounts.two_factor import new_backup_codes
 from audit.models import Purge
 from notifications.models import EmailOptOut, Kind
 from referrals import services
+from referrals.enums import SchoolYearResult
 from referrals.models import ImportJob
+from referrals.models.followup import school_year_of
 from tests.accounts.two_factor import passkey
 from tests.referrals.factories import DocumentFactory, counsellor_for
 
 
 def one_of_each_beside(referral) -> None:
-    """An opt-out, a candidacy, a document and an import; a lockout's records, backup codes and a
-    passkey, and a purge of the audit trail (logging in writes a login's record, an app and
-    rows of the trail)."""
+    """An opt-out, a candidacy, a document, a school year and an import; a lockout's
+    records, backup codes and a passkey, and a purge of the audit trail (logging in writes a
+    login's record, an app and rows of the trail)."""
     user, client = referral.created_by, referral.client
     EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
     services.referral_register_candidacy(
@@ -29,6 +31,13 @@ def one_of_each_beside(referral) -> None:
         training=referral.training,
     )
     DocumentFactory(referral=referral)
+    if referral.start_date:
+        services.school_year_record(
+            referral=referral,
+            user=counsellor_for(referral.training),
+            year=school_year_of(referral.start_date),
+            result=SchoolYearResult.PASSED,
+        )
     failure = {"username": user.username, "ip_address": "192.0.2.1", "user_agent": "test"}
     AccessAttempt.objects.create(**failure, failures_since_start=5)
     AccessFailureLog.objects.create(**failure, locked_out=True)
