@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
@@ -13,6 +13,7 @@ from stdnum.be import ssn
 from ..enums import TRAJECTORY_STATES, ConsentScope, Gender
 from ..textlimits import NOTE, max_length_check
 from .querysets import ClientQuerySet
+from .rules import client_rules, temporary_work_experience_rules
 
 INSZ_ERRORS = {
     stdnum_exceptions.InvalidLength: _("A national number has 11 digits."),
@@ -133,6 +134,7 @@ class Client(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ocmw", "insz"], name="client_unique_insz_per_ocmw"),
             max_length_check("client", "notes", NOTE),
+            *client_rules(),
         ]
         indexes = [models.Index(fields=["ocmw", "last_name", "first_name"])]
 
@@ -167,6 +169,8 @@ class Client(models.Model):
             raise ValidationError(
                 {"consent_date": _("Give the date on which the client consented.")}
             )
+        if self.gpmi_date and self.gpmi_date > timezone.localdate():
+            raise ValidationError({"gpmi_date": _("The GPMI date lies in the future.")})
 
     @property
     def is_pseudonymised(self) -> bool:
@@ -263,6 +267,7 @@ class TemporaryWorkExperience(models.Model):
         verbose_name = _("temporary work experience")
         verbose_name_plural = _("temporary work experiences")
         ordering = ["-start_date"]
+        constraints = temporary_work_experience_rules()
 
     def __str__(self) -> str:
         return f"{self.client}: {self.start_date} – {self.end_date or '…'}"

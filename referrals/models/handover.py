@@ -131,10 +131,9 @@ class HandoverFields(models.Model):
 
 
 def handover_constraints(prefix: str) -> list[models.CheckConstraint]:
-    """What the database holds of the handover, whatever writes it. Not "on or after the
-    agreement day": that day is local (Brussels) and the moment is kept in UTC, which a
-    CHECK cannot convert on SQLite; the service refuses it, the database that a handover
-    exists only with an agreement. "Not in the future" is: not after it was recorded."""
+    """What the database holds of the handover, whatever writes it: recorded whole, only
+    with an agreement, and "not in the future", that is not after it was recorded. Not
+    before the agreement's day: `rules.referral_rules`."""
     return [
         # Recorded whole: how, when and when it was recorded (who stays when a user goes).
         models.CheckConstraint(

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -29,6 +29,7 @@ from .interruptions import expected_end
 from .obtained import checked_obtained, obtained_constraints
 from .querysets import ReferralQuerySet
 from .reading import ReferralReading
+from .rules import referral_rules
 
 
 class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, models.Model):
@@ -166,6 +167,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
             ),
             *handover_constraints("referral"),
             *obtained_constraints(),
+            *referral_rules(),
         ]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
@@ -207,6 +209,15 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
     ) -> None:
         if agreed_on > timezone.localdate():
             raise ValidationError({"agreed_on": _("The agreement date lies in the future.")})
+        if self.applied_on and agreed_on < self.applied_on:
+            raise ValidationError(
+                {
+                    "agreed_on": _(
+                        "The formal agreement cannot be before the candidacy (%(date)s)."
+                    )
+                    % {"date": formats.date_format(self.applied_on, "SHORT_DATE_FORMAT")}
+                }
+            )
         no_temporary_work_experience_from(self, agreed_on, field="agreed_on")
         self.entry_conditions_checked_on = agreed_on
         self.agreed_on = agreed_on

@@ -20,6 +20,7 @@ from tests.referrals.factories import (
     TemporaryWorkExperienceFactory,
     TrainingFactory,
     applicable_conditions,
+    candidacy_before,
     flow_dates,
     make_insz,
     referral_in_state,
@@ -157,6 +158,8 @@ def local_minutes(value: datetime.datetime) -> str:
 def step_post_data(name: str, referral, **overrides) -> dict:
     """A valid POST for step `name` on a referral walked with `flow_dates()`."""
     dates = flow_dates()
+    if name == "agree":
+        candidacy_before(referral, dates.agreed_on)
     data = {
         "apply": {},
         "agree": {

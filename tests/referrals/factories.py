@@ -205,6 +205,9 @@ SCREENING = {
 }
 
 
+WEEK = datetime.timedelta(days=7)
+
+
 def flow_dates(today: datetime.date | None = None) -> SimpleNamespace:
     """Dates in the order of the flow, all in the past: agreement, intake, start, end."""
     today = today or timezone.localdate()
@@ -251,6 +254,8 @@ CASEWORKER_STEPS = {"apply", "agree", "decline", "close", "withdraw"}
 def step_arguments(name: str, referral: Referral) -> dict:
     """Valid arguments for step `name` on a referral walked with `flow_dates()`."""
     dates = flow_dates()
+    if name == "agree":
+        candidacy_before(referral, dates.agreed_on)
     return {
         "apply": {},
         "agree": {
@@ -284,11 +289,22 @@ def step_arguments(name: str, referral: Referral) -> dict:
 def take_step(name: str, referral: Referral, user, **overrides):
     """Run the service of step `name` with valid arguments (overridable); return its event."""
     kwargs = {**step_arguments(name, referral), **overrides}
+    if name == "agree":
+        candidacy_before(referral, kwargs["agreed_on"])
     if name == "agree" and kwargs.get("handover_at") and "handover_at" not in overrides:
         # The handover on the agreement's day, at nine or earlier, never in the future.
         nine = datetime.datetime.combine(kwargs["agreed_on"], datetime.time(9))
         kwargs["handover_at"] = min(timezone.make_aware(nine), timezone.now())
     return STEP_SERVICES[name](referral=referral, user=user, **kwargs)
+
+
+def candidacy_before(referral: Referral, agreed_on: datetime.date) -> None:
+    """A candidacy of today agreed on an earlier day (the flow's: 120 days ago) would break
+    a rule (candidacy ≤ agreement): the test's candidacy came a week before the agreement.
+    To see the agreement refused, call the service itself."""
+    if referral.applied_on and referral.applied_on > agreed_on:
+        referral.applied_on = agreed_on - WEEK
+        Referral.objects.filter(pk=referral.pk).update(applied_on=referral.applied_on)
 
 
 # The way to each state from `informed`, one step per state reached.

@@ -206,7 +206,9 @@ def test_a_decline_or_withdrawal_shows_on_the_candidacy_and_tells_vdab_nothing(
 def test_after_the_agreement_the_candidacy_leads_to_the_referral(client, probe, walk):
     client.post(URL, {**probe, **{"first_name": "Fatima", "last_name": "Elouardi"}})
     referral = Referral.objects.get()
-    Referral.objects.filter(pk=referral.pk).update(agreed_on=datetime.date(2026, 3, 2))
+    Referral.objects.filter(pk=referral.pk).update(
+        applied_on=datetime.date(2026, 2, 23), agreed_on=datetime.date(2026, 3, 2)
+    )
 
     html = client.get(URL).content.decode()
 

@@ -237,3 +237,51 @@ def test_ends_recorded_after_0011_get_what_they_obtained_before_the_constraints(
     for codename in ("view_schoolyear", "delete_schoolyear"):
         permission = Permission.objects.get(content_type__app_label="referrals", codename=codename)
         assert permission.group_set.filter(name="Administrator").exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_rows_breaking_the_new_rules_stop_the_migration_and_stay_whole(back_to_latest):
+    """0017 adds the steps' rules as constraints: a stored row that breaks one is named and
+    nothing changes; corrected, the migration runs."""
+    apps = migrate([("referrals", "0016_school_years")])
+    Organisation = apps.get_model("accounts", "Organisation")
+    Client = apps.get_model("referrals", "Client")
+    Training = apps.get_model("referrals", "Training")
+    Referral = apps.get_model("referrals", "Referral")
+    ocmw = Organisation.objects.create(name="OCMW Regels", kind="ocmw", province="limburg")
+    training = Training.objects.create(
+        title="Regels",
+        okot_type="PBA",
+        institution="X",
+        location="Y",
+        province="limburg",
+        duration_months=12,
+    )
+    clients = [
+        Client.objects.create(ocmw=ocmw, first_name="A", last_name=f"B{n}", insz=f"9001010{n}00")
+        for n in (1, 2)
+    ]
+    start = datetime.date(2025, 9, 1)
+    fine = Referral.objects.create(
+        client=clients[0], training=training, state="in_training", start_date=start
+    )
+    backwards = Referral.objects.create(
+        client=clients[1],
+        training=training,
+        state="in_training",
+        agreed_on=start + datetime.timedelta(days=3),
+        start_date=start,
+    )
+
+    with pytest.raises(CommandError) as stopped:
+        migrate([("referrals", "0017_rules_in_the_database")])
+
+    message = str(stopped.value)
+    assert "referrals.Referral referral_start_not_before_agreed: " in message
+    assert f"(ids {backwards.pk})" in message and f"{fine.pk}," not in message
+    assert Referral.objects.get(pk=backwards.pk).agreed_on == start + datetime.timedelta(days=3)
+    Referral.objects.filter(pk=backwards.pk).update(agreed_on=start)
+
+    apps = migrate([("referrals", "0017_rules_in_the_database")])
+
+    assert apps.get_model("referrals", "Referral").objects.count() == 2

@@ -74,14 +74,15 @@ class World:
                 ).pk
             )
         old = timezone.now() - datetime.timedelta(days=60)
+        old_day = timezone.localdate(old)  # its day in Brussels, as the rules compare it
         for index, state in enumerate(STATES):
             pks = new[index :: len(STATES)]
             Referral.objects.filter(pk__in=pks).update(
                 state=state,
                 # VDAB sees a referral once agreed (withdrawn: after the agreement here).
-                agreed_on=None if state in BEFORE_THE_AGREEMENT else old.date(),
+                agreed_on=None if state in BEFORE_THE_AGREEMENT else old_day,
                 state_changed_at=old,  # overdue where the state can be
-                probable_start_date=old.date(),
+                probable_start_date=old_day,
                 intake_at=old,
             )
         self.count = total

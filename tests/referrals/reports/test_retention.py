@@ -41,7 +41,8 @@ def _past(start: str, *, born, gender, ocmw, okot=OkotType.PBA, person=None, **k
     """A referral of the past year, closed long ago (due for the retention)."""
     kwargs.setdefault("state_changed_at", LONG_AGO)
     kwargs.setdefault("created_at", local(f"{start[:4]}-01-10 10:00"))
-    kwargs.setdefault("applied_on", D(int(start[:4]), 1, 12))
+    # A week before the agreement (`referral` puts it 30 days before the start).
+    kwargs.setdefault("applied_on", D.fromisoformat(start) - datetime.timedelta(days=37))
     return referral(
         start=start, born=born, gender=gender, ocmw=ocmw, okot=okot, person=person, **kwargs
     )
