@@ -40,7 +40,7 @@ DUTCH_END_RESULTS = {
     EndResult.STOPPED_EMPLOYMENT: "stopgezet wegens tewerkstelling",
 }
 DUTCH_ROLES = {
-    Role.CASEWORKER: "OCMW-maatschappelijk werker",
+    Role.CASEWORKER: "MA/ATB (maatschappelijk werker / trajectbegeleider)",
     Role.COUNSELLOR: "VDAB-bemiddelaar",
     Role.NETWORK_MANAGER: "Netwerkmanager",
     Role.ADMINISTRATOR: "Beheerder",
