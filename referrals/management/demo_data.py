@@ -296,7 +296,7 @@ SCREENINGS = [
         "motivation": "Sterk gemotiveerd na het infomoment; diende zelf de kandidatuur in.",
         "preconditions": "Leefloon met gezinslast: aanmoedigingspremie besproken.",
         "path_fit": "Duidelijk beroepsdoel; werkgevers in de buurt zoeken dit profiel.",
-        "learning_ability": "Goede leerbaarheid; buitenlands diploma, gelijkwaardigheid loopt.",
+        "learning_ability": "Goed leervermogen; buitenlands diploma, gelijkwaardigheid loopt.",
     },
 ]
 PROGRESS_NOTES = [
