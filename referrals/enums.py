@@ -157,11 +157,15 @@ class ContinuedBy(models.TextChoices):
 
 
 class OkotType(models.TextChoices):
+    """The OKOT types. The codes are the reports' and the import files' and stay; the labels
+    follow the names of today (2026): second-chance education (TKO) is now secondary adult
+    education, and the HBO5 programmes became graduaat programmes, except nursing."""
+
     BSO7 = "7BSO", _("7th year vocational secondary (7BSO)")
     PBA = "PBA", _("professional bachelor (PBA)")
     SENSE = "SENSE", _("Se-n-Se, secondary after secondary")
-    TKO = "TKO", _("second-chance education (TKO)")
-    HBO = "HBO", _("higher vocational education (HBO5)")
+    TKO = "TKO", _("secondary adult education (TKO)")
+    HBO = "HBO", _("graduaat (associate degree) or HBO5 nursing (HBO)")
 
 
 class TrainingMode(models.TextChoices):

@@ -216,7 +216,7 @@ class CandidacyForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.OCMW),
     )
     insz = forms.CharField(
-        label=_("National number (INSZ)"), max_length=20, validators=[validate_insz]
+        label=_("INSZ (national register or BIS number)"), max_length=20, validators=[validate_insz]
     )
     first_name = forms.CharField(
         label=_("First name"), max_length=max_length_of(Client, "first_name")

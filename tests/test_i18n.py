@@ -40,7 +40,7 @@ DUTCH_END_RESULTS = {
     EndResult.STOPPED_EMPLOYMENT: "stopgezet wegens tewerkstelling",
 }
 DUTCH_ROLES = {
-    Role.CASEWORKER: "OCMW-maatschappelijk werker",
+    Role.CASEWORKER: "MA/ATB (maatschappelijk werker / trajectbegeleider)",
     Role.COUNSELLOR: "VDAB-bemiddelaar",
     Role.NETWORK_MANAGER: "Netwerkmanager",
     Role.ADMINISTRATOR: "Beheerder",
@@ -241,11 +241,11 @@ def test_role_names_are_translated(role):
         assert translation.gettext(role) == DUTCH_ROLES[role]
 
 
-def test_the_national_number_is_called_rijksregisternummer_insz():
+def test_the_national_number_is_called_insz_rijksregister_or_bis_number():
     with translation.override("nl-be"):
         label = str(Client._meta.get_field("insz").verbose_name)
 
-    assert label == "rijksregisternummer (INSZ)"
+    assert label == "INSZ (rijksregister- of bisnummer)"
 
 
 def test_step_labels_are_dutch():

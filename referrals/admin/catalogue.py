@@ -169,7 +169,7 @@ class ClientAdmin(
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(description=_("national number (INSZ)"))
+    @admin.display(description=_("INSZ (national register or BIS number)"))
     def masked_insz(self, client: Client) -> str | None:
         """The list shows the last digits only, as every list does; the search still finds
         a client by the whole number, and the change page shows it."""

@@ -43,7 +43,7 @@ TRAININGS = {
     "bso-kind": ("7BSO Kinderzorg", "7BSO", "Zorgcampus Aalst", "Aalst", 12, 32),
     "sense-el": ("Se-n-Se Elektrische installaties", "SENSE", "Technicum Gent", "Gent", 12, 32),
     "sense-koel": ("Se-n-Se Koel- en warmtetechnieken", "SENSE", "Technicum Gent", "Gent", 12, 32),
-    "tko": ("Tweedekansonderwijs: diploma secundair", "TKO", "CVO Vitant", "Gent", 24, 30),
+    "tko": ("Diploma secundair onderwijs", "TKO", "CVO Vitant", "Gent", 24, 30),
 }
 INACTIVE_TRAININGS = {"sense-koel"}
 
@@ -256,9 +256,9 @@ WITHDRAWN_FROM = {
 }
 REASONS = {
     6: "Nederlands nog onvoldoende voor de theorie (NT2 richtniveau 2.4 nodig). "
-    "Advies: eerst tweedekansonderwijs.",
+    "Advies: eerst secundair volwassenenonderwijs.",
     32: "Toelatingsproef wiskunde en wetenschappen niet gehaald. Advies: eerst het diploma "
-    "secundair onderwijs via tweedekansonderwijs.",
+    "secundair onderwijs via het secundair volwassenenonderwijs.",
     33: "De arbeidsgeneesheer raadt na de ziekteperiode fysiek zwaar werk in de zorg af; "
     "een andere richting wordt samen met het OCMW bekeken.",
     34: "Eerst het NT2-traject (richtniveau 2.4) afwerken; verpleegkunde opnieuw bekijken in 2026.",
@@ -296,7 +296,7 @@ SCREENINGS = [
         "motivation": "Sterk gemotiveerd na het infomoment; diende zelf de kandidatuur in.",
         "preconditions": "Leefloon met gezinslast: aanmoedigingspremie besproken.",
         "path_fit": "Duidelijk beroepsdoel; werkgevers in de buurt zoeken dit profiel.",
-        "learning_ability": "Goede leerbaarheid; buitenlands diploma, gelijkwaardigheid loopt.",
+        "learning_ability": "Goed leervermogen; buitenlands diploma, gelijkwaardigheid loopt.",
     },
 ]
 PROGRESS_NOTES = [

@@ -58,7 +58,7 @@ class Candidacy(models.Model):
     training = models.ForeignKey(
         "referrals.Training", verbose_name=_("training"), on_delete=models.PROTECT
     )
-    insz = InszField(_("national number (INSZ)"))
+    insz = InszField(_("INSZ (national register or BIS number)"))
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     outcome = models.CharField(_("outcome"), max_length=20, choices=CandidacyOutcome.choices)

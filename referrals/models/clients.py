@@ -90,7 +90,7 @@ class Client(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     insz = InszField(
-        _("national number (INSZ)"),
+        _("INSZ (national register or BIS number)"),
         validators=[validate_insz],
         help_text=_("11 digits; birth date and gender are derived from it."),
     )

@@ -254,7 +254,7 @@ def outflow_of(ended: QuerySet, *, by: str, today: datetime.date) -> Table:
     rows.append(Row("Eindtotaal", _("Grand total"), total, is_total=True))
     for row in rows:
         row.values = _with_percentages(row.values, today)
-    columns = [Column("closed", _("Closed trajectories"), adds_up=True)]
+    columns = [Column("closed", _("Trajectories with a positive end"), adds_up=True)]
     for m in CHECKUP_MONTHS:
         columns += [
             Column(f"work_{m}m", _("At work after %(m)d months") % {"m": m}, adds_up=True),

@@ -72,7 +72,7 @@ STEPS = {
     "decline__reason": "Verhuist naar Oostduinkerke-Bad eind volgende maand.",
     "withdraw__reason": "Opgenomen in het Zonnegloed-ziekenhuis voor onbepaalde tijd.",
     "plan_intake__place": "Lokaal Pimpernel, Wolvengracht 19",
-    "reject__reason": "Leerbaarheid volgens de Quokka-toets onvoldoende.",
+    "reject__reason": "Leervermogen volgens de Quokka-toets onvoldoende.",
     "admit__probable_location": "Campus Hazelaarsdreef",
     "end__result": EndResult.STOPPED_EARLY,
     "end__stop_reason": StopReason.ILLNESS,

@@ -179,7 +179,7 @@ def step_post_data(name: str, referral, **overrides) -> dict:
             "probable_start_date": dates.start.isoformat(),
             "probable_location": "Campus Gent",
         },
-        "reject": {**SCREENING, "reason": "Leerbaarheid onvoldoende voor HBO5."},
+        "reject": {**SCREENING, "reason": "Leervermogen onvoldoende voor HBO5."},
         "start": {"start_date": dates.start.isoformat()},
         "end": {"end_date": dates.end.isoformat(), "result": "passed", "stop_reason": ""},
         "close": {"continued_by": "vdab"},

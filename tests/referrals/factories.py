@@ -278,7 +278,7 @@ def step_arguments(name: str, referral: Referral) -> dict:
             "probable_start_date": dates.start,
             "probable_location": "Campus Gent",
         },
-        "reject": {"screening": SCREENING, "reason": "Leerbaarheid onvoldoende voor HBO5."},
+        "reject": {"screening": SCREENING, "reason": "Leervermogen onvoldoende voor HBO5."},
         "start": {"start_date": dates.start},
         "end": {"end_date": dates.end, "result": EndResult.PASSED},
         "close": {"continued_by": ContinuedBy.VDAB},

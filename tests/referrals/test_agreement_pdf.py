@@ -83,7 +83,7 @@ def test_the_pdf_holds_the_parties_conditions_handover_and_signatures(client, ca
     assert "Driegesprek" in text or "driegesprek" in text
     assert str(agreed.handover_counsellor) in text
     assert str(agreed.caseworker) in text
-    for party in ("De cliënt", "De OCMW-maatschappelijk werker", "De VDAB-bemiddelaar"):
+    for party in ("De cliënt", "De MA/ATB van het OCMW", "De VDAB-bemiddelaar"):
         assert party in text
 
 

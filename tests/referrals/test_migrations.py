@@ -241,9 +241,9 @@ def test_ends_recorded_after_0011_get_what_they_obtained_before_the_constraints(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rows_breaking_the_new_rules_stop_the_migration_and_stay_whole(back_to_latest):
-    """0017 adds the steps' rules as constraints: a stored row that breaks one is named and
+    """0018 adds the steps' rules as constraints: a stored row that breaks one is named and
     nothing changes; corrected, the migration runs."""
-    apps = migrate([("referrals", "0016_school_years")])
+    apps = migrate([("referrals", "0017_words")])
     Organisation = apps.get_model("accounts", "Organisation")
     Client = apps.get_model("referrals", "Client")
     Training = apps.get_model("referrals", "Training")
@@ -274,7 +274,7 @@ def test_rows_breaking_the_new_rules_stop_the_migration_and_stay_whole(back_to_l
     )
 
     with pytest.raises(CommandError) as stopped:
-        migrate([("referrals", "0017_rules_in_the_database")])
+        migrate([("referrals", "0018_rules_in_the_database")])
 
     message = str(stopped.value)
     assert "referrals.Referral referral_start_not_before_agreed: " in message
@@ -282,6 +282,6 @@ def test_rows_breaking_the_new_rules_stop_the_migration_and_stay_whole(back_to_l
     assert Referral.objects.get(pk=backwards.pk).agreed_on == start + datetime.timedelta(days=3)
     Referral.objects.filter(pk=backwards.pk).update(agreed_on=start)
 
-    apps = migrate([("referrals", "0017_rules_in_the_database")])
+    apps = migrate([("referrals", "0018_rules_in_the_database")])
 
     assert apps.get_model("referrals", "Referral").objects.count() == 2

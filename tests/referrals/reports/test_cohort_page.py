@@ -99,8 +99,8 @@ def test_by_start_cohort_the_page_follows_the_starters_of_the_year(
         ["7e jaar BSO (7BSO)", "0", "0", "0", "–", "0", "–", "0"],
         ["professionele bachelor (PBA)", "2", "0", "1", "50,00%", "1", "50,00%", "0"],
         ["Se-n-Se, secundair na secundair", "0", "0", "0", "–", "0", "–", "0"],
-        ["tweedekansonderwijs (TKO)", "1", "1", "0", "0,00%", "0", "0,00%", "0"],
-        ["hoger beroepsonderwijs (HBO5)", "2", "0", "1", "50,00%", "0", "0,00%", "1"],
+        ["secundair volwassenenonderwijs (TKO)", "1", "1", "0", "0,00%", "0", "0,00%", "0"],
+        ["graduaat of HBO5 verpleegkunde (HBO)", "2", "0", "1", "50,00%", "0", "0,00%", "1"],
         ["Totaal", "5", "1", "2", "40,00%", "1", "20,00%", "1"],
     ]
     # The diploma of 2016 by the event is the 2015 starter's; not in the 2016 cohort.

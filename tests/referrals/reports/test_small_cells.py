@@ -188,13 +188,13 @@ def test_the_network_manager_reads_small_counts_as_less_than_5_without_share(
         "<5", "<5", "x", "0", "x", "0", "x", "0", "x"
     ]  # fmt: skip
     # HBO would give PBA away by subtraction from the total: hidden too.
-    assert outflow["hoger beroepsonderwijs (HBO5)"] == [
+    assert outflow["graduaat of HBO5 verpleegkunde (HBO)"] == [
         "x", "x", "x", "0", "x", "0", "x", "0", "x"
     ]  # fmt: skip
     assert outflow["Eindtotaal"] == EXACT_TOTAL
     starts = rows_of(response, "table-starts-type")
     assert starts["professionele bachelor (PBA)"] == ["<5"]
-    assert starts["hoger beroepsonderwijs (HBO5)"] == ["x"]
+    assert starts["graduaat of HBO5 verpleegkunde (HBO)"] == ["x"]
     assert starts["7e jaar BSO (7BSO)"] == ["0"]
     assert starts["Totaal (unieke personen)"] == ["9"]
     funnel = rows_of(response, "table-funnel")
@@ -211,7 +211,7 @@ def test_who_sees_the_persons_reads_exact_figures(request, client, province, who
 
     outflow = outflow_rows(response)
     assert outflow["professionele bachelor (PBA)"] == EXACT_PBA
-    assert outflow["hoger beroepsonderwijs (HBO5)"] == EXACT_HBO
+    assert outflow["graduaat of HBO5 verpleegkunde (HBO)"] == EXACT_HBO
     assert outflow["Eindtotaal"] == EXACT_TOTAL
     assert "&lt;5" not in response.content.decode()
 
@@ -223,7 +223,7 @@ def test_the_threshold_is_a_setting(client, settings, network_manager, province)
     outflow = outflow_rows(client.get(URL, {"year": 2025}))
 
     assert outflow["professionele bachelor (PBA)"][:3] == ["2", "<2", "x"]
-    assert outflow["hoger beroepsonderwijs (HBO5)"][:3] == ["7", "x", "x"]
+    assert outflow["graduaat of HBO5 verpleegkunde (HBO)"][:3] == ["7", "x", "x"]
 
 
 def test_a_threshold_of_0_switches_it_off(client, settings, network_manager, province):

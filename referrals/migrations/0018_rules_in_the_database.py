@@ -39,7 +39,7 @@ def refuse_rows_breaking_the_rules(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_administrator_unlocks_logins"),
-        ("referrals", "0016_school_years"),
+        ("referrals", "0017_words"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
