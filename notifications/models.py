@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     INTERRUPTION = "interruption", _("Training interrupted or resumed")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to share data withdrawn")
     VDAB_REGISTERED = "vdab_registered", _("Registration with VDAB recorded")
+    SCHOOL_YEAR_RECORDED = "school_year_recorded", _("School year recorded")
     HANDOVER_RECORDED = "handover_recorded", _("Warm handover recorded")
     DOCUMENT_ADDED = "document_added", _("Document added to a referral")
     REMINDER_NO_INTAKE = "reminder_no_intake", _("Reminder: no intake planned yet")

@@ -16,10 +16,13 @@ from referrals.enums import (
     INTERRUPTION_CORRECTED,
     INTERRUPTION_ENDED,
     INTERRUPTION_RECORDED,
+    SCHOOL_YEAR_RECORDED,
     VDAB_REGISTRATION,
     DocumentKind,
+    SchoolYearResult,
 )
 from referrals.models import Interruption
+from referrals.models.followup import school_year_label
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
@@ -53,6 +56,8 @@ def messages_for_event(event) -> list[tuple[str, list]]:
         "reject": lambda: [(Kind.NOT_ADMITTED, caseworkers_for(referral))],
         "start": lambda: [(Kind.STARTED, caseworkers_for(referral))],
         VDAB_REGISTRATION: lambda: [(Kind.VDAB_REGISTERED, caseworkers_for(referral))],
+        # A correction too: the caseworker was told the result it replaces.
+        SCHOOL_YEAR_RECORDED: lambda: [(Kind.SCHOOL_YEAR_RECORDED, caseworkers_for(referral))],
         "end": lambda: [
             (Kind.ENDED, caseworkers_for(referral)),
             (Kind.CONTINUED_GUIDANCE, counsellors_for(referral)),
@@ -86,6 +91,17 @@ def interruption_context(event) -> dict:
     }
 
 
+def school_year_context(event) -> dict:
+    """What a message about a school year shows: which year, its result and, for a
+    correction, the result it replaces (labels, rendered in the reader's language)."""
+    before = event.data.get("before")
+    return {
+        "school_year": school_year_label(event.data["year"]),
+        "school_year_result": SchoolYearResult(event.data["result"]).label,
+        "school_year_before": SchoolYearResult(before).label if before else "",
+    }
+
+
 def write_for_event(event) -> list[Notification]:
     """The messages of one history line, as in the 'who hears what' table."""
     messages = messages_for_event(event)
@@ -100,6 +116,7 @@ def write_for_event(event) -> list[Notification]:
             candidacy_of(event.referral) if Kind.CANDIDACY_REGISTERED in recipients_of else None
         ),
         **(interruption_context(event) if Kind.INTERRUPTION in recipients_of else {}),
+        **(school_year_context(event) if Kind.SCHOOL_YEAR_RECORDED in recipients_of else {}),
         # Which kind of document was added (its name may hold the client's: not in messages).
         "document_kind": (
             DocumentKind(event.data["kind"]).label if event.transition == DOCUMENT_ADDED else ""

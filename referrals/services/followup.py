@@ -71,9 +71,9 @@ def school_year_record(
     the training and after its end (a year's result often comes after the deliberation).
 
     Leaves a line in the referral's history (a correction keeps the result it replaces),
-    a row in the audit trail, and tells the OCMW's side in its inbox (the line is announced
-    as the steps' are); the same result again changes nothing. `at` is when (default: now;
-    only demo data passes it)."""
+    a row in the audit trail, and tells the OCMW's caseworker, of a correction too (the
+    line is announced as the steps' are); the same result again changes nothing. `at` is
+    when (default: now; only demo data passes it)."""
     years = school_years_open(referral)
     if not years:
         raise TransitionRefused([_("School years are recorded once the training started.")])

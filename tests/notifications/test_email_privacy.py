@@ -28,10 +28,12 @@ from referrals.enums import (
     GuidanceTopic,
     HandoverHow,
     InterruptionReason,
+    SchoolYearResult,
     State,
     StopReason,
 )
 from referrals.models import Candidacy, GuidanceNote, Referral
+from referrals.models.followup import school_year_of
 from referrals.presenters import candidacy_of
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import (
@@ -128,6 +130,7 @@ def personal_data(referral: Referral) -> set[str]:
     values |= labels(StopReason.ILLNESS) | labels(EndResult.STOPPED_EARLY)
     values |= labels(InterruptionReason.MATERNITY)
     values |= labels(GuidanceTopic.DROPOUT_RISK)
+    values |= labels(SchoolYearResult.REPEATS)
     return values
 
 
@@ -195,6 +198,19 @@ def vdab_registered(referral: Referral, people: dict) -> dict:
         vdab_client_number="73524991",
     )
     return {"event": event, "actor": event.actor}
+
+
+def school_year_recorded(referral: Referral, people: dict) -> dict:
+    """VDAB recorded that the trainee repeats the year, as `services.school_year_record`
+    records it and `outbox` tells it."""
+    services.school_year_record(
+        referral=referral,
+        user=people["counsellor"],
+        year=school_year_of(referral.start_date),
+        result=SchoolYearResult.REPEATS,
+    )
+    event = referral.events.last()
+    return {"event": event, "actor": event.actor, **outbox.school_year_context(event)}
 
 
 def handover_recorded(referral: Referral, people: dict) -> dict:
@@ -266,6 +282,7 @@ SCENES = {
     Kind.GUIDANCE_NOTE: Scene(State.IN_TRAINING, guidance_note),
     Kind.CONSENT_WITHDRAWN: Scene(State.IN_TRAINING, consent_withdrawn),
     Kind.VDAB_REGISTERED: Scene(State.IN_TRAINING, vdab_registered),
+    Kind.SCHOOL_YEAR_RECORDED: Scene(State.IN_TRAINING, school_year_recorded),
     Kind.HANDOVER_RECORDED: Scene(
         State.AGREED, handover_recorded, steps={"agree__handover_at": None}
     ),

@@ -1,7 +1,8 @@
 """School years: VDAB records how each year of a trajectory went, from the start of the
 training to after its end, for the years it ran in; a correction keeps the result it
-replaces in the history; the OCMW reads them and may not record one (403), someone outside
-the referral gets a 404; bad input is a 400 with the field's error, never a 500."""
+replaces in the history; the OCMW's caseworker is told of each, a correction too; the OCMW
+reads them and may not record one (403), someone outside the referral gets a 404; bad input
+is a 400 with the field's error, never a 500."""
 
 import datetime
 
@@ -13,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from audit.models import Entry, Kind
+from notifications.models import Kind as MessageKind
+from notifications.models import Notification
 from referrals import services
 from referrals.enums import SCHOOL_YEAR_RECORDED, EndResult, Obtained, SchoolYearResult, State
 from referrals.models import Referral, SchoolYear
@@ -81,6 +84,57 @@ def test_a_second_result_corrects_the_first_and_the_same_one_changes_nothing(
         {"year": 2024, "result": PASSED},
         {"year": 2024, "result": STOPPED, "before": PASSED},
     ]
+
+
+def told(user, channel=Notification.Channel.IN_APP):
+    return Notification.objects.filter(
+        kind=MessageKind.SCHOOL_YEAR_RECORDED, recipient=user, channel=channel
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "result", "shown"),
+    [
+        ("nl-be", REPEATS, "dubbelt het jaar"),
+        ("nl-be", PASSED, "jaar geslaagd"),
+        ("en", STOPPED, "stopped"),
+    ],
+)
+def test_the_caseworker_is_told_the_year_and_its_result_and_the_counsellor_not(
+    in_training, counsellor, caseworker, language, result, shown
+):
+    caseworker.language = language
+    caseworker.save(update_fields=["language"])
+
+    record(in_training, counsellor, 2023, result)
+
+    (message,) = told(caseworker)
+    assert message.referral == in_training
+    assert "2023–2024" in message.subject
+    assert str(in_training.client) in message.subject
+    assert "2023–2024" in message.body
+    assert "Verpleegkunde HBO5" in message.body
+    assert f": {shown}.\n" in message.body
+    assert told(caseworker, Notification.Channel.EMAIL).count() == 1
+    assert not Notification.objects.filter(
+        kind=MessageKind.SCHOOL_YEAR_RECORDED, recipient=counsellor
+    ).exists()
+
+
+def test_a_correction_tells_the_caseworker_again_and_the_same_result_not(
+    in_training, counsellor, caseworker
+):
+    caseworker.language = "en"
+    caseworker.save(update_fields=["language"])
+    record(in_training, counsellor, 2024, PASSED)
+    record(in_training, counsellor, 2024, STOPPED)
+    record(in_training, counsellor, 2024, STOPPED)
+
+    first, correction = told(caseworker).order_by("pk")
+    assert "passed the year" in first.body
+    assert "corrected" in correction.subject
+    assert "2024–2025" in correction.subject
+    assert "corrected: stopped (recorded before: passed the year)." in correction.body
 
 
 @pytest.mark.parametrize("year", [2022, 2026, 1999])

@@ -17,6 +17,7 @@ from accounts.models import Organisation, Role, User
 from accounts.two_factor import verify
 from notifications.models import Kind, Notification
 from referrals.enums import (
+    SCHOOL_YEAR_RECORDED,
     VDAB_REGISTRATION,
     VDAB_REGISTRATION_STATES,
     EndResult,
@@ -40,6 +41,7 @@ from referrals.models import (
     TemporaryWorkExperience,
     Training,
 )
+from referrals.models.followup import school_year_label
 
 # `db`, not the django_db mark: the demo data's transaction opens first (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("db")
@@ -279,6 +281,22 @@ def test_vdab_registered_one_client_after_the_agreement_and_told_the_caseworker(
     assert Referral.objects.filter(
         state__in=VDAB_REGISTRATION_STATES, client__registered_job_seeker=False
     ).exists()
+
+
+def test_the_caseworker_was_told_of_each_school_year_in_the_app(seeded):
+    events = ReferralEvent.objects.filter(transition=SCHOOL_YEAR_RECORDED)
+    told = Notification.objects.filter(kind=Kind.SCHOOL_YEAR_RECORDED).select_related(
+        "recipient", "referral__client"
+    )
+    assert events.exists()
+    assert told.count() == events.count()
+    assert {n.channel for n in told} == {Notification.Channel.IN_APP}  # history: no e-mail
+    for message in told:
+        assert message.recipient.is_caseworker
+        assert message.recipient.organisation_id == message.referral.client.ocmw_id
+    subjects = {(n.referral_id, n.created_at): n.subject for n in told}
+    for event in events:
+        assert school_year_label(event.data["year"]) in subjects[(event.referral_id, event.at)]
 
 
 def test_second_run_changes_nothing(seeded):
