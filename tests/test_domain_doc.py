@@ -21,6 +21,9 @@ def test_every_message_kind_is_in_who_hears_what():
     section = text.split("## Who hears what", 1)[1].split("\n## ", 1)[0]
     missing = [kind.value for kind in Kind if f"`{kind.value}`" not in section]
     assert not missing, f"docs/DOMAIN.md's 'Who hears what' does not name {missing}"
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    named_twice = [kind.value for kind in Kind if sum(f"`{kind.value}`" in r for r in rows) > 1]
+    assert not named_twice, f"docs/DOMAIN.md's 'Who hears what' names {named_twice} twice"
 
 
 def test_the_check_fails_on_a_stale_document(tmp_path, monkeypatch):

@@ -293,8 +293,6 @@ SCENES = {
         State.INTAKE_PLANNED, reminder(working_days=6), steps={"agree__handover_at": None}
     ),
     Kind.INTERRUPTION: Scene(State.IN_TRAINING, interrupted),
-    Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
-    Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
     Kind.REMINDER_END_EXPECTED: Scene(State.IN_TRAINING, reminder(days=20)),
     Kind.REMINDER_OUTCOME_DUE: Scene(
         State.ENDED,
