@@ -1,5 +1,6 @@
 """The parts of docs/DOMAIN.md that the code says best: the states, the steps with who takes
-them and what must hold, and the codes with their labels in both languages.
+them and what must hold, the rules the database holds, and the codes with their labels in
+both languages.
 
 `manage.py domain_doc` writes them between the markers `<!-- generated: NAME -->` and
 `<!-- end generated -->`; a test fails when the document and the code disagree, so that the
@@ -9,6 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import translation
@@ -92,6 +94,22 @@ def steps() -> str:
     return "\n".join(lines)
 
 
+def rules() -> str:
+    """Every CheckConstraint of the app's models but the text limits (the fields' own
+    lengths), with what it refuses as the user reads it."""
+    lines = ["| model | rule | what it refuses |", "| --- | --- | --- |"]
+    for model in apps.get_app_config("referrals").get_models():
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, models.CheckConstraint):
+                continue
+            if constraint.name.endswith("_max_length"):
+                continue
+            with translation.override("en"):
+                message = str(constraint.get_violation_error_message())
+            lines.append(f"| {model.__name__} | `{constraint.name}` | {message} |")
+    return "\n".join(lines)
+
+
 def codes() -> str:
     parts = []
     for title, choices in CODES:
@@ -103,7 +121,12 @@ def codes() -> str:
     return "\n\n".join(parts)
 
 
-BLOCKS: dict[str, Callable[[], str]] = {"states": states, "steps": steps, "codes": codes}
+BLOCKS: dict[str, Callable[[], str]] = {
+    "states": states,
+    "steps": steps,
+    "rules": rules,
+    "codes": codes,
+}
 
 
 def rewritten(text: str) -> str:

@@ -80,6 +80,7 @@ class Consent(models.Model):
             models.CheckConstraint(
                 condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),
                 name="consent_withdrawn_after_given",
+                violation_error_message=_("A consent cannot be withdrawn before it was given."),
             ),
             # A withdrawal is recorded whole: its date, who recorded it and when.
             models.CheckConstraint(
@@ -94,6 +95,9 @@ class Consent(models.Model):
                     withdrawal_recorded_at__isnull=False,
                 ),
                 name="consent_withdrawal_complete",
+                violation_error_message=_(
+                    "A withdrawal is recorded with its date, by whom and when."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["client", "scope"],

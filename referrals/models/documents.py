@@ -71,7 +71,11 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["-added_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
+            models.CheckConstraint(
+                condition=Q(size__gt=0),
+                name="document_not_empty",
+                violation_error_message=_("The file is empty."),
+            ),
         ]
 
     def __str__(self) -> str:

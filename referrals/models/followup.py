@@ -128,10 +128,12 @@ class SchoolYear(models.Model):
             models.CheckConstraint(
                 condition=models.Q(year__gte=FIRST_SCHOOL_YEAR, year__lte=LAST_SCHOOL_YEAR),
                 name="school_year_plausible",
+                violation_error_message=_("Give a school year between 2000 and 2100."),
             ),
             models.CheckConstraint(
                 condition=models.Q(result__in=SchoolYearResult.values),
                 name="school_year_result_known",
+                violation_error_message=_("Choose how the school year went."),
             ),
         ]
 

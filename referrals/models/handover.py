@@ -145,14 +145,19 @@ def handover_constraints(prefix: str) -> list[models.CheckConstraint]:
                 & Q(handover_at__isnull=False, handover_recorded_at__isnull=False)
             ),
             name=f"{prefix}_handover_whole",
+            violation_error_message=_(
+                "A warm handover is recorded with how, when and when it was recorded."
+            ),
         ),
         models.CheckConstraint(
             condition=Q(handover_at__isnull=True) | Q(handover_at__lte=F("handover_recorded_at")),
             name=f"{prefix}_handover_not_after_recorded",
+            violation_error_message=_("This moment lies in the future."),
         ),
         models.CheckConstraint(
             condition=Q(handover_at__isnull=True) | Q(agreed_on__isnull=False),
             name=f"{prefix}_handover_after_agreement",
+            violation_error_message=_("A warm handover follows the formal agreement."),
         ),
     ]
 

@@ -76,6 +76,7 @@ class Interruption(models.Model):
             models.CheckConstraint(
                 condition=Q(to_date__isnull=True) | Q(to_date__gte=F("from_date")),
                 name="interruption_to_not_before_from",
+                violation_error_message=_("The last day cannot be before the first."),
             ),
             models.UniqueConstraint(
                 fields=["referral"],

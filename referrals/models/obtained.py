@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..enums import CERTIFICATES, EndResult, Obtained
 
@@ -91,24 +92,37 @@ def obtained_constraints() -> list[models.CheckConstraint]:
         models.CheckConstraint(
             condition=Q(end_result="", obtained="") | (~Q(end_result="") & ~Q(obtained="")),
             name="referral_obtained_with_end_result",
+            violation_error_message=gettext_lazy(
+                "An end says what was obtained; only an end does."
+            ),
         ),
         models.CheckConstraint(
             condition=(certificate & Q(obtained_on__isnull=False))
             | (~certificate & Q(obtained_on__isnull=True)),
             name="referral_obtained_on_with_certificate",
+            violation_error_message=gettext_lazy(
+                "A diploma or certificate has the day it was obtained; nothing has no day."
+            ),
         ),
         models.CheckConstraint(
             condition=~Q(obtained=Obtained.DIPLOMA) | Q(end_result=EndResult.PASSED),
             name="referral_diploma_only_when_passed",
+            violation_error_message=gettext_lazy(
+                "A diploma is only obtained by passing the training."
+            ),
         ),
         models.CheckConstraint(
             condition=~Q(end_result=EndResult.PASSED) | certificate,
             name="referral_passed_obtains_certificate",
+            violation_error_message=gettext_lazy(
+                "Passing the training obtains a diploma or a certificate of part."
+            ),
         ),
         models.CheckConstraint(
             condition=Q(obtained_on__isnull=True)
             | Q(start_date__isnull=True)
             | Q(obtained_on__gte=F("start_date")),
             name="referral_obtained_not_before_start",
+            violation_error_message=gettext_lazy("It cannot be obtained before the start."),
         ),
     ]

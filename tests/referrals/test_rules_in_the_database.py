@@ -6,8 +6,10 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CheckConstraint
 from django.utils import timezone, translation
 
 from referrals import services
@@ -177,3 +179,17 @@ def test_the_database_refuses_a_temporary_work_experience_ending_before_it_start
         "temporaryworkexperience_end_not_before_start",
         end_date=experience.start_date - DAY,
     )
+
+
+def test_every_rule_says_what_it_refuses_in_words():
+    """A form that validates the model shows the rule's message: never 'Constraint “…” is
+    violated.' (the text limits say theirs through the field's max_length)."""
+    wordless = [
+        constraint.name
+        for model in apps.get_app_config("referrals").get_models()
+        for constraint in model._meta.constraints
+        if isinstance(constraint, CheckConstraint)
+        and not constraint.name.endswith("_max_length")
+        and constraint.violation_error_message == constraint.default_violation_error_message
+    ]
+    assert wordless == []
