@@ -156,19 +156,27 @@ may_record_interruption = is_either_side
 # --- documents -------------------------------------------------------------------------------
 
 
+def may_see_documents(referral, user) -> bool:
+    """Both sides see a referral's documents; VDAB's only while the client consents to
+    share data with VDAB: after a withdrawal it keeps only the name (docs/privacy.md)."""
+    return is_clients_caseworker(referral, user) or (
+        is_responsible_counsellor(referral, user) and referral.client.has_consent
+    )
+
+
 def may_add_document(referral, user) -> bool:
     """Either side adds every kind of document: the client brings an attendance certificate
     or the diploma to whichever counsellor they see first, and the OCMW needs the training
     contract as much as VDAB needs the signed agreement. Who added which is shown with it.
     Not for a pseudonymised client, of whom only the figures are left."""
-    return is_either_side(referral, user) and not referral.client.is_pseudonymised
+    return may_see_documents(referral, user) and not referral.client.is_pseudonymised
 
 
 def may_remove_document(document, user) -> bool:
     """Whoever added it, for OKOT_DOCUMENT_REMOVAL_HOURS (a wrong file, the wrong client),
     and the administrator at any time; after that it is kept, as proof for the integration
-    income and the GPMI."""
-    if not is_either_side(document.referral, user):
+    income and the GPMI. Not once the retention removed the file: what is left is figures."""
+    if not may_see_documents(document.referral, user) or not document.file:
         return False
     if user.is_administrator:
         return True

@@ -11,10 +11,14 @@ from .models.followup import school_year_label
 
 def document_context(referral: Referral, user, *, form=None) -> dict:
     """The referral's documents, newest first, each with whether this user may remove it,
-    and the form to add one for whoever may. One query, whatever their number."""
+    and the form to add one for whoever may. One query, whatever their number; none for
+    VDAB's side once the client withdrew the consent (`access.may_see_documents`)."""
+    if not access.may_see_documents(referral, user):
+        return {"documents_shown": False, "documents": [], "document_form": None}
     documents = referral.documents.select_related("added_by", "added_by__organisation")
     may_add = access.may_add_document(referral, user)
     return {
+        "documents_shown": True,
         "documents": [
             {"document": document, "removable": access.may_remove_document(document, user)}
             for document in documents

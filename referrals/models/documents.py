@@ -29,10 +29,17 @@ def document_path(instance, filename: str) -> str:
 
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DocumentQuerySet":
-        """The documents of the referrals `user` sees: both sides, and the administrator."""
+        """The documents of the referrals `user` sees: both sides, and the administrator;
+        VDAB's side only while the client consents to share data with VDAB (after a
+        withdrawal VDAB keeps only the name: `access.may_see_documents`)."""
         from .referral import Referral
 
-        return self.filter(referral__in=Referral.objects.visible_to(user))
+        referrals = Referral.objects.visible_to(user)
+        if user.is_authenticated and user.is_counsellor and not user.is_administrator:
+            referrals = referrals.filter(
+                client__consent_vdab=True, client__consent_date__isnull=False
+            )
+        return self.filter(referral__in=referrals)
 
 
 class Document(models.Model):

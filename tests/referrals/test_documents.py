@@ -247,6 +247,19 @@ def test_a_pseudonymised_clients_referral_takes_no_documents(referral, caseworke
         )
 
 
+def test_a_pseudonymised_clients_documents_are_listed_by_kind_without_a_link(
+    client, referral, caseworker
+):
+    document = DocumentFactory(referral=referral, kind=DocumentKind.DIPLOMA)
+    services.client_pseudonymise(client=referral.client)
+    client.force_login(caseworker)
+
+    page = client.get(referral.get_absolute_url()).content.decode()
+
+    assert "Verwijderd na de bewaartermijn" in page
+    assert reverse("referrals:document_download", args=[document.pk]) not in page
+
+
 # --- who opens them -----------------------------------------------------------------------
 
 
@@ -288,6 +301,34 @@ def test_vdab_does_not_open_a_document_before_the_formal_agreement(
 
     assert client.get(reverse("referrals:document_download", args=[document.pk])).status_code == 404
     assert client.get(referral.get_absolute_url()).status_code == 404
+
+
+def test_after_the_consent_is_withdrawn_vdab_no_longer_sees_or_adds_documents(
+    client, referral, caseworker, counsellor
+):
+    """VDAB keeps only the name after a withdrawal (docs/privacy.md): not the documents."""
+    document = DocumentFactory(referral=referral, added_by=counsellor)
+    services.consent_withdraw(
+        client=referral.client, user=caseworker, withdrawn_on=timezone.localdate()
+    )
+    referral.client.refresh_from_db()
+    url = reverse("referrals:document_download", args=[document.pk])
+
+    client.force_login(counsellor)
+    assert client.get(url).status_code == 404
+    page = client.get(referral.get_absolute_url()).content.decode()
+    assert "VDAB ziet de documenten van deze toeleiding niet meer." in page
+    assert url not in page and 'enctype="multipart/form-data"' not in page
+    with pytest.raises(services.TransitionRefused):
+        services.document_add(
+            referral=referral,
+            user=counsellor,
+            kind=DocumentKind.DIPLOMA,
+            file=SimpleUploadedFile("diploma.pdf", PDF),
+        )
+
+    client.force_login(caseworker)
+    assert client.get(url).status_code == 200
 
 
 def test_a_download_is_an_attachment_of_the_proven_type_never_cached(client, referral, caseworker):
