@@ -135,7 +135,7 @@ def test_pages_show_the_national_number_as_it_is(
 
     assert response.status_code == 200
     html = response.content.decode()
-    shown = re.search(r"\(INSZ\)</dt>\s*<dd[^>]*>([^<]*)</dd>", html)
+    shown = re.search(r"INSZ \(rijksregister- of bisnummer\)</dt>\s*<dd[^>]*>([^<]*)</dd>", html)
     assert shown is not None
     assert shown.group(1) == DATE_LIKE_INSZ
 
