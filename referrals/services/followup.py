@@ -24,7 +24,12 @@ from ..models import (
     ReferralEvent,
     SchoolYear,
 )
-from ..models.followup import school_year_label, school_year_of
+from ..models.followup import (
+    FIRST_SCHOOL_YEAR,
+    LAST_SCHOOL_YEAR,
+    school_year_label,
+    school_year_of,
+)
 from ..signals import guidance_note_added, referral_event
 from ..textlimits import within_limit
 from .steps import TransitionRefused
@@ -50,11 +55,13 @@ def guidance_note_add(
 
 def school_years_open(referral: Referral) -> range:
     """The school years that may be recorded for the referral: from the one it started in
-    to the one it ended in (or today's, while in training); empty before the start."""
+    to the one it ended in (or today's, while in training), within those the database
+    takes (an imported start of 1999 starts at 2000–2001); empty before the start."""
     if referral.state not in SCHOOL_YEAR_STATES or referral.start_date is None:
         return range(0)
-    last = school_year_of(referral.end_date or timezone.localdate())
-    return range(school_year_of(referral.start_date), last + 1)
+    first = max(school_year_of(referral.start_date), FIRST_SCHOOL_YEAR)
+    last = min(school_year_of(referral.end_date or timezone.localdate()), LAST_SCHOOL_YEAR)
+    return range(first, last + 1)
 
 
 @transaction.atomic
@@ -100,7 +107,10 @@ def school_year_record(
                     referral=referral, year=year, result=result, recorded_by=user, recorded_at=at
                 )
         except IntegrityError:
-            # Recorded by someone else meanwhile: this result corrects theirs.
+            # Recorded by someone else meanwhile: this result corrects theirs. (Any other
+            # refusal is no race: raised, never retried.)
+            if not SchoolYear.objects.filter(referral=referral, year=year).exists():
+                raise
             return school_year_record(
                 referral=referral, user=user, year=year, result=result, at=at, request=request
             )

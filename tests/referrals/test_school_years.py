@@ -57,6 +57,27 @@ def test_the_years_open_are_those_the_training_ran_in(in_training):
     assert list(services.school_years_open(in_training)) == [2023, 2024, 2025]
 
 
+def test_a_start_before_2000_opens_the_years_the_database_takes(in_training, counsellor):
+    """An imported start of June 2000 lies in 1999–2000, a year the database refuses: it
+    is not offered, and asked for it is refused on its field (not retried as a race)."""
+    Referral.objects.filter(pk=in_training.pk).update(
+        applied_on=None,
+        agreed_on=datetime.date(2000, 4, 1),
+        intake_at=None,
+        handover_how="",
+        handover_at=None,
+        handover_recorded_at=None,
+        start_date=datetime.date(2000, 6, 1),
+    )
+    in_training.refresh_from_db()
+
+    assert services.school_years_open(in_training)[0] == 2000
+    with pytest.raises(ValidationError) as refused:
+        record(in_training, counsellor, 1999)
+    assert "year" in refused.value.message_dict
+    assert not SchoolYear.objects.exists()
+
+
 def test_the_counsellor_records_a_year_with_a_history_line_and_a_trail_row(in_training, counsellor):
     school_year = record(in_training, counsellor, 2023, REPEATS)
 
