@@ -78,8 +78,8 @@ class ReferralReading:
     ) -> tuple[datetime.date, datetime.date | None] | None:
         """The days the client is in this OKOT trajectory while it is in progress
         (`TRAJECTORY_STATES`): from the formal agreement to the expected end of the training
-        (its start, or probable start once admitted, plus the training's duration; today at
-        the earliest while it runs longer), open-ended before a start is known. None when
+        (its start, or probable start once admitted, plus the training's duration and the
+        days interrupted; today at the earliest while it runs longer), open-ended before a start is known. None when
         no trajectory is in progress: before the agreement, and once the training ended or
         the referral stopped (what came after the end is not the trajectory's)."""
         if self.state not in TRAJECTORY_STATES or self.agreed_on is None:
@@ -87,7 +87,8 @@ class ReferralReading:
         start = self.start_date or self.probable_start_date
         if start is None:
             return self.agreed_on, None
-        end = add_months(start, self.training.duration_months)
+        # In training: the expected end, moved on by the days interrupted.
+        end = self.expected_end_date or add_months(start, self.training.duration_months)
         if self.state == State.IN_TRAINING:
             end = max(end, today or timezone.localdate())
         return self.agreed_on, end

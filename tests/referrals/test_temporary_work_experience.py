@@ -218,6 +218,18 @@ def test_in_training_the_trajectory_lasts_until_today_at_least():
     twe(referral.client, TODAY + DAY)  # after today: once it ends, if it ends in time
 
 
+def test_in_training_the_trajectory_lasts_until_its_expected_end_after_interruptions():
+    """Three months of illness move the expected end on (`services.interruptions`): a TWE
+    from the day after the training's nominal end still overlaps it."""
+    referral = referral_in_state(State.IN_TRAINING)
+    nominal_end = add_months(referral.start_date, referral.training.duration_months)
+    Referral.objects.filter(pk=referral.pk).update(expected_end_date=nominal_end + 90 * DAY)
+
+    with pytest.raises(ValidationError):
+        twe(referral.client, nominal_end + DAY)
+    twe(referral.client, nominal_end + 91 * DAY)
+
+
 def test_the_message_tells_what_to_do_before_and_during_the_training():
     agreed = referral_in_state(State.AGREED)
     in_training = referral_in_state(State.IN_TRAINING)
