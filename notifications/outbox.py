@@ -13,6 +13,7 @@ from referrals import access
 from referrals.enums import (
     DOCUMENT_ADDED,
     FINAL_STATES,
+    HANDOVER_RECORDED,
     INTERRUPTION_CORRECTED,
     INTERRUPTION_ENDED,
     INTERRUPTION_RECORDED,
@@ -63,7 +64,7 @@ def messages_for_event(event) -> list[tuple[str, list]]:
             (Kind.CONTINUED_GUIDANCE, counsellors_for(referral)),
         ],
         # The counsellors, and the one it was with when they use the app.
-        "handover_recorded": lambda: [
+        HANDOVER_RECORDED: lambda: [
             (Kind.HANDOVER_RECORDED, [*counsellors_for(referral), *_with_counsellor(referral)])
         ],
         INTERRUPTION_RECORDED: lambda: [(Kind.INTERRUPTION, other_side(referral, actor))],
