@@ -79,9 +79,10 @@ class ReferralReading:
         """The days the client is in this OKOT trajectory while it is in progress
         (`TRAJECTORY_STATES`): from the formal agreement to the expected end of the training
         (its start, or probable start once admitted, plus the training's duration and the
-        days interrupted; today at the earliest while it runs longer), open-ended before a start is known. None when
-        no trajectory is in progress: before the agreement, and once the training ended or
-        the referral stopped (what came after the end is not the trajectory's)."""
+        days interrupted; today at the earliest while it runs longer), open-ended before a
+        start is known. None when no trajectory is in progress: before the agreement, and
+        once the training ended or the referral stopped (what came after the end is not the
+        trajectory's)."""
         if self.state not in TRAJECTORY_STATES or self.agreed_on is None:
             return None
         start = self.start_date or self.probable_start_date
