@@ -23,7 +23,12 @@ from .models import (
     TemporaryWorkExperience,
     Training,
 )
-from .models.clients import insz_birth_date_and_gender, validate_insz
+from .models.clients import (
+    compact_vdab_client_number,
+    insz_birth_date_and_gender,
+    validate_insz,
+    validate_vdab_client_number,
+)
 from .models.consents import check_consent_day
 from .textlimits import max_length_of
 
@@ -109,6 +114,17 @@ class ClientForm(CrispyMixin, forms.ModelForm):
         self.fields["gender"].help_text = _("Derived from the INSZ when it is known.")
         if self.instance.pk:
             del self.fields["consent_given_on"], self.fields["consent_reference"]
+
+    def clean_vdab_client_number(self) -> str:
+        """A number typed here is kept as VDAB's form keeps it (digits only), so that a
+        search finds it; one recorded before this check stays editable around it."""
+        number = self.cleaned_data["vdab_client_number"]
+        if "vdab_client_number" not in self.changed_data:
+            return number
+        number = compact_vdab_client_number(number)
+        if number:
+            validate_vdab_client_number(number)
+        return number
 
     def clean_insz(self) -> str:
         insz = ssn.compact(self.cleaned_data["insz"])

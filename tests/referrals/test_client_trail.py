@@ -62,7 +62,7 @@ FIELD_CHANGES = [
     ("postal_code", "9040", ["9000", "9040"]),
     ("municipality", "Sint-Amandsberg", ["Gent", "Sint-Amandsberg"]),
     ("registered_job_seeker", "", [True, False]),
-    ("vdab_client_number", "VD7788124", ["VD7788123", "VD7788124"]),
+    ("vdab_client_number", "7788124", ["VD7788123", "7788124"]),
     ("gpmi_date", days_ago(30).isoformat(), [days_ago(200).isoformat(), days_ago(30).isoformat()]),
 ]
 
@@ -228,3 +228,29 @@ def test_no_edit_is_saved_without_its_row(client, caseworker, gent_client, monke
     assert stored.first_name == "Fatima"
     assert not stored.temporary_work_experiences.exists()
     assert not Entry.objects.filter(kind=Kind.CHANGE).exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "error"),
+    [
+        ("12.345.678", "12345678", None),
+        ("", "", None),
+        ("abc123", None, "Een VDAB-klantnummer bevat alleen cijfers."),
+    ],
+)
+def test_the_ocmws_form_keeps_the_vdab_client_number_as_vdabs_does(
+    client, caseworker, gent_client, typed, kept, error
+):
+    """Compact and digits only, as VDAB's own form keeps it, so that a search finds it."""
+    client.force_login(caseworker)
+
+    response = client.post(edit_url(gent_client), form_data(gent_client, vdab_client_number=typed))
+
+    gent_client.refresh_from_db()
+    if error:
+        assert response.status_code == 200  # the form again, with the message
+        assert error in response.content.decode()
+        assert gent_client.vdab_client_number != typed
+    else:
+        assert response.status_code == 302
+        assert gent_client.vdab_client_number == kept
