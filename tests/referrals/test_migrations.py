@@ -19,6 +19,22 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def ocmw_and_training(apps):
+    """An OCMW and a training as the historical models at that migration know them."""
+    Organisation = apps.get_model("accounts", "Organisation")
+    Training = apps.get_model("referrals", "Training")
+    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
+    training = Training.objects.create(
+        title="Migratie",
+        okot_type="PBA",
+        institution="X",
+        location="Y",
+        province="limburg",
+        duration_months=12,
+    )
+    return ocmw, training
+
+
 @pytest.fixture
 def back_to_latest():
     """Whatever the test migrated to, the database ends at the latest migrations again."""
@@ -29,20 +45,10 @@ def back_to_latest():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_applied_on_is_backfilled_from_the_apply_history_line_in_brussels_time(back_to_latest):
     apps = migrate(BEFORE)
-    Organisation = apps.get_model("accounts", "Organisation")
     Client = apps.get_model("referrals", "Client")
-    Training = apps.get_model("referrals", "Training")
     Referral = apps.get_model("referrals", "Referral")
     ReferralEvent = apps.get_model("referrals", "ReferralEvent")
-    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
-    training = Training.objects.create(
-        title="Migratie",
-        okot_type="PBA",
-        institution="X",
-        location="Y",
-        province="limburg",
-        duration_months=12,
-    )
+    ocmw, training = ocmw_and_training(apps)
 
     def referral(n: int, state: str):
         client = Client.objects.create(
@@ -100,21 +106,11 @@ def test_candidacies_refused_as_already_open_are_linked_to_the_referral_open_the
     back_to_latest,
 ):
     apps = migrate([("referrals", "0006_text_limits")])
-    Organisation = apps.get_model("accounts", "Organisation")
     User = apps.get_model("accounts", "User")
     Client = apps.get_model("referrals", "Client")
-    Training = apps.get_model("referrals", "Training")
     Referral = apps.get_model("referrals", "Referral")
     Candidacy = apps.get_model("referrals", "Candidacy")
-    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
-    training = Training.objects.create(
-        title="Migratie",
-        okot_type="PBA",
-        institution="X",
-        location="Y",
-        province="limburg",
-        duration_months=12,
-    )
+    ocmw, training = ocmw_and_training(apps)
     counsellor = User.objects.create(username="vdab-migratie")
     person = Client.objects.create(ocmw=ocmw, first_name="A", last_name="B", insz="90010100100")
     then = datetime.datetime(2026, 3, 2, 10, tzinfo=ZoneInfo("UTC"))
@@ -188,19 +184,9 @@ def test_ends_recorded_after_0011_get_what_they_obtained_before_the_constraints(
     0012, which fills the ends recorded in between the same way, so that its constraints
     hold: passed the diploma on the end date, any other end nothing."""
     apps = migrate([("referrals", "0011_obtained")])
-    Organisation = apps.get_model("accounts", "Organisation")
     Client = apps.get_model("referrals", "Client")
-    Training = apps.get_model("referrals", "Training")
     Referral = apps.get_model("referrals", "Referral")
-    ocmw = Organisation.objects.create(name="OCMW Migratie", kind="ocmw", province="limburg")
-    training = Training.objects.create(
-        title="Migratie",
-        okot_type="PBA",
-        institution="X",
-        location="Y",
-        province="limburg",
-        duration_months=12,
-    )
+    ocmw, training = ocmw_and_training(apps)
     start, end = datetime.date(2024, 9, 2), datetime.date(2025, 6, 30)
 
     def referral(n: int, result: str, **fields):
@@ -244,19 +230,9 @@ def test_rows_breaking_the_new_rules_stop_the_migration_and_stay_whole(back_to_l
     """0018 adds the steps' rules as constraints: a stored row that breaks one is named and
     nothing changes; corrected, the migration runs."""
     apps = migrate([("referrals", "0017_words")])
-    Organisation = apps.get_model("accounts", "Organisation")
     Client = apps.get_model("referrals", "Client")
-    Training = apps.get_model("referrals", "Training")
     Referral = apps.get_model("referrals", "Referral")
-    ocmw = Organisation.objects.create(name="OCMW Regels", kind="ocmw", province="limburg")
-    training = Training.objects.create(
-        title="Regels",
-        okot_type="PBA",
-        institution="X",
-        location="Y",
-        province="limburg",
-        duration_months=12,
-    )
+    ocmw, training = ocmw_and_training(apps)
     clients = [
         Client.objects.create(ocmw=ocmw, first_name="A", last_name=f"B{n}", insz=f"9001010{n}00")
         for n in (1, 2)
