@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from referrals.enums import EndResult, State
 from referrals.models import Referral
 from referrals.steps import STEPS
-from tests.referrals.factories import SCREENING, flow_dates, make_insz
+from tests.referrals.factories import SCREENING, candidacy_before, flow_dates, make_insz
 
 pytestmark = pytest.mark.browser
 
@@ -132,6 +132,8 @@ def test_caseworker_and_counsellor_walk_a_referral_from_client_to_end_of_trainin
     expect(page.locator(".state-badge").first).to_have_text(english(State.CANDIDATE.label))
     referral = Referral.objects.get(client__last_name="De Smet", training=training)
     expect(page).to_have_url(re.compile(re.escape(referral.get_absolute_url()) + "$"))
+    # The walk's dates lie months back: its candidacy came a week before the agreement.
+    candidacy_before(referral, dates.agreed_on)
 
     take_step(
         page,
