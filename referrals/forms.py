@@ -222,6 +222,11 @@ class ReferralCreateForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
         initial=True,
         help_text=_("Leave unticked when the client only received information."),
     )
+    applied_on = PlausibleDateField(
+        label=_("Date of the candidacy"),
+        required=False,
+        help_text=_("The day the client applied; empty: today."),
+    )
 
 
 class CandidacyForm(TrainingChoiceMixin, CrispyMixin, forms.Form):

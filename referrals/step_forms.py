@@ -42,7 +42,11 @@ class StepForm(CrispyMixin, forms.Form):
 
 
 class ApplyForm(StepForm):
-    pass
+    applied_on = PlausibleDateField(
+        label=_("Date of the candidacy"),
+        required=False,
+        help_text=_("The day the client applied; empty: today."),
+    )
 
 
 class AgreeForm(HandoverFieldsForm, StepForm):

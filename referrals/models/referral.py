@@ -189,6 +189,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         field=state, source=State.INFORMED, target=State.CANDIDATE, permission=access.may_apply
     )
     def apply(self, *, applied_on: datetime.date) -> None:
+        _not_in_future(applied_on, "applied_on")
         self.applied_on = applied_on
 
     @transition(

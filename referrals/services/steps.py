@@ -117,6 +117,7 @@ def referral_create(
     training: Training,
     apply: bool = False,
     at: datetime.datetime | None = None,
+    applied_on: datetime.date | None = None,
     external_id: str = "",
 ) -> Referral:
     """Register a referral (state `informed`), optionally applying straight away.
@@ -129,7 +130,7 @@ def referral_create(
         user=user, client=client, training=training, at=at, external_id=external_id
     )
     if apply:
-        referral_apply(referral=referral, user=user, at=at)
+        referral_apply(referral=referral, user=user, at=at, applied_on=applied_on)
     return referral
 
 
@@ -176,9 +177,17 @@ def _register(
 
 @transaction.atomic
 def referral_apply(
-    *, referral: Referral, user, at: datetime.datetime | None = None
+    *,
+    referral: Referral,
+    user,
+    at: datetime.datetime | None = None,
+    applied_on: datetime.date | None = None,
 ) -> ReferralEvent:
-    return _transition(referral, user=user, name="apply", at=at, applied_on=_applied_on(at))
+    """`applied_on`: the day the client applied, when it was before it is recorded here
+    (the formal agreement cannot come before it); default the day of `at`, or today."""
+    return _transition(
+        referral, user=user, name="apply", at=at, applied_on=applied_on or _applied_on(at)
+    )
 
 
 def _applied_on(at: datetime.datetime | None) -> datetime.date:

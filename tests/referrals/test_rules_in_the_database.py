@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import CheckConstraint
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from referrals import services
@@ -20,6 +21,8 @@ from .factories import (
     ClientFactory,
     ReferralFactory,
     TemporaryWorkExperienceFactory,
+    TrainingFactory,
+    applicable_conditions,
     flow_dates,
     referral_in_state,
     step_arguments,
@@ -193,3 +196,47 @@ def test_every_rule_says_what_it_refuses_in_words():
         and constraint.violation_error_message == constraint.default_violation_error_message
     ]
     assert wordless == []
+
+
+def test_a_candidacy_of_an_earlier_day_lets_the_agreement_follow_it():
+    """A caseworker catching up on paper records the day the client applied, so that the
+    formal agreement of a later day fits before today."""
+    referral = referral_in_state(State.INFORMED)
+    last_week = timezone.localdate() - 7 * DAY
+
+    services.referral_apply(referral=referral, user=referral.created_by, applied_on=last_week)
+    services.referral_agree(
+        referral=referral,
+        user=referral.created_by,
+        agreed_on=last_week + 2 * DAY,
+        checked_conditions=applicable_conditions(referral.training),
+        caseworker_phone="09 266 99 00",
+    )
+
+    referral.refresh_from_db()
+    assert (referral.applied_on, referral.agreed_on) == (last_week, last_week + 2 * DAY)
+
+
+def test_a_candidacy_in_the_future_is_refused_on_its_field():
+    referral = referral_in_state(State.INFORMED)
+    with pytest.raises(ValidationError) as raised:
+        services.referral_apply(
+            referral=referral,
+            user=referral.created_by,
+            applied_on=timezone.localdate() + DAY,
+        )
+    assert "applied_on" in raised.value.message_dict
+
+
+def test_the_new_referral_form_takes_the_day_the_client_applied(client, caseworker, gent_client):
+    training = TrainingFactory(province=gent_client.ocmw.province)
+    last_week = timezone.localdate() - 7 * DAY
+    client.force_login(caseworker)
+
+    response = client.post(
+        reverse("referrals:referral_create", args=[gent_client.pk]),
+        {"training": training.pk, "apply": "on", "applied_on": last_week.isoformat()},
+    )
+
+    assert response.status_code == 302
+    assert Referral.objects.get(client=gent_client).applied_on == last_week
