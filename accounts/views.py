@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ def set_language(request):
     """Django's language switch, which also remembers the choice for a logged-in user, so
     that messages and e-mails reach them in it."""
     response = django_set_language(request)
-    language = request.POST.get("language")
+    language = _configured_language(request.POST.get("language"))
     user = request.user
     if user.is_authenticated and language in dict(User._meta.get_field("language").choices):
         with transaction.atomic():
@@ -37,6 +38,15 @@ def set_language(request):
             User.objects.filter(pk=user.pk).update(language=language)
             announce_user_change(request, user, before)
     return response
+
+
+def _configured_language(code: str | None) -> str | None:
+    """The configured code for a posted one: "nl" (a browser's or an older form's) is the
+    "nl-be" that the user's stored language takes."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return None
 
 
 def locked_out(request, response=None, credentials=None):

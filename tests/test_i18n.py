@@ -15,6 +15,7 @@ from accounts.models import Role
 from referrals.enums import EndResult, State
 from referrals.models import Client
 from referrals.steps import STEPS
+from tests.accounts.factories import UserFactory
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 NL_PO = LOCALE / "nl" / "LC_MESSAGES" / "django.po"
@@ -302,3 +303,27 @@ def test_choosing_dutch_again_switches_back(client):
     page = login_page(client)
     assert '<html lang="nl"' in page
     assert "Aanmelden" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("posted", ["nl", "nl-be"])
+def test_switching_to_english_and_back_stores_dutch_for_messages(client, posted):
+    """The user's stored language (messages, e-mails) takes only the configured codes: a
+    posted "nl" is "nl-be", so that messages do not stay in English."""
+    user = UserFactory(language="nl-be")
+    client.force_login(user)
+
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "en"
+    client.post(reverse("set_language"), {"language": posted, "next": "/"})
+
+    user.refresh_from_db()
+    assert user.language == "nl-be"
+
+
+@pytest.mark.django_db
+def test_the_language_switch_offers_the_configured_codes(client):
+    page = login_page(client)
+    assert re.findall(r'<option value="([^"]+)"', page) == ["nl-be", "en"]
+    assert re.search(r'<option value="nl-be"[^>]*selected', page)
