@@ -165,7 +165,10 @@ class StartForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["start_date"].initial = self.referral.probable_start_date
+        # The probable start, once it has come: a day still ahead would only be refused.
+        probable = self.referral.probable_start_date
+        if probable and probable <= timezone.localdate():
+            self.fields["start_date"].initial = probable
 
 
 class EndForm(StepForm):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from referrals import services
 from referrals.enums import EndResult, State
 from referrals.models import Client, Referral
+from referrals.step_forms import StartForm
 from referrals.steps import STEPS
 from tests.referrals.conftest import (
     bound_step_form,
@@ -353,3 +354,18 @@ def test_get_on_a_state_changing_url_is_a_405(client, caseworker, walk, url):
 
     assert response.status_code == 405
     assert current_state(referral) == State.INFORMED
+
+
+@pytest.mark.parametrize(("days_from_today", "proposed"), [(-3, True), (0, True), (5, False)])
+def test_the_start_proposes_the_probable_start_only_once_it_has_come(
+    walk, counsellor, days_from_today, proposed
+):
+    """A probable start still ahead would only be refused as in the future."""
+    referral = walk(State.ADMITTED)
+    probable = timezone.localdate() + datetime.timedelta(days=days_from_today)
+    Referral.objects.filter(pk=referral.pk).update(probable_start_date=probable)
+    referral.refresh_from_db()
+
+    form = StartForm(referral=referral, user=counsellor)
+
+    assert form.fields["start_date"].initial == (probable if proposed else None)
