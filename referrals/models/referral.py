@@ -333,6 +333,10 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
             raise ValidationError(
                 {"stop_reason": _("Give the reason why the training stopped early.")}
             )
+        if result != EndResult.STOPPED_EARLY and stop_reason:
+            raise ValidationError(
+                {"stop_reason": _("A stop reason goes only with a training stopped early.")}
+            )
         self.obtained, self.obtained_on = checked_obtained(
             result=result,
             end_date=end_date,
@@ -342,7 +346,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         )
         self.end_date = end_date
         self.end_result = result
-        self.stop_reason = stop_reason if result == EndResult.STOPPED_EARLY else ""
+        self.stop_reason = stop_reason
 
     @transition(
         field=state,

@@ -185,23 +185,32 @@ def test_an_early_stop_without_a_reason_is_refused():
     assert_nothing_changed(referral, State.IN_TRAINING, events)
 
 
-@pytest.mark.parametrize(
-    ("result", "kept_reason"),
-    [
-        (EndResult.STOPPED_EARLY, StopReason.ILLNESS),
-        (EndResult.PASSED, ""),
-        (EndResult.STOPPED_EMPLOYMENT, ""),
-    ],
-)
-def test_the_stop_reason_is_kept_only_for_an_early_stop(result, kept_reason):
+def test_the_stop_reason_is_kept_for_an_early_stop():
     referral = referral_in_state(State.IN_TRAINING)
 
     take_step(
-        "end", referral, counsellor_of(referral), result=result, stop_reason=StopReason.ILLNESS
+        "end",
+        referral,
+        counsellor_of(referral),
+        result=EndResult.STOPPED_EARLY,
+        stop_reason=StopReason.ILLNESS,
     )
 
     ended = Referral.objects.get(pk=referral.pk)
-    assert (ended.state, ended.end_result, ended.stop_reason) == (State.ENDED, result, kept_reason)
+    assert (ended.state, ended.stop_reason) == (State.ENDED, StopReason.ILLNESS)
+
+
+@pytest.mark.parametrize("result", [EndResult.PASSED, EndResult.STOPPED_EMPLOYMENT])
+def test_a_stop_reason_with_another_result_is_refused_not_dropped(result):
+    referral = referral_in_state(State.IN_TRAINING)
+
+    with pytest.raises(ValidationError) as refused:
+        take_step(
+            "end", referral, counsellor_of(referral), result=result, stop_reason=StopReason.ILLNESS
+        )
+
+    assert "stop_reason" in refused.value.message_dict
+    assert Referral.objects.get(pk=referral.pk).state == State.IN_TRAINING
 
 
 # --- reasons (DOMAIN.md: decline and withdraw "reason required", reject "screening + reason")

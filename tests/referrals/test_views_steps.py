@@ -234,6 +234,24 @@ def test_end_with_the_date_before_the_start_shows_the_models_message(client, cou
     assert Referral.objects.get(pk=referral.pk).end_date is None
 
 
+def test_a_stop_reason_with_another_result_is_refused_not_dropped(client, counsellor, walk):
+    """A reason chosen with "passed" was silently dropped: the counsellor is told instead."""
+    referral = walk(State.IN_TRAINING)
+    client.force_login(counsellor)
+
+    response = client.post(
+        step_url(referral, "end"),
+        step_post_data("end", referral, result="passed", stop_reason="illness"),
+    )
+
+    assert response.status_code == 400
+    message = in_ui_language(
+        lambda: gettext("A stop reason goes only with a training stopped early.")
+    )
+    assert bound_step_form(response, "end").errors["stop_reason"] == [message]
+    assert Referral.objects.get(pk=referral.pk).state == State.IN_TRAINING
+
+
 def concurrent_change_message() -> str:
     return in_ui_language(lambda: services.ConcurrentChange().messages[0])
 
