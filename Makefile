@@ -68,10 +68,13 @@ venv: $(STAMP)  ## Create .venv and install requirements-dev.txt
 
 install: $(STAMP)  ## Same as venv
 
+# Links in e-mails point at the port served (SITE_URL, unless set).
+DEMO_ENV = DJANGO_SETTINGS_MODULE=config.settings.local SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"
+
 demo: install  ## Migrate a local SQLite db, load demo data, serve on 127.0.0.1:PORT (8000)
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) migrate --noinput
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
-	DJANGO_SETTINGS_MODULE=config.settings.local $(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(DEMO_ENV) $(MANAGE) migrate --noinput
+	$(DEMO_ENV) $(MANAGE) seed_demo --password "$(DEMO_PASSWORD)"
+	$(DEMO_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 migrate: install  ## Apply migrations (DATABASE_URL, default SQLite db.sqlite3)
 	$(MANAGE) migrate --noinput

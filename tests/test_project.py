@@ -10,6 +10,7 @@ import os
 import re
 import runpy
 import secrets
+import shutil
 import string
 import subprocess
 import sys
@@ -331,3 +332,21 @@ def test_the_readme_layout_lists_every_folder_of_the_repository_and_nothing_else
     assert [entry for entry in listed if not exists_in_repository(entry)] == []
     assert sorted(folders - {f"{entry.split('/')[0]}/" for entry in listed}) == []
     assert "docs/" in listed
+
+
+def test_the_demo_links_its_e_mails_to_the_port_it_serves():
+    """`PORT=8101 make demo`: links in e-mails point at 8101, not the default 8000."""
+    make = shutil.which("make")
+    assert make, "make is how the README starts the demo"
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [make, "-n", "demo", "PORT=8101"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    django_lines = [line for line in result.stdout.splitlines() if "manage.py" in line]
+
+    assert len(django_lines) == 3  # migrate, seed_demo, runserver
+    assert all("SITE_URL=\"${SITE_URL:-http://127.0.0.1:8101}\"" in line for line in django_lines)
