@@ -349,4 +349,4 @@ def test_the_demo_links_its_e_mails_to_the_port_it_serves():
     django_lines = [line for line in result.stdout.splitlines() if "manage.py" in line]
 
     assert len(django_lines) == 3  # migrate, seed_demo, runserver
-    assert all("SITE_URL=\"${SITE_URL:-http://127.0.0.1:8101}\"" in line for line in django_lines)
+    assert all('SITE_URL="${SITE_URL:-http://127.0.0.1:8101}"' in line for line in django_lines)
