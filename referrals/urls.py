@@ -6,6 +6,7 @@ from . import (
     consent_views,
     document_views,
     interruption_views,
+    list_views,
     views,
 )
 from .reports import views as report_views
@@ -24,7 +25,12 @@ urlpatterns = [
         name="consent_withdraw",
     ),
     path("clients/<int:pk>/referrals/new/", client_views.referral_create, name="referral_create"),
-    path("referrals/", views.referral_list, name="referral_list"),
+    path("referrals/", list_views.referral_list, name="referral_list"),
+    path(
+        "referrals/export.xlsx",
+        list_views.referral_list_export,
+        name="referral_list_export",
+    ),
     path("referrals/new/", views.candidacy_create, name="candidacy_create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/step/<slug:name>/", views.referral_step, name="referral_step"),

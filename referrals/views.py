@@ -168,22 +168,6 @@ def candidacy_create(request):
     )
 
 
-def referral_list(request):
-    if not access.may_see_referrals(request.user):
-        raise PermissionDenied
-    referrals = Referral.objects.visible_to(request.user).with_related().with_interrupted()
-    state = request.GET.get("state", "")
-    if state in State.values:
-        referrals = referrals.filter(state=state)
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
-    reads.listed(request, reads.REFERRAL.of_all(page.object_list))
-    return TemplateResponse(
-        request,
-        "referrals/referral_list.html",
-        {"page": page, "states": State.choices, "current_state": state},
-    )
-
-
 def referral_detail(request, pk: int):
     referral = _visible_referral(request, pk)
     reads.shown(request, referral=referral)

@@ -129,6 +129,7 @@ ACCESS = {
     ),
     "referrals:referral_create": Access(roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND),
     "referrals:referral_list": Access(roles=EITHER_SIDE),
+    "referrals:referral_list_export": Access(roles=EITHER_SIDE, methods=("GET",)),
     "referrals:candidacy_create": Access(roles=frozenset({"counsellor", "administrator"})),
     "referrals:referral_detail": Access(roles=EITHER_SIDE, target="referral", refused=NOT_FOUND),
     "referrals:referral_step": Access(

@@ -61,6 +61,20 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
+def client_search(text: str, prefix: str = "") -> Q:
+    """Clients (through `prefix`, e.g. "client__" from a referral) with every word of `text`
+    in their name, at the start of their national number, or as their VDAB client number."""
+    query = Q()
+    for word in text.split():
+        query &= (
+            Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+            | Q(**{f"{prefix}insz__startswith": word.replace(".", "").replace("-", "")})
+            | Q(**{f"{prefix}vdab_client_number__iexact": word})
+        )
+    return query
+
+
 class ClientQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClientQuerySet":
         """Clients are the OCMW's: only its caseworkers (and administrators) see them."""
@@ -77,15 +91,7 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(pseudonymised_at__isnull=True)
 
     def search(self, text: str) -> "ClientQuerySet":
-        query = Q()
-        for word in text.split():
-            query &= (
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(insz__startswith=word.replace(".", "").replace("-", ""))
-                | Q(vdab_client_number__iexact=word)
-            )
-        return self.filter(query)
+        return self.filter(client_search(text))
 
 
 class TrainingQuerySet(models.QuerySet):
@@ -148,6 +154,15 @@ class ReferralQuerySet(models.QuerySet):
             if user.is_network_manager:
                 return self.filter(client__ocmw__province=user.organisation.province)
         return self.visible_to(user)
+
+    def responsible(self, user) -> "ReferralQuerySet":
+        """The referrals `user` is responsible for: as the OCMW's caseworker, or as the
+        counsellor of the training (its contact)."""
+        if user.is_caseworker:
+            return self.filter(caseworker=user)
+        if user.is_counsellor:
+            return self.filter(training__contact_counsellor=user)
+        return self.none()
 
     def count_by_state(self) -> dict[str, int]:
         return dict(self.order_by().values_list("state").annotate(total=Count("pk")))

@@ -1,0 +1,99 @@
+"""The referral list for both sides: search, filters, sorting, pages, and its download."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit import reads
+
+from . import access
+from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, referrals_xlsx
+from .listing import Page, SearchForm, headings, ordering_for, remember_list, store_search
+from .listing import stored_search as stored
+from .models import Referral
+from .referral_lists import COLUMNS, DEFAULT_SORT, ReferralFilterForm, searched, sorted_referrals
+
+PAGE_SIZE = 50
+LIST = "referrals"
+
+
+def _listed(request):
+    """The user's referrals as the list shows them now: filters and sort from the query
+    string, the search from the session. Returns (form, sort, search, queryset)."""
+    form = ReferralFilterForm(request.GET, user=request.user)
+    sort, ordering = ordering_for(COLUMNS, request.GET.get("sort", ""), DEFAULT_SORT)
+    search = stored(request, LIST)
+    referrals = Referral.objects.visible_to(request.user).with_related().with_interrupted()
+    referrals = sorted_referrals(searched(form.filter(referrals), search), ordering)
+    return form, sort, search, referrals
+
+
+@require_http_methods(["GET", "POST"])
+def referral_list(request):
+    """A search is posted and kept in the session (never in the URL), then the list is
+    shown again with its filters: the redirect keeps the query string as it was."""
+    if not access.may_see_referrals(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        search_form = SearchForm(request.POST)
+        if search_form.is_valid() or "clear" in request.POST:
+            store_search(request, LIST, SearchForm({}) if "clear" in request.POST else search_form)
+            query = request.GET.copy()
+            query.pop("page", None)
+            return redirect(f"{reverse('referrals:referral_list')}?{query.urlencode()}")
+    else:
+        search_form = SearchForm(initial={"q": stored(request, LIST)})
+    form, sort, search, referrals = _listed(request)
+    query = request.GET.copy()
+    page = Page(referrals, request.GET.get("page"), PAGE_SIZE, query)
+    rows = reads.REFERRAL.of_all(page.object_list)
+    if search:
+        reads.searched(request, search, rows, hits=len(rows))
+    else:
+        reads.listed(request, rows)
+    remember_list(request, LIST)
+    return TemplateResponse(
+        request,
+        "referrals/referral_list.html",
+        {
+            "page": page,
+            "filter_form": form,
+            "search_form": search_form,
+            "search": search,
+            "headings": headings(COLUMNS, sort, query),
+            "export_query": query.urlencode(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def referral_list_export(request):
+    """The list as the user sees it (filters, search, sort) as an XLSX workbook."""
+    if not access.may_see_referrals(request.user):
+        raise PermissionDenied
+    _form, _sort, _search, referrals = _listed(request)
+    rows = list(referrals[: EXPORT_MAX_ROWS + 1])
+    if len(rows) > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "The list holds more than %(max)s referrals, too many for one download: "
+                "narrow it with the filters first."
+            )
+            % {"max": EXPORT_MAX_ROWS},
+        )
+        return redirect(f"{reverse('referrals:referral_list')}?{request.GET.urlencode()}")
+    reads.listed(
+        request, reads.REFERRAL.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"}
+    )
+    response = HttpResponse(referrals_xlsx(rows, request.user), content_type=XLSX_CONTENT_TYPE)
+    filename = f"toeleidingen-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

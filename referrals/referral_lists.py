@@ -1,0 +1,153 @@
+"""The referral list's filters and columns, for each side: which filters a user is offered
+follows what they see (a caseworker sees one OCMW, so no OCMW or province filter)."""
+
+from django import forms
+from django.db.models import Case, DateField, F, IntegerField, Value, When
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Province
+
+from .enums import State
+from .formfields import BoundedModelChoiceField, DateInput
+from .listing import Column
+from .models import Training
+from .models.querysets import client_search, overdue_condition
+
+COLUMNS = [
+    Column("client", _("Client"), ["client__last_name", "client__first_name"]),
+    Column("training", _("Training"), ["training__title", "training__location"]),
+    Column("ocmw", _("OCMW"), ["client__ocmw__name"]),
+    Column("state", _("State"), ["state_order"]),
+    Column("key_date", _("Key date"), ["key_date"]),
+    Column("since", _("Since"), ["state_changed_at"]),
+]
+DEFAULT_SORT = "-since"
+
+# The date a referral's state turns on (`Referral.milestone`), to sort by; an intake by its
+# day in the current time zone.
+_KEY_DATES = {
+    State.CANDIDATE: F("applied_on"),
+    State.AGREED: F("agreed_on"),
+    State.INTAKE_PLANNED: TruncDate("intake_at"),
+    State.ADMITTED: F("probable_start_date"),
+    State.IN_TRAINING: F("start_date"),
+    State.ENDED: F("end_date"),
+}
+SORT_ANNOTATIONS = {
+    # The states in the order of the flow, not of their codes.
+    "state_order": Case(
+        *(When(state=state, then=Value(n)) for n, state in enumerate(State.values)),
+        output_field=IntegerField(),
+    ),
+    "key_date": Case(
+        *(When(state=state, then=value) for state, value in _KEY_DATES.items()),
+        output_field=DateField(),
+    ),
+}
+
+# The dates a list can be narrowed to: the field and its label.
+DATE_FIELDS = {
+    "applied_on": _("Date of the candidacy"),
+    "agreed_on": _("Formal agreement date"),
+    "intake": _("Intake date"),
+    "start_date": _("Start date"),
+    "end_date": _("End date"),
+    "since": _("Last change of state"),
+}
+_DATE_LOOKUPS = {"intake": "intake_at__date", "since": "state_changed_at__date"}
+
+
+class ReferralFilterForm(forms.Form):
+    """The list's filters, read from the query string (codes and ids only)."""
+
+    state = forms.ChoiceField(label=_("State"), required=False)
+    training = BoundedModelChoiceField(
+        label=_("Training"), queryset=Training.objects.none(), required=False
+    )
+    ocmw = BoundedModelChoiceField(
+        label=_("OCMW"), queryset=Organisation.objects.none(), required=False
+    )
+    province = forms.ChoiceField(label=_("Province of the OCMW"), required=False)
+    dates = forms.ChoiceField(label=_("Date"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    mine = forms.BooleanField(label=_("Only mine"), required=False)
+
+    def __init__(self, data, *, user):
+        super().__init__(data, auto_id="id_filter_%s")
+        self.user = user
+        self.fields["state"].choices = [("", _("All states")), *State.choices]
+        self.fields["dates"].choices = list(DATE_FIELDS.items())
+        if user.is_counsellor:
+            self.fields["training"].queryset = Training.objects.responsible(user)
+        else:
+            self.fields["training"].queryset = Training.objects.all()
+        self.fields["training"].empty_label = _("All trainings")
+        if user.is_caseworker:
+            del self.fields["ocmw"]
+        else:
+            self.fields["ocmw"].queryset = Organisation.objects.filter(
+                kind=Organisation.Kind.OCMW
+            ).order_by("name")
+            self.fields["ocmw"].empty_label = _("All OCMWs")
+        if user.is_administrator:
+            self.fields["province"].choices = [("", _("All provinces")), *Province.choices]
+            del self.fields["mine"]  # an administrator is responsible for no referral
+        else:
+            del self.fields["province"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the period cannot fall before its start."))
+        return cleaned
+
+    @property
+    def is_filtering(self) -> bool:
+        return self.is_valid() and any(
+            value not in (None, "", False)
+            for name, value in self.cleaned_data.items()
+            if name != "dates"
+        )
+
+    def filter(self, referrals):
+        """`referrals` narrowed by the valid filters (an invalid one narrows nothing)."""
+        if not self.is_valid():
+            return referrals
+        data = self.cleaned_data
+        if data["state"]:
+            referrals = referrals.filter(state=data["state"])
+        if data["training"]:
+            referrals = referrals.filter(training=data["training"])
+        if data.get("ocmw"):
+            referrals = referrals.filter(client__ocmw=data["ocmw"])
+        if data.get("province"):
+            referrals = referrals.filter(client__ocmw__province=data["province"])
+        if data["overdue"]:
+            referrals = referrals.filter(overdue_condition())
+        if data.get("mine"):
+            referrals = referrals.responsible(self.user)
+        field = data["dates"] or "since"
+        lookup = _DATE_LOOKUPS.get(field, field)
+        if data["date_from"]:
+            referrals = referrals.filter(**{f"{lookup}__gte": data["date_from"]})
+        if data["date_to"]:
+            referrals = referrals.filter(**{f"{lookup}__lte": data["date_to"]})
+        return referrals
+
+
+def searched(referrals, text: str):
+    """The referrals whose client matches `text` (name, national number, VDAB number)."""
+    return referrals.filter(client_search(text, prefix="client__")) if text else referrals
+
+
+def sorted_referrals(referrals, ordering: list[str]):
+    needed = {
+        name: expression
+        for name, expression in SORT_ANNOTATIONS.items()
+        if any(field.lstrip("-") == name for field in ordering)
+    }
+    return referrals.annotate(**needed).order_by(*ordering)

@@ -1,0 +1,12 @@
+from django import template
+from django.urls import reverse
+
+from ..listing import remembered_list
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def referral_list_url(context) -> str:
+    """The referral list as the user last left it (filters, sort, page), else the list."""
+    return remembered_list(context["request"], "referrals", reverse("referrals:referral_list"))

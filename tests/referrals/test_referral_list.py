@@ -1,0 +1,238 @@
+"""The referral list at work: a search kept out of the URL, filters, sorting on every
+column, pages without a count, the way back from a referral, and the download."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audit.models import Entry, Kind
+from referrals import list_export
+from referrals.enums import State
+from referrals.models import Referral
+from referrals.referral_lists import COLUMNS
+from tests.accounts.factories import CaseworkerFactory, OcmwFactory
+from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("referrals:referral_list")
+EXPORT = reverse("referrals:referral_list_export")
+
+
+@pytest.fixture
+def referrals(caseworker, training):
+    """Three of the caseworker's OCMW (two theirs), one of another OCMW."""
+    ocmw = caseworker.organisation
+    colleague = CaseworkerFactory(organisation=ocmw)
+    return {
+        "an": referral_in_state(
+            State.AGREED,
+            client=ClientFactory(ocmw=ocmw, first_name="An", last_name="Aerts"),
+            training=training,
+            caseworker=caseworker,
+        ),
+        "bart": referral_in_state(
+            State.IN_TRAINING,
+            client=ClientFactory(ocmw=ocmw, first_name="Bart", last_name="Bosmans"),
+            training=TrainingFactory(title="Boekhouder", province=training.province),
+            caseworker=caseworker,
+        ),
+        "cas": referral_in_state(
+            State.CANDIDATE,
+            client=ClientFactory(ocmw=ocmw, first_name="Cas", last_name="Claeys"),
+            training=training,
+            caseworker=colleague,
+        ),
+        "elsewhere": referral_in_state(
+            State.AGREED,
+            client=ClientFactory(ocmw=OcmwFactory(municipality="Aalst"), last_name="Aerts"),
+            training=training,
+        ),
+    }
+
+
+def shown(response) -> list[Referral]:
+    return list(response.context["page"].object_list)
+
+
+def test_a_search_is_kept_in_the_session_never_in_the_url(client, caseworker, referrals):
+    client.force_login(caseworker)
+    response = client.post(f"{LIST}?state=agreed", {"q": "aerts"})
+    assert response.status_code == 302
+    assert response.url == f"{LIST}?state=agreed"  # the filters stay, the term does not
+    response = client.get(response.url)
+    assert shown(response) == [referrals["an"]]  # not Aalst's Aerts: scoped to the OCMW
+    # Kept while moving around the list, until cleared.
+    assert shown(client.get(f"{LIST}?sort=client")) == [referrals["an"]]
+    client.post(LIST, {"clear": "1"})
+    assert len(shown(client.get(LIST))) == 3
+
+
+def test_a_search_finds_by_national_number_and_vdab_number(client, caseworker, referrals):
+    bart = referrals["bart"].client
+    bart.vdab_client_number = "12345678"
+    bart.save()
+    client.force_login(caseworker)
+    client.post(LIST, {"q": bart.insz[:6]})
+    assert referrals["bart"] in shown(client.get(LIST))
+    client.post(LIST, {"q": "12345678"})
+    assert shown(client.get(LIST)) == [referrals["bart"]]
+
+
+def test_a_search_too_long_says_so_and_keeps_the_list(client, caseworker, referrals):
+    client.force_login(caseworker)
+    response = client.post(LIST, {"q": "x" * 101}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "at most 100 characters" in response.content.decode()
+    assert len(shown(response)) == 3
+
+
+def test_a_counsellor_finds_no_referral_before_the_agreement(client, counsellor, referrals):
+    client.force_login(counsellor)
+    client.post(LIST, {"q": "claeys"})
+    assert shown(client.get(LIST)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("state=agreed", {"an"}),
+        ("overdue=on", set()),
+        ("mine=on", {"an", "bart"}),
+        ("dates=agreed_on&date_from=2000-01-01", {"an", "bart"}),
+        ("dates=applied_on&date_to=2000-01-01", set()),
+    ],
+)
+def test_filters_narrow_the_list(client, caseworker, referrals, query, expected):
+    client.force_login(caseworker)
+    names = {
+        key
+        for key, referral in referrals.items()
+        if referral in shown(client.get(f"{LIST}?{query}"))
+    }
+    assert names == expected
+
+
+def test_a_training_filter(client, caseworker, referrals):
+    client.force_login(caseworker)
+    response = client.get(f"{LIST}?training={referrals['bart'].training_id}")
+    assert shown(response) == [referrals["bart"]]
+
+
+def test_vdab_filters_by_ocmw(client, counsellor, referrals, ocmw_gent):
+    client.force_login(counsellor)
+    everyone = shown(client.get(LIST))
+    assert referrals["elsewhere"] in everyone
+    assert referrals["an"] in everyone
+    response = client.get(f"{LIST}?ocmw={ocmw_gent.pk}")
+    assert referrals["elsewhere"] not in shown(response)
+    assert referrals["an"] in shown(response)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "state=nonsense",
+        "training=99999999999999999999999",
+        "date_from=31-02-2024",
+        "dates=agreed_on&date_from=2024-05-01&date_to=2024-04-01",
+        "sort=password",
+        "page=-3",
+        "page=abc",
+    ],
+)
+def test_bad_filters_say_so_and_never_break(client, caseworker, referrals, query):
+    client.force_login(caseworker)
+    response = client.get(f"{LIST}?{query}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    if "sort" not in query and "page" not in query:
+        assert "A filter could not be used" in response.content.decode()
+    assert len(shown(response)) == 3
+
+
+def test_the_end_of_a_period_before_its_start_is_named(client, caseworker, referrals):
+    client.force_login(caseworker)
+    response = client.get(
+        f"{LIST}?date_from=2024-05-01&date_to=2024-04-01", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "The end of the period cannot fall before its start." in response.content.decode()
+
+
+@pytest.mark.parametrize("column", [column.code for column in COLUMNS])
+def test_every_column_sorts_both_ways(client, caseworker, referrals, column):
+    client.force_login(caseworker)
+    ascending = shown(client.get(f"{LIST}?sort={column}"))
+    descending = shown(client.get(f"{LIST}?sort=-{column}"))
+    assert len(ascending) == 3
+    assert sorted(ascending, key=lambda r: r.pk) == sorted(descending, key=lambda r: r.pk)
+    headings = client.get(f"{LIST}?sort={column}").context["headings"]
+    current = [h for h in headings if h.aria_sort != "none"]
+    assert [h.aria_sort for h in current] == ["ascending"]
+    assert f"sort=-{column}" in current[0].url
+
+
+def test_sorting_by_client_and_by_state_follows_names_and_the_flow(client, caseworker, referrals):
+    client.force_login(caseworker)
+    by_name = shown(client.get(f"{LIST}?sort=client"))
+    assert by_name == [referrals["an"], referrals["bart"], referrals["cas"]]
+    by_state = shown(client.get(f"{LIST}?sort=state"))
+    assert by_state == [referrals["cas"], referrals["an"], referrals["bart"]]
+    assert shown(client.get(f"{LIST}?sort=-state")) == by_state[::-1]
+
+
+def test_pages_follow_without_counting_all_rows(client, caseworker, referrals, monkeypatch):
+    monkeypatch.setattr("referrals.list_views.PAGE_SIZE", 2)
+    client.force_login(caseworker)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(f"{LIST}?sort=client")
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not [
+        sql
+        for sql in counts
+        if sql.startswith('SELECT COUNT(*) AS "__count" FROM "referrals_referral"')
+    ]
+    page = first.context["page"]
+    assert page.has_next and not page.has_previous
+    assert page.next_url == "?page=2&sort=client"
+    second = client.get(f"{LIST}{page.next_url}")
+    assert shown(second) == [referrals["cas"]]
+    assert not second.context["page"].has_next
+
+
+def test_the_referral_page_leads_back_to_the_list_as_it_was(client, caseworker, referrals):
+    client.force_login(caseworker)
+    client.get(f"{LIST}?state=agreed&sort=-client")
+    response = client.get(referrals["an"].get_absolute_url())
+    assert f'href="{LIST}?state=agreed&amp;sort=-client"' in response.content.decode()
+
+
+def test_the_download_holds_the_list_as_filtered(client, caseworker, referrals):
+    referrals["an"].client.first_name = "=HYPERLINK(1)"
+    referrals["an"].client.save()
+    client.force_login(caseworker)
+    response = client.get(f"{EXPORT}?state=agreed")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2  # the headings and An
+    assert rows[1][0] == "=HYPERLINK(1) Aerts"  # text, not a formula
+    assert sheet.cell(row=2, column=1).data_type == "s"
+    assert isinstance(rows[1][7], datetime.datetime)  # the agreement: a date to compute with
+    assert sheet.cell(row=2, column=8).number_format == "DD/MM/YYYY"
+    exported = Entry.objects.filter(kind=Kind.EXPORT, actor=caseworker)
+    assert list(exported.values_list("referral_id", flat=True)) == [referrals["an"].pk]
+
+
+def test_a_download_too_big_asks_for_filters(client, caseworker, referrals, monkeypatch):
+    monkeypatch.setattr(list_export, "EXPORT_MAX_ROWS", 2)
+    monkeypatch.setattr("referrals.list_views.EXPORT_MAX_ROWS", 2)
+    client.force_login(caseworker)
+    response = client.get(f"{EXPORT}?sort=client")
+    assert response.status_code == 302
+    assert response.url == f"{LIST}?sort=client"
+    assert not Entry.objects.filter(kind=Kind.EXPORT).exists()
