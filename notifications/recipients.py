@@ -8,8 +8,8 @@ from referrals import access
 
 
 def caseworkers_for(referral) -> list:
-    """The caseworker who agreed, else the OCMW caseworker who registered the referral,
-    else every caseworker of the client's OCMW."""
+    """The responsible caseworker (who agreed, or took over), else the OCMW caseworker who
+    registered the referral, else every caseworker of the client's OCMW."""
     for person in (referral.caseworker, referral.created_by):
         if person and access.is_caseworker_of(referral.client, person):
             return [person]
@@ -17,12 +17,16 @@ def caseworkers_for(referral) -> list:
 
 
 def counsellors_for(referral) -> list:
-    """The training's contact counsellor and the VDAB counsellor who last acted on this
+    """The responsible counsellor (who planned the intake, or took over); before there is
+    one, the training's contact counsellor and the VDAB counsellor who last acted on this
     referral; when neither is there, every counsellor of the training's region. Nobody
     before the formal agreement: VDAB hears of a referral only once it may see it (until
     then the registrant of a candidacy reads its status on the candidacy page)."""
     if not access.is_agreed(referral):
         return []
+    responsible = referral.counsellor
+    if responsible and access.is_counsellor_for(referral.training, responsible):
+        return [responsible]
     people = []
     contact = referral.training.contact_counsellor
     if contact and contact.is_counsellor:

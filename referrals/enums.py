@@ -90,6 +90,12 @@ INTERRUPTION_CORRECTION_STATES = (State.IN_TRAINING, State.ENDED)
 # History lines of a document attached to the referral, or removed from it.
 DOCUMENT_ADDED = "document_added"
 DOCUMENT_REMOVED = "document_removed"
+# Another person made responsible for the referral on one side (`services.responsible`).
+RESPONSIBLE_CHANGED = "responsible_changed"
+RESPONSIBLE_SIDES = {
+    "caseworker": _("Responsible caseworker (OCMW)"),
+    "counsellor": _("Responsible counsellor (VDAB)"),
+}
 # A school year's result recorded (or corrected: the line keeps the result it replaces).
 SCHOOL_YEAR_RECORDED = "school_year_recorded"
 # School years are recorded from the start of the training, also after its end (a result

@@ -19,6 +19,8 @@ from .enums import (
     INTERRUPTION_ENDED,
     INTERRUPTION_EVENTS,
     INTERRUPTION_RECORDED,
+    RESPONSIBLE_CHANGED,
+    RESPONSIBLE_SIDES,
     SCHOOL_YEAR_RECORDED,
     VDAB_REGISTRATION,
     CheckupMonths,
@@ -42,6 +44,7 @@ EVENT_LABELS = {
     DOCUMENT_ADDED: _("Document added"),
     DOCUMENT_REMOVED: _("Document removed"),
     SCHOOL_YEAR_RECORDED: _("School year recorded"),
+    RESPONSIBLE_CHANGED: _("Another person made responsible"),
 }
 # What a history line keeps besides the referral's fields, with its label.
 EXTRA_DETAILS = {"handover_with": _("warm handover: with")}
@@ -145,4 +148,5 @@ SPECIAL_DETAILS = {
     DOCUMENT_ADDED: document_details,
     DOCUMENT_REMOVED: document_details,
     SCHOOL_YEAR_RECORDED: school_year_details,
+    RESPONSIBLE_CHANGED: lambda data: [(RESPONSIBLE_SIDES[data["side"]], data["person"])],
 }

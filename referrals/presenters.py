@@ -20,6 +20,7 @@ from .history_presenters import format_value, timeline
 from .interruption_presenters import interruption_section
 from .models import Client, Referral
 from .record_presenters import document_context
+from .responsible_forms import responsible_context
 from .school_year_forms import SchoolYearForm
 from .services import school_years_open as open_school_years
 from .steps import STEPS
@@ -271,6 +272,7 @@ def referral_context(
     handover_form=None,
     document_form=None,
     school_year_form=None,
+    responsible_form=None,
     **interruption_forms,
 ) -> dict:
     forms = {
@@ -319,4 +321,5 @@ def referral_context(
         **handover_context(referral, user, form=handover_form),
         **interruption_section(referral, user, **interruption_forms),
         **document_context(referral, user, form=document_form),
+        **responsible_context(referral, user, form=responsible_form),
     }

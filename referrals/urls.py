@@ -34,6 +34,11 @@ urlpatterns = [
     path("referrals/new/", views.candidacy_create, name="candidacy_create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("referrals/<int:pk>/step/<slug:name>/", views.referral_step, name="referral_step"),
+    path(
+        "referrals/<int:pk>/responsible/<slug:side>/",
+        views.referral_responsible,
+        name="referral_responsible",
+    ),
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path(

@@ -28,7 +28,9 @@ from .presenters import (
     referral_context,
 )
 from .reports.small import protect_counts, small_cells_note, threshold_for
+from .responsible_forms import SIDE_LABELS, ResponsibleForm
 from .school_year_forms import SchoolYearForm
+from .services.responsible import may_change_responsible
 from .step_forms import HandoverForm
 from .steps import STEPS
 from .vdab_forms import VdabRegistrationForm
@@ -56,7 +58,7 @@ def _visible_referral(request, pk: int) -> Referral:
     return get_object_or_404(
         Referral.objects.visible_to(request.user)
         .with_related()
-        .select_related("caseworker", "handover_counsellor", "handover_recorded_by"),
+        .select_related("caseworker", "counsellor", "handover_counsellor", "handover_recorded_by"),
         pk=pk,
     )
 
@@ -312,6 +314,36 @@ def referral_school_year(request, pk: int):
         ),
         success=lambda: _("The school year was recorded; the OCMW can read it."),
         school_year_form=form,
+    )
+
+
+@require_POST
+def referral_responsible(request, pk: int, side: str):
+    """A colleague of the same organisation takes over the referral, or hands it on."""
+    if side not in SIDE_LABELS:
+        raise Http404
+    referral = _visible_referral(request, pk)
+    if not may_change_responsible(referral, request.user, side):
+        raise PermissionDenied
+    form = ResponsibleForm(request.POST, referral=referral, side=side)
+    changed = []
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: changed.append(
+            services.referral_set_responsible(
+                referral=referral, user=request.user, side=side, **form.cleaned_data
+            )
+        ),
+        success=lambda: (
+            _("%(person)s is now responsible for this referral.")
+            % {"person": form.cleaned_data["person"]}
+            if changed[0]
+            else _("Nothing changed: %(person)s was already responsible.")
+            % {"person": form.cleaned_data["person"]}
+        ),
+        responsible_form=form,
     )
 
 

@@ -142,6 +142,15 @@ ACCESS = {
     "referrals:referral_note_add": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    # The OCMW's side names its responsible caseworker; VDAB sees the referral, not that.
+    "referrals:referral_responsible": Access(
+        roles=CASEWORKER_SIDE,
+        target="referral",
+        refused=NOT_FOUND,
+        methods=POST,
+        kwargs=(("side", "caseworker"),),
+        forbidden=frozenset({"counsellor"}),
+    ),
     "referrals:referral_outcome": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),

@@ -156,12 +156,14 @@ class ReferralQuerySet(models.QuerySet):
         return self.visible_to(user)
 
     def responsible(self, user) -> "ReferralQuerySet":
-        """The referrals `user` is responsible for: as the OCMW's caseworker, or as the
-        counsellor of the training (its contact)."""
+        """The referrals `user` is responsible for: as the OCMW's caseworker, or as VDAB's
+        counsellor (before anyone is, the training's contact counsellor)."""
         if user.is_caseworker:
             return self.filter(caseworker=user)
         if user.is_counsellor:
-            return self.filter(training__contact_counsellor=user)
+            return self.filter(
+                Q(counsellor=user) | Q(counsellor__isnull=True, training__contact_counsellor=user)
+            )
         return self.none()
 
     def count_by_state(self) -> dict[str, int]:

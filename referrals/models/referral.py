@@ -71,9 +71,12 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         "referrals.EntryCondition", verbose_name=_("checked entry conditions"), blank=True
     )
     agreed_on = models.DateField(_("formal agreement date"), null=True, blank=True)
+    # The people responsible on each side: the caseworker who agreed, the counsellor who
+    # planned the intake; a colleague of the same organisation can take over
+    # (`services.referral_set_responsible`).
     caseworker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("caseworker"),
+        verbose_name=_("responsible caseworker"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -91,6 +94,14 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
     decline_reason = models.TextField(_("reason for declining"), max_length=REASON, blank=True)
 
     # plan_intake
+    counsellor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible counsellor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     intake_at = models.DateTimeField(_("intake date and time"), null=True, blank=True)
     intake_place = models.CharField(_("intake place"), max_length=200, blank=True)
 
@@ -244,13 +255,15 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         target=State.INTAKE_PLANNED,
         permission=access.may_plan_intake,
     )
-    def plan_intake(self, *, intake_at: datetime.datetime, place: str) -> None:
+    def plan_intake(self, *, by, intake_at: datetime.datetime, place: str) -> None:
         if self.agreed_on and timezone.localdate(intake_at) < self.agreed_on:
             raise ValidationError(
                 {"intake_at": _("The intake cannot be before the formal agreement.")}
             )
         self.intake_at = intake_at
         self.intake_place = _fitting(place, "intake_place", key="place")
+        if by.is_counsellor:  # an administrator planning it is responsible for nothing
+            self.counsellor = by
 
     def _after_the_intake(self) -> None:
         if self.intake_at and timezone.localdate(self.intake_at) > timezone.localdate():

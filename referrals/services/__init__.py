@@ -24,6 +24,7 @@ from .followup import (
 )
 from .handover import referral_record_handover
 from .interruptions import interruption_correct, interruption_end, interruption_record
+from .responsible import referral_set_responsible
 from .retention import (
     apply_retention,
     client_pseudonymise,
@@ -58,6 +59,7 @@ __all__ = [
     "document_remove",
     "guidance_note_add",
     "outcome_check_record",
+    "referral_set_responsible",
     "interruption_record",
     "interruption_end",
     "interruption_correct",

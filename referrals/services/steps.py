@@ -80,6 +80,7 @@ def _transition(
             "state",
             "state_changed_at",
             "caseworker_id",
+            "counsellor_id",
             "handover_recorded_by_id",
             "handover_recorded_at",
         }
@@ -275,7 +276,13 @@ def referral_plan_intake(
     place: str,
 ) -> ReferralEvent:
     return _transition(
-        referral, user=user, name="plan_intake", at=at, intake_at=intake_at, place=place
+        referral,
+        user=user,
+        name="plan_intake",
+        at=at,
+        by=user,
+        intake_at=intake_at,
+        place=place,
     )
 
 

@@ -157,6 +157,7 @@ READS = {
     "referrals:referral_detail": Reads(Kind.VIEW, the_referral),
     "referrals:referral_step": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_note_add": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:referral_responsible": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:referral_outcome": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     # An interruption the form refuses: the referral's page comes back (400) with its data.
     "referrals:interruption_record": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),

@@ -33,10 +33,10 @@ MAX_QUERIES = {
     ("counsellor", "dashboard"): 13,
     ("counsellor", "referral_list"): 13,
     ("network_manager", "dashboard"): 7,
-    # Three of them the training's interruptions, the referral's documents and its school
-    # years (one query each, however many).
-    ("caseworker", "referral_detail"): 15,
-    ("counsellor", "referral_detail"): 15,
+    # Four of them the training's interruptions, the referral's documents, its school
+    # years and the colleagues who may take it over (one query each, however many).
+    ("caseworker", "referral_detail"): 16,
+    ("counsellor", "referral_detail"): 16,
 }
 # The trail's rows of a page are one INSERT (audit.trail.record_many); SQLite splits it
 # every 99 rows (Django 5.2 keeps a statement there under 999 parameters), which is counted
