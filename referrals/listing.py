@@ -131,12 +131,18 @@ class Page:
             self.number = max(1, min(int(number or 1), 100_000))
         except ValueError:
             self.number = 1
-        offset = (self.number - 1) * size
-        rows = list(queryset[offset : offset + size + 1])
+        rows = self._rows(queryset, size)
+        if not rows and self.number > 1:  # past the end (the list shrank): its first page
+            self.number = 1
+            rows = self._rows(queryset, size)
         self.object_list = rows[:size]
         self.has_next = len(rows) > size
         self.has_previous = self.number > 1
         self.query = query
+
+    def _rows(self, queryset, size: int) -> list:
+        offset = (self.number - 1) * size
+        return list(queryset[offset : offset + size + 1])
 
     def __iter__(self):
         return iter(self.object_list)

@@ -182,6 +182,9 @@ def test_the_apps_urls_take_only_integer_pks():
             if pattern.name == "referral_step" and name == "name":
                 # The step's name (a fixed word from STEPS), never a value.
                 assert isinstance(converter, SlugConverter)
+            elif pattern.name == "referral_responsible" and name == "side":
+                # Which side's responsible person: a fixed word ("caseworker", "counsellor").
+                assert isinstance(converter, SlugConverter)
             elif pattern.name == "report_export":
                 # A table's name and a file format: fixed words, never a value.
                 assert (name, type(converter)) in {
