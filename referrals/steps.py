@@ -23,8 +23,11 @@ class Step:
     def run(self, *, referral, user, form: step_forms.StepForm):
         """Take the step with a valid form; refuse when the referral moved on since the
         user loaded the page."""
-        if form.cleaned_data.get("state") != referral.state:
-            raise services.ConcurrentChange()
+        seen_state = form.cleaned_data.get("state")
+        if seen_state != referral.state:
+            raise services.ConcurrentChange(
+                referral, seen_state=seen_state, user=user, step=self.name
+            )
         return self.service(referral=referral, user=user, **form.service_kwargs())
 
 

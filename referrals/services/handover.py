@@ -66,7 +66,8 @@ def referral_record_handover(
     try:
         referral.save(update_fields=[*HANDOVER_FIELDS, "updated_at"])
     except ConcurrentTransition as exc:
-        raise ConcurrentChange() from exc
+        # The state it was loaded in is still in memory: recording leaves the state be.
+        raise ConcurrentChange(referral, seen_state=referral.state, user=user) from exc
     data = {**after, "handover_with": referral.handover_with}
     event = ReferralEvent.objects.create(
         referral=referral,

@@ -20,6 +20,7 @@ from ..models import (
 )
 from ..signals import referral_event
 from ..textlimits import within_limit
+from .concurrency import changes_since, unknown_change
 from .interruption_history import check_end_date, close_at_end
 
 
@@ -32,15 +33,34 @@ class TransitionRefused(Exception):
 
 
 class ConcurrentChange(TransitionRefused):
-    def __init__(self):
-        super().__init__(
-            [
-                _(
-                    "Someone else changed this referral just now. "
-                    "Look at its new state and try again if still needed."
-                )
-            ]
-        )
+    """The referral moved on since `user` loaded it in `seen_state`. `messages` say who
+    moved it, when and how (the user themselves in another tab or window, or someone
+    else), read from its history (one query) when first asked for: after a save refused by
+    django-fsm the step's transaction takes no query until it is rolled back."""
+
+    def __init__(
+        self,
+        referral: Referral | None = None,
+        *,
+        seen_state: str = "",
+        user=None,
+        step: str | None = None,
+    ):
+        # Not TransitionRefused's: it would set the messages this class reads later.
+        Exception.__init__(self, "The referral changed since it was loaded.")
+        self._since = (referral, seen_state, user, step)
+        self._messages: list[str] | None = None
+
+    @property
+    def messages(self) -> list[str]:
+        if self._messages is None:
+            referral, seen_state, user, step = self._since
+            self._messages = (
+                [unknown_change()]
+                if referral is None
+                else changes_since(referral, seen_state=seen_state, user=user, step=step)
+            )
+        return self._messages
 
 
 def _snapshot(referral: Referral) -> dict[str, Any]:
@@ -70,7 +90,7 @@ def _transition(
     try:
         referral.save(update_fields=[*changed, "updated_at"])
     except ConcurrentTransition as exc:
-        raise ConcurrentChange() from exc
+        raise ConcurrentChange(referral, seen_state=before["state"], user=user, step=name) from exc
     data = {
         field: after[field]
         for field in changed

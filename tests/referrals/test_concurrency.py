@@ -50,7 +50,12 @@ def test_a_concurrent_change_is_a_refusal(client, caseworker, counsellor, walk, 
 
     assert response.status_code == 302
     assert response["Location"] == referral.get_absolute_url()
-    assert error_messages(response) == [in_ui_language(lambda: ConcurrentChange().messages[0])]
+    refusal = ConcurrentChange(
+        referral, seen_state=State.AGREED, user=counsellor, step="plan_intake"
+    )
+    message = in_ui_language(lambda: refusal.messages[0])
+    assert error_messages(response) == [message]
+    assert message.startswith(f"{caseworker} ({caseworker.organisation}) ")
     stored = Referral.objects.get(pk=referral.pk)
     assert (stored.state, stored.intake_at, stored.intake_place) == (State.WITHDRAWN, None, "")
     assert list(referral.events.values_list("transition", flat=True))[-1] == "withdraw"

@@ -252,11 +252,16 @@ def test_a_stop_reason_with_another_result_is_refused_not_dropped(client, counse
     assert Referral.objects.get(pk=referral.pk).state == State.IN_TRAINING
 
 
-def concurrent_change_message() -> str:
-    return in_ui_language(lambda: services.ConcurrentChange().messages[0])
+def concurrent_change_message(referral, *, seen_state, user, step) -> str:
+    """What the refusal says of the changes since `seen_state` (its words:
+    test_concurrency_messages.py)."""
+    refusal = services.ConcurrentChange(referral, seen_state=seen_state, user=user, step=step)
+    return in_ui_language(lambda: refusal.messages[0])
 
 
-def test_stale_form_is_refused_with_a_message_about_someone_else(client, counsellor, walk):
+def test_stale_form_is_refused_with_a_message_about_someone_else(
+    client, counsellor, caseworker, walk
+):
     """The counsellor's page still shows `candidate`; the caseworker agreed meanwhile."""
     referral = walk(State.AGREED)
     events = history(referral)
@@ -269,7 +274,11 @@ def test_stale_form_is_refused_with_a_message_about_someone_else(client, counsel
 
     assert response.status_code == 302
     assert response["Location"] == referral.get_absolute_url()
-    assert error_messages(response) == [concurrent_change_message()]
+    message = concurrent_change_message(
+        referral, seen_state=State.CANDIDATE, user=counsellor, step="withdraw"
+    )
+    assert error_messages(response) == [message]
+    assert message.startswith(f"{caseworker} ({caseworker.organisation}) ")
     assert current_state(referral) == State.AGREED
     assert history(referral) == events
 
@@ -292,10 +301,12 @@ def test_two_people_on_the_same_page_the_second_is_told_and_nothing_changes(
     )
 
     assert response.status_code == 200
-    assert [(m.level, str(m)) for m in response.context["messages"]] == [
-        (constants.ERROR, concurrent_change_message())
-    ]
-    assert escape(concurrent_change_message()) in response.content.decode()
+    message = concurrent_change_message(
+        referral, seen_state=seen_state, user=counsellor, step="plan_intake"
+    )
+    assert [(m.level, str(m)) for m in response.context["messages"]] == [(constants.ERROR, message)]
+    assert message.startswith(f"{caseworker} ({caseworker.organisation}) ")
+    assert escape(message) in response.content.decode()
     assert current_state(referral) == State.WITHDRAWN
     assert history(referral) == events
 

@@ -1,0 +1,106 @@
+"""What changed a referral since a user loaded it, in words: who took which steps and when,
+read from its history, for the refusal of a step taken on a state that is gone
+(`ConcurrentChange`)."""
+
+import datetime
+
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# What each step did, as the end of a sentence ("… changed this referral at 10:32: …").
+DONE = {
+    "apply": gettext_lazy("the candidacy was registered"),
+    "agree": gettext_lazy("the formal agreement was given"),
+    "decline": gettext_lazy("the formal agreement was refused"),
+    "plan_intake": gettext_lazy("the intake was planned"),
+    "admit": gettext_lazy("the client was admitted"),
+    "reject": gettext_lazy("the client was not admitted"),
+    "start": gettext_lazy("the training started"),
+    "end": gettext_lazy("the training ended"),
+    "close": gettext_lazy("the referral was closed"),
+    "withdraw": gettext_lazy("the referral was withdrawn"),
+}
+
+
+def unknown_change() -> str:
+    """When the history cannot say what changed (the form lost the state it was loaded in)."""
+    return _(
+        "This referral changed since you opened it. "
+        "Look at its new state and try again if still needed."
+    )
+
+
+def changes_since(referral, *, seen_state: str, user, step: str | None = None) -> list[str]:
+    """The refusal's message: the steps taken on `referral` since it was in `seen_state`,
+    each by whom and when, oldest first, then what `user` can do now. `step` is the step
+    `user` is taking, to recognise the same step sent twice. One query."""
+    since = []
+    # Only steps move the state (`from_state` set), and no state is ever entered twice;
+    # newest first as they were written (imports and demo data give an earlier `at`).
+    for event in (
+        referral.events.exclude(from_state="").select_related("actor__organisation").order_by("-pk")
+    ):
+        since.append(event)
+        if event.from_state == seen_state:
+            break
+    else:
+        return [unknown_change()]
+    since.reverse()
+    sentences = [_sentence(event, user=user, step=step) for event in since]
+    last = since[-1]
+    now = {"state": last.get_to_state_display()}
+    if not _by(last, user):
+        sentences.append(_("Look at its new state and try again if still needed."))
+    elif last.transition == step and len(since) == 1:
+        sentences.append(
+            _(
+                "It was saved once, as you first sent it, and nothing was lost. "
+                "The referral is now “%(state)s”."
+            )
+            % now
+        )
+    else:
+        sentences.append(_("The referral is now “%(state)s”.") % now)
+    return [" ".join(sentences)]
+
+
+def _sentence(event, *, user, step: str | None) -> str:
+    what = DONE.get(event.transition) or _("it became “%(state)s”") % {
+        "state": event.get_to_state_display()
+    }
+    parts = {"when": _when(event.at), "what": what}
+    if _by(event, user) and event.transition == step:
+        return _("You already did this in another tab or window %(when)s: %(what)s.") % parts
+    if _by(event, user):
+        return _("You changed this referral in another tab or window %(when)s: %(what)s.") % parts
+    return _("%(who)s changed this referral %(when)s: %(what)s.") % {
+        "who": _who(event.actor),
+        **parts,
+    }
+
+
+def _by(event, user) -> bool:
+    return event.actor_id is not None and event.actor_id == getattr(user, "pk", None)
+
+
+def _who(actor) -> str:
+    """As the referral's history names them: full name and organisation."""
+    if actor is None:
+        return capfirst(_("someone"))
+    if actor.organisation is None:
+        return str(actor)
+    return _("%(name)s (%(organisation)s)") % {"name": actor, "organisation": actor.organisation}
+
+
+def _when(at: datetime.datetime) -> str:
+    """The time in the user's time zone and format; the date too when it was not today."""
+    local = timezone.localtime(at)
+    time = formats.time_format(local, "TIME_FORMAT")
+    if local.date() == timezone.localdate():
+        return _("at %(time)s") % {"time": time}
+    return _("on %(date)s at %(time)s") % {
+        "date": formats.date_format(local, "SHORT_DATE_FORMAT"),
+        "time": time,
+    }
