@@ -1,4 +1,4 @@
-"""Tables out of the application: CSV for machines, XLSX for people."""
+"""Tables out of the application: CSV for machines and Excel, XLSX for people."""
 
 import csv
 import io
@@ -14,27 +14,37 @@ from .small import is_suppressed, small_cells_note
 from .tables import NOT_DUE, Table
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# UTF-8 with a byte order mark: without it Excel reads a CSV in the Windows code page.
+CSV_ENCODING = "utf-8-sig"
 
 
 def csv_value(value) -> str:
-    """Codes and plain numbers with a dot; empty when not due or not computable; "<5" and
-    "x" where a small number is hidden, as on the page."""
+    """Codes and plain numbers, decimals with a comma; empty when not due or not computable;
+    "<5" and "x" where a small number is hidden, as on the page."""
     if value is None or value is NOT_DUE:
         return ""
     if is_suppressed(value):
         return str(value)
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return f"{value:.2f}".replace(".", ",")
     return str(value)
 
 
 def to_csv(table: Table) -> str:
-    """The table as CSV: a `group` column of codes, one column per figure, the total last."""
+    """The table as CSV that Belgian Excel opens in columns and scripts read alike.
+
+    A `group` column of codes (`tables.TOTAL` for the total row) and a `label` column
+    saying the same in the reader's language, then one column per figure, headed by its
+    code; the total last. Separated by semicolons with a decimal comma, lines ending in
+    CRLF: what Excel expects under Belgian (and most European) regional settings, which
+    decide how it splits a CSV, whatever language the app speaks; the separators do not
+    follow the language, so that a script reads every download the same way. The download
+    adds a byte order mark (`CSV_ENCODING`), for Excel to read it as UTF-8."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["group", *(column.key for column in table.columns)])
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["group", "label", *(column.key for column in table.columns)])
     for row, cells in table.cell_rows():
-        writer.writerow([row.group, *(csv_value(cell) for cell in cells)])
+        writer.writerow([row.group, str(row.label), *(csv_value(cell) for cell in cells)])
     return buffer.getvalue()
 
 
