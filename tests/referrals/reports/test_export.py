@@ -16,6 +16,8 @@ from accounts.models import Province
 from referrals.enums import EndResult, OkotType, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.models.obtained import default_obtained
+from referrals.reports.export import to_xlsx
+from referrals.reports.tables import Column, Row, Table
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 
@@ -211,7 +213,7 @@ def test_whole_page_downloads_as_one_workbook(client, figures):
     client.force_login(AdministratorFactory())
     workbook = load_workbook(io.BytesIO(download(client, "all", "xlsx", year=2025).content))
     # funnel, starts x3, early stops, interruptions, diplomas x3, outflow x3, each named for
-    # what it holds
+    # what it holds; a name too long for Excel's 31 characters ends at a whole word with "…"
     assert workbook.sheetnames == [
         "Trechter",
         "Starts - OKOT-type",
@@ -221,11 +223,69 @@ def test_whole_page_downloads_as_one_workbook(client, figures):
         "Onderbrekingen",
         "Diploma’s - OKOT-type",
         "Diploma’s - Geslacht",
-        "Diploma’s - Leeftijd bij de sta",
+        "Diploma’s - Leeftijd bij de…",
         "Uitstroom - OKOT-type",
-        "Uitstroom - Leeftijd bij de sta",
+        "Uitstroom - Leeftijd bij de…",
         "Uitstroom - Geslacht",
     ]
+
+
+def whole_words_of(name: str, full: str) -> bool:
+    """Whether `name` is `full`, or its first whole words followed by "…"."""
+    if name == full:
+        return True
+    head = name.removesuffix("…")
+    return name.endswith("…") and full.startswith(head) and full[len(head)] == " "
+
+
+@pytest.mark.parametrize("language", ["nl-be", "en"])
+def test_sheet_names_are_whole_words_unique_and_fit_excel(client, figures, language):
+    client.force_login(AdministratorFactory())
+    response = download(client, "all", "xlsx", year=2025, language=language)
+    workbook = load_workbook(io.BytesIO(response.content))
+    names = workbook.sheetnames
+    assert len({name.casefold() for name in names}) == len(names) == 12
+    for name in names:
+        assert len(name) <= 31
+        assert not set(name) & set("[]:*?/\\")
+        if " - " in name:  # the table's short name and its breakdown, headed in column A
+            breakdown = workbook[name]["A4"].value
+            assert whole_words_of(name, f"{name.split(' - ')[0]} - {breakdown}")
+    if language == "en":
+        assert names[8] == "Diplomas - Age at start"
+
+
+def table_named(title: str, group_label: str = "Group", by: str = "") -> Table:
+    return Table(
+        slug="x",
+        title=title,
+        group_label=group_label,
+        by=by,
+        columns=[Column("n", "n")],
+        rows=[Row("a", "a", {"n": 1}), Row("total", "Total", {"n": 1}, is_total=True)],
+    )
+
+
+def test_sheet_names_lose_what_excel_forbids_and_stay_unique():
+    long = "Trajectories per region: who/what [2025]? *all* of them\\"
+    tables = [
+        table_named(long),
+        table_named(long),
+        table_named(long.upper()),
+        table_named("'Who/what: [2025]?'"),
+    ]
+    names = load_workbook(io.BytesIO(to_xlsx(tables))).sheetnames
+    assert names == [
+        "Trajectories per region…",  # "region who-what 2025 all of them-" did not fit
+        "Trajectories per region… (2)",
+        "TRAJECTORIES PER REGION… (3)",  # Excel takes it for the first one
+        "Who-what 2025",
+    ]
+
+
+def test_a_name_of_one_long_word_is_cut_where_it_must():
+    (name,) = load_workbook(io.BytesIO(to_xlsx([table_named("x" * 40)]))).sheetnames
+    assert name == "x" * 30 + "…"
 
 
 @pytest.mark.parametrize(
