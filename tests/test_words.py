@@ -205,8 +205,8 @@ def test_the_outflow_downloads_keep_the_csv_codes_and_give_xlsx_the_label(
     got = client.get(reverse(url, args=["outflow", "csv"]), {"year": 2025})
     xlsx = client.get(reverse(url, args=["outflow", "xlsx"]), {"year": 2025})
 
-    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8"))))
-    assert rows[0][:3] == ["group", "closed", "work_3m"]
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["group", "label", "closed", "work_3m"]
     assert [row[0] for row in rows[1:-1]] == OkotType.values
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert POSITIVE_ENDS_NL in [cell.value for row in sheet.iter_rows() for cell in row]
@@ -218,7 +218,7 @@ def test_the_csv_header_is_the_stable_code_in_any_language():
             csv_text = to_csv(
                 outflow_of(Referral.objects.none(), by="type", today=datetime.date(2026, 1, 1))
             )
-        assert csv_text.splitlines()[0].startswith("group,closed,work_3m,pct_3m")
+        assert csv_text.splitlines()[0].startswith("group;label;closed;work_3m;pct_3m")
 
 
 @pytest.mark.django_db

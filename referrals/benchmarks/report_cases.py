@@ -275,7 +275,7 @@ class BareSql:
             }
         elif table == "starts":
             orm = {row.group: row.values["started"] for row in result.rows}
-            bare = {("Totaal" if total else group): n for total, group, n in fetched[0]}
+            bare = {(tables.TOTAL if total else group): n for total, group, n in fetched[0]}
         else:
             key = result.columns[0].key
             orm = {row.group: row.values[key] for row in result.rows if not row.is_total}

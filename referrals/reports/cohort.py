@@ -22,6 +22,7 @@ from .tables import (
     BREAKDOWNS,
     EARLY_STOP_RESULTS,
     TABLE_BREAKDOWNS,
+    TOTAL,
     Column,
     Row,
     Table,
@@ -89,7 +90,7 @@ def status(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
     counts |= {key: Count("pk", filter=where) for key, where in WHERE_NOW.items()}
     found = _grouped(_cohort(queryset, year), breakdown, **counts)
     rows = _rows(breakdown, found, dict.fromkeys(counts, 0))
-    rows.append(Row("Totaal", _("Total"), _summed(rows, list(counts)), is_total=True))
+    rows.append(Row(TOTAL, _("Total"), _summed(rows, list(counts)), is_total=True))
     for row in rows:
         row.values = _with_rates(row.values)
     return Table(
@@ -119,7 +120,7 @@ def cohort_early_stops(queryset: QuerySet, *, year: int | None, by: str = "reaso
         title=_("Early stops of the trajectories started in the year"),
         group_label=breakdown.label,
         columns=[Column("stopped", _("Stopped early"), adds_up=True)],
-        rows=[*rows, Row("Totaal", _("Total"), _summed(rows, ["stopped"]), is_total=True)],
+        rows=[*rows, Row(TOTAL, _("Total"), _summed(rows, ["stopped"]), is_total=True)],
         note=_(
             "By the start date, whenever they stopped. Stopping because of employment is a "
             "positive end; it is counted here and in the outflow."
@@ -139,7 +140,7 @@ def cohort_diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -
         title=_("Diplomas of the trajectories started in the year"),
         group_label=breakdown.label,
         columns=[Column("diplomas", _("Diplomas"), adds_up=True)],
-        rows=[*rows, Row("Totaal", _("Total"), _summed(rows, ["diplomas"]), is_total=True)],
+        rows=[*rows, Row(TOTAL, _("Total"), _summed(rows, ["diplomas"]), is_total=True)],
         note=_("By the start date, whenever the diploma was obtained."),
     )
 
@@ -200,7 +201,7 @@ def trend(queryset: QuerySet, *, today: datetime.date | None = None) -> Table:
     empty = dict.fromkeys(counts, 0)
     years = range(min(found), max(found) + 1) if found else ()
     rows = [Row(str(year), str(year), found.get(year, dict(empty))) for year in years]
-    rows.append(Row("Totaal", _("All start years"), started.aggregate(**counts), is_total=True))
+    rows.append(Row(TOTAL, _("All start years"), started.aggregate(**counts), is_total=True))
     for row in rows:
         row.values = {
             **_with_rates(row.values),

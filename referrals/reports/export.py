@@ -1,4 +1,4 @@
-"""Tables out of the application: CSV for machines, XLSX for people."""
+"""Tables out of the application: CSV for machines and Excel, XLSX for people."""
 
 import csv
 import io
@@ -14,27 +14,37 @@ from .small import is_suppressed, small_cells_note
 from .tables import NOT_DUE, Table
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# UTF-8 with a byte order mark: without it Excel reads a CSV in the Windows code page.
+CSV_ENCODING = "utf-8-sig"
 
 
 def csv_value(value) -> str:
-    """Codes and plain numbers with a dot; empty when not due or not computable; "<5" and
-    "x" where a small number is hidden, as on the page."""
+    """Codes and plain numbers, decimals with a comma; empty when not due or not computable;
+    "<5" and "x" where a small number is hidden, as on the page."""
     if value is None or value is NOT_DUE:
         return ""
     if is_suppressed(value):
         return str(value)
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return f"{value:.2f}".replace(".", ",")
     return str(value)
 
 
 def to_csv(table: Table) -> str:
-    """The table as CSV: a `group` column of codes, one column per figure, the total last."""
+    """The table as CSV that Belgian Excel opens in columns and scripts read alike.
+
+    A `group` column of codes (`tables.TOTAL` for the total row) and a `label` column
+    saying the same in the reader's language, then one column per figure, headed by its
+    code; the total last. Separated by semicolons with a decimal comma, lines ending in
+    CRLF: what Excel expects under Belgian (and most European) regional settings, which
+    decide how it splits a CSV, whatever language the app speaks; the separators do not
+    follow the language, so that a script reads every download the same way. The download
+    adds a byte order mark (`CSV_ENCODING`), for Excel to read it as UTF-8."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["group", *(column.key for column in table.columns)])
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["group", "label", *(column.key for column in table.columns)])
     for row, cells in table.cell_rows():
-        writer.writerow([row.group, *(csv_value(cell) for cell in cells)])
+        writer.writerow([row.group, str(row.label), *(csv_value(cell) for cell in cells)])
     return buffer.getvalue()
 
 
@@ -54,7 +64,7 @@ def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row, cells in table.cell_rows():
-            sheet.append([str(row.label), *(_xlsx_value(cell) for cell in cells)])
+            sheet.append([_xlsx_label(row.label), *(_xlsx_value(cell) for cell in cells)])
             for column, cell in zip(table.columns, sheet[sheet.max_row][1:], strict=True):
                 if column.kind == "percent" and isinstance(cell.value, float):
                     cell.number_format = "0.00%"
@@ -73,6 +83,13 @@ def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_label(label) -> str | int:
+    """A row's label; a number as a number (the trend's start years), which Excel would
+    otherwise flag as a number stored as text."""
+    label = str(label)
+    return int(label) if label.isdigit() else label
 
 
 def _xlsx_value(value):
@@ -97,13 +114,36 @@ SHEET_NAMES = {  # short: a sheet's name has at most 31 characters
 }
 
 
+SHEET_NAME_LENGTH = 31  # Excel's limit
+# Characters Excel refuses in a sheet's name: a slash becomes a dash, the others a space.
+SHEET_NAME_FORBIDDEN = str.maketrans({"/": "-", "\\": "-", **dict.fromkeys("[]:*?", " ")})
+
+
 def _sheet_title(table: Table, used: set[str]) -> str:
-    """A short name that says what the sheet holds: Excel allows 31 characters, no duplicates."""
+    """A short name that says what the sheet holds, in whole words: Excel allows 31
+    characters, none of []:*?/\\, and no two names alike whatever their case. A name too
+    long ends with "…" after its last whole word that fits; the sheet's first cell has the
+    table's full title."""
     name = str(SHEET_NAMES.get(table.slug, table.title))
-    base = f"{name} - {table.group_label}"[:31] if table.by else name[:31]
-    title, n = base, 2
-    while title in used:
-        title = f"{base[:28]} {n}"
+    if table.by:
+        name = f"{name} - {table.group_label}"
+    # No apostrophe at either end: Excel refuses those too.
+    name = " ".join(name.translate(SHEET_NAME_FORBIDDEN).split()).strip("' ")
+    title, n = _shortened(name, SHEET_NAME_LENGTH), 2
+    while title.casefold() in used:
+        suffix = f" ({n})"
+        title = _shortened(name, SHEET_NAME_LENGTH - len(suffix)) + suffix
         n += 1
-    used.add(title)
+    used.add(title.casefold())
     return title
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its first whole words and "…" (a
+    single word longer than that is cut, as it must)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" -") + "…"

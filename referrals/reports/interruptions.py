@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import InterruptionReason
 from ..models import Interruption
-from .tables import UNKNOWN, UNKNOWN_LABEL, Column, Row, Table
+from .tables import TOTAL, UNKNOWN, UNKNOWN_LABEL, Column, Row, Table
 
 BREAKDOWN_LABEL = _("Reason")
 
@@ -53,7 +53,7 @@ def interruptions(
     ]
     if UNKNOWN in found:
         table_rows.append(Row(UNKNOWN, UNKNOWN_LABEL, _values(found[UNKNOWN])))
-    table_rows.append(Row("Totaal", _("Total"), _values(total), is_total=True))
+    table_rows.append(Row(TOTAL, _("Total"), _values(total), is_total=True))
     return Table(
         slug="interruptions",
         by="",

@@ -31,6 +31,8 @@ CHECKUP_MONTHS = tuple(CheckupMonths.values)  # 3, 6, 9 and 12
 
 EARLY_STOP_RESULTS = (EndResult.STOPPED_EARLY, EndResult.STOPPED_EMPLOYMENT)
 EMPLOYMENT = EndResult.STOPPED_EMPLOYMENT.value  # its group code in the reason breakdown
+# The total row's group code, in every table (its label says which total it is).
+TOTAL = "total"
 
 
 class NotDue:
@@ -56,7 +58,7 @@ class Column:
 
 @dataclass
 class Row:
-    group: str  # the code in exports: PBA, 25-40, V, a stop reason, Totaal
+    group: str  # the code in exports: PBA, 25-40, V, a stop reason, TOTAL
     label: str | Promise  # what people read
     values: dict
     is_total: bool = False
@@ -161,7 +163,7 @@ def starts(
         columns=[Column("started", _("Started"), adds_up=True)],
         rows=[
             *_rows(breakdown, found, {"started": 0}),
-            Row("Totaal", _("Total (unique persons)"), total, is_total=True),
+            Row(TOTAL, _("Total (unique persons)"), total, is_total=True),
         ],
         note=_("A person who started in two groups counts once in the total."),
     )
@@ -209,7 +211,7 @@ def _counted(queryset: QuerySet, *, by: str, key: str) -> list[Row]:
     """The rows of `queryset` counted per group of breakdown `by`, and a total."""
     breakdown = BREAKDOWNS[by]
     rows = _rows(breakdown, _grouped(queryset, breakdown, **{key: Count("pk")}), {key: 0})
-    return [*rows, Row("Totaal", _("Total"), _summed(rows, [key]), is_total=True)]
+    return [*rows, Row(TOTAL, _("Total"), _summed(rows, [key]), is_total=True)]
 
 
 def outflow(
@@ -251,7 +253,7 @@ def outflow_of(ended: QuerySet, *, by: str, today: datetime.date) -> Table:
         **_summed(rows, ["closed", *at_work]),
         "last_end": max(ends) if ends else None,
     }
-    rows.append(Row("Eindtotaal", _("Grand total"), total, is_total=True))
+    rows.append(Row(TOTAL, _("Grand total"), total, is_total=True))
     for row in rows:
         row.values = _with_percentages(row.values, today)
     columns = [Column("closed", _("Trajectories with a positive end"), adds_up=True)]

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from .. import access
 from ..models import Referral
 from .charts import funnel_chart, outflow_chart, trend_chart
-from .export import XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from .export import CSV_ENCODING, XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from .forms import COHORT, ReportFilterForm, as_query, describe
 from .page import cohort_sections, report_table, sections
 from .small import small_cells_note, threshold_for
@@ -86,7 +86,7 @@ def report_export(request, table: str, fmt: str):
     if result.by:
         name = f"{name}-{result.by}"
     if fmt == "csv":
-        return _download(to_csv(result).encode(), name, fmt)
+        return _download(to_csv(result).encode(CSV_ENCODING), name, fmt)
     return _download(to_xlsx([result], subtitle=subtitle), name, fmt)
 
 

@@ -152,7 +152,7 @@ def test_the_database_keeps_any_number_of_withdrawn_consents(person, caseworker)
         ),
         pytest.param(
             BORN - datetime.timedelta(days=1),
-            "This date lies before the client's birth date (05/17/1990).",
+            "This date lies before the client's birth date (17/05/1990).",
             id="before-birth",
         ),
     ],
@@ -175,7 +175,7 @@ def test_a_consent_date_that_cannot_be_is_refused(person, caseworker, given_on, 
         ),
         pytest.param(
             datetime.date(2024, 1, 9),
-            "The consent was given on 01/10/2024: it cannot be withdrawn before that.",
+            "The consent was given on 10/01/2024: it cannot be withdrawn before that.",
             id="before-given",
         ),
     ],
@@ -199,7 +199,7 @@ def test_a_second_consent_while_one_holds_is_refused(person, caseworker):
         services.consent_give(client=person, user=caseworker, given_on=datetime.date(2025, 1, 1))
 
     assert refused.value.messages == [
-        "The client's consent of 01/10/2024 still holds; withdraw it before recording a new one."
+        "The client's consent of 10/01/2024 still holds; withdraw it before recording a new one."
     ]
     assert person.consents.count() == 1
 
@@ -287,7 +287,7 @@ def test_a_withdrawn_consent_blocks_the_agreement_and_says_since_when(person, ca
         take_step("agree", referral, caseworker, agreed_on=TODAY)
 
     withdrawn = (
-        "The client withdrew the consent to share data with VDAB on 03/02/2026; record a new "
+        "The client withdrew the consent to share data with VDAB on 02/03/2026; record a new "
         "consent before the formal agreement."
     )
     assert refused.value.messages == [withdrawn]

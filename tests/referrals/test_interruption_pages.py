@@ -57,7 +57,7 @@ def test_the_counsellor_records_an_interruption_and_the_page_shows_it_first(
         "The interruption was recorded; the other side is told in the app."
     ]
     html = client.get(page(trainee)).content.decode()
-    assert f"Interrupted since {day:%m/%d/%Y}: maternity leave." in html
+    assert f"Interrupted since {day:%d/%m/%Y}: maternity leave." in html
     assert "Bevallingsrust." in html
     assert url("resume", trainee) in html  # the form to resume
     assert f'action="{url("record", trainee)}"' not in html  # one runs: no second

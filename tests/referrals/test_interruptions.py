@@ -88,7 +88,7 @@ def test_either_side_records_an_interruption_only_during_the_training(request, w
         (
             {"from_date": D(2026, 1, 1)},
             "from_date",
-            "An interruption cannot begin before the start of the training (01/02/2026).",
+            "An interruption cannot begin before the start of the training (02/01/2026).",
         ),
         (
             {"from_date": D(2026, 2, 2), "to_date": D(2026, 2, 1)},
@@ -123,11 +123,11 @@ def test_a_last_day_of_today_and_a_first_day_on_the_start_are_fine(trainee, coun
     [
         (
             {"from_date": D(2026, 2, 10), "to_date": D(2026, 2, 20)},
-            "This interruption overlaps with the one from 02/10/2026 until 02/20/2026.",
+            "This interruption overlaps with the one from 10/02/2026 until 20/02/2026.",
         ),
         (
             {"from_date": D(2026, 1, 20)},
-            "This interruption overlaps with the one from 01/20/2026 that is still going on.",
+            "This interruption overlaps with the one from 20/01/2026 that is still going on.",
         ),
     ],
 )
@@ -282,7 +282,7 @@ def test_after_the_end_a_correction_stays_within_the_training(trainee, caseworke
             from_date=D(2026, 2, 2),
             to_date=D(2026, 3, 2),
         )
-    assert errors(refused) == ["The last day cannot be after the end of the training (02/27/2026)."]
+    assert errors(refused) == ["The last day cannot be after the end of the training (27/02/2026)."]
 
     services.interruption_correct(
         interruption=interruption,

@@ -94,7 +94,7 @@ def test_agree_against_a_twe_from_the_agreement_date_on(start, end, refused_by):
             agree()
         (message,) = refused.value.message_dict["agreed_on"]
     assert WORKPLACE in str(message)  # the caseworker is told which one
-    assert start.strftime("%m/%d/%Y") in str(message)
+    assert start.strftime("%d/%m/%Y") in str(message)
     assert_nothing_changed(referral, State.CANDIDATE, events)
 
 

@@ -27,7 +27,7 @@ def test_the_end_reminder_goes_to_the_counsellor_after_the_expected_end(
     assert reminders_of(Kind.REMINDER_END_EXPECTED, referral) == both_channels(counsellor)
     assert run_on(D(2026, 9, 17)) == {}
     message = Notification.objects.get(kind=Kind.REMINDER_END_EXPECTED, channel="in_app")
-    assert "was expected to end on Sept. 2, 2026, 14 days ago" in message.body
+    assert "was expected to end on 2 Sep 2026, 14 days ago" in message.body
     assert "Record the end and its result" in message.body
 
 

@@ -77,7 +77,7 @@ def test_no_intake_reminder_tells_what_to_do(walk, run_on, counsellor, caseworke
     message = Notification.objects.get(kind=Kind.REMINDER_NO_INTAKE, channel="in_app")
     assert message.subject == f"Reminder: no intake planned yet for {referral.client}"
     assert "Verpleegkunde HBO5" in message.body
-    assert "March 2, 2026, 10 working days ago" in message.body
+    assert "2 Mar 2026, 10 working days ago" in message.body
     assert "Plan the intake" in message.body
     assert f"Caseworker: {caseworker}, 09 266 99 00." in message.body
     email = Notification.objects.get(kind=Kind.REMINDER_NO_INTAKE, channel="email")

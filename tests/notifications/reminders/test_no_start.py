@@ -67,5 +67,5 @@ def test_no_start_reminder_tells_what_to_do(walk, run_on, counsellor):
 
     message = Notification.objects.get(kind=Kind.REMINDER_NO_START, channel="in_app")
     assert message.subject == f"Reminder: the start of {referral.client} is not recorded yet"
-    assert "probable start on March 9, 2026 at Campus Vesalius, 7 days ago" in message.body
+    assert "probable start on 9 Mar 2026 at Campus Vesalius, 7 days ago" in message.body
     assert "Record the actual start date" in message.body

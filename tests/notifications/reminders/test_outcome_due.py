@@ -140,6 +140,6 @@ def test_outcome_reminder_tells_what_to_do(walk, run_on, caseworker):
 
     message = Notification.objects.get(kind=Kind.REMINDER_OUTCOME_DUE, channel="in_app")
     assert message.subject == f"Reminder: outflow check-up at 3 months for {referral.client}"
-    assert "ended on Jan. 15, 2026: passed" in message.body
-    assert "3 months after this positive end was due on April 15, 2026" in message.body
+    assert "ended on 15 Jan 2026: passed" in message.body
+    assert "3 months after this positive end was due on 15 Apr 2026" in message.body
     assert "continued by OCMW" in message.body

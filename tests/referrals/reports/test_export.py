@@ -1,5 +1,7 @@
-"""Every table leaves as CSV (codes, dot decimals) and XLSX (labels, real numbers)."""
+"""Every table leaves as CSV (codes and the labels beside them, in Belgian Excel's
+separators) and XLSX (labels, real numbers, sheet names of whole words)."""
 
+import codecs
 import csv
 import datetime
 import io
@@ -14,6 +16,8 @@ from accounts.models import Province
 from referrals.enums import EndResult, OkotType, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.models.obtained import default_obtained
+from referrals.reports.export import to_xlsx
+from referrals.reports.tables import Column, Row, Table
 from tests.accounts.factories import AdministratorFactory, CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 
@@ -67,15 +71,20 @@ def figures(db):
     return {"gent": gent, "aalst": aalst}
 
 
-OUTFLOW_BY_TYPE = """\
-group,closed,work_3m,pct_3m,work_6m,pct_6m,work_9m,pct_9m,work_12m,pct_12m
-7BSO,0,0,,0,,0,,0,
-PBA,2,2,100.00,1,50.00,0,0.00,0,0.00
-SENSE,0,0,,0,,0,,0,
-TKO,0,0,,0,,0,,0,
-HBO,1,1,100.00,1,100.00,1,100.00,0,0.00
-Eindtotaal,3,3,100.00,2,66.67,1,33.33,0,0.00
-"""
+OUTFLOW_BY_TYPE = (
+    "group;label;closed;work_3m;pct_3m;work_6m;pct_6m;work_9m;pct_9m;work_12m;pct_12m\r\n"
+    "7BSO;7e jaar BSO (7BSO);0;0;;0;;0;;0;\r\n"
+    "PBA;professionele bachelor (PBA);2;2;100,00;1;50,00;0;0,00;0;0,00\r\n"
+    "SENSE;Se-n-Se, secundair na secundair;0;0;;0;;0;;0;\r\n"
+    "TKO;secundair volwassenenonderwijs (TKO);0;0;;0;;0;;0;\r\n"
+    "HBO;graduaat of HBO5 verpleegkunde (HBO);1;1;100,00;1;100,00;1;100,00;0;0,00\r\n"
+    "total;Eindtotaal;3;3;100,00;2;66,67;1;33,33;0;0,00\r\n"
+)
+
+
+def read_csv(text: str) -> list[list[str]]:
+    """The rows as Belgian Excel reads them: separated by semicolons."""
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
 def command(*args) -> str:
@@ -90,30 +99,34 @@ def test_command_prints_outflow_with_the_agreed_columns(figures):
 
 def test_command_outflow_by_age_and_for_one_ocmw(figures):
     assert command("outflow", "--year", "2025", "--by", "age", "--ocmw", "ocmw gent") == (
-        "group,closed,work_3m,pct_3m,work_6m,pct_6m,work_9m,pct_9m,work_12m,pct_12m\n"
-        "-25,0,0,,0,,0,,0,\n"
-        "25-40,1,1,100.00,1,100.00,0,0.00,0,0.00\n"
-        "40-55,1,1,100.00,0,0.00,0,0.00,0,0.00\n"
-        "55+,0,0,,0,,0,,0,\n"
-        "Eindtotaal,2,2,100.00,1,50.00,0,0.00,0,0.00\n"
+        "group;label;closed;work_3m;pct_3m;work_6m;pct_6m;work_9m;pct_9m;work_12m;pct_12m\r\n"
+        "-25;-25;0;0;;0;;0;;0;\r\n"
+        "25-40;25-40;1;1;100,00;1;100,00;0;0,00;0;0,00\r\n"
+        "40-55;40-55;1;1;100,00;0;0,00;0;0,00;0;0,00\r\n"
+        "55+;55+;0;0;;0;;0;;0;\r\n"
+        "total;Eindtotaal;2;2;100,00;1;50,00;0;0,00;0;0,00\r\n"
     )
 
 
 def test_command_starts_ends_with_the_unique_total(figures):
     assert command("starts", "--year", "2024").splitlines() == [
-        "group,started",
-        "7BSO,0",
-        "PBA,2",
-        "SENSE,0",
-        "TKO,0",
-        "HBO,2",
-        "Totaal,4",
+        "group;label;started",
+        "7BSO;7e jaar BSO (7BSO);0",
+        "PBA;professionele bachelor (PBA);2",
+        "SENSE;Se-n-Se, secundair na secundair;0",
+        "TKO;secundair volwassenenonderwijs (TKO);0",
+        "HBO;graduaat of HBO5 verpleegkunde (HBO);2",
+        "total;Totaal (unieke personen);4",
     ]
-    assert command("starts", "--year", "2024", "--by", "gender").splitlines()[-1] == "Totaal,4"
+    assert command("starts", "--year", "2024", "--by", "gender").splitlines()[-1] == (
+        "total;Totaal (unieke personen);4"
+    )
 
 
 def test_command_outflow_of_a_year_without_ends_is_all_zero(figures):
-    assert command("outflow", "--year", "2019").splitlines()[-1] == "Eindtotaal,0,0,,0,,0,,0,"
+    assert command("outflow", "--year", "2019").splitlines()[-1] == (
+        "total;Eindtotaal;0;0;;0;;0;;0;"
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,26 +142,60 @@ def test_command_refuses_bad_arguments_clearly(figures, args, message):
         command(*args)
 
 
-def download(client, table, fmt, **query):
-    response = client.get(reverse("referrals:report_export", args=[table, fmt]), query)
+def download(client, table, fmt, language="nl-be", **query):
+    url = reverse("referrals:report_export", args=[table, fmt])
+    response = client.get(url, query, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     return response
 
 
-def test_csv_download_is_the_command_output(client, figures):
+def test_csv_download_is_the_command_output_for_excel(client, figures):
     client.force_login(AdministratorFactory())
     response = download(client, "outflow", "csv", year=2025, by="type")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="okot-outflow-2025-type.csv"' in response["Content-Disposition"]
-    assert response.content.decode() == OUTFLOW_BY_TYPE
+    # The byte order mark tells Excel the file is UTF-8 (else "Diploma’s" comes out garbled).
+    assert response.content == codecs.BOM_UTF8 + OUTFLOW_BY_TYPE.encode()
+
+
+@pytest.mark.parametrize("language", ["nl-be", "en"])
+def test_csv_opens_in_belgian_excel_as_columns(client, figures, language):
+    client.force_login(AdministratorFactory())
+    response = download(client, "outflow", "csv", year=2025, language=language)
+    text = response.content.decode("utf-8-sig")
+    assert text.count("\r\n") == len(text.splitlines())  # CRLF, every line
+    header, *rows = read_csv(text)
+    assert header[:3] == ["group", "label", "closed"]
+    assert all(len(row) == len(header) == 11 for row in rows)
+    pba = next(row for row in rows if row[0] == "PBA")
+    assert pba[2:7] == ["2", "2", "100,00", "1", "50,00"]  # decimal comma, whatever the language
+
+
+@pytest.mark.parametrize(
+    ("table", "language", "label"),
+    [
+        ("outflow", "nl-be", "Eindtotaal"),
+        ("outflow", "en", "Grand total"),
+        ("starts", "nl-be", "Totaal (unieke personen)"),
+        ("starts", "en", "Total (unique persons)"),
+        ("diplomas", "nl-be", "Totaal"),
+        ("diplomas", "en", "Total"),
+    ],
+)
+def test_the_total_row_has_a_code_like_every_row_and_a_label_in_the_users_language(
+    client, figures, table, language, label
+):
+    client.force_login(AdministratorFactory())
+    response = download(client, table, "csv", year=2025, language=language)
+    header, *rows = read_csv(response.content.decode("utf-8-sig"))
+    assert rows[-1][:2] == ["total", label]
+    assert [row[0] for row in rows[:5]] == ["7BSO", "PBA", "SENSE", "TKO", "HBO"]
 
 
 def test_csv_download_is_scoped_to_the_user(client, figures):
     client.force_login(CaseworkerFactory(organisation=figures["aalst"]))
-    rows = list(
-        csv.reader(io.StringIO(download(client, "outflow", "csv", year=2025).content.decode()))
-    )
-    assert rows[-1][:3] == ["Eindtotaal", "1", "1"]
+    rows = read_csv(download(client, "outflow", "csv", year=2025).content.decode("utf-8-sig"))
+    assert rows[-1][:4] == ["total", "Eindtotaal", "1", "1"]
 
 
 def test_xlsx_download_has_labels_and_numbers(client, figures):
@@ -166,7 +213,7 @@ def test_whole_page_downloads_as_one_workbook(client, figures):
     client.force_login(AdministratorFactory())
     workbook = load_workbook(io.BytesIO(download(client, "all", "xlsx", year=2025).content))
     # funnel, starts x3, early stops, interruptions, diplomas x3, outflow x3, each named for
-    # what it holds
+    # what it holds; a name too long for Excel's 31 characters ends at a whole word with "…"
     assert workbook.sheetnames == [
         "Trechter",
         "Starts - OKOT-type",
@@ -176,11 +223,69 @@ def test_whole_page_downloads_as_one_workbook(client, figures):
         "Onderbrekingen",
         "Diploma’s - OKOT-type",
         "Diploma’s - Geslacht",
-        "Diploma’s - Leeftijd bij de sta",
+        "Diploma’s - Leeftijd bij de…",
         "Uitstroom - OKOT-type",
-        "Uitstroom - Leeftijd bij de sta",
+        "Uitstroom - Leeftijd bij de…",
         "Uitstroom - Geslacht",
     ]
+
+
+def whole_words_of(name: str, full: str) -> bool:
+    """Whether `name` is `full`, or its first whole words followed by "…"."""
+    if name == full:
+        return True
+    head = name.removesuffix("…")
+    return name.endswith("…") and full.startswith(head) and full[len(head)] == " "
+
+
+@pytest.mark.parametrize("language", ["nl-be", "en"])
+def test_sheet_names_are_whole_words_unique_and_fit_excel(client, figures, language):
+    client.force_login(AdministratorFactory())
+    response = download(client, "all", "xlsx", year=2025, language=language)
+    workbook = load_workbook(io.BytesIO(response.content))
+    names = workbook.sheetnames
+    assert len({name.casefold() for name in names}) == len(names) == 12
+    for name in names:
+        assert len(name) <= 31
+        assert not set(name) & set("[]:*?/\\")
+        if " - " in name:  # the table's short name and its breakdown, headed in column A
+            breakdown = workbook[name]["A4"].value
+            assert whole_words_of(name, f"{name.split(' - ')[0]} - {breakdown}")
+    if language == "en":
+        assert names[8] == "Diplomas - Age at start"
+
+
+def table_named(title: str, group_label: str = "Group", by: str = "") -> Table:
+    return Table(
+        slug="x",
+        title=title,
+        group_label=group_label,
+        by=by,
+        columns=[Column("n", "n")],
+        rows=[Row("a", "a", {"n": 1}), Row("total", "Total", {"n": 1}, is_total=True)],
+    )
+
+
+def test_sheet_names_lose_what_excel_forbids_and_stay_unique():
+    long = "Trajectories per region: who/what [2025]? *all* of them\\"
+    tables = [
+        table_named(long),
+        table_named(long),
+        table_named(long.upper()),
+        table_named("'Who/what: [2025]?'"),
+    ]
+    names = load_workbook(io.BytesIO(to_xlsx(tables))).sheetnames
+    assert names == [
+        "Trajectories per region…",  # "region who-what 2025 all of them-" did not fit
+        "Trajectories per region… (2)",
+        "TRAJECTORIES PER REGION… (3)",  # Excel takes it for the first one
+        "Who-what 2025",
+    ]
+
+
+def test_a_name_of_one_long_word_is_cut_where_it_must():
+    (name,) = load_workbook(io.BytesIO(to_xlsx([table_named("x" * 40)]))).sheetnames
+    assert name == "x" * 30 + "…"
 
 
 @pytest.mark.parametrize(
@@ -203,8 +308,10 @@ def test_province_stays_out_of_the_limburg_download(client, figures):
     hasselt = OcmwFactory(municipality="Hasselt", province=Province.LIMBURG)
     trajectory(hasselt, OkotType.TKO, born=datetime.date(1985, 1, 1), serial=9)
     client.force_login(CaseworkerFactory(organisation=hasselt))
-    body = download(client, "outflow", "csv", year=2025).content.decode()
-    assert "TKO,1," in body and body.splitlines()[-1].startswith("Eindtotaal,1,")
+    rows = read_csv(download(client, "outflow", "csv", year=2025).content.decode("utf-8-sig"))
+    assert {row[0]: row[2] for row in rows[1:]} == {
+        "7BSO": "0", "PBA": "0", "SENSE": "0", "TKO": "1", "HBO": "0", "total": "1",
+    }  # fmt: skip
 
 
 def test_xlsx_says_which_filters_made_it(client, figures):

@@ -51,7 +51,7 @@ def test_interruptions_of_the_year_by_reason_with_their_days_in_the_year(year_20
         ("maternity", 1, 1, 90),
         ("personal", 1, 1, 5),
         ("other", 0, 0, 0),
-        ("Totaal", 4, 3, 115),
+        ("total", 4, 3, 115),
     ]
 
 
@@ -60,7 +60,7 @@ def test_a_running_interruption_counts_up_to_today(year_2025):
 
     # 1 January to 12 March 2026; the illness that ended in January 2025 is not in 2026.
     assert row(table, "illness") == ("illness", 1, 1, 71)
-    assert row(table, "Totaal") == ("Totaal", 1, 1, 71)
+    assert row(table, "total") == ("total", 1, 1, 71)
 
 
 def test_over_all_years_every_interruption_and_all_its_days(year_2025):
@@ -68,7 +68,7 @@ def test_over_all_years_every_interruption_and_all_its_days(year_2025):
 
     assert row(table, "illness") == ("illness", 2, 2, 22 + 81)
     assert row(table, "other") == ("other", 1, 1, 5)
-    assert row(table, "Totaal") == ("Totaal", 5, 4, 22 + 81 + 5 + 90 + 5)
+    assert row(table, "total") == ("total", 5, 4, 22 + 81 + 5 + 90 + 5)
 
 
 def test_small_numbers_are_hidden_and_so_are_their_days(year_2025):
@@ -83,12 +83,12 @@ def test_the_download_is_the_table_by_its_codes(year_2025):
     csv = to_csv(report_table("interruptions", year_2025, year=2025))
 
     assert csv.splitlines() == [
-        "group,interruptions,trainees,days",
-        "illness,2,2,20",
-        "maternity,1,1,90",
-        "personal,1,1,5",
-        "other,0,0,0",
-        "Totaal,4,3,115",
+        "group;label;interruptions;trainees;days",
+        "illness;ziekte of ongeval;2;2;20",
+        "maternity;moederschapsrust;1;1;90",
+        "personal;een persoonlijke reden;1;1;5",
+        "other;een andere reden;0;0;0",
+        "total;Totaal;4;3;115",
     ]
 
 

@@ -271,10 +271,10 @@ def test_downloads_hide_what_the_page_hides(client, network_manager, province):
     body = download(client, "outflow", "csv", year=2025, by="type").content.decode()
     workbook = load_workbook(io.BytesIO(download(client, "all", "xlsx", year=2025).content))
 
-    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(body))}
+    rows = {row[0]: row[2:] for row in csv.reader(io.StringIO(body), delimiter=";")}
     assert rows["PBA"] == ["<5", "<5", "x", "0", "x", "0", "x", "0", "x"]
     assert rows["HBO"][:3] == ["x", "x", "x"]
-    assert rows["Eindtotaal"][:3] == ["9", "6", "66.67"]
+    assert rows["total"][:3] == ["9", "6", "66,67"]
     sheet = workbook["Uitstroom - OKOT-type"]
     values = list(sheet.iter_rows(values_only=True))
     pba = next(row for row in values if row[0] == "professionele bachelor (PBA)")
@@ -287,8 +287,8 @@ def test_the_administrators_downloads_are_exact(client, administrator, province)
 
     body = download(client, "outflow", "csv", year=2025, by="type").content.decode()
 
-    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(body))}
-    assert rows["PBA"][:3] == ["2", "1", "50.00"]
+    rows = {row[0]: row[2:] for row in csv.reader(io.StringIO(body), delimiter=";")}
+    assert rows["PBA"][:3] == ["2", "1", "50,00"]
 
 
 def test_okot_report_is_exact_unless_asked_for_published_figures(province):
@@ -297,9 +297,9 @@ def test_okot_report_is_exact_unless_asked_for_published_figures(province):
     call_command("okot_report", "outflow", "--year", "2025", stdout=exact)
     call_command("okot_report", "outflow", "--year", "2025", "--small-cells", stdout=published)
 
-    assert "PBA,2,1,50.00," in exact.getvalue()
-    assert "PBA,<5,<5,x,0,x,0,x,0,x\n" in published.getvalue()
-    assert "Eindtotaal,9,6,66.67," in published.getvalue()
+    assert ";2;1;50,00;" in exact.getvalue().splitlines()[2]
+    assert published.getvalue().splitlines()[2].endswith(";<5;<5;x;0;x;0;x;0;x")
+    assert published.getvalue().splitlines()[-1].startswith("total;Eindtotaal;9;6;66,67;")
 
 
 # --- the dashboard ------------------------------------------------------------------------------
