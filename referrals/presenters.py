@@ -302,8 +302,11 @@ def referral_context(
         ),
         "name_to_check": _name_to_check(referral, user),
         "steps": [(STEPS[name], form) for name, form in forms.items()],
+        # A step's form posted with errors says itself why the step waits.
         "blocked": [
-            (STEPS[name], reasons) for name, reasons in referral.blocked_steps(user).items()
+            (STEPS[name], reasons)
+            for name, reasons in referral.blocked_steps(user).items()
+            if not bound_form or name != bound_form[0]
         ],
         "timeline": timeline(referral),
         "notes": referral.notes.select_related("author", "author__organisation"),
