@@ -19,7 +19,7 @@ from ..enums import (
     StopReason,
 )
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
-from .guards import client_consented, no_active_temporary_work_experience
+from .guards import client_consented, intake_day_has_come, no_active_temporary_work_experience
 from .handover import HandoverFields, handover_constraints
 from .interruptions import expected_end
 from .obtained import checked_obtained, obtained_constraints
@@ -235,12 +235,6 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         self.intake_at = intake_at
         self.intake_place = _fitting(place, "intake_place", key="place")
 
-    def _after_the_intake(self) -> None:
-        if self.intake_at and timezone.localdate(self.intake_at) > timezone.localdate():
-            raise ValidationError(
-                _("The screening is recorded after the intake, which is still to come.")
-            )
-
     def _set_screening(self, screening: dict[str, str]) -> None:
         for key in ("motivation", "preconditions", "path_fit", "learning_ability"):
             field = f"screening_{key}"
@@ -250,6 +244,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         field=state,
         source=State.INTAKE_PLANNED,
         target=State.ADMITTED,
+        conditions=[intake_day_has_come],
         permission=access.may_admit,
     )
     def admit(
@@ -259,7 +254,6 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         probable_start_date: datetime.date,
         probable_location: str,
     ) -> None:
-        self._after_the_intake()
         check_step_data(self, "admit", probable_start_date=probable_start_date)
         self._set_screening(screening)
         self.probable_start_date = probable_start_date
@@ -269,10 +263,10 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         field=state,
         source=State.INTAKE_PLANNED,
         target=State.NOT_ADMITTED,
+        conditions=[intake_day_has_come],
         permission=access.may_reject,
     )
     def reject(self, *, screening: dict[str, str], reason: str) -> None:
-        self._after_the_intake()
         self._set_screening(screening)
         self.reject_reason = _fitting(_required_reason(reason), "reject_reason", key="reason")
 
