@@ -1,6 +1,8 @@
 """What a page shows of a client or referral to the user asking: data prepared for the
 templates, so that templates render and never decide."""
 
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.trail import mask_insz
@@ -261,6 +263,26 @@ def _name_to_check(referral: Referral, user):
     return candidacy if candidacy and candidacy.name_differs else None
 
 
+def blocked_steps(referral: Referral, user, *, shown: str | None = None) -> list[tuple]:
+    """The steps this user could take but for an unmet guard, as (heading, reasons); steps
+    that wait for the same reasons together (admit and reject wait for the intake's day).
+    `shown`: a step whose form is on the page, saying why itself."""
+    waiting: dict[tuple[str, ...], list[str]] = {}
+    for name, reasons in referral.blocked_steps(user).items():
+        if name != shown:
+            waiting.setdefault(tuple(reasons), []).append(f"“{STEPS[name].label}”")
+    return [
+        (
+            ngettext(
+                "%(steps)s is not possible yet:", "%(steps)s are not possible yet:", len(steps)
+            )
+            % {"steps": get_text_list(steps, gettext("and"))},
+            list(reasons),
+        )
+        for reasons, steps in waiting.items()
+    ]
+
+
 def referral_context(
     referral: Referral,
     user,
@@ -304,9 +326,8 @@ def referral_context(
         ),
         "name_to_check": _name_to_check(referral, user),
         "steps": [(STEPS[name], form) for name, form in forms.items()],
-        "blocked": [
-            (STEPS[name], reasons) for name, reasons in referral.blocked_steps(user).items()
-        ],
+        # A step's form posted with errors says itself why the step waits.
+        "blocked": blocked_steps(referral, user, shown=bound_form and bound_form[0]),
         "timeline": timeline(referral),
         "notes": referral.notes.select_related("author", "author__organisation"),
         "note_form": (note_form or GuidanceNoteForm()) if notes_open else None,

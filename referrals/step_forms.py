@@ -12,19 +12,21 @@ from .formfields import (
     PlausibleDateTimeField,
     TextAreaField,
 )
-from .forms import CrispyMixin
+from .forms import CrispyMixin, add_validation_error
 from .handover_forms import HandoverFieldsForm
 from .models import (
     EntryCondition,
     Referral,
 )
+from .models.step_checks import step_data_errors
 from .textlimits import NOTE, REASON, SCREENING, max_length_of
 
 
 class StepForm(CrispyMixin, forms.Form):
     """A transition's form; `state` carries the state the user saw, to catch changes
-    made by someone else in the meantime."""
+    made by someone else in the meantime. `step` is the transition's name."""
 
+    step = ""
     state = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, referral: Referral, user, **kwargs):
@@ -35,6 +37,26 @@ class StepForm(CrispyMixin, forms.Form):
         self.referral = referral
         self.user = user
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors and cleaned_data.get("state") == self.referral.state:
+            self.add_step_errors()
+        return cleaned_data
+
+    def add_step_errors(self) -> None:
+        """With fields to correct, say at once what the step itself would refuse: why it
+        cannot be taken now, else what is wrong with the fields it could read. (A valid
+        form goes to the step, which checks the same; a stale one is refused as such.)"""
+        refusals = self.referral.step_refusals(self.user, self.step)
+        for refusal in refusals:
+            self.add_error(None, refusal)
+        if refusals:  # who may not take the step learns nothing of its data
+            return
+        readable = {k: v for k, v in self.cleaned_data.items() if k != "state"}
+        errors = step_data_errors(self.referral, self.step, readable)
+        if errors is not None:
+            add_validation_error(self, errors)
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("state", None)
@@ -42,6 +64,8 @@ class StepForm(CrispyMixin, forms.Form):
 
 
 class ApplyForm(StepForm):
+    step = "apply"
+
     applied_on = PlausibleDateField(
         label=_("Date of the candidacy"),
         required=False,
@@ -50,6 +74,8 @@ class ApplyForm(StepForm):
 
 
 class AgreeForm(HandoverFieldsForm, StepForm):
+    step = "agree"
+
     # The handover's fields last: it may also be recorded later, on the referral page.
     field_order = ["state", "checked_conditions", "agreed_on", "caseworker_phone", "handover_notes"]
 
@@ -104,14 +130,16 @@ class ReasonForm(StepForm):
 
 
 class DeclineForm(ReasonForm):
-    pass
+    step = "decline"
 
 
 class WithdrawForm(ReasonForm):
-    pass
+    step = "withdraw"
 
 
 class PlanIntakeForm(StepForm):
+    step = "plan_intake"
+
     intake_at = PlausibleDateTimeField(label=_("Date and time of the intake"))
     place = forms.CharField(label=_("Place"), max_length=max_length_of(Referral, "intake_place"))
 
@@ -142,6 +170,8 @@ class ScreeningForm(StepForm):
 
 
 class AdmitForm(ScreeningForm):
+    step = "admit"
+
     probable_start_date = PlausibleDateField(label=_("Probable start date"))
     probable_location = forms.CharField(
         label=_("Probable start location"), max_length=max_length_of(Referral, "probable_location")
@@ -153,6 +183,8 @@ class AdmitForm(ScreeningForm):
 
 
 class RejectForm(ScreeningForm):
+    step = "reject"
+
     reason = TextAreaField(
         label=_("Reason for not admitting"),
         max_length=REASON,
@@ -161,6 +193,8 @@ class RejectForm(ScreeningForm):
 
 
 class StartForm(StepForm):
+    step = "start"
+
     start_date = PlausibleDateField(label=_("Start date"))
 
     def __init__(self, *args, **kwargs):
@@ -172,6 +206,8 @@ class StartForm(StepForm):
 
 
 class EndForm(StepForm):
+    step = "end"
+
     end_date = PlausibleDateField(label=_("End date"))
     result = forms.ChoiceField(label=_("Result"), choices=EndResult.choices)
     stop_reason = forms.ChoiceField(
@@ -197,6 +233,8 @@ class EndForm(StepForm):
 
 
 class CloseForm(StepForm):
+    step = "close"
+
     continued_by = forms.ChoiceField(
         label=_("Who continues the guidance to work?"),
         choices=ContinuedBy.choices,

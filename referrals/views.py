@@ -47,6 +47,7 @@ WAITING_HEADINGS = {
     "apply": gettext_lazy("To register as candidate"),
     "agree": gettext_lazy("Waiting for your formal agreement"),
     "plan_intake": gettext_lazy("To plan an intake"),
+    "intakes_planned": gettext_lazy("Intakes planned"),
     "screen": gettext_lazy("To screen after the intake"),
     "start": gettext_lazy("To start"),
     "end": gettext_lazy("In training: to end"),
@@ -73,8 +74,13 @@ class Section(NamedTuple):
     more: bool  # there are more than the rows shown
 
 
+# How a section is sorted: the longest waiting first, the intakes to come by their date.
+SECTION_ORDER = {"intakes_planned": ("intake_at", "pk")}
+
+
 def _section(step: str, heading, queryset) -> Section:
-    rows = list(queryset.order_by("state_changed_at")[: PAGE_SIZE + 1])
+    order = SECTION_ORDER.get(step, ("state_changed_at",))
+    rows = list(queryset.order_by(*order)[: PAGE_SIZE + 1])
     return Section(step, heading, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
 
 

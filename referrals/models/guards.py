@@ -82,3 +82,19 @@ def no_temporary_work_experience_from(referral, day, *, field: str, for_vdab: bo
             "%(date)s or later; an OKOT cannot run alongside it."
         ) % {**values, "experience": experience.period_text()}
     raise ValidationError({field: message}, code="temporary_work_experience")
+
+
+def _intake_to_come(referral):
+    return _("Screening becomes possible from the intake on %(date)s.") % {
+        "date": formats.date_format(timezone.localdate(referral.intake_at), "SHORT_DATE_FORMAT")
+    }
+
+
+@guard(_("The screening is recorded after the intake, which is still to come."), _intake_to_come)
+def intake_day_has_come(referral) -> bool:
+    """The intake's day (in Brussels) has come, or no intake moment is known (an import's):
+    the screening records what the intake showed. `querysets.intake_day_has_come` is the
+    same for a list."""
+    return referral.intake_at is None or timezone.localdate(referral.intake_at) <= (
+        timezone.localdate()
+    )

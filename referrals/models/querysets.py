@@ -56,6 +56,13 @@ def interrupted_now() -> Exists:
     return Exists(Interruption.objects.running().filter(referral=OuterRef("pk")))
 
 
+def intake_day_has_come(today: datetime.date | None = None) -> Q:
+    """A referral whose intake's day (in Brussels: `__date` converts in the current time
+    zone) has come, or without an intake moment: as the guard `guards.intake_day_has_come`."""
+    today = today or timezone.localdate()
+    return Q(intake_at__isnull=True) | Q(intake_at__date__lte=today)
+
+
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """A referral whose next step has waited longer than agreed (see `overdue`)."""
     return functools.reduce(operator.or_, overdue_reasons(today).values())
@@ -195,7 +202,8 @@ class ReferralQuerySet(models.QuerySet):
 
     def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
         """What waits for this user's action, per kind of work: the referrals in the source
-        states of the work's steps (`screen` is admit or reject after the intake)."""
+        states of the work's steps (`screen` is admit or reject once the intake's day has
+        come); the intakes still to come apart, as `intakes_planned`."""
         if user.is_caseworker:
             work = CASEWORKER_WORK
         elif user.is_counsellor:
@@ -204,10 +212,15 @@ class ReferralQuerySet(models.QuerySet):
             work = ADMINISTRATOR_WORK
         else:
             work = {}
-        return {
+        waiting = {
             kind: self.filter(state__in=source_states(self.model, steps))
             for kind, steps in work.items()
         }
+        if "screen" in waiting:
+            planned, today = waiting.pop("screen"), timezone.localdate()
+            waiting["intakes_planned"] = planned.filter(intake_at__date__gt=today)
+            waiting["screen"] = planned.filter(intake_day_has_come(today))
+        return {kind: waiting[kind] for kind in WORK_ORDER if kind in waiting}
 
 
 # The work that waits for each role, by kind of work: the steps it takes there.
@@ -220,6 +233,8 @@ COUNSELLOR_WORK = {
     "close": ["close"],
 }
 ADMINISTRATOR_WORK = {"agree": ["agree"], "plan_intake": ["plan_intake"]}
+# The kinds of work in the order of the flow, as "Mijn werk" lists them.
+WORK_ORDER = ["apply", "agree", "plan_intake", "intakes_planned", "screen", "start", "end", "close"]
 
 
 def source_states(model, steps: list[str]) -> list[str]:

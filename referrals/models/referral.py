@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -19,17 +19,14 @@ from ..enums import (
     StopReason,
 )
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
-from .guards import (
-    client_consented,
-    no_active_temporary_work_experience,
-    no_temporary_work_experience_from,
-)
+from .guards import client_consented, intake_day_has_come, no_active_temporary_work_experience
 from .handover import HandoverFields, handover_constraints
 from .interruptions import expected_end
 from .obtained import checked_obtained, obtained_constraints
 from .querysets import ReferralQuerySet
 from .reading import ReferralReading
 from .rules import referral_rules
+from .step_checks import check_step_data
 
 
 class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, models.Model):
@@ -200,7 +197,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         field=state, source=State.INFORMED, target=State.CANDIDATE, permission=access.may_apply
     )
     def apply(self, *, applied_on: datetime.date) -> None:
-        _not_in_future(applied_on, "applied_on")
+        check_step_data(self, "apply", applied_on=applied_on)
         self.applied_on = applied_on
 
     @transition(
@@ -219,18 +216,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         handover_notes: str = "",
         handover: dict | None = None,
     ) -> None:
-        if agreed_on > timezone.localdate():
-            raise ValidationError({"agreed_on": _("The agreement date lies in the future.")})
-        if self.applied_on and agreed_on < self.applied_on:
-            raise ValidationError(
-                {
-                    "agreed_on": _(
-                        "The formal agreement cannot be before the candidacy (%(date)s)."
-                    )
-                    % {"date": formats.date_format(self.applied_on, "SHORT_DATE_FORMAT")}
-                }
-            )
-        no_temporary_work_experience_from(self, agreed_on, field="agreed_on")
+        check_step_data(self, "agree", agreed_on=agreed_on)
         self.entry_conditions_checked_on = agreed_on
         self.agreed_on = agreed_on
         self.caseworker = by
@@ -256,20 +242,11 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         permission=access.may_plan_intake,
     )
     def plan_intake(self, *, by, intake_at: datetime.datetime, place: str) -> None:
-        if self.agreed_on and timezone.localdate(intake_at) < self.agreed_on:
-            raise ValidationError(
-                {"intake_at": _("The intake cannot be before the formal agreement.")}
-            )
+        check_step_data(self, "plan_intake", intake_at=intake_at)
         self.intake_at = intake_at
         self.intake_place = _fitting(place, "intake_place", key="place")
         if by.is_counsellor:  # an administrator planning it is responsible for nothing
             self.counsellor = by
-
-    def _after_the_intake(self) -> None:
-        if self.intake_at and timezone.localdate(self.intake_at) > timezone.localdate():
-            raise ValidationError(
-                _("The screening is recorded after the intake, which is still to come.")
-            )
 
     def _set_screening(self, screening: dict[str, str]) -> None:
         for key in ("motivation", "preconditions", "path_fit", "learning_ability"):
@@ -280,6 +257,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         field=state,
         source=State.INTAKE_PLANNED,
         target=State.ADMITTED,
+        conditions=[intake_day_has_come],
         permission=access.may_admit,
     )
     def admit(
@@ -289,11 +267,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         probable_start_date: datetime.date,
         probable_location: str,
     ) -> None:
-        self._after_the_intake()
-        if self.intake_at and probable_start_date < timezone.localdate(self.intake_at):
-            raise ValidationError(
-                {"probable_start_date": _("The start cannot be before the intake.")}
-            )
+        check_step_data(self, "admit", probable_start_date=probable_start_date)
         self._set_screening(screening)
         self.probable_start_date = probable_start_date
         self.probable_location = _fitting(probable_location, "probable_location")
@@ -302,10 +276,10 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         field=state,
         source=State.INTAKE_PLANNED,
         target=State.NOT_ADMITTED,
+        conditions=[intake_day_has_come],
         permission=access.may_reject,
     )
     def reject(self, *, screening: dict[str, str], reason: str) -> None:
-        self._after_the_intake()
         self._set_screening(screening)
         self.reject_reason = _fitting(_required_reason(reason), "reject_reason", key="reason")
 
@@ -316,10 +290,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         permission=access.may_start,
     )
     def start(self, *, start_date: datetime.date) -> None:
-        _not_in_future(start_date, "start_date")
-        if self.intake_at and start_date < timezone.localdate(self.intake_at):
-            raise ValidationError({"start_date": _("The start cannot be before the intake.")})
-        no_temporary_work_experience_from(self, start_date, field="start_date", for_vdab=True)
+        check_step_data(self, "start", start_date=start_date)
         self.start_date = start_date
         self.expected_end_date = expected_end(start_date, self.training.duration_months)
 
@@ -339,17 +310,15 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         obtained_on: datetime.date | None = None,
     ) -> None:
         """`obtained` left empty: the diploma on the end date when passed, else nothing."""
-        _not_in_future(end_date, "end_date")
-        if self.start_date and end_date < self.start_date:
-            raise ValidationError({"end_date": _("The end cannot be before the start.")})
-        if result == EndResult.STOPPED_EARLY and not stop_reason:
-            raise ValidationError(
-                {"stop_reason": _("Give the reason why the training stopped early.")}
-            )
-        if result != EndResult.STOPPED_EARLY and stop_reason:
-            raise ValidationError(
-                {"stop_reason": _("A stop reason goes only with a training stopped early.")}
-            )
+        check_step_data(
+            self,
+            "end",
+            end_date=end_date,
+            result=result,
+            stop_reason=stop_reason,
+            obtained=obtained,
+            obtained_on=obtained_on,
+        )
         self.obtained, self.obtained_on = checked_obtained(
             result=result,
             end_date=end_date,
@@ -384,11 +353,6 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
     )
     def withdraw(self, *, reason: str) -> None:
         self.withdraw_reason = _fitting(_required_reason(reason), "withdraw_reason", key="reason")
-
-
-def _not_in_future(day: datetime.date, field: str) -> None:
-    if day > timezone.localdate():
-        raise ValidationError({field: _("This date lies in the future.")})
 
 
 def _fitting(value: str, field: str, *, key: str | None = None) -> str:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from referrals import services
 from referrals.enums import EndResult, State, StopReason
 from referrals.models import Referral
 from referrals.services import referral_create
@@ -145,6 +146,7 @@ def test_a_start_on_the_intake_day_is_allowed(state, step, field):
 
 @pytest.mark.parametrize("step", ["admit", "reject"])
 def test_the_screening_waits_until_the_intake_day(step):
+    """A step not possible yet (a guard, so the page offers no form), not a wrong field."""
     referral = referral_in_state(State.AGREED)
     intake_at = timezone.now() + datetime.timedelta(days=3)
     take_step("plan_intake", referral, counsellor_for(referral.training), intake_at=intake_at)
@@ -152,7 +154,7 @@ def test_the_screening_waits_until_the_intake_day(step):
     in_a_week = timezone.localdate() + datetime.timedelta(days=7)
     arguments = {"probable_start_date": in_a_week} if step == "admit" else {}
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(services.TransitionRefused):
         take_step(step, referral, counsellor_of(referral), **arguments)
 
     assert_nothing_changed(referral, State.INTAKE_PLANNED, events)
