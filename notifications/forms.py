@@ -1,11 +1,61 @@
 """Forms validate input; what a message says and who gets it is the outbox's business."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import AT_ONCE, EmailFrequency, EmailOptOut, EmailPreference, Kind
+from .recipients import kinds_for
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters, read from the query string (or posted along by its buttons):
+    kind codes and flags only, never personal data. A value not offered filters nothing."""
+
+    unread = forms.BooleanField(
+        label=_("Unread only"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of message"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    grouped = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        kinds = [(kind.value, kind.label) for kind in kinds_for(user)]
+        self.fields["kind"].choices = [("", _("All kinds")), *kinds]
+        self.is_valid()  # what is valid filters; what is not is left out
+
+    def value(self, name: str):
+        return self.cleaned_data.get(name) or None
+
+    def apply(self, notifications):
+        """`notifications` as the filters (not the grouping) narrow them."""
+        if self.value("unread"):
+            notifications = notifications.unread()
+        if self.value("kind"):
+            notifications = notifications.filter(kind=self.value("kind"))
+        return notifications
+
+    def params(self, **changes) -> dict[str, str]:
+        """The filters in use as query parameters, in a fixed order, with `changes`."""
+        values = {name: self.value(name) for name in ("unread", "kind", "grouped")} | changes
+        return {name: "1" if value is True else value for name, value in values.items() if value}
+
+    def query(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+    @property
+    def kind_label(self) -> str:
+        kind = self.value("kind")
+        return Kind(kind).label if kind else ""
 
 
 class EmailPreferencesForm(forms.Form):
