@@ -10,7 +10,7 @@ from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
 from audit.reads import OF_REFERRAL
 
-from .models import EmailOptOut, Notification
+from .models import EmailOptOut, EmailPreference, Notification
 from .tasks import redeliver
 
 
@@ -51,6 +51,8 @@ class NotificationAdmin(
         "next_attempt_at",
         "sent_at",
         "read_at",
+        "in_digest",
+        "digest",
         "idempotency_key",
     ]
     readonly_fields = fields
@@ -96,6 +98,18 @@ class EmailOptOutAdmin(SessionSearchMixin, admin.ModelAdmin):
 
     list_display = ["user", "kind"]
     list_filter = ["kind"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email", "user__last_name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(EmailPreference)
+class EmailPreferenceAdmin(SessionSearchMixin, admin.ModelAdmin):
+    """Users choose how often e-mail comes themselves; the administrator may look, and
+    change it on request."""
+
+    list_display = ["user", "frequency"]
+    list_filter = ["frequency"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "user__last_name"]
     autocomplete_fields = ["user"]

@@ -36,6 +36,24 @@ class Kind(models.TextChoices):
     REMINDER_END_EXPECTED = "reminder_end_expected", _("Reminder: the expected end has passed")
 
 
+# What must reach its reader at once, even one who chose the daily digest: the warm handover
+# is to be passed on "preferably by phone" right after the formal agreement (DOMAIN.md), so
+# the counsellor is to expect the call and the caseworker is asked to make it.
+AT_ONCE = frozenset({Kind.WARM_HANDOVER, Kind.CALL_COUNSELLOR})
+
+# The daily digest is an outbox row of its own, about no one thing: a kind of row, not a kind
+# of message (nobody switches it off per kind, the inbox does not list it).
+DAILY_DIGEST = "daily_digest"
+ROW_KINDS = [*Kind.choices, (DAILY_DIGEST, _("Daily digest"))]
+
+
+class EmailFrequency(models.TextChoices):
+    """How a user gets their messages by e-mail (the in-app message comes either way)."""
+
+    EACH = "each", _("An e-mail per message")
+    DAILY = "daily", _("One e-mail a day with everything of that day")
+
+
 class NotificationQuerySet(models.QuerySet):
     def inbox_of(self, user) -> "NotificationQuerySet":
         """The user's in-app messages about what they may still see: a message about a
@@ -87,7 +105,7 @@ class Notification(models.Model):
         related_name="notifications",
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=ROW_KINDS)
     referral = models.ForeignKey(
         "referrals.Referral",
         verbose_name=_("referral"),
@@ -111,6 +129,17 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # An in-app message whose e-mail goes in its reader's daily digest instead of its own,
+    # and the digest that carried it (empty while it waits).
+    in_digest = models.BooleanField(_("in the daily digest"), default=False)
+    digest = models.ForeignKey(
+        "self",
+        verbose_name=_("daily digest"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digested",
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -121,6 +150,11 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["channel", "status", "created_at"]),
             models.Index(fields=["recipient", "channel", "read_at"]),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(in_digest=True, digest__isnull=True),
+                name="notification_awaits_digest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,3 +186,36 @@ class EmailOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_kind_display()}"
+
+
+class EmailPreference(models.Model):
+    """How often a user gets e-mail; without a row, an e-mail per message."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="email_preference",
+    )
+    frequency = models.CharField(
+        _("how often"),
+        max_length=10,
+        choices=EmailFrequency.choices,
+        default=EmailFrequency.EACH,
+    )
+
+    class Meta:
+        verbose_name = _("e-mail frequency")
+        verbose_name_plural = _("e-mail frequencies")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_frequency_display()}"
+
+    @classmethod
+    def daily_readers(cls, users) -> set[int]:
+        """The ids of those among `users` who chose the daily digest."""
+        return set(
+            cls.objects.filter(user__in=users, frequency=EmailFrequency.DAILY).values_list(
+                "user_id", flat=True
+            )
+        )

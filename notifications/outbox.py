@@ -27,7 +27,7 @@ from referrals.models.followup import school_year_label
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
-from .models import EmailOptOut, Kind, Notification
+from .models import AT_ONCE, EmailOptOut, EmailPreference, Kind, Notification
 from .recipients import caseworkers_for, counsellors_for, other_side
 from .rendering import render_email, render_message
 
@@ -208,13 +208,15 @@ def write(
     at=None,
 ) -> list[Notification]:
     """Write the in-app message and, unless switched off, the e-mail for each recipient;
-    the rows written. The e-mail only says what happened and links to the app
-    (`rendering.email_content`); `context` is for the in-app message.
+    the rows written. A reader of the daily digest gets no e-mail of its own: the in-app
+    message waits for the digest (`digest`), unless its kind must come `AT_ONCE`. The
+    e-mail only says what happened and links to the app (`rendering.email_content`);
+    `context` is for the in-app message.
 
     Call inside the transaction of what caused it. `source` makes the idempotency key:
     writing the same thing twice adds nothing. `at` dates the rows when the step happened
     (a back-dated step shows its real date). A few queries whatever the number of
-    recipients: the opt-outs, the keys already written, one insert."""
+    recipients: the opt-outs, the daily readers, the keys already written, one insert."""
     recipients = [r for r in recipients if r is not None and r != exclude]
     if not recipients:
         return []
@@ -223,13 +225,20 @@ def write(
     opted_out = set(
         EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
     )
+    # Who reads this kind in the daily digest rather than in an e-mail of its own.
+    in_digest = set() if kind in AT_ONCE else EmailPreference.daily_readers(recipients)
     wanted = {}
     for recipient in recipients:
         channels = [Notification.Channel.IN_APP]
-        if with_email and recipient.email and recipient.pk not in opted_out:
+        mailed = with_email and recipient.email and recipient.pk not in opted_out
+        if mailed and recipient.pk not in in_digest:
             channels.append(Notification.Channel.EMAIL)
         for channel in channels:
-            wanted[f"{source}:{kind}:{recipient.pk}:{channel}"] = (recipient, channel)
+            wanted[f"{source}:{kind}:{recipient.pk}:{channel}"] = (
+                recipient,
+                channel,
+                mailed and recipient.pk in in_digest,
+            )
     written_before = set(
         Notification.objects.filter(idempotency_key__in=wanted).values_list(
             "idempotency_key", flat=True
@@ -237,7 +246,7 @@ def write(
     )
     now = at or timezone.now()
     rows = []
-    for key, (recipient, channel) in wanted.items():
+    for key, (recipient, channel, for_digest) in wanted.items():
         if key in written_before:
             continue
         # In the recipient's language; the in-app message shows what its reader may see,
@@ -261,6 +270,7 @@ def write(
                 status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
                 sent_at=now if in_app else None,
                 created_at=now,
+                in_digest=bool(in_app and for_digest),
             )
         )
     return _insert(rows)

@@ -6,6 +6,56 @@ of a role is that role's `holders()`: the same rules the pages use."""
 from accounts.models import Organisation, Role
 from referrals import access
 
+from .models import Kind
+
+# The kinds each side hears of (the table, and the reminders' audiences); the inbox offers
+# its reader their side's as filters. A test holds them to the table.
+CASEWORKER_KINDS = (
+    Kind.CANDIDACY_REGISTERED,
+    Kind.CALL_COUNSELLOR,
+    Kind.WITHDRAWN,
+    Kind.INTAKE_PLANNED,
+    Kind.ADMITTED,
+    Kind.NOT_ADMITTED,
+    Kind.STARTED,
+    Kind.ENDED,
+    Kind.GUIDANCE_NOTE,
+    Kind.INTERRUPTION,
+    Kind.VDAB_REGISTERED,
+    Kind.SCHOOL_YEAR_RECORDED,
+    Kind.DOCUMENT_ADDED,
+    Kind.REMINDER_NO_HANDOVER,
+    Kind.REMINDER_OUTCOME_DUE,
+)
+COUNSELLOR_KINDS = (
+    Kind.WARM_HANDOVER,
+    Kind.HANDOVER_RECORDED,
+    Kind.DECLINED,
+    Kind.WITHDRAWN,
+    Kind.CONTINUED_GUIDANCE,
+    Kind.GUIDANCE_NOTE,
+    Kind.INTERRUPTION,
+    Kind.CONSENT_WITHDRAWN,
+    Kind.DOCUMENT_ADDED,
+    Kind.REMINDER_NO_INTAKE,
+    Kind.REMINDER_NO_START,
+    Kind.REMINDER_END_EXPECTED,
+    Kind.REMINDER_OUTCOME_DUE,
+)
+
+
+def kinds_for(user) -> list[Kind]:
+    """The kinds of message `user` may receive, in the order of `Kind`: their side's; every
+    kind for an administrator (who acts for either side) or someone of neither side."""
+    kinds = set()
+    if user.is_caseworker:
+        kinds |= set(CASEWORKER_KINDS)
+    if user.is_counsellor:
+        kinds |= set(COUNSELLOR_KINDS)
+    if user.is_administrator or not kinds:
+        return list(Kind)
+    return [kind for kind in Kind if kind in kinds]
+
 
 def caseworkers_for(referral) -> list:
     """The responsible caseworker (who agreed, or took over), else the OCMW caseworker who

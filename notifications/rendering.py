@@ -10,8 +10,9 @@ one place that decides what it carries."""
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from referrals.presenters import client_name, message_client_facts
 
@@ -64,6 +65,27 @@ def render_email(kind: str, recipient, referral) -> tuple[str, str, str]:
         text = render_to_string("notifications/email.txt", content).strip()
         html = render_to_string("notifications/email.html", content)
     return subject, text, html
+
+
+def render_digest(recipient, messages, day) -> tuple[str, str, str]:
+    """(subject, text, html) of `recipient`'s daily digest of `messages` (in-app rows, with
+    their referral's training): of each, only what its own e-mail would carry
+    (`email_content`), in the recipient's language, and a link to the inbox."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        count = len(messages)
+        subject = ngettext(
+            "OKOT: %(count)d message of %(date)s", "OKOT: %(count)d messages of %(date)s", count
+        ) % {"count": count, "date": formats.date_format(day, "DATE_FORMAT")}
+        content = {
+            "subject": one_line(subject),
+            "count": count,
+            "items": [email_content(message.kind, message.referral) for message in messages],
+            "inbox_link": site_url(reverse("notifications:inbox")),
+            "preferences_link": site_url(reverse("notifications:preferences")),
+        }
+        text = render_to_string("notifications/digest.txt", content).strip()
+        html = render_to_string("notifications/digest.html", content)
+    return content["subject"], text, html
 
 
 def one_line(subject: str) -> str:

@@ -5,6 +5,7 @@ objects, and are idempotent; how one e-mail is sent exactly once is `delivery`.
 - `relay_pending` (beat, every NOTIFY_RELAY_EVERY seconds): dispatch again what an enqueue
   or a worker lost.
 - `send_reminders` (beat, daily): write the reminders that are due (`reminders`).
+- `send_digests` (beat, daily at NOTIFY_DIGEST_HOUR): write the daily digests (`digest`).
 - `redeliver`: the admin's Retry.
 """
 
@@ -14,13 +15,14 @@ from collections import Counter
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from . import delivery, outbox, reminders
+from . import delivery, digest, outbox, reminders
 from .delivery import EMAIL, Status
 from .models import Notification
 
@@ -124,6 +126,31 @@ def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
             sent[str(reminder.kind)] += 1
     logger.info("Reminders written on %s: %s", today, dict(sent))
     return dict(sent)
+
+
+@shared_task
+def send_digests(today: datetime.date | str | None = None) -> int:
+    """Write each daily digest of `today` to the outbox (run daily by beat; safe to run
+    again: a reader's digest of a day is written once); how many were written.
+
+    One transaction per reader, so that one that fails is logged and tried again the next
+    day without holding back the others; the e-mails are enqueued on commit."""
+    if isinstance(today, str):
+        today = datetime.date.fromisoformat(today)
+    today = today or timezone.localdate()
+    written = 0
+    readers = get_user_model().objects.filter(pk__in=digest.readers_waiting()).order_by("pk")
+    for recipient in readers:
+        try:
+            with transaction.atomic():
+                digests = digest.write_digest(recipient, today)
+                enqueue_on_commit(digests)
+        except Exception:
+            logger.exception("The digest of %s for user %s was not written", today, recipient.pk)
+            continue
+        written += len(digests)
+    logger.info("Daily digests written on %s: %d", today, written)
+    return written
 
 
 def enqueue_on_commit(notifications: list[Notification]) -> None:

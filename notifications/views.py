@@ -5,9 +5,9 @@ Every view reads through `Notification.objects.inbox_of(user)`, so another perso
 message, an e-mail row, or a message about a referral the user may no longer see (moved to
 another organisation, lost the role) is a 404."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,10 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit import reads
 
-from .forms import EmailPreferencesForm
+from .forms import EmailPreferencesForm, InboxFilterForm
+from .inbox import grouped_page, listed_page, messages_of
 from .models import Notification
-
-PAGE_SIZE = 50
 
 # Whom an inbox row is about: its referral and that referral's client (annotated).
 ABOUT = reads.Subject(client="client_id", referral="referral_id")
@@ -33,25 +32,38 @@ def _own(request, pk: int) -> Notification:
 
 
 def _back_to_inbox(request) -> str:
-    """The inbox page the user came from (a form posts its page number along)."""
+    """The inbox page the user came from: its forms post the filters and page along."""
+    filters = InboxFilterForm(request.POST, user=request.user)
     page = request.POST.get("page", "")
+    query = filters.params(page=page if page.isdigit() and page != "1" else None)
     url = reverse("notifications:inbox")
-    return f"{url}?page={page}" if page.isdigit() and page != "1" else url
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @require_safe
 def inbox(request):
-    # The list shows subject, kind and text; the e-mail's HTML stays out of the query.
-    notifications = (
-        Notification.objects.inbox_of(request.user)
-        .defer("body_html", "last_error")
-        .annotate(client_id=F("referral__client_id"))
-    )
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = InboxFilterForm(request.GET, user=request.user)
+    notifications = filters.apply(Notification.objects.inbox_of(request.user))
+    grouped = bool(filters.value("grouped"))
+    number = request.GET.get("page")
+    if grouped:
+        page = grouped_page(notifications, number, request.user)
+    else:
+        page = listed_page(notifications, number)
     # A message names the client of its referral: one row per referral shown (a message
     # about none, such as a reminder of one's own, names no one).
-    reads.listed(request, ABOUT.of_all(page.object_list))
-    return TemplateResponse(request, "notifications/inbox.html", {"page": page})
+    reads.listed(request, ABOUT.of_all(messages_of(page, grouped=grouped)))
+    context = {
+        "page": page,
+        "filters": filters,
+        "grouped": grouped,
+        "filtered": bool(filters.params(grouped=None)),
+        "list_query": filters.query(grouped=None),
+        "grouped_query": filters.query(grouped=True),
+        "extra_query": f"{query}&" if (query := filters.query()) else "",
+        "posted_along": filters.params().items(),
+    }
+    return TemplateResponse(request, "notifications/inbox.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -77,7 +89,10 @@ def notification_read(request, pk: int):
 
 @require_POST
 def notification_read_all(request):
-    count = Notification.objects.inbox_of(request.user).unread().update(read_at=timezone.now())
+    """Mark read what the inbox shows: all unread messages, or those of the kind chosen."""
+    filters = InboxFilterForm(request.POST, user=request.user)
+    unread = filters.apply(Notification.objects.inbox_of(request.user).unread())
+    count = unread.update(read_at=timezone.now())
     messages.success(
         request,
         ngettext(
@@ -85,7 +100,7 @@ def notification_read_all(request):
         )
         % {"count": count},
     )
-    return redirect("notifications:inbox")
+    return redirect(_back_to_inbox(request))
 
 
 @require_http_methods(["GET", "POST"])

@@ -353,6 +353,8 @@ NOTIFY_REMINDER_NO_START_DAYS = int(os.environ.get("NOTIFY_REMINDER_NO_START_DAY
 # The counsellor is reminded to record the end this many days after the expected end
 # (moved on by interruptions; none while the training is interrupted).
 NOTIFY_REMINDER_END_EXPECTED_DAYS = int(os.environ.get("NOTIFY_REMINDER_END_EXPECTED_DAYS", "14"))
+# The hour (in TIME_ZONE) at which beat sends the daily digest to those who chose it.
+NOTIFY_DIGEST_HOUR = int(os.environ.get("NOTIFY_DIGEST_HOUR", "17"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notifications": {
         "task": "notifications.tasks.relay_pending",
@@ -361,6 +363,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),  # daily, in CELERY_TIMEZONE
+    },
+    "send-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=NOTIFY_DIGEST_HOUR, minute=0),  # daily, in CELERY_TIMEZONE
     },
     "apply-retention": {
         "task": "referrals.tasks.apply_retention",

@@ -120,6 +120,7 @@ MODELS = {
         "and goes when the job ends (the import itself is a change, recorded with it)"
     ),
     "notifications.emailoptout": NoPersonalData("users' e-mail preferences"),
+    "notifications.emailpreference": NoPersonalData("how often users get e-mail"),
     "accounts.organisation": NoPersonalData("OCMWs and VDAB regions"),
     "accounts.user": NoPersonalData(STAFF),
     "auth.group": NoPersonalData("the roles"),

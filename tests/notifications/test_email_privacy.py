@@ -18,8 +18,8 @@ from django.utils import formats, timezone, translation
 from stdnum.be import ssn
 
 from audit.trail import mask_insz
-from notifications import outbox
-from notifications.models import Kind, Notification
+from notifications import digest, outbox
+from notifications.models import AT_ONCE, EmailFrequency, EmailPreference, Kind, Notification
 from referrals import services
 from referrals.enums import (
     CandidacyOutcome,
@@ -375,6 +375,45 @@ def test_an_e_mail_says_what_happened_and_nothing_of_the_client(
         assert email.subject == f"OKOT: {what} – {word} #{referral.pk} (Verpleegkunde HBO5)"
         assert link in email.body
         assert f">{what}</h1>" in email.body_html
+        assert f'href="{link}"' in email.body_html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", [kind for kind in Kind if kind not in AT_ONCE])
+def test_a_daily_digest_says_what_happened_and_nothing_of_the_client(
+    walk, people, kind, language, settings
+):
+    """The digest lists what the e-mails per message would have said, and no more."""
+    settings.SITE_URL = "https://okot.example.org"
+    scene = SCENES[kind]
+    referral = walk(scene.state, via=scene.via, **scene.steps)
+    Notification.objects.all().delete()
+    readers = speaking(people, language)
+    for reader in readers:
+        EmailPreference.objects.create(user=reader, frequency=EmailFrequency.DAILY)
+
+    outbox.write(
+        kind=kind,
+        recipients=readers,
+        referral=referral,
+        source="test",
+        context=scene.context(referral, people),
+    )
+
+    assert not Notification.objects.filter(channel=EMAIL).exists()
+    with translation.override(language):
+        what = str(Kind(kind).label)
+    link = f"https://okot.example.org/referrals/{referral.pk}/"
+    # VDAB's digest leaves out a referral it does not see (before the formal agreement).
+    digests = [
+        row for reader in readers for row in digest.write_digest(reader, timezone.localdate())
+    ]
+    assert digests
+    for email in digests:
+        assert leaks(email, referral) == []
+        assert f"{what} – " in email.body
+        assert f"#{referral.pk} (Verpleegkunde HBO5)" in email.body
+        assert link in email.body
         assert f'href="{link}"' in email.body_html
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.two_factor import new_backup_codes
 from audit.models import Purge
-from notifications.models import EmailOptOut, Kind
+from notifications.models import EmailFrequency, EmailOptOut, EmailPreference, Kind
 from referrals import services
 from referrals.enums import SchoolYearResult
 from referrals.models import ImportJob
@@ -17,11 +17,12 @@ from tests.referrals.factories import DocumentFactory, counsellor_for
 
 
 def one_of_each_beside(referral) -> None:
-    """An opt-out, a candidacy, a document, a school year and an import; a lockout's
-    records, backup codes and a passkey, and a purge of the audit trail (logging in writes a
-    login's record, an app and rows of the trail)."""
+    """An opt-out, a choice of the daily digest, a candidacy, a document, a school year and
+    an import; a lockout's records, backup codes and a passkey, and a purge of the audit
+    trail (logging in writes a login's record, an app and rows of the trail)."""
     user, client = referral.created_by, referral.client
     EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
+    EmailPreference.objects.create(user=user, frequency=EmailFrequency.DAILY)
     services.referral_register_candidacy(
         user=counsellor_for(referral.training),
         ocmw=client.ocmw,

@@ -100,10 +100,11 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 # candidates, and the check-ups recorded for the outcome candidates.
 SELECTION_QUERIES = 10
 # Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
-# counsellors are addressed: at most one query), the e-mail opt-outs, the keys already
-# written, and all its rows in one insert between a savepoint and its release; then, per
-# recipient, their permissions (what they may see of the client: two queries).
-QUERIES_PER_REMINDER = 8
+# counsellors are addressed: at most one query), the e-mail opt-outs, who reads the daily
+# digest, the keys already written, and all its rows in one insert between a savepoint and
+# its release; then, per recipient, their permissions (what they may see of the client: two
+# queries).
+QUERIES_PER_REMINDER = 9
 QUERIES_PER_RECIPIENT = 2
 TODAY = D(2026, 7, 15)
 
