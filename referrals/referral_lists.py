@@ -13,6 +13,7 @@ from .formfields import BoundedModelChoiceField, DateInput
 from .listing import Column
 from .models import Training
 from .models.querysets import client_search, overdue_condition
+from .models.work import mine, work_conditions, work_of
 
 COLUMNS = [
     Column("client", _("Client"), ["client__last_name", "client__first_name"]),
@@ -73,13 +74,22 @@ class ReferralFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
-    mine = forms.BooleanField(label=_("Only mine"), required=False)
+    mine = forms.BooleanField(
+        label=_("Only mine"),
+        required=False,
+        help_text=_("Yours, and those nobody of your side is responsible for yet."),
+    )
+    work = forms.ChoiceField(label=_("To do"), required=False)
 
     def __init__(self, data, *, user):
         super().__init__(data, auto_id="id_filter_%s")
         self.user = user
         self.fields["state"].choices = [("", _("All states")), *State.choices]
         self.fields["dates"].choices = list(DATE_FIELDS.items())
+        self.fields["work"].choices = [
+            ("", _("Anything")),
+            *((work.code, work.heading) for work in work_of(user)),
+        ]
         if user.is_counsellor:
             self.fields["training"].queryset = Training.objects.responsible(user)
         else:
@@ -129,7 +139,9 @@ class ReferralFilterForm(forms.Form):
         if data["overdue"]:
             referrals = referrals.filter(overdue_condition())
         if data.get("mine"):
-            referrals = referrals.responsible(self.user)
+            referrals = referrals.filter(mine(self.user))
+        if data.get("work"):
+            referrals = referrals.filter(work_conditions(self.user)[data["work"]])
         field = data["dates"] or "since"
         lookup = _DATE_LOOKUPS.get(field, field)
         if data["date_from"]:

@@ -4,6 +4,7 @@ from . import (
     catalogue_views,
     client_views,
     consent_views,
+    dashboard,
     document_views,
     interruption_views,
     list_views,
@@ -13,7 +14,7 @@ from .reports import views as report_views
 
 app_name = "referrals"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/new/", client_views.client_create, name="client_create"),
     path("clients/<int:pk>/", client_views.client_detail, name="client_detail"),

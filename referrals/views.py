@@ -1,5 +1,3 @@
-from typing import NamedTuple
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -7,7 +5,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit import reads
@@ -15,7 +12,7 @@ from audit import reads
 from . import access, services
 from .agreement import agreement_content
 from .agreement_pdf import agreement_pdf
-from .enums import CandidacyOutcome, OverdueReason, State
+from .enums import CandidacyOutcome
 from .forms import (
     CandidacyForm,
     GuidanceNoteForm,
@@ -27,7 +24,6 @@ from .presenters import (
     candidacy_rows,
     referral_context,
 )
-from .reports.small import protect_counts, small_cells_note, threshold_for
 from .responsible_forms import SIDE_LABELS, ResponsibleForm
 from .school_year_forms import SchoolYearForm
 from .services.responsible import may_change_responsible
@@ -43,17 +39,6 @@ PAGE_SIZE = 50
 # client shown, a search its SEARCH with the hits shown. A refusal, a redirect and the
 # catalogue record nothing; the figures (reports/) are counts, no one's data.
 
-WAITING_HEADINGS = {
-    "apply": gettext_lazy("To register as candidate"),
-    "agree": gettext_lazy("Waiting for your formal agreement"),
-    "plan_intake": gettext_lazy("To plan an intake"),
-    "intakes_planned": gettext_lazy("Intakes planned"),
-    "screen": gettext_lazy("To screen after the intake"),
-    "start": gettext_lazy("To start"),
-    "end": gettext_lazy("In training: to end"),
-    "close": gettext_lazy("To close"),
-}
-
 
 def _visible_referral(request, pk: int) -> Referral:
     return get_object_or_404(
@@ -62,67 +47,6 @@ def _visible_referral(request, pk: int) -> Referral:
         .select_related("caseworker", "counsellor", "handover_counsellor", "handover_recorded_by"),
         pk=pk,
     )
-
-
-# --- Mijn werk ------------------------------------------------------------------------------
-
-
-class Section(NamedTuple):
-    step: str
-    heading: str
-    rows: list
-    more: bool  # there are more than the rows shown
-
-
-# How a section is sorted: the longest waiting first, the intakes to come by their date.
-SECTION_ORDER = {"intakes_planned": ("intake_at", "pk")}
-
-
-def _section(step: str, heading, queryset) -> Section:
-    order = SECTION_ORDER.get(step, ("state_changed_at",))
-    rows = list(queryset.order_by(*order)[: PAGE_SIZE + 1])
-    return Section(step, heading, rows[:PAGE_SIZE], len(rows) > PAGE_SIZE)
-
-
-def dashboard(request):
-    user = request.user
-    visible = Referral.objects.visible_to(user).with_related().with_interrupted()
-    context = {
-        "sections": [
-            _section(step, WAITING_HEADINGS[step], queryset)
-            for step, queryset in visible.waiting_for(user).items()
-        ],
-        "overdue": _section("overdue", _("Overdue"), visible.overdue()),
-        "province_figures": None,
-    }
-    for referral in context["overdue"].rows:
-        referral.overdue_why = _overdue_why(referral)
-    rows = [r for section in [*context["sections"], context["overdue"]] for r in section.rows]
-    reads.listed(request, reads.REFERRAL.of_all(rows))
-    if user.is_network_manager:
-        small_cells = threshold_for(user)
-        context["province_figures"] = _province_figures(user, small_cells)
-        context["small_cells_note"] = small_cells_note(small_cells) if small_cells else ""
-    return TemplateResponse(request, "referrals/dashboard.html", context)
-
-
-def _overdue_why(referral) -> list[str]:
-    """Why an overdue referral is (`ReferralQuerySet.overdue`'s flags), in words."""
-    return [
-        reason.label for reason in OverdueReason if getattr(referral, f"overdue_{reason}", False)
-    ]
-
-
-def _province_figures(user, small_cells: int) -> list[dict]:
-    """The referrals of the network manager's province per state, small numbers hidden as
-    in the figures (they add up to the funnel's total there)."""
-    counts = Referral.objects.reportable_to(user).count_by_state()
-    states = [(state, label) for state, label in State.choices if state in counts]
-    totals = protect_counts([counts[state] for state, _l in states], small_cells, adds_up=True)
-    return [
-        {"state": label, "total": total}
-        for (_state, label), total in zip(states, totals, strict=True)
-    ]
 
 
 # --- referrals ------------------------------------------------------------------------------

@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # E-mails are not served to browsers: mail programs want their styles inline.
-NOT_SERVED = {TEMPLATES / "notifications" / "email.html"}
+NOT_SERVED = {
+    TEMPLATES / "notifications" / "email.html",
+    TEMPLATES / "notifications" / "digest.html",
+}
 # What the policy blocks: style attributes and elements, scripts without src, event handler
 # attributes, javascript: URLs.
 INLINE_CODE = re.compile(
@@ -104,6 +107,7 @@ def kwargs_for(name: str, pattern, scene) -> dict:
                 "uidb64": "MQ",  # a password reset link that is no longer valid
                 "token": "set-password",
                 "job_id": 0,  # an import that does not exist
+                "side": "caseworker",
             }[kwarg]
     return values
 

@@ -48,8 +48,8 @@ WORDS = [
     (
         "referral caseworker",
         lambda: Referral._meta.get_field("caseworker").verbose_name,
-        "MA/ATB",
-        "caseworker",
+        "verantwoordelijke MA/ATB",
+        "responsible caseworker",
     ),
     (
         "caseworker phone",

@@ -162,17 +162,6 @@ class ReferralQuerySet(models.QuerySet):
                 return self.filter(client__ocmw__province=user.organisation.province)
         return self.visible_to(user)
 
-    def responsible(self, user) -> "ReferralQuerySet":
-        """The referrals `user` is responsible for: as the OCMW's caseworker, or as VDAB's
-        counsellor (before anyone is, the training's contact counsellor)."""
-        if user.is_caseworker:
-            return self.filter(caseworker=user)
-        if user.is_counsellor:
-            return self.filter(
-                Q(counsellor=user) | Q(counsellor__isnull=True, training__contact_counsellor=user)
-            )
-        return self.none()
-
     def count_by_state(self) -> dict[str, int]:
         return dict(self.order_by().values_list("state").annotate(total=Count("pk")))
 
@@ -199,45 +188,3 @@ class ReferralQuerySet(models.QuerySet):
             for code, condition in reasons.items()
         }
         return self.filter(functools.reduce(operator.or_, reasons.values())).annotate(**flags)
-
-    def waiting_for(self, user) -> dict[str, "ReferralQuerySet"]:
-        """What waits for this user's action, per kind of work: the referrals in the source
-        states of the work's steps (`screen` is admit or reject once the intake's day has
-        come); the intakes still to come apart, as `intakes_planned`."""
-        if user.is_caseworker:
-            work = CASEWORKER_WORK
-        elif user.is_counsellor:
-            work = COUNSELLOR_WORK
-        elif user.is_administrator:
-            work = ADMINISTRATOR_WORK
-        else:
-            work = {}
-        waiting = {
-            kind: self.filter(state__in=source_states(self.model, steps))
-            for kind, steps in work.items()
-        }
-        if "screen" in waiting:
-            planned, today = waiting.pop("screen"), timezone.localdate()
-            waiting["intakes_planned"] = planned.filter(intake_at__date__gt=today)
-            waiting["screen"] = planned.filter(intake_day_has_come(today))
-        return {kind: waiting[kind] for kind in WORK_ORDER if kind in waiting}
-
-
-# The work that waits for each role, by kind of work: the steps it takes there.
-CASEWORKER_WORK = {"apply": ["apply"], "agree": ["agree"], "close": ["close"]}
-COUNSELLOR_WORK = {
-    "plan_intake": ["plan_intake"],
-    "screen": ["admit", "reject"],
-    "start": ["start"],
-    "end": ["end"],
-    "close": ["close"],
-}
-ADMINISTRATOR_WORK = {"agree": ["agree"], "plan_intake": ["plan_intake"]}
-# The kinds of work in the order of the flow, as "Mijn werk" lists them.
-WORK_ORDER = ["apply", "agree", "plan_intake", "intakes_planned", "screen", "start", "end", "close"]
-
-
-def source_states(model, steps: list[str]) -> list[str]:
-    """The states from which any of `steps` (transition names of `model.state`) can be taken."""
-    transitions = model._meta.get_field("state").get_all_transitions(model)
-    return sorted({t.source for t in transitions if t.name in steps})

@@ -73,7 +73,7 @@ def referrals_exported(world, response) -> set:
 
 def referrals_waiting(world, response) -> set:
     context = response.context
-    sections = [*context["sections"], context["overdue"]]
+    sections = [*context["groups"], *context["agenda"]]
     return {(r.client_id, r.pk) for section in sections for r in section.rows}
 
 

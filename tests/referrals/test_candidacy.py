@@ -105,8 +105,8 @@ def test_the_caseworker_finds_the_candidacy_waiting_for_agreement(
 
     response = client.get(reverse("referrals:dashboard"))
 
-    sections = {section.step: section.rows for section in response.context["sections"]}
-    assert [r.client.last_name for r in sections["agree"]] == ["Bakkali"]
+    groups = {group.work.code: group.rows for group in response.context["groups"]}
+    assert [r.client.last_name for r in groups["agree"]] == ["Bakkali"]
 
 
 def test_an_administrator_registers_a_candidacy_as_the_service_allows(

@@ -4,26 +4,33 @@ without personal data for the network manager."""
 from django.urls import reverse
 
 from accounts.models import Province
+from referrals.dashboard import ROWS_PER_GROUP
 from referrals.enums import State
 from referrals.models import Referral
-from referrals.views import PAGE_SIZE
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory
 
 DASHBOARD = reverse("referrals:dashboard")
 
 
-def test_a_long_list_says_there_is_more(client, caseworker, ocmw_gent):
-    referrals = ReferralFactory.create_batch(PAGE_SIZE + 1, client__ocmw=ocmw_gent)
+def test_a_long_group_shows_its_first_rows_and_a_count_the_list_matches(
+    client, caseworker, ocmw_gent
+):
+    referrals = ReferralFactory.create_batch(ROWS_PER_GROUP + 2, client__ocmw=ocmw_gent)
     Referral.objects.filter(pk__in=[r.pk for r in referrals]).update(state=State.CANDIDATE)
     client.force_login(caseworker)
 
     response = client.get(DASHBOARD)
 
-    section = {s.step: s for s in response.context["sections"]}["agree"]
-    assert len(section.rows) == PAGE_SIZE
-    assert section.more
-    assert f"{PAGE_SIZE}+" in response.content.decode()
+    group = {g.work.code: g for g in response.context["groups"]}["agree"]
+    assert len(group.rows) == ROWS_PER_GROUP
+    assert group.count == ROWS_PER_GROUP + 2
+    assert (
+        f"All {ROWS_PER_GROUP + 2} in the list"
+        in client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    listed = client.get(group.list_url).context["page"]
+    assert len(listed) == group.count
 
 
 def test_network_manager_sees_counts_of_the_province_and_no_names(client, network_manager):

@@ -226,8 +226,8 @@ def test_the_dashboard_says_a_missing_handover_is_why_it_is_overdue(
 
     response = client.get(reverse("referrals:dashboard"))
 
-    rows = response.context["overdue"].rows
-    assert [r.pk for r in rows] == [missing.pk]
+    rows = {g.work.code: g.rows for g in response.context["groups"]}["handover_call"]
+    assert [(r.pk, r.is_overdue) for r in rows] == [(missing.pk, True)]
     assert rows[0].overdue_why == [OverdueReason.NO_HANDOVER.label]
     assert "geen warme overdracht geregistreerd" in response.content.decode().lower() or (
         "no handover recorded" in response.content.decode().lower()

@@ -102,7 +102,7 @@ def test_a_counsellor_finds_no_referral_before_the_agreement(client, counsellor,
     [
         ("state=agreed", {"an"}),
         ("overdue=on", set()),
-        ("mine=on", {"an", "bart"}),
+        ("mine=on", {"an", "bart", "cas"}),  # cas: nobody's yet
         ("dates=agreed_on&date_from=2000-01-01", {"an", "bart"}),
         ("dates=applied_on&date_to=2000-01-01", set()),
     ],
@@ -115,6 +115,15 @@ def test_filters_narrow_the_list(client, caseworker, referrals, query, expected)
         if referral in shown(client.get(f"{LIST}?{query}"))
     }
     assert names == expected
+
+
+def test_mine_leaves_out_what_a_colleague_is_responsible_for(client, caseworker, referrals):
+    colleague = referrals["cas"].created_by
+    Referral.objects.filter(pk=referrals["cas"].pk).update(caseworker=colleague)
+    client.force_login(caseworker)
+    assert set(shown(client.get(f"{LIST}?mine=on"))) == {referrals["an"], referrals["bart"]}
+    client.force_login(colleague)
+    assert set(shown(client.get(f"{LIST}?mine=on"))) == {referrals["cas"]}
 
 
 def test_a_training_filter(client, caseworker, referrals):

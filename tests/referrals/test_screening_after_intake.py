@@ -135,10 +135,11 @@ def test_mijn_werk_lists_future_intakes_as_planned_by_date_and_the_others_to_scr
 
     response = client.get(reverse("referrals:dashboard"))
 
-    sections = {s.step: s for s in response.context["sections"]}
-    assert {r.pk for r in sections["screen"].rows} == {today.pk, yesterday.pk}
-    assert [r.pk for r in sections["intakes_planned"].rows] == [tomorrow.pk, in_a_week.pk]
-    assert "Intakes planned" in response.content.decode()
+    groups = {g.work.code: g.rows for g in response.context["groups"]}
+    agenda = {a.code: a.rows for a in response.context["agenda"]}
+    assert {r.pk for r in groups["screen"]} == {today.pk, yesterday.pk}
+    # The coming week's intakes by their moment, today's (to screen already) included.
+    assert [r.pk for r in agenda["intakes"]] == [today.pk, tomorrow.pk, in_a_week.pk]
 
 
 def test_a_planned_intake_without_a_moment_waits_for_its_screening(
@@ -149,8 +150,10 @@ def test_a_planned_intake_without_a_moment_waits_for_its_screening(
     Referral.objects.filter(pk=referral.pk).update(intake_at=None)
     client.force_login(counsellor)
 
-    sections = {s.step: s for s in client.get(reverse("referrals:dashboard")).context["sections"]}
+    context = client.get(reverse("referrals:dashboard")).context
+    groups = {g.work.code: g.rows for g in context["groups"]}
+    agenda = {a.code: a.rows for a in context["agenda"]}
 
-    assert [r.pk for r in sections["screen"].rows] == [referral.pk]
-    assert sections["intakes_planned"].rows == []
+    assert [r.pk for r in groups["screen"]] == [referral.pk]
+    assert agenda["intakes"] == []
     assert {"admit", "reject"} <= step_actions(page(client, referral))

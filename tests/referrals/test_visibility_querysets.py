@@ -9,6 +9,7 @@ from accounts.models import Province, Role
 from referrals import access
 from referrals.enums import State
 from referrals.models import Client, Referral
+from referrals.models.work import work_conditions
 from tests.accounts.factories import (
     AdministratorFactory,
     CaseworkerFactory,
@@ -150,13 +151,13 @@ def test_visible_to_chains_with_the_other_reads(world):
     informed = referrals["gent_to_ov"]
 
     open_for_caseworker = Referral.objects.visible_to(users["caseworker_gent"]).open()
-    waiting = Referral.objects.visible_to(users["caseworker_gent"]).waiting_for(
-        users["caseworker_gent"]
+    to_apply = Referral.objects.visible_to(users["caseworker_gent"]).filter(
+        work_conditions(users["caseworker_gent"])["apply"]
     )
 
     assert informed.state == State.INFORMED
     assert set(open_for_caseworker) == {informed, referrals["gent_to_antwerpen"]}
-    assert set(waiting["apply"]) == {informed, referrals["gent_to_antwerpen"]}
+    assert set(to_apply) == {informed, referrals["gent_to_antwerpen"]}
 
 
 def test_a_counsellor_moving_region_sees_the_new_regions_referrals(world):

@@ -1,0 +1,168 @@
+""" "Mijn werk": what waits for the user today, grouped by what to do, each referral once,
+overdue first and with what keeps a step waiting; the coming week's intakes and starts; for the
+network manager the province's referrals per state.
+
+Every count is the number of rows the referral list shows behind its link (`?work=…`, the
+same condition: `models.work`)."""
+
+import datetime
+from typing import NamedTuple
+
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from audit import reads
+
+from .enums import OverdueReason, State
+from .models import Referral
+from .models.work import (
+    Work,
+    mine,
+    overdue_flags,
+    waiting_flags,
+    work_conditions,
+    work_of,
+)
+from .reports.small import protect_counts, small_cells_note, threshold_for
+
+ROWS_PER_GROUP = 10
+# The kinds of work whose step a row can tell is waiting (`work.waiting_flags`).
+WAITING_WORK = {"agree", "start"}
+
+
+class Group(NamedTuple):
+    work: Work
+    rows: list
+    count: int
+    list_url: str
+
+
+class Agenda(NamedTuple):
+    code: str
+    heading: str
+    rows: list
+
+
+def dashboard(request):
+    user = request.user
+    today = timezone.localdate()
+    team = request.GET.get("scope") == "team"
+    scoped = Referral.objects.visible_to(user)
+    if not team:
+        scoped = scoped.filter(mine(user))
+    conditions = work_conditions(user, today)
+    counts = (
+        scoped.aggregate(**{code: Count("pk", filter=q) for code, q in conditions.items()})
+        if conditions
+        else {}
+    )
+    groups = [
+        Group(
+            work,
+            _rows(scoped.filter(conditions[work.code]), work, user, today, counts[work.code]),
+            counts[work.code],
+            _list_url(work.code, team),
+        )
+        for work in work_of(user)
+    ]
+    agenda = _agenda(scoped, today) if conditions else []
+    shown = [r for group in groups for r in group.rows] + [r for a in agenda for r in a.rows]
+    reads.listed(request, reads.REFERRAL.of_all(shown))
+    context = {
+        "groups": groups,
+        "agenda": agenda,
+        "team": team,
+        "has_scope": user.is_caseworker or user.is_counsellor,
+        "to_do": sum(counts.values()),
+        "province_figures": None,
+    }
+    if user.is_network_manager:
+        small_cells = threshold_for(user)
+        context["province_figures"] = _province_figures(user, small_cells)
+        context["small_cells_note"] = small_cells_note(small_cells) if small_cells else ""
+    return TemplateResponse(request, "referrals/dashboard.html", context)
+
+
+def _rows(referrals, work: Work, user, today: datetime.date, count: int) -> list:
+    """The group's first rows: overdue first, then the longest waiting (no query when the
+    count says there are none)."""
+    if not count:
+        return []
+    flags = overdue_flags(today)
+    if work.code in WAITING_WORK:
+        flags |= waiting_flags(today)
+    rows = list(
+        referrals.with_related()
+        .with_interrupted()
+        .annotate(**flags)
+        .order_by("-is_overdue", "state_changed_at", "pk")[:ROWS_PER_GROUP]
+    )
+    for referral in rows:
+        referral.overdue_why = [
+            reason.label
+            for reason in OverdueReason
+            if getattr(referral, f"overdue_{reason}", False)
+        ]
+        referral.waits = _waits(referral, work, user)
+    return rows
+
+
+def _waits(referral, work: Work, user) -> list[str]:
+    """What keeps the row's step waiting, in words for the side that reads it."""
+    waits = []
+    if work.code == "agree" and referral.waits_consent:
+        waits.append(_("The client has not consented to share data with VDAB."))
+    if work.code in WAITING_WORK and referral.waits_experience:
+        if user.is_counsellor:
+            waits.append(
+                _(
+                    "The OCMW recorded a temporary work experience of the client; the start "
+                    "waits until it has ended. Ask the OCMW caseworker."
+                )
+            )
+        else:
+            waits.append(
+                _(
+                    "The client has a temporary work experience; the formal agreement waits "
+                    "until it has ended."
+                )
+            )
+    return waits
+
+
+def _list_url(code: str, team: bool) -> str:
+    query = {"work": code} if team else {"work": code, "mine": "on"}
+    return f"{reverse('referrals:referral_list')}?{urlencode(query)}"
+
+
+def _agenda(referrals, today: datetime.date) -> list[Agenda]:
+    """The coming week's intakes and probable starts (today and the seven days after), by
+    their day."""
+    last = today + datetime.timedelta(days=7)
+    week = referrals.with_related()
+    intakes = week.filter(
+        state=State.INTAKE_PLANNED, intake_at__date__gte=today, intake_at__date__lte=last
+    ).order_by("intake_at", "pk")
+    starts = week.filter(
+        state=State.ADMITTED, probable_start_date__gte=today, probable_start_date__lte=last
+    ).order_by("probable_start_date", "pk")
+    return [
+        Agenda("intakes", _("Intakes"), list(intakes[:ROWS_PER_GROUP])),
+        Agenda("starts", _("Starts"), list(starts[:ROWS_PER_GROUP])),
+    ]
+
+
+def _province_figures(user, small_cells: int) -> list[dict]:
+    """The referrals of the network manager's province per state, small numbers hidden as
+    in the figures (they add up to the funnel's total there)."""
+    counts = Referral.objects.reportable_to(user).count_by_state()
+    states = [(state, label) for state, label in State.choices if state in counts]
+    totals = protect_counts([counts[state] for state, _l in states], small_cells, adds_up=True)
+    return [
+        {"state": label, "total": total}
+        for (_state, label), total in zip(states, totals, strict=True)
+    ]

@@ -1,0 +1,142 @@
+"""The work that waits for someone, as conditions on referrals: "Mijn werk" lists it, and the
+referral list filters on the same conditions (`?work=…`), so that a count on the one page
+is the number of rows on the other.
+
+Each kind of work is one group; a role's groups never share a referral (they differ in
+state), so that a referral shows once."""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import HANDOVER_DUE_STATES, POSITIVE_END_RESULTS, CheckupMonths, ContinuedBy, State
+from .followup import OutcomeCheck
+from .querysets import intake_day_has_come, overdue_condition, overdue_reasons
+
+
+@dataclass(frozen=True)
+class Work:
+    code: str
+    heading: str
+    # Where on the referral's page it is done: a step's form, or a section.
+    step: str = ""
+    anchor: str = ""
+
+
+WORK = {
+    work.code: work
+    for work in [
+        Work("apply", _("To register as candidate"), step="apply"),
+        Work("agree", _("To agree or decline"), step="agree"),
+        Work("handover_call", _("Warm handover calls to make"), anchor="handover-heading"),
+        Work("plan_intake", _("To plan an intake"), step="plan_intake"),
+        Work("screen", _("To screen after the intake"), step="admit"),
+        Work("start", _("To start"), step="start"),
+        Work("end", _("In training: to end"), step="end"),
+        Work("close", _("To close"), step="close"),
+        Work("outflow", _("Outflow check-ups due"), anchor="outcome-heading"),
+    ]
+}
+ROLE_WORK = {
+    "caseworker": ["apply", "agree", "handover_call", "close", "outflow"],
+    "counsellor": ["plan_intake", "screen", "start", "end", "close", "outflow"],
+    "administrator": ["agree", "plan_intake"],
+}
+
+
+def role_of(user) -> str | None:
+    for role in ("caseworker", "counsellor", "administrator"):
+        if getattr(user, f"is_{role}"):
+            return role
+    return None
+
+
+def work_of(user) -> list[Work]:
+    return [WORK[code] for code in ROLE_WORK.get(role_of(user), [])]
+
+
+def outflow_due(today: datetime.date, *, audience: str) -> Q:
+    """Closed with a positive end, a check-up due (3, 6 or 12 months after the end, and not
+    three months late: the reminders' window) and not recorded, continued by `audience`'s
+    side or by nobody known. (An ended referral is still to close: one group at a time.)"""
+    due = Q()
+    for value in CheckupMonths.values:
+        months = int(value)
+        recorded = OutcomeCheck.objects.filter(referral=OuterRef("pk"), months=months)
+        due |= Q(
+            end_date__lte=_months_before(today, months),
+            end_date__gt=_months_before(today, months + 3),
+        ) & ~Exists(recorded)
+    other = ContinuedBy.OCMW if audience == "counsellor" else ContinuedBy.VDAB
+    return Q(state=State.CLOSED, end_result__in=POSITIVE_END_RESULTS) & due & ~Q(continued_by=other)
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` earlier (the month's last day where it has fewer days)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return datetime.date(year, month0 + 1, min(day.day, last_day))
+
+
+def work_conditions(user, today: datetime.date | None = None) -> dict[str, Q]:
+    """The condition of each kind of work of `user`'s role, in the order of the flow."""
+    today = today or timezone.localdate()
+    role = role_of(user)
+    conditions = {
+        "apply": Q(state=State.INFORMED),
+        "agree": Q(state=State.CANDIDATE),
+        "handover_call": Q(state__in=HANDOVER_DUE_STATES, handover_at__isnull=True),
+        "plan_intake": Q(state=State.AGREED),
+        "screen": Q(state=State.INTAKE_PLANNED) & intake_day_has_come(today),
+        "start": Q(state=State.ADMITTED),
+        "end": Q(state=State.IN_TRAINING),
+        "close": Q(state__in=[State.ENDED, State.NOT_ADMITTED]),
+        "outflow": outflow_due(today, audience=role or ""),
+    }
+    return {work.code: conditions[work.code] for work in work_of(user)}
+
+
+def mine(user) -> Q:
+    """What is `user`'s to do: theirs, and what nobody of their side is responsible for yet
+    (a counsellor: unless the training names another contact)."""
+    if user.is_caseworker:
+        return Q(caseworker=user) | Q(caseworker__isnull=True)
+    if user.is_counsellor:
+        return Q(counsellor=user) | Q(
+            Q(training__contact_counsellor=user) | Q(training__contact_counsellor__isnull=True),
+            counsellor__isnull=True,
+        )
+    return Q()
+
+
+def overdue_flags(today: datetime.date | None = None) -> dict:
+    """Annotations: `is_overdue`, and `overdue_<reason>` for each reason."""
+    flags = {
+        f"overdue_{code}": ExpressionWrapper(condition, output_field=BooleanField())
+        for code, condition in overdue_reasons(today).items()
+    }
+    flags["is_overdue"] = ExpressionWrapper(overdue_condition(today), output_field=BooleanField())
+    return flags
+
+
+def waiting_flags(today: datetime.date | None = None) -> dict:
+    """Annotations of what keeps a step waiting that the row can tell: no consent to share
+    data with VDAB (the agreement waits), a temporary work experience running today or
+    later (the agreement and the start wait)."""
+    from .clients import TemporaryWorkExperience
+
+    today = today or timezone.localdate()
+    running = TemporaryWorkExperience.objects.filter(client=OuterRef("client")).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    return {
+        "waits_consent": ExpressionWrapper(
+            ~Q(client__consent_vdab=True, client__consent_date__isnull=False),
+            output_field=BooleanField(),
+        ),
+        "waits_experience": Exists(running),
+    }

@@ -1,0 +1,173 @@
+""" "Mijn werk" as a to-do list: each referral once, in the group of what to do with it,
+overdue first, saying what keeps it waiting, linking to its step; counts the list behind
+them matches; mine or my team; the coming week's intakes and starts; outflow check-ups."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.enums import ContinuedBy, EndResult, State
+from referrals.models import OutcomeCheck, Referral
+from tests.accounts.factories import CaseworkerFactory
+from tests.referrals.factories import (
+    ClientFactory,
+    TemporaryWorkExperienceFactory,
+    referral_in_state,
+)
+
+pytestmark = pytest.mark.django_db
+DASHBOARD = reverse("referrals:dashboard")
+
+
+def groups(response) -> dict:
+    return {group.work.code: group for group in response.context["groups"]}
+
+
+@pytest.fixture
+def one_of_each(caseworker, counsellor, training):
+    """A referral of the caseworker's OCMW in every state, walked by the two of them."""
+    return {
+        state: referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            caseworker=caseworker,
+            counsellor=counsellor,
+        )
+        for state in State.values
+    }
+
+
+@pytest.mark.parametrize("who", ["caseworker", "counsellor"])
+def test_each_referral_shows_once_and_every_count_is_its_list(client, request, one_of_each, who):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    response = client.get(DASHBOARD)
+    seen = [r.pk for group in response.context["groups"] for r in group.rows]
+    assert len(seen) == len(set(seen))
+    for group in response.context["groups"]:
+        listed = client.get(group.list_url).context["page"]
+        assert group.count == len(listed), group.work.code
+        assert {r.pk for r in group.rows} == {r.pk for r in listed}
+
+
+def test_the_caseworker_and_the_counsellor_each_see_their_own_work(
+    client, one_of_each, caseworker, counsellor
+):
+    client.force_login(caseworker)
+    mine = {code: [r.state for r in g.rows] for code, g in groups(client.get(DASHBOARD)).items()}
+    assert mine["apply"] == [State.INFORMED]
+    assert mine["agree"] == [State.CANDIDATE]
+    assert mine["close"] and set(mine["close"]) <= {State.ENDED, State.NOT_ADMITTED}
+    client.force_login(counsellor)
+    theirs = {code: [r.state for r in g.rows] for code, g in groups(client.get(DASHBOARD)).items()}
+    assert theirs["plan_intake"] == [State.AGREED]
+    assert theirs["screen"] == [State.INTAKE_PLANNED]  # its intake lies in the past
+    assert theirs["start"] == [State.ADMITTED]
+    assert theirs["end"] == [State.IN_TRAINING]
+
+
+def test_overdue_comes_first_and_says_why(client, caseworker, settings):
+    ocmw = caseworker.organisation
+    fresh = referral_in_state(State.CANDIDATE, client=ClientFactory(ocmw=ocmw))
+    late = referral_in_state(State.CANDIDATE, client=ClientFactory(ocmw=ocmw))
+    long_ago = timezone.now() - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS + 1)
+    Referral.objects.filter(pk=late.pk).update(state_changed_at=long_ago)
+    Referral.objects.filter(pk=fresh.pk).update(state_changed_at=timezone.now())
+    client.force_login(caseworker)
+    rows = groups(client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en"))["agree"].rows
+    assert [r.pk for r in rows] == [late.pk, fresh.pk]
+    assert rows[0].is_overdue and rows[0].overdue_why
+    assert not rows[1].is_overdue
+
+
+def test_a_row_says_what_keeps_its_step_waiting(client, caseworker, counsellor, training):
+    ocmw = caseworker.organisation
+    no_consent = referral_in_state(
+        State.CANDIDATE, client=ClientFactory(ocmw=ocmw, consent_vdab=False, consent_date=None)
+    )
+    working = referral_in_state(
+        State.ADMITTED, client=ClientFactory(ocmw=ocmw), training=training, counsellor=counsellor
+    )
+    TemporaryWorkExperienceFactory(
+        client=working.client, start_date=timezone.localdate(), end_date=None
+    )
+    client.force_login(caseworker)
+    agree = groups(client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en"))["agree"].rows
+    assert [r.pk for r in agree] == [no_consent.pk]
+    assert agree[0].waits == ["The client has not consented to share data with VDAB."]
+    client.force_login(counsellor)
+    response = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en")
+    start = groups(response)["start"].rows
+    assert [r.pk for r in start] == [working.pk]
+    assert "temporary work experience" in start[0].waits[0]
+    assert "Waits:" in response.content.decode()
+
+
+def test_a_row_leads_straight_to_its_step(client, caseworker):
+    referral = referral_in_state(
+        State.CANDIDATE, client=ClientFactory(ocmw=caseworker.organisation)
+    )
+    client.force_login(caseworker)
+    step_url = f"{referral.get_absolute_url()}?step=agree#step-agree"
+    assert f'href="{step_url.replace("&", "&amp;")}"' in client.get(DASHBOARD).content.decode()
+    page = client.get(f"{referral.get_absolute_url()}?step=agree").content.decode()
+    assert 'id="step-agree" open' in page
+
+
+def test_mine_and_my_team(client, caseworker, training):
+    ocmw = caseworker.organisation
+    colleague = CaseworkerFactory(organisation=ocmw)
+    theirs = referral_in_state(
+        State.ENDED, client=ClientFactory(ocmw=ocmw), training=training, caseworker=colleague
+    )
+    client.force_login(caseworker)
+    assert groups(client.get(DASHBOARD))["close"].count == 0
+    team = groups(client.get(f"{DASHBOARD}?scope=team"))["close"]
+    assert [r.pk for r in team.rows] == [theirs.pk]
+    assert "mine" not in team.list_url
+
+
+def test_the_coming_weeks_intakes_and_starts(client, counsellor, caseworker, training):
+    ocmw = caseworker.organisation
+
+    def walked(state):
+        client_ = ClientFactory(ocmw=ocmw)
+        return referral_in_state(state, client=client_, training=training, counsellor=counsellor)
+
+    soon, later = walked(State.INTAKE_PLANNED), walked(State.INTAKE_PLANNED)
+    starting = walked(State.ADMITTED)
+    now = timezone.now()
+    Referral.objects.filter(pk=soon.pk).update(intake_at=now + datetime.timedelta(days=3))
+    Referral.objects.filter(pk=later.pk).update(intake_at=now + datetime.timedelta(days=10))
+    Referral.objects.filter(pk=starting.pk).update(
+        probable_start_date=timezone.localdate() + datetime.timedelta(days=2)
+    )
+    client.force_login(counsellor)
+    agenda = {a.code: [r.pk for r in a.rows] for a in client.get(DASHBOARD).context["agenda"]}
+    assert agenda == {"intakes": [soon.pk], "starts": [starting.pk]}
+
+
+def test_an_outflow_check_up_due_is_work_until_recorded(client, caseworker, counsellor, training):
+    referral = referral_in_state(
+        State.CLOSED,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+        counsellor=counsellor,
+        end__result=EndResult.PASSED,
+    )
+    Referral.objects.filter(pk=referral.pk).update(continued_by=ContinuedBy.OCMW)
+    # The training ended a month ago (`flow_dates`): three and a half months on, the
+    # three-month check-up is due.
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=75)):
+        client.force_login(caseworker)
+        assert [r.pk for r in groups(client.get(DASHBOARD))["outflow"].rows] == [referral.pk]
+        client.force_login(counsellor)  # the OCMW guides the client on: not VDAB's to check
+        assert groups(client.get(DASHBOARD))["outflow"].count == 0
+        OutcomeCheck.objects.create(referral=referral, months=3, at_work="yes")
+        client.force_login(caseworker)
+        assert groups(client.get(DASHBOARD))["outflow"].count == 0
