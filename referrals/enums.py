@@ -29,8 +29,15 @@ FINAL_STATES = (State.DECLINED, State.CLOSED, State.WITHDRAWN)
 # An OKOT trajectory in progress, from the formal agreement until the training ends: no
 # temporary work experience may run alongside it (`Referral.trajectory_period`).
 TRAJECTORY_STATES = (State.AGREED, State.INTAKE_PLANNED, State.ADMITTED, State.IN_TRAINING)
-# Guidance notes are kept from the admission until the end of the training.
-GUIDANCE_NOTE_STATES = (State.ADMITTED, State.IN_TRAINING, State.ENDED)
+# Guidance notes are kept from the formal agreement until the end of the training.
+GUIDANCE_NOTE_STATES = (
+    State.AGREED,
+    State.INTAKE_PLANNED,
+    State.ADMITTED,
+    State.NOT_ADMITTED,
+    State.IN_TRAINING,
+    State.ENDED,
+)
 
 # History lines that are no step (`ReferralEvent.transition`): an outflow check-up recorded,
 # and one corrected (the answer it replaces stays in the line).
@@ -193,6 +200,13 @@ class GuidanceTopic(models.TextChoices):
     DROPOUT_RISK = "dropout_risk", _("risk of dropping out")
     SUPPORT = "support", _("support needed")
     OTHER = "other", _("other")
+
+
+class NoteVisibility(models.TextChoices):
+    """Who reads a guidance note: both sides, or only the author's organisation."""
+
+    SHARED = "shared", _("shared with the other side")
+    INTERNAL = "internal", _("internal to my organisation")
 
 
 class DocumentKind(models.TextChoices):

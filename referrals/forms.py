@@ -10,6 +10,7 @@ from stdnum.be import ssn
 
 from accounts.models import Organisation
 
+from .enums import NoteVisibility
 from .formfields import (
     BoundedModelChoiceField,
     PlausibleDateField,
@@ -252,15 +253,34 @@ class CandidacyForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
 class GuidanceNoteForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = GuidanceNote
-        fields = ["written_on", "topic", "note"]
+        fields = ["written_on", "topic", "note", "visibility"]
         field_classes = {"written_on": PlausibleDateField, "note": TextAreaField}
-        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"note": forms.Textarea(attrs={"rows": 3}), "visibility": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "visibility" in self.fields:  # shared unless chosen otherwise
+            self.fields["visibility"].required = False
+
+    def clean_visibility(self):
+        return self.cleaned_data["visibility"] or NoteVisibility.SHARED
 
     def clean_written_on(self):
         written_on = self.cleaned_data["written_on"]
         if written_on > timezone.localdate():
             raise forms.ValidationError(_("The date lies in the future."))
         return written_on
+
+
+class GuidanceNoteEditForm(GuidanceNoteForm):
+    """A note corrected by its author: who reads it stays as chosen."""
+
+    class Meta(GuidanceNoteForm.Meta):
+        fields = ["written_on", "topic", "note"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_note_{kwargs['instance'].pk}_%s")
+        super().__init__(*args, **kwargs)
 
 
 class OutcomeCheckForm(CrispyMixin, forms.ModelForm):

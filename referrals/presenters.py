@@ -1,6 +1,7 @@
 """What a page shows of a client or referral to the user asking: data prepared for the
 templates, so that templates render and never decide."""
 
+from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -16,15 +17,16 @@ from .enums import (
     ConsentScope,
     State,
 )
-from .forms import GuidanceNoteForm, OutcomeCheckForm
+from .forms import GuidanceNoteEditForm, GuidanceNoteForm, OutcomeCheckForm
 from .handover_display import handover_context
 from .history_presenters import format_value, timeline
 from .interruption_presenters import interruption_section
-from .models import Client, Referral
+from .models import Client, GuidanceNote, Referral
 from .record_presenters import document_context
 from .responsible_forms import responsible_context
 from .school_year_forms import SchoolYearForm
 from .services import school_years_open as open_school_years
+from .stepper import stepper
 from .steps import STEPS
 from .vdab_presenters import vdab_registration_form
 
@@ -283,6 +285,24 @@ def blocked_steps(referral: Referral, user, *, shown: str | None = None) -> list
     ]
 
 
+def note_rows(referral: Referral, user, *, bound=None) -> list[dict]:
+    """The notes this user reads, each with a form to correct it while its author may."""
+    now = timezone.now()
+    notes = (
+        GuidanceNote.objects.filter(referral=referral)
+        .visible_to(user)
+        .select_related("author", "author__organisation")
+    )
+    rows = []
+    for note in notes:
+        form = None
+        if note.may_be_edited_by(user, now):
+            same = bound is not None and bound.instance.pk == note.pk
+            form = bound if same else GuidanceNoteEditForm(instance=note)
+        rows.append({"note": note, "form": form})
+    return rows
+
+
 def referral_context(
     referral: Referral,
     user,
@@ -295,6 +315,7 @@ def referral_context(
     document_form=None,
     school_year_form=None,
     responsible_form=None,
+    note_edit_form=None,
     **interruption_forms,
 ) -> dict:
     forms = {
@@ -311,6 +332,7 @@ def referral_context(
         open_school_years(referral)
     )
     client_shown = access.may_see_client_of(referral, user)
+    history = timeline(referral)
     notice = consent_notice(referral.client) if client_shown else {"consent_withdrawn_on": None}
     return {
         "referral": referral,
@@ -328,8 +350,9 @@ def referral_context(
         "steps": [(STEPS[name], form) for name, form in forms.items()],
         # A step's form posted with errors says itself why the step waits.
         "blocked": blocked_steps(referral, user, shown=bound_form and bound_form[0]),
-        "timeline": timeline(referral),
-        "notes": referral.notes.select_related("author", "author__organisation"),
+        "timeline": history,
+        "stepper": stepper(referral, list(forms), history),
+        "notes": note_rows(referral, user, bound=note_edit_form),
         "note_form": (note_form or GuidanceNoteForm()) if notes_open else None,
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],
         "outcome_form": (outcome_form or OutcomeCheckForm()) if outcomes_open else None,

@@ -40,6 +40,7 @@ urlpatterns = [
         views.referral_responsible,
         name="referral_responsible",
     ),
+    path("notes/<int:pk>/edit/", views.referral_note_edit, name="referral_note_edit"),
     path("referrals/<int:pk>/notes/", views.referral_note_add, name="referral_note_add"),
     path("referrals/<int:pk>/outcomes/", views.referral_outcome, name="referral_outcome"),
     path(

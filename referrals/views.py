@@ -12,14 +12,15 @@ from audit import reads
 from . import access, services
 from .agreement import agreement_content
 from .agreement_pdf import agreement_pdf
-from .enums import CandidacyOutcome
+from .enums import CandidacyOutcome, NoteVisibility
 from .forms import (
     CandidacyForm,
+    GuidanceNoteEditForm,
     GuidanceNoteForm,
     OutcomeCheckForm,
     add_validation_error,
 )
-from .models import Candidacy, Referral, Training
+from .models import Candidacy, GuidanceNote, Referral, Training
 from .presenters import (
     candidacy_rows,
     referral_context,
@@ -44,7 +45,13 @@ def _visible_referral(request, pk: int) -> Referral:
     return get_object_or_404(
         Referral.objects.visible_to(request.user)
         .with_related()
-        .select_related("caseworker", "counsellor", "handover_counsellor", "handover_recorded_by"),
+        .select_related(
+            "caseworker__organisation",
+            "counsellor__organisation",
+            "training__contact_counsellor__organisation",
+            "handover_counsellor",
+            "handover_recorded_by",
+        ),
         pk=pk,
     )
 
@@ -160,8 +167,45 @@ def referral_note_add(request, pk: int):
         action=lambda: services.guidance_note_add(
             referral=referral, user=request.user, **form.cleaned_data
         ),
-        success=lambda: _("The note was added; the other side can read it."),
+        success=lambda: (
+            _("The note was added; only your organisation reads it.")
+            if form.cleaned_data["visibility"] == NoteVisibility.INTERNAL
+            else _("The note was added; the other side can read it.")
+        ),
         note_form=form,
+    )
+
+
+@require_POST
+def referral_note_edit(request, pk: int):
+    """Its author corrects a guidance note, shortly after writing it."""
+    note = get_object_or_404(
+        GuidanceNote.objects.filter(referral__in=Referral.objects.visible_to(request.user))
+        .visible_to(request.user)
+        .select_related("author"),
+        pk=pk,
+        author=request.user,  # another's note is not there to correct
+    )
+    referral = _visible_referral(request, note.referral_id)
+    form = GuidanceNoteEditForm(request.POST, instance=note)
+    changed = []
+    return _act_on_referral(
+        request,
+        referral,
+        form,
+        action=lambda: changed.append(
+            services.guidance_note_edit(
+                note=note,
+                user=request.user,
+                topic=form.cleaned_data["topic"],
+                text=form.cleaned_data["note"],
+                written_on=form.cleaned_data["written_on"],
+            )
+        ),
+        success=lambda: (
+            _("The note was corrected.") if changed[0] else _("Nothing changed in the note.")
+        ),
+        note_edit_form=form,
     )
 
 

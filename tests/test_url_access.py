@@ -17,7 +17,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from notifications.models import Kind, Notification
-from referrals.enums import EndResult, State
+from referrals.enums import EndResult, GuidanceTopic, State
+from referrals.models import GuidanceNote
 from tests.accounts.factories import (
     AdministratorFactory,
     CaseworkerFactory,
@@ -186,6 +187,10 @@ ACCESS = {
     "referrals:document_add": Access(
         roles=EITHER_SIDE, target="referral", refused=NOT_FOUND, methods=POST
     ),
+    # Only its author corrects a note: the caseworker wrote the own referral's.
+    "referrals:referral_note_edit": Access(
+        roles=frozenset({"caseworker"}), target="note", refused=NOT_FOUND, methods=POST
+    ),
     "referrals:document_download": Access(
         roles=EITHER_SIDE, target="document", refused=NOT_FOUND, methods=GET
     ),
@@ -271,7 +276,22 @@ def make_world() -> dict:
         (role, "other"): message_to(someone_else) for role in people
     }
     documents = {whose: DocumentFactory(referral=referral) for whose, referral in referrals.items()}
-    return {"people": people, "referrals": referrals, "messages": messages, "documents": documents}
+    notes = {
+        whose: GuidanceNote.objects.create(
+            referral=referral,
+            author=people["caseworker"] if whose == "own" else someone_else,
+            topic=GuidanceTopic.PROGRESS,
+            note="Goed bezig.",
+        )
+        for whose, referral in referrals.items()
+    }
+    return {
+        "people": people,
+        "referrals": referrals,
+        "messages": messages,
+        "documents": documents,
+        "notes": notes,
+    }
 
 
 def message_to(user) -> Notification:
@@ -303,6 +323,8 @@ def object_pk(world, access: Access, role: str, whose: str) -> int:
         return world["messages"][(role if role != "anonymous" else "caseworker", whose)].pk
     if access.target == "document":
         return world["documents"][whose].pk
+    if access.target == "note":
+        return world["notes"][whose].pk
     referral = world["referrals"][whose]
     return (referral.client if access.target == "client" else referral).pk
 

@@ -49,3 +49,5 @@ OKOT_AUDIT_RETENTION_DAYS = int(os.environ.get("OKOT_AUDIT_RETENTION_DAYS", "365
 # trail already keeps who logged in or failed from where for OKOT_AUDIT_RETENTION_DAYS, and
 # axes needs its rows only for the lockout (minutes) and a recent incident's investigation.
 OKOT_LOGIN_RECORDS_RETENTION_DAYS = int(os.environ.get("OKOT_LOGIN_RECORDS_RETENTION_DAYS", "180"))
+# Minutes a guidance note's author may still correct it.
+OKOT_NOTE_EDIT_MINUTES = int(os.environ.get("OKOT_NOTE_EDIT_MINUTES", "30"))

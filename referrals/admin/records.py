@@ -23,12 +23,12 @@ from ..models import (
 )
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
-from .referral import DocumentInline, document_link
+from .referral import DocumentInline, EventInWords, document_link
 
 
 @admin.register(ReferralEvent)
 class ReferralEventAdmin(
-    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+    EventInWords, AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
 ):
     """The history is append-only: viewable, never added, changed or deleted by hand."""
 
@@ -45,7 +45,7 @@ class ReferralEventAdmin(
         "reason",
     ]
     date_hierarchy = "at"
-    fields = ["referral", "at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    fields = ["referral", "at", "step", "from_state", "to_state", "actor", "reason", "details"]
     readonly_fields = fields
 
 

@@ -11,7 +11,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,7 @@ from audit.admin_reads import AuditedReadsMixin
 from .. import services
 from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
+from ..history_presenters import EVENT_LABELS, event_details
 from ..models import (
     Client,
     Document,
@@ -52,9 +55,27 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related(*self.related)
 
 
-class ReferralEventInline(ReadOnlyInline):
+class EventInWords:
+    """A history line as the referral's page reads it: the step's name and its data in the
+    reader's language, never the raw JSON."""
+
+    @admin.display(description=_("step"))
+    def step(self, event) -> str:
+        return EVENT_LABELS.get(event.transition, event.transition)
+
+    @admin.display(description=_("details"))
+    def details(self, event) -> str:
+        pairs = event_details(event)
+        if not pairs:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"), "{}: {}", ((capfirst(label), value) for label, value in pairs)
+        )
+
+
+class ReferralEventInline(EventInWords, ReadOnlyInline):
     model = ReferralEvent
-    fields = ["at", "transition", "from_state", "to_state", "actor", "reason", "data"]
+    fields = ["at", "step", "from_state", "to_state", "actor", "reason", "details"]
     related = ("actor",)
 
 

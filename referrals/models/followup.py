@@ -6,10 +6,11 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import AtWork, CheckupMonths, GuidanceTopic, SchoolYearResult
+from ..enums import AtWork, CheckupMonths, GuidanceTopic, NoteVisibility, SchoolYearResult
 from ..textlimits import NOTE, max_length_check
 
 
@@ -21,8 +22,22 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+class GuidanceNoteQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "GuidanceNoteQuerySet":
+        """Shared notes, and the internal notes of the user's own organisation (all of them
+        for an administrator); of referrals the user reaches through `visible_to`."""
+        if user.is_administrator:
+            return self.all()
+        internal_of_mine = Q(author__organisation_id=user.organisation_id) & Q(
+            author__organisation__isnull=False
+        )
+        return self.filter(Q(visibility=NoteVisibility.SHARED) | internal_of_mine)
+
+
 class GuidanceNote(models.Model):
-    """A note during the training that both sides see (attendance, progress, risk)."""
+    """A note from the formal agreement on (attendance, progress, risk): shared with the
+    other side, or internal to the author's organisation. Its author may correct it for a
+    short time (`settings.OKOT_NOTE_EDIT_MINUTES`)."""
 
     referral = models.ForeignKey(
         "referrals.Referral",
@@ -39,7 +54,16 @@ class GuidanceNote(models.Model):
     written_on = models.DateField(_("date"), default=timezone.localdate)
     topic = models.CharField(_("topic"), max_length=20, choices=GuidanceTopic.choices)
     note = models.TextField(_("note"), max_length=NOTE)
+    visibility = models.CharField(
+        _("who reads it"),
+        max_length=10,
+        choices=NoteVisibility.choices,
+        default=NoteVisibility.SHARED,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+
+    objects = GuidanceNoteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("guidance note")
@@ -49,6 +73,17 @@ class GuidanceNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.written_on}: {self.get_topic_display()}"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == NoteVisibility.INTERNAL
+
+    def editable_until(self) -> datetime.datetime:
+        return self.created_at + datetime.timedelta(minutes=settings.OKOT_NOTE_EDIT_MINUTES)
+
+    def may_be_edited_by(self, user, now: datetime.datetime | None = None) -> bool:
+        """Its author, for a short time after writing it."""
+        return self.author_id == user.pk and (now or timezone.now()) < self.editable_until()
 
 
 class OutcomeCheck(models.Model):

@@ -17,13 +17,13 @@ from .clients import client_save
 from .consents import consent_give, consent_withdraw
 from .documents import document_add, document_remove
 from .followup import (
-    guidance_note_add,
     outcome_check_record,
     school_year_record,
     school_years_open,
 )
 from .handover import referral_record_handover
 from .interruptions import interruption_correct, interruption_end, interruption_record
+from .notes import guidance_note_add, guidance_note_edit
 from .responsible import referral_set_responsible
 from .retention import (
     apply_retention,
@@ -58,6 +58,7 @@ __all__ = [
     "document_add",
     "document_remove",
     "guidance_note_add",
+    "guidance_note_edit",
     "outcome_check_record",
     "referral_set_responsible",
     "interruption_record",

@@ -12,13 +12,11 @@ from ..changes import record_change, snapshot
 from ..enums import (
     CHECKUP_CORRECTED,
     CHECKUP_RECORDED,
-    GUIDANCE_NOTE_STATES,
     SCHOOL_YEAR_RECORDED,
     SCHOOL_YEAR_STATES,
     SchoolYearResult,
 )
 from ..models import (
-    GuidanceNote,
     OutcomeCheck,
     Referral,
     ReferralEvent,
@@ -30,27 +28,8 @@ from ..models.followup import (
     school_year_label,
     school_year_of,
 )
-from ..signals import guidance_note_added, referral_event
-from ..textlimits import within_limit
+from ..signals import referral_event
 from .steps import TransitionRefused
-
-
-@transaction.atomic
-def guidance_note_add(
-    *, referral: Referral, user, topic: str, note: str, written_on: datetime.date
-) -> GuidanceNote:
-    if referral.state not in GUIDANCE_NOTE_STATES:
-        raise TransitionRefused(
-            [_("Guidance notes are kept from the admission until the end of the training.")]
-        )
-    if not access.may_add_guidance_note(referral, user):
-        raise TransitionRefused([_("You may not add notes to this referral.")])
-    within_limit(GuidanceNote, "note", note)
-    guidance_note = GuidanceNote.objects.create(
-        referral=referral, author=user, topic=topic, note=note, written_on=written_on
-    )
-    guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
-    return guidance_note
 
 
 def school_years_open(referral: Referral) -> range:

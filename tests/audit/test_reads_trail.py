@@ -173,6 +173,7 @@ READS = {
     "referrals:referral_handover": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     # A document the form refuses: the referral's page comes back (400) with its data.
     "referrals:document_add": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
+    "referrals:referral_note_edit": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),
     "referrals:document_download": Reads(Kind.EXPORT, the_referral),
     "referrals:document_remove": NoPersonalData(
         "removes a document (a change), then the referral's page, which records"

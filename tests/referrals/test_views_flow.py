@@ -272,7 +272,7 @@ def test_counsellor_note_reaches_the_caseworker(client, caseworker, counsellor, 
     client.force_login(caseworker)
     page = client.get(referral.get_absolute_url())
     assert escape(note) in page.content.decode()
-    assert [n.note for n in page.context["notes"]] == [note]
+    assert [row["note"].note for row in page.context["notes"]] == [note]
 
 
 def test_caseworker_can_close_after_the_end(client, caseworker, walk):

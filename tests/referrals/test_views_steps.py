@@ -109,7 +109,7 @@ def test_step_with_missing_fields_is_a_400_with_field_errors(client, request, wa
     assert history(referral) == events
     # The page shows the errors in the open form of the step.
     html = response.content.decode()
-    assert '<details class="step border rounded p-3 mb-2" open>' in html
+    assert f'<details class="step border rounded p-3 mb-2" id="step-{name}" open>' in html
     assert "is-invalid" in html
 
 

@@ -1,0 +1,67 @@
+"""Guidance notes: written from the formal agreement until the end of the training, shared
+with the other side (who is told) or internal to the author's organisation, and corrected
+by their author for a short time."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import access
+from ..enums import GUIDANCE_NOTE_STATES, NoteVisibility
+from ..models import GuidanceNote, Referral
+from ..signals import guidance_note_added
+from ..textlimits import within_limit
+from .steps import TransitionRefused
+
+
+@transaction.atomic
+def guidance_note_add(
+    *,
+    referral: Referral,
+    user,
+    topic: str,
+    note: str,
+    written_on: datetime.date,
+    visibility: str = NoteVisibility.SHARED,
+) -> GuidanceNote:
+    if referral.state not in GUIDANCE_NOTE_STATES:
+        raise TransitionRefused(
+            [_("Guidance notes are kept from the formal agreement until the end of the training.")]
+        )
+    if not access.may_add_guidance_note(referral, user):
+        raise TransitionRefused([_("You may not add notes to this referral.")])
+    within_limit(GuidanceNote, "note", note)
+    guidance_note = GuidanceNote.objects.create(
+        referral=referral,
+        author=user,
+        topic=topic,
+        note=note,
+        written_on=written_on,
+        visibility=visibility,
+    )
+    if visibility == NoteVisibility.SHARED:  # an internal note tells the other side nothing
+        guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
+    return guidance_note
+
+
+@transaction.atomic
+def guidance_note_edit(
+    *, note: GuidanceNote, user, topic: str, text: str, written_on: datetime.date
+) -> bool:
+    """Correct a note: its author only, for `settings.OKOT_NOTE_EDIT_MINUTES` after writing
+    it. Who reads it stays as chosen (the other side may have been told already). Whether
+    anything changed."""
+    note = GuidanceNote.objects.select_for_update().get(pk=note.pk)
+    if not note.may_be_edited_by(user):
+        raise TransitionRefused(
+            [_("Only its author corrects a note, and only shortly after writing it.")]
+        )
+    within_limit(GuidanceNote, "note", text)
+    if (note.topic, note.note, note.written_on) == (topic, text, written_on):
+        return False
+    note.topic, note.note, note.written_on = topic, text, written_on
+    note.edited_at = timezone.now()
+    note.save(update_fields=["topic", "note", "written_on", "edited_at"])
+    return True

@@ -1,0 +1,139 @@
+"""Guidance notes from the formal agreement on: shared with the other side (who is told) or
+internal to the author's organisation, and corrected by their author for a short time."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import Kind, Notification
+from referrals import services
+from referrals.enums import GuidanceTopic, NoteVisibility, State
+from referrals.models import GuidanceNote
+from tests.accounts.factories import CaseworkerFactory
+from tests.referrals.conftest import error_messages
+
+pytestmark = pytest.mark.django_db
+
+
+def add(client, referral, **data):
+    return client.post(
+        reverse("referrals:referral_note_add", args=[referral.pk]),
+        {
+            "written_on": timezone.localdate().isoformat(),
+            "topic": GuidanceTopic.PROGRESS,
+            "note": "Goed bezig.",
+            **data,
+        },
+    )
+
+
+def notes_read_by(client, referral) -> list[str]:
+    response = client.get(referral.get_absolute_url())
+    return [row["note"].note for row in response.context["notes"]]
+
+
+@pytest.mark.parametrize("state", [State.AGREED, State.INTAKE_PLANNED, State.ENDED])
+def test_notes_are_kept_from_the_formal_agreement_on(client, caseworker, walk, state):
+    referral = walk(state)
+    client.force_login(caseworker)
+    assert add(client, referral).status_code == 302
+    assert GuidanceNote.objects.filter(referral=referral).count() == 1
+
+
+def test_no_notes_before_the_agreement(client, caseworker, walk):
+    referral = walk(State.CANDIDATE)
+    client.force_login(caseworker)
+    assert add(client, referral).status_code == 302
+    assert not GuidanceNote.objects.exists()
+
+
+def test_a_shared_note_is_read_and_told_to_the_other_side(client, caseworker, counsellor, walk):
+    referral = walk(State.AGREED)
+    client.force_login(caseworker)
+    add(client, referral, note="Gedeeld.", visibility=NoteVisibility.SHARED)
+    client.force_login(counsellor)
+    assert notes_read_by(client, referral) == ["Gedeeld."]
+    assert Notification.objects.filter(recipient=counsellor, kind=Kind.GUIDANCE_NOTE).exists()
+
+
+def test_an_internal_note_stays_in_the_organisation(client, caseworker, counsellor, walk):
+    referral = walk(State.AGREED)
+    colleague = CaseworkerFactory(organisation=caseworker.organisation)
+    client.force_login(caseworker)
+    response = add(client, referral, note="Intern.", visibility=NoteVisibility.INTERNAL)
+    assert response.status_code == 302
+    client.force_login(colleague)
+    assert notes_read_by(client, referral) == ["Intern."]
+    client.force_login(counsellor)
+    assert notes_read_by(client, referral) == []
+    assert "Intern." not in client.get(referral.get_absolute_url()).content.decode()
+    assert not Notification.objects.filter(kind=Kind.GUIDANCE_NOTE).exists()
+
+
+def test_the_author_corrects_a_note_for_a_short_time(client, caseworker, walk, settings):
+    settings.OKOT_NOTE_EDIT_MINUTES = 30
+    referral = walk(State.AGREED)
+    note = services.guidance_note_add(
+        referral=referral,
+        user=caseworker,
+        topic=GuidanceTopic.PROGRESS,
+        note="Eerst.",
+        written_on=timezone.localdate(),
+    )
+    url = reverse("referrals:referral_note_edit", args=[note.pk])
+    data = {"written_on": note.written_on.isoformat(), "topic": "attendance", "note": "Beter."}
+    client.force_login(caseworker)
+    assert client.get(referral.get_absolute_url()).context["notes"][0]["form"] is not None
+    assert client.post(url, data).status_code == 302
+    note.refresh_from_db()
+    assert (note.note, note.topic, note.edited_at is not None) == ("Beter.", "attendance", True)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        client.force_login(caseworker)
+        assert client.get(referral.get_absolute_url()).context["notes"][0]["form"] is None
+        response = client.post(url, {**data, "note": "Te laat."}, HTTP_ACCEPT_LANGUAGE="en")
+        assert error_messages(response) == [
+            "Only its author corrects a note, and only shortly after writing it."
+        ]
+    note.refresh_from_db()
+    assert note.note == "Beter."
+
+
+def test_nobody_else_corrects_a_note(client, caseworker, counsellor, walk):
+    referral = walk(State.AGREED)
+    note = services.guidance_note_add(
+        referral=referral,
+        user=caseworker,
+        topic=GuidanceTopic.PROGRESS,
+        note="Van mij.",
+        written_on=timezone.localdate(),
+    )
+    url = reverse("referrals:referral_note_edit", args=[note.pk])
+    client.force_login(counsellor)
+    data = {"written_on": note.written_on.isoformat(), "topic": "progress", "note": "Niet."}
+    assert client.post(url, data).status_code == 404
+    assert client.get(referral.get_absolute_url()).context["notes"][0]["form"] is None
+    note.refresh_from_db()
+    assert note.note == "Van mij."
+
+
+def test_a_correction_with_bad_data_shows_the_form_again(client, caseworker, walk):
+    referral = walk(State.AGREED)
+    note = services.guidance_note_add(
+        referral=referral,
+        user=caseworker,
+        topic=GuidanceTopic.PROGRESS,
+        note="Van mij.",
+        written_on=timezone.localdate(),
+    )
+    client.force_login(caseworker)
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = client.post(
+        reverse("referrals:referral_note_edit", args=[note.pk]),
+        {"written_on": tomorrow, "topic": "progress", "note": "x"},
+    )
+    assert response.status_code == 400
+    form = response.context["notes"][0]["form"]
+    assert form.is_bound and "written_on" in form.errors
