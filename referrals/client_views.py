@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods
 
 from audit import reads
@@ -16,11 +17,11 @@ from audit import reads
 from . import access, services
 from .forms import (
     ClientForm,
-    ClientSearchForm,
     ReferralCreateForm,
     TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
+from .listing import Column, SearchForm, headings, ordering_for, store_search, stored_search
 from .models import Client, Referral, Training
 from .presenters import client_facts, consent_context, consent_notice
 from .vdab_presenters import last_vdab_registration
@@ -35,19 +36,36 @@ def _own_client(request, pk: int) -> Client:
     return get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
 
 
+CLIENT_COLUMNS = [
+    Column("name", _l("Name"), ["last_name", "first_name"]),
+    Column("birth_date", _l("Birth date"), ["birth_date"]),
+    Column("municipality", _l("Municipality"), ["municipality"]),
+    Column("consent", _l("Consent VDAB"), ["consent_vdab"]),
+    Column("referrals", _l("Referrals"), ["referral_count"]),
+]
+CLIENT_LIST = "clients"
+
+
 @require_http_methods(["GET", "POST"])
 def client_list(request):
-    """Search is a POST so that names and national numbers never end up in a URL."""
+    """Search is a POST so that names and national numbers never end up in a URL; the term
+    is kept in the session, so that the list's other pages and sorts keep it, until the
+    search is cleared or another one posted."""
     if not access.may_see_clients(request.user):
         raise PermissionDenied
+    sort, ordering = ordering_for(CLIENT_COLUMNS, request.GET.get("sort", ""), "name")
     clients = (
         Client.objects.visible_to(request.user)
         .not_pseudonymised()
         .annotate(referral_count=Count("referrals"))
-        .order_by("last_name", "first_name", "pk")
+        .order_by(*ordering)
     )
-    form = ClientSearchForm(request.POST or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if request.method == "POST":
+        form = SearchForm({} if "clear" in request.POST else request.POST)
+        store_search(request, CLIENT_LIST, form)
+    else:
+        form = SearchForm(initial={"q": stored_search(request, CLIENT_LIST)})
+    query = stored_search(request, CLIENT_LIST)
     if query:
         clients = clients.search(query)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -66,9 +84,19 @@ def client_list(request):
         {
             "form": form,
             "page": page,
-            "searching": request.method == "POST",
+            "searching": bool(query),
+            "search": query,
             "refer_to": refer_to,
-            "extra_query": f"training={refer_to.pk}&" if refer_to else "",
+            "headings": headings(CLIENT_COLUMNS, sort, request.GET.copy()),
+            "extra_query": "&".join(
+                part
+                for part in (
+                    f"training={refer_to.pk}" if refer_to else "",
+                    f"sort={sort}" if request.GET.get("sort") else "",
+                )
+                if part
+            )
+            + ("&" if refer_to or request.GET.get("sort") else ""),
         },
     )
 

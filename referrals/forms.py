@@ -175,14 +175,6 @@ TemporaryWorkExperienceFormSet = inlineformset_factory(
 )
 
 
-class ClientSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search by name, national number or VDAB client number"),
-        max_length=100,
-        required=False,
-    )
-
-
 # --- referrals ----------------------------------------------------------------------------
 
 

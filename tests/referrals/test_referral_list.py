@@ -245,3 +245,30 @@ def test_a_download_too_big_asks_for_filters(client, caseworker, referrals, monk
     assert response.status_code == 302
     assert response.url == f"{LIST}?sort=client"
     assert not Entry.objects.filter(kind=Kind.EXPORT).exists()
+
+
+# --- the client list ---------------------------------------------------------------------
+
+CLIENTS = reverse("referrals:client_list")
+
+
+def test_the_client_search_is_kept_for_the_lists_pages_and_sorts(client, caseworker, referrals):
+    client.force_login(caseworker)
+    assert len(client.post(CLIENTS, {"q": "aerts"}).context["page"]) == 1
+    # Another sort (a link, so a GET) keeps the search; the term is in no URL.
+    response = client.get(f"{CLIENTS}?sort=-birth_date")
+    assert [c.last_name for c in response.context["page"]] == ["Aerts"]
+    assert "aerts" not in "".join(h.url for h in response.context["headings"]).lower()
+    client.post(CLIENTS, {"clear": "1"})
+    assert len(client.get(CLIENTS).context["page"]) == 3
+
+
+@pytest.mark.parametrize("column", ["name", "birth_date", "municipality", "consent", "referrals"])
+def test_every_client_column_sorts(client, caseworker, referrals, column):
+    client.force_login(caseworker)
+    ascending = list(client.get(f"{CLIENTS}?sort={column}").context["page"])
+    descending = list(client.get(f"{CLIENTS}?sort=-{column}").context["page"])
+    assert len(ascending) == 3 and set(ascending) == set(descending)
+    if column == "name":
+        assert [c.last_name for c in ascending] == ["Aerts", "Bosmans", "Claeys"]
+        assert descending == ascending[::-1]
