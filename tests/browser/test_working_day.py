@@ -82,7 +82,7 @@ def test_a_caseworkers_day(page: Page, log_in, caseworker, day, axe):
     no_violations(page, axe)
 
     # Find a client in the list: the name is posted, never in the URL.
-    page.locator("nav").get_by_role("link", name="Referrals").click()
+    page.locator("header nav").get_by_role("link", name="Referrals", exact=True).click()
     page.get_by_label("Search by name, national number or VDAB client number").fill("dewulf")
     page.get_by_role("button", name="Search", exact=True).click()
     assert "dewulf" not in page.url.lower()
