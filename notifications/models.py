@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     SCHOOL_YEAR_RECORDED = "school_year_recorded", _("School year recorded")
     HANDOVER_RECORDED = "handover_recorded", _("Warm handover recorded")
     DOCUMENT_ADDED = "document_added", _("Document added to a referral")
+    MADE_RESPONSIBLE = "made_responsible", _("Made responsible for a referral")
     REMINDER_NO_INTAKE = "reminder_no_intake", _("Reminder: no intake planned yet")
     REMINDER_NO_START = "reminder_no_start", _("Reminder: training not started yet")
     REMINDER_OUTCOME_DUE = "reminder_outcome_due", _("Reminder: outflow check-up due")

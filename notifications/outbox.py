@@ -6,6 +6,7 @@ Writing is all this module does: whoever writes hands the e-mails to delivery af
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from referrals.enums import (
     INTERRUPTION_CORRECTED,
     INTERRUPTION_ENDED,
     INTERRUPTION_RECORDED,
+    RESPONSIBLE_CHANGED,
+    RESPONSIBLE_SIDES,
     SCHOOL_YEAR_RECORDED,
     VDAB_REGISTRATION,
     DocumentKind,
@@ -74,7 +77,14 @@ def messages_for_event(event) -> list[tuple[str, list]]:
         ),
         INTERRUPTION_CORRECTED: lambda: [(Kind.INTERRUPTION, other_side(referral, actor))],
         DOCUMENT_ADDED: lambda: [(Kind.DOCUMENT_ADDED, other_side(referral, actor))],
+        # Who was made responsible, unless they took it over themselves.
+        RESPONSIBLE_CHANGED: lambda: [(Kind.MADE_RESPONSIBLE, _made_responsible(event))],
     }.get(event.transition, list)()
+
+
+def _made_responsible(event) -> list:
+    person = get_user_model().objects.filter(pk=event.data.get("person_id"), is_active=True).first()
+    return [person] if person else []
 
 
 def _with_counsellor(referral) -> list:
@@ -118,6 +128,9 @@ def write_for_event(event) -> list[Notification]:
         ),
         **(interruption_context(event) if Kind.INTERRUPTION in recipients_of else {}),
         **(school_year_context(event) if Kind.SCHOOL_YEAR_RECORDED in recipients_of else {}),
+        "responsible_side": (
+            RESPONSIBLE_SIDES[event.data["side"]] if event.transition == RESPONSIBLE_CHANGED else ""
+        ),
         # Which kind of document was added (its name may hold the client's: not in messages).
         "document_kind": (
             DocumentKind(event.data["kind"]).label if event.transition == DOCUMENT_ADDED else ""

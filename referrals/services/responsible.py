@@ -64,7 +64,11 @@ def referral_set_responsible(
         transition=RESPONSIBLE_CHANGED,
         from_state="",
         to_state=referral.state,
-        data={"side": side, "person": person.get_full_name() or person.get_username()},
+        data={
+            "side": side,
+            "person": person.get_full_name() or person.get_username(),
+            "person_id": person.pk,
+        },
     )
     referral_event.send(sender=Referral, event=event)
     return event

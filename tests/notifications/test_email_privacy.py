@@ -267,6 +267,19 @@ class Scene:
     steps: dict = field(default_factory=dict)
 
 
+def made_responsible(referral: Referral, people: dict) -> dict:
+    """A colleague made the caseworker responsible, as `services.referral_set_responsible`
+    records it and `outbox` tells it."""
+    colleague = CaseworkerFactory(organisation=people["caseworker"].organisation)
+    services.referral_set_responsible(
+        referral=referral, user=colleague, side="caseworker", person=colleague
+    )
+    event = services.referral_set_responsible(
+        referral=referral, user=colleague, side="caseworker", person=people["caseworker"]
+    )
+    return {"event": event, "actor": event.actor, "responsible_side": "caseworker"}
+
+
 SCENES = {
     Kind.CANDIDACY_REGISTERED: Scene(State.CANDIDATE, registered_by_vdab),
     Kind.WARM_HANDOVER: Scene(State.AGREED),
@@ -287,6 +300,7 @@ SCENES = {
         State.AGREED, handover_recorded, steps={"agree__handover_at": None}
     ),
     Kind.DOCUMENT_ADDED: Scene(State.IN_TRAINING, document_added),
+    Kind.MADE_RESPONSIBLE: Scene(State.IN_TRAINING, made_responsible),
     Kind.REMINDER_NO_INTAKE: Scene(State.AGREED, reminder(working_days=12)),
     Kind.REMINDER_NO_START: Scene(State.ADMITTED, reminder(days=9)),
     Kind.REMINDER_NO_HANDOVER: Scene(

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from notifications.models import Kind, Notification
 from notifications.recipients import caseworkers_for, counsellors_for
 from referrals import services
 from referrals.enums import RESPONSIBLE_CHANGED, State
@@ -145,3 +146,21 @@ def test_the_page_offers_the_colleagues_of_ones_own_side(client, planned, casewo
     assert rows["counsellor"]["form"] is None
     choices = list(rows["caseworker"]["form"].fields["person"].queryset)
     assert set(choices) == {caseworker, colleague}
+
+
+def test_the_person_made_responsible_hears_of_it(planned, caseworker, colleague):
+    colleague.language = "en"
+    colleague.save(update_fields=["language"])
+    services.referral_set_responsible(
+        referral=planned, user=caseworker, side="caseworker", person=colleague
+    )
+    message = Notification.objects.get(
+        recipient=colleague, kind=Kind.MADE_RESPONSIBLE, channel=Notification.Channel.IN_APP
+    )
+    assert "made you responsible for the referral to" in message.body
+    assert "as: Responsible caseworker (OCMW)." in message.body
+    # Who takes it over themselves is told nothing.
+    services.referral_set_responsible(
+        referral=planned, user=caseworker, side="caseworker", person=caseworker
+    )
+    assert not Notification.objects.filter(recipient=caseworker, kind=Kind.MADE_RESPONSIBLE)
