@@ -37,6 +37,8 @@ BENCH_AUDIT_REQUESTS ?= 200
 BENCH_AUDIT_TRAIL ?= 200000
 BENCH_ARGS ?=
 PYTEST_ARGS ?=
+# Options of `make screenshots`, e.g. SCREENSHOTS_ARGS="--role caseworker --viewport phone".
+SCREENSHOTS_ARGS ?=
 # Processes of `make test` and `make test-postgres` (pytest-xdist): one per core ("auto"), each
 # with its own test database; PYTEST_WORKERS=0 runs the suite in this process, one test at a
 # time. The browser and integration tests always run that way (one live server, one worker).
@@ -49,7 +51,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import bench-audit lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-import bench-audit screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -148,6 +150,13 @@ bench-audit: install  ## Benchmark the audit trail: a page view with and without
 		|| status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_AUDIT_DATABASE); \
 	exit $$status
+
+# A throwaway SQLite database in a temporary folder (never db.sqlite3 or DATABASE_URL's), the
+# demo loaded, runserver on a free port, and Chromium (SCREENSHOTS_CHROMIUM, default
+# /usr/bin/chromium). Only the PNGs README.md shows are committed (.gitignore).
+screenshots: install  ## PNGs of each role's main pages, both languages, desktop and phone: docs/screenshots
+	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.local \
+		$(MANAGE) screenshots $(SCREENSHOTS_ARGS)
 
 lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .
