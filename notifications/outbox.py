@@ -167,6 +167,21 @@ def write_for_note(note) -> list[Notification]:
 WITH_CLIENT_FACTS = (Kind.WARM_HANDOVER,)
 
 
+def rewrite_for_note(note) -> int:
+    """Write a corrected note's in-app messages again with its text as it is now (its
+    e-mails carry no text). How many were written again."""
+    rows = list(
+        Notification.objects.filter(
+            channel=Notification.Channel.IN_APP, idempotency_key__startswith=f"note:{note.pk}:"
+        ).select_related("recipient__organisation", "referral__client__ocmw", "referral__training")
+    )
+    context = {"note": note, "actor": note.author}
+    for row in rows:
+        row.subject, row.body = render_message(row.kind, row.recipient, row.referral, context)
+    Notification.objects.bulk_update(rows, ["subject", "body"])
+    return len(rows)
+
+
 def rewrite_client_facts(client) -> int:
     """Write the in-app messages that show `client`'s details again, with what each reader
     may see of them now: after a withdrawal of consent, VDAB's inbox keeps only the name.

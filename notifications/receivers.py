@@ -8,6 +8,7 @@ from referrals.signals import (
     clients_pseudonymised,
     consent_withdrawn,
     guidance_note_added,
+    guidance_note_corrected,
     referral_event,
 )
 
@@ -23,6 +24,11 @@ def on_referral_event(sender, event, **kwargs) -> None:
 @receiver(guidance_note_added, dispatch_uid="notifications.receivers.on_guidance_note")
 def on_guidance_note(sender, note, **kwargs) -> None:
     tasks.enqueue_on_commit(outbox.write_for_note(note))
+
+
+@receiver(guidance_note_corrected, dispatch_uid="notifications.receivers.on_note_corrected")
+def on_guidance_note_corrected(sender, note, **kwargs) -> None:
+    outbox.rewrite_for_note(note)
 
 
 @receiver(clients_pseudonymised, dispatch_uid="notifications.receivers.on_pseudonymised")

@@ -28,6 +28,7 @@ from django.db.models import Prefetch
 
 from referrals.enums import (
     HANDOVER_DUE_STATES,
+    OUTCOME_REMINDER_MONTHS,
     POSITIVE_END_RESULTS,
     CheckupMonths,
     ContinuedBy,
@@ -58,8 +59,8 @@ RELATED = (
 )
 
 # A check-up is reminded from its due date until the next one would be due (three months
-# later), so a worker that was down catches up, but years-old gaps do not flood inboxes.
-OUTCOME_REMINDER_MONTHS = 3
+# later, `OUTCOME_REMINDER_MONTHS`), so a worker that was down catches up, but years-old
+# gaps do not flood inboxes.
 
 
 # --- what is due ----------------------------------------------------------------------------

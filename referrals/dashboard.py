@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from audit import reads
 
 from .enums import OverdueReason, State
+from .listing import CLEAR_SEARCH
 from .models import Referral
 from .models.work import (
     Work,
@@ -135,7 +136,13 @@ def _waits(referral, work: Work, user) -> list[str]:
 
 
 def _list_url(code: str, team: bool) -> str:
-    query = {"work": code} if team else {"work": code, "mine": "on"}
+    """The list of a group's referrals: the same condition, and no search kept from before
+    (the count is of them all)."""
+    query = (
+        {"work": code, CLEAR_SEARCH: "1"}
+        if team
+        else {"work": code, "mine": "on", CLEAR_SEARCH: "1"}
+    )
     return f"{reverse('referrals:referral_list')}?{urlencode(query)}"
 
 

@@ -225,6 +225,11 @@ class ConsentScope(models.TextChoices):
     OKOT = "okot", _("OKOT referral and follow-up")
 
 
+# An outflow check-up is due from `months` after the end for this many months (the
+# reminders and "Mijn werk" both count so).
+OUTCOME_REMINDER_MONTHS = 3
+
+
 class CheckupMonths(models.IntegerChoices):
     """When outflow to work is checked: months after a positive end."""
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -14,7 +15,15 @@ from audit import reads
 
 from . import access
 from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, referrals_xlsx
-from .listing import Page, SearchForm, headings, ordering_for, remember_list, store_search
+from .listing import (
+    CLEAR_SEARCH,
+    Page,
+    SearchForm,
+    headings,
+    ordering_for,
+    remember_list,
+    store_search,
+)
 from .listing import stored_search as stored
 from .models import Referral
 from .referral_lists import COLUMNS, DEFAULT_SORT, ReferralFilterForm, searched, sorted_referrals
@@ -30,7 +39,7 @@ def _listed(request):
     sort, ordering = ordering_for(COLUMNS, request.GET.get("sort", ""), DEFAULT_SORT)
     search = stored(request, LIST)
     referrals = Referral.objects.visible_to(request.user).with_related().with_interrupted()
-    referrals = sorted_referrals(searched(form.filter(referrals), search), ordering)
+    referrals = sorted_referrals(searched(form.filter(referrals), search, request.user), ordering)
     return form, sort, search, referrals
 
 
@@ -40,6 +49,11 @@ def referral_list(request):
     shown again with its filters: the redirect keeps the query string as it was."""
     if not access.may_see_referrals(request.user):
         raise PermissionDenied
+    if CLEAR_SEARCH in request.GET:  # a link that counted the list without a search
+        store_search(request, LIST, SearchForm({}))
+        query = request.GET.copy()
+        query.pop(CLEAR_SEARCH)
+        return redirect(f"{reverse('referrals:referral_list')}?{query.urlencode()}")
     if request.method == "POST":
         search_form = SearchForm(request.POST)
         if search_form.is_valid() or "clear" in request.POST:
@@ -94,6 +108,6 @@ def referral_list_export(request):
         request, reads.REFERRAL.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"}
     )
     response = HttpResponse(referrals_xlsx(rows, request.user), content_type=XLSX_CONTENT_TYPE)
-    filename = f"toeleidingen-{timezone.localdate():%Y-%m-%d}.xlsx"
+    filename = f"{slugify(_('referrals'))}-{timezone.localdate():%Y-%m-%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -15,6 +15,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 SEARCH_MAX_LENGTH = 100
+# A link's parameter that starts a list without the search kept in the session.
+CLEAR_SEARCH = "clear_search"
 
 
 class SearchForm(forms.Form):

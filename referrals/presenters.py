@@ -351,7 +351,7 @@ def referral_context(
         # A step's form posted with errors says itself why the step waits.
         "blocked": blocked_steps(referral, user, shown=bound_form and bound_form[0]),
         "timeline": history,
-        "stepper": stepper(referral, list(forms), history),
+        "stepper": stepper(referral, user, list(forms), history),
         "notes": note_rows(referral, user, bound=note_edit_form),
         "note_form": (note_form or GuidanceNoteForm()) if notes_open else None,
         "outcomes": outcome_rows(referral) if referral.has_positive_end else [],

@@ -2,7 +2,7 @@
 follows what they see (a caseworker sees one OCMW, so no OCMW or province filter)."""
 
 from django import forms
-from django.db.models import Case, DateField, F, IntegerField, Value, When
+from django.db.models import Case, DateField, F, IntegerField, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -151,9 +151,17 @@ class ReferralFilterForm(forms.Form):
         return referrals
 
 
-def searched(referrals, text: str):
+# VDAB reads a client's numbers only while the client consents (`presenters`): so it
+# searches them only then.
+CONSENTING = Q(client__consent_vdab=True, client__consent_date__isnull=False)
+
+
+def searched(referrals, text: str, user):
     """The referrals whose client matches `text` (name, national number, VDAB number)."""
-    return referrals.filter(client_search(text, prefix="client__")) if text else referrals
+    if not text:
+        return referrals
+    numbers_if = None if user.is_caseworker or user.is_administrator else CONSENTING
+    return referrals.filter(client_search(text, prefix="client__", numbers_if=numbers_if))
 
 
 def sorted_referrals(referrals, ordering: list[str]):

@@ -13,6 +13,8 @@ from django.dispatch import Signal
 referral_event = Signal()
 # sender: GuidanceNote; kwargs: note (GuidanceNote)
 guidance_note_added = Signal()
+# sender: GuidanceNote; kwargs: note (GuidanceNote, just corrected by its author)
+guidance_note_corrected = Signal()
 # sender: Client; kwargs: client_ids, referral_ids (lists of ids). The retention removed
 # those clients' personal data; what others keep about them (messages) must go too.
 clients_pseudonymised = Signal()

@@ -50,14 +50,20 @@ class Stage:
         }[self.status]
 
 
-def stepper(referral, available: list[str], timeline: list[dict]) -> dict:
-    """`stages` and `next`, a sentence; `available` the steps the user may take now."""
+def _left_from(timeline: list[dict], step: str) -> str | None:
+    """The state the referral left by its last `step` (a transition's history line)."""
+    lines = [item["event"] for item in timeline if item["event"].transition == step]
+    return lines[-1].from_state if lines else None
+
+
+def stepper(referral, user, available: list[str], timeline: list[dict]) -> dict:
+    """`stages` and `next`, a sentence; `available` the steps `user` may take now."""
     state = referral.state
     codes = [code for code, _label in STAGES]
-    if state == State.WITHDRAWN:
-        # Where it was withdrawn: the last history line into `withdrawn` says.
-        withdrawn = [i["event"] for i in timeline if i["event"].to_state == State.WITHDRAWN]
-        stopped = withdrawn[-1].from_state if withdrawn else State.INFORMED
+    if state == State.WITHDRAWN:  # stopped where it was withdrawn
+        stopped = _left_from(timeline, "withdraw") or State.INFORMED
+    elif state == State.CLOSED and _left_from(timeline, "close") == State.NOT_ADMITTED:
+        stopped = STOPPED_AT[State.NOT_ADMITTED]  # closed after the screening said no
     else:
         stopped = STOPPED_AT.get(state)
     position = codes.index(stopped or state) if (stopped or state) in codes else 0
@@ -70,16 +76,16 @@ def stepper(referral, available: list[str], timeline: list[dict]) -> dict:
         else:
             status = "to come"
         stages.append(Stage(str(label), status))
-    return {"stages": stages, "next": _next(referral, available)}
+    return {"stages": stages, "next": _next(referral, user, available)}
 
 
-def _next(referral, available: list[str]) -> str:
+def _next(referral, user, available: list[str]) -> str:
     if referral.state == State.WITHDRAWN:
         return _("The referral was withdrawn: nothing comes next.")
     if referral.state in (State.DECLINED, State.CLOSED):
         return _("The referral is over: nothing comes next.")
     name, side, step = NEXT[referral.state]
-    who = _whose(referral, available, side, name)
+    who = _whose(referral, user, available, side, name)
     if referral.state == State.INTAKE_PLANNED and referral.intake_at:
         day = timezone.localdate(referral.intake_at)
         if day > timezone.localdate():
@@ -91,22 +97,26 @@ def _next(referral, available: list[str]) -> str:
     return _("Next: %(step)s, by %(who)s.") % {"step": step, "who": who}
 
 
-def _whose(referral, available: list[str], side: str, name: str) -> str:
+def _whose(referral, user, available: list[str], side: str, name: str) -> str:
     if name in available:
         return _("you")
     if side == "caseworker":
         person = referral.caseworker
-        return (
-            _name(person)
-            if person
-            else _("a caseworker of %(ocmw)s") % {"ocmw": referral.client.ocmw}
-        )
-    if side == "counsellor":
+        fallback = _("a caseworker of %(ocmw)s") % {"ocmw": referral.client.ocmw}
+    elif side == "counsellor":
         person = referral.counsellor or referral.training.contact_counsellor
-        return _name(person) if person else _("a VDAB counsellor of the training's region")
-    return _("the OCMW or VDAB")
+        fallback = _("a VDAB counsellor of the training's region")
+    else:
+        return _("the OCMW or VDAB")
+    if person is None:
+        return fallback
+    if person.pk == user.pk:  # theirs, though a rule holds the step back for now
+        return _("you")
+    return _name(person)
 
 
 def _name(person) -> str:
     full = person.get_full_name() or person.get_username()
-    return f"{full} ({person.organisation})" if person.organisation_id else full
+    if not person.organisation_id:
+        return full
+    return _("%(name)s (%(organisation)s)") % {"name": full, "organisation": person.organisation}

@@ -128,8 +128,8 @@ class WrittenInTheAppAdmin(
 
 @admin.register(GuidanceNote)
 class GuidanceNoteAdmin(WrittenInTheAppAdmin):
-    list_display = ["written_on", "referral", "topic", "author"]
-    list_filter = ["topic", "referral__client__ocmw", "referral__training__province"]
+    list_display = ["written_on", "referral", "topic", "visibility", "author", "edited_at"]
+    list_filter = ["topic", "visibility", "referral__client__ocmw", "referral__training__province"]
     list_select_related = ["referral__client", "referral__training", "author"]
     search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
     date_hierarchy = "written_on"

@@ -81,7 +81,7 @@ class ReferralEventInline(EventInWords, ReadOnlyInline):
 
 class GuidanceNoteInline(ReadOnlyInline):
     model = GuidanceNote
-    fields = ["written_on", "topic", "note", "author"]
+    fields = ["written_on", "topic", "note", "visibility", "author", "edited_at"]
     related = ("author",)
 
 

@@ -28,9 +28,9 @@ class GuidanceNoteQuerySet(models.QuerySet):
         for an administrator); of referrals the user reaches through `visible_to`."""
         if user.is_administrator:
             return self.all()
-        internal_of_mine = Q(author__organisation_id=user.organisation_id) & Q(
-            author__organisation__isnull=False
-        )
+        if user.organisation_id is None:
+            return self.filter(visibility=NoteVisibility.SHARED)
+        internal_of_mine = Q(organisation_id=user.organisation_id)
         return self.filter(Q(visibility=NoteVisibility.SHARED) | internal_of_mine)
 
 
@@ -62,6 +62,16 @@ class GuidanceNote(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     edited_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    # The author's organisation when it was written: an internal note stays with it, also
+    # when its author later moves.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = GuidanceNoteQuerySet.as_manager()
 

@@ -68,16 +68,22 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
-def client_search(text: str, prefix: str = "") -> Q:
+def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q:
     """Clients (through `prefix`, e.g. "client__" from a referral) with every word of `text`
-    in their name, at the start of their national number, or as their VDAB client number."""
+    in their name, at the start of their national number, or as their VDAB client number.
+    `numbers_if`: where the numbers may be searched at all (VDAB: while the client consents;
+    otherwise a search would tell a number, digit by digit, that the page no longer shows)."""
     query = Q()
     for word in text.split():
+        numbers = Q(**{f"{prefix}insz__startswith": word.replace(".", "").replace("-", "")}) | Q(
+            **{f"{prefix}vdab_client_number__iexact": word}
+        )
+        if numbers_if is not None:
+            numbers &= numbers_if
         query &= (
             Q(**{f"{prefix}first_name__icontains": word})
             | Q(**{f"{prefix}last_name__icontains": word})
-            | Q(**{f"{prefix}insz__startswith": word.replace(".", "").replace("-", "")})
-            | Q(**{f"{prefix}vdab_client_number__iexact": word})
+            | numbers
         )
     return query
 

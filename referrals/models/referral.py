@@ -183,6 +183,11 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
             models.Index(fields=["end_date"]),
             models.Index(fields=["obtained_on"]),  # the diplomas of a year
             models.Index(fields=["created_at"]),  # the funnel's year of registration
+            # The lists' default order (newest change first), page by page.
+            models.Index(fields=["-state_changed_at", "-id"], name="referral_list_order"),
+            # "Mine": the responsible people's referrals.
+            models.Index(fields=["caseworker", "state"], name="referral_caseworker_state"),
+            models.Index(fields=["counsellor", "state"], name="referral_counsellor_state"),
         ]
 
     def __str__(self) -> str:
@@ -219,7 +224,8 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         check_step_data(self, "agree", agreed_on=agreed_on)
         self.entry_conditions_checked_on = agreed_on
         self.agreed_on = agreed_on
-        self.caseworker = by
+        if by.is_caseworker:  # an administrator agreeing is responsible for nothing
+            self.caseworker = by
         self.caseworker_phone = _fitting(caseworker_phone, "caseworker_phone")
         self.caseworker_email = by.email
         self.handover_notes = _fitting(handover_notes, "handover_notes")

@@ -9,12 +9,21 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import HANDOVER_DUE_STATES, POSITIVE_END_RESULTS, CheckupMonths, ContinuedBy, State
-from .followup import OutcomeCheck
+from accounts.models import Organisation
+
+from ..enums import (
+    HANDOVER_DUE_STATES,
+    OUTCOME_REMINDER_MONTHS,
+    POSITIVE_END_RESULTS,
+    CheckupMonths,
+    ContinuedBy,
+    State,
+)
+from .followup import OutcomeCheck, add_months
 from .querysets import intake_day_has_come, overdue_condition, overdue_reasons
 
 
@@ -68,11 +77,20 @@ def outflow_due(today: datetime.date, *, audience: str) -> Q:
         months = int(value)
         recorded = OutcomeCheck.objects.filter(referral=OuterRef("pk"), months=months)
         due |= Q(
-            end_date__lte=_months_before(today, months),
-            end_date__gt=_months_before(today, months + 3),
+            end_date__lte=_last_end_due(today, months),
+            end_date__gt=_last_end_due(today, months + OUTCOME_REMINDER_MONTHS),
         ) & ~Exists(recorded)
     other = ContinuedBy.OCMW if audience == "counsellor" else ContinuedBy.VDAB
     return Q(state=State.CLOSED, end_result__in=POSITIVE_END_RESULTS) & due & ~Q(continued_by=other)
+
+
+def _last_end_due(today: datetime.date, months: int) -> datetime.date:
+    """The last end day whose check-up after `months` is due by `today`, as the reminders
+    count it (`add_months(end, months) <= today`; a month's last days share one due day)."""
+    end = _months_before(today, months)
+    while add_months(end + datetime.timedelta(days=1), months) <= today:
+        end += datetime.timedelta(days=1)
+    return end
 
 
 def _months_before(day: datetime.date, months: int) -> datetime.date:
@@ -100,15 +118,22 @@ def work_conditions(user, today: datetime.date | None = None) -> dict[str, Q]:
     return {work.code: conditions[work.code] for work in work_of(user)}
 
 
+def _nobody(field: str, of_their_side: Q) -> Q:
+    """No one acts as responsible on `field`: none named, or one no longer active or no
+    longer of their side (moved to another organisation)."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__is_active": False}) | ~of_their_side
+
+
 def mine(user) -> Q:
-    """What is `user`'s to do: theirs, and what nobody of their side is responsible for yet
+    """What is `user`'s to do: theirs, and what nobody of their side is responsible for
     (a counsellor: unless the training names another contact)."""
     if user.is_caseworker:
-        return Q(caseworker=user) | Q(caseworker__isnull=True)
+        of_the_ocmw = Q(caseworker__organisation_id=F("client__ocmw_id"))
+        return Q(caseworker=user) | _nobody("caseworker", of_the_ocmw)
     if user.is_counsellor:
-        return Q(counsellor=user) | Q(
-            Q(training__contact_counsellor=user) | Q(training__contact_counsellor__isnull=True),
-            counsellor__isnull=True,
+        return Q(counsellor=user) | (
+            _nobody("counsellor", Q(counsellor__organisation__kind=Organisation.Kind.VDAB))
+            & (Q(training__contact_counsellor=user) | Q(training__contact_counsellor__isnull=True))
         )
     return Q()
 

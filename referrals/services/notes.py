@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .. import access
 from ..enums import GUIDANCE_NOTE_STATES, NoteVisibility
 from ..models import GuidanceNote, Referral
-from ..signals import guidance_note_added
+from ..signals import guidance_note_added, guidance_note_corrected
 from ..textlimits import within_limit
 from .steps import TransitionRefused
 
@@ -40,6 +40,7 @@ def guidance_note_add(
         note=note,
         written_on=written_on,
         visibility=visibility,
+        organisation_id=user.organisation_id,
     )
     if visibility == NoteVisibility.SHARED:  # an internal note tells the other side nothing
         guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
@@ -64,4 +65,6 @@ def guidance_note_edit(
     note.topic, note.note, note.written_on = topic, text, written_on
     note.edited_at = timezone.now()
     note.save(update_fields=["topic", "note", "written_on", "edited_at"])
+    if note.visibility == NoteVisibility.SHARED:  # the other side's messages show it
+        guidance_note_corrected.send(sender=GuidanceNote, note=note)
     return True

@@ -137,3 +137,44 @@ def test_a_correction_with_bad_data_shows_the_form_again(client, caseworker, wal
     assert response.status_code == 400
     form = response.context["notes"][0]["form"]
     assert form.is_bound and "written_on" in form.errors
+
+
+def test_an_internal_note_stays_with_the_organisation_its_author_left(
+    client, caseworker, counsellor, walk
+):
+    referral = walk(State.AGREED)
+    services.guidance_note_add(
+        referral=referral,
+        user=caseworker,
+        topic=GuidanceTopic.PROGRESS,
+        note="Intern.",
+        written_on=timezone.localdate(),
+        visibility=NoteVisibility.INTERNAL,
+    )
+    caseworker.organisation = counsellor.organisation  # an administrator moved them
+    caseworker.save(update_fields=["organisation"])
+    client.force_login(counsellor)
+    assert notes_read_by(client, referral) == []
+
+
+def test_a_correction_rewrites_the_other_sides_message(caseworker, counsellor, walk):
+    referral = walk(State.AGREED)
+    note = services.guidance_note_add(
+        referral=referral,
+        user=caseworker,
+        topic=GuidanceTopic.PROGRESS,
+        note="Diagnose: per vergissing getypt.",
+        written_on=timezone.localdate(),
+    )
+    services.guidance_note_edit(
+        note=note,
+        user=caseworker,
+        topic=GuidanceTopic.PROGRESS,
+        text="Goed bezig.",
+        written_on=note.written_on,
+    )
+    message = Notification.objects.get(
+        recipient=counsellor, kind=Kind.GUIDANCE_NOTE, channel=Notification.Channel.IN_APP
+    )
+    assert "Goed bezig." in message.body
+    assert "Diagnose" not in message.body

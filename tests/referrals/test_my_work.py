@@ -49,7 +49,7 @@ def test_each_referral_shows_once_and_every_count_is_its_list(client, request, o
     seen = [r.pk for group in response.context["groups"] for r in group.rows]
     assert len(seen) == len(set(seen))
     for group in response.context["groups"]:
-        listed = client.get(group.list_url).context["page"]
+        listed = client.get(group.list_url, follow=True).context["page"]
         assert group.count == len(listed), group.work.code
         assert {r.pk for r in group.rows} == {r.pk for r in listed}
 
@@ -171,3 +171,47 @@ def test_an_outflow_check_up_due_is_work_until_recorded(client, caseworker, coun
         OutcomeCheck.objects.create(referral=referral, months=3, at_work="yes")
         client.force_login(caseworker)
         assert groups(client.get(DASHBOARD))["outflow"].count == 0
+
+
+def test_what_a_colleague_who_left_was_responsible_for_is_everyones(client, caseworker, training):
+    ocmw = caseworker.organisation
+    gone = CaseworkerFactory(organisation=ocmw)
+    theirs = referral_in_state(
+        State.ENDED, client=ClientFactory(ocmw=ocmw), training=training, caseworker=gone
+    )
+    client.force_login(caseworker)
+    assert groups(client.get(DASHBOARD))["close"].count == 0
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    assert [r.pk for r in groups(client.get(DASHBOARD))["close"].rows] == [theirs.pk]
+
+
+def test_an_administrator_agreeing_is_responsible_for_nothing(administrator, training):
+    referral = referral_in_state(State.AGREED, training=training, caseworker=administrator)
+    assert Referral.objects.get(pk=referral.pk).caseworker is None
+
+
+def test_a_count_leads_to_its_rows_whatever_was_searched_before(client, one_of_each, caseworker):
+    client.force_login(caseworker)
+    client.post(reverse("referrals:referral_list"), {"q": "nobody-by-this-name"})
+    group = groups(client.get(DASHBOARD))["agree"]
+    response = client.get(group.list_url, follow=True)
+    assert "clear_search" not in response.redirect_chain[-1][0]
+    assert len(response.context["page"]) == group.count == 1
+
+
+@pytest.mark.parametrize(
+    ("end", "due"),
+    [
+        (datetime.date(2025, 11, 30), datetime.date(2026, 2, 28)),
+        (datetime.date(2025, 8, 31), datetime.date(2025, 11, 30)),
+        (datetime.date(2025, 1, 15), datetime.date(2025, 4, 15)),
+    ],
+)
+def test_a_check_up_is_due_on_the_day_the_reminder_comes(end, due):
+    """Month ends: the to-do list counts as the reminders do (`add_months`)."""
+    from referrals.models.work import _last_end_due
+
+    day_before = due - datetime.timedelta(days=1)
+    assert _last_end_due(due, 3) >= end
+    assert _last_end_due(day_before, 3) < end

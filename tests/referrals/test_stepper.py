@@ -10,6 +10,7 @@ from django.utils import timezone
 from referrals import services
 from referrals.enums import State
 from referrals.models import Referral
+from tests.accounts.factories import CaseworkerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,34 @@ def test_a_closed_referral_is_done(client, walk, caseworker):
     referral = walk(State.CLOSED)
     client.force_login(caseworker)
     assert statuses(stepper_of(client, referral))[-1] == ("Closed", "done")
+
+
+def test_a_withdrawn_referral_stays_stopped_after_later_lines(client, walk, caseworker):
+    referral = walk(State.AGREED)
+    services.referral_withdraw(referral=referral, user=caseworker, reason="Verhuisd.")
+    colleague = CaseworkerFactory(organisation=caseworker.organisation)
+    services.referral_set_responsible(
+        referral=referral, user=caseworker, side="caseworker", person=colleague
+    )
+    client.force_login(caseworker)
+    assert ("Formal agreement", "stopped") in statuses(stepper_of(client, referral))
+
+
+def test_closed_after_not_admitted_stopped_at_the_intake(client, walk, caseworker):
+    referral = walk(State.CLOSED, via=State.NOT_ADMITTED)
+    client.force_login(caseworker)
+    assert statuses(stepper_of(client, referral))[3:] == [
+        ("Intake", "stopped"),
+        ("Admitted", "to come"),
+        ("In training", "to come"),
+        ("Training ended", "to come"),
+        ("Closed", "to come"),
+    ]
+
+
+def test_the_responsible_person_is_you_while_a_rule_holds_the_step(client, walk, counsellor):
+    referral = walk(State.INTAKE_PLANNED)
+    in_three_days = timezone.now() + datetime.timedelta(days=3)
+    Referral.objects.filter(pk=referral.pk).update(intake_at=in_three_days)
+    client.force_login(counsellor)
+    assert stepper_of(client, referral)["next"].endswith(", by you.")
