@@ -101,6 +101,10 @@ def document_remove(request, pk: int):
         Document.objects.visible_to(request.user).select_related("referral__client"), pk=pk
     )
     referral = document.referral
+    if not request.POST.get("confirmed"):
+        # The file goes for good: the box beside the button says so (no JavaScript).
+        messages.error(request, _("Tick the box to confirm: removing a document cannot be undone."))
+        return redirect(referral)
     try:
         services.document_remove(document=document, user=request.user, request=request)
     except services.TransitionRefused as exc:

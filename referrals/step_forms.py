@@ -28,6 +28,8 @@ class StepForm(CrispyMixin, forms.Form):
 
     step = ""
     state = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Fields of the form only: neither the step's checks nor its service take them.
+    form_only = ("state",)
 
     def __init__(self, *args, referral: Referral, user, **kwargs):
         kwargs.setdefault("initial", {})["state"] = referral.state
@@ -52,15 +54,28 @@ class StepForm(CrispyMixin, forms.Form):
             self.add_error(None, refusal)
         if refusals:  # who may not take the step learns nothing of its data
             return
-        readable = {k: v for k, v in self.cleaned_data.items() if k != "state"}
+        readable = {k: v for k, v in self.cleaned_data.items() if k not in self.form_only}
         errors = step_data_errors(self.referral, self.step, readable)
         if errors is not None:
             add_validation_error(self, errors)
 
     def service_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("state", None)
-        return data
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.form_only}
+
+
+class ConfirmationMixin(forms.Form):
+    """A step that cannot be undone asks the user to say so, without JavaScript: a box
+    to tick, last before the button. The service never sees it."""
+
+    confirmed = forms.BooleanField(
+        label=_("I understand that this step cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm: this step cannot be undone.")},
+    )
+    form_only = (*StepForm.form_only, "confirmed")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed"] = self.fields.pop("confirmed")
 
 
 class ApplyForm(StepForm):
@@ -129,11 +144,11 @@ class ReasonForm(StepForm):
     )
 
 
-class DeclineForm(ReasonForm):
+class DeclineForm(ConfirmationMixin, ReasonForm):
     step = "decline"
 
 
-class WithdrawForm(ReasonForm):
+class WithdrawForm(ConfirmationMixin, ReasonForm):
     step = "withdraw"
 
 
@@ -182,7 +197,7 @@ class AdmitForm(ScreeningForm):
         self.fields["probable_location"].initial = self.referral.training.location
 
 
-class RejectForm(ScreeningForm):
+class RejectForm(ConfirmationMixin, ScreeningForm):
     step = "reject"
 
     reason = TextAreaField(
@@ -232,7 +247,7 @@ class EndForm(StepForm):
     )
 
 
-class CloseForm(StepForm):
+class CloseForm(ConfirmationMixin, StepForm):
     step = "close"
 
     continued_by = forms.ChoiceField(

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
                 "referrals.context_processors.permissions",
+                "accounts.context_processors.brand",
             ],
         },
     },
@@ -204,6 +205,13 @@ else:
             "location": os.environ.get("OKOT_DOCUMENTS_DIR", BASE_DIR / "private" / "documents"),
         },
     }
+# Whose site this is, in the header, the footer and the pages' titles: the application's name
+# (empty: "OKOT referrals" in the user's language), the organisation behind it, and the
+# address of its logo (empty: the mark shipped in static/img/okot-mark.svg).
+OKOT_BRAND_NAME = os.environ.get("OKOT_BRAND_NAME", "")
+OKOT_BRAND_ORGANISATION = os.environ.get("OKOT_BRAND_ORGANISATION", "OCMW & VDAB")
+OKOT_BRAND_LOGO_URL = os.environ.get("OKOT_BRAND_LOGO_URL", "")
+
 # What a document may be: up to this size (PDF, JPEG or PNG: referrals.document_files), and
 # how long whoever added one may still remove it (a wrong file); the administrator always.
 OKOT_DOCUMENT_MAX_MB = int(os.environ.get("OKOT_DOCUMENT_MAX_MB", "10"))

@@ -155,6 +155,10 @@ def local_minutes(value: datetime.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
 
 
+# The steps that cannot be undone: their forms ask for a ticked box (ConfirmationMixin).
+CONFIRMED_STEPS = {"decline", "reject", "close", "withdraw"}
+
+
 def step_post_data(name: str, referral, **overrides) -> dict:
     """A valid POST for step `name` on a referral walked with `flow_dates()`."""
     dates = flow_dates()
@@ -185,6 +189,8 @@ def step_post_data(name: str, referral, **overrides) -> dict:
         "close": {"continued_by": "vdab"},
         "withdraw": {"reason": "De cliënt heeft werk gevonden."},
     }[name]
+    if name in CONFIRMED_STEPS:  # the box that says the step cannot be undone
+        data = {**data, "confirmed": "on"}
     return {"state": referral.state, **data, **overrides}
 
 

@@ -78,7 +78,7 @@ def test_apply_then_withdraw_through_the_admin_writes_history(admin_user_client,
 
     response = admin_user_client.post(
         admin_step_url(referral, "withdraw"),
-        {"state": State.CANDIDATE, "reason": "De cliënt heeft werk gevonden."},
+        {"state": State.CANDIDATE, "reason": "De cliënt heeft werk gevonden.", "confirmed": "on"},
     )
     assert response.status_code == 302
 
@@ -164,7 +164,8 @@ def test_refused_step_on_get_redirects_with_the_reason(admin_user_client):
 def test_step_impossible_in_this_state_is_refused(admin_user_client):
     referral = referral_in_state(State.INFORMED)
     response = admin_user_client.post(
-        admin_step_url(referral, "close"), {"state": State.INFORMED, "continued_by": "vdab"}
+        admin_step_url(referral, "close"),
+        {"state": State.INFORMED, "continued_by": "vdab", "confirmed": "on"},
     )
     assert response.status_code == 200
     assert len(message_texts(response)) == 1
@@ -174,7 +175,8 @@ def test_step_impossible_in_this_state_is_refused(admin_user_client):
 def test_stale_form_is_refused_as_a_concurrent_change(admin_user_client):
     referral = referral_in_state(State.CANDIDATE)
     response = admin_user_client.post(
-        admin_step_url(referral, "withdraw"), {"state": State.INFORMED, "reason": "Te laat."}
+        admin_step_url(referral, "withdraw"),
+        {"state": State.INFORMED, "reason": "Te laat.", "confirmed": "on"},
     )
     assert response.status_code == 302
     assert response.url == change_url(referral)

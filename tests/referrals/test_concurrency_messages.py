@@ -167,7 +167,9 @@ def test_a_form_without_the_state_it_was_loaded_in_gets_the_general_message(
     referral = walk(State.INFORMED)
     english.force_login(caseworker)
 
-    response = english.post(step_url(referral, "withdraw"), {"reason": "Verhuisd."})
+    response = english.post(
+        step_url(referral, "withdraw"), {"reason": "Verhuisd.", "confirmed": "on"}
+    )
 
     assert error_messages(response) == [
         "This referral changed since you opened it. "

@@ -464,7 +464,7 @@ def added_by(user, referral) -> Document:
 
 
 def remove(http, document):
-    return http.post(reverse("referrals:document_remove", args=[document.pk]))
+    return http.post(reverse("referrals:document_remove", args=[document.pk]), {"confirmed": "on"})
 
 
 def test_whoever_added_one_removes_it_the_same_day_and_its_file_goes(
@@ -498,6 +498,23 @@ def test_after_the_window_it_is_kept_as_proof(client, referral, caseworker, sett
 
     assert response.status_code == 302
     assert Document.objects.filter(pk=document.pk).exists()
+
+
+def test_a_removal_without_the_ticked_box_is_refused_and_the_document_stays(
+    client, referral, caseworker, in_english
+):
+    """The file goes for good: the box beside the button confirms it, without JavaScript."""
+    document = added_by(caseworker, referral)
+    client.force_login(caseworker)
+
+    response = client.post(reverse("referrals:document_remove", args=[document.pk]))
+
+    assert response.status_code == 302
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "Tick the box to confirm: removing a document cannot be undone."
+    ]
+    assert Document.objects.filter(pk=document.pk).exists()
+    assert 'name="confirmed"' in client.get(referral.get_absolute_url()).content.decode()
 
 
 def test_the_other_side_does_not_remove_what_it_did_not_add(

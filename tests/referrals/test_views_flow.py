@@ -279,7 +279,7 @@ def test_caseworker_can_close_after_the_end(client, caseworker, walk):
     referral = walk(State.ENDED)
     client.force_login(caseworker)
 
-    response = post_step(client, referral, "close", {"continued_by": "ocmw"})
+    response = post_step(client, referral, "close", {"continued_by": "ocmw", "confirmed": "on"})
 
     assert_step_done(response, referral, State.CLOSED)
     assert Referral.objects.get(pk=referral.pk).continued_by == "ocmw"

@@ -44,7 +44,7 @@ REQUIRED = {
         "caseworker",
         {"checked_conditions", "agreed_on", "caseworker_phone"},
     ),
-    "decline": (State.CANDIDATE, "caseworker", {"reason"}),
+    "decline": (State.CANDIDATE, "caseworker", {"reason", "confirmed"}),
     "plan_intake": (State.AGREED, "counsellor", {"intake_at", "place"}),
     "admit": (
         State.INTAKE_PLANNED,
@@ -61,12 +61,12 @@ REQUIRED = {
     "reject": (
         State.INTAKE_PLANNED,
         "counsellor",
-        {"motivation", "preconditions", "path_fit", "learning_ability", "reason"},
+        {"motivation", "preconditions", "path_fit", "learning_ability", "reason", "confirmed"},
     ),
     "start": (State.ADMITTED, "counsellor", {"start_date"}),
     "end": (State.IN_TRAINING, "counsellor", {"end_date", "result"}),
-    "close": (State.ENDED, "caseworker", {"continued_by"}),
-    "withdraw": (State.AGREED, "caseworker", {"reason"}),
+    "close": (State.ENDED, "caseworker", {"continued_by", "confirmed"}),
+    "withdraw": (State.AGREED, "caseworker", {"reason", "confirmed"}),
 }
 
 
@@ -83,7 +83,7 @@ def test_a_step_posted_without_the_state_seen_is_refused_with_a_message(
     events = history(referral)
     client.force_login(caseworker)
 
-    response = client.post(step_url(referral, name), {"reason": "Verhuisd."})
+    response = client.post(step_url(referral, name), {"reason": "Verhuisd.", "confirmed": "on"})
 
     assert response.status_code == 302
     assert error_messages(response)
