@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit import reads
 
 from . import access
+from .enums import State
 from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, referrals_xlsx
 from .listing import (
     CLEAR_SEARCH,
@@ -77,6 +78,10 @@ def referral_list(request):
         "referrals/referral_list.html",
         {
             "page": page,
+            # VDAB's trainees: the referrals in training, as the navigation calls them.
+            "title": _("Trainees")
+            if request.GET.get("state") == State.IN_TRAINING
+            else _("Referrals"),
             "filter_form": form,
             "search_form": search_form,
             "search": search,

@@ -178,3 +178,25 @@ def test_another_tab_s_change_is_said_in_words(page: Page, log_in, counsellor, d
         "You already did this in another tab or window"
     )
     other.close()
+
+
+def test_the_step_forms_say_what_is_wrong_where_it_is(page: Page, log_in, counsellor, day):
+    """The start step proposes no day still ahead; a stop reason with another result than
+    an early stop is refused on its field, not dropped."""
+    admitted = day["admitted"]
+    ahead = timezone.localdate() + datetime.timedelta(days=5)
+    Referral.objects.filter(pk=admitted.pk).update(probable_start_date=ahead)
+    log_in(page, counsellor)
+    page.goto(admitted.get_absolute_url() + "?step=start")
+    to_english(page)
+    expect(page.locator('details#step-start [name="start_date"]')).to_have_value("")
+
+    page.goto(day["in_training"].get_absolute_url() + "?step=end")
+    form = page.locator("details#step-end form")
+    form.locator('[name="end_date"]').fill(timezone.localdate().isoformat())
+    form.locator('[name="result"]').select_option("passed")
+    form.locator('[name="stop_reason"]').select_option("illness")
+    form.locator('button[type="submit"]').click()
+    feedback = page.locator("details#step-end .invalid-feedback")
+    expect(feedback).to_contain_text("A stop reason goes only with a training stopped early.")
+    assert Referral.objects.get(pk=day["in_training"].pk).state == State.IN_TRAINING

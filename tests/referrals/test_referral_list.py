@@ -293,3 +293,12 @@ def test_every_client_column_sorts(client, caseworker, referrals, column):
     assert len(ascending) == 3 and descending == ascending[::-1]
     if column == "name":
         assert [c.last_name for c in ascending] == ["Aerts", "Bosmans", "Claeys"]
+
+
+def test_vdab_finds_its_trainees_from_the_navigation(client, counsellor, referrals):
+    client.force_login(counsellor)
+    html = client.get(LIST).content.decode()
+    assert f'href="{LIST}?state=in_training"' in html
+    response = client.get(f"{LIST}?state=in_training", HTTP_ACCEPT_LANGUAGE="en")
+    assert shown(response) == [referrals["bart"]]
+    assert "<h1" in response.content.decode() and "Trainees</h1>" in response.content.decode()
