@@ -507,7 +507,9 @@ def test_a_removal_without_the_ticked_box_is_refused_and_the_document_stays(
     document = added_by(caseworker, referral)
     client.force_login(caseworker)
 
-    response = client.post(reverse("referrals:document_remove", args=[document.pk]))
+    response = client.post(
+        reverse("referrals:document_remove", args=[document.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 302
     assert [str(m) for m in response.wsgi_request._messages] == [

@@ -30,6 +30,18 @@ def add(client, referral, **data):
     )
 
 
+def written(referral, author, text: str, **kwargs) -> GuidanceNote:
+    """A note of today written through the service (as the page's form does)."""
+    return services.guidance_note_add(
+        referral=referral,
+        user=author,
+        topic=GuidanceTopic.PROGRESS,
+        note=text,
+        written_on=timezone.localdate(),
+        **kwargs,
+    )
+
+
 def notes_read_by(client, referral) -> list[str]:
     response = client.get(referral.get_absolute_url())
     return [row["note"].note for row in response.context["notes"]]
@@ -76,13 +88,7 @@ def test_an_internal_note_stays_in_the_organisation(client, caseworker, counsell
 def test_the_author_corrects_a_note_for_a_short_time(client, caseworker, walk, settings):
     settings.OKOT_NOTE_EDIT_MINUTES = 30
     referral = walk(State.AGREED)
-    note = services.guidance_note_add(
-        referral=referral,
-        user=caseworker,
-        topic=GuidanceTopic.PROGRESS,
-        note="Eerst.",
-        written_on=timezone.localdate(),
-    )
+    note = written(referral, caseworker, "Eerst.")
     url = reverse("referrals:referral_note_edit", args=[note.pk])
     data = {"written_on": note.written_on.isoformat(), "topic": "attendance", "note": "Beter."}
     client.force_login(caseworker)
@@ -103,13 +109,7 @@ def test_the_author_corrects_a_note_for_a_short_time(client, caseworker, walk, s
 
 def test_nobody_else_corrects_a_note(client, caseworker, counsellor, walk):
     referral = walk(State.AGREED)
-    note = services.guidance_note_add(
-        referral=referral,
-        user=caseworker,
-        topic=GuidanceTopic.PROGRESS,
-        note="Van mij.",
-        written_on=timezone.localdate(),
-    )
+    note = written(referral, caseworker, "Van mij.")
     url = reverse("referrals:referral_note_edit", args=[note.pk])
     client.force_login(counsellor)
     data = {"written_on": note.written_on.isoformat(), "topic": "progress", "note": "Niet."}
@@ -121,13 +121,7 @@ def test_nobody_else_corrects_a_note(client, caseworker, counsellor, walk):
 
 def test_a_correction_with_bad_data_shows_the_form_again(client, caseworker, walk):
     referral = walk(State.AGREED)
-    note = services.guidance_note_add(
-        referral=referral,
-        user=caseworker,
-        topic=GuidanceTopic.PROGRESS,
-        note="Van mij.",
-        written_on=timezone.localdate(),
-    )
+    note = written(referral, caseworker, "Van mij.")
     client.force_login(caseworker)
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = client.post(
@@ -143,14 +137,7 @@ def test_an_internal_note_stays_with_the_organisation_its_author_left(
     client, caseworker, counsellor, walk
 ):
     referral = walk(State.AGREED)
-    services.guidance_note_add(
-        referral=referral,
-        user=caseworker,
-        topic=GuidanceTopic.PROGRESS,
-        note="Intern.",
-        written_on=timezone.localdate(),
-        visibility=NoteVisibility.INTERNAL,
-    )
+    written(referral, caseworker, "Intern.", visibility=NoteVisibility.INTERNAL)
     caseworker.organisation = counsellor.organisation  # an administrator moved them
     caseworker.save(update_fields=["organisation"])
     client.force_login(counsellor)
@@ -159,13 +146,7 @@ def test_an_internal_note_stays_with_the_organisation_its_author_left(
 
 def test_a_correction_rewrites_the_other_sides_message(caseworker, counsellor, walk):
     referral = walk(State.AGREED)
-    note = services.guidance_note_add(
-        referral=referral,
-        user=caseworker,
-        topic=GuidanceTopic.PROGRESS,
-        note="Diagnose: per vergissing getypt.",
-        written_on=timezone.localdate(),
-    )
+    note = written(referral, caseworker, "Diagnose: per vergissing getypt.")
     services.guidance_note_edit(
         note=note,
         user=caseworker,

@@ -47,7 +47,7 @@ def test_an_irreversible_step_without_the_ticked_box_is_refused_with_its_error(
     data = step_post_data(name, referral)
     del data["confirmed"]
 
-    response = client.post(step_url(referral, name), data)
+    response = client.post(step_url(referral, name), data, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     form = bound_step_form(response, name)
