@@ -6,11 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import reads
 
@@ -21,6 +25,7 @@ from .forms import (
     TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
+from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, clients_xlsx
 from .listing import Column, SearchForm, headings, ordering_for, store_search, stored_search
 from .models import Client, Referral, Training
 from .presenters import client_facts, consent_context, consent_notice
@@ -46,13 +51,9 @@ CLIENT_COLUMNS = [
 CLIENT_LIST = "clients"
 
 
-@require_http_methods(["GET", "POST"])
-def client_list(request):
-    """Search is a POST so that names and national numbers never end up in a URL; the term
-    is kept in the session, so that the list's other pages and sorts keep it, until the
-    search is cleared or another one posted."""
-    if not access.may_see_clients(request.user):
-        raise PermissionDenied
+def _listed_clients(request):
+    """The user's clients as the list shows them: sort from the query string, the search
+    from the session. Returns (sort, search, queryset)."""
     sort, ordering = ordering_for(CLIENT_COLUMNS, request.GET.get("sort", ""), "name")
     clients = (
         Client.objects.visible_to(request.user)
@@ -60,14 +61,49 @@ def client_list(request):
         .annotate(referral_count=Count("referrals"))
         .order_by(*ordering)
     )
+    query = stored_search(request, CLIENT_LIST)
+    return sort, query, clients.search(query) if query else clients
+
+
+@require_GET
+def client_list_export(request):
+    """The client list as the user sees it (search, sort) as an XLSX workbook."""
+    if not access.may_see_clients(request.user):
+        raise PermissionDenied
+    _sort, _query, clients = _listed_clients(request)
+    rows = list(clients[: EXPORT_MAX_ROWS + 1])
+    if len(rows) > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "The list holds more than %(max)s clients, too many for one download: "
+                "search for fewer first."
+            )
+            % {"max": EXPORT_MAX_ROWS},
+        )
+        return redirect(f"{reverse('referrals:client_list')}?{request.GET.urlencode()}")
+    reads.listed(
+        request, reads.CLIENT.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"}
+    )
+    response = HttpResponse(clients_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
+    filename = f"{slugify(_('clients'))}-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def client_list(request):
+    """Search is a POST so that names and national numbers never end up in a URL; the term
+    is kept in the session, so that the list's other pages and sorts keep it, until the
+    search is cleared or another one posted."""
+    if not access.may_see_clients(request.user):
+        raise PermissionDenied
     if request.method == "POST":
         form = SearchForm({} if "clear" in request.POST else request.POST)
         store_search(request, CLIENT_LIST, form)
     else:
         form = SearchForm(initial={"q": stored_search(request, CLIENT_LIST)})
-    query = stored_search(request, CLIENT_LIST)
-    if query:
-        clients = clients.search(query)
+    sort, query, clients = _listed_clients(request)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     # From the catalogue's "refer a client": the caseworker chooses the client here.
     refer_to = None

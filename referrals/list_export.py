@@ -1,6 +1,5 @@
-"""A user's own referral list as an XLSX workbook: what the list shows, with the dates of
-each step as dates Excel can sort and compute with. No national numbers: a list to work
-from, not a copy of the client files."""
+"""A user's own lists as XLSX workbooks: what the list shows, with dates Excel can sort and
+compute with. No national numbers: a list to work from, not a copy of the client files."""
 
 import datetime
 import io
@@ -45,15 +44,31 @@ def _columns(user):
 
 
 def referrals_xlsx(referrals, user) -> bytes:
+    return _workbook(_("Referrals"), _columns(user), referrals)
+
+
+def clients_xlsx(clients) -> bytes:
+    """The caseworker's client list: who, and whether they consent; no national numbers."""
+    columns = [
+        (_("Last name"), lambda c: c.last_name),
+        (_("First name"), lambda c: c.first_name),
+        (_("Birth date"), lambda c: c.birth_date),
+        (_("Municipality"), lambda c: c.municipality),
+        (_("Consent VDAB"), lambda c: _("yes") if c.has_consent else _("no")),
+        (_("Referrals"), lambda c: c.referral_count),
+    ]
+    return _workbook(_("Clients"), columns, clients)
+
+
+def _workbook(title: str, columns, rows) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _("Referrals")[:31]
-    columns = _columns(user)
+    sheet.title = str(title)[:31]
     sheet.append([str(heading) for heading, _value in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for referral in referrals:
-        sheet.append([value(referral) for _heading, value in columns])
+    for row in rows:
+        sheet.append([value(row) for _heading, value in columns])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime.datetime):
                 cell.number_format = DATETIME_FORMAT

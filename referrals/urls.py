@@ -17,6 +17,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("clients/", client_views.client_list, name="client_list"),
     path("clients/new/", client_views.client_create, name="client_create"),
+    path("clients/export.xlsx", client_views.client_list_export, name="client_list_export"),
     path("clients/<int:pk>/", client_views.client_detail, name="client_detail"),
     path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
     path("clients/<int:pk>/consent/", consent_views.consent_give, name="consent_give"),

@@ -120,6 +120,7 @@ ACCESS = {
     "referrals:dashboard": Access(),
     "referrals:client_list": Access(roles=CASEWORKER_SIDE),
     "referrals:client_create": Access(roles=frozenset({"caseworker"})),
+    "referrals:client_list_export": Access(roles=CASEWORKER_SIDE, methods=("GET",)),
     "referrals:client_detail": Access(roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND),
     "referrals:client_edit": Access(roles=CASEWORKER_SIDE, target="client", refused=NOT_FOUND),
     "referrals:consent_give": Access(

@@ -22,7 +22,7 @@ from stdnum.be import ssn
 from audit.models import Entry, Kind
 from audit.trail import mask_insz
 from referrals.enums import CandidacyOutcome, State
-from referrals.models import Candidacy, Referral
+from referrals.models import Candidacy, Client, Referral
 from tests.accounts.factories import OrganisationFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 from tests.test_url_access import (
@@ -69,6 +69,12 @@ def referrals_exported(world, response) -> set:
     """A download of the list holds every referral the user sees (none filtered here)."""
     user = response.wsgi_request.user
     return set(Referral.objects.visible_to(user).values_list("client_id", "pk"))
+
+
+def clients_exported(world, response) -> set:
+    """A download of the client list holds every client the user sees."""
+    user = response.wsgi_request.user
+    return {(pk, None) for pk in Client.objects.visible_to(user).values_list("pk", flat=True)}
 
 
 def referrals_waiting(world, response) -> set:
@@ -153,6 +159,7 @@ READS = {
     "referrals:consent_withdraw": Reads(Kind.VIEW, the_client, **REFUSED_FORM),
     "referrals:referral_list": Reads(Kind.VIEW, referrals_listed),
     "referrals:referral_list_export": Reads(Kind.EXPORT, referrals_exported),
+    "referrals:client_list_export": Reads(Kind.EXPORT, clients_exported),
     "referrals:candidacy_create": Reads(Kind.VIEW, candidacies_found),
     "referrals:referral_detail": Reads(Kind.VIEW, the_referral),
     "referrals:referral_step": Reads(Kind.VIEW, the_referral, **REFUSED_FORM),

@@ -302,3 +302,15 @@ def test_vdab_finds_its_trainees_from_the_navigation(client, counsellor, referra
     response = client.get(f"{LIST}?state=in_training", HTTP_ACCEPT_LANGUAGE="en")
     assert shown(response) == [referrals["bart"]]
     assert "<h1" in response.content.decode() and "Trainees</h1>" in response.content.decode()
+
+
+def test_the_client_list_downloads_as_it_is_searched(client, caseworker, referrals):
+    client.force_login(caseworker)
+    client.post(CLIENTS, {"q": "aerts"})
+    response = client.get(reverse("referrals:client_list_export"))
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [row[:2] for row in rows[1:]] == [("Aerts", "An")]  # not Aalst's Aerts
+    assert isinstance(rows[1][2], datetime.datetime)  # the birth date, a date to compute with
+    exported = Entry.objects.filter(kind=Kind.EXPORT, actor=caseworker)
+    assert list(exported.values_list("client_id", flat=True)) == [referrals["an"].client_id]
