@@ -1,11 +1,12 @@
 """The client pages: the list and its search, the file, its form, and a new referral for
 the client. Each records in the audit trail what it shows (see `referrals.views`)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -49,20 +50,44 @@ CLIENT_COLUMNS = [
     Column("referrals", _l("Referrals"), ["referral_count"]),
 ]
 CLIENT_LIST = "clients"
+YES_NO = [("", _l("All")), ("yes", _l("yes")), ("no", _l("no"))]
+
+
+class ClientFilterForm(forms.Form):
+    """The client list's filters, from the query string (codes only)."""
+
+    consent = forms.ChoiceField(label=_l("Consent VDAB"), choices=YES_NO, required=False)
+    open_referral = forms.ChoiceField(label=_l("An open referral"), choices=YES_NO, required=False)
+
+    def __init__(self, data):
+        super().__init__(data, auto_id="id_filter_%s")
+
+    def filter(self, clients):
+        if not self.is_valid():
+            return clients
+        consenting = Q(consent_vdab=True, consent_date__isnull=False)
+        open_referral = Exists(Referral.objects.open().filter(client=OuterRef("pk")))
+        for field, condition in (("consent", consenting), ("open_referral", Q(open_referral))):
+            if self.cleaned_data[field] == "yes":
+                clients = clients.filter(condition)
+            elif self.cleaned_data[field] == "no":
+                clients = clients.exclude(condition)
+        return clients
 
 
 def _listed_clients(request):
-    """The user's clients as the list shows them: sort from the query string, the search
-    from the session. Returns (sort, search, queryset)."""
+    """The user's clients as the list shows them: filters and sort from the query string,
+    the search from the session. Returns (sort, search, filter form, queryset)."""
     sort, ordering = ordering_for(CLIENT_COLUMNS, request.GET.get("sort", ""), "name")
-    clients = (
+    filters = ClientFilterForm(request.GET)
+    clients = filters.filter(
         Client.objects.visible_to(request.user)
         .not_pseudonymised()
         .annotate(referral_count=Count("referrals"))
         .order_by(*ordering)
     )
     query = stored_search(request, CLIENT_LIST)
-    return sort, query, clients.search(query) if query else clients
+    return sort, query, filters, clients.search(query) if query else clients
 
 
 @require_GET
@@ -70,7 +95,7 @@ def client_list_export(request):
     """The client list as the user sees it (search, sort) as an XLSX workbook."""
     if not access.may_see_clients(request.user):
         raise PermissionDenied
-    _sort, _query, clients = _listed_clients(request)
+    _sort, _query, _filters, clients = _listed_clients(request)
     rows = list(clients[: EXPORT_MAX_ROWS + 1])
     if len(rows) > EXPORT_MAX_ROWS:
         messages.error(
@@ -103,7 +128,9 @@ def client_list(request):
         store_search(request, CLIENT_LIST, form)
     else:
         form = SearchForm(initial={"q": stored_search(request, CLIENT_LIST)})
-    sort, query, clients = _listed_clients(request)
+    sort, query, filters, clients = _listed_clients(request)
+    kept = request.GET.copy()
+    kept.pop("page", None)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     # From the catalogue's "refer a client": the caseworker chooses the client here.
     refer_to = None
@@ -121,18 +148,13 @@ def client_list(request):
             "form": form,
             "page": page,
             "searching": bool(query),
+            "filters": filters,
             "search": query,
             "refer_to": refer_to,
             "headings": headings(CLIENT_COLUMNS, sort, request.GET.copy()),
-            "extra_query": "&".join(
-                part
-                for part in (
-                    f"training={refer_to.pk}" if refer_to else "",
-                    f"sort={sort}" if request.GET.get("sort") else "",
-                )
-                if part
-            )
-            + ("&" if refer_to or request.GET.get("sort") else ""),
+            # The pages' links keep the list's parameters (codes and ids only).
+            "extra_query": f"{kept.urlencode()}&" if kept else "",
+            "export_query": kept.urlencode(),
         },
     )
 

@@ -314,3 +314,26 @@ def test_the_client_list_downloads_as_it_is_searched(client, caseworker, referra
     assert isinstance(rows[1][2], datetime.datetime)  # the birth date, a date to compute with
     exported = Entry.objects.filter(kind=Kind.EXPORT, actor=caseworker)
     assert list(exported.values_list("client_id", flat=True)) == [referrals["an"].client_id]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("consent=no", {"Claeys"}),
+        ("consent=yes", {"Aerts", "Bosmans"}),
+        ("open_referral=yes", {"Aerts", "Bosmans", "Claeys"}),
+        ("open_referral=no", set()),
+        ("consent=maybe", {"Aerts", "Bosmans", "Claeys"}),  # a bad value filters nothing
+    ],
+)
+def test_the_client_list_filters(client, caseworker, referrals, query, expected):
+    cas = referrals["cas"].client
+    cas.consent_vdab = False
+    cas.save(update_fields=["consent_vdab"])
+    client.force_login(caseworker)
+    response = client.get(f"{CLIENTS}?{query}")
+    assert response.status_code == 200
+    assert {c.last_name for c in response.context["page"]} == expected
+    download = client.get(f"{reverse('referrals:client_list_export')}?{query}")
+    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert {row[0] for row in rows[1:]} == expected
