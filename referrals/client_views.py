@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import reads
@@ -43,21 +43,23 @@ def _own_client(request, pk: int) -> Client:
 
 
 CLIENT_COLUMNS = [
-    Column("name", _l("Name"), ["last_name", "first_name"]),
-    Column("birth_date", _l("Birth date"), ["birth_date"]),
-    Column("municipality", _l("Municipality"), ["municipality"]),
-    Column("consent", _l("Consent VDAB"), ["consent_vdab"]),
-    Column("referrals", _l("Referrals"), ["referral_count"]),
+    Column("name", gettext_lazy("Name"), ["last_name", "first_name"]),
+    Column("birth_date", gettext_lazy("Birth date"), ["birth_date"]),
+    Column("municipality", gettext_lazy("Municipality"), ["municipality"]),
+    Column("consent", gettext_lazy("Consent VDAB"), ["consent_vdab"]),
+    Column("referrals", gettext_lazy("Referrals"), ["referral_count"]),
 ]
 CLIENT_LIST = "clients"
-YES_NO = [("", _l("All")), ("yes", _l("yes")), ("no", _l("no"))]
+YES_NO = [("", gettext_lazy("All")), ("yes", gettext_lazy("yes")), ("no", gettext_lazy("no"))]
 
 
 class ClientFilterForm(forms.Form):
     """The client list's filters, from the query string (codes only)."""
 
-    consent = forms.ChoiceField(label=_l("Consent VDAB"), choices=YES_NO, required=False)
-    open_referral = forms.ChoiceField(label=_l("An open referral"), choices=YES_NO, required=False)
+    consent = forms.ChoiceField(label=gettext_lazy("Consent VDAB"), choices=YES_NO, required=False)
+    open_referral = forms.ChoiceField(
+        label=gettext_lazy("An open referral"), choices=YES_NO, required=False
+    )
 
     def __init__(self, data):
         super().__init__(data, auto_id="id_filter_%s")
