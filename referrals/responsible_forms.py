@@ -11,9 +11,7 @@ from .enums import RESPONSIBLE_SIDES
 from .formfields import BoundedModelChoiceField
 from .forms import CrispyMixin
 from .models import Referral
-from .services.responsible import SIDES, may_change_responsible
-
-SIDE_LABELS = RESPONSIBLE_SIDES
+from .services.responsible import may_change_responsible
 
 
 def _colleagues(referral: Referral, side: str):
@@ -37,7 +35,7 @@ class ResponsibleForm(CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.side = side
         self.fields["person"].queryset = _colleagues(referral, side)
-        self.fields["person"].label = SIDE_LABELS[side]
+        self.fields["person"].label = RESPONSIBLE_SIDES[side]
         self.fields["person"].initial = getattr(referral, f"{side}_id")
 
 
@@ -45,10 +43,10 @@ def responsible_context(referral: Referral, user, *, form=None) -> dict:
     """Each side's responsible person, and a form for the sides this user may change."""
     bound = {form.side: form} if form else {}
     rows = []
-    for side, label in SIDE_LABELS.items():
+    for side, label in RESPONSIBLE_SIDES.items():
         if side == "counsellor" and referral.agreed_on is None:
             continue  # VDAB has no part before the formal agreement
-        may_change = may_change_responsible(referral, user, side) and side in SIDES
+        may_change = may_change_responsible(referral, user, side)
         rows.append(
             {
                 "side": side,

@@ -12,7 +12,7 @@ from audit import reads
 from . import access, services
 from .agreement import agreement_content
 from .agreement_pdf import agreement_pdf
-from .enums import CandidacyOutcome, NoteVisibility
+from .enums import RESPONSIBLE_SIDES, CandidacyOutcome, NoteVisibility
 from .forms import (
     CandidacyForm,
     GuidanceNoteEditForm,
@@ -25,7 +25,7 @@ from .presenters import (
     candidacy_rows,
     referral_context,
 )
-from .responsible_forms import SIDE_LABELS, ResponsibleForm
+from .responsible_forms import ResponsibleForm
 from .school_year_forms import SchoolYearForm
 from .services.responsible import may_change_responsible
 from .step_forms import HandoverForm
@@ -294,7 +294,7 @@ def referral_school_year(request, pk: int):
 @require_POST
 def referral_responsible(request, pk: int, side: str):
     """A colleague of the same organisation takes over the referral, or hands it on."""
-    if side not in SIDE_LABELS:
+    if side not in RESPONSIBLE_SIDES:
         raise Http404
     referral = _visible_referral(request, pk)
     if not may_change_responsible(referral, request.user, side):

@@ -27,11 +27,6 @@ def may_change_responsible(referral: Referral, user, side: str) -> bool:
     return user.is_administrator or SIDES[side](referral, user)
 
 
-def responsible_candidates(referral: Referral, side: str, people) -> list:
-    """Of `people` (active users), those who may be responsible on `side`."""
-    return [person for person in people if SIDES[side](referral, person)]
-
-
 @transaction.atomic
 def referral_set_responsible(
     *,
