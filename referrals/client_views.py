@@ -7,12 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +23,8 @@ from .forms import (
     TemporaryWorkExperienceFormSet,
     add_validation_error,
 )
-from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, clients_xlsx
+from .list_export import clients_xlsx
+from .list_views import xlsx_download
 from .listing import Column, SearchForm, headings, ordering_for, store_search, stored_search
 from .models import Client, Referral, Training
 from .presenters import client_facts, consent_context, consent_notice
@@ -98,24 +96,18 @@ def client_list_export(request):
     if not access.may_see_clients(request.user):
         raise PermissionDenied
     _sort, _query, _filters, clients = _listed_clients(request)
-    rows = list(clients[: EXPORT_MAX_ROWS + 1])
-    if len(rows) > EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _(
-                "The list holds more than %(max)s clients, too many for one download: "
-                "search for fewer first."
-            )
-            % {"max": EXPORT_MAX_ROWS},
-        )
-        return redirect(f"{reverse('referrals:client_list')}?{request.GET.urlencode()}")
-    reads.listed(
-        request, reads.CLIENT.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"}
+    return xlsx_download(
+        request,
+        clients,
+        subjects=reads.CLIENT,
+        workbook=clients_xlsx,
+        name=_("clients"),
+        too_many=_(
+            "The list holds more than %(max)s clients, too many for one download: "
+            "search for fewer first."
+        ),
+        back=reverse("referrals:client_list"),
     )
-    response = HttpResponse(clients_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
-    filename = f"{slugify(_('clients'))}-{timezone.localdate():%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -18,6 +18,7 @@ from .enums import State
 from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, referrals_xlsx
 from .listing import (
     CLEAR_SEARCH,
+    REFERRAL_LIST,
     Page,
     SearchForm,
     headings,
@@ -30,7 +31,7 @@ from .models import Referral
 from .referral_lists import COLUMNS, DEFAULT_SORT, ReferralFilterForm, searched, sorted_referrals
 
 PAGE_SIZE = 50
-LIST = "referrals"
+LIST = REFERRAL_LIST
 
 
 def _listed(request):
@@ -92,27 +93,36 @@ def referral_list(request):
     )
 
 
+def xlsx_download(request, queryset, *, subjects, workbook, name: str, too_many: str, back: str):
+    """A list as the user sees it, as an XLSX download: refused with `too_many` (a message
+    with %(max)s) and back to the list above EXPORT_MAX_ROWS rows, else an EXPORT row in the
+    trail per person listed and `workbook(rows)` as `<name>-<day>.xlsx`."""
+    rows = list(queryset[: EXPORT_MAX_ROWS + 1])
+    if len(rows) > EXPORT_MAX_ROWS:
+        messages.error(request, too_many % {"max": EXPORT_MAX_ROWS})
+        return redirect(f"{back}?{request.GET.urlencode()}")
+    reads.listed(request, subjects.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"})
+    response = HttpResponse(workbook(rows), content_type=XLSX_CONTENT_TYPE)
+    filename = f"{slugify(name)}-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @require_GET
 def referral_list_export(request):
     """The list as the user sees it (filters, search, sort) as an XLSX workbook."""
     if not access.may_see_referrals(request.user):
         raise PermissionDenied
     _form, _sort, _search, referrals = _listed(request)
-    rows = list(referrals[: EXPORT_MAX_ROWS + 1])
-    if len(rows) > EXPORT_MAX_ROWS:
-        messages.error(
-            request,
-            _(
-                "The list holds more than %(max)s referrals, too many for one download: "
-                "narrow it with the filters first."
-            )
-            % {"max": EXPORT_MAX_ROWS},
-        )
-        return redirect(f"{reverse('referrals:referral_list')}?{request.GET.urlencode()}")
-    reads.listed(
-        request, reads.REFERRAL.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"}
+    return xlsx_download(
+        request,
+        referrals,
+        subjects=reads.REFERRAL,
+        workbook=lambda rows: referrals_xlsx(rows, request.user),
+        name=_("referrals"),
+        too_many=_(
+            "The list holds more than %(max)s referrals, too many for one download: "
+            "narrow it with the filters first."
+        ),
+        back=reverse("referrals:referral_list"),
     )
-    response = HttpResponse(referrals_xlsx(rows, request.user), content_type=XLSX_CONTENT_TYPE)
-    filename = f"{slugify(_('referrals'))}-{timezone.localdate():%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

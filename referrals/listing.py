@@ -45,6 +45,10 @@ def store_search(request, name: str, form: SearchForm) -> None:
         request.session.pop(_search_key(name), None)
 
 
+# The referral list's name in the session (its search, and where it was left).
+REFERRAL_LIST = "referrals"
+
+
 def _list_key(name: str) -> str:
     return f"list-url:{name}"
 
