@@ -23,7 +23,7 @@ from ..models import (
 )
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
-from .referral import DocumentInline, EventInWords, document_link
+from .inlines import DocumentInline, EventInWords, document_link
 
 
 @admin.register(ReferralEvent)

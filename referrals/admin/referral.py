@@ -11,13 +11,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit import reads
 from audit.admin_reads import AuditedReadsMixin
@@ -25,102 +21,22 @@ from audit.admin_reads import AuditedReadsMixin
 from .. import services
 from ..enums import State
 from ..forms import ReferralCreateForm, add_validation_error
-from ..history_presenters import EVENT_LABELS, event_details
 from ..models import (
     Client,
-    Document,
-    GuidanceNote,
-    Interruption,
-    OutcomeCheck,
     Referral,
-    ReferralEvent,
-    SchoolYear,
     Training,
 )
 from ..steps import STEPS
 from .audited import AuditedAdminMixin
 from .imports import import_urls
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """Shown with the referral, never edited here: the app's services write these rows."""
-
-    extra = 0
-    related = ()
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*self.related)
-
-
-class EventInWords:
-    """A history line as the referral's page reads it: the step's name and its data in the
-    reader's language, never the raw JSON."""
-
-    @admin.display(description=_("step"))
-    def step(self, event) -> str:
-        return EVENT_LABELS.get(event.transition, event.transition)
-
-    @admin.display(description=_("details"))
-    def details(self, event) -> str:
-        pairs = event_details(event)
-        if not pairs:
-            return "—"
-        return format_html_join(
-            mark_safe("<br>"), "{}: {}", ((capfirst(label), value) for label, value in pairs)
-        )
-
-
-class ReferralEventInline(EventInWords, ReadOnlyInline):
-    model = ReferralEvent
-    fields = ["at", "step", "from_state", "to_state", "actor", "reason", "details"]
-    related = ("actor",)
-
-
-class GuidanceNoteInline(ReadOnlyInline):
-    model = GuidanceNote
-    fields = ["written_on", "topic", "note", "visibility", "author", "edited_at"]
-    related = ("author",)
-
-
-class OutcomeCheckInline(ReadOnlyInline):
-    model = OutcomeCheck
-    fields = ["months", "at_work", "checked_on", "checked_by"]
-    related = ("checked_by",)
-
-
-class InterruptionInline(ReadOnlyInline):
-    model = Interruption
-    fields = ["reason", "from_date", "to_date", "note", "recorded_by", "recorded_at"]
-    related = ("recorded_by",)
-
-
-class DocumentInline(ReadOnlyInline):
-    """The referral's documents, opened through the app's own download view (which checks
-    who may, and records the read), never through the storage."""
-
-    model = Document
-    fields = ["added_at", "kind", "download", "description", "size", "content_type", "added_by"]
-    related = ("added_by",)
-
-    @admin.display(description=_("file"))
-    def download(self, document: Document) -> str:
-        return document_link(document)
-
-
-def document_link(document: Document) -> str:
-    if not document.file:
-        return "—"
-    url = reverse("referrals:document_download", args=[document.pk])
-    return format_html('<a href="{}">{}</a>', url, document.original_name or document.pk)
-
-
-class SchoolYearInline(ReadOnlyInline):
-    model = SchoolYear
-    fields = ["year", "result", "recorded_by", "recorded_at"]
-    related = ("recorded_by",)
+from .inlines import (
+    DocumentInline,
+    GuidanceNoteInline,
+    InterruptionInline,
+    OutcomeCheckInline,
+    ReferralEventInline,
+    SchoolYearInline,
+)
 
 
 class ReferralAddForm(ReferralCreateForm):
