@@ -49,6 +49,7 @@ class NotificationAdmin(
         "created_at",
         "claimed_at",
         "next_attempt_at",
+        "queued_at",
         "sent_at",
         "read_at",
         "in_digest",

@@ -18,12 +18,15 @@ One e-mail goes out in two transactions (`send_one`, run by the `deliver` task):
    connecting, the recipient is checked again: someone deactivated, without an address, who
    has switched this kind of e-mail off, or who may no longer see the referral (moved to
    another organisation, lost the role) since the row was written gets nothing.
-3. **Recovery**: `relay_pending` (Celery beat) re-dispatches `pending` rows NOTIFY_RELAY_AFTER
-   seconds after they were due (an enqueue lost with the broker down at commit, a lost
-   retry) and `sending` rows whose claim is older than the lease (a worker lost mid-send).
-   It stamps `next_attempt_at` on what it dispatches, so a row is dispatched again only
-   NOTIFY_RELAY_AFTER seconds later (its task lost too), not on every run of the relay.
-   `deliver` retakes such a row only if it can lock it, that is when its sender is gone.
+3. **Recovery**: `relay_pending` (Celery beat) dispatches again what has no live task:
+   a `pending` row with none in the queue (`queued_at` empty: the enqueue failed, as with
+   the broker down at commit) NOTIFY_RELAY_AFTER seconds after it was due; a `pending` row
+   whose task has waited NOTIFY_QUEUE_PATIENCE seconds past its due time (a whole worker
+   killed with tasks in hand); a `sending` row whose claim is older than the lease (a
+   worker lost mid-send). A task merely waiting behind a backlog is not duplicated.
+   `deliver` retakes a `sending` row only if it can lock it, that is when its sender is
+   gone, and a `pending` row only once its attempt is due, so a second task for one row
+   never skips the backoff and never starts a second chain of retries.
 
 Failures: a temporary one (a 4xx answer, refused or dropped connection, timeout, DNS, TLS)
 puts the row back to `pending` with `last_error` and `next_attempt_at`, and the task retries
@@ -43,14 +46,19 @@ The guarantee, with beat and a worker running:
 - At most one SMTP conversation per row runs at any time: on PostgreSQL whatever its length;
   on a database without row locks (SQLite, the embedded default) if it lasts less than
   NOTIFY_SENDING_LEASE.
-- Exactly once, with one exception. The server takes responsibility for a message only with
-  its 250 reply to DATA (RFC 5321, 4.1.1.4 and 6.1), so a worker killed before that reply
-  (connecting, during DATA, while the server stalls) delivered nothing and the retry is the
-  only delivery. The exception is the instant between that 250 and the durable commit of
-  `sent` (one UPDATE and COMMIT; or a commit that fails): then the row is retaken after the
-  lease and the e-mail sent again, with the same Message-ID, a digest of the idempotency
-  key, by which the receiving side recognises the copy. SMTP has no two-phase commit; no
-  sender alone can close that window.
+- Exactly once, except in one window. The server takes responsibility for a message with
+  its 250 reply to the end of DATA (RFC 5321, 4.1.1.4 and 6.1), but it may have queued the
+  message as soon as it read the final "." that ends it. So from the moment this client
+  has sent that "." until `sent` is committed, whatever keeps the acceptance from being
+  recorded sends the e-mail again after the lease: the worker killed (or its database
+  connection lost) in that window, even a few milliseconds before the 250 arrives; the
+  commit of `sent` failing; or the server taking longer than NOTIFY_SMTP_TIMEOUT to answer
+  the final "." (a content scanner; RFC 5321, 4.5.3.2.6, gives it 10 minutes): the timeout
+  counts as a temporary failure, and a server that accepted the message after all gets a
+  second copy. A worker stopped before the final "." (connecting, in the middle of DATA)
+  delivered nothing, and the retry is the only delivery. Every copy has the same
+  Message-ID, a digest of the idempotency key, by which the receiving side recognises it.
+  SMTP has no two-phase commit; no sender alone can close that window.
 """
 
 import datetime
@@ -81,6 +89,9 @@ Status = Notification.Status
 # those that never heal end `failed` after NOTIFY_MAX_ATTEMPTS.
 TEMPORARY_FAILURES = (smtplib.SMTPException, OSError)
 
+# A retry's task may reach a worker whose clock is slightly behind the one that planned it.
+CLOCK_TOLERANCE = datetime.timedelta(seconds=1)
+
 
 def is_permanent(exc: Exception) -> bool:
     """A 5xx answer about this message's recipient or content: sending it again won't help.
@@ -98,10 +109,12 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(settings.NOTIFY_RETRY_BACKOFF_MAX, ceiling))  # noqa: S311
 
 
-def send_one(notification_id: int) -> tuple[str, float]:
+def send_one(notification_id: int, *, retried: bool = False) -> tuple[str, float]:
     """Send one e-mail: its status after this attempt ("skipped" for a row that is sent,
-    failed, or in another worker's hands, so that any number of runs for one id send it
-    once), and the seconds to wait before the next attempt if it is left `pending`."""
+    failed, not due yet or in another worker's hands, so that any number of runs for one
+    id send it once), and the seconds to wait before the next attempt if it is left
+    `pending`. `retried`: the caller publishes that next attempt itself (the row is then
+    recorded as queued); otherwise it is left to the relay."""
     attempt = _claim(notification_id)
     if attempt is None:
         return "skipped", 0.0
@@ -118,7 +131,7 @@ def send_one(notification_id: int) -> tuple[str, float]:
             )
             if notification is None:  # our claim was taken over; that worker sends it
                 return "skipped", 0.0
-            status = _send(notification, connection, retry_in=retry_in)
+            status = _send(notification, connection, retry_in=retry_in, retried=retried)
     except Exception as exc:
         # Not an answer of the mail server (_send records those) but a bug or the database;
         # the attempt's transaction is rolled back. Not retried here: the relay takes the row.
@@ -132,16 +145,22 @@ def send_one(notification_id: int) -> tuple[str, float]:
 
 def _claim(notification_id: int) -> int | None:
     """Mark the e-mail `sending` and count the attempt, in a transaction of its own; the
-    attempt number, or None if the row is not ours to send."""
+    attempt number, or None if the row is not ours to send.
+
+    A `pending` row is taken only once its next attempt is due: a second task for it (the
+    relay's, or one a lost worker's broker connection hands back late) finds it waiting
+    for its backoff and leaves it to the task that planned that attempt."""
     now = timezone.now()
     lease_expired = now - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE)
     # Durable: the claim must be committed before the SMTP conversation starts.
     with transaction.atomic(durable=True):
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
             .filter(pk=notification_id, channel=EMAIL)
             .filter(
-                Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=lease_expired)
+                (Q(status=Status.PENDING) & due)
+                | Q(status=Status.SENDING, claimed_at__lt=lease_expired)
             )
             .only("status", "attempts")
             .first()
@@ -157,7 +176,7 @@ def _claim(notification_id: int) -> int | None:
             )
             return None
         # Compare and set: also safe where select_for_update does nothing (SQLite). While it
-        # is being sent no next attempt is planned; the relay stamps one if it re-dispatches.
+        # is being sent no next attempt is planned, and no task for it waits in the queue.
         claimed = Notification.objects.filter(
             pk=notification_id, status=notification.status, attempts=notification.attempts
         ).update(
@@ -165,11 +184,12 @@ def _claim(notification_id: int) -> int | None:
             attempts=F("attempts") + 1,
             claimed_at=now,
             next_attempt_at=None,
+            queued_at=None,
         )
     return notification.attempts + 1 if claimed else None
 
 
-def _send(notification: Notification, connection, *, retry_in: float) -> str:
+def _send(notification: Notification, connection, *, retry_in: float, retried: bool) -> str:
     """Hand the message to the mail server and record the outcome on the (locked) row."""
     refusal = _not_to_be_sent(notification)
     if refusal:
@@ -186,7 +206,7 @@ def _send(notification: Notification, connection, *, retry_in: float) -> str:
             )
             return _record(notification, Status.FAILED, error=error)
         logger.warning("E-mail %s, attempt %s: %s", notification.pk, notification.attempts, exc)
-        return _record(notification, Status.PENDING, error=error, retry_in=retry_in)
+        return _record(notification, Status.PENDING, error=error, retry_in=retry_in, queued=retried)
     return _record(notification, Status.SENT)
 
 
@@ -238,16 +258,38 @@ def _record_unexpected(notification_id: int, attempt: int, exc: Exception, *, re
         )
 
 
-def _record(notification: Notification, status: str, *, error: str = "", retry_in=None) -> str:
+def _record(
+    notification: Notification,
+    status: str,
+    *,
+    error: str = "",
+    retry_in: float | None = None,
+    queued: bool = False,
+) -> str:
     now = timezone.now()
     notification.status = status
     notification.last_error = error[:2000]
     notification.next_attempt_at = (
         None if retry_in is None else now + datetime.timedelta(seconds=retry_in)
     )
+    notification.queued_at = now if queued else None
     notification.sent_at = now if status == Status.SENT else None
-    notification.save(update_fields=["status", "last_error", "next_attempt_at", "sent_at"])
+    notification.save(
+        update_fields=["status", "last_error", "next_attempt_at", "queued_at", "sent_at"]
+    )
     return status
+
+
+def not_queued(notification_ids: list[int]) -> None:
+    """Record that no task for these pending e-mails waits in the broker (publishing failed):
+    the relay sends them NOTIFY_RELAY_AFTER seconds after they are due, rather than waiting
+    NOTIFY_QUEUE_PATIENCE for a task that was never queued."""
+    try:
+        Notification.objects.filter(pk__in=notification_ids, status=Status.PENDING).update(
+            queued_at=None
+        )
+    except Exception:  # noqa: BLE001 - often run after commit, in a request: never raise
+        logger.exception("Could not record e-mails %s as not queued", notification_ids)
 
 
 def _message(notification: Notification) -> EmailMultiAlternatives:

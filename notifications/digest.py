@@ -66,6 +66,7 @@ def write_digest(recipient, day: datetime.date) -> list[Notification]:
         body=body,
         body_html=body_html,
         created_at=timezone.now(),
+        queued_at=timezone.now(),  # the caller enqueues it on commit
     )
     try:
         with transaction.atomic():

@@ -126,6 +126,10 @@ class Notification(models.Model):
     # Set when a worker claims the e-mail (status "sending") and when a retry is planned.
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # Set while a `deliver` task for the e-mail waits in the broker (written, retried or
+    # relayed; taken by a worker: empty). The relay sends another only once a queued task
+    # is presumed lost (`tasks.relay_pending`).
+    queued_at = models.DateTimeField(_("in the queue since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -297,6 +297,8 @@ def write(
                 body_html=body_html,
                 status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
                 sent_at=now if in_app else None,
+                # The caller hands the e-mail to the worker on commit (enqueue_on_commit).
+                queued_at=None if in_app else timezone.now(),
                 created_at=now,
                 in_digest=bool(in_app and for_digest),
             )

@@ -14,6 +14,7 @@ import logging
 from collections import Counter
 
 from celery import shared_task
+from celery.exceptions import Reject
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -29,42 +30,59 @@ from .models import Notification
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+# max_retries=None on the task: Celery retries without limit (`retry(max_retries=None)`
+# would mean "the task's default", 3); NOTIFY_MAX_ATTEMPTS ends the row `failed` instead.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def deliver(self, notification_id: int) -> str:
     """Send one e-mail; running this any number of times for one id sends it once."""
-    status, retry_in = delivery.send_one(notification_id)
-    if status == Status.PENDING and not self.request.is_eager:
-        raise self.retry(countdown=retry_in, max_retries=None)
+    retried = not self.request.is_eager
+    status, retry_in = delivery.send_one(notification_id, retried=retried)
+    if status == Status.PENDING and retried:
+        try:
+            raise self.retry(countdown=retry_in)
+        except Reject:  # the retry could not be published: the relay takes the row
+            delivery.not_queued([notification_id])
+            raise
     return status
 
 
 @shared_task
 def relay_pending() -> int:
-    """Re-dispatch e-mails pending NOTIFY_RELAY_AFTER seconds past their due time (their
-    enqueue or retry was lost, e.g. with the broker down at commit) and e-mails whose
-    sender was lost mid-delivery (claim older than NOTIFY_SENDING_LEASE).
+    """Dispatch again the e-mails whose task is lost; how many it dispatched.
 
-    What it dispatches gets `next_attempt_at` = now, in the same transaction: the next runs
-    leave it to the task just published, and take it again only NOTIFY_RELAY_AFTER seconds
-    later, if that task was lost too. A `sending` row keeps its claim (`claimed_at`, the
-    attempt number): `deliver` still retakes it only once the lease is over."""
+    - A `pending` e-mail with no task in the queue (`queued_at` empty: publishing failed,
+      as with the broker down at commit, or the attempt's error was not the mail
+      server's) NOTIFY_RELAY_AFTER seconds after it was due.
+    - A `pending` e-mail whose task has waited in the queue NOTIFY_QUEUE_PATIENCE seconds
+      past its due time: presumed lost (a whole worker killed with tasks in hand, which
+      the broker hands back only after its visibility timeout; a broker restarted without
+      its data). A task merely waiting its turn behind a backlog is left alone until then.
+    - A `sending` e-mail whose sender was lost mid-delivery (claim older than
+      NOTIFY_SENDING_LEASE), again only after NOTIFY_QUEUE_PATIENCE once relayed.
+
+    What it dispatches is stamped `queued_at` = now in the same transaction. A second
+    task for a row converges with the first: `deliver` takes a pending row only once its
+    attempt is due and counts every attempt, so one task sends it and the other skips."""
     now = timezone.now()
     overdue = now - datetime.timedelta(seconds=settings.NOTIFY_RELAY_AFTER)
+    presumed_lost = now - datetime.timedelta(seconds=settings.NOTIFY_QUEUE_PATIENCE)
     lease_expired = now - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
-    not_relayed_lately = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=overdue)
+    no_task = Q(queued_at__isnull=True)
+    task_lost = Q(queued_at__lt=presumed_lost)
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
             .filter(channel=EMAIL)
             .alias(due=Coalesce("next_attempt_at", "created_at"))
             .filter(
-                Q(status=Status.PENDING, due__lt=overdue)
-                | (Q(status=Status.SENDING, claimed_at__lt=lease_expired) & not_relayed_lately)
+                (Q(status=Status.PENDING, due__lt=overdue) & no_task)
+                | (Q(status=Status.PENDING, due__lt=presumed_lost) & task_lost)
+                | (Q(status=Status.SENDING, claimed_at__lt=lease_expired) & (no_task | task_lost))
             )
             .order_by("created_at", "pk")
             .values_list("pk", flat=True)[: settings.NOTIFY_RELAY_BATCH]
         )
-        Notification.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        Notification.objects.filter(pk__in=ids).update(queued_at=now)
     enqueue(ids)
     return len(ids)
 
@@ -88,7 +106,11 @@ def redeliver(notification_ids) -> int:
             .values_list("pk", flat=True)
         )
         Notification.objects.filter(pk__in=ids).update(
-            status=Status.PENDING, attempts=0, last_error="", next_attempt_at=None
+            status=Status.PENDING,
+            attempts=0,
+            last_error="",
+            next_attempt_at=None,
+            queued_at=timezone.now(),
         )
         transaction.on_commit(lambda: enqueue(ids))
     return len(ids)
@@ -182,6 +204,7 @@ def enqueue(notification_ids: list[int]) -> None:
                 len(notification_ids) - position - 1,
                 exc,
             )
+            delivery.not_queued(notification_ids[position:])
             return
         except Exception:  # in-process (no broker): the delivery itself failed, recorded
             logger.exception(

@@ -336,9 +336,13 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
 NOTIFY_RETRY_BACKOFF = float(os.environ.get("NOTIFY_RETRY_BACKOFF", "5"))  # seconds, doubled
 NOTIFY_RETRY_BACKOFF_MAX = float(os.environ.get("NOTIFY_RETRY_BACKOFF_MAX", "3600"))
-# Seconds an e-mail stays pending past its due time before the relay dispatches it; also
-# how long the relay then leaves it to the task it published before dispatching it again.
+# Seconds an e-mail with no task in the queue (publishing failed) stays pending past its
+# due time before the relay dispatches it.
 NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))
+# Seconds a task may wait in the queue past its e-mail's due time before the relay presumes
+# it lost and sends another: longer than a backlog may last, shorter than the broker's
+# visibility timeout (after which Redis would hand back a killed worker's tasks itself).
+NOTIFY_QUEUE_PATIENCE = int(os.environ.get("NOTIFY_QUEUE_PATIENCE", "600"))
 NOTIFY_RELAY_BATCH = int(os.environ.get("NOTIFY_RELAY_BATCH", "500"))
 # A worker lost mid-send leaves its e-mail "sending"; the relay retakes it after this many
 # seconds. On PostgreSQL this is only a floor (the row lock tells a live sender from a lost

@@ -14,7 +14,9 @@ _keys = itertools.count()
 
 
 def make_email(recipient=None, **fields) -> Notification:
-    """An e-mail in the outbox, as `outbox.write` leaves it (pending, nothing tried)."""
+    """An e-mail in the outbox, pending and nothing tried, with no task in the queue
+    (`queued_at` empty, unless given: `outbox.write` sets it, and the enqueue clears it
+    when publishing fails)."""
     recipient = recipient or UserFactory()
     return Notification.objects.create(
         recipient=recipient,

@@ -219,6 +219,27 @@ def test_a_worker_lost_mid_send_leaves_a_claim_the_relay_sends_once(
 
 
 @pytest.mark.django_db
+def test_a_second_task_for_an_email_waiting_for_its_retry_keeps_the_backoff(mailoutbox):
+    """A copy of the task (the relay's, or one the broker hands back late) finds the e-mail
+    waiting for its next attempt: it leaves it to the retry that was planned, and starts
+    no second chain of retries. Once due, one task sends it."""
+    due = NOW + datetime.timedelta(seconds=40)
+    email = make_email(attempts=2, next_attempt_at=due, last_error="SMTPServerDisconnected")
+
+    with time_machine.travel(due - datetime.timedelta(seconds=10), tick=False):
+        assert deliver.delay(email.pk).get() == "skipped"
+    assert mailoutbox == []
+    assert (reload(email).status, reload(email).attempts) == (Status.PENDING, 2)
+
+    with time_machine.travel(due, tick=False):
+        assert deliver.delay(email.pk).get() == Status.SENT
+        assert deliver.delay(email.pk).get() == "skipped"
+    assert len(mailoutbox) == 1
+    stored = reload(email)
+    assert (stored.status, stored.attempts, stored.queued_at) == (Status.SENT, 3, None)
+
+
+@pytest.mark.django_db
 def test_a_worker_lost_during_the_last_attempt_ends_failed(mailoutbox, settings):
     settings.NOTIFY_MAX_ATTEMPTS = 3
     email = make_email(status=Status.SENDING, attempts=3, claimed_at=NOW)

@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 import time_machine
-from celery.exceptions import Retry
+from celery.exceptions import Reject, Retry
 
 from notifications.delivery import backoff
 from notifications.models import EmailOptOut, Kind, Notification
@@ -63,6 +63,7 @@ def test_a_temporary_failure_is_recorded_and_left_for_later_in_a_web_request(
     no_celery_retry.assert_not_called()  # eager: the request is not held up by retries
     stored = reload(email)
     assert (stored.status, stored.attempts) == (Status.PENDING, 1)
+    assert stored.queued_at is None  # no task waits: the relay takes it once overdue
     assert stored.last_error.startswith(type(error).__name__)
     assert (
         NOW
@@ -89,6 +90,32 @@ def test_the_worker_retries_a_temporary_failure_within_the_backoff_bounds(
     stored = reload(email)
     assert (stored.status, stored.attempts) == (Status.PENDING, attempt)
     assert stored.next_attempt_at == NOW + datetime.timedelta(seconds=countdown)
+    assert stored.queued_at == NOW  # the retry's task: the relay leaves the row to it
+
+
+def test_the_worker_retries_without_a_limit_of_its_own():
+    """`retry(max_retries=None)` would mean the task's default, 3: after the fourth attempt
+    Celery would raise MaxRetriesExceededError and leave the row to the relay.
+    NOTIFY_MAX_ATTEMPTS is the only limit (the integration tests refuse six times)."""
+    assert deliver.max_retries is None
+
+
+@pytest.mark.django_db
+def test_a_retry_that_cannot_be_published_leaves_the_row_to_the_relay(smtp_fails):
+    email = make_email()
+    smtp_fails(smtplib.SMTPServerDisconnected("Connection unexpectedly closed"))
+    broker_down = Reject(OSError("Connection refused"), requeue=False)  # what retry() raises
+
+    with (
+        time_machine.travel(NOW, tick=False),
+        mock.patch.object(deliver, "retry", side_effect=broker_down),
+        pytest.raises(Reject),
+    ):
+        deliver.run(email.pk)
+
+    stored = reload(email)
+    assert (stored.status, stored.attempts, stored.queued_at) == (Status.PENDING, 1, None)
+    assert stored.next_attempt_at > NOW
 
 
 @pytest.mark.django_db
@@ -223,7 +250,10 @@ def test_an_email_that_keeps_failing_ends_failed_after_the_last_attempt(
     email = make_email()
     smtp_fails(ConnectionRefusedError(111, "Connection refused"))
 
-    results = [deliver.delay(email.pk).get() for _ in range(4)]
+    results = []
+    for attempt in range(4):  # each one once the one before is due
+        with time_machine.travel(NOW + datetime.timedelta(hours=attempt), tick=False):
+            results.append(deliver.delay(email.pk).get())
 
     assert results == [Status.PENDING, Status.PENDING, Status.FAILED, "skipped"]
     stored = reload(email)

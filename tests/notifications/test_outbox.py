@@ -43,6 +43,9 @@ def test_each_recipient_gets_one_in_app_message_and_one_pending_e_mail(walk, peo
         assert in_app.read_at is None
         assert in_app.body_html == ""
         assert rows.get(channel=EMAIL).body_html
+        # Written as queued: its task is published on commit, and the relay leaves it be.
+        assert in_app.queued_at is None
+        assert rows.get(channel=EMAIL).queued_at is not None
     assert mailoutbox == []  # the test's transaction never commits
 
 

@@ -1,5 +1,6 @@
-"""The relay and the enqueue: the relay dispatching only e-mails overdue or abandoned, a
-batch at a time, oldest first, once per relay delay; an enqueue lost to a broker error
+"""The relay and the enqueue: the relay dispatching only e-mails whose task is lost (never
+queued, or queued too long ago) or whose sender is gone, a batch at a time, oldest first,
+and again only once that task is presumed lost too; an enqueue lost to a broker error
 delivered by the relay, and given up at the first error; in-process delivery going on after
 one e-mail fails; the admin's Retry taking only a sending e-mail whose sender is gone."""
 
@@ -23,23 +24,54 @@ def published(publish: mock.Mock) -> list[int]:
 
 
 @pytest.mark.django_db
-def test_the_relay_dispatches_only_emails_overdue_or_abandoned(settings):
+def test_the_relay_dispatches_only_emails_whose_task_is_lost(settings):
+    """No task in the queue: a relay delay after it was due. A task in the queue: only once
+    it has waited NOTIFY_QUEUE_PATIENCE past the due time (a task waiting its turn behind
+    a backlog, or a retry waiting for its countdown, is not duplicated)."""
     settings.NOTIFY_RELAY_AFTER = 60
+    settings.NOTIFY_QUEUE_PATIENCE = 600
     settings.NOTIFY_SENDING_LEASE = 120
     minutes_ago = lambda minutes: NOW - datetime.timedelta(minutes=minutes)  # noqa: E731
     relayed = {
-        "pending for 2 minutes": make_email(created_at=minutes_ago(2)),
-        "retry overdue": make_email(
+        "never queued, 2 minutes past due": make_email(created_at=minutes_ago(2)),
+        "retry not queued, 2 minutes past due": make_email(
             created_at=minutes_ago(60), attempts=2, next_attempt_at=minutes_ago(2)
+        ),
+        "queued, 11 minutes past due": make_email(
+            created_at=minutes_ago(11), queued_at=minutes_ago(11)
+        ),
+        "retry queued, 11 minutes past due": make_email(
+            created_at=minutes_ago(60),
+            attempts=2,
+            next_attempt_at=minutes_ago(11),
+            queued_at=minutes_ago(12),
         ),
         "sender lost": make_email(
             created_at=minutes_ago(10), status=Status.SENDING, claimed_at=minutes_ago(3)
         ),
+        "sender lost, relayed 11 minutes ago": make_email(
+            created_at=minutes_ago(30),
+            status=Status.SENDING,
+            claimed_at=minutes_ago(15),
+            queued_at=minutes_ago(11),
+        ),
     }
     left_alone = {
-        "just written": make_email(created_at=NOW - datetime.timedelta(seconds=30)),
+        "just written, not queued": make_email(created_at=NOW - datetime.timedelta(seconds=30)),
+        "queued behind a backlog for 5 minutes": make_email(
+            created_at=minutes_ago(5), queued_at=minutes_ago(5)
+        ),
         "retry planned": make_email(
-            created_at=minutes_ago(60), attempts=2, next_attempt_at=NOW + datetime.timedelta(1)
+            created_at=minutes_ago(60),
+            attempts=2,
+            next_attempt_at=NOW + datetime.timedelta(1),
+            queued_at=minutes_ago(1),
+        ),
+        "retry queued long ago, due 5 minutes ago": make_email(
+            created_at=minutes_ago(90),
+            attempts=5,
+            next_attempt_at=minutes_ago(5),
+            queued_at=minutes_ago(60),
         ),
         "being sent": make_email(
             created_at=minutes_ago(10), status=Status.SENDING, claimed_at=minutes_ago(1)
@@ -48,13 +80,13 @@ def test_the_relay_dispatches_only_emails_overdue_or_abandoned(settings):
         "failed": make_email(created_at=minutes_ago(10), status=Status.FAILED),
         "in the app": make_email(created_at=minutes_ago(10), channel=IN_APP),
         "relayed 30 s ago": make_email(
-            created_at=minutes_ago(10), next_attempt_at=NOW - datetime.timedelta(seconds=30)
+            created_at=minutes_ago(10), queued_at=NOW - datetime.timedelta(seconds=30)
         ),
         "sender lost, relayed 30 s ago": make_email(
             created_at=minutes_ago(10),
             status=Status.SENDING,
             claimed_at=minutes_ago(3),
-            next_attempt_at=NOW - datetime.timedelta(seconds=30),
+            queued_at=NOW - datetime.timedelta(seconds=30),
         ),
     }
 
@@ -67,6 +99,7 @@ def test_the_relay_dispatches_only_emails_overdue_or_abandoned(settings):
     dispatched = set(published(publish))
     assert dispatched == {email.pk for email in relayed.values()}
     assert not dispatched & {email.pk for email in left_alone.values()}
+    assert {reload(email).queued_at for email in relayed.values()} == {NOW}
 
 
 @pytest.mark.django_db
@@ -110,20 +143,22 @@ def test_an_enqueue_lost_to_a_broker_error_is_delivered_by_the_relay(mailoutbox,
         pytest.param({"status": Status.SENDING, "attempts": 1}, id="sender-lost"),
     ],
 )
-def test_the_relay_dispatches_a_row_once_per_relay_delay_not_on_every_run(fields, settings):
+def test_the_relay_dispatches_a_row_again_only_once_its_task_is_presumed_lost(fields, settings):
     settings.NOTIFY_RELAY_AFTER = 60
+    settings.NOTIFY_QUEUE_PATIENCE = 600
     settings.NOTIFY_SENDING_LEASE = 120
     ten_minutes_ago = NOW - datetime.timedelta(minutes=10)
     email = make_email(created_at=ten_minutes_ago, claimed_at=ten_minutes_ago, **fields)
 
     with mock.patch.object(deliver, "apply_async") as publish:
-        for run in range(5):  # beat runs it every 30 s; the task is still queued
-            with time_machine.travel(NOW + datetime.timedelta(seconds=run), tick=False):
+        # beat runs it every 30 s for nine minutes; the task it published is still queued
+        for run in range(18):
+            with time_machine.travel(NOW + datetime.timedelta(seconds=30 * run), tick=False):
                 relay_pending()
         assert published(publish) == [email.pk]
 
-        # Still not sent a relay delay later (that task was lost too): dispatched again.
-        later = NOW + datetime.timedelta(seconds=settings.NOTIFY_RELAY_AFTER + 1)
+        # Still not taken NOTIFY_QUEUE_PATIENCE later: presumed lost, dispatched again.
+        later = NOW + datetime.timedelta(seconds=settings.NOTIFY_QUEUE_PATIENCE + 1)
         with time_machine.travel(later, tick=False):
             relay_pending()
         assert published(publish) == [email.pk, email.pk]
@@ -155,7 +190,7 @@ def test_enqueue_publishes_each_email_without_publish_retries():
 def test_with_the_broker_down_enqueue_gives_up_at_the_first_error(caplog):
     """Each publish would otherwise wait out Celery's retries, one id after the other,
     while the user's request waits: one failure says the broker is down for all of them."""
-    emails = [make_email() for _ in range(5)]
+    emails = [make_email(queued_at=NOW) for _ in range(5)]
     broker_down = OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
 
     with mock.patch.object(deliver, "apply_async", side_effect=broker_down) as publish:
@@ -164,7 +199,10 @@ def test_with_the_broker_down_enqueue_gives_up_at_the_first_error(caplog):
     assert published(publish) == [emails[0].pk]
     assert caplog.text.count("Could not enqueue") == 1
     assert "4 more" in caplog.text
-    assert {(e.status, e.attempts) for e in map(reload, emails)} == {(Status.PENDING, 0)}
+    # No task waits in the queue for any of them: the relay takes them after its delay.
+    assert {(e.status, e.attempts, e.queued_at) for e in map(reload, emails)} == {
+        (Status.PENDING, 0, None)
+    }
 
 
 @pytest.mark.django_db

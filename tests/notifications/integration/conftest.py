@@ -6,12 +6,15 @@ stop and restart it. The worker reaches the same test database as this process, 
 test commits (transaction=True) for the worker to see its rows."""
 
 import shutil
+import time
 
 import pytest
 from django.db import connection
 
 from config.celery import app as celery_app
-from notifications.models import Notification
+from notifications.models import Kind, Notification
+from referrals.enums import State
+from tests.referrals.factories import counsellor_for, referral_in_state
 
 from .processes import (
     CeleryBeat,
@@ -30,11 +33,16 @@ NOTIFY_ENV = {
     "NOTIFY_RETRY_BACKOFF_MAX": "2",
     "NOTIFY_MAX_ATTEMPTS": "8",
     "NOTIFY_RELAY_AFTER": "2",
+    "NOTIFY_QUEUE_PATIENCE": "10",
     "NOTIFY_RELAY_EVERY": "1",
     "NOTIFY_SENDING_LEASE": "2",
     "NOTIFY_SMTP_TIMEOUT": "60",
 }
 SETTLE_TIMEOUT = 30.0
+DELIVERY_TIMEOUT = 30.0
+# After the first copy arrives, how long a second copy gets to show up before we say
+# there is none: longer than the relay's period and delay together (NOTIFY_ENV).
+QUIET = 4.0
 
 
 @pytest.fixture(scope="session")
@@ -134,3 +142,30 @@ def settle(worker, smtp, transactional_db):
         wait(timeout=10)
     except AssertionError:
         pass  # the test has failed or will say why; don't hide it behind this
+
+
+@pytest.fixture
+def agreed(settle, smtp):
+    """An agreed referral, its caseworker and a counsellor who plans the intake; the
+    e-mails of the steps so far are delivered and left out of what the server recorded."""
+    referral = referral_in_state(State.AGREED)
+    counsellor = counsellor_for(referral.training)
+    settle()
+    smtp.reset()
+    return referral, referral.caseworker, counsellor
+
+
+def intake_email(referral) -> Notification:
+    return Notification.objects.get(
+        referral=referral, kind=Kind.INTAKE_PLANNED, channel=Notification.Channel.EMAIL
+    )
+
+
+def delivered_once(smtp, recipient: str, worker) -> list:
+    """Wait for the first copy to `recipient`, then a quiet while for any second one."""
+    try:
+        wait_for(lambda: smtp.accepted_for(recipient), DELIVERY_TIMEOUT, what=recipient)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
+    time.sleep(QUIET)
+    return smtp.accepted_for(recipient)

@@ -4,11 +4,13 @@ worker and beat, each in its own process group so that nothing outlives its owne
 Used by the integration tests and by `manage.py bench_notify`."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -231,3 +233,14 @@ class CeleryBeat(Process):
         super().start()
         self.wait_for_log("beat: Starting", timeout)
         return self
+
+
+_DELIVER_RUN = re.compile(
+    r"Task notifications\.tasks\.deliver\[[^]]+\] (?:succeeded in [^:]+: '(\w+)'|(retry):|(raised))"
+)
+
+
+def deliver_runs(log: str) -> Counter:
+    """How the worker's runs of `deliver` in `log` ended: 'sent', 'failed', 'skipped' (it
+    found nothing to do), 'retry' (a temporary failure, retried) or 'raised'."""
+    return Counter(next(filter(None, match.groups())) for match in _DELIVER_RUN.finditer(log))

@@ -1,5 +1,6 @@
 """A real SMTP server on localhost (aiosmtpd) that records what it accepts and can be told
-to misbehave: refuse a recipient's next messages with 451, or stall in the middle of one;
+to misbehave: refuse a recipient's next messages with 451, or hold back its reply to the
+end of one (and then refuse it, or accept it as a real server that had queued it already);
 stopped, nothing listens on its port (connections are refused) until it is started again.
 
 Used by the integration tests and by `manage.py bench_notify`."""
@@ -48,19 +49,24 @@ class Received:
 class _Misbehaviour:
     refuse: int = 0
     stall: int = 0
+    queue_stalled: bool = False  # a stalled message is accepted (queued) before the reply
+    stall_for: float = STALL_LIMIT
 
 
 @dataclass
 class Recorder:
     """The handler: every DATA ends in `accepted` (250), `refused` (451) or `stalled`.
 
-    A stalled conversation never gets its 250: the handler holds the reply back until
-    `release()` (or STALL_LIMIT), then answers 451, so that copy is never accepted."""
+    A stalled conversation gets its reply only at `release()` (or after its time): by
+    default 451, so that copy is never accepted; with `queued=True` the message counts as
+    accepted the moment its final "." arrives, as a real server that queued it and is slow
+    to say so (or whose client vanished before the 250) has it, and the reply is 250."""
 
     accepted: list[Received] = field(default_factory=list)
     refused: list[Received] = field(default_factory=list)
     stalled: list[Received] = field(default_factory=list)
     _plans: dict[str, _Misbehaviour] = field(default_factory=dict)
+    _reply_after: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stalling: threading.Event = field(default_factory=threading.Event)
     _released: threading.Event = field(default_factory=threading.Event)
@@ -72,10 +78,26 @@ class Recorder:
         with self._lock:
             self._plans.setdefault(recipient.lower(), _Misbehaviour()).refuse += times
 
-    def stall(self, recipient: str, times: int = 1) -> None:
-        """Hold back the reply to the next `times` messages for `recipient`."""
+    def slow_down(self, seconds: float) -> None:
+        """Answer every message `seconds` after it arrives (a busy server): the worker
+        takes that long for each, and a queue builds up behind it."""
+        self._reply_after = seconds
+
+    def stall(
+        self,
+        recipient: str,
+        times: int = 1,
+        *,
+        queued: bool = False,
+        seconds: float = STALL_LIMIT,
+    ) -> None:
+        """Hold back the reply to the next `times` messages for `recipient`, until
+        `release()` or for `seconds`; `queued`: the message is accepted all the same."""
         with self._lock:
-            self._plans.setdefault(recipient.lower(), _Misbehaviour()).stall += times
+            plan = self._plans.setdefault(recipient.lower(), _Misbehaviour())
+            plan.stall += times
+            plan.queue_stalled = queued
+            plan.stall_for = seconds
             self._released.clear()
 
     def wait_until_stalling(self, timeout: float) -> bool:
@@ -94,6 +116,7 @@ class Recorder:
             self.stalled.clear()
             self._plans.clear()
             self._stalling.clear()
+            self._reply_after = 0.0
 
     # --- reading what happened --------------------------------------------------------
 
@@ -140,14 +163,21 @@ class Recorder:
             if stall:
                 plan.stall -= 1
                 self.stalled.append(received)
+                queued, seconds = plan.queue_stalled, plan.stall_for
+                if queued:
+                    self.accepted.append(received)
                 self._stalling.set()
         if stall:
-            deadline = time.monotonic() + STALL_LIMIT
+            deadline = time.monotonic() + seconds
             while not self._released.is_set() and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
+            if queued:
+                return "250 Message accepted for delivery (after a while)"
             return "451 4.3.0 Stalled, not accepted"
         with self._lock:
             self.accepted.append(dataclasses.replace(received, at=time.time()))
+        if self._reply_after:
+            await asyncio.sleep(self._reply_after)
         return "250 Message accepted for delivery"
 
 

@@ -12,11 +12,10 @@ from django.db import transaction
 
 from notifications.delivery import message_id
 from notifications.models import Kind, Notification
-from referrals.enums import State
 from referrals.models import Referral
-from tests.referrals.factories import counsellor_for, referral_in_state, take_step
+from tests.referrals.factories import take_step
 
-from .conftest import NOTIFY_ENV
+from .conftest import DELIVERY_TIMEOUT, NOTIFY_ENV, delivered_once, intake_email
 from .processes import wait_for
 
 pytestmark = [
@@ -24,41 +23,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-DELIVERY_TIMEOUT = 30.0
-# After the first copy arrives, how long a second copy gets to show up before we say
-# there is none: longer than the relay's period and delay together (conftest.NOTIFY_ENV).
-QUIET = 4.0
-
 
 class RolledBack(Exception):
     pass
-
-
-@pytest.fixture
-def agreed(settle, smtp):
-    """An agreed referral, its caseworker and a counsellor who plans the intake; the
-    e-mails of the steps so far are delivered and left out of what the server recorded."""
-    referral = referral_in_state(State.AGREED)
-    counsellor = counsellor_for(referral.training)
-    settle()
-    smtp.reset()
-    return referral, referral.caseworker, counsellor
-
-
-def intake_email(referral) -> Notification:
-    return Notification.objects.get(
-        referral=referral, kind=Kind.INTAKE_PLANNED, channel=Notification.Channel.EMAIL
-    )
-
-
-def delivered_once(smtp, recipient: str, worker) -> list:
-    """Wait for the first copy to `recipient`, then a quiet while for any second one."""
-    try:
-        wait_for(lambda: smtp.accepted_for(recipient), DELIVERY_TIMEOUT, what=recipient)
-    except TimeoutError as exc:
-        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
-    time.sleep(QUIET)
-    return smtp.accepted_for(recipient)
 
 
 def test_a_committed_step_is_mailed_once(agreed, worker, smtp, settle):
