@@ -1,8 +1,13 @@
 """Benchmark e-mail delivery end to end: steps committed here, a real Celery worker and beat
 (run as in production) taking them from Redis, a real SMTP server (aiosmtpd) in this process.
 
-Prints how many e-mails were expected, delivered, duplicated and lost, and the latency from
-the commit of each step to its acceptance by the mail server. A development tool: it needs
+Two rounds of N steps each: a steady one, then one in which the SMTP server is down for
+--smtp-outage seconds from the middle of the commits on. For each it prints how many
+e-mails were expected, delivered, duplicated and lost, the latency from the commit of each
+step to its acceptance by the mail server, and the `deliver` tasks the worker ran per
+e-mail delivered (from its log: attempts, retries, and tasks that found nothing to do).
+The relay runs every second and takes what is 2 s overdue (unless NOTIFY_* say otherwise),
+so that it would duplicate anything it should leave alone. A development tool: it needs
 requirements-dev.txt and the tests folder (factories, SMTP server, process helpers), and a
 throwaway PostgreSQL database (`make bench-notify` makes and drops one)."""
 
@@ -11,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -53,9 +59,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, default=300.0, help="seconds to wait for delivery"
         )
+        parser.add_argument(
+            "--smtp-outage",
+            type=float,
+            default=15.0,
+            help="seconds the SMTP server is down in the second round (0: one round only)",
+        )
         parser.add_argument("--keep-logs", action="store_true", help="keep worker and beat logs")
 
-    def handle(self, *args, transitions, concurrency, rate, timeout, keep_logs, **options):
+    def handle(
+        self, *args, transitions, concurrency, rate, timeout, smtp_outage, keep_logs, **options
+    ):
         self.check_environment()
         try:
             from tests.notifications.integration.processes import (
@@ -63,6 +77,7 @@ class Command(BaseCommand):
                 CeleryWorker,
                 celery_env,
                 database_url,
+                deliver_runs,
             )
             from tests.notifications.integration.smtp_server import SmtpServer
             from tests.referrals.factories import referral_in_state, take_step
@@ -71,13 +86,16 @@ class Command(BaseCommand):
                 f"bench_notify needs requirements-dev.txt and the tests folder: {exc}"
             ) from exc
 
-        referrals, caseworker = self.candidates(transitions, referral_in_state)
+        rounds = [("steady", 0.0)] + ([("SMTP outage", smtp_outage)] if smtp_outage else [])
+        candidates = [self.candidates(transitions, referral_in_state) for _ in rounds]
         log_dir = Path(tempfile.mkdtemp(prefix="bench-notify-"))
         smtp = SmtpServer().start()
+        relay = {"NOTIFY_RELAY_EVERY": "1", "NOTIFY_RELAY_AFTER": "2"}
         env = celery_env(
             database_url=database_url(connection.settings_dict),
             redis_url=settings.REDIS_URL,
             smtp_port=smtp.port,
+            **relay,
             **{k: v for k, v in os.environ.items() if k.startswith("NOTIFY_")},
         )
         worker = CeleryWorker(env=env, log_path=log_dir / "worker.log", concurrency=concurrency)
@@ -87,10 +105,18 @@ class Command(BaseCommand):
             celery_app.control.purge()  # tasks left in this Redis db by an earlier run
             worker.start()
             beat.start()
-            commits, pushed_in = self.push(referrals, caseworker, take_step, rate)
-            expected = self.expected(commits)
-            waited = self.wait(expected, smtp, timeout)
-            clean = self.report(expected, commits, smtp, pushed_in, waited)
+            clean = True
+            for (name, outage), (referrals, caseworker) in zip(rounds, candidates, strict=True):
+                smtp.recorder.reset()
+                runs_before = deliver_runs(worker.log())
+                commits, pushed_in = self.push(
+                    referrals, caseworker, take_step, rate, smtp=smtp, outage=outage
+                )
+                expected = self.expected(commits)
+                waited = self.wait(expected, smtp, timeout)
+                runs = deliver_runs(worker.log()) - runs_before
+                title = f"{name} ({outage:g} s from the middle of the commits)" if outage else name
+                clean &= self.report(title, expected, commits, smtp, pushed_in, waited, runs)
         finally:
             beat.stop()
             worker.stop()
@@ -130,17 +156,26 @@ class Command(BaseCommand):
             referral_in_state(State.CANDIDATE, training=training, caseworker=caseworker)
             for _ in range(count)
         ]
-        if Notification.objects.filter(channel=Notification.Channel.EMAIL).exists():
+        if Notification.objects.filter(
+            channel=Notification.Channel.EMAIL, referral__in=referrals
+        ).exists():
             raise CommandError("Setting up wrote e-mails already; the figures would mix them in.")
         return referrals, caseworker
 
-    def push(self, referrals, caseworker, take_step, rate: float) -> tuple[dict, float]:
+    def push(
+        self, referrals, caseworker, take_step, rate: float, *, smtp, outage: float
+    ) -> tuple[dict, float]:
         """Agree to each referral in a transaction of its own, at most `rate` a second;
-        the commit time of each."""
+        the commit time of each. With an `outage`, the SMTP server stops halfway through
+        the commits and starts again `outage` seconds later."""
         self.progress(f"Committing {len(referrals)} agreements ...")
         commits: dict[int, float] = {}
         started = time.monotonic()
         for number, referral in enumerate(referrals, 1):
+            if outage and number == len(referrals) // 2 + 1:
+                self.progress(f"  SMTP server down for {outage:g} s")
+                smtp.stop()
+                threading.Timer(outage, smtp.start).start()
             if rate:
                 time.sleep(max(0.0, started + (number - 1) / rate - time.monotonic()))
             with transaction.atomic():
@@ -176,7 +211,7 @@ class Command(BaseCommand):
         time.sleep(QUIET)
         return waited
 
-    def report(self, expected, commits, smtp, pushed_in: float, waited: float) -> bool:
+    def report(self, title, expected, commits, smtp, pushed_in, waited, runs) -> bool:
         accepted = smtp.recorder.snapshot()
         copies = Counter(m.message_id for m in accepted)
         first_at: dict[str, float] = {}
@@ -202,7 +237,19 @@ class Command(BaseCommand):
             ("rows by status", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))),
             ("commits", f"{pushed_in:.1f} s ({len(commits) / pushed_in:.0f}/s)"),
             ("last e-mail after", f"{waited:.1f} s from the last commit"),
+            ("deliver tasks run", ", ".join(f"{k} {v}" for k, v in sorted(runs.items()))),
         ]
+        if delivered:
+            attempts = sum(
+                Notification.objects.filter(pk__in=[pk for pk, _ in expected.values()]).values_list(
+                    "attempts", flat=True
+                )
+            )
+            rows += [
+                ("tasks per e-mail", f"{runs.total() / len(delivered):.2f}"),
+                ("attempts per e-mail", f"{attempts / len(delivered):.2f}"),
+                ("idle tasks per e-mail", f"{runs['skipped'] / len(delivered):.2f}"),
+            ]
         if latencies:
             rows += [
                 ("latency p50", f"{percentile(latencies, 0.50):.0f} ms"),
@@ -210,7 +257,7 @@ class Command(BaseCommand):
                 ("latency max", f"{max(latencies):.0f} ms"),
             ]
         width = max(len(label) for label, _ in rows)
-        self.stdout.write("\nbench-notify: commit of a step → accepted by the SMTP server")
+        self.stdout.write(f"\nbench-notify, {title}: commit of a step → accepted by SMTP")
         for label, value in rows:
             self.stdout.write(f"  {label:<{width}}  {value}")
         sys.stdout.flush()
