@@ -27,6 +27,7 @@ from .models.work import (
     waiting_flags,
     work_conditions,
     work_of,
+    work_window,
 )
 from .reports.small import protect_counts, small_cells_note, threshold_for
 
@@ -56,8 +57,12 @@ def dashboard(request):
     if not team:
         scoped = scoped.filter(mine(user))
     conditions = work_conditions(user, today)
+    # Counted within the states that work takes (`work_window`), which the indexes find,
+    # rather than over all the years of closed referrals of the scope.
     counts = (
-        scoped.aggregate(**{code: Count("pk", filter=q) for code, q in conditions.items()})
+        scoped.filter(work_window(user, today)).aggregate(
+            **{code: Count("pk", filter=q) for code, q in conditions.items()}
+        )
         if conditions
         else {}
     )

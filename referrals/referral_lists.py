@@ -18,7 +18,7 @@ from .models.work import mine, work_conditions, work_of
 COLUMNS = [
     Column("client", _("Client"), ["client__last_name", "client__first_name"]),
     Column("training", _("Training"), ["training__title", "training__location"]),
-    Column("ocmw", _("OCMW"), ["client__ocmw__name"]),
+    Column("ocmw", _("OCMW"), ["ocmw__name"]),
     Column("state", _("State"), ["state_order"]),
     Column("key_date", _("Key date"), ["key_date"]),
     Column("since", _("Since"), ["state_changed_at"]),
@@ -133,9 +133,9 @@ class ReferralFilterForm(forms.Form):
         if data["training"]:
             referrals = referrals.filter(training=data["training"])
         if data.get("ocmw"):
-            referrals = referrals.filter(client__ocmw=data["ocmw"])
+            referrals = referrals.filter(ocmw=data["ocmw"])
         if data.get("province"):
-            referrals = referrals.filter(client__ocmw__province=data["province"])
+            referrals = referrals.filter(ocmw__province=data["province"])
         if data["overdue"]:
             referrals = referrals.filter(overdue_condition())
         if data.get("mine"):

@@ -57,7 +57,7 @@ class ReferralAddForm(ReferralCreateForm):
 class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
     audit_subject = reads.REFERRAL
     list_display = ["client", "training", "state", "state_changed_at"]
-    list_filter = ["state", "training__okot_type", "client__ocmw", "training__province"]
+    list_filter = ["state", "training__okot_type", "ocmw", "region"]
     list_select_related = ["client", "training"]
     search_fields = [
         "client__first_name",

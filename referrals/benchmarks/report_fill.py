@@ -223,7 +223,8 @@ WITH d AS MATERIALIZED (
            random() AS u5, random() AS u6, random() AS u7, random() AS u8, random() AS u9
     FROM generate_series(1::bigint, %(referrals)s) AS g
 ), b AS (
-    SELECT d.*, c.id AS client_id, t.id AS training_id, t.duration_months,
+    SELECT d.*, c.id AS client_id, c.ocmw_id, t.id AS training_id, t.province AS region,
+           t.duration_months,
            CASE WHEN d.nth = 0 THEN c.created_at + d.u0 * interval '2 hours'
                 ELSE c.created_at + (60 + d.u0 * 460) * interval '1 day' END AS created_at
     FROM d
@@ -312,7 +313,9 @@ def _referrals(cursor, params: dict) -> None:
         Referral,
         {
             "client_id": "client_id",
+            "ocmw_id": "ocmw_id",
             "training_id": "training_id",
+            "region": "region",
             "state": "state",
             "created_at": "created_at",
             "updated_at": "changed_at",

@@ -181,7 +181,9 @@ def _imported_referral(
     days = [data[name] for name in DATE_COLUMNS if data[name]]
     return Referral(
         client_id=row.client.pk if row.client else new_clients[row.client_key],
+        ocmw_id=row.client.ocmw_id if row.client else row.ocmw.pk,
         training_id=row.training.pk,
+        region=row.training.province,
         state=data["state"],
         external_id=data["external_id"],
         created_by=user,

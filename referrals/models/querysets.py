@@ -144,11 +144,14 @@ class ReferralQuerySet(models.QuerySet):
         if user.is_administrator:
             return self.all()
         if user.is_caseworker:
-            return self.filter(client__ocmw_id=user.organisation_id)
+            return self.filter(ocmw_id=user.organisation_id)
         if user.is_counsellor:
+            # The contact's trainings as a subquery, not a join: the region's part of the
+            # OR is then answered by the referral's own indexes.
+            trainings = self.model._meta.get_field("training").related_model.objects
+            theirs = trainings.filter(contact_counsellor=user).values("pk")
             return self.filter(
-                Q(training__contact_counsellor=user)
-                | Q(training__province=user.organisation.province),
+                Q(training__in=theirs) | Q(region=user.organisation.province),
                 agreed_on__isnull=False,
             )
         return self.none()
@@ -161,11 +164,9 @@ class ReferralQuerySet(models.QuerySet):
         the user sees anyway (a caseworker's OCMW, everything for an administrator)."""
         if user.is_authenticated and user.is_active and not user.is_administrator:
             if user.is_counsellor:
-                return self.filter(
-                    training__province=user.organisation.province, agreed_on__isnull=False
-                )
+                return self.filter(region=user.organisation.province, agreed_on__isnull=False)
             if user.is_network_manager:
-                return self.filter(client__ocmw__province=user.organisation.province)
+                return self.filter(ocmw__province=user.organisation.province)
         return self.visible_to(user)
 
     def count_by_state(self) -> dict[str, int]:

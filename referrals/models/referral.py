@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.models import Province
+
 from .. import access
 from ..enums import (
     FINAL_STATES,
@@ -38,11 +40,25 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         on_delete=models.PROTECT,
         related_name="referrals",
     )
+    # The client's OCMW, kept here too (set on save, moved along by `Client.save`), so
+    # that an OCMW's lists, counts and scope read this table alone, through its indexes.
+    ocmw = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("OCMW"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     training = models.ForeignKey(
         "referrals.Training",
         verbose_name=_("training"),
         on_delete=models.PROTECT,
         related_name="referrals",
+    )
+    # The training's VDAB region, kept here too as `ocmw` is (moved along by
+    # `Training.save`): VDAB's scope and counts read this table alone.
+    region = models.CharField(
+        _("VDAB region"), max_length=20, choices=Province.choices, editable=False
     )
     state = FSMField(_("state"), default=State.INFORMED, choices=State.choices, protected=True)
     created_by = models.ForeignKey(
@@ -188,10 +204,27 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
             # "Mine": the responsible people's referrals.
             models.Index(fields=["caseworker", "state"], name="referral_caseworker_state"),
             models.Index(fields=["counsellor", "state"], name="referral_counsellor_state"),
+            # An OCMW's list in its default order, and its counts by state.
+            models.Index(
+                fields=["ocmw", "-state_changed_at", "-id"], name="referral_ocmw_list_order"
+            ),
+            models.Index(fields=["ocmw", "state"], name="referral_ocmw_state"),
+            # A VDAB region's list and its counts by state.
+            models.Index(
+                fields=["region", "-state_changed_at", "-id"], name="referral_region_list_order"
+            ),
+            models.Index(fields=["region", "state"], name="referral_region_state"),
         ]
 
     def __str__(self) -> str:
         return f"{self.client} → {self.training.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.ocmw_id is None and self.client_id is not None:
+            self.ocmw_id = self.client.ocmw_id
+        if not self.region and self.training_id is not None:
+            self.region = self.training.province
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:referral_detail", args=[self.pk])

@@ -107,6 +107,20 @@ class Training(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.get_okot_type_display()}, {self.location})"
 
+    def save(self, *args, **kwargs) -> None:
+        stored = getattr(self, "_stored_province", None)
+        moved = stored is not None and "province" in self.__dict__ and stored != self.province
+        super().save(*args, **kwargs)
+        if moved:  # its referrals keep the training's VDAB region (Referral.region)
+            self.referrals.update(region=self.province)
+        self._stored_province = self.__dict__.get("province")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        training = super().from_db(db, field_names, values)
+        training._stored_province = training.__dict__.get("province")  # to tell a move (save)
+        return training
+
 
 class StartMoment(models.Model):
     """A date on which a training starts, where, and how many places it has then.

@@ -118,6 +118,34 @@ def work_conditions(user, today: datetime.date | None = None) -> dict[str, Q]:
     return {work.code: conditions[work.code] for work in work_of(user)}
 
 
+# The states each kind of work takes its referrals from (its condition may narrow them).
+WORK_STATES = {
+    "apply": [State.INFORMED],
+    "agree": [State.CANDIDATE],
+    "handover_call": list(HANDOVER_DUE_STATES),
+    "plan_intake": [State.AGREED],
+    "screen": [State.INTAKE_PLANNED],
+    "start": [State.ADMITTED],
+    "end": [State.IN_TRAINING],
+    "close": [State.ENDED, State.NOT_ADMITTED],
+    "outflow": [State.CLOSED],
+}
+
+
+def work_window(user, today: datetime.date | None = None) -> Q:
+    """A condition that every kind of work of `user` implies and that the indexes answer:
+    the states the work is in, and of closed referrals only the ends whose check-ups can
+    still be due. Mijn werk counts within it rather than over all the years of a scope."""
+    today = today or timezone.localdate()
+    codes = [work.code for work in work_of(user)]
+    states = {state for code in codes if code != "outflow" for state in WORK_STATES[code]}
+    window = Q(state__in=sorted(states))
+    if "outflow" in codes:
+        oldest = _last_end_due(today, max(CheckupMonths.values) + OUTCOME_REMINDER_MONTHS)
+        window |= Q(state=State.CLOSED, end_date__gt=oldest)
+    return window
+
+
 def _nobody(field: str, of_their_side: Q) -> Q:
     """No one acts as responsible on `field`: none named, or one no longer active or no
     longer of their side (moved to another organisation)."""
@@ -128,7 +156,7 @@ def mine(user) -> Q:
     """What is `user`'s to do: theirs, and what nobody of their side is responsible for
     (a counsellor: unless the training names another contact)."""
     if user.is_caseworker:
-        of_the_ocmw = Q(caseworker__organisation_id=F("client__ocmw_id"))
+        of_the_ocmw = Q(caseworker__organisation_id=F("ocmw_id"))
         return Q(caseworker=user) | _nobody("caseworker", of_the_ocmw)
     if user.is_counsellor:
         return Q(counsellor=user) | (

@@ -112,7 +112,7 @@ UNKNOWN_LABEL = _("unknown")
 def filtered(queryset: QuerySet, *, ocmw=None, region: str = "", okot_type: str = "") -> QuerySet:
     """Narrow reportable referrals by the page's filters (year is per table)."""
     if ocmw is not None:
-        queryset = queryset.filter(client__ocmw=ocmw)
+        queryset = queryset.filter(ocmw=ocmw)
     if region:
         queryset = queryset.filter(training__province=region)
     if okot_type:

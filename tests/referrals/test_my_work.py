@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from referrals.enums import ContinuedBy, EndResult, State
 from referrals.models import OutcomeCheck, Referral
+from referrals.models.work import work_conditions, work_window
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import (
     ClientFactory,
@@ -215,3 +216,33 @@ def test_a_check_up_is_due_on_the_day_the_reminder_comes(end, due):
     day_before = due - datetime.timedelta(days=1)
     assert _last_end_due(due, 3) >= end
     assert _last_end_due(day_before, 3) < end
+
+
+@pytest.mark.parametrize("who", ["caseworker", "counsellor", "administrator"])
+def test_the_counts_window_holds_every_row_of_every_kind_of_work(
+    request, one_of_each, caseworker, training, who
+):
+    """Mijn werk counts within `work_window` (states and recent ends, which indexes find):
+    no row any kind of work takes may fall outside it, on any day after a positive end."""
+    ended = referral_in_state(
+        State.CLOSED,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+        end__result=EndResult.PASSED,
+    )
+    Referral.objects.filter(pk=ended.pk).update(continued_by="")  # both sides check up
+    user = request.getfixturevalue(who)
+    outflow_days = 0
+    for days in range(0, 520, 7):  # from the end on, past the last check-up's window
+        today = timezone.localdate() + datetime.timedelta(days=days)
+        window = work_window(user, today)
+        conditions = work_conditions(user, today)
+        assert conditions
+        for code, condition in conditions.items():
+            taken = set(Referral.objects.filter(condition).values_list("pk", flat=True))
+            within = Referral.objects.filter(condition & window).values_list("pk", flat=True)
+            assert taken == set(within), (code, today)
+        if "outflow" in conditions and Referral.objects.filter(conditions["outflow"]).exists():
+            outflow_days += 1
+    assert outflow_days or who == "administrator"  # the check-ups were due on some days

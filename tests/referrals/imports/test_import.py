@@ -7,6 +7,7 @@ test_files.py, the admin upload in test_admin.py."""
 import datetime
 
 import pytest
+from django.db.models import F
 
 from notifications.models import Notification
 from referrals import imports
@@ -42,6 +43,7 @@ def test_a_valid_file_imports_a_referral_in_every_state(tmp_path, catalogue, adm
 
     assert errors_of(result) == []
     assert (result.imported, result.already_imported, result.clients_created) == (12, 0, 12)
+    assert not Referral.objects.exclude(ocmw=F("client__ocmw")).exists()  # the client's OCMW
     states = dict(Referral.objects.values_list("external_id", "state"))
     assert states == {
         **{f"imp-{state}": state for state in STATE_VALUES},
@@ -161,7 +163,7 @@ def test_an_existing_client_is_found_by_insz_and_keeps_its_data(tmp_path, catalo
     )
 
     assert result.clients_created == 0
-    assert set(Referral.objects.values_list("client", flat=True)) == {client.pk}
+    assert set(Referral.objects.values_list("client", "ocmw")) == {(client.pk, ocmw_gent.pk)}
     client.refresh_from_db()
     assert (client.first_name, client.last_name) == ("Lien", "Claes")
     assert not other_ocmw.referrals.exists()
