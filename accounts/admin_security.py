@@ -1,7 +1,7 @@
 """The admin of the login's security: lockouts (django-axes) and second-factor devices
 (django-otp; the passkeys of django-otp-webauthn), registered by those apps and taken over
 here so that their lists are searched like every other one (the term in the session, never
-in a URL). What axes recorded is read,
+in a URL) and their filters name the empty text (admin_names.py). What axes recorded is read,
 never edited; a lockout (an access attempt) may be deleted, which lifts it."""
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -15,6 +15,7 @@ from django_otp_webauthn.admin import WebAuthnCredentialAdmin
 from django_otp_webauthn.models import WebAuthnCredential
 
 from .admin_announce import AnnouncedDeviceChangesMixin, AnnouncedUnlockMixin
+from .admin_names import NamedEmptyTextMixin
 from .admin_readonly import ReadOnlyAdminMixin
 from .admin_search import SessionSearchMixin
 
@@ -38,7 +39,7 @@ TAKEN_OVER = {
 for model, (model_admin, mixins, attributes) in TAKEN_OVER.items():
     if admin.site.is_registered(model):
         admin.site.unregister(model)
-    bases = (SessionSearchMixin, *mixins, model_admin)
+    bases = (SessionSearchMixin, NamedEmptyTextMixin, *mixins, model_admin)
     admin.site.register(
         model, type(model_admin.__name__, bases, {"__module__": __name__, **attributes})
     )

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -223,7 +224,9 @@ class OfferedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Training)
-class TrainingAdmin(SessionSearchMixin, admin.ModelAdmin):
+class TrainingAdmin(
+    LabelledListEditableMixin, NamedEmptyTextMixin, SessionSearchMixin, admin.ModelAdmin
+):
     formfield_overrides = TEXT_AREAS
     list_display = [
         "title",
@@ -276,7 +279,7 @@ class TrainingAdmin(SessionSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(EntryCondition)
-class EntryConditionAdmin(SessionSearchMixin, admin.ModelAdmin):
+class EntryConditionAdmin(LabelledListEditableMixin, SessionSearchMixin, admin.ModelAdmin):
     list_display = ["text", "okot_types", "order", "active"]
     list_editable = ["order", "active"]
     list_filter = ["active"]

@@ -146,7 +146,7 @@ def import_view(request, model_admin):
 
 def import_job_view(request, model_admin, job_id: int):
     """An import's progress, then its summary or every error of its file. While it runs
-    the page refreshes itself (a meta refresh: no script)."""
+    a script brings the page up to date (static/js/import-progress.js)."""
     if not access.may_import_referrals(request.user):
         raise PermissionDenied
     request.current_app = model_admin.admin_site.name

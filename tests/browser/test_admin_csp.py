@@ -9,14 +9,9 @@ from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import Page
 
-from referrals.enums import State
-from referrals.models import GuidanceNote, ImportJob, OutcomeCheck
-from tests.referrals.admin_rows import one_of_each_beside
-from tests.referrals.factories import (
-    ClientFactory,
-    TemporaryWorkExperienceFactory,
-    referral_in_state,
-)
+from referrals.models import ImportJob
+from tests.referrals.admin_rows import ended_referral_and_a_row_of_every_model
+from tests.referrals.factories import ClientFactory
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +25,7 @@ def rows(transactional_db):
     """A row of every registered model: an ended referral and what hangs from it, a
     candidacy, an import, a lockout's records, backup codes and a passkey (logging in
     writes the rest)."""
-    referral = referral_in_state(State.ENDED)
-    GuidanceNote.objects.create(
-        referral=referral, author=referral.created_by, topic="progress", note="Goed bezig."
-    )
-    OutcomeCheck.objects.create(
-        referral=referral, months=3, at_work="yes", checked_by=referral.created_by
-    )
-    TemporaryWorkExperienceFactory(client=referral.client)
-    one_of_each_beside(referral)
-    return referral
+    return ended_referral_and_a_row_of_every_model()
 
 
 @pytest.fixture

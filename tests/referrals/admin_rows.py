@@ -9,11 +9,32 @@ from accounts.two_factor import new_backup_codes
 from audit.models import Purge
 from notifications.models import EmailFrequency, EmailOptOut, EmailPreference, Kind
 from referrals import services
-from referrals.enums import SchoolYearResult
-from referrals.models import ImportJob
+from referrals.enums import SchoolYearResult, State
+from referrals.models import GuidanceNote, ImportJob, OutcomeCheck
 from referrals.models.followup import school_year_of
 from tests.accounts.two_factor import passkey
-from tests.referrals.factories import DocumentFactory, counsellor_for
+from tests.referrals.factories import (
+    DocumentFactory,
+    TemporaryWorkExperienceFactory,
+    counsellor_for,
+    referral_in_state,
+)
+
+
+def ended_referral_and_a_row_of_every_model():
+    """An ended referral and what hangs from it (a guidance note, a check-up, its client's
+    temporary work experience), and a row of every other model (one_of_each_beside): for the
+    tests that visit every admin page."""
+    referral = referral_in_state(State.ENDED)
+    GuidanceNote.objects.create(
+        referral=referral, author=referral.created_by, topic="progress", note="Goed bezig."
+    )
+    OutcomeCheck.objects.create(
+        referral=referral, months=3, at_work="yes", checked_by=referral.created_by
+    )
+    TemporaryWorkExperienceFactory(client=referral.client)
+    one_of_each_beside(referral)
+    return referral
 
 
 def one_of_each_beside(referral) -> None:

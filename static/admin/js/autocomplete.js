@@ -1,6 +1,7 @@
 // Django 5.2's admin/js/autocomplete.js, changed so that what is typed is POSTed, never put
 // in a URL: a client's name or national number would end up in access logs
-// (accounts/admin_autocomplete.py answers). Found before Django's own file of this name
+// (accounts/admin_autocomplete.py answers); and so that the widget is named by its field's
+// label (nameSelection). Found before Django's own file of this name
 // (STATICFILES_DIRS come first); tests/accounts/test_admin_autocomplete.py pins the
 // version of Django's file it was adapted from.
 'use strict';
@@ -16,6 +17,24 @@
         }
         const cookie = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='));
         return cookie ? decodeURIComponent(cookie.slice('csrftoken='.length)) : '';
+    }
+
+    // Select2 names its box (a combobox) by the chosen option's text alone, and calls that
+    // text a read-only textbox, which has no name: with nothing chosen, neither is named.
+    // The box is named by the field's label and then its choice; the choice is plain text.
+    function nameSelection(element) {
+        const label = element.labels && element.labels[0];
+        const box = $(element).next('.select2-container').find('.select2-selection--single')[0];
+        if (!label || !box) {
+            return;
+        }
+        label.id = label.id || `${element.id}_label`;
+        const choice = box.querySelector('.select2-selection__rendered');
+        if (choice) {
+            choice.removeAttribute('role');
+            choice.removeAttribute('aria-readonly');
+        }
+        box.setAttribute('aria-labelledby', choice ? `${label.id} ${choice.id}` : label.id);
     }
 
     $.fn.djangoAdminSelect2 = function() {
@@ -50,6 +69,7 @@
                     }
                 }
             });
+            nameSelection(element);
         });
         return this;
     };

@@ -119,7 +119,7 @@ def test_the_rows_checked_are_reported_every_so_often(monkeypatch, catalogue):
     ("status", "heading"),
     [(ImportJobStatus.QUEUED, "Waiting for its turn"), (ImportJobStatus.RUNNING, "Checking")],
 )
-def test_the_page_of_a_running_job_shows_its_progress_and_refreshes(
+def test_the_page_of_a_running_job_shows_its_progress_and_follows_it(
     administrator_client, job, status, heading
 ):
     ImportJob.objects.filter(pk=job.pk).update(status=status, rows_done=12000, rows_total=60000)
@@ -127,7 +127,8 @@ def test_the_page_of_a_running_job_shows_its_progress_and_refreshes(
     page = administrator_client.get(job_url(job), HTTP_ACCEPT_LANGUAGE="en")
 
     assert page.status_code == 200
-    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert "/static/js/import-progress.js" in page.text
+    assert "http-equiv" not in page.text  # no meta refresh: it reloads under the reader
     assert f'<h2 id="import-progress-heading">{heading}' in page.text
     assert '<p id="import-progress-label" role="status">' in page.text
     assert "12000 of 60000 rows checked." in page.text
