@@ -4,4 +4,13 @@
 report table against the bare SQL that gives the same figures. `bench_report` drives both.
 `import_files` makes a legitimate file of existing trajectories and hostile ones;
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
-drives both."""
+drives both. `bench_lists` times the lists on `report_fill`'s data."""
+
+from django.conf import settings
+
+# Static files as the plain storage serves them: a benchmark in this process renders pages
+# without `collectstatic`'s manifest.
+PLAIN_STATIC = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

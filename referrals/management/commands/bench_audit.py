@@ -21,13 +21,9 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from audit.models import Entry
+from referrals.benchmarks import PLAIN_STATIC
 from referrals.benchmarks import audit_cases as benchmark
 from referrals.models import Client
-
-PLAIN_STATIC = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 
 
 class Command(BaseCommand):
