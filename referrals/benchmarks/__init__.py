@@ -6,6 +6,8 @@ report table against the bare SQL that gives the same figures. `bench_report` dr
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
 drives both. `bench_lists` times the lists on `report_fill`'s data."""
 
+import math
+
 from django.conf import settings
 
 # Static files as the plain storage serves them: a benchmark in this process renders pages
@@ -14,3 +16,9 @@ PLAIN_STATIC = {
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]

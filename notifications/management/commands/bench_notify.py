@@ -11,7 +11,6 @@ so that it would duplicate anything it should leave alone. A development tool: i
 requirements-dev.txt and the tests folder (factories, SMTP server, process helpers), and a
 throwaway PostgreSQL database (`make bench-notify` makes and drops one)."""
 
-import math
 import os
 import shutil
 import sys
@@ -28,15 +27,10 @@ from django.db import connection, transaction
 
 from notifications.delivery import message_id
 from notifications.models import Notification
+from referrals.benchmarks import percentile
 from referrals.enums import State
 
 QUIET = 3.0  # seconds to keep listening for duplicates once everything has arrived
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 class Command(BaseCommand):

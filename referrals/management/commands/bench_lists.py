@@ -8,7 +8,6 @@ run. No verdict: the targets are issue 14's. A development tool (it takes its us
 tests' factories) for a throwaway PostgreSQL database: `make bench-lists` makes and drops
 one."""
 
-import math
 import statistics
 import sys
 import time
@@ -23,7 +22,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from accounts.models import Organisation
-from referrals.benchmarks import PLAIN_STATIC
+from referrals.benchmarks import PLAIN_STATIC, percentile
 from referrals.benchmarks.report_fill import FILLED, fill
 from referrals.models import Referral
 
@@ -46,12 +45,6 @@ PAGES = [
     ("administrator", "referrals by state", "/referrals/?sort=-state"),
     ("administrator", "clients, page 1", "/clients/"),
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 class Command(BaseCommand):
