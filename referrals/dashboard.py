@@ -98,14 +98,19 @@ def _rows(referrals, work: Work, user, today: datetime.date, count: int) -> list
     count says there are none)."""
     if not count:
         return []
+    order = ("-is_overdue", "state_changed_at", "pk")
+    # The first rows picked from the referrals alone, then read with what they show: the
+    # joins (client, training, OCMW…) for ten rows, not for the thousands of a group.
+    first = referrals.annotate(is_overdue=overdue_flags(today)["is_overdue"]).order_by(*order)
     flags = overdue_flags(today)
     if work.code in WAITING_WORK:
         flags |= waiting_flags(today)
     rows = list(
-        referrals.with_related()
+        Referral.objects.filter(pk__in=first.values("pk")[:ROWS_PER_GROUP])
+        .with_related()
         .with_interrupted()
         .annotate(**flags)
-        .order_by("-is_overdue", "state_changed_at", "pk")[:ROWS_PER_GROUP]
+        .order_by(*order)
     )
     for referral in rows:
         referral.overdue_why = [

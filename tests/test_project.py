@@ -350,3 +350,21 @@ def test_the_demo_links_its_e_mails_to_the_port_it_serves():
 
     assert len(django_lines) == 3  # migrate, seed_demo, runserver
     assert all('SITE_URL="${SITE_URL:-http://127.0.0.1:8101}"' in line for line in django_lines)
+
+
+@pytest.mark.django_db
+def test_postgresql_runs_without_jit():
+    """JIT compiled Mijn werk's counts for longer than it took to read them: off, keeping
+    any options DATABASE_URL gives; SQLite has no such option."""
+    from django.db import connection
+
+    from config.settings.base import database
+
+    assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": "-c jit=off"}
+    given = database("postgres://okot@db/okot?sslmode=require&options=-c%20lock_timeout%3D5s")
+    assert given["OPTIONS"] == {"sslmode": "require", "options": "-c lock_timeout=5s -c jit=off"}
+    assert "options" not in database("sqlite:///okot.sqlite3").get("OPTIONS", {})
+    if connection.vendor == "postgresql":  # the suite's own connection, on its PostgreSQL run
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone() == ("off",)

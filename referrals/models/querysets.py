@@ -146,12 +146,13 @@ class ReferralQuerySet(models.QuerySet):
         if user.is_caseworker:
             return self.filter(ocmw_id=user.organisation_id)
         if user.is_counsellor:
-            # The contact's trainings as a subquery, not a join: the region's part of the
-            # OR is then answered by the referral's own indexes.
+            # The contact's trainings read first (a few ids, mostly none): the condition is
+            # then `region = … OR training_id IN (…)`, which the referral's own indexes
+            # answer, where a join or a subquery would have every row of the table read.
             trainings = self.model._meta.get_field("training").related_model.objects
-            theirs = trainings.filter(contact_counsellor=user).values("pk")
+            theirs = list(trainings.filter(contact_counsellor=user).values_list("pk", flat=True))
             return self.filter(
-                Q(training__in=theirs) | Q(region=user.organisation.province),
+                Q(region=user.organisation.province) | Q(training_id__in=theirs),
                 agreed_on__isnull=False,
             )
         return self.none()
