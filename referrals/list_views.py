@@ -41,6 +41,10 @@ def _listed(request):
     sort, ordering = ordering_for(COLUMNS, request.GET.get("sort", ""), DEFAULT_SORT)
     search = stored(request, LIST)
     referrals = Referral.objects.visible_to(request.user).with_related().with_interrupted()
+    if request.user.is_caseworker and sort.lstrip("-") == "client":
+        # The OCMW again through the client, which PostgreSQL cannot know equals the
+        # referral's copy: it may then walk the clients' (ocmw, name) index in order.
+        referrals = referrals.filter(client__ocmw_id=request.user.organisation_id)
     referrals = sorted_referrals(searched(form.filter(referrals), search, request.user), ordering)
     return form, sort, search, referrals
 
