@@ -136,7 +136,11 @@ class Client(models.Model):
             max_length_check("client", "notes", NOTE),
             *client_rules(),
         ]
-        indexes = [models.Index(fields=["ocmw", "last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["ocmw", "last_name", "first_name"]),
+            # The administrator's client list (every OCMW) in its default order.
+            models.Index(fields=["last_name", "first_name", "id"], name="client_name_order"),
+        ]
 
     def __str__(self) -> str:
         if self.is_pseudonymised:
