@@ -56,7 +56,8 @@ def relay_pending() -> int:
     - A `pending` e-mail whose task has waited in the queue NOTIFY_QUEUE_PATIENCE seconds
       past its due time: presumed lost (a whole worker killed with tasks in hand, which
       the broker hands back only after its visibility timeout; a broker restarted without
-      its data). A task merely waiting its turn behind a backlog is left alone until then.
+      its data; a process that died between its COMMIT and the enqueue, which wrote the
+      e-mail as queued). A task merely waiting its turn behind a backlog is left alone.
     - A `sending` e-mail whose sender was lost mid-delivery (claim older than
       NOTIFY_SENDING_LEASE), again only after NOTIFY_QUEUE_PATIENCE once relayed.
 
@@ -210,3 +211,4 @@ def enqueue(notification_ids: list[int]) -> None:
             logger.exception(
                 "Could not enqueue notification %s; the relay will retry it", notification_id
             )
+            delivery.not_queued([notification_id])  # with a broker: no task was published

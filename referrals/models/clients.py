@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -151,21 +151,16 @@ class Client(models.Model):
         # A pseudonymised client's INSZ is a marker: deriving from it would erase the gender.
         if not self.is_pseudonymised:
             self.derive_from_insz()
-        stored = getattr(self, "_stored_ocmw_id", None)
-        moved = stored is not None and "ocmw_id" in self.__dict__ and stored != self.ocmw_id
-        super().save(*args, **kwargs)
-        if moved:  # its referrals keep the client's OCMW (Referral.ocmw)
-            self.referrals.update(ocmw_id=self.ocmw_id)
-        self._stored_ocmw_id = self.__dict__.get("ocmw_id")
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if update_fields is None or "ocmw" in update_fields or "ocmw_id" in update_fields:
+                # Its referrals keep the OCMW this row now has (Referral.ocmw), judged in the
+                # database: a save from a copy read before someone else's move is one too.
+                self.referrals.exclude(ocmw_id=self.ocmw_id).update(ocmw_id=self.ocmw_id)
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:client_detail", args=[self.pk])
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        client = super().from_db(db, field_names, values)
-        client._stored_ocmw_id = client.__dict__.get("ocmw_id")  # to tell a move (save)
-        return client
 
     def derive_from_insz(self) -> None:
         """Store the INSZ compact and take the birth date and gender from it: `save` does,

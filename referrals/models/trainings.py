@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -108,18 +108,12 @@ class Training(models.Model):
         return f"{self.title} ({self.get_okot_type_display()}, {self.location})"
 
     def save(self, *args, **kwargs) -> None:
-        stored = getattr(self, "_stored_province", None)
-        moved = stored is not None and "province" in self.__dict__ and stored != self.province
-        super().save(*args, **kwargs)
-        if moved:  # its referrals keep the training's VDAB region (Referral.region)
-            self.referrals.update(region=self.province)
-        self._stored_province = self.__dict__.get("province")
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        training = super().from_db(db, field_names, values)
-        training._stored_province = training.__dict__.get("province")  # to tell a move (save)
-        return training
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if update_fields is None or "province" in update_fields:
+                # Its referrals keep the region this row now has (Referral.region).
+                self.referrals.exclude(region=self.province).update(region=self.province)
 
 
 class StartMoment(models.Model):

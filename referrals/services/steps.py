@@ -167,8 +167,16 @@ def _register(
         )
     try:
         with transaction.atomic():
+            # The client's row locked, its OCMW read under the lock: a move to another OCMW
+            # (Client.save) waits for this referral, or this referral sees it.
+            ocmw_id = (
+                Client.objects.select_for_update()
+                .values_list("ocmw_id", flat=True)
+                .get(pk=client.pk)
+            )
             referral = Referral.objects.create(
                 client=client,
+                ocmw_id=ocmw_id,
                 training=training,
                 created_by=user,
                 created_at=at or timezone.now(),

@@ -59,13 +59,34 @@ def test_a_client_moved_to_another_ocmw_takes_its_referrals_along(client, casewo
     assert client.get(reverse("referrals:referral_detail", args=[referral.pk])).status_code == 404
 
 
-def test_saving_a_client_that_stays_leaves_its_referrals_alone(training, django_assert_num_queries):
+def test_a_client_saved_from_a_copy_read_before_a_move_keeps_its_referrals_with_it(training):
+    """Someone's form read the client at OCMW X; meanwhile it moved to Y, referrals and all.
+    Saving that copy puts the client back at X: its referrals follow, never left at Y."""
+    referral = referral_in_state(State.CANDIDATE, training=training)
+    here = referral.client.ocmw
+    stale = Client.objects.get(pk=referral.client_id)
+    moved = Client.objects.get(pk=referral.client_id)
+    moved.ocmw = OcmwFactory()
+    moved.save()
+    assert Referral.objects.get(pk=referral.pk).ocmw == moved.ocmw
+
+    stale.first_name = "Lotte"
+    stale.save()
+
+    assert Client.objects.get(pk=referral.client_id).ocmw == here
+    assert Referral.objects.get(pk=referral.pk).ocmw == here
+
+
+def test_saving_other_fields_of_a_client_leaves_its_ocmw_and_referrals_alone(training):
     referral = referral_in_state(State.CANDIDATE, training=training)
     client = Client.objects.get(pk=referral.client_id)
-    client.first_name = "Lotte"
+    client.ocmw = OcmwFactory()  # changed in memory, not saved
 
-    with django_assert_num_queries(1):  # the client's UPDATE, no UPDATE of its referrals
-        client.save()
+    client.first_name = "Lotte"
+    client.save(update_fields=["first_name"])
+
+    assert Client.objects.get(pk=client.pk).ocmw == referral.client.ocmw
+    assert Referral.objects.get(pk=referral.pk).ocmw == referral.client.ocmw
 
 
 def test_a_training_moved_to_another_region_takes_its_referrals_along(client, training):

@@ -89,8 +89,7 @@ class Command(BaseCommand):
             database_url=database_url(connection.settings_dict),
             redis_url=settings.REDIS_URL,
             smtp_port=smtp.port,
-            **relay,
-            **{k: v for k, v in os.environ.items() if k.startswith("NOTIFY_")},
+            **{**relay, **{k: v for k, v in os.environ.items() if k.startswith("NOTIFY_")}},
         )
         worker = CeleryWorker(env=env, log_path=log_dir / "worker.log", concurrency=concurrency)
         beat = CeleryBeat(env=env, log_path=log_dir / "beat.log")
