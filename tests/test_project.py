@@ -358,7 +358,7 @@ def test_postgresql_runs_without_jit():
     any options DATABASE_URL gives; SQLite has no such option."""
     from django.db import connection
 
-    from config.settings.base import database
+    from config.database import database
 
     assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": "-c jit=off"}
     given = database("postgres://okot@db/okot?sslmode=require&options=-c%20lock_timeout%3D5s")

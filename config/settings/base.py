@@ -6,10 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from config.database import database
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -105,19 +106,6 @@ TEMPLATES = [
 # Connections persist for a minute between requests; before a new request reuses one, Django
 # checks it and replaces one the database dropped meanwhile (a restart, a failover) instead
 # of failing that request.
-def database(url: str | None) -> dict:
-    """The database of DATABASE_URL (SQLite's file by default). On PostgreSQL without JIT:
-    a query the planner thinks costly (Mijn werk's counts at a million referrals) spent a
-    few hundred milliseconds compiling before reading a few thousand rows."""
-    config = dj_database_url.parse(
-        url or f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
-    )
-    if config["ENGINE"] == "django.db.backends.postgresql":
-        options = config.setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-    return config
-
-
 DATABASES = {"default": database(os.environ.get("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -23,6 +23,7 @@ from ..enums import (
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
 from .guards import client_consented, intake_day_has_come, no_active_temporary_work_experience
 from .handover import HandoverFields, handover_constraints
+from .indexes import referral_indexes
 from .interruptions import expected_end
 from .obtained import checked_obtained, obtained_constraints
 from .querysets import ReferralQuerySet
@@ -193,28 +194,7 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
             *obtained_constraints(),
             *referral_rules(),
         ]
-        indexes = [
-            models.Index(fields=["state", "state_changed_at"]),
-            models.Index(fields=["start_date"]),
-            models.Index(fields=["end_date"]),
-            models.Index(fields=["obtained_on"]),  # the diplomas of a year
-            models.Index(fields=["created_at"]),  # the funnel's year of registration
-            # The lists' default order (newest change first), page by page.
-            models.Index(fields=["-state_changed_at", "-id"], name="referral_list_order"),
-            # "Mine": the responsible people's referrals.
-            models.Index(fields=["caseworker", "state"], name="referral_caseworker_state"),
-            models.Index(fields=["counsellor", "state"], name="referral_counsellor_state"),
-            # An OCMW's list in its default order, and its counts by state.
-            models.Index(
-                fields=["ocmw", "-state_changed_at", "-id"], name="referral_ocmw_list_order"
-            ),
-            models.Index(fields=["ocmw", "state"], name="referral_ocmw_state"),
-            # A VDAB region's list and its counts by state.
-            models.Index(
-                fields=["region", "-state_changed_at", "-id"], name="referral_region_list_order"
-            ),
-            models.Index(fields=["region", "state"], name="referral_region_state"),
-        ]
+        indexes = referral_indexes()
 
     def __str__(self) -> str:
         return f"{self.client} → {self.training.title}"

@@ -3,8 +3,8 @@
 Each is keyword-only and atomic: it checks the step, runs the model's transition, saves
 the changed fields, appends a history line and announces the event.
 
-The functions live by kind in this package: `steps` (creating a referral and its steps,
-with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
+The functions live by kind in this package: `creation` (a new referral), `steps` (its
+steps, with the transition machinery), `candidacies` (VDAB's candidacy), `followup` (guidance
 notes, school years and outflow check-ups), `handover` (the warm handover recorded after
 the formal agreement), `interruptions` (a training interrupted and resumed), `documents`
 (files attached to a referral), `clients` (a client's details), `vdab` (VDAB's part of the
@@ -15,6 +15,7 @@ them as `services.<name>`."""
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
 from .consents import consent_give, consent_withdraw
+from .creation import referral_create
 from .documents import document_add, document_remove
 from .followup import (
     outcome_check_record,
@@ -38,7 +39,6 @@ from .steps import (
     referral_agree,
     referral_apply,
     referral_close,
-    referral_create,
     referral_decline,
     referral_end,
     referral_plan_intake,

@@ -20,7 +20,8 @@ from ..models import (
 )
 from ..models.clients import validate_insz
 from ..textlimits import within_limit
-from .steps import TransitionRefused, _applied_on, _register, _transition
+from .creation import _register
+from .steps import TransitionRefused, _applied_on, _transition
 
 
 def candidacy_limit_reached(user, *, now: datetime.datetime | None = None) -> bool:

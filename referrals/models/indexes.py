@@ -1,0 +1,27 @@
+"""The referral's indexes: each in the order or the filter of what reads it (the lists, Mijn
+werk, the scopes of an OCMW and a VDAB region, the reports' years)."""
+
+from django.db import models
+
+
+def referral_indexes() -> list[models.Index]:
+    return [
+        models.Index(fields=["state", "state_changed_at"]),
+        models.Index(fields=["start_date"]),
+        models.Index(fields=["end_date"]),
+        models.Index(fields=["obtained_on"]),  # the diplomas of a year
+        models.Index(fields=["created_at"]),  # the funnel's year of registration
+        # The lists' default order (newest change first), page by page.
+        models.Index(fields=["-state_changed_at", "-id"], name="referral_list_order"),
+        # "Mine": the responsible people's referrals.
+        models.Index(fields=["caseworker", "state"], name="referral_caseworker_state"),
+        models.Index(fields=["counsellor", "state"], name="referral_counsellor_state"),
+        # An OCMW's list in its default order, and its counts by state.
+        models.Index(fields=["ocmw", "-state_changed_at", "-id"], name="referral_ocmw_list_order"),
+        models.Index(fields=["ocmw", "state"], name="referral_ocmw_state"),
+        # A VDAB region's list and its counts by state.
+        models.Index(
+            fields=["region", "-state_changed_at", "-id"], name="referral_region_list_order"
+        ),
+        models.Index(fields=["region", "state"], name="referral_region_state"),
+    ]
