@@ -99,10 +99,10 @@ def _rows(referrals, work: Work, user, today: datetime.date, count: int) -> list
     if not count:
         return []
     order = ("-is_overdue", "state_changed_at", "pk")
+    flags = overdue_flags(today)
     # The first rows picked from the referrals alone, then read with what they show: the
     # joins (client, training, OCMW…) for ten rows, not for the thousands of a group.
-    first = referrals.annotate(is_overdue=overdue_flags(today)["is_overdue"]).order_by(*order)
-    flags = overdue_flags(today)
+    first = referrals.annotate(is_overdue=flags["is_overdue"]).order_by(*order)
     if work.code in WAITING_WORK:
         flags |= waiting_flags(today)
     rows = list(

@@ -161,11 +161,19 @@ def intake_email(referral) -> Notification:
     )
 
 
-def delivered_once(smtp, recipient: str, worker) -> list:
-    """Wait for the first copy to `recipient`, then a quiet while for any second one."""
+def copies_of(smtp, recipient: str, count: int, worker) -> list:
+    """Wait until `count` copies to `recipient` were accepted, then a quiet while for any
+    further one; the copies accepted."""
     try:
-        wait_for(lambda: smtp.accepted_for(recipient), DELIVERY_TIMEOUT, what=recipient)
+        wait_for(
+            lambda: len(smtp.accepted_for(recipient)) >= count, DELIVERY_TIMEOUT, what=recipient
+        )
     except TimeoutError as exc:
         raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
     time.sleep(QUIET)
     return smtp.accepted_for(recipient)
+
+
+def delivered_once(smtp, recipient: str, worker) -> list:
+    """Wait for the first copy to `recipient`, then a quiet while for any second one."""
+    return copies_of(smtp, recipient, 1, worker)

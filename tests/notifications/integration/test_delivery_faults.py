@@ -18,7 +18,14 @@ from notifications.models import Kind, Notification
 from referrals.enums import State
 from tests.referrals.factories import counsellor_for, referral_in_state, take_step
 
-from .conftest import DELIVERY_TIMEOUT, NOTIFY_ENV, QUIET, delivered_once, intake_email
+from .conftest import (
+    DELIVERY_TIMEOUT,
+    NOTIFY_ENV,
+    QUIET,
+    copies_of,
+    delivered_once,
+    intake_email,
+)
 from .processes import CeleryWorker, deliver_runs, wait_for
 
 pytestmark = [
@@ -38,16 +45,6 @@ def worker(worker_env, integration_dir):
     process = CeleryWorker(env=env, log_path=integration_dir / "worker-faults.log").start()
     yield process
     process.stop()
-
-
-def copies_of(smtp, recipient: str, count: int, worker) -> list:
-    """Wait until `count` copies to `recipient` were accepted, then a quiet while."""
-    try:
-        wait_for(lambda: len(smtp.accepted_for(recipient)) >= count, DELIVERY_TIMEOUT)
-    except TimeoutError as exc:
-        raise AssertionError(f"{exc}\n{worker.log_tail()}") from None
-    time.sleep(QUIET)
-    return smtp.accepted_for(recipient)
 
 
 def test_retries_go_on_past_celerys_default_of_three_without_beat(agreed, worker, smtp, settle):
