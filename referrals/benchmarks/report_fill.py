@@ -38,6 +38,20 @@ STEP_STATES = [
 ]
 
 
+def check_database(command: str, *, no_fill: bool) -> None:
+    """Refuse anything but a throwaway PostgreSQL database (its name says `bench`), and one
+    with data already unless the run measures that data (`--no-fill`)."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        raise CommandError(
+            f"{command} writes a million rows: run it on a throwaway PostgreSQL database "
+            f"whose name contains 'bench' (this is {connection.vendor} {name!r}); "
+            f"`make {command.replace('_', '-')}` makes one."
+        )
+    if not no_fill and any(model.objects.exists() for model in FILLED):
+        raise CommandError("The database has data already; use an empty one or --no-fill.")
+
+
 def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None]) -> None:
     """Organisations, trainings, clients, `referrals` referrals over 2016 to today in every
     state with consistent dates, and the check-ups of positive ends that are due."""

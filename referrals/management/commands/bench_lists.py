@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from referrals.benchmarks import PLAIN_STATIC, percentile
-from referrals.benchmarks.report_fill import FILLED, fill
+from referrals.benchmarks.report_fill import check_database, fill
 from referrals.models import Referral
 
 PAGES = [
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, referrals, repeat, no_fill, **options):
-        self.check_environment(no_fill)
+        check_database("bench_lists", no_fill=no_fill)
         if repeat < 1 or referrals < 1:
             raise CommandError("--referrals and --repeat must be at least 1.")
         if not no_fill:
@@ -81,17 +81,6 @@ class Command(BaseCommand):
         with override_settings(STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=allowed_hosts):
             for role, label, url in PAGES:
                 self.measure(browsers[role], role, label, url, repeat)
-
-    def check_environment(self, no_fill: bool) -> None:
-        name = connection.settings_dict["NAME"]
-        if connection.vendor != "postgresql" or "bench" not in name:
-            raise CommandError(
-                "bench_lists writes a million rows: run it on a throwaway PostgreSQL database "
-                f"whose name contains 'bench' (this is {connection.vendor} {name!r}); "
-                "`make bench-lists` makes one."
-            )
-        if not no_fill and any(model.objects.exists() for model in FILLED):
-            raise CommandError("The database has data already; use an empty one or --no-fill.")
 
     def progress(self, text: str) -> None:
         self.stderr.write(text)

@@ -13,12 +13,12 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organisation
 from referrals.benchmarks.report_cases import Case, measure, report_cases
-from referrals.benchmarks.report_fill import FILLED, fill
+from referrals.benchmarks.report_fill import FILLED, check_database, fill
 from referrals.enums import State
 from referrals.models import Referral
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, referrals, repeat, year, no_fill, explain, **options):
-        self.check_environment(no_fill)
+        check_database("bench_report", no_fill=no_fill)
         if repeat < 1 or referrals < 1:
             raise CommandError("--referrals and --repeat must be at least 1.")
         self.today = timezone.localdate()
@@ -91,17 +91,6 @@ class Command(BaseCommand):
             raise CommandError("The ORM and the bare SQL gave different figures.")
         if worst > TARGET:
             raise CommandError(f"A table is more than {TARGET:.1f}x slower than its bare SQL.")
-
-    def check_environment(self, no_fill: bool) -> None:
-        name = connection.settings_dict["NAME"]
-        if connection.vendor != "postgresql" or "bench" not in name:
-            raise CommandError(
-                "bench_report writes a million rows: run it on a throwaway PostgreSQL database "
-                f"whose name contains 'bench' (this is {connection.vendor} {name!r}); "
-                "`make bench-report` makes one."
-            )
-        if not no_fill and any(model.objects.exists() for model in FILLED):
-            raise CommandError("The database has data already; use an empty one or --no-fill.")
 
     def progress(self, text: str) -> None:
         self.stderr.write(text)
