@@ -69,9 +69,10 @@ def work_of(user) -> list[Work]:
 
 
 def outflow_due(today: datetime.date, *, audience: str) -> Q:
-    """Closed with a positive end, a check-up due (3, 6 or 12 months after the end, and not
-    three months late: the reminders' window) and not recorded, continued by `audience`'s
-    side or by nobody known. (An ended referral is still to close: one group at a time.)"""
+    """Of the closed referrals (WORK_STATES), a positive end with a check-up due (3, 6 or
+    12 months after the end, and not three months late: the reminders' window) and not
+    recorded, continued by `audience`'s side or by nobody known. (An ended referral is
+    still to close: one group at a time.)"""
     due = Q()
     for value in CheckupMonths.values:
         months = int(value)
@@ -81,7 +82,7 @@ def outflow_due(today: datetime.date, *, audience: str) -> Q:
             end_date__gt=_last_end_due(today, months + OUTCOME_REMINDER_MONTHS),
         ) & ~Exists(recorded)
     other = ContinuedBy.OCMW if audience == "counsellor" else ContinuedBy.VDAB
-    return Q(state=State.CLOSED, end_result__in=POSITIVE_END_RESULTS) & due & ~Q(continued_by=other)
+    return Q(end_result__in=POSITIVE_END_RESULTS) & due & ~Q(continued_by=other)
 
 
 def _last_end_due(today: datetime.date, months: int) -> datetime.date:
@@ -100,24 +101,6 @@ def _months_before(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month0 + 1, min(day.day, last_day))
 
 
-def work_conditions(user, today: datetime.date | None = None) -> dict[str, Q]:
-    """The condition of each kind of work of `user`'s role, in the order of the flow."""
-    today = today or timezone.localdate()
-    role = role_of(user)
-    conditions = {
-        "apply": Q(state=State.INFORMED),
-        "agree": Q(state=State.CANDIDATE),
-        "handover_call": Q(state__in=HANDOVER_DUE_STATES, handover_at__isnull=True),
-        "plan_intake": Q(state=State.AGREED),
-        "screen": Q(state=State.INTAKE_PLANNED) & intake_day_has_come(today),
-        "start": Q(state=State.ADMITTED),
-        "end": Q(state=State.IN_TRAINING),
-        "close": Q(state__in=[State.ENDED, State.NOT_ADMITTED]),
-        "outflow": outflow_due(today, audience=role or ""),
-    }
-    return {work.code: conditions[work.code] for work in work_of(user)}
-
-
 # The states each kind of work takes its referrals from (its condition may narrow them).
 WORK_STATES = {
     "apply": [State.INFORMED],
@@ -130,6 +113,21 @@ WORK_STATES = {
     "close": [State.ENDED, State.NOT_ADMITTED],
     "outflow": [State.CLOSED],
 }
+
+
+def work_conditions(user, today: datetime.date | None = None) -> dict[str, Q]:
+    """The condition of each kind of work of `user`'s role, in the order of the flow: its
+    states (WORK_STATES), narrowed for some."""
+    today = today or timezone.localdate()
+    narrowed = {
+        "handover_call": Q(handover_at__isnull=True),
+        "screen": intake_day_has_come(today),
+        "outflow": outflow_due(today, audience=role_of(user) or ""),
+    }
+    return {
+        work.code: Q(state__in=WORK_STATES[work.code]) & narrowed.get(work.code, Q())
+        for work in work_of(user)
+    }
 
 
 def work_window(user, today: datetime.date | None = None) -> Q:
