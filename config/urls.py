@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/passkeys/", include("accounts.passkeys")),  # the passkeys' JSON endpoints
     path("accounts/", include("accounts.urls", namespace="accounts")),
     path("notifications/", include("notifications.urls", namespace="notifications")),
+    path("api/", include("api.urls", namespace="api")),
     path("", include("referrals.urls")),
 ]

@@ -55,6 +55,12 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "audit",
+    # The JSON API for partner systems (issue 13; see "API" below).
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, as static files
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +270,58 @@ LOGGING = {
 }
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- API ---------------------------------------------------------------------------------
+# /api/v1/ for partner systems (api/): tokens an administrator creates in Django admin, or
+# the browser's session. Cursor pagination (no page counts rows), throttled per token, every
+# error in the caller's language (api.exceptions).
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "365"))
+API_IDEMPOTENCY_HOURS = int(os.environ.get("API_IDEMPOTENCY_HOURS", "24"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerToken"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_THROTTLE_RATE", "1200/minute")},
+    "EXCEPTION_HANDLER": "api.exceptions.handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OKOT referrals API",
+    "DESCRIPTION": (
+        "Read and drive OKOT referrals with the rules of the web application. "
+        "Authenticate with `Authorization: Bearer <token>`. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "State": "referrals.enums.State",
+        "EndResult": "referrals.enums.EndResult",
+        "StopReason": "referrals.enums.StopReason",
+        "Obtained": "referrals.enums.Obtained",
+        "ContinuedBy": "referrals.enums.ContinuedBy",
+        "Province": "accounts.models.Province",
+    },
+}
+# The throttle counts in the cache: Redis when there is one, so that every web worker
+# counts the same requests; the process's memory otherwise (the embedded default).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
 
 # --- Response headers ---------------------------------------------------------------------
 # Content Security Policy (django-csp): scripts, styles, fonts and images only from our own

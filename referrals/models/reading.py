@@ -20,6 +20,11 @@ MILESTONE_FIELDS = {
     State.ENDED: "end_date",
 }
 
+# Why a step cannot be taken now (`ReferralReading.step_check`).
+NOT_POSSIBLE = "not_possible"
+FORBIDDEN = "forbidden"
+BLOCKED = "blocked"
+
 
 class ReferralReading:
     """The reading half of `Referral`: side-effect free, from the row and its transitions."""
@@ -28,17 +33,24 @@ class ReferralReading:
         """Why `user` may not take step `name` now; empty when they may. `permission`
         (a predicate of referral and user) replaces the transition's own, for a service
         that decides who may take the step itself."""
+        return self.step_check(user, name, permission=permission)[1]
+
+    def step_check(self, user, name: str, *, permission=None) -> tuple[str, list[str]]:
+        """`step_refusals` with what kind of refusal it is: `not_possible` (the step does
+        not leave this state), `forbidden` (not this user's step) or `blocked` (a condition
+        is not met yet); ("", []) when they may."""
         from_here = (t for t in self.get_all_state_transitions() if t.source == self.state)
         transition = next((t for t in from_here if t.name == name), None)
         if transition is None:
-            return [
+            return NOT_POSSIBLE, [
                 _("This step is not possible while the referral is “%(state)s”.")
                 % {"state": self.get_state_display()}
             ]
         allowed = permission(self, user) if permission else transition.has_perm(self, user)
         if not allowed:
-            return [str(_("You may not take this step for this referral."))]
-        return self._unmet_guards(transition)
+            return FORBIDDEN, [str(_("You may not take this step for this referral."))]
+        unmet = self._unmet_guards(transition)
+        return (BLOCKED if unmet else ""), unmet
 
     def available_steps(self, user) -> list[str]:
         """The steps this user may take now, in the order of the flow."""

@@ -1,0 +1,159 @@
+"""What the API shows of each record: the same fields for everyone who may see the record,
+except a client's, which are those the caller may read (`presenters.client_fields`, as on
+the referral page)."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import Organisation, User
+from referrals import access
+from referrals.models import Client, Referral, StartMoment, Training
+from referrals.presenters import OCMW_CLIENT_FIELDS, client_fields
+
+
+class OrganisationRef(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind"]
+
+
+class PersonRef(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+
+
+class TrainingRef(serializers.ModelSerializer):
+    class Meta:
+        model = Training
+        fields = ["id", "title"]
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    """A client's details; only those the caller may read are present (VDAB reads what
+    the trajectory needs, and without the client's consent only the name)."""
+
+    class Meta:
+        model = Client
+        fields = ["id", *OCMW_CLIENT_FIELDS, "created_at", "updated_at"]
+        extra_kwargs = {name: {"required": False} for name in fields}
+
+    def to_representation(self, client):
+        shown = super().to_representation(client)
+        user = self.context["request"].user
+        readable = set(client_fields(client, user))
+        if access.may_read_client_file(client, user):
+            readable |= {"id", "created_at", "updated_at"}
+        return {name: value for name, value in shown.items() if name in readable}
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    client = serializers.SerializerMethodField()
+    ocmw = OrganisationRef(read_only=True)
+    training = TrainingRef(read_only=True)
+    caseworker = PersonRef(read_only=True, allow_null=True)
+    counsellor = PersonRef(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "state",
+            "state_changed_at",
+            "created_at",
+            "updated_at",
+            "external_id",
+            "client",
+            "ocmw",
+            "training",
+            "region",
+            "applied_on",
+            "agreed_on",
+            "caseworker",
+            "caseworker_phone",
+            "caseworker_email",
+            "handover_notes",
+            "decline_reason",
+            "counsellor",
+            "intake_at",
+            "intake_place",
+            "screening_motivation",
+            "screening_preconditions",
+            "screening_path_fit",
+            "screening_learning_ability",
+            "reject_reason",
+            "probable_start_date",
+            "probable_location",
+            "start_date",
+            "expected_end_date",
+            "end_date",
+            "end_result",
+            "stop_reason",
+            "obtained",
+            "obtained_on",
+            "continued_by",
+            "withdraw_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ClientSerializer)
+    def get_client(self, referral):
+        return ClientSerializer(referral.client, context=self.context).data
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    """A new referral of one of the caller's OCMW's clients, for a training on offer."""
+
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    training = serializers.PrimaryKeyRelatedField(queryset=Training.objects.none())
+    apply = serializers.BooleanField(
+        default=False, help_text=_("Register the candidacy at once (state “candidate”).")
+    )
+    applied_on = serializers.DateField(
+        required=False, allow_null=True, help_text=_("The day the client applied; empty: today.")
+    )
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=Referral._meta.get_field("external_id").max_length,
+        help_text=_("The referral's number in your own system."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")  # none when the schema is generated
+        if request is not None:
+            self.fields["client"].queryset = Client.objects.visible_to(request.user)
+        self.fields["training"].queryset = Training.objects.offered()
+
+
+class StartMomentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StartMoment
+        fields = ["starts_on", "location", "places_available", "note"]
+
+
+class TrainingSerializer(serializers.ModelSerializer):
+    start_moments = StartMomentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Training
+        fields = [
+            "id",
+            "title",
+            "okot_type",
+            "institution",
+            "location",
+            "province",
+            "mode",
+            "shortage_occupation",
+            "field_of_study",
+            "duration_months",
+            "hours_per_week",
+            "description",
+            "active",
+            "start_moments",
+        ]

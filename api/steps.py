@@ -1,0 +1,82 @@
+"""The referral's steps through the API: the same table (`referrals.steps.STEPS`), forms
+and services as the referral page, so a step is checked and recorded exactly alike.
+
+A step's body is its form's fields as JSON; each step gets a serializer built from its
+form for the OpenAPI schema only: the form itself validates, so the two cannot disagree on
+what is accepted. The web page's "I understand this cannot be undone" box is the page's
+own: a system that posts a step means it."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from referrals.enums import State
+from referrals.steps import STEPS, Step
+
+# The page's fields the API fills in itself.
+PAGE_ONLY = {"confirmed"}
+
+STATE_HELP = _(
+    "The state you last read the referral in. When given and the referral moved on since, "
+    "the step is refused with 409 (code “changed”) instead of taken."
+)
+
+
+def form_data(step: Step, referral, data) -> dict:
+    """What the step's form reads: the JSON body as given, with the page-only fields."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError(
+            {"non_field_errors": [_("Send the step's fields as a JSON object.")]}
+        )
+    values = {name: value for name, value in data.items() if value is not None}
+    values.setdefault("state", referral.state)
+    return {**values, **{name: True for name in PAGE_ONLY if name in step.form.base_fields}}
+
+
+def field_errors(form: forms.Form) -> dict:
+    return {
+        ("non_field_errors" if name == "__all__" else name): [str(error) for error in errors]
+        for name, errors in form.errors.items()
+    }
+
+
+def _schema_field(field: forms.Field) -> serializers.Field:
+    common = {
+        "required": field.required,
+        "help_text": " ".join(str(text) for text in (field.label, field.help_text) if text),
+    }
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return serializers.ListField(child=serializers.IntegerField(), **common)
+    if isinstance(field, forms.ModelChoiceField):
+        return serializers.IntegerField(allow_null=True, **common)
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(**common)
+    if isinstance(field, forms.DateTimeField):
+        return serializers.DateTimeField(allow_null=not field.required, **common)
+    if isinstance(field, forms.DateField):
+        return serializers.DateField(allow_null=not field.required, **common)
+    if isinstance(field, forms.ChoiceField):
+        choices = [(value, label) for value, label in field.choices if value != ""]
+        return serializers.ChoiceField(choices=choices, allow_blank=not field.required, **common)
+    return serializers.CharField(
+        max_length=getattr(field, "max_length", None),
+        allow_blank=not field.required,
+        **common,
+    )
+
+
+def body_serializer(step: Step) -> type[serializers.Serializer]:
+    """The step's JSON body, for the schema (`StepAgreeBody`, ...)."""
+    fields = {
+        name: _schema_field(field)
+        for name, field in step.form.base_fields.items()
+        if name not in PAGE_ONLY
+    }
+    fields["state"] = serializers.ChoiceField(
+        choices=State.choices, required=False, help_text=STATE_HELP
+    )
+    name = "Step" + "".join(part.title() for part in step.name.split("_")) + "Body"
+    return type(name, (serializers.Serializer,), fields)
+
+
+BODIES = {name: body_serializer(step) for name, step in STEPS.items()}

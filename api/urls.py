@@ -1,0 +1,43 @@
+"""The API's URLs: `/api/v1/` for the resources, `/api/schema/` (OpenAPI 3) and
+`/api/docs/` (Swagger UI, served from the drf-spectacular-sidecar package)."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from referrals.steps import STEPS
+
+from .views.catalogue import TrainingViewSet
+from .views.clients import ClientViewSet
+from .views.docs import DocsView, SchemaView
+from .views.referrals import ReferralViewSet
+from .views.transitions import TransitionListView, transition_view
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("referrals", ReferralViewSet, basename="referral")
+router.register("clients", ClientViewSet, basename="client")
+router.register("trainings", TrainingViewSet, basename="training")
+
+v1 = [
+    *router.urls,
+    path(
+        "referrals/<int:pk>/transitions/",
+        TransitionListView.as_view(),
+        name="referral-transitions",
+    ),
+    *(
+        path(
+            f"referrals/<int:pk>/transitions/{name}/",
+            transition_view(name),
+            name=f"referral-transition-{name}",
+        )
+        for name in STEPS
+    ),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+]

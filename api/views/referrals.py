@@ -1,0 +1,67 @@
+"""Referrals: the list with its filters, one referral, and registering a new one. Every read
+goes through `Referral.objects.visible_to`, so another organisation's is a 404, and leaves
+its rows in the audit trail as the pages do."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from audit import reads
+from referrals import services
+from referrals.models import Referral
+
+from ..filters import ReferralFilter
+from ..idempotency import idempotent
+from ..pagination import Cursor
+from ..serializers import ReferralCreateSerializer, ReferralSerializer
+from .base import ApiMixin
+
+
+def visible_referrals(request):
+    return (
+        Referral.objects.visible_to(request.user)
+        .with_related()
+        .select_related("ocmw", "caseworker", "counsellor")
+    )
+
+
+def visible_referral(request, pk: int) -> Referral:
+    return get_object_or_404(visible_referrals(request), pk=pk)
+
+
+class ReferralPages(Cursor):
+    # The web list's order, which its indexes answer (per OCMW and per region as well).
+    ordering = ("-state_changed_at", "-id")
+
+
+class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
+    pagination_class = ReferralPages
+
+    def get_queryset(self):
+        return visible_referrals(self.request)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            reads.listed(self.request, reads.REFERRAL.of_all(page))
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        referral = self.get_object()
+        reads.shown(request, referral=referral)
+        return Response(self.get_serializer(referral).data)
+
+    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        """Register a referral of a client of your OCMW (optionally applying at once)."""
+        form = ReferralCreateSerializer(data=request.data, context={"request": request})
+        form.is_valid(raise_exception=True)
+        with transaction.atomic():
+            referral = services.referral_create(user=request.user, **form.validated_data)
+        referral = visible_referral(request, referral.pk)
+        return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
