@@ -131,6 +131,7 @@ MODELS = {
     "otp_static.staticdevice": NoPersonalData(STAFF),
     "django_otp_webauthn.webauthncredential": NoPersonalData(STAFF),
     # The trail's own admin (audit/admin.py): it names clients by number only.
+    "api.apitoken": NoPersonalData("partner systems' keys: which user each acts as"),
     "audit.entry": NoPersonalData("the trail itself: clients by number, never their data"),
     "audit.purge": NoPersonalData("when the trail's retention deleted how many rows"),
 }

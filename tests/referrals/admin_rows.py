@@ -13,6 +13,7 @@ from referrals.enums import SchoolYearResult, State
 from referrals.models import GuidanceNote, ImportJob, OutcomeCheck
 from referrals.models.followup import school_year_of
 from tests.accounts.two_factor import passkey
+from tests.api.factories import ApiTokenFactory
 from tests.referrals.factories import (
     DocumentFactory,
     TemporaryWorkExperienceFactory,
@@ -69,3 +70,4 @@ def one_of_each_beside(referral) -> None:
         started_by=user, file_name="referrals.csv", checksum="0" * 64, language="nl"
     )
     Purge.objects.create(cutoff=timezone.now() - datetime.timedelta(days=3650), deleted=0)
+    ApiTokenFactory(user=user)
