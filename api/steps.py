@@ -22,13 +22,18 @@ STATE_HELP = _(
 )
 
 
-def form_data(step: Step, referral, data) -> dict:
-    """What the step's form reads: the JSON body as given, with the page-only fields."""
+def json_object(data) -> dict:
+    """A JSON body as a form reads it: an object, its nulls left out (a form's empty)."""
     if not isinstance(data, dict):
         raise serializers.ValidationError(
-            {"non_field_errors": [_("Send the step's fields as a JSON object.")]}
+            {"non_field_errors": [_("Send the fields as a JSON object.")]}
         )
-    values = {name: value for name, value in data.items() if value is not None}
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def form_data(step: Step, referral, data) -> dict:
+    """What the step's form reads: the JSON body as given, with the page-only fields."""
+    values = json_object(data)
     values.setdefault("state", referral.state)
     return {**values, **{name: True for name in PAGE_ONLY if name in step.form.base_fields}}
 

@@ -9,6 +9,14 @@ from referrals.steps import STEPS
 from .views.catalogue import TrainingViewSet
 from .views.clients import ClientViewSet
 from .views.docs import DocsView, SchemaView
+from .views.records import (
+    DocumentDownloadView,
+    DocumentsView,
+    GuidanceNotesView,
+    NotificationsView,
+    OutcomeChecksView,
+    ReferralHistoryView,
+)
 from .views.referrals import ReferralViewSet
 from .views.transitions import TransitionListView, transition_view
 
@@ -26,6 +34,16 @@ v1 = [
         TransitionListView.as_view(),
         name="referral-transitions",
     ),
+    path("referrals/<int:pk>/history/", ReferralHistoryView.as_view(), name="referral-history"),
+    path("referrals/<int:pk>/notes/", GuidanceNotesView.as_view(), name="referral-notes"),
+    path(
+        "referrals/<int:pk>/outcome-checks/",
+        OutcomeChecksView.as_view(),
+        name="referral-outcome-checks",
+    ),
+    path("referrals/<int:pk>/documents/", DocumentsView.as_view(), name="referral-documents"),
+    path("documents/<int:pk>/download/", DocumentDownloadView.as_view(), name="document-download"),
+    path("notifications/", NotificationsView.as_view(), name="notifications"),
     *(
         path(
             f"referrals/<int:pk>/transitions/{name}/",

@@ -71,6 +71,12 @@ def document_download(request, pk: int):
     document = get_object_or_404(
         Document.objects.visible_to(request.user).select_related("referral"), pk=pk
     )
+    return document_file_response(request, document)
+
+
+def document_file_response(request, document: Document) -> FileResponse:
+    """The file as an attachment, recorded as downloaded (the page's and the API's):
+    404 when the retention removed it or the storage lost it."""
     if not document.file:  # the retention removed it
         raise Http404
     try:

@@ -1,0 +1,136 @@
+"""A referral's records through the API: its history, guidance notes (read and add),
+outcome check-ups, documents (metadata, and the file through the same rules as the page),
+and the caller's own messages. Each finds the referral through `visible_to` (a 404
+outside) and records the read in the audit trail, as the referral's page does."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from audit import reads
+from notifications.models import Notification
+from referrals import services
+from referrals.document_views import document_file_response
+from referrals.forms import GuidanceNoteForm
+from referrals.models import Document, GuidanceNote
+
+from ..idempotency import idempotent
+from ..pagination import Cursor
+from ..record_serializers import (
+    DocumentSerializer,
+    EventSerializer,
+    GuidanceNoteSerializer,
+    NotificationSerializer,
+    OutcomeCheckSerializer,
+)
+from ..steps import field_errors, json_object
+from .base import ApiGenericView, ApiView
+from .referrals import visible_referral
+
+
+class ReferralHistoryView(ApiView):
+    @extend_schema(responses=EventSerializer(many=True), operation_id="referral_history")
+    def get(self, request, pk: int):
+        """The referral's history, oldest first."""
+        referral = visible_referral(request, pk)
+        events = referral.events.select_related("actor").order_by("at", "pk")
+        reads.shown(request, referral=referral)
+        return Response(EventSerializer(events, many=True).data)
+
+
+class GuidanceNotesView(ApiView):
+    def notes(self, request, referral):
+        return (
+            GuidanceNote.objects.filter(referral=referral)
+            .visible_to(request.user)
+            .select_related("author")
+            .order_by("-written_on", "-pk")
+        )
+
+    @extend_schema(responses=GuidanceNoteSerializer(many=True), operation_id="referral_notes")
+    def get(self, request, pk: int):
+        """The shared notes, and your organisation's internal ones, newest first."""
+        referral = visible_referral(request, pk)
+        reads.shown(request, referral=referral)
+        notes = self.notes(request, referral)
+        return Response(GuidanceNoteSerializer(notes, many=True).data)
+
+    @extend_schema(
+        request=GuidanceNoteSerializer,
+        responses={201: GuidanceNoteSerializer},
+        operation_id="referral_note_add",
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        """Add a guidance note (from the formal agreement until the end of the training);
+        `visibility` shared (default) or internal to your organisation."""
+        referral = visible_referral(request, pk)
+        form = GuidanceNoteForm(json_object(request.data))
+        if not form.is_valid():
+            raise exceptions.ValidationError(field_errors(form))
+        with transaction.atomic():
+            note = services.guidance_note_add(
+                referral=referral, user=request.user, **form.cleaned_data
+            )
+        return Response(GuidanceNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+class OutcomeChecksView(ApiView):
+    @extend_schema(responses=OutcomeCheckSerializer(many=True), operation_id="referral_checkups")
+    def get(self, request, pk: int):
+        """Whether the former trainee was at work 3, 6 and 12 months after the end."""
+        referral = visible_referral(request, pk)
+        reads.shown(request, referral=referral)
+        checks = referral.outcomes.select_related("checked_by").order_by("months")
+        return Response(OutcomeCheckSerializer(checks, many=True).data)
+
+
+class DocumentsView(ApiView):
+    @extend_schema(responses=DocumentSerializer(many=True), operation_id="referral_documents")
+    def get(self, request, pk: int):
+        """The documents' metadata; each file through its `download` URL."""
+        referral = visible_referral(request, pk)
+        documents = (
+            Document.objects.visible_to(request.user)
+            .filter(referral=referral)
+            .select_related("added_by")
+            .order_by("-added_at", "-pk")
+        )
+        reads.shown(request, referral=referral)
+        return Response(DocumentSerializer(documents, many=True).data)
+
+
+class DocumentDownloadView(ApiView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        operation_id="document_download",
+    )
+    def get(self, request, pk: int):
+        """The file, as an attachment (the type proved when it was added)."""
+        document = get_object_or_404(
+            Document.objects.visible_to(request.user).select_related("referral"), pk=pk
+        )
+        return document_file_response(request, document)
+
+
+class NotificationPages(Cursor):
+    ordering = ("-created_at", "-pk")
+
+
+class NotificationsView(ApiGenericView):
+    """Your messages in the app, newest first."""
+
+    serializer_class = NotificationSerializer
+    pagination_class = NotificationPages
+
+    def get_queryset(self):
+        return Notification.objects.inbox_of(self.request.user).select_related("referral")
+
+    @extend_schema(operation_id="notifications_list")
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        reads.listed(request, reads.OF_REFERRAL.of_all(page))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
