@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from referrals.steps import STEPS
 
+from .views.candidacies import CandidaciesView
 from .views.catalogue import TrainingViewSet
 from .views.clients import ClientViewSet
 from .views.docs import DocsView, SchemaView
@@ -44,6 +45,7 @@ v1 = [
     path("referrals/<int:pk>/documents/", DocumentsView.as_view(), name="referral-documents"),
     path("documents/<int:pk>/download/", DocumentDownloadView.as_view(), name="document-download"),
     path("notifications/", NotificationsView.as_view(), name="notifications"),
+    path("candidacies/", CandidaciesView.as_view(), name="candidacies"),
     *(
         path(
             f"referrals/<int:pk>/transitions/{name}/",

@@ -4,12 +4,13 @@ its rows in the audit trail as the pages do."""
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from audit import reads
-from referrals import services
+from referrals import access, services
 from referrals.models import Referral
 
 from ..filters import ReferralFilter
@@ -58,7 +59,12 @@ class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
     @idempotent
     def create(self, request, *args, **kwargs):
-        """Register a referral of a client of your OCMW (optionally applying at once)."""
+        """Register a referral of a client of your OCMW (optionally applying at once).
+        VDAB registers a candidacy instead (`candidacies/`)."""
+        if not access.may_see_clients(request.user):
+            raise exceptions.PermissionDenied(
+                _("Only the client's OCMW registers a referral; VDAB registers a candidacy.")
+            )
         form = ReferralCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         with transaction.atomic():
