@@ -5,7 +5,7 @@ number: every candidacy waits for the OCMW's formal agreement."""
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -45,7 +45,11 @@ class CandidacySerializer(serializers.Serializer):
     last_name = serializers.CharField(source="candidacy.last_name")
     status = serializers.ChoiceField(choices=CandidacyStatus.choices)
     reason = serializers.CharField()
-    referral = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    referral = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_referral(self, row) -> int | None:
+        return row["referral"].pk if row["referral"] else None
 
 
 class CandidacyPages(Cursor):
