@@ -5,11 +5,11 @@ its rows in the audit trail as the pages do."""
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from audit import reads
-from referrals import services
+from referrals import access, services
 from referrals.models import Referral
 
 from ..filters import ReferralFilter
@@ -59,6 +59,8 @@ class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
     @idempotent
     def create(self, request, *args, **kwargs):
         """Register a referral of a client of your OCMW (optionally applying at once)."""
+        if not access.may_see_clients(request.user):  # VDAB registers candidacies instead
+            raise exceptions.PermissionDenied
         form = ReferralCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         with transaction.atomic():
