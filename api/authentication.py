@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from accounts.middleware import second_factor_owed
+
 from .models import ApiToken, digest
 
 KEYWORD = "Bearer"
@@ -50,6 +52,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if token.last_used_at is None or token.last_used_at < now - LAST_USED_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, once it passed the second factor it owes: the pages'
+    SecondFactorMiddleware lets the API's views through (they are not login pages), so
+    the API asks the same itself."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None and not found[0].is_verified():
+            if second_factor_owed(request._request, found[0]):
+                return None
+        return found
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
