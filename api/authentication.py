@@ -8,6 +8,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme as LibrarySessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -84,3 +85,9 @@ class TokenScheme(OpenApiAuthenticationExtension):
                 )
             ),
         }
+
+
+class SessionScheme(LibrarySessionScheme):
+    """The session in the schema, as drf-spectacular describes DRF's own (the cookie)."""
+
+    target_class = SessionAuthentication
