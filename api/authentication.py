@@ -8,8 +8,11 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme as LibrarySessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+
+from accounts.middleware import second_factor_owed
 
 from .models import ApiToken, digest
 
@@ -52,6 +55,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
             token.last_used_at = now
 
 
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, once it passed the second factor it owes: the pages'
+    SecondFactorMiddleware lets the API's views through (they are not login pages), so
+    the API asks the same itself."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is not None and not found[0].is_verified():
+            if second_factor_owed(request._request, found[0]):
+                return None
+        return found
+
+
 class TokenScheme(OpenApiAuthenticationExtension):
     """The token in the OpenAPI schema, as an HTTP bearer scheme."""
 
@@ -69,3 +85,9 @@ class TokenScheme(OpenApiAuthenticationExtension):
                 )
             ),
         }
+
+
+class SessionScheme(LibrarySessionScheme):
+    """The session in the schema, as drf-spectacular describes DRF's own (the cookie)."""
+
+    target_class = SessionAuthentication

@@ -70,4 +70,5 @@ class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
         with transaction.atomic():
             referral = services.referral_create(user=request.user, **form.validated_data)
         referral = visible_referral(request, referral.pk)
+        reads.shown(request, referral=referral)  # the answer shows it, with its client
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.api.factories import ApiTokenFactory
@@ -16,3 +17,11 @@ def client_for(user) -> APIClient:
 @pytest.fixture
 def api_for(db):
     return client_for
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    """The throttle counts requests in the cache: each test starts from none."""
+    cache.clear()
+    yield
+    cache.clear()
