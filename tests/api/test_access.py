@@ -30,7 +30,13 @@ from tests.accounts.factories import (
     VdabOrganisationFactory,
 )
 from tests.api.conftest import client_for
-from tests.referrals.factories import TRANSITIONS, ClientFactory, TrainingFactory, referral_in_state
+from tests.referrals.factories import (
+    TRANSITIONS,
+    ClientFactory,
+    DocumentFactory,
+    TrainingFactory,
+    referral_in_state,
+)
 from tests.test_url_access import API_KEYS, PATTERNS
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -137,6 +143,21 @@ ACCESS = {
         {"GET": Answer(CASEWORKER_SIDE)}, target="client", only=CASEWORKER_SIDE
     ),
     "api:client-search": Access({"POST": Answer(CASEWORKER_SIDE, 400)}, only=CASEWORKER_SIDE),
+    # A referral's records: either side's, as on its page (an empty note is the form's 400).
+    "api:referral-history": Access({"GET": Answer(EITHER_SIDE)}, target="referral"),
+    "api:referral-notes": Access(
+        {"GET": Answer(EITHER_SIDE), "POST": Answer(EITHER_SIDE, 400)}, target="referral"
+    ),
+    "api:referral-outcome-checks": Access({"GET": Answer(EITHER_SIDE)}, target="referral"),
+    "api:referral-documents": Access({"GET": Answer(EITHER_SIDE)}, target="referral"),
+    "api:document-download": Access({"GET": Answer(EITHER_SIDE)}, target="document"),
+    # Everyone's own messages.
+    "api:notifications": Access({"GET": Answer(EVERY_ROLE)}),
+    # Candidacies are VDAB's (an empty one is the form's 400).
+    "api:candidacies": Access(
+        {"GET": Answer(COUNSELLOR_SIDE), "POST": Answer(COUNSELLOR_SIDE, 400)},
+        only=COUNSELLOR_SIDE,
+    ),
 }
 
 
@@ -148,7 +169,7 @@ def test_every_api_url_has_an_entry():
 def test_the_matrix_sees_the_api_urls():
     """The generated list is the API's: were it empty, the matrix would pass on nothing."""
     routes = {key: route for key, route, _ in PATTERNS if key in API_KEYS}
-    assert len(routes) == len(STEPS) + 10
+    assert len(routes) == len(STEPS) + 17
     assert all(route.startswith("api/") for route in routes.values())
 
 
@@ -198,7 +219,10 @@ def make_world() -> dict:
         for whose, side in sides.items()
         for state in sources
     }
-    return {"people": people, "sides": sides, "referrals": referrals}
+    documents = {
+        whose: DocumentFactory(referral=referrals[(whose, State.ENDED)]) for whose in sides
+    }
+    return {"people": people, "sides": sides, "referrals": referrals, "documents": documents}
 
 
 @pytest.fixture(autouse=True)
@@ -217,6 +241,8 @@ def world(shared_rows) -> dict:
 def object_pk(world, target: str, whose: str) -> int:
     if target == "training":
         return world["sides"][whose]["training"].pk
+    if target == "document":
+        return world["documents"][whose].pk
     if target in STEPS:
         return world["referrals"][(whose, source(target))].pk
     referral = world["referrals"][(whose, State.ENDED)]

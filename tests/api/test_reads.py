@@ -67,6 +67,24 @@ def clients_found(world, key, response) -> set:
     return {(row["id"], None) for row in response.json()}
 
 
+def messages_shown(world, key, response) -> set:
+    clients = {referral.pk: referral.client_id for referral in world["referrals"].values()}
+    return {
+        (clients[row["referral"]], row["referral"])
+        for row in response.json()["results"]
+        if row["referral"]
+    }
+
+
+def candidacies_shown(world, key, response) -> set:
+    clients = {referral.pk: referral.client_id for referral in world["referrals"].values()}
+    return {
+        (clients[row["referral"]], row["referral"])
+        for row in response.json()["results"]
+        if row["referral"]
+    }
+
+
 def the_new_referral(world, key, response) -> set:
     return {(response.json()["client"]["id"], response.json()["id"])}
 
@@ -156,6 +174,19 @@ READS = {
     },
     "api:client-list": {"GET": Reads(Kind.VIEW, clients_listed)},
     "api:client-detail": {"GET": Reads(Kind.VIEW, the_client)},
+    "api:referral-history": {"GET": Reads(Kind.VIEW, the_referral)},
+    "api:referral-notes": {
+        "GET": Reads(Kind.VIEW, the_referral),
+        "POST": NoPersonalData("the note its author just wrote"),
+    },
+    "api:referral-outcome-checks": {"GET": Reads(Kind.VIEW, the_referral)},
+    "api:referral-documents": {"GET": Reads(Kind.VIEW, the_referral)},
+    "api:document-download": {"GET": Reads(Kind.EXPORT, the_referral)},
+    "api:notifications": {"GET": Reads(Kind.VIEW, messages_shown)},
+    "api:candidacies": {
+        "GET": Reads(Kind.VIEW, candidacies_shown),
+        "POST": NoPersonalData("what the registrant typed, waiting for the OCMW"),
+    },
     "api:client-search": {
         "POST": Reads(
             Kind.SEARCH,
@@ -244,6 +275,9 @@ def test_the_lists_show_someone_to_each_side(world):
         assert referrals_listed(world, "api:referral-list", response), role
     response = ask(world, "api:client-list", "GET", "caseworker")
     assert clients_listed(world, "api:client-list", response)
+    for role in ("caseworker", "counsellor"):
+        response = ask(world, "api:notifications", "GET", role)
+        assert messages_shown(world, "api:notifications", response), role
 
 
 @pytest.mark.parametrize(("key", "method", "role"), NONE_SHOWN)
