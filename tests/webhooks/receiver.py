@@ -7,10 +7,11 @@ delay), so that the sender is tested over a real socket, not a mock of urllib.
 `stop()` and `start()` take it down and bring it back on the same port."""
 
 import http.server
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
+
+from tests.notifications.integration.smtp_server import free_port
 
 
 @dataclass
@@ -27,12 +28,6 @@ class Call:
     @property
     def event_id(self) -> str:
         return self.header("X-OKOT-Event-Id")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class _Server(http.server.ThreadingHTTPServer):
