@@ -24,6 +24,16 @@ DELIVERY_TIMEOUT = 30.0
 QUIET = 4.0
 
 
+@pytest.fixture
+def smtp(smtp_server):
+    """The SMTP server's recorder, emptied for each test (and the server listening)."""
+    if not smtp_server.running:  # a test that stopped it failed before starting it again
+        smtp_server.start()
+    smtp_server.recorder.reset()
+    yield smtp_server.recorder
+    smtp_server.recorder.release()
+
+
 @pytest.fixture(scope="module")
 def worker(worker_env, integration_dir):
     """A prefork worker with one pool process, as `make worker` runs it."""
