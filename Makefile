@@ -101,11 +101,12 @@ test-postgres: install  ## Run the test suite on PostgreSQL (DATABASE_URL, defau
 test-browser: install  ## End-to-end and accessibility tests in Chromium (needs /usr/bin/chromium)
 	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)
 
-# The tests start their own redis-server (to stop it mid-test), Celery worker and beat, and
-# an SMTP server; they need PostgreSQL, shared with the worker, and the redis-server binary.
-test-integration: install  ## Delivery through real Redis, Celery worker and SMTP (PostgreSQL: DATABASE_URL, default .../integration)
+# The tests start their own redis-server (to stop it mid-test), Celery worker and beat, an
+# SMTP server and a webhook receiver; they need PostgreSQL, shared with the worker, and the
+# redis-server binary.
+test-integration: install  ## Delivery through real Redis, Celery worker, SMTP and HTTP (PostgreSQL: DATABASE_URL, default .../integration)
 	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_INTEGRATION_URL)}" \
-		$(BIN)/pytest -m integration tests/notifications/integration $(PYTEST_ARGS)
+		$(BIN)/pytest -m integration tests/notifications/integration tests/webhooks/integration $(PYTEST_ARGS)
 
 # A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
 bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from referrals.models import Referral
 
+from .deliverable import Deliverable, DeliveryStatus
+
 
 class Kind(models.TextChoices):
     """What a message is about; users may switch e-mail off per kind."""
@@ -85,7 +87,7 @@ class NotificationQuerySet(models.QuerySet):
         )
 
 
-class Notification(models.Model):
+class Notification(Deliverable):
     """One message to one person on one channel: the outbox row, written in the same
     transaction as the step that causes it, delivered after commit."""
 
@@ -93,11 +95,8 @@ class Notification(models.Model):
         EMAIL = "email", _("e-mail")
         IN_APP = "in_app", _("in the app")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
+    # The delivery state (status, attempts, claim, queue) is the engine's (`Deliverable`).
+    Status = DeliveryStatus
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,20 +117,6 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"))
     body_html = models.TextField(_("HTML text"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    # Set when a worker claims the e-mail (status "sending") and when a retry is planned.
-    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # Set while a `deliver` task for the e-mail waits in the broker (written, retried or
-    # relayed; taken by a worker: empty). The relay sends another only once a queued task
-    # is presumed lost (`tasks.relay_pending`).
-    queued_at = models.DateTimeField(_("in the queue since"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     # An in-app message whose e-mail goes in its reader's daily digest instead of its own,

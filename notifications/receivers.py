@@ -4,6 +4,7 @@ step's own transaction, and hand the e-mails to delivery once it commits."""
 
 from django.dispatch import receiver
 
+from referrals.enums import NoteVisibility
 from referrals.signals import (
     clients_pseudonymised,
     consent_withdrawn,
@@ -23,12 +24,14 @@ def on_referral_event(sender, event, **kwargs) -> None:
 
 @receiver(guidance_note_added, dispatch_uid="notifications.receivers.on_guidance_note")
 def on_guidance_note(sender, note, **kwargs) -> None:
-    tasks.enqueue_on_commit(outbox.write_for_note(note))
+    if note.visibility == NoteVisibility.SHARED:  # an internal note tells the other side nothing
+        tasks.enqueue_on_commit(outbox.write_for_note(note))
 
 
 @receiver(guidance_note_corrected, dispatch_uid="notifications.receivers.on_note_corrected")
 def on_guidance_note_corrected(sender, note, **kwargs) -> None:
-    outbox.rewrite_for_note(note)
+    if note.visibility == NoteVisibility.SHARED:  # the other side's messages show it
+        outbox.rewrite_for_note(note)
 
 
 @receiver(clients_pseudonymised, dispatch_uid="notifications.receivers.on_pseudonymised")

@@ -14,17 +14,12 @@ import logging
 from collections import Counter
 
 from celery import shared_task
-from celery.exceptions import Reject
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from . import delivery, digest, outbox, reminders
-from .delivery import EMAIL, Status
+from .delivery import EMAIL, EMAILS
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -35,15 +30,7 @@ logger = logging.getLogger(__name__)
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def deliver(self, notification_id: int) -> str:
     """Send one e-mail; running this any number of times for one id sends it once."""
-    retried = not self.request.is_eager
-    status, retry_in = delivery.send_one(notification_id, retried=retried)
-    if status == Status.PENDING and retried:
-        try:
-            raise self.retry(countdown=retry_in)
-        except Reject:  # the retry could not be published: the relay takes the row
-            delivery.not_queued([notification_id])
-            raise
-    return status
+    return EMAILS.run_task(self, notification_id, delivery.send_one)
 
 
 @shared_task
@@ -61,29 +48,8 @@ def relay_pending() -> int:
     - A `sending` e-mail whose sender was lost mid-delivery (claim older than
       NOTIFY_SENDING_LEASE), again only after NOTIFY_QUEUE_PATIENCE once relayed.
 
-    What it dispatches is stamped `queued_at` = now in the same transaction. A second
-    task for a row converges with the first: `deliver` takes a pending row only once its
-    attempt is due and counts every attempt, so one task sends it and the other skips."""
-    now = timezone.now()
-    overdue = now - datetime.timedelta(seconds=settings.NOTIFY_RELAY_AFTER)
-    presumed_lost = now - datetime.timedelta(seconds=settings.NOTIFY_QUEUE_PATIENCE)
-    lease_expired = now - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
-    no_task = Q(queued_at__isnull=True)
-    task_lost = Q(queued_at__lt=presumed_lost)
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(channel=EMAIL)
-            .alias(due=Coalesce("next_attempt_at", "created_at"))
-            .filter(
-                (Q(status=Status.PENDING, due__lt=overdue) & no_task)
-                | (Q(status=Status.PENDING, due__lt=presumed_lost) & task_lost)
-                | (Q(status=Status.SENDING, claimed_at__lt=lease_expired) & (no_task | task_lost))
-            )
-            .order_by("created_at", "pk")
-            .values_list("pk", flat=True)[: settings.NOTIFY_RELAY_BATCH]
-        )
-        Notification.objects.filter(pk__in=ids).update(queued_at=now)
+    The query is the engine's (`engine.Outbox.relay`), shared with the webhooks."""
+    ids = EMAILS.relay()
     enqueue(ids)
     return len(ids)
 
@@ -91,30 +57,8 @@ def relay_pending() -> int:
 def redeliver(notification_ids) -> int:
     """Put failed (or stuck pending, or abandoned `sending`) e-mails back in the queue with
     a fresh count of attempts, delivered after commit; the number put back. The admin's
-    Retry action.
-
-    A row in a worker's hands (locked, or `sending` under a claim younger than
-    NOTIFY_SENDING_LEASE) is left to that worker and the relay."""
-    lease_expired = timezone.now() - datetime.timedelta(seconds=settings.NOTIFY_SENDING_LEASE)
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=notification_ids, channel=EMAIL)
-            .filter(
-                Q(status__in=[Status.FAILED, Status.PENDING])
-                | Q(status=Status.SENDING, claimed_at__lt=lease_expired)
-            )
-            .values_list("pk", flat=True)
-        )
-        Notification.objects.filter(pk__in=ids).update(
-            status=Status.PENDING,
-            attempts=0,
-            last_error="",
-            next_attempt_at=None,
-            queued_at=timezone.now(),
-        )
-        transaction.on_commit(lambda: enqueue(ids))
-    return len(ids)
+    Retry action (`engine.Outbox.redeliver`)."""
+    return EMAILS.redeliver(notification_ids, enqueue)
 
 
 @shared_task
@@ -184,31 +128,6 @@ def enqueue_on_commit(notifications: list[Notification]) -> None:
 
 
 def enqueue(notification_ids: list[int]) -> None:
-    """Hand e-mails to the worker. If the broker is down the rows stay pending and the
-    periodic relay sends them later: nothing is lost, only delayed.
-
-    This runs after commit, often in the web request that committed: each id is published
-    once, without publish retries, and the first broker error ends it (the broker is down
-    for the rest as well), so a request waits for one connection attempt, not for Celery's
-    retries once per e-mail. `retry_policy={"max_retries": 0}` rather than `retry=False`:
-    without a policy kombu retries the connection by itself, for up to
-    broker_connection_timeout (some 6 s against a stopped Redis)."""
-    notification_ids = list(notification_ids)
-    for position, notification_id in enumerate(notification_ids):
-        try:
-            deliver.apply_async((notification_id,), retry_policy={"max_retries": 0})
-        except OperationalError as exc:  # Celery's wrapping of every broker connection error
-            logger.warning(
-                "Could not enqueue notification %s and %d more (%s); they stay pending, the "
-                "relay will send them",
-                notification_id,
-                len(notification_ids) - position - 1,
-                exc,
-            )
-            delivery.not_queued(notification_ids[position:])
-            return
-        except Exception:  # in-process (no broker): the delivery itself failed, recorded
-            logger.exception(
-                "Could not enqueue notification %s; the relay will retry it", notification_id
-            )
-            delivery.not_queued([notification_id])  # with a broker: no task was published
+    """Hand e-mails to the worker after commit; if the broker is down the rows stay pending
+    and the relay sends them later (`engine.Outbox.enqueue`)."""
+    EMAILS.enqueue(deliver, notification_ids)

@@ -68,6 +68,17 @@ def is_either_side(referral, user) -> bool:
     return is_clients_caseworker(referral, user) or is_responsible_counsellor(referral, user)
 
 
+def organisation_sees(referral, organisation) -> bool:
+    """What an organisation as a whole sees of the referrals (its own systems, through
+    webhooks): the client's OCMW always; a VDAB region once the OCMW formally agreed
+    (`is_agreed`) and only the referrals of its province, as `visible_to` shows its
+    counsellors. Not `visible_to`'s contact counsellor of a training of another region:
+    that is one person's access, not their organisation's."""
+    if organisation.is_vdab:
+        return is_agreed(referral) and referral.region == organisation.province
+    return referral.ocmw_id == organisation.pk
+
+
 # --- the steps: each transition's `permission=` ----------------------------------------------
 
 # The OCMW registers its client as candidate; VDAB does so only through its candidacy form

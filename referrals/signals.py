@@ -1,4 +1,4 @@
-"""Events the referral workflow announces; other apps (notifications) listen.
+"""Events the referral workflow announces; other apps (notifications, webhooks) listen.
 
 Sent inside the transaction of the step, so a listener that writes rows (the outbox)
 commits or rolls back together with the step."""
@@ -11,9 +11,11 @@ from django.dispatch import Signal
 
 # sender: Referral; kwargs: event (ReferralEvent)
 referral_event = Signal()
-# sender: GuidanceNote; kwargs: note (GuidanceNote)
+# sender: GuidanceNote; kwargs: note (GuidanceNote). Shared and internal notes alike: a
+# listener tells only whom the note's `visibility` allows (an internal note: its author's
+# organisation, never the other side).
 guidance_note_added = Signal()
-# sender: GuidanceNote; kwargs: note (GuidanceNote, just corrected by its author)
+# sender: GuidanceNote; kwargs: note (GuidanceNote, just corrected by its author); as above
 guidance_note_corrected = Signal()
 # sender: Client; kwargs: client_ids, referral_ids (lists of ids). The retention removed
 # those clients' personal data; what others keep about them (messages) must go too.

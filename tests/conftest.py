@@ -25,6 +25,13 @@ from tests.accounts.factories import (
     VdabOrganisationFactory,
 )
 from tests.accounts.two_factor import Client
+from tests.integration import (  # noqa: F401 - the integration tests' shared real parts
+    celery_on_redis,
+    integration_dir,
+    redis_server,
+    smtp_server,
+    worker_env,
+)
 from tests.referrals.factories import TrainingFactory
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, as static files
     "api",
+    "webhooks",  # signed calls to partner systems (see "Webhooks" below)
 ]
 
 MIDDLEWARE = [
@@ -445,4 +446,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.apply_retention",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),  # monthly, at night
     },
+}
+
+# --- Webhooks (webhooks/, docs/webhooks.md) -------------------------------------------------
+# An organisation's system hears of the referral events it may see, through the e-mails'
+# delivery engine (the NOTIFY_* lease, relay timings and backoff above apply to webhook calls
+# too).
+# Seconds per socket operation of a webhook call (connecting, waiting for the answer): a
+# receiver slower than that counts as a temporary failure and gets the event again.
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+# With the backoff above (5 s doubled, at most an hour, full jitter), 20 attempts keep trying
+# a receiver that is down for some six hours on average, at most about half a day.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "20"))
+# Events leave over https only; http is for a receiver on this machine (local, tests).
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP")
+CELERY_BEAT_SCHEDULE["relay-pending-webhooks"] = {
+    "task": "webhooks.tasks.relay_pending",
+    "schedule": CELERY_BEAT_SCHEDULE["relay-pending-notifications"]["schedule"],
 }

@@ -29,3 +29,5 @@ WHITENOISE_AUTOREFRESH = True  # no collected static files in tests
 # context; WebAuthn takes no IP address as the relying party); the browser tests allow
 # that origin.
 OTP_WEBAUTHN_RP_ID = "localhost"
+# Webhooks: the tests' receivers are HTTP servers on localhost.
+WEBHOOKS_ALLOW_HTTP = True

@@ -42,8 +42,9 @@ def guidance_note_add(
         visibility=visibility,
         organisation_id=user.organisation_id,
     )
-    if visibility == NoteVisibility.SHARED:  # an internal note tells the other side nothing
-        guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
+    # Internal notes too: their organisation's own systems hear of them (webhooks); who
+    # listens tells only whom `note.visibility` allows.
+    guidance_note_added.send(sender=GuidanceNote, note=guidance_note)
     return guidance_note
 
 
@@ -65,6 +66,5 @@ def guidance_note_edit(
     note.topic, note.note, note.written_on = topic, text, written_on
     note.edited_at = timezone.now()
     note.save(update_fields=["topic", "note", "written_on", "edited_at"])
-    if note.visibility == NoteVisibility.SHARED:  # the other side's messages show it
-        guidance_note_corrected.send(sender=GuidanceNote, note=note)
+    guidance_note_corrected.send(sender=GuidanceNote, note=note)
     return True

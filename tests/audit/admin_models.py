@@ -120,6 +120,11 @@ MODELS = {
         "and goes when the job ends (the import itself is a change, recorded with it)"
     ),
     "notifications.emailoptout": NoPersonalData("users' e-mail preferences"),
+    "webhooks.subscription": NoPersonalData("an organisation's receiver: address, kinds, secret"),
+    "webhooks.delivery": NoPersonalData(
+        "thin events: a referral's numbers, states and dates, never a name, a national "
+        "number or a text (webhooks/payloads.py); the list shows the referral's number"
+    ),
     "notifications.emailpreference": NoPersonalData("how often users get e-mail"),
     "accounts.organisation": NoPersonalData("OCMWs and VDAB regions"),
     "accounts.user": NoPersonalData(STAFF),

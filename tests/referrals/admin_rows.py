@@ -20,6 +20,7 @@ from tests.referrals.factories import (
     counsellor_for,
     referral_in_state,
 )
+from tests.webhooks.deliveries import make_delivery, make_subscription
 
 
 def ended_referral_and_a_row_of_every_model():
@@ -40,8 +41,9 @@ def ended_referral_and_a_row_of_every_model():
 
 def one_of_each_beside(referral) -> None:
     """An opt-out, a choice of the daily digest, a candidacy, a document, a school year and
-    an import; a lockout's records, backup codes and a passkey, and a purge of the audit
-    trail (logging in writes a login's record, an app and rows of the trail)."""
+    an import; a lockout's records, backup codes and a passkey, a purge of the audit trail
+    (logging in writes a login's record, an app and rows of the trail), and a webhook
+    subscription with a delivery."""
     user, client = referral.created_by, referral.client
     EmailOptOut.objects.create(user=user, kind=Kind.INTAKE_PLANNED)
     EmailPreference.objects.create(user=user, frequency=EmailFrequency.DAILY)
@@ -71,3 +73,4 @@ def one_of_each_beside(referral) -> None:
     )
     Purge.objects.create(cutoff=timezone.now() - datetime.timedelta(days=3650), deleted=0)
     ApiTokenFactory(user=user)
+    make_delivery(make_subscription(organisation=client.ocmw), referral=referral)

@@ -44,14 +44,15 @@ WRITTEN_IN_THE_APP = [
     "referrals.schoolyear",
     "referrals.importjob",
 ]
-# ... and the messages it sent, and what the lockout of logins recorded: all of them listed and
-# shown in admin, never added or changed.
+# ... and the messages and webhook calls it sent, and what the lockout of logins recorded:
+# all of them listed and shown in admin, never added or changed.
 LOGIN_RECORDS = ["axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"]
 # The audit trail and its purges: read by everyone, changed by nobody.
 AUDIT_TRAIL = ["audit.entry", "audit.purge"]
 READ_ONLY_MODELS = {
     *WRITTEN_IN_THE_APP,
     "notifications.notification",
+    "webhooks.delivery",
     *LOGIN_RECORDS,
     *AUDIT_TRAIL,
 }

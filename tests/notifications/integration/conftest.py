@@ -1,59 +1,27 @@
 """Real parts for the delivery tests: PostgreSQL, a redis-server of their own, a Celery
 worker (and beat where the relay is needed) run as in production, and an SMTP server.
 
-The redis-server is a throwaway one on a free port, not the machine's, so that a test may
-stop and restart it. The worker reaches the same test database as this process, so every
-test commits (transaction=True) for the worker to see its rows."""
+The redis-server, the SMTP server and the workers' environment are shared with the
+webhooks' integration tests (tests/integration.py). The worker reaches the same test
+database as this process, so every test commits (transaction=True) for the worker to see
+its rows."""
 
-import shutil
 import time
 
 import pytest
-from django.db import connection
 
-from config.celery import app as celery_app
 from notifications.models import Kind, Notification
 from referrals.enums import State
+from tests.integration import NOTIFY_ENV  # noqa: F401 - the modules here read it
 from tests.referrals.factories import counsellor_for, referral_in_state
 
-from .processes import (
-    CeleryBeat,
-    CeleryWorker,
-    RedisServer,
-    celery_env,
-    database_url,
-    wait_for,
-)
-from .smtp_server import SmtpServer, free_port
+from .processes import CeleryBeat, CeleryWorker, wait_for
 
-# Small timings, so that retries, the relay and a lost sender's lease pass within seconds;
-# the SMTP timeout outlasts any stall a test holds the worker in.
-NOTIFY_ENV = {
-    "NOTIFY_RETRY_BACKOFF": "0.5",
-    "NOTIFY_RETRY_BACKOFF_MAX": "2",
-    "NOTIFY_MAX_ATTEMPTS": "8",
-    "NOTIFY_RELAY_AFTER": "2",
-    "NOTIFY_QUEUE_PATIENCE": "10",
-    "NOTIFY_RELAY_EVERY": "1",
-    "NOTIFY_SENDING_LEASE": "2",
-    "NOTIFY_SMTP_TIMEOUT": "60",
-}
 SETTLE_TIMEOUT = 30.0
 DELIVERY_TIMEOUT = 30.0
 # After the first copy arrives, how long a second copy gets to show up before we say
 # there is none: longer than the relay's period and delay together (NOTIFY_ENV).
 QUIET = 4.0
-
-
-@pytest.fixture(scope="session")
-def integration_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("integration")
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -64,42 +32,6 @@ def smtp(smtp_server):
     smtp_server.recorder.reset()
     yield smtp_server.recorder
     smtp_server.recorder.release()
-
-
-@pytest.fixture(scope="session")
-def redis_server(integration_dir):
-    if shutil.which("redis-server") is None:
-        pytest.fail("the integration tests start a redis-server: apt-get install redis-server")
-    server = RedisServer(free_port(), workdir=integration_dir / "redis").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def celery_on_redis(redis_server):
-    """This process publishes to the test's Redis instead of running tasks in-process.
-
-    Set before anything is published, so the broker connection pool is made for it."""
-    before = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.update(broker_url=redis_server.url, task_always_eager=False)
-    yield redis_server.url
-    celery_app.conf.update(before)
-    celery_app.close()
-
-
-@pytest.fixture(scope="session")
-def worker_env(django_db_setup, celery_on_redis, smtp_server):
-    if connection.vendor != "postgresql":
-        pytest.fail(
-            "the integration tests need PostgreSQL, shared with the worker: "
-            "run `make test-integration` or set DATABASE_URL=postgres://..."
-        )
-    return celery_env(
-        database_url=database_url(connection.settings_dict),  # the test database
-        redis_url=celery_on_redis,
-        smtp_port=smtp_server.port,
-        **NOTIFY_ENV,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,143 @@
+"""Admin of the webhooks, for the functional administrator: the subscriptions (address,
+kinds of event, the signing secret to hand to the receiver, and its rotation), and the
+deliveries, read-only, with Retry for failed ones as for the e-mails."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.admin_readonly import ReadOnlyAdminMixin
+from accounts.admin_search import SessionSearchMixin
+
+from .kinds import EventKind
+from .models import Delivery, Subscription
+from .tasks import redeliver
+
+
+class SubscriptionForm(forms.ModelForm):
+    # An address typed without a scheme is https (the model's validators check it too).
+    url = forms.URLField(
+        label=_("address (URL)"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where the events are posted, as JSON."),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=EventKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The kinds of event posted to this address."),
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ["organisation", "url", "kinds", "active"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
+    form = SubscriptionForm
+    list_display = ["organisation", "url", "active", "updated_at"]
+    list_filter = ["active", "organisation__kind"]
+    list_select_related = ["organisation"]
+    search_fields = ["organisation__name", "url"]
+    autocomplete_fields = ["organisation"]
+    # The receiver verifies each call with the secret (docs/webhooks.md): shown here to be
+    # copied into its configuration, never typed in (`rotate_secret` makes a new one).
+    readonly_fields = ["secret", "created_at", "updated_at"]
+    fields = ["organisation", "url", "kinds", "active", "secret", "created_at", "updated_at"]
+    actions = ["rotate_secret"]
+
+    @admin.action(
+        description=_("Give the selected subscriptions a new signing secret"),
+        permissions=["change"],
+    )
+    def rotate_secret(self, request, queryset):
+        for subscription in queryset:
+            subscription.rotate_secret()
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d subscription has a new secret: give it to its receiver.",
+                "%(count)d subscriptions have a new secret: give it to their receivers.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+    """What was posted to whom: viewable, never added, changed or deleted by hand."""
+
+    list_display = [
+        "created_at",
+        "subscription",
+        "kind",
+        "referral_id",
+        "status",
+        "attempts",
+        "response_status",
+        "sent_at",
+    ]
+    list_filter = ["status", "subscription", "kind", "created_at"]
+    list_select_related = ["subscription__organisation"]
+    search_fields = ["=event_id", "=referral__id", "subscription__url"]
+    date_hierarchy = "created_at"
+    # The referral by its number: its name shows the client's.
+    fields = [
+        "subscription",
+        "kind",
+        "event_id",
+        "referral_id",
+        "payload",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+        "claimed_at",
+        "next_attempt_at",
+        "queued_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_retry_permission(self, request) -> bool:
+        # Retrying changes a row's delivery state, never what it carries.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(
+        description=_("Retry the selected failed or pending webhook deliveries"),
+        permissions=["retry"],
+    )
+    def retry(self, request, queryset):
+        count = redeliver(queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d webhook delivery is queued again.",
+                "%(count)d webhook deliveries are queued again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d delivery was left alone: it is delivered or being sent.",
+                    "%(count)d deliveries were left alone: they are delivered or being sent.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
