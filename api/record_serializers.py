@@ -18,7 +18,7 @@ class DetailSerializer(serializers.Serializer):
     value = serializers.CharField()
 
 
-class EventSerializer(serializers.ModelSerializer):
+class HistoryLineSerializer(serializers.ModelSerializer):
     """One line of the history: `transition` is the step's name (or another event's),
     `label` and `details` say it in the caller's language, `data` as stored."""
 

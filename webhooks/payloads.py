@@ -2,12 +2,13 @@
 referral's ids, states and dates as the receiving organisation may see them, and never a
 name, a national number or a note's text: the receiver fetches those through the API,
 where its access is checked when it asks. `EventSerializer` is the payload's shape (the
-OpenAPI schema shows it) and builds it."""
+OpenAPI schema shows it, as WebhookEvent: api/schema.py) and builds it."""
 
 import dataclasses
 import datetime
 import uuid
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import Province
@@ -40,11 +41,13 @@ class Occurrence:
     note: object | None = None  # referrals.GuidanceNote
 
 
+@extend_schema_serializer(component_name="WebhookTraining")
 class TrainingSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     title = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="WebhookReferral")
 class ReferralSerializer(serializers.Serializer):
     """The referral right after the event (an `Occurrence` as source)."""
 
@@ -68,6 +71,7 @@ class ReferralSerializer(serializers.Serializer):
     end_date = serializers.DateField(source="referral.end_date", allow_null=True)
 
 
+@extend_schema_serializer(component_name="WebhookSubject")
 class SubjectSerializer(serializers.Serializer):
     """The record within the referral that the event is about (a document, an
     interruption), to fetch through the API."""
@@ -76,6 +80,7 @@ class SubjectSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
+@extend_schema_serializer(component_name="WebhookNote")
 class NoteSerializer(serializers.Serializer):
     """A guidance note, without its text."""
 
@@ -85,6 +90,7 @@ class NoteSerializer(serializers.Serializer):
     written_on = serializers.DateField()
 
 
+@extend_schema_serializer(component_name="WebhookEvent")
 class EventSerializer(serializers.Serializer):
     """The JSON body of a webhook call (docs/webhooks.md)."""
 

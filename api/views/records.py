@@ -21,8 +21,8 @@ from ..idempotency import idempotent
 from ..pagination import Cursor
 from ..record_serializers import (
     DocumentSerializer,
-    EventSerializer,
     GuidanceNoteSerializer,
+    HistoryLineSerializer,
     NotificationSerializer,
     OutcomeCheckSerializer,
 )
@@ -32,13 +32,13 @@ from .referrals import visible_referral
 
 
 class ReferralHistoryView(ApiView):
-    @extend_schema(responses=EventSerializer(many=True), operation_id="referral_history")
+    @extend_schema(responses=HistoryLineSerializer(many=True), operation_id="referral_history")
     def get(self, request, pk: int):
         """The referral's history, oldest first."""
         referral = visible_referral(request, pk)
         events = referral.events.select_related("actor").order_by("at", "pk")
         reads.shown(request, referral=referral)
-        return Response(EventSerializer(events, many=True).data)
+        return Response(HistoryLineSerializer(events, many=True).data)
 
 
 class GuidanceNotesView(ApiView):

@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
         "Authenticate with `Authorization: Bearer <token>`. See docs/api.md."
     ),
     "VERSION": "1",
+    # 3.1: the first OpenAPI version with `webhooks`, for the calls partner systems receive.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": ["api.schema.referral_event"],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

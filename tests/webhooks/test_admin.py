@@ -21,6 +21,7 @@ DELIVERIES = "admin:webhooks_delivery_changelist"
 
 @pytest.fixture
 def administrator(administrator, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages below are the English ones
     client.force_login(administrator)
     return administrator
 
