@@ -4,6 +4,7 @@ the referral page)."""
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -49,6 +50,19 @@ class ClientSerializer(serializers.ModelSerializer):
         if access.may_read_client_file(client, user):
             readable |= {"id", "created_at", "updated_at"}
         return {name: value for name, value in shown.items() if name in readable}
+
+
+class ClientFieldsAsShown(OpenApiSerializerExtension):
+    """A client in the schema with none of its fields required: which are present depends
+    on the caller (a counsellor reads no birth date, no id without consent), and read-only
+    fields would otherwise be listed as always there."""
+
+    target_class = ClientSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema.pop("required", None)
+        return schema
 
 
 def may_be_blank(name: str) -> serializers.Field:

@@ -56,6 +56,19 @@ def test_referral_with_empty_result_fields_matches_the_schema(schema, api_for):
     assert_as_documented(schema, "/api/v1/referrals/", "GET", listed)
 
 
+def test_referral_as_a_counsellor_reads_it_matches_the_schema(schema, api_for):
+    """A counsellor reads fewer of the client's fields (no birth date, no consent date),
+    which the schema listed as always there (read-only fields are required by default)."""
+    referral = referral_in_state(State.AGREED)
+    http = api_for(counsellor_for(referral.training))
+
+    detail = http.get(f"/api/v1/referrals/{referral.pk}/")
+
+    assert "birth_date" not in detail.json()["client"]
+    assert_as_documented(schema, "/api/v1/referrals/{id}/", "GET", detail)
+    assert_as_documented(schema, "/api/v1/referrals/", "GET", http.get("/api/v1/referrals/"))
+
+
 def test_client_search_answers_the_plain_list_the_schema_says(schema, api_for):
     """The search was documented as a page (`PaginatedClientList`, with `page_size` and
     `cursor` parameters) but answers its first 50 hits as a list."""
