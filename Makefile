@@ -37,6 +37,13 @@ BENCH_AUDIT_DATABASE ?= okot_bench_audit
 BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_AUDIT_DATABASE)
 BENCH_AUDIT_REQUESTS ?= 200
 BENCH_AUDIT_TRAIL ?= 200000
+# The API's benchmark beside the pages: its own throwaway database and Redis db (the steps'
+# e-mails wait there, purged after), the referrals of its one OCMW and the timed requests.
+BENCH_API_DATABASE ?= okot_bench_api
+BENCH_API_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_API_DATABASE)
+BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/13
+BENCH_API_REFERRALS ?= 5000
+BENCH_API_REQUESTS ?= 200
 BENCH_ARGS ?=
 # The API's fuzzing (make test-api-fuzz): a throwaway PostgreSQL database (its name must say
 # fuzz; DATABASE_URL wins), the test cases per operation and token, and more options.
@@ -58,7 +65,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-import bench-audit screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -201,6 +208,23 @@ bench-audit: install  ## Benchmark the audit trail: a page view with and without
 		&& $(MANAGE) bench_audit --requests $(BENCH_AUDIT_REQUESTS) --trail $(BENCH_AUDIT_TRAIL) $(BENCH_ARGS) \
 		|| status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_AUDIT_DATABASE); \
+	exit $$status
+
+# A throwaway PostgreSQL database okot_bench_api, made, migrated, filled and dropped again;
+# production settings over plain HTTP (no TLS proxy in front), static files collected, a
+# throttle the benchmark does not reach; the command serves the app with gunicorn itself.
+bench-api: install  ## Benchmark the API beside the pages: list, referral and a step over HTTP, BENCH_API_REQUESTS (200) each
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_API_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_API_DATABASE)
+	export DATABASE_URL="$(BENCH_API_DATABASE_URL)" REDIS_URL="$(BENCH_API_REDIS_URL)" \
+		DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=127.0.0.1,localhost \
+		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false API_THROTTLE_RATE=1000000/minute \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	status=0; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
+		&& $(MANAGE) bench_api --referrals $(BENCH_API_REFERRALS) --requests $(BENCH_API_REQUESTS) \
+			$(BENCH_ARGS) || status=$$?; \
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_API_DATABASE); \
 	exit $$status
 
 # A throwaway SQLite database in a temporary folder (never db.sqlite3 or DATABASE_URL's), the
