@@ -37,7 +37,19 @@ BENCH_AUDIT_DATABASE ?= okot_bench_audit
 BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_AUDIT_DATABASE)
 BENCH_AUDIT_REQUESTS ?= 200
 BENCH_AUDIT_TRAIL ?= 200000
+# The API's benchmark beside the pages: its own throwaway database and Redis db (the steps'
+# e-mails wait there, purged after), the referrals of its one OCMW and the timed requests.
+BENCH_API_DATABASE ?= okot_bench_api
+BENCH_API_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_API_DATABASE)
+BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/13
+BENCH_API_REFERRALS ?= 5000
+BENCH_API_REQUESTS ?= 200
 BENCH_ARGS ?=
+# The API's fuzzing (make test-api-fuzz): a throwaway PostgreSQL database (its name must say
+# fuzz; DATABASE_URL wins), the test cases per operation and token, and more options.
+FUZZ_DATABASE_URL ?= postgres://postgres@localhost:5432/okot_fuzz
+FUZZ_EXAMPLES ?= 10
+FUZZ_ARGS ?=
 PYTEST_ARGS ?=
 # Options of `make screenshots`, e.g. SCREENSHOTS_ARGS="--role caseworker --viewport phone".
 SCREENSHOTS_ARGS ?=
@@ -53,7 +65,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration bench-notify bench-report bench-lists bench-import bench-audit screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -107,6 +119,39 @@ test-browser: install  ## End-to-end and accessibility tests in Chromium (needs 
 test-integration: install  ## Delivery through real Redis, Celery worker, SMTP and HTTP (PostgreSQL: DATABASE_URL, default .../integration)
 	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_INTEGRATION_URL)}" \
 		$(BIN)/pytest -m integration tests/notifications/integration tests/webhooks/integration $(PYTEST_ARGS)
+
+# The database is dropped and made again, migrated and the demo loaded, with a token for a
+# caseworker and one for a counsellor; gunicorn serves the app on a free port of 127.0.0.1
+# with the local settings (mail to the console, tasks in-process: no SMTP server or Redis)
+# and a throttle no fuzzer reaches; schemathesis reads the live schema and runs every
+# operation as each token. The server is stopped whatever happens; its log is shown on failure.
+test-api-fuzz: install  ## Fuzz the API from its live schema (schemathesis): no 500s, answers as the schema says
+	@url="$${DATABASE_URL:-$(FUZZ_DATABASE_URL)}"; db="$${url##*/}"; \
+	case "$$db" in *fuzz*) ;; *) echo "test-api-fuzz drops and makes the database: its name must contain 'fuzz' (this is $$db)" >&2; exit 1;; esac; \
+	dropdb --if-exists --force --maintenance-db="$${url%/*}/postgres" "$$db" \
+		&& createdb --maintenance-db="$${url%/*}/postgres" "$$db" || exit 1; \
+	export DATABASE_URL="$$url" DJANGO_SETTINGS_MODULE=config.settings.local ALLOWED_HOSTS=127.0.0.1 \
+		API_THROTTLE_RATE=100000/minute; \
+	unset REDIS_URL; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) seed_demo > /dev/null || exit 1; \
+	caseworker="$$($(MANAGE) api_token ocmw-gent --name schemathesis --days 1 2>/dev/null)" \
+		&& counsellor="$$($(MANAGE) api_token vdab-gent --name schemathesis --days 1 2>/dev/null)" \
+		|| exit 1; \
+	port="$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"; \
+	log="$$(mktemp)"; \
+	$(BIN)/gunicorn --config config/gunicorn.conf.py --bind "127.0.0.1:$$port" --workers 2 \
+		--access-logfile - >"$$log" 2>&1 & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null; rm -f "$$log"' EXIT; \
+	status=0; \
+	for role in caseworker counsellor; do \
+		echo "==> schemathesis as the $$role"; \
+		$(BIN)/schemathesis run "http://127.0.0.1:$$port/api/schema/" --wait-for-schema 60 \
+			--checks not_a_server_error,response_schema_conformance \
+			--header "Authorization: Bearer $${!role}" --max-examples $(FUZZ_EXAMPLES) \
+			--workers 2 --generation-database none --no-color $(FUZZ_ARGS) || status=1; \
+	done; \
+	if [ $$status -ne 0 ]; then echo "==> the server's log" >&2; grep -Ev '" [1-4][0-9][0-9] |^(Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Unprocessable Content|Too Many Requests): ' "$$log" | tail -n 200 >&2; fi; \
+	exit $$status
 
 # A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
 bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP
@@ -164,6 +209,23 @@ bench-audit: install  ## Benchmark the audit trail: a page view with and without
 		&& $(MANAGE) bench_audit --requests $(BENCH_AUDIT_REQUESTS) --trail $(BENCH_AUDIT_TRAIL) $(BENCH_ARGS) \
 		|| status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_AUDIT_DATABASE); \
+	exit $$status
+
+# A throwaway PostgreSQL database okot_bench_api, made, migrated, filled and dropped again;
+# production settings over plain HTTP (no TLS proxy in front), static files collected, a
+# throttle the benchmark does not reach; the command serves the app with gunicorn itself.
+bench-api: install  ## Benchmark the API beside the pages: list, referral and a step over HTTP, BENCH_API_REQUESTS (200) each
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_API_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_API_DATABASE)
+	export DATABASE_URL="$(BENCH_API_DATABASE_URL)" REDIS_URL="$(BENCH_API_REDIS_URL)" \
+		DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=127.0.0.1,localhost \
+		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false API_THROTTLE_RATE=1000000/minute \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	status=0; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
+		&& $(MANAGE) bench_api --referrals $(BENCH_API_REFERRALS) --requests $(BENCH_API_REQUESTS) \
+			$(BENCH_ARGS) || status=$$?; \
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_API_DATABASE); \
 	exit $$status
 
 # A throwaway SQLite database in a temporary folder (never db.sqlite3 or DATABASE_URL's), the

@@ -5,7 +5,16 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from referrals.enums import State
+from referrals.formfields import LocalTimeMixin
 from referrals.models import Referral
+
+
+class LocalDateTimeField(LocalTimeMixin, django_filters.fields.IsoDateTimeField):
+    pass
+
+
+class LocalDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = LocalDateTimeField
 
 
 class ReferralFilter(django_filters.FilterSet):
@@ -22,12 +31,8 @@ class ReferralFilter(django_filters.FilterSet):
     counsellor = django_filters.NumberFilter(
         field_name="counsellor_id", help_text=_("The id of the responsible counsellor.")
     )
-    changed_after = django_filters.IsoDateTimeFilter(
-        field_name="state_changed_at", lookup_expr="gte"
-    )
-    changed_before = django_filters.IsoDateTimeFilter(
-        field_name="state_changed_at", lookup_expr="lt"
-    )
+    changed_after = LocalDateTimeFilter(field_name="state_changed_at", lookup_expr="gte")
+    changed_before = LocalDateTimeFilter(field_name="state_changed_at", lookup_expr="lt")
     agreed_from = django_filters.DateFilter(field_name="agreed_on", lookup_expr="gte")
     agreed_to = django_filters.DateFilter(field_name="agreed_on", lookup_expr="lte")
     started_from = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")

@@ -2,7 +2,9 @@
 except a client's, which are those the caller may read (`presenters.client_fields`, as on
 the referral page)."""
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,12 +52,40 @@ class ClientSerializer(serializers.ModelSerializer):
         return {name: value for name, value in shown.items() if name in readable}
 
 
+class ClientFieldsAsShown(OpenApiSerializerExtension):
+    """A client in the schema with none of its fields required: which are present depends
+    on the caller (a counsellor reads no birth date, no id without consent), and read-only
+    fields would otherwise be listed as always there."""
+
+    target_class = ClientSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema.pop("required", None)
+        return schema
+
+
+def may_be_blank(name: str) -> serializers.Field:
+    """A referral's field that stays empty ("") until the step that fills it: DRF drops
+    `allow_blank` from read-only model fields, and the schema would then refuse the ""."""
+    field = Referral._meta.get_field(name)
+    kwargs = {"read_only": True, "allow_blank": True, "label": capfirst(field.verbose_name)}
+    if field.choices:
+        return serializers.ChoiceField(choices=field.choices, **kwargs)
+    return serializers.EmailField(**kwargs)
+
+
 class ReferralSerializer(serializers.ModelSerializer):
     client = serializers.SerializerMethodField()
     ocmw = OrganisationRef(read_only=True)
     training = TrainingRef(read_only=True)
     caseworker = PersonRef(read_only=True, allow_null=True)
     counsellor = PersonRef(read_only=True, allow_null=True)
+    caseworker_email = may_be_blank("caseworker_email")
+    end_result = may_be_blank("end_result")
+    stop_reason = may_be_blank("stop_reason")
+    obtained = may_be_blank("obtained")
+    continued_by = may_be_blank("continued_by")
 
     class Meta:
         model = Referral

@@ -5,6 +5,7 @@ with a clear message instead of a crash."""
 import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,13 +42,28 @@ class PlausibleDateMixin:
         return value
 
 
+class LocalTimeMixin:
+    """A moment in the current time zone, whatever offset it came with: Python takes
+    offsets up to ±23:59, PostgreSQL only up to ±15:59, so `…T10:00-22:32` would reach the
+    database as it came and fail there."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return timezone.localtime(value)
+        except OverflowError:  # the offset takes it past year 1 or 9999
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class PlausibleDateField(PlausibleDateMixin, forms.DateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", DateInput())
         super().__init__(**kwargs)
 
 
-class PlausibleDateTimeField(PlausibleDateMixin, forms.DateTimeField):
+class PlausibleDateTimeField(PlausibleDateMixin, LocalTimeMixin, forms.DateTimeField):
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", DateTimeInput())
         super().__init__(**kwargs)

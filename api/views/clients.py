@@ -51,7 +51,8 @@ class ClientViewSet(ReadOnlyViewSet):
         return Response(self.get_serializer(client).data)
 
     @extend_schema(request=ClientSearch, responses=ClientSerializer(many=True))
-    @action(detail=False, methods=["post"])
+    # Not paginated: the first SEARCH_LIMIT hits, a plain list (and so in the schema).
+    @action(detail=False, methods=["post"], pagination_class=None)
     def search(self, request):
         """The first 50 clients whose name or number matches, by name."""
         query = ClientSearch(data=request.data)
