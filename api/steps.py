@@ -22,18 +22,43 @@ STATE_HELP = _(
 )
 
 
-def json_object(data) -> dict:
-    """A JSON body as a form reads it: an object, its nulls left out (a form's empty)."""
+def json_object(data, form_class: type[forms.BaseForm]) -> dict:
+    """A JSON body as `form_class` reads a posted form: an object whose values are single
+    values (a list only for a field of several choices), each as the text a browser would
+    post; nulls left out, as a form's empty fields. Anything else is a 400 saying where."""
     if not isinstance(data, dict):
         raise serializers.ValidationError(
             {"non_field_errors": [_("Send the fields as a JSON object.")]}
         )
-    return {name: value for name, value in data.items() if value is not None}
+    values, errors = {}, {}
+    for name, value in data.items():
+        field = form_class.base_fields.get(name)
+        if value is None or field is None:  # unknown fields are ignored, as a form does
+            continue
+        several = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+        if several and isinstance(value, list) and all(map(_is_single, value)):
+            values[name] = [_as_posted(item) for item in value]
+        elif not several and _is_single(value):
+            values[name] = _as_posted(value)
+        else:
+            errors[name] = [_("Send a list of values.") if several else _("Send a single value.")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return values
+
+
+def _is_single(value) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _as_posted(value) -> str:
+    """What a browser would post: JSON's true and false as a checkbox's "true"/"false"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def form_data(step: Step, referral, data) -> dict:
     """What the step's form reads: the JSON body as given, with the page-only fields."""
-    values = json_object(data)
+    values = json_object(data, step.form)
     values.setdefault("state", referral.state)
     return {**values, **{name: True for name in PAGE_ONLY if name in step.form.base_fields}}
 

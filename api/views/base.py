@@ -2,7 +2,7 @@
 Django's LoginRequiredMiddleware, which knows only the session, must let the request
 through to it."""
 
-from rest_framework import generics, viewsets
+from rest_framework import viewsets
 from rest_framework.views import APIView
 
 
@@ -15,10 +15,6 @@ class ApiMixin:
 
 
 class ApiView(ApiMixin, APIView):
-    pass
-
-
-class ApiGenericView(ApiMixin, generics.GenericAPIView):
     pass
 
 

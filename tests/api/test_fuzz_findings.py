@@ -128,3 +128,54 @@ def test_step_with_a_far_offset_is_taken_at_that_instant(api_for):
     assert response.status_code == 200, response.json()
     referral.refresh_from_db()
     assert referral.intake_at == datetime.datetime(2026, 12, 21, 8, 32, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[None, None], ["2026-11-02"], {"day": 2}],
+    ids=["list of nulls", "list", "object"],
+)
+def test_a_list_or_an_object_for_a_single_value_is_a_400(api_for, value):
+    """`{"written_on": [null, null]}` reached the form as a list: an AttributeError, a 500."""
+    referral = referral_in_state(State.IN_TRAINING)
+    http = api_for(referral.created_by)
+
+    note = http.post(
+        f"/api/v1/referrals/{referral.pk}/notes/",
+        {"written_on": value, "topic": "attendance", "note": "Aanwezig."},
+        format="json",
+    )
+    step = http.post(
+        f"/api/v1/referrals/{referral.pk}/transitions/close/",
+        {"continued_by": value},
+        format="json",
+    )
+
+    assert (note.status_code, step.status_code) == (400, 400)
+    assert note.json() == {"written_on": ["Send a single value."]}
+    assert step.json() == {"continued_by": ["Send a single value."]}
+
+
+def test_an_irreversible_step_needs_no_confirmation_box_from_a_system(api_for):
+    """The page's "cannot be undone" box is the page's: even a false one is not asked."""
+    referral = referral_in_state(State.CANDIDATE)
+
+    response = api_for(referral.created_by).post(
+        f"/api/v1/referrals/{referral.pk}/transitions/decline/",
+        {"reason": "Verhuisd.", "confirmed": False},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == State.DECLINED
+
+
+def test_the_messages_page_is_documented_as_a_page(schema, api_for):
+    """The messages were documented as one message, not a page of them."""
+    referral = referral_in_state(State.AGREED)
+    http = api_for(referral.created_by)
+
+    page = http.get("/api/v1/notifications/")
+
+    assert page.json()["results"]
+    assert_as_documented(schema, "/api/v1/notifications/", "GET", page)
