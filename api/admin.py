@@ -14,17 +14,7 @@ from accounts.models import User
 from audit.models import Kind
 from audit.trail import record
 
-from .models import ApiToken
-
-
-def may_hold_a_token(user) -> bool:
-    """A token acts as a caseworker or counsellor of one organisation. Never as staff or an
-    administrator: a token would be a way around their second factor."""
-    return (
-        user.is_active
-        and user.organisation_id is not None
-        and not (user.is_staff or user.is_superuser or user.is_administrator)
-    )
+from .models import ApiToken, may_hold_a_token
 
 
 class ApiTokenForm(forms.ModelForm):

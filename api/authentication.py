@@ -14,7 +14,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.middleware import second_factor_owed
 
-from .models import ApiToken, digest
+from .models import ApiToken, digest, may_hold_a_token
 
 KEYWORD = "Bearer"
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
@@ -39,7 +39,9 @@ class TokenAuthentication(authentication.BaseAuthentication):
             .filter(key_digest=digest(key))
             .first()
         )
-        if token is None:
+        # A user made administrator or staff since the token was made now owes a second
+        # factor, which a token cannot give: it stops working, like a revoked one.
+        if token is None or not may_hold_a_token(token.user):
             raise exceptions.AuthenticationFailed(_("This token is not valid."))
         self._touch(token)
         return token.user, token

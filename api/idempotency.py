@@ -3,10 +3,14 @@ and changes nothing.
 
 The key's row is inserted in the same transaction as the action it answers: a second
 request with the key waits on the unique index until the first commits (then replays its
-answer) or rolls back (then runs itself). Only a success is kept: a refused or invalid
-request changed nothing, so its retry simply runs again. A key is the caller's own (per
-user), kept API_IDEMPOTENCY_HOURS, and bound to the request it first came with: the same
-key with another path or body is refused (422), never answered with the wrong response."""
+answer) or rolls back (then runs itself). Only a success is kept, as a reference to what it
+answered with: the replay reads that record again through the view (`view.replay`), with
+the caller's access checked and the read recorded as a GET's would be, so no copy of
+anyone's data is kept here. A refused or invalid request keeps no key, so its retry simply
+runs again; what the refusal itself records (a candidacy over the limit) is kept all the
+same. A key is the caller's own (per user), kept API_IDEMPOTENCY_HOURS, and bound to the
+request it first came with: the same key with another path or body is refused (422), never
+answered with the wrong response."""
 
 import datetime
 import functools
@@ -18,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 
 from .models import IdempotentRequest
 
@@ -40,8 +43,13 @@ def fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def expired() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+
+
 def idempotent(method):
-    """Make a view method's POST answer once per `Idempotency-Key` (when one is sent)."""
+    """Make a view method's POST answer once per `Idempotency-Key` (when one is sent). The
+    view answers a replay with `replay(request, resource_id, status)`."""
 
     @functools.wraps(method)
     def wrapper(view, request, *args, **kwargs):
@@ -52,29 +60,31 @@ def idempotent(method):
             raise exceptions.ValidationError(
                 {HEADER: [_("Send a key of 1 to %(max)d characters.") % {"max": MAX_KEY_LENGTH}]}
             )
-        expired = timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
         mine = IdempotentRequest.objects.filter(user=request.user)
-        mine.filter(created_at__lt=expired).delete()
+        mine.filter(created_at__lt=expired()).delete()
         print_ = fingerprint(request)
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     row = mine.create(user=request.user, key=key, fingerprint=print_)
             except IntegrityError:
-                return _replay(mine.get(key=key), print_)
-            response = method(view, request, *args, **kwargs)
+                first = mine.get(key=key)
+                if first.fingerprint != print_:
+                    raise KeyReused from None
+                response = view.replay(request, first.resource_id, first.status_code)
+                response[REPLAYED] = "true"
+                return response
+            try:
+                response = method(view, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - DRF answers it, or raises it again
+                # Answered here, inside the transaction, so that what a refusal records
+                # commits; an unexpected error is raised again and rolls everything back.
+                response = view.handle_exception(exc)
             if status.is_success(response.status_code):
-                row.status_code = response.status_code
-                row.response = response.data
-                row.save(update_fields=["status_code", "response"])
+                row.status_code, row.resource_id = response.status_code, response.data["id"]
+                row.save(update_fields=["status_code", "resource_id"])
             else:
-                transaction.set_rollback(True)  # the key is free for the retry
+                row.delete()  # the key is free for the retry
             return response
 
     return wrapper
-
-
-def _replay(row: IdempotentRequest, print_: str) -> Response:
-    if row.fingerprint != print_:
-        raise KeyReused
-    return Response(row.response, status=row.status_code, headers={REPLAYED: "true"})

@@ -6,10 +6,11 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.two_factor import second_factor_required
 
 # A token reads `okot_` followed by 43 URL-safe characters (32 random bytes); the prefix
 # lets secret scanners (GitHub's, GitLab's) recognise one that leaked into a repository.
@@ -20,6 +21,14 @@ def digest(token: str) -> str:
     """What is stored of a token: its SHA-256. A token is 256 random bits, so a plain hash
     is enough (no salt or slow hash: nothing to guess), and it can be looked up."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def may_hold_a_token(user) -> bool:
+    """Whom a token may act as: an active user of one organisation who works without a
+    second factor (a caseworker, a counsellor). Never an administrator, staff or a
+    superuser: a token would be a way around their second factor. Asked when a token is
+    made and at every request, for a user who became one of those since."""
+    return user.is_active and user.organisation_id is not None and not second_factor_required(user)
 
 
 def default_expiry() -> datetime.datetime:
@@ -96,9 +105,11 @@ class ApiToken(models.Model):
 
 
 class IdempotentRequest(models.Model):
-    """The first successful answer to a POST sent with an `Idempotency-Key`, replayed to a
-    retry with the same key (api.idempotency). Keys are the caller's own: two users may
-    use the same one."""
+    """A POST sent with an `Idempotency-Key` that succeeded: a retry with the same key gets
+    the same answer again (api.idempotency). Only a reference is kept, never the answer
+    itself: a replay reads the record again through the caller's access, as a GET would,
+    so no copy of anyone's data lies here. Keys are the caller's own: two users may use
+    the same one."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
@@ -106,7 +117,8 @@ class IdempotentRequest(models.Model):
     # refused instead of answered with the wrong response.
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)
-    response = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    # The id of what the first answer showed (the referral, the note, the candidacy).
+    resource_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

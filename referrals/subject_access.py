@@ -44,9 +44,9 @@ SHARED_MODELS = frozenset(
     }
 )
 
-# Fields left out, by model: the delivery machinery of a message (its text is in `body`,
-# the HTML version repeats it), and the address a reader of the trail came from (theirs, not
-# the client's).
+# Fields left out, by model: the delivery machinery of a message or a webhook call (a
+# message's text is in `body`, the HTML version repeats it), and the address a reader of
+# the trail came from (theirs, not the client's).
 OMITTED_FIELDS = {
     "notifications.notification": {
         "body_html",
@@ -57,6 +57,15 @@ OMITTED_FIELDS = {
         "idempotency_key",
     },
     "audit.entry": {"ip_address"},
+    # A webhook call's delivery machinery; its payload (ids, states, dates) stays.
+    "webhooks.delivery": {
+        "attempts",
+        "last_error",
+        "claimed_at",
+        "next_attempt_at",
+        "queued_at",
+        "response_status",
+    },
 }
 
 # Section titles where the model's own name says too little to the person reading.

@@ -47,6 +47,13 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
     # The receiver verifies each call with the secret (docs/webhooks.md): shown here to be
     # copied into its configuration, never typed in (`rotate_secret` makes a new one).
     readonly_fields = ["secret", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its deliveries were written for its organisation (what that one may see): another
+        # organisation gets a subscription of its own.
+        if obj is not None:
+            return ["organisation", *self.readonly_fields]
+        return self.readonly_fields
     fields = ["organisation", "url", "kinds", "active", "secret", "created_at", "updated_at"]
     actions = ["rotate_secret"]
 

@@ -3,7 +3,9 @@ JSON POSTs (docs/webhooks.md). `Subscription` is what an administrator registers
 is the outbox row of one event for one subscription, sent by the delivery engine that the
 e-mails use too (`notifications.engine`)."""
 
+import ipaddress
 import secrets
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -29,6 +31,29 @@ def url_refusal(url: str) -> str:
     if scheme == "https" or (scheme == "http" and settings.WEBHOOKS_ALLOW_HTTP):
         return ""
     return "The address must start with https://."
+
+
+def address_refusal(url: str) -> str:
+    """Why events may not go to where `url`'s host resolves now, or "": never to this
+    machine, a link-local address (a cloud's metadata service) or a reserved one, and to a
+    private network only one an operator named (WEBHOOKS_PRIVATE_NETWORKS: an OCMW's own
+    system behind a VPN); so that a subscription cannot make the worker probe the networks
+    it sits in. WEBHOOKS_ALLOW_HTTP (development, tests) allows a receiver on this machine.
+    A name that does not resolve is left to the call, which fails and is retried."""
+    if settings.WEBHOOKS_ALLOW_HTTP:
+        return ""
+    parts = urlsplit(url)
+    try:
+        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return ""
+    allowed = [ipaddress.ip_network(net.strip()) for net in settings.WEBHOOKS_PRIVATE_NETWORKS]
+    for entry in found:
+        address = ipaddress.ip_address(entry[4][0].split("%")[0])
+        if address.is_global or any(address in network for network in allowed):
+            continue
+        return f"The address {parts.hostname} resolves to {address}, which is not public."
+    return ""
 
 
 def validate_url(url: str) -> None:
@@ -86,7 +111,9 @@ class Subscription(models.Model):
         ordering = ["organisation__name", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.organisation}: {self.url}"
+        # The address alone: a delivery names its subscription wherever it is listed (the
+        # admin, a client's file), which must not cost a query for the organisation each.
+        return self.url
 
     def wants(self, kind: str) -> bool:
         return kind in (self.kinds or [])

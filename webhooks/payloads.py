@@ -6,8 +6,11 @@ OpenAPI schema shows it, as WebhookEvent: api/schema.py) and builds it."""
 
 import dataclasses
 import datetime
+import hashlib
+import hmac
 import uuid
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -16,14 +19,14 @@ from referrals.enums import GuidanceTopic, NoteVisibility, State
 
 from .kinds import CREATED, SUBJECTS, EventKind
 
-# Event ids are derived from what caused the event (`source`), so that announcing one
-# event again gives the same id; a name-based UUID rather than the history line's number,
-# which would tell every receiver how many events all organisations had.
-EVENT_NAMESPACE = uuid.UUID("0b6f3f57-5d5b-4e59-9c1a-6f0d0e3b1a2c")
-
 
 def event_id(source: str) -> uuid.UUID:
-    return uuid.uuid5(EVENT_NAMESPACE, source)
+    """The event's id, derived from what caused it (`source`), so that announcing one event
+    again gives the same id; keyed with the SECRET_KEY, so that no receiver can work back
+    from it to the history line's number, which would tell how many events all
+    organisations had."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), source.encode(), hashlib.sha256).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 @dataclasses.dataclass(frozen=True)

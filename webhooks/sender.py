@@ -27,7 +27,7 @@ from notifications import engine
 from referrals import access
 
 from . import signing
-from .models import Delivery, url_refusal
+from .models import Delivery, address_refusal, url_refusal
 
 WEBHOOKS = engine.Outbox(
     model=Delivery,
@@ -108,7 +108,7 @@ def _not_to_be_sent(delivery: Delivery) -> str:
         return "Not sent: the subscription is inactive."
     if not subscription.wants(delivery.kind):
         return "Not sent: the subscription no longer asks for this kind of event."
-    refusal = url_refusal(subscription.url)
+    refusal = url_refusal(subscription.url) or address_refusal(subscription.url)
     if refusal:
         return f"Not sent: {refusal}"
     if not access.organisation_sees(delivery.referral, subscription.organisation):

@@ -7,6 +7,7 @@
 - `redeliver`: the admin's Retry."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
 from . import sender
@@ -14,7 +15,17 @@ from .sender import WEBHOOKS
 
 
 # max_retries=None: Celery retries without limit; WEBHOOK_MAX_ATTEMPTS ends the row instead.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+# The time limits bound the whole call, which WEBHOOK_TIMEOUT (per socket operation) does
+# not: a receiver trickling a byte at a time would otherwise hold the row's lock for ever.
+# Past the soft limit the call counts as an unexpected error: the row goes back to pending.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    soft_time_limit=settings.WEBHOOK_TIMEOUT * 6,
+    time_limit=settings.WEBHOOK_TIMEOUT * 6 + 30,
+)
 def deliver(self, delivery_id: int) -> str:
     """Post one delivery; running this any number of times for one id posts it once, but
     for the window docs/webhooks.md states."""

@@ -3,7 +3,7 @@ national number, exactly as the candidacy page does, and reads back its own cand
 with their status. Like the page, the answer says nothing of what the OCMW knows of the
 number: every candidacy waits for the OCMW's formal agreement."""
 
-from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
@@ -92,8 +92,7 @@ class CandidaciesView(ApiMixin, generics.ListCreateAPIView):
         form = CandidacyForm(json_object(request.data, CandidacyForm), trainings=trainings)
         if not form.is_valid():
             raise exceptions.ValidationError(field_errors(form))
-        with transaction.atomic():
-            candidacy = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
+        candidacy = services.referral_register_candidacy(user=request.user, **form.cleaned_data)
         if candidacy.outcome == CandidacyOutcome.LIMITED:
             raise exceptions.Throttled(
                 detail=_(
@@ -101,5 +100,8 @@ class CandidaciesView(ApiMixin, generics.ListCreateAPIView):
                     "An administrator can help when this is urgent."
                 )
             )
-        [row] = candidacy_rows([candidacy])
-        return Response(CandidacySerializer(row).data, status=status.HTTP_201_CREATED)
+        return self.replay(request, candidacy.pk, status.HTTP_201_CREATED)
+
+    def replay(self, request, pk: int, status_code: int) -> Response:
+        [row] = candidacy_rows([get_object_or_404(self.get_queryset(), pk=pk)])
+        return Response(CandidacySerializer(row).data, status=status_code)

@@ -3,7 +3,6 @@ outcome check-ups, documents (metadata, and the file through the same rules as t
 and the caller's own messages. Each finds the referral through `visible_to` (a 404
 outside) and records the read in the audit trail, as the referral's page does."""
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,7 @@ from notifications.models import Notification
 from referrals import services
 from referrals.document_views import document_file_response
 from referrals.forms import GuidanceNoteForm
-from referrals.models import Document, GuidanceNote
+from referrals.models import Document, GuidanceNote, Referral
 
 from ..idempotency import idempotent
 from ..pagination import Cursor
@@ -71,11 +70,13 @@ class GuidanceNotesView(ApiView):
         form = GuidanceNoteForm(json_object(request.data, GuidanceNoteForm))
         if not form.is_valid():
             raise exceptions.ValidationError(field_errors(form))
-        with transaction.atomic():
-            note = services.guidance_note_add(
-                referral=referral, user=request.user, **form.cleaned_data
-            )
+        note = services.guidance_note_add(referral=referral, user=request.user, **form.cleaned_data)
         return Response(GuidanceNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    def replay(self, request, pk: int, status_code: int) -> Response:
+        notes = GuidanceNote.objects.filter(referral__in=Referral.objects.visible_to(request.user))
+        note = get_object_or_404(notes.visible_to(request.user).select_related("author"), pk=pk)
+        return Response(GuidanceNoteSerializer(note).data, status=status_code)
 
 
 class OutcomeChecksView(ApiView):

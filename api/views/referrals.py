@@ -2,7 +2,6 @@
 goes through `Referral.objects.visible_to`, so another organisation's is a 404, and leaves
 its rows in the audit trail as the pages do."""
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -32,6 +31,16 @@ def visible_referral(request, pk: int) -> Referral:
     return get_object_or_404(visible_referrals(request), pk=pk)
 
 
+def referral_answer(request, pk: int, status_code: int = 200) -> Response:
+    """The referral as the caller may see it now, its read recorded: the answer of its
+    page, of a registration and of a step (and of their replays)."""
+    referral = visible_referral(request, pk)
+    reads.shown(request, referral=referral)  # with its client
+    return Response(
+        ReferralSerializer(referral, context={"request": request}).data, status=status_code
+    )
+
+
 class ReferralPages(Cursor):
     # The web list's order, which its indexes answer (per OCMW and per region as well).
     ordering = ("-state_changed_at", "-id")
@@ -51,10 +60,8 @@ class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             reads.listed(self.request, reads.REFERRAL.of_all(page))
         return page
 
-    def retrieve(self, request, *args, **kwargs):
-        referral = self.get_object()
-        reads.shown(request, referral=referral)
-        return Response(self.get_serializer(referral).data)
+    def retrieve(self, request, pk: int, *args, **kwargs):
+        return referral_answer(request, pk)
 
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
     @idempotent
@@ -67,8 +74,8 @@ class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelV
             )
         form = ReferralCreateSerializer(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
-        with transaction.atomic():
-            referral = services.referral_create(user=request.user, **form.validated_data)
-        referral = visible_referral(request, referral.pk)
-        reads.shown(request, referral=referral)  # the answer shows it, with its client
-        return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
+        referral = services.referral_create(user=request.user, **form.validated_data)
+        return referral_answer(request, referral.pk, status.HTTP_201_CREATED)
+
+    def replay(self, request, pk: int, status_code: int) -> Response:
+        return referral_answer(request, pk, status_code)

@@ -3,11 +3,11 @@ taking one. 404 for a referral that is not the caller's, 403 for a step that is 
 to take, 409 when the referral is not in a state for it (or moved on since the state the
 caller sent), 400 with the form's field errors."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from audit import reads
 from referrals.enums import State
 from referrals.models.reading import FORBIDDEN
 from referrals.services import ConcurrentChange
@@ -18,7 +18,7 @@ from ..idempotency import idempotent
 from ..serializers import ReferralSerializer
 from ..steps import BODIES, field_errors, form_data
 from .base import ApiView
-from .referrals import visible_referral
+from .referrals import referral_answer, visible_referral
 
 
 class StepRef(serializers.Serializer):
@@ -79,23 +79,27 @@ class TransitionView(ApiView):
         step = STEPS[self.step_name]
         referral = visible_referral(request, pk)
         data = form_data(step, referral, request.data)
+        if data["state"] not in State.values:
+            raise exceptions.ValidationError({"state": [_("This is not a state of a referral.")]})
+        # Who may not take the step hears nothing more (not even who moved the referral
+        # on); who may hears first that it moved on since they read it, if it did.
+        code, reasons = referral.step_check(request.user, step.name)
+        if code == FORBIDDEN:
+            raise exceptions.PermissionDenied(reasons[0])
         if data["state"] != referral.state:
             raise ConcurrentChange(
                 referral, seen_state=data["state"], user=request.user, step=step.name
             )
-        code, reasons = referral.step_check(request.user, step.name)
-        if code == FORBIDDEN:
-            raise exceptions.PermissionDenied(reasons[0])
         if code:
             raise Conflict(reasons, code=code)
         form = step.form(data, referral=referral, user=request.user)
         if not form.is_valid():
             raise exceptions.ValidationError(field_errors(form))
         step.run(referral=referral, user=request.user, form=form)
-        referral = visible_referral(request, pk)
-        reads.shown(request, referral=referral)
-        context = {"request": request}
-        return Response(ReferralSerializer(referral, context=context).data)
+        return referral_answer(request, pk)
+
+    def replay(self, request, pk: int, status_code: int) -> Response:
+        return referral_answer(request, pk, status_code)
 
 
 def transition_view(name: str):

@@ -463,6 +463,11 @@ WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "20"))
 # Events leave over https only; http is for a receiver on this machine (local, tests).
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP")
+# Private networks (CIDR, comma-separated) a webhook may be sent into, e.g. an OCMW's system
+# behind a VPN; none by default: a public address only, never this machine or link-local.
+WEBHOOKS_PRIVATE_NETWORKS = [
+    net for net in os.environ.get("WEBHOOKS_PRIVATE_NETWORKS", "").split(",") if net.strip()
+]
 CELERY_BEAT_SCHEDULE["relay-pending-webhooks"] = {
     "task": "webhooks.tasks.relay_pending",
     "schedule": CELERY_BEAT_SCHEDULE["relay-pending-notifications"]["schedule"],

@@ -55,7 +55,9 @@ def test_days_sets_the_expiry():
     ("user", "args", "message"),
     [
         (None, ["nobody"], "No user"),
-        ({"is_active": False}, ["mens-gent"], "not active"),
+        ({"is_active": False}, ["mens-gent"], "may not hold a token"),
+        ({"is_staff": True}, ["mens-gent"], "may not hold a token"),
+        ({"is_superuser": True}, ["mens-gent"], "may not hold a token"),
         ({}, ["mens-gent", "--days", "0"], "at least 1"),
     ],
 )

@@ -5,15 +5,17 @@ import datetime
 
 import pytest
 import time_machine
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from api.idempotency import MAX_KEY_LENGTH
 from api.models import IdempotentRequest
-from audit.models import Entry
+from audit.models import Entry, Kind
 from notifications.models import Notification
-from referrals.enums import State
-from referrals.models import Referral, ReferralEvent
+from referrals.enums import CandidacyOutcome, State
+from referrals.models import Candidacy, Referral, ReferralEvent
+from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, referral_in_state
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +179,9 @@ def test_a_conflicting_step_keeps_no_key_so_its_corrected_retry_runs(api_for, co
     assert corrected.json()["state"] == State.INTAKE_PLANNED
 
 
-def test_a_success_keeps_its_answer_under_the_users_key(api_for, caseworker, agreed, training):
+def test_a_success_keeps_a_reference_to_its_answer_under_the_users_key(
+    api_for, caseworker, agreed, training
+):
     http = api_for(caseworker)
 
     http.post(
@@ -188,8 +192,12 @@ def test_a_success_keeps_its_answer_under_the_users_key(api_for, caseworker, agr
     )
 
     row = IdempotentRequest.objects.get()
-    assert (row.user, row.key, row.status_code) == (caseworker, KEY, 200)
-    assert row.response["state"] == State.WITHDRAWN
+    assert (row.user, row.key, row.status_code, row.resource_id) == (
+        caseworker,
+        KEY,
+        200,
+        agreed.pk,
+    )
 
 
 # --- whose key, and for how long ---------------------------------------------------------------
@@ -280,14 +288,50 @@ def test_a_key_of_the_longest_length_is_taken(api_for, caseworker, gent_clients,
     assert response.status_code == 201
 
 
-def test_a_replay_records_no_second_read(api_for, caseworker, gent_clients, training):
-    """The answer was shown, and recorded, once; its replay to the same caller is that
-    same answer."""
+def test_a_replay_shows_the_record_again_as_a_read(api_for, caseworker, gent_clients, training):
+    """Only a reference is kept: the replay reads the referral again through the caller's
+    access, and records that read as a page would."""
+    http = api_for(caseworker)
+    data = {"client": gent_clients[0].pk, "training": training.pk}
+    first = http.post(LIST, data, format="json", **keyed())
+    reads = Entry.objects.filter(kind=Kind.VIEW, referral_id=first.json()["id"]).count()
+
+    again = http.post(LIST, data, format="json", **keyed())
+
+    assert again.json()["id"] == first.json()["id"]
+    assert Entry.objects.filter(kind=Kind.VIEW, referral_id=first.json()["id"]).count() == reads + 1
+    assert "client" not in str(IdempotentRequest.objects.values().get())
+
+
+def test_a_replay_to_someone_who_may_no_longer_see_it_is_a_404(
+    api_for, caseworker, gent_clients, training
+):
     http = api_for(caseworker)
     data = {"client": gent_clients[0].pk, "training": training.pk}
     http.post(LIST, data, format="json", **keyed())
-    reads = Entry.objects.count()
+    caseworker.organisation = OcmwFactory(municipality="Hasselt")
+    caseworker.save()
 
-    http.post(LIST, data, format="json", **keyed())
+    again = http.post(LIST, data, format="json", **keyed())
 
-    assert Entry.objects.count() == reads
+    assert again.status_code == 404
+
+
+@override_settings(OKOT_CANDIDACY_LIMIT=0)
+def test_a_refusal_keeps_what_it_records_under_a_key_too(api_for, counsellor, training):
+    """A candidacy over the limit is refused (429) and kept as the trace of the attempt,
+    with or without a key; the key is free for the retry."""
+    client = ClientFactory()
+    body = {
+        "ocmw": client.ocmw_id,
+        "insz": client.insz,
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "training": training.pk,
+    }
+
+    response = api_for(counsellor).post(reverse("api:candidacies"), body, format="json", **keyed())
+
+    assert response.status_code == 429
+    assert Candidacy.objects.filter(outcome=CandidacyOutcome.LIMITED).count() == 1
+    assert not IdempotentRequest.objects.exists()

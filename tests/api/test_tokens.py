@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -280,3 +281,27 @@ def test_a_session_that_passed_the_second_factor_reaches_the_api(browser, admini
     response = browser.get(reverse("api:client-list"))
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "promote",
+    [
+        lambda user: setattr(user, "is_staff", True),
+        lambda user: setattr(user, "is_superuser", True),
+        lambda user: user.groups.add(Group.objects.get(name="Administrator")),
+    ],
+    ids=["staff", "superuser", "administrator"],
+)
+def test_a_token_stops_working_when_its_user_must_pass_a_second_factor(db, promote):
+    """Made for a caseworker, who is later made staff or administrator: a token cannot give
+    the second factor they now owe, so it opens nothing, like a revoked one."""
+    token = ApiTokenFactory()
+    user = token.user
+    promote(user)
+    user.save()
+
+    http = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    response = http.get("/api/v1/referrals/")
+
+    assert response.status_code == 401

@@ -200,6 +200,31 @@ def test_another_sides_step_is_a_403(api_for, caseworker, walk):
     assert Referral.objects.get(pk=referral.pk).state == State.AGREED
 
 
+def test_another_sides_step_with_an_old_state_is_a_403_telling_nothing_more(
+    api_for, caseworker, walk
+):
+    """Not a 409 naming who moved the referral on: the step is not the caller's anyway."""
+    referral = walk(State.INTAKE_PLANNED)
+
+    response = api_for(caseworker).post(
+        step_url(referral, "admit"), {"state": State.AGREED}, format="json"
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_state_that_is_no_state_is_a_400(api_for, counsellor, walk):
+    referral = walk(State.AGREED)
+
+    response = api_for(counsellor).post(
+        step_url(referral, "plan_intake"), {"state": "xyz", **intake()}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"state"}
+    assert Referral.objects.get(pk=referral.pk).state == State.AGREED
+
+
 def test_another_organisations_referral_is_a_404(api_for, caseworker_of_other_ocmw, walk):
     referral = walk(State.CANDIDATE)
 

@@ -28,7 +28,7 @@ def pages_without_object(patterns=None, namespace: str = "", prefix: str = ""):
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from pages_without_object(entry.url_patterns, inner, route)
-        elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.converters:
+        elif isinstance(entry, URLPattern) and entry.name and not entry.pattern.regex.groupindex:
             yield f"{namespace}{entry.name}"
 
 

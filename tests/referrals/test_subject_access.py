@@ -49,6 +49,7 @@ from tests.referrals.factories import (
     make_insz,
     referral_in_state,
 )
+from tests.webhooks.deliveries import make_delivery, make_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,9 @@ def a_client_with_everything(*, serial: int, last_name: str, referrals: int = 1)
             year=referral.start_date.year,
             result=SchoolYearResult.PASSED,
             recorded_by=counsellor,
+        )
+        rows["webhooks.delivery"] = make_delivery(
+            make_subscription(organisation=client.ocmw), referral=referral
         )
     rows["unlinked candidacy"] = Candidacy.objects.create(
         registered_by=counsellor,

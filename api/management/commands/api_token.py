@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from api.models import ApiToken
+from api.models import ApiToken, may_hold_a_token
 
 
 class Command(BaseCommand):
@@ -29,8 +29,11 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user {username!r}.")
-        if not user.is_active:
-            raise CommandError(f"{username!r} is not active: a token of theirs would not work.")
+        if not may_hold_a_token(user):
+            raise CommandError(
+                f"{username!r} may not hold a token: it acts as an active caseworker or "
+                "counsellor of an organisation, never as staff or an administrator."
+            )
         if days is not None and days < 1:
             raise CommandError("--days must be at least 1.")
         token = ApiToken(user=user, name=name or f"Token for {username}")
