@@ -11,7 +11,7 @@ from rest_framework import serializers
 from accounts.models import Organisation, User
 from referrals import access
 from referrals.models import Client, Referral, StartMoment, Training
-from referrals.presenters import OCMW_CLIENT_FIELDS, client_fields
+from referrals.presenters import OCMW_CLIENT_FIELDS, REFERRAL_FIELDS, client_fields
 
 
 class OrganisationRef(serializers.ModelSerializer):
@@ -101,31 +101,9 @@ class ReferralSerializer(serializers.ModelSerializer):
             "training",
             "region",
             "applied_on",
-            "agreed_on",
-            "caseworker",
-            "caseworker_phone",
-            "caseworker_email",
-            "handover_notes",
-            "decline_reason",
             "counsellor",
-            "intake_at",
-            "intake_place",
-            "screening_motivation",
-            "screening_preconditions",
-            "screening_path_fit",
-            "screening_learning_ability",
-            "reject_reason",
-            "probable_start_date",
-            "probable_location",
-            "start_date",
-            "expected_end_date",
-            "end_date",
-            "end_result",
-            "stop_reason",
-            "obtained",
-            "obtained_on",
-            "continued_by",
-            "withdraw_reason",
+            # What the referral page shows of the referral itself, in the flow's order.
+            *REFERRAL_FIELDS,
         ]
         read_only_fields = fields
 

@@ -59,3 +59,15 @@ STEPS: dict[str, Step] = {
         ),
     ]
 }
+
+
+def steps_for(referral, user) -> tuple[list[Step], list[tuple[Step, list[str]]]]:
+    """The steps `user` may take on `referral` now, in the order of the flow, and those an
+    unmet condition blocks, with the reasons (the admin's change page and the API)."""
+    available = [STEPS[name] for name in referral.available_steps(user) if name in STEPS]
+    blocked = [
+        (STEPS[name], reasons)
+        for name, reasons in referral.blocked_steps(user).items()
+        if name in STEPS
+    ]
+    return available, blocked

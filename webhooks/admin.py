@@ -54,6 +54,7 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
         if obj is not None:
             return ["organisation", *self.readonly_fields]
         return self.readonly_fields
+
     fields = ["organisation", "url", "kinds", "active", "secret", "created_at", "updated_at"]
     actions = ["rotate_secret"]
 

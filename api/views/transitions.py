@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from referrals.enums import State
 from referrals.models.reading import FORBIDDEN
 from referrals.services import ConcurrentChange
-from referrals.steps import STEPS
+from referrals.steps import STEPS, steps_for
 
 from ..exceptions import Conflict
 from ..idempotency import idempotent
@@ -51,19 +51,14 @@ class TransitionListView(ApiView):
         """The steps you may take now, in the order of the flow, and those you could take
         but for a condition not met yet, with the reasons."""
         referral = visible_referral(request, pk)
-        blocked = referral.blocked_steps(request.user)
+        available, blocked = steps_for(referral, request.user)
         return Response(
             {
                 "state": referral.state,
-                "available": [
-                    {"name": name, "label": str(STEPS[name].label)}
-                    for name in referral.available_steps(request.user)
-                    if name in STEPS
-                ],
+                "available": [{"name": step.name, "label": str(step.label)} for step in available],
                 "blocked": [
-                    {"name": name, "label": str(STEPS[name].label), "reasons": reasons}
-                    for name, reasons in blocked.items()
-                    if name in STEPS
+                    {"name": step.name, "label": str(step.label), "reasons": reasons}
+                    for step, reasons in blocked
                 ],
             }
         )

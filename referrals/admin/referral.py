@@ -26,7 +26,7 @@ from ..models import (
     Referral,
     Training,
 )
-from ..steps import STEPS
+from ..steps import STEPS, steps_for
 from .audited import AuditedAdminMixin
 from .imports import import_urls
 from .inlines import (
@@ -168,20 +168,18 @@ class ReferralAdmin(AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, ad
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and change and self.has_change_permission(request, obj):
+            available, blocked = steps_for(obj, request.user)
             context["referral_steps"] = [
                 {
-                    "label": STEPS[name].label,
+                    "label": step.label,
                     "url": reverse(
-                        f"{self.admin_site.name}:referrals_referral_step", args=[obj.pk, name]
+                        f"{self.admin_site.name}:referrals_referral_step", args=[obj.pk, step.name]
                     ),
                 }
-                for name in obj.available_steps(request.user)
-                if name in STEPS
+                for step in available
             ]
             context["blocked_steps"] = [
-                {"label": STEPS[name].label, "reasons": reasons}
-                for name, reasons in obj.blocked_steps(request.user).items()
-                if name in STEPS
+                {"label": step.label, "reasons": reasons} for step, reasons in blocked
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -67,16 +67,8 @@ def clients_found(world, key, response) -> set:
     return {(row["id"], None) for row in response.json()}
 
 
-def messages_shown(world, key, response) -> set:
-    clients = {referral.pk: referral.client_id for referral in world["referrals"].values()}
-    return {
-        (clients[row["referral"]], row["referral"])
-        for row in response.json()["results"]
-        if row["referral"]
-    }
-
-
-def candidacies_shown(world, key, response) -> set:
+def referrals_named(world, key, response) -> set:
+    """The referrals the rows of a page name (messages, candidacies), with their clients."""
     clients = {referral.pk: referral.client_id for referral in world["referrals"].values()}
     return {
         (clients[row["referral"]], row["referral"])
@@ -182,9 +174,9 @@ READS = {
     "api:referral-outcome-checks": {"GET": Reads(Kind.VIEW, the_referral)},
     "api:referral-documents": {"GET": Reads(Kind.VIEW, the_referral)},
     "api:document-download": {"GET": Reads(Kind.EXPORT, the_referral)},
-    "api:notifications": {"GET": Reads(Kind.VIEW, messages_shown)},
+    "api:notifications": {"GET": Reads(Kind.VIEW, referrals_named)},
     "api:candidacies": {
-        "GET": Reads(Kind.VIEW, candidacies_shown),
+        "GET": Reads(Kind.VIEW, referrals_named),
         "POST": NoPersonalData("what the registrant typed, waiting for the OCMW"),
     },
     "api:client-search": {
@@ -277,7 +269,7 @@ def test_the_lists_show_someone_to_each_side(world):
     assert clients_listed(world, "api:client-list", response)
     for role in ("caseworker", "counsellor"):
         response = ask(world, "api:notifications", "GET", role)
-        assert messages_shown(world, "api:notifications", response), role
+        assert referrals_named(world, "api:notifications", response), role
 
 
 @pytest.mark.parametrize(("key", "method", "role"), NONE_SHOWN)
