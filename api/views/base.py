@@ -19,4 +19,5 @@ class ApiView(ApiMixin, APIView):
 
 
 class ReadOnlyViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    # An id is a number: anything else is a 404 at the URL, never a ValueError in a query.
+    lookup_value_regex = r"\d+"

@@ -47,6 +47,7 @@ class ReferralPages(Cursor):
 
 
 class ReferralViewSet(ApiMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # as ReadOnlyViewSet's: a 404 for what is not a number
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
     pagination_class = ReferralPages

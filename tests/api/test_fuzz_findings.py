@@ -179,3 +179,14 @@ def test_the_messages_page_is_documented_as_a_page(schema, api_for):
 
     assert page.json()["results"]
     assert_as_documented(schema, "/api/v1/notifications/", "GET", page)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/referrals/null,null/", "/api/v1/clients/1.5/", "/api/v1/trainings/x/"],
+)
+def test_an_id_that_is_not_a_number_is_a_404(api_for, url):
+    """`/api/v1/referrals/null,null/` reached the query: a ValueError, a 500."""
+    response = api_for(CaseworkerFactory()).get(url)
+
+    assert response.status_code == 404
