@@ -1,22 +1,27 @@
 """Admin for the outbox: messages are read here, never written; failed e-mails can be sent
 again with the Retry action."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
 from audit.reads import OF_REFERRAL
 
+from .admin_retry import RetryActionMixin
 from .models import EmailOptOut, EmailPreference, Notification
 from .tasks import redeliver
 
 
 @admin.register(Notification)
 class NotificationAdmin(
-    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    RetryActionMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    admin.ModelAdmin,
 ):
     """A message is what was said to someone: viewable, never added, changed or deleted by
     hand."""
@@ -57,40 +62,23 @@ class NotificationAdmin(
         "idempotency_key",
     ]
     readonly_fields = fields
-    actions = ["retry"]
-
-    def has_retry_permission(self, request) -> bool:
-        # Retrying changes a row's delivery state, never its message, which stays read-only.
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+    redeliver = staticmethod(redeliver)
+    retried_message = ngettext_lazy(
+        "%(count)d e-mail is queued again.",
+        "%(count)d e-mails are queued again.",
+        "count",
+    )
+    skipped_message = ngettext_lazy(
+        "%(count)d message was left alone: it is in the app, sent, or being sent.",
+        "%(count)d messages were left alone: they are in the app, sent, or being sent.",
+        "count",
+    )
 
     @admin.action(
         description=_("Retry the selected failed or pending e-mails"), permissions=["retry"]
     )
     def retry(self, request, queryset):
-        count = redeliver(queryset.values_list("pk", flat=True))
-        skipped = queryset.count() - count
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d e-mail is queued again.",
-                "%(count)d e-mails are queued again.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS if count else messages.WARNING,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d message was left alone: it is in the app, sent, or being sent.",
-                    "%(count)d messages were left alone: they are in the app, sent, or being sent.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
+        self.retry_selected(request, queryset)
 
 
 @admin.register(EmailOptOut)

@@ -5,10 +5,11 @@ deliveries, read-only, with Retry for failed ones as for the e-mails."""
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from notifications.admin_retry import RetryActionMixin
 
 from .kinds import EventKind
 from .models import Delivery, Subscription
@@ -79,7 +80,7 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class DeliveryAdmin(RetryActionMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     """What was posted to whom: viewable, never added, changed or deleted by hand."""
 
     list_display = [
@@ -114,38 +115,21 @@ class DeliveryAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
         "sent_at",
     ]
     readonly_fields = fields
-    actions = ["retry"]
-
-    def has_retry_permission(self, request) -> bool:
-        # Retrying changes a row's delivery state, never what it carries.
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+    redeliver = staticmethod(redeliver)
+    retried_message = ngettext_lazy(
+        "%(count)d webhook delivery is queued again.",
+        "%(count)d webhook deliveries are queued again.",
+        "count",
+    )
+    skipped_message = ngettext_lazy(
+        "%(count)d delivery was left alone: it is delivered or being sent.",
+        "%(count)d deliveries were left alone: they are delivered or being sent.",
+        "count",
+    )
 
     @admin.action(
         description=_("Retry the selected failed or pending webhook deliveries"),
         permissions=["retry"],
     )
     def retry(self, request, queryset):
-        count = redeliver(queryset.values_list("pk", flat=True))
-        skipped = queryset.count() - count
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d webhook delivery is queued again.",
-                "%(count)d webhook deliveries are queued again.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS if count else messages.WARNING,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d delivery was left alone: it is delivered or being sent.",
-                    "%(count)d deliveries were left alone: they are delivered or being sent.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
+        self.retry_selected(request, queryset)
