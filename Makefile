@@ -26,6 +26,11 @@ BENCH_REPORT_DATABASE ?= okot_bench_report
 BENCH_REPORT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_REPORT_DATABASE)
 BENCH_LISTS_DATABASE ?= okot_bench_lists
 BENCH_LISTS_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_LISTS_DATABASE)
+# The steps' benchmark: its own throwaway database, the referrals it fills and the timed calls.
+BENCH_STEP_DATABASE ?= okot_bench_step
+BENCH_STEP_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_STEP_DATABASE)
+BENCH_STEP_REFERRALS ?= 100000
+BENCH_STEP_REPEAT ?= 200
 BENCH_REFERRALS ?= 1000000
 BENCH_REPEAT ?= 5
 # The import's benchmark: the rows of its legitimate file and the runs per file.
@@ -65,7 +70,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-step bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -189,6 +194,21 @@ bench-lists: install  ## Benchmark Mijn werk and the lists per role: BENCH_REFER
 	$(MANAGE) migrate --noinput -v 0 \
 		&& $(MANAGE) bench_lists --referrals $(BENCH_REFERRALS) $(BENCH_ARGS) || status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_LISTS_DATABASE); \
+	exit $$status
+
+# A throwaway PostgreSQL database okot_bench_step, made, migrated, filled and dropped again;
+# no Redis: the hand-off to the broker after commit is not what is timed.
+bench-step: install  ## Benchmark each step against a bare transaction with the same writes: BENCH_STEP_REFERRALS (100,000)
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_STEP_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_STEP_DATABASE)
+	export DATABASE_URL="$(BENCH_STEP_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	unset REDIS_URL; \
+	status=0; \
+	$(MANAGE) migrate --noinput -v 0 \
+		&& $(MANAGE) bench_step --referrals $(BENCH_STEP_REFERRALS) --repeat $(BENCH_STEP_REPEAT) \
+			$(BENCH_ARGS) || status=$$?; \
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_STEP_DATABASE); \
 	exit $$status
 
 # A throwaway database the command makes and drops: a temporary SQLite file, or

@@ -4,7 +4,9 @@
 report table against the bare SQL that gives the same figures. `bench_report` drives both.
 `import_files` makes a legitimate file of existing trajectories and hostile ones;
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
-drives both. `bench_lists` times the lists on `report_fill`'s data."""
+drives both. `bench_lists` times the lists on `report_fill`'s data. `step_subjects` makes the
+people and referrals `bench_step` walks through the flow, `step_cases` times each step's
+service against a bare transaction with the same writes."""
 
 import math
 
