@@ -7,7 +7,6 @@ Writing is all this module does: whoever writes hands the e-mails to delivery af
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals import access
@@ -30,6 +29,7 @@ from referrals.models.followup import school_year_label
 from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
+from . import inserting
 from .models import AT_ONCE, EmailOptOut, EmailPreference, Kind, Notification
 from .recipients import caseworkers_for, counsellors_for, other_side
 from .rendering import render_email, render_message
@@ -136,18 +136,16 @@ def write_for_event(event) -> list[Notification]:
             DocumentKind(event.data["kind"]).label if event.transition == DOCUMENT_ADDED else ""
         ),
     }
-    written = []
-    for kind, recipients in messages:
-        written += write(
-            kind=kind,
-            recipients=recipients,
-            referral=event.referral,
-            source=f"event:{event.pk}",
-            context=context,
-            exclude=None if kind in PROMPTS else event.actor,
-            at=event.at,
-        )
-    return written
+    return write_messages(
+        [
+            (kind, recipients, None if kind in PROMPTS else event.actor)
+            for kind, recipients in messages
+        ],
+        referral=event.referral,
+        source=f"event:{event.pk}",
+        context=context,
+        at=event.at,
+    )
 
 
 def write_for_note(note) -> list[Notification]:
@@ -243,91 +241,89 @@ def write(
 
     Call inside the transaction of what caused it. `source` makes the idempotency key:
     writing the same thing twice adds nothing. `at` dates the rows when the step happened
-    (a back-dated step shows its real date). A few queries whatever the number of
-    recipients: the opt-outs, the daily readers, the keys already written, one insert."""
-    recipients = [r for r in recipients if r is not None and r != exclude]
-    if not recipients:
+    (a back-dated step shows its real date)."""
+    return write_messages(
+        [(kind, recipients, exclude)], referral=referral, source=source, context=context, at=at
+    )
+
+
+def write_messages(
+    messages: Iterable[tuple[str, Iterable, object]],
+    *,
+    referral,
+    source: str,
+    context: dict,
+    at=None,
+) -> list[Notification]:
+    """`write` for several kinds of message of one source at once, each (kind, recipients,
+    who not to tell): the messages of one history line. A few queries whatever the number
+    of kinds and recipients: the opt-outs, the daily readers, one insert that leaves out
+    what was written before (`inserting.insert_new`: no lookup first, no savepoint)."""
+    wanted = [
+        (kind, [r for r in recipients if r is not None and r != exclude])
+        for kind, recipients, exclude in messages
+    ]
+    wanted = [(kind, recipients) for kind, recipients in wanted if recipients]
+    if not wanted:
         return []
     # Replayed history (demo data, imports) is kept in the app but e-mailed to nobody.
     with_email = not is_replaying_history()
+    mailed_to = {r.pk for _kind, rs in wanted for r in rs if r.email} if with_email else set()
     opted_out = set(
-        EmailOptOut.objects.filter(user__in=recipients, kind=kind).values_list("user_id", flat=True)
+        EmailOptOut.objects.filter(
+            user__in=mailed_to, kind__in=[kind for kind, _rs in wanted]
+        ).values_list("user_id", "kind")
+        if mailed_to
+        else ()
     )
-    # Who reads this kind in the daily digest rather than in an e-mail of its own.
-    in_digest = set() if kind in AT_ONCE else EmailPreference.daily_readers(recipients)
-    wanted = {}
-    for recipient in recipients:
-        channels = [Notification.Channel.IN_APP]
-        mailed = with_email and recipient.email and recipient.pk not in opted_out
-        if mailed and recipient.pk not in in_digest:
-            channels.append(Notification.Channel.EMAIL)
-        for channel in channels:
-            wanted[f"{source}:{kind}:{recipient.pk}:{channel}"] = (
-                recipient,
-                channel,
-                mailed and recipient.pk in in_digest,
-            )
-    written_before = set(
-        Notification.objects.filter(idempotency_key__in=wanted).values_list(
-            "idempotency_key", flat=True
-        )
+    # Who reads these kinds in the daily digest rather than in an e-mail of their own.
+    digest_kinds = {kind for kind, _rs in wanted if kind not in AT_ONCE}
+    digest_candidates = {r.pk for kind, rs in wanted if kind in digest_kinds for r in rs}
+    in_digest = (
+        EmailPreference.daily_readers(digest_candidates & mailed_to)
+        if digest_candidates & mailed_to
+        else set()
     )
     now = at or timezone.now()
-    rows = []
-    for key, (recipient, channel, for_digest) in wanted.items():
-        if key in written_before:
-            continue
-        # In the recipient's language; the in-app message shows what its reader may see,
-        # the e-mail only what happened and where to read it.
-        in_app = channel == Notification.Channel.IN_APP
-        if in_app:
-            subject, body = render_message(kind, recipient, referral, context)
-            body_html = ""
-        else:
-            subject, body, body_html = render_email(kind, recipient, referral)
-        rows.append(
-            Notification(
-                idempotency_key=key,
-                recipient=recipient,
-                channel=channel,
-                kind=kind,
-                referral=referral,
-                subject=subject,
-                body=body,
-                body_html=body_html,
-                status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
-                sent_at=now if in_app else None,
-                # The caller hands the e-mail to the worker on commit (enqueue_on_commit).
-                queued_at=None if in_app else timezone.now(),
-                created_at=now,
-                in_digest=bool(in_app and for_digest),
-            )
-        )
-    return _insert(rows)
+    rows = {}
+    for kind, recipients in wanted:
+        for recipient in recipients:
+            mailed = recipient.pk in mailed_to and (recipient.pk, kind) not in opted_out
+            for_digest = mailed and kind in digest_kinds and recipient.pk in in_digest
+            channels = [Notification.Channel.IN_APP]
+            if mailed and not for_digest:
+                channels.append(Notification.Channel.EMAIL)
+            for channel in channels:
+                key = f"{source}:{kind}:{recipient.pk}:{channel}"
+                if key not in rows:
+                    rows[key] = _row(
+                        key, kind, recipient, channel, referral, context, now, for_digest
+                    )
+    return inserting.insert_new(Notification, list(rows.values()), unique=["idempotency_key"])
 
 
-def _insert(rows: list[Notification]) -> list[Notification]:
-    """Insert new rows at once; the rows inserted, with their keys. Should another writer
-    have added one of them since they were looked up (two runs of the reminders at once),
-    row by row instead, leaving that writer's."""
-    try:
-        with transaction.atomic():
-            inserted = Notification.objects.bulk_create(rows)
-    except IntegrityError:
-        inserted = []
-        for row in rows:
-            try:
-                with transaction.atomic():
-                    row.save(force_insert=True)
-            except IntegrityError:
-                continue
-            inserted.append(row)
-    if inserted and inserted[0].pk is None:  # a database that returns no keys (SQLite < 3.35)
-        keys = dict(
-            Notification.objects.filter(
-                idempotency_key__in=[row.idempotency_key for row in inserted]
-            ).values_list("idempotency_key", "pk")
-        )
-        for row in inserted:
-            row.pk = keys[row.idempotency_key]
-    return inserted
+def _row(key, kind, recipient, channel, referral, context, now, for_digest) -> Notification:
+    # In the recipient's language; the in-app message shows what its reader may see, the
+    # e-mail only what happened and where to read it.
+    in_app = channel == Notification.Channel.IN_APP
+    if in_app:
+        subject, body = render_message(kind, recipient, referral, context)
+        body_html = ""
+    else:
+        subject, body, body_html = render_email(kind, recipient, referral)
+    return Notification(
+        idempotency_key=key,
+        recipient=recipient,
+        channel=channel,
+        kind=kind,
+        referral=referral,
+        subject=subject,
+        body=body,
+        body_html=body_html,
+        status=Notification.Status.SENT if in_app else Notification.Status.PENDING,
+        sent_at=now if in_app else None,
+        # The caller hands the e-mail to the worker on commit (enqueue_on_commit).
+        queued_at=None if in_app else timezone.now(),
+        created_at=now,
+        in_digest=bool(in_app and for_digest),
+    )

@@ -9,6 +9,7 @@ to its author's organisation."""
 
 from django.utils import timezone
 
+from notifications import inserting
 from referrals import access
 from referrals.enums import NoteVisibility
 from referrals.signals import is_replaying_history
@@ -65,8 +66,9 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
     """Write the pending deliveries of one event (`source` makes its id): one row per
     active subscription asking for `kind` whose organisation is in the `audience`, with the
     `payload` built for that organisation; the pending rows of the event. Writing the same
-    event twice adds nothing (the unique key, `ignore_conflicts`). Two queries and one
-    insert, whatever the number of subscriptions."""
+    event twice adds nothing (the unique key: the insert leaves out what is there,
+    `notifications.inserting`). One query and one insert, whatever the number of
+    subscriptions (and one more to read back what an event written before left pending)."""
     # Replayed history (demo data, imports) is kept in the app but told to nobody.
     if is_replaying_history():
         return []
@@ -81,7 +83,8 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
         return []
     now = timezone.now()
     event_id = payloads.event_id(source)
-    Delivery.objects.bulk_create(
+    written = inserting.insert_new(
+        Delivery,
         [
             Delivery(
                 subscription=subscription,
@@ -95,9 +98,11 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
             )
             for subscription in subscriptions
         ],
-        ignore_conflicts=True,
+        unique=["event_id", "subscription"],
     )
-    # ignore_conflicts leaves the keys unset: read the event's rows back.
+    if len(written) == len(subscriptions):
+        return sorted(written, key=lambda delivery: delivery.pk)
+    # Written before (announced again): the event's rows still to send, theirs too.
     return list(
         Delivery.objects.filter(
             event_id=event_id, subscription__in=subscriptions, status=Delivery.Status.PENDING

@@ -101,10 +101,9 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 SELECTION_QUERIES = 10
 # Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
 # counsellors are addressed: at most one query), the e-mail opt-outs, who reads the daily
-# digest, the keys already written, and all its rows in one insert between a savepoint and
-# its release; then, per recipient, their permissions (what they may see of the client: two
-# queries).
-QUERIES_PER_REMINDER = 9
+# digest, and all its rows in one insert that leaves out those written before; then, per
+# recipient, their permissions (what they may see of the client: two queries).
+QUERIES_PER_REMINDER = 6
 QUERIES_PER_RECIPIENT = 2
 TODAY = D(2026, 7, 15)
 

@@ -1,0 +1,94 @@
+"""Writing outbox rows that may be there already, in one statement: the e-mails' and the
+webhooks' outboxes write each row once however often its event is announced (a unique
+key), and need the keys of the rows they did write, to hand them to the worker after
+commit.
+
+`INSERT ... ON CONFLICT DO NOTHING RETURNING` does both at once: a row whose unique key
+exists already is left out, without an error or a savepoint, and only the rows inserted
+come back. Django's `bulk_create(ignore_conflicts=True)` writes the same INSERT but returns
+no keys (Django 5.2 asks for them only without a conflict clause, as the rows returned no
+longer line up with the rows given), so the statement is written here, in this one place,
+from the model's fields as `bulk_create` prepares them. Where the database returns no rows
+from an insert (SQLite before 3.35), the rows are looked up before and after instead."""
+
+from collections.abc import Sequence
+
+from django.db import connections, router
+from django.db.models import Model, Q
+
+
+def insert_new(model: type[Model], rows: Sequence[Model], *, unique: Sequence[str]) -> list:
+    """Insert `rows` (new instances of `model`) but those whose `unique` fields (attnames
+    of a unique constraint) match a row stored already; the rows inserted, in their order,
+    with their primary keys."""
+    if not rows:
+        return []
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return _looked_up(model, rows, unique, connection)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    keys = [model._meta.get_field(name) for name in unique]
+    by_key = {tuple(getattr(row, f.attname) for f in keys): row for row in rows}
+    pk = model._meta.pk
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = ", ".join(qn(f.column) for f in [pk, *keys])
+    size = max(connection.ops.bulk_batch_size(fields, rows), 1)
+    inserted = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            params = [
+                f.get_db_prep_save(f.pre_save(row, add=True), connection)
+                for row in batch
+                for f in fields
+            ]
+            # Names from the model, values as parameters.
+            cursor.execute(
+                f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([one_row] * len(batch))
+                + f" ON CONFLICT DO NOTHING RETURNING {returning}",
+                params,
+            )
+            for pk_value, *key in cursor.fetchall():
+                row = by_key[tuple(f.to_python(v) for f, v in zip(keys, key, strict=True))]
+                row.pk = pk.to_python(pk_value)
+                inserted.add(id(row))
+    return [_stored(row, connection.alias) for row in rows if id(row) in inserted]
+
+
+def _looked_up(model, rows, unique, connection) -> list:
+    """The same without rows returned by the insert: the rows not stored yet, inserted
+    (conflicts still ignored), then their keys read back."""
+
+    def stored(candidates) -> dict:
+        wanted = Q()
+        for row in candidates:
+            wanted |= Q(**{name: getattr(row, _attname(model, name)) for name in unique})
+        found = model._default_manager.using(connection.alias).filter(wanted)
+        return {tuple(values[1:]): values[0] for values in found.values_list("pk", *unique)}
+
+    before = stored(rows)
+    new = [row for row in rows if _key(model, row, unique) not in before]
+    if not new:
+        return []
+    model._default_manager.using(connection.alias).bulk_create(new, ignore_conflicts=True)
+    after = stored(new)
+    for row in new:
+        row.pk = after[_key(model, row, unique)]
+    return [_stored(row, connection.alias) for row in new]
+
+
+def _attname(model, name: str) -> str:
+    return model._meta.get_field(name).attname
+
+
+def _key(model, row, unique) -> tuple:
+    return tuple(getattr(row, _attname(model, name)) for name in unique)
+
+
+def _stored(row, alias: str):
+    row._state.adding = False
+    row._state.db = alias
+    return row
