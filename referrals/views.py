@@ -42,18 +42,7 @@ PAGE_SIZE = 50
 
 
 def _visible_referral(request, pk: int) -> Referral:
-    return get_object_or_404(
-        Referral.objects.visible_to(request.user)
-        .with_related()
-        .select_related(
-            "caseworker__organisation",
-            "counsellor__organisation",
-            "training__contact_counsellor__organisation",
-            "handover_counsellor",
-            "handover_recorded_by",
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(Referral.objects.visible_to(request.user).with_page_related(), pk=pk)
 
 
 # --- referrals ------------------------------------------------------------------------------

@@ -208,18 +208,7 @@ def _check_unique(model, key: str) -> None:
 
 def page_referral(user, pk: int) -> Referral:
     """The referral as its page loads it for a step (`referrals.views._visible_referral`)."""
-    return (
-        Referral.objects.visible_to(user)
-        .with_related()
-        .select_related(
-            "caseworker__organisation",
-            "counsellor__organisation",
-            "training__contact_counsellor__organisation",
-            "handover_counsellor",
-            "handover_recorded_by",
-        )
-        .get(pk=pk)
-    )
+    return Referral.objects.visible_to(user).with_page_related().get(pk=pk)
 
 
 def run_step(name: str, cast: Cast, pairs: list[tuple[int, int]], *, warmup: int) -> Figures:

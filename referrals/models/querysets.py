@@ -178,6 +178,16 @@ class ReferralQuerySet(models.QuerySet):
             "client", "client__ocmw", "training", "training__contact_counsellor"
         )
 
+    def with_page_related(self) -> "ReferralQuerySet":
+        """`with_related` and the people the referral's page and its steps show and tell."""
+        return self.with_related().select_related(
+            "caseworker__organisation",
+            "counsellor__organisation",
+            "training__contact_counsellor__organisation",
+            "handover_counsellor",
+            "handover_recorded_by",
+        )
+
     def with_interrupted(self) -> "ReferralQuerySet":
         """Each referral with `interrupted`: whether its training is interrupted now (one
         subquery in the same query, for the lists' marker)."""
