@@ -1,4 +1,6 @@
+import contextlib
 import datetime
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -224,6 +226,27 @@ class Client(models.Model):
         if end is not None:
             found = found.filter(start_date__lte=end)
         return found.order_by("start_date", "pk")
+
+    def temporary_work_experience_from(self, start: datetime.date):
+        """The earliest of `temporary_work_experiences_from(start)`, or None: from those read
+        once by `temporary_work_experiences_read_once`, inside it."""
+        read = getattr(self, "_experiences_read", None)
+        if read is None:
+            return self.temporary_work_experiences_from(start).first()
+        return next((e for e in read if e.end_date is None or e.end_date >= start), None)
+
+    @contextlib.contextmanager
+    def temporary_work_experiences_read_once(self) -> Iterator[None]:
+        """Read the client's temporary work experiences once for every check inside the
+        block (`temporary_work_experience_from`): the formal agreement asks in its guard
+        before the step, again when the transition runs, and for its date. Read under the
+        client's lock (`services.steps.lock_client`), they stay as read until the
+        transaction ends; outside the block each check reads them again."""
+        self._experiences_read = list(self.temporary_work_experiences.order_by("start_date", "pk"))
+        try:
+            yield
+        finally:
+            del self._experiences_read
 
     def age_on(self, day: datetime.date) -> int | None:
         if not self.birth_date:

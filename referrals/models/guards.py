@@ -36,7 +36,7 @@ def client_consented(referral) -> bool:
 
 
 def _temporary_work_experience(referral):
-    experience = referral.client.temporary_work_experiences_from(timezone.localdate()).first()
+    experience = referral.client.temporary_work_experience_from(timezone.localdate())
     if experience is None:
         return None
     return _(
@@ -55,7 +55,7 @@ def _temporary_work_experience(referral):
 def no_active_temporary_work_experience(referral) -> bool:
     """None runs today or later: the agreement's own date, which may lie in the past, is
     checked by the step (`no_temporary_work_experience_from`)."""
-    return not referral.client.temporary_work_experiences_from(timezone.localdate()).exists()
+    return referral.client.temporary_work_experience_from(timezone.localdate()) is None
 
 
 def no_temporary_work_experience_from(referral, day, *, field: str, for_vdab: bool = False):
@@ -63,7 +63,7 @@ def no_temporary_work_experience_from(referral, day, *, field: str, for_vdab: bo
     client runs on that day or later: the formal agreement (its date may lie in the past)
     and the start of the training. `for_vdab`: the step is VDAB's, who does not see the
     client's temporary work experiences, so the message names none of it."""
-    experience = referral.client.temporary_work_experiences_from(day).first()
+    experience = referral.client.temporary_work_experience_from(day)
     if experience is None:
         return
     values = {"date": formats.date_format(day, "SHORT_DATE_FORMAT")}

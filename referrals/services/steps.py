@@ -164,49 +164,54 @@ def referral_agree(
     """Formally agree; the warm handover with it when it took place already (`handover_at`
     given; otherwise it is recorded later, `referral_record_handover`)."""
     lock_client(referral.client_id)
-    refusals = referral.step_refusals(user, "agree")
-    if refusals:
-        raise TransitionRefused(refusals)
-    required = {c.pk: c for c in EntryCondition.applicable_to(referral.training.okot_type)}
-    checked_conditions = [c for c in checked_conditions if c.pk in required]
-    missing = [required[pk] for pk in required.keys() - {c.pk for c in checked_conditions}]
-    if missing:
-        raise ValidationError(
-            {
-                "checked_conditions": _("Check every entry condition first: %(list)s")
-                % {"list": "; ".join(str(c) for c in missing)}
-            }
-        )
-    event = _transition(
-        referral,
-        user=user,
-        name="agree",
-        at=at,
-        extra_data={
-            "checked_conditions": sorted(c.pk for c in checked_conditions),
-            **(
-                {"handover_with": str(handover_counsellor or handover_counsellor_name)}
+    # Read once under the lock: the guard asks before the step and again in the
+    # transition, and the agreement's date asks too.
+    with referral.client.temporary_work_experiences_read_once():
+        refusals = referral.step_refusals(user, "agree")
+        if refusals:
+            raise TransitionRefused(refusals)
+        required = {c.pk: c for c in EntryCondition.applicable_to(referral.training.okot_type)}
+        checked_conditions = [c for c in checked_conditions if c.pk in required]
+        missing = [required[pk] for pk in required.keys() - {c.pk for c in checked_conditions}]
+        if missing:
+            raise ValidationError(
+                {
+                    "checked_conditions": _("Check every entry condition first: %(list)s")
+                    % {"list": "; ".join(str(c) for c in missing)}
+                }
+            )
+        event = _transition(
+            referral,
+            user=user,
+            name="agree",
+            at=at,
+            extra_data={
+                "checked_conditions": sorted(c.pk for c in checked_conditions),
+                **(
+                    {"handover_with": str(handover_counsellor or handover_counsellor_name)}
+                    if handover_at
+                    else {}
+                ),
+            },
+            by=user,
+            agreed_on=agreed_on,
+            caseworker_phone=caseworker_phone,
+            handover_notes=handover_notes,
+            handover=(
+                {
+                    "how": handover_how,
+                    "at": handover_at,
+                    "counsellor": handover_counsellor,
+                    "counsellor_name": handover_counsellor_name,
+                    "recorded_at": at or timezone.now(),
+                }
                 if handover_at
-                else {}
+                else None
             ),
-        },
-        by=user,
-        agreed_on=agreed_on,
-        caseworker_phone=caseworker_phone,
-        handover_notes=handover_notes,
-        handover=(
-            {
-                "how": handover_how,
-                "at": handover_at,
-                "counsellor": handover_counsellor,
-                "counsellor_name": handover_counsellor_name,
-                "recorded_at": at or timezone.now(),
-            }
-            if handover_at
-            else None
-        ),
-    )
-    referral.checked_conditions.set(checked_conditions)
+        )
+    # Only this step records them, once (a referral is a candidate only before it):
+    # adding them sets them, without reading them first.
+    referral.checked_conditions.add(*checked_conditions)
     return event
 
 
