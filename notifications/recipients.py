@@ -62,7 +62,9 @@ def kinds_for(user) -> list[Kind]:
 def caseworkers_for(referral) -> list:
     """The responsible caseworker (who agreed, or took over), else the OCMW caseworker who
     registered the referral, else every caseworker of the client's OCMW."""
-    for person in (referral.caseworker, referral.created_by):
+    # The registrant is read only when the responsible caseworker is not the one.
+    for side in ("caseworker", "created_by"):
+        person = getattr(referral, side)
         if person and access.is_caseworker_of(referral.client, person):
             return [person]
     return _people(Role.CASEWORKER.holders().filter(organisation_id=referral.client.ocmw_id))

@@ -88,6 +88,7 @@ def _transition(
         referral.save(update_fields=[*changed, "updated_at"])
     except ConcurrentTransition as exc:
         raise ConcurrentChange(referral, seen_state=before["state"], user=user, step=name) from exc
+    _responsible_as_user(referral, user)
     data = {
         field: after[field]
         for field in changed
@@ -115,6 +116,16 @@ def _transition(
     )
     referral_event.send(sender=Referral, event=event)
     return event
+
+
+def _responsible_as_user(referral: Referral, user) -> None:
+    """Who took the step and is responsible for the referral on their side is the user
+    object at hand, whose permissions the step read already: the messages that ask who may
+    see what of it read them from there, not again from a second copy of the same person
+    (the referral page's `select_related`)."""
+    for side in ("caseworker", "counsellor"):
+        if user is not None and getattr(referral, f"{side}_id") == user.pk:
+            setattr(referral, side, user)
 
 
 def lock_client(client_id: int) -> None:
