@@ -101,6 +101,10 @@ class HandoverFields(models.Model):
             raise ValidationError(
                 {"handover_counsellor": _("Say with whom: choose the counsellor or type a name.")}
             )
+        if counsellor is not None and counsellor.pk == self.training.contact_counsellor_id:
+            # The training's contact as the referral holds them: one copy of the person,
+            # whose permissions the messages to the training's side read once.
+            counsellor = self.training.contact_counsellor
         if counsellor is not None and not access.is_counsellor_for(self.training, counsellor):
             raise ValidationError(
                 {"handover_counsellor": _("Choose a VDAB counsellor of this training.")}

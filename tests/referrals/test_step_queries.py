@@ -23,10 +23,11 @@ QUERIES = {
     "apply": 7,
     # The client's row locked and its temporary work experiences read once under the lock
     # (the guard, asked twice, and the agreement's date); the entry conditions; whether the
-    # handover's counsellor is one (their permissions); the referral, its history line; the
-    # contact counsellor told (their permissions) and the last VDAB actor; the opt-outs,
-    # one insert for both messages; the subscriptions, the deliveries; the conditions.
-    "agree": 17,
+    # handover's counsellor, the training's contact, is one (their permissions, read once
+    # for the message to them too); the referral, its history line; the last VDAB actor;
+    # the opt-outs, one insert for both messages; the subscriptions, the deliveries; the
+    # conditions.
+    "agree": 15,
     # The referral, its history line; the caseworker told (their permissions); the
     # opt-outs, the daily readers, the messages; the subscriptions, the deliveries.
     "plan_intake": 11,
