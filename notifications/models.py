@@ -1,6 +1,7 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -201,11 +202,25 @@ class EmailPreference(models.Model):
     def __str__(self) -> str:
         return f"{self.user}: {self.get_frequency_display()}"
 
-    @classmethod
-    def daily_readers(cls, users) -> set[int]:
-        """The ids of those among `users` who chose the daily digest."""
-        return set(
-            cls.objects.filter(user__in=users, frequency=EmailFrequency.DAILY).values_list(
-                "user_id", flat=True
-            )
-        )
+
+def email_choices(users, kinds) -> tuple[set[tuple[int, str]], set[int]]:
+    """What the users `users` (ids) chose for their e-mail: which of `kinds` each switched
+    off, as (user id, kind), and who reads the daily digest (ids). One query: the users,
+    with a subquery for each."""
+    daily = EmailPreference.objects.filter(user=OuterRef("pk"), frequency=EmailFrequency.DAILY)
+    off = {
+        f"off_{n}": Exists(EmailOptOut.objects.filter(user=OuterRef("pk"), kind=kind))
+        for n, kind in enumerate(kinds)
+    }
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=users)
+        .annotate(daily=Exists(daily), **off)
+        .values_list("pk", "daily", *off)
+    )
+    switched_off, readers = set(), set()
+    for pk, reads_daily, *offs in rows:
+        switched_off |= {(pk, kind) for kind, is_off in zip(kinds, offs, strict=True) if is_off}
+        if reads_daily:
+            readers.add(pk)
+    return switched_off, readers

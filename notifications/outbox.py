@@ -30,7 +30,7 @@ from referrals.presenters import candidacy_of
 from referrals.signals import is_replaying_history
 
 from . import inserting
-from .models import AT_ONCE, EmailOptOut, EmailPreference, Kind, Notification
+from .models import AT_ONCE, Kind, Notification, email_choices
 from .recipients import caseworkers_for, counsellors_for, other_side
 from .rendering import render_email, render_message
 
@@ -256,9 +256,10 @@ def write_messages(
     at=None,
 ) -> list[Notification]:
     """`write` for several kinds of message of one source at once, each (kind, recipients,
-    who not to tell): the messages of one history line. A few queries whatever the number
-    of kinds and recipients: the opt-outs, the daily readers, one insert that leaves out
-    what was written before (`inserting.insert_new`: no lookup first, no savepoint)."""
+    who not to tell): the messages of one history line. Two queries whatever the number
+    of kinds and recipients: what they chose for their e-mail (`email_choices`), and one
+    insert that leaves out what was written before (`inserting.insert_new`: no lookup
+    first, no savepoint)."""
     wanted = [
         (kind, [r for r in recipients if r is not None and r != exclude])
         for kind, recipients, exclude in messages
@@ -269,21 +270,12 @@ def write_messages(
     # Replayed history (demo data, imports) is kept in the app but e-mailed to nobody.
     with_email = not is_replaying_history()
     mailed_to = {r.pk for _kind, rs in wanted for r in rs if r.email} if with_email else set()
-    opted_out = set(
-        EmailOptOut.objects.filter(
-            user__in=mailed_to, kind__in=[kind for kind, _rs in wanted]
-        ).values_list("user_id", "kind")
-        if mailed_to
-        else ()
+    # Who switched which kind off, and who reads the kinds that may wait (not `AT_ONCE`) in
+    # the daily digest rather than in an e-mail of their own.
+    opted_out, in_digest = (
+        email_choices(mailed_to, [kind for kind, _rs in wanted]) if mailed_to else (set(), set())
     )
-    # Who reads these kinds in the daily digest rather than in an e-mail of their own.
     digest_kinds = {kind for kind, _rs in wanted if kind not in AT_ONCE}
-    digest_candidates = {r.pk for kind, rs in wanted if kind in digest_kinds for r in rs}
-    in_digest = (
-        EmailPreference.daily_readers(digest_candidates & mailed_to)
-        if digest_candidates & mailed_to
-        else set()
-    )
     now = at or timezone.now()
     rows = {}
     for kind, recipients in wanted:

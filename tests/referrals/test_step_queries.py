@@ -25,20 +25,20 @@ QUERIES = {
     # (the guard, asked twice, and the agreement's date); the entry conditions; whether the
     # handover's counsellor, the training's contact, is one (their permissions, read once
     # for the message to them too); the referral, its history line; the last VDAB actor;
-    # the opt-outs, one insert for both messages; the subscriptions, the deliveries; the
-    # conditions.
+    # what they chose for their e-mail, one insert for both messages; the subscriptions,
+    # the deliveries; the conditions.
     "agree": 15,
-    # The referral, its history line; the caseworker told (their permissions); the
-    # opt-outs, the daily readers, the messages; the subscriptions, the deliveries.
-    "plan_intake": 11,
-    "admit": 11,
+    # The referral, its history line; the caseworker told (their permissions); what they
+    # chose for their e-mail, the messages; the subscriptions, the deliveries.
+    "plan_intake": 10,
+    "admit": 10,
     # ... and the client's row locked, its temporary work experiences read.
-    "start": 13,
+    "start": 12,
     # The interruptions (none may lie after the end), the referral, its history line; the
-    # caseworker told (their permissions) and the counsellor (the one who ended it); the
-    # opt-outs, the daily readers, the messages; the subscriptions, the deliveries; the
+    # caseworker told (their permissions) and the counsellor (the one who ended it); what
+    # they chose for their e-mail, the messages; the subscriptions, the deliveries; the
     # interruption still running, locked (none).
-    "end": 13,
+    "end": 12,
     # The referral, its history line; the subscriptions, the deliveries.
     "close": 6,
 }

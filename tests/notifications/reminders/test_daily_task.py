@@ -100,10 +100,11 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 # candidates, and the check-ups recorded for the outcome candidates.
 SELECTION_QUERIES = 10
 # Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
-# counsellors are addressed: at most one query), the e-mail opt-outs, who reads the daily
-# digest, and all its rows in one insert that leaves out those written before; then, per
-# recipient, their permissions (what they may see of the client: two queries).
-QUERIES_PER_REMINDER = 6
+# counsellors are addressed: at most one query), what the recipients chose for their e-mail
+# (opt-outs and the daily digest: one query), and all its rows in one insert that leaves
+# out those written before; then, per recipient, their permissions (what they may see of
+# the client: two queries).
+QUERIES_PER_REMINDER = 5
 QUERIES_PER_RECIPIENT = 2
 TODAY = D(2026, 7, 15)
 
