@@ -123,8 +123,9 @@ def _responsible_as_user(referral: Referral, user) -> None:
     object at hand, whose permissions the step read already: the messages that ask who may
     see what of it read them from there, not again from a second copy of the same person
     (the referral page's `select_related`)."""
+    pk = getattr(user, "pk", None)
     for side in ("caseworker", "counsellor"):
-        if user is not None and getattr(referral, f"{side}_id") == user.pk:
+        if pk is not None and getattr(referral, f"{side}_id") == pk:
             setattr(referral, side, user)
 
 
