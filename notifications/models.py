@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -205,22 +204,22 @@ class EmailPreference(models.Model):
 
 def email_choices(users, kinds) -> tuple[set[tuple[int, str]], set[int]]:
     """What the users `users` (ids) chose for their e-mail: which of `kinds` each switched
-    off, as (user id, kind), and who reads the daily digest (ids). One query: the users,
-    with a subquery for each."""
-    daily = EmailPreference.objects.filter(user=OuterRef("pk"), frequency=EmailFrequency.DAILY)
-    off = {
-        f"off_{n}": Exists(EmailOptOut.objects.filter(user=OuterRef("pk"), kind=kind))
-        for n, kind in enumerate(kinds)
-    }
-    rows = (
-        get_user_model()
-        .objects.filter(pk__in=users)
-        .annotate(daily=Exists(daily), **off)
-        .values_list("pk", "daily", *off)
+    off, as (user id, kind), and who reads the daily digest (ids). One query: the opt-outs,
+    and the daily readers as rows of no kind, in one UNION ALL (cheaper than two queries
+    and than the users with a subquery each, Django building any of them taking longer
+    than the database answering)."""
+    opt_outs = EmailOptOut.objects.filter(user__in=users, kind__in=kinds).values_list(
+        "user_id", "kind"
+    )
+    daily = (
+        EmailPreference.objects.filter(user__in=users, frequency=EmailFrequency.DAILY)
+        .annotate(no_kind=Value("", output_field=models.CharField()))
+        .values_list("user_id", "no_kind")
     )
     switched_off, readers = set(), set()
-    for pk, reads_daily, *offs in rows:
-        switched_off |= {(pk, kind) for kind, is_off in zip(kinds, offs, strict=True) if is_off}
-        if reads_daily:
-            readers.add(pk)
+    for user_id, kind in opt_outs.union(daily, all=True):
+        if kind:
+            switched_off.add((user_id, kind))
+        else:
+            readers.add(user_id)
     return switched_off, readers
