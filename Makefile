@@ -45,6 +45,15 @@ BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/13
 BENCH_API_REFERRALS ?= 5000
 BENCH_API_REQUESTS ?= 200
 BENCH_ARGS ?=
+# The benchmark of the whole application (make bench-data, then make bench as often as
+# wanted): a PostgreSQL database that stays, the referrals it holds, gunicorn's workers and
+# the timed rounds of every page, and the Redis db where the steps' e-mails wait (purged).
+BENCH_DATA_DATABASE ?= okot_bench_flanders
+BENCH_DATA_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_DATA_DATABASE)
+BENCH_DATA_REFERRALS ?= 1000000
+BENCH_DATA_REDIS_URL ?= redis://127.0.0.1:6379/11
+BENCH_WORKERS ?= 2
+BENCH_ROUNDS ?= 20
 # The API's fuzzing (make test-api-fuzz): a throwaway PostgreSQL database (its name must say
 # fuzz; DATABASE_URL wins), the test cases per operation and token, and more options.
 FUZZ_DATABASE_URL ?= postgres://postgres@localhost:5432/okot_fuzz
@@ -65,7 +74,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-lists bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -152,6 +161,25 @@ test-api-fuzz: install  ## Fuzz the API from its live schema (schemathesis): no 
 	done; \
 	if [ $$status -ne 0 ]; then echo "==> the server's log" >&2; grep -Ev '" [1-4][0-9][0-9] |^(Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Unprocessable Content|Too Many Requests): ' "$$log" | tail -n 200 >&2; fi; \
 	exit $$status
+
+# The database of `make bench`, made again from nothing (dropped first) and kept.
+bench-data: install  ## Fill PostgreSQL with a Flanders: 300 OCMWs, 3,000 users, 800,000 clients, BENCH_DATA_REFERRALS (1,000,000) referrals
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_DATA_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_DATA_DATABASE)
+	export DATABASE_URL="$(BENCH_DATA_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost SECRET_KEY=bench-data-only; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) bench_data --referrals $(BENCH_DATA_REFERRALS)
+
+# Production settings over plain HTTP (no TLS proxy in front), static files collected; the
+# command serves the app with gunicorn itself. Migrates first: bench-data's database may be
+# older than the code.
+bench: install  ## Time every role's pages over HTTP with gunicorn on bench-data's database: median, p95, queries, main query
+	export DATABASE_URL="$(BENCH_DATA_DATABASE_URL)" REDIS_URL="$(BENCH_DATA_REDIS_URL)" \
+		DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=127.0.0.1,localhost \
+		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false LOG_LEVEL=WARNING \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
+		&& $(MANAGE) bench --workers $(BENCH_WORKERS) --repeat $(BENCH_ROUNDS) $(BENCH_ARGS)
 
 # A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
 bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP

@@ -4,7 +4,9 @@
 report table against the bare SQL that gives the same figures. `bench_report` drives both.
 `import_files` makes a legitimate file of existing trajectories and hostile ones;
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
-drives both. `bench_lists` times the lists on `report_fill`'s data."""
+drives both. `bench_lists` times the lists on `report_fill`'s data. `flanders_fill` adds the people,
+history and messages of `make bench-data`; `bench` requests `flanders_cases` from gunicorn
+(`serve`)."""
 
 import math
 
@@ -22,3 +24,11 @@ def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def purge_queue() -> None:
+    """The steps' e-mails wait in the benchmark's broker for a worker that never comes."""
+    from celery import current_app
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        current_app.control.purge()

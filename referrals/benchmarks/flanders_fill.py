@@ -1,0 +1,244 @@
+"""The data of `make bench-data`: `report_fill`'s million referrals, and around them the people
+and the traces of years of use, each one set-based INSERT or UPDATE.
+
+3,000 users (caseworkers of every OCMW in proportion to its clients, counsellors of every VDAB
+region in proportion to its referrals, a network manager per region, a few administrators),
+the responsible caseworker and counsellor of each referral that came that far, every
+referral's history line by line, and half a million messages to the people responsible."""
+
+import time
+from collections.abc import Callable
+
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from accounts.models import Role, User
+from notifications.models import Kind, Notification
+from referrals.models import Referral, ReferralEvent
+
+from .report_fill import STEP_STATES, _insert
+
+CASEWORKERS = 2_400
+COUNSELLORS = 560
+ADMINISTRATORS = 4
+MESSAGES = 500_000
+# The e-mail beside an in-app message: most people read the app and get their e-mails too.
+EMAILED = 0.4
+
+# The step that leads into each state of the way (STEP_STATES), and those that leave it.
+STEP_INTO = ["create", "apply", "agree", "plan_intake", "admit", "start", "end", "close"]
+
+FILLED = (User, ReferralEvent, Notification)
+
+
+def fill_around(*, progress: Callable[[str], None]) -> None:
+    """Users, responsible people, history and messages around `report_fill.fill`'s data."""
+    groups = {role: Group.objects.get(name=role).pk for role in Role}
+    params = {
+        "caseworkers": CASEWORKERS,
+        "counsellors": COUNSELLORS,
+        "administrators": ADMINISTRATORS,
+        "caseworker_group": groups[Role.CASEWORKER],
+        "counsellor_group": groups[Role.COUNSELLOR],
+        "manager_group": groups[Role.NETWORK_MANAGER],
+        "administrator_group": groups[Role.ADMINISTRATOR],
+        "steps": [str(state) for state in STEP_STATES],
+        "step_into": STEP_INTO,
+        "messages": MESSAGES,
+        "emailed": EMAILED,
+        "kinds": [str(kind) for kind in Kind],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.2026)")
+        cursor.execute("SET jit = off")
+        cursor.execute("SET work_mem = '256MB'")
+        for label, step in [
+            ("users", _users),
+            ("roles", _roles),
+            ("responsible people", _responsible),
+            ("history", _history),
+            ("messages", _messages),
+        ]:
+            started = time.monotonic()
+            rows = step(cursor, params) or cursor.rowcount
+            progress(f"  {label}: {rows:,} rows in {time.monotonic() - started:.1f} s")
+        started = time.monotonic()
+        for model in (User, Referral, *FILLED):
+            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+        cursor.execute("RESET jit")
+        cursor.execute("RESET work_mem")
+        progress(f"  vacuum and analyze: {time.monotonic() - started:.1f} s")
+
+
+def _user_columns(username: str, organisation: str) -> dict[str, str]:
+    return {
+        "password": "'!'",  # no usable password: the benchmark logs in by session
+        "username": username,
+        "first_name": "'Medewerker'",
+        "last_name": username,
+        "email": username + " || '@bench.invalid'",
+        "date_joined": "now()",
+        "organisation_id": organisation,
+        "language": "'nl-be'",
+    }
+
+
+def _users(cursor, params: dict) -> int:
+    # Caseworkers: each OCMW in proportion to its clients, at least one.
+    _insert(
+        cursor,
+        User,
+        _user_columns("'cw-' || o.ocmw_id || '-' || g", "o.ocmw_id"),
+        "WITH o AS (SELECT ocmw_id, count(*) AS n, sum(count(*)) OVER () AS total "
+        "FROM referrals_client GROUP BY ocmw_id) --SELECT-- FROM o, "
+        "generate_series(1, greatest(1, round(%(caseworkers)s * o.n / o.total))::int) AS g "
+        "ORDER BY o.ocmw_id, g",
+        params,
+    )
+    # Counsellors: each VDAB region in proportion to its referrals; a network manager each.
+    _insert(
+        cursor,
+        User,
+        _user_columns("'vdab-' || v.id || '-' || g", "v.id"),
+        "WITH r AS (SELECT region, count(*) AS n, sum(count(*)) OVER () AS total "
+        "FROM referrals_referral GROUP BY region) --SELECT-- "
+        "FROM r JOIN accounts_organisation v ON v.kind = 'vdab' AND v.province = r.region, "
+        "generate_series(0, greatest(1, round(%(counsellors)s * r.n / r.total))::int) AS g "
+        "ORDER BY v.id, g",
+        params,
+    )
+    _insert(
+        cursor,
+        User,
+        {**_user_columns("'admin-' || g", "NULL"), "is_staff": "TRUE"},
+        "FROM generate_series(1, %(administrators)s) AS g",
+        params,
+    )
+    return User.objects.count()
+
+
+def _roles(cursor, params: dict) -> None:
+    # The -0 of each region is its network manager; the others are its counsellors.
+    cursor.execute(
+        "INSERT INTO accounts_user_groups (user_id, group_id) "
+        "SELECT id, CASE WHEN username LIKE 'cw-%%' THEN %(caseworker_group)s "
+        "WHEN username LIKE 'vdab-%%-0' THEN %(manager_group)s "
+        "WHEN username LIKE 'vdab-%%' THEN %(counsellor_group)s "
+        "ELSE %(administrator_group)s END FROM accounts_user ORDER BY id",
+        params,
+    )
+
+
+def _responsible(cursor, params: dict) -> None:
+    # The caseworker who agreed and the counsellor who planned the intake, spread over the
+    # organisation's people.
+    cursor.execute(
+        "WITH cw AS (SELECT u.organisation_id, array_agg(u.id ORDER BY u.id) AS ids "
+        "  FROM accounts_user u JOIN accounts_user_groups g ON g.user_id = u.id "
+        "  WHERE g.group_id = %(caseworker_group)s GROUP BY u.organisation_id), "
+        "co AS (SELECT o.province, array_agg(u.id ORDER BY u.id) AS ids "
+        "  FROM accounts_user u JOIN accounts_user_groups g ON g.user_id = u.id "
+        "  JOIN accounts_organisation o ON o.id = u.organisation_id "
+        "  WHERE g.group_id = %(counsellor_group)s GROUP BY o.province) "
+        "UPDATE referrals_referral r SET "
+        "caseworker_id = CASE WHEN r.agreed_on IS NOT NULL "
+        "  THEN cw.ids[1 + mod(r.id, cardinality(cw.ids))] END, "
+        "counsellor_id = CASE WHEN r.intake_at IS NOT NULL "
+        "  THEN co.ids[1 + mod(r.id / 7, cardinality(co.ids))] END "
+        "FROM cw, co WHERE cw.organisation_id = r.ocmw_id AND co.province = r.region "
+        "AND (r.agreed_on IS NOT NULL OR r.intake_at IS NOT NULL)",
+        params,
+    )
+
+
+# How far each referral came on the way (0 informed ... 7 closed), read from the dates its
+# steps recorded, and the step that took it off the way, if any.
+REACHED = """
+SELECT id, created_at, state_changed_at, state, caseworker_id, counsellor_id,
+       (applied_on IS NOT NULL)::int + (agreed_on IS NOT NULL)::int
+       + (intake_at IS NOT NULL)::int + (probable_start_date IS NOT NULL)::int
+       + (start_date IS NOT NULL)::int + (end_date IS NOT NULL)::int
+       + (state = 'closed' AND reject_reason = '')::int AS reached,
+       CASE WHEN state = 'declined' THEN 'decline' WHEN state = 'withdrawn' THEN 'withdraw'
+            WHEN reject_reason <> '' THEN 'reject' END AS left_by
+FROM referrals_referral
+"""
+
+
+def _history(cursor, params: dict) -> None:
+    # One line per step along the way, spread between registration and the last change, then
+    # the step that left the way (and the close after a rejection), at the last change.
+    lines = (
+        "SELECT r.id AS referral_id, "
+        "  CASE WHEN k <= 2 THEN r.caseworker_id ELSE r.counsellor_id END AS actor_id, "
+        "  r.created_at + (r.state_changed_at - r.created_at) * k "
+        "    / (r.reached + (r.left_by IS NOT NULL)::int + 1) AS at, "
+        "  (%(step_into)s::text[])[k + 1] AS transition, "
+        "  CASE WHEN k = 0 THEN '' ELSE (%(steps)s::text[])[k] END AS from_state, "
+        "  (%(steps)s::text[])[k + 1] AS to_state, 0 AS o "
+        "FROM r, generate_series(0, r.reached) AS k "
+        "UNION ALL "
+        "SELECT r.id, CASE WHEN r.left_by = 'reject' THEN r.counsellor_id "
+        "  ELSE r.caseworker_id END, "
+        "  CASE WHEN r.state = 'closed' THEN r.state_changed_at - interval '20 days' "
+        "    ELSE r.state_changed_at END, r.left_by, (%(steps)s::text[])[r.reached + 1], "
+        "  CASE r.left_by WHEN 'decline' THEN 'declined' WHEN 'withdraw' THEN 'withdrawn' "
+        "    ELSE 'not_admitted' END, 1 "
+        "FROM r WHERE r.left_by IS NOT NULL "
+        "UNION ALL "
+        "SELECT r.id, r.caseworker_id, r.state_changed_at, 'close', 'not_admitted', 'closed', 2 "
+        "FROM r WHERE r.left_by = 'reject' AND r.state = 'closed'"
+    )
+    _insert(
+        cursor,
+        ReferralEvent,
+        {
+            "referral_id": "referral_id",
+            "actor_id": "actor_id",
+            "at": "at",
+            "transition": "transition",
+            "from_state": "from_state",
+            "to_state": "to_state",
+            "data": "'{}'::jsonb",
+        },
+        f"WITH r AS MATERIALIZED ({REACHED}), e AS ({lines}) --SELECT-- "
+        "FROM e ORDER BY at, referral_id, o",
+        params,
+    )
+
+
+def _messages(cursor, params: dict) -> None:
+    # Messages about a step to the people responsible, read for the most part; an e-mail
+    # beside some, sent. Half a million in all, the recent ones unread.
+    _insert(
+        cursor,
+        Notification,
+        {
+            "recipient_id": "m.recipient_id",
+            "channel": "m.channel",
+            "kind": "(%(kinds)s::text[])[1 + mod(m.n, cardinality(%(kinds)s::text[]))]",
+            "referral_id": "m.referral_id",
+            "subject": "'Bericht over traject ' || m.referral_id",
+            "body": "'Er is iets veranderd aan het traject.'",
+            "status": "'sent'",
+            "attempts": "CASE WHEN m.channel = 'email' THEN 1 ELSE 0 END",
+            "created_at": "m.at",
+            "sent_at": "m.at",
+            "read_at": "CASE WHEN m.channel = 'in_app' AND m.at < now() - interval '10 days' "
+            "THEN m.at + interval '1 day' END",
+            "idempotency_key": "'bench:' || m.n || ':' || m.channel",
+            "in_digest": "FALSE",
+        },
+        "WITH e AS MATERIALIZED (SELECT row_number() OVER (ORDER BY e.id) AS n, e.referral_id, "
+        "  e.at, CASE WHEN e.actor_id = r.caseworker_id THEN r.counsellor_id "
+        "  ELSE r.caseworker_id END AS recipient_id "
+        "  FROM referrals_referralevent e JOIN referrals_referral r ON r.id = e.referral_id "
+        "  WHERE e.transition IN ('agree', 'plan_intake', 'admit', 'start', 'end', 'reject')), "
+        "picked AS (SELECT * FROM e WHERE recipient_id IS NOT NULL "
+        "  AND mod(n * 7919, (SELECT count(*) FROM e)) < %(messages)s / (1 + %(emailed)s)), "
+        "m AS (SELECT n, referral_id, at, recipient_id, 'in_app' AS channel FROM picked "
+        "  UNION ALL SELECT n, referral_id, at, recipient_id, 'email' FROM picked "
+        "  WHERE mod(n, 10) < 10 * %(emailed)s) "
+        "--SELECT-- FROM m ORDER BY m.at",
+        params,
+    )
