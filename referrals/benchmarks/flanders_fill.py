@@ -31,8 +31,9 @@ STEP_INTO = ["create", "apply", "agree", "plan_intake", "admit", "start", "end",
 FILLED = (User, ReferralEvent, Notification)
 
 
-def fill_around(*, progress: Callable[[str], None]) -> None:
-    """Users, responsible people, history and messages around `report_fill.fill`'s data."""
+def fill_around(*, progress: Callable[[str], None], analyse: bool = True) -> None:
+    """Users, responsible people, history and messages around `report_fill.fill`'s data;
+    vacuumed and analysed as `fill` is."""
     groups = {role: Group.objects.get(name=role).pk for role in Role}
     params = {
         "caseworkers": CASEWORKERS,
@@ -63,7 +64,7 @@ def fill_around(*, progress: Callable[[str], None]) -> None:
             rows = step(cursor, params) or cursor.rowcount
             progress(f"  {label}: {rows:,} rows in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
-        for model in (User, Referral, *FILLED):
+        for model in (User, Referral, *FILLED) if analyse else ():
             cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
         cursor.execute("RESET jit")
         cursor.execute("RESET work_mem")
@@ -180,8 +181,9 @@ def _history(cursor, params: dict) -> None:
         "UNION ALL "
         "SELECT r.id, CASE WHEN r.left_by = 'reject' THEN r.counsellor_id "
         "  ELSE r.caseworker_id END, "
-        "  CASE WHEN r.state = 'closed' THEN r.state_changed_at - interval '20 days' "
-        "    ELSE r.state_changed_at END, r.left_by, (%(steps)s::text[])[r.reached + 1], "
+        "  CASE WHEN r.state = 'closed' THEN r.created_at + (r.state_changed_at - r.created_at) "
+        "    * (r.reached + 1) / (r.reached + 2) ELSE r.state_changed_at END, "
+        "  r.left_by, (%(steps)s::text[])[r.reached + 1], "
         "  CASE r.left_by WHEN 'decline' THEN 'declined' WHEN 'withdraw' THEN 'withdrawn' "
         "    ELSE 'not_admitted' END, 1 "
         "FROM r WHERE r.left_by IS NOT NULL "

@@ -52,9 +52,13 @@ def check_database(command: str, *, no_fill: bool) -> None:
         raise CommandError("The database has data already; use an empty one or --no-fill.")
 
 
-def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None]) -> None:
+def fill(
+    referrals: int, *, today: datetime.date, progress: Callable[[str], None], analyse: bool = True
+) -> None:
     """Organisations, trainings, clients, `referrals` referrals over 2016 to today in every
-    state with consistent dates, and the check-ups of positive ends that are due."""
+    state with consistent dates, and the check-ups of positive ends that are due; then
+    vacuumed and analysed, unless `analyse` is false (inside a transaction, which VACUUM
+    cannot run in)."""
     clients = max(1, round(referrals * CLIENTS_PER_REFERRAL))
     zone = ZoneInfo(settings.TIME_ZONE)
     first = datetime.datetime.combine(FIRST_DAY, datetime.time(), tzinfo=zone)
@@ -99,7 +103,7 @@ def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None
             step(cursor, params)
             progress(f"  {label}: {cursor.rowcount:,} rows in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
-        for model in FILLED:
+        for model in FILLED if analyse else ():
             cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
         cursor.execute("RESET jit")
         cursor.execute("RESET work_mem")
