@@ -5,7 +5,10 @@ with a clear message instead of a crash."""
 import datetime
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +24,34 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of options (the 500 trainings, the 300 OCMWs of Flanders) with
+    the HTML of Django's own, its options written here: Django renders a template per
+    option, about 0.2 ms each, 100 ms of a list page for the trainings alone."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group, options, _index in widget["optgroups"]:
+            html = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (str(option["value"]), flatatt(option["attrs"]), option["label"])
+                    for option in options
+                ),
+            )
+            groups.append(
+                format_html('<optgroup label="{}">{}</optgroup>', group, html) if group else html
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(groups)),  # noqa: S308 (each part escaped by format_html)
+        )
 
 
 # Dates a person can mean; outside these the database or the time zone maths would fail.
@@ -89,6 +120,8 @@ def _is_pk(value) -> bool:
 
 class BoundedModelChoiceField(forms.ModelChoiceField):
     """Refuses ids no database can hold before looking them up, as an invalid choice."""
+
+    widget = LongSelect
 
     def to_python(self, value):
         if value not in self.empty_values and not _is_pk(value):
