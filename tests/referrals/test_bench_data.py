@@ -13,7 +13,7 @@ from accounts.models import Organisation, Role, User
 from notifications.models import Notification
 from referrals.benchmarks.flanders_fill import fill_around
 from referrals.benchmarks.report_fill import fill
-from referrals.models import Referral, ReferralEvent
+from referrals.models import Referral
 
 pytestmark = [
     pytest.mark.django_db,
