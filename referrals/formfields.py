@@ -3,11 +3,11 @@ mean, ids a database can hold, and free text counted as the browser counts it, e
 with a clear message instead of a crash."""
 
 import datetime
+from html import escape
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -35,23 +35,27 @@ class LongSelect(forms.Select):
         widget = self.get_context(name, value, attrs)["widget"]
         groups = []
         for group, options, _index in widget["optgroups"]:
-            html = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (str(option["value"]), flatatt(option["attrs"]), option["label"])
-                    for option in options
-                ),
+            html = "".join(
+                f'<option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>"
+                for option in options
             )
             groups.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group, html) if group else html
+                f'<optgroup label="{escape(str(group))}">{html}</optgroup>' if group else html
             )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            mark_safe("".join(groups)),  # noqa: S308 (each part escaped by format_html)
+        return mark_safe(  # noqa: S308 (every value and label escaped above)
+            f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>'
+            f"{''.join(groups)}</select>"
         )
+
+
+def _attrs(attrs: dict) -> str:
+    """As django.forms.utils.flatatt: True is the name alone, False and None nothing."""
+    return "".join(
+        f" {key}" if value is True else f' {key}="{escape(str(value))}"'
+        for key, value in attrs.items()
+        if value is not False and value is not None
+    )
 
 
 # Dates a person can mean; outside these the database or the time zone maths would fail.
