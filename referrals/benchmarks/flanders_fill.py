@@ -2,10 +2,12 @@
 and the traces of years of use, each one set-based INSERT or UPDATE.
 
 3,000 users (caseworkers of every OCMW in proportion to its clients, counsellors of every VDAB
-region in proportion to its referrals, a network manager per region, a few administrators),
-the responsible caseworker and counsellor of each referral that came that far, every
-referral's history line by line, and half a million messages to the people responsible."""
+region in proportion to its trainings, a network manager per region, a few administrators),
+made before the referrals so that each names its responsible caseworker and counsellor once
+it came that far; every referral's history line by line, and half a million messages to the
+people responsible."""
 
+import datetime
 import time
 from collections.abc import Callable
 
@@ -14,9 +16,9 @@ from django.db import connection
 
 from accounts.models import Role, User
 from notifications.models import Kind, Notification
-from referrals.models import Referral, ReferralEvent
+from referrals.models import ReferralEvent
 
-from .report_fill import STEP_STATES, _insert
+from .report_fill import STEP_STATES, _insert, fill
 
 CASEWORKERS = 2_400
 COUNSELLORS = 560
@@ -28,14 +30,40 @@ EMAILED = 0.4
 # The step that leads into each state of the way (STEP_STATES), and those that leave it.
 STEP_INTO = ["create", "apply", "agree", "plan_intake", "admit", "start", "end", "close"]
 
-FILLED = (User, ReferralEvent, Notification)
+FILLED = (User, ReferralEvent, Notification)  # beside report_fill's own
 
 
-def fill_around(*, progress: Callable[[str], None], analyse: bool = True) -> None:
-    """Users, responsible people, history and messages around `report_fill.fill`'s data;
-    vacuumed and analysed as `fill` is."""
+def fill_flanders(
+    referrals: int, *, today: datetime.date, progress: Callable[[str], None], analyse: bool = True
+) -> None:
+    """`report_fill.fill` with its people made before the referrals (which then name their
+    responsible ones), then the history and the messages; vacuumed and analysed as `fill`
+    is unless `analyse` is false."""
+    params = _params()
+    people = [
+        ("users", lambda cursor, _params: _users(cursor, params)),
+        ("roles", lambda cursor, _params: _roles(cursor, params)),
+    ]
+    fill(referrals, today=today, progress=progress, analyse=analyse, people=people)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.2026)")
+        cursor.execute("SET jit = off")
+        cursor.execute("SET work_mem = '256MB'")
+        for label, step in [("history", _history), ("messages", _messages)]:
+            started = time.monotonic()
+            step(cursor, params)
+            progress(f"  {label}: {cursor.rowcount:,} rows in {time.monotonic() - started:.1f} s")
+        started = time.monotonic()
+        for model in FILLED if analyse else ():
+            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+        cursor.execute("RESET jit")
+        cursor.execute("RESET work_mem")
+        progress(f"  vacuum and analyze: {time.monotonic() - started:.1f} s")
+
+
+def _params() -> dict:
     groups = {role: Group.objects.get(name=role).pk for role in Role}
-    params = {
+    return {
         "caseworkers": CASEWORKERS,
         "counsellors": COUNSELLORS,
         "administrators": ADMINISTRATORS,
@@ -49,26 +77,6 @@ def fill_around(*, progress: Callable[[str], None], analyse: bool = True) -> Non
         "emailed": EMAILED,
         "kinds": [str(kind) for kind in Kind],
     }
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(0.2026)")
-        cursor.execute("SET jit = off")
-        cursor.execute("SET work_mem = '256MB'")
-        for label, step in [
-            ("users", _users),
-            ("roles", _roles),
-            ("responsible people", _responsible),
-            ("history", _history),
-            ("messages", _messages),
-        ]:
-            started = time.monotonic()
-            rows = step(cursor, params) or cursor.rowcount
-            progress(f"  {label}: {rows:,} rows in {time.monotonic() - started:.1f} s")
-        started = time.monotonic()
-        for model in (User, Referral, *FILLED) if analyse else ():
-            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
-        cursor.execute("RESET jit")
-        cursor.execute("RESET work_mem")
-        progress(f"  vacuum and analyze: {time.monotonic() - started:.1f} s")
 
 
 def _user_columns(username: str, organisation: str) -> dict[str, str]:
@@ -96,13 +104,14 @@ def _users(cursor, params: dict) -> int:
         "ORDER BY o.ocmw_id, g",
         params,
     )
-    # Counsellors: each VDAB region in proportion to its referrals; a network manager each.
+    # Counsellors: each VDAB region in proportion to its trainings (the referrals spread
+    # over the trainings evenly); a network manager each.
     _insert(
         cursor,
         User,
         _user_columns("'vdab-' || v.id || '-' || g", "v.id"),
-        "WITH r AS (SELECT region, count(*) AS n, sum(count(*)) OVER () AS total "
-        "FROM referrals_referral GROUP BY region) --SELECT-- "
+        "WITH r AS (SELECT province AS region, count(*) AS n, sum(count(*)) OVER () AS total "
+        "FROM referrals_training GROUP BY province) --SELECT-- "
         "FROM r JOIN accounts_organisation v ON v.kind = 'vdab' AND v.province = r.region, "
         "generate_series(0, greatest(1, round(%(counsellors)s * r.n / r.total))::int) AS g "
         "ORDER BY v.id, g",
@@ -126,28 +135,6 @@ def _roles(cursor, params: dict) -> None:
         "WHEN username LIKE 'vdab-%%-0' THEN %(manager_group)s "
         "WHEN username LIKE 'vdab-%%' THEN %(counsellor_group)s "
         "ELSE %(administrator_group)s END FROM accounts_user ORDER BY id",
-        params,
-    )
-
-
-def _responsible(cursor, params: dict) -> None:
-    # The caseworker who agreed and the counsellor who planned the intake, spread over the
-    # organisation's people.
-    cursor.execute(
-        "WITH cw AS (SELECT u.organisation_id, array_agg(u.id ORDER BY u.id) AS ids "
-        "  FROM accounts_user u JOIN accounts_user_groups g ON g.user_id = u.id "
-        "  WHERE g.group_id = %(caseworker_group)s GROUP BY u.organisation_id), "
-        "co AS (SELECT o.province, array_agg(u.id ORDER BY u.id) AS ids "
-        "  FROM accounts_user u JOIN accounts_user_groups g ON g.user_id = u.id "
-        "  JOIN accounts_organisation o ON o.id = u.organisation_id "
-        "  WHERE g.group_id = %(counsellor_group)s GROUP BY o.province) "
-        "UPDATE referrals_referral r SET "
-        "caseworker_id = CASE WHEN r.agreed_on IS NOT NULL "
-        "  THEN cw.ids[1 + mod(r.id, cardinality(cw.ids))] END, "
-        "counsellor_id = CASE WHEN r.intake_at IS NOT NULL "
-        "  THEN co.ids[1 + mod(r.id / 7, cardinality(co.ids))] END "
-        "FROM cw, co WHERE cw.organisation_id = r.ocmw_id AND co.province = r.region "
-        "AND (r.agreed_on IS NOT NULL OR r.intake_at IS NOT NULL)",
         params,
     )
 
@@ -176,7 +163,7 @@ def _history(cursor, params: dict) -> None:
         "    / (r.reached + (r.left_by IS NOT NULL)::int + 1) AS at, "
         "  (%(step_into)s::text[])[k + 1] AS transition, "
         "  CASE WHEN k = 0 THEN '' ELSE (%(steps)s::text[])[k] END AS from_state, "
-        "  (%(steps)s::text[])[k + 1] AS to_state, 0 AS o "
+        "  (%(steps)s::text[])[k + 1] AS to_state, k AS o "
         "FROM r, generate_series(0, r.reached) AS k "
         "UNION ALL "
         "SELECT r.id, CASE WHEN r.left_by = 'reject' THEN r.counsellor_id "
@@ -185,10 +172,10 @@ def _history(cursor, params: dict) -> None:
         "    * (r.reached + 1) / (r.reached + 2) ELSE r.state_changed_at END, "
         "  r.left_by, (%(steps)s::text[])[r.reached + 1], "
         "  CASE r.left_by WHEN 'decline' THEN 'declined' WHEN 'withdraw' THEN 'withdrawn' "
-        "    ELSE 'not_admitted' END, 1 "
+        "    ELSE 'not_admitted' END, 100 "
         "FROM r WHERE r.left_by IS NOT NULL "
         "UNION ALL "
-        "SELECT r.id, r.caseworker_id, r.state_changed_at, 'close', 'not_admitted', 'closed', 2 "
+        "SELECT r.id, r.caseworker_id, r.state_changed_at, 'close', 'not_admitted', 'closed', 101 "
         "FROM r WHERE r.left_by = 'reject' AND r.state = 'closed'"
     )
     _insert(

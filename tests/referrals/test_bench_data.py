@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from notifications.models import Notification
-from referrals.benchmarks.flanders_fill import fill_around
-from referrals.benchmarks.report_fill import fill
+from referrals.benchmarks.flanders_fill import fill_flanders
 from referrals.models import Referral
 
 pytestmark = [
@@ -27,8 +26,7 @@ pytestmark = [
 def flanders():
     """The fill in the test's transaction (rolled back after it), without the VACUUM that
     cannot run in one."""
-    fill(600, today=timezone.localdate(), progress=lambda text: None, analyse=False)
-    fill_around(progress=lambda text: None, analyse=False)
+    fill_flanders(600, today=timezone.localdate(), progress=lambda text: None, analyse=False)
 
 
 def members(role: Role):

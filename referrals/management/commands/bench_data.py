@@ -9,8 +9,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from referrals.benchmarks.flanders_fill import fill_around
-from referrals.benchmarks.report_fill import check_database, fill
+from referrals.benchmarks.flanders_fill import fill_flanders
+from referrals.benchmarks.report_fill import check_database
 
 
 class Command(BaseCommand):
@@ -24,8 +24,7 @@ class Command(BaseCommand):
         if referrals < 1:
             raise CommandError("--referrals must be at least 1.")
         started = time.monotonic()
-        fill(referrals, today=timezone.localdate(), progress=self.progress)
-        fill_around(progress=self.progress)
+        fill_flanders(referrals, today=timezone.localdate(), progress=self.progress)
         self.stdout.write(
             f"bench-data: {referrals:,} referrals in {time.monotonic() - started:.0f} s"
         )
