@@ -207,6 +207,8 @@ ACCESS = {
     "notifications:preferences": Access(),
     "notifications:open": Access(target="notification"),
     "notifications:read": Access(target="notification", methods=POST),
+    # for machines: load balancers and compose (no personal data)
+    "operations:health": Access(public=True, methods=GET),
 }
 
 # Django admin's own pages that are not behind its login (its logout sends someone who is

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, as static files
     "api",
     "webhooks",  # signed calls to partner systems (see "Webhooks" below)
+    "operations",  # /health/
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,9 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.no_store.NoStoreMiddleware",
+    # /health/, answered with the headers above, before the host check, the session and the
+    # login (operations.middleware).
+    "operations.middleware.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -285,6 +289,10 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+
+# --- Operations ---------------------------------------------------------------------------
+# /health/: config/settings/operations.py.
+from .operations import *  # noqa: E402, F403
 
 # --- Response headers ---------------------------------------------------------------------
 # Content Security Policy (django-csp): scripts, styles, fonts and images only from our own
