@@ -1,11 +1,15 @@
 """gunicorn's settings, one file for the Dockerfile and docker compose alike.
 
 gunicorn reads it by path (`gunicorn --config config/gunicorn.conf.py`); nothing imports it.
-Only the number of workers comes from the environment: `WEB_CONCURRENCY`, the name gunicorn
-and hosting platforms use for it.
+From the environment: the number of workers, `WEB_CONCURRENCY` (the name gunicorn and
+hosting platforms use for it), and where the workers keep their request metrics,
+`PROMETHEUS_MULTIPROC_DIR`.
 """
 
 import os
+import shutil as _shutil
+import tempfile as _tempfile
+from pathlib import Path as _Path
 
 wsgi_app = "config.wsgi:application"
 # Every interface of the container; compose publishes the port on 127.0.0.1 only.
@@ -22,3 +26,32 @@ accesslog = "-"  # stdout, with the error log (stderr): `docker compose logs web
 # No runtime control socket (gunicornc): nobody uses it, and its default place, the app user's
 # home (/app in the image), is not writable.
 control_socket_disable = True
+
+# --- request metrics of several workers (operations.metrics) -------------------------------
+# Each worker is a process with its own counters; prometheus_client's multiprocess mode has
+# each write them to a file in PROMETHEUS_MULTIPROC_DIR, and /metrics adds up every worker's,
+# whichever answers. The variable must be set before a worker imports prometheus_client, so
+# the master sets it (a fresh temporary folder unless given) and empties it at each start.
+_made_here = []
+
+
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = _tempfile.mkdtemp(prefix="okot-prometheus-")
+        _made_here.append(folder)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    _Path(folder).mkdir(parents=True, exist_ok=True)
+    for stale in _Path(folder).glob("*.db"):  # a previous run's counts
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    for folder in _made_here:
+        _shutil.rmtree(folder, ignore_errors=True)

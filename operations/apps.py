@@ -7,3 +7,10 @@ class OperationsConfig(AppConfig):
 
     name = "operations"
     verbose_name = "Operations"
+
+    def ready(self):
+        # No `_created` timestamp beside every counter: a second series each, which
+        # Prometheus does not need to see a counter reset.
+        import prometheus_client
+
+        prometheus_client.disable_created_metrics()

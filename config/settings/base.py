@@ -62,10 +62,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, as static files
     "api",
     "webhooks",  # signed calls to partner systems (see "Webhooks" below)
-    "operations",  # /health/
+    "django_prometheus",  # request metrics for /metrics (see config/settings/operations.py)
+    "operations",  # /health/ and /metrics
 ]
 
 MIDDLEWARE = [
+    # First and last: the request metrics (django-prometheus) time all that is between.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Response headers (see "Response headers" below): CSP and Permissions-Policy on every
     # response, static files included; no-store after WhiteNoise, which caches static files.
@@ -73,8 +76,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.no_store.NoStoreMiddleware",
-    # /health/, answered with the headers above, before the host check, the session and the
-    # login (operations.middleware).
+    # /health/ and /metrics, answered with the headers above, before the host check, the
+    # session and the login (operations.middleware).
     "operations.middleware.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +92,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "operations.middleware.RequestMetricsMiddleware",  # django-prometheus's, per view
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -291,7 +295,7 @@ if REDIS_URL:
     }
 
 # --- Operations ---------------------------------------------------------------------------
-# /health/: config/settings/operations.py.
+# /health/ and /metrics: config/settings/operations.py.
 from .operations import *  # noqa: E402, F403
 
 # --- Response headers ---------------------------------------------------------------------

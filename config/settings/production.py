@@ -19,7 +19,7 @@ if env_bool("BEHIND_TLS_PROXY", True):
     # The lockout counts failures per client address: behind that proxy, not the proxy's own.
     OKOT_PROXY_COUNT = int(os.environ.get("OKOT_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-# (/health/ is exempt: SECURE_REDIRECT_EXEMPT, config/settings/operations.py.)
+# (/health/ and /metrics are exempt: SECURE_REDIRECT_EXEMPT, config/settings/operations.py.)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Opt-in: a domain on the browsers' preload lists gets HTTPS only, subdomains included, for

@@ -196,6 +196,7 @@ READS = {
     "notifications:read": NoPersonalData("marks one message read, then the inbox, which records"),
     # for machines
     "operations:health": NoPersonalData("whether the database, Redis and the outboxes keep up"),
+    "operations:metrics": NoPersonalData("counts and timings, for Prometheus's token only"),
 }
 
 PERSONAL = sorted(key for key, entry in READS.items() if isinstance(entry, Reads))
