@@ -2,14 +2,18 @@
 
 gunicorn reads it by path (`gunicorn --config config/gunicorn.conf.py`); nothing imports it.
 From the environment: the number of workers, `WEB_CONCURRENCY` (the name gunicorn and
-hosting platforms use for it), and where the workers keep their request metrics,
-`PROMETHEUS_MULTIPROC_DIR`.
+hosting platforms use for it); the format of gunicorn's own log lines, `LOG_FORMAT`; and
+where the workers keep their request metrics, `PROMETHEUS_MULTIPROC_DIR`.
 """
 
 import os
 import shutil as _shutil
 import tempfile as _tempfile
 from pathlib import Path as _Path
+
+from gunicorn.glogging import Logger as _Logger
+
+from operations.logs import JsonFormatter as _JsonFormatter
 
 wsgi_app = "config.wsgi:application"
 # Every interface of the container; compose publishes the port on 127.0.0.1 only.
@@ -22,7 +26,22 @@ timeout = 60
 # On SIGTERM, requests in flight get this long to finish (the web service's
 # stop_grace_period in docker-compose.yml is longer).
 graceful_timeout = 25
-accesslog = "-"  # stdout, with the error log (stderr): `docker compose logs web`
+# No access log: the app logs each request itself (operations.middleware.RequestLogMiddleware)
+# with the route's pattern, never the query string, the client's address or its browser,
+# which gunicorn's access log would write. gunicorn's own lines (workers started, killed)
+# go to stderr: `docker compose logs web`.
+accesslog = None
+# gunicorn's own lines as one JSON object each, as the app's (operations.logs), unless
+# LOG_FORMAT=text. Its formatter, not logconfig_dict, which would switch the access log on.
+if os.environ.get("LOG_FORMAT", "json") == "json":
+
+    class _JsonLines(_Logger):
+        def setup(self, cfg):
+            super().setup(cfg)
+            for handler in self.error_log.handlers:
+                handler.setFormatter(_JsonFormatter())
+
+    logger_class = _JsonLines
 # No runtime control socket (gunicornc): nobody uses it, and its default place, the app user's
 # home (/app in the image), is not writable.
 control_socket_disable = True

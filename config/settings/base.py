@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",  # signed calls to partner systems (see "Webhooks" below)
     "django_prometheus",  # request metrics for /metrics (see config/settings/operations.py)
-    "operations",  # /health/ and /metrics
+    "operations",  # /health/, /metrics and the request log
 ]
 
 MIDDLEWARE = [
@@ -77,8 +77,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.no_store.NoStoreMiddleware",
     # /health/ and /metrics, answered with the headers above, before the host check, the
-    # session and the login (operations.middleware).
+    # session and the login (operations.middleware); then a log line for every request.
     "operations.middleware.ProbeMiddleware",
+    "operations.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -271,13 +272,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # retention (config/settings/rules.py).
 from .rules import *  # noqa: E402, F403
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
-
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- API ---------------------------------------------------------------------------------
@@ -295,7 +289,7 @@ if REDIS_URL:
     }
 
 # --- Operations ---------------------------------------------------------------------------
-# /health/ and /metrics: config/settings/operations.py.
+# /health/, /metrics and the logs (JSON in production): config/settings/operations.py.
 from .operations import *  # noqa: E402, F403
 
 # --- Response headers ---------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Running the site (operations/, docs/operations.md): the health endpoint's thresholds and the
-metrics' token. Read by `base`."""
+"""Running the site (operations/, docs/operations.md): the health endpoint's thresholds, the
+metrics' token and the logs. Read by `base`; production logs JSON by default."""
 
 import os
 
@@ -16,3 +16,26 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Probes come over plain HTTP from inside the network: SecurityMiddleware does not send them
 # to HTTPS (operations.middleware.ProbeMiddleware answers them next).
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
+
+
+def logging_config(log_format: str) -> dict:
+    """Every line to the console (the container's log), one JSON object a line or text, with
+    e-mail addresses and national numbers masked (operations.logs)."""
+    formatter = "JsonFormatter" if log_format == "json" else "TextFormatter"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": {"()": f"operations.logs.{formatter}"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default"}},
+        "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Django's own handlers print the development server's lines and mail errors to
+        # ADMINS; both to the console above instead, in its format.
+        "loggers": {
+            "django": {"handlers": [], "propagate": True},
+            "django.server": {"handlers": [], "propagate": True},
+        },
+    }
+
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOGGING = logging_config(LOG_FORMAT)

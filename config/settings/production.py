@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env_bool
+from .operations import logging_config
 
 DEBUG = False
 if not SECRET_KEY:  # noqa: F405
@@ -46,3 +47,8 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (implicit TLS) exclude each other: "
         "set one of them."
     )
+
+# One JSON object a line, for the log collector (docs/operations.md); LOG_FORMAT=text for a
+# person reading the console.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING = logging_config(LOG_FORMAT)
