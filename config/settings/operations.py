@@ -4,8 +4,9 @@ metrics' token and the logs. Read by `base`; production logs JSON by default."""
 import os
 
 # /health/ answers `degraded` (still 200) when the oldest e-mail not sent yet is older than
-# this many seconds: longer than the retries of one e-mail last (some 20 minutes at most
-# with the default backoff), so only a worker or beat that is not running trips it.
+# this many seconds: longer than the retries of one e-mail last (eight attempts, seven waits
+# of at most 5 s doubled, with 30 s timeouts: a quarter of an hour at most), so only a worker
+# or beat that is not running trips it.
 HEALTH_OUTBOX_MAX_AGE = int(os.environ.get("HEALTH_OUTBOX_MAX_AGE", "1800"))
 # ... and the oldest webhook delivery: a receiver that is down keeps its events for some six
 # hours of retries (WEBHOOK_MAX_ATTEMPTS), which is the receiver's trouble, not ours.
