@@ -54,6 +54,11 @@ BENCH_DATA_REFERRALS ?= 1000000
 BENCH_DATA_REDIS_URL ?= redis://127.0.0.1:6379/11
 BENCH_WORKERS ?= 2
 BENCH_ROUNDS ?= 20
+# The backup's round trip (make backup-check): two throwaway databases on the BENCH_PG server,
+# the demo loaded into the first, its dump restored into the second.
+BACKUP_CHECK_SOURCE ?= okot_backup_check_source
+BACKUP_CHECK_RESTORED ?= okot_backup_check_restored
+BACKUP_CHECK_SERVER_URL ?= postgres://postgres@localhost:5432
 # The API's fuzzing (make test-api-fuzz): a throwaway PostgreSQL database (its name must say
 # fuzz; DATABASE_URL wins), the test cases per operation and token, and more options.
 FUZZ_DATABASE_URL ?= postgres://postgres@localhost:5432/okot_fuzz
@@ -74,7 +79,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-lists bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-lists bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -255,6 +260,31 @@ bench-api: install  ## Benchmark the API beside the pages: list, referral and a 
 			$(BENCH_ARGS) || status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_API_DATABASE); \
 	exit $$status
+
+# Backup and restore as docs/operations.md says: migrate and load the demo into a throwaway
+# database, pg_dump -Fc it, pg_restore the dump into another fresh one, compare every table's
+# rows and checksum and every sequence (compare_databases), then change one referral in the
+# restore and expect the comparison to fail, so that a comparison that sees nothing cannot
+# pass. Both databases and the dump are removed whatever happens.
+backup-check: install  ## Prove a backup restores: pg_dump -Fc, pg_restore, compare every table (PostgreSQL)
+	@pg="$(BENCH_PG)"; source="$(BACKUP_CHECK_SOURCE)"; restored="$(BACKUP_CHECK_RESTORED)"; \
+	url="$(BACKUP_CHECK_SERVER_URL)"; dump="$$(mktemp --suffix=.dump)"; \
+	cleanup() { dropdb $$pg --if-exists --force "$$source"; dropdb $$pg --if-exists --force "$$restored"; rm -f "$$dump"; }; \
+	trap cleanup EXIT; cleanup; \
+	createdb $$pg "$$source" && createdb $$pg "$$restored" || exit 1; \
+	export DATABASE_URL="$$url/$$source" DJANGO_SETTINGS_MODULE=config.settings.local; unset REDIS_URL; \
+	echo "==> migrate and load the demo into $$source"; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) seed_demo > /dev/null || exit 1; \
+	echo "==> pg_dump -Fc, pg_restore into $$restored"; \
+	pg_dump $$pg --format=custom --file="$$dump" "$$source" || exit 1; \
+	pg_restore $$pg --no-owner --exit-on-error --dbname="$$restored" "$$dump" || exit 1; \
+	echo "==> compare"; \
+	$(MANAGE) compare_databases "$$url/$$source" "$$url/$$restored" || exit 1; \
+	echo "==> change one referral in the restore: the comparison must see it"; \
+	psql $$pg -q -d "$$restored" -c "UPDATE referrals_referral SET external_id = 'changed' WHERE id = (SELECT min(id) FROM referrals_referral)" || exit 1; \
+	if $(MANAGE) compare_databases "$$url/$$source" "$$url/$$restored" > /dev/null 2>&1; then \
+		echo "compare_databases did not see a changed referral" >&2; exit 1; fi; \
+	echo "==> backup-check passed"
 
 # A throwaway SQLite database in a temporary folder (never db.sqlite3 or DATABASE_URL's), the
 # demo loaded, runserver on a free port, and Chromium (SCREENSHOTS_CHROMIUM, default
