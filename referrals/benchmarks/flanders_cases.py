@@ -107,6 +107,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("caseworker", "referrals, candidates", f"{referrals}?state=candidate"),
         Case("caseworker", "referrals, overdue", f"{referrals}?overdue=on"),
         Case("caseworker", "referrals, by client", f"{referrals}?sort=client"),
+        Case("caseworker", "referrals, by key date", f"{referrals}?sort=key_date"),
         Case("caseworker", "referrals, searched", referrals, session="referral search"),
         Case("caseworker", "clients, page 1", clients),
         Case("caseworker", "clients, page 40", f"{clients}?page=40"),
