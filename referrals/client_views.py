@@ -145,13 +145,16 @@ def client_list(request):
     kept.pop("page", None)
     # One row more than the page instead of a COUNT: 800,000 clients for an administrator.
     page = Page(clients, request.GET.get("page"), PAGE_SIZE, request.GET.copy())
+    # A search is counted all the same: the trail records how many clients it found (its
+    # indexes answer that count, migration 0027), not how many the page shows.
+    hits = clients.count() if query else None
     # From the catalogue's "refer a client": the caseworker chooses the client here.
     refer_to = None
     if (training_pk := _pk(request.GET.get("training"))) is not None:
         refer_to = Training.objects.offered().filter(pk=training_pk).first()
     rows = reads.CLIENT.of_all(page.object_list)  # the page's rows, which it then shows
     if query:
-        reads.searched(request, query, rows, hits=len(rows))
+        reads.searched(request, query, rows, hits=hits)
     else:
         reads.listed(request, rows)
     return TemplateResponse(
