@@ -2,7 +2,8 @@
 werk, the scopes of an OCMW and a VDAB region, the reports' years)."""
 
 from django.db import models
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Upper
 
 from ..enums import State
 
@@ -39,4 +40,8 @@ def referral_indexes() -> list[models.Index]:
         models.Index(STATE_ORDER, "id", name="referral_state_order"),
         models.Index("ocmw", STATE_ORDER, "id", name="referral_ocmw_state_order"),
         models.Index("region", STATE_ORDER, "id", name="referral_region_state_order"),
+        # The admin's search by external id (`iexact`); only the imported referrals have one.
+        models.Index(
+            Upper("external_id"), condition=~Q(external_id=""), name="referral_external_id_upper"
+        ),
     ]

@@ -3,7 +3,7 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from ._postgres import TrigramExtension, trigram_index
+from ._postgres import RunSQLOnPostgres, TrigramExtension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -22,8 +22,16 @@ class Migration(migrations.Migration):
             model_name='client',
             index=models.Index(django.db.models.functions.text.Upper('vdab_client_number'), name='client_vdab_number_upper'),
         ),
+        migrations.AddIndex(
+            model_name='referral',
+            index=models.Index(django.db.models.functions.text.Upper('external_id'), condition=models.Q(('external_id', ''), _negated=True), name='referral_external_id_upper'),
+        ),
         # PostgreSQL only (a no-op elsewhere): see _postgres.py.
         TrigramExtension(),
         trigram_index('referrals_client', 'first_name', 'client_first_name_trgm'),
         trigram_index('referrals_client', 'last_name', 'client_last_name_trgm'),
+        # The planner knows what an expression index holds only once the table is analysed:
+        # until then it guesses that a name matches often, and walks the list's order index
+        # filtering every row, to find a name that is not there.
+        RunSQLOnPostgres('ANALYZE referrals_client, referrals_referral', migrations.RunSQL.noop),
     ]
