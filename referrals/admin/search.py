@@ -46,8 +46,15 @@ def any_of(conditions) -> Q:
     return functools.reduce(operator.or_, conditions)
 
 
+# Candidates read as ids first, up to this many: the query then names them, and PostgreSQL
+# reads just those rows. (Left as a subquery, it guesses from the names' and titles'
+# statistics that thousands may come back, and reads the whole table to join them.)
+CANDIDATES_READ = 1000
+
+
 def candidates(words: list[str]):
-    """The ids of the referrals Django's search could find for `words` (see above)."""
+    """The ids of the referrals Django's search could find for `words` (see above); a
+    referral may come twice."""
     clients = Client.objects.all()
     for word in words:
         clients = clients.filter(
@@ -55,11 +62,12 @@ def candidates(words: list[str]):
         )
     trainings = Training.objects.filter(any_of(Q(title__icontains=word) for word in words))
     external = any_of(Q(external_id__iexact=word) for word in words)
-    ids = Referral.objects.order_by().values("pk")
+    ids = Referral.objects.order_by().values_list("pk", flat=True)
     return ids.filter(client__in=clients).union(
         ids.filter(training__in=trainings),
         # Never blank: the index holds only the referrals with an external id.
         ids.exclude(external_id="").filter(external),
+        all=True,  # no duplicates removed, so that reading the first ones stops there
     )
 
 
@@ -71,5 +79,6 @@ class ReferralSearchMixin:
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if words := search_words(search_term):
-            found = found.filter(pk__in=candidates(words))
+            ids = list(candidates(words)[: CANDIDATES_READ + 1])
+            found = found.filter(pk__in=ids if len(ids) <= CANDIDATES_READ else candidates(words))
         return found, may_have_duplicates

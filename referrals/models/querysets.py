@@ -69,9 +69,17 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
+# A word this long or longer is found anywhere in a name; a shorter one only where a part
+# of the name starts. Trigram indexes (migration 0027) find three letters anywhere, and one or
+# two at the start of a part; "an" anywhere would match most names, through no index.
+NAME_ANYWHERE = 3
+
+
 def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q:
     """Clients (through `prefix`, e.g. "client__" from a referral) with every word of `text`
     in their name, at the start of their national number, or as their VDAB client number.
+    A word of one or two letters is looked for at the start of the first or last name or
+    of one of its parts ("de" finds "De Smet" and "Van de Velde", not "Vandenberghe").
     `numbers_if`: where the numbers may be searched at all (VDAB: while the client consents;
     otherwise a search would tell a number, digit by digit, that the page no longer shows)."""
     query = Q()
@@ -82,11 +90,19 @@ def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q
         if numbers_if is not None:
             numbers &= numbers_if
         query &= (
-            Q(**{f"{prefix}first_name__icontains": word})
-            | Q(**{f"{prefix}last_name__icontains": word})
-            | numbers
+            _name_has(f"{prefix}first_name", word) | _name_has(f"{prefix}last_name", word) | numbers
         )
     return query
+
+
+def _name_has(field: str, word: str) -> Q:
+    if len(word) >= NAME_ANYWHERE:
+        return Q(**{f"{field}__icontains": word})
+    return (
+        Q(**{f"{field}__istartswith": word})
+        | Q(**{f"{field}__icontains": f" {word}"})
+        | Q(**{f"{field}__icontains": f"-{word}"})
+    )
 
 
 class ClientQuerySet(models.QuerySet):
