@@ -31,8 +31,9 @@ MAX_QUERIES = {
     # that remembers the list as it was left.
     ("caseworker", "referral_list"): 12,
     ("caseworker", "client_list"): 8,  # one row more than the page, no COUNT
-    # The search kept in the session: written there once per search.
-    ("caseworker", "client_search"): 11,
+    # The search kept in the session: written there once per search; and counted, for the
+    # trail's hits.
+    ("caseworker", "client_search"): 12,
     # The intakes still to come apart from those to screen: one section, one query more;
     # and VDAB's scope reads the counsellor's contact trainings first (ids: the indexes then
     # answer the scope), once per scoped queryset: the list has two, its rows and its OCMWs.

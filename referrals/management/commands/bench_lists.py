@@ -1,6 +1,7 @@
 """Benchmark the pages of a working day at scale: Mijn werk, the referral list (page 1, a deep
-page, a filter, sorts) and the client list, as a caseworker of the biggest OCMW, a counsellor
-of the busiest VDAB region and an administrator, on bench_report's million referrals.
+page, a filter, sorts), the client list, and searches of both lists and of the admin, as a
+caseworker of the biggest OCMW, a counsellor of the busiest VDAB region and an
+administrator, on bench_report's million referrals.
 
 For each page it prints the median and p95 of the whole request (Django's test client, in
 this process), the queries per request and the slowest of them alone, measured in the same
@@ -45,6 +46,28 @@ PAGES = [
     ("administrator", "referrals by state", "/referrals/?sort=-state"),
     ("administrator", "clients, page 1", "/clients/"),
 ]
+# Searches (issue 14), posted first as a person does; the term is kept in the session. The
+# fill names its clients "Client <n>", INSZ n padded to 11 digits: a name that few have, a
+# first name every twelfth has, one nobody has, the start of a national number, two letters.
+SEARCHES = [
+    ("caseworker", "clients: rare name", "/clients/", "ient 12345"),
+    ("caseworker", "clients: first name", "/clients/", "Anna"),
+    ("caseworker", "clients: nobody", "/clients/", "Peeters"),
+    ("administrator", "clients: rare name", "/clients/", "ient 12345"),
+    ("administrator", "clients: first name", "/clients/", "Anna"),
+    ("administrator", "clients: nobody", "/clients/", "Peeters"),
+    ("administrator", "clients: INSZ start", "/clients/", "000001234"),
+    ("administrator", "clients: two letters", "/clients/", "xq"),
+    ("caseworker", "referrals: rare name", "/referrals/", "ient 12345"),
+    ("counsellor", "referrals: nobody", "/referrals/", "Peeters"),
+    ("administrator", "referrals: nobody", "/referrals/", "Peeters"),
+    ("administrator", "referrals: INSZ start", "/referrals/", "000001234"),
+    ("administrator", "admin referrals", "/admin/referrals/referral/", ""),
+    ("administrator", "admin referrals: name", "/admin/referrals/referral/", "ient 12345"),
+    ("administrator", "admin referrals: nobody", "/admin/referrals/referral/", "Peeters"),
+    ("administrator", "admin clients", "/admin/referrals/client/", ""),
+    ("administrator", "admin clients: INSZ", "/admin/referrals/client/", "000001234"),
+]
 
 
 class Command(BaseCommand):
@@ -81,6 +104,13 @@ class Command(BaseCommand):
         with override_settings(STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=allowed_hosts):
             for role, label, url in PAGES:
                 self.measure(browsers[role], role, label, url, repeat)
+            for role, label, url, term in SEARCHES:
+                http = browsers[role]
+                if url.startswith("/admin/"):
+                    http.post(url, {"q": term} if term else {"_clear_search": "1"}, secure=True)
+                else:
+                    http.post(url, {"q": term}, secure=True)
+                self.measure(http, role, label, url, repeat)
 
     def progress(self, text: str) -> None:
         self.stderr.write(text)
