@@ -146,7 +146,7 @@ def client_list(request):
     # One row more than the page instead of a COUNT: 800,000 clients for an administrator.
     page = Page(clients, request.GET.get("page"), PAGE_SIZE, request.GET.copy())
     # A search is counted all the same: the trail records how many clients it found (its
-    # indexes answer that count, migration 0027), not how many the page shows.
+    # indexes answer that count, migration 0028), not how many the page shows.
     hits = clients.count() if query else None
     # From the catalogue's "refer a client": the caseworker chooses the client here.
     refer_to = None

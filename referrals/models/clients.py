@@ -145,7 +145,7 @@ class Client(models.Model):
             # (`LIKE 'x%'`, which a plain index serves only under the C collation; the
             # opclass is PostgreSQL's, ignored elsewhere) and a VDAB client number as
             # `iexact` compares it. The names are searched anywhere in them, which only
-            # trigram indexes serve: PostgreSQL's alone, made by migration 0027 and not
+            # trigram indexes serve: PostgreSQL's alone, made by migration 0028 and not
             # listed here (see `migrations/_postgres.py`).
             models.Index(
                 fields=["insz"], opclasses=["varchar_pattern_ops"], name="client_insz_prefix"

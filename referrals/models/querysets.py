@@ -70,7 +70,7 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
 
 
 # A word this long or longer is found anywhere in a name; a shorter one only where a part
-# of the name starts. Trigram indexes (migration 0027) find three letters anywhere, and one or
+# of the name starts. Trigram indexes (migration 0028) find three letters anywhere, and one or
 # two at the start of a part; "an" anywhere would match most names, through no index.
 NAME_ANYWHERE = 3
 

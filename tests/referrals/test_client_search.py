@@ -1,6 +1,6 @@
 """The client search: which clients each kind of word finds, in the app's lists and in the
 referral admin, the same on SQLite and on PostgreSQL; and, on PostgreSQL, that its indexes
-(migration 0027) exist and can answer it."""
+(migration 0028) exist and can answer it."""
 
 import datetime
 
@@ -225,7 +225,7 @@ def test_the_search_indexes_migration_runs_back_and_forth():
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
     try:
-        executor.migrate([("referrals", "0026_client_name_order")])
+        executor.migrate([("referrals", "0027_referral_state_order")])
         assert not SEARCH_INDEXES & index_names("referrals_client")
     finally:
         executor = MigrationExecutor(connection)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_administrator_unlocks_logins'),
-        ('referrals', '0026_client_name_order'),
+        ('referrals', '0027_referral_state_order'),
     ]
 
     operations = [
