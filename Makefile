@@ -24,8 +24,6 @@ BENCH_TRANSITIONS ?= 1000
 # The reports' benchmark: its own throwaway database, the referrals it fills and the timed runs.
 BENCH_REPORT_DATABASE ?= okot_bench_report
 BENCH_REPORT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_REPORT_DATABASE)
-BENCH_LISTS_DATABASE ?= okot_bench_lists
-BENCH_LISTS_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_LISTS_DATABASE)
 BENCH_REFERRALS ?= 1000000
 BENCH_REPEAT ?= 5
 # The import's benchmark: the rows of its legitimate file and the runs per file.
@@ -79,7 +77,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-lists bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -210,18 +208,6 @@ bench-report: install  ## Benchmark the reports: BENCH_REFERRALS (1,000,000) ref
 		&& $(MANAGE) bench_report --referrals $(BENCH_REFERRALS) --repeat $(BENCH_REPEAT) $(BENCH_ARGS) \
 		|| status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_REPORT_DATABASE); \
-	exit $$status
-
-# A throwaway PostgreSQL database okot_bench_lists, made, migrated, filled and dropped again.
-bench-lists: install  ## Benchmark Mijn werk and the lists per role: BENCH_REFERRALS (1,000,000) referrals
-	dropdb $(BENCH_PG) --if-exists --force $(BENCH_LISTS_DATABASE)
-	createdb $(BENCH_PG) $(BENCH_LISTS_DATABASE)
-	export DATABASE_URL="$(BENCH_LISTS_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
-		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
-	status=0; \
-	$(MANAGE) migrate --noinput -v 0 \
-		&& $(MANAGE) bench_lists --referrals $(BENCH_REFERRALS) $(BENCH_ARGS) || status=$$?; \
-	dropdb $(BENCH_PG) --if-exists --force $(BENCH_LISTS_DATABASE); \
 	exit $$status
 
 # A throwaway database the command makes and drops: a temporary SQLite file, or

@@ -76,6 +76,9 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
         ("caseworker", "referral search"): (reverse("referrals:referral_list"), "Sofie"),
         ("caseworker", "INSZ search"): (reverse("referrals:client_list"), someone.insz[:6]),
         ("counsellor", "referral search"): (reverse("referrals:referral_list"), "Client 12"),
+        # A first name every twelfth client has, and the start of a national number.
+        ("administrator", "client search"): (reverse("referrals:client_list"), "Anna"),
+        ("administrator", "INSZ search"): (reverse("referrals:client_list"), "000001234"),
         ("administrator", "admin referral search"): (
             reverse("admin:referrals_referral_changelist"),
             someone.last_name,
@@ -151,6 +154,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("administrator", "referrals, page 400", f"{referrals}?page=400"),
         Case("administrator", "referrals, by state", f"{referrals}?sort=-state"),
         Case("administrator", "clients, page 1", clients),
+        Case("administrator", "clients, by first name", clients, session="client search"),
+        Case("administrator", "clients, by INSZ", clients, session="INSZ search"),
         Case("administrator", "figures", reports),
         Case("administrator", "figures, by cohort", f"{reports}?basis=cohort"),
         Case("administrator", "admin referrals", admin_referrals),
