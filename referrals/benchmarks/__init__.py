@@ -4,9 +4,8 @@
 report table against the bare SQL that gives the same figures. `bench_report` drives both.
 `import_files` makes a legitimate file of existing trajectories and hostile ones;
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
-drives both. `flanders_fill` adds the people,
-history and messages of `make bench-data`; `bench` requests `flanders_cases` from gunicorn
-(`serve`)."""
+drives both. `flanders_fill` adds to `report_fill` the people, history and messages of
+`make bench-data`; `bench` requests `flanders_cases` from gunicorn (`serve`)."""
 
 import math
 
