@@ -16,13 +16,13 @@ from django.urls import reverse
 
 from accounts.models import Province
 from referrals import services
-from referrals.enums import State
+from referrals.enums import EndResult, Obtained, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.reports.export import CSV_ENCODING
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
-from .test_page import URL, passed, started, starts_total
+from .test_page import URL, cells, passed, started, starts_total
 
 pytestmark = pytest.mark.django_db
 YEAR = {"year": 2025}
@@ -174,3 +174,25 @@ def test_another_ocmws_caseworker_gets_their_own_figures(client, caseworker, ocm
     client.force_login(CaseworkerFactory(organisation=OcmwFactory()))
     response, counts = counted(client)
     assert counts > 0 and starts_total(response) == "0"
+
+
+def test_figures_not_due_yet_come_out_of_the_cache_as_not_due(client, caseworker, ocmw_gent):
+    Referral.objects.create(
+        client=ClientFactory(ocmw=ocmw_gent),
+        training=TrainingFactory(),
+        state=State.ENDED,
+        agreed_on=datetime.date(2025, 1, 6),
+        start_date=datetime.date(2025, 2, 3),
+        end_date=datetime.date(2026, 10, 1),  # its first check-up is due in January
+        end_result=EndResult.PASSED,
+        obtained=Obtained.DIPLOMA,
+        obtained_on=datetime.date(2026, 10, 1),
+    )
+    client.force_login(caseworker)
+
+    first, counts = counted(client, URL, {"year": 2026})
+    again, counts_again = counted(client, URL, {"year": 2026})
+
+    assert counts > 0 and counts_again == 0
+    assert cells(again, "table-outflow-type")[-1] == cells(first, "table-outflow-type")[-1]
+    assert "n.b." in cells(again, "table-outflow-type")[-1]
