@@ -19,6 +19,8 @@ from referrals import services
 from referrals.enums import EndResult, Obtained, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.reports.export import CSV_ENCODING
+from referrals.reports.small import HIDDEN, SmallCount, is_suppressed
+from referrals.reports.tables import NOT_DUE
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
@@ -196,3 +198,13 @@ def test_figures_not_due_yet_come_out_of_the_cache_as_not_due(client, caseworker
     assert counts > 0 and counts_again == 0
     assert cells(again, "table-outflow-type")[-1] == cells(first, "table-outflow-type")[-1]
     assert "n.b." in cells(again, "table-outflow-type")[-1]
+
+
+@pytest.mark.parametrize("marker", [NOT_DUE, HIDDEN, SmallCount(5)])
+def test_the_figures_markers_come_out_of_the_cache_as_they_went_in(marker):
+    cache.set("marker", [marker])
+
+    (out,) = cache.get("marker")
+
+    assert out is marker if marker in (NOT_DUE, HIDDEN) else out == marker
+    assert is_suppressed(out) == is_suppressed(marker)
