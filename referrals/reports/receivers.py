@@ -3,6 +3,8 @@ count. Connected in `ReferralsConfig.ready`."""
 
 from django.db.models.signals import post_delete, post_save
 
+from accounts.models import Organisation
+
 from ..models import Client, Interruption, OutcomeCheck, Referral, Training
 from ..signals import clients_pseudonymised
 from . import cache
@@ -22,7 +24,8 @@ def on_part_of_referral(sender, instance, **kwargs) -> None:
 
 
 def on_anything(sender, **kwargs) -> None:
-    """A client (gender, birth date, OCMW), a training (type, region), the retention."""
+    """A client (gender, birth date, OCMW), a training (type, region), an organisation (an
+    OCMW's province, which a network manager's figures follow), the retention."""
     cache.everything_changed()
 
 
@@ -33,6 +36,6 @@ def connect() -> None:
             signal.connect(
                 on_part_of_referral, sender=model, dispatch_uid=f"figures-{signal}-{model}"
             )
-        for model in (Client, Training):
+        for model in (Client, Training, Organisation):
             signal.connect(on_anything, sender=model, dispatch_uid=f"figures-{signal}-{model}")
     clients_pseudonymised.connect(on_anything, dispatch_uid="figures-pseudonymised")

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from accounts.models import Province
@@ -21,7 +21,7 @@ from referrals.models import OutcomeCheck, Referral
 from referrals.reports.export import CSV_ENCODING
 from referrals.reports.small import HIDDEN, SmallCount, is_suppressed
 from referrals.reports.tables import NOT_DUE
-from tests.accounts.factories import CaseworkerFactory, OcmwFactory
+from tests.accounts.factories import CaseworkerFactory, NetworkManagerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
 from .test_page import URL, cells, passed, started, starts_total
@@ -208,3 +208,55 @@ def test_the_figures_markers_come_out_of_the_cache_as_they_went_in(marker):
 
     assert out is marker if marker in (NOT_DUE, HIDDEN) else out == marker
     assert is_suppressed(out) == is_suppressed(marker)
+
+
+def test_network_managers_of_two_provinces_get_their_own_figures(client, ocmw_gent):
+    hasselt = OcmwFactory(municipality="Hasselt", province=Province.LIMBURG)
+    started(ocmw_gent, MARCH)
+    started(hasselt, MARCH)
+    started(hasselt, MARCH)
+    totals = {}
+    for province in (Province.OOST_VLAANDEREN, Province.LIMBURG, Province.OOST_VLAANDEREN):
+        client.force_login(NetworkManagerFactory(organisation__province=province))
+        totals.setdefault(province, []).append(starts_total(counted(client)[0]))
+
+    assert totals == {Province.OOST_VLAANDEREN: ["1", "1"], Province.LIMBURG: ["2"]}
+
+
+def test_a_network_manager_never_gets_the_administrators_figures(
+    client, settings, administrator, network_manager, ocmw_gent
+):
+    settings.OKOT_SMALL_CELL_THRESHOLD = 0  # no threshold to tell their keys apart
+    started(ocmw_gent, MARCH)
+    started(OcmwFactory(province=Province.LIMBURG), MARCH)
+    client.force_login(administrator)
+    assert starts_total(counted(client)[0]) == "2"
+
+    client.force_login(network_manager)
+    assert starts_total(counted(client)[0]) == "1"
+
+
+def test_without_its_cache_a_step_commits_and_the_figures_are_counted(
+    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks
+):
+    admitted = started(ocmw_gent, MARCH)
+    Referral.objects.filter(pk=admitted.pk).update(
+        state=State.ADMITTED, start_date=None, agreed_on=datetime.date(2025, 2, 3)
+    )
+    admitted.refresh_from_db()
+    client.force_login(counsellor)
+    redis_down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+
+    with override_settings(CACHES=redis_down):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.referral_start(referral=admitted, user=counsellor, start_date=MARCH)
+        response, counts = counted(client)
+
+    assert counts > 0 and starts_total(response) == "1"
+    assert Referral.objects.get(pk=admitted.pk).state == State.IN_TRAINING
