@@ -8,11 +8,9 @@ it came that far; every referral's history line by line, and half a million mess
 people responsible."""
 
 import datetime
-import time
 from collections.abc import Callable
 
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from accounts.models import Role, User
 from notifications.models import Kind, Notification
@@ -40,25 +38,19 @@ def fill_flanders(
     responsible ones), then the history and the messages; vacuumed and analysed as `fill`
     is unless `analyse` is false."""
     params = _params()
-    people = [
-        ("users", lambda cursor, _params: _users(cursor, params)),
-        ("roles", lambda cursor, _params: _roles(cursor, params)),
-    ]
-    fill(referrals, today=today, progress=progress, analyse=analyse, people=people)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(0.2026)")
-        cursor.execute("SET jit = off")
-        cursor.execute("SET work_mem = '256MB'")
-        for label, step in [("history", _history), ("messages", _messages)]:
-            started = time.monotonic()
-            step(cursor, params)
-            progress(f"  {label}: {cursor.rowcount:,} rows in {time.monotonic() - started:.1f} s")
-        started = time.monotonic()
-        for model in FILLED if analyse else ():
-            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
-        cursor.execute("RESET jit")
-        cursor.execute("RESET work_mem")
-        progress(f"  vacuum and analyze: {time.monotonic() - started:.1f} s")
+
+    def with_params(step: Callable) -> Callable:
+        return lambda cursor, _their_params: step(cursor, params)
+
+    fill(
+        referrals,
+        today=today,
+        progress=progress,
+        analyse=analyse,
+        people=[("users", with_params(_users)), ("roles", with_params(_roles))],
+        after=[("history", with_params(_history)), ("messages", with_params(_messages))],
+        more_tables=FILLED,
+    )
 
 
 def _params() -> dict:

@@ -59,13 +59,16 @@ def fill(
     progress: Callable[[str], None],
     analyse: bool = True,
     people: list[tuple[str, Callable]] = (),
+    after: list[tuple[str, Callable]] = (),
+    more_tables: tuple = (),
 ) -> None:
     """Organisations, trainings, clients, `referrals` referrals over 2016 to today in every
     state with consistent dates, and the check-ups of positive ends that are due; then
     vacuumed and analysed, unless `analyse` is false (inside a transaction, which VACUUM
     cannot run in). `people`: (label, step) run after the clients, before the referrals,
     which then name a responsible caseworker and counsellor among the users they made
-    (`flanders_fill`); without users the referrals name none."""
+    (`flanders_fill`); without users the referrals name none. `after`: steps run last, on
+    `more_tables` (vacuumed and analysed too)."""
     clients = max(1, round(referrals * CLIENTS_PER_REFERRAL))
     zone = ZoneInfo(settings.TIME_ZONE)
     first = datetime.datetime.combine(FIRST_DAY, datetime.time(), tzinfo=zone)
@@ -107,13 +110,14 @@ def fill(
             *people,
             ("referrals", _referrals),
             ("check-ups", _checkups),
+            *after,
         ]
         for label, step in steps:
             started = time.monotonic()
             rows = step(cursor, params) or cursor.rowcount
             progress(f"  {label}: {rows:,} rows in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
-        for model in FILLED if analyse else ():
+        for model in (*FILLED, *more_tables) if analyse else ():
             cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
         cursor.execute("RESET jit")
         cursor.execute("RESET work_mem")
