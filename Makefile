@@ -24,8 +24,6 @@ BENCH_TRANSITIONS ?= 1000
 # The reports' benchmark: its own throwaway database, the referrals it fills and the timed runs.
 BENCH_REPORT_DATABASE ?= okot_bench_report
 BENCH_REPORT_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_REPORT_DATABASE)
-BENCH_LISTS_DATABASE ?= okot_bench_lists
-BENCH_LISTS_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_LISTS_DATABASE)
 # The steps' benchmark: its own throwaway database, the referrals it fills and the timed calls.
 BENCH_STEP_DATABASE ?= okot_bench_step
 BENCH_STEP_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_STEP_DATABASE)
@@ -50,6 +48,20 @@ BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/13
 BENCH_API_REFERRALS ?= 5000
 BENCH_API_REQUESTS ?= 200
 BENCH_ARGS ?=
+# The benchmark of the whole application (make bench-data, then make bench as often as
+# wanted): a PostgreSQL database that stays, the referrals it holds, gunicorn's workers and
+# the timed rounds of every page, and the Redis db where the steps' e-mails wait (purged).
+BENCH_DATA_DATABASE ?= okot_bench_flanders
+BENCH_DATA_DATABASE_URL ?= postgres://postgres@localhost:5432/$(BENCH_DATA_DATABASE)
+BENCH_DATA_REFERRALS ?= 1000000
+BENCH_DATA_REDIS_URL ?= redis://127.0.0.1:6379/11
+BENCH_WORKERS ?= 2
+BENCH_ROUNDS ?= 20
+# The backup's round trip (make backup-check): two throwaway databases on the BENCH_PG server,
+# the demo loaded into the first, its dump restored into the second.
+BACKUP_CHECK_SOURCE ?= okot_backup_check_source
+BACKUP_CHECK_RESTORED ?= okot_backup_check_restored
+BACKUP_CHECK_SERVER_URL ?= postgres://postgres@localhost:5432
 # The API's fuzzing (make test-api-fuzz): a throwaway PostgreSQL database (its name must say
 # fuzz; DATABASE_URL wins), the test cases per operation and token, and more options.
 FUZZ_DATABASE_URL ?= postgres://postgres@localhost:5432/okot_fuzz
@@ -70,7 +82,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-notify bench-report bench-lists bench-step bench-import bench-audit bench-api screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -158,6 +170,25 @@ test-api-fuzz: install  ## Fuzz the API from its live schema (schemathesis): no 
 	if [ $$status -ne 0 ]; then echo "==> the server's log" >&2; grep -Ev '" [1-4][0-9][0-9] |^(Bad Request|Unauthorized|Forbidden|Not Found|Conflict|Unprocessable Content|Too Many Requests): ' "$$log" | tail -n 200 >&2; fi; \
 	exit $$status
 
+# The database of `make bench`, made again from nothing (dropped first) and kept.
+bench-data: install  ## Fill PostgreSQL with a Flanders: 300 OCMWs, 3,000 users, 800,000 clients, BENCH_DATA_REFERRALS (1,000,000) referrals
+	dropdb $(BENCH_PG) --if-exists --force $(BENCH_DATA_DATABASE)
+	createdb $(BENCH_PG) $(BENCH_DATA_DATABASE)
+	export DATABASE_URL="$(BENCH_DATA_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost SECRET_KEY=bench-data-only; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) bench_data --referrals $(BENCH_DATA_REFERRALS)
+
+# Production settings over plain HTTP (no TLS proxy in front), static files collected; the
+# command serves the app with gunicorn itself. Migrates first: bench-data's database may be
+# older than the code.
+bench: install  ## Time every role's pages over HTTP with gunicorn on bench-data's database: median, p95, queries, main query
+	export DATABASE_URL="$(BENCH_DATA_DATABASE_URL)" REDIS_URL="$(BENCH_DATA_REDIS_URL)" \
+		DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=127.0.0.1,localhost \
+		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false LOG_LEVEL=WARNING \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
+		&& $(MANAGE) bench --workers $(BENCH_WORKERS) --repeat $(BENCH_ROUNDS) $(BENCH_ARGS)
+
 # A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
 bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_DATABASE)
@@ -182,18 +213,6 @@ bench-report: install  ## Benchmark the reports: BENCH_REFERRALS (1,000,000) ref
 		&& $(MANAGE) bench_report --referrals $(BENCH_REFERRALS) --repeat $(BENCH_REPEAT) $(BENCH_ARGS) \
 		|| status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_REPORT_DATABASE); \
-	exit $$status
-
-# A throwaway PostgreSQL database okot_bench_lists, made, migrated, filled and dropped again.
-bench-lists: install  ## Benchmark Mijn werk and the lists per role: BENCH_REFERRALS (1,000,000) referrals
-	dropdb $(BENCH_PG) --if-exists --force $(BENCH_LISTS_DATABASE)
-	createdb $(BENCH_PG) $(BENCH_LISTS_DATABASE)
-	export DATABASE_URL="$(BENCH_LISTS_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
-		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
-	status=0; \
-	$(MANAGE) migrate --noinput -v 0 \
-		&& $(MANAGE) bench_lists --referrals $(BENCH_REFERRALS) $(BENCH_ARGS) || status=$$?; \
-	dropdb $(BENCH_PG) --if-exists --force $(BENCH_LISTS_DATABASE); \
 	exit $$status
 
 # A throwaway PostgreSQL database okot_bench_step, made, migrated, filled and dropped again;
@@ -247,6 +266,31 @@ bench-api: install  ## Benchmark the API beside the pages: list, referral and a 
 			$(BENCH_ARGS) || status=$$?; \
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_API_DATABASE); \
 	exit $$status
+
+# Backup and restore as docs/operations.md says: migrate and load the demo into a throwaway
+# database, pg_dump -Fc it, pg_restore the dump into another fresh one, compare every table's
+# rows and checksum and every sequence (compare_databases), then change one referral in the
+# restore and expect the comparison to fail, so that a comparison that sees nothing cannot
+# pass. Both databases and the dump are removed whatever happens.
+backup-check: install  ## Prove a backup restores: pg_dump -Fc, pg_restore, compare every table (PostgreSQL)
+	@pg="$(BENCH_PG)"; source="$(BACKUP_CHECK_SOURCE)"; restored="$(BACKUP_CHECK_RESTORED)"; \
+	url="$(BACKUP_CHECK_SERVER_URL)"; dump="$$(mktemp --suffix=.dump)"; \
+	cleanup() { dropdb $$pg --if-exists --force "$$source"; dropdb $$pg --if-exists --force "$$restored"; rm -f "$$dump"; }; \
+	trap cleanup EXIT; cleanup; \
+	createdb $$pg "$$source" && createdb $$pg "$$restored" || exit 1; \
+	export DATABASE_URL="$$url/$$source" DJANGO_SETTINGS_MODULE=config.settings.local; unset REDIS_URL; \
+	echo "==> migrate and load the demo into $$source"; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) seed_demo > /dev/null || exit 1; \
+	echo "==> pg_dump -Fc, pg_restore into $$restored"; \
+	pg_dump $$pg --format=custom --file="$$dump" "$$source" || exit 1; \
+	pg_restore $$pg --no-owner --exit-on-error --dbname="$$restored" "$$dump" || exit 1; \
+	echo "==> compare"; \
+	$(MANAGE) compare_databases "$$url/$$source" "$$url/$$restored" || exit 1; \
+	echo "==> change one referral in the restore: the comparison must see it"; \
+	psql $$pg -q -d "$$restored" -c "UPDATE referrals_referral SET external_id = 'changed' WHERE id = (SELECT min(id) FROM referrals_referral)" || exit 1; \
+	if $(MANAGE) compare_databases "$$url/$$source" "$$url/$$restored" > /dev/null 2>&1; then \
+		echo "compare_databases did not see a changed referral" >&2; exit 1; fi; \
+	echo "==> backup-check passed"
 
 # A throwaway SQLite database in a temporary folder (never db.sqlite3 or DATABASE_URL's), the
 # demo loaded, runserver on a free port, and Chromium (SCREENSHOTS_CHROMIUM, default

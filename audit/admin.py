@@ -3,20 +3,19 @@ added, changed or deleted, by anyone (superusers included).
 
 The trail grows by millions of rows a year, so the list asks the database only what its
 indexes answer: a page of the newest rows through the filters (person, client, referral,
-organisation, kind, period), a count that stops at COUNT_CAP, no facets, no total, and
-one query for the page (the organisation joined). The search finds a person by user name
-or name, through the accounts, and the failed logins under a user name."""
+organisation, kind, period), a count that stops at a cap (`CappedPaginator`), no facets,
+no total, and one query for the page (the organisation joined). The search finds a person by
+user name or name, through the accounts, and the failed logins under a user name."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_paging import CappedPaginator
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
@@ -25,24 +24,8 @@ from .admin_filters import ClientFilter, PeriodFilter, PersonFilter, ReferralFil
 from .export import csv_response, detail_text
 from .models import Entry, Kind, Purge
 
-COUNT_CAP = 10_000
 # Accounts a search may name: more and it should be narrower.
 SEARCH_MATCHES = 50
-
-
-class CappedPaginator(Paginator):
-    """Counts the rows up to COUNT_CAP and stops there: counting millions takes seconds.
-    `capped` says there are more; the list's templates say "more than"."""
-
-    cap = COUNT_CAP
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
-
-    @cached_property
-    def capped(self) -> bool:
-        return self.count > self.cap
 
 
 @admin.register(Entry)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls", namespace="accounts")),
     path("notifications/", include("notifications.urls", namespace="notifications")),
     path("api/", include("api.urls", namespace="api")),
+    path("", include("operations.urls")),  # /health/ and /metrics, for machines
     path("", include("referrals.urls")),
 ]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import Referral
+from referrals.models.querysets import referral_visibility
 
 from .deliverable import Deliverable, DeliveryStatus
 
@@ -62,10 +62,10 @@ class NotificationQuerySet(models.QuerySet):
         """The user's in-app messages about what they may still see: a message about a
         referral outside `Referral.objects.visible_to(user)` (they moved to another OCMW or
         region, or lost their role) is no longer theirs to read, count or open. One query
-        still: the referrals they see are a subquery."""
-        return self.filter(recipient=user, channel=Notification.Channel.IN_APP).filter(
-            Q(referral__isnull=True) | Q(referral__in=Referral.objects.visible_to(user))
-        )
+        still: what the user sees is a condition on each message's referral."""
+        mine = self.filter(recipient=user, channel=Notification.Channel.IN_APP)
+        visible = referral_visibility(user, prefix="referral__")
+        return mine if visible is None else mine.filter(Q(referral__isnull=True) | visible)
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)

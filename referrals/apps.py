@@ -8,6 +8,8 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Referrals")
 
     def ready(self) -> None:
+        from .reports import receivers
         from .reports.expressions import register_sqlite_median
 
         connection_created.connect(register_sqlite_median, dispatch_uid="sqlite_median")
+        receivers.connect()  # the cached figures renewed when what they count changes

@@ -3,9 +3,12 @@ mean, ids a database can hold, and free text counted as the browser counts it, e
 with a clear message instead of a crash."""
 
 import datetime
+from html import escape
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +24,38 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class LongSelect(forms.Select):
+    """A select of hundreds of options (the 500 trainings, the 300 OCMWs of Flanders) with
+    the HTML of Django's own, its options written here: Django renders a template per
+    option, about 0.2 ms each, 100 ms of a list page for the trainings alone."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group, options, _index in widget["optgroups"]:
+            html = "".join(
+                f'<option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
+                f"{conditional_escape(option['label'])}</option>"
+                for option in options
+            )
+            groups.append(
+                f'<optgroup label="{escape(str(group))}">{html}</optgroup>' if group else html
+            )
+        return mark_safe(  # noqa: S308 (every value and label escaped above)
+            f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>'
+            f"{''.join(groups)}</select>"
+        )
+
+
+def _attrs(attrs: dict) -> str:
+    """As django.forms.utils.flatatt: True is the name alone, False and None nothing."""
+    return "".join(
+        f" {key}" if value is True else f' {key}="{escape(str(value))}"'
+        for key, value in attrs.items()
+        if value is not False and value is not None
+    )
 
 
 # Dates a person can mean; outside these the database or the time zone maths would fail.
@@ -89,6 +124,8 @@ def _is_pk(value) -> bool:
 
 class BoundedModelChoiceField(forms.ModelChoiceField):
     """Refuses ids no database can hold before looking them up, as an invalid choice."""
+
+    widget = LongSelect
 
     def to_python(self, value):
         if value not in self.empty_values and not _is_pk(value):

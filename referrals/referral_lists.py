@@ -2,7 +2,7 @@
 follows what they see (a caseworker sees one OCMW, so no OCMW or province filter)."""
 
 from django import forms
-from django.db.models import Case, DateField, F, IntegerField, Q, Value, When
+from django.db.models import Case, DateField, F, Q, When
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +12,7 @@ from .enums import State
 from .formfields import BoundedModelChoiceField, DateInput
 from .listing import Column
 from .models import Training
+from .models.indexes import STATE_ORDER
 from .models.querysets import client_search, overdue_condition
 from .models.work import mine, work_conditions, work_of
 
@@ -36,11 +37,8 @@ _KEY_DATES = {
     State.ENDED: F("end_date"),
 }
 SORT_ANNOTATIONS = {
-    # The states in the order of the flow, not of their codes.
-    "state_order": Case(
-        *(When(state=state, then=Value(n)) for n, state in enumerate(State.values)),
-        output_field=IntegerField(),
-    ),
+    # The states in the order of the flow, not of their codes (an index holds it).
+    "state_order": STATE_ORDER,
     "key_date": Case(
         *(When(state=state, then=value) for state, value in _KEY_DATES.items()),
         output_field=DateField(),

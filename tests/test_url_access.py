@@ -62,7 +62,8 @@ class Access:
     "notification"), whose owner decides: another organisation's is a 404 for all but the
     administrator, who sees every organisation's (but reads only their own messages).
     `forbidden` roles see the target but may not use the URL: a 403 on their own, a 404 on
-    another's."""
+    another's. A `machine`'s URL (Prometheus's) answers only the bearer of its token: a 404
+    to every browser, logged in or not."""
 
     roles: frozenset = EVERY_ROLE
     methods: tuple = ("GET", "POST")
@@ -71,8 +72,11 @@ class Access:
     public: bool = False
     kwargs: tuple = ()
     forbidden: frozenset = frozenset()
+    machine: bool = False
 
     def expected(self, role: str, whose: str, method: str) -> str:
+        if self.machine:
+            return NOT_FOUND
         if role == "anonymous" and not self.public:
             return LOGIN
         if method not in self.methods:
@@ -207,6 +211,9 @@ ACCESS = {
     "notifications:preferences": Access(),
     "notifications:open": Access(target="notification"),
     "notifications:read": Access(target="notification", methods=POST),
+    # for machines: load balancers and compose (no personal data), Prometheus (its token)
+    "operations:health": Access(public=True, methods=GET),
+    "operations:metrics": Access(machine=True),
 }
 
 # Django admin's own pages that are not behind its login (its logout sends someone who is

@@ -62,9 +62,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, as static files
     "api",
     "webhooks",  # signed calls to partner systems (see "Webhooks" below)
+    "django_prometheus",  # request metrics for /metrics (see config/settings/operations.py)
+    "operations",  # /health/, /metrics and the request log
 ]
 
 MIDDLEWARE = [
+    # First and last: the request metrics (django-prometheus) time all that is between.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Response headers (see "Response headers" below): CSP and Permissions-Policy on every
     # response, static files included; no-store after WhiteNoise, which caches static files.
@@ -72,6 +76,10 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.no_store.NoStoreMiddleware",
+    # /health/ and /metrics, answered with the headers above, before the host check, the
+    # session and the login (operations.middleware); then a log line for every request.
+    "operations.middleware.ProbeMiddleware",
+    "operations.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +93,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "operations.middleware.RequestMetricsMiddleware",  # django-prometheus's, per view
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -263,13 +272,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # retention (config/settings/rules.py).
 from .rules import *  # noqa: E402, F403
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
-
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- API ---------------------------------------------------------------------------------
@@ -283,8 +285,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that hangs costs a request two seconds, not a worker's whole timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+
+# --- Operations ---------------------------------------------------------------------------
+# /health/, /metrics and the logs (JSON in production): config/settings/operations.py.
+from .operations import *  # noqa: E402, F403
 
 # --- Response headers ---------------------------------------------------------------------
 # Content Security Policy (django-csp): scripts, styles, fonts and images only from our own

@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env_bool
+from .operations import logging_config
 
 DEBUG = False
 if not SECRET_KEY:  # noqa: F405
@@ -19,6 +20,7 @@ if env_bool("BEHIND_TLS_PROXY", True):
     # The lockout counts failures per client address: behind that proxy, not the proxy's own.
     OKOT_PROXY_COUNT = int(os.environ.get("OKOT_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# (/health/ and /metrics are exempt: SECURE_REDIRECT_EXEMPT, config/settings/operations.py.)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Opt-in: a domain on the browsers' preload lists gets HTTPS only, subdomains included, for
@@ -45,3 +47,8 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
         "EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (implicit TLS) exclude each other: "
         "set one of them."
     )
+
+# One JSON object a line, for the log collector (docs/operations.md); LOG_FORMAT=text for a
+# person reading the console.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING = logging_config(LOG_FORMAT)

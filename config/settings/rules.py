@@ -51,3 +51,12 @@ OKOT_AUDIT_RETENTION_DAYS = int(os.environ.get("OKOT_AUDIT_RETENTION_DAYS", "365
 OKOT_LOGIN_RECORDS_RETENTION_DAYS = int(os.environ.get("OKOT_LOGIN_RECORDS_RETENTION_DAYS", "180"))
 # Minutes a guidance note's author may still correct it.
 OKOT_NOTE_EDIT_MINUTES = int(os.environ.get("OKOT_NOTE_EDIT_MINUTES", "30"))
+
+# Figures: kept in the cache by scope and filters for at most this many seconds, and dropped
+# as soon as a step, check-up or interruption of that scope (or any client, training or import)
+# changes what they count (referrals.reports.cache). 0 counts them on every request: the
+# default without Redis, where each web worker would keep a cache of its own that the steps
+# taken in another worker do not renew.
+OKOT_FIGURES_CACHE_SECONDS = int(
+    os.environ.get("OKOT_FIGURES_CACHE_SECONDS", "3600" if os.environ.get("REDIS_URL") else "0")
+)

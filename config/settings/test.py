@@ -31,3 +31,6 @@ WHITENOISE_AUTOREFRESH = True  # no collected static files in tests
 OTP_WEBAUTHN_RP_ID = "localhost"
 # Webhooks: the tests' receivers are HTTP servers on localhost.
 WEBHOOKS_ALLOW_HTTP = True
+# The figures counted on every request (tests/referrals/reports/test_figures_cache.py turns
+# their cache on).
+OKOT_FIGURES_CACHE_SECONDS = 0

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
+from accounts.admin_paging import CappedPaginator
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -26,6 +27,7 @@ from ..models import (
     Training,
 )
 from .audited import AuditedAdminMixin
+from .search import CLIENT_SEARCH_FIELDS
 from .subject_access import SubjectAccessMixin
 
 # Free text counts its line breaks as the browser does (see TextAreaField).
@@ -113,7 +115,10 @@ class ClientAdmin(
     list_display_links = ["last_name", "first_name"]
     list_filter = ["ocmw", "gender", "consent_vdab", "registered_job_seeker", "gpmi"]
     list_select_related = ["ocmw"]
-    search_fields = ["first_name", "last_name", "^insz", "=vdab_client_number"]
+    search_fields = [*CLIENT_SEARCH_FIELDS, "=vdab_client_number"]
+    # 800,000 clients: a count that stops at 10,000, and no second count of every client.
+    show_full_result_count = False
+    paginator = CappedPaginator
     autocomplete_fields = ["ocmw"]
     readonly_fields = [
         "birth_date",

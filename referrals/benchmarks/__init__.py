@@ -4,9 +4,10 @@
 report table against the bare SQL that gives the same figures. `bench_report` drives both.
 `import_files` makes a legitimate file of existing trajectories and hostile ones;
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
-drives both. `bench_lists` times the lists on `report_fill`'s data. `step_subjects` makes the
-people and referrals `bench_step` walks through the flow, `step_cases` times each step's
-service against a bare transaction with the same writes."""
+drives both. `flanders_fill` adds to `report_fill` the people, history and messages of
+`make bench-data`; `bench` requests `flanders_cases` from gunicorn (`serve`). `step_subjects`
+makes the people and referrals `bench_step` walks through the flow, `step_cases` times each
+step's service against a bare transaction with the same writes."""
 
 import math
 
@@ -24,3 +25,11 @@ def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile of a non-empty list."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def purge_queue() -> None:
+    """The steps' e-mails wait in the benchmark's broker for a worker that never comes."""
+    from celery import current_app
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        current_app.control.purge()

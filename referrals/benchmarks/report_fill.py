@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection, models
 from django.utils import timezone
 
-from accounts.models import Organisation, Province
+from accounts.models import Organisation, Province, Role
 from referrals.enums import POSITIVE_END_RESULTS, ConsentScope, OkotType, State, StopReason
 from referrals.models import Client, Consent, OutcomeCheck, Referral, Training
 
@@ -52,9 +52,23 @@ def check_database(command: str, *, no_fill: bool) -> None:
         raise CommandError("The database has data already; use an empty one or --no-fill.")
 
 
-def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None]) -> None:
+def fill(
+    referrals: int,
+    *,
+    today: datetime.date,
+    progress: Callable[[str], None],
+    analyse: bool = True,
+    people: list[tuple[str, Callable]] = (),
+    after: list[tuple[str, Callable]] = (),
+    more_tables: tuple = (),
+) -> None:
     """Organisations, trainings, clients, `referrals` referrals over 2016 to today in every
-    state with consistent dates, and the check-ups of positive ends that are due."""
+    state with consistent dates, and the check-ups of positive ends that are due; then
+    vacuumed and analysed, unless `analyse` is false (inside a transaction, which VACUUM
+    cannot run in). `people`: (label, step) run after the clients, before the referrals,
+    which then name a responsible caseworker and counsellor among the users they made
+    (`flanders_fill`); without users the referrals name none. `after`: steps run last, on
+    `more_tables` (vacuumed and analysed too)."""
     clients = max(1, round(referrals * CLIENTS_PER_REFERRAL))
     zone = ZoneInfo(settings.TIME_ZONE)
     first = datetime.datetime.combine(FIRST_DAY, datetime.time(), tzinfo=zone)
@@ -68,6 +82,8 @@ def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None
         "positive": [str(result) for result in POSITIVE_END_RESULTS],
         "steps": [str(state) for state in STEP_STATES],
         "consent_scope": str(ConsentScope.OKOT),
+        "caseworker_role": str(Role.CASEWORKER),
+        "counsellor_role": str(Role.COUNSELLOR),
         "ocmws": OCMWS,
         "trainings": TRAININGS,
         "clients": clients,
@@ -91,15 +107,17 @@ def fill(referrals: int, *, today: datetime.date, progress: Callable[[str], None
             ("trainings", _trainings),
             ("clients", _clients),
             ("consents", _consents),
+            *people,
             ("referrals", _referrals),
             ("check-ups", _checkups),
+            *after,
         ]
         for label, step in steps:
             started = time.monotonic()
-            step(cursor, params)
-            progress(f"  {label}: {cursor.rowcount:,} rows in {time.monotonic() - started:.1f} s")
+            rows = step(cursor, params) or cursor.rowcount
+            progress(f"  {label}: {rows:,} rows in {time.monotonic() - started:.1f} s")
         started = time.monotonic()
-        for model in FILLED:
+        for model in (*FILLED, *more_tables) if analyse else ():
             cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
         cursor.execute("RESET jit")
         cursor.execute("RESET work_mem")
@@ -236,7 +254,7 @@ WITH d AS MATERIALIZED (
            random() AS u0, random() AS u1, random() AS u2, random() AS u3, random() AS u4,
            random() AS u5, random() AS u6, random() AS u7, random() AS u8, random() AS u9
     FROM generate_series(1::bigint, %(referrals)s) AS g
-), b AS (
+), b0 AS (
     SELECT d.*, c.id AS client_id, c.ocmw_id, t.id AS training_id, t.province AS region,
            t.duration_months,
            CASE WHEN d.nth = 0 THEN c.created_at + d.u0 * interval '2 hours'
@@ -246,6 +264,19 @@ WITH d AS MATERIALIZED (
     JOIN referrals_training t ON t.id = (SELECT min(id) FROM referrals_training)
         + mod(d.client_no * 7919 + d.nth * (1 + mod(d.client_no, %(trainings)s - 1)),
               %(trainings)s)
+), people AS (
+    -- The caseworkers of each OCMW and the counsellors of each region, if any were made.
+    SELECT g.name, u.organisation_id, o.province, array_agg(u.id ORDER BY u.id) AS ids
+    FROM accounts_user u JOIN accounts_user_groups ug ON ug.user_id = u.id
+    JOIN auth_group g ON g.id = ug.group_id JOIN accounts_organisation o ON o.id = u.organisation_id
+    WHERE g.name IN (%(caseworker_role)s, %(counsellor_role)s)
+    GROUP BY g.name, u.organisation_id, o.province
+), b AS (
+    SELECT b0.*, cw.ids[1 + mod(b0.g, cardinality(cw.ids))] AS caseworker_id,
+           co.ids[1 + mod(b0.g / 7, cardinality(co.ids))] AS counsellor_id
+    FROM b0
+    LEFT JOIN people cw ON cw.name = %(caseworker_role)s AND cw.organisation_id = b0.ocmw_id
+    LEFT JOIN people co ON co.name = %(counsellor_role)s AND co.province = b0.region
 ), s1 AS (
     SELECT b.*, (created_at AT TIME ZONE %(tz)s)::date AS d0 FROM b
 ), s2 AS (
@@ -338,6 +369,9 @@ def _referrals(cursor, params: dict) -> None:
             "entry_conditions_checked_on": when("reached >= 2", "agreed_on"),
             "agreed_on": when("reached >= 2", "agreed_on"),
             "caseworker_phone": when("reached >= 2", "'09 210 10 10'", "''"),
+            # The caseworker who agreed, the counsellor who planned the intake.
+            "caseworker_id": when("reached >= 2", "caseworker_id"),
+            "counsellor_id": when("reached >= 3", "counsellor_id"),
             "decline_reason": when("exited AND exit_kind = 'declined'", "'Geen akkoord.'", "''"),
             "intake_at": when(
                 "reached >= 3",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Client, OutcomeCheck, Referral, ReferralEvent
 from ..models.interruptions import expected_end
+from ..reports import cache as figures
 from .checks import CheckedRow, RowError, check_rows
 from .files import DATE_COLUMNS, WORK_COLUMNS, ImportRow
 from .rowform import history
@@ -88,6 +89,7 @@ def referral_import(
     try:
         with transaction.atomic():
             result.clients_created = _write_import(plan.rows, user=user)
+            figures.everything_changed()  # rows written in bulk, which no signal announces
             return recorded(IMPORTED, result)
     except IntegrityError:
         # Someone added one of these referrals (or an open one) since the check.

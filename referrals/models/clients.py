@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +143,16 @@ class Client(models.Model):
             models.Index(fields=["ocmw", "last_name", "first_name"]),
             # The administrator's client list (every OCMW) in its default order.
             models.Index(fields=["last_name", "first_name", "id"], name="client_name_order"),
+            # The search (`querysets.client_search`): a national number by its first digits
+            # (`LIKE 'x%'`, which a plain index serves only under the C collation; the
+            # opclass is PostgreSQL's, ignored elsewhere) and a VDAB client number as
+            # `iexact` compares it. The names are searched anywhere in them, which only
+            # trigram indexes serve: PostgreSQL's alone, made by migration 0028 and not
+            # listed here (see `migrations/_postgres.py`).
+            models.Index(
+                fields=["insz"], opclasses=["varchar_pattern_ops"], name="client_insz_prefix"
+            ),
+            models.Index(Upper("vdab_client_number"), name="client_vdab_number_upper"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,17 @@
 werk, the scopes of an OCMW and a VDAB region, the reports' years)."""
 
 from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Upper
+
+from ..enums import State
+
+# The states in the order of the flow, not of their codes: the lists' "State" column sorts
+# by it, and indexes below hold it, so that the expression must be this very one.
+STATE_ORDER = Case(
+    *(When(state=state, then=Value(n)) for n, state in enumerate(State.values)),
+    output_field=IntegerField(),
+)
 
 
 def referral_indexes() -> list[models.Index]:
@@ -24,4 +35,13 @@ def referral_indexes() -> list[models.Index]:
             fields=["region", "-state_changed_at", "-id"], name="referral_region_list_order"
         ),
         models.Index(fields=["region", "state"], name="referral_region_state"),
+        # The lists sorted by state (in the flow's order, then newest first), for all of
+        # Flanders, an OCMW and a region.
+        models.Index(STATE_ORDER, "id", name="referral_state_order"),
+        models.Index("ocmw", STATE_ORDER, "id", name="referral_ocmw_state_order"),
+        models.Index("region", STATE_ORDER, "id", name="referral_region_state_order"),
+        # The admin's search by external id (`iexact`); only the imported referrals have one.
+        models.Index(
+            Upper("external_id"), condition=~Q(external_id=""), name="referral_external_id_upper"
+        ),
     ]

@@ -4,6 +4,7 @@ import datetime
 import functools
 import operator
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
@@ -68,9 +69,17 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
+# A word this long or longer is found anywhere in a name; a shorter one only where a part
+# of the name starts. Trigram indexes (migration 0028) find three letters anywhere, and one or
+# two at the start of a part; "an" anywhere would match most names, through no index.
+NAME_ANYWHERE = 3
+
+
 def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q:
     """Clients (through `prefix`, e.g. "client__" from a referral) with every word of `text`
     in their name, at the start of their national number, or as their VDAB client number.
+    A word of one or two letters is looked for at the start of the first or last name or
+    of one of its parts ("de" finds "De Smet" and "Van de Velde", not "Vandenberghe").
     `numbers_if`: where the numbers may be searched at all (VDAB: while the client consents;
     otherwise a search would tell a number, digit by digit, that the page no longer shows)."""
     query = Q()
@@ -81,11 +90,19 @@ def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q
         if numbers_if is not None:
             numbers &= numbers_if
         query &= (
-            Q(**{f"{prefix}first_name__icontains": word})
-            | Q(**{f"{prefix}last_name__icontains": word})
-            | numbers
+            _name_has(f"{prefix}first_name", word) | _name_has(f"{prefix}last_name", word) | numbers
         )
     return query
+
+
+def _name_has(field: str, word: str) -> Q:
+    if len(word) >= NAME_ANYWHERE:
+        return Q(**{f"{field}__icontains": word})
+    return (
+        Q(**{f"{field}__istartswith": word})
+        | Q(**{f"{field}__icontains": f" {word}"})
+        | Q(**{f"{field}__icontains": f"-{word}"})
+    )
 
 
 class ClientQuerySet(models.QuerySet):
@@ -134,28 +151,43 @@ class TrainingQuerySet(models.QuerySet):
         return self.none()
 
 
+def referral_visibility(user, prefix: str = "") -> Q | None:
+    """What `ReferralQuerySet.visible_to` filters on, over the referral's own columns, behind
+    `prefix` when read through a relation (a message's `referral__`): a condition the
+    referral's indexes answer on the row at hand, where `referral__in=<visible referrals>`
+    builds the set of every referral the user sees first (146,000 for a counsellor of a
+    big region). None: every referral (an administrator)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(**{f"{prefix}pk__in": []})
+    if user.is_administrator:
+        return None
+    if user.is_caseworker:
+        return Q(**{f"{prefix}ocmw_id": user.organisation_id})
+    if user.is_counsellor:
+        # The contact's trainings read first (a few ids, mostly none): the condition is then
+        # `region = … OR training_id IN (…)`, which the referral's own indexes answer, where
+        # a join or a subquery would have every row of the table read.
+        trainings = apps.get_model("referrals", "Training").objects
+        theirs = list(trainings.filter(contact_counsellor=user).values_list("pk", flat=True))
+        return Q(
+            Q(**{f"{prefix}region": user.organisation.province})
+            | Q(**{f"{prefix}training_id__in": theirs}),
+            **{f"{prefix}agreed_on__isnull": False},
+        )
+    return Q(**{f"{prefix}pk__in": []})
+
+
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReferralQuerySet":
         """A caseworker sees their OCMW's referrals, a counsellor those of their trainings
         or region once the OCMW formally agreed (`access.is_agreed`), an administrator all;
         everyone else (the network manager) none."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_administrator:
+        condition = referral_visibility(user)
+        if condition is None:
             return self.all()
-        if user.is_caseworker:
-            return self.filter(ocmw_id=user.organisation_id)
-        if user.is_counsellor:
-            # The contact's trainings read first (a few ids, mostly none): the condition is
-            # then `region = … OR training_id IN (…)`, which the referral's own indexes
-            # answer, where a join or a subquery would have every row of the table read.
-            trainings = self.model._meta.get_field("training").related_model.objects
-            theirs = list(trainings.filter(contact_counsellor=user).values_list("pk", flat=True))
-            return self.filter(
-                Q(region=user.organisation.province) | Q(training_id__in=theirs),
-                agreed_on__isnull=False,
-            )
-        return self.none()
+        if condition == Q(pk__in=[]):
+            return self.none()
+        return self.filter(condition)
 
     def reportable_to(self, user) -> "ReferralQuerySet":
         """Referrals whose figures (never their personal data) this user may see: a

@@ -105,7 +105,10 @@ class Training(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.get_okot_type_display()}, {self.location})"
+        # The one label (get_okot_type_display translates every type's to find it): a
+        # training choice lists all 500 trainings of Flanders.
+        kind = OkotType(self.okot_type).label if self.okot_type in OkotType.values else ""
+        return f"{self.title} ({kind or self.okot_type}, {self.location})"
 
     def save(self, *args, **kwargs) -> None:
         update_fields = kwargs.get("update_fields")

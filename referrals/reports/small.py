@@ -40,6 +40,10 @@ class Hidden:
     def __repr__(self) -> str:
         return "HIDDEN"
 
+    def __reduce__(self) -> str:
+        # Out of the figures' cache (a pickle) as the one HIDDEN, which `is` compares with.
+        return "HIDDEN"
+
 
 HIDDEN = Hidden()
 

@@ -41,6 +41,10 @@ class NotDue:
     def __repr__(self) -> str:
         return "NOT_DUE"
 
+    def __reduce__(self) -> str:
+        # Out of the figures' cache (a pickle) as the one NOT_DUE, which `is` compares with.
+        return "NOT_DUE"
+
 
 NOT_DUE = NotDue()
 

@@ -6,12 +6,14 @@ from django.views.decorators.http import require_GET
 
 from .. import access
 from ..models import Referral
+from . import cache
 from .charts import funnel_chart, outflow_chart, trend_chart
+from .cohort import COHORT_BREAKDOWNS
 from .export import CSV_ENCODING, XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from .forms import COHORT, ReportFilterForm, as_query, describe
 from .page import cohort_sections, report_table, sections
 from .small import small_cells_note, threshold_for
-from .tables import filtered
+from .tables import TABLE_BREAKDOWNS, filtered
 
 
 def _report_scope(request):
@@ -30,17 +32,49 @@ def _report_scope(request):
     return form, queryset, filters, threshold_for(request.user)
 
 
-def _sections(queryset, filters: dict, small_cells: int):
-    """The page's sections by year of the event, or by start cohort."""
+def _sections(request, queryset, filters: dict, small_cells: int, *, cached_only=False):
+    """The page's sections by year of the event, or by start cohort, from the cache while
+    nothing they count changed (`cache`); with `cached_only`, None unless cached."""
     make = cohort_sections if filters["basis"] == COHORT else sections
-    return make(queryset, year=filters["year"], today=timezone.localdate(), small_cells=small_cells)
+
+    def compute():
+        today = timezone.localdate()
+        return make(queryset, year=filters["year"], today=today, small_cells=small_cells)
+
+    what = ("page", as_query(filters), small_cells)
+    return cache.remembered(request.user, what, None if cached_only else compute)
+
+
+def _table(request, name: str, by: str, queryset, filters: dict, small_cells: int):
+    """One table as a download asks for it: the page's own when the page's figures are in
+    the cache, else counted alone (and then cached too). KeyError: no such table."""
+    cohort = filters["basis"] == COHORT
+    if by:
+        wanted = by
+    elif cohort:
+        wanted = "" if name == "trend" else COHORT_BREAKDOWNS.get(name, ("",))[0]
+    else:
+        wanted = TABLE_BREAKDOWNS.get(name, ("",))[0]
+
+    def compute():
+        for section in _sections(request, queryset, filters, small_cells, cached_only=True) or []:
+            for table in section.tables:
+                if table.slug == name and table.by == wanted:
+                    return table
+        return report_table(
+            name, queryset, year=filters["year"], by=by, small_cells=small_cells, cohort=cohort
+        )
+
+    return cache.remembered(
+        request.user, ("table", as_query(filters), small_cells, name, by), compute
+    )
 
 
 @require_GET
 def reports(request):
     form, queryset, filters, small_cells = _report_scope(request)
     year = filters["year"]
-    page_sections = _sections(queryset, filters, small_cells)
+    page_sections = _sections(request, queryset, filters, small_cells)
     by_slug = {section.slug: section for section in page_sections}
     context = {
         "form": form,
@@ -69,18 +103,13 @@ def report_export(request, table: str, fmt: str):
         name = "okot-trend" if table == "trend" else f"okot-{table}-cohort-{year or 'alle-jaren'}"
     if table == "all" and fmt == "xlsx":
         tables = [
-            t for section in _sections(queryset, filters, small_cells) for t in section.tables
+            t
+            for section in _sections(request, queryset, filters, small_cells)
+            for t in section.tables
         ]
         return _download(to_xlsx(tables, subtitle=subtitle), name, fmt)
     try:
-        result = report_table(
-            table,
-            queryset,
-            year=year,
-            by=request.GET.get("by", ""),
-            small_cells=small_cells,
-            cohort=cohort,
-        )
+        result = _table(request, table, request.GET.get("by", ""), queryset, filters, small_cells)
     except KeyError:
         raise Http404 from None
     if result.by:

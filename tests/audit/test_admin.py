@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.admin import CappedPaginator
+from accounts.admin_paging import CappedPaginator
 from audit.models import Entry, Kind, Purge
 from tests.accounts.factories import (
     AdministratorFactory,

@@ -194,6 +194,9 @@ READS = {
     "notifications:preferences": NoPersonalData("the user's own e-mail preferences"),
     "notifications:open": NoPersonalData("a redirect to the referral's page, which records"),
     "notifications:read": NoPersonalData("marks one message read, then the inbox, which records"),
+    # for machines
+    "operations:health": NoPersonalData("whether the database, Redis and the outboxes keep up"),
+    "operations:metrics": NoPersonalData("counts and timings, for Prometheus's token only"),
 }
 
 PERSONAL = sorted(key for key, entry in READS.items() if isinstance(entry, Reads))

@@ -285,6 +285,24 @@ def test_the_client_search_is_kept_for_the_lists_pages_and_sorts(client, casewor
     assert len(client.get(CLIENTS).context["page"]) == 3
 
 
+def test_client_pages_follow_without_counting_all_clients(
+    client, caseworker, referrals, monkeypatch
+):
+    monkeypatch.setattr("referrals.client_views.PAGE_SIZE", 2)
+    client.force_login(caseworker)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(f"{CLIENTS}?sort=name")
+    counted = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
+    assert not [sql for sql in counted if '"referrals_client"' in sql]
+    page = first.context["page"]
+    assert [c.last_name for c in page] == ["Aerts", "Bosmans"]
+    assert page.has_next and not page.has_previous
+    assert page.next_url == "?page=2&sort=name"
+    second = client.get(f"{CLIENTS}{page.next_url}")
+    assert [c.last_name for c in second.context["page"]] == ["Claeys"]
+    assert not second.context["page"].has_next and second.context["page"].has_previous
+
+
 @pytest.mark.parametrize("column", ["name", "birth_date", "municipality", "consent", "referrals"])
 def test_every_client_column_sorts(client, caseworker, referrals, column):
     client.force_login(caseworker)

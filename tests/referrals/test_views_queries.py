@@ -30,8 +30,9 @@ MAX_QUERIES = {
     # The filters' trainings (and for VDAB the OCMWs) to choose from, and the session
     # that remembers the list as it was left.
     ("caseworker", "referral_list"): 12,
-    ("caseworker", "client_list"): 9,
-    # The search kept in the session: written there once per search.
+    ("caseworker", "client_list"): 8,  # one row more than the page, no COUNT
+    # The search kept in the session: written there once per search; and counted, for the
+    # trail's hits.
     ("caseworker", "client_search"): 12,
     # The intakes still to come apart from those to screen: one section, one query more;
     # and VDAB's scope reads the counsellor's contact trainings first (ids: the indexes then

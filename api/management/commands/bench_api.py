@@ -13,12 +13,8 @@ time. A development tool (its users come from the tests' factories)."""
 
 import http.client
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -33,8 +29,9 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from referrals import services
-from referrals.benchmarks import PLAIN_STATIC, percentile
+from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
 from referrals.benchmarks.report_fill import check_database, fill
+from referrals.benchmarks.serve import Gunicorn
 from referrals.enums import State
 from referrals.models import Client, Referral
 
@@ -103,7 +100,7 @@ class Command(BaseCommand):
         if applied.count() != len(fresh):
             raise CommandError(f"Only {applied.count()} of {len(fresh)} steps were taken.")
         self.report(kinds, requests=requests, warmup=warmup, workers=workers)
-        self.purge_queue()
+        purge_queue()
 
     def progress(self, text: str) -> None:
         self.stderr.write(text)
@@ -278,57 +275,3 @@ class Command(BaseCommand):
             "form (302). Queries counted once in this process."
         )
         sys.stdout.flush()
-
-    def purge_queue(self) -> None:
-        """The steps' e-mails wait in the bench's broker for a worker that never comes."""
-        from celery import current_app
-
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
-            current_app.control.purge()
-
-
-class Gunicorn:
-    """gunicorn serving this project on a free port of 127.0.0.1, stopped on leaving."""
-
-    def __init__(self, workers: int, stderr):
-        self.workers = workers
-        self.stderr = stderr
-
-    def __enter__(self) -> int:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            [
-                *(sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"),
-                *("--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)),
-                *("--access-logfile", os.devnull),
-            ],
-            cwd=settings.BASE_DIR,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self.port
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__(None, None, None)
-        raise CommandError("gunicorn did not come up within 60 s.")
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if exc_type is not None or self.process.returncode not in (0, -15):
-            self.log.seek(0)
-            self.stderr.write("gunicorn's log:\n" + self.log.read()[-5000:])
-        self.log.close()

@@ -2,7 +2,7 @@
 (`make bench-step`, issue 14: "a step within 3× a bare transaction with the same writes").
 
 Fills the database with --referrals referrals (`report_fill`, as bench-report and
-bench-lists; none with --no-fill or --referrals 0), makes --repeat pairs of referrals (and
+bench-data; none with --no-fill or --referrals 0), makes --repeat pairs of referrals (and
 --warmup more, untimed) and walks them through the flow, step by step: for each step the
 service on one of each pair, then a bare transaction with the same writes on its twin
 (what is timed: `referrals.benchmarks.step_cases`). Prints per step the median and p95 of

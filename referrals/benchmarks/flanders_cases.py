@@ -1,0 +1,202 @@
+"""What `make bench` asks of the application on `make bench-data`'s Flanders: the pages of each
+role's working day, each a `Case` requested over HTTP with the role's session.
+
+The people are those of the fill: a caseworker of the OCMW with the most clients, a
+counsellor of the region with the most referrals, that region's network manager, and an
+administrator (past the second factor). A search is kept in the session, so each searched
+list has a session of its own, made by posting the search once."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.test import Client as TestClient
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organisation, Role, User
+from referrals.enums import State
+from referrals.models import Referral
+
+ROLES = ("caseworker", "counsellor", "network manager", "administrator")
+
+
+@dataclass
+class Case:
+    role: str
+    label: str
+    path: str
+    session: str = ""  # "" the role's own; otherwise a session holding a search
+    ok: int = 200
+    # A step: (path, form) of each request, each on a referral of its own; GET when empty.
+    posts: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def method(self) -> str:
+        return "POST" if self.posts else "GET"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.role, self.session)
+
+
+def people() -> dict[str, User]:
+    """The fill's users that the benchmark acts as."""
+    ocmw = (
+        Organisation.objects.filter(kind=Organisation.Kind.OCMW)
+        .annotate(n=Count("clients"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    region = (
+        Referral.objects.order_by()
+        .values("region")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("region", flat=True)
+        .first()
+    )
+    in_groups = User.objects.order_by("pk").filter
+    return {
+        "caseworker": in_groups(groups__name=Role.CASEWORKER, organisation=ocmw).first(),
+        "counsellor": in_groups(
+            groups__name=Role.COUNSELLOR, organisation__province=region
+        ).first(),
+        "network manager": in_groups(
+            groups__name=Role.NETWORK_MANAGER, organisation__province=region
+        ).first(),
+        "administrator": in_groups(groups__name=Role.ADMINISTRATOR).first(),
+    }
+
+
+def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The searched lists: (role, session) → (where the search is posted, the term)."""
+    someone = Referral.objects.filter(ocmw=users["caseworker"].organisation_id).first().client
+    return {
+        ("caseworker", "client search"): (reverse("referrals:client_list"), someone.last_name),
+        ("caseworker", "referral search"): (reverse("referrals:referral_list"), "Sofie"),
+        ("caseworker", "INSZ search"): (reverse("referrals:client_list"), someone.insz[:6]),
+        ("counsellor", "referral search"): (reverse("referrals:referral_list"), "Client 12"),
+        # A first name every twelfth client has, and the start of a national number.
+        ("administrator", "client search"): (reverse("referrals:client_list"), "Anna"),
+        ("administrator", "INSZ search"): (reverse("referrals:client_list"), "000001234"),
+        ("administrator", "admin referral search"): (
+            reverse("admin:referrals_referral_changelist"),
+            someone.last_name,
+        ),
+        ("administrator", "admin client search"): (
+            reverse("admin:referrals_client_changelist"),
+            someone.last_name,
+        ),
+    }
+
+
+def cases(users: dict[str, User], *, steps: int) -> list[Case]:
+    """Every page of the benchmark; `steps` requests of the step, each on a referral of its
+    own (a registered referral of the caseworker's OCMW that applies)."""
+    caseworker, counsellor = users["caseworker"], users["counsellor"]
+    own = Referral.objects.filter(ocmw=caseworker.organisation_id).order_by("-pk")
+    referral = own.filter(state=State.IN_TRAINING).first()
+    trainee = Referral.objects.visible_to(counsellor).filter(state=State.IN_TRAINING).first()
+    fresh = list(own.filter(state=State.INFORMED).values_list("pk", flat=True)[:steps])
+    referrals, clients = reverse("referrals:referral_list"), reverse("referrals:client_list")
+    admin_referrals = reverse("admin:referrals_referral_changelist")
+    admin_clients = reverse("admin:referrals_client_changelist")
+    reports = reverse("referrals:reports")
+    year = f"?{urlencode({'year': timezone.localdate().year - 1})}"  # not the default
+    return [
+        Case("caseworker", "Mijn werk", reverse("referrals:dashboard")),
+        Case("caseworker", "referrals, page 1", referrals),
+        Case("caseworker", "referrals, page 40", f"{referrals}?page=40"),
+        Case("caseworker", "referrals, candidates", f"{referrals}?state=candidate"),
+        Case("caseworker", "referrals, overdue", f"{referrals}?overdue=on"),
+        Case("caseworker", "referrals, by client", f"{referrals}?sort=client"),
+        Case("caseworker", "referrals, by key date", f"{referrals}?sort=key_date"),
+        Case("caseworker", "referrals, searched", referrals, session="referral search"),
+        Case("caseworker", "clients, page 1", clients),
+        Case("caseworker", "clients, page 40", f"{clients}?page=40"),
+        Case("caseworker", "clients, by name", clients, session="client search"),
+        Case("caseworker", "clients, by INSZ", clients, session="INSZ search"),
+        Case(
+            "caseworker", "referral page", reverse("referrals:referral_detail", args=[referral.pk])
+        ),
+        Case("caseworker", "inbox", reverse("notifications:inbox")),
+        Case(
+            "caseworker",
+            "step: apply",
+            "",
+            ok=302,
+            posts=[
+                (
+                    reverse("referrals:referral_step", args=[pk, "apply"]),
+                    urlencode({"state": State.INFORMED, "applied_on": ""}),
+                )
+                for pk in fresh
+            ],
+        ),
+        # Each round's step has just renewed the figures of its OCMW, region and Flanders:
+        # the first request of a figures page counts them, the second finds them cached.
+        Case("caseworker", "figures", reports),
+        Case("caseworker", "figures, again", reports),
+        Case("counsellor", "Mijn werk", reverse("referrals:dashboard")),
+        Case("counsellor", "referrals, page 1", referrals),
+        Case("counsellor", "trainees", f"{referrals}?state=in_training"),
+        Case("counsellor", "referrals, page 40", f"{referrals}?page=40"),
+        Case("counsellor", "referrals, searched", referrals, session="referral search"),
+        Case(
+            "counsellor", "referral page", reverse("referrals:referral_detail", args=[trainee.pk])
+        ),
+        Case("counsellor", "inbox", reverse("notifications:inbox")),
+        # Before the page: the table counted alone (after it, the page's cached table).
+        Case(
+            "network manager",
+            "download, starts",
+            reverse("referrals:report_export", args=["starts", "xlsx"]),
+        ),
+        Case("network manager", "figures", reports),
+        Case("network manager", "figures, again", reports),
+        Case("network manager", "figures, a year", f"{reports}{year}"),
+        Case("administrator", "referrals, page 1", referrals),
+        Case("administrator", "referrals, page 400", f"{referrals}?page=400"),
+        Case("administrator", "referrals, by state", f"{referrals}?sort=-state"),
+        Case("administrator", "clients, page 1", clients),
+        Case("administrator", "clients, by first name", clients, session="client search"),
+        Case("administrator", "clients, by INSZ", clients, session="INSZ search"),
+        Case("administrator", "figures", reports),
+        Case("administrator", "figures, again", reports),
+        Case("administrator", "figures, by cohort", f"{reports}?basis=cohort"),
+        Case("administrator", "admin referrals", admin_referrals),
+        Case("administrator", "admin referrals, p. 100", f"{admin_referrals}?p=100"),
+        Case(
+            "administrator",
+            "admin referrals, search",
+            admin_referrals,
+            session="admin referral search",
+        ),
+        Case("administrator", "admin clients", admin_clients),
+        Case(
+            "administrator", "admin clients, search", admin_clients, session="admin client search"
+        ),
+    ]
+
+
+def sessions(users: dict[str, User], pass_second_factor) -> dict[tuple[str, str], TestClient]:
+    """A logged-in test client (a session in the database) per role and per searched list."""
+    made = {}
+    for (role, session), (where, term) in [
+        *(((role, ""), ("", "")) for role in ROLES),
+        *searches(users).items(),
+    ]:
+        browser = TestClient()
+        browser.force_login(users[role])
+        if role == "administrator":
+            pass_second_factor(browser, users[role])
+        if term:
+            if where.startswith(reverse("admin:index")):
+                answer = browser.get(where, {"q": term}, secure=True)
+            else:
+                answer = browser.post(where, {"q": term}, secure=True)
+            if answer.status_code not in (200, 302, 303):
+                raise RuntimeError(f"The search {session} answered {answer.status_code}.")
+        made[(role, session)] = browser
+    return made

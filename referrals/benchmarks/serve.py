@@ -1,0 +1,75 @@
+"""gunicorn serving this project for the benchmarks that go over HTTP (`bench_api`, `bench`):
+a free port of 127.0.0.1, the project's own config/gunicorn.conf.py, stopped on leaving."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+
+class Gunicorn:
+    """gunicorn serving this project on a free port of 127.0.0.1, stopped on leaving."""
+
+    def __init__(self, workers: int, stderr):
+        self.workers = workers
+        self.stderr = stderr
+
+    def __enter__(self) -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+            [
+                *(sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py"),
+                *("--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)),
+                *("--access-logfile", os.devnull),
+            ],
+            cwd=settings.BASE_DIR,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self.port
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise CommandError("gunicorn did not come up within 60 s.")
+
+    def worker_memory(self) -> list[int]:
+        """The resident memory of each of gunicorn's workers now, in bytes (Linux's /proc)."""
+        return [_rss(pid) for pid in _children(self.process.pid)]
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if exc_type is not None or self.process.returncode not in (0, -15):
+            self.log.seek(0)
+            self.stderr.write("gunicorn's log:\n" + self.log.read()[-5000:])
+        self.log.close()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0

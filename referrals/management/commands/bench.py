@@ -1,0 +1,169 @@
+"""Benchmark the application at the scale of Flanders (`make bench`, on `make bench-data`).
+
+Serves the app with gunicorn (config/gunicorn.conf.py) and requests each page of
+`flanders_cases` over HTTP from this process, one request at a time, as a caseworker of the
+biggest OCMW, a counsellor and the network manager of the busiest region and an
+administrator, every page once per round, rounds interleaved. For each page it prints the
+median and p95 of the whole request; measured in this process with Django's test client and
+the same session, the queries per request, the page's main (slowest) query run alone, and
+the page's median against that query and against the admin's referral changelist; then
+gunicorn's workers' memory. Figures only: nothing passes or fails on a time. A development
+tool (it passes the second factor as the tests do)."""
+
+import http.client
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
+from referrals.benchmarks.flanders_cases import Case, cases, people, sessions
+from referrals.benchmarks.serve import Gunicorn
+from referrals.models import Client, Referral
+
+REFERENCE = ("administrator", "admin referrals")  # what every page is compared with
+
+
+class Command(BaseCommand):
+    help = "Time each role's pages over HTTP with gunicorn on `make bench-data`'s database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=20, help="timed rounds")
+        parser.add_argument("--warmup", type=int, default=2, help="untimed rounds")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn's workers")
+        parser.add_argument("--only", default="", help="only the pages whose label has this")
+
+    def handle(self, *args, repeat, warmup, workers, only, **options):
+        name = connection.settings_dict["NAME"]
+        if connection.vendor != "postgresql" or "bench" not in name:
+            raise CommandError(f"Run `make bench` on `make bench-data`'s database, not {name!r}.")
+        if repeat < 1 or warmup < 0 or workers < 1:
+            raise CommandError("--repeat and --workers must be at least 1.")
+        if not Referral.objects.exists():
+            raise CommandError("The database is empty: `make bench-data` fills it.")
+        try:
+            from tests.accounts.two_factor import pass_second_factor
+        except ImportError as exc:
+            raise CommandError(f"bench needs the tests folder: {exc}") from exc
+        in_process = override_settings(
+            STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
+        )
+        with in_process:
+            users = people()
+            browsers = sessions(users, pass_second_factor)
+            selected = [
+                case
+                for case in cases(users, steps=warmup + repeat + 1)
+                if only in case.label or case.label == REFERENCE[1]
+            ]
+            alone = {case.label + case.role: self.in_process(case, browsers) for case in selected}
+        self.stdout.write(
+            f"bench: {Referral.objects.count():,} referrals, {Client.objects.count():,} "
+            f"clients; as {', '.join(f'{role} {user.username}' for role, user in users.items())}"
+        )
+        timings = defaultdict(list)
+        memory = []
+        server = Gunicorn(workers, self.stderr)
+        with server as port:
+            headers = {key: self.headers(port, browser) for key, browser in browsers.items()}
+            for round_ in range(warmup + repeat):
+                for case in selected:
+                    took = self.request(port, case, headers[case.key], round_)
+                    if round_ >= warmup:
+                        timings[case.label + case.role].append(took)
+                memory.append(server.worker_memory())
+        self.report(selected, timings, alone, memory, repeat=repeat, workers=workers)
+        purge_queue()
+
+    def headers(self, port: int, browser) -> dict[str, str]:
+        """The test client's session as a browser's cookie, with the CSRF token a page set."""
+        session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "Accept-Language": "nl"}
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", reverse("referrals:dashboard"), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            if cookie.startswith(f"{settings.CSRF_COOKIE_NAME}="):
+                token = cookie.split(";")[0].split("=", 1)[1]
+                headers["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={token}"
+                headers["X-CSRFToken"] = token
+        return headers
+
+    def request(self, port: int, case: Case, headers: dict, round_: int) -> float:
+        path, body = case.posts[round_] if case.posts else (case.path, None)
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        started = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request(case.method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        took = (time.perf_counter() - started) * 1000
+        conn.close()
+        if response.status != case.ok:
+            raise CommandError(
+                f"{case.role}: {case.label} ({case.method} {path}) answered {response.status}"
+            )
+        return took
+
+    def in_process(self, case: Case, browsers) -> tuple[int, float]:
+        """The page's queries, and its slowest SELECT run alone again (median of 5, ms)."""
+        browser = browsers[case.key]
+        path, body = case.posts[-1] if case.posts else (case.path, None)
+        with CaptureQueriesContext(connection) as queries:
+            if body is None:
+                response = browser.get(path, secure=True)
+            else:
+                response = browser.generic(
+                    "POST", path, body, "application/x-www-form-urlencoded", secure=True
+                )
+        if response.status_code != case.ok:
+            raise CommandError(f"{case.role}: {case.label} answered {response.status_code}")
+        slowest = max(
+            (query for query in queries.captured_queries if query["sql"].startswith("SELECT")),
+            key=lambda query: float(query["time"]),
+        )
+        again = []
+        with connection.cursor() as cursor:
+            for _ in range(5):
+                started = time.perf_counter()
+                cursor.execute(slowest["sql"])
+                cursor.fetchall()
+                again.append((time.perf_counter() - started) * 1000)
+        return len(queries), statistics.median(again)
+
+    def report(self, selected, timings, alone, memory, *, repeat: int, workers: int) -> None:
+        reference = statistics.median(timings["".join(reversed(REFERENCE))])
+        self.stdout.write(
+            f"\nover HTTP to gunicorn ({workers} workers), one request at a time, {repeat} "
+            f"timed rounds of every page; main query: the page's slowest, alone"
+        )
+        self.stdout.write(
+            f"{'role':<16} {'page':<28} {'median ms':>9} {'p95 ms':>8} {'queries':>7} "
+            f"{'main q. ms':>10} {'÷ main q.':>9} {'÷ admin':>8}"
+        )
+        for case in selected:
+            took = timings[case.label + case.role]
+            count, main = alone[case.label + case.role]
+            median = statistics.median(took)
+            self.stdout.write(
+                f"{case.role:<16} {case.label:<28} {median:>9.1f} {percentile(took, 0.95):>8.1f} "
+                f"{count:>7} {main:>10.1f} {median / max(main, 0.01):>9.1f} "
+                f"{median / reference:>8.2f}"
+            )
+        peak = [max(sizes) for sizes in zip(*memory, strict=False)] if memory else []
+        self.stdout.write(
+            "worker memory (RSS), MiB: start "
+            + ", ".join(f"{size / 2**20:.0f}" for size in memory[0])
+            + "; peak "
+            + ", ".join(f"{size / 2**20:.0f}" for size in peak)
+        )
+        sys.stdout.flush()

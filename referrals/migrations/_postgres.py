@@ -1,0 +1,44 @@
+"""What only PostgreSQL has, for the migrations (the loader skips modules starting with `_`).
+
+The trigram indexes of the client search cannot be `Meta.indexes`: a GIN index with an
+operator class is PostgreSQL's alone, and SQLite (the quick start's database) would fail on
+it, when the migration runs and again whenever SQLite rebuilds the table from the model
+(it recreates every index the model lists). So they are SQL that runs on PostgreSQL only,
+and the model's state never knows them.
+
+Their extension, pg_trgm, comes with PostgreSQL's contrib (in Debian's and the Docker image's
+PostgreSQL); it is trusted, so the database's owner may create it."""
+
+from django.contrib.postgres import operations as postgres
+from django.db import migrations
+
+
+class TrigramExtension(postgres.TrigramExtension):
+    """Django's, which does nothing off PostgreSQL on the way forward, and now on the way
+    back too (Django's asks SQLite for `pg_extension` there)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class RunSQLOnPostgres(migrations.RunSQL):
+    """`RunSQL` that does nothing off PostgreSQL."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+def trigram_index(table: str, column: str, name: str) -> RunSQLOnPostgres:
+    """A GIN trigram index on UPPER(column), the expression Django's `icontains` compares on
+    PostgreSQL (`UPPER("column"::text) LIKE UPPER('%word%')`): the planner uses an index for
+    an expression only when it is the same expression."""
+    return RunSQLOnPostgres(
+        f'CREATE INDEX "{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)',
+        reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
+    )

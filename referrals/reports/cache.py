@@ -1,0 +1,130 @@
+"""The figures kept in the cache, by scope and filters, shared by the page and its downloads.
+
+A million referrals take seconds to count (15 grouped counts); the same figures asked again,
+by the same person moving between the page and its downloads or by a colleague of the same
+OCMW or region, come from the cache. A figure is kept under its scope (a caseworker's OCMW, a
+counsellor's region, a network manager's province, all of Flanders for the administrator),
+its filters and the versions of what it counts. A change to a referral, its check-ups or its
+interruptions gives its OCMW, its region and all of Flanders (which the provinces follow) a
+new version once it commits; a change to a client, a training or an organisation, an import
+or the retention gives every scope one (`everything`). A changed scope misses and is counted
+again; what no signal announces is at most `OKOT_FIGURES_CACHE_SECONDS` old.
+
+A version is a new random value, never a counter: a version the cache evicted comes back as
+another value, not as 0, so it cannot bring back figures computed before the change. The
+shape of the cached tables is part of the key, so a deploy that changes it reads none of the
+old ones. The cache is an aid: when it fails (Redis down) the figures are counted, and a step
+that committed is never reported as failed because its figures could not be renewed."""
+
+import dataclasses
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.utils import timezone, translation
+
+from .page import Section
+from .tables import Column, Row, Table
+
+logger = logging.getLogger(__name__)
+
+EVERYTHING = "everything"
+ALL = "all"
+# What the cached objects are made of: another shape after a deploy is another key.
+SHAPE = repr(
+    [(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in (Section, Table, Row, Column)]
+)
+
+
+def scopes_of(user) -> list[str]:
+    """The scope of `user`'s figures (`Referral.objects.reportable_to`) first, then those
+    whose versions it follows."""
+    if user.is_administrator:
+        return [ALL]
+    if user.is_network_manager:  # the OCMWs of a province, which no referral names
+        return [f"province:{user.organisation.province}", ALL]
+    if user.is_counsellor:
+        return [f"region:{user.organisation.province}"]
+    return [f"ocmw:{user.organisation_id}"]
+
+
+def remembered(user, what: tuple, compute: Callable | None):
+    """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
+    unless their scope changed since it was put there; without `compute`, what the cache
+    has or None."""
+    seconds = settings.OKOT_FIGURES_CACHE_SECONDS
+    if seconds <= 0:
+        return compute() if compute else None
+    scopes = scopes_of(user)
+    try:
+        versions = _versions([*scopes, EVERYTHING])
+        key = (
+            "figures:"
+            + hashlib.sha256(
+                repr(
+                    (scopes[0], what, versions, SHAPE, translation.get_language(), _today())
+                ).encode()
+            ).hexdigest()
+        )
+        figures = cache.get(key)
+    except Exception:  # noqa: BLE001 (whatever the backend raises: the figures are counted)
+        logger.warning("The figures' cache could not be read; counting them.", exc_info=True)
+        return compute() if compute else None
+    if figures is None and compute is not None:
+        figures = compute()
+        try:
+            cache.set(key, figures, seconds)
+        except Exception:  # noqa: BLE001
+            logger.warning("The figures could not be kept in the cache.", exc_info=True)
+    return figures
+
+
+def referral_changed(referral) -> None:
+    """After this transaction commits: new versions for the scopes that count `referral`."""
+    _renew_on_commit([f"ocmw:{referral.ocmw_id}", f"region:{referral.region}", ALL])
+
+
+def everything_changed() -> None:
+    """After this transaction commits: a new version for every scope."""
+    _renew_on_commit([EVERYTHING])
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _versions(scopes: list[str]) -> list[str]:
+    names = [f"figures:version:{scope}" for scope in scopes]
+    found = cache.get_many(names)
+    for name in names:
+        if name not in found:
+            cache.add(name, _new_version(), None)
+            found[name] = cache.get(name)
+    return [found[name] for name in names]
+
+
+def _renew_on_commit(scopes: list[str]) -> None:
+    # Also where this process keeps no figures itself (a worker, an import from the command
+    # line): the web's figures are in the same shared cache.
+    if settings.OKOT_FIGURES_CACHE_SECONDS > 0 or not isinstance(
+        caches["default"], LocMemCache | DummyCache
+    ):
+        transaction.on_commit(lambda: _renew(scopes), robust=True)
+
+
+def _renew(scopes: list[str]) -> None:
+    version = _new_version()
+    try:
+        cache.set_many({f"figures:version:{scope}": version for scope in scopes}, None)
+    except Exception:  # noqa: BLE001 (the step committed; its figures live out their time)
+        logger.warning("The figures' versions could not be renewed.", exc_info=True)
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex

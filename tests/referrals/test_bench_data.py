@@ -1,0 +1,94 @@
+"""`make bench-data`'s fill on a few hundred referrals: the people, the responsible ones, the
+history and the messages hang together as the application would have written them, so
+that what `make bench` measures is a real working day. PostgreSQL only (the fill is
+PostgreSQL's SQL); CI's PostgreSQL run runs it."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Organisation, Role, User
+from notifications.models import Notification
+from referrals.benchmarks.flanders_fill import fill_flanders
+from referrals.models import Referral
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="bench-data's fill is PostgreSQL's SQL"
+    ),
+]
+
+
+@pytest.fixture
+def flanders():
+    """The fill in the test's transaction (rolled back after it), without the VACUUM that
+    cannot run in one."""
+    fill_flanders(600, today=timezone.localdate(), progress=lambda text: None, analyse=False)
+
+
+def members(role: Role):
+    return User.objects.filter(groups=Group.objects.get(name=role))
+
+
+def test_every_organisation_has_its_people(flanders):
+    ocmws = Organisation.objects.filter(kind=Organisation.Kind.OCMW, clients__isnull=False)
+    assert set(ocmws.values_list("pk", flat=True)) <= set(
+        members(Role.CASEWORKER).values_list("organisation", flat=True)
+    )
+    assert not members(Role.CASEWORKER).exclude(organisation__kind=Organisation.Kind.OCMW)
+    regions = set(Referral.objects.values_list("region", flat=True))
+    for role in (Role.COUNSELLOR, Role.NETWORK_MANAGER):
+        assert set(members(role).values_list("organisation__province", flat=True)) == regions
+    assert members(Role.NETWORK_MANAGER).count() == len(regions)
+    assert members(Role.ADMINISTRATOR).exists()
+    assert User.objects.filter(groups__isnull=True, password="!").count() == 0  # noqa: S106
+
+
+def test_the_responsible_people_are_of_the_referrals_organisations(flanders):
+    agreed = Referral.objects.filter(agreed_on__isnull=False)
+    assert agreed.exists()
+    assert not agreed.filter(caseworker__isnull=True)
+    assert not agreed.exclude(caseworker__organisation=F("ocmw"))
+    assert not Referral.objects.filter(agreed_on__isnull=True, caseworker__isnull=False)
+    planned = Referral.objects.filter(intake_at__isnull=False)
+    assert planned.exists()
+    assert not planned.exclude(counsellor__organisation__province=F("region"))
+    assert not Referral.objects.filter(intake_at__isnull=True, counsellor__isnull=False)
+
+
+def test_each_history_goes_step_by_step_to_the_referrals_state(flanders):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.id, r.state, e.transition, e.from_state, e.to_state, "
+            "  lag(e.to_state) OVER w AS before, row_number() OVER w AS n, "
+            "  row_number() OVER (PARTITION BY e.referral_id ORDER BY e.at DESC, e.id DESC) "
+            "FROM referrals_referralevent e JOIN referrals_referral r ON r.id = e.referral_id "
+            "WINDOW w AS (PARTITION BY e.referral_id ORDER BY e.at, e.id)"
+        )
+        lines = cursor.fetchall()
+    assert {row[0] for row in lines} == set(Referral.objects.values_list("pk", flat=True))
+    for referral, state, transition, from_state, to_state, before, n, from_end in lines:
+        if n == 1:
+            assert (transition, from_state, to_state) == ("create", "", "informed"), referral
+        else:
+            assert from_state == before, referral  # each line starts where the last ended
+        if from_end == 1:
+            assert to_state == state, referral  # the last one ends where the referral is
+    kinds = {row[1] for row in lines}
+    assert {"informed", "closed", "declined", "withdrawn", "in_training"} <= kinds
+
+
+def test_messages_go_to_the_responsible_people_of_their_referral(flanders):
+    messages = Notification.objects.select_related("referral")
+    assert messages.filter(channel=Notification.Channel.IN_APP).exists()
+    assert messages.filter(channel=Notification.Channel.EMAIL).exists()
+    for message in messages:
+        assert message.recipient_id in (
+            message.referral.caseworker_id,
+            message.referral.counsellor_id,
+        )
+    assert messages.filter(read_at__isnull=True).exists()
+    assert messages.filter(read_at__isnull=False).exists()

@@ -1,0 +1,260 @@
+"""The client search: which clients each kind of word finds, in the app's lists and in the
+referral admin, the same on SQLite and on PostgreSQL; and, on PostgreSQL, that its indexes
+(migration 0028) exist and can answer it."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import RequestFactory
+
+from referrals.admin import search as admin_search
+from referrals.admin.referral import ReferralAdmin
+from referrals.models import Client, Referral
+from referrals.referral_lists import searched
+from tests.accounts.factories import AdministratorFactory, CounsellorFactory, OcmwFactory
+from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
+
+pytestmark = pytest.mark.django_db
+
+ANNA_INSZ = make_insz(datetime.date(1985, 7, 30), 33)
+ANNA_INSZ_SHOWN = f"{ANNA_INSZ[:2]}.{ANNA_INSZ[2:4]}.{ANNA_INSZ[4:6]}-{ANNA_INSZ[6:9]}"
+PEOPLE = {
+    "anna": ("Anna", "Peeters", ANNA_INSZ, "123456789"),
+    "mohamed": ("Mohamed", "El Amrani", make_insz(datetime.date(1990, 1, 1), 123), ""),
+    "jan": ("Jan", "Janssens", make_insz(datetime.date(1978, 3, 14), 5), "987654"),
+    "sofie": ("Sofie", "Van de Velde", make_insz(datetime.date(1985, 7, 31), 7), ""),
+    "lien": ("Lien", "Vandenberghe-De Smet", make_insz(datetime.date(1999, 12, 1), 9), ""),
+    "li": ("Wei", "Li", make_insz(datetime.date(1980, 2, 2), 11), ""),
+}
+# A word and the clients it finds: three letters or more anywhere in the first or last name,
+# in any case; fewer at the start of a name or of a part of it; digits at the start of the
+# national number (dots and dashes left out), or the whole VDAB client number.
+MATCHES = {
+    "anna": {"anna"},
+    "ANNA": {"anna"},
+    "eeter": {"anna"},
+    "ssen": {"jan"},
+    "van": {"sofie", "lien"},
+    "velde": {"sofie"},
+    "anna peeters": {"anna"},
+    "peeters anna": {"anna"},
+    "anna janssens": set(),
+    "amrani": {"mohamed"},
+    "nobody": set(),
+    # One or two letters: where a name or a part of it starts.
+    "an": {"anna"},
+    "ja": {"jan"},
+    "de": {"sofie", "lien"},
+    "sm": {"lien"},
+    "li": {"li", "lien"},
+    "el": {"mohamed"},
+    "w": {"li"},
+    "e": {"mohamed"},
+    "li wei": {"li"},
+    # Numbers.
+    ANNA_INSZ: {"anna"},
+    ANNA_INSZ[:6]: {"anna"},
+    ANNA_INSZ_SHOWN: {"anna"},
+    ANNA_INSZ_SHOWN[:8]: {"anna"},
+    "85073": {"anna", "sofie"},
+    ANNA_INSZ[2:8]: set(),  # not the start of the number
+    "123456789": {"anna"},
+    "12345678": set(),  # a VDAB client number is found whole
+    "987654": {"jan"},
+}
+
+
+@pytest.fixture
+def people():
+    ocmw = OcmwFactory()
+    return {
+        key: ClientFactory(
+            ocmw=ocmw, first_name=first, last_name=last, insz=insz, vdab_client_number=vdab
+        )
+        for key, (first, last, insz, vdab) in PEOPLE.items()
+    }
+
+
+def keys(people, found) -> set[str]:
+    by_pk = {client.pk: key for key, client in people.items()}
+    return {by_pk[pk] for pk in found}
+
+
+@pytest.mark.parametrize("term, expected", MATCHES.items())
+def test_client_search_finds(people, term, expected):
+    assert keys(people, Client.objects.search(term).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.parametrize("term, expected", MATCHES.items())
+def test_referral_list_search_finds_the_referrals_of_the_same_clients(people, term, expected):
+    referrals = {ReferralFactory(client=client).pk: key for key, client in people.items()}
+    administrator = AdministratorFactory()
+
+    found = searched(Referral.objects.all(), term, administrator).values_list("pk", flat=True)
+
+    assert {referrals[pk] for pk in found} == expected
+
+
+def test_vdab_searches_a_clients_numbers_only_while_the_client_consents(people):
+    for client in people.values():
+        ReferralFactory(client=client, agreed_on=datetime.date(2026, 1, 5))
+    Client.objects.filter(pk=people["jan"].pk).update(consent_vdab=False)
+    counsellor = CounsellorFactory()
+
+    def found(term):
+        referrals = searched(Referral.objects.all(), term, counsellor)
+        return keys(people, referrals.values_list("client_id", flat=True))
+
+    assert found(ANNA_INSZ[:6]) == {"anna"}
+    assert found("987654") == set()
+    assert found("janssens") == {"jan"}
+
+
+# --- the referral admin: Django's search, narrowed by the tables' own indexes ---------------
+
+ADMIN_TERMS = [
+    "anna",
+    "Peeters",
+    "anna peeters",
+    "an",
+    "de",
+    '"van de"',
+    "velde verpleeg",
+    "verpleeg",
+    "peeters logistiek",
+    "EXT-7",
+    "ext-7 anna",
+    ANNA_INSZ[:6],
+    "85073",
+    "nobody",
+]
+
+
+@pytest.fixture
+def referrals(people):
+    nursing = TrainingFactory(title="Verpleegkunde")
+    logistics = TrainingFactory(title="Logistiek medewerker")
+    return [
+        ReferralFactory(client=people["anna"], training=nursing, external_id="ext-7"),
+        ReferralFactory(client=people["anna"], training=logistics),
+        ReferralFactory(client=people["sofie"], training=nursing),
+        ReferralFactory(client=people["jan"], training=logistics, external_id="EXT-8"),
+        ReferralFactory(client=people["li"], training=logistics),
+        ReferralFactory(client=people["lien"], training=nursing),
+    ]
+
+
+def django_search(term: str) -> set[int]:
+    """What Django's own admin search finds with the referral admin's search fields."""
+    plain = admin.ModelAdmin(Referral, admin.site)
+    plain.search_fields = admin_search.REFERRAL_SEARCH_FIELDS
+    found, _ = plain.get_search_results(None, Referral.objects.all(), term)
+    return set(found.values_list("pk", flat=True))
+
+
+def referral_admin_search(term: str) -> set[int]:
+    request = RequestFactory().get("/")
+    found, _ = ReferralAdmin(Referral, admin.site).get_search_results(
+        request, Referral.objects.all(), term
+    )
+    return set(found.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("read_first", [admin_search.CANDIDATES_READ, 1])
+@pytest.mark.parametrize("term", ADMIN_TERMS)
+def test_referral_admin_finds_what_djangos_search_finds(referrals, monkeypatch, term, read_first):
+    """With the candidates read first as ids, and (one at most) left as a subquery."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
+
+    assert referral_admin_search(term) == django_search(term)
+
+
+def test_referral_admin_search_is_not_vacuous(referrals):
+    assert referral_admin_search("anna peeters") == {referrals[0].pk, referrals[1].pk}
+    assert referral_admin_search("peeters logistiek") == {referrals[1].pk}
+    assert referral_admin_search("ext-7") == {referrals[0].pk}
+
+
+# --- PostgreSQL: the indexes exist, and can answer the search --------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's"
+)
+SEARCH_INDEXES = {
+    "client_first_name_trgm",
+    "client_last_name_trgm",
+    "client_insz_prefix",
+    "client_vdab_number_upper",
+}
+
+
+def index_names(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return set(connection.introspection.get_constraints(cursor, table))
+
+
+def plan_of(queryset) -> str:
+    """The plan PostgreSQL would choose if reading a table whole, or a whole index in its
+    order, were out of the question: a few test rows are read fastest whole, so only that
+    shows that an index *can* serve the conditions (a bitmap scan needs a condition)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        try:
+            return queryset.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")
+
+
+def test_the_search_indexes_exist():
+    """SQLite has those it can make; PostgreSQL has the trigram ones too."""
+    expected = SEARCH_INDEXES
+    if connection.vendor != "postgresql":
+        expected -= {"client_first_name_trgm", "client_last_name_trgm"}
+    assert expected <= index_names("referrals_client")
+    assert "referral_external_id_upper" in index_names("referrals_referral")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_search_indexes_migration_runs_back_and_forth():
+    """On SQLite, where the trigram indexes and their extension are left out, too."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate([("referrals", "0027_referral_state_order")])
+        assert not SEARCH_INDEXES & index_names("referrals_client")
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+    test_the_search_indexes_exist()
+
+
+@postgres_only
+@pytest.mark.parametrize("term", ["peeters", "an", ANNA_INSZ_SHOWN[:8]])
+def test_postgres_can_answer_the_client_search_from_its_indexes(people, term):
+    plan = plan_of(Client.objects.search(term).order_by())
+
+    assert "Seq Scan" not in plan
+    assert all(name in plan for name in SEARCH_INDEXES), plan
+
+
+@postgres_only
+def test_postgres_can_answer_the_caseworkers_search_from_its_indexes(people):
+    clients = Client.objects.filter(ocmw=people["anna"].ocmw).search("peeters").order_by()
+
+    assert "Seq Scan" not in plan_of(clients)
+
+
+@postgres_only
+def test_postgres_can_find_the_referral_admins_candidates_from_indexes(referrals):
+    plan = plan_of(admin_search.candidates(["peeters", "verpleeg"]))
+
+    assert "Seq Scan on referrals_client" not in plan
+    assert "Seq Scan on referrals_referral" not in plan
+    assert "client_last_name_trgm" in plan
+    assert "referral_external_id_upper" in plan

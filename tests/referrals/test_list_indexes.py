@@ -1,0 +1,44 @@
+"""The referral list sorted by state walks an index in that order on PostgreSQL, for all of
+Flanders, an OCMW and a region: the list's expression is the indexed one (`STATE_ORDER`).
+The planner prefers a sort on a table this small, so sorting is switched off to ask whether
+the index can serve the query at all. PostgreSQL only: CI's PostgreSQL run runs it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's query plans"),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "index"),
+    [
+        ("administrator", "referral_state_order"),
+        ("caseworker", "referral_ocmw_state_order"),
+        ("counsellor", "referral_region_state_order"),
+    ],
+)
+@pytest.mark.parametrize("sort", ["state", "-state"])
+def test_the_list_by_state_reads_its_index(request, client, who, index, sort):
+    from tests.accounts.two_factor import pass_second_factor
+
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    if who == "administrator":
+        pass_second_factor(client, user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/referrals/", {"sort": sort}).status_code == 200
+    (listed,) = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "referrals_referral"."id"')
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {listed}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
