@@ -4,10 +4,8 @@
 report table against the bare SQL that gives the same figures. `bench_report` drives both.
 `import_files` makes a legitimate file of existing trajectories and hostile ones;
 `import_cases` reads and imports each in a child process and measures it. `bench_import`
-drives both. `flanders_fill` adds to `report_fill` the people, history and messages of
-`make bench-data`; `bench` requests `flanders_cases` from gunicorn (`serve`). `step_subjects`
-makes the people and referrals `bench_step` walks through the flow, `step_cases` times each
-step's service against a bare transaction with the same writes."""
+drives both. `serve` runs gunicorn for the benchmarks over HTTP (`bench_api`, and `bench`
+of `operations.benchmarks`, where the benchmarks that read every app live)."""
 
 import math
 

@@ -36,11 +36,11 @@ from django.core.management.base import CommandError
 from django.db import connection, models, transaction
 
 from notifications.models import Notification
+from referrals.benchmarks import percentile
 from referrals.models import Referral
 from referrals.steps import STEPS
 from webhooks.models import Delivery
 
-from . import percentile
 from .step_subjects import Cast, arguments
 
 WRITE = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)

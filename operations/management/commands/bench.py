@@ -22,8 +22,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from operations.benchmarks.flanders_cases import Case, cases, people, sessions
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
-from referrals.benchmarks.flanders_cases import Case, cases, people, sessions
 from referrals.benchmarks.serve import Gunicorn
 from referrals.models import Client, Referral
 

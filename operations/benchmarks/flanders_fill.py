@@ -14,9 +14,8 @@ from django.contrib.auth.models import Group
 
 from accounts.models import Role, User
 from notifications.models import Kind, Notification
+from referrals.benchmarks.report_fill import STEP_STATES, _insert, fill
 from referrals.models import ReferralEvent
-
-from .report_fill import STEP_STATES, _insert, fill
 
 CASEWORKERS = 2_400
 COUNSELLORS = 560

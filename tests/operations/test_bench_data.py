@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from notifications.models import Notification
-from referrals.benchmarks.flanders_fill import fill_flanders
+from operations.benchmarks.flanders_fill import fill_flanders
 from referrals.models import Referral
 
 pytestmark = [

@@ -9,7 +9,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from referrals.benchmarks.flanders_fill import fill_flanders
+from operations.benchmarks.flanders_fill import fill_flanders
 from referrals.benchmarks.report_fill import check_database
 
 

@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from referrals.benchmarks import step_cases, step_subjects
+from operations.benchmarks import step_cases, step_subjects
 from referrals.benchmarks.report_fill import check_database, fill
 from referrals.models import Referral
 
