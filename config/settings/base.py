@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from celery.schedules import crontab
-from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database
@@ -290,61 +289,11 @@ if REDIS_URL:
         }
     }
 
-# --- Operations ---------------------------------------------------------------------------
-# /health/, /metrics and the logs (JSON in production): config/settings/operations.py.
+# --- Response headers and operations -----------------------------------------------------
+# Content-Security-Policy and Permissions-Policy: config/settings/headers.py; /health/,
+# /metrics and the logs (JSON in production): config/settings/operations.py.
+from .headers import *  # noqa: E402, F403
 from .operations import *  # noqa: E402, F403
-
-# --- Response headers ---------------------------------------------------------------------
-# Content Security Policy (django-csp): scripts, styles, fonts and images only from our own
-# static files, no inline script or style (so no 'unsafe-inline'), nothing framed or embedded,
-# forms posted only to the site. Bootstrap's CSS draws its form controls with data: SVGs.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    }
-}
-# Permissions-Policy (django-permissions-policy): no browser feature the app does not use.
-# Passkeys (WebAuthn) are the exception, for this site's own pages only.
-PERMISSIONS_POLICY = {
-    **dict.fromkeys(
-        [
-            "accelerometer",
-            "autoplay",
-            "bluetooth",
-            "browsing-topics",
-            "camera",
-            "display-capture",
-            "encrypted-media",
-            "fullscreen",
-            "geolocation",
-            "gyroscope",
-            "hid",
-            "idle-detection",
-            "local-fonts",
-            "magnetometer",
-            "microphone",
-            "midi",
-            "otp-credentials",
-            "payment",
-            "picture-in-picture",
-            "screen-wake-lock",
-            "serial",
-            "usb",
-            "web-share",
-            "xr-spatial-tracking",
-        ],
-        [],
-    ),
-    "publickey-credentials-create": "self",
-    "publickey-credentials-get": "self",
-}
 
 # The address of the site, for links in e-mails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
