@@ -14,7 +14,8 @@ from django.contrib.auth.models import Group
 
 from accounts.models import Role, User
 from notifications.models import Kind, Notification
-from referrals.benchmarks.report_fill import STEP_STATES, _insert, fill
+from referrals.benchmarks.insert_select import insert_select
+from referrals.benchmarks.report_fill import STEP_STATES, fill
 from referrals.models import ReferralEvent
 
 CASEWORKERS = 2_400
@@ -85,7 +86,7 @@ def _user_columns(username: str, organisation: str) -> dict[str, str]:
 
 def _users(cursor, params: dict) -> int:
     # Caseworkers: each OCMW in proportion to its clients, at least one.
-    _insert(
+    insert_select(
         cursor,
         User,
         _user_columns("'cw-' || o.ocmw_id || '-' || g", "o.ocmw_id"),
@@ -97,7 +98,7 @@ def _users(cursor, params: dict) -> int:
     )
     # Counsellors: each VDAB region in proportion to its trainings (the referrals spread
     # over the trainings evenly); a network manager each.
-    _insert(
+    insert_select(
         cursor,
         User,
         _user_columns("'vdab-' || v.id || '-' || g", "v.id"),
@@ -108,7 +109,7 @@ def _users(cursor, params: dict) -> int:
         "ORDER BY v.id, g",
         params,
     )
-    _insert(
+    insert_select(
         cursor,
         User,
         {**_user_columns("'admin-' || g", "NULL"), "is_staff": "TRUE"},
@@ -169,7 +170,7 @@ def _history(cursor, params: dict) -> None:
         "SELECT r.id, r.caseworker_id, r.state_changed_at, 'close', 'not_admitted', 'closed', 101 "
         "FROM r WHERE r.left_by = 'reject' AND r.state = 'closed'"
     )
-    _insert(
+    insert_select(
         cursor,
         ReferralEvent,
         {
@@ -190,7 +191,7 @@ def _history(cursor, params: dict) -> None:
 def _messages(cursor, params: dict) -> None:
     # Messages about a step to the people responsible, read for the most part; an e-mail
     # beside some, sent. Half a million in all, the recent ones unread.
-    _insert(
+    insert_select(
         cursor,
         Notification,
         {

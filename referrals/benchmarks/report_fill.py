@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection, models
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Organisation, Province, Role
 from referrals.enums import POSITIVE_END_RESULTS, ConsentScope, OkotType, State, StopReason
 from referrals.models import Client, Consent, OutcomeCheck, Referral, Training
+
+from .insert_select import insert_select
 
 # The tables the fill writes: empty before it starts, vacuumed and analysed after.
 FILLED = (Organisation, Training, Client, Consent, Referral, OutcomeCheck)
@@ -124,44 +126,16 @@ def fill(
         progress(f"  vacuum and analyze: {time.monotonic() - started:.1f} s")
 
 
-def _insert(cursor, model, values: dict[str, str], source: str, params: dict) -> None:
-    """INSERT INTO the model's table SELECT `values` (column: SQL) `source`; every other
-    column gets its empty value (NULL, '' or the field's default)."""
-    values = dict(values)
-    columns = {}
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        if field.column in values:
-            columns[field.column] = values.pop(field.column)
-        elif field.null:
-            columns[field.column] = "NULL"
-        elif isinstance(field, models.BooleanField) and field.has_default():
-            columns[field.column] = "TRUE" if field.get_default() else "FALSE"
-        elif isinstance(field, models.CharField | models.TextField):
-            columns[field.column] = "''"
-        else:
-            raise CommandError(f"bench_report has no value for {model.__name__}.{field.name}")
-    if values:
-        raise CommandError(f"Not columns of {model.__name__}: {', '.join(values)}")
-    with_, _sep, source = source.rpartition("--SELECT--")
-    cursor.execute(
-        f"{with_} INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns.values())} {source}",
-        params,
-    )
-
-
 def _organisations(cursor, params: dict) -> None:
     province = "(%(provinces)s::text[])[1 + mod(g, cardinality(%(provinces)s::text[]))]"
-    _insert(
+    insert_select(
         cursor,
         Organisation,
         {"name": "'VDAB ' || p", "kind": "'vdab'", "province": "p"},
         "FROM unnest(%(provinces)s::text[]) AS p",
         params,
     )
-    _insert(
+    insert_select(
         cursor,
         Organisation,
         {
@@ -177,7 +151,7 @@ def _organisations(cursor, params: dict) -> None:
 
 def _trainings(cursor, params: dict) -> None:
     # Type and region cycle independently, so every type runs in every region.
-    _insert(
+    insert_select(
         cursor,
         Training,
         {
@@ -198,7 +172,7 @@ def _trainings(cursor, params: dict) -> None:
 def _clients(cursor, params: dict) -> None:
     # Born 19.5 to 62 years before the first referral, so 18 to 64 at every start; a few
     # without a valid INSZ (no birth date) or gender. The big OCMWs have most clients.
-    _insert(
+    insert_select(
         cursor,
         Client,
         {
@@ -230,7 +204,7 @@ def _clients(cursor, params: dict) -> None:
 def _consents(cursor, params: dict) -> None:
     # The history row of each client's consent, as `services.consent_give` writes it with
     # the client's current consent (`consent_vdab`, `consent_date`, filled above).
-    _insert(
+    insert_select(
         cursor,
         Consent,
         {
@@ -353,7 +327,7 @@ def _referrals(cursor, params: dict) -> None:
     def when(condition: str, value: str, otherwise: str = "NULL") -> str:
         return f"CASE WHEN {condition} THEN {value} ELSE {otherwise} END"
 
-    _insert(
+    insert_select(
         cursor,
         Referral,
         {
@@ -410,7 +384,7 @@ def _referrals(cursor, params: dict) -> None:
 
 def _checkups(cursor, params: dict) -> None:
     # Most due check-ups are recorded; more are at work the longer after the end.
-    _insert(
+    insert_select(
         cursor,
         OutcomeCheck,
         {
