@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.accounts.two_factor import pass_second_factor
+
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's query plans"),
@@ -23,8 +25,6 @@ pytestmark = [
 )
 @pytest.mark.parametrize("sort", ["state", "-state"])
 def test_the_list_by_state_reads_its_index(request, client, who, index, sort):
-    from tests.accounts.two_factor import pass_second_factor
-
     user = request.getfixturevalue(who)
     client.force_login(user)
     if who == "administrator":

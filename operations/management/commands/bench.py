@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 for case in cases(users, steps=warmup + repeat + 1)
                 if only in case.label or case.label == REFERENCE[1]
             ]
-            alone = {case.label + case.role: self.in_process(case, browsers) for case in selected}
+            alone = {(case.role, case.label): self.in_process(case, browsers) for case in selected}
         self.stdout.write(
             f"bench: {Referral.objects.count():,} referrals, {Client.objects.count():,} "
             f"clients; as {', '.join(f'{role} {user.username}' for role, user in users.items())}"
@@ -76,7 +76,7 @@ class Command(BaseCommand):
                 for case in selected:
                     took = self.request(port, case, headers[case.key], round_)
                     if round_ >= warmup:
-                        timings[case.label + case.role].append(took)
+                        timings[(case.role, case.label)].append(took)
                 memory.append(server.worker_memory())
         self.report(selected, timings, alone, memory, repeat=repeat, workers=workers)
         purge_queue()
@@ -141,7 +141,7 @@ class Command(BaseCommand):
         return len(queries), statistics.median(again)
 
     def report(self, selected, timings, alone, memory, *, repeat: int, workers: int) -> None:
-        reference = statistics.median(timings["".join(reversed(REFERENCE))])
+        reference = statistics.median(timings[REFERENCE])
         self.stdout.write(
             f"\nover HTTP to gunicorn ({workers} workers), one request at a time, {repeat} "
             f"timed rounds of every page; main query: the page's slowest, alone"
@@ -151,8 +151,8 @@ class Command(BaseCommand):
             f"{'main q. ms':>10} {'÷ main q.':>9} {'÷ admin':>8}"
         )
         for case in selected:
-            took = timings[case.label + case.role]
-            count, main = alone[case.label + case.role]
+            took = timings[(case.role, case.label)]
+            count, main = alone[(case.role, case.label)]
             median = statistics.median(took)
             self.stdout.write(
                 f"{case.role:<16} {case.label:<28} {median:>9.1f} {percentile(took, 0.95):>8.1f} "
