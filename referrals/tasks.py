@@ -1,5 +1,6 @@
-"""The Celery tasks of the referrals: importing a file of existing trajectories, and the
-monthly retention (beat, CELERY_BEAT_SCHEDULE).
+"""The Celery tasks of the referrals: importing a file of existing trajectories, the
+monthly retention (beat, CELERY_BEAT_SCHEDULE), and counting the figures of all of Flanders
+again after a change (`reports.cache`).
 
 Tasks take ids, never objects, and are idempotent. Without REDIS_URL (`make demo`, the
 tests) Celery runs them in-process, eagerly: the job has ended when its page first shows."""
@@ -16,6 +17,7 @@ from kombu.exceptions import OperationalError
 from .enums import ImportJobStatus
 from .imports import jobs
 from .models import ImportJob
+from .reports import figures
 from .services import retention
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,13 @@ def apply_retention() -> int:
         result.cutoff.isoformat(),
     )
     return len(result.clients)
+
+
+@shared_task
+def recount_figures(user_id: int, query: str, language: str) -> None:
+    """Count the figures page `query` of user `user_id` into the cache, in `language`; while
+    it runs, that page shows the figures as last counted. Run again, it counts again."""
+    figures.count_again(user_id, query, language)
 
 
 def start_import(*, user, file_name: str, content: bytes, dry_run: bool) -> ImportJob:

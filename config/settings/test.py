@@ -34,3 +34,4 @@ WEBHOOKS_ALLOW_HTTP = True
 # The figures counted on every request (tests/referrals/reports/test_figures_cache.py turns
 # their cache on).
 OKOT_FIGURES_CACHE_SECONDS = 0
+OKOT_FIGURES_STALE_SECONDS = 0

@@ -14,13 +14,21 @@ A version is a new random value, never a counter: a version the cache evicted co
 another value, not as 0, so it cannot bring back figures computed before the change. The
 shape of the cached tables is part of the key, so a deploy that changes it reads none of the
 old ones. The cache is an aid: when it fails (Redis down) the figures are counted, and a step
-that committed is never reported as failed because its figures could not be renewed."""
+that committed is never reported as failed because its figures could not be renewed.
+
+All of Flanders changes with every step anywhere, and takes seconds to count. Figures that
+follow its version (the administrator's, a network manager's) are therefore served as they
+were last counted, for at most `OKOT_FIGURES_STALE_SECONDS` after that count, while a worker
+counts them again (`recount`, once per figures however many ask); the page says when they
+were counted. An OCMW's or a region's figures are always those of the last step."""
 
 import dataclasses
+import datetime
 import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -54,35 +62,88 @@ def scopes_of(user) -> list[str]:
     return [f"ocmw:{user.organisation_id}"]
 
 
-def remembered(user, what: tuple, compute: Callable | None):
+class Counted(NamedTuple):
+    figures: Any
+    at: datetime.datetime  # when what they count was as they show it
+    stale: bool = False  # a step changed what they count since; a new count is under way
+
+
+class _Kept(NamedTuple):
+    versions: list[str]  # of the scopes when the count began
+    figures: Any
+    at: datetime.datetime
+
+
+def remembered(
+    user, what: tuple, compute: Callable | None, *, recount: Callable | None = None
+) -> Counted | None:
     """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
     unless their scope changed since it was put there; without `compute`, what the cache
-    has or None."""
+    has or None. Figures of all of Flanders changed less than OKOT_FIGURES_STALE_SECONDS
+    after their count come as they were (`stale`) when a lookup (no `compute`) or a
+    `recount` (which counts them again elsewhere, and is called once) allows it."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
-        return compute() if compute else None
+        return _counted_now(compute)
     scopes = scopes_of(user)
     try:
         versions = _versions([*scopes, EVERYTHING])
-        key = (
-            "figures:"
-            + hashlib.sha256(
-                repr(
-                    (scopes[0], what, versions, SHAPE, translation.get_language(), _today())
-                ).encode()
-            ).hexdigest()
-        )
-        figures = cache.get(key)
+        key = _key(scopes[0], what)
+        kept = cache.get(key)
     except Exception:  # noqa: BLE001 (whatever the backend raises: the figures are counted)
         logger.warning("The figures' cache could not be read; counting them.", exc_info=True)
-        return compute() if compute else None
-    if figures is None and compute is not None:
-        figures = compute()
-        try:
-            cache.set(key, figures, seconds)
-        except Exception:  # noqa: BLE001
-            logger.warning("The figures could not be kept in the cache.", exc_info=True)
-    return figures
+        return _counted_now(compute)
+    if kept is not None and kept.versions == versions:
+        return Counted(kept.figures, kept.at)
+    if kept is not None and (compute is None or recount) and _may_wait(scopes, kept):
+        if recount:
+            _recount_once(key, recount)
+        return Counted(kept.figures, kept.at, stale=True)
+    if compute is None:
+        return None
+    counted = _counted_now(compute)
+    try:
+        cache.set(key, _Kept(versions, counted.figures, counted.at), seconds)
+        cache.delete(_recounting(key))
+    except Exception:  # noqa: BLE001
+        logger.warning("The figures could not be kept in the cache.", exc_info=True)
+    return counted
+
+
+def _counted_now(compute: Callable | None) -> Counted | None:
+    if compute is None:
+        return None
+    at = timezone.now()
+    return Counted(compute(), at)
+
+
+def _key(scope: str, what: tuple) -> str:
+    """Where the figures of `scope` and `what` are kept, with the versions they counted."""
+    today = _today()
+    described = repr((scope, what, SHAPE, translation.get_language(), today))
+    return "figures:" + hashlib.sha256(described.encode()).hexdigest()
+
+
+def _may_wait(scopes: list[str], kept: _Kept) -> bool:
+    """Figures that follow all of Flanders, counted less than the allowed time ago."""
+    allowed = datetime.timedelta(seconds=settings.OKOT_FIGURES_STALE_SECONDS)
+    return ALL in scopes and timezone.now() - kept.at < allowed
+
+
+def _recounting(key: str) -> str:
+    return f"{key}:recounting"
+
+
+def _recount_once(key: str, recount: Callable) -> None:
+    """`recount()`, unless it was called for these figures and they were not counted since;
+    again after the allowed time, should that count have been lost."""
+    if not cache.add(_recounting(key), 1, settings.OKOT_FIGURES_STALE_SECONDS):
+        return
+    try:
+        recount()
+    except Exception:  # noqa: BLE001 (the broker is down: the next request tries again)
+        logger.warning("The figures could not be queued to be counted again.", exc_info=True)
+        cache.delete(_recounting(key))
 
 
 def referral_changed(referral) -> None:

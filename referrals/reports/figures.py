@@ -1,0 +1,60 @@
+"""The figures a user asked for, by the filters of the page: the referrals they count, and
+the page's sections from the cache (`cache`). Shared by the views and the worker's recount
+(`tasks.recount_figures`)."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
+from django.utils import timezone, translation
+
+from .. import access
+from ..models import Referral
+from . import cache
+from .forms import COHORT, ReportFilterForm, as_query
+from .page import cohort_sections, sections
+from .small import threshold_for
+from .tables import filtered
+
+
+def report_scope(user, data: QueryDict):
+    """The filter form, the referrals whose figures `user` asked for in `data`, the filters,
+    and below which count the figures hide a number (`small.threshold_for`)."""
+    if not access.may_view_reports(user):
+        raise PermissionDenied
+    form = ReportFilterForm(data or None, user=user)
+    filters = form.filters()
+    queryset = filtered(
+        Referral.objects.reportable_to(user),
+        ocmw=filters["ocmw"],
+        region=filters["region"],
+        okot_type=filters["okot_type"],
+    )
+    return form, queryset, filters, threshold_for(user)
+
+
+def page_figures(
+    user, queryset, filters: dict, small_cells: int, *, cached_only=False, recount=None
+) -> cache.Counted | None:
+    """The page's sections by year of the event, or by start cohort, from the cache while
+    nothing they count changed; with `cached_only`, None unless cached. With `recount`,
+    figures of all of Flanders may come as last counted while it has them counted again
+    (`cache.remembered`)."""
+    make = cohort_sections if filters["basis"] == COHORT else sections
+
+    def compute():
+        today = timezone.localdate()
+        return make(queryset, year=filters["year"], today=today, small_cells=small_cells)
+
+    what = ("page", as_query(filters), small_cells)
+    return cache.remembered(user, what, None if cached_only else compute, recount=recount)
+
+
+def count_again(user_id: int, query: str, language: str) -> None:
+    """Count the figures page that `user_id` asked with `query` into the cache, in
+    `language`; nothing when they may no longer see it."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not access.may_view_reports(user):
+        return
+    with translation.override(language):
+        _form, queryset, filters, small_cells = report_scope(user, QueryDict(query))
+        page_figures(user, queryset, filters, small_cells)

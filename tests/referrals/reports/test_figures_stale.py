@@ -1,0 +1,160 @@
+"""Figures of all of Flanders after a step anywhere (`referrals.reports.cache`): served as last
+counted, saying so, while a worker counts them again, for at most OKOT_FIGURES_STALE_SECONDS;
+an OCMW's figures are always those of the last step."""
+
+import datetime
+
+import pytest
+import time_machine
+from kombu.exceptions import OperationalError
+
+from accounts.models import Province
+from referrals import tasks
+from referrals.enums import State
+from referrals.models import Referral
+from referrals.reports import figures
+from tests.accounts.factories import OcmwFactory
+from tests.referrals.factories import ClientFactory, TrainingFactory
+
+from .test_figures_cache import MARCH, counted, figures_cached  # noqa: F401 (autouse fixture)
+from .test_page import started, starts_total
+
+pytestmark = pytest.mark.django_db
+COUNTING_AGAIN = "Steps taken since then are being counted now"
+
+
+@pytest.fixture(autouse=True)
+def stale_for_five_minutes(settings, figures_cached):  # noqa: F811
+    settings.OKOT_FIGURES_STALE_SECONDS = 300
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The recounts handed to the broker, not run (as with a worker that has not yet run
+    them): their arguments."""
+    calls = []
+    monkeypatch.setattr(
+        tasks.recount_figures, "apply_async", lambda args, **options: calls.append(args)
+    )
+    return calls
+
+
+def start_elsewhere(django_capture_on_commit_callbacks):
+    """A start in an OCMW of another province: it changes all of Flanders."""
+    with django_capture_on_commit_callbacks(execute=True):
+        Referral.objects.create(
+            client=ClientFactory(ocmw=OcmwFactory(province=Province.LIMBURG)),
+            training=TrainingFactory(province=Province.LIMBURG),
+            state=State.IN_TRAINING,
+            start_date=MARCH,
+        )
+
+
+def test_after_a_step_all_of_flanders_comes_as_counted_while_a_worker_counts_it_again(
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+    first, _counts = counted(client)
+    assert starts_total(first) == "1" and COUNTING_AGAIN not in first.content.decode()
+    assert "Counted at 13:00." in first.content.decode()  # noon UTC, in Brussels
+
+    start_elsewhere(django_capture_on_commit_callbacks)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 2), tick=False):
+        stale, stale_counts = counted(client)
+        again, again_counts = counted(client)
+
+    assert stale_counts == again_counts == 0
+    assert starts_total(stale) == starts_total(again) == "1"
+    assert COUNTING_AGAIN in stale.content.decode()
+    assert "Counted at 13:00." in stale.content.decode()
+    assert len(queued) == 1  # once, however many ask
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 3), tick=False):
+        tasks.recount_figures(*queued[0])  # what the worker does
+        fresh, fresh_counts = counted(client)
+
+    assert fresh_counts == 0 and starts_total(fresh) == "2"
+    assert COUNTING_AGAIN not in fresh.content.decode()
+    assert "Counted at 13:03." in fresh.content.decode()
+
+
+def test_figures_counted_longer_ago_than_allowed_are_counted_on_the_request(
+    client, network_manager, ocmw_gent, django_capture_on_commit_callbacks, queued
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(network_manager)
+    counted(client)
+
+    start_elsewhere(django_capture_on_commit_callbacks)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 5, 1), tick=False):
+        response, counts = counted(client)
+
+    assert counts > 0 and COUNTING_AGAIN not in response.content.decode()
+    assert not queued
+
+
+def test_a_network_managers_figures_wait_for_a_step_elsewhere_too(
+    client, network_manager, ocmw_gent, django_capture_on_commit_callbacks, queued
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(network_manager)
+    counted(client)
+
+    start_elsewhere(django_capture_on_commit_callbacks)
+    response, counts = counted(client)
+
+    assert counts == 0 and COUNTING_AGAIN in response.content.decode()
+    assert queued == [(network_manager.pk, "year=2025", "en")]
+
+
+def test_an_ocmws_figures_show_its_last_step_at_once(
+    client, caseworker, ocmw_gent, django_capture_on_commit_callbacks, queued
+):
+    client.force_login(caseworker)
+    assert starts_total(counted(client)[0]) == "0"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started(ocmw_gent, MARCH)
+    response, counts = counted(client)
+
+    assert counts > 0 and starts_total(response) == "1"
+    assert COUNTING_AGAIN not in response.content.decode() and not queued
+
+
+def test_with_the_broker_down_the_page_answers_and_the_next_request_tries_again(
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, monkeypatch
+):
+    tried = []
+
+    def broker_down(args, **options):
+        tried.append(args)
+        raise OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.recount_figures, "apply_async", broker_down)
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+    counted(client)
+    start_elsewhere(django_capture_on_commit_callbacks)
+
+    first, _counts = counted(client)
+    second, _counts = counted(client)
+
+    assert starts_total(first) == starts_total(second) == "1"
+    assert len(tried) == 2
+
+
+def test_a_worker_counts_nothing_for_someone_who_may_no_longer_see_the_figures(
+    client, administrator, ocmw_gent
+):
+    started(ocmw_gent, MARCH)
+    administrator.is_active = False
+    administrator.save()
+
+    figures.count_again(administrator.pk, "year=2025", "en")
+
+    administrator.is_active = True
+    administrator.save()
+    client.force_login(administrator)
+    assert counted(client)[1] > 0  # nothing was kept for them
