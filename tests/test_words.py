@@ -27,7 +27,7 @@ from referrals.imports.rowform import CodeField
 from referrals.models import Candidacy, Client, Referral
 from referrals.models.clients import validate_insz
 from referrals.reports.export import to_csv
-from referrals.reports.tables import outflow_of
+from referrals.reports.tables import outflow
 from referrals.step_forms import ScreeningForm
 from tests.referrals.factories import ClientFactory, TrainingFactory, make_insz
 from tests.test_i18n import nl_messages
@@ -39,7 +39,7 @@ POSITIVE_ENDS_NL = "Trajecten met positief einde"
 
 
 def _outflow_columns():
-    return outflow_of(Referral.objects.none(), by="type", today=datetime.date(2026, 1, 1)).columns
+    return outflow(Referral.objects.none(), year=None, today=datetime.date(2026, 1, 1)).columns
 
 
 # (what, how the app names it, in Dutch, in English)
@@ -216,7 +216,7 @@ def test_the_csv_header_is_the_stable_code_in_any_language():
     for language in ("nl-be", "en"):
         with translation.override(language):
             csv_text = to_csv(
-                outflow_of(Referral.objects.none(), by="type", today=datetime.date(2026, 1, 1))
+                outflow(Referral.objects.none(), year=None, today=datetime.date(2026, 1, 1))
             )
         assert csv_text.splitlines()[0].startswith("group;label;closed;work_3m;pct_3m")
 

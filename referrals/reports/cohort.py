@@ -27,6 +27,7 @@ from .tables import (
     Row,
     Table,
     _grouped,
+    _grouped_each,
     _in_year,
     _rows,
     _summed,
@@ -85,28 +86,37 @@ ROW_SUMS = (("started", tuple(WHERE_NOW)),)
 
 def status(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table:
     """Of the trajectories started in the year, where each one is now."""
-    breakdown = BREAKDOWNS[by]
+    return status_each(queryset, year=year, bys=(by,))[0]
+
+
+def status_each(queryset: QuerySet, *, year: int | None, bys: tuple[str, ...]) -> list[Table]:
+    """`status` by each breakdown in `bys`, counted in one query."""
     counts = {"started": Count("pk")}
     counts |= {key: Count("pk", filter=where) for key, where in WHERE_NOW.items()}
-    found = _grouped(_cohort(queryset, year), breakdown, **counts)
-    rows = _rows(breakdown, found, dict.fromkeys(counts, 0))
-    rows.append(Row(TOTAL, _("Total"), _summed(rows, list(counts)), is_total=True))
-    for row in rows:
-        row.values = _with_rates(row.values)
-    return Table(
-        slug="status",
-        by=by,
-        title=_("Where the trajectories started in the year are now"),
-        group_label=breakdown.label,
-        columns=_where_now_columns(),
-        rows=rows,
-        note=_(
-            "By the start date; each trajectory counts once, where it is now. Stopped "
-            "early includes stopping because of employment; ended otherwise: not passed, "
-            "or passed without the full diploma."
-        ),
-        row_sums=ROW_SUMS,
-    )
+    found = _grouped_each(_cohort(queryset, year), bys, **counts)
+    tables = []
+    for by in bys:
+        rows = _rows(BREAKDOWNS[by], found[by], dict.fromkeys(counts, 0))
+        rows.append(Row(TOTAL, _("Total"), _summed(rows, list(counts)), is_total=True))
+        for row in rows:
+            row.values = _with_rates(row.values)
+        tables.append(
+            Table(
+                slug="status",
+                by=by,
+                title=_("Where the trajectories started in the year are now"),
+                group_label=BREAKDOWNS[by].label,
+                columns=_where_now_columns(),
+                rows=rows,
+                note=_(
+                    "By the start date; each trajectory counts once, where it is now. Stopped "
+                    "early includes stopping because of employment; ended otherwise: not "
+                    "passed, or passed without the full diploma."
+                ),
+                row_sums=ROW_SUMS,
+            )
+        )
+    return tables
 
 
 def cohort_early_stops(queryset: QuerySet, *, year: int | None, by: str = "reason") -> Table:
@@ -154,16 +164,32 @@ def cohort_outflow(
 ) -> Table:
     """The positive ends among the trajectories started in the year, and how many were at
     work 3, 6, 9 and 12 months later (as `tables.outflow`, chosen by the start)."""
+    return cohort_outflow_each(queryset, year=year, bys=(by,), today=today)[0]
+
+
+def cohort_outflow_each(
+    queryset: QuerySet,
+    *,
+    year: int | None,
+    bys: tuple[str, ...],
+    today: datetime.date | None = None,
+) -> list[Table]:
+    """`cohort_outflow` by each breakdown in `bys`, counted in one query."""
     ended = _cohort(queryset, year).filter(end_result__in=POSITIVE_END_RESULTS)
-    return dataclasses.replace(
-        outflow_of(ended, by=by, today=today or timezone.localdate()),
-        title=_("Outflow to work after a positive end, of the trajectories started in the year"),
-        note=_(
-            "Positive end: passed, or stopped because of employment; by the start date, "
-            "whenever they ended. n.b.: the check-up is not yet due for every trajectory in "
-            "the row."
-        ),
-    )
+    return [
+        dataclasses.replace(
+            table,
+            title=_(
+                "Outflow to work after a positive end, of the trajectories started in the year"
+            ),
+            note=_(
+                "Positive end: passed, or stopped because of employment; by the start date, "
+                "whenever they ended. n.b.: the check-up is not yet due for every trajectory "
+                "in the row."
+            ),
+        )
+        for table in outflow_of(ended, bys=bys, today=today or timezone.localdate())
+    ]
 
 
 def last_end_due(today: datetime.date, months: int) -> datetime.date:

@@ -12,14 +12,22 @@ from .cohort import (
     COHORT_TABLES,
     STILL_CHANGING,
     cohort_early_stops,
-    cohort_outflow,
-    status,
+    cohort_outflow_each,
+    status_each,
     trend,
 )
 from .funnel import funnel
 from .interruptions import interruptions
 from .small import suppress
-from .tables import TABLE_BREAKDOWNS, TABLES, Table, diplomas, early_stops, outflow, starts
+from .tables import (
+    TABLE_BREAKDOWNS,
+    TABLES,
+    Table,
+    diplomas_each,
+    early_stops,
+    outflow_each,
+    starts,
+)
 
 
 @dataclass
@@ -69,13 +77,13 @@ def sections(
             "diplomas",
             _("Diplomas"),
             _("How many obtained their diploma, by type, gender and age?"),
-            [diplomas(queryset, year=year, by=by) for by in ("type", "gender", "age")],
+            diplomas_each(queryset, year=year, bys=("type", "gender", "age")),
         ),
         Section(
             "outflow",
             _("Outflow to work"),
             _("How many were at work 3, 6, 9 and 12 months after a positive end?"),
-            [outflow(queryset, year=year, by=by, today=today) for by in ("type", "age", "gender")],
+            outflow_each(queryset, year=year, bys=("type", "age", "gender"), today=today),
         ),
     ]
     for section in page:
@@ -90,7 +98,7 @@ def cohort_sections(
     are now, why they stopped, their outflow, and the start years side by side."""
     by_type = starts(queryset, year=year, by="type")
     persons = by_type.rows[-1].values["started"]
-    where_now = [status(queryset, year=year, by=by) for by in ("type", "gender", "age")]
+    where_now = status_each(queryset, year=year, bys=("type", "gender", "age"))
     # Said beside the figures while a member of the cohort is still in training.
     changing = STILL_CHANGING if where_now[0].rows[-1].values["in_training"] else ""
     page = [
@@ -127,10 +135,7 @@ def cohort_sections(
                 "Of the people who started, how many were at work 3, 6, 9 and 12 months "
                 "after a positive end?"
             ),
-            [
-                cohort_outflow(queryset, year=year, by=by, today=today)
-                for by in ("type", "age", "gender")
-            ],
+            cohort_outflow_each(queryset, year=year, bys=("type", "age", "gender"), today=today),
             changing,
         ),
         Section(

@@ -133,6 +133,33 @@ def _grouped(queryset: QuerySet, breakdown: Breakdown, **aggregates) -> dict[str
     return {(row.pop("group") or UNKNOWN): row for row in rows}
 
 
+def _grouped_each(queryset: QuerySet, bys: tuple[str, ...], **aggregates) -> dict[str, dict]:
+    """`_grouped` for each breakdown in `bys`, from one query grouped by all of them and
+    added up per breakdown here: one pass over the referrals instead of one per breakdown.
+    Only for aggregates that add up over those groups, each referral being in one: counts
+    of rows or of distinct referrals, and maxima."""
+    if len(bys) == 1:
+        return {bys[0]: _grouped(queryset, BREAKDOWNS[bys[0]], **aggregates)}
+    columns = {f"by_{by}": BREAKDOWNS[by].expression for by in bys}
+    found = {by: {} for by in bys}
+    for row in queryset.order_by().values(**columns).annotate(**aggregates):
+        groups = {by: row.pop(f"by_{by}") or UNKNOWN for by in bys}
+        for by, group in groups.items():
+            known = found[by].get(group)
+            found[by][group] = (
+                dict(row)
+                if known is None
+                else {key: _added(aggregates[key], known[key], row[key]) for key in row}
+            )
+    return found
+
+
+def _added(aggregate, one, other):
+    if isinstance(aggregate, Max):
+        return max((value for value in (one, other) if value is not None), default=None)
+    return one + other
+
+
 def _rows(breakdown: Breakdown, found: dict[str, dict], empty: dict) -> list[Row]:
     """Every group of the breakdown in its order, zeros included; unknown last if any."""
     rows = [Row(code, label, found.get(code, dict(empty))) for code, label in breakdown.groups]
@@ -194,15 +221,24 @@ def diplomas(queryset: QuerySet, *, year: int | None, by: str = "type") -> Table
     """Diplomas obtained in the year, by the day they were obtained: what was obtained is
     its own fact (a passed end may bring a certificate of part only); a certificate of part
     is no diploma."""
+    return diplomas_each(queryset, year=year, bys=(by,))[0]
+
+
+def diplomas_each(queryset: QuerySet, *, year: int | None, bys: tuple[str, ...]) -> list[Table]:
+    """`diplomas` by each breakdown in `bys`, counted in one query."""
     obtained = queryset.filter(_in_year("obtained_on", year), obtained=Obtained.DIPLOMA)
-    return Table(
-        slug="diplomas",
-        by=by,
-        title=_("Diplomas obtained"),
-        group_label=BREAKDOWNS[by].label,
-        columns=[Column("diplomas", _("Diplomas"), adds_up=True)],
-        rows=_counted(obtained, by=by, key="diplomas"),
-    )
+    found = _grouped_each(obtained, bys, diplomas=Count("pk"))
+    return [
+        Table(
+            slug="diplomas",
+            by=by,
+            title=_("Diplomas obtained"),
+            group_label=BREAKDOWNS[by].label,
+            columns=[Column("diplomas", _("Diplomas"), adds_up=True)],
+            rows=_with_total(_rows(BREAKDOWNS[by], found[by], {"diplomas": 0}), "diplomas"),
+        )
+        for by in bys
+    ]
 
 
 def _ended_with(queryset: QuerySet, results, *, year: int | None, by: str, key: str) -> list[Row]:
@@ -215,6 +251,10 @@ def _counted(queryset: QuerySet, *, by: str, key: str) -> list[Row]:
     """The rows of `queryset` counted per group of breakdown `by`, and a total."""
     breakdown = BREAKDOWNS[by]
     rows = _rows(breakdown, _grouped(queryset, breakdown, **{key: Count("pk")}), {key: 0})
+    return _with_total(rows, key)
+
+
+def _with_total(rows: list[Row], key: str) -> list[Row]:
     return [*rows, Row(TOTAL, _("Total"), _summed(rows, [key]), is_total=True)]
 
 
@@ -229,34 +269,46 @@ def outflow(
 
     A check-up counts for a row only once its date has passed for every trajectory in it;
     before that the row shows "n.b." (not yet known), as in the ministry's tables."""
+    return outflow_each(queryset, year=year, bys=(by,), today=today)[0]
+
+
+def outflow_each(
+    queryset: QuerySet,
+    *,
+    year: int | None,
+    bys: tuple[str, ...],
+    today: datetime.date | None = None,
+) -> list[Table]:
+    """`outflow` by each breakdown in `bys`, counted in one query."""
     ended = queryset.filter(_in_year("end_date", year), end_result__in=POSITIVE_END_RESULTS)
-    return outflow_of(ended, by=by, today=today or timezone.localdate())
+    return outflow_of(ended, bys=bys, today=today or timezone.localdate())
 
 
-def outflow_of(ended: QuerySet, *, by: str, today: datetime.date) -> Table:
-    """The outflow table of the positive ends in `ended`, however they were chosen: by the
-    year of the end (`outflow`) or by the year of the start (`cohort.cohort_outflow`)."""
-    breakdown = BREAKDOWNS[by]
+def outflow_of(ended: QuerySet, *, bys: tuple[str, ...], today: datetime.date) -> list[Table]:
+    """The outflow tables, by each breakdown in `bys`, of the positive ends in `ended`,
+    however they were chosen: by the year of the end (`outflow`) or by the year of the start
+    (`cohort.cohort_outflow`)."""
     # One LEFT JOIN to the check-ups at work (at most one per months): a referral comes back
     # once per such check-up, so `closed` counts distinct referrals.
     ended = ended.annotate(
         at_work=FilteredRelation("outcomes", condition=Q(outcomes__at_work=AtWork.YES))
     )
     at_work = {f"work_{m}m": Count("pk", filter=Q(at_work__months=m)) for m in CHECKUP_MONTHS}
-    found = _grouped(
+    found = _grouped_each(
         ended,
-        breakdown,
+        bys,
         closed=Count("pk", distinct=True),
         last_end=Max("end_date"),
         **at_work,
     )
     empty = {"closed": 0, "last_end": None, **dict.fromkeys(at_work, 0)}
-    rows = _rows(breakdown, found, empty)
+    return [_outflow_table(by, _rows(BREAKDOWNS[by], found[by], empty), today) for by in bys]
+
+
+def _outflow_table(by: str, rows: list[Row], today: datetime.date) -> Table:
     ends = [row.values["last_end"] for row in rows if row.values["last_end"]]
-    total = {
-        **_summed(rows, ["closed", *at_work]),
-        "last_end": max(ends) if ends else None,
-    }
+    keys = ["closed", *(f"work_{m}m" for m in CHECKUP_MONTHS)]
+    total = {**_summed(rows, keys), "last_end": max(ends) if ends else None}
     rows.append(Row(TOTAL, _("Grand total"), total, is_total=True))
     for row in rows:
         row.values = _with_percentages(row.values, today)
@@ -275,7 +327,7 @@ def outflow_of(ended: QuerySet, *, by: str, today: datetime.date) -> Table:
         slug="outflow",
         by=by,
         title=_("Outflow to work after a positive end"),
-        group_label=breakdown.label,
+        group_label=BREAKDOWNS[by].label,
         columns=columns,
         rows=rows,
         note=_(

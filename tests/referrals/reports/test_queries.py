@@ -8,7 +8,15 @@ import pytest
 from referrals.enums import EndResult, Gender, OkotType, State, StopReason
 from referrals.models import Referral
 from referrals.reports.funnel import funnel
-from referrals.reports.tables import diplomas, early_stops, filtered, outflow, starts
+from referrals.reports.tables import (
+    diplomas,
+    diplomas_each,
+    early_stops,
+    filtered,
+    outflow,
+    outflow_each,
+    starts,
+)
 from tests.accounts.factories import CaseworkerFactory, OrganisationFactory
 
 from .builders import NO, YES, local, referral
@@ -62,6 +70,13 @@ TABLES = [
     ("outflow by type", lambda qs: outflow(qs, year=2024, by="type"), 1),
     ("outflow by gender", lambda qs: outflow(qs, year=2024, by="gender"), 1),
     ("outflow by age", lambda qs: outflow(qs, year=2024, by="age"), 1),
+    # Several breakdowns in one query (the page's); the last table stands for them.
+    ("diplomas by each", lambda qs: diplomas_each(qs, year=2024, bys=("type", "age"))[-1], 1),
+    (
+        "outflow by each",
+        lambda qs: outflow_each(qs, year=2024, bys=("type", "gender", "age"))[-1],
+        1,
+    ),
     ("funnel", lambda qs: funnel(qs, year=2024), 2),
 ]
 
