@@ -227,7 +227,11 @@ def trend(queryset: QuerySet, *, today: datetime.date | None = None) -> Table:
     empty = dict.fromkeys(counts, 0)
     years = range(min(found), max(found) + 1) if found else ()
     rows = [Row(str(year), str(year), found.get(year, dict(empty))) for year in years]
-    rows.append(Row(TOTAL, _("All start years"), started.aggregate(**counts), is_total=True))
+    # Every count adds up over the years but persons: a person who started in two years
+    # counts once, in a query of its own without the check-ups.
+    total = _summed(rows, [key for key in counts if key != "persons"])
+    total |= _cohort(queryset, None).aggregate(persons=counts["persons"])
+    rows.append(Row(TOTAL, _("All start years"), total, is_total=True))
     for row in rows:
         row.values = {
             **_with_rates(row.values),

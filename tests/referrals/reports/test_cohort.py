@@ -264,6 +264,19 @@ def test_trend_fills_a_year_without_starts_and_has_no_rows_without_any():
     ]
 
 
+def test_trend_counts_a_person_who_started_in_two_years_once_in_the_total():
+    person = client()
+    referral(okot=OkotType.PBA, person=person, start="2016-09-01")
+    referral(okot=OkotType.HBO, person=person, start="2017-09-01")
+    referral(okot=OkotType.PBA, start="2017-10-02")
+
+    assert [r[:3] for r in rows(trend(Referral.objects.all(), today=TODAY))] == [
+        ("2016", 1, 1),
+        ("2017", 2, 2),
+        ("total", 3, 2),
+    ]
+
+
 def test_trend_counts_the_12_month_check_up_from_the_day_it_is_due():
     """Due on the day 12 months after the end (as the reminders count): at work counts
     then, and not a day before, whatever was recorded early."""
