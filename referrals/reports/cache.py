@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 EVERYTHING = "everything"
 ALL = "all"
+# How long a recount of stale figures is waited for before it is asked again.
+RECOUNT_SECONDS = 60
 # What the cached objects are made of: another shape after a deploy is another key.
 SHAPE = repr(
     [(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in (Section, Table, Row, Column)]
@@ -79,9 +81,9 @@ def remembered(
 ) -> Counted | None:
     """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
     unless their scope changed since it was put there; without `compute`, what the cache
-    has or None. Figures of all of Flanders changed less than OKOT_FIGURES_STALE_SECONDS
-    after their count come as they were (`stale`) when a lookup (no `compute`) or a
-    `recount` (which counts them again elsewhere, and is called once) allows it."""
+    has or None. With `recount` (which has them counted again elsewhere, called once),
+    figures of all of Flanders that changed less than OKOT_FIGURES_STALE_SECONDS after
+    their count come as they were (`stale`)."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return _counted_now(compute)
@@ -95,9 +97,8 @@ def remembered(
         return _counted_now(compute)
     if kept is not None and kept.versions == versions:
         return Counted(kept.figures, kept.at)
-    if kept is not None and (compute is None or recount) and _may_wait(scopes, kept):
-        if recount:
-            _recount_once(key, recount)
+    if kept is not None and recount is not None and _may_wait(scopes, kept):
+        _recount_once(key, recount)
         return Counted(kept.figures, kept.at, stale=True)
     if compute is None:
         return None
@@ -135,15 +136,14 @@ def _recounting(key: str) -> str:
 
 
 def _recount_once(key: str, recount: Callable) -> None:
-    """`recount()`, unless it was called for these figures and they were not counted since;
-    again after the allowed time, should that count have been lost."""
-    if not cache.add(_recounting(key), 1, settings.OKOT_FIGURES_STALE_SECONDS):
-        return
+    """`recount()`, unless it was called for these figures less than RECOUNT_SECONDS ago
+    and they were not counted since: a count takes seconds, and one that was lost (a worker
+    down) or could not be queued (the broker down) is asked again a minute later."""
     try:
-        recount()
-    except Exception:  # noqa: BLE001 (the broker is down: the next request tries again)
+        if cache.add(_recounting(key), 1, RECOUNT_SECONDS):
+            recount()
+    except Exception:  # noqa: BLE001 (the broker or the cache is down: shown as they were)
         logger.warning("The figures could not be queued to be counted again.", exc_info=True)
-        cache.delete(_recounting(key))
 
 
 def referral_changed(referral) -> None:

@@ -138,7 +138,10 @@ def _grouped_each(queryset: QuerySet, bys: tuple[str, ...], **aggregates) -> dic
     added up per breakdown here: one pass over the referrals instead of one per breakdown.
     Only for aggregates that add up over those groups, each referral being in one: counts
     of rows or of distinct referrals, and maxima."""
-    if len(bys) == 1:
+    for name, aggregate in aggregates.items():
+        if not _adds_up(aggregate):
+            raise TypeError(f"{name} does not add up over groups: {aggregate!r}")
+    if len(bys) == 1:  # nothing to add up
         return {bys[0]: _grouped(queryset, BREAKDOWNS[bys[0]], **aggregates)}
     columns = {f"by_{by}": BREAKDOWNS[by].expression for by in bys}
     found = {by: {} for by in bys}
@@ -152,6 +155,16 @@ def _grouped_each(queryset: QuerySet, bys: tuple[str, ...], **aggregates) -> dic
                 else {key: _added(aggregates[key], known[key], row[key]) for key in row}
             )
     return found
+
+
+def _adds_up(aggregate) -> bool:
+    """A count of rows, or of distinct referrals (each in one group), or a maximum."""
+    if isinstance(aggregate, Max):
+        return True
+    if not isinstance(aggregate, Count):
+        return False
+    counted = aggregate.source_expressions[0]
+    return not aggregate.distinct or getattr(counted, "name", "") in ("pk", "id")
 
 
 def _added(aggregate, one, other):
@@ -302,13 +315,15 @@ def outflow_of(ended: QuerySet, *, bys: tuple[str, ...], today: datetime.date) -
         **at_work,
     )
     empty = {"closed": 0, "last_end": None, **dict.fromkeys(at_work, 0)}
-    return [_outflow_table(by, _rows(BREAKDOWNS[by], found[by], empty), today) for by in bys]
+    return [
+        _outflow_table(by, _rows(BREAKDOWNS[by], found[by], empty), ["closed", *at_work], today)
+        for by in bys
+    ]
 
 
-def _outflow_table(by: str, rows: list[Row], today: datetime.date) -> Table:
+def _outflow_table(by: str, rows: list[Row], counts: list[str], today: datetime.date) -> Table:
     ends = [row.values["last_end"] for row in rows if row.values["last_end"]]
-    keys = ["closed", *(f"work_{m}m" for m in CHECKUP_MONTHS)]
-    total = {**_summed(rows, keys), "last_end": max(ends) if ends else None}
+    total = {**_summed(rows, counts), "last_end": max(ends) if ends else None}
     rows.append(Row(TOTAL, _("Grand total"), total, is_total=True))
     for row in rows:
         row.values = _with_percentages(row.values, today)

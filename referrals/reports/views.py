@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -15,17 +16,23 @@ from .small import small_cells_note
 from .tables import TABLE_BREAKDOWNS
 
 
-def _page_figures(request, queryset, filters: dict, small_cells: int, *, cached_only=False):
-    """The page's sections (`figures.page_figures`); those of all of Flanders may come as
-    last counted while a worker counts them again."""
+def _page_figures(request, queryset, filters: dict, small_cells: int, *, stale_ok=False):
+    """The page's sections (`figures.page_figures`); with `stale_ok`, those of all of
+    Flanders may come as last counted while a worker counts them again (the page, which
+    says so; never a download, which could not)."""
 
     def recount():
-        arguments = (request.user.pk, request.GET.urlencode(), translation.get_language())
-        # As the other tasks: one connection attempt, not kombu's retries.
-        tasks.recount_figures.apply_async(arguments, retry_policy={"max_retries": 0})
+        arguments = (request.user.pk, as_query(filters), translation.get_language())
+        # As the other tasks: one connection attempt, not kombu's retries; a recount that
+        # waited longer than the figures may be shown is of no use any more.
+        tasks.recount_figures.apply_async(
+            arguments,
+            retry_policy={"max_retries": 0},
+            expires=settings.OKOT_FIGURES_STALE_SECONDS,
+        )
 
     return page_figures(
-        request.user, queryset, filters, small_cells, cached_only=cached_only, recount=recount
+        request.user, queryset, filters, small_cells, recount=recount if stale_ok else None
     )
 
 
@@ -40,7 +47,7 @@ def _table(request, name: str, by: str, queryset, filters: dict, small_cells: in
     else:
         wanted = TABLE_BREAKDOWNS.get(name, ("",))[0]
 
-    page = _page_figures(request, queryset, filters, small_cells, cached_only=True)
+    page = page_figures(request.user, queryset, filters, small_cells, cached_only=True)
     for section in page.figures if page else []:
         for table in section.tables:
             if table.slug == name and table.by == wanted:
@@ -59,7 +66,7 @@ def _table(request, name: str, by: str, queryset, filters: dict, small_cells: in
 def reports(request):
     form, queryset, filters, small_cells = report_scope(request.user, request.GET)
     year = filters["year"]
-    counted = _page_figures(request, queryset, filters, small_cells)
+    counted = _page_figures(request, queryset, filters, small_cells, stale_ok=True)
     page_sections = counted.figures
     by_slug = {section.slug: section for section in page_sections}
     context = {
@@ -90,7 +97,7 @@ def report_export(request, table: str, fmt: str):
     if cohort:  # the start cohort's figures are named so, the trend is of every start year
         name = "okot-trend" if table == "trend" else f"okot-{table}-cohort-{year or 'alle-jaren'}"
     if table == "all" and fmt == "xlsx":
-        page = _page_figures(request, queryset, filters, small_cells)
+        page = page_figures(request.user, queryset, filters, small_cells)
         tables = [t for section in page.figures for t in section.tables]
         return _download(to_xlsx(tables, subtitle=subtitle), name, fmt)
     try:

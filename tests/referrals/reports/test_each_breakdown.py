@@ -5,6 +5,7 @@ breakdown, the table counted alone: counts, distinct trajectories, the last end 
 import datetime
 
 import pytest
+from django.db.models import Count
 
 from referrals.enums import EndResult, OkotType
 from referrals.models import Referral
@@ -14,7 +15,13 @@ from referrals.reports.cohort import (
     status,
     status_each,
 )
-from referrals.reports.tables import diplomas, diplomas_each, outflow, outflow_each
+from referrals.reports.tables import (
+    _grouped_each,
+    diplomas,
+    diplomas_each,
+    outflow,
+    outflow_each,
+)
 from tests.accounts.factories import OrganisationFactory
 
 from .builders import YES, referral, rows
@@ -29,8 +36,9 @@ TODAY = datetime.date(2024, 12, 1)  # the 3-month check-ups of June's ends are d
 def referrals():
     gent = OrganisationFactory()
     fill(gent, 40)
-    # An unknown age, a late end whose check-ups are not due: its own rows and "n.b.".
+    # An unknown age and gender, a late end whose check-ups are not due: "?" rows, "n.b.".
     referral(ocmw=gent, born=None, start="2024-02-01", end="2024-11-15", result="passed")
+    referral(ocmw=gent, gender="", start="2024-02-01", end="2024-06-30", result="passed")
     referral(
         ocmw=gent,
         okot=OkotType.HBO,
@@ -72,5 +80,13 @@ def test_each_breakdown_from_one_query_is_the_table_counted_alone(
 
     assert [table.by for table in tables] == list(BYS)
     for table in tables:
+        # Alone, a table is one query grouped by its one breakdown (`tables._grouped`).
         assert rows(table) == rows(alone(referrals, table.by))
     assert any(row[0] == "?" for row in rows(tables[2]))  # the unknown age has its row
+
+
+def test_what_does_not_add_up_over_groups_is_refused(referrals):
+    persons = Count("client__insz", distinct=True)
+
+    with pytest.raises(TypeError, match="persons"):
+        _grouped_each(referrals, BYS, persons=persons)

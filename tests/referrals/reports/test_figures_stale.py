@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from accounts.models import Province
@@ -16,7 +18,11 @@ from referrals.reports import figures
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
-from .test_figures_cache import MARCH, counted, figures_cached  # noqa: F401 (autouse fixture)
+from .test_figures_cache import (  # noqa: F401 (figures_cached: an autouse fixture)
+    MARCH,
+    counted,
+    figures_cached,
+)
 from .test_page import started, starts_total
 
 pytestmark = pytest.mark.django_db
@@ -106,24 +112,47 @@ def test_a_network_managers_figures_wait_for_a_step_elsewhere_too(
     response, counts = counted(client)
 
     assert counts == 0 and COUNTING_AGAIN in response.content.decode()
-    assert queued == [(network_manager.pk, "year=2025", "en")]
+    assert queued == [(network_manager.pk, "year=2025", "en")]  # the filters as checked
 
 
-def test_an_ocmws_figures_show_its_last_step_at_once(
-    client, caseworker, ocmw_gent, django_capture_on_commit_callbacks, queued
+@pytest.mark.parametrize("role", ["caseworker", "counsellor"])
+def test_an_ocmws_or_a_regions_figures_show_their_last_step_at_once(
+    client, request, ocmw_gent, django_capture_on_commit_callbacks, queued, role
 ):
-    client.force_login(caseworker)
+    user = request.getfixturevalue(role)
+    client.force_login(user)
     assert starts_total(counted(client)[0]) == "0"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        started(ocmw_gent, MARCH)
+    with django_capture_on_commit_callbacks(execute=True):  # in the counsellor's region
+        Referral.objects.create(
+            client=ClientFactory(ocmw=ocmw_gent),
+            training=TrainingFactory(province=Province.OOST_VLAANDEREN),
+            state=State.IN_TRAINING,
+            agreed_on=datetime.date(2025, 2, 3),  # what VDAB's figures count from
+            start_date=MARCH,
+        )
     response, counts = counted(client)
 
     assert counts > 0 and starts_total(response) == "1"
     assert COUNTING_AGAIN not in response.content.decode() and not queued
 
 
-def test_with_the_broker_down_the_page_answers_and_the_next_request_tries_again(
+def test_downloads_are_never_as_last_counted(
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+    counted(client)
+    start_elsewhere(django_capture_on_commit_callbacks)
+
+    for table in ("starts.csv", "all.xlsx"):
+        path = reverse("referrals:report_export", args=table.split("."))
+        assert counted(client, path)[1] > 0  # counted, where the page is not
+
+    assert not queued
+
+
+def test_with_the_broker_down_the_page_answers_and_asks_again_a_minute_later(
     client, administrator, ocmw_gent, django_capture_on_commit_callbacks, monkeypatch
 ):
     tried = []
@@ -140,9 +169,28 @@ def test_with_the_broker_down_the_page_answers_and_the_next_request_tries_again(
 
     first, _counts = counted(client)
     second, _counts = counted(client)
-
     assert starts_total(first) == starts_total(second) == "1"
+    assert len(tried) == 1
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 1, 1), tick=False):
+        counted(client)
     assert len(tried) == 2
+
+
+def test_with_the_cache_refusing_writes_the_page_answers(
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued, monkeypatch
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+    counted(client)
+    start_elsewhere(django_capture_on_commit_callbacks)
+
+    def full(*args, **kwargs):
+        raise ConnectionError("OOM command not allowed when used memory > 'maxmemory'.")
+
+    monkeypatch.setattr(cache, "add", full)
+    response, _counts = counted(client)
+
+    assert starts_total(response) == "1"
 
 
 def test_a_worker_counts_nothing_for_someone_who_may_no_longer_see_the_figures(
