@@ -2,8 +2,7 @@
 follows what they see (a caseworker sees one OCMW, so no OCMW or province filter)."""
 
 from django import forms
-from django.db.models import Case, DateField, F, Q, When
-from django.db.models.functions import TruncDate
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Province
@@ -12,7 +11,7 @@ from .enums import State
 from .formfields import BoundedModelChoiceField, DateInput
 from .listing import Column
 from .models import Training
-from .models.indexes import STATE_ORDER
+from .models.indexes import KEY_DATE, STATE_ORDER
 from .models.querysets import client_search, overdue_condition
 from .models.work import mine, work_conditions, work_of
 
@@ -26,23 +25,11 @@ COLUMNS = [
 ]
 DEFAULT_SORT = "-since"
 
-# The date a referral's state turns on (`Referral.milestone`), to sort by; an intake by its
-# day in the current time zone.
-_KEY_DATES = {
-    State.CANDIDATE: F("applied_on"),
-    State.AGREED: F("agreed_on"),
-    State.INTAKE_PLANNED: TruncDate("intake_at"),
-    State.ADMITTED: F("probable_start_date"),
-    State.IN_TRAINING: F("start_date"),
-    State.ENDED: F("end_date"),
-}
 SORT_ANNOTATIONS = {
-    # The states in the order of the flow, not of their codes (an index holds it).
+    # The states in the order of the flow, not of their codes; the date a state turns on.
+    # Indexes hold both.
     "state_order": STATE_ORDER,
-    "key_date": Case(
-        *(When(state=state, then=value) for state, value in _KEY_DATES.items()),
-        output_field=DateField(),
-    ),
+    "key_date": KEY_DATE,
 }
 
 # The dates a list can be narrowed to: the field and its label.

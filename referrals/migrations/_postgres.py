@@ -42,3 +42,25 @@ def trigram_index(table: str, column: str, name: str) -> RunSQLOnPostgres:
         f'CREATE INDEX "{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)',
         reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
     )
+
+
+class AddIndexOnPostgres(migrations.AddIndex):
+    """`AddIndex` that does nothing off PostgreSQL, for an expression only PostgreSQL can
+    index without Django's own SQL functions (a timestamp's day in a time zone): the model's
+    state never knows it, so SQLite never recreates it either. Django writes its SQL, so it
+    is the expression the queries compare on."""
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(to_state.apps.get_model(app_label, self.model_name), self.index)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            model = from_state.apps.get_model(app_label, self.model_name)
+            schema_editor.remove_index(model, self.index)
+
+    def describe(self):
+        return f"{super().describe()} (PostgreSQL only)"

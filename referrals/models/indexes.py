@@ -2,8 +2,8 @@
 werk, the scopes of an OCMW and a VDAB region, the reports' years)."""
 
 from django.db import models
-from django.db.models import Case, IntegerField, Q, Value, When
-from django.db.models.functions import Upper
+from django.db.models import Case, DateField, F, IntegerField, Q, Value, When
+from django.db.models.functions import TruncDate, Upper
 
 from ..enums import State
 
@@ -12,6 +12,21 @@ from ..enums import State
 STATE_ORDER = Case(
     *(When(state=state, then=Value(n)) for n, state in enumerate(State.values)),
     output_field=IntegerField(),
+)
+
+
+# The date a referral's state turns on (`Referral.milestone`), that the lists' "Key date"
+# column sorts by; an intake by its day in the current time zone (Brussels). PostgreSQL holds
+# it in indexes of its own (migration 0029: SQLite would need Django's functions for its
+# day), so that it must be this very expression.
+KEY_DATE = Case(
+    When(state=State.CANDIDATE, then=F("applied_on")),
+    When(state=State.AGREED, then=F("agreed_on")),
+    When(state=State.INTAKE_PLANNED, then=TruncDate("intake_at")),
+    When(state=State.ADMITTED, then=F("probable_start_date")),
+    When(state=State.IN_TRAINING, then=F("start_date")),
+    When(state=State.ENDED, then=F("end_date")),
+    output_field=DateField(),
 )
 
 
