@@ -23,6 +23,7 @@ from .models import Referral
 from .models.work import (
     Work,
     mine,
+    mine_parts,
     overdue_flags,
     waiting_flags,
     work_conditions,
@@ -53,28 +54,32 @@ def dashboard(request):
     user = request.user
     today = timezone.localdate()
     team = request.GET.get("scope") == "team"
-    scoped = Referral.objects.visible_to(user)
-    if not team:
-        scoped = scoped.filter(mine(user))
+    visible = Referral.objects.visible_to(user)
     conditions = work_conditions(user, today)
     # Counted within the states that work takes (`work_window`), which the indexes find,
     # rather than over all the years of closed referrals of the scope.
+    window = _mine(visible.filter(work_window(user, today)), user, team)
     counts = (
-        scoped.filter(work_window(user, today)).aggregate(
-            **{code: Count("pk", filter=q) for code, q in conditions.items()}
-        )
+        window.aggregate(**{code: Count("pk", filter=q) for code, q in conditions.items()})
         if conditions
         else {}
     )
     groups = [
         Group(
             work,
-            _rows(scoped.filter(conditions[work.code]), work, user, today, counts[work.code]),
+            _rows(
+                _mine(visible.filter(conditions[work.code]), user, team),
+                work,
+                user,
+                today,
+                counts[work.code],
+            ),
             counts[work.code],
             _list_url(work.code, team),
         )
         for work in work_of(user)
     ]
+    scoped = visible if team else visible.filter(mine(user))
     agenda = _agenda(scoped, today) if conditions else []
     shown = [r for group in groups for r in group.rows] + [r for a in agenda for r in a.rows]
     reads.listed(request, reads.REFERRAL.of_all(shown))
@@ -91,6 +96,17 @@ def dashboard(request):
         context["province_figures"] = _province_figures(user, small_cells)
         context["small_cells_note"] = small_cells_note(small_cells) if small_cells else ""
     return TemplateResponse(request, "referrals/dashboard.html", context)
+
+
+def _mine(referrals, user, team: bool):
+    """`referrals` (the team's), or `referrals.filter(mine(user))` read part by part through
+    their indexes (`work.mine_parts`)."""
+    if team:
+        return referrals
+    first, *others = [referrals.filter(part).order_by().values("pk") for part in mine_parts(user)]
+    if not others:
+        return referrals.filter(mine(user))
+    return Referral.objects.filter(pk__in=first.union(*others, all=True))
 
 
 def _rows(referrals, work: Work, user, today: datetime.date, count: int) -> list:

@@ -42,6 +42,12 @@ def referral_indexes() -> list[models.Index]:
         # "Mine": the responsible people's referrals.
         models.Index(fields=["caseworker", "state"], name="referral_caseworker_state"),
         models.Index(fields=["counsellor", "state"], name="referral_counsellor_state"),
+        # A region's referrals that no counsellor is named for yet (Mijn werk's "nobody's").
+        models.Index(
+            fields=["region", "state"],
+            condition=Q(counsellor__isnull=True),
+            name="referral_region_nobody_state",
+        ),
         # An OCMW's list in its default order, and its counts by state.
         models.Index(fields=["ocmw", "-state_changed_at", "-id"], name="referral_ocmw_list_order"),
         models.Index(fields=["ocmw", "state"], name="referral_ocmw_state"),
