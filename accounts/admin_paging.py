@@ -1,15 +1,33 @@
-"""Admin lists of a million rows: a count that stops at a cap.
+"""Lists of a million rows: a count that stops at a cap, and deep pages read by their keys.
 
 Django's changelist counts the filtered rows for its pages and, unless
 `show_full_result_count = False`, the whole table again. A ModelAdmin over a table that
 grows by the hundred thousand sets both `show_full_result_count = False` and
 `paginator = CappedPaginator`; the admin templates (pagination, search form, actions) then
-say "more than 10,000" where the count stopped."""
+say "more than 10,000" where the count stopped.
+
+A page far down a list (OFFSET 20,000) makes the database read and join every row it skips;
+`rows_between` finds the page's keys first, through the list's order alone, and reads only
+those rows with all they show. The application's own lists (`referrals.listing.Page`) page
+the same way."""
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
+# From this many rows skipped, a page is read by its keys first (`rows_between`).
+DEEP = 1000
+
+
+def rows_between(queryset, start: int, stop: int) -> list:
+    """`list(queryset[start:stop])`; past DEEP rows, the keys of those rows first (in the
+    queryset's order, without the joins of `select_related` or the unused annotations),
+    then those rows alone."""
+    if start < DEEP:
+        return list(queryset[start:stop])
+    keys = list(queryset.values_list("pk", flat=True)[start:stop])
+    found = queryset.in_bulk(keys)
+    return [found[key] for key in keys if key in found]
 
 
 class CappedPaginator(Paginator):
@@ -25,3 +43,12 @@ class CappedPaginator(Paginator):
     @cached_property
     def capped(self) -> bool:
         return self.count > self.cap
+
+    def page(self, number):
+        """Django's page, whose rows a deep page reads by their keys first."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(rows_between(self.object_list, bottom, top), number, self)

@@ -14,6 +14,8 @@ from django.http import QueryDict
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_paging import rows_between
+
 SEARCH_MAX_LENGTH = 100
 # A link's parameter that starts a list without the search kept in the session.
 CLEAR_SEARCH = "clear_search"
@@ -148,7 +150,7 @@ class Page:
 
     def _rows(self, queryset, size: int) -> list:
         offset = (self.number - 1) * size
-        return list(queryset[offset : offset + size + 1])
+        return rows_between(queryset, offset, offset + size + 1)  # a deep page by its keys
 
     def __iter__(self):
         return iter(self.object_list)
