@@ -1,6 +1,6 @@
 """The Celery tasks of the referrals: importing a file of existing trajectories, the
 monthly retention (beat, CELERY_BEAT_SCHEDULE), and counting the figures of all of Flanders
-again after a change (`reports.cache`).
+ahead of the day and again after a change (`reports.cache`).
 
 Tasks take ids, never objects, and are idempotent. Without REDIS_URL (`make demo`, the
 tests) Celery runs them in-process, eagerly: the job has ended when its page first shows."""
@@ -51,6 +51,13 @@ def recount_figures(user_id: int, query: str, language: str) -> None:
     """Count the figures page `query` of user `user_id` into the cache, in `language`; while
     it runs, that page shows the figures as last counted. Run again, it counts again."""
     figures.count_again(user_id, query, language)
+
+
+@shared_task
+def count_figures_ahead() -> int:
+    """Count the figures that take seconds into the cache before anyone asks (beat, early
+    each morning: `reports.figures.count_ahead`). How many pages it counted."""
+    return figures.count_ahead()
 
 
 def start_import(*, user, file_name: str, content: bytes, dry_run: bool) -> ImportJob:

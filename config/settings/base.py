@@ -365,6 +365,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.apply_retention",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),  # monthly, at night
     },
+    "count-figures-ahead": {
+        "task": "referrals.tasks.count_figures_ahead",
+        "schedule": crontab(hour=5, minute=30),  # daily, before the working day
+    },
 }
 
 # --- Webhooks (webhooks/, docs/webhooks.md) -------------------------------------------------

@@ -2,10 +2,13 @@
 the page's sections from the cache (`cache`). Shared by the views and the worker's recount
 (`tasks.recount_figures`)."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 from django.utils import timezone, translation
+
+from accounts.models import Role
 
 from .. import access
 from ..models import Referral
@@ -49,12 +52,39 @@ def page_figures(
     return cache.remembered(user, what, None if cached_only else compute, recount=recount)
 
 
-def count_again(user_id: int, query: str, language: str) -> None:
+def count_again(user_id: int, query: str, language: str) -> bool:
     """Count the figures page that `user_id` asked with `query` into the cache, in
-    `language`; nothing when they may no longer see it."""
+    `language`, unless it is there and up to date; nothing when they may no longer see it.
+    Whether it counted."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not access.may_view_reports(user):
-        return
+        return False
     with translation.override(language):
         _form, queryset, filters, small_cells = report_scope(user, QueryDict(query))
+        if page_figures(user, queryset, filters, small_cells, cached_only=True) is not None:
+            return False
         page_figures(user, queryset, filters, small_cells)
+        return True
+
+
+# The pages `count_ahead` counts: the page as it opens (this year, by year of the event),
+# and by start cohort (whose trend of every start year takes seconds for all of Flanders).
+AHEAD = ("", "basis=cohort")
+
+
+def count_ahead() -> int:
+    """Count into the cache, before anyone asks, the figures that take seconds to count: the
+    pages of `AHEAD` for all of Flanders and for each province, in each language (a worker's
+    task, early each morning: the figures of a new day are counted again). How many pages
+    it counted (those still in the cache are not counted again)."""
+    if settings.OKOT_FIGURES_CACHE_SECONDS <= 0:
+        return 0
+    people = [Role.ADMINISTRATOR.holders().order_by("pk").first()]
+    managers = Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk")
+    people += {manager.organisation.province: manager for manager in reversed(managers)}.values()
+    counted = 0
+    for user in filter(None, people):
+        for language, _name in settings.LANGUAGES:
+            for query in AHEAD:
+                counted += count_again(user.pk, query, language)
+    return counted

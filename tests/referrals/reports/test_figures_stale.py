@@ -15,7 +15,7 @@ from referrals import tasks
 from referrals.enums import State
 from referrals.models import Referral
 from referrals.reports import figures
-from tests.accounts.factories import OcmwFactory
+from tests.accounts.factories import NetworkManagerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
 from .test_figures_cache import (  # noqa: F401 (figures_cached: an autouse fixture)
@@ -206,3 +206,29 @@ def test_a_worker_counts_nothing_for_someone_who_may_no_longer_see_the_figures(
     administrator.save()
     client.force_login(administrator)
     assert counted(client)[1] > 0  # nothing was kept for them
+
+
+def test_the_figures_of_flanders_and_the_provinces_are_counted_before_the_day(
+    client, administrator, network_manager, ocmw_gent, settings
+):
+    started(ocmw_gent, MARCH)
+    NetworkManagerFactory(organisation=network_manager.organisation)  # the same province
+
+    counted_ahead = tasks.count_figures_ahead()
+
+    # Flanders and one province, by event and by cohort, in Dutch and in English.
+    assert counted_ahead == 2 * 2 * len(settings.LANGUAGES)
+    assert tasks.count_figures_ahead() == 0  # still in the cache
+    for user in (administrator, network_manager):
+        client.force_login(user)
+        for data in ({}, {"basis": "cohort"}):
+            assert counted(client, data=data)[1] == 0
+    assert settings.CELERY_BEAT_SCHEDULE["count-figures-ahead"]["task"] == (
+        "referrals.tasks.count_figures_ahead"
+    )
+
+
+def test_nothing_is_counted_ahead_without_the_cache(administrator, settings):
+    settings.OKOT_FIGURES_CACHE_SECONDS = 0
+
+    assert tasks.count_figures_ahead() == 0
