@@ -22,7 +22,8 @@ DEEP = 1000
 def rows_between(queryset, start: int, stop: int) -> list:
     """`list(queryset[start:stop])`; past DEEP rows, the keys of those rows first (in the
     queryset's order, without the joins of `select_related` or the unused annotations),
-    then those rows alone."""
+    then those rows alone. For a queryset of model instances (not `values()`, not a
+    `union()`)."""
     if start < DEEP:
         return list(queryset[start:stop])
     keys = list(queryset.values_list("pk", flat=True)[start:stop])
@@ -45,7 +46,8 @@ class CappedPaginator(Paginator):
         return self.count > self.cap
 
     def page(self, number):
-        """Django's page, whose rows a deep page reads by their keys first."""
+        """Django's page, whose rows a deep page reads by their keys first: its
+        `object_list` is a list, not a queryset (no `list_editable` with this paginator)."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page

@@ -103,9 +103,10 @@ def _mine(referrals, user, team: bool):
     their indexes (`work.mine_parts`)."""
     if team:
         return referrals
-    first, *others = [referrals.filter(part).order_by().values("pk") for part in mine_parts(user)]
-    if not others:
-        return referrals.filter(mine(user))
+    parts = mine_parts(user)
+    if len(parts) == 1:
+        return referrals.filter(parts[0])
+    first, *others = [referrals.filter(part).order_by().values("pk") for part in parts]
     return Referral.objects.filter(pk__in=first.union(*others, all=True))
 
 

@@ -49,7 +49,8 @@ def apply_retention() -> int:
 @shared_task
 def recount_figures(user_id: int, query: str, language: str) -> None:
     """Count the figures page `query` of user `user_id` into the cache, in `language`; while
-    it runs, that page shows the figures as last counted. Run again, it counts again."""
+    it runs, that page shows the figures as last counted. Run again, it counts only what
+    changed since."""
     figures.count_again(user_id, query, language)
 
 

@@ -61,9 +61,10 @@ OKOT_FIGURES_CACHE_SECONDS = int(
     os.environ.get("OKOT_FIGURES_CACHE_SECONDS", "3600" if os.environ.get("REDIS_URL") else "0")
 )
 # Figures of all of Flanders (the administrator's, a network manager's), which every step
-# anywhere changes and which take seconds to count: served as last counted for at most this
-# many seconds after that count, while a Celery worker counts them again; the page says when
-# they were counted. 0: counted again on the first request after a step. Needs the cache.
+# anywhere changes and which take seconds to count: after a change, served as last counted
+# while a Celery worker counts them again, for at most this many seconds after that count was
+# asked (then the request counts them: no worker is running); the page says when they were
+# counted. 0: counted again on the first request after a step. Needs the cache.
 OKOT_FIGURES_STALE_SECONDS = int(
     os.environ.get("OKOT_FIGURES_STALE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
 )

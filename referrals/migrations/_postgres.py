@@ -47,20 +47,27 @@ def trigram_index(table: str, column: str, name: str) -> RunSQLOnPostgres:
 class AddIndexOnPostgres(migrations.AddIndex):
     """`AddIndex` that does nothing off PostgreSQL, for an expression only PostgreSQL can
     index without Django's own SQL functions (a timestamp's day in a time zone): the model's
-    state never knows it, so SQLite never recreates it either. Django writes its SQL, so it
-    is the expression the queries compare on."""
+
+    state is never told of it, so SQLite never recreates it either; removing it takes the
+    reverse of this operation, not a `RemoveIndex` (which would look for it in the state).
+    Django writes its SQL, so it is the expression the queries compare on."""
 
     def state_forwards(self, app_label, state):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(to_state.apps.get_model(app_label, self.model_name), self.index)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self._on_postgres(schema_editor, model):
+            schema_editor.add_index(model, self.index)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            model = from_state.apps.get_model(app_label, self.model_name)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self._on_postgres(schema_editor, model):
             schema_editor.remove_index(model, self.index)
+
+    def _on_postgres(self, schema_editor, model) -> bool:
+        connection = schema_editor.connection
+        return connection.vendor == "postgresql" and self.allow_migrate_model(connection.alias, model)
 
     def describe(self):
         return f"{super().describe()} (PostgreSQL only)"

@@ -17,15 +17,19 @@ old ones. The cache is an aid: when it fails (Redis down) the figures are counte
 that committed is never reported as failed because its figures could not be renewed.
 
 All of Flanders changes with every step anywhere, and takes seconds to count. Figures that
-follow its version (the administrator's, a network manager's) are therefore served as they
-were last counted, for at most `OKOT_FIGURES_STALE_SECONDS` after that count, while a worker
-counts them again (`recount`, once per figures however many ask); the page says when they
-were counted. An OCMW's or a region's figures are always those of the last step."""
+follow its version (the administrator's, a network manager's) are therefore kept until the
+day ends (a worker counts them before it begins: `figures.count_ahead`), and after a change
+served as they were last counted while a worker counts them again (`recount`, asked once
+however many ask); the page says when they were counted. A count asked of a worker longer
+than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could not be
+asked (the broker down), is made on the request. An OCMW's or a region's figures are always
+those of the last step."""
 
 import dataclasses
 import datetime
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -44,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 EVERYTHING = "everything"
 ALL = "all"
-# How long a recount of stale figures is waited for before it is asked again.
-RECOUNT_SECONDS = 60
 # What the cached objects are made of: another shape after a deploy is another key.
 SHAPE = repr(
     [(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in (Section, Table, Row, Column)]
@@ -81,9 +83,8 @@ def remembered(
 ) -> Counted | None:
     """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
     unless their scope changed since it was put there; without `compute`, what the cache
-    has or None. With `recount` (which has them counted again elsewhere, called once),
-    figures of all of Flanders that changed less than OKOT_FIGURES_STALE_SECONDS after
-    their count come as they were (`stale`)."""
+    has or None. With `recount` (which has them counted again elsewhere), changed figures
+    of all of Flanders come as they were (`stale`) while that count is under way."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return _counted_now(compute)
@@ -97,14 +98,13 @@ def remembered(
         return _counted_now(compute)
     if kept is not None and kept.versions == versions:
         return Counted(kept.figures, kept.at)
-    if kept is not None and recount is not None and _may_wait(scopes, kept):
-        _recount_once(key, recount)
+    if kept is not None and recount is not None and ALL in scopes and _counting(key, recount):
         return Counted(kept.figures, kept.at, stale=True)
     if compute is None:
         return None
     counted = _counted_now(compute)
     try:
-        cache.set(key, _Kept(versions, counted.figures, counted.at), seconds)
+        cache.set(key, _Kept(versions, counted.figures, counted.at), _lifetime(scopes, seconds))
         cache.delete(_recounting(key))
     except Exception:  # noqa: BLE001
         logger.warning("The figures could not be kept in the cache.", exc_info=True)
@@ -125,25 +125,40 @@ def _key(scope: str, what: tuple) -> str:
     return "figures:" + hashlib.sha256(described.encode()).hexdigest()
 
 
-def _may_wait(scopes: list[str], kept: _Kept) -> bool:
-    """Figures that follow all of Flanders, counted less than the allowed time ago."""
-    allowed = datetime.timedelta(seconds=settings.OKOT_FIGURES_STALE_SECONDS)
-    return ALL in scopes and timezone.now() - kept.at < allowed
+def _lifetime(scopes: list[str], seconds: int) -> int:
+    """How long figures are kept: OKOT_FIGURES_CACHE_SECONDS, and those of all of Flanders
+    (counted ahead of the day, and again by a worker after a change) until the day ends."""
+    if ALL not in scopes:
+        return seconds
+    now = timezone.localtime()
+    midnight = datetime.datetime.combine(
+        now.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=now.tzinfo
+    )
+    return max(seconds, int((midnight - now).total_seconds()) + 1)
 
 
 def _recounting(key: str) -> str:
     return f"{key}:recounting"
 
 
-def _recount_once(key: str, recount: Callable) -> None:
-    """`recount()`, unless it was called for these figures less than RECOUNT_SECONDS ago
-    and they were not counted since: a count takes seconds, and one that was lost (a worker
-    down) or could not be queued (the broker down) is asked again a minute later."""
+def _counting(key: str, recount: Callable) -> bool:
+    """Whether a worker is counting these figures again: asked by `recount()` now, or less
+    than OKOT_FIGURES_STALE_SECONDS ago (once however many ask). Not when it was asked longer
+    ago (no worker is running), nor when it cannot be asked (the broker or the cache down):
+    then the request counts them, which ends what was asked."""
+    allowed = settings.OKOT_FIGURES_STALE_SECONDS
+    if allowed <= 0:
+        return False
+    now = time.time()
     try:
-        if cache.add(_recounting(key), 1, RECOUNT_SECONDS):
+        if cache.add(_recounting(key), now, 2 * allowed):
             recount()
-    except Exception:  # noqa: BLE001 (the broker or the cache is down: shown as they were)
-        logger.warning("The figures could not be queued to be counted again.", exc_info=True)
+            return True
+        asked = cache.get(_recounting(key))
+    except Exception:  # noqa: BLE001 (whatever the broker or the cache raise)
+        logger.warning("The figures could not be asked to be counted again.", exc_info=True)
+        return False
+    return asked is not None and now - asked < allowed
 
 
 def referral_changed(referral) -> None:

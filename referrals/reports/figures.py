@@ -80,8 +80,10 @@ def count_ahead() -> int:
     if settings.OKOT_FIGURES_CACHE_SECONDS <= 0:
         return 0
     people = [Role.ADMINISTRATOR.holders().order_by("pk").first()]
-    managers = Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk")
-    people += {manager.organisation.province: manager for manager in reversed(managers)}.values()
+    by_province = {}  # one network manager of each province: their figures are the same
+    for manager in Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk"):
+        by_province.setdefault(manager.organisation.province, manager)
+    people += by_province.values()
     counted = 0
     for user in filter(None, people):
         for language, _name in settings.LANGUAGES:

@@ -23,7 +23,10 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
     moved.organisation = ocmw_gent  # now at an OCMW
     moved.save()
     assert moved.organisation.kind == Organisation.Kind.OCMW
-    named = [counsellor, colleague, left, moved, None]
+    unplaced = CounsellorFactory(organisation=counsellor.organisation)
+    unplaced.organisation = None  # of no organisation any more
+    unplaced.save()
+    named = [counsellor, colleague, left, moved, unplaced, None]
     contacts = [counsellor, colleague, None]
     for who, contact in itertools.product(named, contacts):
         Referral.objects.create(
@@ -41,11 +44,6 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
     expected = set(referrals.filter(mine(counsellor)).values_list("pk", flat=True))
     assert set().union(*parts) == expected
     assert sum(len(part) for part in parts) == len(expected)  # none in two parts
-    # Named: theirs; nobody, someone gone or moved: unless the training names a colleague.
-    assert len(expected) == 3 + 3 * 2
-
-
-def test_a_caseworkers_mine_is_one_part(caseworker):
-    (part,) = mine_parts(caseworker)
-
-    assert part == mine(caseworker)
+    # Named: theirs; nobody, someone gone, moved or unplaced: unless the training names a
+    # colleague.
+    assert len(expected) == 3 + 4 * 2

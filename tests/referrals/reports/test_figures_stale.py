@@ -1,6 +1,7 @@
 """Figures of all of Flanders after a step anywhere (`referrals.reports.cache`): served as last
-counted, saying so, while a worker counts them again, for at most OKOT_FIGURES_STALE_SECONDS;
-an OCMW's figures are always those of the last step."""
+counted, saying so, while a worker counts them again (counted on the request when that count
+was asked more than OKOT_FIGURES_STALE_SECONDS ago and not done); counted before the day
+begins and kept until it ends; an OCMW's figures are always those of the last step."""
 
 import datetime
 
@@ -86,19 +87,40 @@ def test_after_a_step_all_of_flanders_comes_as_counted_while_a_worker_counts_it_
     assert "Counted at 13:03." in fresh.content.decode()
 
 
-def test_figures_counted_longer_ago_than_allowed_are_counted_on_the_request(
+def test_a_count_asked_and_not_done_in_time_is_made_on_the_request(
     client, network_manager, ocmw_gent, django_capture_on_commit_callbacks, queued
 ):
     started(ocmw_gent, MARCH)
     client.force_login(network_manager)
     counted(client)
-
     start_elsewhere(django_capture_on_commit_callbacks)
-    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 5, 1), tick=False):
-        response, counts = counted(client)
+    assert COUNTING_AGAIN in counted(client)[0].content.decode() and len(queued) == 1
 
-    assert counts > 0 and COUNTING_AGAIN not in response.content.decode()
-    assert not queued
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 5, 1), tick=False):
+        late, late_counts = counted(client)  # no worker ran it
+        after, after_counts = counted(client)
+
+    assert late_counts > 0 and starts_total(late) == "1"  # the start was in Limburg
+    assert COUNTING_AGAIN not in late.content.decode()
+    assert after_counts == 0 and len(queued) == 1
+
+
+def test_figures_counted_before_the_day_serve_it_until_it_ends(
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued
+):
+    started(ocmw_gent, MARCH)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 4, 30), tick=False):  # 05:30
+        assert tasks.count_figures_ahead() > 0
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15), tick=False):  # 16:00
+        client.force_login(administrator)
+        quiet, quiet_counts = counted(client, data={})
+        start_elsewhere(django_capture_on_commit_callbacks)
+        changed, changed_counts = counted(client, data={})
+
+    assert quiet_counts == changed_counts == 0
+    assert "Counted at 05:30." in quiet.content.decode()
+    assert COUNTING_AGAIN in changed.content.decode() and len(queued) == 1
 
 
 def test_a_network_managers_figures_wait_for_a_step_elsewhere_too(
@@ -152,7 +174,7 @@ def test_downloads_are_never_as_last_counted(
     assert not queued
 
 
-def test_with_the_broker_down_the_page_answers_and_asks_again_a_minute_later(
+def test_with_the_broker_down_the_request_counts(
     client, administrator, ocmw_gent, django_capture_on_commit_callbacks, monkeypatch
 ):
     tried = []
@@ -167,16 +189,13 @@ def test_with_the_broker_down_the_page_answers_and_asks_again_a_minute_later(
     counted(client)
     start_elsewhere(django_capture_on_commit_callbacks)
 
-    first, _counts = counted(client)
-    second, _counts = counted(client)
-    assert starts_total(first) == starts_total(second) == "1"
-    assert len(tried) == 1
-    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 1, 1), tick=False):
-        counted(client)
-    assert len(tried) == 2
+    response, counts = counted(client)
+
+    assert counts > 0 and starts_total(response) == "2" and len(tried) == 1
+    assert COUNTING_AGAIN not in response.content.decode()
 
 
-def test_with_the_cache_refusing_writes_the_page_answers(
+def test_with_the_cache_refusing_writes_the_request_counts(
     client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued, monkeypatch
 ):
     started(ocmw_gent, MARCH)
@@ -188,9 +207,10 @@ def test_with_the_cache_refusing_writes_the_page_answers(
         raise ConnectionError("OOM command not allowed when used memory > 'maxmemory'.")
 
     monkeypatch.setattr(cache, "add", full)
-    response, _counts = counted(client)
+    monkeypatch.setattr(cache, "set", full)
+    response, counts = counted(client)
 
-    assert starts_total(response) == "1"
+    assert counts > 0 and starts_total(response) == "2" and not queued
 
 
 def test_a_worker_counts_nothing_for_someone_who_may_no_longer_see_the_figures(
