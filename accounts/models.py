@@ -80,24 +80,34 @@ class User(AbstractUser):
 
     @property
     def is_caseworker(self) -> bool:
-        return Role.CASEWORKER.held_by(self)
+        return self._holds(Role.CASEWORKER)
 
     @property
     def is_counsellor(self) -> bool:
-        return Role.COUNSELLOR.held_by(self)
+        return self._holds(Role.COUNSELLOR)
 
     @property
     def is_network_manager(self) -> bool:
-        return Role.NETWORK_MANAGER.held_by(self)
+        return self._holds(Role.NETWORK_MANAGER)
 
     @property
     def is_administrator(self) -> bool:
-        return Role.ADMINISTRATOR.held_by(self)
+        return self._holds(Role.ADMINISTRATOR)
 
     @property
     def has_role(self) -> bool:
         """Holds one of the four roles."""
-        return any(role.held_by(self) for role in Role)
+        return any(self._holds(role) for role in Role)
+
+    def _holds(self, role: "Role") -> bool:
+        """`role.held_by(self)`, asked once per user object while it stays active and of the
+        same organisation (a list asks it of every row): its permissions are read once per
+        object all the same (Django's `_perm_cache`), so this is as fresh as they are."""
+        held = self.__dict__.setdefault("_roles_held", {})
+        key = (role, self.is_active, self.organisation_id)
+        if key not in held:
+            held[key] = role.held_by(self)
+        return held[key]
 
 
 class Role(enum.StrEnum):

@@ -89,6 +89,26 @@ def test_the_user_properties_ask_the_roles(people):
     assert not people["without_role"].has_role
 
 
+def test_a_users_roles_are_asked_once_and_follow_a_move_or_deactivation(monkeypatch):
+    asked, held_by = [], Role.held_by
+
+    def asking(role, user):
+        asked.append(role)
+        return held_by(role, user)
+
+    monkeypatch.setattr(Role, "held_by", asking)
+    caseworker = CaseworkerFactory()
+
+    assert all(caseworker.is_caseworker for _ in range(50))  # every row of a list asks
+    assert asked == [Role.CASEWORKER]
+
+    caseworker.organisation = VdabOrganisationFactory()  # moved to VDAB
+    assert not caseworker.is_caseworker
+    caseworker.organisation = OcmwFactory()
+    caseworker.is_active = False
+    assert not caseworker.is_caseworker and not caseworker.has_role
+
+
 def test_each_role_is_a_group_of_the_data_migration_granting_its_permission():
     for role in Role:
         group = Group.objects.get(name=role)
