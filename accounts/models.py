@@ -100,11 +100,12 @@ class User(AbstractUser):
         return any(self._holds(role) for role in Role)
 
     def _holds(self, role: "Role") -> bool:
-        """`role.held_by(self)`, asked once per user object while it stays active and of the
-        same organisation (a list asks it of every row): its permissions are read once per
-        object all the same (Django's `_perm_cache`), so this is as fresh as they are."""
+        """`role.held_by(self)`, asked once per user object while it stays active, of the same
+        organisation and as much a superuser (a list asks it of every row): its permissions
+        are read once per object all the same (Django's `_perm_cache`), so this is as fresh
+        as they are; code that drops that cache drops `_roles_held` too."""
         held = self.__dict__.setdefault("_roles_held", {})
-        key = (role, self.is_active, self.organisation_id)
+        key = (role, self.is_active, self.organisation_id, self.is_superuser)
         if key not in held:
             held[key] = role.held_by(self)
         return held[key]

@@ -143,6 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # get_user() turns a deactivated user into an anonymous one on their next request.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Permissions in one query, into the cache ModelBackend reads next (accounts/backends.py).
+    "accounts.backends.PermissionsInOneQuery",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -47,7 +47,6 @@ def trigram_index(table: str, column: str, name: str) -> RunSQLOnPostgres:
 class AddIndexOnPostgres(migrations.AddIndex):
     """`AddIndex` that does nothing off PostgreSQL, for an expression only PostgreSQL can
     index without Django's own SQL functions (a timestamp's day in a time zone): the model's
-
     state is never told of it, so SQLite never recreates it either; removing it takes the
     reverse of this operation, not a `RemoveIndex` (which would look for it in the state).
     Django writes its SQL, so it is the expression the queries compare on."""

@@ -8,7 +8,8 @@ its filters and the versions of what it counts. A change to a referral, its chec
 interruptions gives its OCMW, its region and all of Flanders (which the provinces follow) a
 new version once it commits; a change to a client, a training or an organisation, an import
 or the retention gives every scope one (`everything`). A changed scope misses and is counted
-again; what no signal announces is at most `OKOT_FIGURES_CACHE_SECONDS` old.
+again; what no signal announces (a correction in SQL) is at most `OKOT_FIGURES_CACHE_SECONDS`
+old, and the figures of all of Flanders and the provinces at most until the day ends.
 
 A version is a new random value, never a counter: a version the cache evicted comes back as
 another value, not as 0, so it cannot bring back figures computed before the change. The
@@ -134,7 +135,9 @@ def _lifetime(scopes: list[str], seconds: int) -> int:
     midnight = datetime.datetime.combine(
         now.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=now.tzinfo
     )
-    return max(seconds, int((midnight - now).total_seconds()) + 1)
+    # In seconds since the epoch: aware datetimes of one time zone subtract as wall clocks,
+    # an hour off on the days the clocks change.
+    return max(seconds, int(midnight.timestamp() - now.timestamp()) + 1)
 
 
 def _recounting(key: str) -> str:

@@ -107,6 +107,10 @@ def test_a_users_roles_are_asked_once_and_follow_a_move_or_deactivation(monkeypa
     caseworker.organisation = OcmwFactory()
     caseworker.is_active = False
     assert not caseworker.is_caseworker and not caseworker.has_role
+    someone = UserFactory()
+    assert not someone.is_administrator
+    someone.is_superuser = True  # has every permission
+    assert someone.is_administrator
 
 
 def test_each_role_is_a_group_of_the_data_migration_granting_its_permission():

@@ -178,10 +178,10 @@ def test_the_catalogue_costs_the_same_queries_at_1_and_at_12_trainings(
 
     add_training()
     client.get(URL)  # the session, once
-    # the session, the user and their permissions (4), the fields of study, the count, the
+    # the session, the user and their permissions (3), the fields of study, the count, the
     # trainings with their counsellors, their start moments, their info sessions, the
     # user's organisation, the unread messages
-    with django_assert_num_queries(11) as one:
+    with django_assert_num_queries(10) as one:
         client.get(URL)
     for _n in range(11):
         add_training()
