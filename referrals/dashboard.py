@@ -8,7 +8,8 @@ same condition: `models.work`)."""
 import datetime
 from typing import NamedTuple
 
-from django.db.models import Count
+from django.db.models import Case, CharField, Count, F, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from .enums import OverdueReason, State
 from .listing import CLEAR_SEARCH
 from .models import Referral
 from .models.work import (
+    WORK,
     Work,
     mine,
     mine_parts,
@@ -64,19 +66,9 @@ def dashboard(request):
         if conditions
         else {}
     )
+    rows = _first_rows(window, conditions, counts, user, today)
     groups = [
-        Group(
-            work,
-            _rows(
-                _mine(visible.filter(conditions[work.code]), user, team),
-                work,
-                user,
-                today,
-                counts[work.code],
-            ),
-            counts[work.code],
-            _list_url(work.code, team),
-        )
+        Group(work, rows.get(work.code, []), counts[work.code], _list_url(work.code, team))
         for work in work_of(user)
     ]
     scoped = visible if team else visible.filter(mine(user))
@@ -110,32 +102,48 @@ def _mine(referrals, user, team: bool):
     return Referral.objects.filter(pk__in=first.union(*others, all=True))
 
 
-def _rows(referrals, work: Work, user, today: datetime.date, count: int) -> list:
-    """The group's first rows: overdue first, then the longest waiting (no query when the
-    count says there are none)."""
-    if not count:
-        return []
-    order = ("-is_overdue", "state_changed_at", "pk")
+def _first_rows(referrals, conditions: dict, counts: dict, user, today: datetime.date) -> dict:
+    """Each group's first rows, overdue first, then the longest waiting: the keys of every
+    group's first ROWS_PER_GROUP picked in one query from the referrals alone (their rank in
+    their group), then those rows read with what they show (the joins for sixty rows, not
+    for the thousands of the groups). No query for the groups the counts say are empty."""
+    codes = [code for code, q in conditions.items() if counts[code]]
+    if not codes:
+        return {}
     flags = overdue_flags(today)
-    # The first rows picked from the referrals alone, then read with what they show: the
-    # joins (client, training, OCMW…) for ten rows, not for the thousands of a group.
-    first = referrals.annotate(is_overdue=flags["is_overdue"]).order_by(*order)
-    if work.code in WAITING_WORK:
-        flags |= waiting_flags(today)
-    rows = list(
-        Referral.objects.filter(pk__in=first.values("pk")[:ROWS_PER_GROUP])
+    # A role's groups never share a referral (they differ in state): one code per referral.
+    in_group = Case(
+        *(When(conditions[code], then=Value(code)) for code in codes), output_field=CharField()
+    )
+    rank = Window(
+        RowNumber(),
+        partition_by=F("work_code"),
+        order_by=[F("is_overdue").desc(), F("state_changed_at").asc(), F("pk").asc()],
+    )
+    first = (
+        referrals.annotate(work_code=in_group, is_overdue=flags["is_overdue"])
+        .filter(work_code__isnull=False)
+        .annotate(rank=rank)
+        .filter(rank__lte=ROWS_PER_GROUP)
+        .values_list("pk", "work_code")
+    )
+    code_of = dict(first)
+    rows = {code: [] for code in codes}
+    for referral in (
+        Referral.objects.filter(pk__in=code_of)
         .with_related()
         .with_interrupted()
-        .annotate(**flags)
-        .order_by(*order)
-    )
-    for referral in rows:
+        .annotate(**flags, **waiting_flags(today))
+        .order_by("-is_overdue", "state_changed_at", "pk")
+    ):
+        work = WORK[code_of[referral.pk]]
         referral.overdue_why = [
             reason.label
             for reason in OverdueReason
             if getattr(referral, f"overdue_{reason}", False)
         ]
         referral.waits = _waits(referral, work, user)
+        rows[work.code].append(referral)
     return rows
 
 

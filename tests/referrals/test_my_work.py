@@ -16,6 +16,7 @@ from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
+    TrainingFactory,
     referral_in_state,
 )
 
@@ -83,6 +84,31 @@ def test_overdue_comes_first_and_says_why(client, caseworker, settings):
     assert [r.pk for r in rows] == [late.pk, fresh.pk]
     assert rows[0].is_overdue and rows[0].overdue_why
     assert not rows[1].is_overdue
+
+
+def test_each_group_shows_its_first_ten_the_longest_waiting_first(client, caseworker):
+    """Two groups picked in one query: each keeps its own first ten, in its own order (the
+    oldest candidates are the overdue ones)."""
+    ocmw = caseworker.organisation
+    now = timezone.now()
+    waited = {}
+    for state, n in ((State.CANDIDATE, 12), (State.INFORMED, 3)):
+        for days in range(n):
+            referral = Referral.objects.create(
+                client=ClientFactory(ocmw=ocmw), training=TrainingFactory(), state=state
+            )
+            Referral.objects.filter(pk=referral.pk).update(
+                state_changed_at=now - datetime.timedelta(days=days)
+            )
+            waited[referral.pk] = days
+    client.force_login(caseworker)
+
+    shown = groups(client.get(DASHBOARD))
+    agree, apply = shown["agree"], shown["apply"]
+
+    assert agree.count == 12 and [waited[r.pk] for r in agree.rows] == list(range(11, 1, -1))
+    assert agree.rows[0].is_overdue and not agree.rows[-1].is_overdue
+    assert [waited[r.pk] for r in apply.rows] == [2, 1, 0]
 
 
 def test_a_row_says_what_keeps_its_step_waiting(client, caseworker, counsellor, training):
