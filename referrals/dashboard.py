@@ -115,16 +115,16 @@ def _first_rows(referrals, conditions: dict, counts: dict, user, today: datetime
     in_group = Case(
         *(When(conditions[code], then=Value(code)) for code in codes), output_field=CharField()
     )
-    rank = Window(
-        RowNumber(),
-        partition_by=F("work_code"),
-        order_by=[F("is_overdue").desc(), F("state_changed_at").asc(), F("pk").asc()],
-    )
+    # Overdue first: a condition on a column that is empty is NULL, which PostgreSQL would
+    # sort before true; never overdue, so last.
+    order = [F("is_overdue").desc(nulls_last=True), F("state_changed_at").asc(), F("pk").asc()]
+    rank = Window(RowNumber(), partition_by=F("work_code"), order_by=order)
     first = (
         referrals.annotate(work_code=in_group, is_overdue=flags["is_overdue"])
         .filter(work_code__isnull=False)
         .annotate(rank=rank)
         .filter(rank__lte=ROWS_PER_GROUP)
+        .order_by()
         .values_list("pk", "work_code")
     )
     code_of = dict(first)
@@ -134,7 +134,7 @@ def _first_rows(referrals, conditions: dict, counts: dict, user, today: datetime
         .with_related()
         .with_interrupted()
         .annotate(**flags, **waiting_flags(today))
-        .order_by("-is_overdue", "state_changed_at", "pk")
+        .order_by(*order)
     ):
         work = WORK[code_of[referral.pk]]
         referral.overdue_why = [

@@ -9,9 +9,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals.enums import ContinuedBy, EndResult, State
+from referrals.enums import ContinuedBy, EndResult, HandoverHow, State
 from referrals.models import OutcomeCheck, Referral
-from referrals.models.work import work_conditions, work_window
+from referrals.models.work import ROLE_WORK, WORK_STATES, work_conditions, work_window
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import (
     ClientFactory,
@@ -109,6 +109,44 @@ def test_each_group_shows_its_first_ten_the_longest_waiting_first(client, casewo
     assert agree.count == 12 and [waited[r.pk] for r in agree.rows] == list(range(11, 1, -1))
     assert agree.rows[0].is_overdue and not agree.rows[-1].is_overdue
     assert [waited[r.pk] for r in apply.rows] == [2, 1, 0]
+
+
+def test_a_row_with_an_empty_date_is_not_overdue_and_comes_after_the_overdue(
+    client, counsellor, caseworker, training, settings
+):
+    """An admitted trainee without a probable start is not overdue: PostgreSQL would sort
+    its NULL flag before the overdue ones."""
+    ocmw = caseworker.organisation
+    days = settings.OKOT_START_OVERDUE_DAYS + 5
+    late_start = timezone.localdate() - datetime.timedelta(days=days)
+    made = {}
+    for name, start in (("undated", None), ("late", late_start)):
+        made[name] = Referral.objects.create(
+            client=ClientFactory(ocmw=ocmw),
+            training=training,
+            state=State.ADMITTED,
+            agreed_on=timezone.localdate() - datetime.timedelta(days=days + 30),
+            counsellor=counsellor,
+            probable_start_date=start,
+            # The warm handover took place: not overdue for it.
+            handover_how=HandoverHow.PHONE,
+            handover_at=timezone.now() - datetime.timedelta(days=days + 29),
+            handover_recorded_at=timezone.now(),
+        )
+    Referral.objects.filter(pk=made["undated"].pk).update(
+        state_changed_at=timezone.now() - datetime.timedelta(days=60)  # waited longest
+    )
+    client.force_login(counsellor)
+
+    rows = groups(client.get(DASHBOARD))["start"].rows
+
+    assert [r.pk for r in rows] == [made["late"].pk, made["undated"].pk]
+
+
+def test_no_referral_is_in_two_groups_of_one_role():
+    for role, codes in ROLE_WORK.items():
+        states = [state for code in codes for state in WORK_STATES[code]]
+        assert len(states) == len(set(states)), role
 
 
 def test_a_row_says_what_keeps_its_step_waiting(client, caseworker, counsellor, training):
