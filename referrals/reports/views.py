@@ -16,10 +16,10 @@ from .small import small_cells_note
 from .tables import TABLE_BREAKDOWNS
 
 
-def _page_figures(request, queryset, filters: dict, small_cells: int, *, stale_ok=False):
-    """The page's sections (`figures.page_figures`); with `stale_ok`, those of all of
-    Flanders may come as last counted while a worker counts them again (the page, which
-    says so; never a download, which could not)."""
+def _page_figures(request, queryset, filters: dict, small_cells: int):
+    """The page's sections (`figures.page_figures`); those of all of Flanders may come as
+    last counted while a worker counts them again (the page says so; a download, which
+    could not, calls `page_figures` without a recount)."""
 
     def recount():
         arguments = (request.user.pk, as_query(filters), translation.get_language())
@@ -31,9 +31,7 @@ def _page_figures(request, queryset, filters: dict, small_cells: int, *, stale_o
             expires=settings.OKOT_FIGURES_STALE_SECONDS,
         )
 
-    return page_figures(
-        request.user, queryset, filters, small_cells, recount=recount if stale_ok else None
-    )
+    return page_figures(request.user, queryset, filters, small_cells, recount=recount)
 
 
 def _table(request, name: str, by: str, queryset, filters: dict, small_cells: int):
@@ -66,7 +64,7 @@ def _table(request, name: str, by: str, queryset, filters: dict, small_cells: in
 def reports(request):
     form, queryset, filters, small_cells = report_scope(request.user, request.GET)
     year = filters["year"]
-    counted = _page_figures(request, queryset, filters, small_cells, stale_ok=True)
+    counted = _page_figures(request, queryset, filters, small_cells)
     page_sections = counted.figures
     by_slug = {section.slug: section for section in page_sections}
     context = {
