@@ -10,7 +10,6 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
@@ -19,9 +18,7 @@ from referrals.enums import POSITIVE_END_RESULTS, ConsentScope, OkotType, State,
 from referrals.models import Client, Consent, OutcomeCheck, Referral, Training
 
 from .insert_select import insert_select
-
-# The tables the fill writes: empty before it starts, vacuumed and analysed after.
-FILLED = (Organisation, Training, Client, Consent, Referral, OutcomeCheck)
+from .throwaway import FILLED
 
 OCMWS = 300
 TRAININGS = 500
@@ -38,20 +35,6 @@ STEP_STATES = [
     State.ENDED,
     State.CLOSED,
 ]
-
-
-def check_database(command: str, *, no_fill: bool) -> None:
-    """Refuse anything but a throwaway PostgreSQL database (its name says `bench`), and one
-    with data already unless the run measures that data (`--no-fill`)."""
-    name = connection.settings_dict["NAME"]
-    if connection.vendor != "postgresql" or "bench" not in name:
-        raise CommandError(
-            f"{command} writes a million rows: run it on a throwaway PostgreSQL database "
-            f"whose name contains 'bench' (this is {connection.vendor} {name!r}); "
-            f"`make {command.replace('_', '-')}` makes one."
-        )
-    if not no_fill and any(model.objects.exists() for model in FILLED):
-        raise CommandError("The database has data already; use an empty one or --no-fill.")
 
 
 def fill(

@@ -30,8 +30,9 @@ from django.utils import timezone
 from api.models import ApiToken
 from referrals import services
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
-from referrals.benchmarks.report_fill import check_database, fill
+from referrals.benchmarks.report_fill import fill
 from referrals.benchmarks.serve import Gunicorn
+from referrals.benchmarks.throwaway import check_database
 from referrals.enums import State
 from referrals.models import Client, Referral
 

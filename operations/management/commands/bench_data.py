@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from operations.benchmarks.flanders_fill import fill_flanders
-from referrals.benchmarks.report_fill import check_database
+from referrals.benchmarks.throwaway import check_database
 
 
 class Command(BaseCommand):
