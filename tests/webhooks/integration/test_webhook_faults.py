@@ -64,7 +64,14 @@ def test_a_receiver_that_is_down_gets_the_event_once_it_is_back(
     referral, counsellor = agreed
     receiver.stop()
     take_step("plan_intake", referral, counsellor)
-    retried = Delivery.objects.filter(referral=referral, attempts__gte=2)
+    # Two attempts at the intake's event made and failed (`attempts` counts an attempt when
+    # it starts: back to pending, none is in flight that the receiver could still answer).
+    retried = Delivery.objects.filter(
+        referral=referral,
+        kind=EventKind.PLAN_INTAKE,
+        attempts__gte=2,
+        status=Delivery.Status.PENDING,
+    )
     wait_for(retried.exists, SETTLE_TIMEOUT, what="two attempts at a receiver that is down")
     receiver.start()
 
