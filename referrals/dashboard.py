@@ -186,8 +186,15 @@ def _agenda(referrals, today: datetime.date) -> list[Agenda]:
     their day."""
     last = today + datetime.timedelta(days=7)
     week = referrals.with_related()
+    # From today's midnight to the one after the last day, here, rather than each intake's
+    # day: what the index of intakes (`referral_intakes`) finds.
+    zone = timezone.get_current_timezone()
+    since, until = (
+        datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+        for day in (today, last + datetime.timedelta(days=1))
+    )
     intakes = week.filter(
-        state=State.INTAKE_PLANNED, intake_at__date__gte=today, intake_at__date__lte=last
+        state=State.INTAKE_PLANNED, intake_at__gte=since, intake_at__lt=until
     ).order_by("intake_at", "pk")
     starts = week.filter(
         state=State.ADMITTED, probable_start_date__gte=today, probable_start_date__lte=last

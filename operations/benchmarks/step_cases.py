@@ -54,8 +54,13 @@ class Figures:
     service: list[float] = field(default_factory=list)
     bare: list[float] = field(default_factory=list)
     service_queries: list[int] = field(default_factory=list)
+    # Of `service`, the seconds spent waiting on the database (sending and reading its
+    # statements); the rest is Python.
+    service_sql: list[float] = field(default_factory=list)
     bare_queries: list[int] = field(default_factory=list)
     rows: Counter = field(default_factory=Counter)
+    # What the service's last call sent, in order (`bench_step --statements`).
+    statements: list[str] = field(default_factory=list)
 
     @staticmethod
     def median_ms(runs: list[float]) -> float:
@@ -76,12 +81,19 @@ class Statements:
     def __init__(self):
         self.count = 0
         self.writes: list[tuple[str, str]] = []
+        self.sql: list[str] = []
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        self.sql.append(sql)
         if found := WRITE.match(sql):
             self.writes.append((found[1].upper(), found[2]))
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def counted():
@@ -243,6 +255,8 @@ def run_step(name: str, cast: Cast, pairs: list[tuple[int, int]], *, warmup: int
         figures.service.append(took)
         figures.bare.append(bare_took)
         figures.service_queries.append(statements.count)
+        figures.service_sql.append(statements.seconds)
         figures.bare_queries.append(bare_statements.count)
         figures.rows = rows
+        figures.statements = statements.sql
     return figures

@@ -48,6 +48,16 @@ def referral_indexes() -> list[models.Index]:
             condition=Q(counsellor__isnull=True),
             name="referral_region_nobody_state",
         ),
+        # Mijn werk's agenda: the coming week's intakes and starts, of any scope (few rows
+        # are in either state at once).
+        models.Index(
+            fields=["intake_at"], condition=Q(state=State.INTAKE_PLANNED), name="referral_intakes"
+        ),
+        models.Index(
+            fields=["probable_start_date"],
+            condition=Q(state=State.ADMITTED),
+            name="referral_starts",
+        ),
         # An OCMW's list in its default order, and its counts by state.
         models.Index(fields=["ocmw", "-state_changed_at", "-id"], name="referral_ocmw_list_order"),
         models.Index(fields=["ocmw", "state"], name="referral_ocmw_state"),

@@ -216,6 +216,34 @@ def test_the_coming_weeks_intakes_and_starts(client, counsellor, caseworker, tra
     assert agenda == {"intakes": [soon.pk], "starts": [starting.pk]}
 
 
+# The week of 23 March 2026 holds the change to summer time (29 March, Brussels).
+@time_machine.travel(datetime.datetime(2026, 3, 23, 9, 0, tzinfo=timezone.get_fixed_timezone(60)))
+def test_the_agendas_week_runs_from_midnight_today_to_midnight_after_the_seventh_day(
+    client, counsellor, caseworker, training
+):
+    brussels = timezone.get_current_timezone()
+
+    def intake_at(day: int, hour: int, minute: int = 0):
+        referral = referral_in_state(
+            State.INTAKE_PLANNED,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            counsellor=counsellor,
+        )
+        at = datetime.datetime(2026, 3, day, hour, minute, tzinfo=brussels)
+        Referral.objects.filter(pk=referral.pk).update(intake_at=at)
+        return referral.pk
+
+    yesterday_late = intake_at(22, 23, 59)
+    today_first = intake_at(23, 0, 0)
+    last_day_late = intake_at(30, 23, 59)  # after the clock went forward
+    eighth_day = intake_at(31, 0, 0)
+    client.force_login(counsellor)
+    agenda = {a.code: [r.pk for r in a.rows] for a in client.get(DASHBOARD).context["agenda"]}
+    assert agenda["intakes"] == [today_first, last_day_late]
+    assert yesterday_late not in agenda["intakes"] and eighth_day not in agenda["intakes"]
+
+
 def test_an_outflow_check_up_due_is_work_until_recorded(client, caseworker, counsellor, training):
     referral = referral_in_state(
         State.CLOSED,

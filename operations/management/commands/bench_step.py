@@ -46,8 +46,13 @@ class Command(BaseCommand):
             default=",".join(step_subjects.STEP_NAMES),
             help="the steps to print, comma-separated (the flow's steps before them run too)",
         )
+        parser.add_argument(
+            "--statements",
+            action="store_true",
+            help="print the statements of each printed step's last call, in order",
+        )
 
-    def handle(self, *args, referrals, repeat, warmup, no_fill, steps, **options):
+    def handle(self, *args, referrals, repeat, warmup, no_fill, steps, statements, **options):
         if repeat < 1 or warmup < 0 or referrals < 0:
             raise CommandError("--repeat must be at least 1, the others at least 0.")
         shown = [name.strip() for name in steps.split(",") if name.strip()]
@@ -63,10 +68,10 @@ class Command(BaseCommand):
         with contextlib.ExitStack() as stack:
             for patch in step_cases.without_broker():
                 stack.enter_context(patch)
-            self.run(shown, repeat=repeat, warmup=warmup)
+            self.run(shown, repeat=repeat, warmup=warmup, statements=statements)
         self.stdout.write(f"load after: {self.load()}")
 
-    def run(self, shown: list[str], *, repeat: int, warmup: int) -> None:
+    def run(self, shown: list[str], *, repeat: int, warmup: int, statements: bool) -> None:
         cast = step_subjects.cast()
         started = time.monotonic()
         pairs = step_subjects.pairs(cast, repeat + warmup)
@@ -78,7 +83,7 @@ class Command(BaseCommand):
             f"{repeat} calls per step after {warmup}; load {self.load()}"
         )
         self.stdout.write(
-            f"{'step':<12} {'service ms':>10} {'p95':>7} {'queries':>7}   "
+            f"{'step':<12} {'service ms':>10} {'p95':>7} {'in SQL':>6} {'queries':>7}   "
             f"{'bare ms':>7} {'p95':>7} {'queries':>7}   {'ratio':>5}  rows written"
         )
         last = max(step_subjects.STEP_NAMES.index(name) for name in shown)
@@ -86,6 +91,8 @@ class Command(BaseCommand):
             figures = step_cases.run_step(name, cast, pairs, warmup=warmup)
             if name in shown:
                 self.line(name, figures)
+                if statements:
+                    self.statements(figures)
 
     def check_environment(self, *, fill_it: bool) -> None:
         if fill_it:
@@ -110,11 +117,16 @@ class Command(BaseCommand):
         self.stderr.write(text)
         self.stderr.flush()
 
+    def statements(self, figures: step_cases.Figures) -> None:
+        for number, sql in enumerate(figures.statements, start=1):
+            self.stdout.write(f"    {number:>2}. {' '.join(sql.split())[:150]}")
+
     def line(self, name: str, figures: step_cases.Figures) -> None:
         median, p95 = figures.median_ms, figures.p95_ms
         rows = ", ".join(f"{table} {n}" for table, n in figures.rows.items())
         self.stdout.write(
             f"{name:<12} {median(figures.service):>10.2f} {p95(figures.service):>7.2f} "
+            f"{median(figures.service_sql):>6.2f} "
             f"{statistics.median(figures.service_queries):>7.0f}   "
             f"{median(figures.bare):>7.2f} {p95(figures.bare):>7.2f} "
             f"{statistics.median(figures.bare_queries):>7.0f}   "
