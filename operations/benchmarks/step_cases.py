@@ -54,8 +54,8 @@ class Figures:
     service: list[float] = field(default_factory=list)
     bare: list[float] = field(default_factory=list)
     service_queries: list[int] = field(default_factory=list)
-    # Of `service`, the seconds spent waiting on the database (sending and reading its
-    # statements); the rest is Python.
+    # Of `service`, the seconds spent waiting on the database (its statements and its
+    # COMMIT); the rest is Python.
     service_sql: list[float] = field(default_factory=list)
     bare_queries: list[int] = field(default_factory=list)
     rows: Counter = field(default_factory=Counter)
@@ -99,6 +99,21 @@ class Statements:
 def counted():
     statements = Statements()
     return statements, connection.execute_wrapper(statements)
+
+
+def timed_commit(statements: Statements):
+    """The COMMIT's wait added to `statements.seconds` (not a statement: it does not go
+    through the execute wrappers)."""
+    commit = connection._commit
+
+    def timed():
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            statements.seconds += time.perf_counter() - started
+
+    return mock.patch.object(connection, "_commit", timed)
 
 
 def without_broker():
@@ -235,7 +250,7 @@ def run_step(name: str, cast: Cast, pairs: list[tuple[int, int]], *, warmup: int
         kwargs = arguments(name, cast, referral)
         mirror = Mirror(subject)
         statements, wrapper = counted()
-        with wrapper:
+        with wrapper, timed_commit(statements):
             started = time.perf_counter()
             service(referral=referral, user=user, **kwargs)
             took = time.perf_counter() - started

@@ -38,3 +38,32 @@ def test_the_benchmark_prints_every_step_against_its_bare_transaction():
 def test_it_refuses_an_unknown_step():
     with pytest.raises(CommandError, match="Unknown steps: screen"):
         call_command("bench_step", referrals=0, steps="screen", stdout=StringIO())
+
+
+def test_it_prints_a_steps_statements_and_its_time_in_sql_within_its_time():
+    out = StringIO()
+
+    call_command(
+        "bench_step",
+        referrals=0,
+        repeat=2,
+        warmup=0,
+        steps="apply",
+        statements=True,
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    lines = out.getvalue().splitlines()
+    [line] = [line for line in lines if line.startswith("apply ")]
+    service_ms, _p95, in_sql_ms = (float(n) for n in line.split()[1:4])
+    # Each call's wait on the database is part of its time, so their medians are too.
+    assert 0 < in_sql_ms <= service_ms
+    # Numbered in the order sent (here within the test's transaction: savepoints too).
+    after = lines[lines.index(line) + 1 :]
+    listed = after[: next(n for n, each in enumerate(after) if not each.startswith("    "))]
+    numbers = [int(each.split(".", 1)[0]) for each in listed]
+    assert numbers == list(range(1, len(listed) + 1))
+    sent = [each.split(". ", 1)[1] for each in listed]
+    assert any(sql.startswith('UPDATE "referrals_referral" SET') for sql in sent)
+    assert any(sql.startswith('INSERT INTO "referrals_referralevent"') for sql in sent)
