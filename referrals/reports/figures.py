@@ -13,10 +13,11 @@ from accounts.models import Role
 from .. import access
 from ..models import Referral
 from . import cache
+from .cohort import trend
 from .forms import COHORT, ReportFilterForm, as_query
 from .page import cohort_sections, sections
 from .small import threshold_for
-from .tables import filtered
+from .tables import Table, filtered
 
 
 def report_scope(user, data: QueryDict):
@@ -42,14 +43,30 @@ def page_figures(
     nothing they count changed; with `cached_only`, None unless cached. With `recount`,
     figures of all of Flanders may come as last counted while it has them counted again
     (`cache.remembered`)."""
-    make = cohort_sections if filters["basis"] == COHORT else sections
 
     def compute():
         today = timezone.localdate()
-        return make(queryset, year=filters["year"], today=today, small_cells=small_cells)
+        if filters["basis"] != COHORT:
+            return sections(queryset, year=filters["year"], today=today, small_cells=small_cells)
+        return cohort_sections(
+            queryset,
+            year=filters["year"],
+            today=today,
+            small_cells=small_cells,
+            trend_table=lambda: start_years(user, queryset, filters, today),
+        )
 
     what = ("page", as_query(filters), small_cells)
     return cache.remembered(user, what, None if cached_only else compute, recount=recount)
+
+
+def start_years(user, queryset, filters: dict, today) -> Table:
+    """The start years side by side (`cohort.trend`), as counted, small numbers not hidden
+    yet: the same whatever year the page by start cohort shows, so kept once for them all,
+    as long as the page's figures (most of the time of a page by start cohort of all of
+    Flanders goes to it)."""
+    what = ("trend", as_query({**filters, "year": None}))
+    return cache.remembered(user, what, lambda: trend(queryset, today=today)).figures
 
 
 def count_again(user_id: int, query: str, language: str) -> bool:

@@ -1,6 +1,7 @@
 """The tables of the reports page and of its XLSX download, in the order people read them."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -92,10 +93,16 @@ def sections(
 
 
 def cohort_sections(
-    queryset: QuerySet, *, year: int | None, today: datetime.date, small_cells: int = 0
+    queryset: QuerySet,
+    *,
+    year: int | None,
+    today: datetime.date,
+    small_cells: int = 0,
+    trend_table: Callable[[], Table] | None = None,
 ) -> list[Section]:
     """The page's sections by start cohort (`cohort`): who started in the year, where they
-    are now, why they stopped, their outflow, and the start years side by side."""
+    are now, why they stopped, their outflow, and the start years side by side (the same
+    for every year: `trend_table()` when given, as `figures` keeps it once for them all)."""
     by_type = starts(queryset, year=year, by="type")
     persons = by_type.rows[-1].values["started"]
     where_now = status_each(queryset, year=year, bys=("type", "gender", "age"))
@@ -142,7 +149,7 @@ def cohort_sections(
             "trend",
             _("Start years side by side"),
             _("How do the start cohorts compare: starts, early stops, diplomas, work?"),
-            [trend(queryset, today=today)],
+            [trend_table() if trend_table else trend(queryset, today=today)],
         ),
     ]
     for section in page:

@@ -16,8 +16,9 @@ from django.urls import reverse
 
 from accounts.models import Province
 from referrals import services
-from referrals.enums import EndResult, Obtained, State
+from referrals.enums import EndResult, Obtained, OkotType, State
 from referrals.models import OutcomeCheck, Referral
+from referrals.reports import figures
 from referrals.reports.export import CSV_ENCODING
 from referrals.reports.small import HIDDEN, SmallCount, is_suppressed
 from referrals.reports.tables import NOT_DUE
@@ -260,3 +261,41 @@ def test_without_its_cache_a_step_commits_and_the_figures_are_counted(
 
     assert counts > 0 and starts_total(response) == "1"
     assert Referral.objects.get(pk=admitted.pk).state == State.IN_TRAINING
+
+
+def test_the_start_years_side_by_side_are_counted_once_for_every_year_shown(
+    client, caseworker, counsellor, ocmw_gent, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The trend of a page by start cohort is of every start year, whichever year the page
+    shows: counted once for them all, and again after a change to what it counts."""
+    started(ocmw_gent, MARCH)
+    admitted = started(ocmw_gent, datetime.date(2024, 4, 1))
+    Referral.objects.filter(pk=admitted.pk).update(
+        state=State.ADMITTED, start_date=None, agreed_on=datetime.date(2024, 2, 3)
+    )
+    admitted.refresh_from_db()
+    counts = []
+    real = figures.trend
+    monkeypatch.setattr(figures, "trend", lambda *a, **kw: counts.append(1) or real(*a, **kw))
+    client.force_login(caseworker)
+
+    def trend_rows(year, **filters):
+        response = client.get(URL, {"year": year, "basis": "cohort", **filters})
+        assert response.status_code == 200
+        return cells(response, "table-trend")
+
+    shown = trend_rows(2025)
+    assert shown[0][:2] == ["2025", "1"]
+    assert trend_rows(2024) == shown and trend_rows("") == shown
+    assert len(counts) == 1
+    # Other filters, other referrals: counted for them.
+    trend_rows(2025, okot_type=OkotType.PBA)
+    assert len(counts) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_start(
+            referral=admitted, user=counsellor, start_date=datetime.date(2024, 4, 1)
+        )
+    again = trend_rows(2023)
+    assert len(counts) == 3
+    assert again[0][:2] == ["2024", "1"] and again != shown
