@@ -14,7 +14,7 @@ from .. import access
 from ..models import Referral
 from . import cache
 from .cohort import trend
-from .forms import COHORT, ReportFilterForm, as_query
+from .forms import COHORT, FIRST_YEAR, ReportFilterForm, as_query
 from .page import cohort_sections, sections
 from .small import threshold_for
 from .tables import Table, filtered
@@ -84,16 +84,20 @@ def count_again(user_id: int, query: str, language: str) -> bool:
         return True
 
 
-# The pages `count_ahead` counts: the page as it opens (this year, by year of the event),
-# and by start cohort (whose trend of every start year takes seconds for all of Flanders).
-AHEAD = ("", "basis=cohort")
+def ahead(today) -> list[str]:
+    """The pages `count_ahead` counts, as their filters: every year the page offers and all
+    years, by year of the event and by start cohort, this year's first (the page as it
+    opens). Other filters (an OCMW, a type) count fewer referrals, on the request."""
+    years = [*range(today.year, FIRST_YEAR - 1, -1), ""]
+    return [f"year={year}{basis}" for year in years for basis in ("", f"&basis={COHORT}")]
 
 
 def count_ahead() -> int:
-    """Count into the cache, before anyone asks, the figures that take seconds to count: the
-    pages of `AHEAD` for all of Flanders and for each province, in each language (a worker's
-    task, early each morning: the figures of a new day are counted again). How many pages
-    it counted (those still in the cache are not counted again)."""
+    """Count into the cache, before anyone asks, the figures that take a second or more to
+    count: the pages `ahead` for all of Flanders and for each province, in each language (a
+    worker's task, early each morning: the figures of a new day are counted again; after a
+    change, a page counted that day is shown as counted while it is counted again). How
+    many pages it counted (those still in the cache are not counted again)."""
     if settings.OKOT_FIGURES_CACHE_SECONDS <= 0:
         return 0
     people = [Role.ADMINISTRATOR.holders().order_by("pk").first()]
@@ -104,6 +108,6 @@ def count_ahead() -> int:
     counted = 0
     for user in filter(None, people):
         for language, _name in settings.LANGUAGES:
-            for query in AHEAD:
+            for query in ahead(timezone.localdate()):
                 counted += count_again(user.pk, query, language)
     return counted

@@ -236,13 +236,17 @@ def test_the_figures_of_flanders_and_the_provinces_are_counted_before_the_day(
 
     counted_ahead = tasks.count_figures_ahead()
 
-    # Flanders and one province, by event and by cohort, in Dutch and in English.
-    assert counted_ahead == 2 * 2 * len(settings.LANGUAGES)
+    # Flanders and one province; every year offered (2026 back to 2016) and all years, by
+    # event and by cohort; in Dutch and in English.
+    assert counted_ahead == 2 * (11 + 1) * 2 * len(settings.LANGUAGES)
     assert tasks.count_figures_ahead() == 0  # still in the cache
+    pages = [{}, {"basis": "cohort"}, {"year": "2016"}, {"year": "", "basis": "cohort"}]
     for user in (administrator, network_manager):
         client.force_login(user)
-        for data in ({}, {"basis": "cohort"}):
+        for data in pages:
             assert counted(client, data=data)[1] == 0
+    client.force_login(administrator)
+    assert counted(client, data={"year": "2025", "okot_type": "PBA"})[1] > 0  # not ahead
     assert settings.CELERY_BEAT_SCHEDULE["count-figures-ahead"]["task"] == (
         "referrals.tasks.count_figures_ahead"
     )
