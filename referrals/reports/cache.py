@@ -9,7 +9,9 @@ interruptions gives its OCMW, its region and all of Flanders (which the province
 new version once it commits; a change to a client, a training or an organisation, an import
 or the retention gives every scope one (`everything`). A changed scope misses and is counted
 again; what no signal announces (a correction in SQL) is at most `OKOT_FIGURES_CACHE_SECONDS`
-old, and the figures of all of Flanders and the provinces at most until the day ends.
+old (the start years side by side, kept apart for every year of a page by start cohort, up
+to twice that: `figures.start_years`), and the figures of all of Flanders and the provinces
+at most until the day ends.
 
 A version is a new random value, never a counter: a version the cache evicted comes back as
 another value, not as 0, so it cannot bring back figures computed before the change. The

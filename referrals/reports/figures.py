@@ -65,7 +65,9 @@ def start_years(user, queryset, filters: dict, today) -> Table:
     yet: the same whatever year the page by start cohort shows, so kept once for them all,
     as long as the page's figures (most of the time of a page by start cohort of all of
     Flanders goes to it)."""
-    what = ("trend", as_query({**filters, "year": None}))
+    # The day it is counted for in the key too: the page may have taken its day before
+    # midnight and this key after it.
+    what = ("trend", as_query({**filters, "year": None}), today)
     return cache.remembered(user, what, lambda: trend(queryset, today=today)).figures
 
 

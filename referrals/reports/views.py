@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from .. import tasks
@@ -9,10 +9,10 @@ from . import cache
 from .charts import funnel_chart, outflow_chart, trend_chart
 from .cohort import COHORT_BREAKDOWNS
 from .export import CSV_ENCODING, XLSX_CONTENT_TYPE, to_csv, to_xlsx
-from .figures import page_figures, report_scope
+from .figures import page_figures, report_scope, start_years
 from .forms import COHORT, as_query, describe
 from .page import report_table
-from .small import small_cells_note
+from .small import small_cells_note, suppress
 from .tables import TABLE_BREAKDOWNS
 
 
@@ -50,6 +50,9 @@ def _table(request, name: str, by: str, queryset, filters: dict, small_cells: in
         for table in section.tables:
             if table.slug == name and table.by == wanted:
                 return table
+    if cohort and name == "trend" and not by:  # the same for every year, kept for them all
+        trend = start_years(request.user, queryset, filters, timezone.localdate())
+        return suppress(trend, small_cells)
 
     def compute():
         return report_table(

@@ -18,7 +18,7 @@ from accounts.models import Province
 from referrals import services
 from referrals.enums import EndResult, Obtained, OkotType, State
 from referrals.models import OutcomeCheck, Referral
-from referrals.reports import figures
+from referrals.reports import figures, page
 from referrals.reports.export import CSV_ENCODING
 from referrals.reports.small import HIDDEN, SmallCount, is_suppressed
 from referrals.reports.tables import NOT_DUE
@@ -276,7 +276,8 @@ def test_the_start_years_side_by_side_are_counted_once_for_every_year_shown(
     admitted.refresh_from_db()
     counts = []
     real = figures.trend
-    monkeypatch.setattr(figures, "trend", lambda *a, **kw: counts.append(1) or real(*a, **kw))
+    for where in (figures, page):  # the page's sections, and a download counted alone
+        monkeypatch.setattr(where, "trend", lambda *a, **kw: counts.append(1) or real(*a, **kw))
     client.force_login(caseworker)
 
     def trend_rows(year, **filters):
@@ -287,6 +288,14 @@ def test_the_start_years_side_by_side_are_counted_once_for_every_year_shown(
     shown = trend_rows(2025)
     assert shown[0][:2] == ["2025", "1"]
     assert trend_rows(2024) == shown and trend_rows("") == shown
+    assert len(counts) == 1
+    # Its download, of a year whose page was not counted: the same, not counted again.
+    download = client.get(
+        reverse("referrals:report_export", args=["trend", "csv"]),
+        {"year": 2019, "basis": "cohort"},
+    )
+    rows = list(csv.reader(io.StringIO(download.content.decode(CSV_ENCODING)), delimiter=";"))
+    assert [row[2] for row in rows if row[0] == "2025"] == ["1"]  # started
     assert len(counts) == 1
     # Other filters, other referrals: counted for them.
     trend_rows(2025, okot_type=OkotType.PBA)
