@@ -156,6 +156,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("network manager", "figures", reports),
         Case("network manager", "figures, again", reports),
         Case("network manager", "figures, a year", f"{reports}{year}"),
+        Case("administrator", "Mijn werk", reverse("referrals:dashboard")),
         Case("administrator", "referrals, page 1", referrals),
         Case("administrator", "referrals, page 400", f"{referrals}?page=400"),
         Case("administrator", "referrals, by state", f"{referrals}?sort=-state"),
@@ -165,6 +166,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("administrator", "figures", reports),
         Case("administrator", "figures, again", reports),
         Case("administrator", "figures, by cohort", f"{reports}?basis=cohort"),
+        # Another year by start cohort: its start years side by side are those just counted.
+        Case("administrator", "figures, by cohort, a year", f"{reports}{year}&basis=cohort"),
         Case("administrator", "admin referrals", admin_referrals),
         Case("administrator", "admin referrals, p. 100", f"{admin_referrals}?p=100"),
         Case(

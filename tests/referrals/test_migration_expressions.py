@@ -1,14 +1,57 @@
 """The PostgreSQL-only indexes of migration 0029 hold the very expression the lists sort by
 (`models.indexes.KEY_DATE`): the planner uses an index for an expression only when it is
-the same one. Checked here on any database; tests/referrals/test_list_indexes.py shows the
-plans on PostgreSQL."""
+the same one; migration 0032's holds every column the administrator's Mijn werk reads.
+Checked here on any database; tests/referrals/test_list_indexes.py shows the plans on
+PostgreSQL."""
 
 import importlib
+import re
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from referrals.enums import State
 from referrals.models.indexes import KEY_DATE
+from tests.accounts.two_factor import pass_second_factor
+from tests.referrals.factories import ClientFactory, referral_in_state
 
 
 def test_the_key_date_indexes_hold_the_lists_expression():
     migration = importlib.import_module("referrals.migrations.0029_referral_key_date_indexes")
 
     assert migration.KEY_DATE == KEY_DATE
+
+
+@pytest.mark.django_db
+def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk(
+    client, administrator, caseworker, training
+):
+    """Migration 0032's index answers the administrator's Mijn werk (all of Flanders) alone,
+    without the table, only while it holds every column its counts and ranking read."""
+    migration = importlib.import_module("referrals.migrations.0032_referral_work_window")
+    held = {*migration.WORK_WINDOW.fields, *migration.WORK_WINDOW.include}
+    for state in (State.CANDIDATE, State.AGREED):  # a row in each of the administrator's groups
+        referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            caseworker=caseworker,
+        )
+    client.force_login(administrator)
+    pass_second_factor(client, administrator)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("referrals:dashboard")).status_code == 200
+
+    work = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT COUNT("referrals_referral"."id") FILTER')
+        or q["sql"].startswith('SELECT "pk", "work_code"')
+    ]
+    assert len(work) == 2  # the counts, and each group's first rows
+    for sql in work:
+        read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
+        assert read <= held, read - held
