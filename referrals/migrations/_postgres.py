@@ -70,3 +70,38 @@ class AddIndexOnPostgres(migrations.AddIndex):
 
     def describe(self):
         return f"{super().describe()} (PostgreSQL only)"
+
+
+class AddIndexConcurrentlyOnPostgres(AddIndexOnPostgres):
+    """`AddIndexOnPostgres` built without locking out writes (`CREATE INDEX CONCURRENTLY`, in
+    a migration with `atomic = False`): a big table's steps go on while it is built."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self._on_postgres(schema_editor, model):
+            schema_editor.add_index(model, self.index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self._on_postgres(schema_editor, model):
+            schema_editor.remove_index(model, self.index, concurrently=True)
+
+
+class AddIndexConcurrently(migrations.AddIndex):
+    """`AddIndex` of an index the model lists, built without locking out writes on
+    PostgreSQL (`CREATE INDEX CONCURRENTLY`, in a migration with `atomic = False`) and as
+    usual elsewhere (Django's own `AddIndexConcurrently` is PostgreSQL's alone)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.add_index(model, self.index, **_concurrently(schema_editor))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.remove_index(model, self.index, **_concurrently(schema_editor))
+
+
+def _concurrently(schema_editor) -> dict:
+    return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}

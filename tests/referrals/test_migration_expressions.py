@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from referrals.enums import State
 from referrals.models.indexes import KEY_DATE
+from referrals.models.work import WORK_STATES, work_of
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, referral_in_state
 
@@ -32,6 +33,9 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
     without the table, only while it holds every column its counts and ranking read."""
     migration = importlib.import_module("referrals.migrations.0032_referral_work_window")
     held = {*migration.WORK_WINDOW.fields, *migration.WORK_WINDOW.include}
+    # Its rows: the states the administrator's work takes.
+    taken = {state for work in work_of(administrator) for state in WORK_STATES[work.code]}
+    assert taken <= set(migration.WORK_WINDOW_STATES)
     for state in (State.CANDIDATE, State.AGREED):  # a row in each of the administrator's groups
         referral_in_state(
             state,
