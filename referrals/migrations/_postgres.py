@@ -51,18 +51,20 @@ class AddIndexOnPostgres(migrations.AddIndex):
     reverse of this operation, not a `RemoveIndex` (which would look for it in the state).
     Django writes its SQL, so it is the expression the queries compare on."""
 
+    concurrently = False
+
     def state_forwards(self, app_label, state):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)
         if self._on_postgres(schema_editor, model):
-            schema_editor.add_index(model, self.index)
+            schema_editor.add_index(model, self.index, concurrently=self.concurrently)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = from_state.apps.get_model(app_label, self.model_name)
         if self._on_postgres(schema_editor, model):
-            schema_editor.remove_index(model, self.index)
+            schema_editor.remove_index(model, self.index, concurrently=self.concurrently)
 
     def _on_postgres(self, schema_editor, model) -> bool:
         connection = schema_editor.connection
@@ -76,15 +78,7 @@ class AddIndexConcurrentlyOnPostgres(AddIndexOnPostgres):
     """`AddIndexOnPostgres` built without locking out writes (`CREATE INDEX CONCURRENTLY`, in
     a migration with `atomic = False`): a big table's steps go on while it is built."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self._on_postgres(schema_editor, model):
-            schema_editor.add_index(model, self.index, concurrently=True)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self._on_postgres(schema_editor, model):
-            schema_editor.remove_index(model, self.index, concurrently=True)
+    concurrently = True
 
 
 class AddIndexConcurrently(migrations.AddIndex):

@@ -107,9 +107,10 @@ def count_ahead() -> int:
     for manager in Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk"):
         by_province.setdefault(manager.organisation.province, manager)
     people += by_province.values()
+    queries = ahead(timezone.localdate())
     counted = 0
     for user in filter(None, people):
         for language, _name in settings.LANGUAGES:
-            for query in ahead(timezone.localdate()):
+            for query in queries:
                 counted += count_again(user.pk, query, language)
     return counted
