@@ -61,12 +61,7 @@ def dashboard(request):
     # Counted within the states that work takes (`work_window`), which the indexes find,
     # rather than over all the years of closed referrals of the scope.
     window = _mine(visible.filter(work_window(user, today)), user, team)
-    counts = (
-        window.aggregate(**{code: Count("pk", filter=q) for code, q in conditions.items()})
-        if conditions
-        else {}
-    )
-    rows = _first_rows(window, conditions, counts, user, today)
+    counts, rows = _groups(window, conditions, user, today)
     groups = [
         Group(work, rows.get(work.code, []), counts[work.code], _list_url(work.code, team))
         for work in work_of(user)
@@ -102,33 +97,45 @@ def _mine(referrals, user, team: bool):
     return Referral.objects.filter(pk__in=first.union(*others, all=True))
 
 
-def _first_rows(referrals, conditions: dict, counts: dict, user, today: datetime.date) -> dict:
-    """Each group's first rows, overdue first, then the longest waiting: the keys of every
-    group's first ROWS_PER_GROUP picked in one query from the referrals alone (their rank in
-    their group), then those rows read with what they show (the joins for sixty rows, not
-    for the thousands of the groups). No query for the groups the counts say are empty."""
-    codes = [code for code, q in conditions.items() if counts[code]]
-    if not codes:
-        return {}
+def _groups(referrals, conditions: dict, user, today: datetime.date) -> tuple[dict, dict]:
+    """The count of each group, and its first rows, overdue first, then the longest waiting.
+
+    One query over the referrals alone picks every group's first ROWS_PER_GROUP keys (their
+    rank in their group) and counts each group beside them (a count over the same partition:
+    the rows are read once, for both); then those rows are read with what they show (the
+    joins for sixty rows, not for the thousands of the groups)."""
+    counts = dict.fromkeys(conditions, 0)
+    if not conditions:
+        return counts, {}
     flags = overdue_flags(today)
     # A role's groups never share a referral (they differ in state): one code per referral.
     in_group = Case(
-        *(When(conditions[code], then=Value(code)) for code in codes), output_field=CharField()
+        *(When(q, then=Value(code)) for code, q in conditions.items()), output_field=CharField()
     )
     # Overdue first: a condition on a column that is empty is NULL, which PostgreSQL would
     # sort before true; never overdue, so last.
     order = [F("is_overdue").desc(nulls_last=True), F("state_changed_at").asc(), F("pk").asc()]
-    rank = Window(RowNumber(), partition_by=F("work_code"), order_by=order)
+    in_its_group = {"partition_by": F("work_code")}
     first = (
         referrals.annotate(work_code=in_group, is_overdue=flags["is_overdue"])
         .filter(work_code__isnull=False)
-        .annotate(rank=rank)
+        .annotate(
+            rank=Window(RowNumber(), order_by=order, **in_its_group),
+            in_group=Window(Count("pk"), **in_its_group),
+        )
         .filter(rank__lte=ROWS_PER_GROUP)
         .order_by()
-        .values_list("pk", "work_code")
+        .values_list("pk", "work_code", "in_group")
     )
-    code_of = dict(first)
-    rows = {code: [] for code in codes}
+    code_of = {}
+    for pk, code, count in first:
+        code_of[pk], counts[code] = code, count
+    return counts, _first_rows(code_of, order, flags, user, today)
+
+
+def _first_rows(code_of: dict, order: list, flags: dict, user, today: datetime.date) -> dict:
+    """The referrals of `code_of`'s keys (none: no query), by the code of their group."""
+    rows = {}
     for referral in (
         Referral.objects.filter(pk__in=code_of)
         .with_related()
@@ -143,7 +150,7 @@ def _first_rows(referrals, conditions: dict, counts: dict, user, today: datetime
             if getattr(referral, f"overdue_{reason}", False)
         ]
         referral.waits = _waits(referral, work, user)
-        rows[work.code].append(referral)
+        rows.setdefault(work.code, []).append(referral)
     return rows
 
 
