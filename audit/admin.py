@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_paging import CappedPaginator
+from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
@@ -29,7 +29,7 @@ SEARCH_MATCHES = 50
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     list_display = [
         "at",
         "kind",

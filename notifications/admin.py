@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from accounts.admin_paging import ActionCheckboxMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -17,6 +18,7 @@ from .tasks import redeliver
 
 @admin.register(Notification)
 class NotificationAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     RetryActionMixin,
     ReadOnlyAdminMixin,

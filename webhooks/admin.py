@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from accounts.admin_paging import ActionCheckboxMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from notifications.admin_retry import RetryActionMixin
@@ -80,7 +81,9 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(RetryActionMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class DeliveryAdmin(
+    ActionCheckboxMixin, RetryActionMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+):
     """What was posted to whom: viewable, never added, changed or deleted by hand."""
 
     list_display = [

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
-from accounts.admin_paging import CappedPaginator
+from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -93,6 +93,7 @@ class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     SubjectAccessMixin,
     SessionSearchMixin,

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_paging import CappedPaginator
+from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
 from accounts.admin_search import SessionSearchMixin
 from audit import reads
 from audit.admin_reads import AuditedReadsMixin
@@ -57,6 +57,7 @@ class ReferralAddForm(ReferralCreateForm):
 
 @admin.register(Referral)
 class ReferralAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     ReferralSearchMixin,
     SessionSearchMixin,
