@@ -105,9 +105,13 @@ class Training(models.Model):
         ]
 
     def __str__(self) -> str:
-        # The one label (get_okot_type_display translates every type's to find it): a
-        # training choice lists all 500 trainings of Flanders.
-        kind = OkotType(self.okot_type).label if self.okot_type in OkotType.values else ""
+        # The one label (get_okot_type_display translates every type's to find it, and
+        # `OkotType.values` builds the list of them all): a training choice lists all 500
+        # trainings of Flanders.
+        try:
+            kind = OkotType(self.okot_type).label
+        except ValueError:  # a code no longer offered
+            kind = ""
         return f"{self.title} ({kind or self.okot_type}, {self.location})"
 
     def save(self, *args, **kwargs) -> None:

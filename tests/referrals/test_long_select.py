@@ -4,6 +4,7 @@ the same options, groups, selection, attributes and escaping, without a template
 import pytest
 from django import forms
 from django.test.html import parse_html
+from django.utils import translation
 
 from referrals.formfields import BoundedModelChoiceField, LongSelect
 from referrals.models import Training
@@ -42,3 +43,12 @@ def test_the_trainings_choice_lists_every_training_as_djangos_would():
     assert str(trainings[0]) == (
         f"{trainings[0].title} ({trainings[0].get_okot_type_display()}, {trainings[0].location})"
     )
+
+
+def test_a_trainings_label_says_its_type_in_words_or_a_code_no_longer_offered():
+    training = TrainingFactory.build(title="Lassen", location="Gent", okot_type="TKO")
+    with translation.override("en"):
+        assert str(training) == "Lassen (secondary adult education (TKO), Gent)"
+
+    training.okot_type = "OLD"
+    assert str(training) == "Lassen (OLD, Gent)"
