@@ -61,7 +61,10 @@ def dashboard(request):
     # Counted within the states that work takes (`work_window`), which the indexes find,
     # rather than over all the years of closed referrals of the scope.
     window = _mine(visible.filter(work_window(user, today)), user, team)
-    counts, rows = _groups(window, conditions, user, today)
+    # All of Flanders' 51,000 are counted faster from the index that holds them (migration
+    # 0032) than beside the ranking, in a second pass over them; an OCMW's or a region's
+    # thousands come from the table, read once for both.
+    counts, rows = _groups(window, conditions, user, today, count_apart=user.is_administrator)
     groups = [
         Group(work, rows.get(work.code, []), counts[work.code], _list_url(work.code, team))
         for work in work_of(user)
@@ -97,13 +100,16 @@ def _mine(referrals, user, team: bool):
     return Referral.objects.filter(pk__in=first.union(*others, all=True))
 
 
-def _groups(referrals, conditions: dict, user, today: datetime.date) -> tuple[dict, dict]:
+def _groups(
+    referrals, conditions: dict, user, today: datetime.date, *, count_apart: bool = False
+) -> tuple[dict, dict]:
     """The count of each group, and its first rows, overdue first, then the longest waiting.
 
     One query over the referrals alone picks every group's first ROWS_PER_GROUP keys (their
     rank in their group) and counts each group beside them (a count over the same partition:
-    the rows are read once, for both); then those rows are read with what they show (the
-    joins for sixty rows, not for the thousands of the groups)."""
+    the rows are read once, for both), or in a query of its own (`count_apart`); then those
+    rows are read with what they show (the joins for sixty rows, not for the thousands of
+    the groups)."""
     counts = dict.fromkeys(conditions, 0)
     if not conditions:
         return counts, {}
@@ -116,20 +122,27 @@ def _groups(referrals, conditions: dict, user, today: datetime.date) -> tuple[di
     # sort before true; never overdue, so last.
     order = [F("is_overdue").desc(nulls_last=True), F("state_changed_at").asc(), F("pk").asc()]
     in_its_group = {"partition_by": F("work_code")}
+    rank = Window(RowNumber(), order_by=order, **in_its_group)
+    if count_apart:
+        counts = referrals.aggregate(
+            **{code: Count("pk", filter=q) for code, q in conditions.items()}
+        )
+        beside = {}
+    else:
+        beside = {"in_group": Window(Count("pk"), **in_its_group)}
     first = (
         referrals.annotate(work_code=in_group, is_overdue=flags["is_overdue"])
         .filter(work_code__isnull=False)
-        .annotate(
-            rank=Window(RowNumber(), order_by=order, **in_its_group),
-            in_group=Window(Count("pk"), **in_its_group),
-        )
+        .annotate(rank=rank, **beside)
         .filter(rank__lte=ROWS_PER_GROUP)
         .order_by()
-        .values_list("pk", "work_code", "in_group")
+        .values_list("pk", "work_code", *beside)
     )
     code_of = {}
-    for pk, code, count in first:
-        code_of[pk], counts[code] = code, count
+    for pk, code, *count in first:
+        code_of[pk] = code
+        if count:
+            counts[code] = count[0]
     return counts, _first_rows(code_of, order, flags, user, today)
 
 

@@ -49,7 +49,13 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("referrals:dashboard")).status_code == 200
 
-    # The groups' counts and first rows, in one query over the referrals alone.
-    (work,) = [q["sql"] for q in queries.captured_queries if '"work_code"' in q["sql"]]
-    read = set(re.findall(r'"referrals_referral"\."(\w+)"', work))
-    assert read <= held, read - held
+    work = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT COUNT("referrals_referral"."id") FILTER')
+        or '"work_code"' in q["sql"]
+    ]
+    assert len(work) == 2  # the counts, and each group's first rows
+    for sql in work:
+        read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
+        assert read <= held, read - held

@@ -13,6 +13,7 @@ from referrals.enums import ContinuedBy, EndResult, HandoverHow, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.models.work import ROLE_WORK, WORK_STATES, work_conditions, work_window
 from tests.accounts.factories import CaseworkerFactory
+from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import (
     ClientFactory,
     TemporaryWorkExperienceFactory,
@@ -277,6 +278,30 @@ def test_what_a_colleague_who_left_was_responsible_for_is_everyones(client, case
     gone.is_active = False
     gone.save(update_fields=["is_active"])
     assert [r.pk for r in groups(client.get(DASHBOARD))["close"].rows] == [theirs.pk]
+
+
+def test_the_administrators_groups_count_all_of_flanders_beyond_their_first_ten(
+    client, administrator, training
+):
+    """Counted in a query of their own (all of Flanders), each group still says how many
+    it holds and shows its first ten, the longest waiting first."""
+    now = timezone.now()
+    for state, n in ((State.CANDIDATE, 12), (State.AGREED, 2)):
+        for days in range(n):
+            referral = referral_in_state(state, training=training)
+            Referral.objects.filter(pk=referral.pk).update(
+                state_changed_at=now - datetime.timedelta(days=days)
+            )
+    client.force_login(administrator)
+    pass_second_factor(client, administrator)
+
+    response = client.get(DASHBOARD)
+    shown = groups(response)
+
+    assert response.context["to_do"] == 14
+    assert (shown["agree"].count, len(shown["agree"].rows)) == (12, 10)
+    assert shown["agree"].rows[0].state_changed_at < shown["agree"].rows[-1].state_changed_at
+    assert (shown["plan_intake"].count, len(shown["plan_intake"].rows)) == (2, 2)
 
 
 def test_an_administrator_agreeing_is_responsible_for_nothing(administrator, training):
