@@ -127,22 +127,24 @@ def _groups(
         counts = referrals.aggregate(
             **{code: Count("pk", filter=q) for code, q in conditions.items()}
         )
+        if not any(counts.values()):
+            return counts, {}
         beside = {}
     else:
-        beside = {"in_group": Window(Count("pk"), **in_its_group)}
+        beside = {"group_count": Window(Count("pk"), **in_its_group)}
     first = (
         referrals.annotate(work_code=in_group, is_overdue=flags["is_overdue"])
         .filter(work_code__isnull=False)
         .annotate(rank=rank, **beside)
         .filter(rank__lte=ROWS_PER_GROUP)
         .order_by()
-        .values_list("pk", "work_code", *beside)
+        .values("pk", "work_code", *beside)
     )
     code_of = {}
-    for pk, code, *count in first:
-        code_of[pk] = code
-        if count:
-            counts[code] = count[0]
+    for row in first:
+        code_of[row["pk"]] = row["work_code"]
+        if "group_count" in row:
+            counts[row["work_code"]] = row["group_count"]
     return counts, _first_rows(code_of, order, flags, user, today)
 
 

@@ -6,6 +6,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -302,6 +304,20 @@ def test_the_administrators_groups_count_all_of_flanders_beyond_their_first_ten(
     assert (shown["agree"].count, len(shown["agree"].rows)) == (12, 10)
     assert shown["agree"].rows[0].state_changed_at < shown["agree"].rows[-1].state_changed_at
     assert (shown["plan_intake"].count, len(shown["plan_intake"].rows)) == (2, 2)
+
+
+def test_with_nothing_to_do_the_administrators_groups_are_counted_and_not_ranked(
+    client, administrator, training
+):
+    referral_in_state(State.IN_TRAINING, training=training)  # not the administrator's work
+    client.force_login(administrator)
+    pass_second_factor(client, administrator)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(DASHBOARD)
+
+    assert response.context["to_do"] == 0
+    assert not [q for q in queries.captured_queries if '"work_code"' in q["sql"]]
 
 
 def test_an_administrator_agreeing_is_responsible_for_nothing(administrator, training):
