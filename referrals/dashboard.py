@@ -121,8 +121,7 @@ def _groups(
     # Overdue first: a condition on a column that is empty is NULL, which PostgreSQL would
     # sort before true; never overdue, so last.
     order = [F("is_overdue").desc(nulls_last=True), F("state_changed_at").asc(), F("pk").asc()]
-    in_its_group = {"partition_by": F("work_code")}
-    rank = Window(RowNumber(), order_by=order, **in_its_group)
+    rank = Window(RowNumber(), partition_by=F("work_code"), order_by=order)
     if count_apart:
         counts = referrals.aggregate(
             **{code: Count("pk", filter=q) for code, q in conditions.items()}
@@ -131,7 +130,7 @@ def _groups(
             return counts, {}
         beside = {}
     else:
-        beside = {"group_count": Window(Count("pk"), **in_its_group)}
+        beside = {"group_count": Window(Count("pk"), partition_by=F("work_code"))}
     first = (
         referrals.annotate(work_code=in_group, is_overdue=flags["is_overdue"])
         .filter(work_code__isnull=False)
