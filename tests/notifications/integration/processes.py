@@ -244,3 +244,17 @@ def deliver_runs(log: str) -> Counter:
     """How the worker's runs of `deliver` in `log` ended: 'sent', 'failed', 'skipped' (it
     found nothing to do), 'retry' (a temporary failure, retried) or 'raised'."""
     return Counter(next(filter(None, match.groups())) for match in _DELIVER_RUN.finditer(log))
+
+
+def settled_deliver_runs(worker, quiet: float = 0.5, timeout: float = 10.0) -> Counter:
+    """`deliver_runs` of `worker`'s log once they have stopped changing for `quiet` seconds:
+    the worker writes a run's line after its row commits, so an outbox that has settled can
+    still be a line ahead of the log."""
+    deadline = time.monotonic() + timeout
+    runs = deliver_runs(worker.log())
+    while True:
+        time.sleep(quiet)
+        again = deliver_runs(worker.log())
+        if again == runs or time.monotonic() >= deadline:
+            return again
+        runs = again

@@ -26,7 +26,7 @@ from .conftest import (
     delivered_once,
     intake_email,
 )
-from .processes import CeleryWorker, deliver_runs, wait_for
+from .processes import CeleryWorker, settled_deliver_runs, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -76,7 +76,7 @@ def test_emails_waiting_in_the_queue_behind_a_backlog_are_not_dispatched_again(
     counsellor = counsellor_for(referrals[0].training)
     settle()
     smtp.reset()
-    runs_before = deliver_runs(worker.log())
+    runs_before = settled_deliver_runs(worker)
     smtp.slow_down(0.5)
 
     for referral in referrals:
@@ -91,7 +91,7 @@ def test_emails_waiting_in_the_queue_behind_a_backlog_are_not_dispatched_again(
     waited = max(m.at for m in smtp.snapshot()) - min(e.created_at for e in emails).timestamp()
     assert waited > 2 * float(NOTIFY_ENV["NOTIFY_RELAY_AFTER"])  # the backlog outlasted it
     assert len(smtp.snapshot()) == len(referrals)
-    assert deliver_runs(worker.log()) - runs_before == {"sent": len(referrals)}
+    assert settled_deliver_runs(worker) - runs_before == {"sent": len(referrals)}
 
 
 def test_a_retry_held_by_a_killed_worker_is_sent_within_the_queue_patience(
