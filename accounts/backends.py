@@ -5,10 +5,18 @@ tells (`Role.held_by`); Django's ModelBackend reads a user's own permissions and
 their groups in two queries. `PermissionsInOneQuery` reads both in one, into the very cache
 ModelBackend keeps on the user object (`_perm_cache`), so that ModelBackend, listed after it,
 finds them there. It authenticates nobody and has no `get_user`: ModelBackend logs people in,
-and stays the backend the sessions (and the tests' `force_login`) name."""
+and stays the backend the sessions (and the tests' `force_login`) name.
 
-from django.contrib.auth.models import Permission
-from django.db.models import Q
+The query is one fixed statement, written once from the models' tables (`_statement`): Django
+takes about a millisecond to build it as a queryset, three times what the database takes to
+answer it, on every request and for every person a step tells."""
+
+import functools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 
 
 class PermissionsInOneQuery:
@@ -24,9 +32,41 @@ class PermissionsInOneQuery:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
-            if not user_obj.is_superuser:
-                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
-            names = permissions.values_list("content_type__app_label", "codename").distinct()
+            if user_obj.is_superuser:
+                names = Permission.objects.values_list("content_type__app_label", "codename")
+            else:
+                alias = router.db_for_read(Permission)
+                with connections[alias].cursor() as cursor:
+                    cursor.execute(_statement(alias), [user_obj.pk, user_obj.pk])
+                    names = cursor.fetchall()
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in names}
         return user_obj._perm_cache
+
+
+@functools.cache
+def _statement(alias: str) -> str:
+    """The permissions (app label, codename) granted to user %s directly or through a
+    group of theirs: the tables and columns of Django's own models and many-to-manys."""
+    qn = connections[alias].ops.quote_name
+
+    def table(model) -> str:
+        return qn(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    user = get_user_model()
+    own, groups = user.user_permissions.through, user.groups.through
+    granted = Group.permissions.through
+    # Names from the models, the user's key as a parameter.
+    return (
+        f"SELECT ct.{column(ContentType, 'app_label')}, p.{column(Permission, 'codename')}"  # noqa: S608
+        f" FROM {table(Permission)} p INNER JOIN {table(ContentType)} ct"
+        f" ON ct.{column(ContentType, 'id')} = p.{column(Permission, 'content_type')}"
+        f" WHERE p.{column(Permission, 'id')} IN ("
+        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = %s"
+        f" UNION ALL SELECT g.{column(granted, 'permission')} FROM {table(granted)} g"
+        f" INNER JOIN {table(groups)} m"
+        f" ON m.{column(groups, 'group')} = g.{column(granted, 'group')}"
+        f" WHERE m.{column(groups, 'user')} = %s)"
+    )
