@@ -315,7 +315,7 @@ def referral_end(
     refusals = referral.step_refusals(user, "end")
     if refusals:  # before the dates: who may not end it learns nothing of them
         raise TransitionRefused(refusals)
-    check_end_date(referral, end_date)
+    running = check_end_date(referral, end_date)
     event = _transition(
         referral,
         user=user,
@@ -327,7 +327,7 @@ def referral_end(
         obtained=obtained,
         obtained_on=obtained_on,
     )
-    close_at_end(referral, user=user, at=at)
+    close_at_end(referral, running, user=user, at=at)
     return event
 
 

@@ -264,6 +264,38 @@ def test_an_end_before_an_interruptions_days_is_refused(trainee, caseworker, cou
     assert Referral.objects.get(pk=trainee.pk).state == State.IN_TRAINING
 
 
+def test_an_end_before_a_running_interruptions_first_day_is_refused_and_ends_nothing(
+    trainee, caseworker, counsellor
+):
+    record(trainee, caseworker, from_date=D(2026, 2, 2), to_date=D(2026, 2, 5))
+    running = record(trainee, caseworker, from_date=D(2026, 2, 20))
+
+    with pytest.raises(ValidationError) as refused:
+        services.referral_end(
+            referral=trainee, user=counsellor, end_date=D(2026, 2, 10), result=EndResult.PASSED
+        )
+
+    assert "the interruption from 20/02/2026" in refused.value.message_dict["end_date"][0]
+    running.refresh_from_db()
+    assert running.to_date is None
+    assert Referral.objects.get(pk=trainee.pk).state == State.IN_TRAINING
+
+
+def test_an_end_after_an_interruption_that_is_over_ends_only_the_running_one(
+    trainee, caseworker, counsellor
+):
+    over = record(trainee, caseworker, from_date=D(2026, 2, 2), to_date=D(2026, 2, 5))
+    running = record(trainee, caseworker, from_date=D(2026, 2, 20))
+
+    services.referral_end(
+        referral=trainee, user=counsellor, end_date=D(2026, 3, 1), result=EndResult.PASSED
+    )
+
+    over.refresh_from_db()
+    running.refresh_from_db()
+    assert (over.to_date, running.to_date) == (D(2026, 2, 5), D(2026, 3, 1))
+
+
 def test_after_the_end_a_correction_stays_within_the_training(trainee, caseworker, counsellor):
     referral = trainee
     interruption = record(referral, caseworker, to_date=D(2026, 2, 5))
