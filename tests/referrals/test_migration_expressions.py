@@ -1,6 +1,7 @@
 """The PostgreSQL-only indexes of migration 0029 hold the very expression the lists sort by
 (`models.indexes.KEY_DATE`): the planner uses an index for an expression only when it is
-the same one; migration 0032's holds every column the administrator's Mijn werk reads.
+the same one; migration 0032's holds every column the administrator's Mijn werk reads, and
+0033's every column the figures' start cohorts side by side read.
 Checked here on any database; tests/referrals/test_list_indexes.py shows the plans on
 PostgreSQL."""
 
@@ -9,12 +10,16 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals.enums import State
+from referrals.models import Referral
 from referrals.models.indexes import KEY_DATE
 from referrals.models.work import WORK_STATES, work_of
+from referrals.reports.cohort import trend
+from referrals.reports.figures import report_scope
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, referral_in_state
 
@@ -57,5 +62,38 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
     ]
     assert len(work) == 2  # the counts, and each group's first rows
     for sql in work:
+        read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
+        assert read <= held, read - held
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters", ["okot_type={type}", "region={region}", "region={region}&okot_type={type}"]
+)
+def test_the_started_by_training_index_holds_every_column_of_the_start_cohorts(
+    filters, administrator, caseworker, training
+):
+    """Migration 0033's index answers the start cohorts side by side of a type or a region
+    (the filters that go through the training) alone, without the table, only while it
+    holds every column they read and they ask only for the started referrals it holds."""
+    migration = importlib.import_module("referrals.migrations.0033_referral_started_by_training")
+    index = migration.STARTED_BY_TRAINING
+    held = {Referral._meta.get_field(name).column for name in [*index.fields, *index.include]}
+    referral_in_state(
+        State.IN_TRAINING,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+    )
+    query = "basis=cohort&" + filters.format(type=training.okot_type, region=training.province)
+    _form, queryset, _filters, _small = report_scope(administrator, QueryDict(query))
+
+    with CaptureQueriesContext(connection) as queries:
+        table = trend(queryset)
+
+    assert table.rows[-1].values["started"] == 1
+    assert len(queries.captured_queries) == 2  # by start year, and their persons together
+    for sql in (q["sql"] for q in queries.captured_queries):
+        assert '"referrals_referral"."start_date" IS NOT NULL' in sql
         read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
         assert read <= held, read - held
