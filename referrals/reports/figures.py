@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
 from django.utils import timezone, translation
 
-from accounts.models import Role
+from accounts.models import Province, Role
 
 from .. import access
+from ..enums import OkotType
 from ..models import Referral
 from . import cache
 from .cohort import trend
@@ -86,12 +87,25 @@ def count_again(user_id: int, query: str, language: str) -> bool:
         return True
 
 
-def ahead(today) -> list[str]:
+def ahead(today, *, narrowed: bool = False) -> list[str]:
     """The pages `count_ahead` counts, as their filters: every year the page offers and all
     years, by year of the event and by start cohort, this year's first (the page as it
-    opens). Other filters (an OCMW, a type) count fewer referrals, on the request."""
-    years = [*range(today.year, FIRST_YEAR - 1, -1), ""]
-    return [f"year={year}{basis}" for year in years for basis in ("", f"&basis={COHORT}")]
+    opens). `narrowed` (all of Flanders'): also this year and all years of each OKOT type
+    and of each VDAB region, which go through the trainings and take a second or more to
+    count over all of Flanders. Other filters (an OCMW, a type within a region) count fewer
+    referrals, on the request."""
+
+    def pages(years, narrow: str = "") -> list[str]:
+        return [
+            f"year={year}{basis}{narrow}" for year in years for basis in ("", f"&basis={COHORT}")
+        ]
+
+    wanted = pages([*range(today.year, FIRST_YEAR - 1, -1), ""])
+    if narrowed:
+        narrower = [f"&okot_type={code}" for code in OkotType.values]
+        narrower += [f"&region={code}" for code in Province.values]
+        wanted += [page for narrow in narrower for page in pages([today.year, ""], narrow)]
+    return wanted
 
 
 def count_ahead() -> int:
@@ -107,9 +121,10 @@ def count_ahead() -> int:
     for manager in Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk"):
         by_province.setdefault(manager.organisation.province, manager)
     people += by_province.values()
-    queries = ahead(timezone.localdate())
+    today = timezone.localdate()
     counted = 0
     for user in filter(None, people):
+        queries = ahead(today, narrowed=user.is_administrator)
         for language, _name in settings.LANGUAGES:
             for query in queries:
                 counted += count_again(user.pk, query, language)

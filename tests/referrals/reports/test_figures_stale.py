@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.models import Province
 from referrals import tasks
-from referrals.enums import State
+from referrals.enums import OkotType, State
 from referrals.models import Referral
 from referrals.reports import figures
 from tests.accounts.factories import NetworkManagerFactory, OcmwFactory
@@ -237,8 +237,10 @@ def test_the_figures_of_flanders_and_the_provinces_are_counted_before_the_day(
     counted_ahead = tasks.count_figures_ahead()
 
     # Flanders and one province; every year offered (2026 back to 2016) and all years, by
-    # event and by cohort; in Dutch and in English.
-    assert counted_ahead == 2 * (11 + 1) * 2 * len(settings.LANGUAGES)
+    # event and by cohort; for Flanders also this year and all years of each type and of
+    # each region; in Dutch and in English.
+    narrower = len(OkotType) + len(Province)
+    assert counted_ahead == (2 * (11 + 1) + narrower * 2) * 2 * len(settings.LANGUAGES)
     assert tasks.count_figures_ahead() == 0  # still in the cache
     pages = [{}, {"basis": "cohort"}, {"year": "2016"}, {"year": "", "basis": "cohort"}]
     for user in (administrator, network_manager):
@@ -246,7 +248,11 @@ def test_the_figures_of_flanders_and_the_provinces_are_counted_before_the_day(
         for data in pages:
             assert counted(client, data=data)[1] == 0
     client.force_login(administrator)
+    for data in ({"okot_type": "PBA"}, {"year": "", "basis": "cohort", "region": "limburg"}):
+        assert counted(client, data=data)[1] == 0
     assert counted(client, data={"year": "2025", "okot_type": "PBA"})[1] > 0  # not ahead
+    client.force_login(network_manager)
+    assert counted(client, data={"okot_type": "PBA"})[1] > 0  # within a region: not ahead
     assert settings.CELERY_BEAT_SCHEDULE["count-figures-ahead"]["task"] == (
         "referrals.tasks.count_figures_ahead"
     )
