@@ -68,14 +68,21 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "filters", ["okot_type={type}", "region={region}", "region={region}&okot_type={type}"]
+    ("who", "filters"),
+    [
+        ("administrator", "okot_type={type}"),
+        ("administrator", "region={region}"),
+        ("administrator", "region={region}&okot_type={type}"),
+        ("network_manager", "okot_type={type}"),
+    ],
 )
 def test_the_started_by_training_index_holds_every_column_of_the_start_cohorts(
-    filters, administrator, caseworker, training
+    request, who, filters, caseworker, training
 ):
     """Migration 0033's index answers the start cohorts side by side of a type or a region
-    (the filters that go through the training) alone, without the table, only while it
-    holds every column they read and they ask only for the started referrals it holds."""
+    (the filters that go through the training), of all of Flanders or of a province, alone,
+    without the table, only while it holds every column they read and they ask only for the
+    started referrals it holds."""
     migration = importlib.import_module("referrals.migrations.0033_referral_started_by_training")
     index = migration.STARTED_BY_TRAINING
     held = {Referral._meta.get_field(name).column for name in [*index.fields, *index.include]}
@@ -86,7 +93,7 @@ def test_the_started_by_training_index_holds_every_column_of_the_start_cohorts(
         caseworker=caseworker,
     )
     query = "basis=cohort&" + filters.format(type=training.okot_type, region=training.province)
-    _form, queryset, _filters, _small = report_scope(administrator, QueryDict(query))
+    _form, queryset, _filters, _small = report_scope(request.getfixturevalue(who), QueryDict(query))
 
     with CaptureQueriesContext(connection) as queries:
         table = trend(queryset)
