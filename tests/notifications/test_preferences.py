@@ -7,7 +7,14 @@ import re
 import pytest
 
 from accounts.models import Province
-from notifications.models import EmailOptOut, Kind, Notification
+from notifications.models import (
+    EmailFrequency,
+    EmailOptOut,
+    EmailPreference,
+    Kind,
+    Notification,
+    email_choices,
+)
 from referrals.enums import State
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory, VdabOrganisationFactory
 from tests.notifications.messages import EMAIL, IN_APP, INBOX, PREFERENCES, in_ui_language, shown
@@ -114,3 +121,23 @@ def test_preferences_saved_in_the_app_are_honoured_by_the_outbox(client, db):
 
     response = client.get(INBOX)
     assert [n.kind for n in shown(response)] == [Kind.WARM_HANDOVER]
+
+
+@pytest.mark.django_db
+def test_the_choices_read_for_a_message_are_the_asked_users_and_kinds_only():
+    """`email_choices`, the one query a step reads its recipients' choices with: each
+    asked user's opt-outs of the asked kinds, and who of them reads the daily digest."""
+    daily, each, other = CaseworkerFactory(), CaseworkerFactory(), CaseworkerFactory()
+    for user in (daily, each, other):
+        EmailOptOut.objects.create(user=user, kind=Kind.STARTED)
+        EmailOptOut.objects.create(user=user, kind=Kind.ENDED)
+    EmailPreference.objects.create(user=daily, frequency=EmailFrequency.DAILY)
+    EmailPreference.objects.create(user=each, frequency=EmailFrequency.EACH)
+    EmailPreference.objects.create(user=other, frequency=EmailFrequency.DAILY)
+
+    assert email_choices({daily.pk, each.pk}, [Kind.STARTED, Kind.ADMITTED]) == (
+        {(daily.pk, Kind.STARTED), (each.pk, Kind.STARTED)},
+        {daily.pk},
+    )
+    assert email_choices([each.pk], []) == (set(), set())
+    assert email_choices([], [Kind.STARTED]) == (set(), set())
