@@ -20,7 +20,10 @@ a transition's `permission=`. The administrator may act for either side."""
 import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
+
+from accounts.models import Organisation
 
 # --- the two sides of a client and a training ----------------------------------------------
 
@@ -77,6 +80,16 @@ def organisation_sees(referral, organisation) -> bool:
     if organisation.is_vdab:
         return is_agreed(referral) and referral.region == organisation.province
     return referral.ocmw_id == organisation.pk
+
+
+def organisations_seeing(referral) -> Q:
+    """`organisation_sees` as a filter of organisations: to read only the subscriptions of
+    those that may see the referral, not every organisation's of Flanders (a test holds
+    the two to agree)."""
+    seeing = Q(pk=referral.ocmw_id)
+    if is_agreed(referral):
+        seeing |= Q(kind=Organisation.Kind.VDAB, province=referral.region)
+    return seeing
 
 
 # --- the steps: each transition's `permission=` ----------------------------------------------

@@ -9,6 +9,7 @@ to its author's organisation."""
 
 from django.utils import timezone
 
+from accounts.models import Organisation
 from notifications import inserting
 from referrals import access
 from referrals.enums import NoteVisibility
@@ -72,11 +73,15 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
     # Replayed history (demo data, imports) is kept in the app but told to nobody.
     if is_replaying_history():
         return []
-    # All the active subscriptions: a few per organisation at most, and the organisations
-    # that may see the referral are the rule's to say (`organisation_sees`), not a query's.
+    # The active subscriptions of the organisations that may see the referral (its OCMW,
+    # its VDAB region), not all of Flanders'; whether each may is the rule's to say
+    # (`audience`, on `organisation_sees`).
+    seeing = Organisation.objects.filter(access.organisations_seeing(referral))
     subscriptions = [
         subscription
-        for subscription in Subscription.objects.active().select_related("organisation")
+        for subscription in Subscription.objects.active()
+        .filter(organisation__in=seeing)
+        .select_related("organisation")
         if subscription.wants(kind) and audience(subscription.organisation)
     ]
     if not subscriptions:

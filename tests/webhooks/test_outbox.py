@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from referrals import services
+from accounts.models import Organisation
+from referrals import access, services
 from referrals.enums import GuidanceTopic, NoteVisibility, State
 from referrals.signals import replaying_history
 from tests.referrals.factories import take_step
@@ -35,6 +36,22 @@ def test_the_organisation_matrix(organisations, subscribe, walk):
         "agree": {ocmw, region},
         "start": {ocmw, region},
     }
+
+
+@pytest.mark.parametrize("state", [State.CANDIDATE, State.AGREED, State.CLOSED])
+def test_the_subscriptions_read_are_those_of_the_organisations_that_see_the_referral(
+    organisations, walk, state
+):
+    """A step reads the subscriptions of the organisations `access.organisations_seeing`
+    finds, not all of Flanders': exactly those `access.organisation_sees` lets see it."""
+    referral = walk(state)
+    every = Organisation.objects.all()
+
+    found = set(every.filter(access.organisations_seeing(referral)))
+
+    assert found == {o for o in every if access.organisation_sees(referral, o)}
+    assert organisations["client's OCMW"] in found
+    assert (organisations["VDAB region"] in found) == (state != State.CANDIDATE)
 
 
 def test_an_inactive_subscription_or_one_without_the_kind_gets_no_row(
