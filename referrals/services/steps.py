@@ -315,7 +315,10 @@ def referral_end(
     refusals = referral.step_refusals(user, "end")
     if refusals:  # before the dates: who may not end it learns nothing of them
         raise TransitionRefused(refusals)
-    running = check_end_date(referral, end_date)
+    # The interruptions are read twice on purpose: here without a lock, and the running one
+    # locked after the referral (`close_at_end`), the order the interruption services take
+    # their locks in; locking it here, before the referral, could deadlock with them.
+    check_end_date(referral, end_date)
     event = _transition(
         referral,
         user=user,
@@ -327,7 +330,7 @@ def referral_end(
         obtained=obtained,
         obtained_on=obtained_on,
     )
-    close_at_end(referral, running, user=user, at=at)
+    close_at_end(referral, user=user, at=at)
     return event
 
 
