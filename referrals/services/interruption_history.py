@@ -20,38 +20,45 @@ from ..signals import referral_event
 INTERRUPTION_FIELDS = ["reason", "from_date", "to_date"]
 
 
-def check_end_date(referral: Referral, end_date: datetime.date) -> None:
+def check_end_date(referral: Referral, end_date: datetime.date) -> Interruption | None:
     """Refuse an end before an interruption's first or last day: they lie within the
-    training (a running one ends with it, `close_at_end`)."""
-    clash = (
-        referral.interruptions.filter(Q(from_date__gt=end_date) | Q(to_date__gt=end_date))
-        .order_by("from_date")
-        .first()
+    training. The interruption still running, if any, locked until the end of the step,
+    which ends it on the end date (`close_at_end`): one query for both. Call with the
+    referral locked (`steps.lock_referral`): the interruption services lock the referral
+    first and its interruptions after it, and so must the end."""
+    around = referral.interruptions.select_for_update().filter(
+        Q(to_date__isnull=True) | Q(from_date__gt=end_date) | Q(to_date__gt=end_date)
     )
-    if clash is not None:
-        raise ValidationError(
-            {
-                "end_date": _(
-                    "The end cannot be before a day of the interruption from %(date)s; "
-                    "correct the interruption first if it is wrong."
-                )
-                % {"date": day(clash.from_date)}
-            }
-        )
+    running = None
+    for interruption in around.order_by("from_date"):
+        # A running one's last day so far is its first.
+        if (interruption.to_date or interruption.from_date) > end_date:
+            raise ValidationError(
+                {
+                    "end_date": _(
+                        "The end cannot be before a day of the interruption from %(date)s; "
+                        "correct the interruption first if it is wrong."
+                    )
+                    % {"date": day(interruption.from_date)}
+                }
+            )
+        if interruption.to_date is None:
+            running = interruption
+    return running
 
 
-def close_at_end(referral: Referral, *, user, at: datetime.datetime | None = None) -> None:
-    """The training ended during an interruption: the interruption ends on the end date
-    too (a line in the history; the end's own message tells the other side)."""
-    interruption = referral.interruptions.select_for_update().running().first()
-    if interruption is None:
+def close_at_end(
+    referral: Referral, running: Interruption | None, *, user, at: datetime.datetime | None = None
+) -> None:
+    """The training ended during an interruption (`running`, as `check_end_date` found it):
+    the interruption ends on the end date too (a line in the history; the end's own message
+    tells the other side)."""
+    if running is None:
         return
-    before = snapshot(interruption)
-    interruption.to_date = referral.end_date
-    interruption.save(update_fields=["to_date"])
-    history(
-        referral, interruption, INTERRUPTION_ENDED, user=user, at=at, before=before, at_end=True
-    )
+    before = snapshot(running)
+    running.to_date = referral.end_date
+    running.save(update_fields=["to_date"])
+    history(referral, running, INTERRUPTION_ENDED, user=user, at=at, before=before, at_end=True)
 
 
 def shift_expected_end(referral: Referral) -> None:

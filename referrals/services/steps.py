@@ -129,6 +129,14 @@ def _responsible_as_user(referral: Referral, user) -> None:
             setattr(referral, side, user)
 
 
+def lock_referral(referral_id: int) -> None:
+    """Hold the referral's row (only its own: a training is many referrals') until the end
+    of the transaction, before the rows that hang from it, as the interruption services do
+    (`interruptions._locked`)."""
+    rows = Referral.objects.select_for_update(of=("self",)).filter(pk=referral_id)
+    list(rows.order_by().values_list("pk"))
+
+
 def lock_client(client_id: int) -> None:
     """Hold the client's row until the end of the transaction (PostgreSQL; SQLite writes
     one at a time anyway): the steps that check the client's temporary work experiences
@@ -315,10 +323,10 @@ def referral_end(
     refusals = referral.step_refusals(user, "end")
     if refusals:  # before the dates: who may not end it learns nothing of them
         raise TransitionRefused(refusals)
-    # The interruptions are read twice on purpose: here without a lock, and the running one
-    # locked after the referral (`close_at_end`), the order the interruption services take
-    # their locks in; locking it here, before the referral, could deadlock with them.
-    check_end_date(referral, end_date)
+    # The referral locked, then its interruptions, in the order the interruption services
+    # lock them: none is recorded or corrected meanwhile, and the running one ends with it.
+    lock_referral(referral.pk)
+    running = check_end_date(referral, end_date)
     event = _transition(
         referral,
         user=user,
@@ -330,7 +338,7 @@ def referral_end(
         obtained=obtained,
         obtained_on=obtained_on,
     )
-    close_at_end(referral, user=user, at=at)
+    close_at_end(referral, running, user=user, at=at)
     return event
 
 

@@ -8,7 +8,8 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Kind, Notification
 from referrals import services
@@ -294,6 +295,25 @@ def test_an_end_after_an_interruption_that_is_over_ends_only_the_running_one(
     over.refresh_from_db()
     running.refresh_from_db()
     assert (over.to_date, running.to_date) == (D(2026, 2, 5), D(2026, 3, 1))
+
+
+def test_the_end_locks_the_referral_before_its_interruptions(trainee, caseworker, counsellor):
+    """The order the interruption services lock in (the referral, then its interruptions):
+    the other order could deadlock with them, and a read before the referral's lock could
+    miss an interruption recorded meanwhile."""
+    record(trainee, caseworker, from_date=D(2026, 2, 2))
+
+    with CaptureQueriesContext(connection) as queries:
+        services.referral_end(
+            referral=trainee, user=counsellor, end_date=D(2026, 3, 1), result=EndResult.PASSED
+        )
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(n for n, s in enumerate(sql) if s.startswith('SELECT "referrals_referral"."id"'))
+    read = next(n for n, s in enumerate(sql) if 'FROM "referrals_interruption"' in s)
+    assert lock < read
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in sql[lock] and "FOR UPDATE" in sql[read]
 
 
 def test_after_the_end_a_correction_stays_within_the_training(trainee, caseworker, counsellor):

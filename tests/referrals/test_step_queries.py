@@ -34,10 +34,10 @@ QUERIES = {
     "admit": 10,
     # ... and the client's row locked, its temporary work experiences read.
     "start": 12,
-    # The interruptions (none may lie after the end), the referral, its history line; the
+    # The referral locked, then its interruptions that lie after the end (refused) or still
+    # run (locked, to end with it), in one query; the referral, its history line; the
     # caseworker told (their permissions) and the counsellor (the one who ended it); what
-    # they chose for their e-mail, the messages; the subscriptions, the deliveries; the
-    # interruption still running, locked (none).
+    # they chose for their e-mail, the messages; the subscriptions, the deliveries.
     "end": 12,
     # The referral, its history line; the subscriptions, the deliveries.
     "close": 6,
