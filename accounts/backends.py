@@ -46,27 +46,26 @@ class PermissionsInOneQuery:
 @functools.cache
 def _statement(alias: str) -> str:
     """The permissions (app label, codename) granted to user %s directly or through a
-    group of theirs: the tables and columns of Django's own models and many-to-manys."""
+    group of theirs: the tables and columns of Django's own models, and the many-to-many
+    tables' as their fields name them (after the user model, whatever it is called)."""
     qn = connections[alias].ops.quote_name
-
-    def table(model) -> str:
-        return qn(model._meta.db_table)
+    own = get_user_model()._meta.get_field("user_permissions")
+    groups = get_user_model()._meta.get_field("groups")
+    granted = Group._meta.get_field("permissions")
 
     def column(model, name: str) -> str:
         return qn(model._meta.get_field(name).column)
 
-    user = get_user_model()
-    own, groups = user.user_permissions.through, user.groups.through
-    granted = Group.permissions.through
     # Names from the models, the user's key as a parameter.
     return (
         f"SELECT ct.{column(ContentType, 'app_label')}, p.{column(Permission, 'codename')}"  # noqa: S608
-        f" FROM {table(Permission)} p INNER JOIN {table(ContentType)} ct"
+        f" FROM {qn(Permission._meta.db_table)} p INNER JOIN {qn(ContentType._meta.db_table)} ct"
         f" ON ct.{column(ContentType, 'id')} = p.{column(Permission, 'content_type')}"
         f" WHERE p.{column(Permission, 'id')} IN ("
-        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = %s"
-        f" UNION ALL SELECT g.{column(granted, 'permission')} FROM {table(granted)} g"
-        f" INNER JOIN {table(groups)} m"
-        f" ON m.{column(groups, 'group')} = g.{column(granted, 'group')}"
-        f" WHERE m.{column(groups, 'user')} = %s)"
+        f"SELECT {qn(own.m2m_reverse_name())} FROM {qn(own.m2m_db_table())}"
+        f" WHERE {qn(own.m2m_column_name())} = %s"
+        f" UNION ALL SELECT g.{qn(granted.m2m_reverse_name())} FROM {qn(granted.m2m_db_table())} g"
+        f" INNER JOIN {qn(groups.m2m_db_table())} m"
+        f" ON m.{qn(groups.m2m_reverse_name())} = g.{qn(granted.m2m_column_name())}"
+        f" WHERE m.{qn(groups.m2m_column_name())} = %s)"
     )

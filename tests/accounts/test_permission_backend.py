@@ -4,7 +4,7 @@ Django's ModelBackend reads in two, for every kind of user, and read once per us
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -59,3 +59,12 @@ def test_a_request_reads_its_users_permissions_once(client, caseworker):
         assert client.get(reverse("referrals:dashboard")).status_code == 200
     permissions = [q for q in queries.captured_queries if '"auth_permission"' in q["sql"]]
     assert len(permissions) == 1
+
+
+def test_an_anonymous_user_has_no_permissions_and_costs_no_query(django_assert_num_queries):
+    anonymous = AnonymousUser()
+
+    with django_assert_num_queries(0):
+        found = PermissionsInOneQuery().get_all_permissions(anonymous)
+
+    assert found == ModelBackend().get_all_permissions(anonymous) == set()
