@@ -69,7 +69,9 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
     `payload` built for that organisation; the pending rows of the event. Writing the same
     event twice adds nothing (the unique key: the insert leaves out what is there,
     `notifications.inserting`). One query and one insert, whatever the number of
-    subscriptions (and one more to read back what an event written before left pending)."""
+    subscriptions (and one more to read back what an event written before left pending).
+    Only the organisations that may see the referral are read (`organisations_seeing`):
+    an `audience` reaches no further than `organisation_sees`."""
     # Replayed history (demo data, imports) is kept in the app but told to nobody.
     if is_replaying_history():
         return []

@@ -90,41 +90,43 @@ def count_again(user_id: int, query: str, language: str) -> bool:
 def ahead(today, *, narrowed: bool = False) -> list[str]:
     """The pages `count_ahead` counts, as their filters: every year the page offers and all
     years, by year of the event and by start cohort, this year's first (the page as it
-    opens). `narrowed` (all of Flanders'): also this year and all years of each OKOT type
-    and of each VDAB region, which go through the trainings and take a second or more to
-    count over all of Flanders. Other filters (an OCMW, a type within a region) count fewer
-    referrals, on the request."""
+    opens). `narrowed` (all of Flanders'): instead this year and all years of each OKOT
+    type and of each VDAB region, which go through the trainings and take a second or more
+    to count over all of Flanders. Other filters (an OCMW, a type within a province) count
+    fewer referrals, on the request."""
 
     def pages(years, narrow: str = "") -> list[str]:
         return [
             f"year={year}{basis}{narrow}" for year in years for basis in ("", f"&basis={COHORT}")
         ]
 
-    wanted = pages([*range(today.year, FIRST_YEAR - 1, -1), ""])
-    if narrowed:
-        narrower = [f"&okot_type={code}" for code in OkotType.values]
-        narrower += [f"&region={code}" for code in Province.values]
-        wanted += [page for narrow in narrower for page in pages([today.year, ""], narrow)]
-    return wanted
+    if not narrowed:
+        return pages([*range(today.year, FIRST_YEAR - 1, -1), ""])
+    narrower = [f"&okot_type={code}" for code in OkotType.values]
+    narrower += [f"&region={code}" for code in Province.values]
+    return [page for narrow in narrower for page in pages([today.year, ""], narrow)]
 
 
 def count_ahead() -> int:
     """Count into the cache, before anyone asks, the figures that take a second or more to
-    count: the pages `ahead` for all of Flanders and for each province, in each language (a
-    worker's task, early each morning: the figures of a new day are counted again; after a
-    change, a page counted that day is shown as counted while it is counted again). How
-    many pages it counted (those still in the cache are not counted again)."""
+    count: the pages `ahead` for all of Flanders and for each province, then all of
+    Flanders' narrowed ones (the least asked last: a task stopped by a deploy loses those),
+    in each language (a worker's task, early each morning: the figures of a new day are
+    counted again; after a change, a page counted that day is shown as counted while it is
+    counted again). How many pages it counted (those still in the cache are not counted
+    again)."""
     if settings.OKOT_FIGURES_CACHE_SECONDS <= 0:
         return 0
-    people = [Role.ADMINISTRATOR.holders().order_by("pk").first()]
+    administrator = Role.ADMINISTRATOR.holders().order_by("pk").first()
     by_province = {}  # one network manager of each province: their figures are the same
     for manager in Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk"):
         by_province.setdefault(manager.organisation.province, manager)
-    people += by_province.values()
     today = timezone.localdate()
+    work = [(user, ahead(today)) for user in [administrator, *by_province.values()] if user]
+    if administrator:
+        work.append((administrator, ahead(today, narrowed=True)))
     counted = 0
-    for user in filter(None, people):
-        queries = ahead(today, narrowed=user.is_administrator)
+    for user, queries in work:
         for language, _name in settings.LANGUAGES:
             for query in queries:
                 counted += count_again(user.pk, query, language)

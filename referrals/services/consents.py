@@ -103,7 +103,7 @@ def _check_may(client: Client, user) -> None:
 def _lock(client: Client) -> None:
     """One change of a client's consent at a time (PostgreSQL; SQLite writes one at a
     time anyway)."""
-    list(Client.objects.select_for_update().filter(pk=client.pk).values_list("pk"))
+    list(Client.objects.select_for_update().filter(pk=client.pk).order_by().values_list("pk"))
 
 
 def _set_current(client: Client, given_on: datetime.date | None) -> None:

@@ -139,5 +139,5 @@ def test_the_choices_read_for_a_message_are_the_asked_users_and_kinds_only():
         {(daily.pk, Kind.STARTED), (each.pk, Kind.STARTED)},
         {daily.pk},
     )
-    assert email_choices([each.pk], []) == (set(), set())
+    assert email_choices([daily.pk, each.pk], []) == (set(), {daily.pk})
     assert email_choices([], [Kind.STARTED]) == (set(), set())

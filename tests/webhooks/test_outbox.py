@@ -54,6 +54,27 @@ def test_the_subscriptions_read_are_those_of_the_organisations_that_see_the_refe
     assert (organisations["VDAB region"] in found) == (state != State.CANDIDATE)
 
 
+def test_a_step_reads_no_subscription_of_an_organisation_that_may_not_see_it(
+    organisations, subscribe, walk, monkeypatch
+):
+    """Not every subscription of Flanders, each then held to the rule: only those of the
+    referral's OCMW and region are read (at scale, hundreds of them per step)."""
+    for organisation in organisations.values():
+        subscribe(organisation)
+    asked = set()
+    sees = access.organisation_sees
+
+    def recorded(referral, organisation):
+        asked.add(organisation.name)
+        return sees(referral, organisation)
+
+    monkeypatch.setattr(access, "organisation_sees", recorded)
+
+    walk(State.AGREED)
+
+    assert asked == {organisations["client's OCMW"].name, organisations["VDAB region"].name}
+
+
 def test_an_inactive_subscription_or_one_without_the_kind_gets_no_row(
     organisations, subscribe, walk
 ):
