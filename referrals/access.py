@@ -82,13 +82,15 @@ def organisation_sees(referral, organisation) -> bool:
     return referral.ocmw_id == organisation.pk
 
 
-def organisations_seeing(referral) -> Q:
-    """`organisation_sees` as a filter of organisations: to read only the subscriptions of
-    those that may see the referral, not every organisation's of Flanders (a test holds
-    the two to agree)."""
-    seeing = Q(pk=referral.ocmw_id)
+def organisations_seeing(referral, through: str = "") -> Q:
+    """`organisation_sees` as a filter of organisations, or of what points to one
+    (`through`: the foreign key's name, as "organisation" for a subscription): to read only
+    the subscriptions of those that may see the referral, not every organisation's of
+    Flanders (a test holds the two to agree)."""
+    path = f"{through}__" if through else ""
+    seeing = Q(**{f"{path}pk": referral.ocmw_id})
     if is_agreed(referral):
-        seeing |= Q(kind=Organisation.Kind.VDAB, province=referral.region)
+        seeing |= Q(**{f"{path}kind": Organisation.Kind.VDAB, f"{path}province": referral.region})
     return seeing
 
 

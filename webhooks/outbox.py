@@ -9,7 +9,6 @@ to its author's organisation."""
 
 from django.utils import timezone
 
-from accounts.models import Organisation
 from notifications import inserting
 from referrals import access
 from referrals.enums import NoteVisibility
@@ -78,11 +77,11 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
     # The active subscriptions of the organisations that may see the referral (its OCMW,
     # its VDAB region), not all of Flanders'; whether each may is the rule's to say
     # (`audience`, on `organisation_sees`).
-    seeing = Organisation.objects.filter(access.organisations_seeing(referral))
+    seeing = access.organisations_seeing(referral, through="organisation")
     subscriptions = [
         subscription
         for subscription in Subscription.objects.active()
-        .filter(organisation__in=seeing)
+        .filter(seeing)
         .select_related("organisation")
         if subscription.wants(kind) and audience(subscription.organisation)
     ]
