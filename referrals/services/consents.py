@@ -18,7 +18,7 @@ from ..models import Client, Consent
 from ..models.consents import check_consent_day
 from ..signals import consent_withdrawn
 from ..textlimits import within_limit
-from .steps import TransitionRefused
+from .steps import TransitionRefused, lock_client
 
 
 @transaction.atomic
@@ -36,7 +36,7 @@ def consent_give(
     scope still holds (withdraw that one first). `at`: when it was recorded (default now;
     only demo data passes it)."""
     _check_may(client, user)
-    _lock(client)
+    lock_client(client.pk)  # one change of a client's consent at a time
     check_consent_day(given_on, birth_date=client.birth_date, field="given_on")
     document_reference = within_limit(Consent, "document_reference", document_reference.strip())
     holding = client.consents.open().filter(scope=scope).first()
@@ -73,7 +73,7 @@ def consent_withdraw(
     """Record that the client withdrew the consent that holds, on `withdrawn_on`; the
     counsellors of the client's open referrals are told (`signals.consent_withdrawn`)."""
     _check_may(client, user)
-    _lock(client)
+    lock_client(client.pk)  # one change of a client's consent at a time
     consent = client.consents.open().filter(scope=scope).select_for_update().first()
     if consent is None:
         raise ValidationError(_("The client has no consent that could be withdrawn."))
@@ -98,12 +98,6 @@ def consent_withdraw(
 def _check_may(client: Client, user) -> None:
     if not access.may_record_consent(client, user):
         raise TransitionRefused([_("You may not record consent for this client.")])
-
-
-def _lock(client: Client) -> None:
-    """One change of a client's consent at a time (PostgreSQL; SQLite writes one at a
-    time anyway)."""
-    list(Client.objects.select_for_update().filter(pk=client.pk).order_by().values_list("pk"))
 
 
 def _set_current(client: Client, given_on: datetime.date | None) -> None:

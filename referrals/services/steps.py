@@ -140,7 +140,8 @@ def lock_referral(referral_id: int) -> None:
 def lock_client(client_id: int) -> None:
     """Hold the client's row until the end of the transaction (PostgreSQL; SQLite writes
     one at a time anyway): the steps that check the client's temporary work experiences
-    (agree, start) and the client's save that records them (`client_save`) take turns."""
+    (agree, start) and the client's save that records them (`client_save`) take turns, and
+    so do the changes of a client's consent (`consents`)."""
     list(Client.objects.select_for_update().filter(pk=client_id).order_by().values_list("pk"))
 
 
