@@ -118,12 +118,16 @@ def test_a_row_with_an_empty_date_is_not_overdue_and_comes_after_the_overdue(
     client, counsellor, caseworker, training, settings
 ):
     """An admitted trainee without a probable start is not overdue: PostgreSQL would sort
-    its NULL flag before the overdue ones."""
+    its NULL flag before the overdue ones. It is not overdue like those whose start is still
+    to come (a false flag), and among those the longest waiting come first, in the first ten
+    too."""
     ocmw = caseworker.organisation
     days = settings.OKOT_START_OVERDUE_DAYS + 5
     late_start = timezone.localdate() - datetime.timedelta(days=days)
+    coming = timezone.localdate() + datetime.timedelta(days=3)
     made = {}
-    for name, start in (("undated", None), ("late", late_start)):
+    starts = [("undated", None), ("late", late_start)] + [(n, coming) for n in range(10)]
+    for name, start in starts:
         made[name] = Referral.objects.create(
             client=ClientFactory(ocmw=ocmw),
             training=training,
@@ -141,9 +145,10 @@ def test_a_row_with_an_empty_date_is_not_overdue_and_comes_after_the_overdue(
     )
     client.force_login(counsellor)
 
-    rows = groups(client.get(DASHBOARD))["start"].rows
+    start = groups(client.get(DASHBOARD))["start"]
 
-    assert [r.pk for r in rows] == [made["late"].pk, made["undated"].pk]
+    assert start.count == 12
+    assert [r.pk for r in start.rows] == [made[n].pk for n in ("late", "undated", *range(8))]
 
 
 def test_no_referral_is_in_two_groups_of_one_role():
