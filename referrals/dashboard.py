@@ -8,6 +8,7 @@ same condition: `models.work`)."""
 import datetime
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.template.response import TemplateResponse
@@ -150,7 +151,10 @@ def _ranked(rows, *, counted: bool) -> list[tuple]:
     written once each. A window over the annotations themselves (Django's) writes the CASE
     again in each PARTITION BY and the flag in the ORDER BY: four CASEs and eighteen
     EXISTS, 10 kB of SQL that Django took as long to build as PostgreSQL to run."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
+        return []
     count = ', COUNT(*) OVER (PARTITION BY "work_group") AS "group_count"' if counted else ""
     # Only the ORM's own SQL and a fixed column are put in; every value is a parameter.
     statement = f"""

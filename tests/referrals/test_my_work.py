@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from referrals.dashboard import _groups
 from referrals.enums import ContinuedBy, EndResult, HandoverHow, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.models.work import ROLE_WORK, WORK_STATES, work_conditions, work_window
@@ -322,7 +323,19 @@ def test_with_nothing_to_do_the_administrators_groups_are_counted_and_not_ranked
         response = client.get(DASHBOARD)
 
     assert response.context["to_do"] == 0
-    assert not [q for q in queries.captured_queries if '"work_code"' in q["sql"]]
+    assert not [q for q in queries.captured_queries if '"work_group"' in q["sql"]]
+
+
+def test_groups_of_no_referral_at_all_are_empty_without_a_query(caseworker):
+    """Referrals no row can be among (`none()`) have no SQL to rank them over."""
+    today = timezone.localdate()
+    conditions = work_conditions(caseworker, today)
+
+    with CaptureQueriesContext(connection) as queries:
+        counts, rows = _groups(Referral.objects.none(), conditions, caseworker, today)
+
+    assert counts == dict.fromkeys(conditions, 0) and rows == {}
+    assert not queries.captured_queries
 
 
 def test_an_administrator_agreeing_is_responsible_for_nothing(administrator, training):
