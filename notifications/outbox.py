@@ -278,6 +278,7 @@ def write_messages(
     digest_kinds = {kind for kind, _rs in wanted if kind not in AT_ONCE}
     now = at or timezone.now()
     rows = {}
+    emails = {}  # an e-mail is the same for every recipient of a language: rendered once
     for kind, recipients in wanted:
         for recipient in recipients:
             mailed = recipient.pk in mailed_to and (recipient.pk, kind) not in opted_out
@@ -289,20 +290,25 @@ def write_messages(
                 key = f"{source}:{kind}:{recipient.pk}:{channel}"
                 if key not in rows:
                     rows[key] = _row(
-                        key, kind, recipient, channel, referral, context, now, for_digest
+                        key, kind, recipient, channel, referral, context, now, for_digest, emails
                     )
     return inserting.insert_new(Notification, list(rows.values()), unique=["idempotency_key"])
 
 
-def _row(key, kind, recipient, channel, referral, context, now, for_digest) -> Notification:
+def _row(
+    key, kind, recipient, channel, referral, context, now, for_digest, emails: dict
+) -> Notification:
     # In the recipient's language; the in-app message shows what its reader may see, the
-    # e-mail only what happened and where to read it.
+    # e-mail only what happened and where to read it (`email_content`: nothing of its
+    # reader), kept in `emails` by kind and language.
     in_app = channel == Notification.Channel.IN_APP
     if in_app:
         subject, body = render_message(kind, recipient, referral, context)
         body_html = ""
     else:
-        subject, body, body_html = render_email(kind, recipient, referral)
+        if (kind, recipient.language) not in emails:
+            emails[kind, recipient.language] = render_email(kind, recipient, referral)
+        subject, body, body_html = emails[kind, recipient.language]
     return Notification(
         idempotency_key=key,
         recipient=recipient,

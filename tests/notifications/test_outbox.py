@@ -199,6 +199,33 @@ def test_a_message_to_many_goes_in_with_one_insert(walk, people):
     assert len(inserts) == 1
 
 
+def test_an_e_mail_to_many_is_rendered_once_per_language(walk, people, monkeypatch):
+    """It carries nothing of its reader (`rendering.email_content`): the same for all."""
+    referral = walk(State.ADMITTED)
+    organisation = people["counsellor"].organisation
+    recipients = [CounsellorFactory(organisation=organisation, language="nl-be") for _ in range(3)]
+    recipients += [CounsellorFactory(organisation=organisation, language="en") for _ in range(2)]
+    rendered = []
+    render_email = outbox.render_email
+
+    def counted(kind, recipient, *args):
+        rendered.append(recipient.language)
+        return render_email(kind, recipient, *args)
+
+    monkeypatch.setattr(outbox, "render_email", counted)
+    written = outbox.write(
+        kind=Kind.STARTED, recipients=recipients, referral=referral, source="test", context={}
+    )
+
+    assert sorted(rendered) == ["en", "nl-be"]
+    subjects = {n.recipient.language: n.subject for n in written if n.channel == EMAIL}
+    assert subjects == {
+        "en": f"OKOT: Training started – referral #{referral.pk} ({referral.training.title})",
+        "nl-be": f"OKOT: Opleiding gestart – toeleiding #{referral.pk} ({referral.training.title})",
+    }
+    assert len([n for n in written if n.channel == EMAIL]) == 5
+
+
 def test_the_rows_get_their_keys_where_the_insert_returns_none(walk, people, monkeypatch):
     """SQLite before 3.35 returns no keys from a bulk insert; the enqueue needs them."""
     referral = walk(State.ADMITTED)
