@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -120,7 +120,7 @@ def _groups(
     # by the database's collation).
     codes = list(conditions)
     in_group = Case(
-        *(When(q, then=Value(number)) for number, q in enumerate(conditions.values())),
+        *(When(conditions[code], then=Value(number)) for number, code in enumerate(codes)),
         output_field=IntegerField(),
     )
     if count_apart:
@@ -129,40 +129,42 @@ def _groups(
         )
         if not any(counts.values()):
             return counts, {}
-    rows = (
-        referrals.annotate(work_group=in_group, is_overdue=flags["is_overdue"])
-        .order_by()
-        .values("pk", "work_group", "is_overdue", "state_changed_at")
+    rows = referrals.order_by().values(
+        key=F("pk"),
+        work_group=in_group,
+        is_overdue=flags["is_overdue"],
+        since=F("state_changed_at"),
     )
-    code_of = {}
-    for pk, number, _position, *count in _ranked(rows, counted=not count_apart):
-        code_of[pk] = codes[number]
-        if count:
-            counts[codes[number]] = count[0]
-    return counts, _first_rows(code_of, flags, user, today)
+    first = {}
+    for key, number, position, count in _ranked(rows, counted=not count_apart):
+        first[key] = (codes[number], position)
+        if not count_apart:
+            counts[codes[number]] = count
+    return counts, _first_rows(first, flags, user, today)
 
 
 def _ranked(rows, *, counted: bool) -> list[tuple]:
-    """The first ROWS_PER_GROUP of each group of `rows` (their `pk`, `work_group`,
-    `is_overdue` and `state_changed_at`): overdue first (a flag on an empty column is NULL:
-    not overdue), then the longest waiting; with the group's count if `counted`.
+    """(key, group, position, count) of the first ROWS_PER_GROUP of each group of `rows`
+    (their `key`, `work_group`, `is_overdue` and `since`): overdue first (a flag on an
+    empty column is NULL: not overdue), then the longest waiting; the group's count if
+    `counted` (otherwise None).
 
     Ranked over `rows` as a subquery, so that the group's CASE and the overdue flag are
     written once each. A window over the annotations themselves (Django's) writes the CASE
     again in each PARTITION BY and the flag in the ORDER BY: four CASEs and eighteen
     EXISTS, 10 kB of SQL that Django took as long to build as PostgreSQL to run."""
     try:
-        sql, params = rows.query.sql_with_params()
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
         return []
-    count = ', COUNT(*) OVER (PARTITION BY "work_group") AS "group_count"' if counted else ""
-    # Only the ORM's own SQL and a fixed column are put in; every value is a parameter.
+    count = 'COUNT(*) OVER (PARTITION BY "work_group")' if counted else "NULL"
+    # Only the ORM's own SQL and fixed text are put in; every value is a parameter.
     statement = f"""
         SELECT * FROM (
-            SELECT "pk", "work_group", ROW_NUMBER() OVER (
+            SELECT "key", "work_group", ROW_NUMBER() OVER (
                 PARTITION BY "work_group"
-                ORDER BY CASE WHEN "is_overdue" THEN 0 ELSE 1 END, "state_changed_at", "pk"
-            ) AS "position"{count}
+                ORDER BY CASE WHEN "is_overdue" THEN 0 ELSE 1 END, "since", "key"
+            ) AS "position", {count} AS "group_count"
             FROM ({sql}) AS "annotated"
             WHERE "work_group" IS NOT NULL
         ) AS "ranked"
@@ -172,18 +174,18 @@ def _ranked(rows, *, counted: bool) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _first_rows(code_of: dict, flags: dict, user, today: datetime.date) -> dict:
-    """The referrals of `code_of`'s keys (none: no query), by the code of their group, in
-    `_ranked`'s order."""
+def _first_rows(first: dict, flags: dict, user, today: datetime.date) -> dict:
+    """The referrals of `first`'s keys (none: no query), by the code of their group, in
+    their position in it (`_ranked`)."""
     rows = {}
     for referral in sorted(
-        Referral.objects.filter(pk__in=code_of)
+        Referral.objects.filter(pk__in=first)
         .with_related()
         .with_interrupted()
         .annotate(**flags, **waiting_flags(today)),
-        key=lambda referral: (not referral.is_overdue, referral.state_changed_at, referral.pk),
+        key=lambda referral: first[referral.pk][1],
     ):
-        work = WORK[code_of[referral.pk]]
+        work = WORK[first[referral.pk][0]]
         referral.overdue_why = [
             reason.label
             for reason in OverdueReason

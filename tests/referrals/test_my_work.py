@@ -120,12 +120,13 @@ def test_a_row_with_an_empty_date_is_not_overdue_and_comes_after_the_overdue(
 ):
     """An admitted trainee without a probable start is not overdue: PostgreSQL would sort
     its NULL flag before the overdue ones. It is not overdue like those whose start is still
-    to come (a false flag), and among those the longest waiting come first, in the first ten
-    too."""
+    to come (a false flag): among them, it takes its place by how long it has waited, in the
+    first ten and beyond them."""
     ocmw = caseworker.organisation
     days = settings.OKOT_START_OVERDUE_DAYS + 5
     late_start = timezone.localdate() - datetime.timedelta(days=days)
     coming = timezone.localdate() + datetime.timedelta(days=3)
+    now = timezone.now()
     made = {}
     starts = [("undated", None), ("late", late_start)] + [(n, coming) for n in range(10)]
     for name, start in starts:
@@ -141,15 +142,24 @@ def test_a_row_with_an_empty_date_is_not_overdue_and_comes_after_the_overdue(
             handover_at=timezone.now() - datetime.timedelta(days=days + 29),
             handover_recorded_at=timezone.now(),
         )
-    Referral.objects.filter(pk=made["undated"].pk).update(
-        state_changed_at=timezone.now() - datetime.timedelta(days=60)  # waited longest
-    )
+    # Those to come waited 20 days down to 11, in their order.
+    for n in range(10):
+        waited = datetime.timedelta(days=20 - n)
+        Referral.objects.filter(pk=made[n].pk).update(state_changed_at=now - waited)
     client.force_login(counsellor)
 
-    start = groups(client.get(DASHBOARD))["start"]
+    def shown_after_waiting(days: float) -> list:
+        waited = datetime.timedelta(days=days)
+        Referral.objects.filter(pk=made["undated"].pk).update(state_changed_at=now - waited)
+        start = groups(client.get(DASHBOARD))["start"]
+        assert start.count == 12
+        return [r.pk for r in start.rows]
 
-    assert start.count == 12
-    assert [r.pk for r in start.rows] == [made[n].pk for n in ("late", "undated", *range(8))]
+    # Between the fifth and the sixth of those to come: sixth of the not overdue.
+    in_between = [made[n].pk for n in ("late", 0, 1, 2, 3, 4, "undated", 5, 6, 7)]
+    assert shown_after_waiting(15.5) == in_between
+    # The shortest wait of all: past the first ten.
+    assert shown_after_waiting(1) == [made[n].pk for n in ("late", *range(9))]
 
 
 def test_no_referral_is_in_two_groups_of_one_role():
