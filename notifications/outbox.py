@@ -299,15 +299,15 @@ def _row(
     key, kind, recipient, channel, referral, context, now, for_digest, emails: dict
 ) -> Notification:
     # In the recipient's language; the in-app message shows what its reader may see, the
-    # e-mail only what happened and where to read it (`email_content`: nothing of its
-    # reader), kept in `emails` by kind and language.
+    # e-mail only what happened and where to read it, the same for all who read a language
+    # (kept in `emails` by kind and language).
     in_app = channel == Notification.Channel.IN_APP
     if in_app:
         subject, body = render_message(kind, recipient, referral, context)
         body_html = ""
     else:
         if (kind, recipient.language) not in emails:
-            emails[kind, recipient.language] = render_email(kind, recipient, referral)
+            emails[kind, recipient.language] = render_email(kind, recipient.language, referral)
         subject, body, body_html = emails[kind, recipient.language]
     return Notification(
         idempotency_key=key,

@@ -52,10 +52,11 @@ def email_content(kind: str, referral) -> dict:
     }
 
 
-def render_email(kind: str, recipient, referral) -> tuple[str, str, str]:
-    """(subject, text, html) of the e-mail of `kind` for `recipient`: `email_content`, in
-    the recipient's language."""
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+def render_email(kind: str, language: str, referral) -> tuple[str, str, str]:
+    """(subject, text, html) of the e-mail of `kind`: `email_content`, in `language` (a
+    recipient's; empty: the default). Nothing of its reader: the same for everyone who
+    reads that language (`outbox.write_messages` renders it once for them)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
         content = email_content(kind, referral)
         if content["number"] is None:
             subject = _("OKOT: %(what)s") % content

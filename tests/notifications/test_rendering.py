@@ -159,7 +159,7 @@ def test_a_recipient_without_a_language_reads_the_site_language(walk, counsellor
     _subject, body = render_message(
         Kind.WARM_HANDOVER, counsellor, referral, context_for(referral, caseworker)
     )
-    email_subject, _text, _html = render_email(Kind.WARM_HANDOVER, counsellor, referral)
+    email_subject, _text, _html = render_email(Kind.WARM_HANDOVER, counsellor.language, referral)
 
     assert "\nCliënt:\n" in body
     assert email_subject.startswith("OKOT: Warme overdracht")
@@ -311,7 +311,7 @@ def test_the_html_alternative_says_what_happened_and_links_to_the_referral(
     settings.SITE_URL = "https://okot.example/"
     referral = walk(State.AGREED)
 
-    subject, text, html = render_email(Kind.WARM_HANDOVER, counsellor, referral)
+    subject, text, html = render_email(Kind.WARM_HANDOVER, counsellor.language, referral)
 
     assert f'href="https://okot.example/referrals/{referral.pk}/"' in html
     assert f"<title>{subject}</title>" in html
@@ -337,7 +337,7 @@ def test_the_subject_is_one_line_even_with_a_line_break_in_a_name(
     )
 
     in_app = render_message(kind, counsellor, referral, context_for(referral, caseworker))
-    email = render_email(kind, counsellor, referral)[:2]
+    email = render_email(kind, counsellor.language, referral)[:2]
 
     for subject, body in [in_app, email]:
         assert subject
