@@ -25,8 +25,10 @@ day ends (a worker counts them before it begins: `figures.count_ahead`), and aft
 served as they were last counted while a worker counts them again (`recount`, asked once
 however many ask); the page says when they were counted. A count asked of a worker longer
 than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could not be
-asked (the broker down), is made on the request. An OCMW's or a region's figures are always
-those of the last step."""
+asked (the broker down), is made on the request. So are the figures of any scope whose count
+took OKOT_FIGURES_SLOW_SECONDS (a second) or more: a counsellor's region, a sixth of Flanders
+that the steps of some fifty OCMWs change all day, takes one to five seconds. An OCMW's
+figures, and a region's that count within that time, are always those of the last step."""
 
 import dataclasses
 import datetime
@@ -79,6 +81,9 @@ class _Kept(NamedTuple):
     versions: list[str]  # of the scopes when the count began
     figures: Any
     at: datetime.datetime
+    # The count took OKOT_FIGURES_SLOW_SECONDS or more: after a change, shown as counted
+    # while a worker counts it again, as all of Flanders' are, and kept until the day ends.
+    slow: bool = False
 
 
 def remembered(
@@ -87,7 +92,8 @@ def remembered(
     """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
     unless their scope changed since it was put there; without `compute`, what the cache
     has or None. With `recount` (which has them counted again elsewhere), changed figures
-    of all of Flanders come as they were (`stale`) while that count is under way."""
+    of all of Flanders, and of any scope whose last count took OKOT_FIGURES_SLOW_SECONDS or
+    more, come as they were (`stale`) while that count is under way."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return _counted_now(compute)
@@ -101,13 +107,17 @@ def remembered(
         return _counted_now(compute)
     if kept is not None and kept.versions == versions:
         return Counted(kept.figures, kept.at)
-    if kept is not None and recount is not None and ALL in scopes and _counting(key, recount):
+    waits = kept is not None and (ALL in scopes or kept.slow)
+    if waits and recount is not None and _counting(key, recount):
         return Counted(kept.figures, kept.at, stale=True)
     if compute is None:
         return None
+    began = time.monotonic()
     counted = _counted_now(compute)
+    slow = time.monotonic() - began >= settings.OKOT_FIGURES_SLOW_SECONDS
     try:
-        cache.set(key, _Kept(versions, counted.figures, counted.at), _lifetime(scopes, seconds))
+        lifetime = _lifetime(seconds, until_midnight=ALL in scopes or slow)
+        cache.set(key, _Kept(versions, counted.figures, counted.at, slow), lifetime)
         cache.delete(_recounting(key))
     except Exception:  # noqa: BLE001
         logger.warning("The figures could not be kept in the cache.", exc_info=True)
@@ -128,10 +138,11 @@ def _key(scope: str, what: tuple) -> str:
     return "figures:" + hashlib.sha256(described.encode()).hexdigest()
 
 
-def _lifetime(scopes: list[str], seconds: int) -> int:
+def _lifetime(seconds: int, *, until_midnight: bool) -> int:
     """How long figures are kept: OKOT_FIGURES_CACHE_SECONDS, and those of all of Flanders
-    (counted ahead of the day, and again by a worker after a change) until the day ends."""
-    if ALL not in scopes:
+    and those slow to count (counted again by a worker after a change, some ahead of the
+    day) until the day ends."""
+    if not until_midnight:
         return seconds
     now = timezone.localtime()
     midnight = datetime.datetime.combine(

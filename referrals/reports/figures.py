@@ -109,20 +109,21 @@ def ahead(today, *, narrowed: bool = False) -> list[str]:
 
 def count_ahead() -> int:
     """Count into the cache, before anyone asks, the figures that take a second or more to
-    count: the pages `ahead` for all of Flanders and for each province, then all of
-    Flanders' narrowed ones (the least asked last: a task stopped by a deploy loses those),
-    in each language (a worker's task, early each morning: the figures of a new day are
-    counted again; after a change, a page counted that day is shown as counted while it is
-    counted again). How many pages it counted (those still in the cache are not counted
-    again)."""
+    count: the pages `ahead` for all of Flanders, for each province (a network manager's)
+    and for each VDAB region (a counsellor's), then all of Flanders' narrowed ones (the
+    least asked last: a task stopped by a deploy loses those), in each language (a worker's
+    task, early each morning: the figures of a new day are counted again; after a change, a
+    page counted that day is shown as counted while it is counted again). How many pages it
+    counted (those still in the cache are not counted again)."""
     if settings.OKOT_FIGURES_CACHE_SECONDS <= 0:
         return 0
     administrator = Role.ADMINISTRATOR.holders().order_by("pk").first()
-    by_province = {}  # one network manager of each province: their figures are the same
-    for manager in Role.NETWORK_MANAGER.holders().select_related("organisation").order_by("pk"):
-        by_province.setdefault(manager.organisation.province, manager)
+    # One network manager of each province and one counsellor of each region: the figures
+    # of the others are the same.
+    provinces = _one_of_each_province(Role.NETWORK_MANAGER)
+    regions = _one_of_each_province(Role.COUNSELLOR)
     today = timezone.localdate()
-    work = [(user, ahead(today)) for user in [administrator, *by_province.values()] if user]
+    work = [(user, ahead(today)) for user in [administrator, *provinces, *regions] if user]
     if administrator:
         work.append((administrator, ahead(today, narrowed=True)))
     counted = 0
@@ -131,3 +132,11 @@ def count_ahead() -> int:
             for query in queries:
                 counted += count_again(user.pk, query, language)
     return counted
+
+
+def _one_of_each_province(role: Role) -> list:
+    """The first active holder of `role` in each province, by primary key."""
+    first = {}
+    for user in role.holders().select_related("organisation").order_by("pk"):
+        first.setdefault(user.organisation.province, user)
+    return list(first.values())

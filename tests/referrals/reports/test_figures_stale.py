@@ -1,7 +1,9 @@
 """Figures of all of Flanders after a step anywhere (`referrals.reports.cache`): served as last
 counted, saying so, while a worker counts them again (counted on the request when that count
 was asked more than OKOT_FIGURES_STALE_SECONDS ago and not done); counted before the day
-begins and kept until it ends; an OCMW's figures are always those of the last step."""
+begins and kept until it ends. So are the figures of any scope whose count took
+OKOT_FIGURES_SLOW_SECONDS or more; an OCMW's or a region's figures that count faster are
+always those of the last step."""
 
 import datetime
 
@@ -16,7 +18,7 @@ from referrals import tasks
 from referrals.enums import OkotType, State
 from referrals.models import Referral
 from referrals.reports import figures
-from tests.accounts.factories import NetworkManagerFactory, OcmwFactory
+from tests.accounts.factories import CounsellorFactory, NetworkManagerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
 from .test_figures_cache import (  # noqa: F401 (figures_cached: an autouse fixture)
@@ -33,7 +35,17 @@ COUNTING_AGAIN = "Steps taken since then are being counted now"
 @pytest.fixture(autouse=True)
 def stale_for_five_minutes(settings, figures_cached):  # noqa: F811
     settings.OKOT_FIGURES_STALE_SECONDS = 300
+    # No count of these few referrals is slow, however busy the machine; a test that wants
+    # one says so (`slow_counts`).
+    settings.OKOT_FIGURES_SLOW_SECONDS = 60
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def slow_counts(settings):
+    """Every count takes at least OKOT_FIGURES_SLOW_SECONDS, as a region's take at the scale
+    of Flanders."""
+    settings.OKOT_FIGURES_SLOW_SECONDS = 0
 
 
 @pytest.fixture
@@ -137,6 +149,18 @@ def test_a_network_managers_figures_wait_for_a_step_elsewhere_too(
     assert queued == [(network_manager.pk, "year=2025", "en")]  # the filters as checked
 
 
+def start_in_gent(ocmw_gent, django_capture_on_commit_callbacks):
+    """A start of a client of Gent in a training of the counsellor's region."""
+    with django_capture_on_commit_callbacks(execute=True):
+        Referral.objects.create(
+            client=ClientFactory(ocmw=ocmw_gent),
+            training=TrainingFactory(province=Province.OOST_VLAANDEREN),
+            state=State.IN_TRAINING,
+            agreed_on=datetime.date(2025, 2, 3),  # what VDAB's figures count from
+            start_date=MARCH,
+        )
+
+
 @pytest.mark.parametrize("role", ["caseworker", "counsellor"])
 def test_an_ocmws_or_a_regions_figures_show_their_last_step_at_once(
     client, request, ocmw_gent, django_capture_on_commit_callbacks, queued, role
@@ -145,18 +169,62 @@ def test_an_ocmws_or_a_regions_figures_show_their_last_step_at_once(
     client.force_login(user)
     assert starts_total(counted(client)[0]) == "0"
 
-    with django_capture_on_commit_callbacks(execute=True):  # in the counsellor's region
-        Referral.objects.create(
-            client=ClientFactory(ocmw=ocmw_gent),
-            training=TrainingFactory(province=Province.OOST_VLAANDEREN),
-            state=State.IN_TRAINING,
-            agreed_on=datetime.date(2025, 2, 3),  # what VDAB's figures count from
-            start_date=MARCH,
-        )
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
     response, counts = counted(client)
 
     assert counts > 0 and starts_total(response) == "1"
     assert COUNTING_AGAIN not in response.content.decode() and not queued
+
+
+@pytest.mark.parametrize("role", ["caseworker", "counsellor"])
+def test_figures_slow_to_count_come_as_counted_while_a_worker_counts_them_again(
+    client, request, ocmw_gent, django_capture_on_commit_callbacks, queued, slow_counts, role
+):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    assert starts_total(counted(client)[0]) == "0"
+
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 2), tick=False):
+        stale, stale_counts = counted(client)
+        again, again_counts = counted(client)
+
+    assert stale_counts == again_counts == 0
+    assert starts_total(stale) == starts_total(again) == "0"
+    assert COUNTING_AGAIN in stale.content.decode()
+    assert "Counted at 13:00." in stale.content.decode()
+    assert queued == [(user.pk, "year=2025", "en")]  # once, however many ask
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 3), tick=False):
+        tasks.recount_figures(*queued[0])  # what the worker does
+        fresh, fresh_counts = counted(client)
+
+    assert fresh_counts == 0 and starts_total(fresh) == "1"
+    assert COUNTING_AGAIN not in fresh.content.decode()
+    assert "Counted at 13:03." in fresh.content.decode()
+
+
+@pytest.mark.parametrize("slow", [True, False])
+def test_figures_slow_to_count_are_kept_until_the_day_ends(
+    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, settings, slow
+):
+    settings.OKOT_FIGURES_SLOW_SECONDS = 0 if slow else 60
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+    client.force_login(counsellor)
+    counted(client)  # at 13:00
+
+    # Longer than OKOT_FIGURES_CACHE_SECONDS (an hour) later, the same day in Brussels.
+    # (A new session each time: the last one has expired.)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 22, 30), tick=False):
+        client.force_login(counsellor)
+        late, late_counts = counted(client)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 23, 1), tick=False):
+        client.force_login(counsellor)
+        next_day, next_day_counts = counted(client)  # 00:01 in Brussels
+
+    assert (late_counts == 0) is slow
+    assert ("Counted at 13:00." in late.content.decode()) is slow  # else at 23:30
+    assert next_day_counts > 0 and starts_total(next_day) == "1"
 
 
 def test_downloads_are_never_as_last_counted(
@@ -228,22 +296,23 @@ def test_a_worker_counts_nothing_for_someone_who_may_no_longer_see_the_figures(
     assert counted(client)[1] > 0  # nothing was kept for them
 
 
-def test_the_figures_of_flanders_and_the_provinces_are_counted_before_the_day(
-    client, administrator, network_manager, ocmw_gent, settings
+def test_the_figures_of_flanders_the_provinces_and_the_regions_are_counted_before_the_day(
+    client, administrator, network_manager, counsellor, ocmw_gent, settings
 ):
     started(ocmw_gent, MARCH)
     NetworkManagerFactory(organisation=network_manager.organisation)  # the same province
+    CounsellorFactory(organisation=counsellor.organisation)  # the same region
 
     counted_ahead = tasks.count_figures_ahead()
 
-    # Flanders and one province; every year offered (2026 back to 2016) and all years, by
-    # event and by cohort; for Flanders also this year and all years of each type and of
-    # each region; in Dutch and in English.
+    # Flanders, one province and one region; every year offered (2026 back to 2016) and
+    # all years, by event and by cohort; for Flanders also this year and all years of each
+    # type and of each region; in Dutch and in English.
     narrower = len(OkotType) + len(Province)
-    assert counted_ahead == (2 * (11 + 1) + narrower * 2) * 2 * len(settings.LANGUAGES)
+    assert counted_ahead == (3 * 2 * (11 + 1) + narrower * 2 * 2) * len(settings.LANGUAGES)
     assert tasks.count_figures_ahead() == 0  # still in the cache
     pages = [{}, {"basis": "cohort"}, {"year": "2016"}, {"year": "", "basis": "cohort"}]
-    for user in (administrator, network_manager):
+    for user in (administrator, network_manager, counsellor):
         client.force_login(user)
         for data in pages:
             assert counted(client, data=data)[1] == 0
