@@ -147,6 +147,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "counsellor", "referral page", reverse("referrals:referral_detail", args=[trainee.pk])
         ),
         Case("counsellor", "inbox", reverse("notifications:inbox")),
+        Case("counsellor", "figures", reports),
+        Case("counsellor", "figures, again", reports),
         # Before the page: the table counted alone (after it, the page's cached table).
         Case(
             "network manager",
