@@ -1,6 +1,7 @@
 """The Celery tasks of the referrals: importing a file of existing trajectories, the
-monthly retention (beat, CELERY_BEAT_SCHEDULE), and counting the figures of all of Flanders
-ahead of the day and again after a change (`reports.cache`).
+monthly retention (beat, CELERY_BEAT_SCHEDULE), and counting the figures that take seconds
+(all of Flanders', a province's, a region's) ahead of the day and again after a change
+(`reports.cache`).
 
 Tasks take ids, never objects, and are idempotent. Without REDIS_URL (`make demo`, the
 tests) Celery runs them in-process, eagerly: the job has ended when its page first shows."""

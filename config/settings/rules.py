@@ -68,8 +68,9 @@ OKOT_FIGURES_CACHE_SECONDS = int(
 OKOT_FIGURES_STALE_SECONDS = int(
     os.environ.get("OKOT_FIGURES_STALE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
 )
-# Figures of any scope (a counsellor's region, a big OCMW, a narrow filter) whose last count
-# took at least this many seconds are treated as all of Flanders' are: after a change, shown
-# as last counted while a worker counts them again (OKOT_FIGURES_STALE_SECONDS), and kept until
-# the day ends. Faster counts show the last step at once.
+# Figures of any scope (a counsellor's region, a big OCMW, a narrow filter) that took at least
+# this many seconds to count that day, or were counted ahead of it, are treated as all of
+# Flanders' are: after a change, shown as last counted while a worker counts them again
+# (OKOT_FIGURES_STALE_SECONDS), and kept until the day ends. Faster counts show the last step
+# at once. 0 treats every count as slow.
 OKOT_FIGURES_SLOW_SECONDS = float(os.environ.get("OKOT_FIGURES_SLOW_SECONDS", "1"))

@@ -10,8 +10,8 @@ new version once it commits; a change to a client, a training or an organisation
 or the retention gives every scope one (`everything`). A changed scope misses and is counted
 again; what no signal announces (a correction in SQL) is at most `OKOT_FIGURES_CACHE_SECONDS`
 old (the start years side by side, kept apart for every year of a page by start cohort, up
-to twice that: `figures.start_years`), and the figures of all of Flanders and the provinces
-at most until the day ends.
+to twice that: `figures.start_years`), and the figures of all of Flanders and the provinces,
+and those slow to count, at most until the day ends.
 
 A version is a new random value, never a counter: a version the cache evicted comes back as
 another value, not as 0, so it cannot bring back figures computed before the change. The
@@ -23,12 +23,13 @@ All of Flanders changes with every step anywhere, and takes seconds to count. Fi
 follow its version (the administrator's, a network manager's) are therefore kept until the
 day ends (a worker counts them before it begins: `figures.count_ahead`), and after a change
 served as they were last counted while a worker counts them again (`recount`, asked once
-however many ask); the page says when they were counted. A count asked of a worker longer
-than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could not be
-asked (the broker down), is made on the request. So are the figures of any scope whose count
-took OKOT_FIGURES_SLOW_SECONDS (a second) or more: a counsellor's region, a sixth of Flanders
-that the steps of some fifty OCMWs change all day, takes one to five seconds. An OCMW's
-figures, and a region's that count within that time, are always those of the last step."""
+however many ask); the page says when they were counted. So are the figures of any scope
+slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS (a second) or more that day,
+or they were counted ahead of it (a counsellor's region, a sixth of Flanders that the steps
+of some fifty OCMWs change all day, takes one to five seconds). A count asked of a worker
+longer than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could
+not be asked (the broker down), is made on the request. Figures that count faster (an
+OCMW's, nearly always) are always those of the last step."""
 
 import dataclasses
 import datetime
@@ -81,19 +82,26 @@ class _Kept(NamedTuple):
     versions: list[str]  # of the scopes when the count began
     figures: Any
     at: datetime.datetime
-    # The count took OKOT_FIGURES_SLOW_SECONDS or more: after a change, shown as counted
-    # while a worker counts it again, as all of Flanders' are, and kept until the day ends.
+    # Slow to count (`remembered`): after a change, shown as counted while a worker counts
+    # it again, as all of Flanders' are, and kept until the day ends.
     slow: bool = False
 
 
 def remembered(
-    user, what: tuple, compute: Callable | None, *, recount: Callable | None = None
+    user,
+    what: tuple,
+    compute: Callable | None,
+    *,
+    recount: Callable | None = None,
+    slow: bool = False,
 ) -> Counted | None:
     """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
     unless their scope changed since it was put there; without `compute`, what the cache
     has or None. With `recount` (which has them counted again elsewhere), changed figures
-    of all of Flanders, and of any scope whose last count took OKOT_FIGURES_SLOW_SECONDS or
-    more, come as they were (`stale`) while that count is under way."""
+    of all of Flanders, and of any scope slow to count, come as they were (`stale`) while
+    that count is under way. Slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS
+    or more that day (one faster count, its start years side by side found in the cache,
+    does not make them fast again), or `slow` says so (counted ahead of the day)."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return _counted_now(compute)
@@ -107,14 +115,15 @@ def remembered(
         return _counted_now(compute)
     if kept is not None and kept.versions == versions:
         return Counted(kept.figures, kept.at)
-    waits = kept is not None and (ALL in scopes or kept.slow)
-    if waits and recount is not None and _counting(key, recount):
+    may_show_stale = kept is not None and (ALL in scopes or kept.slow)
+    if may_show_stale and recount is not None and _counting(key, recount):
         return Counted(kept.figures, kept.at, stale=True)
     if compute is None:
         return None
     began = time.monotonic()
     counted = _counted_now(compute)
-    slow = time.monotonic() - began >= settings.OKOT_FIGURES_SLOW_SECONDS
+    slow = slow or (kept is not None and kept.slow)  # the key is the day's: until midnight
+    slow = slow or time.monotonic() - began >= settings.OKOT_FIGURES_SLOW_SECONDS
     try:
         lifetime = _lifetime(seconds, until_midnight=ALL in scopes or slow)
         cache.set(key, _Kept(versions, counted.figures, counted.at, slow), lifetime)

@@ -38,12 +38,19 @@ def report_scope(user, data: QueryDict):
 
 
 def page_figures(
-    user, queryset, filters: dict, small_cells: int, *, cached_only=False, recount=None
+    user,
+    queryset,
+    filters: dict,
+    small_cells: int,
+    *,
+    cached_only=False,
+    recount=None,
+    slow=False,
 ) -> cache.Counted | None:
     """The page's sections by year of the event, or by start cohort, from the cache while
     nothing they count changed; with `cached_only`, None unless cached. With `recount`,
-    figures of all of Flanders may come as last counted while it has them counted again
-    (`cache.remembered`)."""
+    figures of all of Flanders and those slow to count (`slow`: whatever this count takes)
+    may come as last counted while it has them counted again (`cache.remembered`)."""
 
     def compute():
         today = timezone.localdate()
@@ -58,7 +65,8 @@ def page_figures(
         )
 
     what = ("page", as_query(filters), small_cells)
-    return cache.remembered(user, what, None if cached_only else compute, recount=recount)
+    compute_unless_cached = None if cached_only else compute
+    return cache.remembered(user, what, compute_unless_cached, recount=recount, slow=slow)
 
 
 def start_years(user, queryset, filters: dict, today) -> Table:
@@ -72,10 +80,11 @@ def start_years(user, queryset, filters: dict, today) -> Table:
     return cache.remembered(user, what, lambda: trend(queryset, today=today)).figures
 
 
-def count_again(user_id: int, query: str, language: str) -> bool:
+def count_again(user_id: int, query: str, language: str, *, ahead: bool = False) -> bool:
     """Count the figures page that `user_id` asked with `query` into the cache, in
     `language`, unless it is there and up to date; nothing when they may no longer see it.
-    Whether it counted."""
+    `ahead` (of the day): kept as slow to count, until the day ends and, after a change,
+    shown as counted while counted again. Whether it counted."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not access.may_view_reports(user):
         return False
@@ -83,7 +92,7 @@ def count_again(user_id: int, query: str, language: str) -> bool:
         _form, queryset, filters, small_cells = report_scope(user, QueryDict(query))
         if page_figures(user, queryset, filters, small_cells, cached_only=True) is not None:
             return False
-        page_figures(user, queryset, filters, small_cells)
+        page_figures(user, queryset, filters, small_cells, slow=ahead)
         return True
 
 
@@ -117,26 +126,25 @@ def count_ahead() -> int:
     counted (those still in the cache are not counted again)."""
     if settings.OKOT_FIGURES_CACHE_SECONDS <= 0:
         return 0
-    administrator = Role.ADMINISTRATOR.holders().order_by("pk").first()
-    # One network manager of each province and one counsellor of each region: the figures
-    # of the others are the same.
-    provinces = _one_of_each_province(Role.NETWORK_MANAGER)
-    regions = _one_of_each_province(Role.COUNSELLOR)
+    by_scope = _one_per_scope(Role.ADMINISTRATOR, Role.NETWORK_MANAGER, Role.COUNSELLOR)
     today = timezone.localdate()
-    work = [(user, ahead(today)) for user in [administrator, *provinces, *regions] if user]
-    if administrator:
-        work.append((administrator, ahead(today, narrowed=True)))
+    work = [(user, ahead(today)) for user in by_scope.values()]
+    if cache.ALL in by_scope:
+        work.append((by_scope[cache.ALL], ahead(today, narrowed=True)))
     counted = 0
     for user, queries in work:
         for language, _name in settings.LANGUAGES:
             for query in queries:
-                counted += count_again(user.pk, query, language)
+                counted += count_again(user.pk, query, language, ahead=True)
     return counted
 
 
-def _one_of_each_province(role: Role) -> list:
-    """The first active holder of `role` in each province, by primary key."""
+def _one_per_scope(*roles: Role) -> dict:
+    """One active holder of `roles` for each scope of figures they report on (all of
+    Flanders, a province, a region): the first by role, then by primary key. The figures of
+    the others of a scope are the same."""
     first = {}
-    for user in role.holders().select_related("organisation").order_by("pk"):
-        first.setdefault(user.organisation.province, user)
-    return list(first.values())
+    for role in roles:
+        for user in role.holders().select_related("organisation").order_by("pk"):
+            first.setdefault(cache.scopes_of(user)[0], user)
+    return first

@@ -17,9 +17,9 @@ from .tables import TABLE_BREAKDOWNS
 
 
 def _page_figures(request, queryset, filters: dict, small_cells: int):
-    """The page's sections (`figures.page_figures`); those of all of Flanders may come as
-    last counted while a worker counts them again (the page says so; a download, which
-    could not, calls `page_figures` without a recount)."""
+    """The page's sections (`figures.page_figures`); those of all of Flanders and those slow
+    to count may come as last counted while a worker counts them again (the page says so;
+    a download, which could not, calls `page_figures` without a recount)."""
 
     def recount():
         arguments = (request.user.pk, as_query(filters), translation.get_language())

@@ -204,6 +204,23 @@ def test_figures_slow_to_count_come_as_counted_while_a_worker_counts_them_again(
     assert "Counted at 13:03." in fresh.content.decode()
 
 
+def test_figures_slow_to_count_once_that_day_stay_slow_whatever_the_next_count_takes(
+    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, queued, settings
+):
+    settings.OKOT_FIGURES_SLOW_SECONDS = 0
+    client.force_login(counsellor)
+    counted(client)  # slow
+    settings.OKOT_FIGURES_SLOW_SECONDS = 60
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+    tasks.recount_figures(counsellor.pk, "year=2025", "en")  # fast this time
+
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+    response, counts = counted(client)
+
+    assert counts == 0 and COUNTING_AGAIN in response.content.decode()
+    assert starts_total(response) == "1" and len(queued) == 1
+
+
 @pytest.mark.parametrize("slow", [True, False])
 def test_figures_slow_to_count_are_kept_until_the_day_ends(
     client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, settings, slow
@@ -297,7 +314,14 @@ def test_a_worker_counts_nothing_for_someone_who_may_no_longer_see_the_figures(
 
 
 def test_the_figures_of_flanders_the_provinces_and_the_regions_are_counted_before_the_day(
-    client, administrator, network_manager, counsellor, ocmw_gent, settings
+    client,
+    administrator,
+    network_manager,
+    counsellor,
+    ocmw_gent,
+    settings,
+    django_capture_on_commit_callbacks,
+    queued,
 ):
     started(ocmw_gent, MARCH)
     NetworkManagerFactory(organisation=network_manager.organisation)  # the same province
@@ -322,6 +346,16 @@ def test_the_figures_of_flanders_the_provinces_and_the_regions_are_counted_befor
     assert counted(client, data={"year": "2025", "okot_type": "PBA"})[1] > 0  # not ahead
     client.force_login(network_manager)
     assert counted(client, data={"okot_type": "PBA"})[1] > 0  # within a region: not ahead
+
+    # However fast they were to count, kept until the day ends, and after a change shown
+    # as counted while counted again.
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15), tick=False):  # 16:00
+        client.force_login(counsellor)
+        later, later_counts = counted(client, data={"year": "", "basis": "cohort"})
+        start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+        changed, changed_counts = counted(client, data={"year": "", "basis": "cohort"})
+    assert later_counts == changed_counts == 0 and "Counted at 13:00." in later.content.decode()
+    assert COUNTING_AGAIN in changed.content.decode()
     assert settings.CELERY_BEAT_SCHEDULE["count-figures-ahead"]["task"] == (
         "referrals.tasks.count_figures_ahead"
     )
