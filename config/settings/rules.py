@@ -71,6 +71,7 @@ OKOT_FIGURES_STALE_SECONDS = int(
 # Figures of any scope (a counsellor's region, a big OCMW, a narrow filter) that took at least
 # this many seconds to count that day, or were counted ahead of it, are treated as all of
 # Flanders' are: after a change, shown as last counted while a worker counts them again
-# (OKOT_FIGURES_STALE_SECONDS), and kept until the day ends. Faster counts show the last step
+# (OKOT_FIGURES_STALE_SECONDS), and kept until the next day ends (which sees them as counted
+# the day before while they are counted again). Faster counts show the last step
 # at once. 0 treats every count as slow.
 OKOT_FIGURES_SLOW_SECONDS = float(os.environ.get("OKOT_FIGURES_SLOW_SECONDS", "1"))

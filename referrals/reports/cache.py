@@ -11,7 +11,8 @@ or the retention gives every scope one (`everything`). A changed scope misses an
 again; what no signal announces (a correction in SQL) is at most `OKOT_FIGURES_CACHE_SECONDS`
 old (the start years side by side, kept apart for every year of a page by start cohort, up
 to twice that: `figures.start_years`), and the figures of all of Flanders and the provinces,
-and those slow to count, at most until the day ends.
+and those slow to count, at most until the day ends (the day after, they are shown only as
+counted then, saying so, while they are counted again).
 
 A version is a new random value, never a counter: a version the cache evicted comes back as
 another value, not as 0, so it cannot bring back figures computed before the change. The
@@ -21,9 +22,10 @@ that committed is never reported as failed because its figures could not be rene
 
 All of Flanders changes with every step anywhere, and takes seconds to count. Figures that
 follow its version (the administrator's, a network manager's) are therefore kept until the
-day ends (a worker counts them before it begins: `figures.count_ahead`), and after a change
-served as they were last counted while a worker counts them again (`recount`, asked once
-however many ask); the page says when they were counted. So are the figures of any scope
+next day ends (a worker counts them before a day begins: `figures.count_ahead`), and after a
+change, or the first time a day asks for them, served as they were last counted while a
+worker counts them again (`recount`, asked once however many ask); the page says when they
+were counted. So are the figures of any scope
 slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS (a second) or more that day,
 or they were counted ahead of it (a counsellor's region, a sixth of Flanders that the steps
 of some fifty OCMWs change all day, takes one to five seconds). A count asked of a worker
@@ -83,7 +85,7 @@ class _Kept(NamedTuple):
     figures: Any
     at: datetime.datetime
     # Slow to count (`remembered`): after a change, shown as counted while a worker counts
-    # it again, as all of Flanders' are, and kept until the day ends.
+    # it again, as all of Flanders' are, and kept until the next day ends.
     slow: bool = False
 
 
@@ -113,7 +115,10 @@ def remembered(
     except Exception:  # noqa: BLE001 (whatever the backend raises: the figures are counted)
         logger.warning("The figures' cache could not be read; counting them.", exc_info=True)
         return _counted_now(compute)
-    if kept is not None and kept.versions == versions:
+    # A new day's figures are counted anew (what is open is open a day longer); those of
+    # the day before, of all of Flanders or slow to count, are shown while they are.
+    counted_today = kept is not None and timezone.localdate(kept.at) == timezone.localdate()
+    if counted_today and kept.versions == versions:
         return Counted(kept.figures, kept.at)
     may_show_stale = kept is not None and (ALL in scopes or kept.slow)
     if may_show_stale and recount is not None and _counting(key, recount):
@@ -122,10 +127,10 @@ def remembered(
         return None
     began = time.monotonic()
     counted = _counted_now(compute)
-    slow = slow or (kept is not None and kept.slow)  # the key is the day's: until midnight
+    slow = slow or (counted_today and kept.slow)
     slow = slow or time.monotonic() - began >= settings.OKOT_FIGURES_SLOW_SECONDS
     try:
-        lifetime = _lifetime(seconds, until_midnight=ALL in scopes or slow)
+        lifetime = _lifetime(seconds, through_tomorrow=ALL in scopes or slow)
         cache.set(key, _Kept(versions, counted.figures, counted.at, slow), lifetime)
         cache.delete(_recounting(key))
     except Exception:  # noqa: BLE001
@@ -141,21 +146,22 @@ def _counted_now(compute: Callable | None) -> Counted | None:
 
 
 def _key(scope: str, what: tuple) -> str:
-    """Where the figures of `scope` and `what` are kept, with the versions they counted."""
-    today = _today()
-    described = repr((scope, what, SHAPE, translation.get_language(), today))
+    """Where the figures of `scope` and `what` are kept, with the versions they counted and
+    when (a day's figures are counted again the next day)."""
+    described = repr((scope, what, SHAPE, translation.get_language()))
     return "figures:" + hashlib.sha256(described.encode()).hexdigest()
 
 
-def _lifetime(seconds: int, *, until_midnight: bool) -> int:
+def _lifetime(seconds: int, *, through_tomorrow: bool) -> int:
     """How long figures are kept: OKOT_FIGURES_CACHE_SECONDS, and those of all of Flanders
     and those slow to count (counted again by a worker after a change, some ahead of the
-    day) until the day ends."""
-    if not until_midnight:
+    day) until the next day ends, so that its first request shows them while they are
+    counted again for it."""
+    if not through_tomorrow:
         return seconds
     now = timezone.localtime()
     midnight = datetime.datetime.combine(
-        now.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=now.tzinfo
+        now.date() + datetime.timedelta(days=2), datetime.time(), tzinfo=now.tzinfo
     )
     # In seconds since the epoch: aware datetimes of one time zone subtract as wall clocks,
     # an hour off on the days the clocks change.
@@ -194,10 +200,6 @@ def referral_changed(referral) -> None:
 def everything_changed() -> None:
     """After this transaction commits: a new version for every scope."""
     _renew_on_commit([EVERYTHING])
-
-
-def _today() -> str:
-    return timezone.localdate().isoformat()
 
 
 def _versions(scopes: list[str]) -> list[str]:

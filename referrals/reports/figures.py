@@ -83,8 +83,8 @@ def start_years(user, queryset, filters: dict, today) -> Table:
 def count_again(user_id: int, query: str, language: str, *, ahead: bool = False) -> bool:
     """Count the figures page that `user_id` asked with `query` into the cache, in
     `language`, unless it is there and up to date; nothing when they may no longer see it.
-    `ahead` (of the day): kept as slow to count, until the day ends and, after a change,
-    shown as counted while counted again. Whether it counted."""
+    `ahead` (of the day): kept as slow to count, until the next day ends and, after a
+    change or on that day, shown as counted while counted again. Whether it counted."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not access.may_view_reports(user):
         return False

@@ -82,6 +82,7 @@ def reports(request):
         # What "<5" and "x" mean, when the figures may have them.
         "small_cells_note": small_cells_note(small_cells) if small_cells else "",
         "counted_at": counted.at,
+        "counted_before_today": timezone.localdate(counted.at) < timezone.localdate(),
         "counting_again": counted.stale,
     }
     return TemplateResponse(request, "referrals/reports.html", context)

@@ -221,27 +221,46 @@ def test_figures_slow_to_count_once_that_day_stay_slow_whatever_the_next_count_t
     assert starts_total(response) == "1" and len(queued) == 1
 
 
-@pytest.mark.parametrize("slow", [True, False])
-def test_figures_slow_to_count_are_kept_until_the_day_ends(
-    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, settings, slow
+@pytest.mark.parametrize(
+    ("role", "slow", "waits"),
+    [("counsellor", True, True), ("counsellor", False, False), ("administrator", False, True)],
+)
+def test_figures_slow_to_count_are_kept_and_shown_the_next_day_while_counted_again(
+    client,
+    request,
+    ocmw_gent,
+    django_capture_on_commit_callbacks,
+    queued,
+    settings,
+    role,
+    slow,
+    waits,
 ):
     settings.OKOT_FIGURES_SLOW_SECONDS = 0 if slow else 60
+    user = request.getfixturevalue(role)
     start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
-    client.force_login(counsellor)
-    counted(client)  # at 13:00
 
+    def asked(at: datetime.datetime):
+        with time_machine.travel(at, tick=False):
+            client.force_login(user)  # a new session each time: the last one has expired
+            return counted(client)
+
+    asked(datetime.datetime(2026, 11, 25, 12))  # 13:00 in Brussels
     # Longer than OKOT_FIGURES_CACHE_SECONDS (an hour) later, the same day in Brussels.
-    # (A new session each time: the last one has expired.)
-    with time_machine.travel(datetime.datetime(2026, 11, 25, 22, 30), tick=False):
-        client.force_login(counsellor)
-        late, late_counts = counted(client)
-    with time_machine.travel(datetime.datetime(2026, 11, 25, 23, 1), tick=False):
-        client.force_login(counsellor)
-        next_day, next_day_counts = counted(client)  # 00:01 in Brussels
+    late, late_counts = asked(datetime.datetime(2026, 11, 25, 22, 30))
+    next_day, next_day_counts = asked(datetime.datetime(2026, 11, 25, 23, 1))  # 00:01
+    day_after, day_after_counts = asked(datetime.datetime(2026, 11, 26, 23, 1))
 
-    assert (late_counts == 0) is slow
-    assert ("Counted at 13:00." in late.content.decode()) is slow  # else at 23:30
-    assert next_day_counts > 0 and starts_total(next_day) == "1"
+    assert (late_counts == 0) is waits
+    assert ("Counted at 13:00." in late.content.decode()) is waits  # else at 23:30
+    assert (next_day_counts == 0) is waits
+    shown_the_next_day = "Counted on 25 November at 13:00." in next_day.content.decode()
+    assert shown_the_next_day is waits
+    assert ("Today's figures are being counted now" in next_day.content.decode()) is waits
+    assert queued == ([(user.pk, "year=2025", "en")] if waits else [])
+    assert starts_total(next_day) == "1"
+    assert day_after_counts > 0  # no longer kept (the worker that was asked never ran)
+    assert "Counted at 00:01." in day_after.content.decode()
 
 
 def test_downloads_are_never_as_last_counted(
