@@ -61,17 +61,18 @@ OKOT_FIGURES_CACHE_SECONDS = int(
     os.environ.get("OKOT_FIGURES_CACHE_SECONDS", "3600" if os.environ.get("REDIS_URL") else "0")
 )
 # Figures of all of Flanders (the administrator's, a network manager's), which every step
-# anywhere changes and which take seconds to count: after a change, served as last counted
-# while a Celery worker counts them again, for at most this many seconds after that count was
-# asked (then the request counts them: no worker is running); the page says when they were
-# counted. 0: counted again on the first request after a step. Needs the cache.
+# anywhere changes and which take seconds to count, and those slow to count (below): after a
+# change or on a new day, served as last counted while a Celery worker counts them again, for
+# at most this many seconds after that count was asked (then the request counts them: no
+# worker is running); the page says when they were counted. 0: counted again on the first
+# request after a step or of a new day. Needs the cache.
 OKOT_FIGURES_STALE_SECONDS = int(
     os.environ.get("OKOT_FIGURES_STALE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
 )
 # Figures of any scope (a counsellor's region, a big OCMW, a narrow filter) that took at least
-# this many seconds to count that day, or were counted ahead of it, are treated as all of
-# Flanders' are: after a change, shown as last counted while a worker counts them again
-# (OKOT_FIGURES_STALE_SECONDS), and kept until the next day ends (which sees them as counted
-# the day before while they are counted again). Faster counts show the last step
-# at once. 0 treats every count as slow.
+# this many seconds to count (once, while they are kept), or were counted ahead at 05:30, are
+# treated as all of Flanders' are: after a change, shown as last counted while a worker counts
+# them again (OKOT_FIGURES_STALE_SECONDS), and kept until the next day ends (which sees them as
+# counted the day before while they are counted again). Faster counts show the last step at
+# once. 0 treats every count as slow.
 OKOT_FIGURES_SLOW_SECONDS = float(os.environ.get("OKOT_FIGURES_SLOW_SECONDS", "1"))

@@ -25,13 +25,13 @@ follow its version (the administrator's, a network manager's) are therefore kept
 next day ends (a worker counts them before a day begins: `figures.count_ahead`), and after a
 change, or the first time a day asks for them, served as they were last counted while a
 worker counts them again (`recount`, asked once however many ask); the page says when they
-were counted. So are the figures of any scope
-slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS (a second) or more that day,
-or they were counted ahead of it (a counsellor's region, a sixth of Flanders that the steps
-of some fifty OCMWs change all day, takes one to five seconds). A count asked of a worker
-longer than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could
-not be asked (the broker down), is made on the request. Figures that count faster (an
-OCMW's, nearly always) are always those of the last step."""
+were counted. So are the figures of any scope slow to count: a count of them took
+OKOT_FIGURES_SLOW_SECONDS (a second) or more (once, while they are kept), or they were
+counted ahead of the day (a counsellor's region, a sixth of Flanders that the steps of some
+fifty OCMWs change all day, takes one to five seconds). A count asked of a worker longer than
+`OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could not be
+asked (the broker down), is made on the request. Figures that count faster (an OCMW's,
+nearly always) are always those of the last step and of the day."""
 
 import dataclasses
 import datetime
@@ -85,7 +85,7 @@ class _Kept(NamedTuple):
     figures: Any
     at: datetime.datetime
     # Slow to count (`remembered`): after a change, shown as counted while a worker counts
-    # it again, as all of Flanders' are, and kept until the next day ends.
+    # it again, as all of Flanders' are, and kept until the day ends (a page's: the next).
     slow: bool = False
 
 
@@ -96,14 +96,18 @@ def remembered(
     *,
     recount: Callable | None = None,
     slow: bool = False,
+    page: bool = False,
 ) -> Counted | None:
     """`compute()` for `user`'s scope and `what` (the filters, the table), from the cache
-    unless their scope changed since it was put there; without `compute`, what the cache
-    has or None. With `recount` (which has them counted again elsewhere), changed figures
-    of all of Flanders, and of any scope slow to count, come as they were (`stale`) while
-    that count is under way. Slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS
-    or more that day (one faster count, its start years side by side found in the cache,
-    does not make them fast again), or `slow` says so (counted ahead of the day)."""
+    unless their scope changed or a day began since they were put there; without
+    `compute`, what the cache has or None. With `recount` (which has them counted again
+    elsewhere), changed figures of all of Flanders, and of any scope slow to count, come as
+    they were (`stale`) while that count is under way, and so do those of the day before.
+    Slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS or more (then they stay
+    so while they are kept: a faster count later, with its start years side by side found
+    in the cache or on a quiet night, does not make them fast again), or `slow` says so
+    (counted ahead of the day). A `page`'s figures of all of Flanders or slow to count (what
+    a recount is for) are kept through the next day, for its first request to show."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return _counted_now(compute)
@@ -127,10 +131,11 @@ def remembered(
         return None
     began = time.monotonic()
     counted = _counted_now(compute)
-    slow = slow or (counted_today and kept.slow)
+    slow = slow or (kept is not None and kept.slow)
     slow = slow or time.monotonic() - began >= settings.OKOT_FIGURES_SLOW_SECONDS
     try:
-        lifetime = _lifetime(seconds, through_tomorrow=ALL in scopes or slow)
+        days = (2 if page else 1) if ALL in scopes or slow else 0
+        lifetime = _lifetime(seconds, counted.at, days=days)
         cache.set(key, _Kept(versions, counted.figures, counted.at, slow), lifetime)
         cache.delete(_recounting(key))
     except Exception:  # noqa: BLE001
@@ -152,20 +157,19 @@ def _key(scope: str, what: tuple) -> str:
     return "figures:" + hashlib.sha256(described.encode()).hexdigest()
 
 
-def _lifetime(seconds: int, *, through_tomorrow: bool) -> int:
-    """How long figures are kept: OKOT_FIGURES_CACHE_SECONDS, and those of all of Flanders
-    and those slow to count (counted again by a worker after a change, some ahead of the
-    day) until the next day ends, so that its first request shows them while they are
-    counted again for it."""
-    if not through_tomorrow:
+def _lifetime(seconds: int, at: datetime.datetime, *, days: int) -> int:
+    """How long figures counted `at` are kept: OKOT_FIGURES_CACHE_SECONDS, or, with `days`,
+    until that many days have ended from the day they count (1: until it ends; 2: through
+    the next day too), when that is longer."""
+    if not days:
         return seconds
-    now = timezone.localtime()
-    midnight = datetime.datetime.combine(
-        now.date() + datetime.timedelta(days=2), datetime.time(), tzinfo=now.tzinfo
+    zone = timezone.get_current_timezone()
+    end = datetime.datetime.combine(
+        timezone.localdate(at) + datetime.timedelta(days=days), datetime.time(), tzinfo=zone
     )
     # In seconds since the epoch: aware datetimes of one time zone subtract as wall clocks,
     # an hour off on the days the clocks change.
-    return max(seconds, int(midnight.timestamp() - now.timestamp()) + 1)
+    return max(seconds, int(end.timestamp() - timezone.now().timestamp()) + 1)
 
 
 def _recounting(key: str) -> str:
@@ -176,7 +180,9 @@ def _counting(key: str, recount: Callable) -> bool:
     """Whether a worker is counting these figures again: asked by `recount()` now, or less
     than OKOT_FIGURES_STALE_SECONDS ago (once however many ask). Not when it was asked longer
     ago (no worker is running), nor when it cannot be asked (the broker or the cache down):
-    then the request counts them, which ends what was asked."""
+    then the request counts them, which ends what was asked. (One asked just before
+    midnight, counting that day's, is taken for the new day's until it is done; the request
+    after that asks again.)"""
     allowed = settings.OKOT_FIGURES_STALE_SECONDS
     if allowed <= 0:
         return False

@@ -66,7 +66,9 @@ def page_figures(
 
     what = ("page", as_query(filters), small_cells)
     compute_unless_cached = None if cached_only else compute
-    return cache.remembered(user, what, compute_unless_cached, recount=recount, slow=slow)
+    return cache.remembered(
+        user, what, compute_unless_cached, recount=recount, slow=slow, page=True
+    )
 
 
 def start_years(user, queryset, filters: dict, today) -> Table:

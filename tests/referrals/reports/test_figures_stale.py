@@ -1,9 +1,10 @@
 """Figures of all of Flanders after a step anywhere (`referrals.reports.cache`): served as last
 counted, saying so, while a worker counts them again (counted on the request when that count
 was asked more than OKOT_FIGURES_STALE_SECONDS ago and not done); counted before the day
-begins and kept until it ends. So are the figures of any scope whose count took
-OKOT_FIGURES_SLOW_SECONDS or more; an OCMW's or a region's figures that count faster are
-always those of the last step."""
+begins, kept until the next day ends, and on it shown as counted the day before while a
+worker counts them again. So are the figures of any scope slow to count (a count took
+OKOT_FIGURES_SLOW_SECONDS or more, or they were counted ahead); an OCMW's or a region's
+figures that count faster are always those of the last step and of the day."""
 
 import datetime
 
@@ -204,18 +205,32 @@ def test_figures_slow_to_count_come_as_counted_while_a_worker_counts_them_again(
     assert "Counted at 13:03." in fresh.content.decode()
 
 
-def test_figures_slow_to_count_once_that_day_stay_slow_whatever_the_next_count_takes(
-    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, queued, settings
+@pytest.mark.parametrize(
+    "recounted_at",
+    [datetime.datetime(2026, 11, 25, 12, 1), datetime.datetime(2026, 11, 25, 23, 1)],
+    ids=["that day", "the night after"],
+)
+def test_figures_slow_to_count_once_stay_slow_whatever_the_next_count_takes(
+    client,
+    counsellor,
+    ocmw_gent,
+    django_capture_on_commit_callbacks,
+    queued,
+    settings,
+    recounted_at,
 ):
     settings.OKOT_FIGURES_SLOW_SECONDS = 0
     client.force_login(counsellor)
     counted(client)  # slow
     settings.OKOT_FIGURES_SLOW_SECONDS = 60
     start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
-    tasks.recount_figures(counsellor.pk, "year=2025", "en")  # fast this time
+    with time_machine.travel(recounted_at, tick=False):
+        tasks.recount_figures(counsellor.pk, "year=2025", "en")  # fast this time
 
-    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
-    response, counts = counted(client)
+    with time_machine.travel(recounted_at + datetime.timedelta(minutes=1), tick=False):
+        start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+        client.force_login(counsellor)
+        response, counts = counted(client)
 
     assert counts == 0 and COUNTING_AGAIN in response.content.decode()
     assert starts_total(response) == "1" and len(queued) == 1
@@ -240,16 +255,14 @@ def test_figures_slow_to_count_are_kept_and_shown_the_next_day_while_counted_aga
     user = request.getfixturevalue(role)
     start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
 
-    def asked(at: datetime.datetime):
-        with time_machine.travel(at, tick=False):
-            client.force_login(user)  # a new session each time: the last one has expired
-            return counted(client)
-
-    asked(datetime.datetime(2026, 11, 25, 12))  # 13:00 in Brussels
+    asked(client, user, datetime.datetime(2026, 11, 25, 12))  # 13:00 in Brussels
     # Longer than OKOT_FIGURES_CACHE_SECONDS (an hour) later, the same day in Brussels.
-    late, late_counts = asked(datetime.datetime(2026, 11, 25, 22, 30))
-    next_day, next_day_counts = asked(datetime.datetime(2026, 11, 25, 23, 1))  # 00:01
-    day_after, day_after_counts = asked(datetime.datetime(2026, 11, 26, 23, 1))
+    late, late_counts = asked(client, user, datetime.datetime(2026, 11, 25, 22, 30))
+    next_day, next_day_counts = asked(client, user, datetime.datetime(2026, 11, 25, 23, 1))
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 23, 2), tick=False):
+        for arguments in queued:
+            tasks.recount_figures(*arguments)  # what the worker does
+    recounted, recounted_counts = asked(client, user, datetime.datetime(2026, 11, 25, 23, 3))
 
     assert (late_counts == 0) is waits
     assert ("Counted at 13:00." in late.content.decode()) is waits  # else at 23:30
@@ -258,22 +271,60 @@ def test_figures_slow_to_count_are_kept_and_shown_the_next_day_while_counted_aga
     assert shown_the_next_day is waits
     assert ("Today's figures are being counted now" in next_day.content.decode()) is waits
     assert queued == ([(user.pk, "year=2025", "en")] if waits else [])
-    assert starts_total(next_day) == "1"
-    assert day_after_counts > 0  # no longer kept (the worker that was asked never ran)
-    assert "Counted at 00:01." in day_after.content.decode()
+    assert starts_total(next_day) == starts_total(recounted) == "1"
+    assert recounted_counts == 0  # counted by the worker at 00:02, or by the request at 00:01
+    assert f"Counted at {'00:02' if waits else '00:01'}." in recounted.content.decode()
 
 
+def test_figures_slow_to_count_are_gone_after_the_next_day(
+    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, queued, settings
+):
+    settings.OKOT_FIGURES_SLOW_SECONDS = 0
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+    asked(client, counsellor, datetime.datetime(2026, 11, 25, 12))
+
+    day_after, counts = asked(client, counsellor, datetime.datetime(2026, 11, 26, 23, 1))
+
+    assert counts > 0 and "Counted at 00:01." in day_after.content.decode() and not queued
+
+
+def test_without_waiting_for_a_worker_a_new_days_figures_are_counted_on_the_request(
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued, settings
+):
+    settings.OKOT_FIGURES_STALE_SECONDS = 0
+    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
+    asked(client, administrator, datetime.datetime(2026, 11, 25, 12))
+
+    next_day, counts = asked(client, administrator, datetime.datetime(2026, 11, 25, 23, 1))
+
+    assert counts > 0 and "Counted at 00:01." in next_day.content.decode() and not queued
+
+
+def asked(client, user, at: datetime.datetime):
+    """The figures page as `user` asks for it `at` (`counted`), in a new session: the last
+    one may have expired."""
+    with time_machine.travel(at, tick=False):
+        client.force_login(user)
+        return counted(client)
+
+
+@pytest.mark.parametrize("since", ["a step elsewhere", "a new day"])
 def test_downloads_are_never_as_last_counted(
-    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued
+    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued, since
 ):
     started(ocmw_gent, MARCH)
     client.force_login(administrator)
     counted(client)
-    start_elsewhere(django_capture_on_commit_callbacks)
+    at = datetime.datetime(2026, 11, 25, 23, 1)  # 00:01 in Brussels
+    if since == "a step elsewhere":
+        start_elsewhere(django_capture_on_commit_callbacks)
+        at = datetime.datetime(2026, 11, 25, 12, 5)
 
-    for table in ("starts.csv", "all.xlsx"):
-        path = reverse("referrals:report_export", args=table.split("."))
-        assert counted(client, path)[1] > 0  # counted, where the page is not
+    with time_machine.travel(at, tick=False):
+        client.force_login(administrator)
+        for table in ("starts.csv", "all.xlsx"):
+            path = reverse("referrals:report_export", args=table.split("."))
+            assert counted(client, path)[1] > 0  # counted, where the page is not
 
     assert not queued
 
@@ -366,8 +417,8 @@ def test_the_figures_of_flanders_the_provinces_and_the_regions_are_counted_befor
     client.force_login(network_manager)
     assert counted(client, data={"okot_type": "PBA"})[1] > 0  # within a region: not ahead
 
-    # However fast they were to count, kept until the day ends, and after a change shown
-    # as counted while counted again.
+    # However fast they were to count, kept past the hour, and after a change shown as
+    # counted while counted again.
     with time_machine.travel(datetime.datetime(2026, 11, 25, 15), tick=False):  # 16:00
         client.force_login(counsellor)
         later, later_counts = counted(client, data={"year": "", "basis": "cohort"})
@@ -375,6 +426,9 @@ def test_the_figures_of_flanders_the_provinces_and_the_regions_are_counted_befor
         changed, changed_counts = counted(client, data={"year": "", "basis": "cohort"})
     assert later_counts == changed_counts == 0 and "Counted at 13:00." in later.content.decode()
     assert COUNTING_AGAIN in changed.content.decode()
+    # The next morning, every page again: a new day's figures are its own.
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 4, 30), tick=False):
+        assert tasks.count_figures_ahead() == counted_ahead
     assert settings.CELERY_BEAT_SCHEDULE["count-figures-ahead"]["task"] == (
         "referrals.tasks.count_figures_ahead"
     )
