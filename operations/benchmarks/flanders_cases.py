@@ -93,12 +93,19 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
 
 def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     """Every page of the benchmark; `steps` requests of the step, each on a referral of its
-    own (a registered referral of the caseworker's OCMW that applies)."""
+    own (a registered referral of the caseworker's OCMW that applies), in the counsellor's
+    region while there are such (so that each round's step changes the counsellor's
+    figures as well as the OCMW's and all of Flanders')."""
     caseworker, counsellor = users["caseworker"], users["counsellor"]
     own = Referral.objects.filter(ocmw=caseworker.organisation_id).order_by("-pk")
     referral = own.filter(state=State.IN_TRAINING).first()
     trainee = Referral.objects.visible_to(counsellor).filter(state=State.IN_TRAINING).first()
-    fresh = list(own.filter(state=State.INFORMED).values_list("pk", flat=True)[:steps])
+    registered = own.filter(state=State.INFORMED).values_list("pk", flat=True)
+    region = counsellor.organisation.province
+    fresh = [
+        *registered.filter(region=region)[:steps],
+        *registered.exclude(region=region)[:steps],
+    ][:steps]
     referrals, clients = reverse("referrals:referral_list"), reverse("referrals:client_list")
     admin_referrals = reverse("admin:referrals_referral_changelist")
     admin_clients = reverse("admin:referrals_client_changelist")
@@ -134,8 +141,9 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
                 for pk in fresh
             ],
         ),
-        # Each round's step has just renewed the figures of its OCMW, region and Flanders:
-        # the first request of a figures page counts them, the second finds them cached.
+        # Each round's step has just renewed the figures of its OCMW, region (the
+        # counsellor's) and Flanders: the first request of a figures page counts them, the
+        # second finds them cached.
         Case("caseworker", "figures", reports),
         Case("caseworker", "figures, again", reports),
         Case("counsellor", "Mijn werk", reverse("referrals:dashboard")),
