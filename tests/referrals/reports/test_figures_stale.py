@@ -276,28 +276,35 @@ def test_figures_slow_to_count_are_kept_and_shown_the_next_day_while_counted_aga
     assert f"Counted at {'00:02' if waits else '00:01'}." in recounted.content.decode()
 
 
-def test_figures_slow_to_count_are_gone_after_the_next_day(
-    client, counsellor, ocmw_gent, django_capture_on_commit_callbacks, queued, settings
+@pytest.mark.parametrize(
+    ("role", "setting", "asked_again_at"),
+    [
+        # Kept through the next day, no longer.
+        ("counsellor", "OKOT_FIGURES_SLOW_SECONDS", datetime.datetime(2026, 11, 26, 23, 1)),
+        # No worker waited for: the next day, counted on the request.
+        ("administrator", "OKOT_FIGURES_STALE_SECONDS", datetime.datetime(2026, 11, 25, 23, 1)),
+    ],
+    ids=["slow to count, the day after the next", "without a worker, the next day"],
+)
+def test_figures_of_an_earlier_day_are_counted_on_the_request_when_not_kept_or_not_waited_for(
+    client,
+    request,
+    ocmw_gent,
+    django_capture_on_commit_callbacks,
+    queued,
+    settings,
+    role,
+    setting,
+    asked_again_at,
 ):
-    settings.OKOT_FIGURES_SLOW_SECONDS = 0
+    setattr(settings, setting, 0)
+    user = request.getfixturevalue(role)
     start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
-    asked(client, counsellor, datetime.datetime(2026, 11, 25, 12))
+    asked(client, user, datetime.datetime(2026, 11, 25, 12))
 
-    day_after, counts = asked(client, counsellor, datetime.datetime(2026, 11, 26, 23, 1))
+    again, counts = asked(client, user, asked_again_at)  # 00:01 in Brussels
 
-    assert counts > 0 and "Counted at 00:01." in day_after.content.decode() and not queued
-
-
-def test_without_waiting_for_a_worker_a_new_days_figures_are_counted_on_the_request(
-    client, administrator, ocmw_gent, django_capture_on_commit_callbacks, queued, settings
-):
-    settings.OKOT_FIGURES_STALE_SECONDS = 0
-    start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
-    asked(client, administrator, datetime.datetime(2026, 11, 25, 12))
-
-    next_day, counts = asked(client, administrator, datetime.datetime(2026, 11, 25, 23, 1))
-
-    assert counts > 0 and "Counted at 00:01." in next_day.content.decode() and not queued
+    assert counts > 0 and "Counted at 00:01." in again.content.decode() and not queued
 
 
 def asked(client, user, at: datetime.datetime):
