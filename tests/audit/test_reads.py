@@ -4,6 +4,7 @@ import pytest
 
 from audit.models import Entry, Kind
 from audit.reads import CLIENT, OF_REFERRAL, REFERRAL, listed, masked_query, searched
+from audit.trail import record_many
 from referrals.models import GuidanceNote
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import ReferralFactory
@@ -56,3 +57,42 @@ def test_a_list_of_no_one_writes_nothing_but_a_search_of_no_one_its_row(rf):
         None,
         {"query": "Niemand", "hits": 0},
     )
+
+
+@pytest.mark.django_db
+def test_a_page_of_many_writes_every_value_on_each_row_and_each_subject_once(rf):
+    """One INSERT for the lot (on PostgreSQL the subjects go as two arrays beside what the
+    rows share): each row still holds the whole of who, from where and what."""
+    request = rf.get("/referrals/", REMOTE_ADDR="10.1.2.3")
+    request.user = CaseworkerFactory()
+    subjects = [(7, 70), (8, None), (7, 70), (9, 90)]
+
+    written = record_many(Kind.SEARCH, request=request, subjects=subjects, detail={"hits": 3})
+
+    rows = list(Entry.objects.order_by("pk"))
+    assert written == 3
+    assert [(row.client_id, row.referral_id) for row in rows] == [(7, 70), (8, None), (9, 90)]
+    user = request.user
+    assert {
+        (
+            row.kind,
+            row.actor_id,
+            row.actor_name,
+            row.organisation_id,
+            row.path,
+            row.ip_address,
+            row.at,
+        )
+        for row in rows
+    } == {
+        (
+            Kind.SEARCH,
+            user.pk,
+            user.username,
+            user.organisation_id,
+            "/referrals/",
+            "10.1.2.3",
+            rows[0].at,
+        )
+    }
+    assert [row.detail for row in rows] == [{"hits": 3}] * 3
