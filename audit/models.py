@@ -59,6 +59,9 @@ class Entry(models.Model):
         verbose_name=_("user"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        # The index (actor, at) below finds a user's rows: no second index to keep up on
+        # every row the trail writes.
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -69,6 +72,7 @@ class Entry(models.Model):
         verbose_name=_("organisation"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # (organisation, at) below
         null=True,
         blank=True,
         related_name="+",
