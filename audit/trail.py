@@ -103,7 +103,7 @@ def _insert_subjects(connection, shared: dict, subjects: list[tuple]) -> None:
     fields = [
         f
         for f in Entry._meta.concrete_fields
-        if not f.primary_key and f.attname not in ("client_id", "referral_id")
+        if not f.primary_key and not f.generated and f.attname not in ("client_id", "referral_id")
     ]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)

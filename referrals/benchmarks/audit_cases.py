@@ -144,7 +144,8 @@ def pages(caseworker, referral) -> list[Page]:
 @contextmanager
 def trail_off():
     """The trail's INSERTs replaced by nothing: whatever calls record() or record_many()
-    still builds its rows, which go nowhere."""
+    still builds what it writes (its rows, or on PostgreSQL the values that record_many's
+    rows share), which goes nowhere."""
 
     def create(self, **kwargs):
         return Entry(**kwargs)
@@ -155,6 +156,7 @@ def trail_off():
     with (
         mock.patch.object(EntryQuerySet, "create", create),
         mock.patch.object(EntryQuerySet, "bulk_create", bulk_create),
+        mock.patch.object(trail, "_insert_subjects", lambda connection, shared, subjects: None),
     ):
         yield
 

@@ -7,8 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from audit import trail
 from audit.models import Entry, Kind
+from referrals.benchmarks.audit_cases import trail_off
 from referrals.models import Client
+from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,17 @@ def test_the_benchmark_prints_both_pages_in_both_modes():
     assert Client.objects.filter(last_name__startswith="Client ").count() == 60
     # Whoever recorded them, the "on" runs wrote the views' rows.
     assert Entry.objects.filter(kind=Kind.VIEW, path="/clients/").count() > 30
+
+
+def test_with_the_trail_off_nothing_is_written():
+    """The "off" runs write nothing, however the trail writes (on PostgreSQL record_many
+    sends a statement of its own rather than bulk_create's)."""
+    user = CaseworkerFactory()
+    with trail_off():
+        trail.record(Kind.VIEW, user=user, client=1)
+        trail.record_many(Kind.VIEW, user=user, subjects=[(1, None), (2, None)])
+
+    assert not Entry.objects.exists()
 
 
 def test_it_refuses_a_database_with_clients():
