@@ -100,6 +100,13 @@ class Entry(models.Model):
             models.Index(fields=["kind", "at"]),
             # The admin's search by user name (also a failed login's name tried).
             models.Index(fields=["actor_name", "at"]),
+            # A referral's rows: the admin's filter, and a client's subject access (their
+            # referrals' rows beside their own). Only the rows about a referral.
+            models.Index(
+                fields=["referral_id", "at"],
+                name="audit_entry_referral_at",
+                condition=models.Q(referral_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
