@@ -1,4 +1,5 @@
 """What only PostgreSQL has, for the migrations (the loader skips modules starting with `_`).
+The audit trail's migrations use it too (`audit` 0005): keep its names when reorganising.
 
 The trigram indexes of the client search cannot be `Meta.indexes`: a GIN index with an
 operator class is PostgreSQL's alone, and SQLite (the quick start's database) would fail on
