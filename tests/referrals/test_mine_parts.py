@@ -2,15 +2,20 @@
 the parts never share a referral and together are `work.mine`, whoever is named on the
 referral and whoever the training names as its contact."""
 
+import datetime
 import itertools
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Organisation
-from referrals.enums import State
-from referrals.models import Referral
+from referrals.enums import InterruptionReason, State
+from referrals.models import Interruption, Referral
 from referrals.models.work import mine, mine_parts
 from tests.accounts.factories import CounsellorFactory
+from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +52,75 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
     # Named: theirs; nobody, someone gone, moved or unplaced: unless the training names a
     # colleague.
     assert len(expected) == 3 + 4 * 2
+
+
+def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, counsellor, ocmw_gent):
+    """Mijn werk ranks the parts' rows themselves (`dashboard._ranked` with `parts`), not
+    their keys joined back to the table: overdue first, then the longest waiting, across the
+    parts; what is nobody's of this counsellor is not there; and an expression that reads
+    another table about the row (a running interruption) reads it of the right row."""
+    colleague = CounsellorFactory(organisation=counsellor.organisation)
+    left = CounsellorFactory(organisation=counsellor.organisation, is_active=False)
+    anyone = TrainingFactory(contact_counsellor=None, province=counsellor.organisation.province)
+    colleagues = TrainingFactory(contact_counsellor=colleague, province=anyone.province)
+    today = timezone.localdate()
+
+    def referral(state, who, training, *, days_ago, **fields):
+        made = Referral.objects.create(
+            client=ClientFactory(ocmw=ocmw_gent),
+            training=training,
+            state=state,
+            counsellor=who,
+            agreed_on=today,
+            **fields,
+        )
+        changed = timezone.now() - datetime.timedelta(days=days_ago)
+        Referral.objects.filter(pk=made.pk).update(state_changed_at=changed)
+        return made
+
+    theirs = referral(State.AGREED, counsellor, colleagues, days_ago=2)
+    nobodys = referral(State.AGREED, None, anyone, days_ago=30)  # overdue
+    gone = referral(State.AGREED, left, anyone, days_ago=20)  # overdue
+    referral(State.AGREED, colleague, anyone, days_ago=40)  # a colleague's
+    referral(State.AGREED, None, colleagues, days_ago=40)  # the training names a colleague
+    long_past = today - datetime.timedelta(days=60)
+    late = referral(State.IN_TRAINING, left, anyone, days_ago=90, expected_end_date=long_past)
+    paused = referral(State.IN_TRAINING, None, anyone, days_ago=95, expected_end_date=long_past)
+    Interruption.objects.create(
+        referral=paused, reason=InterruptionReason.values[0], from_date=long_past
+    )
+    client.force_login(counsellor)
+
+    with CaptureQueriesContext(connection) as statements:
+        shown = {group.work.code: group for group in client.get("/").context["groups"]}
+
+    plan, end = shown["plan_intake"], shown["end"]
+    assert [r.pk for r in plan.rows] == [nobodys.pk, gone.pk, theirs.pk] and plan.count == 3
+    assert [r.is_overdue for r in plan.rows] == [True, True, False]
+    assert [r.pk for r in end.rows] == [late.pk, paused.pk]
+    assert [r.is_overdue for r in end.rows] == [True, False]
+    (ranking,) = [s["sql"] for s in statements if "ROW_NUMBER()" in s["sql"]]
+    assert "UNION ALL" in ranking
+    assert '"referrals_referral"."id" IN (' not in ranking  # no key joined back
+
+
+def test_a_counsellor_who_is_a_superuser_too_has_their_work_counted(client, counsellor, ocmw_gent):
+    """A superuser holds every role: Mijn werk counts their groups apart, as the
+    administrator's, over their parts as a counsellor."""
+    counsellor.is_superuser = True
+    counsellor.save(update_fields=["is_superuser"])
+    training = TrainingFactory(contact_counsellor=None, province=counsellor.organisation.province)
+    for who in (counsellor, None):
+        Referral.objects.create(
+            client=ClientFactory(ocmw=ocmw_gent),
+            training=training,
+            state=State.AGREED,
+            counsellor=who,
+            agreed_on=timezone.localdate(),
+        )
+    client.force_login(counsellor)
+    pass_second_factor(client, counsellor)
+
+    shown = {group.work.code: group for group in client.get("/").context["groups"]}
+
+    assert shown["plan_intake"].count == len(shown["plan_intake"].rows) == 2
