@@ -64,7 +64,8 @@ def dashboard(request):
     window = _mine(visible.filter(work_window(user, today)), user, team)
     # All of Flanders' 51,000 are counted faster from the index that holds them (migration
     # 0032) than beside the ranking, in a second pass over them; an OCMW's or a region's
-    # thousands come from the table, read once for both.
+    # thousands come from the table, read once for both (a superuser counsellor's "mine"
+    # too: `_groups`).
     counts, rows = _groups(window, conditions, user, today, count_apart=user.is_administrator)
     groups = [
         Group(work, rows.get(work.code, []), counts[work.code], _list_url(work.code, team))
@@ -92,7 +93,7 @@ def dashboard(request):
 def _mine(referrals, user, team: bool):
     """`referrals` (the team's), or `referrals.filter(mine(user))`: as it is when one
     condition says it, or as the `UNION ALL` of its parts, each read through its index
-    (`work.mine_parts`), every column of their rows carried (`_ranked` reads them there)."""
+    (`work.mine_parts`), every column of their rows carried (`_rows_of` reads them there)."""
     if team:
         return referrals
     parts = mine_parts(user)
@@ -106,7 +107,9 @@ def _mine(referrals, user, team: bool):
 def _groups(
     referrals, conditions: dict, user, today: datetime.date, *, count_apart: bool = False
 ) -> tuple[dict, dict]:
-    """The count of each group, and its first rows, overdue first, then the longest waiting.
+    """The count of each group of `referrals` (a queryset, or a counsellor's "mine" as the
+    union of its parts' rows: `_mine`), and its first rows, overdue first, then the longest
+    waiting.
 
     One query over the referrals alone picks every group's first ROWS_PER_GROUP keys (their
     rank in their group, `_ranked`) and counts each group beside them (a count over the same
@@ -125,50 +128,65 @@ def _groups(
         *(When(conditions[code], then=Value(number)) for number, code in enumerate(codes)),
         output_field=IntegerField(),
     )
-    # A union of parts (`_mine`: a counsellor's, a superuser's too) is ranked as the table
-    # its rows come from, and counted there (a union takes no aggregate of Django's).
-    parts = referrals if referrals.query.combinator else None
-    count_apart = count_apart and parts is None
+    # A counsellor's parts (`_mine`), a superuser counsellor's too, are counted beside
+    # the ranking: a union takes no aggregate.
+    count_apart = count_apart and not referrals.query.combinator
     if count_apart:
         counts = referrals.aggregate(
             **{code: Count("pk", filter=q) for code, q in conditions.items()}
         )
         if not any(counts.values()):
             return counts, {}
-    table = Referral.objects if parts is not None else referrals
-    rows = table.order_by().values(
-        key=F("pk"),
-        work_group=in_group,
-        is_overdue=flags["is_overdue"],
-        since=F("state_changed_at"),
-    )
+    try:
+        rows = _rows_of(
+            referrals,
+            key=F("pk"),
+            work_group=in_group,
+            is_overdue=flags["is_overdue"],
+            since=F("state_changed_at"),
+        )
+    except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
+        return counts, {}
     first = {}
-    for key, number, position, count in _ranked(rows, counted=not count_apart, parts=parts):
+    for key, number, position, count in _ranked(rows, counted=not count_apart):
         first[key] = (codes[number], position)
         if not count_apart:
             counts[codes[number]] = count
     return counts, _first_rows(first, flags, user, today)
 
 
-def _ranked(rows, *, counted: bool, parts=None) -> list[tuple]:
+def _rows_of(referrals, **expressions) -> tuple[str, tuple, str]:
+    """The SQL, its parameters and its database of `expressions` of each of `referrals`: a
+    queryset, or a union of rows that carry every column of the table (`_mine`). A union's
+    rows are read as they come, under the table's name (what the expressions say of its
+    columns they say of those rows), rather than their keys joined back to the table one
+    by one (a counsellor's 3,850: 44 -> 25 ms). So the expressions must read the referral's
+    own columns, and subqueries about it, and join nothing (the union is not the table):
+    the `ValueError` below says so."""
+    if not referrals.query.combinator:
+        rows = referrals.order_by().values(**expressions)
+        return (*rows.query.get_compiler(using=rows.db).as_sql(), rows.db)
+    rows = Referral.objects.order_by().values(**expressions)
+    sql, params = rows.query.get_compiler(using=referrals.db).as_sql()
+    table = connections[referrals.db].ops.quote_name(Referral._meta.db_table)
+    whole = f" FROM {table}"
+    if not sql.endswith(whole):  # a join, or a condition that would not apply to the union
+        raise ValueError(f"Not a read of the referrals table alone: {sql[-200:]}")
+    union, union_params = referrals.query.get_compiler(using=referrals.db).as_sql()
+    return f"{sql[: -len(whole)]} FROM ({union}) AS {table}", (*params, *union_params), rows.db
+
+
+def _ranked(rows: tuple[str, tuple, str], *, counted: bool) -> list[tuple]:
     """(key, group, position, count) of the first ROWS_PER_GROUP of each group of `rows`
-    (their `key`, `work_group`, `is_overdue` and `since`): overdue first (a flag on an
-    empty column is NULL: not overdue), then the longest waiting; the group's count if
-    `counted` (otherwise None). With `parts` (a union of referrals' rows, every column),
-    `rows` are of the whole table and read from those rows in its place: not their keys
-    joined back to the table, row by row (3,850 of them: 44 -> 25 ms for a counsellor of a
-    region, where the union's parts are read through their indexes anyway).
+    (`_rows_of` their `key`, `work_group`, `is_overdue` and `since`): overdue first (a
+    flag on an empty column is NULL: not overdue), then the longest waiting; the group's
+    count if `counted` (otherwise None).
 
     Ranked over `rows` as a subquery, so that the group's CASE and the overdue flag are
     written once each. A window over the annotations themselves (Django's) writes the CASE
     again in each PARTITION BY and the flag in the ORDER BY: four CASEs and eighteen
     EXISTS, 10 kB of SQL that Django took as long to build as PostgreSQL to run."""
-    try:
-        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
-        if parts is not None:
-            sql, params = _from_parts(sql, params, parts)
-    except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
-        return []
+    sql, params, database = rows
     count = 'COUNT(*) OVER (PARTITION BY "work_group")' if counted else "NULL"
     # Only the ORM's own SQL and fixed text are put in; every value is a parameter.
     statement = f"""
@@ -181,21 +199,9 @@ def _ranked(rows, *, counted: bool, parts=None) -> list[tuple]:
             WHERE "work_group" IS NOT NULL
         ) AS "ranked"
         WHERE "position" <= %s"""  # noqa: S608
-    with connections[rows.db].cursor() as cursor:
+    with connections[database].cursor() as cursor:
         cursor.execute(statement, (*params, ROWS_PER_GROUP))
         return cursor.fetchall()
-
-
-def _from_parts(sql: str, params: tuple, parts) -> tuple[str, tuple]:
-    """`sql` (of the whole referrals table, nothing filtered) reading `parts`' rows in the
-    table's place, under its name: what its expressions say of the table's columns they
-    say of those rows."""
-    table = connections[parts.db].ops.quote_name(Referral._meta.db_table)
-    whole = f" FROM {table}"
-    if not sql.endswith(whole):  # a join or a condition would not apply to the parts
-        raise ValueError(f"Not a read of the whole referrals table: {sql[-200:]}")
-    union, union_params = parts.query.get_compiler(using=parts.db).as_sql()
-    return f"{sql[: -len(whole)]} FROM ({union}) AS {table}", (*params, *union_params)
 
 
 def _first_rows(first: dict, flags: dict, user, today: datetime.date) -> dict:

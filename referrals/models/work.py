@@ -169,7 +169,8 @@ def mine_parts(user) -> list[Q]:
     to count within a VDAB region (tens of thousands of open referrals, a few of them the
     counsellor's) by adding up: the counsellor's by name; nobody named (a partial index);
     named someone who is no longer active or of VDAB (the few such people who are named).
-    An OCMW is small enough for `mine` as it is."""
+    An OCMW is small enough for `mine` as it is. Mijn werk reads their rows as one
+    `UNION ALL`, which keeps a referral that two parts share twice: they must never."""
     if not user.is_counsellor:
         return [mine(user)]
     from .referral import Referral

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Province
 from referrals.enums import InterruptionReason, State
 from referrals.models import Interruption, Referral
 from referrals.models.work import mine, mine_parts
@@ -83,6 +83,13 @@ def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, couns
     gone = referral(State.AGREED, left, anyone, days_ago=20)  # overdue
     referral(State.AGREED, colleague, anyone, days_ago=40)  # a colleague's
     referral(State.AGREED, None, colleagues, days_ago=40)  # the training names a colleague
+    elsewhere = TrainingFactory(
+        contact_counsellor=None,
+        province=next(p for p in Province.values if p != counsellor.organisation.province),
+    )
+    referral(State.AGREED, None, elsewhere, days_ago=50)  # of another region: not visible
+    not_agreed = referral(State.AGREED, left, anyone, days_ago=50)
+    Referral.objects.filter(pk=not_agreed.pk).update(agreed_on=None)  # not VDAB's yet
     long_past = today - datetime.timedelta(days=60)
     late = referral(State.IN_TRAINING, left, anyone, days_ago=90, expected_end_date=long_past)
     paused = referral(State.IN_TRAINING, None, anyone, days_ago=95, expected_end_date=long_past)
@@ -102,6 +109,8 @@ def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, couns
     (ranking,) = [s["sql"] for s in statements if "ROW_NUMBER()" in s["sql"]]
     assert "UNION ALL" in ranking
     assert '"referrals_referral"."id" IN (' not in ranking  # no key joined back
+    # Read under the table's name, the union's columns must be named as the table's are.
+    assert all(f.attname == f.column for f in Referral._meta.concrete_fields)
 
 
 def test_a_counsellor_who_is_a_superuser_too_has_their_work_counted(client, counsellor, ocmw_gent):
@@ -110,7 +119,8 @@ def test_a_counsellor_who_is_a_superuser_too_has_their_work_counted(client, coun
     counsellor.is_superuser = True
     counsellor.save(update_fields=["is_superuser"])
     training = TrainingFactory(contact_counsellor=None, province=counsellor.organisation.province)
-    for who in (counsellor, None):
+    colleague = CounsellorFactory(organisation=counsellor.organisation)
+    for who in (counsellor, None, colleague):  # the colleague's is not theirs
         Referral.objects.create(
             client=ClientFactory(ocmw=ocmw_gent),
             training=training,
