@@ -55,8 +55,8 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
 
 
 def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, counsellor, ocmw_gent):
-    """Mijn werk ranks the parts' rows themselves (`dashboard._ranked` with `parts`), not
-    their keys joined back to the table: overdue first, then the longest waiting, across the
+    """Mijn werk ranks the parts' rows themselves (`dashboard._rows_of`), not their keys
+    joined back to the table: overdue first, then the longest waiting, across the
     parts; what is nobody's of this counsellor is not there; and an expression that reads
     another table about the row (a running interruption) reads it of the right row."""
     colleague = CounsellorFactory(organisation=counsellor.organisation)
@@ -114,8 +114,9 @@ def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, couns
 
 
 def test_a_counsellor_who_is_a_superuser_too_has_their_work_counted(client, counsellor, ocmw_gent):
-    """A superuser holds every role: Mijn werk counts their groups apart, as the
-    administrator's, over their parts as a counsellor."""
+    """A superuser holds every role: Mijn werk counts their groups as a counsellor's, beside
+    the ranking of their parts (the administrator's count apart takes no union), and only
+    theirs."""
     counsellor.is_superuser = True
     counsellor.save(update_fields=["is_superuser"])
     training = TrainingFactory(contact_counsellor=None, province=counsellor.organisation.province)
