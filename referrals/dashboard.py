@@ -163,17 +163,18 @@ def _rows_of(referrals, **expressions) -> tuple[str, tuple, str]:
     by one (a counsellor's 3,850: 44 -> 25 ms). So the expressions must read the referral's
     own columns, and subqueries about it, and join nothing (the union is not the table):
     the `ValueError` below says so."""
+    database = referrals.db
     if not referrals.query.combinator:
         rows = referrals.order_by().values(**expressions)
-        return (*rows.query.get_compiler(using=rows.db).as_sql(), rows.db)
+        return (*rows.query.get_compiler(using=database).as_sql(), database)
     rows = Referral.objects.order_by().values(**expressions)
-    sql, params = rows.query.get_compiler(using=referrals.db).as_sql()
-    table = connections[referrals.db].ops.quote_name(Referral._meta.db_table)
+    sql, params = rows.query.get_compiler(using=database).as_sql()
+    table = connections[database].ops.quote_name(Referral._meta.db_table)
     whole = f" FROM {table}"
     if not sql.endswith(whole):  # a join, or a condition that would not apply to the union
         raise ValueError(f"Not a read of the referrals table alone: {sql[-200:]}")
-    union, union_params = referrals.query.get_compiler(using=referrals.db).as_sql()
-    return f"{sql[: -len(whole)]} FROM ({union}) AS {table}", (*params, *union_params), rows.db
+    union, union_params = referrals.query.get_compiler(using=database).as_sql()
+    return f"{sql[: -len(whole)]} FROM ({union}) AS {table}", (*params, *union_params), database
 
 
 def _ranked(rows: tuple[str, tuple, str], *, counted: bool) -> list[tuple]:
