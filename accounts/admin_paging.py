@@ -37,6 +37,14 @@ def rows_between(queryset, start: int, stop: int) -> list:
     return [found[key] for key in keys if key in found]
 
 
+def count_up_to(queryset) -> int:
+    """How many rows `queryset` has, counted up to COUNT_CAP + 1 (that is: more than it).
+    Counted in no order: a sliced count keeps the queryset's order, and the database then
+    walks the rows in that order to find the first ones (the client list searched for a
+    first name every twelfth client of Flanders has: 200 ms in its order, 20 ms without)."""
+    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
 class CappedPaginator(Paginator):
     """Counts the rows up to COUNT_CAP and stops there: counting millions takes seconds.
     `capped` says there are more; the list's templates say "more than"."""

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from stdnum.be import ssn
 
+from accounts import admin_paging
 from audit.models import Entry, Kind
 from audit.trail import mask_insz
 from referrals.enums import CandidacyOutcome, State
@@ -380,6 +381,30 @@ def test_a_search_records_only_the_hits_its_page_shows(client, world):
     rows = read_rows()
     assert {row.client_id for row in rows} == shown
     assert {row.detail["hits"] for row in rows} == {51}
+
+
+def test_a_search_counts_its_hits_up_to_the_admins_cap(client, world, monkeypatch):
+    """Past the cap a search's hits are counted up to one more ("more than the cap"), as the
+    admin's changelists count theirs, and in no order: in the list's, the database would
+    walk every client by name to find the first that match."""
+    monkeypatch.setattr(admin_paging, "COUNT_CAP", 2)
+    ocmw = OrganisationFactory()
+    for n in range(4):
+        ClientFactory(ocmw=ocmw, last_name=f"Zoekvoorbeeld{n:02d}")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = search_clients(client, world, "Zoekvoorbeeld")
+
+    assert len(response.context["page"]) == 4
+    rows = read_rows()
+    assert {row.detail["hits"] for row in rows} == {3}
+    (counted,) = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT COUNT(*)") and "referrals_client" in q["sql"]
+    ]
+    assert "ORDER BY" not in counted
+    assert "LIMIT 3" in counted
 
 
 # --- never the national number ------------------------------------------------------------
