@@ -6,15 +6,30 @@ import dj_database_url
 
 LOCAL_SQLITE = Path(__file__).resolve().parent.parent / "db.sqlite3"
 
+# PostgreSQL's planner settings for every connection of the application, unless
+# DATABASE_URL's `options` sets them (`?options=-c%20random_page_cost%3D4`):
+# - without JIT: a query the planner thinks costly (Mijn werk's counts at a million
+#   referrals) spent a few hundred milliseconds compiling before reading a few thousand rows;
+# - a random read of a page costed as about one read in order (`random_page_cost` 1.1, as
+#   for SSDs, where PostgreSQL's default 4 is that of a spinning disk). At 4, the rows of
+#   an index whose order follows the table's are costed as read in order, and those of any
+#   other index as read at random: a counsellor's list, searched, walked the index of all of
+#   Flanders in its order and dropped the other regions' rows (60,000 rows read for 51
+#   shown), not the region's own index in the same order. `make bench` with 1.1, beside a
+#   run with 4: that search 89 -> 32 ms for its query, the counsellor's figures 196 -> 72 ms,
+#   no page slower (docs/performance.md).
+PLANNER = {"jit": "off", "random_page_cost": "1.1"}
+
 
 def database(url: str | None) -> dict:
-    """The database of DATABASE_URL (SQLite's file by default). On PostgreSQL without JIT:
-    a query the planner thinks costly (Mijn werk's counts at a million referrals) spent a
-    few hundred milliseconds compiling before reading a few thousand rows."""
+    """The database of DATABASE_URL (SQLite's file by default), on PostgreSQL with PLANNER's
+    settings after any `options` the URL gives."""
     config = dj_database_url.parse(
         url or f"sqlite:///{LOCAL_SQLITE}", conn_max_age=60, conn_health_checks=True
     )
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        given = options.get("options", "")
+        ours = [f"-c {name}={value}" for name, value in PLANNER.items() if f"{name}=" not in given]
+        options["options"] = " ".join([given, *ours]).strip()
     return config
