@@ -82,7 +82,9 @@ def listed(request, subjects: Iterable, *, kind: str = Kind.VIEW, detail=None) -
 
 def searched(request, query: str, subjects: Iterable, *, hits: int) -> None:
     """A search for `query` that found `hits`, of which the page shows `subjects`: one row
-    per subject shown, or one without subject when it shows nobody."""
+    per subject shown, or one without subject when it shows nobody. `hits` is what the
+    caller counted: the client list and the admin count up to COUNT_CAP + 1 ("more than";
+    `accounts.admin_paging`), the referral list and the API give the rows they return."""
     record_many(
         Kind.SEARCH,
         request=request,

@@ -6,8 +6,11 @@ import dj_database_url
 
 LOCAL_SQLITE = Path(__file__).resolve().parent.parent / "db.sqlite3"
 
-# PostgreSQL's planner settings for every connection of the application, unless
-# DATABASE_URL's `options` sets them (`?options=-c%20random_page_cost%3D4`):
+# PostgreSQL's planner settings for every connection of the application, before any
+# `options` DATABASE_URL gives, which may set them otherwise (`?options=-c%20random_page_cost%3D4`:
+# the last of a setting wins). Sent by the client, they outrank postgresql.conf and
+# ALTER DATABASE; psql plans the application's queries alike after `SET jit = off;
+# SET random_page_cost = 1.1;`.
 # - without JIT: a query the planner thinks costly (Mijn werk's counts at a million
 #   referrals) spent a few hundred milliseconds compiling before reading a few thousand rows;
 # - a random read of a page costed as about one read in order (`random_page_cost` 1.1, as
@@ -23,13 +26,12 @@ PLANNER = {"jit": "off", "random_page_cost": "1.1"}
 
 def database(url: str | None) -> dict:
     """The database of DATABASE_URL (SQLite's file by default), on PostgreSQL with PLANNER's
-    settings after any `options` the URL gives."""
+    settings, then any `options` the URL gives."""
     config = dj_database_url.parse(
         url or f"sqlite:///{LOCAL_SQLITE}", conn_max_age=60, conn_health_checks=True
     )
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
-        given = options.get("options", "")
-        ours = [f"-c {name}={value}" for name, value in PLANNER.items() if f"{name}=" not in given]
-        options["options"] = " ".join([given, *ours]).strip()
+        ours = [f"-c {name}={value}" for name, value in PLANNER.items()]
+        options["options"] = " ".join([*ours, options.get("options", "")]).strip()
     return config

@@ -356,8 +356,8 @@ def test_the_demo_links_its_e_mails_to_the_port_it_serves():
 def test_postgresql_runs_with_the_planner_settings():
     """Without JIT (it compiled Mijn werk's counts for longer than it took to read them) and
     random reads costed as for SSDs (the counsellor's search read the index of all of
-    Flanders, not the region's), after any options DATABASE_URL gives, which may set either
-    itself; SQLite has no such option."""
+    Flanders, not the region's), before any options DATABASE_URL gives, which may set
+    either otherwise (PostgreSQL takes the last); SQLite has no such option."""
     from django.db import connection
 
     from config.database import database
@@ -365,9 +365,9 @@ def test_postgresql_runs_with_the_planner_settings():
     ours = "-c jit=off -c random_page_cost=1.1"
     assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": ours}
     given = database("postgres://okot@db/okot?sslmode=require&options=-c%20lock_timeout%3D5s")
-    assert given["OPTIONS"] == {"sslmode": "require", "options": f"-c lock_timeout=5s {ours}"}
-    own = database("postgres://okot@db/okot?options=-c%20random_page_cost%3D4")
-    assert own["OPTIONS"] == {"options": "-c random_page_cost=4 -c jit=off"}
+    assert given["OPTIONS"] == {"sslmode": "require", "options": f"{ours} -c lock_timeout=5s"}
+    own = database("postgres://okot@db/okot?options=-c%20Random-Page-Cost%3D4")
+    assert own["OPTIONS"] == {"options": f"{ours} -c Random-Page-Cost=4"}
     assert "options" not in database("sqlite:///okot.sqlite3").get("OPTIONS", {})
     if connection.vendor == "postgresql":  # the suite's own connection, on its PostgreSQL run
         with connection.cursor() as cursor:
@@ -375,3 +375,9 @@ def test_postgresql_runs_with_the_planner_settings():
             assert cursor.fetchone() == ("off",)
             cursor.execute("SHOW random_page_cost")
             assert cursor.fetchone() == ("1.1",)
+    # The URL's own setting is the one PostgreSQL keeps, however it is spelled.
+    if connection.vendor == "postgresql":
+        params = {**connection.get_connection_params(), "options": own["OPTIONS"]["options"]}
+        with connection.get_new_connection(params) as other:
+            assert other.execute("SHOW random_page_cost").fetchone() == ("4",)
+            assert other.execute("SHOW jit").fetchone() == ("off",)
