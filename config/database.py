@@ -7,9 +7,9 @@ import dj_database_url
 LOCAL_SQLITE = Path(__file__).resolve().parent.parent / "db.sqlite3"
 
 # PostgreSQL's planner settings for every connection of the application, before any
-# `options` DATABASE_URL gives, which may set them otherwise (`?options=-c%20random_page_cost%3D4`:
-# the last of a setting wins). Sent by the client, they outrank postgresql.conf and
-# ALTER DATABASE; psql plans the application's queries alike after `SET jit = off;
+# `options` DATABASE_URL gives, which may set them otherwise (the last of a setting wins:
+# `?options=-c%20random_page_cost%3D4`). Sent by the client, they outrank postgresql.conf
+# and ALTER DATABASE; psql plans the application's queries alike after `SET jit = off;
 # SET random_page_cost = 1.1;`.
 # - without JIT: a query the planner thinks costly (Mijn werk's counts at a million
 #   referrals) spent a few hundred milliseconds compiling before reading a few thousand rows;

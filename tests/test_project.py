@@ -375,8 +375,7 @@ def test_postgresql_runs_with_the_planner_settings():
             assert cursor.fetchone() == ("off",)
             cursor.execute("SHOW random_page_cost")
             assert cursor.fetchone() == ("1.1",)
-    # The URL's own setting is the one PostgreSQL keeps, however it is spelled.
-    if connection.vendor == "postgresql":
+        # The URL's own setting is the one PostgreSQL keeps, however it is spelled.
         params = {**connection.get_connection_params(), "options": own["OPTIONS"]["options"]}
         with connection.get_new_connection(params) as other:
             assert other.execute("SHOW random_page_cost").fetchone() == ("4",)
