@@ -6,11 +6,13 @@ Every count is the number of rows the referral list shows behind its link (`?wor
 same condition: `models.work`)."""
 
 import datetime
+import operator
 from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -262,27 +264,53 @@ def _list_url(code: str, team: bool) -> str:
 
 
 def _agenda(referrals, today: datetime.date) -> list[Agenda]:
-    """The coming week's intakes and probable starts (today and the seven days after), by
-    their day."""
+    """The coming week's intakes and probable starts (today and the seven days after), the
+    first ROWS_PER_GROUP of each by their day, in one query: the week's rows of each state
+    numbered in its order over `referrals` alone (their own joins), and only the first read
+    with what they show (the joins for twenty rows, not for all of Flanders' week). Two
+    queries, one per state, each with all its joins, took PostgreSQL longer to plan than to
+    run (7 ms each for a counsellor, against 2.5 to run)."""
+    # An admitted referral keeps its past intake: each state's own date orders it.
+    order = [
+        Case(When(state=State.INTAKE_PLANNED, then=F("intake_at"))).asc(),
+        Case(When(state=State.ADMITTED, then=F("probable_start_date"))).asc(),
+        F("pk").asc(),
+    ]
+    first = (
+        referrals.filter(operator.or_(*agenda_week(today)))
+        .annotate(position=Window(RowNumber(), partition_by=F("state"), order_by=order))
+        .filter(position__lte=ROWS_PER_GROUP)
+        .values("pk")
+    )
+    rows = list(Referral.objects.filter(pk__in=first).with_related().order_by())
+    # In the order they were numbered in.
+    intakes = sorted(
+        (r for r in rows if r.state == State.INTAKE_PLANNED), key=lambda r: (r.intake_at, r.pk)
+    )
+    starts = sorted(
+        (r for r in rows if r.state == State.ADMITTED),
+        key=lambda r: (r.probable_start_date, r.pk),
+    )
+    return [
+        Agenda("intakes", _("Intakes"), intakes),
+        Agenda("starts", _("Starts"), starts),
+    ]
+
+
+def agenda_week(today: datetime.date) -> tuple[Q, Q]:
+    """The intakes planned and the probable starts of today and the seven days after, each
+    as the range its index holds (`referral_intakes`, `referral_starts`): an intake from
+    today's midnight to the one after the last day, here, rather than by its day."""
     last = today + datetime.timedelta(days=7)
-    week = referrals.with_related()
-    # From today's midnight to the one after the last day, here, rather than each intake's
-    # day: what the index of intakes (`referral_intakes`) finds.
     zone = timezone.get_current_timezone()
     since, until = (
         datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
         for day in (today, last + datetime.timedelta(days=1))
     )
-    intakes = week.filter(
-        state=State.INTAKE_PLANNED, intake_at__gte=since, intake_at__lt=until
-    ).order_by("intake_at", "pk")
-    starts = week.filter(
-        state=State.ADMITTED, probable_start_date__gte=today, probable_start_date__lte=last
-    ).order_by("probable_start_date", "pk")
-    return [
-        Agenda("intakes", _("Intakes"), list(intakes[:ROWS_PER_GROUP])),
-        Agenda("starts", _("Starts"), list(starts[:ROWS_PER_GROUP])),
-    ]
+    return (
+        Q(state=State.INTAKE_PLANNED, intake_at__gte=since, intake_at__lt=until),
+        Q(state=State.ADMITTED, probable_start_date__gte=today, probable_start_date__lte=last),
+    )
 
 
 def _province_figures(user, small_cells: int) -> list[dict]:

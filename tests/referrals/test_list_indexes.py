@@ -7,7 +7,10 @@ the index can serve the query at all. PostgreSQL only: CI's PostgreSQL run runs 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from referrals.dashboard import agenda_week
+from referrals.models import Referral
 from tests.accounts.two_factor import pass_second_factor
 
 pytestmark = [
@@ -45,26 +48,20 @@ def test_the_list_sorted_reads_its_index(request, client, who, scope, sort, orde
     assert index in plan, plan
 
 
-@pytest.mark.parametrize("who", ["caseworker", "counsellor"])
-def test_mijn_werks_agenda_reads_the_indexes_of_intakes_and_starts(request, client, who):
-    """The coming week's intakes and starts (migration 0031): their filter is the indexed
-    range (an intake by its time, not by its day), whatever the scope."""
-    client.force_login(request.getfixturevalue(who))
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/").status_code == 200
-    agenda = [
-        q["sql"]
-        for q in queries.captured_queries
-        if 'ORDER BY "referrals_referral"."intake_at"' in q["sql"]
-        or 'ORDER BY "referrals_referral"."probable_start_date"' in q["sql"]
-    ]
-    assert len(agenda) == 2
+def test_mijn_werks_agenda_week_is_the_range_of_the_indexes_of_intakes_and_starts():
+    """The coming week's intakes and starts (migration 0031): each is its index's range (an
+    intake by its time, not by its day), so that PostgreSQL can read both indexes for the
+    week (their bitmaps, at a million referrals) whatever the scope. Asked of each in the
+    index's order, the only index that holds it."""
     indexes = {"referral_intakes": "intake_at", "referral_starts": "probable_start_date"}
-    for sql, (index, column) in zip(agenda, indexes.items(), strict=True):
+    arms = agenda_week(timezone.localdate())
+    for arm, (index, column) in zip(arms, indexes.items(), strict=True):
+        week = Referral.objects.filter(arm).order_by(column).values("pk")
+        sql, params = week.query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute(f"EXPLAIN {sql}")
+            for way in ("seqscan", "bitmapscan", "sort"):
+                cursor.execute(f"SET LOCAL enable_{way} = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
             plan = [row[0].strip() for row in cursor.fetchall()]
         # The week is the index's range, not a filter on each row the index walks.
         (scan,) = [n for n, line in enumerate(plan) if f"Index Scan using {index} " in line]

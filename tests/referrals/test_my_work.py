@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from referrals import dashboard
 from referrals.dashboard import _groups
 from referrals.enums import ContinuedBy, EndResult, HandoverHow, State
 from referrals.models import OutcomeCheck, Referral
@@ -233,6 +234,49 @@ def test_the_coming_weeks_intakes_and_starts(client, counsellor, caseworker, tra
     client.force_login(counsellor)
     agenda = {a.code: [r.pk for r in a.rows] for a in client.get(DASHBOARD).context["agenda"]}
     assert agenda == {"intakes": [soon.pk], "starts": [starting.pk]}
+
+
+def test_the_agenda_lists_the_first_of_each_by_its_own_date(
+    client, counsellor, caseworker, training, monkeypatch
+):
+    """Each list's first ROWS_PER_GROUP by its own date, then the oldest referral first; an
+    admitted referral by its probable start, not by the intake it had. Both lists are
+    numbered and read in one query."""
+    monkeypatch.setattr(dashboard, "ROWS_PER_GROUP", 2)
+    midnight = datetime.datetime.combine(
+        timezone.localdate(), datetime.time(), tzinfo=timezone.get_current_timezone()
+    )
+
+    def walked(state, **dates):
+        referral = referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            counsellor=counsellor,
+        )
+        Referral.objects.filter(pk=referral.pk).update(**dates)
+        return referral.pk
+
+    def day(n: int, hour: int = 10) -> datetime.datetime:
+        return midnight + datetime.timedelta(days=n, hours=hour)
+
+    later = walked(State.INTAKE_PLANNED, intake_at=day(3))
+    first = walked(State.INTAKE_PLANNED, intake_at=day(1))
+    same_time = walked(State.INTAKE_PLANNED, intake_at=day(1))
+    walked(State.INTAKE_PLANNED, intake_at=day(5))
+    in_two_days = walked(State.ADMITTED, probable_start_date=day(2).date(), intake_at=day(-20))
+    tomorrow = walked(State.ADMITTED, probable_start_date=day(1).date(), intake_at=day(-3))
+    walked(State.ADMITTED, probable_start_date=day(6).date(), intake_at=day(-30))
+    client.force_login(counsellor)
+
+    with CaptureQueriesContext(connection) as queries:
+        shown = client.get(f"{DASHBOARD}?scope=team").context["agenda"]
+
+    agenda = {a.code: [r.pk for r in a.rows] for a in shown}
+    assert agenda == {"intakes": [first, same_time], "starts": [tomorrow, in_two_days]}
+    assert later not in agenda["intakes"]
+    read = [q["sql"] for q in queries if '"probable_start_date" >=' in q["sql"]]
+    assert len(read) == 1 and '"intake_at" >=' in read[0]
 
 
 # The week of 23 March 2026 holds the change to summer time (29 March, Brussels).
