@@ -4,6 +4,8 @@ one (`STATE_ORDER`, `KEY_DATE`: migrations 0027 and 0029).
 The planner prefers a sort on a table this small, so sorting is switched off to ask whether
 the index can serve the query at all. PostgreSQL only: CI's PostgreSQL run runs it."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -66,3 +68,25 @@ def test_mijn_werks_agenda_week_is_the_range_of_the_indexes_of_intakes_and_start
         # The week is the index's range, not a filter on each row the index walks.
         (scan,) = [n for n, line in enumerate(plan) if f"Index Scan using {index} " in line]
         assert plan[scan + 1].startswith(f"Index Cond: (({column} >="), "\n".join(plan)
+
+
+@pytest.mark.parametrize("who", ["administrator", "caseworker", "counsellor"])
+def test_mijn_werks_agenda_asks_for_the_week_as_those_ranges(request, client, who):
+    """The page's agenda query carries each arm of `agenda_week` as it is, the ranges the
+    test above finds in the indexes (not a rewriting of them the indexes cannot serve)."""
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    if who == "administrator":
+        pass_second_factor(client, user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    (agenda,) = [q["sql"] for q in queries if '"probable_start_date" >=' in q["sql"]]
+    for arm in agenda_week(timezone.localdate()):
+        query = Referral.objects.filter(arm).query
+        where, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+        # The scope's subquery reads the table under an alias (U0).
+        assert unqualified(connection.ops.compose_sql(where, params)) in unqualified(agenda)
+
+
+def unqualified(sql: str) -> str:
+    return re.sub(r'(\bU\d+|"referrals_referral")\.', "", sql)
