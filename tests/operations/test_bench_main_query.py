@@ -1,0 +1,16 @@
+"""`make bench`'s main query of a page is its slowest read, however its SQL is written."""
+
+from operations.management.commands.bench import slowest_read
+
+
+def test_the_main_query_is_the_slowest_read_even_written_by_hand():
+    captured = [
+        {"sql": 'SELECT "referrals_referral"."id" FROM "referrals_referral"', "time": "0.006"},
+        # Mijn werk's ranking, written by hand: it starts with a line break.
+        {"sql": "\n        SELECT * FROM (SELECT 1) AS ranked", "time": "0.030"},
+        {"sql": "WITH counted AS (SELECT 1) SELECT * FROM counted", "time": "0.020"},
+        {"sql": 'INSERT INTO "audit_entry" SELECT 1', "time": "0.050"},
+        {"sql": 'RELEASE SAVEPOINT "s1"', "time": "0.090"},
+    ]
+    assert slowest_read(captured)["time"] == "0.030"
+    assert slowest_read(captured[2:])["time"] == "0.020"
