@@ -24,6 +24,7 @@ from audit import reads
 from .enums import OverdueReason, State
 from .listing import CLEAR_SEARCH
 from .models import Referral
+from .models.querysets import overdue_condition
 from .models.work import (
     WORK,
     Work,
@@ -140,13 +141,16 @@ def _groups(
         if not any(counts.values()):
             return counts, {}
     try:
-        rows = _rows_of(
-            referrals,
-            key=F("pk"),
-            work_group=in_group,
-            is_overdue=flags["is_overdue"],
-            since=F("state_changed_at"),
-        )
+        if count_apart:
+            rows = _first_of_each(referrals, conditions, overdue_condition(today))
+        else:
+            rows = _rows_of(
+                referrals,
+                key=F("pk"),
+                work_group=in_group,
+                is_overdue=flags["is_overdue"],
+                since=F("state_changed_at"),
+            )
     except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
         return counts, {}
     first = {}
@@ -155,6 +159,42 @@ def _groups(
         if not count_apart:
             counts[codes[number]] = count
     return counts, _first_rows(first, flags, user, today)
+
+
+def _first_of_each(referrals, conditions: dict, overdue: Q) -> tuple[str, tuple, str]:
+    """The SQL, its parameters and its database of the rows `_ranked` ranks, as `_rows_of`
+    gives them, but of each group only those that can be among its first: its overdue and
+    its other rows, each the longest waiting ROWS_PER_GROUP (`ORDER BY … LIMIT`), in one
+    `UNION ALL`. Each is the start of an index in the order of `since` (state, then
+    `state_changed_at`: migration 0032), where ranking all the rows sorts them all: all of
+    Flanders' 51,000 candidates and agreed referrals for the administrator, 57 ms, against
+    9 ms for the four starts. Not overdue is the flag not true (`_ranked`: an empty one).
+    Each start a subquery of the union, as Django does not write one with a LIMIT on
+    SQLite; one that no row can meet (`none()`) left out."""
+    database = referrals.db
+    starts, params = [], []
+    for number, condition in enumerate(conditions.values()):
+        for late, which in ((True, overdue), (False, ~overdue)):
+            start = (
+                referrals.filter(condition & which)
+                .order_by("state_changed_at", "pk")
+                .values(
+                    key=F("pk"),
+                    work_group=Value(number),
+                    is_overdue=Value(late),
+                    since=F("state_changed_at"),
+                )[:ROWS_PER_GROUP]
+            )
+            try:
+                sql, start_params = start.query.get_compiler(using=database).as_sql()
+            except EmptyResultSet:
+                continue
+            # The ORM's own SQL; every value is a parameter.
+            starts.append(f'SELECT * FROM ({sql}) AS "start{len(starts)}"')  # noqa: S608
+            params.extend(start_params)
+    if not starts:
+        raise EmptyResultSet
+    return " UNION ALL ".join(starts), tuple(params), database
 
 
 def _rows_of(referrals, **expressions) -> tuple[str, tuple, str]:

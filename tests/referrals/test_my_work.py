@@ -454,3 +454,62 @@ def test_the_counts_window_holds_every_row_of_every_kind_of_work(
         if "outflow" in conditions and Referral.objects.filter(conditions["outflow"]).exists():
             outflow_days += 1
     assert outflow_days or who == "administrator"  # the check-ups were due on some days
+
+
+@pytest.mark.parametrize("who", ["administrator", "caseworker"])
+def test_the_first_of_each_group_read_from_its_starts_are_those_of_the_whole_ranking(
+    request, caseworker, training, monkeypatch, who
+):
+    """Counted apart (the administrator's all of Flanders), each group's first rows are read
+    from the longest waiting of its overdue and of its other rows alone (`_first_of_each`):
+    the same rows in the same order as ranking every row of the group. Overdue rows newer
+    than rows not overdue, rows whose flag is empty (no agreement day), ties in `since`,
+    more of each than a group shows."""
+    monkeypatch.setattr(dashboard, "ROWS_PER_GROUP", 3)
+    now = timezone.now()
+    today = timezone.localdate()
+
+    def walked(state, days_ago: float, **fields) -> int:
+        referral = referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            caseworker=caseworker,
+        )
+        since = now - datetime.timedelta(days=days_ago)
+        Referral.objects.filter(pk=referral.pk).update(state_changed_at=since, **fields)
+        return referral.pk
+
+    for days_ago in (40, 40, 35, 30, 2, 1, 1, 0):  # overdue from ten days on
+        walked(State.CANDIDATE, days_ago)
+    long_agreed = today - datetime.timedelta(days=30)
+    none = {"handover_how": "", "handover_at": None, "handover_recorded_at": None}
+    # Waiting for their warm handover: overdue, newer than those below.
+    late = [walked(State.AGREED, days_ago, agreed_on=long_agreed, **none) for days_ago in (3, 2)]
+    for days_ago in (9, 8, 8, 5):  # handed over, not waiting long: not overdue
+        walked(
+            State.AGREED,
+            days_ago,
+            agreed_on=long_agreed,
+            handover_how=HandoverHow.PHONE,
+            handover_at=now,
+            handover_recorded_at=now,
+        )
+    # No agreement day: the handover's flag is empty, and the intake is not late yet.
+    empty = walked(State.AGREED, 9.5, agreed_on=None, **none)
+    user = request.getfixturevalue(who)
+    conditions = work_conditions(user, today)
+    window = Referral.objects.visible_to(user).filter(work_window(user, today))
+
+    beside = _groups(window, conditions, user, today)
+    apart = _groups(window, conditions, user, today, count_apart=True)
+
+    def shown(groups):
+        counts, rows = groups
+        return counts, {code: [r.pk for r in found] for code, found in rows.items()}
+
+    assert shown(apart) == shown(beside)
+    counts, rows = shown(apart)
+    assert counts["agree"] == 8 and len(rows["agree"]) == 3
+    # The overdue handovers first, though newer than every agreed referral not overdue.
+    assert rows["plan_intake" if who == "administrator" else "handover_call"] == [*late, empty]
