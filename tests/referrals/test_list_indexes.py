@@ -1,6 +1,7 @@
 """The referral list sorted by state or by key date walks an index in that order on
 PostgreSQL, for all of Flanders, an OCMW and a region: the list's expression is the indexed
-one (`STATE_ORDER`, `KEY_DATE`: migrations 0027 and 0029).
+one (`STATE_ORDER`, `KEY_DATE`: migrations 0027 and 0029). So do Mijn werk's agenda and the
+administrator's first rows of each group.
 The planner prefers a sort on a table this small, so sorting is switched off to ask whether
 the index can serve the query at all. PostgreSQL only: CI's PostgreSQL run runs it."""
 
@@ -11,8 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from referrals.dashboard import agenda_week
+from referrals.dashboard import _first_of_each, agenda_week
 from referrals.models import Referral
+from referrals.models.querysets import overdue_condition
+from referrals.models.work import work_conditions, work_window
 from tests.accounts.two_factor import pass_second_factor
 
 pytestmark = [
@@ -90,3 +93,20 @@ def test_mijn_werks_agenda_asks_for_the_week_as_those_ranges(request, client, wh
 
 def unqualified(sql: str) -> str:
     return re.sub(r'(\bU\d+|"referrals_referral")\.', "", sql)
+
+
+def test_the_administrators_first_of_each_group_are_the_starts_of_an_index(administrator):
+    """Mijn werk counted apart (`dashboard._first_of_each`): each group's overdue and other
+    rows are read in the order of `since` from an index and stop at the first
+    ROWS_PER_GROUP, where a sort would read all of Flanders' rows of the group first."""
+    today = timezone.localdate()
+    conditions = work_conditions(administrator, today)
+    window = Referral.objects.visible_to(administrator).filter(work_window(administrator, today))
+    sql, params, _database = _first_of_each(window, conditions, overdue_condition(today))
+    with connection.cursor() as cursor:
+        for way in ("seqscan", "bitmapscan", "sort"):
+            cursor.execute(f"SET LOCAL enable_{way} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Sort" not in plan, plan
+    assert plan.count("Limit") == 2 * len(conditions), plan
