@@ -115,9 +115,10 @@ def _groups(
 
     One query over the referrals alone picks every group's first ROWS_PER_GROUP keys (their
     rank in their group, `_ranked`) and counts each group beside them (a count over the same
-    partition: the rows are read once, for both), or in a query of its own (`count_apart`);
-    then those rows are read with what they show (the joins for sixty rows, not for the
-    thousands of the groups)."""
+    partition: the rows are read once, for both), or in a query of its own (`count_apart`:
+    then the first are ranked from the start of each group's overdue and other rows alone,
+    `_first_of_each`); then those rows are read with what they show (the joins for sixty
+    rows, not for the thousands of the groups)."""
     counts = dict.fromkeys(conditions, 0)
     if not conditions:
         return counts, {}
