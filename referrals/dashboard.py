@@ -145,13 +145,7 @@ def _groups(
                 *(When(conditions[code], then=Value(n)) for n, code in enumerate(codes)),
                 output_field=IntegerField(),
             )
-            rows = _rows_of(
-                referrals,
-                key=F("pk"),
-                work_group=in_group,
-                is_overdue=flags["is_overdue"],
-                since=F("state_changed_at"),
-            )
+            rows = _rows_of(referrals, **_ranked_columns(in_group, flags["is_overdue"]))
     except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
         return counts, {}
     first = {}
@@ -183,13 +177,8 @@ def _first_of_each(referrals, conditions: dict, overdue: Q) -> tuple[str, tuple,
         for is_overdue, flagged in ((True, overdue), (False, ~overdue)):
             arm = (
                 referrals.filter(condition & flagged)
-                .order_by("state_changed_at", "pk")
-                .values(
-                    key=F("pk"),
-                    work_group=Value(number),
-                    is_overdue=Value(is_overdue),
-                    since=F("state_changed_at"),
-                )[:ROWS_PER_GROUP]
+                .values(**_ranked_columns(Value(number), Value(is_overdue)))
+                .order_by("since", "key")[:ROWS_PER_GROUP]
             )
             try:
                 sql, arm_params = arm.query.get_compiler(using=database).as_sql()
@@ -201,6 +190,17 @@ def _first_of_each(referrals, conditions: dict, overdue: Q) -> tuple[str, tuple,
     if not arms:
         raise EmptyResultSet
     return " UNION ALL ".join(arms), tuple(params), database
+
+
+def _ranked_columns(work_group, is_overdue) -> dict:
+    """The columns `_ranked` reads, under its names: the referral's key, its group's number,
+    its overdue flag and since when it waits."""
+    return {
+        "key": F("pk"),
+        "work_group": work_group,
+        "is_overdue": is_overdue,
+        "since": F("state_changed_at"),
+    }
 
 
 def _rows_of(referrals, **expressions) -> tuple[str, tuple, str]:
