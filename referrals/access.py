@@ -20,10 +20,7 @@ a transition's `permission=`. The administrator may act for either side."""
 import datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
-
-from accounts.models import Organisation
 
 # --- the two sides of a client and a training ----------------------------------------------
 
@@ -80,18 +77,6 @@ def organisation_sees(referral, organisation) -> bool:
     if organisation.is_vdab:
         return is_agreed(referral) and referral.region == organisation.province
     return referral.ocmw_id == organisation.pk
-
-
-def organisations_seeing(referral, through: str = "") -> Q:
-    """`organisation_sees` as a filter of organisations, or of what points to one
-    (`through`: the foreign key's name, as "organisation" for a subscription): to read only
-    the subscriptions of those that may see the referral, not every organisation's of
-    Flanders (a test holds the two to agree)."""
-    path = f"{through}__" if through else ""
-    seeing = Q(**{f"{path}pk": referral.ocmw_id})
-    if is_agreed(referral):
-        seeing |= Q(**{f"{path}kind": Organisation.Kind.VDAB, f"{path}province": referral.region})
-    return seeing
 
 
 # --- the steps: each transition's `permission=` ----------------------------------------------

@@ -7,8 +7,12 @@ An event goes to the active subscriptions that ask for its kind, of the organisa
 may see its referral (`referrals.access.organisation_sees`); an internal guidance note only
 to its author's organisation."""
 
+import functools
+
+from django.db import connections, router
 from django.utils import timezone
 
+from accounts.models import Organisation
 from notifications import inserting
 from referrals import access
 from referrals.enums import NoteVisibility
@@ -69,20 +73,16 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
     event twice adds nothing (the unique key: the insert leaves out what is there,
     `notifications.inserting`). One query and one insert, whatever the number of
     subscriptions (and one more to read back what an event written before left pending).
-    Only the organisations that may see the referral are read (`organisations_seeing`):
-    an `audience` reaches no further than `organisation_sees`."""
+    Only the subscriptions of the organisations that may see the referral are read
+    (`subscriptions_seeing`): an `audience` reaches no further than `organisation_sees`."""
     # Replayed history (demo data, imports) is kept in the app but told to nobody.
     if is_replaying_history():
         return []
-    # The active subscriptions of the organisations that may see the referral (its OCMW,
-    # its VDAB region), not all of Flanders'; whether each may is the rule's to say
-    # (`audience`, on `organisation_sees`).
-    seeing = access.organisations_seeing(referral, through="organisation")
+    # Whether each organisation may is the rule's to say (`audience`, on
+    # `organisation_sees`).
     subscriptions = [
         subscription
-        for subscription in Subscription.objects.active()
-        .filter(seeing)
-        .select_related("organisation")
+        for subscription in subscriptions_seeing(referral)
         if subscription.wants(kind) and audience(subscription.organisation)
     ]
     if not subscriptions:
@@ -113,4 +113,60 @@ def write(*, kind: str, referral, source: str, audience, payload) -> list[Delive
         Delivery.objects.filter(
             event_id=event_id, subscription__in=subscriptions, status=Delivery.Status.PENDING
         ).order_by("pk")
+    )
+
+
+def subscriptions_seeing(referral) -> list[Subscription]:
+    """The active subscriptions of the organisations that may see `referral`
+    (`access.organisation_sees`: its OCMW, and once agreed the VDAB of its region), not all
+    of Flanders', in key order. Each holds its kinds and its organisation's key, kind and
+    province (what the rule asks), the rest deferred.
+
+    One fixed statement (`_seeing_statement`): Django took four times as long building the
+    query and its objects as the database took to answer it (2.9 against 0.6 ms), in every
+    step."""
+    connection = connections[router.db_for_read(Subscription)]
+    parameters = [referral.ocmw_id, access.is_agreed(referral), Organisation.Kind.VDAB]
+    with connection.cursor() as cursor:
+        cursor.execute(_seeing_statement(connection.alias), [*parameters, referral.region])
+        rows = cursor.fetchall()
+    kinds = Subscription._meta.get_field("kinds")
+    found = []
+    for pk, organisation_id, their_kinds, organisation_kind, province in rows:
+        subscription = Subscription.from_db(
+            connection.alias,
+            ["id", "organisation_id", "kinds"],
+            [pk, organisation_id, kinds.from_db_value(their_kinds, None, connection)],
+        )
+        subscription.organisation = Organisation.from_db(
+            connection.alias,
+            ["id", "kind", "province"],
+            [organisation_id, organisation_kind, province],
+        )
+        found.append(subscription)
+    return found
+
+
+@functools.cache
+def _seeing_statement(alias: str) -> str:
+    """`subscriptions_seeing`'s statement, from the models' tables: the parameters are the
+    referral's OCMW, whether it is agreed, VDAB's kind of organisation and the referral's
+    region."""
+    qn = connections[alias].ops.quote_name
+
+    def column(model, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    # Names from the models, values as parameters.
+    return (
+        f"SELECT s.{column(Subscription, 'id')}, s.{column(Subscription, 'organisation')},"  # noqa: S608
+        f" s.{column(Subscription, 'kinds')}, o.{column(Organisation, 'kind')},"
+        f" o.{column(Organisation, 'province')}"
+        f" FROM {qn(Subscription._meta.db_table)} s INNER JOIN {qn(Organisation._meta.db_table)} o"
+        f" ON o.{column(Organisation, 'id')} = s.{column(Subscription, 'organisation')}"
+        f" WHERE s.{column(Subscription, 'active')}"
+        f" AND (o.{column(Organisation, 'id')} = %s"
+        f" OR (%s AND o.{column(Organisation, 'kind')} = %s"
+        f" AND o.{column(Organisation, 'province')} = %s))"
+        f" ORDER BY s.{column(Subscription, 'id')}"
     )

@@ -40,18 +40,27 @@ def test_the_organisation_matrix(organisations, subscribe, walk):
 
 @pytest.mark.parametrize("state", [State.CANDIDATE, State.AGREED, State.CLOSED])
 def test_the_subscriptions_read_are_those_of_the_organisations_that_see_the_referral(
-    organisations, walk, state
+    organisations, subscribe, walk, state
 ):
-    """A step reads the subscriptions of the organisations `access.organisations_seeing`
-    finds, not all of Flanders': exactly those `access.organisation_sees` lets see it."""
+    """A step reads the active subscriptions of the organisations that may see the referral
+    (`outbox.subscriptions_seeing`), not all of Flanders': exactly those whose organisation
+    `access.organisation_sees` lets see it, each with its kinds and what the rule asks of
+    its organisation."""
+    for organisation in organisations.values():
+        subscribe(organisation, kinds=[EventKind.START])
+    subscribe(organisations["client's OCMW"], active=False)
     referral = walk(state)
-    every = Organisation.objects.all()
 
-    found = set(every.filter(access.organisations_seeing(referral)))
+    found = outbox.subscriptions_seeing(referral)
 
-    assert found == {o for o in every if access.organisation_sees(referral, o)}
-    assert organisations["client's OCMW"] in found
-    assert (organisations["VDAB region"] in found) == (state != State.CANDIDATE)
+    seeing = {o for o in Organisation.objects.all() if access.organisation_sees(referral, o)}
+    assert {s.organisation for s in found} == seeing
+    assert len(found) == len(seeing)  # the inactive one is not among them
+    assert organisations["client's OCMW"] in seeing
+    assert (organisations["VDAB region"] in seeing) == (state != State.CANDIDATE)
+    for subscription in found:
+        assert subscription.wants(EventKind.START) and not subscription.wants(EventKind.END)
+        assert access.organisation_sees(referral, subscription.organisation)
 
 
 def test_a_step_reads_no_subscription_of_an_organisation_that_may_not_see_it(
