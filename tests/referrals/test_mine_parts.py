@@ -4,6 +4,7 @@ referral and whoever the training names as its contact."""
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -112,6 +113,13 @@ def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, couns
     assert '"referrals_referral"."id" IN (' not in ranking  # no key joined back
     # Read under the table's name, the union's columns must be named as the table's are.
     assert all(f.attname == f.column for f in Referral._meta.concrete_fields)
+    # Each part carries the columns the ranking's expressions read, not all of the table's.
+    arms = re.findall(r'SELECT ((?:"referrals_referral"\."\w+" AS "\w+"(?:, )?)+) FROM', ranking)
+    carried = {frozenset(re.findall(r'AS "(\w+)"', arm)) for arm in arms}
+    assert len(arms) == len(mine_parts(counsellor)) and len(carried) == 1
+    (columns,) = carried
+    assert {"id", "state", "state_changed_at", "expected_end_date"} <= columns
+    assert len(columns) < len(Referral._meta.concrete_fields) / 2
 
 
 def test_a_counsellor_who_is_a_superuser_too_has_their_work_counted(client, counsellor, ocmw_gent):
