@@ -212,7 +212,7 @@ def _rows_of(referrals, **expressions) -> tuple[str, tuple, str]:
     3,850: 44 -> 25 ms). So the expressions must read the referral's own columns, and
     subqueries about it, and join nothing (the union is not the table): the `ValueError`
     below says so. The union carries only the columns the expressions name (11 of 45:
-    Django builds each of its parts in a third less time)."""
+    Django builds a counsellor's in 4.4 ms less, 22 instead of 26)."""
     database = referrals.db
     if not referrals.query.combinator:
         rows = referrals.order_by().values(**expressions)
@@ -262,7 +262,7 @@ def _first_rows(first: dict, flags: dict, user, today: datetime.date) -> dict:
     their position in it (`_ranked`)."""
     rows = {}
     # Overdue is any of its reasons (`overdue_condition`): told from them here, rather than
-    # their OR annotated beside them (2.3 of 11 ms building the query).
+    # their OR annotated beside them (2.4 of 10.9 ms building the query).
     reasons = {name: flag for name, flag in flags.items() if name != "is_overdue"}
     for referral in sorted(
         Referral.objects.filter(pk__in=first)
