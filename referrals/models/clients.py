@@ -239,21 +239,21 @@ class Client(models.Model):
         return found.order_by("start_date", "pk")
 
     def temporary_work_experience_from(self, start: datetime.date):
-        """The earliest of `temporary_work_experiences_from(start)`, or None: from those read
-        once by `temporary_work_experiences_read_once`, inside it."""
+        """The earliest of `temporary_work_experiences_from(start)`, or None: from those the
+        caller read already, inside `temporary_work_experiences_read`."""
         read = getattr(self, "_experiences_read", None)
         if read is None:
             return self.temporary_work_experiences_from(start).first()
         return next((e for e in read if e.end_date is None or e.end_date >= start), None)
 
     @contextlib.contextmanager
-    def temporary_work_experiences_read_once(self) -> Iterator[None]:
-        """Read the client's temporary work experiences once for every check inside the
-        block (`temporary_work_experience_from`): the formal agreement asks in its guard
-        before the step, again when the transition runs, and for its date. Read under the
-        client's lock (`services.steps.lock_client`), they stay as read until the
-        transaction ends; outside the block each check reads them again."""
-        self._experiences_read = list(self.temporary_work_experiences.order_by("start_date", "pk"))
+    def temporary_work_experiences_read(self, experiences: list) -> Iterator[None]:
+        """Answer every check inside the block (`temporary_work_experience_from`) from
+        `experiences`, all the client's temporary work experiences, earliest first, as the
+        caller read them under the client's lock (`services.steps.client_locked`): the
+        formal agreement asks in its guard before the step, again when the transition runs,
+        and for its date. Outside the block each check reads them again."""
+        self._experiences_read = experiences
         try:
             yield
         finally:

@@ -4,13 +4,13 @@ import threading
 from dataclasses import replace
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from accounts.models import User
 from referrals import services
 from referrals.enums import State
-from referrals.models import Referral
+from referrals.models import Client, Referral
 from referrals.services import ConcurrentChange
 from referrals.steps import STEPS
 from tests.referrals.conftest import error_messages, in_ui_language, step_post_data
@@ -191,3 +191,46 @@ def test_two_people_at_the_same_moment_only_one_step_is_stored():
     assert Referral.objects.get(pk=referral.pk).state == TRANSITIONS[winner][1]
     assert referral.events.count() == events_before + 1
     assert referral.events.last().transition == winner
+
+
+def locked_elsewhere(client_pk: int) -> bool:
+    """Whether another connection finds the client's row locked (as `client_save` would)."""
+    found: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with transaction.atomic():
+                list(Client.objects.select_for_update(nowait=True).filter(pk=client_pk))
+            found.append(False)
+        except DatabaseError:
+            found.append(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join(timeout=30)
+    return found[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks no rows")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("name", ["agree", "start"])
+def test_the_temporary_work_experiences_are_checked_under_the_clients_lock(name, monkeypatch):
+    """The formal agreement and the start check that no temporary work experience of the
+    client runs, and the client's save that records one waits until they are done: each
+    check is made while the client's row is locked."""
+    referral = referral_in_state(TRANSITIONS[name][0][0])
+    user = referral.created_by if name == "agree" else counsellor_for(referral.training)
+    checked = []
+    check = Client.temporary_work_experience_from
+
+    def checking(client, start):
+        checked.append(locked_elsewhere(client.pk))
+        return check(client, start)
+
+    monkeypatch.setattr(Client, "temporary_work_experience_from", checking)
+    take_step(name, Referral.objects.get(pk=referral.pk), user)
+
+    assert checked and all(checked), checked
+    assert not locked_elsewhere(referral.client_id)  # released with the step's transaction

@@ -21,19 +21,19 @@ QUERIES = {
     # The referral, its history line; whether VDAB registered the candidacy (the OCMW is
     # then told); the subscriptions, the deliveries.
     "apply": 7,
-    # The client's row locked and its temporary work experiences read once under the lock
-    # (the guard, asked twice, and the agreement's date); the entry conditions; whether the
+    # The client's row locked and its temporary work experiences read in the same query,
+    # once (the guard, asked twice, and the agreement's date); the entry conditions; whether the
     # handover's counsellor, the training's contact, is one (their permissions, read once
     # for the message to them too); the referral, its history line; the last VDAB actor;
     # what they chose for their e-mail, one insert for both messages; the subscriptions,
     # the deliveries; the conditions.
-    "agree": 15,
+    "agree": 14,
     # The referral, its history line; the caseworker told (their permissions); what they
     # chose for their e-mail, the messages; the subscriptions, the deliveries.
     "plan_intake": 10,
     "admit": 10,
-    # ... and the client's row locked, its temporary work experiences read.
-    "start": 12,
+    # ... and the client's row locked with its temporary work experiences read, one query.
+    "start": 11,
     # The referral locked, then its interruptions that lie after the end (refused) or still
     # run (locked, to end with it), in one query; the referral, its history line; the
     # caseworker told (their permissions) and the counsellor (the one who ended it); what
