@@ -1,14 +1,19 @@
 """Who is addressed on the VDAB side, and what they may read: the people who work on the
 referral, never someone whose role does not allow it."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import Province, Role
 from audit.trail import mask_insz
 from notifications.models import Kind, Notification
+from notifications.recipients import counsellors_for
 from referrals import services
-from referrals.enums import State
+from referrals.enums import VDAB_REGISTRATION, State
+from referrals.models import ReferralEvent
 from tests.accounts.factories import (
     CounsellorFactory,
     NetworkManagerFactory,
@@ -109,3 +114,44 @@ def test_the_plain_text_e_mail_links_to_the_referral_and_the_preferences(
 
     assert f"https://okot.example.org{referral.get_absolute_url()}" in e_mail.body
     assert "https://okot.example.org/notifications/preferences/" in e_mail.body
+
+
+def vdab_line(referral, actor, *, minutes_ago: int) -> None:
+    """A line of the referral's history taken by `actor` (as VDAB's registration of the
+    candidacy or a note would be), `minutes_ago`."""
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=actor,
+        at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+        transition=VDAB_REGISTRATION,
+        from_state=referral.state,
+        to_state=referral.state,
+    )
+
+
+def test_before_a_responsible_counsellor_the_contact_and_who_last_acted_for_vdab_hear(
+    caseworker, region_counsellor
+):
+    contact = CounsellorFactory(organisation=region_counsellor.organisation)
+    later = CounsellorFactory(organisation=region_counsellor.organisation)
+    training = TrainingFactory(province=Province.OOST_VLAANDEREN, contact_counsellor=contact)
+    referral = agreed_with(caseworker, training)
+    vdab_line(referral, later, minutes_ago=5)
+    vdab_line(referral, region_counsellor, minutes_ago=10)
+    vdab_line(referral, caseworker, minutes_ago=1)  # the OCMW's lines do not count
+
+    assert counsellors_for(referral) == [contact, later]
+    vdab_line(referral, contact, minutes_ago=0)
+    assert counsellors_for(referral) == [contact]
+
+
+def test_who_last_acted_for_vdab_without_a_contact(caseworker, region_counsellor):
+    referral = agreed_with(caseworker, TrainingFactory(province=Province.OOST_VLAANDEREN))
+    others = CounsellorFactory(organisation=region_counsellor.organisation)
+    vdab_line(referral, region_counsellor, minutes_ago=5)
+
+    assert counsellors_for(referral) == [region_counsellor]
+    # No longer a counsellor: the region's counsellors (now only the other), as when
+    # nobody of VDAB acted.
+    region_counsellor.groups.clear()
+    assert counsellors_for(referral) == [others]
