@@ -133,14 +133,6 @@ def _responsible_as_user(referral: Referral, user) -> None:
             setattr(referral, side, user)
 
 
-def lock_referral(referral_id: int) -> None:
-    """Hold the referral's row (only its own: a training is many referrals') until the end
-    of the transaction, before the rows that hang from it, as the interruption services do
-    (`interruptions._locked`)."""
-    rows = Referral.objects.select_for_update(of=("self",)).filter(pk=referral_id)
-    list(rows.order_by().values_list("pk"))
-
-
 def lock_client(client_id: int) -> None:
     """Hold the client's row until the end of the transaction (PostgreSQL; SQLite writes
     one at a time anyway): the steps that check the client's temporary work experiences
@@ -175,11 +167,11 @@ def _locked_statement(alias: str) -> str:
     experience = TemporaryWorkExperience._meta
     client = experience.get_field("client")
     lock = connection.ops.for_update_sql(of=("c",))
+    columns = ", ".join(f"t.{qn(f.column)}" for f in experience.concrete_fields)
     # Names from the models, the client's key as a parameter.
     return (
-        "SELECT "  # noqa: S608
-        + ", ".join(f"t.{qn(f.column)}" for f in experience.concrete_fields)
-        + f" FROM {qn(Client._meta.db_table)} c LEFT JOIN {qn(experience.db_table)} t"
+        f"SELECT {columns} FROM {qn(Client._meta.db_table)} c"  # noqa: S608
+        f" LEFT JOIN {qn(experience.db_table)} t"
         f" ON t.{qn(client.column)} = c.{qn(client.target_field.column)}"
         f" WHERE c.{qn(client.target_field.column)} = %s"
         f" ORDER BY t.{qn(experience.get_field('start_date').column)}, t.{qn(experience.pk.column)}"
@@ -365,7 +357,6 @@ def referral_end(
         raise TransitionRefused(refusals)
     # The referral locked, then its interruptions, in the order the interruption services
     # lock them: none is recorded or corrected meanwhile, and the running one ends with it.
-    lock_referral(referral.pk)
     running = check_end_date(referral, end_date)
     event = _transition(
         referral,

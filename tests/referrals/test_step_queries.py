@@ -35,10 +35,10 @@ QUERIES = {
     # ... and the client's row locked with its temporary work experiences read, one query.
     "start": 11,
     # The referral locked, then its interruptions that lie after the end (refused) or still
-    # run (locked, to end with it), in one query; the referral, its history line; the
+    # run (locked, to end with it), both in one query; the referral, its history line; the
     # caseworker told (their permissions) and the counsellor (the one who ended it); what
     # they chose for their e-mail, the messages; the subscriptions, the deliveries.
-    "end": 12,
+    "end": 10,
     # The referral, its history line; the subscriptions, the deliveries.
     "close": 6,
 }
