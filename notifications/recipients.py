@@ -107,8 +107,9 @@ def _last_vdab_actor(referral) -> int | None:
 
     One fixed statement (`_last_vdab_actor_statement`), as the permissions and the e-mail
     choices are: at every formal agreement Django took 1.4 ms building the query and its
-    objects where the database answers in 0.3."""
-    alias = router.db_for_read(ReferralEvent)
+    objects where the database answers in 0.3. The user is then loaded by the caller when
+    they are not the training's contact, read already: a query more in that case only."""
+    alias = router.db_for_read(ReferralEvent, instance=referral)
     with connections[alias].cursor() as cursor:
         cursor.execute(_last_vdab_actor_statement(alias), [referral.pk, Organisation.Kind.VDAB])
         row = cursor.fetchone()

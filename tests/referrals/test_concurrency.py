@@ -4,15 +4,18 @@ import threading
 from dataclasses import replace
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from referrals import services
 from referrals.enums import State
-from referrals.models import Client, Referral
-from referrals.services import ConcurrentChange
+from referrals.models import Client, Referral, TemporaryWorkExperience
+from referrals.services import ConcurrentChange, TransitionRefused
 from referrals.steps import STEPS
+from tests.locks import held, in_thread, locked_elsewhere, postgres_only, wait_until_one_waits
 from tests.referrals.conftest import error_messages, in_ui_language, step_post_data
 from tests.referrals.factories import (
     TRANSITIONS,
@@ -193,27 +196,7 @@ def test_two_people_at_the_same_moment_only_one_step_is_stored():
     assert referral.events.last().transition == winner
 
 
-def locked_elsewhere(client_pk: int) -> bool:
-    """Whether another connection finds the client's row locked (as `client_save` would)."""
-    found: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with transaction.atomic():
-                list(Client.objects.select_for_update(nowait=True).filter(pk=client_pk))
-            found.append(False)
-        except DatabaseError:
-            found.append(True)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=probe)
-    thread.start()
-    thread.join(timeout=30)
-    return found[0]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks no rows")
+@postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("name", ["agree", "start"])
 def test_the_temporary_work_experiences_are_checked_under_the_clients_lock(name, monkeypatch):
@@ -226,11 +209,42 @@ def test_the_temporary_work_experiences_are_checked_under_the_clients_lock(name,
     check = Client.temporary_work_experience_from
 
     def checking(client, start):
-        checked.append(locked_elsewhere(client.pk))
+        checked.append(locked_elsewhere(Client, client.pk))
         return check(client, start)
 
     monkeypatch.setattr(Client, "temporary_work_experience_from", checking)
     take_step(name, Referral.objects.get(pk=referral.pk), user)
 
     assert checked and all(checked), checked
-    assert not locked_elsewhere(referral.client_id)  # released with the step's transaction
+    assert not locked_elsewhere(Client, referral.client_id)  # released with the step
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("name", ["agree", "start"])
+def test_a_temporary_work_experience_recorded_while_the_step_waited_refuses_it(name):
+    """Whoever held the client's row recorded a temporary work experience that runs: the
+    step, which waited for the row, checks it and is refused."""
+    referral = referral_in_state(TRANSITIONS[name][0][0])
+    user = referral.created_by if name == "agree" else counsellor_for(referral.training)
+    outcome = []
+
+    def record_one() -> None:
+        TemporaryWorkExperience.objects.create(
+            client_id=referral.client_id, start_date=timezone.localdate()
+        )
+
+    def step() -> None:
+        try:
+            take_step(name, Referral.objects.get(pk=referral.pk), User.objects.get(pk=user.pk))
+            outcome.append("taken")
+        except (TransitionRefused, ValidationError):
+            outcome.append("refused")
+
+    with held(Client, referral.client_id, then=record_one):
+        stepping = in_thread(step)
+        wait_until_one_waits()
+    stepping.join(timeout=30)
+
+    assert outcome == ["refused"]
+    assert Referral.objects.get(pk=referral.pk).state == referral.state

@@ -5,12 +5,12 @@ move on with them."""
 
 import datetime
 import threading
-import time
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from notifications.models import Kind, Notification
 from referrals import services
@@ -24,7 +24,8 @@ from referrals.enums import (
 )
 from referrals.models import Interruption, Referral
 from referrals.models.followup import add_months
-from referrals.services.interruption_history import check_end_date
+from referrals.services import steps
+from tests.locks import held, in_thread, locked_elsewhere, postgres_only, wait_until_one_waits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
@@ -299,104 +300,95 @@ def test_an_end_after_an_interruption_that_is_over_ends_only_the_running_one(
     assert (over.to_date, running.to_date) == (D(2026, 2, 5), D(2026, 3, 1))
 
 
-def locked_elsewhere(model, pk: int) -> bool:
-    """Whether another connection finds the row locked."""
-    found: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with transaction.atomic():
-                list(model.objects.select_for_update(nowait=True).filter(pk=pk))
-            found.append(False)
-        except DatabaseError:
-            found.append(True)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=probe)
-    thread.start()
-    thread.join(timeout=30)
-    return found[0]
-
-
-def in_thread(work) -> threading.Thread:
-    def run() -> None:
-        try:
-            work()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
-def wait_for_a_lock_wait() -> None:
-    """Until a connection waits for a row lock (pg_stat_activity), ten seconds at most."""
-    for _ in range(200):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.05)
-    raise AssertionError("Nothing waited for a lock.")
-
-
-# Two connections see each other's row locks: PostgreSQL's, committed rows.
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks no rows")
-committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
 @postgres_only
-@committed
-def test_the_end_locks_the_referral_then_the_interruptions_it_ends_or_refuses(trainee, caseworker):
-    """What the end holds until its transaction ends: the referral's row, the interruption
-    still running (it ends with it); not one that is over."""
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_end_holds_the_referral_and_the_interruption_it_ends(
+    trainee, caseworker, counsellor, monkeypatch
+):
+    """Until its transaction ends: the referral's row and the interruption still running
+    (it ends with it); not one that is over."""
     over = record(trainee, caseworker, from_date=D(2026, 2, 2), to_date=D(2026, 2, 5))
     running = record(trainee, caseworker, from_date=D(2026, 2, 20))
+    held_at_the_end = {}
+    close_at_end = steps.close_at_end
 
-    with transaction.atomic():
-        assert check_end_date(trainee, D(2026, 3, 1)) == running
-        held = {
-            "referral": locked_elsewhere(Referral, trainee.pk),
-            "running": locked_elsewhere(Interruption, running.pk),
-            "over": locked_elsewhere(Interruption, over.pk),
-        }
+    def closing(referral, interruption, **kwargs):
+        held_at_the_end.update(
+            referral=locked_elsewhere(Referral, trainee.pk),
+            running=locked_elsewhere(Interruption, running.pk),
+            over=locked_elsewhere(Interruption, over.pk),
+        )
+        close_at_end(referral, interruption, **kwargs)
 
-    assert held == {"referral": True, "running": True, "over": False}
+    monkeypatch.setattr(steps, "close_at_end", closing)
+    services.referral_end(
+        referral=trainee, user=counsellor, end_date=D(2026, 3, 1), result=EndResult.PASSED
+    )
+
+    assert held_at_the_end == {"referral": True, "running": True, "over": False}
+
+
+def end_in_thread(referral, user, ended: list) -> threading.Thread:
+    def end() -> None:
+        try:
+            services.referral_end(
+                referral=Referral.objects.get(pk=referral.pk),
+                user=user,
+                end_date=D(2026, 3, 1),
+                result=EndResult.PASSED,
+            )
+            ended.append("ended")
+        except ValidationError as refused:
+            ended.append(refused.messages)
+
+    return in_thread(end)
 
 
 @postgres_only
-@committed
-def test_the_end_locks_the_referral_before_its_interruptions(trainee, caseworker):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_end_locks_the_referral_before_its_interruptions(trainee, caseworker, counsellor):
     """The order the interruption services lock in (the referral, then its interruptions):
-    the other order could deadlock with them, and a read before the referral's lock could
-    miss an interruption recorded meanwhile. While another transaction holds the referral
+    the other order could deadlock with them. While another transaction holds the referral
     (as an interruption service does), the end waits without holding any interruption."""
     running = record(trainee, caseworker, from_date=D(2026, 2, 20))
-    release, found = threading.Event(), []
+    ended = []
 
-    def hold_the_referral() -> None:
-        with transaction.atomic():
-            list(Referral.objects.select_for_update().filter(pk=trainee.pk))
-            release.wait(timeout=30)
-
-    def end() -> None:
-        with transaction.atomic():
-            found.append(check_end_date(Referral.objects.get(pk=trainee.pk), D(2026, 3, 1)))
-
-    holder = in_thread(hold_the_referral)
-    while not locked_elsewhere(Referral, trainee.pk):
-        time.sleep(0.01)
-    ending = in_thread(end)
-    wait_for_a_lock_wait()
-    waiting_holds_running = locked_elsewhere(Interruption, running.pk)
-    release.set()
-    holder.join(timeout=30)
+    with held(Referral, trainee.pk):
+        ending = end_in_thread(trainee, counsellor, ended)
+        wait_until_one_waits()
+        held_while_waiting = locked_elsewhere(Interruption, running.pk)
     ending.join(timeout=30)
 
-    assert not waiting_holds_running
-    assert found == [running]
+    assert not held_while_waiting
+    assert ended == ["ended"]
+    running.refresh_from_db()
+    assert running.to_date == D(2026, 3, 1)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_end_reads_the_interruptions_recorded_while_it_waited(trainee, caseworker, counsellor):
+    """An interruption recorded by whoever held the referral while the end waited for it
+    is one the end checks its date against, and ends if it still runs."""
+    recorded = {}
+
+    def record_one() -> None:
+        recorded["running"] = Interruption.objects.create(
+            referral_id=trainee.pk,
+            reason=ILLNESS,
+            from_date=D(2026, 2, 20),
+            recorded_by=caseworker,
+            recorded_at=timezone.now(),
+        )
+
+    ended = []
+    with held(Referral, trainee.pk, then=record_one):
+        ending = end_in_thread(trainee, counsellor, ended)
+        wait_until_one_waits()
+    ending.join(timeout=30)
+
+    assert ended == ["ended"]
+    assert Interruption.objects.get(pk=recorded["running"].pk).to_date == D(2026, 3, 1)
 
 
 def test_after_the_end_a_correction_stays_within_the_training(trainee, caseworker, counsellor):

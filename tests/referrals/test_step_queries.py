@@ -21,24 +21,24 @@ QUERIES = {
     # The referral, its history line; whether VDAB registered the candidacy (the OCMW is
     # then told); the subscriptions, the deliveries.
     "apply": 7,
-    # The client's row locked and its temporary work experiences read in the same query,
-    # once (the guard, asked twice, and the agreement's date); the entry conditions; whether the
-    # handover's counsellor, the training's contact, is one (their permissions, read once
-    # for the message to them too); the referral, its history line; the last VDAB actor;
-    # what they chose for their e-mail, one insert for both messages; the subscriptions,
-    # the deliveries; the conditions.
+    # The client's row locked, then its temporary work experiences read once (the guard,
+    # asked twice, and the agreement's date); the entry conditions; whether the handover's
+    # counsellor, the training's contact, is one (their permissions, read once for the
+    # message to them too); the referral, its history line; the last VDAB actor; what they
+    # chose for their e-mail, one insert for both messages; the subscriptions, the
+    # deliveries; the conditions.
     "agree": 14,
     # The referral, its history line; the caseworker told (their permissions); what they
     # chose for their e-mail, the messages; the subscriptions, the deliveries.
-    "plan_intake": 10,
-    "admit": 10,
-    # ... and the client's row locked with its temporary work experiences read, one query.
+    "plan_intake": 9,
+    "admit": 9,
+    # ... and the client's row locked, then its temporary work experiences read.
     "start": 11,
     # The referral locked, then its interruptions that lie after the end (refused) or still
-    # run (locked, to end with it), both in one query; the referral, its history line; the
+    # run (locked, to end with it), in one query; the referral, its history line; the
     # caseworker told (their permissions) and the counsellor (the one who ended it); what
     # they chose for their e-mail, the messages; the subscriptions, the deliveries.
-    "end": 10,
+    "end": 11,
     # The referral, its history line; the subscriptions, the deliveries.
     "close": 6,
 }
