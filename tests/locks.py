@@ -8,24 +8,31 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import OperationalError, connection, transaction
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks no rows")
 
 
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to NOWAIT on a locked row
+
+
 def locked_elsewhere(model, pk: int) -> bool:
-    """Whether another connection finds the row of `model` keyed `pk` locked."""
-    found: list[bool] = []
+    """Whether another connection finds the row of `model` keyed `pk` locked (any other
+    error is raised, not taken for a lock)."""
+    found: list[bool | Exception] = []
 
     def probe() -> None:
         try:
             with transaction.atomic():
                 list(model.objects.select_for_update(nowait=True).filter(pk=pk))
             found.append(False)
-        except DatabaseError:
-            found.append(True)
+        except OperationalError as error:
+            locked = getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+            found.append(True if locked else error)
 
     in_thread(probe).join(timeout=30)
+    if isinstance(found[0], Exception):
+        raise found[0]
     return found[0]
 
 
@@ -48,17 +55,26 @@ def held(model, pk: int, then: Callable[[], None] = lambda: None) -> Iterator[No
     """The row locked by another connection, which does `then` in the same transaction
     (records something, as whoever holds the lock would) and commits as the block ends."""
     locked, release = threading.Event(), threading.Event()
+    failed: list[Exception] = []
 
     def hold() -> None:
-        with transaction.atomic():
-            list(model.objects.select_for_update().filter(pk=pk))
-            then()
+        try:
+            with transaction.atomic():
+                list(model.objects.select_for_update().filter(pk=pk))
+                then()
+                locked.set()
+                release.wait(timeout=30)
+        except Exception as error:
+            failed.append(error)
+            raise
+        finally:
             locked.set()
-            release.wait(timeout=30)
 
     holder = in_thread(hold)
     try:
         assert locked.wait(timeout=30), "The row was never locked."
+        if failed:
+            raise failed[0]
         yield
     finally:
         release.set()
@@ -66,7 +82,8 @@ def held(model, pk: int, then: Callable[[], None] = lambda: None) -> Iterator[No
 
 
 def wait_until_one_waits() -> None:
-    """Until another connection to this database waits for a lock; ten seconds at most."""
+    """Until another connection to this database waits for a lock; about ten seconds at
+    most."""
     for _ in range(200):
         with connection.cursor() as cursor:
             cursor.execute(

@@ -252,7 +252,8 @@ class Client(models.Model):
         `experiences`, all the client's temporary work experiences, earliest first, as the
         caller read them once it held the client's row (`services.steps.client_locked`): the
         formal agreement asks in its guard before the step, again when the transition runs,
-        and for its date. Outside the block each check reads them again."""
+        and for its date; the start asks in its transition. Outside the block each check
+        reads them again."""
         self._experiences_read = experiences
         try:
             yield

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -137,7 +138,11 @@ def lock_row(model: type[models.Model], pk: int) -> None:
     SQLite writes one at a time anyway). One fixed statement (`_lock_statement`): Django
     took longer building the ORM's query than the database took answering it."""
     alias = router.db_for_write(model)
-    with connections[alias].cursor() as cursor:
+    connection = connections[alias]
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        # As the ORM's select_for_update: outside a transaction it would lock nothing.
+        raise TransactionManagementError("lock_row cannot be used outside of a transaction.")
+    with connection.cursor() as cursor:
         cursor.execute(_lock_statement(alias, model), [pk])
 
 
@@ -170,14 +175,16 @@ def lock_client(client_id: int) -> None:
 
 
 @contextlib.contextmanager
-def client_locked(client: Client) -> Iterator[None]:
-    """Hold the client's row (`lock_client`), then read their temporary work experiences
-    once for every check inside the block (`Client.temporary_work_experiences_read`).
+def client_locked(referral: Referral) -> Iterator[None]:
+    """Hold the client's row (`lock_client`), then read the client and their temporary
+    work experiences once for every check inside the block
+    (`Client.temporary_work_experiences_read`).
 
     In two statements: read in the lock's own, they would be as they were before the lock
     was granted (PostgreSQL reads a statement's rows as they were when it began), without
     the one the client's save held the lock to record."""
-    lock_client(client.pk)
+    lock_client(referral.client_id)
+    client = referral.client
     read = list(client.temporary_work_experiences.order_by("start_date", "pk"))
     with client.temporary_work_experiences_read(read):
         yield
@@ -222,7 +229,7 @@ def referral_agree(
 ) -> ReferralEvent:
     """Formally agree; the warm handover with it when it took place already (`handover_at`
     given; otherwise it is recorded later, `referral_record_handover`)."""
-    with client_locked(referral.client):
+    with client_locked(referral):
         refusals = referral.step_refusals(user, "agree")
         if refusals:
             raise TransitionRefused(refusals)
@@ -337,7 +344,7 @@ def referral_reject(
 def referral_start(
     *, referral: Referral, user, at: datetime.datetime | None = None, start_date: datetime.date
 ) -> ReferralEvent:
-    with client_locked(referral.client):
+    with client_locked(referral):
         return _transition(referral, user=user, name="start", at=at, start_date=start_date)
 
 

@@ -6,19 +6,22 @@ from dataclasses import replace
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.transaction import TransactionManagementError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from referrals import services
 from referrals.enums import State
 from referrals.models import Client, Referral, TemporaryWorkExperience
 from referrals.services import ConcurrentChange, TransitionRefused
+from referrals.services.steps import lock_client
 from referrals.steps import STEPS
 from tests.locks import held, in_thread, locked_elsewhere, postgres_only, wait_until_one_waits
 from tests.referrals.conftest import error_messages, in_ui_language, step_post_data
 from tests.referrals.factories import (
     TRANSITIONS,
+    ClientFactory,
     counsellor_for,
     referral_in_state,
     step_arguments,
@@ -236,15 +239,26 @@ def test_a_temporary_work_experience_recorded_while_the_step_waited_refuses_it(n
 
     def step() -> None:
         try:
-            take_step(name, Referral.objects.get(pk=referral.pk), User.objects.get(pk=user.pk))
+            with translation.override("en"):
+                referral_now = Referral.objects.get(pk=referral.pk)
+                take_step(name, referral_now, User.objects.get(pk=user.pk))
             outcome.append("taken")
-        except (TransitionRefused, ValidationError):
-            outcome.append("refused")
+        except (TransitionRefused, ValidationError) as refused:
+            outcome.append(" ".join(str(m) for m in refused.messages))
 
     with held(Client, referral.client_id, then=record_one):
         stepping = in_thread(step)
         wait_until_one_waits()
     stepping.join(timeout=30)
 
-    assert outcome == ["refused"]
+    (refusal,) = outcome
+    assert "temporary work experience" in refusal, refusal
     assert Referral.objects.get(pk=referral.pk).state == referral.state
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_row_lock_outside_a_transaction_is_refused():
+    """As the ORM's select_for_update: outside a transaction it would hold nothing."""
+    with pytest.raises(TransactionManagementError):
+        lock_client(ClientFactory().pk)

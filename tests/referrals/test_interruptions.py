@@ -24,6 +24,7 @@ from referrals.enums import (
 )
 from referrals.models import Interruption, Referral
 from referrals.models.followup import add_months
+from referrals.reports import cache as figures_cache
 from referrals.services import steps
 from tests.locks import held, in_thread, locked_elsewhere, postgres_only, wait_until_one_waits
 
@@ -298,6 +299,23 @@ def test_an_end_after_an_interruption_that_is_over_ends_only_the_running_one(
     over.refresh_from_db()
     running.refresh_from_db()
     assert (over.to_date, running.to_date) == (D(2026, 2, 5), D(2026, 3, 1))
+
+
+def test_ending_during_an_interruption_renews_only_the_referrals_figures(
+    trainee, caseworker, counsellor, monkeypatch
+):
+    """The interruption the end closes is saved with its referral at hand: the figures of
+    the referral's OCMW and region are renewed, not every scope's (`reports.receivers`)."""
+    record(trainee, caseworker, from_date=D(2026, 2, 2))
+    renewed = []
+    monkeypatch.setattr(figures_cache, "referral_changed", lambda r: renewed.append(r.pk))
+    monkeypatch.setattr(figures_cache, "everything_changed", lambda: renewed.append("all"))
+
+    services.referral_end(
+        referral=trainee, user=counsellor, end_date=D(2026, 3, 1), result=EndResult.PASSED
+    )
+
+    assert renewed and set(renewed) == {trainee.pk}, renewed
 
 
 @postgres_only

@@ -34,8 +34,8 @@ QUERIES = {
     "admit": 9,
     # ... and the client's row locked, then its temporary work experiences read.
     "start": 11,
-    # The referral locked, then its interruptions that lie after the end (refused) or still
-    # run (locked, to end with it), in one query; the referral, its history line; the
+    # The referral locked; then its interruptions that lie after the end (refused) or still
+    # run (locked, to end with it), one query; the referral, its history line; the
     # caseworker told (their permissions) and the counsellor (the one who ended it); what
     # they chose for their e-mail, the messages; the subscriptions, the deliveries.
     "end": 11,
