@@ -301,6 +301,31 @@ def test_an_end_after_an_interruption_that_is_over_ends_only_the_running_one(
     assert (over.to_date, running.to_date) == (D(2026, 2, 5), D(2026, 3, 1))
 
 
+@pytest.mark.parametrize("change", ["end", "correct"])
+def test_ending_or_correcting_an_interruption_renews_only_the_referrals_figures(
+    change, trainee, caseworker, monkeypatch
+):
+    """Saved with its referral at hand: the figures of the referral's OCMW and region are
+    renewed, not every scope's (`reports.receivers`)."""
+    interruption = record(trainee, caseworker, from_date=D(2026, 2, 2))
+    renewed = []
+    monkeypatch.setattr(figures_cache, "referral_changed", lambda r: renewed.append(r.pk))
+    monkeypatch.setattr(figures_cache, "everything_changed", lambda: renewed.append("all"))
+
+    if change == "end":
+        services.interruption_end(interruption=interruption, user=caseworker, to_date=TODAY)
+    else:
+        services.interruption_correct(
+            interruption=interruption,
+            user=caseworker,
+            reason=ILLNESS,
+            from_date=D(2026, 2, 3),
+            to_date=None,
+        )
+
+    assert renewed and set(renewed) == {trainee.pk}, renewed
+
+
 def test_ending_during_an_interruption_renews_only_the_referrals_figures(
     trainee, caseworker, counsellor, monkeypatch
 ):
