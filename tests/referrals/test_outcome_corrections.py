@@ -15,6 +15,7 @@ from audit.models import Entry, Kind
 from referrals import services
 from referrals.enums import CHECKUP_CORRECTED, CHECKUP_RECORDED, AtWork, State
 from referrals.models import OutcomeCheck
+from referrals.reports import cache as figures_cache
 from referrals.services import followup
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,16 @@ def test_the_referral_page_shows_the_correction(
     assert escape(answers) in timeline
     entry = Entry.objects.filter(kind=Kind.CHANGE, referral_id=ended.pk).last()
     assert entry.path == url
+
+
+def test_a_correction_renews_only_the_referrals_figures(ended, caseworker, monkeypatch):
+    """The check-up is saved with its referral at hand: the figures of the referral's
+    OCMW and region are renewed, not every scope's (`reports.receivers`)."""
+    record(ended, caseworker, AtWork.YES)
+    renewed = []
+    monkeypatch.setattr(figures_cache, "referral_changed", lambda r: renewed.append(r.pk))
+    monkeypatch.setattr(figures_cache, "everything_changed", lambda: renewed.append("all"))
+
+    record(ended, caseworker, AtWork.NO)
+
+    assert renewed and set(renewed) == {ended.pk}, renewed
