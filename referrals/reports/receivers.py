@@ -15,12 +15,17 @@ def on_referral(sender, instance, **kwargs) -> None:
 
 
 def on_part_of_referral(sender, instance, **kwargs) -> None:
-    """A check-up or an interruption: its referral's scopes when the referral is at hand
-    (the services hand it over), every scope otherwise rather than a query more."""
+    """A check-up or an interruption: its referral's scopes, from the referral at hand or
+    read for them (its OCMW and region); every scope when the referral is gone."""
     if sender._meta.get_field("referral").is_cached(instance):
-        cache.referral_changed(instance.referral)
+        referral = instance.referral
     else:
+        scope = Referral.objects.only("ocmw_id", "region")
+        referral = scope.filter(pk=instance.referral_id).first()
+    if referral is None:
         cache.everything_changed()
+    else:
+        cache.referral_changed(referral)
 
 
 def on_anything(sender, **kwargs) -> None:

@@ -175,14 +175,7 @@ def outcome_check_record(
 
 
 def _locked_check(referral: Referral, months: int) -> OutcomeCheck | None:
-    """The check-up, locked until the transaction ends, given its referral: its save
-    renews the figures of the referral's scopes only when the referral is at hand
-    (`reports.receivers`), every scope's otherwise."""
-    check = OutcomeCheck.objects.select_for_update().filter(referral=referral, months=months)
-    check = check.first()
-    if check is not None:
-        check.referral = referral
-    return check
+    return OutcomeCheck.objects.select_for_update().filter(referral=referral, months=months).first()
 
 
 # What a check-up's history line keeps of its answer.

@@ -37,8 +37,8 @@ def check_end_date(referral: Referral, end_date: datetime.date) -> Interruption 
     )
     running = None
     for interruption in around:
-        # As the related manager would: its save (`close_at_end`) renews the figures of
-        # the referral's scopes only when the referral is at hand (`reports.receivers`).
+        # As the related manager would: its save (`close_at_end`) finds the referral's
+        # figures to renew at hand (`reports.receivers`) rather than reads them.
         interruption.referral = referral
         # A running one's last day so far is its first.
         if (interruption.to_date or interruption.from_date) > end_date:

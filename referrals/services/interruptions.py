@@ -72,7 +72,7 @@ def interruption_end(
     """The trainee resumed: `to_date` was the interruption's last day."""
     referral = _locked(interruption.referral)
     _may_act(referral, user, INTERRUPTION_STATES)
-    interruption = _locked_interruption(interruption, referral)
+    interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
     if not interruption.is_running:
         raise TransitionRefused([_("This interruption has already ended.")])
     _check_dates(referral, interruption.from_date, to_date, exclude=interruption)
@@ -100,7 +100,7 @@ def interruption_correct(
     replaces; the same answer again changes nothing."""
     referral = _locked(interruption.referral)
     _may_act(referral, user, INTERRUPTION_CORRECTION_STATES)
-    interruption = _locked_interruption(interruption, referral)
+    interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
     note = within_limit(Interruption, "note", note.strip())
     _check_dates(referral, from_date, to_date, exclude=interruption)
     before = snapshot(interruption)
@@ -143,15 +143,6 @@ def _locked(referral: Referral) -> Referral:
         .select_related("training", "client")
         .get(pk=referral.pk)
     )
-
-
-def _locked_interruption(interruption: Interruption, referral: Referral) -> Interruption:
-    """The interruption as it is now, locked until the transaction ends, after its referral
-    (`_locked`), which it is given: its save renews the figures of the referral's scopes
-    only when the referral is at hand (`reports.receivers`), every scope's otherwise."""
-    interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
-    interruption.referral = referral
-    return interruption
 
 
 def _may_act(referral: Referral, user, states) -> None:
