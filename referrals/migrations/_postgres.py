@@ -98,5 +98,54 @@ class AddIndexConcurrently(migrations.AddIndex):
             schema_editor.remove_index(model, self.index, **_concurrently(schema_editor))
 
 
+class RemoveIndexConcurrently(migrations.RemoveIndex):
+    """`RemoveIndex` of an index the model listed, dropped without waiting for every read
+    of the table to end and holding back the ones that come after (`DROP INDEX
+    CONCURRENTLY`, in a migration with `atomic = False`) on PostgreSQL, as usual elsewhere;
+    built again the same way on the way back."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(
+                self.name
+            )
+            schema_editor.remove_index(model, index, **_concurrently(schema_editor))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(
+                self.name
+            )
+            schema_editor.add_index(model, index, **_concurrently(schema_editor))
+
+
+def drop_field_index(table: str, column: str, name: str) -> migrations.RunPython:
+    """Drop the index Django made for a foreign key (`db_index`, named `name`), concurrently
+    on PostgreSQL (in a migration with `atomic = False`); made again on the way back. The
+    database's half of a `SeparateDatabaseAndState` whose state's half is the `AlterField`
+    to `db_index=False`: that `AlterField` alone drops and adds the foreign key's constraint
+    again around the index, which checks every row under a lock on both tables."""
+
+    def statement(schema_editor, sql: str) -> str:
+        concurrently = "CONCURRENTLY " if schema_editor.connection.vendor == "postgresql" else ""
+        return sql.format(concurrently=concurrently, name=schema_editor.quote_name(name))
+
+    def drop(apps, schema_editor):
+        schema_editor.execute(statement(schema_editor, "DROP INDEX {concurrently}IF EXISTS {name}"))
+
+    def make(apps, schema_editor):
+        schema_editor.execute(
+            statement(
+                schema_editor,
+                "CREATE INDEX {concurrently}IF NOT EXISTS {name} ON "
+                f"{schema_editor.quote_name(table)} ({schema_editor.quote_name(column)})",
+            )
+        )
+
+    return migrations.RunPython(drop, make, atomic=False)
+
+
 def _concurrently(schema_editor) -> dict:
     return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}

@@ -49,6 +49,9 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        # The OCMW's indexes (`indexes.py`) start with it: no index of its own to keep up
+        # to date.
+        db_index=False,
     )
     training = models.ForeignKey(
         "referrals.Training",
@@ -95,6 +98,8 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         null=True,
         blank=True,
         related_name="+",
+        # `referral_caseworker_state` starts with it: no index of its own to keep up to date.
+        db_index=False,
     )
     caseworker_phone = models.CharField(_("caseworker phone"), max_length=30, blank=True)
     caseworker_email = models.EmailField(_("caseworker e-mail"), blank=True)
@@ -115,6 +120,8 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         null=True,
         blank=True,
         related_name="+",
+        # `referral_counsellor_state_end` starts with it: no index of its own either.
+        db_index=False,
     )
     intake_at = models.DateTimeField(_("intake date and time"), null=True, blank=True)
     intake_place = models.CharField(_("intake place"), max_length=200, blank=True)

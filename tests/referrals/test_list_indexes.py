@@ -1,10 +1,12 @@
 """The referral list sorted by state or by key date walks an index in that order on
 PostgreSQL, for all of Flanders, an OCMW and a region: the list's expression is the indexed
 one (`STATE_ORDER`, `KEY_DATE`: migrations 0027 and 0029). So do Mijn werk's agenda and the
-administrator's first rows of each group.
+administrator's first rows of each group; its closed referrals of an OCMW or a counsellor
+are a range of their index (migration 0034).
 The planner prefers a sort on a table this small, so sorting is switched off to ask whether
 the index can serve the query at all. PostgreSQL only: CI's PostgreSQL run runs it."""
 
+import datetime
 import re
 
 import pytest
@@ -13,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referrals.dashboard import _first_of_each, agenda_week
+from referrals.enums import EndResult, State
 from referrals.models import Referral
 from referrals.models.querysets import overdue_condition
 from referrals.models.work import work_conditions, work_window
 from tests.accounts.two_factor import pass_second_factor
+from tests.referrals.factories import ClientFactory, ReferralFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -110,3 +114,87 @@ def test_the_administrators_first_of_each_group_are_the_starts_of_an_index(admin
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Sort" not in plan, plan
     assert plan.count("Limit") == 2 * len(conditions), plan
+
+
+@pytest.mark.parametrize(
+    ("who", "index", "scope"),
+    [
+        ("caseworker", "referral_ocmw_state_end", "ocmw"),
+        ("counsellor", "referral_counsellor_state_end", "counsellor"),
+    ],
+)
+def test_mijn_werks_closed_referrals_are_a_range_of_an_index(
+    request, training, caseworker_of_other_ocmw, counsellor_of_other_region, who, index, scope
+):
+    """The closed referrals in Mijn werk's window (those whose check-ups can still be due:
+    ended after a day) of an OCMW, and of a counsellor's own, are a range of the index by
+    OCMW or counsellor, state and end (migration 0034), not all their closed referrals
+    ANDed with every recent end of Flanders (at a million referrals a 5.7 ms bitmap of the
+    caseworker's ranking; the counsellor's own referrals 9.4 ms, 2.0 without it).
+
+    Made so that only that index narrows the question down (counted by ANALYZE): the scope
+    has many referrals, closed and not, most of them ended long ago, and most recent ends
+    are other scopes'; otherwise another index would cost the same (every index that
+    starts with the OCMW, or the end's) and the planner would pick one by their order."""
+    user = request.getfixturevalue(who)
+    today = timezone.localdate()
+    other_ocmw = caseworker_of_other_ocmw.organisation
+    # (the client's OCMW, the counsellor)
+    ours = (user.organisation, None) if scope == "ocmw" else (other_ocmw, user)
+    theirs = (other_ocmw, None) if scope == "ocmw" else (other_ocmw, counsellor_of_other_region)
+    rows = []
+    for (ocmw, counsellor), count, ended_days_ago in [
+        (ours, 200, None),  # not closed
+        (ours, 200, 800),  # closed long ago
+        (ours, 3, 10),  # closed lately: in the window
+        (theirs, 1000, 10),  # someone else's, closed lately: most of the table
+    ]:
+        client = ClientFactory(ocmw=ocmw)
+        rows += [
+            ReferralFactory.build(
+                client=client,
+                ocmw=ocmw,
+                training=training,
+                region=training.province,
+                state=State.CLOSED if ended_days_ago else State.WITHDRAWN,
+                counsellor=counsellor,
+                created_by=None,
+                end_date=ended_days_ago and today - datetime.timedelta(days=ended_days_ago),
+                end_result=EndResult.PASSED if ended_days_ago else "",
+            )
+            for _ in range(count)
+        ]
+    Referral.objects.bulk_create(rows)
+    (_open, closed) = work_window(user, today).children
+    key = user.organisation_id if scope == "ocmw" else user.pk
+    query = Referral.objects.filter(closed, **{scope: key}).order_by().values("pk").query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+        for way in ("seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{way} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    (scan,) = [n for n, line in enumerate(plan) if f"using {index} " in line]
+    condition = plan[scan + 1]
+    assert condition.startswith(f"Index Cond: (({scope}_id = "), "\n".join(plan)
+    assert "'closed'::text) AND (end_date > " in condition, "\n".join(plan)
+
+
+def test_each_foreign_key_without_an_index_of_its_own_starts_an_index():
+    """The referral's `ocmw`, `caseworker` and `counsellor` have no index of their own
+    (migration 0034): an index of the model that starts with each, on every row (no
+    condition), serves the lists, Mijn werk, and the deletion of a user or an organisation
+    (which looks for their referrals), on both databases."""
+    unindexed = [
+        field
+        for field in Referral._meta.concrete_fields
+        if field.is_relation and not field.db_index and not field.primary_key
+    ]
+    assert {field.name for field in unindexed} == {"ocmw", "caseworker", "counsellor"}
+    first = {
+        index.fields[0]
+        for index in Referral._meta.indexes
+        if index.fields and index.condition is None
+    }
+    assert {field.name for field in unindexed} <= first
