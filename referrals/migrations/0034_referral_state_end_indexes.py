@@ -13,14 +13,14 @@
 #
 # Nothing here locks the referrals against reads or writes on PostgreSQL: the new indexes
 # are built, and then the old ones dropped, concurrently (`atomic = False`), and the foreign
-# keys' constraints stay as they are (only their indexes are dropped: `drop_field_index`).
+# keys' constraints stay as they are (only their indexes are dropped: `DropFieldIndex`).
 # If it stops halfway, see docs/operations.md on an index left invalid.
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from ._postgres import AddIndexConcurrently, RemoveIndexConcurrently, drop_field_index
+from ._postgres import AddIndexConcurrently, DropFieldIndex, RemoveIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         RemoveIndexConcurrently(model_name="referral", name="referral_ocmw_state"),
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                drop_field_index("referrals_referral", column, name)
+                DropFieldIndex("referral", column, name)
                 for column, name in [
                     ("caseworker_id", "referrals_referral_caseworker_id_f36df8c5"),
                     ("counsellor_id", "referrals_referral_counsellor_id_e8a77320"),

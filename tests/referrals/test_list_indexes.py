@@ -135,7 +135,9 @@ def test_mijn_werks_closed_referrals_are_a_range_of_an_index(
     Made so that only that index narrows the question down (counted by ANALYZE): the scope
     has many referrals, closed and not, most of them ended long ago, and most recent ends
     are other scopes'; otherwise another index would cost the same (every index that
-    starts with the OCMW, or the end's) and the planner would pick one by their order."""
+    starts with the OCMW, or the end's) and the planner would pick one by their order.
+    ANALYZE's count of the table's rows outlives the test's rollback: the other plans here
+    switch off what reads no index, so that they do not depend on it."""
     user = request.getfixturevalue(who)
     today = timezone.localdate()
     other_ocmw = caseworker_of_other_ocmw.organisation
@@ -179,22 +181,3 @@ def test_mijn_werks_closed_referrals_are_a_range_of_an_index(
     condition = plan[scan + 1]
     assert condition.startswith(f"Index Cond: (({scope}_id = "), "\n".join(plan)
     assert "'closed'::text) AND (end_date > " in condition, "\n".join(plan)
-
-
-def test_each_foreign_key_without_an_index_of_its_own_starts_an_index():
-    """The referral's `ocmw`, `caseworker` and `counsellor` have no index of their own
-    (migration 0034): an index of the model that starts with each, on every row (no
-    condition), serves the lists, Mijn werk, and the deletion of a user or an organisation
-    (which looks for their referrals), on both databases."""
-    unindexed = [
-        field
-        for field in Referral._meta.concrete_fields
-        if field.is_relation and not field.db_index and not field.primary_key
-    ]
-    assert {field.name for field in unindexed} == {"ocmw", "caseworker", "counsellor"}
-    first = {
-        index.fields[0]
-        for index in Referral._meta.indexes
-        if index.fields and index.condition is None
-    }
-    assert {field.name for field in unindexed} <= first

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from stdnum.be import ssn
 
 from accounts.models import Organisation, Province
@@ -312,3 +313,32 @@ def test_organisation_factory_defaults_to_ocmw_gent_and_has_a_vdab_variant():
     )
     assert VdabOrganisationFactory() == vdab
     assert OrganisationFactory() == gent
+
+
+@pytest.mark.django_db
+def test_each_foreign_key_without_an_index_of_its_own_starts_one():
+    """The referral's `ocmw`, `caseworker` and `counsellor` have no index of their own
+    (migration 0034): the database holds none of them alone, and an index of the model
+    over every row (no condition: on either kind of database) starts with each, which
+    serves the lists, Mijn werk and the deletion of a user or an organisation (which
+    looks for their referrals)."""
+    unindexed = {
+        field.name: field.column
+        for field in Referral._meta.concrete_fields
+        if field.is_relation and not field.db_index
+    }
+    assert set(unindexed) == {"ocmw", "caseworker", "counsellor"}
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Referral._meta.db_table)
+    alone = [
+        c["columns"]
+        for c in constraints.values()
+        if c["index"] and len(c["columns"]) == 1 and c["columns"][0] in unindexed.values()
+    ]
+    assert not alone
+    firsts = {
+        index.fields[0]
+        for index in Referral._meta.indexes
+        if index.condition is None and index.fields
+    }
+    assert set(unindexed) <= firsts
