@@ -174,4 +174,5 @@ def _concurrent(schema_editor) -> str:
 
 
 def _concurrently(schema_editor) -> dict:
-    return {"concurrently": True} if schema_editor.connection.vendor == "postgresql" else {}
+    """`_concurrent` as the schema editor's keyword (SQLite's methods take none)."""
+    return {"concurrently": True} if _concurrent(schema_editor) else {}
