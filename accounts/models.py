@@ -36,6 +36,14 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # A choice of OCMW lists all 300 of Flanders: read as their names alone
+    # (`referrals.formfields.RowChoices`).
+    choice_columns = ("name",)
+
+    @staticmethod
+    def choice_label(name: str) -> str:
+        return name
+
     @property
     def is_vdab(self) -> bool:
         return self.kind == self.Kind.VDAB

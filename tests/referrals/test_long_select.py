@@ -1,14 +1,19 @@
 """`LongSelect`, the select of the trainings and OCMWs, writes what Django's Select writes:
 the same options, groups, selection, attributes and escaping, without a template per option."""
 
+import factory
 import pytest
 from django import forms
+from django.db import connection
 from django.test.html import parse_html
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from accounts.models import Organisation
+from referrals.enums import OkotType
 from referrals.formfields import BoundedModelChoiceField, LongSelect
 from referrals.models import Training
-from tests.referrals.factories import TrainingFactory
+from tests.referrals.factories import OrganisationFactory, TrainingFactory
 
 CHOICES = [
     ("", "---------"),
@@ -29,26 +34,87 @@ def test_it_writes_what_djangos_select_writes(value):
 
 
 @pytest.mark.django_db
-def test_the_trainings_choice_lists_every_training_as_djangos_would():
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_trainings_choice_lists_every_training_as_djangos_would(language):
     trainings = TrainingFactory.create_batch(3)
-    field = BoundedModelChoiceField(queryset=Training.objects.order_by("pk"))
+    trainings[2].okot_type = "OLD"  # a code no longer offered
+    trainings[2].save()
+    queryset = Training.objects.order_by("pk")
+    field = BoundedModelChoiceField(queryset=queryset)
     assert isinstance(field.widget, LongSelect)
 
-    ours = field.widget.render("training", trainings[1].pk)
-    field.widget = forms.Select(choices=field.choices)
-    theirs = field.widget.render("training", trainings[1].pk)
+    with translation.override(language):
+        ours = field.widget.render("training", trainings[1].pk)
+        theirs = forms.ModelChoiceField(queryset=queryset).widget.render(
+            "training", trainings[1].pk
+        )
+        chosen = str(trainings[1])
 
     assert parse_html(ours) == parse_html(theirs)
-    assert f'<option value="{trainings[1].pk}" selected>{trainings[1]}</option>' in ours
-    assert str(trainings[0]) == (
-        f"{trainings[0].title} ({trainings[0].get_okot_type_display()}, {trainings[0].location})"
-    )
+    assert f'<option value="{trainings[1].pk}" selected>{chosen}</option>' in ours
+    assert f">{trainings[2].title} (OLD, {trainings[2].location})<" in ours
+
+
+@pytest.mark.django_db
+def test_the_ocmws_choice_lists_their_names_as_djangos_would():
+    OrganisationFactory.create_batch(3, name=factory.Iterator(["Gent", "Aalst & <Zele>", "Lier"]))
+    queryset = Organisation.objects.order_by("name")
+
+    ours = BoundedModelChoiceField(queryset=queryset).widget.render("ocmw", None)
+    theirs = forms.ModelChoiceField(queryset=queryset).widget.render("ocmw", None)
+
+    assert parse_html(ours) == parse_html(theirs)
+    assert "Aalst &amp; &lt;Zele&gt;" in ours
+
+
+@pytest.mark.django_db
+def test_a_choice_of_trainings_reads_the_columns_of_their_labels_not_whole_trainings():
+    TrainingFactory.create_batch(2)
+    field = BoundedModelChoiceField(queryset=Training.objects.order_by("pk"), required=False)
+
+    with CaptureQueriesContext(connection) as queries:
+        choices = list(iter(field.choices))  # list() alone would count them first
+
+    (query,) = queries.captured_queries
+    assert "institution" not in query["sql"]
+    assert [label for _value, label in choices] == [
+        "---------",
+        *(str(training) for training in Training.objects.order_by("pk")),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_field_that_labels_its_trainings_itself_keeps_its_labels():
+    class ByTitle(BoundedModelChoiceField):
+        def label_from_instance(self, obj):
+            return obj.title.upper()
+
+    training = TrainingFactory(title="Lassen")
+    by_title = ByTitle(queryset=Training.objects.all(), empty_label=None)
+    on_the_field = BoundedModelChoiceField(queryset=Training.objects.all(), empty_label=None)
+    on_the_field.label_from_instance = lambda obj: f"#{obj.pk}"
+
+    assert [label for _value, label in by_title.choices] == ["LASSEN"]
+    assert [label for _value, label in on_the_field.choices] == [f"#{training.pk}"]
+
+
+@pytest.mark.django_db
+def test_a_chosen_training_is_read_whole():
+    training = TrainingFactory()
+    field = BoundedModelChoiceField(queryset=Training.objects.all())
+
+    assert field.clean(str(training.pk)) == training
+    with pytest.raises(forms.ValidationError):
+        field.clean("0")
 
 
 def test_a_trainings_label_says_its_type_in_words_or_a_code_no_longer_offered():
     training = TrainingFactory.build(title="Lassen", location="Gent", okot_type="TKO")
     with translation.override("en"):
         assert str(training) == "Lassen (secondary adult education (TKO), Gent)"
+    with translation.override("nl"):
+        assert str(training) == f"Lassen ({OkotType.TKO.label}, Gent)"
+        assert "(TKO)" in str(training) and "secondary" not in str(training)
 
     training.okot_type = "OLD"
     assert str(training) == "Lassen (OLD, Gent)"
