@@ -5,7 +5,7 @@ import re
 from collections import Counter
 
 import pytest
-from django.template.loader import render_to_string
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
@@ -64,7 +64,9 @@ BADGE_COLOURS = {
 def test_every_state_has_its_badge(state):
     """A state without a colour fails here rather than renders wrong."""
     with translation.override("en"):
-        html = render_to_string("includes/state_badge.html", {"referral": Referral(state=state)})
+        html = Template("{% load states %}{% state_badge referral %}").render(
+            Context({"referral": Referral(state=state)})
+        )
 
         assert f"text-bg-{BADGE_COLOURS.get(state, 'primary')} " in html
         assert str(state.label) in html
