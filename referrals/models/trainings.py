@@ -1,8 +1,10 @@
 import functools
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,14 @@ def okot_type_label(code: str) -> str:
 def _okot_type_labels(language: str | None) -> dict[str, str]:
     with translation.override(language):
         return {kind.value: str(kind.label) for kind in OkotType}
+
+
+@receiver(setting_changed, dispatch_uid="referrals.trainings.okot_type_labels")
+def _translations_changed(*, setting, **kwargs) -> None:
+    """Translated again after a change of the settings that Django translates again after
+    (a test's `override_settings`)."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _okot_type_labels.cache_clear()
 
 
 class Training(models.Model):

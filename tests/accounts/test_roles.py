@@ -49,6 +49,10 @@ def people():
         "caseworker_by_permission": with_permission(
             UserFactory(organisation=gent), Role.CASEWORKER
         ),
+        # Granted by their group and to them alone: one holder all the same.
+        "caseworker_granted_twice": with_permission(
+            CaseworkerFactory(organisation=gent), Role.CASEWORKER
+        ),
         "caseworker_role_in_a_vdab_office": UserFactory(
             organisation=vdab, groups=[Role.CASEWORKER]
         ),
@@ -63,6 +67,7 @@ HOLDERS = {
         "caseworker_of_aalst",
         "superuser_of_an_ocmw",
         "caseworker_by_permission",
+        "caseworker_granted_twice",
     },
     Role.COUNSELLOR: {"counsellor", "network_manager_who_counsels"},
     Role.NETWORK_MANAGER: {"network_manager"},
@@ -74,10 +79,11 @@ HOLDERS = {
 def test_holders_are_who_held_by_says(people, role):
     by_pk = {user.pk: name for name, user in people.items()}
 
-    queried = {by_pk[pk] for pk in role.holders().values_list("pk", flat=True)}
+    found = [by_pk[pk] for pk in role.holders().values_list("pk", flat=True)]
     asked = {name for name, user in people.items() if role.held_by(user)}
 
-    assert queried == asked == HOLDERS[role]
+    assert set(found) == asked == HOLDERS[role]
+    assert len(found) == len(HOLDERS[role])  # each once
 
 
 def test_the_user_properties_ask_the_roles(people):

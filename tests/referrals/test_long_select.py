@@ -108,6 +108,14 @@ def test_a_chosen_training_is_read_whole():
         field.clean("0")
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("code", OkotType.values)
+def test_a_trainings_label_says_its_type_as_django_translates_it(language, code):
+    training = TrainingFactory.build(title="Lassen", location="Gent", okot_type=code)
+    with translation.override(language):
+        assert str(training) == f"Lassen ({training.get_okot_type_display()}, Gent)"
+
+
 def test_a_trainings_label_says_its_type_in_words_or_a_code_no_longer_offered():
     training = TrainingFactory.build(title="Lassen", location="Gent", okot_type="TKO")
     with translation.override("en"):

@@ -8,6 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from referrals.enums import State
 from referrals.models import EntryCondition, Referral
@@ -68,5 +69,7 @@ def test_every_state_has_its_badge(state):
             Context({"referral": Referral(state=state)})
         )
 
-        assert f"text-bg-{BADGE_COLOURS.get(state, 'primary')} " in html
-        assert str(state.label) in html
+        assert html == (
+            f'<span class="badge text-bg-{BADGE_COLOURS.get(state, "primary")} state-badge">'
+            f"{escape(state.label)}</span>"
+        )
