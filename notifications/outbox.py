@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.backends import read_permissions
 from referrals import access
 from referrals.enums import (
     DOCUMENT_ADDED,
@@ -173,6 +174,7 @@ def rewrite_for_note(note) -> int:
             channel=Notification.Channel.IN_APP, idempotency_key__startswith=f"note:{note.pk}:"
         ).select_related("recipient__organisation", "referral__client__ocmw", "referral__training")
     )
+    read_permissions([row.recipient for row in rows])
     context = {"note": note, "actor": note.author}
     for row in rows:
         row.subject, row.body = render_message(row.kind, row.recipient, row.referral, context)
@@ -189,8 +191,15 @@ def rewrite_client_facts(client) -> int:
             channel=Notification.Channel.IN_APP,
             kind__in=WITH_CLIENT_FACTS,
             referral__client=client,
-        ).select_related("recipient__organisation", "referral__client__ocmw", "referral__training")
+        ).select_related(
+            "recipient__organisation",
+            "referral__client__ocmw",
+            "referral__training",
+            # Who agreed: the warm handover's message names them.
+            "referral__caseworker",
+        )
     )
+    read_permissions([row.recipient for row in rows])
     for row in rows:
         row.subject, row.body = render_message(row.kind, row.recipient, row.referral, {})
     Notification.objects.bulk_update(rows, ["subject", "body"])
@@ -267,6 +276,8 @@ def write_messages(
     wanted = [(kind, recipients) for kind, recipients in wanted if recipients]
     if not wanted:
         return []
+    # Each message asks its reader what they may see: the permissions of all, at once.
+    read_permissions([r for _kind, rs in wanted for r in rs])
     # Replayed history (demo data, imports) is kept in the app but e-mailed to nobody.
     with_email = not is_replaying_history()
     mailed_to = {r.pk for _kind, rs in wanted for r in rs if r.email} if with_email else set()

@@ -1,5 +1,6 @@
 """A user's permissions in one query (`accounts.backends.PermissionsInOneQuery`): the same as
-Django's ModelBackend reads in two, for every kind of user, and read once per user object."""
+Django's ModelBackend reads in two, for every kind of user, and read once per user object;
+those of many users in one query too (`read_permissions`)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.backends import PermissionsInOneQuery
+from accounts.backends import PermissionsInOneQuery, read_permissions
 from tests.accounts.factories import CaseworkerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +69,48 @@ def test_an_anonymous_user_has_no_permissions_and_costs_no_query(django_assert_n
         found = PermissionsInOneQuery().get_all_permissions(anonymous)
 
     assert found == ModelBackend().get_all_permissions(anonymous) == set()
+
+
+# --- many users at once: everyone a message goes to -------------------------------------------
+
+
+def test_many_users_permissions_are_read_in_one_query_each_as_modelbackends(
+    people, django_assert_num_queries
+):
+    users = [fresh(person) for person in people.values()]
+    twice = fresh(people["group and direct"])  # the same person as another object
+    expected = [ModelBackend().get_all_permissions(fresh(user)) for user in [*users, twice]]
+
+    # Their own and their groups' in one; every permission, for the superuser, in another.
+    with django_assert_num_queries(2):
+        read_permissions([*users, twice])
+    with django_assert_num_queries(0):
+        found = [user.get_all_permissions() for user in [*users, twice]]
+
+    assert found == expected
+    assert found[list(people).index("group and direct")]  # none of them is empty by mistake
+    assert found[list(people).index("direct")] == {"accounts.act_as_counsellor"}
+
+
+def test_users_whose_permissions_were_read_are_not_read_again(people, django_assert_num_queries):
+    read = fresh(people["direct"])
+    read.get_all_permissions()
+    unread = fresh(people["group and direct"])
+
+    with django_assert_num_queries(1):
+        read_permissions([read, unread])
+    with django_assert_num_queries(0):
+        read_permissions([read, unread])
+
+    assert unread.get_all_permissions() == ModelBackend().get_all_permissions(
+        fresh(people["group and direct"])
+    )
+
+
+def test_each_users_permissions_are_a_set_of_its_own(people):
+    one, other = fresh(people["none"]), fresh(UserFactory())
+
+    read_permissions([one, other])
+    one._perm_cache.add("accounts.act_as_caseworker")
+
+    assert other.get_all_permissions() == set()

@@ -1,0 +1,104 @@
+"""A message to many costs what a message to one does: when nobody on a side has acted yet,
+a step tells everyone of a role there (a region's counsellors, an OCMW's caseworkers), and
+writing each one's message asks what they may see of the client. Their permissions are
+read at once for all of them (`accounts.backends.read_permissions`), not once per person:
+a region of Flanders has about a hundred counsellors."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications import outbox
+from notifications.models import Kind, Notification
+from referrals import services
+from referrals.enums import State
+from referrals.models import Referral
+from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
+from tests.notifications.who_hears import IN_APP
+from tests.referrals.factories import STEP_SERVICES, ClientFactory, step_arguments
+
+pytestmark = pytest.mark.django_db
+
+
+def agreed(walk, caseworker) -> tuple[Referral, int]:
+    """A new client's referral agreed as its page and form do it (the training has no
+    contact counsellor and no counsellor acted: the region's all are told), and the
+    statements the step sent. The walk clears every message written before."""
+    walked = walk(State.CANDIDATE)
+    kwargs = step_arguments("agree", walked)
+    user = get_user_model().objects.get(pk=caseworker.pk)
+    referral = Referral.objects.visible_to(user).with_page_related().get(pk=walked.pk)
+    with CaptureQueriesContext(connection) as queries:
+        STEP_SERVICES["agree"](referral=referral, user=user, **kwargs)
+    return referral, len(queries)
+
+
+def told(referral, kind) -> set[int]:
+    return set(
+        Notification.objects.filter(referral=referral, kind=kind, channel=IN_APP).values_list(
+            "recipient", flat=True
+        )
+    )
+
+
+def test_the_agreement_costs_the_same_for_a_regions_two_counsellors_or_ten(walk, people):
+    region = people["counsellor"].organisation
+    first, few = agreed(walk, people["caseworker"])
+    two = {people["counsellor"].pk, people["colleague"].pk}
+    assert told(first, Kind.WARM_HANDOVER) == two
+    more = [CounsellorFactory(organisation=region) for _ in range(8)]
+
+    second, many = agreed(walk, people["caseworker"])
+
+    assert told(second, Kind.WARM_HANDOVER) == two | {person.pk for person in more}
+    assert many == few
+
+
+def test_a_candidacy_costs_the_same_for_an_ocmws_one_caseworker_or_nine(people, training):
+    ocmw = people["caseworker"].organisation
+
+    def registered() -> tuple[Referral, int]:
+        client = ClientFactory(ocmw=ocmw)
+        user = get_user_model().objects.get(pk=people["counsellor"].pk)  # as a request reads them
+        with CaptureQueriesContext(connection) as queries:
+            candidacy = services.referral_register_candidacy(
+                user=user,
+                ocmw=ocmw,
+                insz=client.insz,
+                first_name=client.first_name,
+                last_name=client.last_name,
+                training=training,
+            )
+        return candidacy.referral, len(queries)
+
+    first, few = registered()
+    more = [CaseworkerFactory(organisation=ocmw) for _ in range(8)]
+    second, many = registered()
+
+    assert told(first, Kind.CANDIDACY_REGISTERED) == {people["caseworker"].pk}
+    assert told(second, Kind.CANDIDACY_REGISTERED) == {people["caseworker"].pk} | {
+        person.pk for person in more
+    }
+    assert many == few
+
+
+def test_the_messages_written_again_cost_the_same_for_two_readers_or_ten(walk, people):
+    """A withdrawn consent writes the warm handover's messages again, as each reader may
+    see the client now (`rewrite_client_facts`)."""
+
+    def rewritten(referral) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            count = outbox.rewrite_client_facts(referral.client)
+        return count, len(queries)
+
+    first, _statements = agreed(walk, people["caseworker"])
+    written, few = rewritten(first)
+    assert written == 2
+    [CounsellorFactory(organisation=people["counsellor"].organisation) for _ in range(8)]
+    second, _statements = agreed(walk, people["caseworker"])
+
+    written, many = rewritten(second)
+
+    assert written == 10
+    assert many == few
