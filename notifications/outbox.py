@@ -290,6 +290,7 @@ def write_messages(
     now = at or timezone.now()
     rows = {}
     emails = {}  # an e-mail is the same for every recipient of a language: rendered once
+    texts = {}  # an in-app message, for every recipient who sees the same (`render_message`)
     for kind, recipients in wanted:
         for recipient in recipients:
             mailed = recipient.pk in mailed_to and (recipient.pk, kind) not in opted_out
@@ -301,20 +302,29 @@ def write_messages(
                 key = f"{source}:{kind}:{recipient.pk}:{channel}"
                 if key not in rows:
                     rows[key] = _row(
-                        key, kind, recipient, channel, referral, context, now, for_digest, emails
+                        key,
+                        kind,
+                        recipient,
+                        channel,
+                        referral,
+                        context,
+                        now,
+                        for_digest,
+                        emails,
+                        texts,
                     )
     return inserting.insert_new(Notification, list(rows.values()), unique=["idempotency_key"])
 
 
 def _row(
-    key, kind, recipient, channel, referral, context, now, for_digest, emails: dict
+    key, kind, recipient, channel, referral, context, now, for_digest, emails: dict, texts: dict
 ) -> Notification:
     # In the recipient's language; the in-app message shows what its reader may see, the
     # e-mail only what happened and where to read it, the same for all who read a language
     # (kept in `emails` by kind and language).
     in_app = channel == Notification.Channel.IN_APP
     if in_app:
-        subject, body = render_message(kind, recipient, referral, context)
+        subject, body = render_message(kind, recipient, referral, context, texts)
         body_html = ""
     else:
         if (kind, recipient.language) not in emails:

@@ -3,7 +3,8 @@ kind, the e-mail from one template for all kinds.
 
 `templates/notifications/<kind>.txt` holds the in-app message's subject on its first line
 and its text after a blank line; it may show whatever its reader may see of the client
-(`referrals.presenters`). An e-mail leaves the app, over networks and into mailboxes we do
+(`referrals.presenters`: `facts`, `client_name`), and is not told who the reader is, so that
+everyone who sees the same reads one rendering. An e-mail leaves the app, over networks and into mailboxes we do
 not control, so it only says what happened and where to read it: `email_content` is the
 one place that decides what it carries."""
 
@@ -19,21 +20,34 @@ from referrals.presenters import client_name, message_client_facts
 from .models import Kind
 
 
-def render_message(kind: str, recipient, referral, context: dict) -> tuple[str, str]:
-    """(subject, text) of the in-app message of `kind` for `recipient`."""
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        full_context = {
-            "recipient": recipient,
-            "referral": referral,
+def render_message(
+    kind: str, recipient, referral, context: dict, rendered: dict | None = None
+) -> tuple[str, str]:
+    """(subject, text) of the in-app message of `kind` for `recipient`: in their language,
+    from what they may see of the client and from nothing else of them, so that readers who
+    see the same read the same text. `rendered` keeps the texts by what their readers see
+    for a caller that writes one message (one referral and `context`) to many: a region's
+    hundred counsellors are mostly one rendering."""
+    language = recipient.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        seen = {
             # Only what this recipient may see of the client, and never the OCMW's own
             # file (`message_client_facts`).
             "facts": message_client_facts(referral, recipient) if referral else [],
             "client_name": client_name(referral, recipient) if referral else "",
-            **context,
         }
-        rendered = render_to_string(f"notifications/{kind}.txt", full_context).strip()
-        subject, _blank, body = rendered.partition("\n\n")
-    return one_line(subject), body.strip()
+        # What makes one reader's text another's (one referral: the same client's values).
+        key = (kind, language, seen["client_name"], *((str(k), str(v)) for k, v in seen["facts"]))
+        if rendered is not None and key in rendered:
+            return rendered[key]
+        text = render_to_string(
+            f"notifications/{kind}.txt", {"referral": referral, **seen, **context}
+        ).strip()
+        subject, _blank, body = text.partition("\n\n")
+    message = one_line(subject), body.strip()
+    if rendered is not None:
+        rendered[key] = message
+    return message
 
 
 def email_content(kind: str, referral) -> dict:

@@ -1,12 +1,14 @@
 """A message to many costs what a message to one does: when nobody on a side has acted yet,
 a step tells everyone of a role there (a region's counsellors, an OCMW's caseworkers), and
 writing each one's message asks what they may see of the client. Their permissions are
-read at once for all of them (`accounts.backends.read_permissions`), not once per person:
-a region of Flanders has about a hundred counsellors."""
+read at once for all of them (`accounts.backends.read_permissions`), not once per person,
+and the text rendered once for all who see the same (`rendering.render_message`): a region
+of Flanders has about a hundred counsellors."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 
 from notifications import outbox
@@ -102,3 +104,55 @@ def test_the_messages_written_again_cost_the_same_for_two_readers_or_ten(walk, p
 
     assert written == 10
     assert many == few
+
+
+# --- and is rendered once for everyone who sees the same ---------------------------------------
+
+
+def test_a_regions_counsellors_warm_handover_is_rendered_once(walk, people):
+    for _ in range(8):
+        CounsellorFactory(organisation=people["counsellor"].organisation)
+    rendered = []
+
+    def on_render(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(on_render)
+    try:
+        referral, _statements = agreed(walk, people["caseworker"])
+    finally:
+        template_rendered.disconnect(on_render)
+
+    assert len(told(referral, Kind.WARM_HANDOVER)) == 10
+    assert rendered.count("notifications/warm_handover.txt") == 1
+    assert len(set(bodies(referral, Kind.WARM_HANDOVER).values())) == 1
+
+
+def test_readers_who_see_the_client_differently_read_their_own_text_in_one_write(walk, people):
+    """The training's region sees the agreed client; a counsellor of another region does
+    not, even when told of it."""
+    referral = walk(State.AGREED)
+    region, elsewhere = people["counsellor"], people["counsellor_elsewhere"]
+
+    outbox.write(
+        kind=Kind.WARM_HANDOVER,
+        recipients=[region, people["colleague"], elsewhere],
+        referral=referral,
+        source="test",
+        context={"actor": people["caseworker"]},
+    )
+
+    texts = bodies(referral, Kind.WARM_HANDOVER)
+    name = f"{referral.client.first_name}"
+    assert texts[region.pk] == texts[people["colleague"].pk]
+    assert name in texts[region.pk]
+    assert name not in texts[elsewhere.pk]
+    assert str(referral.client.ocmw) in texts[elsewhere.pk]
+
+
+def bodies(referral, kind) -> dict[int, str]:
+    rows = Notification.objects.filter(referral=referral, kind=kind, channel=IN_APP)
+    return {
+        recipient: f"{subject}\n{body}"
+        for recipient, subject, body in rows.values_list("recipient", "subject", "body")
+    }
