@@ -6,7 +6,12 @@ training of theirs (one its contact counsellor), a webhook subscription for each
 that every step writes its deliveries too), and pairs of referrals of new clients of that
 OCMW, registered through the service: one of each pair for the step's service, its twin
 for the bare transaction with the same writes. Made anew on every run (the users and
-subscriptions are found again with --no-fill)."""
+subscriptions are found again with --no-fill).
+
+And a second training of that region that names no contact counsellor, whose formal
+agreement (`REGION_STEP`) tells every counsellor of the region, as many as a region of
+`make bench-data` has (`REGION_COUNSELLORS`): the agreement as it goes for most trainings
+there, before anyone of VDAB acted on the referral."""
 
 import datetime
 from dataclasses import dataclass
@@ -28,6 +33,11 @@ BENCH = "bench-step"
 # The steps timed, in the order of the flow: each takes the referrals where the one before
 # left them.
 STEP_NAMES = ["apply", "agree", "plan_intake", "admit", "start", "end", "close"]
+# The formal agreement on the region's training, timed after the flow.
+REGION_STEP = "agree_region"
+# A region's counsellors in `make bench-data` (its 560 spread over five regions by their
+# trainings: 94 to 130).
+REGION_COUNSELLORS = 96
 
 
 @dataclass
@@ -36,6 +46,8 @@ class Cast:
     counsellor: object
     training: Training
     conditions: list[EntryCondition]
+    # Of the same region and type, with no contact counsellor (`REGION_STEP`).
+    region_training: Training
 
     def actor(self, step: str):
         return self.caseworker if step in {"apply", "agree", "close"} else self.counsellor
@@ -71,6 +83,20 @@ def cast() -> Cast:
             "hours_per_week": 38,
         },
     )
+    region_training, _made = Training.objects.get_or_create(
+        title="Bench Verpleegkunde, zonder contactpersoon",
+        defaults={
+            "okot_type": training.okot_type,
+            "institution": training.institution,
+            "location": training.location,
+            "province": vdab.province,
+            "duration_months": 24,
+            "hours_per_week": 38,
+        },
+    )
+    region = Role.COUNSELLOR.holders().filter(organisation__province=vdab.province).count()
+    for n in range(REGION_COUNSELLORS - region):
+        _user(f"{BENCH}-region-{region + n}", vdab, Role.COUNSELLOR)
     for organisation in (ocmw, vdab):
         Subscription.objects.get_or_create(
             organisation=organisation,
@@ -82,6 +108,7 @@ def cast() -> Cast:
         counsellor=counsellor,
         training=training,
         conditions=EntryCondition.applicable_to(training.okot_type),
+        region_training=region_training,
     )
 
 
@@ -103,8 +130,9 @@ def _user(username: str, organisation, role: Role):
     return user
 
 
-def pairs(cast: Cast, count: int) -> list[tuple[int, int]]:
-    """`count` pairs of new referrals (state `informed`), each of a client of its own."""
+def pairs(cast: Cast, count: int, training: Training | None = None) -> list[tuple[int, int]]:
+    """`count` pairs of new referrals (state `informed`) for `training` (the cast's first),
+    each of a client of its own."""
     today = timezone.localdate()
     start = Client.objects.count()
     clients = [
@@ -126,7 +154,9 @@ def pairs(cast: Cast, count: int) -> list[tuple[int, int]]:
         Consent(client=client, scope=ConsentScope.OKOT, given_on=today) for client in clients
     )
     ids = [
-        services.referral_create(user=cast.caseworker, client=client, training=cast.training).pk
+        services.referral_create(
+            user=cast.caseworker, client=client, training=training or cast.training
+        ).pk
         for client in clients
     ]
     return list(zip(ids[::2], ids[1::2], strict=True))
@@ -156,7 +186,7 @@ def arguments(step: str, cast: Cast, referral: Referral) -> dict:
             "handover_how": HandoverHow.PHONE,
             "handover_at": earlier,
             # As the form's choice gives it: read afresh, with the organisation.
-            "handover_counsellor": counsellors_of(cast.training).get(pk=cast.counsellor.pk),
+            "handover_counsellor": counsellors_of(referral.training).get(pk=cast.counsellor.pk),
         },
         "plan_intake": lambda: {"intake_at": earlier, "place": "VDAB, Kongostraat 7"},
         "admit": lambda: {

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from notifications.models import Notification
+from operations.benchmarks.step_subjects import REGION_COUNSELLORS
 from referrals.enums import State
 from referrals.models import Referral
 from webhooks.models import Delivery
@@ -67,3 +68,31 @@ def test_it_prints_a_steps_statements_and_its_time_in_sql_within_its_time():
     sent = [each.split(". ", 1)[1] for each in listed]
     assert any(sql.startswith('UPDATE "referrals_referral" SET') for sql in sent)
     assert any(sql.startswith('INSERT INTO "referrals_referralevent"') for sql in sent)
+
+
+def test_the_agreement_that_tells_a_whole_region_is_timed_too():
+    """A training without a contact counsellor, on which nobody of VDAB acted yet: the
+    region's counsellors (as many as a region of `make bench-data` has) are each told, in
+    the app and by e-mail, and the caseworker who agreed is asked to call."""
+    out = StringIO()
+
+    call_command(
+        "bench_step",
+        referrals=0,
+        repeat=2,
+        warmup=0,
+        steps="agree_region",
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    lines = out.getvalue().splitlines()
+    [line] = [line for line in lines if line.startswith("agree_region ")]
+    assert f"notifications_notification {2 * REGION_COUNSELLORS + 2}," in line
+    assert not [line for line in lines if line.startswith("agree ")]
+    assert (
+        Referral.objects.filter(
+            state=State.AGREED, training__contact_counsellor__isnull=True
+        ).count()
+        == 2 * 2
+    )

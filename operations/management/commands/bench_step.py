@@ -5,9 +5,10 @@ Fills the database with --referrals referrals (`report_fill`, as bench-report an
 bench-data; none with --no-fill or --referrals 0), makes --repeat pairs of referrals (and
 --warmup more, untimed) and walks them through the flow, step by step: for each step the
 service on one of each pair, then a bare transaction with the same writes on its twin
-(what is timed: `referrals.benchmarks.step_cases`). Prints per step the median and p95 of
-each, the statements of each and the ratio of the medians. Figures only: nothing here
-passes or fails on a time.
+(what is timed: `referrals.benchmarks.step_cases`); then the formal agreement that tells a
+whole region's counsellors (`agree_region`, `step_subjects.REGION_STEP`). Prints per step
+the median and p95 of each, the statements of each and the ratio of the medians. Figures
+only: nothing here passes or fails on a time.
 
 Runs on a throwaway database: its name says `bench` or `test`, or SQLite in memory (the
 fill itself needs PostgreSQL). Writes what it measures, and leaves it there."""
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--steps",
-            default=",".join(step_subjects.STEP_NAMES),
+            default=",".join([*step_subjects.STEP_NAMES, step_subjects.REGION_STEP]),
             help="the steps to print, comma-separated (the flow's steps before them run too)",
         )
         parser.add_argument(
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         if repeat < 1 or warmup < 0 or referrals < 0:
             raise CommandError("--repeat must be at least 1, the others at least 0.")
         shown = [name.strip() for name in steps.split(",") if name.strip()]
-        if unknown := set(shown) - set(step_subjects.STEP_NAMES):
+        if unknown := set(shown) - {*step_subjects.STEP_NAMES, step_subjects.REGION_STEP}:
             raise CommandError(f"Unknown steps: {', '.join(sorted(unknown))}.")
         self.check_environment(fill_it=referrals > 0 and not no_fill)
         if referrals > 0 and not no_fill:
@@ -86,13 +87,25 @@ class Command(BaseCommand):
             f"{'step':<12} {'service ms':>10} {'p95':>7} {'in SQL':>6} {'queries':>7}   "
             f"{'bare ms':>7} {'p95':>7} {'queries':>7}   {'ratio':>5}  rows written"
         )
-        last = max(step_subjects.STEP_NAMES.index(name) for name in shown)
-        for name in step_subjects.STEP_NAMES[: last + 1]:
+        flow = [
+            step_subjects.STEP_NAMES.index(name)
+            for name in shown
+            if name != step_subjects.REGION_STEP
+        ]
+        for name in step_subjects.STEP_NAMES[: max(flow, default=-1) + 1]:
             figures = step_cases.run_step(name, cast, pairs, warmup=warmup)
             if name in shown:
-                self.line(name, figures)
-                if statements:
-                    self.statements(figures)
+                self.show(name, figures, statements=statements)
+        if step_subjects.REGION_STEP in shown:
+            region = step_subjects.pairs(cast, repeat + warmup, cast.region_training)
+            step_cases.run_step("apply", cast, region, warmup=warmup)
+            figures = step_cases.run_step("agree", cast, region, warmup=warmup)
+            self.show(step_subjects.REGION_STEP, figures, statements=statements)
+
+    def show(self, name: str, figures: step_cases.Figures, *, statements: bool) -> None:
+        self.line(name, figures)
+        if statements:
+            self.statements(figures)
 
     def check_environment(self, *, fill_it: bool) -> None:
         if fill_it:
