@@ -12,7 +12,7 @@ acted yet), rather than a query per person.
 
 The query is one fixed statement per number of users, written once from the models' tables
 (`_statement`): Django takes about a millisecond to build it as a queryset, three times what
-the database takes to answer it, on every request and for every person a step tells."""
+the database takes to answer it, and it is asked on every request and by every step."""
 
 import functools
 from collections.abc import Iterable
@@ -46,29 +46,27 @@ def read_permissions(users: Iterable) -> None:
     `PermissionsInOneQuery` and ModelBackend answer from: those of everyone a message goes
     to, whom writing it asks what they may see (a region's counsellors, an OCMW's
     caseworkers), as much as those of the user behind a request. Inactive and anonymous
-    users hold none, and are not asked."""
+    users hold none, and are not asked; nor is a user not saved yet, who holds none."""
     unread = [
         user
         for user in users
         if user.is_active and not user.is_anonymous and not hasattr(user, "_perm_cache")
     ]
-    found: dict[int, set[str]] = {user.pk: set() for user in unread}
+    every: set[str] = set()
     if any(user.is_superuser for user in unread):
         names = Permission.objects.values_list("content_type__app_label", "codename")
         every = {f"{app_label}.{codename}" for app_label, codename in names}
-        for user in unread:
-            if user.is_superuser:
-                found[user.pk] = every
-    others = sorted({user.pk for user in unread if not user.is_superuser})
-    if others:
+    granted: dict[int, set[str]] = {}
+    keys = sorted({user.pk for user in unread if not user.is_superuser and user.pk is not None})
+    if keys:
         alias = router.db_for_read(Permission)
         with connections[alias].cursor() as cursor:
-            cursor.execute(_statement(alias, len(others)), [*others, *others])
+            cursor.execute(_statement(alias, len(keys)), [*keys, *keys])
             for pk, app_label, codename in cursor.fetchall():
-                found[pk].add(f"{app_label}.{codename}")
+                granted.setdefault(pk, set()).add(f"{app_label}.{codename}")
     for user in unread:
-        # A set of its own for each object: a caller may change one user's.
-        user._perm_cache = set(found[user.pk])
+        # A set of its own for each object, as each reads it as it is (a superuser, or not).
+        user._perm_cache = set(every if user.is_superuser else granted.get(user.pk, ()))
 
 
 @functools.lru_cache(maxsize=128)

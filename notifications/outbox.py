@@ -174,12 +174,7 @@ def rewrite_for_note(note) -> int:
             channel=Notification.Channel.IN_APP, idempotency_key__startswith=f"note:{note.pk}:"
         ).select_related("recipient__organisation", "referral__client__ocmw", "referral__training")
     )
-    read_permissions([row.recipient for row in rows])
-    context = {"note": note, "actor": note.author}
-    for row in rows:
-        row.subject, row.body = render_message(row.kind, row.recipient, row.referral, context)
-    Notification.objects.bulk_update(rows, ["subject", "body"])
-    return len(rows)
+    return _rendered_again(rows, {"note": note, "actor": note.author})
 
 
 def rewrite_client_facts(client) -> int:
@@ -199,9 +194,18 @@ def rewrite_client_facts(client) -> int:
             "referral__caseworker",
         )
     )
+    return _rendered_again(rows, {})
+
+
+def _rendered_again(rows: list[Notification], context: dict) -> int:
+    """Render in-app `rows` again for their readers (their permissions read at once, one
+    rendering for all who see the same) with `context`, and save them; how many."""
     read_permissions([row.recipient for row in rows])
+    texts = {}
     for row in rows:
-        row.subject, row.body = render_message(row.kind, row.recipient, row.referral, {})
+        row.subject, row.body = render_message(
+            row.kind, row.recipient, row.referral, context, texts
+        )
     Notification.objects.bulk_update(rows, ["subject", "body"])
     return len(rows)
 
@@ -265,10 +269,11 @@ def write_messages(
     at=None,
 ) -> list[Notification]:
     """`write` for several kinds of message of one source at once, each (kind, recipients,
-    who not to tell): the messages of one history line. Two queries whatever the number
-    of kinds and recipients: what they chose for their e-mail (`email_choices`), and one
+    who not to tell): the messages of one history line. Three queries at most whatever the
+    number of kinds and recipients: the permissions of those not asked yet what they may
+    see (`read_permissions`), what they chose for their e-mail (`email_choices`), and one
     insert that leaves out what was written before (`inserting.insert_new`: no lookup
-    first, no savepoint)."""
+    first, no savepoint). Each text is rendered once for all who read the same."""
     wanted = [
         (kind, [r for r in recipients if r is not None and r != exclude])
         for kind, recipients, exclude in messages
@@ -310,18 +315,18 @@ def write_messages(
                         context,
                         now,
                         for_digest,
-                        emails,
-                        texts,
+                        emails=emails,
+                        texts=texts,
                     )
     return inserting.insert_new(Notification, list(rows.values()), unique=["idempotency_key"])
 
 
 def _row(
-    key, kind, recipient, channel, referral, context, now, for_digest, emails: dict, texts: dict
+    key, kind, recipient, channel, referral, context, now, for_digest, *, emails, texts
 ) -> Notification:
-    # In the recipient's language; the in-app message shows what its reader may see, the
-    # e-mail only what happened and where to read it, the same for all who read a language
-    # (kept in `emails` by kind and language).
+    # In the recipient's language; the in-app message shows what its reader may see (kept
+    # in `texts` by what that is), the e-mail only what happened and where to read it, the
+    # same for all who read a language (kept in `emails` by kind and language).
     in_app = channel == Notification.Channel.IN_APP
     if in_app:
         subject, body = render_message(kind, recipient, referral, context, texts)

@@ -3,10 +3,10 @@ kind, the e-mail from one template for all kinds.
 
 `templates/notifications/<kind>.txt` holds the in-app message's subject on its first line
 and its text after a blank line; it may show whatever its reader may see of the client
-(`referrals.presenters`: `facts`, `client_name`), and is not told who the reader is, so that
-everyone who sees the same reads one rendering. An e-mail leaves the app, over networks and into mailboxes we do
-not control, so it only says what happened and where to read it: `email_content` is the
-one place that decides what it carries."""
+(`referrals.presenters`: `facts`, `client_name`), and is not told who the reader is, so
+that everyone who sees the same reads one rendering. An e-mail leaves the app, over networks
+and into mailboxes we do not control, so it only says what happened and where to read it:
+`email_content` is the one place that decides what it carries."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -25,9 +25,9 @@ def render_message(
 ) -> tuple[str, str]:
     """(subject, text) of the in-app message of `kind` for `recipient`: in their language,
     from what they may see of the client and from nothing else of them, so that readers who
-    see the same read the same text. `rendered` keeps the texts by what their readers see
-    for a caller that writes one message (one referral and `context`) to many: a region's
-    hundred counsellors are mostly one rendering."""
+    see the same read the same text. `rendered` keeps the texts by referral and by what
+    their readers see, for a caller that writes messages of one `context` to many: a
+    region's hundred counsellors are mostly one rendering."""
     language = recipient.language or settings.LANGUAGE_CODE
     with translation.override(language):
         seen = {
@@ -36,8 +36,14 @@ def render_message(
             "facts": message_client_facts(referral, recipient) if referral else [],
             "client_name": client_name(referral, recipient) if referral else "",
         }
-        # What makes one reader's text another's (one referral: the same client's values).
-        key = (kind, language, seen["client_name"], *((str(k), str(v)) for k, v in seen["facts"]))
+        # What makes one reader's text another's, of the same referral (the same values).
+        key = (
+            kind,
+            getattr(referral, "pk", None),
+            language,
+            seen["client_name"],
+            *((str(label), str(value)) for label, value in seen["facts"]),
+        )
         if rendered is not None and key in rendered:
             return rendered[key]
         text = render_to_string(

@@ -9,8 +9,8 @@ for the bare transaction with the same writes. Made anew on every run (the users
 subscriptions are found again with --no-fill).
 
 And a second training of that region that names no contact counsellor, whose formal
-agreement (`REGION_STEP`) tells every counsellor of the region, as many as a region of
-`make bench-data` has (`REGION_COUNSELLORS`): the agreement as it goes for most trainings
+agreement (`REGION_STEP`) tells every counsellor of the region: at least as many as a
+region of `make bench-data` has (`REGION_COUNSELLORS`): the agreement as it goes for most trainings
 there, before anyone of VDAB acted on the referral."""
 
 import datetime
@@ -35,8 +35,8 @@ BENCH = "bench-step"
 STEP_NAMES = ["apply", "agree", "plan_intake", "admit", "start", "end", "close"]
 # The formal agreement on the region's training, timed after the flow.
 REGION_STEP = "agree_region"
-# A region's counsellors in `make bench-data` (its 560 spread over five regions by their
-# trainings: 94 to 130).
+# The fewest counsellors the region has here: a region's in `make bench-data` (its 560
+# spread over five regions by their trainings: 94 to 130).
 REGION_COUNSELLORS = 96
 
 

@@ -107,10 +107,40 @@ def test_users_whose_permissions_were_read_are_not_read_again(people, django_ass
     )
 
 
-def test_each_users_permissions_are_a_set_of_its_own(people):
-    one, other = fresh(people["none"]), fresh(UserFactory())
+def test_each_user_object_gets_a_set_of_its_own(people):
+    """Two superusers hold the same permissions, and one person may be two objects: a
+    change to one object's cache changes no other's."""
+    superusers = [fresh(people["superuser"]), fresh(UserFactory(is_superuser=True))]
+    twice = [fresh(people["direct"]), fresh(people["direct"])]
 
-    read_permissions([one, other])
-    one._perm_cache.add("accounts.act_as_caseworker")
+    read_permissions([*superusers, *twice])
+    superusers[0]._perm_cache.add("accounts.no_such_permission")
+    twice[0]._perm_cache.add("accounts.no_such_permission")
 
-    assert other.get_all_permissions() == set()
+    assert "accounts.no_such_permission" not in superusers[1].get_all_permissions()
+    assert twice[1].get_all_permissions() == {"accounts.act_as_counsellor"}
+
+
+def test_each_object_is_answered_as_it_is_even_with_a_twin_that_differs(people):
+    """As ModelBackend answers each object: one that says it is a superuser (changed in
+    memory) holds every permission; the same person's other object only their own."""
+    plain, flagged = fresh(people["direct"]), fresh(people["direct"])
+    flagged.is_superuser = True
+
+    read_permissions([flagged, plain])
+
+    assert plain.get_all_permissions() == {"accounts.act_as_counsellor"}
+    assert flagged.get_all_permissions() == ModelBackend().get_all_permissions(flagged)
+    assert len(flagged.get_all_permissions()) > 1
+
+
+def test_a_user_not_saved_yet_holds_no_permissions_and_costs_no_query(
+    people, django_assert_num_queries
+):
+    unsaved, saved = get_user_model()(username="nobody-yet"), fresh(people["direct"])
+
+    with django_assert_num_queries(1):
+        read_permissions([unsaved, saved])
+
+    assert unsaved.get_all_permissions() == set()
+    assert saved.get_all_permissions() == {"accounts.act_as_counsellor"}

@@ -18,7 +18,7 @@ from referrals.enums import State
 from referrals.models import Referral
 from tests.accounts.factories import CaseworkerFactory, CounsellorFactory
 from tests.notifications.who_hears import IN_APP
-from tests.referrals.factories import STEP_SERVICES, ClientFactory, step_arguments
+from tests.referrals.factories import STEP_SERVICES, ClientFactory, TrainingFactory, step_arguments
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,8 @@ def test_the_messages_written_again_cost_the_same_for_two_readers_or_ten(walk, p
     first, _statements = agreed(walk, people["caseworker"])
     written, few = rewritten(first)
     assert written == 2
-    [CounsellorFactory(organisation=people["counsellor"].organisation) for _ in range(8)]
+    for _ in range(8):
+        CounsellorFactory(organisation=people["counsellor"].organisation)
     second, _statements = agreed(walk, people["caseworker"])
 
     written, many = rewritten(second)
@@ -143,11 +144,39 @@ def test_readers_who_see_the_client_differently_read_their_own_text_in_one_write
     )
 
     texts = bodies(referral, Kind.WARM_HANDOVER)
-    name = f"{referral.client.first_name}"
+    name = referral.client.first_name
     assert texts[region.pk] == texts[people["colleague"].pk]
     assert name in texts[region.pk]
     assert name not in texts[elsewhere.pk]
     assert str(referral.client.ocmw) in texts[elsewhere.pk]
+
+
+def test_messages_written_again_for_a_clients_two_referrals_keep_their_own_training(
+    walk, people, training
+):
+    """One rendering for all who see the same, of the same referral: the client's warm
+    handovers for two trainings are two texts."""
+    client = ClientFactory(ocmw=people["caseworker"].organisation)
+    other = TrainingFactory(province=training.province, title="Boekhouder")
+    referrals = [
+        walk(State.AGREED, client=client),
+        walk(State.AGREED, client=client, training=other),
+    ]
+    for referral in referrals:
+        outbox.write(
+            kind=Kind.WARM_HANDOVER,
+            recipients=[people["counsellor"], people["colleague"]],
+            referral=referral,
+            source=f"test:{referral.pk}",
+            context={"actor": people["caseworker"]},
+        )
+
+    assert outbox.rewrite_client_facts(client) == 4
+
+    for referral in referrals:
+        texts = bodies(referral, Kind.WARM_HANDOVER)
+        assert len(texts) == 2
+        assert all(referral.training.title in text for text in texts.values())
 
 
 def bodies(referral, kind) -> dict[int, str]:
