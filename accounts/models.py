@@ -162,10 +162,7 @@ class Role(enum.StrEnum):
         and tries each for every user, 53 ms for a region's hundred counsellors (the
         choices of a warm handover, the people a step tells) where these take 1."""
         app_label, codename = self.permission.split(".")
-        granted = {
-            "content_type__app_label": app_label,
-            "codename": codename,
-        }
+        granted = {"content_type__app_label": app_label, "codename": codename}
         by_group = Permission.objects.filter(group__user=models.OuterRef("pk"), **granted)
         to_them = Permission.objects.filter(user=models.OuterRef("pk"), **granted)
         users = User.objects.filter(

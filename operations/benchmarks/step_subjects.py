@@ -9,8 +9,8 @@ for the bare transaction with the same writes. Made anew on every run (the users
 subscriptions are found again with --no-fill).
 
 And a second training of that region that names no contact counsellor, whose formal
-agreement (`REGION_STEP`) tells every counsellor of the region: at least as many as a
-region of `make bench-data` has (`REGION_COUNSELLORS`): the agreement as it goes for most trainings
+agreement (`REGION_STEP`) tells every counsellor of the region, at least as many as a region
+of `make bench-data` has (`REGION_COUNSELLORS`): the agreement as it goes for most trainings
 there, before anyone of VDAB acted on the referral."""
 
 import datetime

@@ -37,11 +37,15 @@ def agreed(walk, caseworker) -> tuple[Referral, int]:
 
 
 def told(referral, kind) -> set[int]:
-    return set(
-        Notification.objects.filter(referral=referral, kind=kind, channel=IN_APP).values_list(
-            "recipient", flat=True
-        )
-    )
+    return set(bodies(referral, kind))
+
+
+def bodies(referral, kind) -> dict[int, str]:
+    rows = Notification.objects.filter(referral=referral, kind=kind, channel=IN_APP)
+    return {
+        recipient: f"{subject}\n{body}"
+        for recipient, subject, body in rows.values_list("recipient", "subject", "body")
+    }
 
 
 def test_the_agreement_costs_the_same_for_a_regions_two_counsellors_or_ten(walk, people):
@@ -177,11 +181,3 @@ def test_messages_written_again_for_a_clients_two_referrals_keep_their_own_train
         texts = bodies(referral, Kind.WARM_HANDOVER)
         assert len(texts) == 2
         assert all(referral.training.title in text for text in texts.values())
-
-
-def bodies(referral, kind) -> dict[int, str]:
-    rows = Notification.objects.filter(referral=referral, kind=kind, channel=IN_APP)
-    return {
-        recipient: f"{subject}\n{body}"
-        for recipient, subject, body in rows.values_list("recipient", "subject", "body")
-    }

@@ -87,12 +87,9 @@ class Command(BaseCommand):
             f"{'step':<12} {'service ms':>10} {'p95':>7} {'in SQL':>6} {'queries':>7}   "
             f"{'bare ms':>7} {'p95':>7} {'queries':>7}   {'ratio':>5}  rows written"
         )
-        flow = [
-            step_subjects.STEP_NAMES.index(name)
-            for name in shown
-            if name != step_subjects.REGION_STEP
-        ]
-        for name in step_subjects.STEP_NAMES[: max(flow, default=-1) + 1]:
+        flow = step_subjects.STEP_NAMES
+        last = max((flow.index(name) for name in shown if name in flow), default=-1)
+        for name in flow[: last + 1]:
             figures = step_cases.run_step(name, cast, pairs, warmup=warmup)
             if name in shown:
                 self.show(name, figures, statements=statements)
