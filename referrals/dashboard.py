@@ -8,6 +8,7 @@ same condition: `models.work`)."""
 import datetime
 import operator
 import re
+from itertools import chain
 from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -26,7 +27,6 @@ from .enums import OverdueReason, State
 from .listing import CLEAR_SEARCH
 from .models import Referral
 from .models.work import (
-    WORK,
     Work,
     mine,
     mine_parts,
@@ -69,13 +69,28 @@ def dashboard(request):
     # 0032) than beside the ranking, in a second pass over them; an OCMW's or a region's
     # thousands come from the table, read once for both (a superuser counsellor's "mine"
     # too: `_groups`).
-    counts, rows = _groups(window, conditions, user, today, count_apart=user.is_administrator)
+    counts, first = _groups(window, conditions, user, today, count_apart=user.is_administrator)
+    scoped = visible if team else visible.filter(mine(user))
+    week = _week(scoped, today) if conditions else {}
+    # The groups' first rows and the week's, read in one query with what they show.
+    read = _read([*chain(*first.values()), *chain(*week.values())], today)
     groups = [
-        Group(work, rows.get(work.code, []), counts[work.code], _list_url(work.code, team))
+        Group(
+            work,
+            _rows(read, first.get(work.code, []), work, user),
+            counts[work.code],
+            _list_url(work.code, team),
+        )
         for work in work_of(user)
     ]
-    scoped = visible if team else visible.filter(mine(user))
-    agenda = _agenda(scoped, today) if conditions else []
+    agenda = (
+        [
+            Agenda("intakes", _("Intakes"), [read[k] for k in week[State.INTAKE_PLANNED]]),
+            Agenda("starts", _("Starts"), [read[k] for k in week[State.ADMITTED]]),
+        ]
+        if conditions
+        else []
+    )
     shown = [r for group in groups for r in group.rows] + [r for a in agenda for r in a.rows]
     reads.listed(request, reads.REFERRAL.of_all(shown))
     context = {
@@ -111,19 +126,19 @@ def _groups(
     referrals, conditions: dict, user, today: datetime.date, *, count_apart: bool = False
 ) -> tuple[dict, dict]:
     """The count of each group of `referrals` (a queryset, or a counsellor's "mine" as the
-    union of its parts' rows: `_mine`), and its first rows, overdue first, then the longest
-    waiting.
+    union of its parts' rows: `_mine`), and the keys of its first rows by the group's code,
+    overdue first, then the longest waiting.
 
     One query over the referrals alone picks every group's first ROWS_PER_GROUP keys (their
     rank in their group, `_ranked`) and counts each group beside them (a count over the same
     partition: the rows are read once, for both), or in a query of its own (`count_apart`:
     then the first are ranked from the start of each group's overdue and other rows alone,
-    `_first_of_each`); then those rows are read with what they show (the joins for sixty
-    rows, not for the thousands of the groups)."""
+    `_first_of_each`). Those rows are read with what they show by `_read` (the joins for
+    sixty rows, not for the thousands of the groups)."""
     counts = dict.fromkeys(conditions, 0)
     if not conditions:
         return counts, {}
-    flags = overdue_flags(today)
+    overdue = overdue_flags(today)["is_overdue"]
     # A role's groups never share a referral (they differ in state): one group per
     # referral, numbered (sorting on a number is half the sort it is on a code, which is
     # text compared by the database's collation).
@@ -139,22 +154,24 @@ def _groups(
             return counts, {}
     try:
         if count_apart:
-            # The flag the rows are shown with (`_first_rows`), not one of a moment later.
-            rows = _first_of_each(referrals, conditions, flags["is_overdue"].expression)
+            # The flag the rows are shown with (`_read`), not one of a moment later.
+            rows = _first_of_each(referrals, conditions, overdue.expression)
         else:
             in_group = Case(
                 *(When(conditions[code], then=Value(n)) for n, code in enumerate(codes)),
                 output_field=IntegerField(),
             )
-            rows = _rows_of(referrals, **_ranked_columns(in_group, flags["is_overdue"]))
+            rows = _rows_of(referrals, **_ranked_columns(in_group, overdue))
     except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
         return counts, {}
     first = {}
-    for key, number, position, count in _ranked(rows, counted=not count_apart):
-        first[key] = (codes[number], position)
+    for key, number, _position, count in sorted(
+        _ranked(rows, counted=not count_apart), key=operator.itemgetter(2)
+    ):
+        first.setdefault(codes[number], []).append(key)
         if not count_apart:
             counts[codes[number]] = count
-    return counts, _first_rows(first, flags, user, today)
+    return counts, first
 
 
 def _first_of_each(referrals, conditions: dict, overdue: Q) -> tuple[str, tuple, str]:
@@ -257,29 +274,38 @@ def _ranked(rows: tuple[str, tuple, str], *, counted: bool) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _first_rows(first: dict, flags: dict, user, today: datetime.date) -> dict:
-    """The referrals of `first`'s keys (none: no query), by the code of their group, in
-    their position in it (`_ranked`)."""
-    rows = {}
+def _read(keys: list, today: datetime.date) -> dict:
+    """The referrals of `keys` (none: no query) by key, with what Mijn werk shows of them:
+    their client, training, interruption, overdue reasons and what keeps their step
+    waiting."""
+    if not keys:
+        return {}
+    flags = overdue_flags(today)
     # Overdue is any of its reasons (`overdue_condition`): told from them here, rather than
     # their OR annotated beside them (2.4 of 10.9 ms building the query).
     reasons = {name: flag for name, flag in flags.items() if name != "is_overdue"}
-    for referral in sorted(
-        Referral.objects.filter(pk__in=first)
+    read = {}
+    for referral in (
+        Referral.objects.filter(pk__in=keys)
         .with_related()
         .with_interrupted()
-        .annotate(**reasons, **waiting_flags(today)),
-        key=lambda referral: first[referral.pk][1],
+        .annotate(**reasons, **waiting_flags(today))
     ):
-        work = WORK[first[referral.pk][0]]
         referral.overdue_why = [
             reason.label
             for reason in OverdueReason
             if getattr(referral, f"overdue_{reason}", False)
         ]
         referral.is_overdue = bool(referral.overdue_why)
+        read[referral.pk] = referral
+    return read
+
+
+def _rows(read: dict, keys: list, work: Work, user) -> list:
+    """A group's rows in their order (`_groups`), each with what keeps its step waiting."""
+    rows = [read[key] for key in keys]
+    for referral in rows:
         referral.waits = _waits(referral, work, user)
-        rows.setdefault(work.code, []).append(referral)
     return rows
 
 
@@ -317,14 +343,14 @@ def _list_url(code: str, team: bool) -> str:
     return f"{reverse('referrals:referral_list')}?{urlencode(query)}"
 
 
-def _agenda(referrals, today: datetime.date) -> list[Agenda]:
-    """The coming week's intakes and probable starts (today and the seven days after), the
-    first ROWS_PER_GROUP of each in its own order (an intake by its time, a start by its
-    day), in one query. The week's rows of each state are numbered over `referrals` alone,
-    which must hold each referral once (no union, no `distinct()`); only the first are read
-    with what they show, by their keys, the scope's subquery in the same statement. Two
-    queries, one per state, each with all its joins, took PostgreSQL longer to plan than to
-    run (7 ms each for a counsellor, against 2.5 to run)."""
+def _week(referrals, today: datetime.date) -> dict:
+    """The keys of the coming week's intakes and probable starts (today and the seven days
+    after), the first ROWS_PER_GROUP of each state in its own order (an intake by its time,
+    a start by its day), in one query: the week's rows of each state numbered over
+    `referrals` alone, which must hold each referral once (no union, no `distinct()`). Read
+    with what they show by `_read`, beside the groups' first rows: one query with all the
+    joins where two took PostgreSQL longer to plan than to run (7 ms each for a counsellor,
+    against 2.5 to run)."""
     # An admitted referral keeps its past intake: each state's own date orders it.
     order = [
         Case(When(state=State.INTAKE_PLANNED, then=F("intake_at"))).asc(),
@@ -335,16 +361,12 @@ def _agenda(referrals, today: datetime.date) -> list[Agenda]:
         referrals.filter(operator.or_(*agenda_week(today)))
         .annotate(position=Window(RowNumber(), partition_by=F("state"), order_by=order))
         .filter(position__lte=ROWS_PER_GROUP)
-        .values("pk")
+        .values_list("state", "position", "pk")
     )
-    rows = Referral.objects.filter(pk__in=first).with_related().order_by(*order)
-    by_state = {State.INTAKE_PLANNED: [], State.ADMITTED: []}
-    for referral in rows:
-        by_state[referral.state].append(referral)
-    return [
-        Agenda("intakes", _("Intakes"), by_state[State.INTAKE_PLANNED]),
-        Agenda("starts", _("Starts"), by_state[State.ADMITTED]),
-    ]
+    week = {State.INTAKE_PLANNED: [], State.ADMITTED: []}
+    for state, _position, key in sorted(first):
+        week[state].append(key)
+    return week
 
 
 def agenda_week(today: datetime.date) -> tuple[Q, Q]:

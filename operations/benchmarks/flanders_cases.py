@@ -113,6 +113,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     year = f"?{urlencode({'year': timezone.localdate().year - 1})}"  # not the default
     return [
         Case("caseworker", "Mijn werk", reverse("referrals:dashboard")),
+        Case("caseworker", "Mijn werk, team", f"{reverse('referrals:dashboard')}?scope=team"),
         Case("caseworker", "referrals, page 1", referrals),
         Case("caseworker", "referrals, page 40", f"{referrals}?page=40"),
         Case("caseworker", "referrals, candidates", f"{referrals}?state=candidate"),
@@ -147,6 +148,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("caseworker", "figures", reports),
         Case("caseworker", "figures, again", reports),
         Case("counsellor", "Mijn werk", reverse("referrals:dashboard")),
+        Case("counsellor", "Mijn werk, team", f"{reverse('referrals:dashboard')}?scope=team"),
         Case("counsellor", "referrals, page 1", referrals),
         Case("counsellor", "trainees", f"{referrals}?state=in_training"),
         Case("counsellor", "referrals, page 40", f"{referrals}?page=40"),

@@ -236,6 +236,42 @@ def test_the_coming_weeks_intakes_and_starts(client, counsellor, caseworker, tra
     assert agenda == {"intakes": [soon.pk], "starts": [starting.pk]}
 
 
+def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(
+    client, counsellor, caseworker, training
+):
+    """The rows of the groups and of the agenda are read together, with what they show: a
+    referral in both is the same row in both."""
+
+    def walked(state, **dates):
+        referral = referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            counsellor=counsellor,
+        )
+        Referral.objects.filter(pk=referral.pk).update(**dates)
+        return referral.pk
+
+    today = timezone.localdate()
+    starting = walked(State.ADMITTED, probable_start_date=today + datetime.timedelta(days=2))
+    planned = walked(State.INTAKE_PLANNED, intake_at=timezone.now() + datetime.timedelta(days=3))
+    client.force_login(counsellor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(DASHBOARD)
+
+    start = groups(response)["start"].rows
+    agenda = {a.code: a.rows for a in response.context["agenda"]}
+    assert [r.pk for r in start] == [starting]
+    assert {code: [r.pk for r in rows] for code, rows in agenda.items()} == {
+        "intakes": [planned],
+        "starts": [starting],
+    }
+    assert agenda["starts"][0] is start[0]
+    rows_read = [q for q in queries.captured_queries if '"handover_notes"' in q["sql"]]
+    assert len(rows_read) == 1
+
+
 def test_the_agenda_lists_the_first_of_each_by_its_own_date(
     client, counsellor, caseworker, training, monkeypatch
 ):
@@ -505,12 +541,8 @@ def test_the_first_of_each_group_read_from_its_starts_are_those_of_the_whole_ran
     beside = _groups(window, conditions, user, today)
     apart = _groups(window, conditions, user, today, count_apart=True)
 
-    def shown(groups):
-        counts, rows = groups
-        return counts, {code: [r.pk for r in found] for code, found in rows.items()}
-
-    assert shown(apart) == shown(beside)
-    counts, rows = shown(apart)
+    assert apart == beside
+    counts, rows = apart
     assert counts["agree"] == 6 and rows["agree"] == [*candidates[:2], candidates[3]]
     # The overdue handovers first, though newer than every agreed referral not overdue.
     assert rows["plan_intake" if who == "administrator" else "handover_call"] == [*late, empty]
