@@ -1,4 +1,4 @@
-# Mijn werk's agenda: the coming week's intakes and starts (`dashboard._agenda`). Built
+# Mijn werk's agenda: the coming week's intakes and starts (`dashboard._week`). Built
 # without locking out the referrals' writes on PostgreSQL (see _postgres.py).
 
 from django.db import migrations, models
