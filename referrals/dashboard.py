@@ -69,28 +69,30 @@ def dashboard(request):
     # 0032) than beside the ranking, in a second pass over them; an OCMW's or a region's
     # thousands come from the table, read once for both (a superuser counsellor's "mine"
     # too: `_groups`).
-    counts, first = _groups(window, conditions, user, today, count_apart=user.is_administrator)
+    # One moment's flags for the ranking and the rows it shows.
+    flags = overdue_flags(today)
+    counts, first = _groups(window, conditions, flags, count_apart=user.is_administrator)
     scoped = visible if team else visible.filter(mine(user))
     week = _week(scoped, today) if conditions else {}
     # The groups' first rows and the week's, read in one query with what they show.
-    read = _read([*chain(*first.values()), *chain(*week.values())], today)
+    read = _read(list(chain(*first.values(), *week.values())), flags, today)
     groups = [
         Group(
             work,
-            _rows(read, first.get(work.code, []), work, user),
+            _group_rows(read, first.get(work.code, []), work, user),
             counts[work.code],
             _list_url(work.code, team),
         )
         for work in work_of(user)
     ]
-    agenda = (
-        [
-            Agenda("intakes", _("Intakes"), [read[k] for k in week[State.INTAKE_PLANNED]]),
-            Agenda("starts", _("Starts"), [read[k] for k in week[State.ADMITTED]]),
-        ]
-        if conditions
-        else []
-    )
+    agenda = [
+        Agenda(code, heading, _of(read, week[state]))
+        for code, heading, state in (
+            ("intakes", _("Intakes"), State.INTAKE_PLANNED),
+            ("starts", _("Starts"), State.ADMITTED),
+        )
+        if week
+    ]
     shown = [r for group in groups for r in group.rows] + [r for a in agenda for r in a.rows]
     reads.listed(request, reads.REFERRAL.of_all(shown))
     context = {
@@ -123,7 +125,7 @@ def _mine(referrals, user, team: bool):
 
 
 def _groups(
-    referrals, conditions: dict, user, today: datetime.date, *, count_apart: bool = False
+    referrals, conditions: dict, flags: dict, *, count_apart: bool = False
 ) -> tuple[dict, dict]:
     """The count of each group of `referrals` (a queryset, or a counsellor's "mine" as the
     union of its parts' rows: `_mine`), and the keys of its first rows by the group's code,
@@ -138,7 +140,7 @@ def _groups(
     counts = dict.fromkeys(conditions, 0)
     if not conditions:
         return counts, {}
-    overdue = overdue_flags(today)["is_overdue"]
+    overdue = flags["is_overdue"]
     # A role's groups never share a referral (they differ in state): one group per
     # referral, numbered (sorting on a number is half the sort it is on a code, which is
     # text compared by the database's collation).
@@ -154,7 +156,7 @@ def _groups(
             return counts, {}
     try:
         if count_apart:
-            # The flag the rows are shown with (`_read`), not one of a moment later.
+            # The flag the rows are shown with (`flags`, also `_read`'s).
             rows = _first_of_each(referrals, conditions, overdue.expression)
         else:
             in_group = Case(
@@ -274,13 +276,12 @@ def _ranked(rows: tuple[str, tuple, str], *, counted: bool) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _read(keys: list, today: datetime.date) -> dict:
+def _read(keys: list, flags: dict, today: datetime.date) -> dict:
     """The referrals of `keys` (none: no query) by key, with what Mijn werk shows of them:
-    their client, training, interruption, overdue reasons and what keeps their step
-    waiting."""
+    their client, training, interruption, overdue reasons (of `flags`, the ranking's) and
+    what keeps their step waiting."""
     if not keys:
         return {}
-    flags = overdue_flags(today)
     # Overdue is any of its reasons (`overdue_condition`): told from them here, rather than
     # their OR annotated beside them (2.4 of 10.9 ms building the query).
     reasons = {name: flag for name, flag in flags.items() if name != "is_overdue"}
@@ -301,9 +302,15 @@ def _read(keys: list, today: datetime.date) -> dict:
     return read
 
 
-def _rows(read: dict, keys: list, work: Work, user) -> list:
+def _of(read: dict, keys: list) -> list:
+    """The rows of `keys` in their order: every key ranked is read, as a referral is never
+    deleted (its history lines are append-only and protect it)."""
+    return [read[key] for key in keys]
+
+
+def _group_rows(read: dict, keys: list, work: Work, user) -> list:
     """A group's rows in their order (`_groups`), each with what keeps its step waiting."""
-    rows = [read[key] for key in keys]
+    rows = _of(read, keys)
     for referral in rows:
         referral.waits = _waits(referral, work, user)
     return rows
@@ -348,9 +355,9 @@ def _week(referrals, today: datetime.date) -> dict:
     after), the first ROWS_PER_GROUP of each state in its own order (an intake by its time,
     a start by its day), in one query: the week's rows of each state numbered over
     `referrals` alone, which must hold each referral once (no union, no `distinct()`). Read
-    with what they show by `_read`, beside the groups' first rows: one query with all the
-    joins where two took PostgreSQL longer to plan than to run (7 ms each for a counsellor,
-    against 2.5 to run)."""
+    with what they show by `_read`, beside the groups' first rows: the week's read with all
+    its joins took PostgreSQL longer to plan than to run (4.6 ms against 2.6 for a
+    counsellor)."""
     # An admitted referral keeps its past intake: each state's own date orders it.
     order = [
         Case(When(state=State.INTAKE_PLANNED, then=F("intake_at"))).asc(),

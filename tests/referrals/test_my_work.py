@@ -15,7 +15,13 @@ from referrals import dashboard
 from referrals.dashboard import _groups
 from referrals.enums import ContinuedBy, EndResult, HandoverHow, State
 from referrals.models import OutcomeCheck, Referral
-from referrals.models.work import ROLE_WORK, WORK_STATES, work_conditions, work_window
+from referrals.models.work import (
+    ROLE_WORK,
+    WORK_STATES,
+    overdue_flags,
+    work_conditions,
+    work_window,
+)
 from tests.accounts.factories import CaseworkerFactory
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import (
@@ -277,7 +283,7 @@ def test_the_agenda_lists_the_first_of_each_by_its_own_date(
 ):
     """Each list's first ROWS_PER_GROUP by its own date, then the oldest referral first; an
     admitted referral by its probable start, not by the intake it had. Both lists are
-    numbered and read in one query."""
+    numbered in one query."""
     monkeypatch.setattr(dashboard, "ROWS_PER_GROUP", 2)
     midnight = datetime.datetime.combine(
         timezone.localdate(), datetime.time(), tzinfo=timezone.get_current_timezone()
@@ -425,7 +431,7 @@ def test_groups_of_no_referral_at_all_are_empty_without_a_query(caseworker):
     conditions = work_conditions(caseworker, today)
 
     with CaptureQueriesContext(connection) as queries:
-        counts, rows = _groups(Referral.objects.none(), conditions, caseworker, today)
+        counts, rows = _groups(Referral.objects.none(), conditions, overdue_flags(today))
 
     assert counts == dict.fromkeys(conditions, 0) and rows == {}
     assert not queries.captured_queries
@@ -538,8 +544,9 @@ def test_the_first_of_each_group_read_from_its_starts_are_those_of_the_whole_ran
     conditions = work_conditions(user, today)
     window = Referral.objects.visible_to(user).filter(work_window(user, today))
 
-    beside = _groups(window, conditions, user, today)
-    apart = _groups(window, conditions, user, today, count_apart=True)
+    flags = overdue_flags(today)
+    beside = _groups(window, conditions, flags)
+    apart = _groups(window, conditions, flags, count_apart=True)
 
     assert apart == beside
     counts, rows = apart
