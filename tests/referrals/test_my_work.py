@@ -242,11 +242,10 @@ def test_the_coming_weeks_intakes_and_starts(client, counsellor, caseworker, tra
     assert agenda == {"intakes": [soon.pk], "starts": [starting.pk]}
 
 
-def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(
-    client, counsellor, caseworker, training
-):
-    """The rows of the groups and of the agenda are read together, with what they show: a
-    referral in both is the same row in both."""
+@pytest.fixture
+def walked(caseworker, counsellor, training):
+    """Makes a referral of the caseworker's OCMW in `state`, the counsellor's, with `dates`
+    set; gives its key."""
 
     def walked(state, **dates):
         referral = referral_in_state(
@@ -257,6 +256,13 @@ def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(
         )
         Referral.objects.filter(pk=referral.pk).update(**dates)
         return referral.pk
+
+    return walked
+
+
+def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(client, counsellor, walked):
+    """The rows of the groups and of the agenda are read together, with what they show: a
+    referral in both is the same row in both."""
 
     today = timezone.localdate()
     starting = walked(State.ADMITTED, probable_start_date=today + datetime.timedelta(days=2))
@@ -279,7 +285,7 @@ def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(
 
 
 def test_the_agenda_lists_the_first_of_each_by_its_own_date(
-    client, counsellor, caseworker, training, monkeypatch
+    client, counsellor, walked, monkeypatch
 ):
     """Each list's first ROWS_PER_GROUP by its own date, then the oldest referral first; an
     admitted referral by its probable start, not by the intake it had. Both lists are
@@ -288,16 +294,6 @@ def test_the_agenda_lists_the_first_of_each_by_its_own_date(
     midnight = datetime.datetime.combine(
         timezone.localdate(), datetime.time(), tzinfo=timezone.get_current_timezone()
     )
-
-    def walked(state, **dates):
-        referral = referral_in_state(
-            state,
-            client=ClientFactory(ocmw=caseworker.organisation),
-            training=training,
-            counsellor=counsellor,
-        )
-        Referral.objects.filter(pk=referral.pk).update(**dates)
-        return referral.pk
 
     def day(n: int, hour: int = 10) -> datetime.datetime:
         return midnight + datetime.timedelta(days=n, hours=hour)
