@@ -4,9 +4,9 @@ without personal data for the network manager."""
 from django.urls import reverse
 
 from accounts.models import Province
-from referrals.dashboard import ROWS_PER_GROUP
 from referrals.enums import State
 from referrals.models import Referral
+from referrals.ranking import ROWS_PER_GROUP
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory
 

@@ -15,11 +15,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from referrals.dashboard import _first_of_each, agenda_week
+from referrals.dashboard import agenda_week
 from referrals.enums import EndResult, State
 from referrals.models import Referral
 from referrals.models.querysets import overdue_condition
 from referrals.models.work import work_conditions, work_window
+from referrals.ranking import _first_of_each
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, ReferralFactory
 
@@ -101,7 +102,7 @@ def unqualified(sql: str) -> str:
 
 
 def test_the_administrators_first_of_each_group_are_the_starts_of_an_index(administrator):
-    """Mijn werk counted apart (`dashboard._first_of_each`): each group's overdue and other
+    """Mijn werk counted apart (`ranking._first_of_each`): each group's overdue and other
     rows are read in the order of `since` from an index and stop at the first
     ROWS_PER_GROUP, where a sort would read all of Flanders' rows of the group first."""
     today = timezone.localdate()

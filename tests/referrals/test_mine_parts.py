@@ -56,7 +56,7 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
 
 
 def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, counsellor, ocmw_gent):
-    """Mijn werk ranks the parts' rows themselves (`dashboard._rows_of`), not their keys
+    """Mijn werk ranks the parts' rows themselves (`ranking._rows_of`), not their keys
     joined back to the table: overdue first, then the longest waiting, across the
     parts; what is nobody's of this counsellor is not there; and an expression that reads
     another table about the row (a running interruption) reads it of the right row."""

@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import dashboard
-from referrals.dashboard import _groups
+from referrals import dashboard, ranking
 from referrals.enums import ContinuedBy, EndResult, HandoverHow, State
 from referrals.models import OutcomeCheck, Referral
 from referrals.models.work import (
@@ -427,7 +426,9 @@ def test_groups_of_no_referral_at_all_are_empty_without_a_query(caseworker):
     conditions = work_conditions(caseworker, today)
 
     with CaptureQueriesContext(connection) as queries:
-        counts, rows = _groups(Referral.objects.none(), conditions, overdue_flags(today))
+        counts, rows = ranking.rank_groups(
+            Referral.objects.none(), conditions, overdue_flags(today)
+        )
 
     assert counts == dict.fromkeys(conditions, 0) and rows == {}
     assert not queries.captured_queries
@@ -504,7 +505,7 @@ def test_the_first_of_each_group_read_from_its_starts_are_those_of_the_whole_ran
     than rows not overdue, a row whose flag is empty (no agreement day), ties in `since`,
     groups that show overdue rows and others. (That each arm stops at the rows a group
     shows is asked of PostgreSQL's plan: test_list_indexes.)"""
-    monkeypatch.setattr(dashboard, "ROWS_PER_GROUP", 3)
+    monkeypatch.setattr(ranking, "ROWS_PER_GROUP", 3)
     now = timezone.now()
     today = timezone.localdate()
 
@@ -541,8 +542,8 @@ def test_the_first_of_each_group_read_from_its_starts_are_those_of_the_whole_ran
     window = Referral.objects.visible_to(user).filter(work_window(user, today))
 
     flags = overdue_flags(today)
-    beside = _groups(window, conditions, flags)
-    apart = _groups(window, conditions, flags, count_apart=True)
+    beside = ranking.rank_groups(window, conditions, flags)
+    apart = ranking.rank_groups(window, conditions, flags, count_apart=True)
 
     assert apart == beside
     counts, rows = apart
