@@ -1,80 +1,137 @@
 """Mijn werk's groups in SQL: each group's count and the keys of its first rows, ranked
 overdue first, then the longest waiting, over the referrals alone (`dashboard` reads those
-rows with what they show)."""
+rows with what they show): in one pass over the rows of an OCMW or of a person
+(`rank_groups`), or part by part through indexes that hold the rows of all of Flanders or
+of a VDAB region (`rank_parts`)."""
 
 import operator
 import re
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
 
+from .enums import State
 from .models import Referral
+from .models.work import WORK_STATES, overdue_in
 
 ROWS_PER_GROUP = 10
 
 
-def rank_groups(
-    referrals, conditions: dict, flags: dict, *, count_apart: bool = False
-) -> tuple[dict, dict]:
+def rank_parts(referrals, parts: list, conditions: dict, flags: dict) -> tuple[dict, dict]:
+    """`rank_groups` of a scope too big to read its rows from the table (all of Flanders, a
+    VDAB region: tens of thousands of referrals in the states work takes), part by part of
+    its window (`work.work_window_parts`), each through an index that holds the part's rows
+    with every column its groups read (migrations 0032 and 0035), so that the table is not
+    read at all: the open states' groups counted apart and each one's first from the start
+    of the index (`_count_and_first`); the closed ends, whose index is in the order of their
+    end and few of which are due, counted and ranked in one pass over them (`rank_groups`).
+    Each flag is of the reasons that can hold in its states (`work.overdue_in`): it reads
+    only what the index holds."""
+    counts, first = {}, {}
+    for part in parts:
+        in_part = {
+            code: condition
+            for code, condition in conditions.items()
+            if set(WORK_STATES[code]) <= part.states
+        }
+        if State.CLOSED in part.states:
+            overdue = overdue_in(flags, part.states)
+            part_counts, part_first = rank_groups(
+                referrals.filter(part.condition), in_part, overdue
+            )
+        else:
+            part_counts, part_first = _count_and_first(referrals, part.condition, in_part, flags)
+        counts.update(part_counts)
+        first.update(part_first)
+    return counts, first
+
+
+def rank_groups(referrals, conditions: dict, overdue: Q | None) -> tuple[dict, dict]:
     """The count of each group of `referrals` (a queryset, or a counsellor's "mine" as the
     union of its parts' rows: `_mine`), and the keys of its first rows by the group's code,
-    overdue first, then the longest waiting.
+    overdue (`overdue`; None: none is) first, then the longest waiting.
 
     One query over the referrals alone picks every group's first ROWS_PER_GROUP keys (their
     rank in their group, `_ranked`) and counts each group beside them (a count over the same
-    partition: the rows are read once, for both), or in a query of its own (`count_apart`:
-    then the first are ranked from the start of each group's overdue and other rows alone,
-    `_first_of_each`). Those rows are read with what they show by `_read` (the joins for
-    sixty rows, not for the thousands of the groups)."""
+    partition: the rows are read once, for both). Those rows are read with what they show
+    by `_read` (the joins for sixty rows, not for the thousands of the groups)."""
     counts = dict.fromkeys(conditions, 0)
     if not conditions:
         return counts, {}
-    overdue = flags["is_overdue"]
     # A role's groups never share a referral (they differ in state): one group per
     # referral, numbered (sorting on a number is half the sort it is on a code, which is
     # text compared by the database's collation).
     codes = list(conditions)
-    # A counsellor's parts (`_mine`), a superuser counsellor's too, are counted beside
-    # the ranking: a union takes no aggregate.
-    count_apart = count_apart and not referrals.query.combinator
-    if count_apart:
-        counts = referrals.aggregate(
-            **{code: Count("pk", filter=q) for code, q in conditions.items()}
-        )
-        if not any(counts.values()):
-            return counts, {}
+    in_group = Case(
+        *(When(conditions[code], then=Value(n)) for n, code in enumerate(codes)),
+        output_field=IntegerField(),
+    )
+    flag = (
+        Value(False) if overdue is None else ExpressionWrapper(overdue, output_field=BooleanField())
+    )
     try:
-        if count_apart:
-            # The flag the rows are shown with (`flags`, also `_read`'s).
-            rows = _first_of_each(referrals, conditions, overdue.expression)
-        else:
-            in_group = Case(
-                *(When(conditions[code], then=Value(n)) for n, code in enumerate(codes)),
-                output_field=IntegerField(),
-            )
-            rows = _rows_of(referrals, **_ranked_columns(in_group, overdue))
+        rows = _rows_of(referrals, **_ranked_columns(in_group, flag))
     except EmptyResultSet:  # a condition that no row can meet (`none()`): no query
         return counts, {}
+    ranked = _ranked(rows, counted=True)
+    for _key, number, _position, count in ranked:
+        counts[codes[number]] = count
+    return counts, _first_by_group(ranked, codes)
+
+
+def _count_and_first(referrals, window: Q, conditions: dict, flags: dict) -> tuple[dict, dict]:
+    """`rank_groups` of the groups of `referrals` within `window` (a part of Mijn werk's
+    window that an index holds in the order of state and since when), in two queries that
+    read the index alone: the counts, over the window (`COUNT … FILTER`), and the first of
+    each group from the start of its range (`_first_of_each`)."""
+    counts = referrals.filter(window).aggregate(
+        **{code: Count("pk", filter=condition) for code, condition in conditions.items()}
+    )
+    if not any(counts.values()):
+        return counts, {}
+    try:
+        rows = _first_of_each(referrals, conditions, flags)
+    except EmptyResultSet:
+        return counts, {}
+    return counts, _first_by_group(_ranked(rows, counted=False), list(conditions))
+
+
+def _first_by_group(ranked: list[tuple], codes: list) -> dict:
+    """The keys of `ranked`'s rows by their group's code, each group's in its order."""
     first = {}
-    for key, number, _position, count in sorted(
-        _ranked(rows, counted=not count_apart), key=operator.itemgetter(2)
-    ):
+    for key, number, _position, _count in sorted(ranked, key=operator.itemgetter(2)):
         first.setdefault(codes[number], []).append(key)
-        if not count_apart:
-            counts[codes[number]] = count
-    return counts, first
+    return first
 
 
-def _first_of_each(referrals, conditions: dict, overdue: Q) -> tuple[str, tuple, str]:
+def _first_of_each(referrals, conditions: dict, flags: dict) -> tuple[str, tuple, str]:
     """The SQL, its parameters and its database of the rows `_ranked` ranks, as `_rows_of`
-    gives them, but of each group only those that can be among its first: its overdue and
-    its other rows, each the longest waiting ROWS_PER_GROUP (`ORDER BY … LIMIT`), in one
-    `UNION ALL`. Each arm is the start of an index in its order (migration 0032's `(state,
-    state_changed_at, id)`), where ranking every row sorts them all: all of Flanders'
-    51,000 candidates and agreed referrals for the administrator, 57–67 ms, against 12–13
-    for the four arms. The arm of those not overdue walks the index past the overdue ones
-    (PostgreSQL cannot make a range of a negated OR): 30,000 candidates, 5 ms.
+    gives them, but of each group only those that can be among its first: of each of its
+    states (`work.WORK_STATES`), its overdue rows (`flags`, of the reasons that can hold in
+    that state: `work.overdue_in`) and its others, each the longest waiting ROWS_PER_GROUP
+    (`ORDER BY … LIMIT`), in one `UNION ALL`. Each arm is the start of a range of an index
+    in its order (`(state, state_changed_at, id)` of all of Flanders, migration 0032, or
+    `(region, state, …)` of a region, 0035), where ranking every row sorts them all: all of
+    Flanders' 51,000 candidates and agreed referrals for the administrator, 57–67 ms,
+    against 12–13 for the four arms. The arm of those not overdue walks the index past the
+    overdue ones (PostgreSQL cannot make a range of a negated OR): 30,000 candidates, 5 ms.
+    A group of two states is two ranges: as one, its rows in order were those of another
+    index, walked past every other state's (the region's list order, 170,000 rows).
+
+    Each arm is the group's condition, which implies the window, and its state: a window's
+    `state IN (…)` said again beside the group's is taken by the planner for a condition
+    that narrows, and the group's thousands for a dozen, read from a bitmap and sorted.
 
     Not overdue is the flag not true: as `_ranked`, an empty flag is not overdue (Django
     negates a comparison on an empty column as true). A referral of two groups would be
@@ -83,20 +140,23 @@ def _first_of_each(referrals, conditions: dict, overdue: Q) -> tuple[str, tuple,
     (`none()`) left out."""
     database = referrals.db
     arms, params = [], []
-    for number, condition in enumerate(conditions.values()):
-        for is_overdue, flagged in ((True, overdue), (False, ~overdue)):
-            arm = (
-                referrals.filter(condition & flagged)
-                .values(**_ranked_columns(Value(number), Value(is_overdue)))
-                .order_by("since", "key")[:ROWS_PER_GROUP]
-            )
-            try:
-                sql, arm_params = arm.query.get_compiler(using=database).as_sql()
-            except EmptyResultSet:
-                continue
-            # The ORM's own SQL; every value is a parameter.
-            arms.append(f'SELECT * FROM ({sql}) AS "arm{len(arms)}"')  # noqa: S608
-            params.extend(arm_params)
+    for number, (code, condition) in enumerate(conditions.items()):
+        for state in WORK_STATES[code]:
+            overdue = overdue_in(flags, {state})
+            ways = ((True, overdue), (False, ~overdue)) if overdue is not None else ((False, Q()),)
+            for is_overdue, flagged in ways:
+                arm = (
+                    referrals.filter(condition, flagged, state=state)
+                    .values(**_ranked_columns(Value(number), Value(is_overdue)))
+                    .order_by("since", "key")[:ROWS_PER_GROUP]
+                )
+                try:
+                    sql, arm_params = arm.query.get_compiler(using=database).as_sql()
+                except EmptyResultSet:
+                    continue
+                # The ORM's own SQL; every value is a parameter.
+                arms.append(f'SELECT * FROM ({sql}) AS "arm{len(arms)}"')  # noqa: S608
+                params.extend(arm_params)
     if not arms:
         raise EmptyResultSet
     return " UNION ALL ".join(arms), tuple(params), database

@@ -13,41 +13,53 @@ from django.utils import timezone
 from ..enums import FINAL_STATES, HANDOVER_DUE_STATES, OverdueReason, State
 from ..workdays import working_days_ago
 
+# The states in which a referral can be overdue for each reason: its condition holds only
+# there. A scope in other states needs no flag (Mijn werk's closed referrals: `work.overdue_in`).
+OVERDUE_STATES = {
+    OverdueReason.NO_AGREEMENT: (State.CANDIDATE,),
+    OverdueReason.NO_INTAKE: (State.AGREED,),
+    OverdueReason.NO_START: (State.ADMITTED,),
+    OverdueReason.NO_SCREENING: (State.INTAKE_PLANNED,),
+    OverdueReason.NO_HANDOVER: HANDOVER_DUE_STATES,
+    OverdueReason.NO_END: (State.IN_TRAINING,),
+}
+
 
 def overdue_reasons(today: datetime.date | None = None) -> dict[str, Q]:
     """Why a referral is overdue (`OverdueReason`), each with the condition it meets: its
-    next step, or the warm handover, has waited longer than agreed."""
+    next step, or the warm handover, has waited longer than agreed (in its OVERDUE_STATES)."""
     today = today or timezone.localdate()
     now = timezone.now()
-    return {
+    waited = {
         OverdueReason.NO_AGREEMENT: Q(
-            state=State.CANDIDATE,
-            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS),
+            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_AGREE_OVERDUE_DAYS)
         ),
         OverdueReason.NO_INTAKE: Q(
-            state=State.AGREED,
-            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS),
+            state_changed_at__lt=now - datetime.timedelta(days=settings.OKOT_INTAKE_OVERDUE_DAYS)
         ),
         OverdueReason.NO_START: Q(
-            state=State.ADMITTED,
             probable_start_date__lt=today
-            - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS),
+            - datetime.timedelta(days=settings.OKOT_START_OVERDUE_DAYS)
         ),
-        OverdueReason.NO_SCREENING: Q(
-            state=State.INTAKE_PLANNED, intake_at__lt=now - datetime.timedelta(days=1)
-        ),
+        OverdueReason.NO_SCREENING: Q(intake_at__lt=now - datetime.timedelta(days=1)),
         OverdueReason.NO_HANDOVER: Q(
-            state__in=HANDOVER_DUE_STATES,
             handover_at__isnull=True,
             agreed_on__lte=working_days_ago(today, settings.OKOT_HANDOVER_OVERDUE_WORKING_DAYS),
         ),
         # The expected end moves on by the days interrupted; none while interrupted now.
         OverdueReason.NO_END: Q(
-            state=State.IN_TRAINING,
-            expected_end_date__lt=today - datetime.timedelta(days=settings.OKOT_END_OVERDUE_DAYS),
+            expected_end_date__lt=today - datetime.timedelta(days=settings.OKOT_END_OVERDUE_DAYS)
         )
         & ~interrupted_now(),
     }
+    return {
+        reason: _in_states(OVERDUE_STATES[reason]) & condition
+        for reason, condition in waited.items()
+    }
+
+
+def _in_states(states: tuple) -> Q:
+    return Q(state=states[0]) if len(states) == 1 else Q(state__in=states)
 
 
 def interrupted_now() -> Exists:

@@ -7,9 +7,19 @@ state), so that a referral shows once."""
 
 import calendar
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +34,12 @@ from ..enums import (
     State,
 )
 from .followup import OutcomeCheck, add_months
-from .querysets import intake_day_has_come, overdue_condition, overdue_reasons
+from .querysets import (
+    OVERDUE_STATES,
+    intake_day_has_come,
+    overdue_condition,
+    overdue_reasons,
+)
 
 
 @dataclass(frozen=True)
@@ -130,18 +145,39 @@ def work_conditions(user, today: datetime.date | None = None) -> dict[str, Q]:
     }
 
 
-def work_window(user, today: datetime.date | None = None) -> Q:
-    """A condition that every kind of work of `user` implies and that the indexes answer:
-    the states the work is in, and of closed referrals only the ends whose check-ups can
-    still be due. Mijn werk counts within it rather than over all the years of a scope."""
+class WindowPart(NamedTuple):
+    """A part of Mijn werk's window (`work_window_parts`): its condition, and the states its
+    referrals are in."""
+
+    condition: Q
+    states: frozenset
+
+
+def work_window_parts(user, today: datetime.date | None = None) -> list[WindowPart]:
+    """The parts of `work_window`, which never share a referral: the states the work is in
+    but closed, and of the closed referrals only the positive ends whose check-ups can still
+    be due (only those are: `outflow_due`). Each is read through an index of its own where
+    a scope is too big to read its rows from the table (migrations 0032 and 0035)."""
     today = today or timezone.localdate()
     codes = [work.code for work in work_of(user)]
     states = {state for code in codes if code != "outflow" for state in WORK_STATES[code]}
-    window = Q(state__in=sorted(states))
+    parts = [WindowPart(Q(state__in=sorted(states)), frozenset(states))] if states else []
     if "outflow" in codes:
         oldest = _last_end_due(today, max(CheckupMonths.values) + OUTCOME_REMINDER_MONTHS)
-        window |= Q(state=State.CLOSED, end_date__gt=oldest)
-    return window
+        closed = Q(state=State.CLOSED, end_result__in=POSITIVE_END_RESULTS, end_date__gt=oldest)
+        parts.append(WindowPart(closed, frozenset({State.CLOSED})))
+    return parts
+
+
+def work_window(user, today: datetime.date | None = None) -> Q:
+    """A condition that every kind of work of `user` implies and that the indexes answer:
+    the states the work is in, and of closed referrals only the ends whose check-ups can
+    still be due (`work_window_parts`). Mijn werk counts within it rather than over all the
+    years of a scope."""
+    parts = work_window_parts(user, today)
+    if not parts:
+        return Q(state__in=[])
+    return functools.reduce(operator.or_, (part.condition for part in parts))
 
 
 def _nobody(field: str, of_their_side: Q) -> Q:
@@ -195,6 +231,19 @@ def overdue_flags(today: datetime.date | None = None) -> dict:
     }
     flags["is_overdue"] = ExpressionWrapper(overdue_condition(today), output_field=BooleanField())
     return flags
+
+
+def overdue_in(flags: dict, states) -> Q | None:
+    """The condition of `flags`' `is_overdue` (`overdue_flags`: of the same moment) for
+    referrals in `states`: of the reasons that can hold there only (`OVERDUE_STATES`); None
+    where none can. Each reason reads its own columns: so the condition reads no more than
+    an index of those states holds (migration 0035)."""
+    conditions = [
+        flags[f"overdue_{reason}"].expression
+        for reason, in_states in OVERDUE_STATES.items()
+        if states & set(in_states)
+    ]
+    return functools.reduce(operator.or_, conditions) if conditions else None
 
 
 def waiting_flags(today: datetime.date | None = None) -> dict:

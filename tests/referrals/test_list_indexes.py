@@ -1,8 +1,8 @@
 """The referral list sorted by state or by key date walks an index in that order on
 PostgreSQL, for all of Flanders, an OCMW and a region: the list's expression is the indexed
 one (`STATE_ORDER`, `KEY_DATE`: migrations 0027 and 0029). So do Mijn werk's agenda and the
-administrator's first rows of each group; its closed referrals of an OCMW or a counsellor
-are a range of their index (migration 0034).
+first rows of each group of the administrator and of a region's team; its closed
+referrals of an OCMW or a counsellor are a range of their index (migration 0034).
 The planner prefers a sort on a table this small, so sorting is switched off to ask whether
 the index can serve the query at all. PostgreSQL only: CI's PostgreSQL run runs it."""
 
@@ -18,8 +18,13 @@ from django.utils import timezone
 from referrals.dashboard import agenda_week
 from referrals.enums import EndResult, State
 from referrals.models import Referral
-from referrals.models.querysets import overdue_condition
-from referrals.models.work import work_conditions, work_window
+from referrals.models.work import (
+    WORK_STATES,
+    overdue_flags,
+    overdue_in,
+    work_conditions,
+    work_window_parts,
+)
 from referrals.ranking import _first_of_each
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, ReferralFactory
@@ -101,21 +106,40 @@ def unqualified(sql: str) -> str:
     return re.sub(r'(\bU\d+|"referrals_referral")\.', "", sql)
 
 
-def test_the_administrators_first_of_each_group_are_the_starts_of_an_index(administrator):
-    """Mijn werk counted apart (`ranking._first_of_each`): each group's overdue and other
-    rows are read in the order of `since` from an index and stop at the first
-    ROWS_PER_GROUP, where a sort would read all of Flanders' rows of the group first."""
+@pytest.mark.parametrize(
+    ("who", "index"),
+    [("administrator", "referral_work_window"), ("counsellor", "referral_region_work")],
+)
+def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index):
+    """Mijn werk of all of Flanders and of a region's team (`ranking._first_of_each`): each
+    state's overdue and other rows of a group are read in the order of `since` from the
+    index that holds them (migrations 0032 and 0035), and stop at the first ROWS_PER_GROUP,
+    where a sort would read all of Flanders' or a region's rows of the group first. A state
+    in which no row can be overdue (the counsellor's ended and not admitted) has one arm."""
+    user = request.getfixturevalue(who)
     today = timezone.localdate()
-    conditions = work_conditions(administrator, today)
-    window = Referral.objects.visible_to(administrator).filter(work_window(administrator, today))
-    sql, params, _database = _first_of_each(window, conditions, overdue_condition(today))
+    conditions = work_conditions(user, today)
+    (open_states, *_closed) = work_window_parts(user, today)
+    in_part = {
+        code: condition
+        for code, condition in conditions.items()
+        if set(WORK_STATES[code]) <= open_states.states
+    }
+    flags = overdue_flags(today)
+    visible = Referral.objects.visible_to(user)
+    sql, params, _database = _first_of_each(visible, in_part, flags)
     with connection.cursor() as cursor:
         for way in ("seqscan", "bitmapscan", "sort"):
             cursor.execute(f"SET LOCAL enable_{way} = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
+    arms = sum(
+        1 if overdue_in(flags, {state}) is None else 2
+        for code in in_part
+        for state in WORK_STATES[code]
+    )
     assert "Sort" not in plan, plan
-    assert plan.count("Limit") == 2 * len(conditions), plan
+    assert plan.count("Limit") == plan.count(f"Index Only Scan using {index} ") == arms, plan
 
 
 @pytest.mark.parametrize(
@@ -177,9 +201,9 @@ def test_mijn_werks_closed_referrals_are_a_range_of_an_index(
     # its rows for less.
     random.Random(14).shuffle(rows)  # noqa: S311 (an order, not a secret)
     Referral.objects.bulk_create(rows)
-    (_open, closed) = work_window(user, today).children
+    (_open, closed) = work_window_parts(user, today)
     key = user.organisation_id if scope == "ocmw" else user.pk
-    query = Referral.objects.filter(closed, **{scope: key}).order_by().values("pk").query
+    query = Referral.objects.filter(closed.condition, **{scope: key}).order_by().values("pk").query
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE referrals_referral")

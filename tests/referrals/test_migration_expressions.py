@@ -1,7 +1,8 @@
 """The PostgreSQL-only indexes of migration 0029 hold the very expression the lists sort by
 (`models.indexes.KEY_DATE`): the planner uses an index for an expression only when it is
-the same one; migration 0032's holds every column the administrator's Mijn werk reads, and
-0033's every column the figures' start cohorts side by side read.
+the same one; migration 0032's holds every column the administrator's Mijn werk reads, 0035's
+every column of a region's team's, and 0033's every column the figures' start cohorts side
+by side read.
 Checked here on any database; tests/referrals/test_list_indexes.py shows the plans on
 PostgreSQL."""
 
@@ -10,6 +11,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,7 +19,7 @@ from django.urls import reverse
 from referrals.enums import State
 from referrals.models import Referral
 from referrals.models.indexes import KEY_DATE
-from referrals.models.work import WORK_STATES, work_of
+from referrals.models.work import WORK_STATES, work_of, work_window_parts
 from referrals.reports.cohort import trend
 from referrals.reports.figures import report_scope
 from tests.accounts.two_factor import pass_second_factor
@@ -64,6 +66,52 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
     for sql in work:
         read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
         assert read <= held, read - held
+
+
+@pytest.mark.django_db
+def test_the_region_work_indexes_hold_every_column_of_a_regions_team(
+    client, counsellor, caseworker, training
+):
+    """Migration 0035's indexes answer a counsellor's team (their region) alone, without the
+    table, only while they hold every column its counts and rankings read: of the open
+    states, REGION_WORK; of the closed ends whose check-ups can be due, REGION_DUE_ENDS."""
+    migration = importlib.import_module("referrals.migrations.0035_referral_region_work")
+    held = {
+        index.name: {*index.fields, *index.include}
+        for index in (migration.REGION_WORK, migration.REGION_DUE_ENDS)
+    }
+    (open_states, closed) = work_window_parts(counsellor)
+    assert open_states.states <= set(migration.REGION_WORK_STATES)
+    assert closed.condition == Q(
+        state=State.CLOSED,
+        end_result__in=migration.POSITIVE_END_RESULTS,
+        end_date__gt=dict(closed.condition.children)["end_date__gt"],
+    )
+    for state in (*open_states.states, State.CLOSED):  # a row in each of the team's groups
+        referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            caseworker=caseworker,
+            counsellor=counsellor,
+        )
+    client.force_login(counsellor)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("referrals:dashboard"), {"scope": "team"}).status_code == 200
+
+    work = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT COUNT("referrals_referral"."id") FILTER')
+        or 'PARTITION BY "work_group"' in q["sql"]
+    ]
+    # The open states' counts and each group's first rows; the closed ends' ranking.
+    assert len(work) == 3
+    for sql in work:
+        index = "referral_region_due_ends" if "'closed'" in sql else "referral_region_work"
+        read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
+        assert read <= held[index], (index, read - held[index])
 
 
 @pytest.mark.django_db
