@@ -204,9 +204,12 @@ def mine_parts(user) -> list[Q]:
     """`mine(user)` as conditions that never share a referral and that each an index answers,
     to count within a VDAB region (tens of thousands of open referrals, a few of them the
     counsellor's) by adding up: the counsellor's by name; nobody named (a partial index);
-    named someone who is no longer active or of VDAB (the few such people who are named).
-    An OCMW is small enough for `mine` as it is. Mijn werk reads their rows as one
-    `UNION ALL`, which keeps a referral that two parts share twice: they must never."""
+    named someone who is no longer active or of VDAB (the few such people who are named,
+    read first: mostly none, and then no part). As a subquery, PostgreSQL joined them to
+    the region's referrals in whichever order it estimated cheaper: after a change of
+    indexes, the region's 40,000 first (6 ms), for no row. An OCMW is small enough for
+    `mine` as it is. Mijn werk reads their rows as one `UNION ALL`, which keeps a referral
+    that two parts share twice: they must never."""
     if not user.is_counsellor:
         return [mine(user)]
     from .referral import Referral
@@ -214,13 +217,12 @@ def mine_parts(user) -> list[Q]:
     left = User.objects.filter(
         ~Q(is_active=True) | ~Q(organisation__kind=Organisation.Kind.VDAB),
         Exists(Referral.objects.filter(counsellor=OuterRef("pk"))),
-    )
+    ).values_list("pk", flat=True)
     contact = Q(training__contact_counsellor=user) | Q(training__contact_counsellor__isnull=True)
-    return [
-        Q(counsellor=user),
-        Q(counsellor__isnull=True) & contact,
-        Q(counsellor__in=left) & contact,
-    ]
+    parts = [Q(counsellor=user), Q(counsellor__isnull=True) & contact]
+    if left := list(left):
+        parts.append(Q(counsellor__in=left) & contact)
+    return parts
 
 
 def overdue_flags(today: datetime.date | None = None) -> dict:

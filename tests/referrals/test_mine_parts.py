@@ -55,6 +55,25 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
     assert len(expected) == 3 + 4 * 2
 
 
+def test_the_part_of_people_who_left_is_there_only_when_someone_named_left(counsellor, ocmw_gent):
+    """The people named who are no longer active or of VDAB are read first (mostly none):
+    no part for them then, rather than a subquery the planner may join to every referral
+    of the region first."""
+    left = CounsellorFactory(organisation=counsellor.organisation, is_active=False)
+    assert len(mine_parts(counsellor)) == 2
+    referral = Referral.objects.create(
+        client=ClientFactory(ocmw=ocmw_gent),
+        training=TrainingFactory(contact_counsellor=None),
+        state=State.AGREED,
+        counsellor=left,
+    )
+
+    *_, theirs = mine_parts(counsellor)
+
+    assert len(mine_parts(counsellor)) == 3
+    assert list(Referral.objects.filter(theirs)) == [referral]
+
+
 def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, counsellor, ocmw_gent):
     """Mijn werk ranks the parts' rows themselves (`ranking._rows_of`), not their keys
     joined back to the table: overdue first, then the longest waiting, across the
