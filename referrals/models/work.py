@@ -155,16 +155,25 @@ class WindowPart(NamedTuple):
 
 def work_window_parts(user, today: datetime.date | None = None) -> list[WindowPart]:
     """The parts of `work_window`, which never share a referral: the states the work is in
-    but closed, and of the closed referrals only the positive ends whose check-ups can still
-    be due (only those are: `outflow_due`). Each is read through an index of its own where
-    a scope is too big to read its rows from the table (migrations 0032 and 0035)."""
+    but closed, and of the closed referrals only the positive ends (only those are checked
+    up on: `outflow_due`) whose check-ups can be due today. Each is read through an index
+    of its own where a scope is too big to read its rows from the table (migrations 0032
+    and 0035)."""
     today = today or timezone.localdate()
     codes = [work.code for work in work_of(user)]
     states = {state for code in codes if code != "outflow" for state in WORK_STATES[code]}
     parts = [WindowPart(Q(state__in=sorted(states)), frozenset(states))] if states else []
     if "outflow" in codes:
+        # Ended after the last day whose last check-up is late, and by the last day whose
+        # first one is due.
         oldest = _last_end_due(today, max(CheckupMonths.values) + OUTCOME_REMINDER_MONTHS)
-        closed = Q(state=State.CLOSED, end_result__in=POSITIVE_END_RESULTS, end_date__gt=oldest)
+        newest = _last_end_due(today, min(CheckupMonths.values))
+        closed = Q(
+            state=State.CLOSED,
+            end_result__in=POSITIVE_END_RESULTS,
+            end_date__gt=oldest,
+            end_date__lte=newest,
+        )
         parts.append(WindowPart(closed, frozenset({State.CLOSED})))
     return parts
 
