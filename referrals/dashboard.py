@@ -6,6 +6,7 @@ Every count is the number of rows the referral list shows behind its link (`?wor
 same condition: `models.work`)."""
 
 import datetime
+import functools
 import operator
 from itertools import chain
 from typing import NamedTuple
@@ -25,7 +26,6 @@ from .listing import CLEAR_SEARCH
 from .models import Referral
 from .models.work import (
     Work,
-    mine,
     mine_parts,
     overdue_flags,
     role_of,
@@ -64,6 +64,8 @@ def dashboard(request):
     # One moment's flags for the ranking and the rows it shows.
     flags = overdue_flags(today)
     role = role_of(user)
+    # "Mine" as parts that never share a referral (`work.mine_parts`), or no parts: the team.
+    own = [] if team else mine_parts(user)
     if role == "administrator" or (team and role == "counsellor"):
         # All of Flanders' 51,000 referrals in the states work takes, a VDAB region's
         # 40,000: counted and ranked part by part through indexes that hold them, rather
@@ -74,9 +76,9 @@ def dashboard(request):
         # Counted within the states that work takes (`work_window`), which the indexes find,
         # rather than over all the years of closed referrals of the scope; an OCMW's or a
         # counsellor's thousands read from the table once for the counts and the ranking.
-        window = _mine(visible.filter(work_window(user, today)), user, team)
+        window = _mine(visible.filter(work_window(user, today)), own)
         counts, first = rank_groups(window, conditions, flags["is_overdue"].expression)
-    scoped = visible if team else visible.filter(mine(user))
+    scoped = visible.filter(functools.reduce(operator.or_, own, Q()))
     week = _week(scoped, today) if conditions else {}
     # The groups' first rows and the week's, read in one query with what they show.
     read = _read(list(chain(*first.values(), *week.values())), flags, today)
@@ -114,17 +116,16 @@ def dashboard(request):
     return TemplateResponse(request, "referrals/dashboard.html", context)
 
 
-def _mine(referrals, user, team: bool):
-    """`referrals` (the team's), or `referrals.filter(mine(user))`: as it is when one
-    condition says it, or as the `UNION ALL` of its parts, each read through its index
-    (`work.mine_parts`); which of their columns the union carries is `ranking._rows_of`'s to say
-    (those its expressions read)."""
-    if team:
+def _mine(referrals, own: list[Q]):
+    """`referrals` (the team's: no parts), or those of "mine" (`own`: `work.mine_parts`):
+    as it is when one condition says it, or as the `UNION ALL` of its parts, each read
+    through its index; which of their columns the union carries is `ranking._rows_of`'s to
+    say (those its expressions read)."""
+    if not own:
         return referrals
-    parts = mine_parts(user)
-    if len(parts) == 1:
-        return referrals.filter(parts[0])
-    first, *others = [referrals.filter(part).order_by() for part in parts]
+    if len(own) == 1:
+        return referrals.filter(own[0])
+    first, *others = [referrals.filter(part).order_by() for part in own]
     return first.union(*others, all=True)
 
 

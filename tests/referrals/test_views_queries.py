@@ -37,7 +37,8 @@ MAX_QUERIES = {
     # The intakes still to come apart from those to screen: one section, one query more;
     # and VDAB's scope reads the counsellor's contact trainings first (ids: the indexes then
     # answer the scope), once per scoped queryset: the list has two, its rows and its OCMWs.
-    ("counsellor", "dashboard"): 11,  # six kinds of work
+    # Six kinds of work; and the people named who left, read first (`work.mine_parts`).
+    ("counsellor", "dashboard"): 12,
     ("counsellor", "referral_list"): 15,
     ("network_manager", "dashboard"): 7,
     # Four of them the training's interruptions, the referral's documents, its school
