@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from referrals import dashboard, ranking
 from referrals.enums import (
     AtWork,
@@ -25,12 +26,13 @@ from referrals.models import Interruption, OutcomeCheck, Referral
 from referrals.models.work import (
     ROLE_WORK,
     WORK_STATES,
+    mine,
     overdue_flags,
     work_conditions,
     work_window,
     work_window_parts,
 )
-from tests.accounts.factories import CaseworkerFactory
+from tests.accounts.factories import CaseworkerFactory, UserFactory
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import (
     ClientFactory,
@@ -389,6 +391,46 @@ def test_what_a_colleague_who_left_was_responsible_for_is_everyones(client, case
     gone.is_active = False
     gone.save(update_fields=["is_active"])
     assert [r.pk for r in groups(client.get(DASHBOARD))["close"].rows] == [theirs.pk]
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_a_caseworkers_mine_is_theirs_and_what_nobody_of_the_ocmw_acts_for(
+    caseworker, caseworker_of_other_ocmw, training, superuser
+):
+    """Theirs, none named, someone who left or moved to another OCMW; not what an active
+    person of the referral's OCMW acts for, with the caseworker role or without. A
+    superuser, who sees every OCMW, by each referral's own OCMW."""
+    ocmw, other = caseworker.organisation, caseworker_of_other_ocmw.organisation
+    moved = CaseworkerFactory(organisation=ocmw)
+    moved.organisation = other
+    moved.save()
+    named = {
+        "theirs": caseworker,
+        "nobody": None,
+        "left": CaseworkerFactory(organisation=ocmw, is_active=False),
+        "moved": moved,
+        "colleague": CaseworkerFactory(organisation=ocmw),
+        "of the ocmw without the role": UserFactory(organisation=ocmw),
+    }
+    made = {
+        (what, place.pk): Referral.objects.create(
+            client=ClientFactory(ocmw=place), training=training, caseworker=who
+        ).pk
+        for what, who in named.items()
+        for place in (ocmw, other)
+    }
+    if superuser:
+        caseworker.is_superuser = True
+        caseworker.save(update_fields=["is_superuser"])
+        caseworker = User.objects.get(pk=caseworker.pk)
+
+    shown = Referral.objects.visible_to(caseworker).filter(mine(caseworker))
+
+    # Of their OCMW: the active people of the OCMW act for their own.
+    expected = {made[what, ocmw.pk] for what in ("theirs", "nobody", "left", "moved")}
+    if superuser:  # of the other: only the one who moved there acts for it
+        expected |= {made[what, other.pk] for what in named if what != "moved"}
+    assert set(shown.values_list("pk", flat=True)) == expected
 
 
 def test_the_administrators_groups_count_all_of_flanders_beyond_their_first_ten(
