@@ -38,13 +38,15 @@ def rank_parts(referrals, parts: list, conditions: dict, flags: dict) -> tuple[d
     end and few of which are due, counted and ranked in one pass over them (`rank_groups`).
     Each flag is of the reasons that can hold in its states (`work.overdue_in`): it reads
     only what the index holds."""
+    by_part = [
+        {code: q for code, q in conditions.items() if set(WORK_STATES[code]) <= part.states}
+        for part in parts
+    ]
+    placed = [code for in_part in by_part for code in in_part]
+    if sorted(placed) != sorted(conditions):  # each group in one part, or a count is lost
+        raise ValueError(f"Groups not each in one part of the window: {placed}")
     counts, first = {}, {}
-    for part in parts:
-        in_part = {
-            code: condition
-            for code, condition in conditions.items()
-            if set(WORK_STATES[code]) <= part.states
-        }
+    for part, in_part in zip(parts, by_part, strict=True):
         if State.CLOSED in part.states:
             overdue = overdue_in(flags, part.states)
             part_counts, part_first = rank_groups(

@@ -176,14 +176,18 @@ def referral_visibility(user, prefix: str = "") -> Q | None:
     if user.is_caseworker:
         return Q(**{f"{prefix}ocmw_id": user.organisation_id})
     if user.is_counsellor:
-        # The contact's trainings read first (a few ids, mostly none): the condition is then
+        # The contact's trainings of other regions read first (a few ids, mostly none: a
+        # training's referrals are of its region, `Referral.region`): the condition is then
         # `region = … OR training_id IN (…)`, which the referral's own indexes answer, where
-        # a join or a subquery would have every row of the table read.
+        # a join or a subquery would have every row of the table read; and with none, the
+        # region alone, which an index of the region can answer without the table (a
+        # region's team: migration 0035).
+        region = user.organisation.province
         trainings = apps.get_model("referrals", "Training").objects
-        theirs = list(trainings.filter(contact_counsellor=user).values_list("pk", flat=True))
+        theirs = trainings.filter(contact_counsellor=user).exclude(province=region)
         return Q(
-            Q(**{f"{prefix}region": user.organisation.province})
-            | Q(**{f"{prefix}training_id__in": theirs}),
+            Q(**{f"{prefix}region": region})
+            | Q(**{f"{prefix}training_id__in": list(theirs.values_list("pk", flat=True))}),
             **{f"{prefix}agreed_on__isnull": False},
         )
     return Q(**{f"{prefix}pk__in": []})

@@ -211,15 +211,17 @@ def mine(user) -> Q:
 def _nobody_of_the_ocmw(user) -> Q:
     """No one of the referral's OCMW acts as its caseworker: none named, or someone no
     longer active or no longer of that OCMW. A caseworker sees their own OCMW's referrals
-    only (`visible_to`): the condition is the referral's own column not among the OCMW's
-    active people (a subquery PostgreSQL reads once, into a hash), where asking it of each
+    only (`visible_to`): of those, the referral's own column not among the OCMW's active
+    people (a subquery PostgreSQL reads once, into a hash), where asking it of each
     referral's caseworker joined every one to it (Mijn werk's ranking of the biggest OCMW
     36-40 -> 17-25 ms, its planning 8-11 -> 3-4 ms). Someone who sees every OCMW (a
     superuser) is asked it of each referral's."""
     if user.is_administrator:
         return _nobody("caseworker", Q(caseworker__organisation_id=F("ocmw_id")))
     people = User.objects.filter(organisation_id=user.organisation_id, is_active=True)
-    return Q(caseworker__isnull=True) | ~Q(caseworker__in=people.values("pk"))
+    return Q(ocmw_id=user.organisation_id) & (
+        Q(caseworker__isnull=True) | ~Q(caseworker__in=people.values("pk"))
+    )
 
 
 def mine_parts(user) -> list[Q]:
@@ -227,7 +229,7 @@ def mine_parts(user) -> list[Q]:
     to count within a VDAB region (tens of thousands of open referrals, a few of them the
     counsellor's) by adding up: the counsellor's by name; nobody named (a partial index);
     named someone who is no longer active or of VDAB (the few such people who are named,
-    read first: mostly none, and then no part). As a subquery, PostgreSQL joined them to
+    read first; none, and there is no such part). As a subquery, PostgreSQL joined them to
     the region's referrals in whichever order it estimated cheaper: after a change of
     indexes, the region's 40,000 first (6 ms), for no row. An OCMW is small enough for
     `mine` as it is. Mijn werk reads their rows as one `UNION ALL`, which keeps a referral

@@ -74,7 +74,11 @@ def test_the_region_work_indexes_hold_every_column_of_a_regions_team(
 ):
     """Migration 0035's indexes answer a counsellor's team (their region) alone, without the
     table, only while they hold every column its counts and rankings read: of the open
-    states, REGION_WORK; of the closed ends whose check-ups can be due, REGION_DUE_ENDS."""
+    states, REGION_WORK; of the closed ends whose check-ups can be due, REGION_DUE_ENDS.
+    The counsellor is the contact of a training of their region, whose referrals are the
+    region's (`referral_visibility` names only trainings of other regions)."""
+    training.contact_counsellor = counsellor
+    training.save()
     migration = importlib.import_module("referrals.migrations.0035_referral_region_work")
     held = {
         index.name: {*index.fields, *index.include}

@@ -74,6 +74,31 @@ def test_the_part_of_people_who_left_is_there_only_when_someone_named_left(couns
     assert list(Referral.objects.filter(theirs)) == [referral]
 
 
+def test_an_intake_of_someone_who_left_is_in_the_coming_week_of_mine(client, counsellor, ocmw_gent):
+    """The agenda of "mine" reads the same parts as the groups: an intake this week whose
+    named counsellor left is the counsellor's, a colleague's is not."""
+    left = CounsellorFactory(organisation=counsellor.organisation, is_active=False)
+    colleague = CounsellorFactory(organisation=counsellor.organisation)
+    training = TrainingFactory(contact_counsellor=None, province=counsellor.organisation.province)
+    soon = timezone.now() + datetime.timedelta(days=2)
+    planned = {
+        who: Referral.objects.create(
+            client=ClientFactory(ocmw=ocmw_gent),
+            training=training,
+            state=State.INTAKE_PLANNED,
+            counsellor=who,
+            agreed_on=timezone.localdate(),
+            intake_at=soon,
+        ).pk
+        for who in (left, colleague)
+    }
+    client.force_login(counsellor)
+
+    agenda = {a.code: [r.pk for r in a.rows] for a in client.get("/").context["agenda"]}
+
+    assert agenda["intakes"] == [planned[left]]
+
+
 def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, counsellor, ocmw_gent):
     """Mijn werk ranks the parts' rows themselves (`ranking._rows_of`), not their keys
     joined back to the table: overdue first, then the longest waiting, across the
@@ -143,8 +168,8 @@ def test_a_counsellors_my_work_ranks_the_rows_of_every_part_as_one(client, couns
 
 def test_a_counsellor_who_is_a_superuser_too_has_their_work_counted(client, counsellor, ocmw_gent):
     """A superuser holds every role: Mijn werk counts their groups as a counsellor's, beside
-    the ranking of their parts (the administrator's count apart takes no union), and only
-    theirs."""
+    the ranking of their parts (not the administrator's all of Flanders part by part), and
+    only theirs."""
     counsellor.is_superuser = True
     counsellor.save(update_fields=["is_superuser"])
     training = TrainingFactory(contact_counsellor=None, province=counsellor.organisation.province)

@@ -39,6 +39,9 @@ MAX_QUERIES = {
     # answer the scope), once per scoped queryset: the list has two, its rows and its OCMWs.
     # Six kinds of work; and the people named who left, read first (`work.mine_parts`).
     ("counsellor", "dashboard"): 12,
+    # The region counted part by part (`ranking.rank_parts`): the open states' counts and
+    # first rows, the closed ends' ranking.
+    ("counsellor", "dashboard_team"): 13,
     ("counsellor", "referral_list"): 15,
     ("network_manager", "dashboard"): 7,
     # Four of them the training's interruptions, the referral's documents, its school
@@ -111,6 +114,7 @@ def count_queries(http, request) -> tuple[int, object]:
 def request_for(page: str):
     return {
         "dashboard": ("get", reverse("referrals:dashboard"), {}),
+        "dashboard_team": ("get", reverse("referrals:dashboard"), {"scope": "team"}),
         "referral_list": ("get", reverse("referrals:referral_list"), {}),
         "client_list": ("get", reverse("referrals:client_list"), {}),
         "client_search": ("post", reverse("referrals:client_list"), {"q": "Peeters"}),
@@ -125,6 +129,7 @@ def request_for(page: str):
         ("caseworker", "client_list"),
         ("caseworker", "client_search"),
         ("counsellor", "dashboard"),
+        ("counsellor", "dashboard_team"),
         ("counsellor", "referral_list"),
         ("network_manager", "dashboard"),
     ],
@@ -152,7 +157,7 @@ def test_page_costs_the_same_queries_at_10_and_at_200_referrals(
 
 
 def rows_shown(response, page: str) -> int:
-    if page == "dashboard":
+    if page.startswith("dashboard"):
         context = response.context
         return sum(len(section.rows) for section in [*context["groups"], *context["agenda"]])
     return len(response.context["page"].object_list)
