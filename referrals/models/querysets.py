@@ -53,13 +53,9 @@ def overdue_reasons(today: datetime.date | None = None) -> dict[str, Q]:
         & ~interrupted_now(),
     }
     return {
-        reason: _in_states(OVERDUE_STATES[reason]) & condition
+        reason: Q(state__in=OVERDUE_STATES[reason]) & condition
         for reason, condition in waited.items()
     }
-
-
-def _in_states(states: tuple) -> Q:
-    return Q(state=states[0]) if len(states) == 1 else Q(state__in=states)
 
 
 def interrupted_now() -> Exists:
