@@ -14,8 +14,16 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Organisation, Province, Role
-from referrals.enums import POSITIVE_END_RESULTS, ConsentScope, OkotType, State, StopReason
+from referrals.enums import (
+    POSITIVE_END_RESULTS,
+    CheckupMonths,
+    ConsentScope,
+    OkotType,
+    State,
+    StopReason,
+)
 from referrals.models import Client, Consent, OutcomeCheck, Referral, Training
+from referrals.models.followup import checkup_bit
 
 from .insert_select import insert_select
 from .throwaway import FILLED
@@ -359,13 +367,15 @@ def _referrals(cursor, params: dict) -> None:
             "withdraw_reason": when(
                 "exited AND exit_kind = 'withdrawn'", "'Cliënt haakt af.'", "''"
             ),
+            # Marked with the check-ups, once they are written (`_checkups`).
+            "checkups_recorded": "0",
         },
         REFERRAL_STEPS.replace("{reached}", REACHED) + "--SELECT-- FROM r ORDER BY created_at",
         params,
     )
 
 
-def _checkups(cursor, params: dict) -> None:
+def _checkups(cursor, params: dict) -> int:
     # Most due check-ups are recorded; more are at work the longer after the end.
     insert_select(
         cursor,
@@ -385,3 +395,12 @@ def _checkups(cursor, params: dict) -> None:
         "--SELECT-- FROM c WHERE due <= %(today)s AND u_skip < 0.93 ORDER BY due",
         params,
     )
+    inserted = cursor.rowcount
+    # Each referral's check-ups recorded, as the app marks them (`Referral.checkups_recorded`).
+    bit = " ".join(f"WHEN {m} THEN {checkup_bit(m)}" for m in CheckupMonths.values)
+    cursor.execute(
+        "UPDATE referrals_referral r SET checkups_recorded = c.bits "  # noqa: S608 (numbers)
+        f"FROM (SELECT referral_id, SUM(CASE months {bit} END) AS bits "
+        "FROM referrals_outcomecheck GROUP BY referral_id) c WHERE c.referral_id = r.id"
+    )
+    return inserted

@@ -83,6 +83,22 @@ class AddIndexConcurrentlyOnPostgres(AddIndexOnPostgres):
     concurrently = True
 
 
+class RemoveIndexConcurrentlyOnPostgres(AddIndexConcurrentlyOnPostgres):
+    """The reverse of `AddIndexConcurrentlyOnPostgres`: its index dropped without holding
+    back the table's reads and writes (`DROP INDEX CONCURRENTLY IF EXISTS`), built again
+    the same way on the way back; nothing off PostgreSQL, and the model's state never knew
+    it."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"Remove index {self.index.name} on {self.model_name} (PostgreSQL only)"
+
+
 class AddIndexConcurrently(migrations.AddIndex):
     """`AddIndex` of an index the model lists, built without locking out writes on
     PostgreSQL (`CREATE INDEX CONCURRENTLY`, in a migration with `atomic = False`) and as

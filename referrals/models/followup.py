@@ -6,7 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +94,33 @@ class GuidanceNote(models.Model):
     def may_be_edited_by(self, user, now: datetime.datetime | None = None) -> bool:
         """Its author, for a short time after writing it."""
         return self.author_id == user.pk and (now or timezone.now()) < self.editable_until()
+
+
+def checkup_bit(months: int) -> int:
+    """The bit of `Referral.checkups_recorded` that marks the check-up after `months`
+    recorded: 1, 2, 4 and 8 for 3, 6, 9 and 12 months (migration 0036 wrote them)."""
+    return 1 << CheckupMonths.values.index(months)
+
+
+def check_saved(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A check-up recorded: its bit set on its referral (`Referral.checkups_recorded`), in
+    the transaction that records it. A correction (saved again) changes nothing there."""
+    if created and not raw:
+        _referrals(instance).update(
+            checkups_recorded=F("checkups_recorded").bitor(checkup_bit(instance.months))
+        )
+
+
+def check_deleted(sender, instance, **kwargs) -> None:
+    """A check-up deleted (Django admin): its bit cleared, so that it can be due again."""
+    every = sum(checkup_bit(months) for months in CheckupMonths.values)
+    _referrals(instance).update(
+        checkups_recorded=F("checkups_recorded").bitand(every ^ checkup_bit(instance.months))
+    )
+
+
+def _referrals(check):
+    return check._meta.get_field("referral").related_model.objects.filter(pk=check.referral_id)
 
 
 class OutcomeCheck(models.Model):

@@ -162,6 +162,13 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         blank=True,
     )
     withdraw_reason = models.TextField(_("reason for withdrawing"), max_length=REASON, blank=True)
+    # The outcome check-ups recorded, a bit each (`followup.checkup_bit`): set by the service
+    # that records one, cleared when one is deleted (`receivers`), so that Mijn werk tells
+    # the check-ups due from an index of the referrals (`work.outflow_due`). It only spares
+    # asking the check-ups: one not marked is still looked for there.
+    checkups_recorded = models.PositiveSmallIntegerField(
+        _("check-ups recorded"), default=0, editable=False
+    )
     # Pinned by the retention when the client's birth date goes: the figures' age band.
     age_at_start = models.PositiveSmallIntegerField(
         _("age at the start"), null=True, blank=True, editable=False

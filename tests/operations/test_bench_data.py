@@ -12,7 +12,8 @@ from django.utils import timezone
 from accounts.models import Organisation, Role, User
 from notifications.models import Notification
 from operations.benchmarks.flanders_fill import fill_flanders
-from referrals.models import Referral
+from referrals.models import OutcomeCheck, Referral
+from referrals.models.followup import checkup_bit
 
 pytestmark = [
     pytest.mark.django_db,
@@ -92,3 +93,16 @@ def test_messages_go_to_the_responsible_people_of_their_referral(flanders):
         )
     assert messages.filter(read_at__isnull=True).exists()
     assert messages.filter(read_at__isnull=False).exists()
+
+
+def test_each_referral_marks_the_check_ups_recorded_as_the_app_would(flanders):
+    """`Referral.checkups_recorded` holds a bit of each of its check-ups and no other, as
+    recording them in the app leaves it (Mijn werk tells the due ones from it)."""
+    expected = {}
+    for referral, months in OutcomeCheck.objects.values_list("referral", "months"):
+        expected[referral] = expected.get(referral, 0) | checkup_bit(months)
+    assert expected  # the fill recorded check-ups
+    marked = dict(
+        Referral.objects.exclude(checkups_recorded=0).values_list("pk", "checkups_recorded")
+    )
+    assert marked == expected

@@ -11,13 +11,14 @@ import random
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referrals.dashboard import agenda_week
 from referrals.enums import EndResult, State
-from referrals.models import Referral
+from referrals.models import OutcomeCheck, Referral
 from referrals.models.work import (
     WORK_STATES,
     overdue_flags,
@@ -242,3 +243,32 @@ def test_a_caseworkers_mine_gives_the_planner_their_ocmw_once(client, caseworker
             cursor.execute(f"EXPLAIN {sql}")
             plan = [row[0] for row in cursor.fetchall()]
         assert not [line for line in plan if line.count(ocmw) > 1], "\n".join(plan)
+
+
+def test_a_check_up_marked_recorded_is_not_looked_for(client, caseworker, training):
+    """Mijn werk tells a check-up recorded from its referral's mark (`checkups_recorded`,
+    which the region's index of positive ends holds: migration 0037) and asks the check-ups
+    only of a referral not marked: a region's 6,500 ends of the year were each asked."""
+    referral = referral_in_state(
+        State.CLOSED,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+        end__result=EndResult.PASSED,
+    )
+    OutcomeCheck.objects.create(referral=referral, months=3, at_work="yes")
+    # Three and a half months after the end (a month ago: `flow_dates`), the three-month
+    # check-up is due: recorded, and marked.
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=75)):
+        client.force_login(caseworker)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+    (ranking,) = [
+        q["sql"] for q in queries.captured_queries if "referrals_outcomecheck" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {ranking}")
+        plan = [row[0] for row in cursor.fetchall()]
+    asked = [line for line in plan if "on referrals_outcomecheck" in line]
+    assert asked, "\n".join(plan)
+    assert all("never executed" in line for line in asked), "\n".join(plan)

@@ -72,23 +72,25 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
 def test_the_region_work_indexes_hold_every_column_of_a_regions_team(
     client, counsellor, caseworker, training
 ):
-    """Migration 0035's indexes answer a counsellor's team (their region) alone, without the
-    table, only while they hold every column its counts and rankings read: of the open
-    states, REGION_WORK; of the closed ends whose check-ups can be due, REGION_DUE_ENDS.
+    """Migration 0035's and 0037's indexes answer a counsellor's team (their region) alone,
+    without the table, only while they hold every column its counts and rankings read: of
+    the open states, REGION_WORK; of the closed ends whose check-ups can be due,
+    REGION_DUE_CHECKUPS (with each referral's check-ups recorded).
     The counsellor is the contact of a training of their region, whose referrals are the
     region's (`referral_visibility` names only trainings of other regions)."""
     training.contact_counsellor = counsellor
     training.save()
     migration = importlib.import_module("referrals.migrations.0035_referral_region_work")
+    checkups = importlib.import_module("referrals.migrations.0037_referral_region_due_checkups")
     held = {
         index.name: {*index.fields, *index.include}
-        for index in (migration.REGION_WORK, migration.REGION_DUE_ENDS)
+        for index in (migration.REGION_WORK, checkups.REGION_DUE_CHECKUPS)
     }
     (open_states, closed) = work_window_parts(counsellor)
     assert open_states.states <= set(migration.REGION_WORK_STATES)
     ends = {name: day for name, day in closed.condition.children if name.startswith("end_date")}
     assert closed.condition == Q(
-        state=State.CLOSED, end_result__in=migration.POSITIVE_END_RESULTS, **ends
+        state=State.CLOSED, end_result__in=checkups.POSITIVE_END_RESULTS, **ends
     )
     for state in (*open_states.states, State.CLOSED):  # a row in each of the team's groups
         referral_in_state(
@@ -112,7 +114,7 @@ def test_the_region_work_indexes_hold_every_column_of_a_regions_team(
     # The open states' counts and each group's first rows; the closed ends' ranking.
     assert len(work) == 3
     for sql in work:
-        index = "referral_region_due_ends" if "'closed'" in sql else "referral_region_work"
+        index = "referral_region_due_checkups" if "'closed'" in sql else "referral_region_work"
         read = set(re.findall(r'"referrals_referral"\."(\w+)"', sql))
         assert read <= held[index], (index, read - held[index])
 

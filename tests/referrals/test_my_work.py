@@ -394,6 +394,35 @@ def test_an_outflow_check_up_due_is_work_until_recorded(client, caseworker, coun
         assert groups(client.get(DASHBOARD))["outflow"].count == 0
 
 
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_check_up_recorded_is_no_work_whether_its_referral_marks_it_or_not(
+    client, caseworker, training, marked
+):
+    """Mijn werk asks the referral's mark first (`checkups_recorded`) and the check-ups
+    only of those not marked: one written without the mark (a bulk insert sends no
+    signal) is found all the same. Deleted, it is due again."""
+    referral = referral_in_state(
+        State.CLOSED,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+        end__result=EndResult.PASSED,
+    )
+    Referral.objects.filter(pk=referral.pk).update(continued_by=ContinuedBy.OCMW)
+    check = OutcomeCheck(referral=referral, months=3, at_work="yes")
+    if marked:
+        check.save()
+    else:
+        OutcomeCheck.objects.bulk_create([check])
+    referral.refresh_from_db()
+    assert referral.checkups_recorded == (1 if marked else 0)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=75)):
+        client.force_login(caseworker)
+        assert groups(client.get(DASHBOARD))["outflow"].count == 0
+        OutcomeCheck.objects.filter(pk=check.pk).delete()
+        assert groups(client.get(DASHBOARD))["outflow"].count == 1
+
+
 def test_what_a_colleague_who_left_was_responsible_for_is_everyones(client, caseworker, training):
     ocmw = caseworker.organisation
     gone = CaseworkerFactory(organisation=ocmw)
