@@ -32,7 +32,7 @@ def rank_parts(referrals, parts: list, conditions: dict, flags: dict) -> tuple[d
     """`rank_groups` of a scope too big to read its rows from the table (all of Flanders, a
     VDAB region: tens of thousands of referrals in the states work takes), part by part of
     its window (`work.work_window_parts`), each through an index that holds the part's rows
-    with every column its groups read (migrations 0032, 0035 and 0037), so that the table is not
+    with every column its groups read (migrations 0032, 0035 and 0038), so that the table is not
     read at all: the open states' groups counted apart and each one's first from the start
     of the index (`_count_and_first`); the closed ends, whose index is in the order of their
     end and few of which are due, counted and ranked in one pass over them (`rank_groups`).

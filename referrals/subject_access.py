@@ -57,6 +57,8 @@ OMITTED_FIELDS = {
         "idempotency_key",
     },
     "audit.entry": {"ip_address"},
+    # Which check-ups are recorded, as bits for Mijn werk: the check-ups themselves are there.
+    "referrals.referral": {"checkups_recorded"},
     # A webhook call's delivery machinery; its payload (ids, states, dates) stays.
     "webhooks.delivery": {
         "attempts",

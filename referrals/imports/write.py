@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Client, OutcomeCheck, Referral, ReferralEvent
+from ..models.followup import checkup_bit
 from ..models.interruptions import expected_end
 from ..reports import cache as figures
 from .checks import CheckedRow, RowError, check_rows
@@ -204,4 +205,8 @@ def _imported_referral(
         stop_reason=data["stop_reason"],
         obtained=data["obtained"],
         obtained_on=data["obtained_on"],
+        # Its check-ups, written in bulk beside it (no signal marks them).
+        checkups_recorded=sum(
+            checkup_bit(months) for name, months in WORK_COLUMNS.items() if data[name]
+        ),
     )

@@ -98,7 +98,7 @@ class GuidanceNote(models.Model):
 
 def checkup_bit(months: int) -> int:
     """The bit of `Referral.checkups_recorded` that marks the check-up after `months`
-    recorded: 1, 2, 4 and 8 for 3, 6, 9 and 12 months (migration 0036 wrote them)."""
+    recorded: 1, 2, 4 and 8 for 3, 6, 9 and 12 months (migration 0037 wrote them)."""
     return 1 << CheckupMonths.values.index(months)
 
 

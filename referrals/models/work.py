@@ -85,13 +85,13 @@ def work_of(user) -> list[Work]:
 
 
 def outflow_due(today: datetime.date, *, audience: str) -> Q:
-    """Of the closed referrals (WORK_STATES), a positive end with a check-up due (3, 6 or
-    12 months after the end, and not three months late: the reminders' window) and not
+    """Of the closed referrals (WORK_STATES), a positive end with a check-up due (3, 6, 9
+    or 12 months after the end, and not three months late: the reminders' window) and not
     recorded, continued by `audience`'s side or by nobody known. (An ended referral is
     still to close: one group at a time.)
 
     Recorded is first the referral's own mark (`Referral.checkups_recorded`, which an
-    index of the region's positive ends holds: migration 0037), and only for those not
+    index of the region's positive ends holds: migration 0038), and only for those not
     marked the check-ups themselves: most due check-ups are recorded, and a region's
     6,500 ends of the year were each asked (17-26 ms of its team's Mijn werk)."""
     due = Q()
@@ -169,7 +169,7 @@ def work_window_parts(user, today: datetime.date | None = None) -> list[WindowPa
     but closed, and of the closed referrals only the positive ends (only those are checked
     up on: `outflow_due`) whose check-ups can be due today. Each is read through an index
     of its own where a scope is too big to read its rows from the table (migrations 0032,
-    0035 and 0037)."""
+    0035 and 0038)."""
     today = today or timezone.localdate()
     codes = [work.code for work in work_of(user)]
     states = {state for code in codes if code != "outflow" for state in WORK_STATES[code]}

@@ -1,7 +1,8 @@
 """Each referral marks the check-ups recorded of it (`Referral.checkups_recorded`, a bit
 each: `followup.checkup_bit`), which Mijn werk reads from an index rather than asking the
 check-ups: set when one is recorded, left as it is when one is corrected, cleared when one
-is deleted (Django admin); and migration 0036 marked those recorded before it."""
+is deleted (Django admin), never by a save of the referral; and migration 0037 marked
+those recorded before it."""
 
 import datetime
 import importlib
@@ -36,8 +37,22 @@ def marks(referral) -> int:
     return Referral.objects.get(pk=referral.pk).checkups_recorded
 
 
-def test_a_bit_for_each_check_up():
-    assert [checkup_bit(months) for months in (3, 6, 9, 12)] == [1, 2, 4, 8]
+def test_a_bit_for_each_check_up_as_the_migration_wrote_them():
+    migration = importlib.import_module("referrals.migrations.0037_mark_checkups_recorded")
+    assert {months: checkup_bit(months) for months in (3, 6, 9, 12)} == migration.BITS
+    assert sorted(migration.BITS.values()) == [1, 2, 4, 8]
+
+
+def test_a_referral_saved_as_it_was_read_keeps_the_mark_as_it_is_now(ended):
+    """A full save (Django admin's) of a referral read before a check-up was deleted does
+    not mark it again; its other changes are saved."""
+    check = OutcomeCheck.objects.create(referral=ended, months=3, at_work="yes")
+    read = Referral.objects.get(pk=ended.pk)
+    assert read.checkups_recorded == 1
+    check.delete()
+    read.external_id = "dossier-1"
+    read.save()
+    assert (marks(ended), Referral.objects.get(pk=ended.pk).external_id) == (0, "dossier-1")
 
 
 def test_recording_marks_correcting_keeps_deleting_clears(ended):
@@ -87,7 +102,7 @@ def test_the_migration_marks_the_check_ups_recorded_before_it(ended, training):
         ]
     )
     untouched = referral_in_state(State.CLOSED, training=training, end__result=EndResult.PASSED)
-    migration = importlib.import_module("referrals.migrations.0036_referral_checkups_recorded")
+    migration = importlib.import_module("referrals.migrations.0037_mark_checkups_recorded")
 
     migration.mark_recorded(apps, None)
 

@@ -247,7 +247,7 @@ def test_a_caseworkers_mine_gives_the_planner_their_ocmw_once(client, caseworker
 
 def test_a_check_up_marked_recorded_is_not_looked_for(client, caseworker, training):
     """Mijn werk tells a check-up recorded from its referral's mark (`checkups_recorded`,
-    which the region's index of positive ends holds: migration 0037) and asks the check-ups
+    which the region's index of positive ends holds: migration 0038) and asks the check-ups
     only of a referral not marked: a region's 6,500 ends of the year were each asked."""
     referral = referral_in_state(
         State.CLOSED,

@@ -72,7 +72,7 @@ def test_the_work_window_index_holds_every_column_of_an_administrators_mijn_werk
 def test_the_region_work_indexes_hold_every_column_of_a_regions_team(
     client, counsellor, caseworker, training
 ):
-    """Migration 0035's and 0037's indexes answer a counsellor's team (their region) alone,
+    """Migration 0035's and 0038's indexes answer a counsellor's team (their region) alone,
     without the table, only while they hold every column its counts and rankings read: of
     the open states, REGION_WORK; of the closed ends whose check-ups can be due,
     REGION_DUE_CHECKUPS (with each referral's check-ups recorded).
@@ -81,7 +81,7 @@ def test_the_region_work_indexes_hold_every_column_of_a_regions_team(
     training.contact_counsellor = counsellor
     training.save()
     migration = importlib.import_module("referrals.migrations.0035_referral_region_work")
-    checkups = importlib.import_module("referrals.migrations.0037_referral_region_due_checkups")
+    checkups = importlib.import_module("referrals.migrations.0038_referral_region_due_checkups")
     held = {
         index.name: {*index.fields, *index.include}
         for index in (migration.REGION_WORK, checkups.REGION_DUE_CHECKUPS)

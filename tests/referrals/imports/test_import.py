@@ -13,6 +13,7 @@ from notifications.models import Notification
 from referrals import imports
 from referrals.enums import State
 from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent
+from referrals.models.followup import checkup_bit
 from referrals.signals import referral_event
 from tests.accounts.factories import OcmwFactory
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
@@ -83,6 +84,7 @@ def test_an_ended_row_sets_every_field_and_its_outcome_check(tmp_path, catalogue
     assert (check.months, check.at_work) == (3, "yes")
     assert check.checked_on == datetime.date(2025, 4, 30)
     assert check.checked_by == administrator
+    assert referral.checkups_recorded == checkup_bit(3)  # marked, as the app marks one
     (event,) = referral.events.all()
     assert event.data == {  # the trajectory, without the person: no INSZ, name or gender
         "external_id": "imp-9",

@@ -1,5 +1,5 @@
 # Migration 0035's index of a VDAB region's positive ends, again with each referral's
-# check-ups recorded (`checkups_recorded`, migration 0036) among its columns: the team's
+# check-ups recorded (`checkups_recorded`, migrations 0036 and 0037) among its columns: the team's
 # Mijn werk then tells the check-ups due from the index alone (`work.outflow_due`), where
 # it asked the check-ups of each of the region's 6,500 ends of the year. Built before the
 # old one is dropped, both without locking out the referrals' reads and writes; PostgreSQL
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("referrals", "0036_referral_checkups_recorded"),
+        ("referrals", "0037_mark_checkups_recorded"),
     ]
 
     operations = [
