@@ -28,10 +28,13 @@ worker counts them again (`recount`, asked once however many ask); the page says
 were counted. So are the figures of any scope slow to count: a count of them took
 OKOT_FIGURES_SLOW_SECONDS (a second) or more (once, while they are kept), or they were
 counted ahead of the day (a counsellor's region, a sixth of Flanders that the steps of some
-fifty OCMWs change all day, takes one to five seconds). A count asked of a worker longer than
-`OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker running), or that could not be
-asked (the broker down), is made on the request. Figures that count faster (an OCMW's,
-nearly always) are always those of the last step and of the day."""
+fifty OCMWs change all day, takes one to five seconds). Figures of all of Flanders never
+counted (filters nobody asked for yet) are not counted on the request either, which would
+hold a web worker for seconds (a few such requests at once, and every page waits): the page
+says they are being counted and shows them when the worker is done (`Counted.pending`). A
+count asked of a worker longer than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker
+running), or that could not be asked (the broker down), is made on the request. Figures that
+count faster (an OCMW's, nearly always) are always those of the last step and of the day."""
 
 import dataclasses
 import datetime
@@ -75,9 +78,13 @@ def scopes_of(user) -> list[str]:
 
 
 class Counted(NamedTuple):
-    figures: Any
+    figures: Any  # None: never counted yet; a worker is counting them (`pending`)
     at: datetime.datetime  # when what they count was as they show it
     stale: bool = False  # a step changed what they count since; a new count is under way
+
+    @property
+    def pending(self) -> bool:
+        return self.figures is None
 
 
 class _Kept(NamedTuple):
@@ -106,8 +113,11 @@ def remembered(
     Slow to count: a count of them took OKOT_FIGURES_SLOW_SECONDS or more (then they stay
     so while they are kept: a faster count later, with its start years side by side found
     in the cache or on a quiet night, does not make them fast again), or `slow` says so
-    (counted ahead of the day). A `page`'s figures of all of Flanders or slow to count (what
-    a recount is for) are kept through the next day, for its first request to show."""
+    (counted ahead of the day). Figures of all of Flanders never counted yet, with
+    `recount`, are left to it too: `pending` (no figures) while it counts, unless it
+    counted them at once (tasks run in this process). A `page`'s figures of all of Flanders
+    or slow to count (what a recount is for) are kept through the next day, for its first
+    request to show."""
     seconds = settings.OKOT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return _counted_now(compute)
@@ -127,6 +137,16 @@ def remembered(
     may_show_stale = kept is not None and (ALL in scopes or kept.slow)
     if may_show_stale and recount is not None and _counting(key, recount):
         return Counted(kept.figures, kept.at, stale=True)
+    if kept is None and ALL in scopes and recount is not None and _counting(key, recount):
+        # Never counted: not on the request either, which would hold a web worker for
+        # seconds; unless the count ran here and is done (tasks run in this process).
+        try:
+            done = cache.get(key)
+        except Exception:  # noqa: BLE001 (then asked again, and counted, by the next request)
+            done = None
+        if done is not None and done.versions == versions:
+            return Counted(done.figures, done.at)
+        return Counted(None, timezone.now(), stale=True)
     if compute is None:
         return None
     began = time.monotonic()

@@ -18,8 +18,9 @@ from .tables import TABLE_BREAKDOWNS
 
 def _page_figures(request, queryset, filters: dict, small_cells: int):
     """The page's sections (`figures.page_figures`); those of all of Flanders and those slow
-    to count may come as last counted while a worker counts them again (the page says so;
-    a download, which could not, calls `page_figures` without a recount)."""
+    to count may come as last counted while a worker counts them again, and those of all of
+    Flanders never counted not at all (`pending`) until it has (the page says so; a
+    download, which could not, calls `page_figures` without a recount)."""
 
     def recount():
         arguments = (request.user.pk, as_query(filters), translation.get_language())
@@ -68,6 +69,9 @@ def reports(request):
     form, queryset, filters, small_cells = report_scope(request.user, request.GET)
     year = filters["year"]
     counted = _page_figures(request, queryset, filters, small_cells)
+    if counted.pending:  # the page shows itself again when they are (js/figures-progress.js)
+        context = {"form": form, "year": year, "filter_query": as_query(filters), "pending": True}
+        return TemplateResponse(request, "referrals/reports.html", context)
     page_sections = counted.figures
     by_slug = {section.slug: section for section in page_sections}
     context = {

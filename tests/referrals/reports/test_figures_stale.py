@@ -24,6 +24,7 @@ from tests.referrals.factories import ClientFactory, TrainingFactory
 
 from .test_figures_cache import (  # noqa: F401 (figures_cached: an autouse fixture)
     MARCH,
+    YEAR,
     counted,
     figures_cached,
 )
@@ -31,6 +32,7 @@ from .test_page import started, starts_total
 
 pytestmark = pytest.mark.django_db
 COUNTING_AGAIN = "Steps taken since then are being counted now"
+COUNTING_FIRST = "Nobody asked for these figures yet, so they are being counted now."
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +62,17 @@ def queued(monkeypatch):
     return calls
 
 
+def counted_by_the_worker(client, queued, data=YEAR):
+    """Figures of all of Flanders asked for the first time: the page says they are being
+    counted, without counting them, and shows them once the worker has (`queued` is then as
+    before)."""
+    pending, pending_counts = counted(client, data=data)
+    assert pending_counts == 0 and COUNTING_FIRST in pending.content.decode()
+    assert "table-starts-type" not in pending.content.decode()
+    tasks.recount_figures(*queued.pop())  # what the worker does
+    return counted(client, data=data)
+
+
 def start_elsewhere(django_capture_on_commit_callbacks):
     """A start in an OCMW of another province: it changes all of Flanders."""
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,8 +89,9 @@ def test_after_a_step_all_of_flanders_comes_as_counted_while_a_worker_counts_it_
 ):
     started(ocmw_gent, MARCH)
     client.force_login(administrator)
-    first, _counts = counted(client)
-    assert starts_total(first) == "1" and COUNTING_AGAIN not in first.content.decode()
+    first, first_counts = counted_by_the_worker(client, queued)
+    assert first_counts == 0 and starts_total(first) == "1"
+    assert COUNTING_AGAIN not in first.content.decode()
     assert "Counted at 13:00." in first.content.decode()  # noon UTC, in Brussels
 
     start_elsewhere(django_capture_on_commit_callbacks)
@@ -100,12 +114,69 @@ def test_after_a_step_all_of_flanders_comes_as_counted_while_a_worker_counts_it_
     assert "Counted at 13:03." in fresh.content.decode()
 
 
+def test_figures_of_flanders_never_counted_are_counted_by_a_worker_not_by_the_request(
+    client, administrator, ocmw_gent, queued
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+
+    pending, pending_counts = counted(client)
+    again, again_counts = counted(client)
+
+    assert pending_counts == again_counts == 0
+    page = pending.content.decode()
+    assert COUNTING_FIRST in page and COUNTING_FIRST in again.content.decode()
+    assert '<h2 id="figures-progress-heading" class="h5">Counting the figures</h2>' in page
+    assert '<progress aria-labelledby="figures-progress-label"></progress>' in page
+    assert "/static/js/figures-progress.js" in page
+    assert 'name="year"' in page  # the filters stay
+    assert "table-starts-type" not in page and "Counted at" not in page
+    assert queued == [(administrator.pk, "year=2025", "en")]  # once, however many ask
+
+    tasks.recount_figures(*queued[0])  # what the worker does
+    shown, shown_counts = counted(client)
+
+    assert shown_counts == 0 and starts_total(shown) == "1"
+    assert COUNTING_FIRST not in shown.content.decode()
+    assert "Counted at 13:00." in shown.content.decode()
+    assert "/static/js/figures-progress.js" not in shown.content.decode()
+
+
+def test_figures_never_counted_come_at_once_where_tasks_run_in_the_process(
+    client, administrator, ocmw_gent, monkeypatch
+):
+    monkeypatch.setattr(
+        tasks.recount_figures, "apply_async", lambda args, **options: tasks.recount_figures(*args)
+    )
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+
+    response, counts = counted(client)
+
+    assert counts > 0 and starts_total(response) == "1"
+    assert COUNTING_FIRST not in response.content.decode()
+
+
+def test_figures_never_counted_and_not_counted_in_time_are_counted_on_the_request(
+    client, administrator, ocmw_gent, queued
+):
+    started(ocmw_gent, MARCH)
+    client.force_login(administrator)
+    assert COUNTING_FIRST in counted(client)[0].content.decode()
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, 5, 1), tick=False):
+        late, late_counts = counted(client)  # no worker ran it
+
+    assert late_counts > 0 and starts_total(late) == "1"
+    assert COUNTING_FIRST not in late.content.decode() and len(queued) == 1
+
+
 def test_a_count_asked_and_not_done_in_time_is_made_on_the_request(
     client, network_manager, ocmw_gent, django_capture_on_commit_callbacks, queued
 ):
     started(ocmw_gent, MARCH)
     client.force_login(network_manager)
-    counted(client)
+    counted_by_the_worker(client, queued)
     start_elsewhere(django_capture_on_commit_callbacks)
     assert COUNTING_AGAIN in counted(client)[0].content.decode() and len(queued) == 1
 
@@ -141,7 +212,7 @@ def test_a_network_managers_figures_wait_for_a_step_elsewhere_too(
 ):
     started(ocmw_gent, MARCH)
     client.force_login(network_manager)
-    counted(client)
+    counted_by_the_worker(client, queued)
 
     start_elsewhere(django_capture_on_commit_callbacks)
     response, counts = counted(client)
@@ -255,7 +326,9 @@ def test_figures_slow_to_count_are_kept_and_shown_the_next_day_while_counted_aga
     user = request.getfixturevalue(role)
     start_in_gent(ocmw_gent, django_capture_on_commit_callbacks)
 
-    asked(client, user, datetime.datetime(2026, 11, 25, 12))  # 13:00 in Brussels
+    first, _counts = asked(client, user, datetime.datetime(2026, 11, 25, 12))  # 13:00 in Brussels
+    if COUNTING_FIRST in first.content.decode():  # all of Flanders: counted by the worker
+        tasks.recount_figures(*queued.pop())
     # Longer than OKOT_FIGURES_CACHE_SECONDS (an hour) later, the same day in Brussels.
     late, late_counts = asked(client, user, datetime.datetime(2026, 11, 25, 22, 30))
     next_day, next_day_counts = asked(client, user, datetime.datetime(2026, 11, 25, 23, 1))
@@ -321,7 +394,7 @@ def test_downloads_are_never_as_last_counted(
 ):
     started(ocmw_gent, MARCH)
     client.force_login(administrator)
-    counted(client)
+    counted_by_the_worker(client, queued)
     at = datetime.datetime(2026, 11, 25, 23, 1)  # 00:01 in Brussels
     if since == "a step elsewhere":
         start_elsewhere(django_capture_on_commit_callbacks)
@@ -353,7 +426,8 @@ def test_with_the_broker_down_the_request_counts(
 
     response, counts = counted(client)
 
-    assert counts > 0 and starts_total(response) == "2" and len(tried) == 1
+    # Asked of the worker each time, the first time too (the figures never counted).
+    assert counts > 0 and starts_total(response) == "2" and len(tried) == 2
     assert COUNTING_AGAIN not in response.content.decode()
 
 
@@ -362,7 +436,7 @@ def test_with_the_cache_refusing_writes_the_request_counts(
 ):
     started(ocmw_gent, MARCH)
     client.force_login(administrator)
-    counted(client)
+    counted_by_the_worker(client, queued)
     start_elsewhere(django_capture_on_commit_callbacks)
 
     def full(*args, **kwargs):
@@ -420,9 +494,14 @@ def test_the_figures_of_flanders_the_provinces_and_the_regions_are_counted_befor
     client.force_login(administrator)
     for data in ({"okot_type": "PBA"}, {"year": "", "basis": "cohort", "region": "limburg"}):
         assert counted(client, data=data)[1] == 0
-    assert counted(client, data={"year": "2025", "okot_type": "PBA"})[1] > 0  # not ahead
+    # Not counted ahead: counted by the worker when first asked for.
+    not_ahead = counted(client, data={"year": "2025", "okot_type": "PBA"})
+    assert not_ahead[1] == 0 and COUNTING_FIRST in not_ahead[0].content.decode()
     client.force_login(network_manager)
-    assert counted(client, data={"okot_type": "PBA"})[1] > 0  # within a region: not ahead
+    within_a_region = counted(client, data={"okot_type": "PBA"})
+    assert within_a_region[1] == 0 and COUNTING_FIRST in within_a_region[0].content.decode()
+    assert len(queued) == 2
+    queued.clear()
 
     # However fast they were to count, kept past the hour, and after a change shown as
     # counted while counted again.
