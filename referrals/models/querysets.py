@@ -218,9 +218,9 @@ class ReferralQuerySet(models.QuerySet):
         return dict(self.order_by().values_list("state").annotate(total=Count("pk")))
 
     def with_related(self) -> "ReferralQuerySet":
-        return self.select_related(
-            "client", "client__ocmw", "training", "training__contact_counsellor"
-        )
+        """What a list's rows show: the client, their OCMW and the training (whose contact
+        counsellor a row asks only by key: `access.is_counsellor_for`)."""
+        return self.select_related("client", "client__ocmw", "training")
 
     def with_page_related(self) -> "ReferralQuerySet":
         """`with_related` and the people the referral's page and its steps show and tell."""
