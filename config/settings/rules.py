@@ -62,13 +62,19 @@ OKOT_FIGURES_CACHE_SECONDS = int(
 )
 # Figures of all of Flanders (the administrator's, a network manager's), which every step
 # anywhere changes and which take seconds to count, and those slow to count (below): after a
-# change or on a new day, served as last counted while a Celery worker counts them again, for
+# change or on a new day, served as last counted while a Celery worker counts them again (and
+# never counted: OKOT_FIGURES_PENDING_SECONDS, below), for
 # at most this many seconds after that count was asked (then the request counts them: no
 # worker is running); the page says when they were counted. 0: counted again on the first
 # request after a step or of a new day. Needs the cache.
 OKOT_FIGURES_STALE_SECONDS = int(
     os.environ.get("OKOT_FIGURES_STALE_SECONDS", "300" if os.environ.get("REDIS_URL") else "0")
 )
+# Figures of all of Flanders never counted (filters nobody asked for yet): counted by a worker
+# while the page says so and shows them when done, for at most this many seconds after that
+# count was asked (then the request counts them: no worker came); at most
+# OKOT_FIGURES_STALE_SECONDS.
+OKOT_FIGURES_PENDING_SECONDS = int(os.environ.get("OKOT_FIGURES_PENDING_SECONDS", "30"))
 # Figures of any scope (a counsellor's region, a big OCMW, a narrow filter) that took at least
 # this many seconds to count (once, while they are kept), or were counted ahead at 05:30, are
 # treated as all of Flanders' are: after a change, shown as last counted while a worker counts

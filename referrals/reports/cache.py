@@ -32,9 +32,11 @@ fifty OCMWs change all day, takes one to five seconds). Figures of all of Flande
 counted (filters nobody asked for yet) are not counted on the request either, which would
 hold a web worker for seconds (a few such requests at once, and every page waits): the page
 says they are being counted and shows them when the worker is done (`Counted.pending`). A
-count asked of a worker longer than `OKOT_FIGURES_STALE_SECONDS` ago and not done (no worker
-running), or that could not be asked (the broker down), is made on the request. Figures that
-count faster (an OCMW's, nearly always) are always those of the last step and of the day."""
+count asked of a worker longer than `OKOT_FIGURES_STALE_SECONDS` ago and not done
+(`OKOT_FIGURES_PENDING_SECONDS` for figures never counted: no worker running), or that
+could not be asked (the broker down), is made on the request (each open page of them its
+own). Figures that count faster (an OCMW's, nearly always) are always those of the last
+step and of the day."""
 
 import dataclasses
 import datetime
@@ -137,16 +139,12 @@ def remembered(
     may_show_stale = kept is not None and (ALL in scopes or kept.slow)
     if may_show_stale and recount is not None and _counting(key, recount):
         return Counted(kept.figures, kept.at, stale=True)
-    if kept is None and ALL in scopes and recount is not None and _counting(key, recount):
+    if kept is None and ALL in scopes and recount is not None:
         # Never counted: not on the request either, which would hold a web worker for
-        # seconds; unless the count ran here and is done (tasks run in this process).
-        try:
-            done = cache.get(key)
-        except Exception:  # noqa: BLE001 (then asked again, and counted, by the next request)
-            done = None
-        if done is not None and done.versions == versions:
-            return Counted(done.figures, done.at)
-        return Counted(None, timezone.now(), stale=True)
+        # seconds, while a worker counts them (`_pending`).
+        pending = _pending(key, versions, recount)
+        if pending is not None:
+            return pending
     if compute is None:
         return None
     began = time.monotonic()
@@ -161,6 +159,24 @@ def remembered(
     except Exception:  # noqa: BLE001
         logger.warning("The figures could not be kept in the cache.", exc_info=True)
     return counted
+
+
+def _pending(key: str, versions: list[str], recount: Callable) -> Counted | None:
+    """Figures never counted, of all of Flanders, while a worker counts them: asked now or
+    less than OKOT_FIGURES_PENDING_SECONDS ago (a page without figures waits less long for
+    the worker than one that shows the last ones), `pending`; or as the worker counted them
+    at once (tasks run in this process). None: the request counts them (no worker came in
+    time, or none could be asked)."""
+    within = min(settings.OKOT_FIGURES_PENDING_SECONDS, settings.OKOT_FIGURES_STALE_SECONDS)
+    if not _counting(key, recount, within=within):
+        return None
+    try:
+        done = cache.get(key)
+    except Exception:  # noqa: BLE001 (then asked again, and counted, by a later request)
+        done = None
+    if done is not None and done.versions == versions:
+        return Counted(done.figures, done.at)
+    return Counted(None, timezone.now())
 
 
 def _counted_now(compute: Callable | None) -> Counted | None:
@@ -196,15 +212,15 @@ def _recounting(key: str) -> str:
     return f"{key}:recounting"
 
 
-def _counting(key: str, recount: Callable) -> bool:
+def _counting(key: str, recount: Callable, *, within: int | None = None) -> bool:
     """Whether a worker is counting these figures again: asked by `recount()` now, or less
-    than OKOT_FIGURES_STALE_SECONDS ago (once however many ask). Not when it was asked longer
-    ago (no worker is running), nor when it cannot be asked (the broker or the cache down):
-    then the request counts them, which ends what was asked. (One asked just before
-    midnight, counting that day's, is taken for the new day's until it is done; the request
-    after that asks again.)"""
+    than OKOT_FIGURES_STALE_SECONDS ago (`within`, when a caller waits less long; once
+    however many ask). Not when it was asked longer ago (no worker is running), nor when it
+    cannot be asked (the broker or the cache down): then the request counts them, which ends
+    what was asked. (One asked just before midnight, counting that day's, is taken for the
+    new day's until it is done; the request after that asks again.)"""
     allowed = settings.OKOT_FIGURES_STALE_SECONDS
-    if allowed <= 0:
+    if allowed <= 0 or (within is not None and within <= 0):
         return False
     now = time.time()
     try:
@@ -215,7 +231,7 @@ def _counting(key: str, recount: Callable) -> bool:
     except Exception:  # noqa: BLE001 (whatever the broker or the cache raise)
         logger.warning("The figures could not be asked to be counted again.", exc_info=True)
         return False
-    return asked is not None and now - asked < allowed
+    return asked is not None and now - asked < (allowed if within is None else within)
 
 
 def referral_changed(referral) -> None:

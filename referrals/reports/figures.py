@@ -50,7 +50,8 @@ def page_figures(
     """The page's sections by year of the event, or by start cohort, from the cache while
     nothing they count changed; with `cached_only`, None unless cached. With `recount`,
     figures of all of Flanders and those slow to count (`slow`: whatever this count takes)
-    may come as last counted while it has them counted again (`cache.remembered`)."""
+    may come as last counted while it has them counted again, and those of all of Flanders
+    never counted as `pending` (no figures) while it counts them (`cache.remembered`)."""
 
     def compute():
         today = timezone.localdate()

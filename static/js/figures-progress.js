@@ -4,42 +4,44 @@
 // line. The filter form is left as it is, with whatever its reader chose meanwhile. Not a
 // meta refresh, which reloads the whole page under its reader, taking them back to its top,
 // without a way to stop it (WCAG 2.2.1). As static/js/import-progress.js.
+//
+// An answer that is not the figures page (an error, the login page after the session ended)
+// is shown as the page itself, by loading it, rather than asked for again and again; a
+// network that does not answer is asked again, less and less often.
 'use strict';
 {
     const EVERY_MS = 2000;
+    const AT_MOST_MS = 30000;
 
-    async function fetchPage() {
-        const response = await fetch(window.location.href, {cache: 'no-store'});
-        if (!response.ok) {
-            throw new Error(`${response.status} ${response.statusText}`);
-        }
-        return new DOMParser().parseFromString(await response.text(), 'text/html');
-    }
-
-    async function update() {
-        let fresh;
+    async function update(wait) {
+        let response;
         try {
-            fresh = await fetchPage();
+            response = await fetch(window.location.href, {cache: 'no-store'});
         } catch (error) {
-            window.setTimeout(update, EVERY_MS); // the network hiccuped: ask again
+            const longer = Math.min(wait * 2, AT_MOST_MS);
+            window.setTimeout(() => update(longer), longer);
+            return;
+        }
+        const fresh = response.ok && !response.redirected
+            ? new DOMParser().parseFromString(await response.text(), 'text/html')
+            : null;
+        if (!fresh || !fresh.getElementById('figures-tables')) {
+            window.location.reload();
             return;
         }
         if (fresh.querySelector('.figures-progress')) {
-            window.setTimeout(update, EVERY_MS);
+            window.setTimeout(() => update(EVERY_MS), EVERY_MS);
             return;
         }
         for (const here of document.querySelectorAll('[data-figures]')) {
-            const there = fresh.getElementById(here.id);
-            if (there) {
-                here.replaceWith(there);
-            }
+            here.replaceWith(fresh.getElementById(here.id));
         }
         document.title = fresh.title;
-        // When they were counted, read out by the status line: the figures are there.
-        const counted = document.getElementById('figures-status');
-        document.getElementById('figures-announce').textContent =
-            counted ? counted.textContent.replace(/\s+/g, ' ').trim() : '';
+        // That the figures are there, and when they were counted, read out by the status line.
+        const announce = document.getElementById('figures-announce');
+        const counted = document.getElementById('figures-status').textContent;
+        announce.textContent = `${announce.dataset.done} ${counted.replace(/\s+/g, ' ').trim()}`;
     }
 
-    window.setTimeout(update, EVERY_MS);
+    window.setTimeout(() => update(EVERY_MS), EVERY_MS);
 }

@@ -2,6 +2,8 @@
 the page says they are being counted, then shows them in place once a worker has counted
 them, without being reloaded under its reader and leaving the filters as they were set."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
@@ -58,8 +60,23 @@ def test_figures_being_counted_appear_in_place_once_counted(
 
     expect(page.locator("#table-starts-type")).to_be_visible()
     expect(page.locator(".figures-progress")).to_have_count(0)
-    expect(page.locator("#figures-announce")).to_contain_text("Geteld om")
+    expect(page.locator("#figures-announce")).to_contain_text(
+        "De cijfers zijn geteld en staan onder de filters. Geteld om"
+    )
     assert page.locator("#id_basis").input_value() == "cohort"
     assert page.evaluate("window.notReloaded") is True
     assert page.csp_violations == []
     assert len(queued) == 1  # asked again and again, and counted once
+
+
+def test_figures_being_counted_when_the_session_ends_show_the_login_page(
+    page: Page, log_in, administrator, queued
+):
+    log_in(page, administrator)
+    page.goto(reverse("referrals:reports"))
+    expect(page.locator("#figures-progress-heading")).to_be_visible()
+
+    page.context.clear_cookies()  # the session ended (or was ended elsewhere)
+
+    expect(page).to_have_url(re.compile(re.escape(reverse("login"))))
+    expect(page.locator(".figures-progress")).to_have_count(0)
