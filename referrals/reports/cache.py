@@ -167,8 +167,7 @@ def _pending(key: str, versions: list[str], recount: Callable) -> Counted | None
     the worker than one that shows the last ones), `pending`; or as the worker counted them
     at once (tasks run in this process). None: the request counts them (no worker came in
     time, or none could be asked)."""
-    within = min(settings.OKOT_FIGURES_PENDING_SECONDS, settings.OKOT_FIGURES_STALE_SECONDS)
-    if not _counting(key, recount, within=within):
+    if not _counting(key, recount, within=settings.OKOT_FIGURES_PENDING_SECONDS):
         return None
     try:
         done = cache.get(key)
@@ -214,13 +213,14 @@ def _recounting(key: str) -> str:
 
 def _counting(key: str, recount: Callable, *, within: int | None = None) -> bool:
     """Whether a worker is counting these figures again: asked by `recount()` now, or less
-    than OKOT_FIGURES_STALE_SECONDS ago (`within`, when a caller waits less long; once
+    than OKOT_FIGURES_STALE_SECONDS ago (or `within`, when a caller waits less long; once
     however many ask). Not when it was asked longer ago (no worker is running), nor when it
     cannot be asked (the broker or the cache down): then the request counts them, which ends
     what was asked. (One asked just before midnight, counting that day's, is taken for the
     new day's until it is done; the request after that asks again.)"""
     allowed = settings.OKOT_FIGURES_STALE_SECONDS
-    if allowed <= 0 or (within is not None and within <= 0):
+    waited = allowed if within is None else min(within, allowed)
+    if waited <= 0:
         return False
     now = time.time()
     try:
@@ -231,7 +231,7 @@ def _counting(key: str, recount: Callable, *, within: int | None = None) -> bool
     except Exception:  # noqa: BLE001 (whatever the broker or the cache raise)
         logger.warning("The figures could not be asked to be counted again.", exc_info=True)
         return False
-    return asked is not None and now - asked < (allowed if within is None else within)
+    return asked is not None and now - asked < waited
 
 
 def referral_changed(referral) -> None:

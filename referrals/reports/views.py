@@ -70,7 +70,7 @@ def reports(request):
     year = filters["year"]
     counted = _page_figures(request, queryset, filters, small_cells)
     if counted.pending:  # the page shows itself again when they are (js/figures-progress.js)
-        context = {"form": form, "year": year, "filter_query": as_query(filters), "pending": True}
+        context = {"form": form, "filter_query": as_query(filters), "pending": True}
         return TemplateResponse(request, "referrals/reports.html", context)
     page_sections = counted.figures
     by_slug = {section.slug: section for section in page_sections}
