@@ -29,6 +29,7 @@ from referrals.models.work import (
 from referrals.ranking import _first_of_each
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, ReferralFactory, referral_in_state
+from tests.referrals.test_my_work import passed_and_closed
 
 pytestmark = [
     pytest.mark.django_db,
@@ -249,13 +250,7 @@ def test_a_check_up_marked_recorded_is_not_looked_for(client, caseworker, traini
     """Mijn werk tells a check-up recorded from its referral's mark (`checkups_recorded`,
     which the region's index of positive ends holds: migration 0038) and asks the check-ups
     only of a referral not marked: a region's 6,500 ends of the year were each asked."""
-    referral = referral_in_state(
-        State.CLOSED,
-        client=ClientFactory(ocmw=caseworker.organisation),
-        training=training,
-        caseworker=caseworker,
-        end__result=EndResult.PASSED,
-    )
+    referral = passed_and_closed(caseworker, training)
     OutcomeCheck.objects.create(referral=referral, months=3, at_work="yes")
     # Three and a half months after the end (a month ago: `flow_dates`), the three-month
     # check-up is due: recorded, and marked.

@@ -49,6 +49,19 @@ def groups(response) -> dict:
     return {group.work.code: group for group in response.context["groups"]}
 
 
+def passed_and_closed(caseworker, training, **people):
+    """A referral of `caseworker`'s OCMW that they are responsible for, closed after a
+    passed end (a month ago: `flow_dates`)."""
+    return referral_in_state(
+        State.CLOSED,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+        end__result=EndResult.PASSED,
+        **people,
+    )
+
+
 @pytest.fixture
 def one_of_each(caseworker, counsellor, training):
     """A referral of the caseworker's OCMW in every state, walked by the two of them."""
@@ -373,14 +386,7 @@ def test_the_agendas_week_runs_from_midnight_today_to_midnight_after_the_seventh
 
 
 def test_an_outflow_check_up_due_is_work_until_recorded(client, caseworker, counsellor, training):
-    referral = referral_in_state(
-        State.CLOSED,
-        client=ClientFactory(ocmw=caseworker.organisation),
-        training=training,
-        caseworker=caseworker,
-        counsellor=counsellor,
-        end__result=EndResult.PASSED,
-    )
+    referral = passed_and_closed(caseworker, training, counsellor=counsellor)
     Referral.objects.filter(pk=referral.pk).update(continued_by=ContinuedBy.OCMW)
     # The training ended a month ago (`flow_dates`): three and a half months on, the
     # three-month check-up is due.
@@ -401,13 +407,7 @@ def test_a_check_up_recorded_is_no_work_whether_its_referral_marks_it_or_not(
     """Mijn werk asks the referral's mark first (`checkups_recorded`) and the check-ups
     only of those not marked: one written without the mark (a bulk insert sends no
     signal) is found all the same. Deleted, it is due again."""
-    referral = referral_in_state(
-        State.CLOSED,
-        client=ClientFactory(ocmw=caseworker.organisation),
-        training=training,
-        caseworker=caseworker,
-        end__result=EndResult.PASSED,
-    )
+    referral = passed_and_closed(caseworker, training)
     Referral.objects.filter(pk=referral.pk).update(continued_by=ContinuedBy.OCMW)
     check = OutcomeCheck(referral=referral, months=3, at_work="yes")
     if marked:
@@ -568,13 +568,7 @@ def test_the_counts_window_holds_every_row_of_every_kind_of_work(
 ):
     """Mijn werk counts within `work_window` (states and recent ends, which indexes find):
     no row any kind of work takes may fall outside it, on any day after a positive end."""
-    ended = referral_in_state(
-        State.CLOSED,
-        client=ClientFactory(ocmw=caseworker.organisation),
-        training=training,
-        caseworker=caseworker,
-        end__result=EndResult.PASSED,
-    )
+    ended = passed_and_closed(caseworker, training)
     Referral.objects.filter(pk=ended.pk).update(continued_by="")  # both sides check up
     user = request.getfixturevalue(who)
     outflow_days = 0
