@@ -96,6 +96,39 @@ class GuidanceNote(models.Model):
         return self.author_id == user.pk and (now or timezone.now()) < self.editable_until()
 
 
+class RecordedCheckups(models.Model):
+    """`Referral.checkups_recorded`: its outcome check-ups recorded, a bit each
+    (`checkup_bit`), set when one is recorded and cleared when one is deleted, by the
+    check-up's own signals (`check_saved`, `check_deleted`), never by a save of the
+    referral (`save`), so that Mijn werk tells the check-ups due from an index of the
+    referrals (`work.outflow_due`). It only spares asking the check-ups: one not marked is
+    still looked for there. A database default too, for code that does not know it yet."""
+
+    checkups_recorded = models.PositiveSmallIntegerField(
+        _("check-ups recorded"), default=0, db_default=0, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not (self._state.adding or args or kwargs.get("force_insert")) and (
+            kwargs.get("update_fields") is None
+        ):
+            # Every column it holds but the check-ups' mark, which their own signals write: a
+            # referral read before a check-up was deleted (a page of Django admin) would
+            # otherwise mark it recorded again.
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name != "checkups_recorded"
+                and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
+
 def checkup_bit(months: int) -> int:
     """The bit of `Referral.checkups_recorded` that marks the check-up after `months`
     recorded: 1, 2, 4 and 8 for 3, 6, 9 and 12 months (migration 0037 wrote them)."""

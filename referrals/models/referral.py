@@ -21,6 +21,7 @@ from ..enums import (
     StopReason,
 )
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
+from .followup import RecordedCheckups
 from .guards import client_consented, intake_day_has_come, no_active_temporary_work_experience
 from .handover import HandoverFields, handover_constraints
 from .indexes import referral_indexes
@@ -32,7 +33,9 @@ from .rules import referral_rules
 from .step_checks import check_step_data
 
 
-class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, models.Model):
+class Referral(
+    ConcurrentTransitionMixin, HandoverFields, RecordedCheckups, ReferralReading, models.Model
+):
     """One client towards one OKOT training, from information to the end result."""
 
     client = models.ForeignKey(
@@ -162,15 +165,6 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
         blank=True,
     )
     withdraw_reason = models.TextField(_("reason for withdrawing"), max_length=REASON, blank=True)
-    # The outcome check-ups recorded, a bit each (`followup.checkup_bit`): set when one is
-    # recorded and cleared when one is deleted, by the check-up's own signals
-    # (`followup.check_saved`, `check_deleted`), never by a save of the referral (`save`),
-    # so that Mijn werk tells the check-ups due from an index of the referrals
-    # (`work.outflow_due`). It only spares asking the check-ups: one not marked is still
-    # looked for there. A database default too, for code that does not know it yet.
-    checkups_recorded = models.PositiveSmallIntegerField(
-        _("check-ups recorded"), default=0, db_default=0, editable=False
-    )
     # Pinned by the retention when the client's birth date goes: the figures' age band.
     age_at_start = models.PositiveSmallIntegerField(
         _("age at the start"), null=True, blank=True, editable=False
@@ -220,20 +214,6 @@ class Referral(ConcurrentTransitionMixin, HandoverFields, ReferralReading, model
             self.ocmw_id = self.client.ocmw_id
         if not self.region and self.training_id is not None:
             self.region = self.training.province
-        if not (self._state.adding or args or kwargs.get("force_insert")) and (
-            kwargs.get("update_fields") is None
-        ):
-            # Every column it holds but the check-ups' mark, which their own signals write: a
-            # referral read before a check-up was deleted (a page of Django admin) would
-            # otherwise mark it recorded again.
-            deferred = self.get_deferred_fields()
-            kwargs["update_fields"] = [
-                field.attname
-                for field in self._meta.concrete_fields
-                if not field.primary_key
-                and field.name != "checkups_recorded"
-                and field.attname not in deferred
-            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
