@@ -117,7 +117,14 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     state's overdue and other rows of a group are read in the order of `since` from the
     index that holds them (migrations 0032 and 0035), and stop at the first ROWS_PER_GROUP,
     where a sort would read all of Flanders' or a region's rows of the group first. A state
-    in which no row can be overdue (the counsellor's ended and not admitted) has one arm."""
+    in which no row can be overdue (the counsellor's ended and not admitted) has one arm.
+
+    A region's arms can also be read from the index of all of Flanders, filtered by region:
+    the planner takes it when the table's statistics say one region holds every row, as
+    those ANALYZE leaves behind in the test of the closed referrals below (they outlive its
+    rollback), and not at a million. Dropped here (in the test's transaction) so that
+    the question is the same whichever test ran before: can the region's index serve each
+    arm as the start of a range?"""
     user = request.getfixturevalue(who)
     today = timezone.localdate()
     conditions = work_conditions(user, today)
@@ -131,6 +138,8 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     visible = Referral.objects.visible_to(user)
     sql, params, _database = _first_of_each(visible, in_part, flags)
     with connection.cursor() as cursor:
+        if index != "referral_work_window":
+            cursor.execute("DROP INDEX referral_work_window")
         for way in ("seqscan", "bitmapscan", "sort"):
             cursor.execute(f"SET LOCAL enable_{way} = off")
         cursor.execute(f"EXPLAIN {sql}", params)
