@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .presenters import client_name
+from .presenters import client_name, state_label
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_MAX_ROWS = 10_000
@@ -29,7 +29,7 @@ def _columns(user):
         (_("Training"), lambda r: r.training.title),
         (_("Location"), lambda r: r.training.location),
         (_("OCMW"), lambda r: r.client.ocmw.name),
-        (_("State"), lambda r: r.get_state_display()),
+        (_("State"), lambda r: state_label(r.state)),
         (_("Interrupted"), lambda r: _("yes") if getattr(r, "interrupted", False) else ""),
         (_("Date of the candidacy"), lambda r: r.applied_on),
         (_("Formal agreement date"), lambda r: r.agreed_on),

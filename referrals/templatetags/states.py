@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from referrals.presenters import STATE_BADGE_COLOURS
+from referrals.presenters import STATE_BADGE_COLOURS, state_label
 
 register = template.Library()
 
@@ -13,5 +13,5 @@ def state_badge(referral) -> str:
     return format_html(
         '<span class="badge text-bg-{} state-badge">{}</span>',
         STATE_BADGE_COLOURS[referral.state],
-        referral.get_state_display(),
+        state_label(referral.state),
     )

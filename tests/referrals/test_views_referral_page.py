@@ -12,6 +12,7 @@ from django.utils.html import escape
 
 from referrals.enums import State
 from referrals.models import EntryCondition, Referral
+from referrals.presenters import state_label
 from tests.referrals.conftest import current_state, step_post_data
 
 
@@ -73,3 +74,13 @@ def test_every_state_has_its_badge(state):
             f'<span class="badge text-bg-{BADGE_COLOURS.get(state, "primary")} state-badge">'
             f"{escape(state.label)}</span>"
         )
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("state", State)
+def test_a_states_label_is_the_fields_display_in_the_language_shown(state, language):
+    """`presenters.state_label` (the badges and the list's download) names each state as
+    `get_state_display` does, in the language of the moment, not of when it was read."""
+    with translation.override(language):
+        assert state_label(state) == Referral(state=state).get_state_display()
+    assert state_label("no-such-state") == "no-such-state"
