@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from referrals import ranking
 from referrals.dashboard import agenda_week
 from referrals.enums import EndResult, State
 from referrals.models import OutcomeCheck, Referral
@@ -151,6 +152,44 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     )
     assert "Sort" not in plan, plan
     assert plan.count("Limit") == plan.count(f"Index Only Scan using {index} ") == arms, plan
+
+
+def test_a_groups_other_rows_are_not_read_once_its_overdue_rows_fill_it(
+    administrator, caseworker, monkeypatch
+):
+    """`ranking._first_of_each` reads the rows not overdue of a group only while its overdue
+    rows are fewer than it shows (`_union`): with one row a group, the one overdue candidate
+    fills the candidates' group, whose other arm PostgreSQL never runs (it would walk all
+    of Flanders' candidates not overdue: 5 ms), while the other groups' arms run."""
+    monkeypatch.setattr(ranking, "ROWS_PER_GROUP", 1)
+    overdue = referral_in_state(State.CANDIDATE, client=ClientFactory(ocmw=caseworker.organisation))
+    long_ago = timezone.now() - datetime.timedelta(days=40)
+    Referral.objects.filter(pk=overdue.pk).update(state_changed_at=long_ago)
+    referral_in_state(State.CANDIDATE, client=ClientFactory(ocmw=caseworker.organisation))
+    today = timezone.localdate()
+    conditions = work_conditions(administrator, today)
+    (open_states, *_closed) = work_window_parts(administrator, today)
+    in_part = {
+        code: condition
+        for code, condition in conditions.items()
+        if set(WORK_STATES[code]) <= open_states.states
+    }
+    sql, params, _database = ranking._first_of_each(
+        Referral.objects.visible_to(administrator), in_part, overdue_flags(today)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    # One arm of rows not overdue, behind its condition, per state in which a row can be
+    # overdue; of those, the candidates' alone never read.
+    gated = sum(
+        overdue_in(overdue_flags(today), {state}) is not None
+        for code in in_part
+        for state in WORK_STATES[code]
+    )
+    assert gated > 1
+    assert sum(line.startswith("One-Time Filter:") for line in plan) == gated, "\n".join(plan)
+    assert sum(line.startswith("->  Limit (never executed)") for line in plan) == 1, "\n".join(plan)
 
 
 @pytest.mark.parametrize(
