@@ -46,6 +46,14 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
 # home (/app in the image), is not writable.
 control_socket_disable = True
 
+
+# --- a worker's own objects out of the garbage collector's full passes (operations.heap) -----
+def post_worker_init(worker):
+    from operations.heap import freeze_loaded_app
+
+    freeze_loaded_app()
+
+
 # --- request metrics of several workers (operations.metrics) -------------------------------
 # Each worker is a process with its own counters; prometheus_client's multiprocess mode has
 # each write them to a file in PROMETHEUS_MULTIPROC_DIR, and /metrics adds up every worker's,
