@@ -48,6 +48,8 @@ control_socket_disable = True
 
 
 # --- a worker's own objects out of the garbage collector's full passes (operations.heap) -----
+# Loads the URLconf and its views before the first request: a view that cannot be imported
+# stops the worker, and gunicorn with it, at its start rather than on a request.
 def post_worker_init(worker):
     from operations.heap import freeze_loaded_app
 

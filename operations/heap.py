@@ -2,13 +2,14 @@
 full passes.
 
 Python's collector now and then walks every object a process holds (a full pass, set off by
-how many objects requests made and kept). A gunicorn worker holds some 200,000 from the
+how many objects requests made and kept). A gunicorn worker holds some 180,000 from the
 start: Django, the application, its URLs and views, the catalogues of each language. Walking
-them took 120-130 ms, on whichever request set the pass off: at a million referrals, one
-request in twenty, and the caseworker's figures served from the cache took 150 ms instead of
-35 (`make bench`, docs/performance.md). Frozen once loaded (`gc.freeze`), they are never
-walked again, and a full pass walks what requests made: 35-50 ms while a big request is in
-flight, nothing between requests."""
+them took 100-130 ms, on whichever request set the pass off: at a million referrals one
+request in fifteen to twenty, and in `make bench` the caseworker's figures served from the
+cache took 153 ms instead of 37 (docs/performance.md, "What was slow"). Frozen once loaded
+(`gc.freeze`), they are never walked again: a full pass walks what requests made, 20-45 ms
+while a big request is in flight. What is frozen is never freed: it is what the worker keeps
+to its end anyway."""
 
 import gc
 
@@ -17,14 +18,12 @@ from django.urls import get_resolver
 from django.utils import translation
 
 
-def freeze_loaded_app() -> int:
-    """Load what a worker's first requests would (the URLconf with every view, the reverse
-    lookup of each name, the catalogues of each language), then move every object the
-    process holds out of the collector's reach; how many that is."""
-    get_resolver().reverse_dict  # noqa: B018 (imports the views and fills the lookup)
+def freeze_loaded_app() -> None:
+    """Load what a worker's first requests would, then freeze every object it holds: the
+    URLconf with every view, and in each language its catalogues and the lookup that
+    reverses a URL's name (Django keeps one per language)."""
     for code, _name in settings.LANGUAGES:
-        translation.activate(code)  # loads the language's catalogues
-    translation.deactivate()
+        with translation.override(code):
+            get_resolver().reverse_dict  # noqa: B018 (imports the views, fills the lookup)
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()

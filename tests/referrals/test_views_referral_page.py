@@ -5,6 +5,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
@@ -76,11 +77,14 @@ def test_every_state_has_its_badge(state):
         )
 
 
-@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 @pytest.mark.parametrize("state", State)
 def test_a_states_label_is_the_fields_display_in_the_language_shown(state, language):
     """`presenters.state_label` (the badges and the list's download) names each state as
     `get_state_display` does, in the language of the moment, not of when it was read."""
     with translation.override(language):
         assert state_label(state) == Referral(state=state).get_state_display()
-    assert state_label("no-such-state") == "no-such-state"
+
+
+def test_a_state_without_a_label_is_shown_as_stored():
+    assert state_label("no-such-state") == Referral(state="no-such-state").get_state_display()
