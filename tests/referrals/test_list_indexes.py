@@ -109,6 +109,17 @@ def unqualified(sql: str) -> str:
     return re.sub(r'(\bU\d+|"referrals_referral")\.', "", sql)
 
 
+def open_part_groups(user, today) -> dict:
+    """The conditions of `user`'s Mijn werk groups in the open states' part of its window
+    (`work.work_window_parts`), those `_first_of_each` reads."""
+    (open_states, *_closed) = work_window_parts(user, today)
+    return {
+        code: condition
+        for code, condition in work_conditions(user, today).items()
+        if set(WORK_STATES[code]) <= open_states.states
+    }
+
+
 @pytest.mark.parametrize(
     ("who", "index"),
     [("administrator", "referral_work_window"), ("counsellor", "referral_region_work")],
@@ -128,13 +139,7 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     arm as the start of a range?"""
     user = request.getfixturevalue(who)
     today = timezone.localdate()
-    conditions = work_conditions(user, today)
-    (open_states, *_closed) = work_window_parts(user, today)
-    in_part = {
-        code: condition
-        for code, condition in conditions.items()
-        if set(WORK_STATES[code]) <= open_states.states
-    }
+    in_part = open_part_groups(user, today)
     flags = overdue_flags(today)
     visible = Referral.objects.visible_to(user)
     sql, params, _database = _first_of_each(visible, in_part, flags)
@@ -167,13 +172,7 @@ def test_a_groups_other_rows_are_not_read_once_its_overdue_rows_fill_it(
     Referral.objects.filter(pk=overdue.pk).update(state_changed_at=long_ago)
     referral_in_state(State.CANDIDATE, client=ClientFactory(ocmw=caseworker.organisation))
     today = timezone.localdate()
-    conditions = work_conditions(administrator, today)
-    (open_states, *_closed) = work_window_parts(administrator, today)
-    in_part = {
-        code: condition
-        for code, condition in conditions.items()
-        if set(WORK_STATES[code]) <= open_states.states
-    }
+    in_part = open_part_groups(administrator, today)
     sql, params, _database = ranking._first_of_each(
         Referral.objects.visible_to(administrator), in_part, overdue_flags(today)
     )
