@@ -142,8 +142,8 @@ def _first_of_each(referrals, conditions: dict, flags: dict) -> tuple[str, tuple
     the union, as Django does not write one with a LIMIT on SQLite; an arm no row can meet
     (`none()`) left out."""
     database = referrals.db
-    # (SQL, parameters) of each group's overdue arms, and of its other arms: those of the
-    # groups with overdue arms (`gated`), and those of states where none can be (`other`).
+    # (SQL, parameters) of the arms of overdue rows; of the rows not overdue in a state where
+    # a row can be (`gated`, with their group's number); and of states where none can be.
     overdue, gated, other = [], [], []
     for number, (code, condition) in enumerate(conditions.items()):
         for state in WORK_STATES[code]:
@@ -177,13 +177,14 @@ def _union(overdue: list, gated: list, other: list) -> tuple[str, tuple]:
     ROWS_PER_GROUP overdue, a group shows no other row, and its arm would walk the index
     past every overdue row for nothing: a region's team 3,400 rows a state, 0.7 ms each).
     Each arm a subquery, as Django does not write one with a LIMIT on SQLite."""
-    arms, params = [], []
-    counted = ""
+    arms, params, with_clause = [], [], ""
     if overdue:
         # The ORM's own SQL; every value is a parameter.
-        counted = " UNION ALL ".join(
-            f'SELECT * FROM ({sql}) AS "overdue{n}"'  # noqa: S608
-            for n, (sql, _p) in enumerate(overdue)
+        with_clause = 'WITH "overdue_rows" AS ({}) '.format(
+            " UNION ALL ".join(
+                f'SELECT * FROM ({sql}) AS "overdue{n}"'  # noqa: S608
+                for n, (sql, _p) in enumerate(overdue)
+            )
         )
         params.extend(p for _sql, arm_params in overdue for p in arm_params)
         arms.append('SELECT * FROM "overdue_rows"')
@@ -198,10 +199,7 @@ def _union(overdue: list, gated: list, other: list) -> tuple[str, tuple]:
     for n, (sql, arm_params) in enumerate(other):
         arms.append(f'SELECT * FROM ({sql}) AS "arm{n}"')  # noqa: S608
         params.extend(arm_params)
-    union = " UNION ALL ".join(arms)
-    if overdue:
-        union = f'WITH "overdue_rows" AS ({counted}) {union}'
-    return union, tuple(params)
+    return with_clause + " UNION ALL ".join(arms), tuple(params)
 
 
 def _ranked_columns(work_group, is_overdue) -> dict:
