@@ -6,8 +6,6 @@ wherever they come from."""
 import io
 import json
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from django.urls import reverse
 
 from operations.logs import JsonFormatter, TextFormatter, request_id
 from operations.middleware import RequestLogMiddleware
+from tests.operations.fresh_process import printed_after_setup
 from tests.referrals.factories import ClientFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -170,28 +169,6 @@ def test_a_json_line_is_one_object_with_only_the_listed_fields():
     assert "client" not in parsed  # an `extra` nobody listed stays out
 
 
-def loaded_logging(settings_module: str, code: str, **environ) -> str:
-    """What `code` prints with `settings_module` loaded in a fresh interpreter."""
-    env = {
-        **{name: value for name, value in os.environ.items() if name != "LOG_FORMAT"},
-        "DJANGO_SETTINGS_MODULE": settings_module,
-        "SECRET_KEY": "x" * 50,
-        "ALLOWED_HOSTS": "example.org",
-        "DATABASE_URL": "sqlite:///:memory:",
-        **environ,
-    }
-    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return result.stdout.strip()
-
-
 ROOT_FORMATTER = "import logging; print(type(logging.getLogger().handlers[0].formatter).__name__)"
 
 
@@ -204,7 +181,7 @@ ROOT_FORMATTER = "import logging; print(type(logging.getLogger().handlers[0].for
     ],
 )
 def test_production_logs_json_and_development_text(settings_module, environ, expected):
-    assert loaded_logging(settings_module, ROOT_FORMATTER, **environ) == expected
+    assert printed_after_setup(settings_module, ROOT_FORMATTER, **environ) == expected
 
 
 def test_the_celery_worker_and_beat_log_as_the_web_app():
@@ -212,7 +189,8 @@ def test_the_celery_worker_and_beat_log_as_the_web_app():
         ROOT_FORMATTER + "; print(logging.getLogger().level)"
     )
 
-    assert loaded_logging("config.settings.production", code).split() == ["JsonFormatter", "20"]
+    printed = printed_after_setup("config.settings.production", code)
+    assert printed.split() == ["JsonFormatter", "20"]
 
 
 def test_gunicorn_s_own_lines_are_json_too():
