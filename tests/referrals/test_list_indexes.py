@@ -27,7 +27,6 @@ from referrals.models.work import (
     work_conditions,
     work_window_parts,
 )
-from referrals.ranking import _first_of_each
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, ReferralFactory, referral_in_state
 from tests.referrals.test_my_work import passed_and_closed
@@ -153,7 +152,7 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     in_part = open_part_groups(user, today)
     flags = overdue_flags(today)
     visible = Referral.objects.visible_to(user)
-    sql, params, _database = _first_of_each(visible, in_part, flags)
+    sql, params, _database = ranking._first_of_each(visible, in_part, flags)
     with connection.cursor() as cursor:
         only_index(cursor, index)
         for way in ("seqscan", "bitmapscan", "sort"):
@@ -183,8 +182,9 @@ def test_a_groups_other_rows_are_not_read_once_its_overdue_rows_fill_it(
     referral_in_state(State.CANDIDATE, client=ClientFactory(ocmw=caseworker.organisation))
     today = timezone.localdate()
     in_part = open_part_groups(administrator, today)
+    flags = overdue_flags(today)
     sql, params, _database = ranking._first_of_each(
-        Referral.objects.visible_to(administrator), in_part, overdue_flags(today)
+        Referral.objects.visible_to(administrator), in_part, flags
     )
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
@@ -192,9 +192,7 @@ def test_a_groups_other_rows_are_not_read_once_its_overdue_rows_fill_it(
     # One arm of rows not overdue, behind its condition, per state in which a row can be
     # overdue; of those, the candidates' alone never read.
     gated = sum(
-        overdue_in(overdue_flags(today), {state}) is not None
-        for code in in_part
-        for state in WORK_STATES[code]
+        overdue_in(flags, {state}) is not None for code in in_part for state in WORK_STATES[code]
     )
     assert gated > 1
     assert sum(line.startswith("One-Time Filter:") for line in plan) == gated, "\n".join(plan)
