@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from .two_factor import has_second_factor, second_factor_required, second_factor_step
@@ -27,6 +28,34 @@ def start_session(session) -> None:
     now = time.time()
     session[LOGGED_IN_AT] = now
     session[LAST_SEEN_AT] = now
+
+
+class UserObjectMiddleware:
+    """`request.user` as the user object itself, in place of the lazy proxies that Django's
+    and django-otp's middleware leave there (django-otp's around Django's).
+
+    Read here once: every request that gets this far reads its user anyway (the session's
+    lifetime, the login required). A page then reads it hundreds of times, in each row's
+    access checks and in its templates (a counsellor's Mijn werk about 500 times, a list
+    200), and each read through the two proxies took 2.5 µs against 0.13 µs on the object.
+    What django-otp sets on the user (`otp_device`, `is_verified`) is on the object;
+    `logout` replaces `request.user` as before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.user = user_object(request.user)
+        return self.get_response(request)
+
+
+def user_object(user):
+    """`user` with the lazy proxies around it evaluated and taken off."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
 
 
 class SessionLifetimeMiddleware:
