@@ -12,7 +12,6 @@ from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -53,7 +52,7 @@ def rank_parts(referrals, parts: list, conditions: dict, flags: dict) -> tuple[d
                 referrals.filter(part.condition), in_part, overdue
             )
         else:
-            part_counts, part_first = _count_and_first(referrals, part.condition, in_part, flags)
+            part_counts, part_first = _count_and_first(referrals, in_part, flags)
         counts.update(part_counts)
         first.update(part_first)
     return counts, first
@@ -92,14 +91,12 @@ def rank_groups(referrals, conditions: dict, overdue: Q | None) -> tuple[dict, d
     return counts, _first_by_group(ranked, codes)
 
 
-def _count_and_first(referrals, window: Q, conditions: dict, flags: dict) -> tuple[dict, dict]:
-    """`rank_groups` of the groups of `referrals` within `window` (a part of Mijn werk's
-    window that an index holds in the order of state and since when), in two queries that
-    read the index alone: the counts, over the window (`COUNT … FILTER`), and the first of
-    each group from the start of its range (`_first_of_each`)."""
-    counts = referrals.filter(window).aggregate(
-        **{code: Count("pk", filter=condition) for code, condition in conditions.items()}
-    )
+def _count_and_first(referrals, conditions: dict, flags: dict) -> tuple[dict, dict]:
+    """`rank_groups` of the groups of `referrals` in a part of Mijn werk's window that an
+    index holds in the order of state and since when, in two queries that read the index
+    alone: each group's count over its own range (`_counts`), and the first of each group
+    from the start of its range (`_first_of_each`)."""
+    counts = _counts(referrals, conditions)
     if not any(counts.values()):
         return counts, {}
     try:
@@ -107,6 +104,45 @@ def _count_and_first(referrals, window: Q, conditions: dict, flags: dict) -> tup
     except EmptyResultSet:
         return counts, {}
     return counts, _first_by_group(_ranked(rows, counted=False), list(conditions))
+
+
+def _counts(referrals, conditions: dict) -> dict:
+    """The count of each group of `referrals`, of each of its states over the range of the
+    index that holds them (`_count_each`). Counted in one pass over the part's window, each
+    of its rows (a region's team: 33,000) was asked every group's condition (`COUNT …
+    FILTER`): 10 ms against 8 for the team, 6.6 against 4.8 for the administrator (their
+    SQL built, sent and answered)."""
+    try:
+        sql, params, database = _count_each(referrals, conditions)
+    except EmptyResultSet:
+        return dict.fromkeys(conditions, 0)
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(zip(conditions, cursor.fetchone(), strict=True))
+
+
+def _count_each(referrals, conditions: dict) -> tuple[str, tuple, str]:
+    """The SQL, its parameters and its database of `_counts`, in one statement: of each
+    group the sum of a count of its keys in each of its states (`work.WORK_STATES`), each
+    a range of the index as `_first_of_each`'s arms; a count no row can meet (`none()`) is
+    0 without SQL, and `EmptyResultSet` when no group can have a row."""
+    database = referrals.db
+    groups, params = [], []
+    for number, (code, condition) in enumerate(conditions.items()):
+        counts = []
+        for state in WORK_STATES[code]:
+            keys = referrals.filter(condition, state=state).order_by().values("pk")
+            try:
+                sql, keys_params = keys.query.get_compiler(using=database).as_sql()
+            except EmptyResultSet:
+                continue
+            # The ORM's own SQL; every value is a parameter.
+            counts.append(f'(SELECT COUNT(*) FROM ({sql}) AS "{state}{number}")')  # noqa: S608
+            params.extend(keys_params)
+        groups.append(" + ".join(counts) or "0")
+    if not params:
+        raise EmptyResultSet
+    return f"SELECT {', '.join(groups)}", tuple(params), database
 
 
 def _first_by_group(ranked: list[tuple], codes: list) -> dict:

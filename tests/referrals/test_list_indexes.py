@@ -168,6 +168,33 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     assert plan.count("Limit") == plan.count(f"Index Only Scan using {index} ") == arms, plan
 
 
+@pytest.mark.parametrize(
+    ("who", "index"),
+    [("administrator", "referral_work_window"), ("counsellor", "referral_region_work")],
+)
+def test_each_groups_count_is_a_range_of_an_index(request, who, index):
+    """Mijn werk of all of Flanders and of a region's team counts each group, state by state,
+    over the range of the index that holds it (`ranking._counts`), read alone, rather than
+    every row of the window asked every group's condition. Asked of the table with that
+    index alone (`only_index`: see above)."""
+    user = request.getfixturevalue(who)
+    in_part = open_part_groups(user, timezone.localdate())
+    sql, params, _database = ranking._count_each(Referral.objects.visible_to(user), in_part)
+    with connection.cursor() as cursor:
+        only_index(cursor, index)
+        for way in ("seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{way} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    scans = [n for n, line in enumerate(plan) if f"Index Only Scan using {index} " in line]
+    states = [state for code in in_part for state in WORK_STATES[code]]
+    assert len(scans) == len(states), "\n".join(plan)
+    # Each scan the range of one state.
+    for n, state in zip(scans, states, strict=True):
+        assert plan[n + 1].startswith("Index Cond:"), "\n".join(plan)
+        assert f"state = '{state}'::text" in plan[n + 1], "\n".join(plan)
+
+
 def test_a_groups_other_rows_are_not_read_once_its_overdue_rows_fill_it(
     administrator, caseworker, monkeypatch
 ):
