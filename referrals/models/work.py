@@ -41,6 +41,7 @@ from .querysets import (
     overdue_condition,
     overdue_reasons,
 )
+from .trainings import Training
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,21 @@ def mine(user) -> Q:
     if user.is_counsellor:
         return Q(counsellor=user) | (
             _nobody("counsellor", Q(counsellor__organisation__kind=Organisation.Kind.VDAB))
-            & (Q(training__contact_counsellor=user) | Q(training__contact_counsellor__isnull=True))
+            & _no_other_contact(user)
         )
     return Q()
+
+
+def _no_other_contact(user) -> Q:
+    """The referral's training names no contact counsellor but `user`, if any: its training
+    is not among those that name another (a subquery PostgreSQL reads once, into a hash),
+    where asking each referral's training its contact joined the trainings to the referrals,
+    and PostgreSQL took twice as long to plan the query (Mijn werk's agenda 4.2 -> 2.3 ms,
+    for a 1.7 ms answer)."""
+    others = Training.objects.filter(contact_counsellor__isnull=False).exclude(
+        contact_counsellor=user
+    )
+    return ~Q(training__in=others.values("pk"))
 
 
 def _caseworkers_mine(user) -> Q:
@@ -260,7 +273,7 @@ def mine_parts(user) -> list[Q]:
         ~Q(is_active=True) | ~Q(organisation__kind=Organisation.Kind.VDAB),
         Exists(Referral.objects.filter(counsellor=OuterRef("pk"))),
     ).values_list("pk", flat=True)
-    contact = Q(training__contact_counsellor=user) | Q(training__contact_counsellor__isnull=True)
+    contact = _no_other_contact(user)
     parts = [Q(counsellor=user), Q(counsellor__isnull=True) & contact]
     if left := list(left):
         parts.append(Q(counsellor__in=left) & contact)

@@ -55,6 +55,15 @@ def test_a_counsellors_parts_are_mine_and_never_overlap(counsellor, ocmw_gent):
     assert len(expected) == 3 + 4 * 2
 
 
+def test_the_training_s_contact_is_asked_without_joining_the_trainings(counsellor):
+    """Whether the training names another contact is a subquery of those trainings, read
+    once: joined to each referral's training, the planner took twice as long over "mine"
+    (`work._no_other_contact`)."""
+    for condition in (mine(counsellor), *mine_parts(counsellor)):
+        sql = str(Referral.objects.filter(condition).query)
+        assert 'JOIN "referrals_training"' not in sql, sql
+
+
 def test_the_part_of_people_who_left_is_there_only_when_someone_named_left(counsellor, ocmw_gent):
     """The people named who are no longer active or of VDAB are read first (mostly none):
     no part for them then, rather than a subquery the planner may join to every referral
