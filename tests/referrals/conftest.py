@@ -234,3 +234,36 @@ def formset_management(total: int = 1, initial: int = 0) -> dict:
         f"{prefix}-MIN_NUM_FORMS": "0",
         f"{prefix}-MAX_NUM_FORMS": "1000",
     }
+
+
+@pytest.fixture
+def walked(caseworker, counsellor, training):
+    """Makes a referral of the caseworker's OCMW in `state`, the counsellor's, with `dates`
+    set; gives its key."""
+
+    def walked(state, **dates):
+        referral = referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            counsellor=counsellor,
+        )
+        Referral.objects.filter(pk=referral.pk).update(**dates)
+        return referral.pk
+
+    return walked
+
+
+@pytest.fixture
+def one_of_each(caseworker, counsellor, training):
+    """A referral of the caseworker's OCMW in every state, walked by the two of them."""
+    return {
+        state: referral_in_state(
+            state,
+            client=ClientFactory(ocmw=caseworker.organisation),
+            training=training,
+            caseworker=caseworker,
+            counsellor=counsellor,
+        )
+        for state in State.values
+    }

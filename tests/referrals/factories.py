@@ -380,3 +380,16 @@ def referral_in_state(
         take_step(name, referral, actor(name), **step_overrides)
     assert referral.state == state
     return referral
+
+
+def passed_and_closed(caseworker, training, **people):
+    """A referral of `caseworker`'s OCMW that they are responsible for, closed after a
+    passed end (a month ago: `flow_dates`)."""
+    return referral_in_state(
+        State.CLOSED,
+        client=ClientFactory(ocmw=caseworker.organisation),
+        training=training,
+        caseworker=caseworker,
+        end__result=EndResult.PASSED,
+        **people,
+    )

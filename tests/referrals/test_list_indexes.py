@@ -28,8 +28,12 @@ from referrals.models.work import (
     work_window_parts,
 )
 from tests.accounts.two_factor import pass_second_factor
-from tests.referrals.factories import ClientFactory, ReferralFactory, referral_in_state
-from tests.referrals.test_my_work import passed_and_closed
+from tests.referrals.factories import (
+    ClientFactory,
+    ReferralFactory,
+    passed_and_closed,
+    referral_in_state,
+)
 
 pytestmark = [
     pytest.mark.django_db,
