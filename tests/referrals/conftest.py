@@ -237,11 +237,11 @@ def formset_management(total: int = 1, initial: int = 0) -> dict:
 
 
 @pytest.fixture
-def walked(caseworker, counsellor, training):
+def counsellors_referral(caseworker, counsellor, training):
     """Makes a referral of the caseworker's OCMW in `state`, the counsellor's, with `dates`
     set; gives its key."""
 
-    def walked(state, **dates):
+    def made(state, **dates):
         referral = referral_in_state(
             state,
             client=ClientFactory(ocmw=caseworker.organisation),
@@ -251,7 +251,7 @@ def walked(caseworker, counsellor, training):
         Referral.objects.filter(pk=referral.pk).update(**dates)
         return referral.pk
 
-    return walked
+    return made
 
 
 @pytest.fixture

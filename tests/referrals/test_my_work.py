@@ -236,13 +236,19 @@ def test_the_coming_weeks_intakes_and_starts(client, counsellor, caseworker, tra
     assert agenda == {"intakes": [soon.pk], "starts": [starting.pk]}
 
 
-def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(client, counsellor, walked):
+def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(
+    client, counsellor, counsellors_referral
+):
     """The rows of the groups and of the agenda are read together, with what they show: a
     referral in both is the same row in both."""
 
     today = timezone.localdate()
-    starting = walked(State.ADMITTED, probable_start_date=today + datetime.timedelta(days=2))
-    planned = walked(State.INTAKE_PLANNED, intake_at=timezone.now() + datetime.timedelta(days=3))
+    starting = counsellors_referral(
+        State.ADMITTED, probable_start_date=today + datetime.timedelta(days=2)
+    )
+    planned = counsellors_referral(
+        State.INTAKE_PLANNED, intake_at=timezone.now() + datetime.timedelta(days=3)
+    )
     client.force_login(counsellor)
 
     with CaptureQueriesContext(connection) as queries:
@@ -261,7 +267,7 @@ def test_the_groups_first_rows_and_the_weeks_are_read_in_one_query(client, couns
 
 
 def test_the_agenda_lists_the_first_of_each_by_its_own_date(
-    client, counsellor, walked, monkeypatch
+    client, counsellor, counsellors_referral, monkeypatch
 ):
     """Each list's first ROWS_PER_GROUP by its own date, then the oldest referral first; an
     admitted referral by its probable start, not by the intake it had. Both lists are
@@ -274,15 +280,19 @@ def test_the_agenda_lists_the_first_of_each_by_its_own_date(
     def day(n: int, hour: int = 10) -> datetime.datetime:
         return midnight + datetime.timedelta(days=n, hours=hour)
 
-    later = walked(State.INTAKE_PLANNED, intake_at=day(3))
-    first = walked(State.INTAKE_PLANNED, intake_at=day(1))
-    same_time = walked(State.INTAKE_PLANNED, intake_at=day(1))
+    later = counsellors_referral(State.INTAKE_PLANNED, intake_at=day(3))
+    first = counsellors_referral(State.INTAKE_PLANNED, intake_at=day(1))
+    same_time = counsellors_referral(State.INTAKE_PLANNED, intake_at=day(1))
     # Tied with both, but a younger referral: the cut-off leaves it out.
-    same_time_younger = walked(State.INTAKE_PLANNED, intake_at=day(1))
-    walked(State.INTAKE_PLANNED, intake_at=day(5))
-    in_two_days = walked(State.ADMITTED, probable_start_date=day(2).date(), intake_at=day(-20))
-    tomorrow = walked(State.ADMITTED, probable_start_date=day(1).date(), intake_at=day(-3))
-    walked(State.ADMITTED, probable_start_date=day(6).date(), intake_at=day(-30))
+    same_time_younger = counsellors_referral(State.INTAKE_PLANNED, intake_at=day(1))
+    counsellors_referral(State.INTAKE_PLANNED, intake_at=day(5))
+    in_two_days = counsellors_referral(
+        State.ADMITTED, probable_start_date=day(2).date(), intake_at=day(-20)
+    )
+    tomorrow = counsellors_referral(
+        State.ADMITTED, probable_start_date=day(1).date(), intake_at=day(-3)
+    )
+    counsellors_referral(State.ADMITTED, probable_start_date=day(6).date(), intake_at=day(-30))
     client.force_login(counsellor)
 
     for scope in ("", "?scope=team"):

@@ -133,7 +133,9 @@ def test_the_first_of_each_group_read_from_its_starts_are_those_of_the_whole_ran
     assert handovers == [*late, empty][:shown]
 
 
-def test_a_regions_team_ranked_part_by_part_is_the_whole_ranking(counsellor, walked, monkeypatch):
+def test_a_regions_team_ranked_part_by_part_is_the_whole_ranking(
+    counsellor, counsellors_referral, monkeypatch
+):
     """A counsellor's team (their region) is counted and ranked part by part
     (`ranking.rank_parts`: the open states from the start of each state's rows, the closed
     ends whose check-ups are due in one pass): the same counts, and the same first rows in
@@ -151,10 +153,12 @@ def test_a_regions_team_ranked_part_by_part_is_the_whole_ranking(counsellor, wal
 
     handed_over = {"handover_how": HandoverHow.PHONE, "handover_at": now}
     to_plan = [  # the intake late after ten days
-        walked(State.AGREED, state_changed_at=ago(days), agreed_on=day(-days), **handed_over)
+        counsellors_referral(
+            State.AGREED, state_changed_at=ago(days), agreed_on=day(-days), **handed_over
+        )
         for days in (30, 3, 2, 1)
     ]
-    waiting = walked(  # the warm handover late
+    waiting = counsellors_referral(  # the warm handover late
         State.AGREED,
         state_changed_at=ago(0.5),
         agreed_on=day(-20),
@@ -163,17 +167,25 @@ def test_a_regions_team_ranked_part_by_part_is_the_whole_ranking(counsellor, wal
         handover_recorded_at=None,
     )
     for days, intake in ((9, -3), (8, 0), (7, 2), (6, -1.5)):  # to screen once its day came
-        walked(State.INTAKE_PLANNED, state_changed_at=ago(days), intake_at=ago(-intake))
+        counsellors_referral(
+            State.INTAKE_PLANNED, state_changed_at=ago(days), intake_at=ago(-intake)
+        )
     for days, start in ((4, -20), (5, 3), (6, 10)):  # to start: late a week after its day
-        walked(State.ADMITTED, state_changed_at=ago(days), probable_start_date=day(start))
+        counsellors_referral(
+            State.ADMITTED, state_changed_at=ago(days), probable_start_date=day(start)
+        )
     for days, end in ((40, -30), (50, -30), (60, 20)):  # to end: late a week after its day
-        walked(State.IN_TRAINING, state_changed_at=ago(days), expected_end_date=day(end))
-    interrupted = walked(State.IN_TRAINING, state_changed_at=ago(70), expected_end_date=day(-40))
+        counsellors_referral(
+            State.IN_TRAINING, state_changed_at=ago(days), expected_end_date=day(end)
+        )
+    interrupted = counsellors_referral(
+        State.IN_TRAINING, state_changed_at=ago(70), expected_end_date=day(-40)
+    )
     Interruption.objects.create(
         referral_id=interrupted, reason=InterruptionReason.ILLNESS, from_date=day(-2)
     )
     to_close = [  # of either state
-        walked(state, state_changed_at=ago(days))
+        counsellors_referral(state, state_changed_at=ago(days))
         for state, days in (
             (State.ENDED, 3),
             (State.NOT_ADMITTED, 5),
@@ -192,7 +204,7 @@ def test_a_regions_team_ranked_part_by_part_is_the_whole_ranking(counsellor, wal
         (11, -700, EndResult.PASSED, False, ""),  # long past every check-up
     ):
         end, passed = day(ended), result == EndResult.PASSED
-        key = walked(
+        key = counsellors_referral(
             State.CLOSED,
             state_changed_at=ago(days),
             applied_on=end - datetime.timedelta(days=400),
