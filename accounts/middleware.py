@@ -50,7 +50,9 @@ class UserObjectMiddleware:
 
 
 def user_object(user):
-    """`user` with the lazy proxies around it evaluated and taken off."""
+    """`user` with the lazy proxies around it evaluated and taken off: through Django's
+    private `_wrapped` and `_setup`, on purpose, as nothing public hands out the object
+    (tests/accounts/test_user_object.py holds a view to reading the object itself)."""
     while isinstance(user, LazyObject):
         if user._wrapped is empty:
             user._setup()

@@ -140,7 +140,7 @@ def _count_each(referrals, conditions: dict) -> tuple[str, tuple, str]:
             counts.append(f'(SELECT COUNT(*) FROM ({sql}) AS "{state}{number}")')  # noqa: S608
             params.extend(keys_params)
         groups.append(" + ".join(counts) or "0")
-    if not params:
+    if all(group == "0" for group in groups):
         raise EmptyResultSet
     return f"SELECT {', '.join(groups)}", tuple(params), database
 

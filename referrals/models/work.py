@@ -222,10 +222,10 @@ def mine(user) -> Q:
 
 def _no_other_contact(user) -> Q:
     """The referral's training names no contact counsellor but `user`, if any: its training
-    is not among those that name another (a subquery PostgreSQL reads once, into a hash),
-    where asking each referral's training its contact joined the trainings to the referrals,
-    and PostgreSQL took twice as long to plan the query (Mijn werk's agenda 4.2 -> 2.3 ms,
-    for a 1.7 ms answer)."""
+    is not among those that name another (a subquery of the catalogue PostgreSQL reads
+    once, into a hash), where asking each referral's training its contact joined the
+    trainings to the referrals, and PostgreSQL took twice as long to plan the query (Mijn
+    werk's agenda 4.2 -> 2.3 ms, for a 1.7 ms answer)."""
     others = Training.objects.filter(contact_counsellor__isnull=False).exclude(
         contact_counsellor=user
     )

@@ -1,5 +1,6 @@
 """A view reads `request.user` as the user object itself (`UserObjectMiddleware`), with
-what django-otp knows of the second factor, and the anonymous visitor as before."""
+what django-otp knows of the second factor, and the anonymous visitor as before. (A
+session that ends logs out after it, as before: test_sessions.)"""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -41,15 +42,6 @@ def test_an_anonymous_visitor_is_django_s_anonymous_user(client):
     response = client.get(reverse("login"))
 
     assert response.status_code == 200
-    assert type(response.wsgi_request.user) is AnonymousUser
-
-
-def test_logging_out_replaces_the_user_object(client, caseworker):
-    client.force_login(caseworker)
-
-    response = client.post(reverse("logout"))
-
-    assert response.status_code == 302
     assert type(response.wsgi_request.user) is AnonymousUser
 
 

@@ -238,17 +238,17 @@ def formset_management(total: int = 1, initial: int = 0) -> dict:
 
 @pytest.fixture
 def counsellors_referral(caseworker, counsellor, training):
-    """Makes a referral of the caseworker's OCMW in `state`, the counsellor's, with `dates`
-    set; gives its key."""
+    """Makes a referral of the caseworker's OCMW in `state`, the counsellor's, with `fields`
+    set (since when it waits, its dates); gives its key."""
 
-    def made(state, **dates):
+    def made(state, **fields):
         referral = referral_in_state(
             state,
             client=ClientFactory(ocmw=caseworker.organisation),
             training=training,
             counsellor=counsellor,
         )
-        Referral.objects.filter(pk=referral.pk).update(**dates)
+        Referral.objects.filter(pk=referral.pk).update(**fields)
         return referral.pk
 
     return made
