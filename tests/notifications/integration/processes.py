@@ -246,15 +246,19 @@ def deliver_runs(log: str) -> Counter:
     return Counter(next(filter(None, match.groups())) for match in _DELIVER_RUN.finditer(log))
 
 
-def settled_deliver_runs(worker, quiet: float = 0.5, timeout: float = 10.0) -> Counter:
-    """`deliver_runs` of `worker`'s log once they have stopped changing for `quiet` seconds:
-    the worker writes a run's line after its row commits, so an outbox that has settled can
-    still be a line ahead of the log."""
+def settled_deliver_runs(
+    worker, *, at_least: int = 0, quiet: float = 0.5, timeout: float = 10.0
+) -> Counter:
+    """`deliver_runs` of `worker`'s log once there are `at_least` of them and they have
+    stopped changing for `quiet` seconds (or `timeout` has passed): the worker writes a
+    run's line after its row commits and its task returns, so an outbox that has settled can
+    still be a line ahead of the log, and on a busy machine longer than `quiet`."""
     deadline = time.monotonic() + timeout
     runs = deliver_runs(worker.log())
     while True:
         time.sleep(quiet)
         again = deliver_runs(worker.log())
-        if again == runs or time.monotonic() >= deadline:
+        settled = again == runs and again.total() >= at_least
+        if settled or time.monotonic() >= deadline:
             return again
         runs = again
