@@ -6,14 +6,12 @@ repository."""
 
 import ast
 import json
-import os
 import re
 import runpy
 import secrets
 import shutil
 import string
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from django.core.management import call_command
 from gunicorn.config import Config
 
 import operations.heap
+from tests.fresh_process import run_fresh
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 README = BASE_DIR / "README.md"
@@ -40,24 +39,15 @@ def run_deploy_check(
     secret_key: str, site_url: str = "https://example.org", environ: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run `check --deploy` on the production settings in a fresh interpreter."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    environ = {
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": "example.org",
         "SITE_URL": site_url,
         "DATABASE_URL": "sqlite:///:memory:",
         **(environ or {}),
     }
-    return subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    check = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return run_fresh(check, "config.settings.production", timeout=120, **environ)
 
 
 def random_secret_key(length: int = 60) -> str:
@@ -82,29 +72,14 @@ def test_deploy_check_fails_on_a_weak_secret_key():
 def production_settings(**environ: str | None) -> dict:
     """Some production settings, loaded in a fresh interpreter with `environ` added (None:
     that variable unset)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": random_secret_key(),
-        "ALLOWED_HOSTS": "example.org",
-        **environ,
-    }
-    env = {name: value for name, value in env.items() if value is not None}
+    environ = {"SECRET_KEY": random_secret_key(), "ALLOWED_HOSTS": "example.org", **environ}
     script = (
         "import json; from django.conf import settings as s; print(json.dumps({"
         "'SECURE_HSTS_PRELOAD': s.SECURE_HSTS_PRELOAD, "
         "'CONN_HEALTH_CHECKS': s.DATABASES['default']['CONN_HEALTH_CHECKS'], "
         "'CONN_MAX_AGE': s.DATABASES['default']['CONN_MAX_AGE']}))"
     )
-    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_fresh(["-c", script], "config.settings.production", check=True, **environ)
     return json.loads(result.stdout)
 
 

@@ -2,15 +2,14 @@
 and the deploy check warns when the SMTP backend would send without either."""
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 from notifications.checks import check_email_tls
-from tests.test_project import BASE_DIR, random_secret_key, run_deploy_check
+from tests.fresh_process import run_fresh
+from tests.test_project import random_secret_key, run_deploy_check
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -62,26 +61,12 @@ def test_a_deploy_with_implicit_tls_passes_make_check():
 def production_mail_settings(**environ: str) -> subprocess.CompletedProcess:
     """EMAIL_USE_TLS and EMAIL_USE_SSL of the production settings, loaded in a fresh
     interpreter with `environ` (and no EMAIL_* of this one's)."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")},
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": random_secret_key(),
-        "ALLOWED_HOSTS": "example.org",
-        **environ,
-    }
+    environ = {"SECRET_KEY": random_secret_key(), "ALLOWED_HOSTS": "example.org", **environ}
     script = (
         "import json; from django.conf import settings as s; "
         "print(json.dumps([s.EMAIL_USE_TLS, s.EMAIL_USE_SSL]))"
     )
-    return subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_fresh(["-c", script], "config.settings.production", without=("EMAIL_",), **environ)
 
 
 @pytest.mark.parametrize(

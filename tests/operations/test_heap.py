@@ -1,7 +1,7 @@
 """A web worker's objects frozen once it loaded the app (operations.heap; gunicorn's
 `post_worker_init` calls it: tests/test_project.py)."""
 
-from tests.operations.fresh_process import printed_after_setup
+from tests.fresh_process import printed_after_setup
 
 # As gunicorn's worker has it: the app loaded, no request yet. Then what its first requests
 # in each language do (reverse a URL, translate), counting what the collector is left with.

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from operations.logs import JsonFormatter, TextFormatter, request_id
 from operations.middleware import RequestLogMiddleware
-from tests.operations.fresh_process import printed_after_setup
+from tests.fresh_process import printed_after_setup
 from tests.referrals.factories import ClientFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent

@@ -4,17 +4,14 @@ process of its own, without network), and that the retention deletes the files o
 pseudonymised client's referrals while their rows keep what the figures need."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from referrals import services
 from referrals.enums import DocumentKind, State
 from referrals.models import Document
+from tests.fresh_process import run_fresh
 from tests.referrals.factories import PDF, ClientFactory, referral_in_state
 
 # Asked in a fresh process with the settings `make demo` and production build on (local
@@ -34,20 +31,13 @@ print(json.dumps({
 
 
 def probe(**environment) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("OKOT_DOCUMENTS", "AWS_"))
-    }
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.local", **environment)
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", PROBE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_fresh(
+        ["-c", PROBE],
+        "config.settings.local",
+        without=("OKOT_DOCUMENTS", "AWS_"),
         timeout=120,
         check=True,
+        **environment,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
