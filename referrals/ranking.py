@@ -139,10 +139,11 @@ def _count_each(referrals, conditions: dict) -> tuple[str, tuple, str]:
             # The ORM's own SQL; every value is a parameter.
             counts.append(f'(SELECT COUNT(*) FROM ({sql}) AS "{state}{number}")')  # noqa: S608
             params.extend(keys_params)
-        groups.append(" + ".join(counts) or "0")
-    if all(group == "0" for group in groups):
+        groups.append(counts)
+    if not any(groups):
         raise EmptyResultSet
-    return f"SELECT {', '.join(groups)}", tuple(params), database
+    summed = ", ".join(" + ".join(counts) or "0" for counts in groups)
+    return f"SELECT {summed}", tuple(params), database
 
 
 def _first_by_group(ranked: list[tuple], codes: list) -> dict:
