@@ -125,6 +125,17 @@ def only_index(cursor, index: str) -> None:
         cursor.execute(f"DROP INDEX {other}")
 
 
+def plan_with_index_alone(sql: str, params, index: str, *, off: tuple[str, ...]) -> list[str]:
+    """The lines of PostgreSQL's plan of `sql` on the referrals' table with `index` as its
+    only index that is not unique (`only_index`) and the ways in `off` switched off."""
+    with connection.cursor() as cursor:
+        only_index(cursor, index)
+        for way in off:
+            cursor.execute(f"SET LOCAL enable_{way} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return [row[0].strip() for row in cursor.fetchall()]
+
+
 def open_part_groups(user, today) -> dict:
     """The conditions of `user`'s Mijn werk groups in the open states' part of its window
     (`work.work_window_parts`), those `_first_of_each` reads."""
@@ -157,12 +168,9 @@ def test_the_first_of_each_group_are_the_starts_of_an_index(request, who, index)
     flags = overdue_flags(today)
     visible = Referral.objects.visible_to(user)
     sql, params, _database = ranking._first_of_each(visible, in_part, flags)
-    with connection.cursor() as cursor:
-        only_index(cursor, index)
-        for way in ("seqscan", "bitmapscan", "sort"):
-            cursor.execute(f"SET LOCAL enable_{way} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = "\n".join(
+        plan_with_index_alone(sql, params, index, off=("seqscan", "bitmapscan", "sort"))
+    )
     arms = sum(
         1 if overdue_in(flags, {state}) is None else 2
         for code in in_part
@@ -184,12 +192,7 @@ def test_each_groups_count_is_a_range_of_an_index(request, who, index):
     user = request.getfixturevalue(who)
     in_part = open_part_groups(user, timezone.localdate())
     sql, params, _database = ranking._count_each(Referral.objects.visible_to(user), in_part)
-    with connection.cursor() as cursor:
-        only_index(cursor, index)
-        for way in ("seqscan", "bitmapscan"):
-            cursor.execute(f"SET LOCAL enable_{way} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = [row[0].strip() for row in cursor.fetchall()]
+    plan = plan_with_index_alone(sql, params, index, off=("seqscan", "bitmapscan"))
     scans = [n for n, line in enumerate(plan) if f"Index Only Scan using {index} " in line]
     states = [state for code in in_part for state in WORK_STATES[code]]
     assert len(scans) == len(states), "\n".join(plan)
