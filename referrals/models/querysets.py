@@ -179,14 +179,25 @@ def referral_visibility(user, prefix: str = "") -> Q | None:
         # region alone, which an index of the region can answer without the table (a
         # region's team: migration 0035).
         region = user.organisation.province
-        trainings = apps.get_model("referrals", "Training").objects
-        theirs = trainings.filter(contact_counsellor=user).exclude(province=region)
         return Q(
             Q(**{f"{prefix}region": region})
-            | Q(**{f"{prefix}training_id__in": list(theirs.values_list("pk", flat=True))}),
+            | Q(**{f"{prefix}training_id__in": _contact_elsewhere(user, region)}),
             **{f"{prefix}agreed_on__isnull": False},
         )
     return Q(**{f"{prefix}pk__in": []})
+
+
+def _contact_elsewhere(user, region: str) -> list[int]:
+    """The keys of the trainings outside `region` that name `user` as their contact, read
+    once per user object (a request's) and region, as its roles are (`User._holds`): a
+    page asks `referral_visibility` for its rows and again for the inbox's count in the
+    menu (one query less on every page of a counsellor)."""
+    read = user.__dict__.setdefault("_contact_elsewhere", {})
+    if region not in read:
+        trainings = apps.get_model("referrals", "Training").objects
+        theirs = trainings.filter(contact_counsellor=user).exclude(province=region)
+        read[region] = list(theirs.values_list("pk", flat=True))
+    return read[region]
 
 
 class ReferralQuerySet(models.QuerySet):

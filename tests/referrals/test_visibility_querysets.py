@@ -5,10 +5,11 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Province, Role
+from accounts.models import Province, Role, User
 from referrals import access
 from referrals.enums import State
 from referrals.models import Client, Referral
+from referrals.models.querysets import referral_visibility
 from referrals.models.work import work_conditions
 from tests.accounts.factories import (
     AdministratorFactory,
@@ -170,6 +171,31 @@ def test_a_counsellor_moving_region_sees_the_new_regions_referrals(world):
     assert names(referrals, Referral.objects.visible_to(counsellor)) == agreed(
         "gent_to_ov", "antwerpen_to_ov"
     )
+
+
+def test_a_contacts_trainings_elsewhere_are_read_once_per_user_object(
+    world, django_assert_num_queries
+):
+    """A page asks for its rows and again for the inbox's count: the trainings read once per
+    user object, as its roles are. A training named since is seen by the next request's
+    object, as a role granted since is."""
+    users, referrals, _clients = world
+    contact = users["contact_counsellor_west_vlaanderen"]
+    contact.organisation  # noqa: B018 (read with the user, as the login does)
+    contact.is_counsellor  # noqa: B018
+    with django_assert_num_queries(1):
+        referral_visibility(contact)
+        referral_visibility(contact, prefix="referral__")
+    limburg = TrainingFactory(province=Province.LIMBURG, contact_counsellor=contact)
+    named_since = ReferralFactory(training=limburg, agreed_on=datetime.date(2026, 3, 2))
+    referrals["named_since"] = named_since
+
+    assert names(referrals, Referral.objects.visible_to(contact)) == agreed("gent_to_antwerpen")
+    fresh = User.objects.get(pk=contact.pk)
+    assert names(referrals, Referral.objects.visible_to(fresh)) == {
+        *agreed("gent_to_antwerpen"),
+        "named_since",
+    }
 
 
 # Pages are only served to logged-in users: the predicates are asked of them.
