@@ -181,22 +181,22 @@ def referral_visibility(user, prefix: str = "") -> Q | None:
         region = user.organisation.province
         return Q(
             Q(**{f"{prefix}region": region})
-            | Q(**{f"{prefix}training_id__in": _contact_elsewhere(user, region)}),
+            | Q(**{f"{prefix}training_id__in": _trainings_elsewhere_as_contact(user, region)}),
             **{f"{prefix}agreed_on__isnull": False},
         )
     return Q(**{f"{prefix}pk__in": []})
 
 
-def _contact_elsewhere(user, region: str) -> list[int]:
-    """The keys of the trainings outside `region` that name `user` as their contact, read
-    once per user object (a request's) and region, as its roles are (`User._holds`): a
-    page asks `referral_visibility` for its rows and again for the inbox's count in the
-    menu (one query less on every page of a counsellor)."""
-    read = user.__dict__.setdefault("_contact_elsewhere", {})
+def _trainings_elsewhere_as_contact(user, region: str) -> tuple[int, ...]:
+    """Return the keys of the trainings outside `region` naming `user` as their contact."""
+    # Read once per user object (a request's: accounts.middleware.UserObjectMiddleware),
+    # since a page asks for its rows and again for the inbox's count in the menu; a training
+    # named since shows from the next request.
+    read = user.__dict__.setdefault("_trainings_elsewhere_as_contact", {})
     if region not in read:
         trainings = apps.get_model("referrals", "Training").objects
         theirs = trainings.filter(contact_counsellor=user).exclude(province=region)
-        read[region] = list(theirs.values_list("pk", flat=True))
+        read[region] = tuple(theirs.values_list("pk", flat=True))
     return read[region]
 
 
