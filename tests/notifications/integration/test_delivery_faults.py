@@ -92,7 +92,7 @@ def test_emails_waiting_in_the_queue_behind_a_backlog_are_not_dispatched_again(
     assert waited > 2 * float(NOTIFY_ENV["NOTIFY_RELAY_AFTER"])  # the backlog outlasted it
     assert len(smtp.snapshot()) == len(referrals)
     runs = settled_deliver_runs(worker, at_least=runs_before.total() + len(referrals))
-    assert runs - runs_before == {"sent": len(referrals)}
+    assert runs - runs_before == {"sent": len(referrals)}, worker.log_tail(60)
 
 
 def test_a_retry_held_by_a_killed_worker_is_sent_within_the_queue_patience(
