@@ -24,7 +24,7 @@ from audit import reads
 from .enums import OverdueReason, State
 from .listing import CLEAR_SEARCH
 from .models import Referral
-from .models.querysets import midnight
+from .models.querysets import on_days
 from .models.work import (
     Work,
     mine_parts,
@@ -236,9 +236,8 @@ def agenda_week(today: datetime.date) -> tuple[Q, Q]:
     as the range its index holds (`referral_intakes`, `referral_starts`): an intake from
     today's midnight to the one after the last day, here, rather than by its day."""
     last = today + datetime.timedelta(days=7)
-    since, until = midnight(today), midnight(last + datetime.timedelta(days=1))
     return (
-        Q(state=State.INTAKE_PLANNED, intake_at__gte=since, intake_at__lt=until),
+        Q(state=State.INTAKE_PLANNED) & on_days("intake_at", today, last),
         Q(state=State.ADMITTED, probable_start_date__gte=today, probable_start_date__lte=last),
     )
 

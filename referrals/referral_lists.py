@@ -12,7 +12,7 @@ from .formfields import BoundedModelChoiceField, DateInput
 from .listing import Column
 from .models import Training
 from .models.indexes import KEY_DATE, STATE_ORDER
-from .models.querysets import client_search, overdue_condition
+from .models.querysets import client_search, on_days, overdue_condition
 from .models.work import mine, work_conditions, work_of
 
 COLUMNS = [
@@ -41,7 +41,8 @@ DATE_FIELDS = {
     "end_date": _("End date"),
     "since": _("Last change of state"),
 }
-_DATE_LOOKUPS = {"intake": "intake_at__date", "since": "state_changed_at__date"}
+# The filters on a moment, by its day: its field.
+_MOMENTS = {"intake": "intake_at", "since": "state_changed_at"}
 
 
 class ReferralFilterForm(forms.Form):
@@ -128,11 +129,13 @@ class ReferralFilterForm(forms.Form):
         if data.get("work"):
             referrals = referrals.filter(work_conditions(self.user)[data["work"]])
         field = data["dates"] or "since"
-        lookup = _DATE_LOOKUPS.get(field, field)
-        if data["date_from"]:
-            referrals = referrals.filter(**{f"{lookup}__gte": data["date_from"]})
-        if data["date_to"]:
-            referrals = referrals.filter(**{f"{lookup}__lte": data["date_to"]})
+        first, last = data["date_from"], data["date_to"]
+        if field in _MOMENTS:
+            return referrals.filter(on_days(_MOMENTS[field], first, last))
+        if first:
+            referrals = referrals.filter(**{f"{field}__gte": first})
+        if last:
+            referrals = referrals.filter(**{f"{field}__lte": last})
         return referrals
 
 

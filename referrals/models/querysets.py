@@ -68,11 +68,25 @@ def interrupted_now() -> Exists:
 def intake_day_has_come(today: datetime.date | None = None) -> Q:
     """A referral whose intake's day (in Brussels) has come, or without an intake moment:
     as the guard `guards.intake_day_has_come`."""
-    # Before the midnight that ends today, rather than its day converted from each row's
-    # moment (`__date`), which took PostgreSQL as long again: a region's 3,800 intakes
-    # counted in 1.6-2.0 ms against 0.6-0.7.
-    today = today or timezone.localdate()
-    return Q(intake_at__isnull=True) | Q(intake_at__lt=midnight(today + datetime.timedelta(days=1)))
+    return Q(intake_at__isnull=True) | on_days("intake_at", None, today or timezone.localdate())
+
+
+def on_days(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
+    """The moments of `field` on the days from `first` to `last` (in Brussels; None: open)."""
+    # From the midnight that begins the first day to the one that ends the last: a range its
+    # index holds, where each row's day converted from its moment (`__date`) is read from
+    # every row (the administrator's list by a month of last changes: 308,000 rows walked,
+    # 0.5 s; a region's planned intakes to screen counted in 1.8-3.1 ms against 0.7-1.2).
+    # The first and last days a date can hold bound no moment (nor would they convert to
+    # UTC): there, only an empty one is left out, as a day converted leaves it out.
+    some = Q(**{f"{field}__isnull": False})
+    condition = Q()
+    if first is not None:
+        condition &= Q(**{f"{field}__gte": midnight(first)}) if first > datetime.date.min else some
+    if last is not None:
+        after = last + datetime.timedelta(days=1) if last < datetime.date.max else None
+        condition &= Q(**{f"{field}__lt": midnight(after)}) if after else some
+    return condition
 
 
 def midnight(day: datetime.date) -> datetime.datetime:

@@ -70,6 +70,36 @@ def test_the_list_sorted_reads_its_index(request, client, who, scope, sort, orde
     assert index in plan, plan
 
 
+@pytest.mark.parametrize(
+    ("who", "scope"), [("administrator", ""), ("caseworker", "ocmw_"), ("counsellor", "region_")]
+)
+def test_the_list_of_a_period_of_last_changes_is_a_range_of_its_index(request, client, who, scope):
+    """The days of the last change, from the midnight that begins the first to the one that
+    ends the last, are a range of the list's own index in its order, rather than a day
+    converted from each row that the index walks past (the administrator's list by a month,
+    at a million referrals: 308,000 rows, half a second)."""
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    if who == "administrator":
+        pass_second_factor(client, user)
+    period = {"dates": "since", "date_from": "2024-03-01", "date_to": "2024-03-31"}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/referrals/", period).status_code == 200
+    (listed,) = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "referrals_referral"."id"')
+    ]
+    with connection.cursor() as cursor:
+        for way in ("sort", "seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{way} = off")
+        cursor.execute(f"EXPLAIN {listed}")
+        plan = [row[0].strip() for row in cursor.fetchall()]
+    (scan,) = [n for n, line in enumerate(plan) if f"referral_{scope}list_order " in line]
+    assert "state_changed_at >=" in plan[scan + 1], "\n".join(plan)
+    assert plan[scan + 1].startswith("Index Cond:"), "\n".join(plan)
+
+
 def test_mijn_werks_agenda_week_is_the_range_of_the_indexes_of_intakes_and_starts():
     """The coming week's intakes and starts (migration 0031): each is its index's range (an
     intake by its time, not by its day), so that PostgreSQL can read both indexes for the

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -106,6 +107,10 @@ def test_a_counsellor_finds_no_referral_before_the_agreement(client, counsellor,
         ("mine=on", {"an", "bart", "cas"}),  # cas: nobody's yet
         ("dates=agreed_on&date_from=2000-01-01", {"an", "bart"}),
         ("dates=applied_on&date_to=2000-01-01", set()),
+        # The first and last days a date can hold: every moment, none without one.
+        ("dates=since&date_from=0001-01-01&date_to=9999-12-31", {"an", "bart", "cas"}),
+        ("dates=intake&date_from=0001-01-02&date_to=9999-12-31", {"bart"}),
+        ("dates=intake&date_from=0001-01-01&date_to=9999-12-30", {"bart"}),
     ],
 )
 def test_filters_narrow_the_list(client, caseworker, referrals, query, expected):
@@ -116,6 +121,34 @@ def test_filters_narrow_the_list(client, caseworker, referrals, query, expected)
         if referral in shown(client.get(f"{LIST}?{query}"))
     }
     assert names == expected
+
+
+@pytest.mark.parametrize(
+    ("dates", "column"), [("since", "state_changed_at"), ("intake", "intake_at")]
+)
+def test_a_moment_is_in_the_period_of_its_day_in_brussels(client, caseworker, dates, column):
+    """From the midnight that begins the first day to the one that ends the last, around the
+    day the clocks went forward (29 March 2026)."""
+    brussels = timezone.get_current_timezone()
+    moments = [
+        datetime.datetime(2026, 3, 28, 23, 59, 59, 999999, tzinfo=brussels),
+        datetime.datetime(2026, 3, 29, 0, 0, tzinfo=brussels),
+        datetime.datetime(2026, 3, 30, 23, 59, 59, 999999, tzinfo=brussels),
+        datetime.datetime(2026, 3, 31, 0, 0, tzinfo=brussels),
+    ]
+    keys = []
+    with time_machine.travel(datetime.datetime(2026, 6, 1, 12, tzinfo=brussels)):
+        for moment in moments:  # agreed before the intakes
+            referral = referral_in_state(
+                State.INTAKE_PLANNED, client=ClientFactory(ocmw=caseworker.organisation)
+            )
+            Referral.objects.filter(pk=referral.pk).update(**{column: moment})
+            keys.append(referral.pk)
+    client.force_login(caseworker)
+
+    response = client.get(f"{LIST}?dates={dates}&date_from=2026-03-29&date_to=2026-03-30")
+
+    assert {referral.pk for referral in shown(response)} == set(keys[1:3])
 
 
 def test_mine_leaves_out_what_a_colleague_is_responsible_for(client, caseworker, referrals):
