@@ -6,6 +6,8 @@ counsellor of the region with the most referrals, that region's network manager,
 administrator (past the second factor). A search is kept in the session, so each searched
 list has a session of its own, made by posting the search once."""
 
+import calendar
+import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -111,6 +113,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     admin_clients = reverse("admin:referrals_client_changelist")
     reports = reverse("referrals:reports")
     year = f"?{urlencode({'year': timezone.localdate().year - 1})}"  # not the default
+    changes, ends = (f"{referrals}?{period(dates)}" for dates in ("since", "end_date"))
     return [
         Case("caseworker", "Mijn werk", reverse("referrals:dashboard")),
         Case("caseworker", "Mijn werk, team", f"{reverse('referrals:dashboard')}?scope=team"),
@@ -153,6 +156,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("counsellor", "trainees", f"{referrals}?state=in_training"),
         Case("counsellor", "referrals, page 40", f"{referrals}?page=40"),
         Case("counsellor", "referrals, searched", referrals, session="referral search"),
+        Case("counsellor", "referrals, a month's ends", ends),
         Case(
             "counsellor", "referral page", reverse("referrals:referral_detail", args=[trainee.pk])
         ),
@@ -172,6 +176,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("administrator", "referrals, page 1", referrals),
         Case("administrator", "referrals, page 400", f"{referrals}?page=400"),
         Case("administrator", "referrals, by state", f"{referrals}?sort=-state"),
+        Case("administrator", "referrals, a month's changes", changes),
+        Case("administrator", "referrals, a month's ends", ends),
         Case("administrator", "clients, page 1", clients),
         Case("administrator", "clients, by first name", clients, session="client search"),
         Case("administrator", "clients, by INSZ", clients, session="INSZ search"),
@@ -193,6 +199,14 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "administrator", "admin clients, search", admin_clients, session="admin client search"
         ),
     ]
+
+
+def period(dates: str) -> str:
+    """The list's filter on `dates` (a date's field, or "since": the last change) in the
+    month two years ago: a period far down the list's order of last changes."""
+    first = (timezone.localdate() - datetime.timedelta(days=730)).replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return urlencode({"dates": dates, "date_from": first, "date_to": last})
 
 
 def sessions(users: dict[str, User], pass_second_factor) -> dict[tuple[str, str], TestClient]:
