@@ -41,7 +41,7 @@ DATE_FIELDS = {
     "end_date": _("End date"),
     "since": _("Last change of state"),
 }
-# The filters on a moment, by its day: its field.
+# The dates to filter on that are moments: the field of each.
 _MOMENTS = {"intake": "intake_at", "since": "state_changed_at"}
 
 
@@ -131,11 +131,12 @@ class ReferralFilterForm(forms.Form):
         field = data["dates"] or "since"
         first, last = data["date_from"], data["date_to"]
         if field in _MOMENTS:
-            return referrals.filter(on_days(_MOMENTS[field], first, last))
-        if first:
-            referrals = referrals.filter(**{f"{field}__gte": first})
-        if last:
-            referrals = referrals.filter(**{f"{field}__lte": last})
+            referrals = referrals.filter(on_days(_MOMENTS[field], first, last))
+        else:
+            if first:
+                referrals = referrals.filter(**{f"{field}__gte": first})
+            if last:
+                referrals = referrals.filter(**{f"{field}__lte": last})
         return referrals
 
 

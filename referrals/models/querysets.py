@@ -72,20 +72,19 @@ def intake_day_has_come(today: datetime.date | None = None) -> Q:
 
 
 def on_days(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
-    """The moments of `field` on the days from `first` to `last` (in Brussels; None: open)."""
-    # From the midnight that begins the first day to the one that ends the last: a range its
-    # index holds, where each row's day converted from its moment (`__date`) is read from
-    # every row (the administrator's list by a month of last changes: 308,000 rows walked,
-    # 0.5 s; a region's planned intakes to screen counted in 1.8-3.1 ms against 0.7-1.2).
-    # The first and last days a date can hold bound no moment (nor would they convert to
-    # UTC): there, only an empty one is left out, as a day converted leaves it out.
+    """The moments of `field` on the days from `first` to `last` in Brussels (None: that
+    side open; both None: every row)."""
+    # From the midnight that begins the first day to the one that ends the last: a range of
+    # the field's index, where a day converted from each row's moment (`__date`) is a
+    # filter on every row the index walks (docs/performance.md). The first and last days a
+    # date can hold bound no moment (nor convert to UTC): there only an empty one is left out.
     some = Q(**{f"{field}__isnull": False})
     condition = Q()
     if first is not None:
         condition &= Q(**{f"{field}__gte": midnight(first)}) if first > datetime.date.min else some
     if last is not None:
-        after = last + datetime.timedelta(days=1) if last < datetime.date.max else None
-        condition &= Q(**{f"{field}__lt": midnight(after)}) if after else some
+        day_after = last + datetime.timedelta(days=1) if last < datetime.date.max else None
+        condition &= Q(**{f"{field}__lt": midnight(day_after)}) if day_after else some
     return condition
 
 

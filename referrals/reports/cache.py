@@ -54,6 +54,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.utils import timezone, translation
 
+from ..models.querysets import midnight
 from .page import Section
 from .tables import Column, Row, Table
 
@@ -198,10 +199,7 @@ def _lifetime(seconds: int, at: datetime.datetime, *, days: int) -> int:
     the next day too), when that is longer."""
     if not days:
         return seconds
-    zone = timezone.get_current_timezone()
-    end = datetime.datetime.combine(
-        timezone.localdate(at) + datetime.timedelta(days=days), datetime.time(), tzinfo=zone
-    )
+    end = midnight(timezone.localdate(at) + datetime.timedelta(days=days))
     # In seconds since the epoch: aware datetimes of one time zone subtract as wall clocks,
     # an hour off on the days the clocks change.
     return max(seconds, int(end.timestamp() - timezone.now().timestamp()) + 1)
