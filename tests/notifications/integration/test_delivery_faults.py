@@ -26,7 +26,7 @@ from .conftest import (
     delivered_once,
     intake_email,
 )
-from .processes import CeleryWorker, settled_deliver_runs, wait_for
+from .processes import CeleryWorker, deliver_lines, settled_deliver_runs, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -92,7 +92,7 @@ def test_emails_waiting_in_the_queue_behind_a_backlog_are_not_dispatched_again(
     assert waited > 2 * float(NOTIFY_ENV["NOTIFY_RELAY_AFTER"])  # the backlog outlasted it
     assert len(smtp.snapshot()) == len(referrals)
     runs = settled_deliver_runs(worker, at_least=runs_before.total() + len(referrals))
-    assert runs - runs_before == {"sent": len(referrals)}, worker.log_tail(60)
+    assert runs - runs_before == {"sent": len(referrals)}, deliver_lines(worker)
 
 
 def test_a_retry_held_by_a_killed_worker_is_sent_within_the_queue_patience(
