@@ -28,7 +28,7 @@ from .listing import (
 )
 from .listing import stored_search as stored
 from .models import Referral
-from .referral_lists import COLUMNS, DEFAULT_SORT, ReferralFilterForm, searched, sorted_referrals
+from .referral_lists import COLUMNS, ReferralFilterForm, searched, sorted_referrals
 
 PAGE_SIZE = 50
 LIST = REFERRAL_LIST
@@ -36,9 +36,10 @@ LIST = REFERRAL_LIST
 
 def _listed(request):
     """The user's referrals as the list shows them now: filters and sort from the query
-    string, the search from the session. Returns (form, sort, search, queryset)."""
+    string, the search from the session. Returns (form, columns, sort, search, queryset)."""
     form = ReferralFilterForm(request.GET, user=request.user)
-    sort, ordering = ordering_for(COLUMNS, request.GET.get("sort", ""), DEFAULT_SORT)
+    columns, default_sort = form.columns()
+    sort, ordering = ordering_for(columns, request.GET.get("sort", ""), default_sort)
     search = stored(request, LIST)
     referrals = Referral.objects.visible_to(request.user).with_related().with_interrupted()
     if request.user.is_caseworker and sort.lstrip("-") == "client":
@@ -46,7 +47,7 @@ def _listed(request):
         # referral's copy: it may then walk the clients' (ocmw, name) index in order.
         referrals = referrals.filter(client__ocmw_id=request.user.organisation_id)
     referrals = sorted_referrals(searched(form.filter(referrals), search, request.user), ordering)
-    return form, sort, search, referrals
+    return form, columns, sort, search, referrals
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,7 +70,7 @@ def referral_list(request):
             return redirect(f"{reverse('referrals:referral_list')}?{query.urlencode()}")
     else:
         search_form = SearchForm(initial={"q": stored(request, LIST)})
-    form, sort, search, referrals = _listed(request)
+    form, columns, sort, search, referrals = _listed(request)
     query = request.GET.copy()
     page = Page(referrals, request.GET.get("page"), PAGE_SIZE, query)
     rows = reads.REFERRAL.of_all(page.object_list)
@@ -90,7 +91,8 @@ def referral_list(request):
             "filter_form": form,
             "search_form": search_form,
             "search": search,
-            "headings": headings(COLUMNS, sort, query),
+            "headings": headings(columns, sort, query),
+            "period_column": len(columns) > len(COLUMNS),
             "export_query": query.urlencode(),
         },
         status=400 if request.method == "POST" else 200,
@@ -117,7 +119,7 @@ def referral_list_export(request):
     """The list as the user sees it (filters, search, sort) as an XLSX workbook."""
     if not access.may_see_referrals(request.user):
         raise PermissionDenied
-    _form, _sort, _search, referrals = _listed(request)
+    referrals = _listed(request)[-1]
     return xlsx_download(
         request,
         referrals,

@@ -2,7 +2,7 @@
 follows what they see (a caseworker sees one OCMW, so no OCMW or province filter)."""
 
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Province
@@ -32,7 +32,7 @@ SORT_ANNOTATIONS = {
     "key_date": KEY_DATE,
 }
 
-# The dates a list can be narrowed to: the field and its label.
+# The dates a list can be narrowed to: the code and its label.
 DATE_FIELDS = {
     "applied_on": _("Date of the candidacy"),
     "agreed_on": _("Formal agreement date"),
@@ -41,8 +41,12 @@ DATE_FIELDS = {
     "end_date": _("End date"),
     "since": _("Last change of state"),
 }
-# The dates to filter on that are moments: the field of each.
+# The dates to filter on that are moments: the field of each (a date's code is its field).
 _MOMENTS = {"intake": "intake_at", "since": "state_changed_at"}
+
+
+def _field(code: str) -> str:
+    return _MOMENTS.get(code, code)
 
 
 class ReferralFilterForm(forms.Form):
@@ -109,8 +113,29 @@ class ReferralFilterForm(forms.Form):
             if name != "dates"
         )
 
+    @property
+    def period(self) -> str | None:
+        """The code of the date the list is narrowed to a period of, if it is."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        if data["date_from"] is None and data["date_to"] is None:
+            return None
+        return data["dates"] or "since"
+
+    def columns(self) -> tuple[list[Column], str]:
+        """The list's columns and its sort when none is asked for. Narrowed to a period of a
+        date, the list shows that date and is sorted by it, latest first: the rows of the
+        period read in the order of that date's index, however far back the period lies (in
+        the order of the last change, a month two years ago lies behind every later change)."""
+        code = self.period
+        if code is None or code == "since":
+            return COLUMNS, DEFAULT_SORT
+        return [*COLUMNS, Column(code, DATE_FIELDS[code], [_field(code)])], f"-{code}"
+
     def filter(self, referrals):
-        """`referrals` narrowed by the valid filters (an invalid one narrows nothing)."""
+        """`referrals` narrowed by the valid filters (an invalid one narrows nothing), each
+        with the date of its period as `period_date` when `columns()` shows it."""
         if not self.is_valid():
             return referrals
         data = self.cleaned_data
@@ -128,15 +153,17 @@ class ReferralFilterForm(forms.Form):
             referrals = referrals.filter(mine(self.user))
         if data.get("work"):
             referrals = referrals.filter(work_conditions(self.user)[data["work"]])
-        field = data["dates"] or "since"
+        code = data["dates"] or "since"
         first, last = data["date_from"], data["date_to"]
-        if field in _MOMENTS:
-            referrals = referrals.filter(on_days(_MOMENTS[field], first, last))
+        if code in _MOMENTS:
+            referrals = referrals.filter(on_days(_MOMENTS[code], first, last))
         else:
             if first:
-                referrals = referrals.filter(**{f"{field}__gte": first})
+                referrals = referrals.filter(**{f"{code}__gte": first})
             if last:
-                referrals = referrals.filter(**{f"{field}__lte": last})
+                referrals = referrals.filter(**{f"{code}__lte": last})
+        if self.period not in (None, "since"):  # the date shown in its column
+            referrals = referrals.annotate(period_date=F(_field(self.period)))
         return referrals
 
 

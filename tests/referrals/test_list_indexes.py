@@ -27,6 +27,7 @@ from referrals.models.work import (
     work_conditions,
     work_window_parts,
 )
+from referrals.referral_lists import DATE_FIELDS
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import (
     ClientFactory,
@@ -98,6 +99,37 @@ def test_the_list_of_a_period_of_last_changes_is_a_range_of_its_index(request, c
     (scan,) = [n for n, line in enumerate(plan) if f"referral_{scope}list_order " in line]
     assert "state_changed_at >=" in plan[scan + 1], "\n".join(plan)
     assert plan[scan + 1].startswith("Index Cond:"), "\n".join(plan)
+
+
+@pytest.mark.parametrize("state", ["", State.AGREED])
+@pytest.mark.parametrize(
+    ("dates", "field"),
+    [(code, "intake_at" if code == "intake" else code) for code in DATE_FIELDS if code != "since"],
+)
+def test_the_list_of_a_period_of_a_date_reads_its_index_in_order(
+    client, administrator, dates, field, state
+):
+    """Narrowed to a period of a date, the list is sorted by it: the period is a range of the
+    date's index (of the state's with a state), read in its order, so that a month two years
+    ago is found at once rather than behind every later change (495 ms at a million
+    referrals), and a state that never holds the date (agreed, by its end) is an empty range
+    rather than every end walked (1.3 s)."""
+    fields = ["state", field] if state else [field]
+    (index,) = [i.name for i in Referral._meta.indexes if i.fields == fields and not i.condition]
+    client.force_login(administrator)
+    pass_second_factor(client, administrator)
+    period = {"dates": dates, "date_from": "2024-03-01", "date_to": "2024-03-31", "state": state}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/referrals/", period).status_code == 200
+    (listed,) = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "referrals_referral"."id"')
+    ]
+    plan = plan_with_index_alone(listed, None, index, off=("sort", "seqscan", "bitmapscan"))
+    (scan,) = [n for n, line in enumerate(plan) if f"Index Scan Backward using {index} " in line]
+    assert plan[scan + 1].startswith("Index Cond:"), "\n".join(plan)
+    assert f"{field} >=" in plan[scan + 1], "\n".join(plan)
 
 
 def test_mijn_werks_agenda_week_is_the_range_of_the_indexes_of_intakes_and_starts():
@@ -327,6 +359,10 @@ def test_mijn_werks_closed_referrals_are_a_range_of_an_index(
     query = Referral.objects.filter(closed.condition, **{scope: key}).order_by().values("pk").query
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
+        # The state's own index of the end (the list's periods, migration 0039) holds the
+        # window of all of Flanders: on a table this small it costs about what the scope's
+        # does, where at a million referrals it reads 77,000 ends for the scope's few.
+        cursor.execute("DROP INDEX referral_state_end_date")
         cursor.execute("ANALYZE referrals_referral")
         for way in ("seqscan", "bitmapscan"):
             cursor.execute(f"SET LOCAL enable_{way} = off")

@@ -6,7 +6,7 @@ import io
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -16,9 +16,14 @@ from audit.models import Entry, Kind
 from referrals import list_export
 from referrals.enums import State
 from referrals.models import Referral
-from referrals.referral_lists import COLUMNS
+from referrals.referral_lists import COLUMNS, DATE_FIELDS
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
-from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
+from tests.referrals.factories import (
+    ClientFactory,
+    TrainingFactory,
+    passed_and_closed,
+    referral_in_state,
+)
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("referrals:referral_list")
@@ -237,6 +242,67 @@ def test_every_column_sorts_both_ways(client, caseworker, referrals, column):
     current = [h for h in headings if h.aria_sort != "none"]
     assert [h.aria_sort for h in current] == ["ascending"]
     assert f"sort=-{column}" in current[0].url
+
+
+PERIOD_DATES = [code for code in DATE_FIELDS if code != "since"]
+
+
+@pytest.fixture
+def ended(caseworker, training) -> list[Referral]:
+    """Three referrals of the caseworker's OCMW walked to their end and closed, each date of
+    the first five days after the second's and the second's five after the third's; their
+    last changes in the other order."""
+    rows = [passed_and_closed(caseworker, training) for _ in range(3)]
+    dates = [
+        field.name
+        for field in Referral._meta.concrete_fields
+        if isinstance(field, models.DateField)
+        and field.name not in ("created_at", "updated_at", "state_changed_at")
+    ]
+    for n, referral in enumerate(rows):
+        shifted = {
+            name: getattr(referral, name) - datetime.timedelta(days=5 * n)
+            for name in dates
+            if getattr(referral, name) is not None
+        }
+        shifted["state_changed_at"] = timezone.now() - datetime.timedelta(days=3 - n)
+        Referral.objects.filter(pk=referral.pk).update(**shifted)
+        referral.refresh_from_db()
+    return rows
+
+
+@pytest.mark.parametrize("code", PERIOD_DATES)
+def test_a_list_narrowed_to_a_period_shows_that_date_and_is_sorted_by_it(
+    client, caseworker, ended, code
+):
+    """The period's date as a column, the list sorted by it latest first unless another sort
+    is asked for, and both ways from its heading."""
+    values = [getattr(referral, "intake_at" if code == "intake" else code) for referral in ended]
+    days = [timezone.localtime(v).date() if code == "intake" else v for v in values]
+    client.force_login(caseworker)
+    period = f"dates={code}&date_from={days[-1]}&date_to={days[0]}"
+
+    response = client.get(f"{LIST}?{period}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert shown(response) == ended
+    heading = response.context["headings"][-1]
+    assert (heading.label, heading.aria_sort) == (DATE_FIELDS[code], "descending")
+    assert f"sort={code}" in heading.url
+    assert f'<time datetime="{days[0]:%Y-%m-%d}' in response.content.decode()
+    assert shown(client.get(f"{LIST}?{period}&sort={code}")) == ended[::-1]
+    assert shown(client.get(f"{LIST}?{period}&sort=-since")) == ended[::-1]
+
+
+@pytest.mark.parametrize(
+    "query", ["dates=end_date", "sort=-end_date", "dates=since&date_from=2000-01-01&sort=end_date"]
+)
+def test_a_date_is_no_column_without_its_period(client, caseworker, ended, query):
+    """Chosen without a period, or asked for as a sort of another one, a date is no column
+    and the list keeps its order of last changes."""
+    client.force_login(caseworker)
+    response = client.get(f"{LIST}?{query}")
+    assert [h.label for h in response.context["headings"]] == [c.label for c in COLUMNS]
+    assert shown(response) == ended[::-1]
 
 
 def test_sorting_by_client_and_by_state_follows_names_and_the_flow(client, caseworker, referrals):
