@@ -40,12 +40,17 @@ def referral_indexes() -> list[models.Index]:
     return [
         models.Index(fields=["state", "state_changed_at"]),
         # The list narrowed to a period of a date is sorted by it (`ReferralFilterForm.
-        # columns`): the period a range of the date's index, read in its order, and of one
-        # state a range of the state's (a state that never holds the date, an empty one).
+        # columns`): the period a range of the date's index read in its order, for all of
+        # Flanders, an OCMW and a region, and of one state a range of the state's (a state
+        # that never holds the date, an empty one), as the lists' other orders have theirs.
         *(models.Index(fields=[field], name=f"referral_{field}") for field in NEW_DATES),
         models.Index(fields=["start_date"]),
         models.Index(fields=["end_date"]),
-        *(models.Index(fields=["state", field], name=f"referral_state_{field}") for field in DATES),
+        *(
+            models.Index(fields=[first, field], name=f"referral_{first}_{field}")
+            for first in ("state", "ocmw", "region")
+            for field in DATES
+        ),
         models.Index(fields=["obtained_on"]),  # the diplomas of a year
         models.Index(fields=["created_at"]),  # the funnel's year of registration
         # The lists' default order (newest change first), page by page.
