@@ -28,7 +28,7 @@ from .listing import (
 )
 from .listing import stored_search as stored
 from .models import Referral
-from .referral_lists import COLUMNS, ReferralFilterForm, searched, sorted_referrals
+from .referral_lists import ReferralFilterForm, searched, sorted_referrals
 
 PAGE_SIZE = 50
 LIST = REFERRAL_LIST
@@ -92,7 +92,7 @@ def referral_list(request):
             "search_form": search_form,
             "search": search,
             "headings": headings(columns, sort, query),
-            "period_column": len(columns) > len(COLUMNS),
+            "period_column": form.period_column,
             "export_query": query.urlencode(),
         },
         status=400 if request.method == "POST" else 200,

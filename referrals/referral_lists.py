@@ -114,28 +114,29 @@ class ReferralFilterForm(forms.Form):
         )
 
     @property
-    def period(self) -> str | None:
-        """The code of the date the list is narrowed to a period of, if it is."""
+    def period_column(self) -> str | None:
+        """The code of the date the list is narrowed to a period of and shows as a column
+        (the last change is always one), if it is."""
         if not self.is_valid():
             return None
         data = self.cleaned_data
         if data["date_from"] is None and data["date_to"] is None:
             return None
-        return data["dates"] or "since"
+        return data["dates"] if data["dates"] not in ("", "since") else None
 
     def columns(self) -> tuple[list[Column], str]:
         """The list's columns and its sort when none is asked for. Narrowed to a period of a
         date, the list shows that date and is sorted by it, latest first: the rows of the
         period read in the order of that date's index, however far back the period lies (in
         the order of the last change, a month two years ago lies behind every later change)."""
-        code = self.period
-        if code is None or code == "since":
+        code = self.period_column
+        if code is None:
             return COLUMNS, DEFAULT_SORT
         return [*COLUMNS, Column(code, DATE_FIELDS[code], [_field(code)])], f"-{code}"
 
     def filter(self, referrals):
         """`referrals` narrowed by the valid filters (an invalid one narrows nothing), each
-        with the date of its period as `period_date` when `columns()` shows it."""
+        with the date of its period as `period_date` when it is a column."""
         if not self.is_valid():
             return referrals
         data = self.cleaned_data
@@ -162,8 +163,8 @@ class ReferralFilterForm(forms.Form):
                 referrals = referrals.filter(**{f"{code}__gte": first})
             if last:
                 referrals = referrals.filter(**{f"{code}__lte": last})
-        if self.period not in (None, "since"):  # the date shown in its column
-            referrals = referrals.annotate(period_date=F(_field(self.period)))
+        if self.period_column:
+            referrals = referrals.annotate(period_date=F(_field(self.period_column)))
         return referrals
 
 

@@ -9,8 +9,10 @@
 # all 900,000 ends for none (1.3 s), and a caseworker's "mine" by ends from 2024 walked
 # Flanders' ends for their OCMW's few (450 ms; 11 with the OCMW's index).
 #
-# Built concurrently on PostgreSQL (`atomic = False`), so the steps go on meanwhile; if it
-# stops halfway, see docs/operations.md on an index left invalid.
+# Built concurrently on PostgreSQL (`atomic = False`), so the steps go on meanwhile. If it
+# stops halfway, the indexes built so far are valid but not recorded, so that running it
+# again stops at the first of them: drop every index of this migration that exists (the
+# one left invalid too, docs/operations.md), then migrate again.
 
 from django.db import migrations, models
 

@@ -30,10 +30,10 @@ KEY_DATE = Case(
 )
 
 
-# The dates a list is narrowed to a period of, besides the last change; the start and end
-# had an index of their own before (the reports' years).
+# The fields of the dates a list is narrowed to a period of, besides the last change; the
+# start and end have an index of their own for the reports' years too.
 DATES = ("applied_on", "agreed_on", "intake_at", "start_date", "end_date")
-NEW_DATES = DATES[:3]
+LIST_ONLY_DATES = ("applied_on", "agreed_on", "intake_at")
 
 
 def referral_indexes() -> list[models.Index]:
@@ -43,7 +43,7 @@ def referral_indexes() -> list[models.Index]:
         # columns`): the period a range of the date's index read in its order, for all of
         # Flanders, an OCMW and a region, and of one state a range of the state's (a state
         # that never holds the date, an empty one), as the lists' other orders have theirs.
-        *(models.Index(fields=[field], name=f"referral_{field}") for field in NEW_DATES),
+        *(models.Index(fields=[field], name=f"referral_{field}") for field in LIST_ONLY_DATES),
         models.Index(fields=["start_date"]),
         models.Index(fields=["end_date"]),
         *(

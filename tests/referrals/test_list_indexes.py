@@ -42,6 +42,23 @@ pytestmark = [
 ]
 
 
+def list_query(request, client, who: str, query: dict) -> str:
+    """The SQL of the page of the referral list that `who` (a fixture's name) is shown for
+    `query`."""
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    if who == "administrator":
+        pass_second_factor(client, user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/referrals/", query).status_code == 200
+    (listed,) = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "referrals_referral"."id"')
+    ]
+    return listed
+
+
 @pytest.mark.parametrize(
     ("who", "scope"), [("administrator", ""), ("caseworker", "ocmw_"), ("counsellor", "region_")]
 )
@@ -52,17 +69,7 @@ pytestmark = [
 )
 def test_the_list_sorted_reads_its_index(request, client, who, scope, sort, order):
     index = f"referral_{scope}{order}"
-    user = request.getfixturevalue(who)
-    client.force_login(user)
-    if who == "administrator":
-        pass_second_factor(client, user)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/referrals/", {"sort": sort}).status_code == 200
-    (listed,) = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith('SELECT "referrals_referral"."id"')
-    ]
+    listed = list_query(request, client, who, {"sort": sort})
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -79,18 +86,8 @@ def test_the_list_of_a_period_of_last_changes_is_a_range_of_its_index(request, c
     ends the last, are a range of the list's own index in its order, rather than a day
     converted from each row that the index walks past (the administrator's list by a month,
     at a million referrals: 308,000 rows, half a second)."""
-    user = request.getfixturevalue(who)
-    client.force_login(user)
-    if who == "administrator":
-        pass_second_factor(client, user)
     period = {"dates": "since", "date_from": "2024-03-01", "date_to": "2024-03-31"}
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/referrals/", period).status_code == 200
-    (listed,) = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith('SELECT "referrals_referral"."id"')
-    ]
+    listed = list_query(request, client, who, period)
     with connection.cursor() as cursor:
         for way in ("sort", "seqscan", "bitmapscan"):
             cursor.execute(f"SET LOCAL enable_{way} = off")
@@ -125,18 +122,8 @@ def test_the_list_of_a_period_of_a_date_reads_its_index_in_order(
     dates rather than Flanders' (450 ms)."""
     fields = [first, field] if first else [field]
     (index,) = [i.name for i in Referral._meta.indexes if i.fields == fields and not i.condition]
-    user = request.getfixturevalue(who)
-    client.force_login(user)
-    if who == "administrator":
-        pass_second_factor(client, user)
     period = {"dates": dates, "date_from": "2024-03-01", "date_to": "2024-03-31", "state": state}
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/referrals/", period).status_code == 200
-    (listed,) = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith('SELECT "referrals_referral"."id"')
-    ]
+    listed = list_query(request, client, who, period)
     plan = plan_with_index_alone(listed, None, index, off=("sort", "seqscan", "bitmapscan"))
     (scan,) = [n for n, line in enumerate(plan) if f"Index Scan Backward using {index} " in line]
     leading = {"ocmw": "ocmw_id", "": field}.get(first, first)

@@ -288,17 +288,25 @@ def test_a_list_narrowed_to_a_period_shows_that_date_and_is_sorted_by_it(
     heading = response.context["headings"][-1]
     assert (heading.label, heading.aria_sort) == (DATE_FIELDS[code], "descending")
     assert f"sort={code}" in heading.url
-    assert f'<time datetime="{days[0]:%Y-%m-%d}' in response.content.decode()
+    html = response.content.decode()
+    assert f'<time datetime="{days[0]:%Y-%m-%d}' in html
+    assert html.count("<td>") == len(response.context["headings"]) * len(ended)  # a cell each
     assert shown(client.get(f"{LIST}?{period}&sort={code}")) == ended[::-1]
     assert shown(client.get(f"{LIST}?{period}&sort=-since")) == ended[::-1]
 
 
 @pytest.mark.parametrize(
-    "query", ["dates=end_date", "sort=-end_date", "dates=since&date_from=2000-01-01&sort=end_date"]
+    "query",
+    [
+        "dates=end_date",
+        "sort=-end_date",
+        "dates=since&date_from=2000-01-01&sort=end_date",
+        "dates=end_date&date_from=2024-05-01&date_to=2024-04-01",  # no period: said so
+    ],
 )
 def test_a_date_is_no_column_without_its_period(client, caseworker, ended, query):
-    """Chosen without a period, or asked for as a sort of another one, a date is no column
-    and the list keeps its order of last changes."""
+    """Chosen without a period (or with one that cannot be), or asked for as a sort of another
+    one, a date is no column and the list keeps its order of last changes."""
     client.force_login(caseworker)
     response = client.get(f"{LIST}?{query}")
     assert [h.label for h in response.context["headings"]] == [c.label for c in COLUMNS]
