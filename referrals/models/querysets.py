@@ -93,9 +93,19 @@ def midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
+# Every state a referral can be overdue in.
+OVERDUE_STATES_ALL = tuple(
+    dict.fromkeys(state for states in OVERDUE_STATES.values() for state in states)
+)
+
+
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """A referral whose next step has waited longer than agreed (see `overdue`)."""
-    return functools.reduce(operator.or_, overdue_reasons(today).values())
+    # Its states once more as one list beside the reasons' own: PostgreSQL makes no range of
+    # an OR of states, and a list narrowed to years of ends walked every end looking for an
+    # overdue one (there is none); the list is a range of each date's index after the state.
+    reasons = functools.reduce(operator.or_, overdue_reasons(today).values())
+    return Q(state__in=OVERDUE_STATES_ALL) & reasons
 
 
 # A word this long or longer is found anywhere in a name; a shorter one only where a part
