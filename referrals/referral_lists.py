@@ -11,8 +11,8 @@ from .enums import State
 from .formfields import BoundedModelChoiceField, DateInput
 from .listing import Column
 from .models import Training
-from .models.indexes import KEY_DATE, STATE_ORDER
-from .models.querysets import client_search, on_days, overdue_condition
+from .models.indexes import KEY_DATE, OVERDUE_DATES, STATE_ORDER
+from .models.querysets import OVERDUE_STATES_ALL, client_search, on_days, overdue_condition
 from .models.work import mine, work_conditions, work_of
 
 COLUMNS = [
@@ -150,6 +150,10 @@ class ReferralFilterForm(forms.Form):
             referrals = referrals.filter(ocmw__province=data["province"])
         if data["overdue"]:
             referrals = referrals.filter(overdue_condition())
+            if self.period_column in OVERDUE_DATES:
+                # Only there: said beside the overdue's own states, PostgreSQL takes it for
+                # a condition that narrows (a caseworker's overdue 1.6 -> 14.5 ms).
+                referrals = referrals.filter(state__in=OVERDUE_STATES_ALL)
         if data.get("mine"):
             referrals = referrals.filter(mine(self.user))
         if data.get("work"):

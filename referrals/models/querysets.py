@@ -101,11 +101,7 @@ OVERDUE_STATES_ALL = tuple(
 
 def overdue_condition(today: datetime.date | None = None) -> Q:
     """A referral whose next step has waited longer than agreed (see `overdue`)."""
-    # Its states once more as one list beside the reasons' own: PostgreSQL makes no range of
-    # an OR of states, and a list narrowed to years of ends walked every end looking for an
-    # overdue one (there is none); the list is a range of each date's index after the state.
-    reasons = functools.reduce(operator.or_, overdue_reasons(today).values())
-    return Q(state__in=OVERDUE_STATES_ALL) & reasons
+    return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
 # A word this long or longer is found anywhere in a name; a shorter one only where a part

@@ -172,6 +172,26 @@ def test_overdue_narrows_to_what_waits_too_long(client, caseworker, referrals, s
     assert shown(client.get(f"{LIST}?overdue=on")) == [referrals["an"]]
 
 
+def test_overdue_narrowed_to_a_period_of_starts_or_ends(
+    client, caseworker, referrals, ended, settings
+):
+    """The states a referral can be overdue in, named beside a period of starts or ends
+    (`OVERDUE_DATES`), leave out none that is overdue: Bart, in training since his start,
+    is listed once his expected end has passed, and no ended referral ever is."""
+    bart = referrals["bart"]
+    start = bart.start_date.isoformat()
+    client.force_login(caseworker)
+    by_start = f"{LIST}?overdue=on&dates=start_date&date_from={start}&date_to={start}"
+    assert shown(client.get(by_start)) == []
+    late = timezone.localdate() - datetime.timedelta(days=settings.OKOT_END_OVERDUE_DAYS + 1)
+    Referral.objects.filter(pk=bart.pk).update(expected_end_date=late)
+    assert shown(client.get(by_start)) == [bart]
+    after = (bart.start_date + datetime.timedelta(days=1)).isoformat()
+    assert shown(client.get(f"{LIST}?overdue=on&dates=start_date&date_from={after}")) == []
+    assert shown(client.get(f"{LIST}?overdue=on&dates=end_date&date_from=2000-01-01")) == []
+    assert len(shown(client.get(f"{LIST}?dates=end_date&date_from=2000-01-01"))) == len(ended)
+
+
 def test_a_counsellor_searches_numbers_only_while_the_client_consents(
     client, counsellor, referrals
 ):
