@@ -181,8 +181,8 @@ ENVIRONMENT_READERS = sorted((BASE_DIR / "config" / "settings").glob("*.py")) + 
     BASE_DIR / GUNICORN_CONF
 ]
 READ_CALLS = {"os.environ.get", "os.getenv", "env_bool", "env_list"}
-# The compose stack's own variable, for the PostgreSQL container rather than the app.
-COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+# The compose stack's own variables, for the PostgreSQL container rather than the app.
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_SHARED_BUFFERS"}
 
 
 def nodes_outside_the_env_helpers(tree: ast.AST):

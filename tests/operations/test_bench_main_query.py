@@ -1,6 +1,12 @@
-"""`make bench`'s main query of a page is its slowest read, however its SQL is written."""
+"""`make bench`'s main query of a page is its slowest read, however its SQL is written; its
+header says how much memory PostgreSQL keeps pages in."""
 
-from operations.management.commands.bench import slowest_read
+import re
+
+import pytest
+from django.db import connection
+
+from operations.management.commands.bench import server_memory, slowest_read
 
 
 def test_the_main_query_is_the_slowest_read_even_written_by_hand():
@@ -14,3 +20,9 @@ def test_the_main_query_is_the_slowest_read_even_written_by_hand():
     ]
     assert slowest_read(captured)["time"] == "0.030"
     assert slowest_read(captured[2:])["time"] == "0.020"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's settings")
+def test_the_bench_says_how_much_memory_postgresql_keeps_pages_in():
+    assert re.fullmatch(r"PostgreSQL \d+(\.\d+)*, shared_buffers \d+[kMGT]B", server_memory())

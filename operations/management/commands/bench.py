@@ -67,6 +67,7 @@ class Command(BaseCommand):
             f"bench: {Referral.objects.count():,} referrals, {Client.objects.count():,} "
             f"clients; as {', '.join(f'{role} {user.username}' for role, user in users.items())}"
         )
+        self.stdout.write(server_memory())
         timings = defaultdict(list)
         memory = []
         server = Gunicorn(workers, self.stderr)
@@ -173,3 +174,14 @@ def slowest_read(captured: list[dict]) -> dict:
         query for query in captured if query["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
     ]
     return max(reads, key=lambda query: float(query["time"]))
+
+
+def server_memory() -> str:
+    """PostgreSQL's version and the memory it keeps pages in: at its default 128 MB, the
+    figures' reads push other pages' rows out between two rounds (docs/performance.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (version,) = cursor.fetchone()
+        cursor.execute("SHOW shared_buffers")
+        (buffers,) = cursor.fetchone()
+    return f"PostgreSQL {version.split()[0]}, shared_buffers {buffers}"
