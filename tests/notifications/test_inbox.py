@@ -113,7 +113,8 @@ def test_each_message_shows_its_kind_date_text_and_link(logged_in, me):
     assert re.search(button, form)
     with translation.override("nl-be"):
         assert str(Kind.INTAKE_PLANNED.label) in html
-    assert f'datetime="{timezone.localtime(notification.created_at).isoformat()}"' in html
+    created = timezone.localtime(notification.created_at).isoformat(timespec="seconds")
+    assert f'datetime="{created}"' in html
     assert notification.body in html
 
 
