@@ -12,6 +12,7 @@ import secrets
 import shutil
 import string
 import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from django.core.management import call_command
 from gunicorn.config import Config
 
 import operations.heap
+from referrals.benchmarks import serve
 from tests.fresh_process import run_fresh
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -159,6 +161,16 @@ def test_a_gunicorn_worker_freezes_its_loaded_objects_before_its_first_request(m
     hook(None)
 
     assert calls == [1]
+
+
+def test_the_benchmarks_serve_the_app_as_the_image_does():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    (cmd,) = re.findall(r"^CMD (.*)$", dockerfile, re.M)
+    program, *arguments = serve.command(8000, 2)
+
+    assert Path(program).is_file()
+    assert Path(program).parent == Path(sys.executable).parent
+    assert [Path(program).name, *arguments[:2]] == json.loads(cmd)
 
 
 def test_the_image_and_compose_run_gunicorn_from_its_config_file_only():
