@@ -6,7 +6,7 @@
 # hold the dates of the states a referral can be overdue in alone, 1 MB each: 1.4 and 34 ms.
 #
 # Built concurrently on PostgreSQL (`atomic = False`), as 0039: if it stops halfway, drop
-# the index it built, then migrate again.
+# every index of this migration that exists (the one left invalid too), then migrate again.
 
 from django.db import migrations, models
 

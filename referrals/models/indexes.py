@@ -36,12 +36,12 @@ KEY_DATE = Case(
 DATES = ("applied_on", "agreed_on", "intake_at", "start_date", "end_date")
 LIST_ONLY_DATES = ("applied_on", "agreed_on", "intake_at")
 
-# The dates the states a referral can be overdue in hold few of (a start) or none (an end):
-# the overdue list narrowed to a period of one names those states, as these dates' indexes
-# of them do (`ReferralFilterForm.filter`). PostgreSQL expects the overdue, an OR of states,
-# to hold them as often as any referral does: it walked every start or end of Flanders
-# looking for one (0.8-1 s at a million referrals), where these indexes are 1 MB each.
-OVERDUE_DATES = ("start_date", "end_date")
+# The dates that the states a referral can be overdue in hold few of (a start) or none (an
+# end), each indexed over those states alone. PostgreSQL expects the overdue, an OR of
+# states, to hold them as often as any referral does, and walked every start or end of
+# Flanders looking for one (docs/performance.md); the overdue list narrowed to a period of
+# one names those states, as these indexes do (`ReferralFilterForm.filter`).
+OVERDUE_PERIOD_FIELDS = ("start_date", "end_date")
 
 
 def referral_indexes() -> list[models.Index]:
@@ -59,14 +59,14 @@ def referral_indexes() -> list[models.Index]:
             for first in ("state", "ocmw", "region")
             for field in DATES
         ),
-        # The overdue list narrowed to a period of starts or ends (`OVERDUE_DATES`).
+        # The overdue list narrowed to a period of starts or ends (`OVERDUE_PERIOD_FIELDS`).
         *(
             models.Index(
                 fields=[field],
                 condition=Q(state__in=OVERDUE_STATES_ALL),
                 name=f"referral_overdue_{field}",
             )
-            for field in OVERDUE_DATES
+            for field in OVERDUE_PERIOD_FIELDS
         ),
         models.Index(fields=["obtained_on"]),  # the diplomas of a year
         models.Index(fields=["created_at"]),  # the funnel's year of registration

@@ -23,6 +23,10 @@ OVERDUE_STATES = {
     OverdueReason.NO_HANDOVER: HANDOVER_DUE_STATES,
     OverdueReason.NO_END: (State.IN_TRAINING,),
 }
+# Every state a referral can be overdue in.
+OVERDUE_STATES_ALL = tuple(
+    dict.fromkeys(state for states in OVERDUE_STATES.values() for state in states)
+)
 
 
 def overdue_reasons(today: datetime.date | None = None) -> dict[str, Q]:
@@ -91,12 +95,6 @@ def on_days(field: str, first: datetime.date | None, last: datetime.date | None)
 def midnight(day: datetime.date) -> datetime.datetime:
     """Return the moment `day` begins in the current time zone (Brussels)."""
     return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
-
-
-# Every state a referral can be overdue in.
-OVERDUE_STATES_ALL = tuple(
-    dict.fromkeys(state for states in OVERDUE_STATES.values() for state in states)
-)
 
 
 def overdue_condition(today: datetime.date | None = None) -> Q:

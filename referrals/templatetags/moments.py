@@ -10,8 +10,8 @@ register = template.Library()
 
 @register.filter(expects_localtime=True)
 def machine_time(value) -> str:
-    """`value` (a datetime, in the current time zone, or a date) for a `datetime`
-    attribute; empty for anything else."""
+    """`value` (an aware datetime, in the current time zone; a naive one as it is; a date)
+    for a `datetime` attribute; empty for anything else."""
     if isinstance(value, datetime.datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, datetime.date):

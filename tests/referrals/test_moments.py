@@ -4,8 +4,10 @@ most three digits of a second are valid; Python's isoformat writes six)."""
 import datetime
 import re
 import zoneinfo
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.utils import timezone
 
@@ -59,3 +61,9 @@ def test_every_time_of_the_referral_list_is_one_html_takes(client, caseworker, t
     times = re.findall(r'<time datetime="([^"]*)"', html)
     assert len(times) == 2  # its last change and its intake
     assert all(re.fullmatch(HTML_MOMENT, value) for value in times), times
+
+
+def test_no_template_writes_a_time_with_pythons_microseconds():
+    templates = Path(settings.BASE_DIR, "templates").rglob("*.html")
+    written = {path.name for path in templates if re.search(r"date:[\"']c[\"']", path.read_text())}
+    assert written == set()

@@ -172,12 +172,13 @@ def test_overdue_narrows_to_what_waits_too_long(client, caseworker, referrals, s
     assert shown(client.get(f"{LIST}?overdue=on")) == [referrals["an"]]
 
 
-def test_overdue_narrowed_to_a_period_of_starts_or_ends(
+def test_overdue_by_a_period_of_starts_lists_a_training_past_its_expected_end(
     client, caseworker, referrals, ended, settings
 ):
-    """The states a referral can be overdue in, named beside a period of starts or ends
-    (`OVERDUE_DATES`), leave out none that is overdue: Bart, in training since his start,
-    is listed once his expected end has passed, and no ended referral ever is."""
+    """The overdue list narrowed to a period of starts or ends (which names the states a
+    referral can be overdue in: `OVERDUE_PERIOD_FIELDS`): Bart, in training, is listed by
+    the day of his start once his expected end has passed, not by a period after it; by a
+    period of ends nobody is, though three referrals ended in it."""
     bart = referrals["bart"]
     start = bart.start_date.isoformat()
     client.force_login(caseworker)

@@ -177,8 +177,7 @@ def slowest_read(captured: list[dict]) -> dict:
 
 
 def server_memory() -> str:
-    """PostgreSQL's version and the memory it keeps pages in: at its default 128 MB, the
-    figures' reads push other pages' rows out between two rounds (docs/performance.md)."""
+    """PostgreSQL's version and the memory it keeps pages in (docs/operations.md)."""
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (version,) = cursor.fetchone()
