@@ -18,8 +18,13 @@ class LocalDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class ReferralFilter(django_filters.FilterSet):
+    # A column of the referral itself: no row can come twice, so no DISTINCT (django-filter's
+    # default for a multiple choice), which sorted every referral of the states on all its
+    # columns before the first page (the administrator's ended ones: 400 ms, on disk).
     state = django_filters.MultipleChoiceFilter(
-        choices=State.choices, help_text=_("One or more states (repeat the parameter).")
+        choices=State.choices,
+        distinct=False,
+        help_text=_("One or more states (repeat the parameter)."),
     )
     training = django_filters.NumberFilter(field_name="training_id")
     ocmw = django_filters.NumberFilter(
