@@ -112,6 +112,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     admin_referrals = reverse("admin:referrals_referral_changelist")
     admin_clients = reverse("admin:referrals_client_changelist")
     reports = reverse("referrals:reports")
+    api_referrals = reverse("api:referral-list")
     year = f"?{urlencode({'year': timezone.localdate().year - 1})}"  # not the default
     changes, ends = (f"{referrals}?{period(dates)}" for dates in ("since", "end_date"))
     return [
@@ -161,6 +162,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "counsellor", "referral page", reverse("referrals:referral_detail", args=[trainee.pk])
         ),
         Case("counsellor", "inbox", reverse("notifications:inbox")),
+        # The API's list as a partner system pages it, by the browser's session here.
+        Case("counsellor", "API: trainees", f"{api_referrals}?state=in_training"),
         Case("counsellor", "figures", reports),
         Case("counsellor", "figures, again", reports),
         # Before the page: the table counted alone (after it, the page's cached table).
@@ -181,6 +184,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("administrator", "clients, page 1", clients),
         Case("administrator", "clients, by first name", clients, session="client search"),
         Case("administrator", "clients, by INSZ", clients, session="INSZ search"),
+        Case("administrator", "API: ended", f"{api_referrals}?state=ended"),
         Case("administrator", "figures", reports),
         Case("administrator", "figures, again", reports),
         Case("administrator", "figures, by cohort", f"{reports}?basis=cohort"),
