@@ -4,7 +4,7 @@ a free port of 127.0.0.1, the project's own config/gunicorn.conf.py, stopped on 
 import os
 import socket
 import subprocess
-import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -24,9 +24,10 @@ class Gunicorn:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
+        started = command(self.port, self.workers)
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 (our own environment's gunicorn, fixed arguments)
-            command(self.port, self.workers),
+            started,
             cwd=settings.BASE_DIR,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -65,8 +66,11 @@ def command(port: int, workers: int) -> list[str]:
     environment and the config file), on `port` of 127.0.0.1 with `workers`. Started as
     `python -m gunicorn` instead, the admin's changelists, the benchmark's yardstick, took
     10 ms less or more than this way, every other page the same (docs/performance.md)."""
+    program = Path(sysconfig.get_path("scripts"), "gunicorn")
+    if not program.is_file():
+        raise CommandError(f"No gunicorn script at {program}: `make install` puts it there.")
     return [
-        str(Path(sys.executable).with_name("gunicorn")),
+        str(program),
         *("--config", "config/gunicorn.conf.py"),
         *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
         *("--access-logfile", os.devnull),

@@ -79,6 +79,15 @@ def test_the_states_are_an_enumeration_of_their_codes(schema):
     assert state["enum"] == State.values
 
 
+def test_a_referrals_state_is_read_only_with_no_default(schema):
+    """Nobody sends a referral's state: its schema names no default (DRF gives a field of a
+    unique constraint one unless the serializer validates nothing: `validators = []`)."""
+    state = schema["components"]["schemas"]["Referral"]["properties"]["state"]
+
+    assert state["readOnly"] is True
+    assert "default" not in state
+
+
 def test_the_steps_are_an_enumeration_of_their_names(schema):
     transitions = ref(
         schema,
