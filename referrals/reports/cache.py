@@ -151,12 +151,14 @@ def remembered(
         return None
     began = time.monotonic()
     counted = _counted_now(compute)
+    # As the cache gives them back: the same figures whether counted now or kept.
+    counted = counted._replace(figures=_as_text(counted.figures))
     slow = slow or (kept is not None and kept.slow)
     slow = slow or time.monotonic() - began >= settings.OKOT_FIGURES_SLOW_SECONDS
     try:
         days = (2 if page else 1) if ALL in scopes or slow else 0
         lifetime = _lifetime(seconds, counted.at, days=days)
-        cache.set(key, _Kept(versions, _as_text(counted.figures), counted.at, slow), lifetime)
+        cache.set(key, _Kept(versions, counted.figures, counted.at, slow), lifetime)
         cache.delete(_recounting(key))
     except Exception:  # noqa: BLE001
         logger.warning("The figures could not be kept in the cache.", exc_info=True)
@@ -204,7 +206,11 @@ def _as_text(figures):
     if dataclasses.is_dataclass(figures) and not isinstance(figures, type):
         return dataclasses.replace(
             figures,
-            **{f.name: _as_text(getattr(figures, f.name)) for f in dataclasses.fields(figures)},
+            **{
+                f.name: _as_text(getattr(figures, f.name))
+                for f in dataclasses.fields(figures)
+                if f.init  # replace() takes no other
+            },
         )
     if type(figures) in (list, tuple):
         return type(figures)(_as_text(item) for item in figures)
