@@ -140,6 +140,8 @@ class ReferralFilterForm(forms.Form):
         if not self.is_valid():
             return referrals
         data = self.cleaned_data
+        column = self.period_column
+        shown = _field(column) if column else None  # the field of the date shown, if one is
         if data["state"]:
             referrals = referrals.filter(state=data["state"])
         if data["training"]:
@@ -150,7 +152,7 @@ class ReferralFilterForm(forms.Form):
             referrals = referrals.filter(ocmw__province=data["province"])
         if data["overdue"]:
             referrals = referrals.filter(overdue_condition())
-            if self.period_column and _field(self.period_column) in OVERDUE_PERIOD_FIELDS:
+            if shown in OVERDUE_PERIOD_FIELDS:
                 # Implied by the overdue (no row changes): said so that the indexes of
                 # those dates over those states serve. Only here: beside every overdue
                 # condition PostgreSQL takes it for one that narrows, and plans worse.
@@ -168,8 +170,8 @@ class ReferralFilterForm(forms.Form):
                 referrals = referrals.filter(**{f"{code}__gte": first})
             if last:
                 referrals = referrals.filter(**{f"{code}__lte": last})
-        if self.period_column:
-            referrals = referrals.annotate(period_date=F(_field(self.period_column)))
+        if shown:
+            referrals = referrals.annotate(period_date=F(shown))
         return referrals
 
 

@@ -24,10 +24,10 @@ class Gunicorn:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        started = command(self.port, self.workers)
+        argv = command(self.port, self.workers)  # before the log: it may refuse
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603 (our own environment's gunicorn, fixed arguments)
-            started,
+        self.process = subprocess.Popen(  # noqa: S603 (this environment's gunicorn, fixed arguments)
+            argv,
             cwd=settings.BASE_DIR,
             stdout=self.log,
             stderr=subprocess.STDOUT,
