@@ -19,13 +19,14 @@ from django.contrib.admin.views.main import (
     ORDER_VAR,
     PAGE_VAR,
     SEARCH_VAR,
-    ChangeList,
 )
 from django.core.exceptions import PermissionDenied
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils.http import urlencode
 from django.utils.translation import gettext
+
+from .admin_paging import RowLinksChangeList
 
 # The button that clears the search (and, like Django's "N total" link, the filters).
 CLEAR_SEARCH_VAR = "_clear_search"
@@ -36,7 +37,7 @@ LIST_PARAMS = {ALL_VAR, ORDER_VAR, PAGE_VAR, SEARCH_VAR, ERROR_FLAG}
 LIST_PARAMS |= {IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR, CLEAR_SEARCH_VAR}
 
 
-class SessionSearchChangeList(ChangeList):
+class SessionSearchChangeList(RowLinksChangeList):
     """A changelist searched by the term kept in the session, never by a URL parameter."""
 
     search_in_session = True  # tells templates/admin/search_form.html to post
