@@ -22,7 +22,10 @@ def collected(tmp_path, settings):
     root = tmp_path / "root"
 
     def collect(storage):
-        storage.save("app.css", source.open("app.css"))
+        """As collectstatic: the file copied over the one before, then hashed."""
+        storage.delete("app.css")
+        with source.open("app.css") as file:
+            storage.save("app.css", file)
         for _name, _hashed, processed in storage.post_process({"app.css": (source, "app.css")}):
             assert not isinstance(processed, Exception), processed
 

@@ -2,8 +2,10 @@
 Django writes the link, without Django resolving every link again to learn that it is not the
 list itself (`admin_paging.RowLinksChangeList`)."""
 
+from pathlib import Path
 from unittest import mock
 
+import django
 import pytest
 from django.contrib.admin import site
 from django.contrib.admin.templatetags import admin_urls
@@ -42,15 +44,17 @@ def test_the_lists_of_a_million_rows_write_their_rows_links_directly(model, rf, 
 
 
 @pytest.mark.parametrize(
-    "query", [{}, {"o": "-1"}, {"o": "2", "p": "1"}], ids=["filter", "order", "page"]
+    "query",
+    [{}, {"o": "-1", "p": "1"}, {"_popup": "1", "_to_field": "id"}],
+    ids=["filtered", "ordered and paged", "a popup"],
 )
 def test_each_rows_link_is_the_one_django_writes(admin_browser, ocmw_gent, query):
-    someone = [ClientFactory(ocmw=ocmw_gent) for _ in range(3)]
+    clients = [ClientFactory(ocmw=ocmw_gent) for _ in range(3)]
 
     page = admin_browser.get(CHANGELIST, {"ocmw__id__exact": ocmw_gent.pk, **query})
 
     preserved = site._registry[Client].get_preserved_filters(page.wsgi_request)
-    assert bool(preserved) is True
+    assert preserved
     expected = [
         admin_urls.add_preserved_filters(
             {"preserved_filters": preserved, "opts": Client._meta},
@@ -59,7 +63,7 @@ def test_each_rows_link_is_the_one_django_writes(admin_browser, ocmw_gent, query
         for client in page.context["cl"].result_list
     ]
     assert sorted(set(change_links(page))) == sorted(expected)
-    assert len(expected) == len(someone)
+    assert len(expected) == len(clients)
 
 
 def test_a_list_without_filters_links_its_rows_without_them(admin_browser, ocmw_gent):
@@ -81,3 +85,18 @@ def test_no_rows_link_is_resolved_again(admin_browser, ocmw_gent):
 
     assert len(change_links(page)) == 10
     assert [c.args[0] for c in resolved.call_args_list if "/change/" in c.args[0]] == []
+
+
+def test_django_reads_a_changelists_preserved_filters_only_for_its_rows_links():
+    """`RowLinksChangeList` empties them for `items_for_result`: another reader in a new
+    Django would lose the list's filters."""
+    admin = Path(django.__file__).parent / "contrib" / "admin"
+    found = [
+        (path.relative_to(admin).as_posix(), line.strip())
+        for path in sorted([*admin.rglob("*.py"), *admin.rglob("*.html")])
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "cl.preserved_filters" in line or "self.preserved_filters" in line
+    ]
+    assert [path for path, _line in found] == ["templatetags/admin_list.py", "views/main.py"]
+    assert found[0][1].startswith('{"preserved_filters": cl.preserved_filters,')
+    assert found[1][1] == "self.preserved_filters = model_admin.get_preserved_filters(request)"
