@@ -34,9 +34,15 @@ def test_a_long_group_shows_its_first_rows_and_a_count_the_list_matches(
 
 
 def test_network_manager_sees_counts_of_the_province_and_no_names(client, network_manager):
-    in_province = ReferralFactory(client=ClientFactory(ocmw=OcmwFactory(municipality="Aalst")))
+    # Names no one else on the page can have (a random one was once the user's own).
+    in_province = ReferralFactory(
+        client=ClientFactory(last_name="Zoutewelle", ocmw=OcmwFactory(municipality="Aalst"))
+    )
     elsewhere = ReferralFactory(
-        client=ClientFactory(ocmw=OcmwFactory(municipality="Hasselt", province=Province.LIMBURG))
+        client=ClientFactory(
+            last_name="Quaghebeur",
+            ocmw=OcmwFactory(municipality="Hasselt", province=Province.LIMBURG),
+        )
     )
     client.force_login(network_manager)
 
