@@ -105,7 +105,5 @@ class RowLinksChangeList(ChangeList):
         self.row_filters, self.preserved_filters = self.preserved_filters, ""
 
     def url_for_result(self, result) -> str:
-        url = super().url_for_result(result)
-        if not self.row_filters:
-            return url
-        return f"{url}{'&' if '?' in url else '?'}{self.row_filters}"
+        url = super().url_for_result(result)  # a change page's: no query of its own
+        return f"{url}?{self.row_filters}" if self.row_filters else url
