@@ -2,7 +2,7 @@ import functools
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import translation
@@ -13,6 +13,7 @@ from accounts.models import Province
 from ..enums import OkotType, TrainingMode
 from ..textlimits import NOTE, max_length_check
 from .querysets import TrainingQuerySet
+from .statements import rows_where
 
 # Full-time day education, up to 40 hours a week (docs/DOMAIN.md); the messages say the
 # numbers in words of their own.
@@ -254,8 +255,11 @@ class EntryCondition(models.Model):
 
     @classmethod
     def applicable_to(cls, okot_type: str) -> list["EntryCondition"]:
-        """The active conditions the caseworker checks for a training of this type."""
-        return [c for c in cls.objects.filter(active=True) if c.applies_to(okot_type)]
+        """The active conditions the caseworker checks for a training of this type, in
+        their order: read at every formal agreement, by a fixed statement (`statements`)."""
+        alias = router.db_for_read(cls)
+        active = rows_where(cls, alias, ("active",), tuple(cls._meta.ordering))
+        return [c for c in cls.objects.using(alias).raw(active, [True]) if c.applies_to(okot_type)]
 
     def applies_to(self, okot_type: str) -> bool:
         codes = {code.strip() for code in self.okot_types.split(",") if code.strip()}

@@ -19,7 +19,9 @@ from ..models import (
     EntryCondition,
     Referral,
     ReferralEvent,
+    TemporaryWorkExperience,
 )
+from ..models.statements import rows_where
 from ..signals import referral_event
 from .concurrency import changes_since, unknown_change
 from .interruption_history import check_end_date, close_at_end
@@ -182,10 +184,19 @@ def client_locked(referral: Referral) -> Iterator[None]:
 
     In two statements: read in the lock's own, they would be as they were before the lock
     was granted (PostgreSQL reads a statement's rows as they were when it began), without
-    the one the client's save held the lock to record."""
+    the one the client's save held the lock to record. The second is a fixed statement
+    (`models.statements`)."""
     lock_client(referral.client_id)
     client = referral.client
-    read = list(client.temporary_work_experiences.order_by("start_date", "pk"))
+    alias = router.db_for_write(Client)
+    read = list(
+        TemporaryWorkExperience.objects.using(alias).raw(
+            rows_where(TemporaryWorkExperience, alias, ("client",), ("start_date", "pk")),
+            [client.pk],
+        )
+    )
+    for experience in read:
+        experience.client = client  # as the related manager would
     with client.temporary_work_experiences_read(read):
         yield
 
