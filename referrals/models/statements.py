@@ -16,7 +16,8 @@ def rows_where(
 ) -> str:
     """A raw query's text: every column of `model` whose fields `where` (names, each equal
     to a parameter, in their order) match, in the order of the fields `order_by` (names,
-    "pk" for the key; "-" before a name is descending). Built once per process."""
+    "pk" for the key; "-" before a name is descending). Built once per process. A field
+    is compared with `=`: a parameter None matches no row (the ORM would write `IS NULL`)."""
     qn = connections[alias].ops.quote_name
     meta = model._meta
 

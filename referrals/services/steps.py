@@ -188,7 +188,7 @@ def client_locked(referral: Referral) -> Iterator[None]:
     (`models.statements`)."""
     lock_client(referral.client_id)
     client = referral.client
-    alias = router.db_for_write(Client)
+    alias = router.db_for_write(TemporaryWorkExperience, instance=client)
     read = list(
         TemporaryWorkExperience.objects.using(alias).raw(
             rows_where(TemporaryWorkExperience, alias, ("client",), ("start_date", "pk")),

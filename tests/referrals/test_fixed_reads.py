@@ -26,6 +26,9 @@ def test_the_entry_conditions_are_the_active_ones_of_the_type_in_their_order():
     other_type = EntryCondition.objects.create(text="HBO only", order=2, okot_types="HBO")
     first = EntryCondition.objects.create(text="first", order=1, okot_types="PBA, HBO")
     tied = EntryCondition.objects.create(text="tied", order=1)
+    # The lower key stored after the higher one (PostgreSQL's heap; SQLite reads a table in
+    # the order of its keys whatever happens): only the key can put the tie in order.
+    EntryCondition.objects.filter(pk=first.pk).update(order=1)
 
     pba = EntryCondition.applicable_to("PBA")
 
@@ -39,14 +42,18 @@ def test_the_agreement_reads_the_clients_experiences_earliest_first_as_they_are(
     referral = referral_in_state("candidate")
     client = referral.client
     today = datetime.date(2025, 6, 16)
-    later = TemporaryWorkExperience.objects.create(
-        client=client, start_date=today, end_date=today + 30 * DAY, employer="Later"
+    gap = TemporaryWorkExperience.objects.create(client=client, start_date=today)
+    same_day = TemporaryWorkExperience.objects.create(
+        client=client, start_date=today, end_date=today + 10 * DAY, employer="Same day"
     )
     earlier = TemporaryWorkExperience.objects.create(
         client=client, start_date=today - 90 * DAY, end_date=None, employer="Earlier"
     )
-    same_day = TemporaryWorkExperience.objects.create(
-        client=client, start_date=today, end_date=today + 10 * DAY, employer="Same day"
+    # A lower key stored after a higher one, on the same day: only the key orders the tie.
+    key = gap.pk
+    gap.delete()
+    later = TemporaryWorkExperience.objects.create(
+        pk=key, client=client, start_date=today, end_date=today + 30 * DAY, employer="Later"
     )
     TemporaryWorkExperience.objects.create(client=ClientFactory(), start_date=today)
 
@@ -63,16 +70,16 @@ def test_the_agreement_reads_the_clients_experiences_earliest_first_as_they_are(
         (today, today + 30 * DAY, "Later"),
         (today, today + 10 * DAY, "Same day"),
     ]
-    assert all(type(e.start_date) is datetime.date for e in read)  # converted on SQLite too
+    assert all(type(e.start_date) is datetime.date for e in read)
     assert client.temporary_work_experience_from(today + 20 * DAY) == earlier
 
 
 def test_a_fixed_statement_matches_every_field_given_and_orders_either_way():
     client = ClientFactory()
     day = datetime.date(2025, 1, 1)
-    first, second, third = (
-        TemporaryWorkExperience.objects.create(client=client, start_date=day + n * DAY)
-        for n in range(3)
+    first, tied, later = (
+        TemporaryWorkExperience.objects.create(client=client, start_date=start)
+        for start in (day, day, day + DAY)
     )
     TemporaryWorkExperience.objects.create(client=client, start_date=day, employer="Elsewhere")
     TemporaryWorkExperience.objects.create(client=ClientFactory(), start_date=day)
@@ -81,13 +88,13 @@ def test_a_fixed_statement_matches_every_field_given_and_orders_either_way():
         statement = rows_where(TemporaryWorkExperience, DEFAULT_DB_ALIAS, where, order_by)
         return list(TemporaryWorkExperience.objects.raw(statement, params))
 
-    assert read(("client", "employer"), ("-start_date",), [client.pk, ""]) == [
-        third,
-        second,
+    assert read(("client", "employer"), ("-start_date", "pk"), [client.pk, ""]) == [
+        later,
         first,
+        tied,
     ]
     assert read(("employer", "client"), ("start_date", "-pk"), ["", client.pk]) == [
+        tied,
         first,
-        second,
-        third,
+        later,
     ]
