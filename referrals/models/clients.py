@@ -250,7 +250,7 @@ class Client(models.Model):
     def temporary_work_experiences_read(self, experiences: list) -> Iterator[None]:
         """Answer every check inside the block (`temporary_work_experience_from`) from
         `experiences`, all the client's temporary work experiences, earliest first, as the
-        caller read them once it held the client's row (`services.steps.client_locked`): the
+        caller read them once it held the client's row (`services.locks.client_locked`): the
         formal agreement asks in its guard before the step, again when the transition runs,
         and for its date; the start asks in its transition. Outside the block each check
         reads them again."""

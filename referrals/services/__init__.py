@@ -9,8 +9,8 @@ notes, school years and outflow check-ups), `handover` (the warm handover record
 the formal agreement), `interruptions` (a training interrupted and resumed), `documents`
 (files attached to a referral), `clients` (a client's details), `vdab` (VDAB's part of the
 client: the registration as job seeker), `consents` (the client's consent to share data with
-VDAB) and `retention` (pseudonymising clients whose referrals ended years ago); callers use
-them as `services.<name>`."""
+VDAB) and `retention` (pseudonymising clients whose referrals ended years ago), with the
+row locks they take turns by in `locks`; callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save

@@ -18,7 +18,8 @@ from ..models import Client, Consent
 from ..models.consents import check_consent_day
 from ..signals import consent_withdrawn
 from ..textlimits import within_limit
-from .steps import TransitionRefused, lock_client
+from .locks import lock_client
+from .steps import TransitionRefused
 
 
 @transaction.atomic

@@ -12,7 +12,8 @@ from .. import access
 from ..models import Client, Referral, ReferralEvent, Training
 from ..signals import referral_event
 from ..textlimits import within_limit
-from .steps import TransitionRefused, lock_client, referral_apply
+from .locks import lock_client
+from .steps import TransitionRefused, referral_apply
 
 
 @transaction.atomic

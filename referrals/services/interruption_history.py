@@ -25,7 +25,7 @@ def check_end_date(referral: Referral, end_date: datetime.date) -> Interruption 
     """Refuse an end before an interruption's first or last day: they lie within the
     training. The interruption still running, if any, locked until the end of the step,
     which ends it on the end date (`close_at_end`): one query for both. Call with the
-    referral locked (`steps.lock_referral`): the interruption services lock the referral
+    referral locked (`locks.lock_referral`): the interruption services lock the referral
     first and its interruptions after it, and so must the end; and read in a statement of
     their own after that lock, the interruptions are as the lock's holder left them.
 

@@ -15,7 +15,7 @@ from referrals import services
 from referrals.enums import State
 from referrals.models import Client, Referral, TemporaryWorkExperience
 from referrals.services import ConcurrentChange, TransitionRefused
-from referrals.services.steps import lock_client
+from referrals.services.locks import lock_client
 from referrals.steps import STEPS
 from tests.locks import held, in_thread, locked_elsewhere, postgres_only, wait_until_one_waits
 from tests.referrals.conftest import error_messages, in_ui_language, step_post_data

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from referrals.models import EntryCondition, TemporaryWorkExperience
 from referrals.models.statements import rows_where
-from referrals.services.steps import client_locked
+from referrals.services.locks import client_locked
 from tests.referrals.factories import ClientFactory, referral_in_state
 
 pytestmark = pytest.mark.django_db
