@@ -73,21 +73,24 @@ def people() -> dict[str, User]:
 
 def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
     """The searched lists: (role, session) → (where the search is posted, the term)."""
-    someone = Referral.objects.filter(ocmw=users["caseworker"].organisation_id).first().client
-    # The start of a national number, as many of Flanders as a real one's birth date (its
-    # first six digits) starts: about fifty. The fill's numbers are the client's number
-    # padded with zeros (`report_fill`), whose first six digits every eighth client of
-    # Flanders shares; its first nine, a hundred.
-    insz_start = someone.insz[:9]
+    someone = (
+        Referral.objects.filter(
+            ocmw=users["caseworker"].organisation_id, client__birth_date__isnull=False
+        )
+        .first()
+        .client
+    )
+    # The start of a national number: its birth date, which about forty clients of Flanders
+    # share (`report_fill.INSZ`).
+    insz_start = someone.insz[:6]
     return {
         ("caseworker", "client search"): (reverse("referrals:client_list"), someone.last_name),
         ("caseworker", "referral search"): (reverse("referrals:referral_list"), "Sofie"),
         ("caseworker", "INSZ search"): (reverse("referrals:client_list"), insz_start),
         ("counsellor", "referral search"): (reverse("referrals:referral_list"), "Client 12"),
-        # A first name every twelfth client has, and the start of a national number (a
-        # hundred clients of Flanders).
+        # A first name every twelfth client has, and the start of a national number.
         ("administrator", "client search"): (reverse("referrals:client_list"), "Anna"),
-        ("administrator", "INSZ search"): (reverse("referrals:client_list"), "000001234"),
+        ("administrator", "INSZ search"): (reverse("referrals:client_list"), insz_start),
         ("administrator", "admin referral search"): (
             reverse("admin:referrals_referral_changelist"),
             someone.last_name,

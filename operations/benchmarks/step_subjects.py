@@ -163,9 +163,12 @@ def pairs(cast: Cast, count: int, training: Training | None = None) -> list[tupl
 
 
 def _insz(number: int) -> str:
-    """A valid national number, a new one for each `number` (born 1970 to 1999)."""
+    """A valid national number, a new one for each `number` (born 1970 to 1999), with a
+    serial counted down from the day's last (997, to 598), where the fill's count up from
+    the first (`report_fill.INSZ`: under 200 at a million referrals), so that none is a
+    fill's client's number in the same OCMW."""
     born = datetime.date(1970, 1, 1) + datetime.timedelta(days=number % 10950)
-    serial = 1 + (number // 10950) % 997
+    serial = 997 - (number // 10950) % 400
     first9 = f"{born:%y%m%d}{serial:03d}"
     return f"{first9}{97 - int(first9) % 97:02d}"
 

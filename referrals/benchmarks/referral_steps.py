@@ -17,7 +17,7 @@ WITH d AS MATERIALIZED (
            CASE WHEN d.nth = 0 THEN c.created_at + d.u0 * interval '2 hours'
                 ELSE c.created_at + (60 + d.u0 * 460) * interval '1 day' END AS created_at
     FROM d
-    JOIN referrals_client c ON c.insz = lpad((d.client_no + 1)::text, 11, '0')
+    JOIN referrals_client c ON c.last_name = 'Client ' || (d.client_no + 1)
     JOIN referrals_training t ON t.id = (SELECT min(id) FROM referrals_training)
         + mod(d.client_no * 7919 + d.nth * (1 + mod(d.client_no, %(trainings)s - 1)),
               %(trainings)s)

@@ -161,6 +161,30 @@ def _trainings(cursor, params: dict) -> None:
     )
 
 
+# A national number as the national register gives one (`Client.derive_from_insz` reads
+# the birth date and gender back from it): the birth date (yymmdd), a serial of that day
+# (odd for a man, even for a woman: the `nth` client born that day gets the nth of its
+# kind, so no two clients share a number) and the check digits (97 less the first nine
+# digits modulo 97, a 2 put before them for those born from 2000). A client whose gender is
+# unknown or X has a BIS number of unknown gender (the month plus 20); one without a birth
+# date, a number that is none (the client's number, padded with zeros: month 00). A day's
+# serials would run out past 498 clients born on it (at a million referrals about 40 a
+# day, 83 at most).
+_FIRST_NINE = (
+    "to_char(s.birth_date, 'YY')"
+    " || lpad((extract(month FROM s.birth_date)::int"
+    " + CASE WHEN s.gender IN ('M', 'V') THEN 0 ELSE 20 END)::text, 2, '0')"
+    " || to_char(s.birth_date, 'DD')"
+    " || lpad((CASE s.gender WHEN 'M' THEN 2 * s.nth - 1 WHEN 'V' THEN 2 * s.nth"
+    " ELSE s.nth END)::text, 3, '0')"
+)
+INSZ = (
+    "CASE WHEN s.birth_date IS NULL THEN lpad(s.g::text, 11, '0') ELSE "
+    f"{_FIRST_NINE} || lpad((97 - mod((CASE WHEN s.birth_date >= DATE '2000-01-01' "
+    f"THEN '2' ELSE '' END || {_FIRST_NINE})::bigint, 97))::text, 2, '0') END"
+)
+
+
 def _clients(cursor, params: dict) -> None:
     # Born 19.5 to 62 years before the first referral, so 18 to 64 at every start; a few
     # without a valid INSZ (no birth date) or gender. The big OCMWs have most clients.
@@ -171,22 +195,27 @@ def _clients(cursor, params: dict) -> None:
             "ocmw_id": "o.ids[1 + floor(cardinality(o.ids) * power(s.u_ocmw, 1.5))::int]",
             "first_name": "(ARRAY['Anna', 'Mohamed', 'Sofie', 'Youssef', 'Lien', 'Ahmed', "
             "'Fatima', 'Tom', 'Nora', 'Jan', 'Emma', 'Bilal'])[1 + mod(g, 12)]",
+            # The key the referrals' fill finds a client by (`referral_steps`).
             "last_name": "'Client ' || g",
-            "insz": "lpad(g::text, 11, '0')",
-            "birth_date": "CASE WHEN s.u_unknown < 0.003 THEN NULL "
-            "ELSE (s.anchor AT TIME ZONE %(tz)s)::date - (7122 + floor(s.u_age * 15524))::int END",
-            "gender": "CASE WHEN s.u_gender < 0.495 THEN 'M' WHEN s.u_gender < 0.99 THEN 'V' "
-            "WHEN s.u_gender < 0.997 THEN 'X' ELSE '' END",
+            "insz": INSZ,
+            "birth_date": "s.birth_date",
+            "gender": "s.gender",
             "registered_job_seeker": "s.u_age < 0.85",
             "consent_vdab": "TRUE",
             "consent_date": "(s.anchor AT TIME ZONE %(tz)s)::date",
             "created_at": "s.anchor",
             "updated_at": "s.anchor",
         },
-        "WITH s AS MATERIALIZED (SELECT g, random() AS u_ocmw, random() AS u_age, "
+        "WITH drawn AS MATERIALIZED (SELECT g, random() AS u_ocmw, random() AS u_age, "
         "random() AS u_gender, random() AS u_unknown, %(first)s::timestamptz + random() "
         "* CASE WHEN g <= %(twice)s THEN %(span_twice)s::interval ELSE %(span)s::interval END "
-        "AS anchor FROM generate_series(1, %(clients)s) AS g) --SELECT-- "
+        "AS anchor FROM generate_series(1, %(clients)s) AS g), "
+        "born AS (SELECT drawn.*, CASE WHEN u_unknown < 0.003 THEN NULL "
+        "ELSE (anchor AT TIME ZONE %(tz)s)::date - (7122 + floor(u_age * 15524))::int END "
+        "AS birth_date, CASE WHEN u_gender < 0.495 THEN 'M' WHEN u_gender < 0.99 THEN 'V' "
+        "WHEN u_gender < 0.997 THEN 'X' ELSE '' END AS gender FROM drawn), "
+        "s AS (SELECT born.*, row_number() OVER (PARTITION BY birth_date ORDER BY g) AS nth "
+        "FROM born) --SELECT-- "
         "FROM s, (SELECT array_agg(id ORDER BY id) AS ids FROM accounts_organisation "
         "WHERE kind = 'ocmw') AS o ORDER BY s.anchor",
         params,

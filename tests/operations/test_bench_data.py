@@ -8,11 +8,14 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
+from stdnum.be import ssn as stdnum_ssn
 
 from accounts.models import Organisation, Role, User
 from notifications.models import Notification
 from operations.benchmarks.flanders_fill import fill_flanders
-from referrals.models import OutcomeCheck, Referral
+from referrals.enums import Gender
+from referrals.models import Client, OutcomeCheck, Referral
+from referrals.models.clients import insz_birth_date_and_gender
 from referrals.models.followup import checkup_bit
 
 pytestmark = [
@@ -106,3 +109,27 @@ def test_each_referral_marks_the_check_ups_recorded_as_the_app_would(flanders):
         Referral.objects.exclude(checkups_recorded=0).values_list("pk", "checkups_recorded")
     )
     assert marked == expected
+
+
+def test_each_client_has_a_national_number_that_gives_their_birth_date_and_gender(flanders):
+    """The fill's national numbers are as the national register gives them, so that a
+    search by one (`make bench`) finds as many as a real one would: the client's birth date
+    and gender read back from it as the application reads them (`derive_from_insz`), none
+    shared; a client without a birth date has a number that gives none."""
+    clients = list(Client.objects.all())
+    assert len(clients) > 100
+    assert len({client.insz for client in clients}) == len(clients)
+    genders = set()
+    for client in clients:
+        born, gender = insz_birth_date_and_gender(client.insz)
+        assert born == client.birth_date, client.insz
+        if client.birth_date is None:
+            assert not stdnum_ssn.is_valid(client.insz), client.insz
+            continue
+        assert stdnum_ssn.is_valid(client.insz), client.insz
+        # Gender X or unknown: a BIS number that gives none.
+        known = client.gender in (Gender.MALE, Gender.FEMALE)
+        assert gender == (client.gender if known else ""), client.insz
+        genders.add(client.gender)
+    assert {Gender.MALE, Gender.FEMALE} <= genders
+    assert any(client.birth_date and client.birth_date.year >= 2000 for client in clients)
