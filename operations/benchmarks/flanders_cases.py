@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
-from referrals.enums import State
+from referrals.enums import Gender, State
 from referrals.models import Referral
 
 ROLES = ("caseworker", "counsellor", "network manager", "administrator")
@@ -75,13 +75,15 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
     """The searched lists: (role, session) → (where the search is posted, the term)."""
     someone = (
         Referral.objects.filter(
-            ocmw=users["caseworker"].organisation_id, client__birth_date__isnull=False
+            ocmw=users["caseworker"].organisation_id,
+            client__birth_date__isnull=False,
+            client__gender__in=[Gender.MALE, Gender.FEMALE],
         )
         .first()
         .client
     )
     # The start of a national number: its birth date, which about forty clients of Flanders
-    # share (`report_fill.INSZ`).
+    # share (`report_fill.INSZ`; a BIS number's, of a gender unknown or X, hardly one).
     insz_start = someone.insz[:6]
     return {
         ("caseworker", "client search"): (reverse("referrals:client_list"), someone.last_name),

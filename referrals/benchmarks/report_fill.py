@@ -167,9 +167,9 @@ def _trainings(cursor, params: dict) -> None:
 # kind, so no two clients share a number) and the check digits (97 less the first nine
 # digits modulo 97, a 2 put before them for those born from 2000). A client whose gender is
 # unknown or X has a BIS number of unknown gender (the month plus 20); one without a birth
-# date, a number that is none (the client's number, padded with zeros: month 00). A day's
-# serials would run out past 498 clients born on it (at a million referrals about 40 a
-# day, 83 at most).
+# date, a number that is none (the client's number padded with zeros, then 00, which no
+# check digits are). A day's serials would run out near 500 clients born on it (at a
+# million referrals about 40 a day, 83 at most).
 _FIRST_NINE = (
     "to_char(s.birth_date, 'YY')"
     " || lpad((extract(month FROM s.birth_date)::int"
@@ -179,7 +179,7 @@ _FIRST_NINE = (
     " ELSE s.nth END)::text, 3, '0')"
 )
 INSZ = (
-    "CASE WHEN s.birth_date IS NULL THEN lpad(s.g::text, 11, '0') ELSE "
+    "CASE WHEN s.birth_date IS NULL THEN lpad(s.g::text, 9, '0') || '00' ELSE "
     f"{_FIRST_NINE} || lpad((97 - mod((CASE WHEN s.birth_date >= DATE '2000-01-01' "
     f"THEN '2' ELSE '' END || {_FIRST_NINE})::bigint, 97))::text, 2, '0') END"
 )
