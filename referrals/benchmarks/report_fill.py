@@ -161,15 +161,15 @@ def _trainings(cursor, params: dict) -> None:
     )
 
 
-# A national number as the national register gives one (`Client.derive_from_insz` reads
-# the birth date and gender back from it): the birth date (yymmdd), a serial of that day
-# (odd for a man, even for a woman: the `nth` client born that day gets the nth of its
-# kind, so no two clients share a number) and the check digits (97 less the first nine
-# digits modulo 97, a 2 put before them for those born from 2000). A client whose gender is
-# unknown or X has a BIS number of unknown gender (the month plus 20); one without a birth
-# date, a number that is none (the client's number padded with zeros, then 00, which no
-# check digits are). A day's serials would run out near 500 clients born on it (at a
-# million referrals about 40 a day, 83 at most).
+# A national number as the national register gives one, of `_clients`'s row `s`
+# (`Client.derive_from_insz` reads the birth date and gender back from it): the birth date
+# (yymmdd), a serial of that day (odd for a man, even for a woman: the `nth` client born
+# that day gets the nth of its kind, so no two clients share a number) and the check
+# digits (97 less the first nine digits modulo 97, a 2 put before them for those born from
+# 2000). A client whose gender is unknown or X has a BIS number of unknown gender (the
+# month plus 20); one without a birth date, a number that is none (the client's number
+# padded with zeros, then 00, which no check digits are). A day's serials would run out
+# near 500 clients born on it (at a million referrals about 40 a day, 83 at most).
 _FIRST_NINE = (
     "to_char(s.birth_date, 'YY')"
     " || lpad((extract(month FROM s.birth_date)::int"
