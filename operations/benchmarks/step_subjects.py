@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Organisation, Province, Role
 from referrals import services
 from referrals.enums import ConsentScope, ContinuedBy, EndResult, HandoverHow, OkotType
+from referrals.management.demo_data import insz
 from referrals.models import Client, Consent, EntryCondition, Referral, Training
 from referrals.models.handover import counsellors_of
 from webhooks.kinds import EventKind
@@ -168,9 +169,7 @@ def _insz(number: int) -> str:
     the first (`report_fill.INSZ`: under 200 at a million referrals), so that none is a
     fill's client's number in the same OCMW."""
     born = datetime.date(1970, 1, 1) + datetime.timedelta(days=number % 10950)
-    serial = 997 - (number // 10950) % 400
-    first9 = f"{born:%y%m%d}{serial:03d}"
-    return f"{first9}{97 - int(first9) % 97:02d}"
+    return insz(born, 997 - (number // 10950) % 400)
 
 
 def arguments(step: str, cast: Cast, referral: Referral) -> dict:
