@@ -1,11 +1,13 @@
 """`manage.py bench_audit` with tiny numbers, so that it does not rot: it fills, requests
 both pages in both modes and prints its figures (no time is asserted)."""
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from audit import trail
 from audit.models import Entry, Kind
@@ -33,6 +35,32 @@ def test_the_benchmark_prints_both_pages_in_both_modes():
     assert Client.objects.filter(last_name__startswith="Client ").count() == 60
     # Whoever recorded them, the "on" runs wrote the views' rows.
     assert Entry.objects.filter(kind=Kind.VIEW, path="/clients/").count() > 30
+
+
+def test_it_prints_what_a_row_and_a_view_take_on_disk_where_the_database_says():
+    """PostgreSQL gives the trail's size: a row's bytes, and a view's from its rows. SQLite
+    does not: the benchmark says nothing of the disk rather than a figure of its own."""
+    out = StringIO()
+
+    call_command(
+        "bench_audit", requests=2, warmup=1, clients=60, trail=30, stdout=out, stderr=StringIO()
+    )
+
+    text = out.getvalue()
+    if connection.vendor == "postgresql":
+        per_row = re.search(
+            r"the trail on disk: (\d+) bytes a row \((\d+) its table, (\d+) its indexes\)", text
+        )
+        assert per_row, text
+        row, table, indexes = map(int, per_row.groups())
+        assert table > 0 and indexes > 0 and abs(row - table - indexes) <= 1
+        # A list of 50 clients writes 50 rows: fifty times a row's bytes.
+        list_view = re.search(r"client list \(50\)\s+50\.0 rows, ([\d.]+) kB a view", text)
+        assert list_view, text
+        assert float(list_view.group(1)) == pytest.approx(50 * row / 1024, rel=0.02)
+        assert re.search(r"referral detail\s+1\.0 rows, [\d.]+ kB a view", text)
+    else:
+        assert "on disk" not in text
 
 
 def test_with_the_trail_off_nothing_is_written():

@@ -3,9 +3,10 @@
 Fills the database (the demo, --clients more clients, --trail rows of trail already
 written), then requests the client list and a referral's page as a caseworker, --requests
 times with the trail written and as many with its INSERTs replaced by nothing, alternating
-in the same run; prints median and p95 per page and mode, their ratio, and the bare
-INSERTs timed alone. Figures only: nothing here passes or fails on a time. What is timed
-is described in `referrals.benchmarks.audit_cases`.
+in the same run; prints median and p95 per page and mode, their ratio, the bare INSERTs
+timed alone, and on PostgreSQL what a row of the trail takes on disk and so a view of each
+page (docs/performance.md projects the trail's growth from it). Figures only: nothing here
+passes or fails on a time. What is timed is described in `referrals.benchmarks.audit_cases`.
 
 Runs on the database it is given, which must be empty of clients and throwaway: its name
 says `bench` (`make bench-audit` makes and drops okot_bench_audit on PostgreSQL) or `test`,
@@ -81,8 +82,10 @@ class Command(BaseCommand):
             "  recorded by"
         )
         http = benchmark.browser(caseworker)
+        rows_per_view = {}
         for page in benchmark.pages(caseworker, referral):
             timing = benchmark.measure(http, page, requests=requests, warmup=warmup)
+            rows_per_view[page.name] = timing.rows_per_request
             on, off = timing.median_ms(timing.on), timing.median_ms(timing.off)
             self.line(page.name, "on", timing.rows_per_request, timing.on, timing.recorded_by)
             self.line(page.name, "off", 0, timing.off, "")
@@ -99,6 +102,23 @@ class Command(BaseCommand):
                 f"  {name:<24} median {benchmark.Timing.median_ms(runs):.2f} ms, "
                 f"p95 {benchmark.Timing.p95_ms(runs):.2f} ms"
             )
+        self.on_disk(rows_per_view)
+
+    def on_disk(self, rows_per_view: dict[str, float]) -> None:
+        """What a row of the trail takes on disk, its table's share and its indexes', and so
+        a view of each page (PostgreSQL only: another database does not say)."""
+        size = benchmark.trail_size()
+        if size is None:
+            return
+        table, indexes, rows = size
+        per_row = (table + indexes) / rows
+        self.stdout.write(
+            f"\nthe trail on disk: {per_row:.0f} bytes a row ({table / rows:.0f} its table, "
+            f"{indexes / rows:.0f} its indexes), over its {rows:,} rows"
+        )
+        for page, rows_of_view in rows_per_view.items():
+            kilobytes = rows_of_view * per_row / 1024
+            self.stdout.write(f"  {page:<20} {rows_of_view:.1f} rows, {kilobytes:.1f} kB a view")
 
     def line(self, page: str, mode: str, rows: float, runs: list[float], by: str) -> None:
         self.stdout.write(
