@@ -133,17 +133,31 @@ def mask_insz(insz: str) -> str:
     return "•" * max(len(digits) - 3, 0) + digits[-3:]
 
 
-@transaction.atomic
-def purge_before(cutoff) -> int:
+# Rows of the trail deleted in one transaction by its retention.
+PURGE_BATCH = 10_000
+
+
+def purge_before(cutoff, *, batch_size: int = PURGE_BATCH) -> int:
     """Delete the trail's rows older than `cutoff`, after recording the purge: the only
-    deletion the database allows. How many rows went."""
+    deletion the database allows. How many rows went.
+
+    The purge is recorded first, in a transaction of its own; then the rows go oldest
+    first, `batch_size` in each transaction. A month of the trail of all of Flanders is some
+    65 million rows (docs/performance.md, "Growing past one machine"): in one transaction,
+    hours during which VACUUM could clean no table of the database. Stopped half-way, the
+    next purge finds the rows left and records them again."""
     old = Entry.objects.filter(at__lt=cutoff)
     count = old.count()
-    if count:
-        Purge.objects.create(cutoff=cutoff, deleted=count)
-        # Django's own QuerySet.delete: EntryQuerySet refuses it everywhere else.
-        models.QuerySet.delete(old)
-    return count
+    if not count:
+        return 0
+    Purge.objects.create(cutoff=cutoff, deleted=count)
+    while True:
+        with transaction.atomic():
+            batch = Entry.objects.filter(pk__in=old.order_by("at").values("pk")[:batch_size])
+            # Django's own QuerySet.delete: EntryQuerySet refuses it everywhere else.
+            deleted, _by_model = models.QuerySet.delete(batch)
+        if deleted < batch_size:
+            return count
 
 
 def retention_cutoff(now=None) -> datetime.datetime:

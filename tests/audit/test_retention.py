@@ -4,10 +4,12 @@ its record, a dry run deletes nothing, and a running lockout is never lifted by 
 
 import datetime
 from io import StringIO
+from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
 from audit import trail
@@ -57,6 +59,63 @@ def test_the_setting_decides_what_goes(settings, days, left):
     trail.purge_expired(NOW)
 
     assert Entry.objects.count() == left
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_big_purge_commits_its_record_then_each_batch_of_rows_apart():
+    """A month of all of Flanders is tens of millions of rows: never one transaction."""
+    for days in range(40, 45):
+        entry_at(NOW - days * DAY)
+    kept = entry_at(NOW - DAY)
+    writes = []
+    database = connections[DEFAULT_DB_ALIAS]
+
+    with mock.patch.object(database, "commit", wraps=database.commit) as commit:
+
+        def note_transaction(execute, sql, params, many, context):
+            if sql.startswith(("INSERT", "DELETE")):
+                # In a transaction or not, and how many were committed before it.
+                writes.append((sql.split()[0], database.in_atomic_block, commit.call_count))
+            return execute(sql, params, many, context)
+
+        with database.execute_wrapper(note_transaction):
+            assert trail.purge_before(NOW - 30 * DAY, batch_size=2) == 5
+
+    assert writes == [
+        ("INSERT", False, 0),  # the purge's record, committed as it is written
+        ("DELETE", True, 0),
+        ("DELETE", True, 1),
+        ("DELETE", True, 2),
+    ]
+    assert commit.call_count == 3
+    assert list(Entry.objects.all()) == [kept]
+    assert Purge.objects.get().deleted == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_purge_stopped_half_way_leaves_the_newest_for_the_next_which_records_them():
+    oldest = [entry_at(NOW - days * DAY) for days in (44, 43)]
+    newer = [entry_at(NOW - days * DAY) for days in (42, 41, 40)]
+    delete = models.QuerySet.delete
+    calls = []
+
+    def stops_at_the_second_batch(queryset):
+        calls.append(queryset)
+        if len(calls) == 2:
+            raise ConnectionError("the database went away")
+        return delete(queryset)
+
+    with (
+        mock.patch.object(models.QuerySet, "delete", stops_at_the_second_batch),
+        pytest.raises(ConnectionError),
+    ):
+        trail.purge_before(NOW - 30 * DAY, batch_size=2)
+
+    assert sorted(Entry.objects.values_list("pk", flat=True)) == [e.pk for e in newer]
+    assert oldest[0].pk not in Entry.objects.values_list("pk", flat=True)
+    assert trail.purge_before(NOW - 30 * DAY, batch_size=2) == 3
+    assert not Entry.objects.exists()
+    assert list(Purge.objects.order_by("pk").values_list("deleted", flat=True)) == [5, 3]
 
 
 def test_nothing_to_purge_records_no_purge(short_retention):
