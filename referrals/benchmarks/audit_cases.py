@@ -7,7 +7,8 @@ caseworker, alternately with the trail written and with its INSERTs replaced by 
 in the same run. Whatever the view records (`audit.trail.record`, `record_many`) is what is
 measured; a view that records nothing yet gets, in the "on" runs, the rows a view of its
 kind writes (one VIEW row for a page about one referral, one per client for a list),
-written by the benchmark right after the response, inside the time taken."""
+written by the benchmark right after the response, inside the time taken. On PostgreSQL,
+what a row of the trail takes on disk (`trail_size`), and so a view of each page."""
 
 import datetime
 import itertools
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import StringIO
+from typing import NamedTuple
 from unittest import mock
 
 from django.contrib.auth import get_user_model
@@ -90,9 +92,10 @@ def fill(*, clients: int, trail_rows: int, progress: Callable[[str], None]):
     started = time.monotonic()
     now = timezone.now()
     users = list(get_user_model().objects.exclude(organisation=None))
-    # Written oldest first, as the trail grows: its indexes in the order of time then fill
-    # their pages as they do in use (written newest first, their pages split half full:
-    # 446 bytes a row on disk instead of 379).
+    # Written oldest first, as the trail grows, so that its indexes in the order of time fill
+    # their pages as in use (newest first, their pages split half full: a row took a sixth
+    # more on disk). Unlike a list's rows, each has a time of its own and no referral
+    # (docs/performance.md, "Growing past one machine", for what that changes).
     rows = (
         Entry(
             kind=Kind.VIEW,
@@ -165,17 +168,22 @@ def trail_off():
         yield
 
 
-def trail_size() -> tuple[int, int, int] | None:
-    """The trail's table (with its TOAST) and its indexes, in bytes on disk, and its rows:
-    PostgreSQL's own sizes, of the table as it is (pages not yet full included). None on
-    another database."""
+class TrailSize(NamedTuple):
+    table: int  # bytes on disk: the table with its TOAST, free-space and visibility maps
+    indexes: int  # bytes on disk
+    rows: int
+
+
+def trail_size() -> TrailSize | None:
+    """The trail's size on disk, as PostgreSQL gives it (pages not yet full included), and
+    its rows. None on another database."""
     connection = connections[router.db_for_read(Entry)]
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_table_size(%s), pg_indexes_size(%s)", [Entry._meta.db_table] * 2)
         table, indexes = cursor.fetchone()
-    return table, indexes, Entry.objects.using(connection.alias).count()
+    return TrailSize(table, indexes, Entry.objects.using(connection.alias).count())
 
 
 def last_pk() -> int:
