@@ -144,8 +144,8 @@ def purge_before(cutoff, *, batch_size: int = PURGE_BATCH) -> int:
     The purge is recorded first, in a transaction of its own; then the rows go oldest
     first, `batch_size` in each transaction. A month of the trail of all of Flanders is some
     66 million rows (docs/performance.md, "Growing past one machine"): in one transaction,
-    hours during which VACUUM could clean no table of the database. Stopped half-way, the
-    next purge finds the rows left and records them again."""
+    hours during which VACUUM could remove no row changed since it began, in any table.
+    Stopped half-way, the next purge finds the rows left and records them again."""
     old = Entry.objects.filter(at__lt=cutoff)
     count = old.count()
     if not count:
