@@ -61,7 +61,7 @@ def test_the_setting_decides_what_goes(settings, days, left):
     assert Entry.objects.count() == left
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_big_purge_commits_its_record_then_each_batch_of_rows_apart():
     """A month of all of Flanders is tens of millions of rows: never one transaction."""
     for days in range(40, 45):
@@ -92,7 +92,7 @@ def test_a_big_purge_commits_its_record_then_each_batch_of_rows_apart():
     assert Purge.objects.get().deleted == 5
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_purge_stopped_half_way_leaves_the_newest_for_the_next_which_records_them():
     oldest = [entry_at(NOW - days * DAY) for days in (44, 43)]
     newer = [entry_at(NOW - days * DAY) for days in (42, 41, 40)]
