@@ -11,9 +11,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
 from accounts.admin_readonly import ReadOnlyAdminMixin
@@ -26,6 +27,8 @@ from .models import Entry, Kind, Purge
 
 # Accounts a search may name: more and it should be narrower.
 SEARCH_MATCHES = 50
+# The subjects of a read of several shown in the list's row (all of them on the row's page).
+SUBJECTS_SHOWN = 3
 
 
 @admin.register(Entry)
@@ -66,8 +69,8 @@ class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
         "actor",
         "actor_name",
         "organisation",
-        "client_id",
-        "referral_id",
+        "all_clients",
+        "all_referrals",
         "path",
         "ip_address",
         "detail_shown",
@@ -102,11 +105,20 @@ class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
 
     @admin.display(description=_("client"), ordering="client_id")
     def client(self, entry: Entry):
-        return filter_link(entry.client_id, ClientFilter.parameter_name, entry.client_id)
+        return subject_links(entry.client_id, entry.client_ids, ClientFilter.parameter_name)
 
     @admin.display(description=_("referral"), ordering="referral_id")
     def referral(self, entry: Entry):
-        return filter_link(entry.referral_id, ReferralFilter.parameter_name, entry.referral_id)
+        return subject_links(entry.referral_id, entry.referral_ids, ReferralFilter.parameter_name)
+
+    @admin.display(description=_("clients"))
+    def all_clients(self, entry: Entry):
+        return subject_links(entry.client_id, entry.client_ids, ClientFilter.parameter_name, None)
+
+    @admin.display(description=_("referrals"))
+    def all_referrals(self, entry: Entry):
+        ids = entry.referral_ids
+        return subject_links(entry.referral_id, ids, ReferralFilter.parameter_name, None)
 
     @admin.display(description=_("detail"))
     def summary(self, entry: Entry) -> str:
@@ -139,6 +151,22 @@ class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
         )
         file_name = f"audit-trail-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
         return csv_response(queryset.exclude(pk=entry.pk), file_name)
+
+
+def subject_links(number, numbers, parameter: str, shown: int | None = SUBJECTS_SHOWN):
+    """The row's subject (`number`), or the first `shown` of the subjects of a read of
+    several (`numbers`; all of them when `shown` is None), each linking to the list filtered
+    by it, and how many more."""
+    if number is not None or not numbers:
+        return filter_link(number, parameter, number)
+    links = format_html_join(
+        ", ", "{}", ((filter_link(pk, parameter, pk),) for pk in numbers[:shown])
+    )
+    more = len(numbers) - len(numbers[:shown])
+    if not more:
+        return links
+    text = ngettext("and %(count)s more", "and %(count)s more", more) % {"count": more}
+    return format_html("{} {}", links, text)
 
 
 def filter_link(text, parameter: str, number: int | None):

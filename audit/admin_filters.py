@@ -29,7 +29,7 @@ def other_params(changelist, names) -> list[tuple[str, str]]:
 
 
 class NumberFilter(admin.SimpleListFilter):
-    """Rows whose `field` is the number given in `parameter_name`."""
+    """Rows about the number given in `parameter_name`: by default, whose `field` it is."""
 
     template = "admin/audit/entry/number_filter.html"
     field = ""
@@ -57,7 +57,10 @@ class NumberFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(**{self.field: int(value)}) if value else queryset
+        return self.rows(queryset, int(value)) if value else queryset
+
+    def rows(self, queryset, number: int):
+        return queryset.filter(**{self.field: number})
 
     def choices(self, changelist):
         self.other_params = other_params(changelist, [self.parameter_name])
@@ -85,17 +88,25 @@ class PersonFilter(NumberFilter):
 
 
 class ClientFilter(NumberFilter):
+    """The rows about a client: alone, or among the clients a read showed."""
+
     title = _("client")
     parameter_name = "client"
-    field = "client_id"
     input_label = _("Client number")
+
+    def rows(self, queryset, number: int):
+        return queryset.about_client(number)
 
 
 class ReferralFilter(NumberFilter):
+    """The rows about a referral: alone, or among the referrals a read showed."""
+
     title = _("referral")
     parameter_name = "referral"
-    field = "referral_id"
     input_label = _("Referral number")
+
+    def rows(self, queryset, number: int):
+        return queryset.about_referrals([number])
 
 
 class PeriodFilter(admin.FieldListFilter):

@@ -38,6 +38,13 @@ def detail_text(detail) -> str:
     return json.dumps(masked(detail), ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder)
 
 
+def numbers(number: int | None, numbers: list[int] | None) -> str:
+    """A row's subject, or the subjects of a read of several, comma-separated."""
+    if number is not None:
+        return str(number)
+    return ", ".join(str(pk) for pk in numbers or [])
+
+
 def cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -77,8 +84,8 @@ def csv_response(entries, file_name: str) -> StreamingHttpResponse:
                 entry.actor_name,
                 entry.actor_id,
                 entry.organisation,
-                entry.client_id,
-                entry.referral_id,
+                numbers(entry.client_id, entry.client_ids),
+                numbers(entry.referral_id, entry.referral_ids),
                 entry.path,
                 entry.ip_address,
                 detail_text(entry.detail),

@@ -8,7 +8,13 @@ removes them: the purge leaves its own row.
 
 A row names the client and the referral by their ids, not by a foreign key: the trail
 outlives what it recorded (a deleted client, an import rolled back), and nothing that
-happens to a client may change it."""
+happens to a client may change it. A row about one client and/or referral names them in
+`client_id` and `referral_id`; a read that shows several (a list, a search, a download) is
+one row that names them all in `client_ids` and `referral_ids`. `Entry.objects.about_client`
+and `about_referrals` find a person's rows in either. Rows written before the lists existed
+(a row per client shown, up to migration 0006) stay as they were: the same queries find them."""
+
+import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -41,7 +47,50 @@ class Kind(models.TextChoices):
     RETENTION = "retention", _("Retention applied")
 
 
+class IdList(models.JSONField):
+    """The ids of the clients (or referrals) a read showed, as a JSON list of numbers; NULL
+    on a row about one or none. `field__holds=n`: the rows whose list has `n`."""
+
+
+@IdList.register_lookup
+class Holds(models.Lookup):
+    """`ids__holds=n`: the list holds the number `n`. On PostgreSQL `ids @> '[n]'`, which a
+    GIN index answers (migration 0006); elsewhere SQLite's `json_each`, row by row."""
+
+    lookup_name = "holds"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [int(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return (
+            # The column from the compiler, the number a parameter.
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = {rhs})",  # noqa: S608
+            [*lhs_params, *rhs_params],
+        )
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} @> %s::jsonb", [*lhs_params, json.dumps([int(self.rhs)])]
+
+
 class EntryQuerySet(models.QuerySet):
+    def about_client(self, client_id: int):
+        """The rows about this client: the one it is the subject of, and the reads of
+        several that showed it."""
+        return self.filter(models.Q(client_id=client_id) | models.Q(client_ids__holds=client_id))
+
+    def about_referrals(self, referral_ids):
+        """The rows about any of these referrals, alone or among others."""
+        referral_ids = list(referral_ids)
+        about = models.Q(referral_id__in=referral_ids)
+        for referral_id in referral_ids:
+            about |= models.Q(referral_ids__holds=referral_id)
+        return self.filter(about)
+
     def update(self, **kwargs):
         raise AppendOnlyError("The audit trail is append-only.")
 
@@ -80,6 +129,9 @@ class Entry(models.Model):
     # About whom.
     client_id = models.PositiveBigIntegerField(_("client number"), null=True, blank=True)
     referral_id = models.PositiveBigIntegerField(_("referral number"), null=True, blank=True)
+    # About whom, when a read showed several: one row for the page, not one per client.
+    client_ids = IdList(_("client numbers"), null=True, blank=True)
+    referral_ids = IdList(_("referral numbers"), null=True, blank=True)
     # From where: the page (URLs carry no personal data) and the address.
     path = models.CharField(_("page"), max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)

@@ -2,14 +2,14 @@
 changes personal data (views, admin, services, imports, the login signals).
 
 Call it inside the transaction of the change it records, where there is one: the row then
-commits or rolls back with it. A read writes its rows at once (autocommit). A page that
-shows several clients writes one row per client, in one INSERT."""
+commits or rolls back with it. A read writes its row at once (autocommit). A page that
+shows several clients writes one row that names them all (`record_many`)."""
 
 import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.lockout import client_ip, forget_old_records
@@ -73,51 +73,32 @@ def record_many(
     user=None,
     subjects: Iterable[tuple[object, object]] = (),
     detail: dict | None = None,
-) -> int:
-    """One row per (client, referral) in `subjects` (duplicates once), in one INSERT; a
-    single row without subject when there is none (a search without hits). How many rows.
+) -> Entry:
+    """One row for a read of the (client, referral) pairs in `subjects`: a single pair in
+    `client_id` and `referral_id`, as `record` writes it; several in `client_ids` and
+    `referral_ids` (each id once, in the order shown); none, a row without subject (a
+    search without hits).
 
-    Every list page writes a row per client it shows: on PostgreSQL the rows differ only in
-    their subject, so one statement writes what they share once and the subjects as two
-    arrays (`_insert_subjects`), instead of a model instance and ten values per row
-    (`bulk_create`: 13 ms of a counsellor's Mijn werk for its 70 rows, now 4)."""
-    who = _who(request, user)
-    shared = {"kind": kind, "at": timezone.now(), "detail": detail or {}, **who}
-    seen = list(dict.fromkeys((_id(client), _id(referral)) for client, referral in subjects))
-    seen = seen or [(None, None)]
-    connection = connections[router.db_for_write(Entry)]
-    if connection.vendor == "postgresql":
-        _insert_subjects(connection, shared, seen)
-    else:
-        Entry.objects.using(connection.alias).bulk_create(
-            [Entry(client_id=c, referral_id=r, **shared) for c, r in seen]
+    One row whatever the page shows: a row per client shown made the trail outgrow all
+    other data (docs/performance.md, "Growing past one machine")."""
+    pairs = list(dict.fromkeys((_id(client), _id(referral)) for client, referral in subjects))
+    if len(pairs) <= 1:
+        client, referral = pairs[0] if pairs else (None, None)
+        return record(
+            kind, request=request, user=user, client=client, referral=referral, detail=detail
         )
-    return len(seen)
-
-
-def _insert_subjects(connection, shared: dict, subjects: list[tuple]) -> None:
-    """INSERT … SELECT the `shared` values with each (client, referral) of `subjects`, from
-    two arrays (PostgreSQL's UNNEST): the statement's parameters as few whatever the rows.
-    Columns and values prepared by the model's own fields."""
-    row = Entry(**shared)
-    fields = [
-        f
-        for f in Entry._meta.concrete_fields
-        if not f.primary_key and not f.generated and f.attname not in ("client_id", "referral_id")
-    ]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    clients, referrals = zip(*subjects, strict=True)
-    # Names from the model, values as parameters.
-    sql = (
-        f"INSERT INTO {qn(Entry._meta.db_table)} ({columns}, "  # noqa: S608
-        f"{qn('client_id')}, {qn('referral_id')}) "
-        f"SELECT {', '.join(['%s'] * len(fields))}, s.c, s.r "
-        "FROM UNNEST(%s::bigint[], %s::bigint[]) AS s(c, r)"
+    return Entry.objects.create(
+        kind=kind,
+        client_ids=_distinct(client for client, _referral in pairs),
+        referral_ids=_distinct(referral for _client, referral in pairs),
+        detail=detail or {},
+        **_who(request, user),
     )
-    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, list(clients), list(referrals)])
+
+
+def _distinct(ids) -> list[int] | None:
+    """The ids but None, each once in the order given; None for none."""
+    return list(dict.fromkeys(pk for pk in ids if pk is not None)) or None
 
 
 def mask_insz(insz: str) -> str:

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
@@ -192,17 +191,25 @@ def collect(client: Client) -> Collection:
     )
     referral_ids = list(sections[Referral].rows) if Referral in sections else []
     trail = Section(Entry)
-    trail.add(
-        with_references(
-            Entry.objects.filter(Q(client_id=client.pk) | Q(referral_id__in=referral_ids))
-        )
-    )
+    about = Entry.objects.about_client(client.pk) | Entry.objects.about_referrals(referral_ids)
+    trail.add(narrowed(entry, client, referral_ids) for entry in with_references(about))
     other_files = Client.objects.filter(insz=client.insz).exclude(pk=client.pk)
     return Collection(
         client=client,
         sections=[*sections.values(), trail],
         other_files=list(other_files.select_related("ocmw")),
     )
+
+
+def narrowed(entry: Entry, client: Client, referral_ids: list[int]) -> Entry:
+    """A row of the trail as the client's file shows it: a read of several names the client
+    and their referrals only, not the other people it showed (the copy in memory; the row
+    is never saved)."""
+    if entry.client_ids is not None:
+        entry.client_ids = [pk for pk in entry.client_ids if pk == client.pk]
+    if entry.referral_ids is not None:
+        entry.referral_ids = [pk for pk in entry.referral_ids if pk in referral_ids]
+    return entry
 
 
 # --- the JSON file ----------------------------------------------------------------------------

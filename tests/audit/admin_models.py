@@ -22,6 +22,7 @@ from referrals.enums import (
     State,
 )
 from referrals.models import Candidacy, GuidanceNote, OutcomeCheck, ReferralEvent, SchoolYear
+from tests.audit.subjects import assert_read_rows
 from tests.notifications.messages import notify
 from tests.referrals.factories import DocumentFactory, TemporaryWorkExperienceFactory
 
@@ -167,9 +168,7 @@ def page_url(label: str, page: str, *args) -> str:
 
 
 def assert_rows(rows, kind: str, subjects: set, user, url: str) -> None:
-    rows = list(rows)
-    assert {(row.client_id, row.referral_id) for row in rows} == subjects
-    assert len(rows) == len(subjects)
+    rows = assert_read_rows(rows, subjects)
     for row in rows:
         assert (row.kind, row.actor_id, row.organisation_id) == (kind, user.pk, None)
         assert (row.path, row.ip_address) == (url, ADDRESS)

@@ -55,11 +55,15 @@ def people():
 
 @pytest.fixture
 def rows(make_entry, people):
-    """Who read whom: Sofie (OCMW Aalst) client 7 today and client 8 ten days ago, Jan
-    (VDAB) referral 70 of client 7 today, a failed login as "jpeeters", a printout."""
+    """Who read whom: Sofie (OCMW Aalst) client 7 today, client 8 ten days ago and a list of
+    five clients with two referrals today, Jan (VDAB) referral 70 of client 7 today, a failed
+    login as "jpeeters", a printout."""
     sofie, jan = people["sofie"], people["jan"]
     return {
         "sofie_7": make_entry(Kind.VIEW, actor=sofie, client_id=7),
+        "sofie_list": make_entry(
+            Kind.VIEW, actor=sofie, client_ids=[6, 7, 12, 13, 14], referral_ids=[60, 71]
+        ),
         "sofie_8_old": make_entry(Kind.VIEW, actor=sofie, client_id=8, days_ago=10),
         "jan_70": make_entry(Kind.VIEW, actor=jan, client_id=7, referral_id=70),
         "failed": make_entry(Kind.LOGIN_FAILED, actor_name="jpeeters", ip_address="10.1.2.3"),
@@ -141,19 +145,21 @@ def period(days_back: int, days_to: int) -> dict:
 
 
 FILTERS = {
-    "person": (lambda p: {"actor": p["sofie"].pk}, {"sofie_7", "sofie_8_old"}),
-    "client": (lambda p: {"client": 7}, {"sofie_7", "jan_70"}),
+    "person": (lambda p: {"actor": p["sofie"].pk}, {"sofie_7", "sofie_8_old", "sofie_list"}),
+    "client": (lambda p: {"client": 7}, {"sofie_7", "jan_70", "sofie_list"}),
+    "client among others only": (lambda p: {"client": 13}, {"sofie_list"}),
     "referral": (lambda p: {"referral": 90}, {"print"}),
+    "referral among others": (lambda p: {"referral": 71}, {"sofie_list"}),
     "organisation": (
         lambda p: {"organisation__id__exact": p["sofie"].organisation_id},
-        {"sofie_7", "sofie_8_old"},
+        {"sofie_7", "sofie_8_old", "sofie_list"},
     ),
     "kind": (lambda p: {"kind__exact": Kind.PRINT}, {"print"}),
     "period": (lambda p: period(20, 5), {"sofie_8_old"}),
     "person and client": (lambda p: {"actor": p["jan"].pk, "client": 7}, {"jan_70"}),
     "kind and period": (
         lambda p: {"kind__exact": Kind.VIEW, **period(0, 0)},
-        {"sofie_7", "jan_70"},
+        {"sofie_7", "jan_70", "sofie_list"},
     ),
 }
 
@@ -180,6 +186,24 @@ def test_a_row_links_to_its_person_and_client(admin_browser, rows, people):
     assert 'href="?client=7"' in page
 
 
+def test_a_read_of_several_links_its_first_clients_on_the_list_and_all_on_its_page(
+    admin_browser, rows
+):
+    """The list's row names the first three clients a read showed and how many more; the
+    row's own page names them all, and its referrals."""
+    listed = admin_browser.get(changelist_url()).content.decode()
+
+    assert all(f'href="?client={pk}"' in listed for pk in (6, 7, 12))
+    assert 'href="?client=13"' not in listed
+    assert "and 2 more" in listed
+    assert 'href="?referral=60"' in listed and 'href="?referral=71"' in listed
+
+    url = reverse("admin:audit_entry_change", args=[rows["sofie_list"].pk])
+    page = admin_browser.get(url).content.decode()
+    assert all(f'href="?client={pk}"' in page for pk in (6, 7, 12, 13, 14))
+    assert "more" not in page
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -202,7 +226,7 @@ def test_a_filter_that_is_not_a_number_or_date_is_dropped_with_a_message(
 
 
 SEARCHES = {
-    "user name": ("sclaes", {"sofie_7", "sofie_8_old"}),
+    "user name": ("sclaes", {"sofie_7", "sofie_8_old", "sofie_list"}),
     "full name": ("Jan Peeters", {"jan_70", "print", "failed"}),
     "last name": ("peeters", {"jan_70", "print", "failed"}),
     "failed login's name": ("jpeeters", {"jan_70", "print", "failed"}),
@@ -274,12 +298,16 @@ def test_export_holds_the_filtered_rows_only_and_leaves_its_own_row(
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     header, *lines = csv_rows(response)
     assert header[:3] == ["when", "kind", "user name"]
-    assert sorted(line[2] for line in lines) == ["jpeeters", "sclaes"]
-    assert {line[5] for line in lines} == {"7"}
+    assert sorted(line[2] for line in lines) == ["jpeeters", "sclaes", "sclaes"]
+    assert sorted((line[5], line[6]) for line in lines) == [
+        ("6, 7, 12, 13, 14", "60, 71"),
+        ("7", ""),
+        ("7", "70"),
+    ]
     own = Entry.objects.filter(kind=Kind.EXPORT).get()
     assert own.actor == administrator
     assert own.client_id == 7
-    assert own.detail["rows"] == 2
+    assert own.detail["rows"] == 3
     assert own.detail["filters"] == {"client": "7"}
     assert own.path == changelist_url()
 

@@ -11,7 +11,8 @@ from django.db import connection
 
 from audit import trail
 from audit.models import Entry, Kind
-from referrals.benchmarks.audit_cases import trail_off
+from referrals.benchmarks.audit_cases import trail_off, trail_size
+from referrals.management.commands.bench_audit import VIEW_COPIES
 from referrals.models import Client
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import ClientFactory
@@ -33,7 +34,7 @@ def test_the_benchmark_prints_both_pages_in_both_modes():
     assert "ratio on/off" in text
     # Only PostgreSQL says what the trail takes on disk (the test below).
     assert ("the trail on disk" in text) == (connection.vendor == "postgresql")
-    assert "record_many (50 rows)" in text
+    assert "record_many (50 clients)" in text
     assert Client.objects.filter(last_name__startswith="Client ").count() == 60
     # Whoever recorded them, the "on" runs wrote the views' rows.
     assert Entry.objects.filter(kind=Kind.VIEW, path="/clients/").count() > 30
@@ -49,27 +50,46 @@ def test_it_prints_what_a_row_and_a_view_take_on_disk():
 
     text = out.getvalue()
     per_row = re.search(
-        r"the trail on disk: (\d+) bytes a row \((\d+) its table, (\d+) its indexes\)", text
+        r"the trail on disk: (\d+) bytes a row \((\d+) its table, (\d+) its indexes\), "
+        r"over its ([\d,]+) rows; a view, from ([\d,]+) rows like its own",
+        text,
     )
     assert per_row, text
-    row, table, indexes = map(int, per_row.groups())
-    # What PostgreSQL says of the trail's table and indexes, over its rows.
+    row, table, indexes = map(int, per_row.groups()[:3])
+    assert row in (table + indexes - 1, table + indexes, table + indexes + 1)
+    # Measured before each page's copies were written.
+    over, copies = (int(n.replace(",", "")) for n in per_row.groups()[3:])
+    assert (over, copies) == (Entry.objects.count() - 2 * VIEW_COPIES, VIEW_COPIES)
+    # A view of the list of 50 clients is one row, which names 50 clients where a view of
+    # a referral's page names one: more bytes, not fifty rows' (kB of 1,024).
+    views = dict(
+        (name, (float(rows), int(size), float(kilobytes)))
+        for name, rows, size, kilobytes in re.findall(
+            r"  (client list \(50\)|referral detail)\s+([\d.]+) rows, (\d+) bytes a row, "
+            r"([\d.]+) kB a view",
+            text,
+        )
+    )
+    assert views.keys() == {"client list (50)", "referral detail"}, text
+    (list_rows, list_row, list_kb), (detail_rows, detail_row, _kb) = views.values()
+    assert (list_rows, detail_rows) == (1.0, 1.0)
+    assert detail_row < list_row < 50 * detail_row
+    assert list_kb == pytest.approx(list_row / 1024, abs=0.005)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sizes on disk")
+def test_the_trails_size_is_postgresqls_own(make_entry):
+    for number in range(20):
+        make_entry(client_id=number, client_ids=[number, number + 1] if number % 2 else None)
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_table_size('audit_entry'), pg_indexes_size('audit_entry')")
-        on_disk = cursor.fetchone()
-    rows = Entry.objects.count()
-    assert (table, indexes) == (round(on_disk[0] / rows), round(on_disk[1] / rows))
-    assert row == round(sum(on_disk) / rows)
-    # A list of 50 clients writes 50 rows: fifty times a row's bytes, in kB of 1,024.
-    list_view = re.search(r"client list \(50\)\s+50\.0 rows, ([\d.]+) kB a view", text)
-    assert list_view, text
-    assert float(list_view.group(1)) == pytest.approx(50 * sum(on_disk) / rows / 1024, abs=0.05)
-    assert re.search(r"referral detail\s+1\.0 rows, [\d.]+ kB a view", text)
+        table, indexes = cursor.fetchone()
+    assert trail_size() == (table, indexes, 20)
 
 
 def test_with_the_trail_off_nothing_is_written():
-    """The "off" runs write nothing, however the trail writes (on PostgreSQL record_many
-    sends a statement of its own rather than bulk_create's)."""
+    """The "off" runs write nothing, a row about one or a read of several."""
     user = CaseworkerFactory()
     with trail_off():
         trail.record(Kind.VIEW, user=user, client=1)

@@ -272,6 +272,39 @@ def test_the_trail_shows_who_saw_the_client_by_name_organisation_kind_and_page(
     assert "ip_address" not in row
 
 
+def test_a_read_of_several_is_in_the_file_naming_only_the_client_and_theirs(
+    administrator_client, held
+):
+    """A list that showed the client and their referral among other people's: its row is in
+    the file, naming the client and the referral and no one else; the row itself unchanged."""
+    client, other = held["referrals.client"], held["someone else"]["referrals.client"]
+    referral, others = held["referrals.referral"], held["someone else"]["referrals.referral"]
+    caseworker = held["audit.entry"].actor
+    among = trail.record_many(
+        Kind.VIEW,
+        user=caseworker,
+        subjects=[(other.pk, others.pk), (client.pk, referral.pk), (other.pk + 1000, None)],
+    )
+    about_referral = trail.record_many(
+        Kind.SEARCH, user=caseworker, subjects=[(None, others.pk), (None, referral.pk)]
+    )
+    elsewhere = trail.record_many(
+        Kind.VIEW, user=caseworker, subjects=[(other.pk, others.pk), (other.pk + 1000, None)]
+    )
+
+    entries = exported(administrator_client, client)["sections"]["audit.entry"]
+
+    by_id = {row["id"]: row for row in entries}
+    assert elsewhere.pk not in by_id
+    assert (by_id[among.pk]["client_ids"], by_id[among.pk]["referral_ids"]) == (
+        [client.pk],
+        [referral.pk],
+    )
+    assert by_id[about_referral.pk]["referral_ids"] == [referral.pk]
+    among.refresh_from_db()
+    assert among.client_ids == [other.pk, client.pk, other.pk + 1000]
+
+
 def test_the_page_shows_labels_and_values_as_people_read_them(administrator_client, held):
     response = administrator_client.get(page_url(held["referrals.client"]))
 

@@ -4,8 +4,8 @@ Fills the database (the demo, --clients more clients, --trail rows of trail alre
 written), then requests the client list and a referral's page as a caseworker, --requests
 times with the trail written and as many with its INSERTs replaced by nothing, alternating
 in the same run; prints median and p95 per page and mode, their ratio, the bare INSERTs
-timed alone, and on PostgreSQL what a row of the trail takes on disk and so a view of each
-page (docs/performance.md projects the trail's growth from it). Figures only: nothing here
+timed alone, and on PostgreSQL what a row of the trail takes on disk, and what a view of
+each page adds (docs/performance.md projects the trail's growth from it). Figures only: nothing here
 passes or fails on a time. What is timed is described in `referrals.benchmarks.audit_cases`.
 
 Runs on the database it is given, which must be empty of clients and throwaway: its name
@@ -25,6 +25,9 @@ from audit.models import Entry
 from referrals.benchmarks import PLAIN_STATIC
 from referrals.benchmarks import audit_cases as benchmark
 from referrals.models import Client
+
+# Rows like a view's own written to measure what one takes on disk (a list's: some 10 MB).
+VIEW_COPIES = 10_000
 
 
 class Command(BaseCommand):
@@ -82,10 +85,11 @@ class Command(BaseCommand):
             "  recorded by"
         )
         http = benchmark.browser(caseworker)
-        rows_per_view = {}
+        rows_per_view, views = {}, {}
         for page in benchmark.pages(caseworker, referral):
             timing = benchmark.measure(http, page, requests=requests, warmup=warmup)
             rows_per_view[page.name] = timing.rows_per_request
+            views[page.name] = benchmark.last_row(page.url)
             on, off = timing.median_ms(timing.on), timing.median_ms(timing.off)
             self.line(page.name, "on", timing.rows_per_request, timing.on, timing.recorded_by)
             self.line(page.name, "off", 0, timing.off, "")
@@ -102,23 +106,28 @@ class Command(BaseCommand):
                 f"  {name:<24} median {benchmark.Timing.median_ms(runs):.2f} ms, "
                 f"p95 {benchmark.Timing.p95_ms(runs):.2f} ms"
             )
-        self.on_disk(rows_per_view)
+        self.on_disk(rows_per_view, views)
 
-    def on_disk(self, rows_per_view: dict[str, float]) -> None:
-        """What a row of the trail takes on disk, its table's share and its indexes', and so
-        a view of each page (PostgreSQL only: another database does not say)."""
+    def on_disk(self, rows_per_view: dict[str, float], views: dict[str, Entry]) -> None:
+        """What a row of the trail takes on disk, its table's share and its indexes', and
+        what a view of each page adds to it, measured from VIEW_COPIES rows like the view's
+        (PostgreSQL only: another database does not say)."""
         size = benchmark.trail_size()
         if size is None:
             return
         table, indexes, rows = size
-        per_row = (table + indexes) / rows
         self.stdout.write(
-            f"\nthe trail on disk: {per_row:.0f} bytes a row ({table / rows:.0f} its table, "
-            f"{indexes / rows:.0f} its indexes), over its {rows:,} rows"
+            f"\nthe trail on disk: {(table + indexes) / rows:.0f} bytes a row "
+            f"({table / rows:.0f} its table, {indexes / rows:.0f} its indexes), "
+            f"over its {rows:,} rows; a view, from {VIEW_COPIES:,} rows like its own:"
         )
-        for page, rows_of_view in rows_per_view.items():
-            kilobytes = rows_of_view * per_row / 1024
-            self.stdout.write(f"  {page:<20} {rows_of_view:.1f} rows, {kilobytes:.1f} kB a view")
+        for page, example in views.items():
+            per_row = benchmark.view_on_disk(example, copies=VIEW_COPIES)
+            kilobytes = rows_per_view[page] * per_row / 1024
+            self.stdout.write(
+                f"  {page:<20} {rows_per_view[page]:.1f} rows, {per_row:.0f} bytes a row, "
+                f"{kilobytes:.2f} kB a view"
+            )
 
     def line(self, page: str, mode: str, rows: float, runs: list[float], by: str) -> None:
         self.stdout.write(
