@@ -248,7 +248,7 @@ bench-audit: install  ## Benchmark the audit trail: a page view with and without
 	dropdb $(BENCH_PG) --if-exists --force $(BENCH_AUDIT_DATABASE)
 	createdb $(BENCH_PG) $(BENCH_AUDIT_DATABASE)
 	export DATABASE_URL="$(BENCH_AUDIT_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
-		ALLOWED_HOSTS=localhost SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+		ALLOWED_HOSTS=localhost LOG_LEVEL=WARNING SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
 	status=0; \
 	$(MANAGE) migrate --noinput -v 0 \
 		&& $(MANAGE) bench_audit --requests $(BENCH_AUDIT_REQUESTS) --trail $(BENCH_AUDIT_TRAIL) $(BENCH_ARGS) \

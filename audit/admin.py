@@ -10,6 +10,7 @@ user name or name, through the accounts, and the failed logins under a user name
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -27,8 +28,12 @@ from .models import Entry, Kind, Purge
 
 # Accounts a search may name: more and it should be narrower.
 SEARCH_MATCHES = 50
-# The subjects of a read of several shown in the list's row (all of them on the row's page).
-SUBJECTS_SHOWN = 3
+# The subjects of a read of several linked in the list's row, and on the row's own page (an
+# export names up to 10,000).
+LISTED_SUBJECTS = 3
+SHOWN_SUBJECTS = 200
+# The list, from the row's own page.
+LIST = reverse_lazy("admin:audit_entry_changelist")
 
 
 @admin.register(Entry)
@@ -105,20 +110,19 @@ class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
 
     @admin.display(description=_("client"), ordering="client_id")
     def client(self, entry: Entry):
-        return subject_links(entry.client_id, entry.client_ids, ClientFilter.parameter_name)
+        return subject_links(entry.clients, ClientFilter.parameter_name, LISTED_SUBJECTS)
 
     @admin.display(description=_("referral"), ordering="referral_id")
     def referral(self, entry: Entry):
-        return subject_links(entry.referral_id, entry.referral_ids, ReferralFilter.parameter_name)
+        return subject_links(entry.referrals, ReferralFilter.parameter_name, LISTED_SUBJECTS)
 
     @admin.display(description=_("clients"))
     def all_clients(self, entry: Entry):
-        return subject_links(entry.client_id, entry.client_ids, ClientFilter.parameter_name, None)
+        return subject_links(entry.clients, ClientFilter.parameter_name, SHOWN_SUBJECTS, LIST)
 
     @admin.display(description=_("referrals"))
     def all_referrals(self, entry: Entry):
-        ids = entry.referral_ids
-        return subject_links(entry.referral_id, ids, ReferralFilter.parameter_name, None)
+        return subject_links(entry.referrals, ReferralFilter.parameter_name, SHOWN_SUBJECTS, LIST)
 
     @admin.display(description=_("detail"))
     def summary(self, entry: Entry) -> str:
@@ -153,14 +157,13 @@ class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
         return csv_response(queryset.exclude(pk=entry.pk), file_name)
 
 
-def subject_links(number, numbers, parameter: str, shown: int | None = SUBJECTS_SHOWN):
-    """The row's subject (`number`), or the first `shown` of the subjects of a read of
-    several (`numbers`; all of them when `shown` is None), each linking to the list filtered
-    by it, and how many more."""
-    if number is not None or not numbers:
-        return filter_link(number, parameter, number)
+def subject_links(numbers: list[int], parameter: str, shown: int, to: str = ""):
+    """The first `shown` of a row's subjects, each linking to the list (`to`: a URL, or
+    this page's own) filtered by it, and how many more."""
+    if not numbers:
+        return "—"
     links = format_html_join(
-        ", ", "{}", ((filter_link(pk, parameter, pk),) for pk in numbers[:shown])
+        ", ", "{}", ((filter_link(pk, parameter, pk, to),) for pk in numbers[:shown])
     )
     more = len(numbers) - len(numbers[:shown])
     if not more:
@@ -169,11 +172,12 @@ def subject_links(number, numbers, parameter: str, shown: int | None = SUBJECTS_
     return format_html("{} {}", links, text)
 
 
-def filter_link(text, parameter: str, number: int | None):
-    """`text` linking to the list filtered by `number` (a person, a client, a referral)."""
+def filter_link(text, parameter: str, number: int | None, to: str = ""):
+    """`text` linking to the list (`to`, or this page) filtered by `number` (a person, a
+    client, a referral)."""
     if number is None:
         return "—"
-    return format_html('<a href="?{}">{}</a>', urlencode({parameter: number}), text)
+    return format_html('<a href="{}?{}">{}</a>', to, urlencode({parameter: number}), text)
 
 
 @admin.register(Purge)

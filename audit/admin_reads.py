@@ -9,8 +9,8 @@ are given:
   deletion's confirmation: VIEW of the object's client and referral;
 - a list (`cl.result_list`, the page of rows the template then shows from the same,
   already evaluated, queryset): VIEW of each row's subject, or, while a search is kept
-  (`SessionSearchMixin`), SEARCH with the term masked, the number of hits and a row per
-  hit shown;
+  (`SessionSearchMixin`), SEARCH with the term masked, the number of hits and the hits
+  shown;
 - an action's confirmation that lists the selected rows (delete_selected): VIEW of each;
 - an autocomplete field's answer (accounts.admin_autocomplete asks `autocomplete_searched`):
   SEARCH, or VIEW of the choices offered when nothing was typed.

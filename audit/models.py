@@ -60,21 +60,22 @@ class Holds(models.Lookup):
     lookup_name = "holds"
     prepare_rhs = False
 
-    def get_db_prep_lookup(self, value, connection):
-        return "%s", [int(value)]
+    def get_prep_lookup(self):
+        if type(self.rhs) is not int:
+            raise TypeError(f"ids__holds takes a number, not {self.rhs!r}.")
+        return self.rhs
 
-    def as_sql(self, compiler, connection):
+    def as_sqlite(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
         return (
             # The column from the compiler, the number a parameter.
-            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = {rhs})",  # noqa: S608
-            [*lhs_params, *rhs_params],
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",  # noqa: S608
+            [*lhs_params, self.rhs],
         )
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} @> %s::jsonb", [*lhs_params, json.dumps([int(self.rhs)])]
+        return f"{lhs} @> %s::jsonb", [*lhs_params, json.dumps([self.rhs])]
 
 
 class EntryQuerySet(models.QuerySet):
@@ -160,6 +161,14 @@ class Entry(models.Model):
                 condition=models.Q(referral_id__isnull=False),
             ),
         ]
+        constraints = [
+            # A row names its subject in one shape: one client and/or referral, or lists.
+            models.CheckConstraint(
+                condition=models.Q(client_ids__isnull=True, referral_ids__isnull=True)
+                | models.Q(client_id__isnull=True, referral_id__isnull=True),
+                name="audit_entry_one_subject_or_lists",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '—'}: {self.get_kind_display()}"
@@ -171,6 +180,16 @@ class Entry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit trail is append-only.")
+
+    @property
+    def clients(self) -> list[int]:
+        """The clients the row is about: its client, or those a read of several showed."""
+        return [self.client_id] if self.client_id is not None else self.client_ids or []
+
+    @property
+    def referrals(self) -> list[int]:
+        """The referrals the row is about, in the same way."""
+        return [self.referral_id] if self.referral_id is not None else self.referral_ids or []
 
 
 class Purge(models.Model):

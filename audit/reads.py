@@ -3,12 +3,12 @@ download or a search showed to whom (the trail's VIEW, PRINT, EXPORT and SEARCH 
 
 The views and the admin (`audit.admin_reads`) call these once per response that shows
 personal data, before it is rendered; a response that refuses, redirects or shows only
-figures records nothing. A page that shows several clients writes one row per client (and
-referral) in one INSERT, so that recording costs a page one query, whatever it shows.
+figures records nothing. A page that shows several clients writes one row naming them all
+(and their referrals), so that recording costs a page one query, whatever it shows.
 
 A search keeps what was typed with every number masked as lists show a national number
-(`mask_insz`: the last three digits), how many it found, and one row per hit shown; a
-search that found nobody still leaves its row."""
+(`mask_insz`: the last three digits), how many it found, and the hits shown; a search that
+found nobody still leaves its row."""
 
 import re
 from collections.abc import Iterable
@@ -73,8 +73,8 @@ def shown(request, *, client=None, referral=None, kind: str = Kind.VIEW, detail=
 
 
 def listed(request, subjects: Iterable, *, kind: str = Kind.VIEW, detail=None) -> None:
-    """A page showing these (client, referral) pairs: one row each, none if it shows nobody
-    (pairs that name no one are left out)."""
+    """A page showing these (client, referral) pairs: one row naming them, none if it shows
+    nobody (pairs that name no one are left out)."""
     subjects = _named(subjects)
     if subjects:
         record_many(kind, request=request, subjects=subjects, detail=detail)
@@ -82,7 +82,7 @@ def listed(request, subjects: Iterable, *, kind: str = Kind.VIEW, detail=None) -
 
 def searched(request, query: str, subjects: Iterable, *, hits: int) -> None:
     """A search for `query` that found `hits`, of which the page shows `subjects`: one row
-    per subject shown, or one without subject when it shows nobody. `hits` is what the
+    naming the subjects shown, or naming no one when it shows nobody. `hits` is what the
     caller counted: the client list and the admin count up to COUNT_CAP + 1 ("more than";
     `accounts.admin_paging`), the referral list and the API give the rows they return."""
     record_many(

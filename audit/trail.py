@@ -76,12 +76,13 @@ def record_many(
 ) -> Entry:
     """One row for a read of the (client, referral) pairs in `subjects`: a single pair in
     `client_id` and `referral_id`, as `record` writes it; several in `client_ids` and
-    `referral_ids` (each id once, in the order shown); none, a row without subject (a
-    search without hits).
+    `referral_ids` (each id once, in the order shown); none (pairs that name no one left
+    out), a row without subject (a search without hits).
 
     One row whatever the page shows: a row per client shown made the trail outgrow all
     other data (docs/performance.md, "Growing past one machine")."""
-    pairs = list(dict.fromkeys((_id(client), _id(referral)) for client, referral in subjects))
+    pairs = [(_id(client), _id(referral)) for client, referral in subjects]
+    pairs = list(dict.fromkeys(pair for pair in pairs if pair != (None, None)))
     if len(pairs) <= 1:
         client, referral = pairs[0] if pairs else (None, None)
         return record(

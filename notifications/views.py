@@ -50,8 +50,8 @@ def inbox(request):
         page = grouped_page(notifications, number, request.user)
     else:
         page = listed_page(notifications, number)
-    # A message names the client of its referral: one row per referral shown (a message
-    # about none, such as a reminder of one's own, names no one).
+    # A message names the client of its referral: the row names each referral shown (a
+    # message about none, such as a reminder of one's own, names no one).
     reads.listed(request, ABOUT.of_all(messages_of(page, grouped=grouped)))
     context = {
         "page": page,

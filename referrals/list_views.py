@@ -102,7 +102,7 @@ def referral_list(request):
 def xlsx_download(request, queryset, *, subjects, workbook, name: str, too_many: str, back: str):
     """A list as the user sees it, as an XLSX download: refused with `too_many` (a message
     with %(max)s) and back to the list above EXPORT_MAX_ROWS rows, else an EXPORT row in the
-    trail per person listed and `workbook(rows)` as `<name>-<day>.xlsx`."""
+    trail naming every person listed and `workbook(rows)` as `<name>-<day>.xlsx`."""
     rows = list(queryset[: EXPORT_MAX_ROWS + 1])
     if len(rows) > EXPORT_MAX_ROWS:
         messages.error(request, too_many % {"max": EXPORT_MAX_ROWS})

@@ -86,7 +86,7 @@ def candidacy_create(request):
     )
     page = Paginator(candidacies, PAGE_SIZE).get_page(request.GET.get("page"))
     # What the registrant typed, about the client it found (once agreed, with the OCMW's
-    # reason if it declined): one row per client found. A candidacy that found no client
+    # reason if it declined): the row names each client found. A candidacy that found no client
     # is about no one the app holds, and is itself the trace of that lookup.
     reads.listed(request, reads.OF_REFERRAL.of_all(page.object_list))
     return TemplateResponse(

@@ -186,11 +186,10 @@ def trail_size() -> TrailSize | None:
 
 def view_on_disk(example: Entry, *, copies: int) -> float | None:
     """The bytes on disk of a view's row like `example`, from `copies` more of them: what
-    the trail's table and indexes grew by, per row (PostgreSQL's sizes, after the GIN
-    indexes' pending entries are merged). Each copy names as many clients and referrals as
-    the example, the next ones of the database in turn, as views of a list's other pages
-    would: the indexes hold each person many times over, as they will in use. None on
-    another database."""
+    the trail's table and indexes grew by, per row (PostgreSQL's sizes). Each copy names as
+    many clients and referrals as the example, the next ones of the database in turn, as
+    views of a list's other pages would: the indexes hold each person many times over, as
+    they will in use. None on another database."""
     if trail_size() is None:
         return None
     clients = itertools.cycle(Client.objects.order_by("pk").values_list("pk", flat=True))
@@ -222,16 +221,8 @@ def view_on_disk(example: Entry, *, copies: int) -> float | None:
     )
     while batch := list(itertools.islice(rows, BATCH)):
         Entry.objects.bulk_create(batch)
-    connection = connections[router.db_for_write(Entry)]
-    with connection.cursor() as cursor:
-        for name in GIN_INDEXES:
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
     after = trail_size()
     return (after.table + after.indexes - before.table - before.indexes) / copies
-
-
-# The trail's GIN indexes (migration audit 0006), whose new entries wait in a pending list.
-GIN_INDEXES = ["audit_entry_client_ids", "audit_entry_referral_ids"]
 
 
 def last_row(path: str) -> Entry:

@@ -70,7 +70,9 @@ class AddIndexOnPostgres(migrations.AddIndex):
 
     def _on_postgres(self, schema_editor, model) -> bool:
         connection = schema_editor.connection
-        return connection.vendor == "postgresql" and self.allow_migrate_model(connection.alias, model)
+        return connection.vendor == "postgresql" and self.allow_migrate_model(
+            connection.alias, model
+        )
 
     def describe(self):
         return f"{super().describe()} (PostgreSQL only)"
@@ -124,17 +126,13 @@ class RemoveIndexConcurrently(migrations.RemoveIndex):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         model = from_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(
-                self.name
-            )
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
             schema_editor.remove_index(model, index, **_concurrently(schema_editor))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(
-                self.name
-            )
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
             schema_editor.add_index(model, index, **_concurrently(schema_editor))
 
 
@@ -192,3 +190,34 @@ def _concurrent(schema_editor) -> str:
 def _concurrently(schema_editor) -> dict:
     """`_concurrent` as the schema editor's keyword (SQLite's methods take none)."""
     return {"concurrently": True} if _concurrent(schema_editor) else {}
+
+
+class AddConstraintNotValidOnPostgres(postgres.AddConstraintNotValid):
+    """A check constraint added on PostgreSQL without reading the rows already there (`NOT
+    VALID`: a moment's lock, however big the table; new and changed rows are checked at
+    once), which `ValidateConstraintOnPostgres` then checks without holding back writes;
+    Django's `AddConstraint` elsewhere (SQLite rebuilds the table)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.AddConstraint.database_forwards(
+                self, app_label, schema_editor, from_state, to_state
+            )
+
+
+class ValidateConstraintOnPostgres(postgres.ValidateConstraint):
+    """Django's `ValidateConstraint` (PostgreSQL checks the rows already there under a lock
+    that lets reads and writes go on), nothing elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+
+def lock_timeout(duration: str) -> RunSQLOnPostgres:
+    """The migration's transaction gives up on a lock it waited `duration` for, rather than
+    hold up every query that queues behind it (a table's ALTER waiting for a long read);
+    run it again at a quieter moment."""
+    return RunSQLOnPostgres(f"SET LOCAL lock_timeout = '{duration}'", migrations.RunSQL.noop)

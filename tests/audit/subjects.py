@@ -22,6 +22,11 @@ def assert_read_rows(rows, shown: set) -> list[Entry]:
         assert (row.client_id, row.referral_id) == (None, None)
         clients = {client for client, _referral in shown if client is not None}
         referrals = {referral for _client, referral in shown if referral is not None}
-        assert sorted(row.client_ids or []) == sorted(clients)
-        assert sorted(row.referral_ids or []) == sorted(referrals)
+        # Each id once; no list (NULL) where the read showed none of its kind.
+        assert ordered(row.client_ids) == (sorted(clients) or None)
+        assert ordered(row.referral_ids) == (sorted(referrals) or None)
     return rows
+
+
+def ordered(ids: list | None) -> list | None:
+    return None if ids is None else sorted(ids)

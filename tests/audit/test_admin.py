@@ -200,8 +200,21 @@ def test_a_read_of_several_links_its_first_clients_on_the_list_and_all_on_its_pa
 
     url = reverse("admin:audit_entry_change", args=[rows["sofie_list"].pk])
     page = admin_browser.get(url).content.decode()
-    assert all(f'href="?client={pk}"' in page for pk in (6, 7, 12, 13, 14))
+    # From the row's page, links to the list (not to the row's page itself).
+    assert all(f'href="{changelist_url()}?client={pk}"' in page for pk in (6, 7, 12, 13, 14))
+    assert f'href="{changelist_url()}?referral=71"' in page
     assert "more" not in page
+
+
+def test_the_page_of_a_read_of_thousands_links_its_first_two_hundred(admin_browser, make_entry):
+    export = make_entry(Kind.EXPORT, client_ids=list(range(1, 10_001)))
+
+    page = admin_browser.get(reverse("admin:audit_entry_change", args=[export.pk]))
+
+    text = page.content.decode()
+    assert f'href="{changelist_url()}?client=200"' in text
+    assert f'href="{changelist_url()}?client=201"' not in text
+    assert "and 9800 more" in text
 
 
 @pytest.mark.parametrize(

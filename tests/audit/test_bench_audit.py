@@ -79,8 +79,9 @@ def test_it_prints_what_a_row_and_a_view_take_on_disk():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sizes on disk")
 def test_the_trails_size_is_postgresqls_own(make_entry):
-    for number in range(20):
-        make_entry(client_id=number, client_ids=[number, number + 1] if number % 2 else None)
+    for number in range(10):
+        make_entry(client_id=number)
+        make_entry(client_ids=[number, number + 1])
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_table_size('audit_entry'), pg_indexes_size('audit_entry')")

@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import Entry, Kind
@@ -101,13 +102,34 @@ def test_a_read_of_one_is_written_as_a_page_about_one(rf):
     request.user = CaseworkerFactory()
 
     record_many(Kind.VIEW, request=request, subjects=[(7, 70), (7, 70)])
-    record_many(Kind.VIEW, request=request, subjects=[(8, None)])
+    record_many(Kind.VIEW, request=request, subjects=[(8, None), (None, None)])
+    record_many(Kind.VIEW, request=request, subjects=[(None, 90)])
 
     rows = Entry.objects.order_by("pk")
     assert [(r.client_id, r.referral_id, r.client_ids, r.referral_ids) for r in rows] == [
         (7, 70, None, None),
         (8, None, None, None),
+        (None, 90, None, None),
     ]
+
+
+def test_a_row_names_its_subject_in_one_shape_only(make_entry):
+    """The database refuses a row with a subject of its own and lists too: the admin, the
+    export and subject access read one or the other (`Entry.clients`)."""
+    assert make_entry(client_ids=[1, 2], referral_ids=[3]).clients == [1, 2]
+    assert make_entry(client_id=1, referral_id=3).referrals == [3]
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_entry(client_id=1, client_ids=[1, 2])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_entry(referral_id=3, referral_ids=[3, 4])
+
+
+def test_a_list_is_searched_for_a_number_only():
+    with pytest.raises(TypeError, match="takes a number"):
+        Entry.objects.filter(client_ids__holds="7")
+    with pytest.raises(TypeError, match="takes a number"):
+        Entry.objects.filter(client_ids__holds=True)
 
 
 def test_a_persons_rows_are_found_alone_or_among_others(make_entry):

@@ -1,4 +1,4 @@
-"""Every read of a client's or a referral's data leaves its rows in the audit trail,
+"""Every read of a client's or a referral's data leaves its row in the audit trail,
 generated from the URLconf.
 
 `READS` classifies every URL pattern of the app (Django admin: test_admin_reads.py): what it
@@ -6,8 +6,8 @@ records, about whom, or that it shows no one's personal data and why. A URL with
 entry fails `test_every_url_has_an_entry`, so that a new page cannot skip the trail.
 
 A page of personal data is requested by each role that may see it, in the world of
-tests/test_url_access.py, and must write one row per client (and referral) it shows, each
-saying who (user and organisation), the kind, the page and the address; a request that is
+tests/test_url_access.py, and must write one row naming each client (and referral) it
+shows, saying who (user and organisation), the kind, the page and the address; a request that is
 refused (not logged in, not for the role, another organisation's record) writes none."""
 
 from collections.abc import Callable
