@@ -7,8 +7,9 @@ administrator, every page once per round, rounds interleaved. For each page it p
 median and p95 of the whole request; measured in this process with Django's test client and
 the same session, the queries per request, the page's main (slowest) query run alone, and
 the page's median against that query and against the admin's referral changelist; then
-gunicorn's workers' memory. Figures only: nothing passes or fails on a time. A development
-tool (it passes the second factor as the tests do)."""
+gunicorn's workers' memory and what the requests added to the audit trail. Figures only:
+nothing passes or fails on a time. A development tool (it passes the second factor as the
+tests do)."""
 
 import http.client
 import statistics
@@ -24,6 +25,7 @@ from django.urls import reverse
 
 from operations.benchmarks.flanders_cases import Case, cases, people, sessions
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
+from referrals.benchmarks.audit_cases import TrailSize, trail_size
 from referrals.benchmarks.serve import Gunicorn
 from referrals.models import Client, Referral
 
@@ -73,6 +75,7 @@ class Command(BaseCommand):
         server = Gunicorn(workers, self.stderr)
         with server as port:
             headers = {key: self.headers(port, browser) for key, browser in browsers.items()}
+            trail_before = trail_size()
             for round_ in range(warmup + repeat):
                 for case in selected:
                     took = self.request(port, case, headers[case.key], round_)
@@ -80,6 +83,8 @@ class Command(BaseCommand):
                         timings[(case.role, case.label)].append(took)
                 memory.append(server.worker_memory())
         self.report(selected, timings, alone, memory, repeat=repeat, workers=workers)
+        requests = (warmup + repeat) * len(selected)
+        self.stdout.write(trail_growth(trail_before, trail_size(), requests))
         purge_queue()
 
     def headers(self, port: int, browser) -> dict[str, str]:
@@ -174,6 +179,17 @@ def slowest_read(captured: list[dict]) -> dict:
         query for query in captured if query["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
     ]
     return max(reads, key=lambda query: float(query["time"]))
+
+
+def trail_growth(before: TrailSize, after: TrailSize, requests: int) -> str:
+    """What the pages' requests added to the audit trail (docs/performance.md, "Growing past
+    one machine"): rows, and bytes on disk per request (the table's and the indexes')."""
+    table, indexes = after.table - before.table, after.indexes - before.indexes
+    return (
+        f"audit trail: {after.rows - before.rows:,} rows for {requests:,} requests, "
+        f"{(table + indexes) / requests:,.0f} bytes a request on disk "
+        f"({table / requests:,.0f} its table, {indexes / requests:,.0f} its indexes)"
+    )
 
 
 def server_memory() -> str:
