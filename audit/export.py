@@ -4,8 +4,8 @@ with a byte order mark, local times. Streamed row by row: an export may hold mil
 A user name tried at a failed login is whatever someone typed: a cell that Excel would run
 as a formula (=, +, -, @) gets a leading apostrophe. A national number is never written in
 clear, should a row's detail hold one. A read of several names its clients and referrals
-comma-separated in one cell, all of them: Excel shows a cell's first 32,767 characters
-(some 4,000 numbers, of an export's up to 10,000); the file holds the rest."""
+comma-separated in one cell, all of them, though a cell of Excel holds at most 32,767
+characters (some 4,000 numbers, of an export's up to 10,000)."""
 
 import csv
 import json

@@ -55,7 +55,7 @@ class IdList(models.JSONField):
 @IdList.register_lookup
 class Holds(models.Lookup):
     """`ids__holds=n`: the list holds the number `n`. On PostgreSQL `ids @> '[n]'`, which a
-    GIN index answers (migration 0007); elsewhere SQLite's `json_each`, row by row."""
+    GIN index answers (migrations 0007, 0008); elsewhere SQLite's `json_each`, row by row."""
 
     lookup_name = "holds"
     prepare_rhs = False

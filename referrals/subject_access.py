@@ -204,9 +204,10 @@ def collect(client: Client) -> Collection:
 
 
 def narrowed(entry: Entry, client: Client, referral_ids: list[int]) -> Entry:
-    """A row of the trail as the client's file shows it: a read of several names the client
-    and their referrals only, not the other people it showed (the copy in memory; the row
-    is never saved)."""
+    """A row of the trail as the client's file shows it: a read of several names their
+    referrals only, not the other people it showed (the copy in memory; the row is never
+    saved). Its clients too, should the file ever show them (OMITTED_FIELDS leaves them
+    out: the rows are all the client's)."""
     if entry.client_ids is not None:
         entry.client_ids = [pk for pk in entry.client_ids if pk == client.pk]
     if entry.referral_ids is not None:

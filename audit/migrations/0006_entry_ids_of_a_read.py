@@ -32,9 +32,10 @@ def refuse_updates_again(apps, schema_editor):
 
 
 def keep_the_trail(apps, schema_editor):
+    """IRREVERSIBLE: going back past audit 0006 would drop whom every read since showed."""
     raise IrreversibleError(
-        "audit 0006 is not reversed: it would drop whom every read since showed. The code "
-        "before it works with its columns there."
+        "Going back past audit 0006 is refused: it would drop whom every read since showed. "
+        "The code before it works with its columns there."
     )
 
 

@@ -1,11 +1,15 @@
-"""The indexes of a read's lists (0006) and the check of its constraint on the rows already
-there, neither locking out the pages that write the trail (`CREATE INDEX CONCURRENTLY` and
-`VALIDATE CONSTRAINT`, outside a transaction; if an index build fails, drop the invalid
-index and migrate again: docs/operations.md).
+"""The index of a read's clients (0006; its referrals' in 0008, one index a migration, so
+that a build that fails is retried as docs/operations.md says: drop the invalid index and
+migrate again) and the check of 0006's constraint on the rows already there, neither
+locking out the pages that write the trail (`CREATE INDEX CONCURRENTLY` and `VALIDATE
+CONSTRAINT`, outside a transaction). Going back is refused here already, before the index
+is dropped: 0006 refuses it.
 
 GIN indexes answer `ids @> '[n]'` (`Entry.objects.about_client`, `about_referrals`), over
 the rows that have a list only, and without GIN's pending list (below). PostgreSQL's alone:
 SQLite reads the lists with `json_each`."""
+
+import importlib
 
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations, models
@@ -14,6 +18,8 @@ from referrals.migrations._postgres import (
     AddIndexConcurrentlyOnPostgres,
     ValidateConstraintOnPostgres,
 )
+
+LISTS = importlib.import_module("audit.migrations.0006_entry_ids_of_a_read")
 
 
 def ids_index(field: str) -> GinIndex:
@@ -41,5 +47,5 @@ class Migration(migrations.Migration):
     operations = [
         ValidateConstraintOnPostgres(model_name="entry", name="audit_entry_one_subject_or_lists"),
         AddIndexConcurrentlyOnPostgres(model_name="entry", index=ids_index("client_ids")),
-        AddIndexConcurrentlyOnPostgres(model_name="entry", index=ids_index("referral_ids")),
+        migrations.RunPython(migrations.RunPython.noop, LISTS.keep_the_trail),
     ]

@@ -1,6 +1,6 @@
 """A client's and a referral's rows of the trail are found by indexes on PostgreSQL, alone
 (migration `audit` 0005 for a referral's) and among the subjects of a read of several (the
-GIN indexes of migration 0006), by the admin's filters and by a client's subject access,
+GIN indexes of migrations 0007 and 0008), by the admin's filters and by a client's subject access,
 rather than by reading the whole trail. Sequential scans are switched off to ask whether
 the indexes can serve the query at all (the planner prefers a scan on a table this small).
 PostgreSQL only: CI's PostgreSQL run runs it."""
