@@ -88,7 +88,7 @@ def searched(request, query: str, subjects: Iterable, *, hits: int) -> None:
     record_many(
         Kind.SEARCH,
         request=request,
-        subjects=_named(subjects),
+        subjects=subjects,
         detail={"query": masked_query(query), "hits": hits},
     )
 

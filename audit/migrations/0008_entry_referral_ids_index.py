@@ -4,6 +4,8 @@ import importlib
 
 from django.db import migrations
 
+from referrals.migrations._postgres import AddIndexConcurrentlyOnPostgres
+
 LISTS = importlib.import_module("audit.migrations.0006_entry_ids_of_a_read")
 INDEXES = importlib.import_module("audit.migrations.0007_entry_ids_indexes")
 
@@ -16,8 +18,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        INDEXES.AddIndexConcurrentlyOnPostgres(
-            model_name="entry", index=INDEXES.ids_index("referral_ids")
-        ),
+        AddIndexConcurrentlyOnPostgres(model_name="entry", index=INDEXES.ids_index("referral_ids")),
         migrations.RunPython(migrations.RunPython.noop, LISTS.keep_the_trail),
     ]

@@ -190,7 +190,8 @@ def view_on_disk(example: Entry, *, copies: int) -> float | None:
     many clients and referrals as the example, the next ones of the database in turn, as
     views of a list's other pages would: the indexes hold each person many times over, as
     they will in use. None on another database."""
-    if trail_size() is None:
+    before = trail_size()
+    if before is None:
         return None
     clients = itertools.cycle(Client.objects.order_by("pk").values_list("pk", flat=True))
     referrals = itertools.cycle(Referral.objects.order_by("pk").values_list("pk", flat=True))
@@ -201,7 +202,6 @@ def view_on_disk(example: Entry, *, copies: int) -> float | None:
     def next_id(pool, pk):
         return next(pool) if pk is not None else None
 
-    before = trail_size()
     rows = (
         Entry(
             kind=example.kind,
