@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from referrals.models.choices import ChoiceLabels
 from referrals.models.querysets import referral_visibility
 
 from .deliverable import Deliverable, DeliveryStatus
@@ -87,7 +88,7 @@ class NotificationQuerySet(models.QuerySet):
         )
 
 
-class Notification(Deliverable):
+class Notification(ChoiceLabels, Deliverable):
     """One message to one person on one channel: the outbox row, written in the same
     transaction as the step that causes it, delivered after commit."""
 

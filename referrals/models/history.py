@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import State
 from ..textlimits import REASON, max_length_check
+from .choices import ChoiceLabels
 
 
 class HistoryQuerySet(models.QuerySet):
@@ -37,7 +38,7 @@ class HistoryQuerySet(models.QuerySet):
         return len(scrubbed)
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceLabels, models.Model):
     """One append-only line of a referral's history: a transition or an import."""
 
     referral = models.ForeignKey(

@@ -21,6 +21,7 @@ from ..enums import (
     StopReason,
 )
 from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
+from .choices import ChoiceLabels
 from .followup import RecordedCheckups
 from .guards import client_consented, intake_day_has_come, no_active_temporary_work_experience
 from .handover import HandoverFields, handover_constraints
@@ -34,7 +35,12 @@ from .step_checks import check_step_data
 
 
 class Referral(
-    ConcurrentTransitionMixin, HandoverFields, RecordedCheckups, ReferralReading, models.Model
+    ConcurrentTransitionMixin,
+    ChoiceLabels,
+    HandoverFields,
+    RecordedCheckups,
+    ReferralReading,
+    models.Model,
 ):
     """One client towards one OKOT training, from information to the end result."""
 
