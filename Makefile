@@ -57,6 +57,11 @@ BENCH_DATA_REFERRALS ?= 1000000
 BENCH_DATA_REDIS_URL ?= redis://127.0.0.1:6379/11
 BENCH_WORKERS ?= 2
 BENCH_ROUNDS ?= 20
+# make bench-load: people asking at once, the seconds each number of them asks, gunicorn's workers
+# (the image's default, WEB_CONCURRENCY).
+BENCH_LOAD_CLIENTS ?= 1,2,4,8
+BENCH_LOAD_SECONDS ?= 30
+BENCH_LOAD_WORKERS ?= 3
 # The backup's round trip (make backup-check): two throwaway databases on the BENCH_PG server,
 # the demo loaded into the first, its dump restored into the second.
 BACKUP_CHECK_SOURCE ?= okot_backup_check_source
@@ -82,7 +87,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-load bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -194,6 +199,15 @@ bench: install  ## Time every role's pages over HTTP with gunicorn on bench-data
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
 	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
 		&& $(MANAGE) bench --workers $(BENCH_WORKERS) --repeat $(BENCH_ROUNDS) $(BENCH_ARGS)
+
+bench-load: install  ## Page views a second and their latency with BENCH_LOAD_CLIENTS (1,2,4,8) people at once, on bench-data's database
+	export DATABASE_URL="$(BENCH_DATA_DATABASE_URL)" REDIS_URL="$(BENCH_DATA_REDIS_URL)" \
+		DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=127.0.0.1,localhost \
+		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false LOG_LEVEL=WARNING \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
+		&& $(MANAGE) bench_load --clients $(BENCH_LOAD_CLIENTS) --seconds $(BENCH_LOAD_SECONDS) \
+			--workers $(BENCH_LOAD_WORKERS) $(BENCH_ARGS)
 
 # A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
 bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP

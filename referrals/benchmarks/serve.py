@@ -48,6 +48,10 @@ class Gunicorn:
         """The resident memory of each of gunicorn's workers now, in bytes (Linux's /proc)."""
         return [_rss(pid) for pid in _children(self.process.pid)]
 
+    def worker_cpu(self) -> float:
+        """The CPU time gunicorn's workers have used so far, together, in seconds."""
+        return sum(cpu_seconds(pid) for pid in _children(self.process.pid))
+
     def __exit__(self, exc_type, exc, tb) -> None:
         self.process.terminate()
         try:
@@ -86,3 +90,11 @@ def _rss(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time process `pid` has used so far, in user and kernel mode, in seconds."""
+    # After the command's name, which is in brackets and may hold spaces: the state first,
+    # then utime and stime as the 12th and 13th fields (proc(5) numbers them 14 and 15).
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

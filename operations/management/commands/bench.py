@@ -74,7 +74,7 @@ class Command(BaseCommand):
         memory = []
         server = Gunicorn(workers, self.stderr)
         with server as port:
-            headers = {key: self.headers(port, browser) for key, browser in browsers.items()}
+            headers = {key: browser_headers(port, browser) for key, browser in browsers.items()}
             trail_before = trail_size()
             for round_ in range(warmup + repeat):
                 for case in selected:
@@ -87,36 +87,12 @@ class Command(BaseCommand):
         self.stdout.write(trail_growth(trail_before, trail_size(), requests))
         purge_queue()
 
-    def headers(self, port: int, browser) -> dict[str, str]:
-        """The test client's session as a browser's cookie, with the CSRF token a page set."""
-        session = browser.cookies[settings.SESSION_COOKIE_NAME].value
-        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "Accept-Language": "nl"}
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request("GET", reverse("referrals:dashboard"), headers=headers)
-        response = conn.getresponse()
-        response.read()
-        conn.close()
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            if cookie.startswith(f"{settings.CSRF_COOKIE_NAME}="):
-                token = cookie.split(";")[0].split("=", 1)[1]
-                headers["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={token}"
-                headers["X-CSRFToken"] = token
-        return headers
-
     def request(self, port: int, case: Case, headers: dict, round_: int) -> float:
         path, body = case.posts[round_] if case.posts else (case.path, None)
-        if body is not None:
-            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
-        started = time.perf_counter()
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request(case.method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        took = (time.perf_counter() - started) * 1000
-        conn.close()
-        if response.status != case.ok:
+        status, took = send(port, case.method, path, body, headers)
+        if status != case.ok:
             raise CommandError(
-                f"{case.role}: {case.label} ({case.method} {path}) answered {response.status}"
+                f"{case.role}: {case.label} ({case.method} {path}) answered {status}"
             )
         return took
 
@@ -170,6 +146,38 @@ class Command(BaseCommand):
             + ", ".join(f"{size / 2**20:.0f}" for size in peak)
         )
         sys.stdout.flush()
+
+
+def browser_headers(port: int, browser) -> dict[str, str]:
+    """The test client's session as a browser's cookie, with the CSRF token a page set."""
+    session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "Accept-Language": "nl"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", reverse("referrals:dashboard"), headers=headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    for cookie in response.headers.get_all("Set-Cookie") or []:
+        if cookie.startswith(f"{settings.CSRF_COOKIE_NAME}="):
+            token = cookie.split(";")[0].split("=", 1)[1]
+            headers["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={token}"
+            headers["X-CSRFToken"] = token
+    return headers
+
+
+def send(port: int, method: str, path: str, body: str | None, headers: dict) -> tuple[int, float]:
+    """One request to gunicorn on `port`, on a connection of its own (sync workers do not
+    keep one alive): its status, and how long it took to its last byte in ms."""
+    if body is not None:
+        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    took = (time.perf_counter() - started) * 1000
+    conn.close()
+    return response.status, took
 
 
 def slowest_read(captured: list[dict]) -> dict:
