@@ -21,6 +21,7 @@ from referrals.enums import Gender, State
 from referrals.models import Referral
 
 ROLES = ("caseworker", "counsellor", "network manager", "administrator")
+STEP = "step: apply"  # the caseworker's step, on a registered referral of its own each time
 
 
 @dataclass
@@ -146,16 +147,10 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("caseworker", "inbox", reverse("notifications:inbox")),
         Case(
             "caseworker",
-            "step: apply",
+            STEP,
             "",
             ok=302,
-            posts=[
-                (
-                    reverse("referrals:referral_step", args=[pk, "apply"]),
-                    urlencode({"state": State.INFORMED, "applied_on": ""}),
-                )
-                for pk in fresh
-            ],
+            posts=[apply_post(pk) for pk in fresh],
         ),
         # Each round's step has just renewed the figures of its OCMW, region (the
         # counsellor's) and Flanders: the first request of a figures page counts them, the
@@ -214,6 +209,15 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "administrator", "admin clients, search", admin_clients, session="admin client search"
         ),
     ]
+
+
+def apply_post(pk: int) -> tuple[str, str]:
+    """The caseworker's "apply" on registered referral `pk`, as its form posts it: (path,
+    form)."""
+    return (
+        reverse("referrals:referral_step", args=[pk, "apply"]),
+        urlencode({"state": State.INFORMED, "applied_on": ""}),
+    )
 
 
 def period(dates: str) -> str:

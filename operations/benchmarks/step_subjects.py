@@ -134,11 +134,18 @@ def _user(username: str, organisation, role: Role):
 def pairs(cast: Cast, count: int, training: Training | None = None) -> list[tuple[int, int]]:
     """`count` pairs of new referrals (state `informed`) for `training` (the cast's first),
     each of a client of its own."""
+    ids = new_referrals(cast.caseworker, training or cast.training, 2 * count)
+    return list(zip(ids[::2], ids[1::2], strict=True))
+
+
+def new_referrals(caseworker, training: Training, count: int) -> list[int]:
+    """`count` new referrals (state `informed`) of `caseworker`'s OCMW for `training`, each
+    of a new client of its own, registered through the service."""
     today = timezone.localdate()
     start = Client.objects.count()
     clients = [
         Client(
-            ocmw_id=cast.caseworker.organisation_id,
+            ocmw_id=caseworker.organisation_id,
             first_name="Bench",
             last_name=f"Stap {start + n:07d}",
             insz=_insz(start + n),
@@ -146,7 +153,7 @@ def pairs(cast: Cast, count: int, training: Training | None = None) -> list[tupl
             consent_vdab=True,
             consent_date=today,
         )
-        for n in range(2 * count)
+        for n in range(count)
     ]
     for client in clients:
         client.derive_from_insz()  # as `save` would
@@ -154,13 +161,10 @@ def pairs(cast: Cast, count: int, training: Training | None = None) -> list[tupl
     Consent.objects.bulk_create(
         Consent(client=client, scope=ConsentScope.OKOT, given_on=today) for client in clients
     )
-    ids = [
-        services.referral_create(
-            user=cast.caseworker, client=client, training=training or cast.training
-        ).pk
+    return [
+        services.referral_create(user=caseworker, client=client, training=training).pk
         for client in clients
     ]
-    return list(zip(ids[::2], ids[1::2], strict=True))
 
 
 def _insz(number: int) -> str:

@@ -27,5 +27,7 @@ class ChoiceLabels(models.Model):
 
 @functools.cache
 def _labels(field: models.Field) -> dict:
-    """The field's choices by value, their labels as they are (lazy: translated when shown)."""
+    """The field's choices by value, their labels as they are (lazy: translated when shown).
+    Made on the first call: a field whose choices change later (Django allows a callable;
+    none of these fields has one) would go on showing the labels of then."""
     return dict(field.flatchoices)

@@ -61,6 +61,21 @@ def test_only_the_label_shown_is_translated():
         assert translated.call_count > len(field.flatchoices)  # what it saves
 
 
+@pytest.mark.parametrize(
+    ("model", "field"), CHOICE_FIELDS, ids=[f"{m.__name__}.{f.name}" for m, f in CHOICE_FIELDS]
+)
+def test_every_choice_field_of_the_three_translates_one_label(model, field):
+    value = field.flatchoices[-1][0]
+    instance = model(**{field.attname: value})
+    translate = translation._trans.gettext
+    with (
+        translation.override("nl"),
+        mock.patch.object(translation._trans, "gettext", wraps=translate) as translated,
+    ):
+        getattr(instance, f"get_{field.name}_display")()
+    assert translated.call_count <= 1
+
+
 def test_a_value_that_cannot_be_a_key_is_left_to_django():
     event = ReferralEvent(to_state=["agreed"])
     shown = event.get_to_state_display()

@@ -6,14 +6,17 @@ Serves the app with gunicorn as `make bench` does (config/gunicorn.conf.py, --wo
 lets 1, 2, 4 and 8 people (--clients) each go through the working day of a caseworker and a
 counsellor for --seconds: their pages in `flanders_cases` (Mijn werk, the lists and their
 searches, the referral pages, the inbox) and the caseworker's step, each person from another
-page on and with sessions of their own. Not the figures, which a Celery worker counts after
-each step in production, nor the downloads. For each number of people it prints the page
-views a second, the median, p95 and p99 of a request, the CPU a view took (gunicorn's
-workers; the rest of the machine but this process: PostgreSQL, Redis, whatever else
-runs), how many of the application's queries ran at once and how often one waited for
-another's lock, and the errors. Figures only: nothing passes or fails on them. A
+page on and with sessions of their own. The step is taken on new registered referrals made
+for it (`step_referrals`), not on the fill's few, which `make bench` needs. Not the
+figures, which a Celery worker counts after each step in production, nor the downloads. For
+each number of people it prints the page views a second, the median, p95 and p99 of a
+request, the CPU a view took (gunicorn's workers; the rest of the machine but this process:
+PostgreSQL, Redis, whatever else runs), how many of the application's queries ran at once
+and how often one waited for another's lock, the steps taken and the errors (another
+status, or no answer). Figures only: nothing passes or fails on them. A
 development tool (it passes the second factor as the tests do)."""
 
+import http.client
 import os
 import queue
 import statistics
@@ -27,15 +30,34 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 from django.test.utils import override_settings
 
-from operations.benchmarks.flanders_cases import Case, cases, people, sessions
+from operations.benchmarks.flanders_cases import (
+    STEP,
+    Case,
+    apply_post,
+    cases,
+    people,
+    sessions,
+)
+from operations.benchmarks.step_subjects import new_referrals
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
 from referrals.benchmarks.serve import Gunicorn
-from referrals.models import Referral
+from referrals.models import Referral, Training
 
 from .bench import browser_headers, send
 
 ROLES = ("caseworker", "counsellor")
 LEFT_OUT = ("figures", "download")  # counted by a worker, or on each request
+# Steps made ready: as many as a level of this many views a second would take.
+VIEWS_A_SECOND = 100
+
+
+class Run(NamedTuple):
+    """What people asking at once got: the time of each request that answered as it
+    should (ms), how many did not (another status, or no answer), and the steps taken."""
+
+    took: list[float]
+    errors: int
+    steps: int
 
 
 class Level(NamedTuple):
@@ -45,6 +67,7 @@ class Level(NamedTuple):
     seconds: float
     took: list[float]  # ms, each request that answered as it should
     errors: int
+    steps: int
     web_cpu: float  # seconds, gunicorn's workers
     other_cpu: float  # seconds, the rest of the machine but this process
     running: float  # the application's queries running at once, on average
@@ -56,18 +79,22 @@ class Level(NamedTuple):
 
     def line(self) -> str:
         views = max(self.views, 1)
-        return (
-            f"{self.clients:>7} {self.views / self.seconds:>9.1f} "
+        times = (
             f"{statistics.median(self.took):>9.1f} {percentile(self.took, 0.95):>8.1f} "
-            f"{percentile(self.took, 0.99):>8.1f} {self.web_cpu / views * 1000:>8.1f} "
-            f"{self.other_cpu / views * 1000:>9.1f} {self.running:>8.2f} "
-            f"{self.waiting:>8.1%} {self.errors:>6}"
+            f"{percentile(self.took, 0.99):>8.1f}"
+            if self.took
+            else f"{'—':>9} {'—':>8} {'—':>8}"  # every request failed
+        )
+        return (
+            f"{self.clients:>7} {self.views / self.seconds:>9.1f} {times} "
+            f"{self.web_cpu / views * 1000:>8.1f} {self.other_cpu / views * 1000:>9.1f} "
+            f"{self.running:>8.2f} {self.waiting:>8.1%} {self.steps:>6} {self.errors:>6}"
         )
 
 
 HEADING = (
     f"{'people':>7} {'views/s':>9} {'median ms':>9} {'p95 ms':>8} {'p99 ms':>8} "
-    f"{'web CPU':>8} {'other CPU':>9} {'queries':>8} {'on lock':>8} {'errors':>6}"
+    f"{'web CPU':>8} {'other CPU':>9} {'queries':>8} {'on lock':>8} {'steps':>6} {'errors':>6}"
 )
 
 
@@ -103,18 +130,18 @@ class Command(BaseCommand):
             STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
         ):
             users = people()
-            # A step for every view, at the most: never one short.
-            pages = working_day(cases(users, steps=int(seconds * 100) * len(levels)))
+            pages = working_day(cases(users, steps=0))
             # Each person their own sessions, as people at work have.
             browsers = [sessions(users, pass_second_factor) for _ in range(max(levels))]
         steps = queue.SimpleQueue()
-        for step in (case for case in pages if case.posts):
-            for post in step.posts:
-                steps.put(post)
+        ready = int(VIEWS_A_SECOND * (seconds * len(levels) + 2) / len(pages)) + 1
+        for pk in step_referrals(users, ready):
+            steps.put(apply_post(pk))
         self.stdout.write(
             f"bench-load: {Referral.objects.count():,} referrals; gunicorn with {workers} "
             f"workers; {len(pages)} pages of a caseworker's and a counsellor's working day, "
-            f"{seconds:.0f} s for each number of people; the CPU a view took, in ms"
+            f"{seconds:.0f} s for each number of people ({ready} steps ready); the CPU a "
+            "view took, in ms"
         )
         self.stdout.write(HEADING)
         server = Gunicorn(workers, self.stderr)
@@ -128,6 +155,8 @@ class Command(BaseCommand):
             for number in levels:
                 level = measure(port, pages, headers, steps, number, seconds, server, sampler)
                 self.stdout.write(level.line())
+                if steps.empty():
+                    self.stdout.write("  (no step left: the last views were only read)")
         purge_queue()
 
 
@@ -137,26 +166,43 @@ def working_day(every: list[Case]) -> list[Case]:
     return [case for case in every if case.role in ROLES and not case.label.startswith(LEFT_OUT)]
 
 
-def run(port, pages, headers, steps, *, clients: int, seconds: float) -> tuple[list, int]:
+def step_referrals(users: dict, count: int) -> list[int]:
+    """`count` new registered referrals of the caseworker's OCMW for the step, for a
+    training outside the counsellor's region: the fill's own registered referrals are a
+    few hundred, which `make bench` takes its steps from, those of the region first (to
+    renew the counsellor's figures), and the counsellor's pages stay as `make bench`
+    finds them."""
+    training = (
+        Training.objects.exclude(province=users["counsellor"].organisation.province)
+        .order_by("pk")
+        .first()
+    )
+    return new_referrals(users["caseworker"], training, count)
+
+
+def run(port, pages, headers, steps, *, clients: int, seconds: float) -> Run:
     """`clients` people going through `pages` until `seconds` have passed, each from
-    another page on: the time of each request that answered as it should, and how many
-    did not."""
+    another page on, the step on a referral of `steps` while there are any."""
     until = time.monotonic() + seconds
-    took, errors = [], []
+    took, errors, taken = [], [], []
 
     def person(number: int) -> None:
         position = number * len(pages) // clients
         while time.monotonic() < until:
             case = pages[position % len(pages)]
             position += 1
-            if case.posts:
+            method, path, body = "GET", case.path, None
+            if case.label == STEP:  # on a referral of `steps`, not of the case's
                 try:
-                    path, body = steps.get_nowait()
+                    method, (path, body) = "POST", steps.get_nowait()
                 except queue.Empty:
                     continue
-            else:
-                path, body = case.path, None
-            status, ms = send(port, case.method, path, body, headers[number][case.key])
+                taken.append(path)
+            try:
+                status, ms = send(port, method, path, body, headers[number][case.key])
+            except (OSError, http.client.HTTPException):  # no answer: refused, cut, too late
+                errors.append(path)
+                continue
             (took if status == case.ok else errors).append(ms)
 
     people = [threading.Thread(target=person, args=(n,)) for n in range(clients)]
@@ -164,7 +210,7 @@ def run(port, pages, headers, steps, *, clients: int, seconds: float) -> tuple[l
         one.start()
     for one in people:
         one.join()
-    return took, len(errors)
+    return Run(took, len(errors), len(taken))
 
 
 def measure(port, pages, headers, steps, clients, seconds, server, sampler) -> Level:
@@ -173,15 +219,16 @@ def measure(port, pages, headers, steps, clients, seconds, server, sampler) -> L
     web, busy, started = server.worker_cpu(), machine_busy(), time.monotonic()
     own = time.process_time()
     sampler.start()
-    took, errors = run(port, pages, headers, steps, clients=clients, seconds=seconds)
+    done = run(port, pages, headers, steps, clients=clients, seconds=seconds)
     running, waiting = sampler.stop()
     elapsed = time.monotonic() - started
     web, own = server.worker_cpu() - web, time.process_time() - own
     return Level(
         clients=clients,
         seconds=elapsed,
-        took=took,
-        errors=errors,
+        took=done.took,
+        errors=done.errors,
+        steps=done.steps,
         web_cpu=web,
         other_cpu=machine_busy() - busy - web - own,
         running=running,
@@ -191,11 +238,12 @@ def measure(port, pages, headers, steps, clients, seconds, server, sampler) -> L
 
 def machine_busy() -> float:
     """The CPU time every core of the machine has spent busy so far, in seconds (Linux's
-    /proc/stat: all but idle and waiting for the disk)."""
-    user, nice, system, idle, iowait, irq, softirq, steal, *_ = (
+    /proc/stat: all but idle, waiting for the disk, and the time a hypervisor gave other
+    machines, `steal`)."""
+    user, nice, system, _idle, _iowait, irq, softirq, *_ = (
         int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     )
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 class PostgresSampler:
@@ -215,6 +263,7 @@ class PostgresSampler:
 
     def start(self) -> None:
         self.samples: list[tuple[int, int]] = []
+        self.failed: Exception | None = None
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.sample)
         self.thread.start()
@@ -225,6 +274,8 @@ class PostgresSampler:
                 while not self.stopping.wait(0.05):
                     cursor.execute(self.QUERY)
                     self.samples.append(cursor.fetchone())
+        except Exception as exc:  # noqa: BLE001 (said by `stop`, in the benchmark's thread)
+            self.failed = exc
         finally:
             connections.close_all()
 
@@ -233,6 +284,8 @@ class PostgresSampler:
         self.stopping.set()
         self.thread.join()
         self.thread = None
+        if self.failed is not None:
+            raise CommandError(f"Sampling PostgreSQL's activity failed: {self.failed}")
         running = sum(n for n, _ in self.samples)
         waiting = sum(n for _, n in self.samples)
         return running / max(len(self.samples), 1), waiting / max(running, 1)
