@@ -18,10 +18,12 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
 from referrals.enums import Gender, State
-from referrals.models import Referral
+from referrals.models import Referral, Training
+
+from .step_subjects import new_referrals
 
 ROLES = ("caseworker", "counsellor", "network manager", "administrator")
-STEP = "step: apply"  # the caseworker's step, on a registered referral of its own each time
+STEP = "step: apply"  # the caseworker's step, on a referral registered for it each time
 
 
 @dataclass
@@ -107,19 +109,17 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
 
 def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     """Every page of the benchmark; `steps` requests of the step, each on a referral of its
-    own (a registered referral of the caseworker's OCMW that applies), in the counsellor's
-    region while there are such (so that each round's step changes the counsellor's
-    figures as well as the OCMW's and all of Flanders')."""
+    own that applies: registered for it, of a new client of the caseworker's OCMW, for a
+    training of the counsellor's region (so that each round's step changes the counsellor's
+    figures as well as the OCMW's and all of Flanders'). Until session 33 the fill's own
+    registered referrals, a few hundred, which runs used up."""
     caseworker, counsellor = users["caseworker"], users["counsellor"]
     own = Referral.objects.filter(ocmw=caseworker.organisation_id).order_by("-pk")
     referral = own.filter(state=State.IN_TRAINING).first()
     trainee = Referral.objects.visible_to(counsellor).filter(state=State.IN_TRAINING).first()
-    registered = own.filter(state=State.INFORMED).values_list("pk", flat=True)
     region = counsellor.organisation.province
-    fresh = [
-        *registered.filter(region=region)[:steps],
-        *registered.exclude(region=region)[:steps],
-    ][:steps]
+    training = Training.objects.filter(province=region).order_by("pk").first()
+    fresh = new_referrals(caseworker, training, steps) if steps else []
     referrals, clients = reverse("referrals:referral_list"), reverse("referrals:client_list")
     admin_referrals = reverse("admin:referrals_referral_changelist")
     admin_clients = reverse("admin:referrals_client_changelist")

@@ -6,8 +6,8 @@ Serves the app with gunicorn as `make bench` does (config/gunicorn.conf.py, --wo
 lets 1, 2, 4 and 8 people (--clients) each go through the working day of a caseworker and a
 counsellor for --seconds: their pages in `flanders_cases` (Mijn werk, the lists and their
 searches, the referral pages, the inbox) and the caseworker's step, each person from another
-page on and with sessions of their own. The step is taken on new registered referrals made
-for it (`step_referrals`), not on the fill's few, which `make bench` needs. Not the
+page on and with sessions of their own. The step is taken on referrals registered for it
+(`step_referrals`), outside the counsellor's region. Not the
 figures, which a Celery worker counts after each step in production, nor the downloads. For
 each number of people it prints the page views a second, the median, p95 and p99 of a
 request, the CPU a view took (gunicorn's workers; the rest of the machine but this process:
@@ -168,10 +168,8 @@ def working_day(every: list[Case]) -> list[Case]:
 
 def step_referrals(users: dict, count: int) -> list[int]:
     """`count` new registered referrals of the caseworker's OCMW for the step, for a
-    training outside the counsellor's region: the fill's own registered referrals are a
-    few hundred, which `make bench` takes its steps from, those of the region first (to
-    renew the counsellor's figures), and the counsellor's pages stay as `make bench`
-    finds them."""
+    training outside the counsellor's region, whose pages stay as `make bench` finds them
+    (its own steps are in that region, to renew the counsellor's figures)."""
     training = (
         Training.objects.exclude(province=users["counsellor"].organisation.province)
         .order_by("pk")
