@@ -84,7 +84,17 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.choice_label(self.first_name, self.last_name, self.username)
+
+    # A choice of colleague lists a region's hundred counsellors or an OCMW's caseworkers
+    # (the handover, the responsible person): read as these columns alone, rather than as
+    # users with their organisation (`referrals.formfields.RowChoices`).
+    choice_columns = ("first_name", "last_name", "username")
+
+    @staticmethod
+    def choice_label(first_name: str, last_name: str, username: str) -> str:
+        """As `get_full_name() or username`."""
+        return f"{first_name} {last_name}".strip() or username
 
     @property
     def is_caseworker(self) -> bool:

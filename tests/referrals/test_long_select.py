@@ -1,5 +1,6 @@
-"""`LongSelect`, the select of the trainings and OCMWs, writes what Django's Select writes:
-the same options, groups, selection, attributes and escaping, without a template per option."""
+"""`LongSelect`, the select of the trainings, OCMWs and colleagues, writes what Django's
+Select writes: the same options, groups, selection, attributes and escaping, without a
+template per option."""
 
 import factory
 import pytest
@@ -9,10 +10,11 @@ from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from accounts.models import Organisation
+from accounts.models import Organisation, User
 from referrals.enums import OkotType
 from referrals.formfields import BoundedModelChoiceField, LongSelect
 from referrals.models import Training
+from tests.accounts.factories import UserFactory
 from tests.referrals.factories import OrganisationFactory, TrainingFactory
 
 CHOICES = [
@@ -65,6 +67,24 @@ def test_the_ocmws_choice_lists_their_names_as_djangos_would():
 
     assert parse_html(ours) == parse_html(theirs)
     assert "Aalst &amp; &lt;Zele&gt;" in ours
+
+
+@pytest.mark.django_db
+def test_the_colleagues_choice_lists_them_as_djangos_would():
+    UserFactory(first_name="Anna", last_name="Peeters & <Zonen>")
+    UserFactory(first_name="", last_name="", username="vdab-3-1")  # no name: the username
+    UserFactory(first_name="Bart", last_name="")
+    queryset = User.objects.order_by("pk")
+
+    ours = BoundedModelChoiceField(queryset=queryset).widget.render("person", None)
+    theirs = forms.ModelChoiceField(queryset=queryset).widget.render("person", None)
+
+    assert parse_html(ours) == parse_html(theirs)
+    assert ">Anna Peeters &amp; &lt;Zonen&gt;<" in ours
+    assert ">vdab-3-1<" in ours and ">Bart<" in ours
+    with CaptureQueriesContext(connection) as read:
+        BoundedModelChoiceField(queryset=queryset).widget.render("person", None)
+    assert '"accounts_user"."password"' not in read.captured_queries[0]["sql"]
 
 
 @pytest.mark.django_db
