@@ -27,9 +27,10 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class LongSelect(forms.Select):
-    """A select of hundreds of options (the 500 trainings, the 300 OCMWs of Flanders) with
-    the HTML of Django's own, its options written here: Django renders a template per
-    option, about 0.2 ms each, 100 ms of a list page for the trainings alone."""
+    """A select with the HTML of Django's own, its options written here: Django renders a
+    template per option, about 0.2 ms each, 100 ms of a list page for the 500 trainings
+    alone (and the 300 OCMWs of Flanders, a region's hundred counsellors); the list's
+    filters of a few options each took 1 ms of every list page."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]

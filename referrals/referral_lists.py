@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Province
 
 from .enums import State
-from .formfields import BoundedModelChoiceField, DateInput
+from .formfields import BoundedModelChoiceField, DateInput, LongSelect
 from .listing import Column
 from .models import Training
 from .models.indexes import KEY_DATE, OVERDUE_PERIOD_FIELDS, STATE_ORDER
@@ -52,15 +52,16 @@ def _field(code: str) -> str:
 class ReferralFilterForm(forms.Form):
     """The list's filters, read from the query string (codes and ids only)."""
 
-    state = forms.ChoiceField(label=_("State"), required=False)
+    # Every list page shows these: their options written directly (`LongSelect`).
+    state = forms.ChoiceField(label=_("State"), required=False, widget=LongSelect)
     training = BoundedModelChoiceField(
         label=_("Training"), queryset=Training.objects.none(), required=False
     )
     ocmw = BoundedModelChoiceField(
         label=_("OCMW"), queryset=Organisation.objects.none(), required=False
     )
-    province = forms.ChoiceField(label=_("Province of the OCMW"), required=False)
-    dates = forms.ChoiceField(label=_("Date"), required=False)
+    province = forms.ChoiceField(label=_("Province of the OCMW"), required=False, widget=LongSelect)
+    dates = forms.ChoiceField(label=_("Date"), required=False, widget=LongSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
@@ -69,7 +70,7 @@ class ReferralFilterForm(forms.Form):
         required=False,
         help_text=_("Yours, and those nobody of your side is responsible for yet."),
     )
-    work = forms.ChoiceField(label=_("To do"), required=False)
+    work = forms.ChoiceField(label=_("To do"), required=False, widget=LongSelect)
 
     def __init__(self, data, *, user):
         super().__init__(data, auto_id="id_filter_%s")
