@@ -117,7 +117,7 @@ def test_the_cpu_of_a_process_and_of_the_machine_is_read_from_linux():
     assert mine - 0.05 <= busy <= os.cpu_count() * wall + 0.05
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's activity")
 def test_the_sampler_sees_a_query_wait_for_a_lock():
     params = connection.get_connection_params()
