@@ -132,11 +132,11 @@ def _is_pk(value) -> bool:
 
 class RowChoices(ModelChoiceIterator):
     """The choices of a model that says which columns its label is made of
-    (`choice_columns`, `choice_label`: the trainings and the organisations): read as those
-    columns rather than as model instances, which take ten times as long to make (the 500
-    trainings of Flanders: 10 ms against 1). Any other model, or a field that labels its instances
-    itself, is read as Django reads it. A subclass or proxy that labels itself otherwise
-    (its own `__str__`) says so in its own `choice_label`."""
+    (`choice_columns`, `choice_label`: the trainings, the organisations and the users): read
+    as those columns rather than as model instances, which take ten times as long to make
+    (the 500 trainings of Flanders: 10 ms against 1). Any other model, or a field that
+    labels its instances itself, is read as Django reads it. A subclass or proxy that labels
+    itself otherwise (its own `__str__`) says so in its own `choice_label`."""
 
     def __iter__(self):
         model = self.queryset.model

@@ -76,12 +76,16 @@ def people() -> dict[str, User]:
 
 def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
     """The searched lists: (role, session) → (where the search is posted, the term)."""
+    # The same client of the fill on every run: the first by key, never a client the
+    # benchmarks registered for their steps (`step_subjects.new_referrals`), nor whoever a
+    # run's step last moved.
     someone = (
         Referral.objects.filter(
             ocmw=users["caseworker"].organisation_id,
             client__birth_date__isnull=False,
             client__gender__in=[Gender.MALE, Gender.FEMALE],
         )
+        .order_by("pk")
         .first()
         .client
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.models import Organisation, Province, Role
@@ -142,7 +142,9 @@ def new_referrals(caseworker, training: Training, count: int) -> list[int]:
     """`count` new referrals (state `informed`) of `caseworker`'s OCMW for `training`, each
     of a new client of its own, registered through the service."""
     today = timezone.localdate()
-    start = Client.objects.count()
+    # Past every client's key: a number no client had (a count would fall back onto those
+    # of clients made before once one is deleted).
+    start = (Client.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
     clients = [
         Client(
             ocmw_id=caseworker.organisation_id,

@@ -146,3 +146,19 @@ def test_a_trainings_label_says_its_type_in_words_or_a_code_no_longer_offered():
 
     training.okot_type = "OLD"
     assert str(training) == "Lassen (OLD, Gent)"
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("Anna", "Peeters", "Anna Peeters"),
+        ("Bart", "", "Bart"),
+        ("", "Claes", "Claes"),
+        ("", "", "vdab-3-1"),
+        ("  ", " ", "vdab-3-1"),  # only spaces: no name
+    ],
+)
+def test_a_user_is_labelled_as_django_names_them(first, last, shown):
+    user = User(first_name=first, last_name=last, username="vdab-3-1")
+    assert str(user) == (user.get_full_name() or user.username) == shown
+    assert User.choice_label(first, last, "vdab-3-1") == shown

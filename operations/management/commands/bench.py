@@ -23,7 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from operations.benchmarks.flanders_cases import Case, cases, people, sessions
+from operations.benchmarks.flanders_cases import STEP, Case, cases, people, sessions
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
 from referrals.benchmarks.audit_cases import TrailSize, trail_size
 from referrals.benchmarks.serve import Gunicorn
@@ -59,9 +59,11 @@ class Command(BaseCommand):
         with in_process:
             users = people()
             browsers = sessions(users, pass_second_factor)
+            # Referrals registered for the step only when it is asked for.
+            steps = warmup + repeat + 1 if only in STEP else 0
             selected = [
                 case
-                for case in cases(users, steps=warmup + repeat + 1)
+                for case in cases(users, steps=steps)
                 if only in case.label or case.label == REFERENCE[1]
             ]
             alone = {(case.role, case.label): self.in_process(case, browsers) for case in selected}
