@@ -42,21 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--only", default="", help="only the pages whose label has this")
 
     def handle(self, *args, repeat, warmup, workers, only, **options):
-        name = connection.settings_dict["NAME"]
-        if connection.vendor != "postgresql" or "bench" not in name:
-            raise CommandError(f"Run `make bench` on `make bench-data`'s database, not {name!r}.")
         if repeat < 1 or warmup < 0 or workers < 1:
             raise CommandError("--repeat and --workers must be at least 1.")
-        if not Referral.objects.exists():
-            raise CommandError("The database is empty: `make bench-data` fills it.")
-        try:
-            from tests.accounts.two_factor import pass_second_factor
-        except ImportError as exc:
-            raise CommandError(f"bench needs the tests folder: {exc}") from exc
-        in_process = override_settings(
-            STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
-        )
-        with in_process:
+        pass_second_factor = on_bench_data("bench")
+        with client_settings():
             users = people()
             browsers = sessions(users, pass_second_factor)
             # Referrals registered for the step only when it is asked for.
@@ -148,6 +137,28 @@ class Command(BaseCommand):
             + ", ".join(f"{size / 2**20:.0f}" for size in peak)
         )
         sys.stdout.flush()
+
+
+def on_bench_data(target: str):
+    """Refuses to run but on `make bench-data`'s database, filled; the tests' way past the
+    second factor, which the benchmarks log in with."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        raise CommandError(f"Run `make {target}` on `make bench-data`'s database, not {name!r}.")
+    if not Referral.objects.exists():
+        raise CommandError("The database is empty: `make bench-data` fills it.")
+    try:
+        from tests.accounts.two_factor import pass_second_factor
+    except ImportError as exc:
+        raise CommandError(f"{target} needs the tests folder: {exc}") from exc
+    return pass_second_factor
+
+
+def client_settings():
+    """The settings under which the benchmark's own test client asks for pages."""
+    return override_settings(
+        STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
+    )
 
 
 def browser_headers(port: int, browser) -> dict[str, str]:

@@ -25,10 +25,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
-from django.test.utils import override_settings
+from django.db import connections
 
 from operations.benchmarks.flanders_cases import (
     STEP,
@@ -39,11 +37,11 @@ from operations.benchmarks.flanders_cases import (
     sessions,
 )
 from operations.benchmarks.step_subjects import new_referrals
-from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
+from referrals.benchmarks import percentile, purge_queue
 from referrals.benchmarks.serve import Gunicorn
 from referrals.models import Referral, Training
 
-from .bench import browser_headers, send
+from .bench import browser_headers, client_settings, on_bench_data, send
 
 ROLES = ("caseworker", "counsellor")
 LEFT_OUT = ("figures", "download")  # counted by a worker, or on each request
@@ -109,26 +107,14 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=3, help="gunicorn's workers")
 
     def handle(self, *args, clients, seconds, workers, **options):
-        name = connection.settings_dict["NAME"]
-        if connection.vendor != "postgresql" or "bench" not in name:
-            raise CommandError(
-                f"Run `make bench-load` on `make bench-data`'s database, not {name!r}."
-            )
         try:
             levels = [int(n) for n in clients.split(",")]
         except ValueError:
             raise CommandError("--clients takes whole numbers, comma-separated.") from None
         if not levels or min(levels) < 1 or seconds <= 0 or workers < 1:
             raise CommandError("--clients, --seconds and --workers must be at least 1.")
-        if not Referral.objects.exists():
-            raise CommandError("The database is empty: `make bench-data` fills it.")
-        try:
-            from tests.accounts.two_factor import pass_second_factor
-        except ImportError as exc:
-            raise CommandError(f"bench_load needs the tests folder: {exc}") from exc
-        with override_settings(
-            STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
-        ):
+        pass_second_factor = on_bench_data("bench-load")
+        with client_settings():
             users = people()
             pages = working_day(cases(users, steps=0))
             # Each person their own sessions, as people at work have.
