@@ -7,14 +7,14 @@ lets 1, 2, 4 and 8 people (--clients) each go through the working day of a casew
 counsellor for --seconds: their pages in `flanders_cases` (Mijn werk, the lists and their
 searches, the referral pages, the inbox) and the caseworker's step, each person from another
 page on and with sessions of their own. The step is taken on referrals registered for it
-(`step_referrals`), outside the counsellor's region. Not the
-figures, which a Celery worker counts after each step in production, nor the downloads. For
-each number of people it prints the page views a second, the median, p95 and p99 of a
-request, the CPU a view took (gunicorn's workers; the rest of the machine but this process:
-PostgreSQL, Redis, whatever else runs), how many of the application's queries ran at once
-and how often one waited for another's lock, the steps taken and the errors (another
-status, or no answer). Figures only: nothing passes or fails on them. A
-development tool (it passes the second factor as the tests do)."""
+(`step_referrals`), outside the counsellor's region. Not the figures, which a Celery worker
+counts after each step in production, nor the downloads. For each number of people it
+prints the page views a second, the median, p95 and p99 of a request, the CPU a view took
+(gunicorn's workers; the rest of the machine but this process: PostgreSQL, Redis, whatever
+else runs), how many of the application's queries ran at once and how often one waited for
+another's lock, the steps taken and the errors (another status, or no answer). Figures
+only: nothing passes or fails on them. A development tool (it passes the second factor as
+the tests do)."""
 
 import http.client
 import os
