@@ -1,6 +1,8 @@
-"""gunicorn serving this project for the benchmarks that go over HTTP (`bench_api`, `bench`):
-a free port of 127.0.0.1, the project's own config/gunicorn.conf.py, stopped on leaving."""
+"""gunicorn serving this project for the benchmarks that go over HTTP (`bench_api`, `bench`,
+`bench_load`): a free port of 127.0.0.1, the project's own config/gunicorn.conf.py, stopped on
+leaving; and a request to it, timed (`send`)."""
 
+import http.client
 import os
 import socket
 import subprocess
@@ -63,6 +65,22 @@ class Gunicorn:
             self.log.seek(0)
             self.stderr.write("gunicorn's log:\n" + self.log.read()[-5000:])
         self.log.close()
+
+
+def send(port: int, method: str, path: str, body: str | None, headers: dict) -> tuple[int, float]:
+    """One request to gunicorn on `port`, on a connection of its own (sync workers do not
+    keep one alive): its status, and how long it took to its last byte in ms. A body is a
+    form's unless `headers` say otherwise."""
+    if body is not None:
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    took = (time.perf_counter() - started) * 1000
+    conn.close()
+    return response.status, took
 
 
 def command(port: int, workers: int) -> list[str]:

@@ -31,7 +31,7 @@ from api.models import ApiToken
 from referrals import services
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
 from referrals.benchmarks.report_fill import fill
-from referrals.benchmarks.serve import Gunicorn
+from referrals.benchmarks.serve import Gunicorn, send
 from referrals.benchmarks.throwaway import check_database
 from referrals.enums import State
 from referrals.models import Client, Referral
@@ -171,19 +171,11 @@ class Command(BaseCommand):
 
     def request(self, port, method, path, body, headers, kind: Kind) -> float:
         headers = {**headers, "Accept-Language": "en"}
-        if body is not None:
-            headers["Content-Type"] = (
-                "application/json" if kind.side == "api" else "application/x-www-form-urlencoded"
-            )
-        started = time.perf_counter()
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        took = (time.perf_counter() - started) * 1000
-        conn.close()
-        if response.status != kind.ok:
-            raise CommandError(f"{method} {path} answered {response.status}, not {kind.ok}")
+        if body is not None and kind.side == "api":
+            headers["Content-Type"] = "application/json"
+        status, took = send(port, method, path, body, headers)
+        if status != kind.ok:
+            raise CommandError(f"{method} {path} answered {status}, not {kind.ok}")
         return took
 
     def csrf(self, port, headers: dict) -> None:

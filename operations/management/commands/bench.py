@@ -26,7 +26,7 @@ from django.urls import reverse
 from operations.benchmarks.flanders_cases import STEP, Case, cases, people, sessions
 from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
 from referrals.benchmarks.audit_cases import TrailSize, trail_size
-from referrals.benchmarks.serve import Gunicorn
+from referrals.benchmarks.serve import Gunicorn, send
 from referrals.models import Client, Referral
 
 REFERENCE = ("administrator", "admin referrals")  # what every page is compared with
@@ -176,21 +176,6 @@ def browser_headers(port: int, browser) -> dict[str, str]:
             headers["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={token}"
             headers["X-CSRFToken"] = token
     return headers
-
-
-def send(port: int, method: str, path: str, body: str | None, headers: dict) -> tuple[int, float]:
-    """One request to gunicorn on `port`, on a connection of its own (sync workers do not
-    keep one alive): its status, and how long it took to its last byte in ms."""
-    if body is not None:
-        headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    response.read()
-    took = (time.perf_counter() - started) * 1000
-    conn.close()
-    return response.status, took
 
 
 def slowest_read(captured: list[dict]) -> dict:

@@ -38,10 +38,10 @@ from operations.benchmarks.flanders_cases import (
 )
 from operations.benchmarks.step_subjects import new_referrals
 from referrals.benchmarks import percentile, purge_queue
-from referrals.benchmarks.serve import Gunicorn
+from referrals.benchmarks.serve import Gunicorn, send
 from referrals.models import Referral, Training
 
-from .bench import browser_headers, client_settings, on_bench_data, send
+from .bench import browser_headers, client_settings, on_bench_data
 
 ROLES = ("caseworker", "counsellor")
 LEFT_OUT = ("figures", "download")  # counted by a worker, or on each request
