@@ -1,37 +1,24 @@
-import datetime
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from accounts.models import Province
 
-from .. import access
-from ..enums import (
-    FINAL_STATES,
-    ContinuedBy,
-    EndResult,
-    Obtained,
-    State,
-    StopReason,
-)
-from ..textlimits import NOTE, REASON, SCREENING, max_length_check, within_limit
+from ..enums import FINAL_STATES, ContinuedBy, EndResult, Obtained, State, StopReason
+from ..textlimits import NOTE, REASON, SCREENING, max_length_check
 from .choices import ChoiceLabels
 from .followup import RecordedCheckups
-from .guards import client_consented, intake_day_has_come, no_active_temporary_work_experience
 from .handover import HandoverFields, handover_constraints
 from .indexes import referral_indexes
-from .interruptions import expected_end
-from .obtained import checked_obtained, obtained_constraints
+from .obtained import obtained_constraints
 from .querysets import ReferralQuerySet
 from .reading import ReferralReading
 from .rules import referral_rules
-from .step_checks import check_step_data
+from .transitions import ReferralTransitions
 
 
 class Referral(
@@ -40,9 +27,12 @@ class Referral(
     HandoverFields,
     RecordedCheckups,
     ReferralReading,
+    ReferralTransitions,
     models.Model,
 ):
-    """One client towards one OKOT training, from information to the end result."""
+    """One client towards one OKOT training, from information to the end result: its
+    fields here, its steps in `ReferralTransitions`, what it says of itself in
+    `ReferralReading`."""
 
     client = models.ForeignKey(
         "referrals.Client",
@@ -224,178 +214,3 @@ class Referral(
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:referral_detail", args=[self.pk])
-
-    # --- the transitions: bodies only set this row's fields ---------------------------
-
-    @transition(
-        field=state, source=State.INFORMED, target=State.CANDIDATE, permission=access.may_apply
-    )
-    def apply(self, *, applied_on: datetime.date) -> None:
-        check_step_data(self, "apply", applied_on=applied_on)
-        self.applied_on = applied_on
-
-    @transition(
-        field=state,
-        source=State.CANDIDATE,
-        target=State.AGREED,
-        conditions=[client_consented, no_active_temporary_work_experience],
-        permission=access.may_agree,
-    )
-    def agree(
-        self,
-        *,
-        by,
-        agreed_on: datetime.date,
-        caseworker_phone: str,
-        handover_notes: str = "",
-        handover: dict | None = None,
-    ) -> None:
-        check_step_data(self, "agree", agreed_on=agreed_on)
-        self.entry_conditions_checked_on = agreed_on
-        self.agreed_on = agreed_on
-        if by.is_caseworker:  # an administrator agreeing is responsible for nothing
-            self.caseworker = by
-        self.caseworker_phone = _fitting(caseworker_phone, "caseworker_phone")
-        self.caseworker_email = by.email
-        self.handover_notes = _fitting(handover_notes, "handover_notes")
-        if handover:  # the handover took place already (`HandoverFields.set_handover`)
-            self.set_handover(by=by, **handover)
-
-    @transition(
-        field=state,
-        source=State.CANDIDATE,
-        target=State.DECLINED,
-        permission=access.may_decline,
-    )
-    def decline(self, *, reason: str) -> None:
-        self.decline_reason = _fitting(_required_reason(reason), "decline_reason", key="reason")
-
-    @transition(
-        field=state,
-        source=State.AGREED,
-        target=State.INTAKE_PLANNED,
-        permission=access.may_plan_intake,
-    )
-    def plan_intake(self, *, by, intake_at: datetime.datetime, place: str) -> None:
-        check_step_data(self, "plan_intake", intake_at=intake_at)
-        self.intake_at = intake_at
-        self.intake_place = _fitting(place, "intake_place", key="place")
-        if by.is_counsellor:  # an administrator planning it is responsible for nothing
-            self.counsellor = by
-
-    def _set_screening(self, screening: dict[str, str]) -> None:
-        for key in ("motivation", "preconditions", "path_fit", "learning_ability"):
-            field = f"screening_{key}"
-            setattr(self, field, _fitting(screening.get(key, ""), field, key=key))
-
-    @transition(
-        field=state,
-        source=State.INTAKE_PLANNED,
-        target=State.ADMITTED,
-        conditions=[intake_day_has_come],
-        permission=access.may_admit,
-    )
-    def admit(
-        self,
-        *,
-        screening: dict[str, str],
-        probable_start_date: datetime.date,
-        probable_location: str,
-    ) -> None:
-        check_step_data(self, "admit", probable_start_date=probable_start_date)
-        self._set_screening(screening)
-        self.probable_start_date = probable_start_date
-        self.probable_location = _fitting(probable_location, "probable_location")
-
-    @transition(
-        field=state,
-        source=State.INTAKE_PLANNED,
-        target=State.NOT_ADMITTED,
-        conditions=[intake_day_has_come],
-        permission=access.may_reject,
-    )
-    def reject(self, *, screening: dict[str, str], reason: str) -> None:
-        self._set_screening(screening)
-        self.reject_reason = _fitting(_required_reason(reason), "reject_reason", key="reason")
-
-    @transition(
-        field=state,
-        source=State.ADMITTED,
-        target=State.IN_TRAINING,
-        permission=access.may_start,
-    )
-    def start(self, *, start_date: datetime.date) -> None:
-        check_step_data(self, "start", start_date=start_date)
-        self.start_date = start_date
-        self.expected_end_date = expected_end(start_date, self.training.duration_months)
-
-    @transition(
-        field=state,
-        source=State.IN_TRAINING,
-        target=State.ENDED,
-        permission=access.may_end,
-    )
-    def end(
-        self,
-        *,
-        end_date: datetime.date,
-        result: str,
-        stop_reason: str = "",
-        obtained: str = "",
-        obtained_on: datetime.date | None = None,
-    ) -> None:
-        """`obtained` left empty: the diploma on the end date when passed, else nothing."""
-        check_step_data(
-            self,
-            "end",
-            end_date=end_date,
-            result=result,
-            stop_reason=stop_reason,
-            obtained=obtained,
-            obtained_on=obtained_on,
-        )
-        self.obtained, self.obtained_on = checked_obtained(
-            result=result,
-            end_date=end_date,
-            obtained=obtained,
-            obtained_on=obtained_on,
-            start_date=self.start_date,
-        )
-        self.end_date = end_date
-        self.end_result = result
-        self.stop_reason = stop_reason
-
-    @transition(
-        field=state,
-        source=[State.ENDED, State.NOT_ADMITTED],
-        target=State.CLOSED,
-        permission=access.may_close,
-    )
-    def close(self, *, continued_by: str) -> None:
-        self.continued_by = continued_by
-
-    @transition(
-        field=state,
-        source=[
-            State.INFORMED,
-            State.CANDIDATE,
-            State.AGREED,
-            State.INTAKE_PLANNED,
-            State.ADMITTED,
-        ],
-        target=State.WITHDRAWN,
-        permission=access.may_withdraw,
-    )
-    def withdraw(self, *, reason: str) -> None:
-        self.withdraw_reason = _fitting(_required_reason(reason), "withdraw_reason", key="reason")
-
-
-def _fitting(value: str, field: str, *, key: str | None = None) -> str:
-    """The text for `field`, refused (on the form field `key`) when it is too long for it."""
-    return within_limit(Referral, field, value, key=key)
-
-
-def _required_reason(reason: str) -> str:
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": _("Give a reason.")})
-    return reason.strip()
