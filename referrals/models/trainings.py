@@ -13,7 +13,7 @@ from accounts.models import Province
 from ..enums import OkotType, TrainingMode
 from ..textlimits import NOTE, max_length_check
 from .querysets import TrainingQuerySet
-from .statements import rows_where
+from .statements import objects_where
 
 # Full-time day education, up to 40 hours a week (docs/DOMAIN.md); the messages say the
 # numbers in words of their own.
@@ -258,8 +258,8 @@ class EntryCondition(models.Model):
         """The active conditions the caseworker checks for a training of this type, in
         their order: read at every formal agreement, by a fixed statement (`statements`)."""
         alias = router.db_for_read(cls)
-        active = rows_where(cls, alias, ("active",), tuple(cls._meta.ordering))
-        return [c for c in cls.objects.using(alias).raw(active, [True]) if c.applies_to(okot_type)]
+        active = objects_where(cls, alias, ("active",), tuple(cls._meta.ordering), [True])
+        return [c for c in active if c.applies_to(okot_type)]
 
     def applies_to(self, okot_type: str) -> bool:
         codes = {code.strip() for code in self.okot_types.split(",") if code.strip()}

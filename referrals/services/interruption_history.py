@@ -15,6 +15,7 @@ from ..changes import snapshot
 from ..enums import INTERRUPTION_ENDED
 from ..models import Interruption, Referral, ReferralEvent
 from ..models.interruptions import expected_end
+from ..models.statements import objects_from
 from ..signals import referral_event
 
 # What a history line keeps of an interruption (its note is the line's `reason`).
@@ -29,11 +30,12 @@ def check_end_date(referral: Referral, end_date: datetime.date) -> Interruption 
     first and its interruptions after it, and so must the end; and read in a statement of
     their own after that lock, the interruptions are as the lock's holder left them.
 
-    One fixed statement (`_around_end_statement`), read as model objects by Django's raw
-    query: the ORM took 1.1 ms building and reading it, where this takes 0.5."""
+    One fixed statement (`_around_end_statement`), read as model objects
+    (`statements.objects_from`): the ORM took 1.1 ms building and reading it, where Django's
+    raw query took 0.5."""
     alias = router.db_for_write(Interruption, instance=referral)
-    around = Interruption.objects.using(alias).raw(
-        _around_end_statement(alias), [referral.pk, end_date, end_date]
+    around = objects_from(
+        Interruption, alias, _around_end_statement(alias), [referral.pk, end_date, end_date]
     )
     running = None
     for interruption in around:

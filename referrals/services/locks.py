@@ -10,7 +10,7 @@ from django.db import connections, models, router
 from django.db.transaction import TransactionManagementError
 
 from ..models import Client, Referral, TemporaryWorkExperience
-from ..models.statements import rows_where
+from ..models.statements import objects_where
 
 
 def lock_row(model: type[models.Model], pk: int) -> None:
@@ -67,11 +67,8 @@ def client_locked(referral: Referral) -> Iterator[None]:
     lock_client(referral.client_id)
     client = referral.client
     alias = router.db_for_write(TemporaryWorkExperience, instance=client)
-    read = list(
-        TemporaryWorkExperience.objects.using(alias).raw(
-            rows_where(TemporaryWorkExperience, alias, ("client",), ("start_date", "pk")),
-            [client.pk],
-        )
+    read = objects_where(
+        TemporaryWorkExperience, alias, ("client",), ("start_date", "pk"), [client.pk]
     )
     for experience in read:
         experience.client = client  # as the related manager would

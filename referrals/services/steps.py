@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from ..models import EntryCondition, Referral, ReferralEvent
+from ..models.statements import link
 from ..signals import referral_event
 from .concurrency import changes_since, unknown_change
 from .interruption_history import check_end_date, close_at_end
@@ -208,8 +209,8 @@ def referral_agree(
             ),
         )
     # Only this step records them, once (a referral is a candidate only before it):
-    # adding them sets them, without reading them first.
-    referral.checked_conditions.add(*checked_conditions)
+    # adding them sets them, without reading them first, in one fixed statement.
+    link(Referral._meta.get_field("checked_conditions"), referral, checked_conditions)
     return event
 
 

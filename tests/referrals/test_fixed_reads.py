@@ -1,6 +1,7 @@
-"""The small reads every formal agreement makes, by fixed statements (`models.statements`,
-issue 14): the same rows, in the same order and of the same types, as the ORM's queries
-they replace, on SQLite and PostgreSQL alike."""
+"""The small reads and the write every formal agreement makes by fixed statements
+(`models.statements`, issue 14): the same rows, in the same order and of the same types, as
+the ORM's queries they replace, and the same links as the related manager's `add`, on
+SQLite and PostgreSQL alike."""
 
 import datetime
 
@@ -8,8 +9,8 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals.models import EntryCondition, TemporaryWorkExperience
-from referrals.models.statements import rows_where
+from referrals.models import EntryCondition, Referral, TemporaryWorkExperience
+from referrals.models.statements import link, rows_where
 from referrals.services.locks import client_locked
 from tests.referrals.factories import ClientFactory, referral_in_state
 
@@ -98,3 +99,26 @@ def test_a_fixed_statement_matches_every_field_given_and_orders_either_way():
         first,
         later,
     ]
+
+
+def test_link_adds_the_links_not_there_yet_in_one_statement_and_none_for_nothing():
+    field = Referral._meta.get_field("checked_conditions")
+    referral, other = referral_in_state("candidate"), referral_in_state("candidate")
+    first, second, third = (
+        EntryCondition.objects.create(text=text, order=n)
+        for n, text in enumerate(["one", "two", "three"])
+    )
+    referral.checked_conditions.add(first)
+    other.checked_conditions.add(second)
+
+    with CaptureQueriesContext(connection) as queries:
+        link(field, referral, [first, second, third])
+    with CaptureQueriesContext(connection) as nothing:
+        link(field, referral, [])
+
+    assert len(queries) == 1 and len(nothing) == 0
+    assert set(referral.checked_conditions.all()) == {first, second, third}
+    assert list(other.checked_conditions.all()) == [second]  # only this referral's
+    # The same links again: nothing added, nothing refused.
+    link(field, referral, [second, third])
+    assert referral.checked_conditions.count() == 3
