@@ -3,6 +3,7 @@ who may take which step now and why not, where it stands, its milestones and its
 as a trajectory."""
 
 import datetime
+from typing import NamedTuple
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,16 @@ MILESTONE_FIELDS = {
     State.IN_TRAINING: "start_date",
     State.ENDED: "end_date",
 }
+
+
+class Milestone(NamedTuple):
+    """`ReferralReading.milestone`: a template reads `label` and `date` by name, at once,
+    where `.0` and `.1` of a plain tuple went through a failed lookup each (a list page
+    shows fifty)."""
+
+    label: str
+    date: datetime.date | datetime.datetime
+
 
 # Why a step cannot be taken now (`ReferralReading.step_check`).
 NOT_POSSIBLE = "not_possible"
@@ -70,13 +81,13 @@ class ReferralReading:
         return self.state not in FINAL_STATES
 
     @property
-    def milestone(self) -> tuple[str, datetime.date | datetime.datetime] | None:
+    def milestone(self) -> Milestone | None:
         """The date that matters in the current state, with its label."""
         name = MILESTONE_FIELDS.get(self.state)
         value = getattr(self, name) if name else None
         if value is None:
             return None
-        return self._meta.get_field(name).verbose_name, value
+        return Milestone(self._meta.get_field(name).verbose_name, value)
 
     @property
     def has_positive_end(self) -> bool:

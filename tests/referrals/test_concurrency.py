@@ -262,3 +262,16 @@ def test_a_row_lock_outside_a_transaction_is_refused():
     """As the ORM's select_for_update: outside a transaction it would hold nothing."""
     with pytest.raises(TransactionManagementError):
         lock_client(ClientFactory().pk)
+
+
+def test_the_state_fields_are_those_the_mixin_would_find():
+    """`Referral.state_fields` names the fields django-fsm's mixin would find itself (its
+    filter over all fields, which `state_fields` replaces for speed): a second state field
+    added later must be named there too, or this fails. That a step is saved only onto the
+    state it was taken from, the tests above show."""
+    from django_fsm import FSMFieldMixin
+
+    found = [f for f in Referral._meta.fields if isinstance(f, FSMFieldMixin)]
+    loaded = Referral(state=State.AGREED)
+
+    assert list(loaded.state_fields) == found == [Referral._meta.get_field("state")]

@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from openpyxl import load_workbook
 
 from audit.models import Entry, Kind
@@ -483,3 +483,23 @@ def test_the_client_list_filters(client, caseworker, referrals, query, expected)
     download = client.get(f"{reverse('referrals:client_list_export')}?{query}")
     rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
     assert {row[0] for row in rows[1:]} == expected
+
+
+def test_the_key_date_is_the_states_date_with_its_label(client, caseworker, referrals):
+    """In the list and in Mijn werk (the colleague's candidacy waits for the team)."""
+    an, cas = referrals["an"], referrals["cas"]
+    with translation.override("en"):
+        labels = [(str(r.milestone.label), r.milestone.date) for r in (an, cas)]
+        long_day = formats.date_format(an.agreed_on)
+        short_day = formats.date_format(cas.applied_on, "SHORT_DATE_FORMAT")
+    client.force_login(caseworker)
+
+    page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    team = client.get(f"{reverse('referrals:dashboard')}?scope=team", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert labels == [
+        ("formal agreement date", an.agreed_on),
+        ("candidacy date", cas.applied_on),
+    ]
+    assert f"Formal agreement date:</span> {long_day}</td>" in page
+    assert f"Candidacy date: {short_day}</span>" in team.content.decode()
