@@ -6,6 +6,7 @@ import datetime
 from typing import NamedTuple
 
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import FINAL_STATES, POSITIVE_END_RESULTS, TRAJECTORY_STATES, State
@@ -27,7 +28,7 @@ class Milestone(NamedTuple):
     where `.0` and `.1` of a plain tuple went through a failed lookup each (a list page
     shows fifty)."""
 
-    label: str
+    label: str | Promise  # the field's name, translated when shown
     date: datetime.date | datetime.datetime
 
 

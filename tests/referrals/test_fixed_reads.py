@@ -6,11 +6,15 @@ SQLite and PostgreSQL alike."""
 import datetime
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models.signals import m2m_changed
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from referrals.models import EntryCondition, Referral, TemporaryWorkExperience
-from referrals.models.statements import link, rows_where
+from referrals.enums import InterruptionReason
+from referrals.models import EntryCondition, Interruption, Referral, TemporaryWorkExperience
+from referrals.models.statements import link, objects_from, objects_where, rows_where
+from referrals.services.interruption_history import _around_end_statement
 from referrals.services.locks import client_locked
 from tests.referrals.factories import ClientFactory, referral_in_state
 
@@ -101,7 +105,43 @@ def test_a_fixed_statement_matches_every_field_given_and_orders_either_way():
     ]
 
 
-def test_link_adds_the_links_not_there_yet_in_one_statement_and_none_for_nothing():
+def test_fixed_reads_make_the_objects_the_orm_makes(caseworker):
+    """Every field of an interruption as the ORM reads it, value and type: the dates, the
+    time it was recorded (aware: SQLite keeps it as text, converted on the way out), and a
+    time as a parameter (adapted on the way in, as Django's raw query does)."""
+    trainee = referral_in_state("in_training")
+    recorded_at = timezone.now().replace(microsecond=123456)
+    stored = Interruption.objects.create(
+        referral=trainee,
+        reason=InterruptionReason.ILLNESS,
+        from_date=datetime.date(2026, 2, 2),
+        note="Griep",
+        recorded_by=caseworker,
+        recorded_at=recorded_at,
+    )
+    by_orm = Interruption.objects.get(pk=stored.pk)
+    names = [field.attname for field in Interruption._meta.concrete_fields]
+
+    with transaction.atomic():  # the statement locks what it reads, where rows are locked
+        (around_end,) = objects_from(
+            Interruption,
+            DEFAULT_DB_ALIAS,
+            _around_end_statement(DEFAULT_DB_ALIAS),
+            [trainee.pk, datetime.date(2026, 1, 1), datetime.date(2026, 1, 1)],
+        )
+    (by_time,) = objects_where(Interruption, DEFAULT_DB_ALIAS, ("recorded_at",), (), [recorded_at])
+
+    for read in (around_end, by_time):
+        assert read == by_orm and not read._state.adding and read._state.db == DEFAULT_DB_ALIAS
+        assert [(getattr(read, n), type(getattr(read, n))) for n in names] == [
+            (getattr(by_orm, n), type(getattr(by_orm, n))) for n in names
+        ]
+    assert by_time.recorded_at == recorded_at and by_time.to_date is None
+
+
+def test_link_adds_the_links_not_there_yet_in_one_statement_and_none_for_nothing(
+    django_assert_num_queries,
+):
     field = Referral._meta.get_field("checked_conditions")
     referral, other = referral_in_state("candidate"), referral_in_state("candidate")
     first, second, third = (
@@ -110,15 +150,36 @@ def test_link_adds_the_links_not_there_yet_in_one_statement_and_none_for_nothing
     )
     referral.checked_conditions.add(first)
     other.checked_conditions.add(second)
+    prefetched = Referral.objects.prefetch_related("checked_conditions").get(pk=referral.pk)
+    assert list(prefetched.checked_conditions.all()) == [first]
 
-    with CaptureQueriesContext(connection) as queries:
-        link(field, referral, [first, second, third])
-    with CaptureQueriesContext(connection) as nothing:
+    with django_assert_num_queries(1):
+        link(field, prefetched, [first, second, third])
+    with django_assert_num_queries(0):
         link(field, referral, [])
 
-    assert len(queries) == 1 and len(nothing) == 0
-    assert set(referral.checked_conditions.all()) == {first, second, third}
+    # The prefetched links read again, as after the related manager's `add`.
+    assert set(prefetched.checked_conditions.all()) == {first, second, third}
     assert list(other.checked_conditions.all()) == [second]  # only this referral's
     # The same links again: nothing added, nothing refused.
     link(field, referral, [second, third])
     assert referral.checked_conditions.count() == 3
+
+
+def test_link_tells_whoever_listens_to_m2m_changed():
+    field = Referral._meta.get_field("checked_conditions")
+    referral = referral_in_state("candidate")
+    condition = EntryCondition.objects.create(text="one", order=1)
+    heard = []
+
+    def listener(sender, instance, action, pk_set, **kwargs):
+        heard.append((instance, action, pk_set))
+
+    m2m_changed.connect(listener, sender=field.remote_field.through)
+    try:
+        link(field, referral, [condition])
+    finally:
+        m2m_changed.disconnect(listener, sender=field.remote_field.through)
+
+    assert heard == [(referral, "pre_add", {condition.pk}), (referral, "post_add", {condition.pk})]
+    assert list(referral.checked_conditions.all()) == [condition]
