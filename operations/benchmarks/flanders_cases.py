@@ -4,19 +4,27 @@ role's working day, each a `Case` requested over HTTP with the role's session.
 The people are those of the fill: a caseworker of the OCMW with the most clients, a
 counsellor of the region with the most referrals, that region's network manager, and an
 administrator (past the second factor). A search is kept in the session, so each searched
-list has a session of its own, made by posting the search once."""
+list has a session of its own, made by posting the search once. How the benchmarks over
+HTTP (`make bench`, `make bench-load`) check their database and let their test clients'
+sessions ask gunicorn is here too (`on_bench_data`, `client_settings`, `browser_headers`)."""
 
 import calendar
 import datetime
+import http.client
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count
 from django.test import Client as TestClient
+from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
+from referrals.benchmarks import PLAIN_STATIC
 from referrals.enums import Gender, State
 from referrals.models import Referral, Training
 
@@ -252,3 +260,42 @@ def sessions(users: dict[str, User], pass_second_factor) -> dict[tuple[str, str]
                 raise RuntimeError(f"The search {session} answered {answer.status_code}.")
         made[(role, session)] = browser
     return made
+
+
+def on_bench_data(target: str):
+    """Refuses to run but on `make bench-data`'s database, filled; the tests' way past the
+    second factor, which the benchmarks log in with."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        raise CommandError(f"Run `make {target}` on `make bench-data`'s database, not {name!r}.")
+    if not Referral.objects.exists():
+        raise CommandError("The database is empty: `make bench-data` fills it.")
+    try:
+        from tests.accounts.two_factor import pass_second_factor
+    except ImportError as exc:
+        raise CommandError(f"{target} needs the tests folder: {exc}") from exc
+    return pass_second_factor
+
+
+def client_settings():
+    """The settings under which the benchmark's own test client asks for pages."""
+    return override_settings(
+        STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
+    )
+
+
+def browser_headers(port: int, browser) -> dict[str, str]:
+    """The test client's session as a browser's cookie, with the CSRF token a page set."""
+    session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "Accept-Language": "nl"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", reverse("referrals:dashboard"), headers=headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    for cookie in response.headers.get_all("Set-Cookie") or []:
+        if cookie.startswith(f"{settings.CSRF_COOKIE_NAME}="):
+            token = cookie.split(";")[0].split("=", 1)[1]
+            headers["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={token}"
+            headers["X-CSRFToken"] = token
+    return headers

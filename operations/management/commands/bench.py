@@ -11,20 +11,26 @@ gunicorn's workers' memory and what the requests added to the audit trail. Figur
 nothing passes or fails on a time. A development tool (it passes the second factor as the
 tests do)."""
 
-import http.client
 import statistics
 import sys
 import time
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import reverse
+from django.test.utils import CaptureQueriesContext
 
-from operations.benchmarks.flanders_cases import STEP, Case, cases, people, sessions
-from referrals.benchmarks import PLAIN_STATIC, percentile, purge_queue
+from operations.benchmarks.flanders_cases import (
+    STEP,
+    Case,
+    browser_headers,
+    cases,
+    client_settings,
+    on_bench_data,
+    people,
+    sessions,
+)
+from referrals.benchmarks import percentile, purge_queue
 from referrals.benchmarks.audit_cases import TrailSize, trail_size
 from referrals.benchmarks.serve import Gunicorn, send
 from referrals.models import Client, Referral
@@ -137,45 +143,6 @@ class Command(BaseCommand):
             + ", ".join(f"{size / 2**20:.0f}" for size in peak)
         )
         sys.stdout.flush()
-
-
-def on_bench_data(target: str):
-    """Refuses to run but on `make bench-data`'s database, filled; the tests' way past the
-    second factor, which the benchmarks log in with."""
-    name = connection.settings_dict["NAME"]
-    if connection.vendor != "postgresql" or "bench" not in name:
-        raise CommandError(f"Run `make {target}` on `make bench-data`'s database, not {name!r}.")
-    if not Referral.objects.exists():
-        raise CommandError("The database is empty: `make bench-data` fills it.")
-    try:
-        from tests.accounts.two_factor import pass_second_factor
-    except ImportError as exc:
-        raise CommandError(f"{target} needs the tests folder: {exc}") from exc
-    return pass_second_factor
-
-
-def client_settings():
-    """The settings under which the benchmark's own test client asks for pages."""
-    return override_settings(
-        STORAGES=PLAIN_STATIC, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]
-    )
-
-
-def browser_headers(port: int, browser) -> dict[str, str]:
-    """The test client's session as a browser's cookie, with the CSRF token a page set."""
-    session = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "Accept-Language": "nl"}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    conn.request("GET", reverse("referrals:dashboard"), headers=headers)
-    response = conn.getresponse()
-    response.read()
-    conn.close()
-    for cookie in response.headers.get_all("Set-Cookie") or []:
-        if cookie.startswith(f"{settings.CSRF_COOKIE_NAME}="):
-            token = cookie.split(";")[0].split("=", 1)[1]
-            headers["Cookie"] += f"; {settings.CSRF_COOKIE_NAME}={token}"
-            headers["X-CSRFToken"] = token
-    return headers
 
 
 def slowest_read(captured: list[dict]) -> dict:

@@ -32,7 +32,10 @@ from operations.benchmarks.flanders_cases import (
     STEP,
     Case,
     apply_post,
+    browser_headers,
     cases,
+    client_settings,
+    on_bench_data,
     people,
     sessions,
 )
@@ -40,8 +43,6 @@ from operations.benchmarks.step_subjects import new_referrals
 from referrals.benchmarks import percentile, purge_queue
 from referrals.benchmarks.serve import Gunicorn, send
 from referrals.models import Referral, Training
-
-from .bench import browser_headers, client_settings, on_bench_data
 
 ROLES = ("caseworker", "counsellor")
 LEFT_OUT = ("figures", "download")  # counted by a worker, or on each request
