@@ -75,11 +75,13 @@ def send(port: int, method: str, path: str, body: str | None, headers: dict) -> 
         headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    response.read()
-    took = (time.perf_counter() - started) * 1000
-    conn.close()
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        took = (time.perf_counter() - started) * 1000
+    finally:  # closed too when there was no answer (bench-load counts it an error, goes on)
+        conn.close()
     return response.status, took
 
 
