@@ -1,0 +1,30 @@
+# What a region's counsellors see of it, by state (`agreed_on` known: the visibility's own
+# condition), for their team's Mijn werk counts (`ranking._counts`): counted from the region's
+# work index, each of the biggest region's 33,000 rows had its `agreed_on` read, 15 ms; from
+# this index, whose entries B-tree deduplication stores once per region and state, 7.5-8 ms.
+#
+# Built concurrently on PostgreSQL (`atomic = False`), as 0039 and 0040: if it stops halfway,
+# drop the index if it exists (left invalid), then migrate again.
+
+from django.db import migrations, models
+
+from ._postgres import AddIndexConcurrently
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("referrals", "0040_referral_overdue_dates"),
+    ]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name="referral",
+            index=models.Index(
+                fields=["region", "state"],
+                condition=models.Q(agreed_on__isnull=False),
+                name="referral_region_agreed_state",
+            ),
+        ),
+    ]
