@@ -111,9 +111,9 @@ def referral_indexes() -> list[models.Index]:
         # (migration 0035) its open states with the columns their groups read; a count of
         # what counsellors see read either one's `agreed_on` on each row (from the table,
         # or from the work index's wider entries: 15 ms for the biggest region's 33,000).
-        # This one's condition is the visibility's own, so that PostgreSQL reads neither, and
-        # its entries, equal by the thousand, are stored once with their keys (B-tree
-        # deduplication): 7.5-8 ms.
+        # This one's condition is the visibility's agreed condition, so that PostgreSQL reads
+        # neither, and its entries, equal by the thousand, keep their key once per page with
+        # a list of rows (B-tree deduplication, 6 MB at a million referrals): 5.8-8.0 ms.
         models.Index(
             fields=["region", "state"],
             condition=Q(agreed_on__isnull=False),
