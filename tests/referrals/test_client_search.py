@@ -178,6 +178,19 @@ def test_referral_admin_search_is_not_vacuous(referrals):
     assert referral_admin_search("ext-7") == {referrals[0].pk}
 
 
+def test_referral_admin_search_asks_the_client_and_the_training_apart(referrals):
+    """Django's condition joins the three tables and asks one OR of them all, which took
+    PostgreSQL 10 ms to plan for a word and 21-35 ms for two (for the count and again for the
+    page); the admin's asks the client and the training each by key, and joins nothing."""
+    request = RequestFactory().get("/")
+    found, may_have_duplicates = ReferralAdmin(Referral, admin.site).get_search_results(
+        request, Referral.objects.all(), "anna verpleeg"
+    )
+
+    assert "JOIN" not in str(found.query) and not may_have_duplicates
+    assert set(found) == {referrals[0]}
+
+
 # --- PostgreSQL: the indexes exist, and can answer the search --------------------------------
 
 postgres_only = pytest.mark.skipif(
