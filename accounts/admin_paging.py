@@ -41,12 +41,13 @@ def rows_between(queryset, start: int, stop: int) -> list:
     return [found[key] for key in keys if key in found]
 
 
-def count_up_to(queryset) -> int:
-    """How many rows `queryset` has, counted up to COUNT_CAP + 1 (that is: more than it).
+def count_up_to(queryset, cap: int | None = None) -> int:
+    """How many rows `queryset` has, counted up to `cap` (COUNT_CAP) + 1: more than it.
     Counted in no order: a sliced count keeps the queryset's order, and the database then
     walks the rows in that order to find the first ones (the client list searched for a
     first name every twelfth client of Flanders has: 200 ms in its order, 20 ms without)."""
-    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    cap = COUNT_CAP if cap is None else cap
+    return queryset.order_by().values("pk")[: cap + 1].count()
 
 
 class CappedPaginator(Paginator):
@@ -57,7 +58,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # In no order (`count_up_to`): the admin's referrals searched for a first name
+        # every twelfth client has, 931 -> 354 ms; its clients, 75 -> 14 ms.
+        return count_up_to(self.object_list, self.cap)
 
     @cached_property
     def capped(self) -> bool:
@@ -72,6 +75,22 @@ class CappedPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(rows_between(self.object_list, bottom, top), number, self)
+
+
+class GrowingListMixin:
+    """For the admin of a table that grows with the referrals (a row or more of each, by
+    the million in time: the history holds 6.5 million rows at a million referrals): a
+    count that stops at COUNT_CAP and no second count of the whole table
+    (`CappedPaginator`); the latest recorded first, in the order of the key, which its index
+    holds (the history in the order of its date, which none holds, was sorted whole for
+    each page: 11 s); and no date hierarchy, whose queries read every row the list holds
+    (the first and last date, then the years: 4-7 s for the history). The date is a filter
+    of the list instead (`list_filter`: today, the past 7 days, this month, this year),
+    which reads no row to offer its choices."""
+
+    show_full_result_count = False
+    paginator = CappedPaginator
+    ordering = ["-pk"]
 
 
 class ActionCheckboxMixin:

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from accounts.admin_paging import ActionCheckboxMixin
+from accounts.admin_paging import ActionCheckboxMixin, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -23,6 +23,7 @@ class NotificationAdmin(
     RetryActionMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
+    GrowingListMixin,
     admin.ModelAdmin,
 ):
     """A message is what was said to someone: viewable, never added, changed or deleted by
@@ -42,7 +43,6 @@ class NotificationAdmin(
         "recipient__email",
         "=idempotency_key",
     ]
-    date_hierarchy = "created_at"
     fields = [
         "recipient",
         "channel",

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
-from accounts.admin_paging import ActionCheckboxMixin
+from accounts.admin_paging import ActionCheckboxMixin, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from notifications.admin_retry import RetryActionMixin
@@ -82,7 +82,12 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(
-    ActionCheckboxMixin, RetryActionMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+    ActionCheckboxMixin,
+    RetryActionMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     """What was posted to whom: viewable, never added, changed or deleted by hand."""
 
@@ -99,7 +104,6 @@ class DeliveryAdmin(
     list_filter = ["status", "subscription", "kind", "created_at"]
     list_select_related = ["subscription__organisation"]
     search_fields = ["=event_id", "=referral__id", "subscription__url"]
-    date_hierarchy = "created_at"
     # The referral by its number: its name shows the client's.
     fields = [
         "subscription",

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
-from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
+from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -185,14 +185,18 @@ class ClientAdmin(
 
 @admin.register(TemporaryWorkExperience)
 class TemporaryWorkExperienceAdmin(
-    AuditedReadsMixin, SessionSearchMixin, AuditedAdminMixin, StampsAuthorMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    SessionSearchMixin,
+    AuditedAdminMixin,
+    StampsAuthorMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     audit_subject = OF_CLIENT
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
-    list_filter = ["client__ocmw"]
+    list_filter = ["client__ocmw", "start_date"]
     list_select_related = ["client", "created_by"]
     search_fields = ["client__first_name", "client__last_name", "^client__insz", "employer"]
-    date_hierarchy = "start_date"
     autocomplete_fields = ["client"]
     readonly_fields = ["created_by"]
 

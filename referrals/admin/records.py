@@ -7,11 +7,13 @@ deleted, which the audit trail records."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_paging import GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
 from audit.reads import OF_CLIENT, OF_REFERRAL
 
+from ..history_presenters import EVENT_LABELS
 from ..models import (
     Candidacy,
     Consent,
@@ -26,16 +28,36 @@ from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
 
 
+class StepFilter(admin.SimpleListFilter):
+    """The history by step, of the steps the app names (`EVENT_LABELS`), in their names:
+    Django's filter of a field's values asked the table for them (`SELECT DISTINCT` over
+    6.5 million lines at a million referrals: 0.5 s a page)."""
+
+    title = _("step")
+    parameter_name = "transition"
+
+    def lookups(self, request, model_admin):
+        return list(EVENT_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(transition=self.value()) if self.value() else queryset
+
+
 @admin.register(ReferralEvent)
 class ReferralEventAdmin(
-    EventInWords, AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin
+    EventInWords,
+    AuditedReadsMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     """The history is append-only: viewable, never added, changed or deleted by hand."""
 
     audit_subject = OF_REFERRAL
 
     list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
-    list_filter = ["transition", "to_state", "from_state"]
+    list_filter = [StepFilter, "to_state", "from_state", "at"]
     list_select_related = ["referral__client", "referral__training", "actor"]
     search_fields = [
         "referral__client__first_name",
@@ -44,13 +66,14 @@ class ReferralEventAdmin(
         "referral__training__title",
         "reason",
     ]
-    date_hierarchy = "at"
     fields = ["referral", "at", "step", "from_state", "to_state", "actor", "reason", "details"]
     readonly_fields = fields
 
 
 @admin.register(Candidacy)
-class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class CandidacyAdmin(
+    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
+):
     """The trace of every candidacy VDAB registered: who looked up which national number at
     which OCMW, and what came of it (the registrant was told the same every time)."""
 
@@ -59,7 +82,7 @@ class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, 
     audit_subject = OF_REFERRAL
 
     list_display = ["registered_at", "registered_by", "ocmw", "training", "outcome", "referral"]
-    list_filter = ["outcome", "ocmw__province", "registered_by__organisation"]
+    list_filter = ["outcome", "ocmw__province", "registered_by__organisation", "registered_at"]
     # The referral shows as its client and training.
     list_select_related = [
         "registered_by",
@@ -75,7 +98,6 @@ class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, 
         "last_name",
         "ocmw__name",
     ]
-    date_hierarchy = "registered_at"
     fields = [
         "registered_at",
         "registered_by",
@@ -91,7 +113,9 @@ class CandidacyAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, 
 
 
 @admin.register(Consent)
-class ConsentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class ConsentAdmin(
+    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
+):
     """Each client's consents to share data with VDAB, given and withdrawn: recorded on the
     client's page (`services.consent_give`, `consent_withdraw`), which also keep the
     client's current consent; read here."""
@@ -103,6 +127,7 @@ class ConsentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
         "scope",
         ("withdrawn_on", admin.EmptyFieldListFilter),
         "client__ocmw",
+        "given_on",
     ]
     list_select_related = ["client", "recorded_by", "withdrawn_by"]
     search_fields = [
@@ -111,13 +136,17 @@ class ConsentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
         "^client__insz",
         "document_reference",
     ]
-    date_hierarchy = "given_on"
     fields = ["client", *ConsentInline.fields]
     readonly_fields = fields
 
 
 class WrittenInTheAppAdmin(
-    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, AuditedAdminMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    AuditedAdminMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     """Rows the app's services write (with their rules): read here, and deleted by whoever
     may delete them, never added or changed."""
@@ -129,23 +158,29 @@ class WrittenInTheAppAdmin(
 @admin.register(GuidanceNote)
 class GuidanceNoteAdmin(WrittenInTheAppAdmin):
     list_display = ["written_on", "referral", "topic", "visibility", "author", "edited_at"]
-    list_filter = ["topic", "visibility", "referral__client__ocmw", "referral__training__province"]
+    list_filter = [
+        "topic",
+        "visibility",
+        "referral__client__ocmw",
+        "referral__training__province",
+        "written_on",
+    ]
     list_select_related = ["referral__client", "referral__training", "author"]
     search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
-    date_hierarchy = "written_on"
 
 
 @admin.register(OutcomeCheck)
 class OutcomeCheckAdmin(WrittenInTheAppAdmin):
     list_display = ["referral", "months", "at_work", "checked_on", "checked_by"]
-    list_filter = ["months", "at_work", "referral__training__okot_type"]
+    list_filter = ["months", "at_work", "referral__training__okot_type", "checked_on"]
     list_select_related = ["referral__client", "referral__training", "checked_by"]
     search_fields = ["referral__client__first_name", "referral__client__last_name"]
-    date_hierarchy = "checked_on"
 
 
 @admin.register(Document)
-class DocumentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class DocumentAdmin(
+    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
+):
     """The documents attached to referrals: read here, opened through the app's download
     view (`document_link`), added and removed in the app (`services.document_add`,
     `document_remove`), where the administrator may remove any."""
@@ -153,7 +188,7 @@ class DocumentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, a
     audit_subject = OF_REFERRAL
 
     list_display = ["added_at", "referral", "kind", "download", "size", "added_by"]
-    list_filter = ["kind", "content_type", "referral__client__ocmw"]
+    list_filter = ["kind", "content_type", "referral__client__ocmw", "added_at"]
     list_select_related = ["referral__client", "referral__training", "added_by"]
     search_fields = [
         "referral__client__first_name",
@@ -161,7 +196,6 @@ class DocumentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, a
         "^referral__client__insz",
         "original_name",
     ]
-    date_hierarchy = "added_at"
     fields = ["referral", *DocumentInline.fields, "original_name", "sha256"]
     readonly_fields = fields
 
@@ -173,7 +207,6 @@ class DocumentAdmin(AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, a
 @admin.register(SchoolYear)
 class SchoolYearAdmin(WrittenInTheAppAdmin):
     list_display = ["referral", "year", "result", "recorded_by", "recorded_at"]
-    list_filter = ["result", "year", "referral__training__okot_type"]
+    list_filter = ["result", "year", "referral__training__okot_type", "recorded_at"]
     list_select_related = ["referral__client", "referral__training", "recorded_by"]
     search_fields = ["referral__client__first_name", "referral__client__last_name"]
-    date_hierarchy = "recorded_at"
