@@ -17,6 +17,7 @@ to its change page carries the list's filters (and page) back: Django resolves e
 link again to learn that it is not the list itself, `RowLinksChangeList` writes them
 directly."""
 
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
@@ -86,9 +87,11 @@ class GrowingListMixin:
     each page: 11 s); and no date hierarchy, whose queries read every row the list holds
     (the first and last date, then the years: 4-7 s for the history). The date is a filter
     of the list instead (`list_filter`: today, the past 7 days, this month, this year),
-    which reads no row to offer its choices."""
+    which reads no row to offer its choices; and no counts beside the filters' choices
+    (Django's facets: a count of every choice over the whole list)."""
 
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = CappedPaginator
     ordering = ["-pk"]
 

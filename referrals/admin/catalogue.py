@@ -120,6 +120,7 @@ class ClientAdmin(
     # 800,000 clients: a count that stops at 10,000, and no second count of every client.
     show_full_result_count = False
     paginator = CappedPaginator
+    show_facets = admin.ShowFacets.NEVER  # a count of every filter's choices over them all
     autocomplete_fields = ["ocmw"]
     readonly_fields = [
         "birth_date",

@@ -56,7 +56,7 @@ class ReferralEventAdmin(
 
     audit_subject = OF_REFERRAL
 
-    list_display = ["at", "referral", "transition", "from_state", "to_state", "actor"]
+    list_display = ["at", "referral", "step", "from_state", "to_state", "actor"]
     list_filter = [StepFilter, "to_state", "from_state", "at"]
     list_select_related = ["referral__client", "referral__training", "actor"]
     search_fields = [

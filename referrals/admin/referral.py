@@ -74,6 +74,7 @@ class ReferralAdmin(
     # count of every referral.
     show_full_result_count = False
     paginator = CappedPaginator
+    show_facets = admin.ShowFacets.NEVER  # a count of every filter's choices over them all
     actions = ["apply_selected"]
     fieldsets = [
         (None, {"fields": ["client", "training", "state", "state_changed_at", "external_id"]}),

@@ -4,7 +4,7 @@ stops at a cap and is counted in no order, no date hierarchy (a date filter inst
 latest recorded first, and the history's steps offered without reading them from it."""
 
 import pytest
-from django.contrib.admin import site
+from django.contrib.admin import ShowFacets, site
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -45,6 +45,7 @@ def test_a_list_that_grows_with_the_referrals_counts_to_a_cap_without_a_date_hie
     assert issubclass(model_admin.paginator, CappedPaginator)
     assert model_admin.show_full_result_count is False
     assert model_admin.date_hierarchy is None
+    assert model_admin.show_facets is ShowFacets.NEVER
 
 
 @pytest.mark.parametrize(

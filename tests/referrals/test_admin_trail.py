@@ -250,7 +250,7 @@ def test_rows_deleted_from_the_list_are_each_recorded(admin_user_client, ended_r
     assert response.status_code == 302
     assert not OutcomeCheck.objects.exists()
     rows = Entry.objects.filter(kind=Kind.CHANGE)
-    # In the list's order (the latest recorded first: `GrowingListMixin`).
+    # Recorded in the list's order (the latest first: `GrowingListMixin`), compared in none.
     assert sorted((r.detail["action"], r.detail["id"], r.referral_id) for r in rows) == [
         ("deleted", c.pk, ended_referral.pk) for c in checks
     ]

@@ -130,6 +130,15 @@ ADMIN_TERMS = [
     ANNA_INSZ[:6],
     "85073",
     "nobody",
+    # As Django splits a term: none, only quotes, a quote left open, a quoted part and a word.
+    "",
+    "   ",
+    '"',
+    '""',
+    "'",
+    '"anna',
+    '"van de" verpleeg',
+    "ext",  # an external id is matched whole
 ]
 
 
