@@ -220,6 +220,14 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case(
             "administrator", "admin clients, search", admin_clients, session="admin client search"
         ),
+        # The admin's lists of the rows that grow with the referrals (`GrowingListMixin`):
+        # the largest, the history (six or so lines a referral), and the messages.
+        Case("administrator", "admin history", reverse("admin:referrals_referralevent_changelist")),
+        Case(
+            "administrator",
+            "admin messages",
+            reverse("admin:notifications_notification_changelist"),
+        ),
     ]
 
 
