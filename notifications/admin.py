@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from accounts.admin_paging import ActionCheckboxMixin, GrowingListMixin
+from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -35,7 +35,7 @@ class NotificationAdmin(
     audit_lists = False
 
     list_display = ["created_at", "recipient", "channel", "kind", "status", "attempts", "sent_at"]
-    list_filter = ["status", "channel", "kind", "created_at"]
+    list_filter = ["status", "channel", "kind", ("created_at", DateOrYearFilter)]
     list_select_related = ["recipient"]
     search_fields = [
         "subject",

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
-from accounts.admin_paging import ActionCheckboxMixin, GrowingListMixin
+from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from notifications.admin_retry import RetryActionMixin
@@ -101,7 +101,7 @@ class DeliveryAdmin(
         "response_status",
         "sent_at",
     ]
-    list_filter = ["status", "subscription", "kind", "created_at"]
+    list_filter = ["status", "subscription", "kind", ("created_at", DateOrYearFilter)]
     list_select_related = ["subscription__organisation"]
     search_fields = ["=event_id", "=referral__id", "subscription__url"]
     # The referral by its number: its name shows the client's.

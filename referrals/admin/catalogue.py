@@ -8,7 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
-from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator, GrowingListMixin
+from accounts.admin_paging import (
+    ActionCheckboxMixin,
+    CappedPaginator,
+    DateOrYearFilter,
+    GrowingListMixin,
+)
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -195,7 +200,7 @@ class TemporaryWorkExperienceAdmin(
 ):
     audit_subject = OF_CLIENT
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
-    list_filter = ["client__ocmw", "start_date"]
+    list_filter = ["client__ocmw", ("start_date", DateOrYearFilter)]
     list_select_related = ["client", "created_by"]
     search_fields = ["client__first_name", "client__last_name", "^client__insz", "employer"]
     autocomplete_fields = ["client"]

@@ -7,7 +7,7 @@ deleted, which the audit trail records."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_paging import GrowingListMixin
+from accounts.admin_paging import DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
@@ -57,7 +57,7 @@ class ReferralEventAdmin(
     audit_subject = OF_REFERRAL
 
     list_display = ["at", "referral", "step", "from_state", "to_state", "actor"]
-    list_filter = [StepFilter, "to_state", "from_state", "at"]
+    list_filter = [StepFilter, "to_state", "from_state", ("at", DateOrYearFilter)]
     list_select_related = ["referral__client", "referral__training", "actor"]
     search_fields = [
         "referral__client__first_name",
@@ -82,7 +82,12 @@ class CandidacyAdmin(
     audit_subject = OF_REFERRAL
 
     list_display = ["registered_at", "registered_by", "ocmw", "training", "outcome", "referral"]
-    list_filter = ["outcome", "ocmw__province", "registered_by__organisation", "registered_at"]
+    list_filter = [
+        "outcome",
+        "ocmw__province",
+        "registered_by__organisation",
+        ("registered_at", DateOrYearFilter),
+    ]
     # The referral shows as its client and training.
     list_select_related = [
         "registered_by",
@@ -127,7 +132,7 @@ class ConsentAdmin(
         "scope",
         ("withdrawn_on", admin.EmptyFieldListFilter),
         "client__ocmw",
-        "given_on",
+        ("given_on", DateOrYearFilter),
     ]
     list_select_related = ["client", "recorded_by", "withdrawn_by"]
     search_fields = [
@@ -163,7 +168,7 @@ class GuidanceNoteAdmin(WrittenInTheAppAdmin):
         "visibility",
         "referral__client__ocmw",
         "referral__training__province",
-        "written_on",
+        ("written_on", DateOrYearFilter),
     ]
     list_select_related = ["referral__client", "referral__training", "author"]
     search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
@@ -172,7 +177,12 @@ class GuidanceNoteAdmin(WrittenInTheAppAdmin):
 @admin.register(OutcomeCheck)
 class OutcomeCheckAdmin(WrittenInTheAppAdmin):
     list_display = ["referral", "months", "at_work", "checked_on", "checked_by"]
-    list_filter = ["months", "at_work", "referral__training__okot_type", "checked_on"]
+    list_filter = [
+        "months",
+        "at_work",
+        "referral__training__okot_type",
+        ("checked_on", DateOrYearFilter),
+    ]
     list_select_related = ["referral__client", "referral__training", "checked_by"]
     search_fields = ["referral__client__first_name", "referral__client__last_name"]
 
@@ -188,7 +198,7 @@ class DocumentAdmin(
     audit_subject = OF_REFERRAL
 
     list_display = ["added_at", "referral", "kind", "download", "size", "added_by"]
-    list_filter = ["kind", "content_type", "referral__client__ocmw", "added_at"]
+    list_filter = ["kind", "content_type", "referral__client__ocmw", ("added_at", DateOrYearFilter)]
     list_select_related = ["referral__client", "referral__training", "added_by"]
     search_fields = [
         "referral__client__first_name",
@@ -207,6 +217,11 @@ class DocumentAdmin(
 @admin.register(SchoolYear)
 class SchoolYearAdmin(WrittenInTheAppAdmin):
     list_display = ["referral", "year", "result", "recorded_by", "recorded_at"]
-    list_filter = ["result", "year", "referral__training__okot_type", "recorded_at"]
+    list_filter = [
+        "result",
+        "year",
+        "referral__training__okot_type",
+        ("recorded_at", DateOrYearFilter),
+    ]
     list_select_related = ["referral__client", "referral__training", "recorded_by"]
     search_fields = ["referral__client__first_name", "referral__client__last_name"]

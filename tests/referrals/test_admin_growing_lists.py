@@ -3,6 +3,8 @@ check-ups, consents, ...: millions of rows in time) stay fast at that size: a co
 stops at a cap and is counted in no order, no date hierarchy (a date filter instead), the
 latest recorded first, and the history's steps offered without reading them from it."""
 
+from datetime import date
+
 import pytest
 from django.contrib.admin import ShowFacets, site
 from django.db import connection, models
@@ -10,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.admin_paging import CappedPaginator, GrowingListMixin
-from referrals.enums import State
-from referrals.models import Client, Referral, ReferralEvent
+from accounts.admin_paging import CappedPaginator, DateOrYearFilter, GrowingListMixin
+from referrals.enums import AtWork, State
+from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent
 from tests.referrals.factories import referral_in_state
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +61,9 @@ def test_each_list_answers_with_its_date_filter(admin_user_client, model_admin):
     fields = {f.name: f for f in model_admin.model._meta.get_fields()}
     dates = [
         name
-        for name in model_admin.list_filter
+        for name, how in (f for f in model_admin.list_filter if isinstance(f, tuple))
         if isinstance(fields.get(name), models.DateField)  # a time too: its subclass
+        and how is DateOrYearFilter
     ]
     assert dates
     url = reverse(f"admin:{model_admin.opts.app_label}_{model_admin.opts.model_name}_changelist")
@@ -71,6 +74,33 @@ def test_each_list_answers_with_its_date_filter(admin_user_client, model_admin):
         since = midnight if isinstance(fields[name], models.DateTimeField) else midnight.date()
         response = admin_user_client.get(url, {f"{name}__gte": str(since)})
         assert response.status_code == 200, name
+
+
+def test_a_date_filter_offers_the_ten_years_before_this_one_and_narrows_to_one(
+    admin_user_client, ended_referral
+):
+    """The years a date hierarchy offered, from today: the check-ups of last year alone."""
+    year = timezone.localdate().year
+    last_year = OutcomeCheck.objects.create(
+        referral=ended_referral, months=6, at_work=AtWork.NO, checked_on=date(year - 1, 3, 1)
+    )
+    OutcomeCheck.objects.create(
+        referral=ended_referral, months=12, at_work=AtWork.NO, checked_on=date(year, 1, 1)
+    )
+    url = reverse("admin:referrals_outcomecheck_changelist")
+
+    (spec,) = [
+        f
+        for f in admin_user_client.get(url).context["cl"].filter_specs
+        if isinstance(f, DateOrYearFilter)
+    ]
+    links = dict(spec.links)
+    response = admin_user_client.get(url, {k: str(v) for k, v in links[str(year - 1)].items()})
+
+    assert [title for title, _params in spec.links][-10:] == [
+        str(y) for y in range(year - 1, year - 11, -1)
+    ]
+    assert shown(response) == [last_year]
 
 
 def test_the_history_shows_the_latest_recorded_line_first(admin_user_client):
