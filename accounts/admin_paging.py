@@ -2,9 +2,9 @@
 
 Django's changelist counts the filtered rows for its pages and, unless
 `show_full_result_count = False`, the whole table again. A ModelAdmin over a table that
-grows by the hundred thousand sets both `show_full_result_count = False` and
-`paginator = CappedPaginator`; the admin templates (pagination, search form, actions) then
-say "more than 10,000" where the count stopped.
+grows by the hundred thousand takes `CappedListMixin` (or `GrowingListMixin`); the admin
+templates (pagination, search form, actions) then say "more than 10,000" where the count
+stopped.
 
 A page far down a list (OFFSET 20,000) makes the database read and join every row it skips;
 `rows_between` finds the page's keys first, through the list's order alone, and reads only
@@ -106,22 +106,28 @@ class DateOrYearFilter(admin.DateFieldListFilter):
         )
 
 
-class GrowingListMixin:
-    """For the admin of a table that grows with the referrals (a row or more of each, by
-    the million in time: the history holds 6.5 million rows at a million referrals): a
-    count that stops at COUNT_CAP and no second count of the whole table
-    (`CappedPaginator`); the latest recorded first, in the order of the key, which its index
-    holds (the history in the order of its date, which none holds, was sorted whole for
-    each page: 11 s); and no date hierarchy, whose queries read every row the list holds
-    (the first and last date, then the years: 4-7 s for the history). The date is a filter
-    of the list instead (`list_filter`, with `DateOrYearFilter`: today, the past 7 days,
-    this month, this year, each year of the ten before), which reads no row to offer its
-    choices; and no counts beside the filters' choices
-    (Django's facets: a count of every choice over the whole list)."""
+class CappedListMixin:
+    """For the admin of a table of hundreds of thousands of rows: a count that stops at
+    COUNT_CAP and no second count of the whole table (`CappedPaginator`), and no counts
+    beside the filters' choices (Django's facets: a count of every choice over the whole
+    list)."""
 
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedPaginator
+
+
+class GrowingListMixin(CappedListMixin):
+    """For the admin of a table that grows with the referrals (a row or more of each, by
+    the million in time: the history holds 6.5 million rows at a million referrals): a
+    capped list (`CappedListMixin`); the latest recorded first, in the order of the key,
+    which its index holds (the history in the order of its date, which none holds, was
+    sorted whole for each page: 11 s); and no date hierarchy, whose queries read every row
+    the list holds (the first and last date, then the years: 4-7 s for the history). The
+    date is a filter of the list instead (`list_filter`, with `DateOrYearFilter`: today,
+    the past 7 days, this month, this year, each year of the ten before), which reads no
+    row to offer its choices."""
+
     ordering = ["-pk"]
 
 

@@ -3,7 +3,7 @@ added, changed or deleted, by anyone (superusers included).
 
 The trail grows by millions of rows a year, so the list asks the database only what its
 indexes answer: a page of the newest rows through the filters (person, client, referral,
-organisation, kind, period), a count that stops at a cap (`CappedPaginator`), no facets,
+organisation, kind, period), a count that stops at a cap (`CappedListMixin`), no facets,
 no total, and one query for the page (the organisation joined). The search finds a person by
 user name or name, through the accounts, and the failed logins under a user name."""
 
@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
+from accounts.admin_paging import ActionCheckboxMixin, CappedListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
@@ -37,7 +37,9 @@ LIST = reverse_lazy("admin:audit_entry_changelist")
 
 
 @admin.register(Entry)
-class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class EntryAdmin(
+    ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, CappedListMixin, admin.ModelAdmin
+):
     list_display = [
         "at",
         "kind",
@@ -59,9 +61,6 @@ class EntryAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, ad
     ]
     list_select_related = ["organisation", "actor"]
     list_per_page = 100
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedPaginator
     search_fields = ["actor_name"]  # searched by get_search_results
     search_help_text = _(
         "A user name or a person's name: what that person did, and the failed logins and "

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
 from accounts.admin_paging import (
     ActionCheckboxMixin,
-    CappedPaginator,
+    CappedListMixin,
     DateOrYearFilter,
     GrowingListMixin,
 )
@@ -104,6 +104,7 @@ class ClientAdmin(
     SessionSearchMixin,
     AuditedAdminMixin,
     StampsAuthorMixin,
+    CappedListMixin,  # 800,000 clients: a count that stops at 10,000
     admin.ModelAdmin,
 ):
     audit_subject = CLIENT
@@ -122,10 +123,6 @@ class ClientAdmin(
     list_filter = ["ocmw", "gender", "consent_vdab", "registered_job_seeker", "gpmi"]
     list_select_related = ["ocmw"]
     search_fields = [*CLIENT_SEARCH_FIELDS, "=vdab_client_number"]
-    # 800,000 clients: a count that stops at 10,000, and no second count of every client.
-    show_full_result_count = False
-    paginator = CappedPaginator
-    show_facets = admin.ShowFacets.NEVER  # a count of every filter's choices over them all
     autocomplete_fields = ["ocmw"]
     readonly_fields = [
         "birth_date",

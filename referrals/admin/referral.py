@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_paging import ActionCheckboxMixin, CappedPaginator
+from accounts.admin_paging import ActionCheckboxMixin, CappedListMixin
 from accounts.admin_search import SessionSearchMixin
 from audit import reads
 from audit.admin_reads import AuditedReadsMixin
@@ -62,6 +62,7 @@ class ReferralAdmin(
     ReferralSearchMixin,
     SessionSearchMixin,
     AuditedAdminMixin,
+    CappedListMixin,
     admin.ModelAdmin,
 ):
     audit_subject = reads.REFERRAL
@@ -70,11 +71,7 @@ class ReferralAdmin(
     # day, the years) read every referral the list holds; the date filter reads none.
     list_filter = ["state", "training__okot_type", "ocmw", "region", "state_changed_at"]
     list_select_related = ["client", "training"]
-    # Search fields: ReferralSearchMixin's. A count that stops at 10,000, and no second
-    # count of every referral.
-    show_full_result_count = False
-    paginator = CappedPaginator
-    show_facets = admin.ShowFacets.NEVER  # a count of every filter's choices over them all
+    # Search fields: ReferralSearchMixin's. A count that stops at 10,000 (CappedListMixin).
     actions = ["apply_selected"]
     fieldsets = [
         (None, {"fields": ["client", "training", "state", "state_changed_at", "external_id"]}),
