@@ -10,6 +10,7 @@ from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from audit.admin_reads import AuditedReadsMixin
 from audit.reads import OF_REFERRAL
+from referrals.admin.search import RowSearchMixin
 
 from .admin_retry import RetryActionMixin
 from .models import EmailOptOut, EmailPreference, Notification
@@ -23,6 +24,7 @@ class NotificationAdmin(
     RetryActionMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
+    RowSearchMixin,
     GrowingListMixin,
     admin.ModelAdmin,
 ):
@@ -37,12 +39,9 @@ class NotificationAdmin(
     list_display = ["created_at", "recipient", "channel", "kind", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "kind", ("created_at", DateOrYearFilter)]
     list_select_related = ["recipient"]
-    search_fields = [
-        "subject",
-        "recipient__username",
-        "recipient__email",
-        "=idempotency_key",
-    ]
+    # A recipient by user name or e-mail address; a message by its subject, or its key whole.
+    search_through = "recipient"
+    search_texts = ["subject", "idempotency_key__exact"]
     fields = [
         "recipient",
         "channel",

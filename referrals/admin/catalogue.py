@@ -32,7 +32,7 @@ from ..models import (
     Training,
 )
 from .audited import AuditedAdminMixin
-from .search import CLIENT_SEARCH_FIELDS
+from .search import CLIENT_SEARCH_FIELDS, RowSearchMixin
 from .subject_access import SubjectAccessMixin
 
 # Free text counts its line breaks as the browser does (see TextAreaField).
@@ -190,6 +190,7 @@ class ClientAdmin(
 class TemporaryWorkExperienceAdmin(
     AuditedReadsMixin,
     SessionSearchMixin,
+    RowSearchMixin,
     AuditedAdminMixin,
     StampsAuthorMixin,
     GrowingListMixin,
@@ -199,7 +200,8 @@ class TemporaryWorkExperienceAdmin(
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
     list_filter = ["client__ocmw", ("start_date", DateOrYearFilter)]
     list_select_related = ["client", "created_by"]
-    search_fields = ["client__first_name", "client__last_name", "^client__insz", "employer"]
+    search_through = "client"
+    search_texts = ["employer"]
     autocomplete_fields = ["client"]
     readonly_fields = ["created_by"]
 

@@ -26,6 +26,7 @@ from ..models import (
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
+from .search import RowSearchMixin
 
 
 class StepFilter(admin.SimpleListFilter):
@@ -49,6 +50,7 @@ class ReferralEventAdmin(
     AuditedReadsMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
+    RowSearchMixin,
     GrowingListMixin,
     admin.ModelAdmin,
 ):
@@ -59,13 +61,7 @@ class ReferralEventAdmin(
     list_display = ["at", "referral", "step", "from_state", "to_state", "actor"]
     list_filter = [StepFilter, "to_state", "from_state", ("at", DateOrYearFilter)]
     list_select_related = ["referral__client", "referral__training", "actor"]
-    search_fields = [
-        "referral__client__first_name",
-        "referral__client__last_name",
-        "^referral__client__insz",
-        "referral__training__title",
-        "reason",
-    ]
+    search_texts = ["reason"]
     fields = ["referral", "at", "step", "from_state", "to_state", "actor", "reason", "details"]
     readonly_fields = fields
 
@@ -119,7 +115,12 @@ class CandidacyAdmin(
 
 @admin.register(Consent)
 class ConsentAdmin(
-    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    RowSearchMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     """Each client's consents to share data with VDAB, given and withdrawn: recorded on the
     client's page (`services.consent_give`, `consent_withdraw`), which also keep the
@@ -135,12 +136,8 @@ class ConsentAdmin(
         ("given_on", DateOrYearFilter),
     ]
     list_select_related = ["client", "recorded_by", "withdrawn_by"]
-    search_fields = [
-        "client__first_name",
-        "client__last_name",
-        "^client__insz",
-        "document_reference",
-    ]
+    search_through = "client"
+    search_texts = ["document_reference"]
     fields = ["client", *ConsentInline.fields]
     readonly_fields = fields
 
@@ -149,6 +146,7 @@ class WrittenInTheAppAdmin(
     AuditedReadsMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
+    RowSearchMixin,
     AuditedAdminMixin,
     GrowingListMixin,
     admin.ModelAdmin,
@@ -171,7 +169,7 @@ class GuidanceNoteAdmin(WrittenInTheAppAdmin):
         ("written_on", DateOrYearFilter),
     ]
     list_select_related = ["referral__client", "referral__training", "author"]
-    search_fields = ["referral__client__first_name", "referral__client__last_name", "note"]
+    search_texts = ["note"]
 
 
 @admin.register(OutcomeCheck)
@@ -184,12 +182,16 @@ class OutcomeCheckAdmin(WrittenInTheAppAdmin):
         ("checked_on", DateOrYearFilter),
     ]
     list_select_related = ["referral__client", "referral__training", "checked_by"]
-    search_fields = ["referral__client__first_name", "referral__client__last_name"]
 
 
 @admin.register(Document)
 class DocumentAdmin(
-    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    RowSearchMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     """The documents attached to referrals: read here, opened through the app's download
     view (`document_link`), added and removed in the app (`services.document_add`,
@@ -200,12 +202,7 @@ class DocumentAdmin(
     list_display = ["added_at", "referral", "kind", "download", "size", "added_by"]
     list_filter = ["kind", "content_type", "referral__client__ocmw", ("added_at", DateOrYearFilter)]
     list_select_related = ["referral__client", "referral__training", "added_by"]
-    search_fields = [
-        "referral__client__first_name",
-        "referral__client__last_name",
-        "^referral__client__insz",
-        "original_name",
-    ]
+    search_texts = ["original_name"]
     fields = ["referral", *DocumentInline.fields, "original_name", "sha256"]
     readonly_fields = fields
 
@@ -224,4 +221,3 @@ class SchoolYearAdmin(WrittenInTheAppAdmin):
         ("recorded_at", DateOrYearFilter),
     ]
     list_select_related = ["referral__client", "referral__training", "recorded_by"]
-    search_fields = ["referral__client__first_name", "referral__client__last_name"]

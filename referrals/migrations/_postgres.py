@@ -36,13 +36,19 @@ class RunSQLOnPostgres(migrations.RunSQL):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-def trigram_index(table: str, column: str, name: str) -> RunSQLOnPostgres:
+def trigram_index(
+    table: str, column: str, name: str, *, concurrently: bool = False
+) -> RunSQLOnPostgres:
     """A GIN trigram index on UPPER(column), the expression Django's `icontains` compares on
     PostgreSQL (`UPPER("column"::text) LIKE UPPER('%word%')`): the planner uses an index for
-    an expression only when it is the same expression."""
+    an expression only when it is the same expression, and knows from the index's
+    statistics how often a word is found (a partial one's it does not use: it guessed 300
+    of 70,000). `concurrently` (in a migration with `atomic = False`): built without locking
+    out the table's writes."""
+    how = "CONCURRENTLY " if concurrently else ""
     return RunSQLOnPostgres(
-        f'CREATE INDEX "{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)',
-        reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
+        f'CREATE INDEX {how}"{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)',
+        reverse_sql=f'DROP INDEX {how}IF EXISTS "{name}"',
     )
 
 

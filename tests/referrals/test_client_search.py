@@ -172,11 +172,16 @@ def referral_admin_search(term: str) -> set[int]:
     return set(found.values_list("pk", flat=True))
 
 
+@pytest.mark.parametrize("common", [admin_search.COMMON, 0])
 @pytest.mark.parametrize("read_first", [admin_search.CANDIDATES_READ, 1])
 @pytest.mark.parametrize("term", ADMIN_TERMS)
-def test_referral_admin_finds_what_djangos_search_finds(referrals, monkeypatch, term, read_first):
-    """With the candidates read first as ids, and (one at most) left as a subquery."""
+def test_referral_admin_finds_what_djangos_search_finds(
+    referrals, monkeypatch, term, read_first, common
+):
+    """With the candidates read first as ids, or (one at most) left as a subquery; and with
+    no candidates, as for words many clients hold."""
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
+    monkeypatch.setattr(admin_search, "COMMON", common)
 
     assert referral_admin_search(term) == django_search(term)
 
@@ -198,6 +203,24 @@ def test_referral_admin_search_asks_the_client_and_the_training_apart(referrals)
 
     assert "JOIN" not in str(found.query) and not may_have_duplicates
     assert set(found) == {referrals[0]}
+
+
+def test_a_word_many_clients_hold_is_looked_for_in_the_lists_order(referrals, monkeypatch):
+    """No candidates read or asked for: the list walked in its order finds a page sooner."""
+    monkeypatch.setattr(admin_search, "COMMON", 2)
+    request = RequestFactory().get("/")
+
+    def searched(term):
+        found, _ = ReferralAdmin(Referral, admin.site).get_search_results(
+            request, Referral.objects.all(), term
+        )
+        return found
+
+    common, rare = searched("an"), searched("peeters")  # four clients' referrals; Anna's
+
+    assert " IN (" not in str(common.query) and " IN (" in str(rare.query)
+    assert set(common) == {r for r in referrals if r.client.first_name != "Wei"}
+    assert set(rare) == {r for r in referrals if r.client.first_name == "Anna"}
 
 
 # --- PostgreSQL: the indexes exist, and can answer the search --------------------------------

@@ -1,0 +1,338 @@
+"""The admin's searches of a referral's rows (its history, notes, check-ups, school years,
+documents), of a client's (consents, temporary work) and of a user's (messages): what
+Django's own search finds with the same fields, asked of each table apart
+(`RowSearchMixin`), the same on SQLite and on PostgreSQL; the indexes of the rows' texts
+(migrations referrals 0042 and notifications 0011), and, on PostgreSQL, that they can
+answer the search."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import QuerySet
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from notifications.models import Notification
+from referrals.admin import search as admin_search
+from referrals.admin.search import RowSearchMixin
+from referrals.enums import SchoolYearResult, State
+from referrals.models import (
+    Consent,
+    Document,
+    GuidanceNote,
+    OutcomeCheck,
+    ReferralEvent,
+    SchoolYear,
+    TemporaryWorkExperience,
+)
+from tests.accounts.factories import CaseworkerFactory, OcmwFactory
+from tests.referrals.factories import (
+    ClientFactory,
+    DocumentFactory,
+    ReferralFactory,
+    TemporaryWorkExperienceFactory,
+    TrainingFactory,
+    make_insz,
+)
+from tests.referrals.test_client_search import index_names, plan_of, postgres_only
+
+pytestmark = pytest.mark.django_db
+
+ANNA_INSZ = make_insz(datetime.date(1985, 7, 30), 33)
+ROW_SEARCHES = [ma for ma in admin.site._registry.values() if isinstance(ma, RowSearchMixin)]
+# Words of the clients, trainings and external ids; of the rows' own texts (a reason, a
+# note, a file's name, a consent's form, an employer), alone and with a client's; and as
+# Django splits a term oddly (none, only quotes, a quote left open, a quoted part).
+TERMS = [
+    "anna",
+    "Peeters",
+    "anna peeters",
+    "peeters anna",
+    "an",
+    "de",
+    '"van de"',
+    "verpleeg",
+    "velde verpleeg",
+    "peeters logistiek",
+    "ext-7",
+    "EXT-8 jan",
+    ANNA_INSZ[:6],
+    "85073",
+    "nobody",
+    "verhuist",
+    "verhuist anna",
+    "verhuist peeters",
+    "sofie verhuist",
+    "interesse",
+    '"geen interesse"',
+    "attest",
+    "attest sofie",
+    "FORM-12",
+    "form-12 anna",
+    "kruidenier",
+    "kruidenier jan",
+    "intake",
+    "intake peeters",
+    "jan.peeters",
+    "key:0:in_app",
+    "KEY:0:IN_APP",  # a message's key is matched whole, as it is
+    "key:0",
+    "",
+    "   ",
+    '"',
+    '""',
+    "'",
+    '"anna',
+    '"van de" verhuist',
+]
+
+
+@pytest.fixture
+def rows():
+    """Three clients, two trainings, four referrals and rows of every kind: some of whose
+    texts name a word of another client's name (each client has given consent); messages
+    to a user with a client's name, about each referral."""
+    ocmw = OcmwFactory()
+    jan_peeters = CaseworkerFactory(organisation=ocmw, username="jan.peeters")
+    anna = ClientFactory(ocmw=ocmw, first_name="Anna", last_name="Peeters", insz=ANNA_INSZ)
+    sofie = ClientFactory(
+        ocmw=ocmw,
+        first_name="Sofie",
+        last_name="Van de Velde",
+        insz=make_insz(datetime.date(1985, 7, 31), 7),
+    )
+    jan = ClientFactory(
+        ocmw=ocmw,
+        first_name="Jan",
+        last_name="Janssens",
+        insz=make_insz(datetime.date(1978, 3, 14), 5),
+    )
+    nursing = TrainingFactory(title="Verpleegkunde")
+    logistics = TrainingFactory(title="Logistiek medewerker")
+    referrals = [
+        ReferralFactory(client=anna, training=nursing, external_id="ext-7"),
+        ReferralFactory(client=anna, training=logistics),
+        ReferralFactory(client=sofie, training=nursing),
+        ReferralFactory(client=jan, training=logistics, external_id="EXT-8"),
+    ]
+    texts = ["Verhuist naar Anna's stad", "", "Geen interesse meer", "Verhuist"]
+    for referral, text in zip(referrals, texts, strict=True):
+        user = referral.created_by
+        ReferralEvent.objects.create(
+            referral=referral, transition="decline", to_state=State.DECLINED, reason=text
+        )
+        ReferralEvent.objects.create(
+            referral=referral, transition="apply", to_state=State.CANDIDATE
+        )
+        GuidanceNote.objects.create(
+            referral=referral, author=user, topic="progress", note=text or "Goed bezig."
+        )
+        OutcomeCheck.objects.create(referral=referral, months=3, at_work="yes", checked_by=user)
+        SchoolYear.objects.create(
+            referral=referral, year=2024, result=SchoolYearResult.PASSED, recorded_by=user
+        )
+        DocumentFactory(referral=referral, original_name=f"attest {text}.pdf")
+    for number, referral in enumerate(referrals):
+        client = referral.client
+        Notification.objects.create(
+            recipient=jan_peeters if number % 2 else referral.created_by,
+            channel=Notification.Channel.IN_APP,
+            kind="intake_planned",
+            referral=referral,
+            subject=f"Intake gepland voor {client.first_name} {client.last_name}",
+            body="",
+            idempotency_key=f"key:{number}:in_app",
+        )
+    for client, reference, employer in [
+        (anna, "FORM-12", "Sociale kruidenier Gent"),
+        (sofie, "form-13 Anna", "Kringwinkel Jan Breydel"),
+        (jan, "", "Sociale kruidenier Brugge"),
+    ]:
+        Consent.objects.filter(client=client).update(document_reference=reference)
+        TemporaryWorkExperienceFactory(client=client, employer=employer)
+    return referrals
+
+
+def django_search(model_admin, term: str) -> set[int]:
+    """What Django's own admin search finds with the admin's search fields."""
+    plain = admin.ModelAdmin(model_admin.model, admin.site)
+    plain.search_fields = model_admin.search_fields
+    found, _ = plain.get_search_results(None, model_admin.model.objects.all(), term)
+    return set(found.values_list("pk", flat=True))
+
+
+def row_search(model_admin, term: str):
+    request = RequestFactory().get("/")
+    found, may_have_duplicates = model_admin.get_search_results(
+        request, model_admin.model.objects.all(), term
+    )
+    assert not may_have_duplicates
+    return found
+
+
+def test_the_searched_rows_are_found():
+    """The rule below is about these, not about no admin at all."""
+    assert {ma.model for ma in ROW_SEARCHES} == {
+        ReferralEvent,
+        GuidanceNote,
+        OutcomeCheck,
+        SchoolYear,
+        Document,
+        Consent,
+        TemporaryWorkExperience,
+        Notification,
+    }
+
+
+@pytest.mark.parametrize("read_first", [admin_search.CANDIDATES_READ, 1])
+@pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
+def test_a_rows_admin_finds_what_djangos_search_finds(rows, monkeypatch, model_admin, read_first):
+    """With the candidates read first as ids, and (one at most) left as a subquery."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
+
+    for term in TERMS:
+        found = set(row_search(model_admin, term).values_list("pk", flat=True))
+        assert found == django_search(model_admin, term), term
+
+
+def history_of(referrals, term: str) -> set[tuple[int, str]]:
+    history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
+    found = row_search(history, term)
+    return {(referrals.index(event.referral), event.transition) for event in found}
+
+
+def test_the_history_is_found_by_its_referral_and_by_its_reason(rows):
+    """Not vacuous: every line of Anna's referrals; the lines whose reason holds the word;
+    and a word of each."""
+    anna = {(0, "decline"), (0, "apply"), (1, "decline"), (1, "apply")}
+
+    assert history_of(rows, "anna") == anna | {(0, "decline")}
+    assert history_of(rows, "verhuist") == {(0, "decline"), (3, "decline")}
+    assert history_of(rows, "verhuist janssens") == {(3, "decline")}
+    assert history_of(rows, "EXT-8") == {(3, "decline"), (3, "apply")}
+    assert history_of(rows, "verpleeg interesse") == {(2, "decline")}
+
+
+def test_a_users_messages_are_found_by_the_user_and_by_their_subject_or_key(rows):
+    messages = next(ma for ma in ROW_SEARCHES if ma.model is Notification)
+
+    def keys(term):
+        return {message.idempotency_key for message in row_search(messages, term)}
+
+    assert keys("jan.peeters") == {"key:1:in_app", "key:3:in_app"}
+    assert keys("intake peeters") == {"key:0:in_app", "key:1:in_app", "key:3:in_app"}
+    assert keys("key:2:in_app") == {"key:2:in_app"}
+    assert keys("KEY:2:IN_APP") == keys("key:2") == set()
+
+
+def test_a_clients_rows_are_found_by_the_client_and_by_their_own_texts(rows):
+    consents = next(ma for ma in ROW_SEARCHES if ma.model is Consent)
+
+    found = row_search(consents, "anna")
+
+    assert {consent.document_reference for consent in found} == {"FORM-12", "form-13 Anna"}
+
+
+@pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
+def test_a_rows_search_asks_each_table_apart(rows, model_admin):
+    """Django's condition joins the row's referral, client and training and asks one OR of
+    them all, which no index answers; the admin's asks each by key, and joins nothing."""
+    found = row_search(model_admin, "anna verpleeg")
+
+    assert "JOIN" not in str(found.query)
+
+
+def test_the_searched_fields_are_the_referral_admins_or_the_client_admins_then_the_rows(rows):
+    """What a row's search goes by, as the referral's and the client's own admins search."""
+    history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
+    consents = next(ma for ma in ROW_SEARCHES if ma.model is Consent)
+
+    assert history.search_fields == [
+        "referral__client__first_name",
+        "referral__client__last_name",
+        "referral__client__insz__startswith",
+        "referral__training__title",
+        "=referral__external_id",
+        "reason",
+    ]
+    assert consents.search_fields == [
+        "client__first_name",
+        "client__last_name",
+        "client__insz__startswith",
+        "document_reference",
+    ]
+
+
+@postgres_only
+def test_postgres_can_find_the_historys_candidates_from_indexes(rows):
+    """The lines of the clients' referrals by the history's index of its referral, and
+    those whose reason holds a word by the trigram index of the reasons given."""
+    history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
+
+    plan = plan_of(row_search(history, "peeters verhuist").order_by())
+
+    assert "Seq Scan on referrals_referralevent" not in plan
+    assert "referral_event_reason_trgm" in plan
+
+
+def test_the_referrals_of_many_clients_are_left_unread(rows, monkeypatch):
+    """When more clients hold the words than are read as ids, so do more referrals: their
+    ids are not read (PostgreSQL joined every client to read the first thousand), and the
+    search asks for them in a subquery."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        keys = admin_search.referral_keys(["an"])  # Anna, Sofie Van de Velde and Jan
+
+    assert isinstance(keys, QuerySet) and len(queries) == 1
+    assert set(keys) == {referral.pk for referral in rows}
+
+
+TEXT_INDEXES = {
+    "referrals_referralevent": "referral_event_reason_trgm",
+    "referrals_guidancenote": "guidance_note_trgm",
+    "referrals_document": "document_name_trgm",
+    "referrals_consent": "consent_reference_trgm",
+    "referrals_temporaryworkexperience": "twe_employer_trgm",
+    "notifications_notification": "notification_subject_trgm",
+}
+
+
+def text_indexes() -> set[str]:
+    return {name for table, name in TEXT_INDEXES.items() if name in index_names(table)}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_text_indexes_migrations_run_back_and_forth():
+    """On PostgreSQL they make the texts' trigram indexes and drop them again; elsewhere
+    they do nothing."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate(
+            [
+                ("referrals", "0041_referral_region_agreed_state"),
+                ("notifications", "0010_queued_at"),
+            ]
+        )
+        assert text_indexes() == set()
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+    assert text_indexes() == (
+        set(TEXT_INDEXES.values()) if connection.vendor == "postgresql" else set()
+    )
+
+
+@postgres_only
+def test_postgres_can_find_the_messages_candidates_from_indexes(rows):
+    messages = next(ma for ma in ROW_SEARCHES if ma.model is Notification)
+
+    plan = plan_of(row_search(messages, "intake peeters").order_by())
+
+    assert "Seq Scan on notifications_notification" not in plan
+    assert "notification_subject_trgm" in plan
