@@ -116,6 +116,15 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
             reverse("admin:referrals_client_changelist"),
             someone.last_name,
         ),
+        # The history of a client's referrals, and the messages a user was sent.
+        ("administrator", "admin history search"): (
+            reverse("admin:referrals_referralevent_changelist"),
+            someone.last_name,
+        ),
+        ("administrator", "admin messages search"): (
+            reverse("admin:notifications_notification_changelist"),
+            users["counsellor"].username,
+        ),
     }
 
 
@@ -135,6 +144,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     referrals, clients = reverse("referrals:referral_list"), reverse("referrals:client_list")
     admin_referrals = reverse("admin:referrals_referral_changelist")
     admin_clients = reverse("admin:referrals_client_changelist")
+    admin_history = reverse("admin:referrals_referralevent_changelist")
+    admin_messages = reverse("admin:notifications_notification_changelist")
     reports = reverse("referrals:reports")
     api_referrals = reverse("api:referral-list")
     year = f"?{urlencode({'year': timezone.localdate().year - 1})}"  # not the default
@@ -222,11 +233,16 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         ),
         # The admin's lists of the rows that grow with the referrals (`GrowingListMixin`):
         # the largest, the history (six or so lines a referral), and the messages.
-        Case("administrator", "admin history", reverse("admin:referrals_referralevent_changelist")),
+        Case("administrator", "admin history", admin_history),
+        Case(
+            "administrator", "admin history, search", admin_history, session="admin history search"
+        ),
+        Case("administrator", "admin messages", admin_messages),
         Case(
             "administrator",
-            "admin messages",
-            reverse("admin:notifications_notification_changelist"),
+            "admin messages, search",
+            admin_messages,
+            session="admin messages search",
         ),
     ]
 

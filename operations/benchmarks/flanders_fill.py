@@ -135,6 +135,7 @@ def _roles(cursor, params: dict) -> None:
 # steps recorded, and the step that took it off the way, if any.
 REACHED = """
 SELECT id, created_at, state_changed_at, state, caseworker_id, counsellor_id,
+       decline_reason, reject_reason, withdraw_reason,
        (applied_on IS NOT NULL)::int + (agreed_on IS NOT NULL)::int
        + (intake_at IS NOT NULL)::int + (probable_start_date IS NOT NULL)::int
        + (start_date IS NOT NULL)::int + (end_date IS NOT NULL)::int
@@ -147,7 +148,8 @@ FROM referrals_referral
 
 def _history(cursor, params: dict) -> None:
     # One line per step along the way, spread between registration and the last change, then
-    # the step that left the way (and the close after a rejection), at the last change.
+    # the step that left the way with the referral's reason for it (and the close after a
+    # rejection), at the last change.
     lines = (
         "SELECT r.id AS referral_id, "
         "  CASE WHEN k <= 2 THEN r.caseworker_id ELSE r.counsellor_id END AS actor_id, "
@@ -155,7 +157,7 @@ def _history(cursor, params: dict) -> None:
         "    / (r.reached + (r.left_by IS NOT NULL)::int + 1) AS at, "
         "  (%(step_into)s::text[])[k + 1] AS transition, "
         "  CASE WHEN k = 0 THEN '' ELSE (%(steps)s::text[])[k] END AS from_state, "
-        "  (%(steps)s::text[])[k + 1] AS to_state, k AS o "
+        "  (%(steps)s::text[])[k + 1] AS to_state, '' AS reason, k AS o "
         "FROM r, generate_series(0, r.reached) AS k "
         "UNION ALL "
         "SELECT r.id, CASE WHEN r.left_by = 'reject' THEN r.counsellor_id "
@@ -164,10 +166,13 @@ def _history(cursor, params: dict) -> None:
         "    * (r.reached + 1) / (r.reached + 2) ELSE r.state_changed_at END, "
         "  r.left_by, (%(steps)s::text[])[r.reached + 1], "
         "  CASE r.left_by WHEN 'decline' THEN 'declined' WHEN 'withdraw' THEN 'withdrawn' "
-        "    ELSE 'not_admitted' END, 100 "
+        "    ELSE 'not_admitted' END, "
+        "  CASE r.left_by WHEN 'decline' THEN r.decline_reason "
+        "    WHEN 'withdraw' THEN r.withdraw_reason ELSE r.reject_reason END, 100 "
         "FROM r WHERE r.left_by IS NOT NULL "
         "UNION ALL "
-        "SELECT r.id, r.caseworker_id, r.state_changed_at, 'close', 'not_admitted', 'closed', 101 "
+        "SELECT r.id, r.caseworker_id, r.state_changed_at, 'close', 'not_admitted', 'closed', "
+        "  '', 101 "
         "FROM r WHERE r.left_by = 'reject' AND r.state = 'closed'"
     )
     insert_select(
@@ -180,6 +185,7 @@ def _history(cursor, params: dict) -> None:
             "transition": "transition",
             "from_state": "from_state",
             "to_state": "to_state",
+            "reason": "reason",
             "data": "'{}'::jsonb",
         },
         f"WITH r AS MATERIALIZED ({REACHED}), e AS ({lines}) --SELECT-- "

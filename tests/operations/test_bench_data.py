@@ -14,7 +14,7 @@ from accounts.models import Organisation, Role, User
 from notifications.models import Notification
 from operations.benchmarks.flanders_fill import fill_flanders
 from referrals.enums import Gender
-from referrals.models import Client, OutcomeCheck, Referral
+from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent
 from referrals.models.clients import insz_birth_date_and_gender
 from referrals.models.followup import checkup_bit
 
@@ -83,6 +83,22 @@ def test_each_history_goes_step_by_step_to_the_referrals_state(flanders):
             assert to_state == state, referral  # the last one ends where the referral is
     kinds = {row[1] for row in lines}
     assert {"informed", "closed", "declined", "withdrawn", "in_training"} <= kinds
+
+
+def test_the_step_that_leaves_the_way_gives_the_referrals_reason(flanders):
+    """As the application's decline, withdraw and reject write their reason on the line."""
+    left = ReferralEvent.objects.filter(transition__in=["decline", "withdraw", "reject"])
+    reasons = {
+        "decline": F("referral__decline_reason"),
+        "withdraw": F("referral__withdraw_reason"),
+        "reject": F("referral__reject_reason"),
+    }
+
+    assert left.exists()
+    for transition, reason in reasons.items():
+        lines = left.filter(transition=transition)
+        assert not lines.exclude(reason=reason) and not lines.filter(reason=""), transition
+    assert not ReferralEvent.objects.exclude(transition__in=reasons).exclude(reason="")
 
 
 def test_messages_go_to_the_responsible_people_of_their_referral(flanders):
