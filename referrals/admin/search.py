@@ -12,8 +12,8 @@ candidates that each table's own indexes find:
 - those of the trainings whose title holds a word (a few hundred trainings),
 - those whose external id is a word (`referral_external_id_upper`).
 Every referral Django's search finds is among them: either each word matched its client, or
-some word matched its training or its external id. Words that `COMMON` clients or more hold
-are looked for in the list's order instead, row by row.
+some word matched its training or its external id. Words that more than `COMMON` clients
+hold are looked for in the list's order instead, row by row.
 
 Of those candidates it keeps what Django's condition keeps, asked of each table apart
 (`referral_has`): Django's one `OR` over the three joined tables took PostgreSQL 10 ms to
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -46,6 +46,9 @@ REFERRAL_SEARCH_FIELDS = [
     "training__title",
     "=external_id",
 ]
+USER_SEARCH_FIELDS = ["username", "email"]
+# Django's lookup for a search field named with a prefix.
+PREFIXED = {"^": "istartswith", "=": "iexact", "@": "search"}
 
 
 def search_words(term: str) -> list[str]:
@@ -79,9 +82,22 @@ def few_or_all(ids):
     return read if len(read) <= CANDIDATES_READ else ids
 
 
+def own_lookup(field: str) -> str:
+    """Django's lookup for a search field of the model's own: `^name`, `=name`, `@name`,
+    `name__lookup` or `name` (icontains)."""
+    if field[0] in PREFIXED:
+        return f"{field[1:]}__{PREFIXED[field[0]]}"
+    return field if LOOKUP_SEP in field else f"{field}__icontains"
+
+
+def holds(fields: list[str], word: str) -> Q:
+    """Django's condition for `word` over search fields of the model's own."""
+    return any_of(Q(**{own_lookup(field): word}) for field in fields)
+
+
 def client_has(word: str) -> Q:
     """A client whose name or national number holds `word` as `REFERRAL_SEARCH_FIELDS` say."""
-    return Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(insz__startswith=word)
+    return holds(CLIENT_SEARCH_FIELDS, word)
 
 
 def training_has(word: str) -> Q:
@@ -120,10 +136,12 @@ def candidates(words: list[str], clients=None) -> QuerySet:
     )
 
 
-# When this many clients or more hold every word (1.25% of Flanders' 800,000), the referral
+# When more clients than this hold every word (1.25% of Flanders' 800,000), the referral
 # admin walks its list in its order and asks each referral, and finds a page's hundred in a
 # few thousand rows: reading their referrals and sorting them took seconds (a first name
-# every twelfth client has 2.0 -> 0.4 s, a word in every client's name 18 -> 0.2 s).
+# every twelfth client has 2.0 -> 0.4 s, a word in every client's name 18 -> 0.2 s). The
+# admin's other lists do not: walking the history, each line asks its referral and client
+# apart, which took its count longer than reading the candidates (1.2 s against 1.0).
 COMMON = 10_000
 
 
@@ -166,17 +184,13 @@ def through(path: str, fields: list[str]) -> list[str]:
     ]
 
 
-def user_has(word: str) -> Q:
-    return Q(username__icontains=word) | Q(email__icontains=word)
-
-
 def user_ids(words: list[str]) -> QuerySet:
-    users = get_user_model().objects.filter(*(user_has(word) for word in words))
+    users = get_user_model().objects.filter(*(holds(USER_SEARCH_FIELDS, word) for word in words))
     return users.order_by().values_list("pk", flat=True)
 
 
 @dataclass(frozen=True)
-class Searched:
+class RelatedSearch:
     """What a row's search asks of the table its foreign key leads to: that table's search
     fields, a word's condition on one of its rows, and the ids of those that may hold every
     word, as `few_or_all` gives them."""
@@ -186,86 +200,90 @@ class Searched:
     keys: Callable[[list[str]], list | QuerySet]
 
 
-SEARCHED = {
-    "referrals.Referral": Searched(REFERRAL_SEARCH_FIELDS, referral_has, referral_keys),
-    "referrals.Client": Searched(
+RELATED_SEARCHES = {
+    "referrals.Referral": RelatedSearch(REFERRAL_SEARCH_FIELDS, referral_has, referral_keys),
+    "referrals.Client": RelatedSearch(
         CLIENT_SEARCH_FIELDS, client_has, lambda words: few_or_all(client_ids(words))
     ),
-    settings.AUTH_USER_MODEL: Searched(
-        ["username", "email"], user_has, lambda words: few_or_all(user_ids(words))
+    settings.AUTH_USER_MODEL: RelatedSearch(
+        USER_SEARCH_FIELDS,
+        lambda word: holds(USER_SEARCH_FIELDS, word),
+        lambda words: few_or_all(user_ids(words)),
     ),
 }
-
-
-def text_has(text: str, word: str) -> Q:
-    """Django's condition for a search field of the row's own: a text that holds the word,
-    or the field's lookup if it names one (`idempotency_key__exact`)."""
-    return Q(**{text if LOOKUP_SEP in text else f"{text}__icontains": word})
 
 
 class RowSearchMixin:
     """For the admin of rows that grow with the referrals (a referral's history, notes, ...;
     a client's consents, temporary work; a user's messages): what Django's search finds
     with `search_fields`, which are those of the table their foreign key `search_through`
-    leads to (`SEARCHED`: a referral's as its admin searches them), then the row's own
-    `search_texts`. Django's condition is one `OR` over the joined tables, which no index
-    answers: PostgreSQL joined and read every line of the history to find a client's (15 s
-    at a million referrals).
+    leads to (`RELATED_SEARCHES`: a referral's as its admin searches them, a client's names
+    and national number, a user's name and e-mail address), then the row's own
+    `search_texts` (each a field of its own, as Django names a search field). Django's
+    condition is one `OR` over the joined tables, which no index answers: PostgreSQL joined
+    and read every line of the history to find a client's (15 s at a million referrals).
 
     Of the candidates, it keeps what Django's condition keeps, each table asked apart (an
     `EXISTS` by key). The candidates, each found through indexes:
-    - the rows whose referral (client, user) may hold every word: the referral admin's
-      `candidates`, the clients or users who hold them, by the row's index of its key;
+    - the rows whose referral (client, user) may hold every word (`referral_keys`, the
+      clients or users who hold them), by the row's index of its key;
     - for a row with texts (their trigram indexes: migrations referrals 0042 and
       notifications 0011), those of which each word is in the referral or a text, asked
-      for the words that few referrals hold (a common word's would have PostgreSQL read
-      all of its referrals for each row); if none is, those with a word in a text.
+      for the words whose referrals were few enough to read (a common word's would have
+      PostgreSQL read all of its referrals for each row); if none was, those with a word
+      in a text.
     Every row Django finds is among them: either each word is in its referral, or some word
-    is in one of its texts (and each word in one or the other)."""
+    is in one of its texts (and each word in one or the other).
+
+    `search_fields` follow from `search_through` and `search_texts`: a class that names its
+    own is refused, as its search box would say one thing and its search do another."""
 
     search_through = "referral"
     search_texts: list[str] = []
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "search_fields" in vars(cls):
+            raise TypeError(f"{cls.__name__}: name search_through and search_texts instead.")
+
     @property
     def search_fields(self) -> list[str]:
-        _, searched = self.searched()
-        return [*through(self.search_through, searched.fields), *self.search_texts]
+        fields = self.related_search()[1].fields
+        return [*through(self.search_through, fields), *self.search_texts]
 
-    def searched(self) -> tuple[type[Model], Searched]:
-        related = self.opts.get_field(self.search_through).related_model
-        return related, SEARCHED[related._meta.label]
+    def related_search(self) -> tuple[ForeignKey, RelatedSearch]:
+        key = self.opts.get_field(self.search_through)
+        return key, RELATED_SEARCHES[key.related_model._meta.label]
 
     def get_search_results(self, request, queryset, search_term):
         words = search_words(search_term)
         if not words:
             return queryset, False
-        related, searched = self.searched()
-        key, texts = f"{self.search_through}_id", self.search_texts
+        key, related = self.related_search()
+        texts = self.search_texts
 
         def of_keys(words: list[str]) -> tuple[Q, bool]:
-            """The rows whose referral (client, user) may hold `words`; whether they are few."""
-            keys = searched.keys(words)
-            return Q(**{f"{key}__in": keys}), not isinstance(keys, QuerySet)
+            """The rows whose referral (client, user) may hold `words`, and whether those
+            were few enough to read (`few_or_all`)."""
+            keys = related.keys(words)
+            return Q(**{f"{key.attname}__in": keys}), not isinstance(keys, QuerySet)
 
-        def in_texts(word: str) -> list[Q]:
-            return [text_has(text, word) for text in texts]
-
-        # Each word in the referral; or, for a row with texts, each word in the referral or
-        # a text, asked for the words whose referrals are few (a common word would have
-        # PostgreSQL read all of its referrals for every row), else some word in a text.
         among, _ = of_keys(words)
         if texts and len(words) == 1:
-            among |= any_of(in_texts(words[0]))
+            among |= holds(texts, words[0])
         elif texts:
             either = []
             for word in words:
                 keyed, few = of_keys([word])
                 if few:
-                    either.append(keyed | any_of(in_texts(word)))
-            among |= all_of(either) if either else any_of(q for w in words for q in in_texts(w))
+                    either.append(keyed | holds(texts, word))
+            among |= all_of(either) if either else any_of(holds(texts, word) for word in words)
 
-        def has(word: str):
-            holds = Exists(related.objects.filter(searched.has(word), pk=OuterRef(key)))
-            return any_of([holds, *in_texts(word)])
+        def has(word: str) -> Q:
+            row = key.related_model.objects.filter(
+                related.has(word), **{key.target_field.name: OuterRef(key.attname)}
+            )
+            in_related = Q(Exists(row))
+            return in_related | holds(texts, word) if texts else in_related
 
         return queryset.filter(among).filter(*map(has, words)), False

@@ -1,5 +1,6 @@
 """What only PostgreSQL has, for the migrations (the loader skips modules starting with `_`).
-The audit trail's migrations use it too (`audit` 0005): keep its names when reorganising.
+The audit trail's and the messages' migrations use it too (`audit` 0005, `notifications`
+0011): keep its names when reorganising.
 
 The trigram indexes of the client search cannot be `Meta.indexes`: a GIN index with an
 operator class is PostgreSQL's alone, and SQLite (the quick start's database) would fail on
@@ -41,10 +42,11 @@ def trigram_index(
 ) -> RunSQLOnPostgres:
     """A GIN trigram index on UPPER(column), the expression Django's `icontains` compares on
     PostgreSQL (`UPPER("column"::text) LIKE UPPER('%word%')`): the planner uses an index for
-    an expression only when it is the same expression, and knows from the index's
-    statistics how often a word is found (a partial one's it does not use: it guessed 300
-    of 70,000). `concurrently` (in a migration with `atomic = False`): built without locking
-    out the table's writes."""
+    an expression only when it is the same expression. Of every row, blank texts too: the
+    planner knows how often a word is found from the statistics of such an index, and not
+    from those of a partial one (of the rows with a text), with which it guessed 300 lines
+    of the history where 70,000 held the word. `concurrently` (in a migration with `atomic
+    = False`): built without locking out the table's writes."""
     how = "CONCURRENTLY " if concurrently else ""
     return RunSQLOnPostgres(
         f'CREATE INDEX {how}"{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)',

@@ -87,18 +87,19 @@ def test_each_history_goes_step_by_step_to_the_referrals_state(flanders):
 
 def test_the_step_that_leaves_the_way_gives_the_referrals_reason(flanders):
     """As the application's decline, withdraw and reject write their reason on the line."""
-    left = ReferralEvent.objects.filter(transition__in=["decline", "withdraw", "reject"])
     reasons = {
         "decline": F("referral__decline_reason"),
         "withdraw": F("referral__withdraw_reason"),
         "reject": F("referral__reject_reason"),
     }
 
+    left = ReferralEvent.objects.filter(transition__in=list(reasons))
+
     assert left.exists()
     for transition, reason in reasons.items():
         lines = left.filter(transition=transition)
         assert not lines.exclude(reason=reason) and not lines.filter(reason=""), transition
-    assert not ReferralEvent.objects.exclude(transition__in=reasons).exclude(reason="")
+    assert not ReferralEvent.objects.exclude(transition__in=list(reasons)).exclude(reason="")
 
 
 def test_messages_go_to_the_responsible_people_of_their_referral(flanders):

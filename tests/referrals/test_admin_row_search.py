@@ -77,6 +77,8 @@ TERMS = [
     "intake",
     "intake peeters",
     "jan.peeters",
+    "example.org",  # the other users' e-mail addresses
+    "ocmw-gent",
     "key:0:in_app",
     "KEY:0:IN_APP",  # a message's key is matched whole, as it is
     "key:0",
@@ -96,7 +98,9 @@ def rows():
     texts name a word of another client's name (each client has given consent); messages
     to a user with a client's name, about each referral."""
     ocmw = OcmwFactory()
-    jan_peeters = CaseworkerFactory(organisation=ocmw, username="jan.peeters")
+    jan_peeters = CaseworkerFactory(
+        organisation=ocmw, username="jan.peeters", email="jan@ocmw-gent.example"
+    )
     anna = ClientFactory(ocmw=ocmw, first_name="Anna", last_name="Peeters", insz=ANNA_INSZ)
     sofie = ClientFactory(
         ocmw=ocmw,
@@ -222,7 +226,7 @@ def test_a_users_messages_are_found_by_the_user_and_by_their_subject_or_key(rows
     def keys(term):
         return {message.idempotency_key for message in row_search(messages, term)}
 
-    assert keys("jan.peeters") == {"key:1:in_app", "key:3:in_app"}
+    assert keys("jan.peeters") == keys("ocmw-gent") == {"key:1:in_app", "key:3:in_app"}
     assert keys("intake peeters") == {"key:0:in_app", "key:1:in_app", "key:3:in_app"}
     assert keys("key:2:in_app") == {"key:2:in_app"}
     assert keys("KEY:2:IN_APP") == keys("key:2") == set()
@@ -249,6 +253,7 @@ def test_the_searched_fields_are_the_referral_admins_or_the_client_admins_then_t
     """What a row's search goes by, as the referral's and the client's own admins search."""
     history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
     consents = next(ma for ma in ROW_SEARCHES if ma.model is Consent)
+    messages = next(ma for ma in ROW_SEARCHES if ma.model is Notification)
 
     assert history.search_fields == [
         "referral__client__first_name",
@@ -264,6 +269,20 @@ def test_the_searched_fields_are_the_referral_admins_or_the_client_admins_then_t
         "client__insz__startswith",
         "document_reference",
     ]
+    assert messages.search_fields == [
+        "recipient__username",
+        "recipient__email",
+        "subject",
+        "idempotency_key__exact",
+    ]
+
+
+def test_a_rows_admin_cannot_name_search_fields_of_its_own():
+    """Its search box would say one thing and its search do another."""
+    with pytest.raises(TypeError, match="search_through and search_texts"):
+
+        class Listed(RowSearchMixin, admin.ModelAdmin):
+            search_fields = ["reason"]
 
 
 @postgres_only
