@@ -44,9 +44,7 @@ class StepFilter(admin.SimpleListFilter):
         return queryset.filter(transition=self.value()) if self.value() else queryset
 
 
-@admin.register(ReferralEvent)
-class ReferralEventAdmin(
-    EventInWords,
+class ReadHereAdmin(
     AuditedReadsMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
@@ -54,6 +52,12 @@ class ReferralEventAdmin(
     GrowingListMixin,
     admin.ModelAdmin,
 ):
+    """Rows the app writes, read here: never added, changed or deleted by hand, searched by
+    their referral or client and their own texts."""
+
+
+@admin.register(ReferralEvent)
+class ReferralEventAdmin(EventInWords, ReadHereAdmin):
     """The history is append-only: viewable, never added, changed or deleted by hand."""
 
     audit_subject = OF_REFERRAL
@@ -114,14 +118,7 @@ class CandidacyAdmin(
 
 
 @admin.register(Consent)
-class ConsentAdmin(
-    AuditedReadsMixin,
-    ReadOnlyAdminMixin,
-    SessionSearchMixin,
-    RowSearchMixin,
-    GrowingListMixin,
-    admin.ModelAdmin,
-):
+class ConsentAdmin(ReadHereAdmin):
     """Each client's consents to share data with VDAB, given and withdrawn: recorded on the
     client's page (`services.consent_give`, `consent_withdraw`), which also keep the
     client's current consent; read here."""
@@ -185,14 +182,7 @@ class OutcomeCheckAdmin(WrittenInTheAppAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(
-    AuditedReadsMixin,
-    ReadOnlyAdminMixin,
-    SessionSearchMixin,
-    RowSearchMixin,
-    GrowingListMixin,
-    admin.ModelAdmin,
-):
+class DocumentAdmin(ReadHereAdmin):
     """The documents attached to referrals: read here, opened through the app's download
     view (`document_link`), added and removed in the app (`services.document_add`,
     `document_remove`), where the administrator may remove any."""

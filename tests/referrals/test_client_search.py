@@ -115,6 +115,9 @@ def test_vdab_searches_a_clients_numbers_only_while_the_client_consents(people):
 
 # --- the referral admin: Django's search, narrowed by the tables' own indexes ---------------
 
+# As Django splits a term: none, only quotes, a quote left open (then a quoted part and a
+# word, below).
+ODD_TERMS = ["", "   ", '"', '""', "'", '"anna']
 ADMIN_TERMS = [
     "anna",
     "Peeters",
@@ -130,13 +133,7 @@ ADMIN_TERMS = [
     ANNA_INSZ[:6],
     "85073",
     "nobody",
-    # As Django splits a term: none, only quotes, a quote left open, a quoted part and a word.
-    "",
-    "   ",
-    '"',
-    '""',
-    "'",
-    '"anna',
+    *ODD_TERMS,
     '"van de" verpleeg',
     "ext",  # an external id is matched whole
 ]
