@@ -33,8 +33,6 @@ from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
-from accounts.admin_paging import count_up_to
-
 from ..models import Client, Referral, Training
 
 # The national number by its first digits, as the app's search (`client_search`) compares
@@ -75,11 +73,14 @@ def all_of(conditions) -> Q:
 CANDIDATES_READ = 1000
 
 
-def few_or_all(ids):
-    """The ids of the query `ids` as a list if there are `CANDIDATES_READ` or fewer, else the
-    query itself."""
+def keyed(ids: QuerySet, most: int) -> list | QuerySet | None:
+    """The ids of the query `ids`: as a list if there are `CANDIDATES_READ` or fewer, else
+    the query itself if there are `most` or fewer, else None (too many to look for by key:
+    the list is then walked in its order, each row asked)."""
     read = list(ids[: CANDIDATES_READ + 1])
-    return read if len(read) <= CANDIDATES_READ else ids
+    if len(read) <= CANDIDATES_READ:
+        return read
+    return ids if most > CANDIDATES_READ and ids[: most + 1].count() <= most else None
 
 
 def own_lookup(field: str) -> str:
@@ -136,33 +137,31 @@ def candidates(words: list[str], clients=None) -> QuerySet:
     )
 
 
-# When more clients than this hold every word (1.25% of Flanders' 800,000), the referral
-# admin walks its list in its order and asks each referral, and finds a page's hundred in a
-# few thousand rows: reading their referrals and sorting them took seconds (a first name
-# every twelfth client has 2.0 -> 0.4 s, a word in every client's name 18 -> 0.2 s). The
-# admin's other lists do not: walking the history, each line asks its referral and client
-# apart, which took its count longer than reading the candidates (1.2 s against 1.0).
+# Beyond this many referrals that may hold the words (1% of Flanders'; at most as many
+# clients, 1.25%), the referral admin walks its list in its order and asks each referral,
+# and finds a page's hundred in a few thousand rows: reading them and sorting them took
+# seconds (a first name every twelfth client has 2.0 -> 0.4 s, a word in every client's
+# name 18 -> 0.2 s).
 COMMON = 10_000
+# Beyond this many, the admin's other lists walk theirs: up to it, PostgreSQL keeps the ids
+# in memory to check each row against (a hashed subplan, in its 8 MB); beyond what fits, it
+# reads them all again for every row (the history searched for a word every client's name
+# holds: 5.5 minutes).
+HASHED = 50_000
 
 
-def common(words: list[str]) -> bool:
-    return count_up_to(client_ids(words), COMMON) > COMMON
-
-
-def referral_keys(words: list[str]):
-    """The `candidates` as `few_or_all` gives them, their clients read first: when those are
-    many, so are their referrals, which are then left unread (PostgreSQL joined every
+def referral_keys(words: list[str], most: int) -> list | QuerySet | None:
+    """The `candidates` as `keyed` gives them, their clients read first: when those are
+    too many, so are their referrals, which are then left unread (PostgreSQL joined every
     client to read the first thousand: 0.4 s for a word every client's name holds)."""
-    clients = few_or_all(client_ids(words))
-    if isinstance(clients, QuerySet):
-        return candidates(words)
-    return few_or_all(candidates(words, clients))
+    clients = keyed(client_ids(words), most)
+    return None if clients is None else keyed(candidates(words, clients), most)
 
 
 class ReferralSearchMixin:
     """For the referral admin: what Django's search finds, of the `candidates` (see above),
-    or in the list's order if the words are `common`. Nothing is joined, so no referral
-    comes twice."""
+    or in the list's order if there are more than `COMMON`. Nothing is joined, so no
+    referral comes twice."""
 
     search_fields = REFERRAL_SEARCH_FIELDS
 
@@ -170,8 +169,9 @@ class ReferralSearchMixin:
         words = search_words(search_term)
         if not words:
             return queryset, False
-        if not common(words):
-            queryset = queryset.filter(pk__in=referral_keys(words))
+        keys = referral_keys(words, COMMON)
+        if keys is not None:
+            queryset = queryset.filter(pk__in=keys)
         return queryset.filter(*map(referral_has, words)), False
 
 
@@ -193,22 +193,22 @@ def user_ids(words: list[str]) -> QuerySet:
 class RelatedSearch:
     """What a row's search asks of the table its foreign key leads to: that table's search
     fields, a word's condition on one of its rows, and the ids of those that may hold every
-    word, as `few_or_all` gives them."""
+    word, as `keyed` gives them (of at most so many)."""
 
     fields: list[str]
     has: Callable[[str], Q]
-    keys: Callable[[list[str]], list | QuerySet]
+    keys: Callable[[list[str], int], list | QuerySet | None]
 
 
 RELATED_SEARCHES = {
     "referrals.Referral": RelatedSearch(REFERRAL_SEARCH_FIELDS, referral_has, referral_keys),
     "referrals.Client": RelatedSearch(
-        CLIENT_SEARCH_FIELDS, client_has, lambda words: few_or_all(client_ids(words))
+        CLIENT_SEARCH_FIELDS, client_has, lambda words, most: keyed(client_ids(words), most)
     ),
     settings.AUTH_USER_MODEL: RelatedSearch(
         USER_SEARCH_FIELDS,
         lambda word: holds(USER_SEARCH_FIELDS, word),
-        lambda words: few_or_all(user_ids(words)),
+        lambda words, most: keyed(user_ids(words), most),
     ),
 }
 
@@ -262,22 +262,31 @@ class RowSearchMixin:
         key, related = self.related_search()
         texts = self.search_texts
 
-        def of_keys(words: list[str]) -> tuple[Q, bool]:
-            """The rows whose referral (client, user) may hold `words`, and whether those
-            were few enough to read (`few_or_all`)."""
-            keys = related.keys(words)
-            return Q(**{f"{key.attname}__in": keys}), not isinstance(keys, QuerySet)
+        def of_keys(words: list[str]) -> Q | None:
+            """The rows whose referral (client, user) may hold `words`; None if too many."""
+            keys = related.keys(words, HASHED)
+            return None if keys is None else Q(**{f"{key.attname}__in": keys})
 
-        among, _ = of_keys(words)
-        if texts and len(words) == 1:
-            among |= holds(texts, words[0])
-        elif texts:
-            either = []
-            for word in words:
-                keyed, few = of_keys([word])
-                if few:
-                    either.append(keyed | holds(texts, word))
-            among |= all_of(either) if either else any_of(holds(texts, word) for word in words)
+        def few(words: list[str]) -> Q | None:
+            """`of_keys` if they were few enough to read as ids, else None."""
+            keys = related.keys(words, CANDIDATES_READ)
+            return None if keys is None else Q(**{f"{key.attname}__in": keys})
+
+        # Each word in the referral (client, user); or, for a row with texts, each word in
+        # the referral or a text: asked for the words found in few referrals (a common
+        # word's would have PostgreSQL check each row against all of its referrals), as
+        # they are among the rows of either kind; if none is, those of every word in the
+        # referral or a word in a text. None: the list is walked, each row asked.
+        if not texts:
+            among = of_keys(words)
+        elif len(words) > 1 and (
+            either := [q | holds(texts, w) for w in words if (q := few([w])) is not None]
+        ):
+            among = all_of(either)
+        elif (keyed_all := of_keys(words)) is not None:
+            among = keyed_all | any_of(holds(texts, word) for word in words)
+        else:
+            among = None
 
         def has(word: str) -> Q:
             row = key.related_model.objects.filter(
@@ -286,4 +295,6 @@ class RowSearchMixin:
             in_related = Q(Exists(row))
             return in_related | holds(texts, word) if texts else in_related
 
-        return queryset.filter(among).filter(*map(has, words)), False
+        if among is not None:
+            queryset = queryset.filter(among)
+        return queryset.filter(*map(has, words)), False

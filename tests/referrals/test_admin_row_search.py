@@ -11,7 +11,6 @@ import pytest
 from django.contrib import admin
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import QuerySet
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -186,11 +185,19 @@ def test_the_searched_rows_are_found():
     }
 
 
-@pytest.mark.parametrize("read_first", [admin_search.CANDIDATES_READ, 1])
+@pytest.mark.parametrize(
+    ("read_first", "hashed"),
+    [(admin_search.CANDIDATES_READ, admin_search.HASHED), (1, admin_search.HASHED), (1, 1)],
+    ids=["read", "subquery", "walked"],
+)
 @pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
-def test_a_rows_admin_finds_what_djangos_search_finds(rows, monkeypatch, model_admin, read_first):
-    """With the candidates read first as ids, and (one at most) left as a subquery."""
+def test_a_rows_admin_finds_what_djangos_search_finds(
+    rows, monkeypatch, model_admin, read_first, hashed
+):
+    """With the candidates read first as ids, (one at most) left as a subquery, or (one at
+    most) not asked for: the list walked, each row asked."""
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
+    monkeypatch.setattr(admin_search, "HASHED", hashed)
 
     for term in TERMS:
         found = set(row_search(model_admin, term).values_list("pk", flat=True))
@@ -292,17 +299,33 @@ def test_postgres_can_find_the_historys_candidates_from_indexes(rows):
     assert "referral_event_reason_trgm" in plan
 
 
-def test_the_referrals_of_many_clients_are_left_unread(rows, monkeypatch):
-    """When more clients hold the words than are read as ids, so do more referrals: their
-    ids are not read (PostgreSQL joined every client to read the first thousand), and the
-    search asks for them in a subquery."""
+def test_the_referrals_of_too_many_clients_are_left_unread(rows, monkeypatch):
+    """When more clients hold the words than the search would look for by key, so do more
+    referrals: they are not read (PostgreSQL joined every client to read the first
+    thousand), and the list is walked."""
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
 
     with CaptureQueriesContext(connection) as queries:
-        keys = admin_search.referral_keys(["an"])  # Anna, Sofie Van de Velde and Jan
+        keys = admin_search.referral_keys(["an"], 2)  # Anna, Sofie Van de Velde and Jan
 
-    assert isinstance(keys, QuerySet) and len(queries) == 1
-    assert set(keys) == {referral.pk for referral in rows}
+    assert keys is None
+    assert queries and not any("referrals_referral" in q["sql"] for q in queries)
+    assert set(admin_search.referral_keys(["an"], 10)) == {referral.pk for referral in rows}
+
+
+def test_a_word_many_referrals_hold_walks_a_rows_list(rows, monkeypatch):
+    """Beyond what PostgreSQL checks each row against from memory, it would read them all
+    again for every row: the history searched for a word every client's name holds took
+    5.5 minutes."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
+    monkeypatch.setattr(admin_search, "HASHED", 2)
+    history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
+
+    common, rare = row_search(history, "an"), row_search(history, "peeters")
+
+    assert " IN (" not in str(common.query) and " IN (" in str(rare.query)
+    assert {event.referral for event in common} == set(rows)
+    assert {event.referral for event in rare} == set(rows[:2])
 
 
 TEXT_INDEXES = {
