@@ -12,8 +12,8 @@ candidates that each table's own indexes find:
 - those of the trainings whose title holds a word (a few hundred trainings),
 - those whose external id is a word (`referral_external_id_upper`).
 Every referral Django's search finds is among them: either each word matched its client, or
-some word matched its training or its external id. Words that more than `COMMON` clients
-hold are looked for in the list's order instead, row by row.
+some word matched its training or its external id. Words in more than `COMMON` of them
+are looked for in the list's order instead, row by row.
 
 Of those candidates it keeps what Django's condition keeps, asked of each table apart
 (`referral_has`): Django's one `OR` over the three joined tables took PostgreSQL 10 ms to
@@ -229,11 +229,12 @@ class RowSearchMixin:
       clients or users who hold them), by the row's index of its key;
     - for a row with texts (their trigram indexes: migrations referrals 0042 and
       notifications 0011), those of which each word is in the referral or a text, asked
-      for the words whose referrals were few enough to read (a common word's would have
-      PostgreSQL read all of its referrals for each row); if none was, those with a word
-      in a text.
+      for the words whose referrals were few enough to read; if none was, those of the
+      first kind or with a word in a text.
     Every row Django finds is among them: either each word is in its referral, or some word
-    is in one of its texts (and each word in one or the other).
+    is in one of its texts (and each word in one or the other). When the words are in more
+    than `HASHED` referrals (clients, users), the list is walked in its order instead, each
+    row asked.
 
     `search_fields` follow from `search_through` and `search_texts`: a class that names its
     own is refused, as its search box would say one thing and its search do another."""
@@ -262,31 +263,26 @@ class RowSearchMixin:
         key, related = self.related_search()
         texts = self.search_texts
 
-        def of_keys(words: list[str]) -> Q | None:
-            """The rows whose referral (client, user) may hold `words`; None if too many."""
-            keys = related.keys(words, HASHED)
+        def in_keys(words: list[str], most: int) -> Q | None:
+            """The rows whose referral (client, user) may hold `words`; None: more than
+            `most` referrals may."""
+            keys = related.keys(words, most)
             return None if keys is None else Q(**{f"{key.attname}__in": keys})
 
-        def few(words: list[str]) -> Q | None:
-            """`of_keys` if they were few enough to read as ids, else None."""
-            keys = related.keys(words, CANDIDATES_READ)
-            return None if keys is None else Q(**{f"{key.attname}__in": keys})
-
-        # Each word in the referral (client, user); or, for a row with texts, each word in
-        # the referral or a text: asked for the words found in few referrals (a common
-        # word's would have PostgreSQL check each row against all of its referrals), as
-        # they are among the rows of either kind; if none is, those of every word in the
-        # referral or a word in a text. None: the list is walked, each row asked.
-        if not texts:
-            among = of_keys(words)
-        elif len(words) > 1 and (
-            either := [q | holds(texts, w) for w in words if (q := few([w])) is not None]
-        ):
-            among = all_of(either)
-        elif (keyed_all := of_keys(words)) is not None:
-            among = keyed_all | any_of(holds(texts, word) for word in words)
-        else:
-            among = None
+        among = in_keys(words, HASHED)  # each word in the referral (client, user)
+        if texts:
+            # Or some word in a text, and each in the referral or a text: asked for the words
+            # in few referrals, each in its referral or a text, which all the rows of either
+            # kind are; else for the words together. None: the list is walked.
+            either = []
+            for word in words if len(words) > 1 else []:
+                keyed = in_keys([word], CANDIDATES_READ)
+                if keyed is not None:
+                    either.append(keyed | holds(texts, word))
+            if either:
+                among = all_of(either)
+            elif among is not None:
+                among |= any_of(holds(texts, word) for word in words)
 
         def has(word: str) -> Q:
             row = key.related_model.objects.filter(
