@@ -123,13 +123,13 @@ def client_ids(words: list[str]) -> QuerySet:
     return clients.order_by().values_list("pk", flat=True)
 
 
-def candidates(words: list[str], clients=None) -> QuerySet:
-    """The ids of the referrals Django's search could find for `words` (see above), of
-    `client_ids` or the `clients` named; a referral may come twice."""
+def candidates(words: list[str], clients) -> QuerySet:
+    """The ids of the referrals Django's search could find for `words` (see above), of the
+    `clients` (ids, or the query of `client_ids`); a referral may come twice."""
     trainings = Training.objects.filter(any_of(training_has(word) for word in words))
     external = any_of(Q(external_id__iexact=word) for word in words)
     ids = Referral.objects.order_by().values_list("pk", flat=True)
-    return ids.filter(client__in=client_ids(words) if clients is None else clients).union(
+    return ids.filter(client__in=clients).union(
         ids.filter(training__in=trainings),
         # Never blank: the index holds only the referrals with an external id.
         ids.exclude(external_id="").filter(external),
@@ -146,16 +146,23 @@ COMMON = 10_000
 # Beyond this many, the admin's other lists walk theirs: up to it, PostgreSQL keeps the ids
 # in memory to check each row against (a hashed subplan, in its 8 MB); beyond what fits, it
 # reads them all again for every row (the history searched for a word every client's name
-# holds: 5.5 minutes).
+# holds: 5.5 minutes). It decides from the number it expects, which the names' statistics
+# may put at a few times the real one: hence a mark well under what fits.
 HASHED = 50_000
 
 
 def referral_keys(words: list[str], most: int) -> list | QuerySet | None:
-    """The `candidates` as `keyed` gives them, their clients read first: when those are
-    too many, so are their referrals, which are then left unread (PostgreSQL joined every
-    client to read the first thousand: 0.4 s for a word every client's name holds)."""
+    """The `candidates` as `keyed` gives them, their clients read first. When those are
+    too many, so are their referrals, which are then left unread; when they are more than
+    are read, so are their referrals, which are then only counted (PostgreSQL joins every
+    client found to read the first thousand: 0.4 s for a word every client's name holds)."""
     clients = keyed(client_ids(words), most)
-    return None if clients is None else keyed(candidates(words, clients), most)
+    if clients is None:
+        return None
+    keys = candidates(words, clients)
+    if isinstance(clients, list):
+        return keyed(keys, most)
+    return keys if keys[: most + 1].count() <= most else None
 
 
 class ReferralSearchMixin:
@@ -224,13 +231,13 @@ class RowSearchMixin:
     and read every line of the history to find a client's (15 s at a million referrals).
 
     Of the candidates, it keeps what Django's condition keeps, each table asked apart (an
-    `EXISTS` by key). The candidates, each found through indexes:
-    - the rows whose referral (client, user) may hold every word (`referral_keys`, the
-      clients or users who hold them), by the row's index of its key;
-    - for a row with texts (their trigram indexes: migrations referrals 0042 and
-      notifications 0011), those of which each word is in the referral or a text, asked
-      for the words whose referrals were few enough to read; if none was, those of the
-      first kind or with a word in a text.
+    `EXISTS` by key). The candidates, each found through indexes (the rows' texts' trigram
+    indexes: migrations referrals 0042 and notifications 0011):
+    - for a row with texts and several words, those of which each word is in the referral
+      (client, user) or a text, asked for the words whose referrals are few enough to
+      read, by the row's index of its key;
+    - else the rows whose referral may hold every word (`referral_keys`, the clients or
+      users who hold them), and, for a row with texts, those with a word in a text.
     Every row Django finds is among them: either each word is in its referral, or some word
     is in one of its texts (and each word in one or the other). When the words are in more
     than `HASHED` referrals (clients, users), the list is walked in its order instead, each
@@ -264,24 +271,26 @@ class RowSearchMixin:
         texts = self.search_texts
 
         def in_keys(words: list[str], most: int) -> Q | None:
-            """The rows whose referral (client, user) may hold `words`; None: more than
-            `most` referrals may."""
+            """The rows whose referral (client, user) may hold `words`, by their keys as
+            `keyed` gives them; None: too many to ask for by key."""
             keys = related.keys(words, most)
             return None if keys is None else Q(**{f"{key.attname}__in": keys})
 
-        among = in_keys(words, HASHED)  # each word in the referral (client, user)
-        if texts:
-            # Or some word in a text, and each in the referral or a text: asked for the words
-            # in few referrals, each in its referral or a text, which all the rows of either
-            # kind are; else for the words together. None: the list is walked.
-            either = []
-            for word in words if len(words) > 1 else []:
-                keyed = in_keys([word], CANDIDATES_READ)
-                if keyed is not None:
-                    either.append(keyed | holds(texts, word))
-            if either:
-                among = all_of(either)
-            elif among is not None:
+        # For a row with texts and several words: each word in the referral or a text, for
+        # the words whose referrals are few enough to read (all the rows Django finds are
+        # among those); else, as for a row without texts, every word in the referral, or
+        # (with texts) some word in a text. None: the list is walked, each row asked.
+        either = []
+        if texts and len(words) > 1:
+            for word in words:
+                word_keys = in_keys([word], CANDIDATES_READ)
+                if word_keys is not None:
+                    either.append(word_keys | holds(texts, word))
+        if either:
+            among = all_of(either)
+        else:
+            among = in_keys(words, HASHED)
+            if texts and among is not None:
                 among |= any_of(holds(texts, word) for word in words)
 
         def has(word: str) -> Q:

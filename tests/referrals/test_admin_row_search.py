@@ -313,6 +313,18 @@ def test_the_referrals_of_too_many_clients_are_left_unread(rows, monkeypatch):
     assert set(admin_search.referral_keys(["an"], 10)) == {referral.pk for referral in rows}
 
 
+@pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
+def test_each_rows_admin_asks_for_few_keys_and_walks_past_many(rows, monkeypatch, model_admin):
+    """A word every client, user and training holds, and whose rows are all found."""
+    few = row_search(model_admin, "e")
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
+    monkeypatch.setattr(admin_search, "HASHED", 1)
+    many = row_search(model_admin, "e")
+
+    assert " IN (" in str(few.query) and " IN (" not in str(many.query)
+    assert set(few) == set(many) == set(model_admin.model.objects.all())
+
+
 def test_a_word_many_referrals_hold_walks_a_rows_list(rows, monkeypatch):
     """Beyond what PostgreSQL checks each row against from memory, it would read them all
     again for every row: the history searched for a word every client's name holds took
