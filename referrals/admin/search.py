@@ -186,7 +186,7 @@ def through(path: str, fields: list[str]) -> list[str]:
     """`fields` (Django's search fields) as named from a row whose foreign key `path` leads
     to their model."""
     return [
-        f"{field[0]}{path}__{field[1:]}" if field[0] in "^=@" else f"{path}__{field}"
+        f"{field[0]}{path}__{field[1:]}" if field[0] in PREFIXED else f"{path}__{field}"
         for field in fields
     ]
 
