@@ -35,18 +35,29 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from ..models import Client, Referral, Training
 
+# Django's lookup for a search field named with a prefix.
+PREFIXED = {"^": "istartswith", "=": "iexact", "@": "search"}
+
+
+def through(path: str, fields: list[str]) -> list[str]:
+    """`fields` (Django's search fields) as named from a row whose foreign key `path` leads
+    to their model."""
+    return [
+        f"{field[0]}{path}__{field[1:]}" if field[0] in PREFIXED else f"{path}__{field}"
+        for field in fields
+    ]
+
+
 # The national number by its first digits, as the app's search (`client_search`) compares
 # it: an INSZ holds no letters, so Django's `^` (istartswith, UPPER() on both sides) found
 # the same clients, through no index.
 CLIENT_SEARCH_FIELDS = ["first_name", "last_name", "insz__startswith"]
 REFERRAL_SEARCH_FIELDS = [
-    *(f"client__{field}" for field in CLIENT_SEARCH_FIELDS),
+    *through("client", CLIENT_SEARCH_FIELDS),
     "training__title",
     "=external_id",
 ]
 USER_SEARCH_FIELDS = ["username", "email"]
-# Django's lookup for a search field named with a prefix.
-PREFIXED = {"^": "istartswith", "=": "iexact", "@": "search"}
 
 
 def search_words(term: str) -> list[str]:
@@ -117,10 +128,14 @@ def referral_has(word: str) -> Q:
     )
 
 
+def ids_holding(rows: QuerySet, has: Callable[[str], Q], words: list[str]) -> QuerySet:
+    """The ids of the `rows` that hold every word (`has`)."""
+    return rows.filter(*map(has, words)).order_by().values_list("pk", flat=True)
+
+
 def client_ids(words: list[str]) -> QuerySet:
     """The clients whose names or national number hold every word."""
-    clients = Client.objects.filter(*(client_has(word) for word in words))
-    return clients.order_by().values_list("pk", flat=True)
+    return ids_holding(Client.objects.all(), client_has, words)
 
 
 def candidates(words: list[str], clients) -> QuerySet:
@@ -182,18 +197,8 @@ class ReferralSearchMixin:
         return queryset.filter(*map(referral_has, words)), False
 
 
-def through(path: str, fields: list[str]) -> list[str]:
-    """`fields` (Django's search fields) as named from a row whose foreign key `path` leads
-    to their model."""
-    return [
-        f"{field[0]}{path}__{field[1:]}" if field[0] in PREFIXED else f"{path}__{field}"
-        for field in fields
-    ]
-
-
-def user_ids(words: list[str]) -> QuerySet:
-    users = get_user_model().objects.filter(*(holds(USER_SEARCH_FIELDS, word) for word in words))
-    return users.order_by().values_list("pk", flat=True)
+def user_has(word: str) -> Q:
+    return holds(USER_SEARCH_FIELDS, word)
 
 
 @dataclass(frozen=True)
@@ -214,8 +219,10 @@ RELATED_SEARCHES = {
     ),
     settings.AUTH_USER_MODEL: RelatedSearch(
         USER_SEARCH_FIELDS,
-        lambda word: holds(USER_SEARCH_FIELDS, word),
-        lambda words, most: keyed(user_ids(words), most),
+        user_has,
+        lambda words, most: keyed(
+            ids_holding(get_user_model().objects.all(), user_has, words), most
+        ),
     ),
 }
 
