@@ -4,8 +4,9 @@ and the traces of years of use, each one set-based INSERT or UPDATE.
 3,000 users (caseworkers of every OCMW in proportion to its clients, counsellors of every VDAB
 region in proportion to its trainings, a network manager per region, a few administrators),
 made before the referrals so that each names its responsible caseworker and counsellor once
-it came that far; every referral's history line by line, and half a million messages to the
-people responsible."""
+it came that far; every referral's history line by line, half a million messages to the
+people responsible, the candidacies VDAB registered (one referral in five), and the webhook
+deliveries of a year to the systems of every VDAB region and of the largest OCMW."""
 
 import datetime
 from collections.abc import Callable
@@ -16,7 +17,10 @@ from accounts.models import Role, User
 from notifications.models import Kind, Notification
 from referrals.benchmarks.insert_select import insert_select
 from referrals.benchmarks.report_fill import STEP_STATES, fill
-from referrals.models import ReferralEvent
+from referrals.enums import CandidacyOutcome
+from referrals.models import Candidacy, ReferralEvent
+from webhooks.kinds import EventKind
+from webhooks.models import Delivery, Subscription
 
 CASEWORKERS = 2_400
 COUNSELLORS = 560
@@ -24,11 +28,18 @@ ADMINISTRATORS = 4
 MESSAGES = 500_000
 # The e-mail beside an in-app message: most people read the app and get their e-mails too.
 EMAILED = 0.4
+# One referral in this many was registered by a counsellor through VDAB's candidacy form.
+CANDIDACY_EVERY = 5
+# The organisations' systems subscribed to the webhooks this many days ago; one delivery in
+# this many failed, and waits for the administrator's Retry.
+SUBSCRIBED_DAYS = 365
+FAILED_EVERY = 997
 
 # The step that leads into each state of the way (STEP_STATES), and those that leave it.
 STEP_INTO = ["create", "apply", "agree", "plan_intake", "admit", "start", "end", "close"]
 
-FILLED = (User, ReferralEvent, Notification)  # beside report_fill's own
+# Beside report_fill's own.
+FILLED = (User, ReferralEvent, Notification, Candidacy, Subscription, Delivery)
 
 
 def fill_flanders(
@@ -48,7 +59,13 @@ def fill_flanders(
         progress=progress,
         analyse=analyse,
         people=[("users", with_params(_users)), ("roles", with_params(_roles))],
-        after=[("history", with_params(_history)), ("messages", with_params(_messages))],
+        after=[
+            ("history", with_params(_history)),
+            ("messages", with_params(_messages)),
+            ("candidacies", with_params(_candidacies)),
+            ("webhook subscriptions", with_params(_subscriptions)),
+            ("webhook deliveries", with_params(_deliveries)),
+        ],
         more_tables=FILLED,
     )
 
@@ -68,6 +85,13 @@ def _params() -> dict:
         "messages": MESSAGES,
         "emailed": EMAILED,
         "kinds": [str(kind) for kind in Kind],
+        "candidacy_every": CANDIDACY_EVERY,
+        "candidacy_known": CandidacyOutcome.KNOWN_CLIENT,
+        "candidacy_new": CandidacyOutcome.NEW_CLIENT,
+        "candidacy_name_differs": CandidacyOutcome.NAME_DIFFERS,
+        "event_kinds": [str(kind) for kind in EventKind],
+        "subscribed_days": SUBSCRIBED_DAYS,
+        "failed_every": FAILED_EVERY,
     }
 
 
@@ -227,5 +251,100 @@ def _messages(cursor, params: dict) -> None:
         "  UNION ALL SELECT n, referral_id, at, recipient_id, 'email' FROM picked "
         "  WHERE mod(n, 10) < 10 * %(emailed)s) "
         "--SELECT-- FROM m ORDER BY m.at",
+        params,
+    )
+
+
+def _candidacies(cursor, params: dict) -> None:
+    # One referral in five came by VDAB's candidacy form: typed by its counsellor, or one of
+    # its region's, with the client's national number and name (one in fifty a name that
+    # differs from the file), when it was registered. Its history still names the OCMW's
+    # caseworker for its first steps.
+    insert_select(
+        cursor,
+        Candidacy,
+        {
+            "registered_by_id": "coalesce(r.counsellor_id, c.user_id)",
+            "registered_at": "r.created_at",
+            "ocmw_id": "r.ocmw_id",
+            "training_id": "r.training_id",
+            "insz": "k.insz",
+            "first_name": "k.first_name",
+            "last_name": "CASE WHEN mod(r.id, 50) = 0 THEN k.last_name || 's' ELSE k.last_name END",
+            "outcome": "CASE WHEN mod(r.id, 50) = 0 THEN %(candidacy_name_differs)s "
+            "WHEN r.id = first.id THEN %(candidacy_new)s ELSE %(candidacy_known)s END",
+            "referral_id": "r.id",
+        },
+        "WITH c AS MATERIALIZED (SELECT u.id AS user_id, o.province, "
+        "  row_number() OVER (PARTITION BY o.province ORDER BY u.id) - 1 AS i, "
+        "  count(*) OVER (PARTITION BY o.province) AS n "
+        "  FROM accounts_user u JOIN accounts_organisation o ON o.id = u.organisation_id "
+        "  WHERE o.kind = 'vdab' AND u.username NOT LIKE 'vdab-%%-0') --SELECT-- "
+        "FROM referrals_referral r JOIN referrals_client k ON k.id = r.client_id "
+        "JOIN c ON c.province = r.region AND c.i = mod(r.id, c.n) "
+        "JOIN LATERAL (SELECT min(f.id) AS id FROM referrals_referral f "
+        "  WHERE f.client_id = r.client_id) first ON TRUE "
+        "WHERE mod(r.id, %(candidacy_every)s) = 0 ORDER BY r.created_at, r.id",
+        params,
+    )
+
+
+def _subscriptions(cursor, params: dict) -> None:
+    # The systems of every VDAB region and of the OCMW with the most clients, subscribed to
+    # every kind of event a year ago.
+    insert_select(
+        cursor,
+        Subscription,
+        {
+            "organisation_id": "o.id",
+            "url": "'https://systeem-' || o.id || '.bench.invalid/okot/events'",
+            "kinds": "to_jsonb(%(event_kinds)s::text[])",
+            "secret": "md5('bench-secret-' || o.id)",
+            "active": "TRUE",
+            "created_at": "now() - make_interval(days => %(subscribed_days)s)",
+            "updated_at": "now() - make_interval(days => %(subscribed_days)s)",
+        },
+        "--SELECT-- FROM accounts_organisation o WHERE o.kind = 'vdab' OR o.id = "
+        "  (SELECT ocmw_id FROM referrals_client GROUP BY ocmw_id "
+        "   ORDER BY count(*) DESC, ocmw_id LIMIT 1) "
+        "ORDER BY o.id",
+        params,
+    )
+
+
+def _deliveries(cursor, params: dict) -> None:
+    # Each history line since the subscriptions, to those whose organisation sees its
+    # referral (`access.organisation_sees`): the client's OCMW, and the region once the OCMW
+    # formally agreed. One event id per line, as `payloads.event_id` makes one per source;
+    # the payload's referral as the line left it. Sent two seconds later, or failed.
+    failed = "mod(e.id, %(failed_every)s) = 0"
+    insert_select(
+        cursor,
+        Delivery,
+        {
+            "subscription_id": "s.id",
+            "event_id": "md5('event:' || e.id)::uuid",
+            "kind": "e.transition",
+            "referral_id": "e.referral_id",
+            "payload": "jsonb_build_object('event_id', md5('event:' || e.id)::uuid, "
+            "  'kind', e.transition, 'occurred_at', e.at, 'referral', jsonb_build_object("
+            "  'id', r.id, 'state', e.to_state, 'previous_state', nullif(e.from_state, ''), "
+            "  'ocmw_id', r.ocmw_id, 'region', r.region, 'training', "
+            "  jsonb_build_object('id', r.training_id)))",
+            "status": f"CASE WHEN {failed} THEN 'failed' ELSE 'sent' END",
+            "attempts": f"CASE WHEN {failed} THEN 8 ELSE 1 END",
+            "response_status": f"CASE WHEN {failed} THEN 503 ELSE 200 END",
+            "last_error": f"CASE WHEN {failed} THEN 'HTTP 503' ELSE '' END",
+            "created_at": "e.at",
+            "sent_at": f"CASE WHEN {failed} THEN NULL ELSE e.at + interval '2 seconds' END",
+        },
+        "--SELECT-- FROM referrals_referralevent e "
+        "JOIN referrals_referral r ON r.id = e.referral_id "
+        "JOIN accounts_organisation v ON v.kind = 'vdab' AND v.province = r.region "
+        "JOIN webhooks_subscription s ON s.organisation_id = r.ocmw_id "
+        "  OR (s.organisation_id = v.id AND r.agreed_on IS NOT NULL "
+        "      AND e.transition NOT IN ('create', 'apply')) "
+        "WHERE e.at >= now() - make_interval(days => %(subscribed_days)s) "
+        "ORDER BY e.at, e.id, s.id",
         params,
     )

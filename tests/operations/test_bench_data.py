@@ -3,6 +3,9 @@ history and the messages hang together as the application would have written the
 that what `make bench` measures is a real working day. PostgreSQL only (the fill is
 PostgreSQL's SQL); CI's PostgreSQL run runs it."""
 
+import hashlib
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -12,11 +15,13 @@ from stdnum.be import ssn as stdnum_ssn
 
 from accounts.models import Organisation, Role, User
 from notifications.models import Notification
-from operations.benchmarks.flanders_fill import fill_flanders
-from referrals.enums import Gender
-from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent
+from operations.benchmarks.flanders_fill import SUBSCRIBED_DAYS, fill_flanders
+from referrals import access
+from referrals.enums import CANDIDACY_REGISTERS, Gender
+from referrals.models import Candidacy, Client, OutcomeCheck, Referral, ReferralEvent
 from referrals.models.clients import insz_birth_date_and_gender
 from referrals.models.followup import checkup_bit
+from webhooks.models import Delivery, Subscription
 
 pytestmark = [
     pytest.mark.django_db,
@@ -150,3 +155,57 @@ def test_each_client_has_a_national_number_that_gives_their_birth_date_and_gende
         genders.add(client.gender)
     assert {Gender.MALE, Gender.FEMALE} <= genders
     assert any(client.birth_date and client.birth_date.year >= 2000 for client in clients)
+
+
+def test_the_candidacies_are_typed_by_a_counsellor_of_the_region_for_the_client(flanders):
+    """One referral in five registered through VDAB's candidacy form, when it was, with
+    the client's national number and name (a few with a name that differs)."""
+    candidacies = Candidacy.objects.select_related("referral__client", "registered_by")
+    assert candidacies.count() == Referral.objects.count() // 5
+    counsellors = set(members(Role.COUNSELLOR).values_list("pk", flat=True))
+    outcomes = set()
+    for candidacy in candidacies:
+        referral, client = candidacy.referral, candidacy.referral.client
+        assert candidacy.registered_by_id in counsellors
+        assert candidacy.registered_by.organisation.province == referral.region
+        assert (candidacy.ocmw_id, candidacy.training_id) == (
+            referral.ocmw_id,
+            referral.training_id,
+        )
+        assert candidacy.registered_at == referral.created_at
+        assert (candidacy.insz, candidacy.first_name) == (client.insz, client.first_name)
+        assert candidacy.name_differs == (candidacy.last_name != client.last_name)
+        outcomes.add(candidacy.outcome)
+    assert outcomes == set(CANDIDACY_REGISTERS)
+
+
+def test_the_webhook_deliveries_go_to_the_organisations_that_see_their_referral(flanders):
+    """Each history line since the subscriptions, once to each subscription of an
+    organisation that sees its referral (`access.organisation_sees`; the region from the
+    formal agreement on), with one event id for all of them (of the line: the app's is keyed
+    with its secret)."""
+    subscriptions = list(Subscription.objects.select_related("organisation"))
+    assert {s.organisation.kind for s in subscriptions} == {"ocmw", "vdab"}
+    since = timezone.now() - timezone.timedelta(days=SUBSCRIBED_DAYS)
+    lines = ReferralEvent.objects.filter(at__gte=since).select_related("referral")
+    delivered = {(d.subscription_id, d.event_id): d for d in Delivery.objects.all()}
+    expected = set()
+    for line in lines:
+        for subscription in subscriptions:
+            agreed_then = line.transition not in ("create", "apply")
+            if access.organisation_sees(line.referral, subscription.organisation) and (
+                not subscription.organisation.is_vdab or agreed_then
+            ):
+                expected.add((subscription.pk, line))
+    assert expected
+    assert set(delivered) == {(pk, uuid_of(line)) for pk, line in expected}
+    for pk, line in expected:
+        delivery = delivered[pk, uuid_of(line)]
+        assert (delivery.kind, delivery.referral_id) == (line.transition, line.referral_id)
+        assert delivery.created_at == line.at
+        assert delivery.payload["referral"]["state"] == line.to_state
+    assert {d.status for d in delivered.values()} <= {Delivery.Status.SENT, Delivery.Status.FAILED}
+
+
+def uuid_of(line: ReferralEvent) -> uuid.UUID:
+    return uuid.UUID(hashlib.md5(f"event:{line.pk}".encode()).hexdigest())  # noqa: S324
