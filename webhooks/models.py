@@ -163,7 +163,12 @@ class Delivery(Deliverable):
                 fields=["subscription", "event_id"], name="webhook_delivery_once"
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The admin's search by an event id (`webhook_delivery_once` leads with the
+            # subscription).
+            models.Index(fields=["event_id"], name="webhook_delivery_event"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.subscription}"

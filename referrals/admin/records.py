@@ -5,11 +5,13 @@ They are read here, never added or changed; notes, school years and check-ups ma
 deleted, which the audit trail records."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_paging import DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from accounts.models import Organisation, User
 from audit.admin_reads import AuditedReadsMixin
 from audit.reads import OF_CLIENT, OF_REFERRAL
 
@@ -26,7 +28,7 @@ from ..models import (
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
-from .search import RowSearchMixin
+from .search import RowSearchMixin, holds, in_rows, search_words
 
 
 class StepFilter(admin.SimpleListFilter):
@@ -70,6 +72,16 @@ class ReferralEventAdmin(EventInWords, ReadHereAdmin):
     readonly_fields = fields
 
 
+class RegistrantRegionFilter(admin.RelatedFieldListFilter):
+    """The registrant's organisation, of those that register candidacies: VDAB's regions.
+    Django's filter offered every organisation, the 300 OCMWs too (a tenth of the list's
+    time, to make and show them)."""
+
+    def field_choices(self, field, request, model_admin):
+        regions = Organisation.objects.filter(kind=Organisation.Kind.VDAB).order_by("name")
+        return [(region.pk, str(region)) for region in regions]
+
+
 @admin.register(Candidacy)
 class CandidacyAdmin(
     AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
@@ -81,25 +93,28 @@ class CandidacyAdmin(
     # page (its path) without client.
     audit_subject = OF_REFERRAL
 
-    list_display = ["registered_at", "registered_by", "ocmw", "training", "outcome", "referral"]
-    list_filter = [
-        "outcome",
-        "ocmw__province",
-        "registered_by__organisation",
-        ("registered_at", DateOrYearFilter),
-    ]
-    # The referral shows as its client and training.
-    list_select_related = [
+    list_display = [
+        "registered_at",
         "registered_by",
         "ocmw",
         "training",
-        "referral__client",
-        "referral__training",
+        "outcome",
+        "referral_client",
     ]
+    list_filter = [
+        "outcome",
+        "ocmw__province",
+        ("registered_by__organisation", RegistrantRegionFilter),
+        ("registered_at", DateOrYearFilter),
+    ]
+    # The referral shows as its client: its training is the candidacy's, shown beside it
+    # (its own join took PostgreSQL 2 of the list's 4 ms to plan).
+    list_select_related = ["registered_by", "ocmw", "training", "referral__client"]
+    # The national number by its first digits, as the clients' (`CLIENT_SEARCH_FIELDS`).
     search_fields = [
         "registered_by__username",
         "registered_by__last_name",
-        "^insz",
+        "insz__startswith",
         "last_name",
         "ocmw__name",
     ]
@@ -115,6 +130,28 @@ class CandidacyAdmin(
         "referral",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("referral"))
+    def referral_client(self, candidacy):
+        """The referral registered or found open, of the candidacy's training: its client."""
+        return candidacy.referral.client if candidacy.referral else None
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search, each table asked apart: the registrants and OCMWs that hold a
+        word read first (a few thousand users, 300 OCMWs), then the candidacies by the
+        indexes of their keys, national number and name (migration 0043). Django joined
+        the three tables into one `OR`, which no index answers."""
+
+        def has(word: str) -> Q:
+            registrants = User.objects.filter(holds(["username", "last_name"], word))
+            return (
+                in_rows("registered_by", registrants)
+                | in_rows("ocmw", Organisation.objects.filter(name__icontains=word))
+                | holds(["insz__startswith", "last_name"], word)
+            )
+
+        words = search_words(search_term)
+        return queryset.filter(*map(has, words)), False
 
 
 @admin.register(Consent)

@@ -94,6 +94,17 @@ def keyed(ids: QuerySet, most: int) -> list | QuerySet | None:
     return ids if most > CANDIDATES_READ and ids[: most + 1].count() <= most else None
 
 
+def in_rows(key: str, rows: QuerySet) -> Q:
+    """The rows whose foreign key `key` leads to one of `rows` (of a small table: users,
+    organisations, subscriptions), read first as ids, so that the row's index of its key
+    answers it beside the other fields of an `OR` (a subquery there is joined, and
+    PostgreSQL reads every row to ask it); a query if there are more than `CANDIDATES_READ`,
+    as most of the rows then hold it anyway."""
+    ids = rows.order_by().values_list("pk", flat=True)
+    read = list(ids[: CANDIDATES_READ + 1])
+    return Q(**{f"{key}__in": read if len(read) <= CANDIDATES_READ else ids})
+
+
 def own_lookup(field: str) -> str:
     """Django's lookup for a search field of the model's own: `^name`, `=name`, `@name`,
     `name__lookup` or `name` (icontains)."""

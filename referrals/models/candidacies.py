@@ -79,7 +79,14 @@ class Candidacy(models.Model):
         verbose_name = _("candidacy by VDAB")
         verbose_name_plural = _("candidacies by VDAB")
         ordering = ["-registered_at", "-pk"]
-        indexes = [models.Index(fields=["registered_by", "registered_at"])]
+        indexes = [
+            models.Index(fields=["registered_by", "registered_at"]),
+            # The admin's search by the first digits of a national number (its name: a
+            # trigram index, migration 0043).
+            models.Index(
+                fields=["insz"], name="candidacy_insz_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} → {self.training.title}"
