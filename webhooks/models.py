@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from notifications.deliverable import Deliverable, DeliveryStatus
+from referrals.models.choices import ChoiceLabels
 
 from .kinds import EventKind
 
@@ -124,7 +125,7 @@ class Subscription(models.Model):
         self.save(update_fields=["secret", "updated_at"])
 
 
-class Delivery(Deliverable):
+class Delivery(ChoiceLabels, Deliverable):
     """One event for one subscription: written in the transaction of the step, with its
     payload as it was then, and sent by the delivery engine (`webhooks.sender`)."""
 
