@@ -26,7 +26,8 @@ from django.utils import timezone
 from accounts.models import Organisation, Role, User
 from referrals.benchmarks import PLAIN_STATIC
 from referrals.enums import Gender, State
-from referrals.models import Referral, Training
+from referrals.models import Candidacy, Referral, Training
+from webhooks.models import Delivery
 
 from .step_subjects import new_referrals
 
@@ -100,6 +101,9 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
     # The start of a national number: its birth date, which about forty clients of Flanders
     # share (`report_fill.INSZ`; a BIS number's, of a gender unknown or X, hardly one).
     insz_start = someone.insz[:6]
+    candidacy = Candidacy.objects.filter(ocmw=users["caseworker"].organisation_id)
+    candidacy = candidacy.order_by("pk").first()
+    delivered = Delivery.objects.order_by("pk").first()
     return {
         ("caseworker", "client search"): (reverse("referrals:client_list"), someone.last_name),
         ("caseworker", "referral search"): (reverse("referrals:referral_list"), "Sofie"),
@@ -125,6 +129,16 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
             reverse("admin:notifications_notification_changelist"),
             users["counsellor"].username,
         ),
+        # A candidacy for the caseworker's OCMW by the name typed, and what was posted to
+        # the partners' systems about that client's referral.
+        ("administrator", "admin candidacies search"): (
+            reverse("admin:referrals_candidacy_changelist"),
+            candidacy.last_name,
+        ),
+        ("administrator", "admin deliveries search"): (
+            reverse("admin:webhooks_delivery_changelist"),
+            str(delivered.referral_id),
+        ),
     }
 
 
@@ -146,6 +160,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
     admin_clients = reverse("admin:referrals_client_changelist")
     admin_history = reverse("admin:referrals_referralevent_changelist")
     admin_messages = reverse("admin:notifications_notification_changelist")
+    admin_candidacies = reverse("admin:referrals_candidacy_changelist")
+    admin_deliveries = reverse("admin:webhooks_delivery_changelist")
     reports = reverse("referrals:reports")
     api_referrals = reverse("api:referral-list")
     year = f"?{urlencode({'year': timezone.localdate().year - 1})}"  # not the default
@@ -232,7 +248,8 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "administrator", "admin clients, search", admin_clients, session="admin client search"
         ),
         # The admin's lists of the rows that grow with the referrals (`GrowingListMixin`):
-        # the largest, the history (six or so lines a referral), and the messages.
+        # the largest, the history (six or so lines a referral), the messages, the
+        # candidacies and the webhook deliveries.
         Case("administrator", "admin history", admin_history),
         Case(
             "administrator", "admin history, search", admin_history, session="admin history search"
@@ -243,6 +260,20 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "admin messages, search",
             admin_messages,
             session="admin messages search",
+        ),
+        Case("administrator", "admin candidacies", admin_candidacies),
+        Case(
+            "administrator",
+            "admin candidacies, search",
+            admin_candidacies,
+            session="admin candidacies search",
+        ),
+        Case("administrator", "admin deliveries", admin_deliveries),
+        Case(
+            "administrator",
+            "admin deliveries, search",
+            admin_deliveries,
+            session="admin deliveries search",
         ),
     ]
 
