@@ -2,6 +2,7 @@
 kinds of event, the signing secret to hand to the receiver, and its rotation), and the
 deliveries, read-only, with Retry for failed ones as for the e-mails."""
 
+import re
 import uuid
 
 from django import forms
@@ -84,17 +85,25 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
         )
 
 
+# A UUID as it is written: 32 hexadecimal digits, with or without its dashes or braces, or
+# as a URN. (`uuid.UUID` alone also takes a sign, underscores and other scripts' digits.)
+WRITTEN_UUID = re.compile(r"(urn:uuid:)?(\{[0-9a-f-]{32,36}\}|[0-9a-f-]{32,36})", re.IGNORECASE)
+# A key as Django's search compared it, as text: ASCII digits, no leading zero, of the size
+# a database's key holds (nineteen digits at most; `int()` refuses over 4,300).
+WRITTEN_KEY = re.compile(r"0|[1-9][0-9]{0,18}")
+
+
 def as_uuid(word: str) -> uuid.UUID | None:
+    if not WRITTEN_UUID.fullmatch(word):
+        return None
     try:
         return uuid.UUID(word)
-    except ValueError:
+    except ValueError:  # dashes where a UUID has none
         return None
 
 
 def as_key(word: str) -> int | None:
-    """A number as a key is written (Django's search compared it as text), of the size a
-    database's key holds."""
-    if word.isascii() and word.isdigit() and str(int(word)) == word and int(word) < 2**63:
+    if WRITTEN_KEY.fullmatch(word) and int(word) < 2**63:
         return int(word)
     return None
 

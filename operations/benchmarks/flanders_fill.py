@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import Group
 
 from accounts.models import Role, User
+from notifications.deliverable import DeliveryStatus
 from notifications.models import Kind, Notification
 from referrals.benchmarks.insert_select import insert_select
 from referrals.benchmarks.report_fill import STEP_STATES, fill
@@ -92,6 +93,10 @@ def _params() -> dict:
         "event_kinds": [str(kind) for kind in EventKind],
         "subscribed_days": SUBSCRIBED_DAYS,
         "failed_every": FAILED_EVERY,
+        "sent": str(DeliveryStatus.SENT),
+        "failed": str(DeliveryStatus.FAILED),
+        # The lines before the formal agreement, which a region does not see.
+        "before_agreement": [str(EventKind.CREATED), str(EventKind.APPLY)],
     }
 
 
@@ -257,9 +262,10 @@ def _messages(cursor, params: dict) -> None:
 
 def _candidacies(cursor, params: dict) -> None:
     # One referral in five came by VDAB's candidacy form: typed by its counsellor, or one of
-    # its region's, with the client's national number and name (one in fifty a name that
-    # differs from the file), when it was registered. Its history still names the OCMW's
-    # caseworker for its first steps.
+    # its region's, with the client's national number and name, when it was registered; a
+    # new client with the name typed, and a quarter of those known with a name that differs
+    # from the file. Its history still names the OCMW's caseworker for its first steps.
+    differs = "r.id <> first.id AND mod(r.id, 4) = 0"
     insert_select(
         cursor,
         Candidacy,
@@ -270,9 +276,9 @@ def _candidacies(cursor, params: dict) -> None:
             "training_id": "r.training_id",
             "insz": "k.insz",
             "first_name": "k.first_name",
-            "last_name": "CASE WHEN mod(r.id, 50) = 0 THEN k.last_name || 's' ELSE k.last_name END",
-            "outcome": "CASE WHEN mod(r.id, 50) = 0 THEN %(candidacy_name_differs)s "
-            "WHEN r.id = first.id THEN %(candidacy_new)s ELSE %(candidacy_known)s END",
+            "last_name": f"CASE WHEN {differs} THEN k.last_name || 's' ELSE k.last_name END",
+            "outcome": "CASE WHEN r.id = first.id THEN %(candidacy_new)s "
+            f"WHEN {differs} THEN %(candidacy_name_differs)s ELSE %(candidacy_known)s END",
             "referral_id": "r.id",
         },
         "WITH c AS MATERIALIZED (SELECT u.id AS user_id, o.province, "
@@ -331,7 +337,7 @@ def _deliveries(cursor, params: dict) -> None:
             "  'id', r.id, 'state', e.to_state, 'previous_state', nullif(e.from_state, ''), "
             "  'ocmw_id', r.ocmw_id, 'region', r.region, 'training', "
             "  jsonb_build_object('id', r.training_id)))",
-            "status": f"CASE WHEN {failed} THEN 'failed' ELSE 'sent' END",
+            "status": f"CASE WHEN {failed} THEN %(failed)s ELSE %(sent)s END",
             "attempts": f"CASE WHEN {failed} THEN 8 ELSE 1 END",
             "response_status": f"CASE WHEN {failed} THEN 503 ELSE 200 END",
             "last_error": f"CASE WHEN {failed} THEN 'HTTP 503' ELSE '' END",
@@ -343,7 +349,7 @@ def _deliveries(cursor, params: dict) -> None:
         "JOIN accounts_organisation v ON v.kind = 'vdab' AND v.province = r.region "
         "JOIN webhooks_subscription s ON s.organisation_id = r.ocmw_id "
         "  OR (s.organisation_id = v.id AND r.agreed_on IS NOT NULL "
-        "      AND e.transition NOT IN ('create', 'apply')) "
+        "      AND e.transition <> ALL(%(before_agreement)s::text[])) "
         "WHERE e.at >= now() - make_interval(days => %(subscribed_days)s) "
         "ORDER BY e.at, e.id, s.id",
         params,

@@ -99,7 +99,7 @@ def in_rows(key: str, rows: QuerySet) -> Q:
     organisations, subscriptions), read first as ids, so that the row's index of its key
     answers it beside the other fields of an `OR` (a subquery there is joined, and
     PostgreSQL reads every row to ask it); a query if there are more than `CANDIDATES_READ`,
-    as most of the rows then hold it anyway."""
+    which PostgreSQL asks of each row from memory (a hashed subplan), without that index."""
     ids = rows.order_by().values_list("pk", flat=True)
     read = list(ids[: CANDIDATES_READ + 1])
     return Q(**{f"{key}__in": read if len(read) <= CANDIDATES_READ else ids})

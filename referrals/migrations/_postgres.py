@@ -1,6 +1,6 @@
 """What only PostgreSQL has, for the migrations (the loader skips modules starting with `_`).
-The audit trail's and the messages' migrations use it too (`audit` 0005, `notifications`
-0011): keep its names when reorganising.
+The audit trail's, the messages' and the webhooks' migrations use it too (`audit` 0005,
+`notifications` 0011, `webhooks` 0003): keep its names when reorganising.
 
 The trigram indexes of the client search cannot be `Meta.indexes`: a GIN index with an
 operator class is PostgreSQL's alone, and SQLite (the quick start's database) would fail on

@@ -3,13 +3,14 @@ history and the messages hang together as the application would have written the
 that what `make bench` measures is a real working day. PostgreSQL only (the fill is
 PostgreSQL's SQL); CI's PostgreSQL run runs it."""
 
+import datetime
 import hashlib
 import uuid
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 from stdnum.be import ssn as stdnum_ssn
 
@@ -17,7 +18,7 @@ from accounts.models import Organisation, Role, User
 from notifications.models import Notification
 from operations.benchmarks.flanders_fill import SUBSCRIBED_DAYS, fill_flanders
 from referrals import access
-from referrals.enums import CANDIDACY_REGISTERS, Gender
+from referrals.enums import CANDIDACY_REGISTERS, CandidacyOutcome, Gender
 from referrals.models import Candidacy, Client, OutcomeCheck, Referral, ReferralEvent
 from referrals.models.clients import insz_birth_date_and_gender
 from referrals.models.followup import checkup_bit
@@ -159,9 +160,14 @@ def test_each_client_has_a_national_number_that_gives_their_birth_date_and_gende
 
 def test_the_candidacies_are_typed_by_a_counsellor_of_the_region_for_the_client(flanders):
     """One referral in five registered through VDAB's candidacy form, when it was, with
-    the client's national number and name (a few with a name that differs)."""
+    the client's national number and name; a client new then with the name typed, some
+    known ones with a name that differs, as `referral_register_candidacy` records them."""
     candidacies = Candidacy.objects.select_related("referral__client", "registered_by")
-    assert candidacies.count() == Referral.objects.count() // 5
+    referrals = Referral.objects.values_list("pk", flat=True)
+    assert {c.referral_id for c in candidacies} == {pk for pk in referrals if pk % 5 == 0}
+    firsts = set(
+        Referral.objects.values("client").annotate(first=Min("pk")).values_list("first", flat=True)
+    )
     counsellors = set(members(Role.COUNSELLOR).values_list("pk", flat=True))
     outcomes = set()
     for candidacy in candidacies:
@@ -175,26 +181,29 @@ def test_the_candidacies_are_typed_by_a_counsellor_of_the_region_for_the_client(
         assert candidacy.registered_at == referral.created_at
         assert (candidacy.insz, candidacy.first_name) == (client.insz, client.first_name)
         assert candidacy.name_differs == (candidacy.last_name != client.last_name)
+        new = candidacy.outcome == CandidacyOutcome.NEW_CLIENT
+        assert new == (referral.pk in firsts), candidacy.referral_id
         outcomes.add(candidacy.outcome)
     assert outcomes == set(CANDIDACY_REGISTERS)
 
 
 def test_the_webhook_deliveries_go_to_the_organisations_that_see_their_referral(flanders):
     """Each history line since the subscriptions, once to each subscription of an
-    organisation that sees its referral (`access.organisation_sees`; the region from the
-    formal agreement on), with one event id for all of them (of the line: the app's is keyed
-    with its secret)."""
+    organisation that sees its referral (`access.organisation_sees`): a region from the
+    line of the formal agreement on; with one event id for all of them (the line's: the
+    app's is keyed with its secret)."""
     subscriptions = list(Subscription.objects.select_related("organisation"))
     assert {s.organisation.kind for s in subscriptions} == {"ocmw", "vdab"}
-    since = timezone.now() - timezone.timedelta(days=SUBSCRIBED_DAYS)
+    since = timezone.now() - datetime.timedelta(days=SUBSCRIBED_DAYS)
     lines = ReferralEvent.objects.filter(at__gte=since).select_related("referral")
+    agreed_at = dict(ReferralEvent.objects.filter(transition="agree").values_list("referral", "at"))
     delivered = {(d.subscription_id, d.event_id): d for d in Delivery.objects.all()}
     expected = set()
     for line in lines:
+        agreed = line.referral_id in agreed_at and line.at >= agreed_at[line.referral_id]
         for subscription in subscriptions:
-            agreed_then = line.transition not in ("create", "apply")
             if access.organisation_sees(line.referral, subscription.organisation) and (
-                not subscription.organisation.is_vdab or agreed_then
+                agreed or not subscription.organisation.is_vdab
             ):
                 expected.add((subscription.pk, line))
     assert expected

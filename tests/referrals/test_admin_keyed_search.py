@@ -75,6 +75,11 @@ CANDIDACY_TERMS = [
     "85.07",
     "nobody",
     "ocmw",
+    "%",
+    "_",
+    "\\",
+    "0",
+    "-1",
     *ODD_TERMS,
 ]
 
@@ -90,6 +95,22 @@ def test_the_candidacies_found_are_djangos(candidacies, monkeypatch, read_first)
         assert found == django_search(CANDIDACIES, term), term
     assert set(row_search(CANDIDACIES, "brugge")) == {candidacies[1], candidacies[2]}
     assert set(row_search(CANDIDACIES, "gent claes")) == {candidacies[0]}
+
+
+def test_a_national_number_is_found_by_its_first_digits_as_djangos_istartswith_found_it(
+    candidacies,
+):
+    """Its search field was `^insz`: a national number is stored as its digits only, so
+    `startswith` finds the same, from an index (`candidacy_insz_prefix`)."""
+    as_before = [field.replace("insz__startswith", "^insz") for field in CANDIDACIES.search_fields]
+    assert as_before != CANDIDACIES.search_fields
+
+    for term in CANDIDACY_TERMS:
+        found = set(row_search(CANDIDACIES, term).values_list("pk", flat=True))
+        plain = admin.ModelAdmin(Candidacy, admin.site)
+        plain.search_fields = as_before
+        before, _ = plain.get_search_results(None, Candidacy.objects.all(), term)
+        assert found == set(before.values_list("pk", flat=True)), term
 
 
 def test_a_candidacys_search_joins_no_table(candidacies):
@@ -162,6 +183,15 @@ def delivery_terms(deliveries) -> list[str]:
         str(2**70),  # no number of the database's
         str(uuid.uuid4()),
         "nobody",
+        "5" * 5000,  # more digits than Python makes a number of
+        "%",
+        "_",
+        "\\",
+        "0",
+        "-1",
+        f"+{EVENT}",  # what Python's UUID() takes, and is no UUID written
+        str(EVENT).replace("-", "_"),
+        f"{{{{{EVENT}}}}}",
         *ODD_TERMS,
     ]
 
