@@ -32,6 +32,7 @@ from tests.integration import (  # noqa: F401 - the integration tests' shared re
     smtp_server,
     worker_env,
 )
+from tests.migrating import latest, migrate
 from tests.referrals.factories import TrainingFactory
 
 
@@ -175,3 +176,11 @@ def shared_rows(django_db_setup, django_db_blocker):
     rows = SharedRows(django_db_blocker)
     yield rows
     rows.roll_back()
+
+
+@pytest.fixture
+def back_to_latest():
+    """Whatever the test migrated to (`tests.migrating.migrate`), the database ends at the
+    latest migrations again."""
+    yield
+    migrate(latest())

@@ -9,7 +9,6 @@ import uuid
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from referrals.admin import search as admin_search
 from referrals.enums import CandidacyOutcome
 from referrals.models import Candidacy
 from tests.accounts.factories import CounsellorFactory, OcmwFactory
+from tests.migrating import latest, migrate
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
 from tests.referrals.test_admin_row_search import django_search, row_search
 from tests.referrals.test_client_search import ODD_TERMS, index_names, plan_of, postgres_only
@@ -253,22 +253,15 @@ def search_indexes() -> set[str]:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_search_indexes_migrations_run_back_and_forth():
+def test_the_search_indexes_migrations_run_back_and_forth(back_to_latest):
     """The trigram index of the names on PostgreSQL only; the others everywhere."""
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(
-            [
-                ("referrals", "0042_row_texts_trigrams"),
-                ("webhooks", "0002_administrator_permissions"),
-            ]
-        )
-        assert search_indexes() == set()
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(latest)
+    migrate(
+        [("referrals", "0042_row_texts_trigrams"), ("webhooks", "0002_administrator_permissions")]
+    )
+    assert search_indexes() == set()
+
+    migrate(latest())
+
     expected = {"candidacy_insz_prefix", "webhook_delivery_event"}
     if connection.vendor == "postgresql":
         expected.add("candidacy_last_name_trgm")

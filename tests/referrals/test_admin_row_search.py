@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -28,6 +27,7 @@ from referrals.models import (
     TemporaryWorkExperience,
 )
 from tests.accounts.factories import CaseworkerFactory, OcmwFactory
+from tests.migrating import latest, migrate
 from tests.referrals.factories import (
     ClientFactory,
     DocumentFactory,
@@ -355,23 +355,16 @@ def text_indexes() -> set[str]:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_text_indexes_migrations_run_back_and_forth():
+def test_the_text_indexes_migrations_run_back_and_forth(back_to_latest):
     """On PostgreSQL they make the texts' trigram indexes and drop them again; elsewhere
     they do nothing."""
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate(
-            [
-                ("referrals", "0041_referral_region_agreed_state"),
-                ("notifications", "0010_queued_at"),
-            ]
-        )
-        assert text_indexes() == set()
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(latest)
+    migrate(
+        [("referrals", "0041_referral_region_agreed_state"), ("notifications", "0010_queued_at")]
+    )
+    assert text_indexes() == set()
+
+    migrate(latest())
+
     assert text_indexes() == (
         set(TEXT_INDEXES.values()) if connection.vendor == "postgresql" else set()
     )

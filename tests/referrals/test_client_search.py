@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import RequestFactory
 
 from referrals.admin import search as admin_search
@@ -15,6 +14,7 @@ from referrals.admin.referral import ReferralAdmin
 from referrals.models import Client, Referral
 from referrals.referral_lists import searched
 from tests.accounts.factories import AdministratorFactory, CounsellorFactory, OcmwFactory
+from tests.migrating import latest, migrate
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
 
 pytestmark = pytest.mark.django_db
@@ -266,17 +266,13 @@ def test_the_search_indexes_exist():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_search_indexes_migration_runs_back_and_forth():
+def test_the_search_indexes_migration_runs_back_and_forth(back_to_latest):
     """On SQLite, where the trigram indexes and their extension are left out, too."""
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    try:
-        executor.migrate([("referrals", "0027_referral_state_order")])
-        assert not SEARCH_INDEXES & index_names("referrals_client")
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(latest)
+    migrate([("referrals", "0027_referral_state_order")])
+    assert not SEARCH_INDEXES & index_names("referrals_client")
+
+    migrate(latest())
+
     test_the_search_indexes_exist()
 
 

@@ -5,18 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management.base import CommandError
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate
 
 BEFORE = [("referrals", "0002_roles_and_entry_conditions")]
 AFTER = [("referrals", "0003_referral_applied_on")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def ocmw_and_training(apps):
@@ -33,13 +26,6 @@ def ocmw_and_training(apps):
         duration_months=12,
     )
     return ocmw, training
-
-
-@pytest.fixture
-def back_to_latest():
-    """Whatever the test migrated to, the database ends at the latest migrations again."""
-    yield
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
