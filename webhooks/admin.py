@@ -151,6 +151,17 @@ class DeliveryAdmin(
         "sent_at",
     ]
     readonly_fields = fields
+    redeliver = staticmethod(redeliver)
+    retried_message = ngettext_lazy(
+        "%(count)d webhook delivery is queued again.",
+        "%(count)d webhook deliveries are queued again.",
+        "count",
+    )
+    skipped_message = ngettext_lazy(
+        "%(count)d delivery was left alone: it is delivered or being sent.",
+        "%(count)d deliveries were left alone: they are delivered or being sent.",
+        "count",
+    )
 
     def get_search_results(self, request, queryset, search_term):
         """Django's search, by indexes: a word is an event id (in any form a UUID is
@@ -168,18 +179,6 @@ class DeliveryAdmin(
 
         words = search_words(search_term)
         return queryset.filter(*map(has, words)), False
-
-    redeliver = staticmethod(redeliver)
-    retried_message = ngettext_lazy(
-        "%(count)d webhook delivery is queued again.",
-        "%(count)d webhook deliveries are queued again.",
-        "count",
-    )
-    skipped_message = ngettext_lazy(
-        "%(count)d delivery was left alone: it is delivered or being sent.",
-        "%(count)d deliveries were left alone: they are delivered or being sent.",
-        "count",
-    )
 
     @admin.action(
         description=_("Retry the selected failed or pending webhook deliveries"),

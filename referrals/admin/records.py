@@ -74,7 +74,7 @@ class ReferralEventAdmin(EventInWords, ReadHereAdmin):
 
 class RegistrantRegionFilter(admin.RelatedFieldListFilter):
     """The registrant's organisation, of those that register candidacies: VDAB's regions.
-    Django's filter offered every organisation, the 300 OCMWs too (a tenth of the list's
+    Django's filter offered every organisation, the 300 OCMWs too (a fifth of the list's
     time, to make and show them)."""
 
     def field_choices(self, field, request, model_admin):
