@@ -15,7 +15,8 @@ from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, Growing
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from notifications.admin_retry import RetryActionMixin
-from referrals.admin.search import in_rows, search_words
+from referrals.admin.search import WordSearchMixin, in_rows
+from referrals.formfields import MAX_PK
 
 from .kinds import EventKind
 from .models import Delivery, Subscription
@@ -88,8 +89,8 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
 # A UUID as it is written: 32 hexadecimal digits, with or without its dashes or braces, or
 # as a URN. (`uuid.UUID` alone also takes a sign, underscores and other scripts' digits.)
 WRITTEN_UUID = re.compile(r"(urn:uuid:)?(\{[0-9a-f-]{32,36}\}|[0-9a-f-]{32,36})", re.IGNORECASE)
-# A key as Django's search compared it, as text: ASCII digits, no leading zero, of the size
-# a database's key holds (nineteen digits at most; `int()` refuses over 4,300).
+# A key as Django's search compared it, as text: ASCII digits, no leading zero; nineteen at
+# most, as a database's key holds (`int()` refuses over 4,300).
 WRITTEN_KEY = re.compile(r"0|[1-9][0-9]{0,18}")
 
 
@@ -103,7 +104,7 @@ def as_uuid(word: str) -> uuid.UUID | None:
 
 
 def as_key(word: str) -> int | None:
-    if WRITTEN_KEY.fullmatch(word) and int(word) < 2**63:
+    if WRITTEN_KEY.fullmatch(word) and int(word) <= MAX_PK:
         return int(word)
     return None
 
@@ -114,6 +115,7 @@ class DeliveryAdmin(
     RetryActionMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
+    WordSearchMixin,
     GrowingListMixin,
     admin.ModelAdmin,
 ):
@@ -163,22 +165,17 @@ class DeliveryAdmin(
         "count",
     )
 
-    def get_search_results(self, request, queryset, search_term):
-        """Django's search, by indexes: a word is an event id (in any form a UUID is
+    def word_found(self, word: str) -> Q:
+        """Django's search, by indexes: the word is an event id (in any form a UUID is
         written), a referral's number, or in a subscription's address (the subscriptions
         that hold it read first). Django compared the ids as text, which no index holds,
         and joined the subscriptions: PostgreSQL read every delivery."""
-
-        def has(word: str) -> Q:
-            found = in_rows("subscription", Subscription.objects.filter(url__icontains=word))
-            if event := as_uuid(word):
-                found |= Q(event_id=event)
-            if (number := as_key(word)) is not None:
-                found |= Q(referral_id=number)
-            return found
-
-        words = search_words(search_term)
-        return queryset.filter(*map(has, words)), False
+        found = in_rows("subscription", Subscription.objects.filter(url__icontains=word))
+        if event := as_uuid(word):
+            found |= Q(event_id=event)
+        if (number := as_key(word)) is not None:
+            found |= Q(referral_id=number)
+        return found
 
     @admin.action(
         description=_("Retry the selected failed or pending webhook deliveries"),

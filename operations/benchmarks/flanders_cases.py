@@ -101,8 +101,9 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
     # The start of a national number: its birth date, which about forty clients of Flanders
     # share (`report_fill.INSZ`; a BIS number's, of a gender unknown or X, hardly one).
     insz_start = someone.insz[:6]
-    candidacy = Candidacy.objects.filter(ocmw=users["caseworker"].organisation_id)
-    candidacy = candidacy.order_by("pk").first()
+    candidacy = (
+        Candidacy.objects.filter(ocmw=users["caseworker"].organisation_id).order_by("pk").first()
+    )
     delivered = Delivery.objects.order_by("pk").first()
     return {
         ("caseworker", "client search"): (reverse("referrals:client_list"), someone.last_name),

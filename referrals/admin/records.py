@@ -28,7 +28,7 @@ from ..models import (
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
-from .search import RowSearchMixin, holds, in_rows, search_words
+from .search import RowSearchMixin, WordSearchMixin, holds, in_rows
 
 
 class StepFilter(admin.SimpleListFilter):
@@ -84,7 +84,12 @@ class RegistrantRegionFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Candidacy)
 class CandidacyAdmin(
-    AuditedReadsMixin, ReadOnlyAdminMixin, SessionSearchMixin, GrowingListMixin, admin.ModelAdmin
+    AuditedReadsMixin,
+    ReadOnlyAdminMixin,
+    SessionSearchMixin,
+    WordSearchMixin,
+    GrowingListMixin,
+    admin.ModelAdmin,
 ):
     """The trace of every candidacy VDAB registered: who looked up which national number at
     which OCMW, and what came of it (the registrant was told the same every time)."""
@@ -136,22 +141,17 @@ class CandidacyAdmin(
         """The referral registered or found open, of the candidacy's training: its client."""
         return candidacy.referral.client if candidacy.referral else None
 
-    def get_search_results(self, request, queryset, search_term):
-        """Django's search, each table asked apart: the registrants and OCMWs that hold a
+    def word_found(self, word: str) -> Q:
+        """Django's search, each table asked apart: the registrants and OCMWs that hold the
         word read first (a few thousand users, 300 OCMWs), then the candidacies by the
         indexes of their keys, national number and name (migration 0043). Django joined
         the three tables into one `OR`, which no index answers."""
-
-        def has(word: str) -> Q:
-            registrants = User.objects.filter(holds(["username", "last_name"], word))
-            return (
-                in_rows("registered_by", registrants)
-                | in_rows("ocmw", Organisation.objects.filter(name__icontains=word))
-                | holds(["insz__startswith", "last_name"], word)
-            )
-
-        words = search_words(search_term)
-        return queryset.filter(*map(has, words)), False
+        registrants = User.objects.filter(holds(["username", "last_name"], word))
+        return (
+            in_rows("registered_by", registrants)
+            | in_rows("ocmw", Organisation.objects.filter(name__icontains=word))
+            | holds(["insz__startswith", "last_name"], word)
+        )
 
 
 @admin.register(Consent)

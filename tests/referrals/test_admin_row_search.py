@@ -154,10 +154,10 @@ def rows():
     return referrals
 
 
-def django_search(model_admin, term: str) -> set[int]:
-    """What Django's own admin search finds with the admin's search fields."""
+def django_search(model_admin, term: str, search_fields: list[str] | None = None) -> set[int]:
+    """What Django's own admin search finds with the admin's search fields (or those)."""
     plain = admin.ModelAdmin(model_admin.model, admin.site)
-    plain.search_fields = model_admin.search_fields
+    plain.search_fields = model_admin.search_fields if search_fields is None else search_fields
     found, _ = plain.get_search_results(None, model_admin.model.objects.all(), term)
     return set(found.values_list("pk", flat=True))
 
