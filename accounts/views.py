@@ -19,6 +19,7 @@ from django.views.i18n import set_language as django_set_language
 from . import two_factor
 from .changes import announce_user_change, user_snapshot
 from .forms import CodeForm, EnrolForm, PasskeyNameForm
+from .keys import is_pk
 from .lockout import unlock
 from .middleware import SECOND_FACTOR_ASKED, second_factor_exempt
 from .models import User
@@ -209,7 +210,7 @@ def remove_passkey(request):
     the last app or passkey they have."""
     user = request.user
     pk = request.POST.get("passkey", "")
-    if not pk.isdigit():
+    if not is_pk(pk):
         messages.error(request, _("Choose which passkey to remove."))
         return redirect("accounts:account")
     passkey = get_object_or_404(two_factor.passkeys(user), pk=pk)

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from accounts.keys import is_pk
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -69,7 +71,6 @@ def _attrs(attrs: dict) -> str:
 # Dates a person can mean; outside these the database or the time zone maths would fail.
 EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
-MAX_PK = 2**63 - 1
 
 
 class PlausibleDateMixin:
@@ -126,10 +127,6 @@ class TextAreaField(forms.CharField):
         return value
 
 
-def _is_pk(value) -> bool:
-    return str(value).isdigit() and int(value) <= MAX_PK
-
-
 class RowChoices(ModelChoiceIterator):
     """The choices of a model that says which columns its label is made of
     (`choice_columns`, `choice_label`: the trainings, the organisations and the users): read
@@ -162,7 +159,7 @@ class BoundedModelChoiceField(forms.ModelChoiceField):
     iterator = RowChoices
 
     def to_python(self, value):
-        if value not in self.empty_values and not _is_pk(value):
+        if value not in self.empty_values and not is_pk(value):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
@@ -172,7 +169,7 @@ class BoundedModelChoiceField(forms.ModelChoiceField):
 class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value:
-            if not _is_pk(pk):
+            if not is_pk(pk):
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

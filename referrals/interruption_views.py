@@ -9,6 +9,8 @@ referral's."""
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.keys import is_pk
+
 from . import services
 from .interruption_forms import InterruptionForm, ResumeForm
 from .views import _act_on_referral, _visible_referral
@@ -50,7 +52,7 @@ def interruption_resume(request, pk: int):
 def interruption_correct(request, pk: int):
     referral = _visible_referral(request, pk)
     number = request.POST.get("interruption", "")
-    recorded = referral.interruptions.filter(pk=number).first() if number.isdigit() else None
+    recorded = referral.interruptions.filter(pk=number).first() if is_pk(number) else None
     form = InterruptionForm(request.POST, interruption=recorded)
     return _act_on_referral(
         request,

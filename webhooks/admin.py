@@ -14,9 +14,9 @@ from django.utils.translation import ngettext, ngettext_lazy
 from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
+from accounts.keys import MAX_PK
 from notifications.admin_retry import RetryActionMixin
 from referrals.admin.search import WordSearchMixin, in_rows
-from referrals.formfields import MAX_PK
 
 from .kinds import EventKind
 from .models import Delivery, Subscription

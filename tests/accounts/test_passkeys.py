@@ -269,3 +269,18 @@ def test_only_ones_own_passkey_can_be_removed(caseworker, counsellor):
 
     assert response.status_code == 404
     assert WebAuthnCredential.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("number", ["abc", "9" * 30, "9" * 5000])
+def test_a_passkey_no_database_holds_is_asked_for_again(caseworker, number):
+    """Not a number, more than a key holds, or more digits than Python makes a number of (a
+    500 before)."""
+    laptop = passkey(caseworker)
+    browser = logged_in(caseworker, verified_by=True)
+
+    response = browser.post(reverse("accounts:remove_passkey"), {"passkey": number}, follow=True)
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Choose which passkey to remove."
+    ]
+    assert WebAuthnCredential.objects.filter(pk=laptop.pk).exists()

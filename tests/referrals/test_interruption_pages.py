@@ -182,3 +182,15 @@ def test_the_page_costs_the_same_with_1_and_with_8_interruptions(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(page(trainee))
     assert len(response.context["interruptions"]) == 8
+
+
+@pytest.mark.parametrize("number", ["abc", "9" * 30, "9" * 5000])
+def test_an_interruption_no_database_holds_gets_the_form_again(client, caseworker, trainee, number):
+    """Not a number, more than a key holds, or more digits than Python makes a number of
+    (a 500 before): the referral's page again (400), as for no interruption at all."""
+    client.force_login(caseworker)
+
+    response = client.post(url("correct", trainee), {"interruption": number})
+
+    assert response.status_code == 400
+    assert response.context["referral"] == trainee
