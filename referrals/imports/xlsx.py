@@ -144,13 +144,22 @@ class _Scan:
 
     def _row(self, number_attribute: str) -> None:
         self.rows += 1
-        self.row_number = int(number_attribute) if number_attribute.isdigit() else self.rows
+        self.row_number = self._row_number(number_attribute)
         if max(self.rows, self.row_number) > self.limits.last_line:
             raise ImportFileError(
                 _("The file has more than %(max)s rows; split it.")
                 % {"max": number(self.limits.rows)}
             )
         self._enter("row")
+
+    def _row_number(self, attribute: str) -> int:
+        """The row's own number, where it gives one in ASCII digits: a number longer than the
+        last line's is past the cap whatever it says (and int() refuses 4,300 digits)."""
+        if not (attribute.isascii() and attribute.isdigit()):
+            return self.rows
+        if len(attribute.lstrip("0")) > len(str(self.limits.last_line)):
+            return self.limits.last_line + 1
+        return int(attribute)
 
     def _enter(self, inside: str) -> None:
         self.inside, self.depth, self.elements, self.chars = inside, 1, 0, 0
