@@ -16,8 +16,8 @@ are given:
   SEARCH, or VIEW of the choices offered when nothing was typed.
 
 A redirect (a save, a refusal turned into a message) records nothing: what it leads to
-records itself. The changelist reads each row's subject through `select_related`, so that
-a list costs one query more (the INSERT), whatever its length.
+records itself. A list costs one query more (the INSERT), whatever its length, and one
+more again where it does not show its rows' referral (`Subject.of_all`).
 
 The context's names (`original`, `object`, `cl` with its `result_list`, `query` and
 `result_count`, `queryset`) are what Django's admin templates are given; they are read
@@ -33,12 +33,6 @@ class AuditedReadsMixin:
     # Whether a list shows whom its rows are about; where it does not (the outbox lists
     # recipients and kinds), only its searches are recorded.
     audit_lists = True
-
-    def get_list_select_related(self, request):
-        related = super().get_list_select_related(request)
-        if isinstance(related, (list, tuple)):
-            return [*related, *(r for r in self.audit_subject.relations() if r not in related)]
-        return related
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

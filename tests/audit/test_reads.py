@@ -44,7 +44,29 @@ def test_a_rows_subject_comes_from_the_row_or_in_one_query(django_assert_num_que
     assert CLIENT.of(referral.client) == (referral.client_id, None)
     with django_assert_num_queries(1):
         assert OF_REFERRAL.of_queryset(GuidanceNote.objects.all()) == [expected]
-    assert OF_REFERRAL.relations() == ["referral"]
+
+
+@pytest.mark.django_db
+def test_the_subjects_of_rows_read_without_their_referral_come_in_one_query(
+    django_assert_num_queries,
+):
+    referrals = ReferralFactory.create_batch(3)
+    notes = [
+        GuidanceNote.objects.create(
+            referral=referral, author=referral.created_by, topic="progress", note="Goed."
+        )
+        for referral in [*referrals, referrals[0]]
+    ]
+    expected = [(note.referral.client_id, note.referral_id) for note in notes]
+
+    bare = list(GuidanceNote.objects.order_by("pk"))
+    with django_assert_num_queries(1):
+        assert OF_REFERRAL.of_all(bare) == expected
+    joined = list(GuidanceNote.objects.select_related("referral").order_by("pk"))
+    with django_assert_num_queries(0):
+        assert OF_REFERRAL.of_all(joined) == expected
+    with django_assert_num_queries(0):
+        assert OF_REFERRAL.of_all([]) == []
 
 
 @pytest.mark.django_db
