@@ -53,16 +53,37 @@ def count_up_to(queryset, cap: int | None = None) -> int:
     return queryset.order_by().values("pk")[: cap + 1].count()
 
 
+# Where a list's search leaves the rows its paginator may count first (`count_first`).
+COUNT_FIRST = "okot_count_first"
+
+
+def count_first(request, rows) -> None:
+    """Let the capped list of this request count `rows` first: some of the rows it lists,
+    quicker to count than all of them, which it then need not count when they pass the cap
+    (a search of a word many clients hold, whose rows are found by asking each: the first
+    10,001 lines of the history of the clients named Anna took 0.7 s to count that way)."""
+    setattr(request, COUNT_FIRST, rows)
+
+
 class CappedPaginator(Paginator):
     """Counts the rows up to COUNT_CAP and stops there: counting millions takes seconds.
-    `capped` says there are more; the list's templates say "more than"."""
+    `capped` says there are more; the list's templates say "more than".
+
+    `some_of`: some of the rows, quicker to count (`count_first`); when they are more than
+    the cap, so are the rows, which are then not counted."""
 
     cap = COUNT_CAP
+
+    def __init__(self, *args, some_of=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.some_of = some_of
 
     @cached_property
     def count(self) -> int:
         # In no order (`count_up_to`): the admin's referrals searched for a first name
         # every twelfth client has, 931 -> 354 ms; its clients, 75 -> 14 ms.
+        if self.some_of is not None and count_up_to(self.some_of, self.cap) > self.cap:
+            return self.cap + 1
         return count_up_to(self.object_list, self.cap)
 
     @cached_property
@@ -115,6 +136,15 @@ class CappedListMixin:
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            some_of=getattr(request, COUNT_FIRST, None),
+        )
 
 
 class GrowingListMixin(CappedListMixin):

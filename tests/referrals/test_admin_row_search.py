@@ -340,6 +340,67 @@ def test_a_word_many_referrals_hold_walks_a_rows_list(rows, monkeypatch):
     assert {event.referral for event in rare} == set(rows[:2])
 
 
+def capped_count(model_admin, term: str, cap: int) -> int:
+    """What the admin's list counts of the rows found for `term`, up to `cap` + 1."""
+    request = RequestFactory().get("/")
+    found, _ = model_admin.get_search_results(request, model_admin.model.objects.all(), term)
+    paginator = model_admin.get_paginator(request, found, 100)
+    paginator.cap = cap
+    return paginator.count
+
+
+@pytest.mark.parametrize(("read_first", "hashed"), [(1, admin_search.HASHED), (1, 1)])
+@pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
+def test_a_rows_admin_counts_what_djangos_search_finds_up_to_its_cap(
+    rows, monkeypatch, model_admin, read_first, hashed
+):
+    """Too many referrals (clients) to read, so that the rows of the clients who hold the
+    words are counted first: what they count never goes past what Django's search finds."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
+    monkeypatch.setattr(admin_search, "HASHED", hashed)
+
+    for cap in (1, 2, 4):
+        for term in TERMS:
+            found = len(django_search(model_admin, term))
+            assert capped_count(model_admin, term, cap) == min(found, cap + 1), (cap, term)
+
+
+def count_queries(model_admin, term: str, cap: int) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        capped_count(model_admin, term, cap)
+    return [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+
+
+def test_a_walked_list_is_counted_from_the_clients_first(rows, monkeypatch):
+    """Past the cap with the lines of Anna's referrals alone (four), the history is not
+    counted line by line; under it (the eight lines of every client with "an"), it is."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
+    monkeypatch.setattr(admin_search, "HASHED", 1)
+    history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
+
+    (counted,) = count_queries(history, "anna", 3)
+    from_clients, each = count_queries(history, "an", 10)
+
+    assert 'JOIN "referrals_client"' in counted and " OFFSET 0" not in counted
+    assert 'JOIN "referrals_client"' in from_clients
+    assert 'JOIN "referrals_client"' not in each and " OFFSET 0" in each
+    assert capped_count(history, "anna", 3) == 4 and capped_count(history, "an", 10) == 8
+
+
+def test_a_walked_list_asks_each_row_in_turn(rows, monkeypatch):
+    """`OFFSET 0` keeps PostgreSQL from reading every referral (client) that holds the word
+    first, to look each line's up in memory; a list searched by key asks it that way."""
+    history = next(ma for ma in ROW_SEARCHES if ma.model is ReferralEvent)
+    by_key = str(row_search(history, "an").query)
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
+    monkeypatch.setattr(admin_search, "HASHED", 1)
+    walked = str(row_search(history, "an").query)
+
+    # The line's referral, then its client and its training, each asked in turn.
+    assert walked.count("LIMIT 1 OFFSET 0)") == 3
+    assert "OFFSET" not in by_key
+
+
 TEXT_INDEXES = {
     "referrals_referralevent": "referral_event_reason_trgm",
     "referrals_guidancenote": "guidance_note_trgm",

@@ -186,6 +186,25 @@ def test_referral_admin_finds_what_djangos_search_finds(
     assert referral_admin_search(term) == django_search(term)
 
 
+@pytest.mark.parametrize(("read_first", "common"), [(1, admin_search.COMMON), (1, 1)])
+def test_referral_admin_counts_what_djangos_search_finds_up_to_its_cap(
+    referrals, monkeypatch, read_first, common
+):
+    """Too many to read, so that the referrals of the clients who hold the words are counted
+    first: what they count never goes past what Django's search finds."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
+    monkeypatch.setattr(admin_search, "COMMON", common)
+    referral_admin = ReferralAdmin(Referral, admin.site)
+
+    for cap in (1, 2, 5):
+        for term in ADMIN_TERMS:
+            request = RequestFactory().get("/")
+            found, _ = referral_admin.get_search_results(request, Referral.objects.all(), term)
+            paginator = referral_admin.get_paginator(request, found, 100)
+            paginator.cap = cap
+            assert paginator.count == min(len(django_search(term)), cap + 1), (cap, term)
+
+
 def test_referral_admin_search_is_not_vacuous(referrals):
     assert referral_admin_search("anna peeters") == {referrals[0].pk, referrals[1].pk}
     assert referral_admin_search("peeters logistiek") == {referrals[1].pk}
