@@ -126,6 +126,12 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
             reverse("admin:referrals_referralevent_changelist"),
             someone.last_name,
         ),
+        # A first name every twelfth client has: more than the search reads as keys, so
+        # that the list is walked, and its lines counted from those clients first.
+        ("administrator", "admin history first name search"): (
+            reverse("admin:referrals_referralevent_changelist"),
+            "Anna",
+        ),
         ("administrator", "admin messages search"): (
             reverse("admin:notifications_notification_changelist"),
             users["counsellor"].username,
@@ -254,6 +260,12 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("administrator", "admin history", admin_history),
         Case(
             "administrator", "admin history, search", admin_history, session="admin history search"
+        ),
+        Case(
+            "administrator",
+            "admin history, a first name",
+            admin_history,
+            session="admin history first name search",
         ),
         Case("administrator", "admin messages", admin_messages),
         Case(
