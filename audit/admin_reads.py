@@ -16,8 +16,8 @@ are given:
   SEARCH, or VIEW of the choices offered when nothing was typed.
 
 A redirect (a save, a refusal turned into a message) records nothing: what it leads to
-records itself. A list costs one query more (the INSERT), whatever its length, and one
-more again where it does not show its rows' referral (`Subject.of_all`).
+records itself. A list costs one query more (the INSERT), whatever its length; a list
+that does not show its rows' referral, a second one (`Subject.of_all` reads their clients).
 
 The context's names (`original`, `object`, `cl` with its `result_list`, `query` and
 `result_count`, `queryset`) are what Django's admin templates are given; they are read

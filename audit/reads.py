@@ -107,8 +107,9 @@ def _walk(obj, path: str | None):
 
 
 def _reader(objects: list, path: str | None) -> Callable[[object], int | None]:
-    """What `path` leads to from each of `objects`: walked where it is the object's own
-    field or its relation is loaded; else its relation's rows read in one query."""
+    """What `path` (a field, or one relation's: a subject's) leads to from each of
+    `objects` (of one model): walked where it is the object's own field or its relation is
+    loaded; else its relation's rows read in one query."""
     relation, _, field = (path or "").rpartition(".")
     if not relation or not objects:
         return lambda obj: _walk(obj, path)

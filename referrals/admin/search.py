@@ -131,7 +131,9 @@ class EachRow(Exists):
     the optimisation fence its planner's comments name). Plain, it reads every row of the
     subquery that holds the word first, to look each row up in memory (a hashed subplan),
     which costs what walking saves: the referral admin searched for "an", 133,000
-    clients, read them for the page and again for the count (0.3 s each)."""
+    clients, read them for the page and again for the count (0.3 s each).
+
+    Of a queryset that is not sliced: Django's `LIMIT 1` then ends its SQL."""
 
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
@@ -146,8 +148,9 @@ def own_lookup(field: str) -> str:
 
 def holds(fields: list[str], word: str, path: str = "") -> Q:
     """Django's condition for `word` over search fields of the model's own, or of the
-    model a row's foreign keys `path` lead to."""
-    return any_of(Q(**{f"{path}{own_lookup(field)}": word}) for field in fields)
+    model a row's foreign keys `path` ("referral__client") lead to."""
+    prefix = f"{path}{LOOKUP_SEP}" if path else ""
+    return any_of(Q(**{f"{prefix}{own_lookup(field)}": word}) for field in fields)
 
 
 def client_has(word: str) -> Q:
@@ -229,12 +232,13 @@ def referral_keys(words: list[str], most: int) -> list | QuerySet | None:
 
 
 def count_clients_first(request, rows: QuerySet, words: list[str], path: str) -> None:
-    """For a list searched for `words` that more referrals (clients) hold than are read:
-    its `rows` whose client (through the foreign keys `path`) holds every word are counted
-    first (`count_first`), found from those clients (their trigram indexes) through the
-    rows' indexes of their keys. When they pass the cap, the list, whose rows are found by
-    asking each, is not counted (the history searched for a first name every twelfth client
-    has: 0.7 s; the first 10,001 lines of those clients' referrals, 73 ms)."""
+    """For a list searched for `words` that more referrals (clients) hold than are read,
+    and whose rows may be more than the count's cap: its `rows` whose client (through the
+    foreign keys `path`) holds every word are counted first (`count_first`), found from
+    those clients (their trigram indexes) through the rows' indexes of their keys. When
+    they pass the cap, the list, whose rows are found by asking each, is not counted (the
+    history searched for a first name every twelfth client has: 0.7 s; the first 10,001
+    lines of those clients' referrals, 73 ms)."""
     count_first(request, rows.filter(*(holds(CLIENT_SEARCH_FIELDS, word, path) for word in words)))
 
 
@@ -251,9 +255,8 @@ class ReferralSearchMixin:
         if not words:
             return queryset, False
         keys = referral_keys(words, COMMON)
-        if not isinstance(keys, list):  # too many to read: as many may be found
-            count_clients_first(request, queryset, words, "client__")
-        if keys is None:
+        if keys is None:  # more than the count's cap may be found
+            count_clients_first(request, queryset, words, "client")
             return queryset.filter(*(referral_has(word, EachRow) for word in words)), False
         return queryset.filter(pk__in=keys).filter(*map(referral_has, words)), False
 
@@ -278,7 +281,7 @@ class RelatedSearch:
 
 RELATED_SEARCHES = {
     "referrals.Referral": RelatedSearch(
-        REFERRAL_SEARCH_FIELDS, referral_has, referral_keys, client_path="client__"
+        REFERRAL_SEARCH_FIELDS, referral_has, referral_keys, client_path="client"
     ),
     "referrals.Client": RelatedSearch(
         CLIENT_SEARCH_FIELDS,
@@ -371,9 +374,8 @@ class RowSearchMixin:
                 among |= any_of(holds(texts, word) for word in words)
             if not isinstance(keys, list) and related.client_path is not None:
                 # Too many referrals (clients) to read: the rows found may be as many.
-                count_clients_first(
-                    request, queryset, words, f"{self.search_through}__{related.client_path}"
-                )
+                path = [self.search_through, related.client_path]
+                count_clients_first(request, queryset, words, LOOKUP_SEP.join(filter(None, path)))
 
         # Walked, each row asks its referral (client, user) in turn (`EachRow`).
         exists = Exists if among is not None else EachRow

@@ -106,8 +106,8 @@ def fill(
             ("check-ups", _checkups),
         ]
 
-        def run(steps: list[tuple[str, Callable]]) -> None:
-            for label, step in steps:
+        def run(these: list[tuple[str, Callable]]) -> None:
+            for label, step in these:
                 started = time.monotonic()
                 rows = step(cursor, params) or cursor.rowcount
                 progress(f"  {label}: {rows:,} rows in {time.monotonic() - started:.1f} s")

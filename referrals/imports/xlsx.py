@@ -157,9 +157,10 @@ class _Scan:
         last line's is past the cap whatever it says (and int() refuses 4,300 digits)."""
         if not (attribute.isascii() and attribute.isdigit()):
             return self.rows
-        if len(attribute.lstrip("0")) > len(str(self.limits.last_line)):
+        digits = attribute.lstrip("0") or "0"
+        if len(digits) > len(str(self.limits.last_line)):
             return self.limits.last_line + 1
-        return int(attribute)
+        return int(digits)
 
     def _enter(self, inside: str) -> None:
         self.inside, self.depth, self.elements, self.chars = inside, 1, 0, 0

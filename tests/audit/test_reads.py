@@ -10,6 +10,7 @@ from django.utils import timezone
 from audit.models import Entry, Kind
 from audit.reads import CLIENT, OF_REFERRAL, REFERRAL, listed, masked_query, searched
 from audit.trail import record_many
+from notifications.models import Notification
 from referrals.models import GuidanceNote
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import ReferralFactory
@@ -65,8 +66,33 @@ def test_the_subjects_of_rows_read_without_their_referral_come_in_one_query(
     joined = list(GuidanceNote.objects.select_related("referral").order_by("pk"))
     with django_assert_num_queries(0):
         assert OF_REFERRAL.of_all(joined) == expected
+    with django_assert_num_queries(1):  # some loaded, some not
+        assert OF_REFERRAL.of_all([joined[0], *bare[1:]]) == expected
     with django_assert_num_queries(0):
         assert OF_REFERRAL.of_all([]) == []
+
+
+@pytest.mark.django_db
+def test_a_message_about_no_referral_names_no_one(django_assert_num_queries):
+    referral = ReferralFactory()
+    about, general = (
+        Notification.objects.create(
+            recipient=referral.created_by,
+            channel=Notification.Channel.IN_APP,
+            kind="intake_planned",
+            referral=subject,
+            subject="Intake",
+            body="",
+            idempotency_key=key,
+        )
+        for subject, key in [(referral, "about"), (None, "general")]
+    )
+
+    messages = list(Notification.objects.order_by("pk"))
+    with django_assert_num_queries(1):
+        subjects = OF_REFERRAL.of_all(messages)
+
+    assert subjects == [(referral.client_id, referral.pk), (None, None)]
 
 
 @pytest.mark.django_db

@@ -8,11 +8,17 @@ from datetime import date
 import pytest
 from django.contrib.admin import ShowFacets, site
 from django.db import connection, models
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.admin_paging import CappedPaginator, DateOrYearFilter, GrowingListMixin
+from accounts.admin_paging import (
+    CappedPaginator,
+    DateOrYearFilter,
+    GrowingListMixin,
+    count_first,
+)
 from referrals.enums import AtWork, State
 from referrals.models import Client, OutcomeCheck, Referral, ReferralEvent
 from tests.referrals.factories import referral_in_state
@@ -136,3 +142,23 @@ def test_a_capped_count_is_counted_in_no_order(admin_user_client):
     counts = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(*)")]
     assert response.context["cl"].result_count == 1
     assert counts and not [sql for sql in counts if "ORDER BY" in sql]
+
+
+@pytest.mark.django_db
+def test_a_subset_counted_first_is_the_lists_own_and_used_once():
+    """A search's subset (`count_first`) counts for the list of its rows, once; not for a
+    list of another model's rows, nor for a list made distinct (a filter that joins many
+    rows to one), of which the subset may hold a row twice."""
+    history = site._registry[ReferralEvent]
+    events = ReferralEvent.objects.all()
+
+    def paginated(request, queryset):
+        return history.get_paginator(request, queryset, 100).subset
+
+    request = RequestFactory().get("/")
+    count_first(request, events)
+    assert paginated(request, events) is events
+    assert paginated(request, events) is None
+    for other in (Referral.objects.all(), events.distinct()):
+        count_first(request, events)
+        assert paginated(request, other) is None

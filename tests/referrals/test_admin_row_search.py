@@ -349,13 +349,17 @@ def capped_count(model_admin, term: str, cap: int) -> int:
     return paginator.count
 
 
-@pytest.mark.parametrize(("read_first", "hashed"), [(1, admin_search.HASHED), (1, 1)])
+@pytest.mark.parametrize(
+    ("read_first", "hashed"),
+    [(admin_search.CANDIDATES_READ, admin_search.HASHED), (1, admin_search.HASHED), (1, 1)],
+    ids=["read", "subquery", "walked"],
+)
 @pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
 def test_a_rows_admin_counts_what_djangos_search_finds_up_to_its_cap(
     rows, monkeypatch, model_admin, read_first, hashed
 ):
-    """Too many referrals (clients) to read, so that the rows of the clients who hold the
-    words are counted first: what they count never goes past what Django's search finds."""
+    """Read as keys, or too many to read: then the rows of the clients who hold the words
+    are counted first. What the list counts never goes past what Django's search finds."""
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
     monkeypatch.setattr(admin_search, "HASHED", hashed)
 

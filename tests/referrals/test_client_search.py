@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from referrals.admin import search as admin_search
 from referrals.admin.referral import ReferralAdmin
@@ -186,23 +187,55 @@ def test_referral_admin_finds_what_djangos_search_finds(
     assert referral_admin_search(term) == django_search(term)
 
 
-@pytest.mark.parametrize(("read_first", "common"), [(1, admin_search.COMMON), (1, 1)])
+def referral_admin_paginator(term: str, cap: int):
+    referral_admin = ReferralAdmin(Referral, admin.site)
+    request = RequestFactory().get("/")
+    found, _ = referral_admin.get_search_results(request, Referral.objects.all(), term)
+    paginator = referral_admin.get_paginator(request, found, 100)
+    paginator.cap = cap
+    return paginator
+
+
+@pytest.mark.parametrize(
+    ("read_first", "common"),
+    [(admin_search.CANDIDATES_READ, admin_search.COMMON), (1, admin_search.COMMON), (1, 1)],
+    ids=["read", "subquery", "walked"],
+)
 def test_referral_admin_counts_what_djangos_search_finds_up_to_its_cap(
     referrals, monkeypatch, read_first, common
 ):
-    """Too many to read, so that the referrals of the clients who hold the words are counted
-    first: what they count never goes past what Django's search finds."""
+    """Walked, the referrals of the clients who hold the words are counted first: what the
+    list counts never goes past what Django's search finds."""
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
     monkeypatch.setattr(admin_search, "COMMON", common)
-    referral_admin = ReferralAdmin(Referral, admin.site)
 
     for cap in (1, 2, 5):
         for term in ADMIN_TERMS:
-            request = RequestFactory().get("/")
-            found, _ = referral_admin.get_search_results(request, Referral.objects.all(), term)
-            paginator = referral_admin.get_paginator(request, found, 100)
-            paginator.cap = cap
-            assert paginator.count == min(len(django_search(term)), cap + 1), (cap, term)
+            counted = referral_admin_paginator(term, cap).count
+            assert counted == min(len(django_search(term)), cap + 1), (cap, term)
+
+
+def test_referral_admin_walked_counts_the_clients_referrals_first(referrals, monkeypatch):
+    """Past the cap with Anna's two referrals, the list is not counted referral by referral;
+    under it (the five of every client with "an"), it is. Read as keys, nothing is counted
+    first: they are no more than the cap."""
+    monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
+    monkeypatch.setattr(admin_search, "COMMON", 1)
+
+    def counted(term, cap):
+        paginator = referral_admin_paginator(term, cap)
+        with CaptureQueriesContext(connection) as queries:
+            count = paginator.count
+        return count, [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+
+    anna, (from_clients,) = counted("anna", 1)
+    an, (first, each) = counted("an", 10)
+    monkeypatch.undo()
+    peeters, (keyed,) = counted("peeters", 10)
+
+    assert (anna, an, peeters) == (2, 5, 2)
+    assert 'JOIN "referrals_client"' in from_clients and 'JOIN "referrals_client"' in first
+    assert 'JOIN "referrals_client"' not in each + keyed and " OFFSET 0" in each
 
 
 def test_referral_admin_search_is_not_vacuous(referrals):

@@ -78,6 +78,13 @@ PAST_A_CAP = {
         ),
         "The file has more than 3 rows; split it.",
     ),
+    "a row numbered with 5,000 zeros before its number, xlsx": (
+        lambda p: (
+            "r.xlsx",
+            workbook(f'<row r="{"0" * 5000}5"><c t="inlineStr"><is><t>x</t></is></c></row>'),
+        ),
+        "The file has more than 3 rows; split it.",
+    ),
     "columns, csv": (
         lambda p: ("r.csv", csv_of(p, rows_of(1), WIDE)),
         "The first row names more than 25 columns.",
