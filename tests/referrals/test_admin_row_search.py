@@ -171,6 +171,15 @@ def row_search(model_admin, term: str):
     return found
 
 
+# The candidates read first as ids, (one at most) left as a subquery, or (one at most) not
+# asked for: the list walked, each row asked.
+EACH_WAY = pytest.mark.parametrize(
+    ("read_first", "hashed"),
+    [(admin_search.CANDIDATES_READ, admin_search.HASHED), (1, admin_search.HASHED), (1, 1)],
+    ids=["read", "subquery", "walked"],
+)
+
+
 def test_the_searched_rows_are_found():
     """The rule below is about these, not about no admin at all."""
     assert {ma.model for ma in ROW_SEARCHES} == {
@@ -185,11 +194,7 @@ def test_the_searched_rows_are_found():
     }
 
 
-@pytest.mark.parametrize(
-    ("read_first", "hashed"),
-    [(admin_search.CANDIDATES_READ, admin_search.HASHED), (1, admin_search.HASHED), (1, 1)],
-    ids=["read", "subquery", "walked"],
-)
+@EACH_WAY
 @pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
 def test_a_rows_admin_finds_what_djangos_search_finds(
     rows, monkeypatch, model_admin, read_first, hashed
@@ -349,11 +354,7 @@ def capped_count(model_admin, term: str, cap: int) -> int:
     return paginator.count
 
 
-@pytest.mark.parametrize(
-    ("read_first", "hashed"),
-    [(admin_search.CANDIDATES_READ, admin_search.HASHED), (1, admin_search.HASHED), (1, 1)],
-    ids=["read", "subquery", "walked"],
-)
+@EACH_WAY
 @pytest.mark.parametrize("model_admin", ROW_SEARCHES, ids=lambda ma: ma.opts.label_lower)
 def test_a_rows_admin_counts_what_djangos_search_finds_up_to_its_cap(
     rows, monkeypatch, model_admin, read_first, hashed
