@@ -5,7 +5,10 @@ MAX_PK = 2**63 - 1  # the largest key a database holds (a 64-bit integer)
 
 
 def is_pk(value) -> bool:
-    """Whether `value` can be a key: digits, no more than a key holds. Counted before
-    `int()`, which refuses over 4,300 digits."""
+    """Whether `value` can be a key: ASCII digits (`isdigit()` also takes "²", which
+    `int()` refuses), no more than a key holds. Counted before `int()`, which refuses over
+    4,300 digits."""
     text = str(value)
-    return text.isdigit() and len(text) <= len(str(MAX_PK)) and int(text) <= MAX_PK
+    return (
+        text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PK)) and int(text) <= MAX_PK
+    )

@@ -271,7 +271,7 @@ def test_only_ones_own_passkey_can_be_removed(caseworker, counsellor):
     assert WebAuthnCredential.objects.filter(pk=theirs.pk).exists()
 
 
-@pytest.mark.parametrize("number", ["abc", "9" * 30, "9" * 5000])
+@pytest.mark.parametrize("number", ["abc", "²", "9" * 30, "9" * 5000])
 def test_a_passkey_no_database_holds_is_asked_for_again(caseworker, number):
     """Not a number, more than a key holds, or more digits than Python makes a number of (a
     500 before)."""

@@ -184,7 +184,7 @@ def test_the_page_costs_the_same_with_1_and_with_8_interruptions(
     assert len(response.context["interruptions"]) == 8
 
 
-@pytest.mark.parametrize("number", ["abc", "9" * 30, "9" * 5000])
+@pytest.mark.parametrize("number", ["abc", "²", "9" * 30, "9" * 5000])
 def test_an_interruption_no_database_holds_gets_the_form_again(client, caseworker, trainee, number):
     """Not a number, more than a key holds, or more digits than Python makes a number of
     (a 500 before): the referral's page again (400), as for no interruption at all."""

@@ -214,6 +214,7 @@ def test_filters_narrow_the_figures(client, administrator, ocmw_gent, aalst):
         {"year": "1999"},
         {"ocmw": "99999999999999999999999"},
         {"ocmw": "9" * 5000},  # more digits than Python makes a number of
+        {"ocmw": "²"},  # a digit to isdigit(), none to int()
         {"ocmw": "12345"},
         {"region": "mars"},
         {"okot_type": "<script>"},
