@@ -14,7 +14,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
-from accounts.keys import MAX_PK
+from accounts.keys import is_pk
 from notifications.admin_retry import RetryActionMixin
 from referrals.admin.search import WordSearchMixin, in_rows
 
@@ -89,9 +89,6 @@ class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
 # A UUID as it is written: 32 hexadecimal digits, with or without its dashes or braces, or
 # as a URN. (`uuid.UUID` alone also takes a sign, underscores and other scripts' digits.)
 WRITTEN_UUID = re.compile(r"(urn:uuid:)?(\{[0-9a-f-]{32,36}\}|[0-9a-f-]{32,36})", re.IGNORECASE)
-# A key as Django's search compared it, as text: ASCII digits, no leading zero; nineteen at
-# most, as a database's key holds (`int()` refuses over 4,300).
-WRITTEN_KEY = re.compile(r"0|[1-9][0-9]{0,18}")
 
 
 def as_uuid(word: str) -> uuid.UUID | None:
@@ -104,7 +101,9 @@ def as_uuid(word: str) -> uuid.UUID | None:
 
 
 def as_key(word: str) -> int | None:
-    if WRITTEN_KEY.fullmatch(word) and int(word) <= MAX_PK:
+    """A key as Django's search compared it, as text: written as the number is, without a
+    leading zero."""
+    if is_pk(word) and str(int(word)) == word:
         return int(word)
     return None
 
