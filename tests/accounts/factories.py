@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
 from accounts.models import Organisation, Province, Role, User
+from tests.names import USER_FIRST_NAMES, USER_LAST_NAMES
 
 
 class OrganisationFactory(DjangoModelFactory):
@@ -52,8 +53,8 @@ class UserFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = factory.Faker("first_name", locale="nl_BE")
-    last_name = factory.Faker("last_name", locale="nl_BE")
+    first_name = factory.Faker("random_element", elements=USER_FIRST_NAMES)
+    last_name = factory.Faker("random_element", elements=USER_LAST_NAMES)
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     work_phone = "09 123 45 67"
     organisation = None

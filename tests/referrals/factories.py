@@ -32,6 +32,7 @@ from tests.accounts.factories import (
     OrganisationFactory,
     VdabOrganisationFactory,
 )
+from tests.names import client_first_name, client_last_name
 
 
 def make_insz(birth_date: datetime.date, serial: int, month_offset: int = 0) -> str:
@@ -62,8 +63,8 @@ class ClientFactory(DjangoModelFactory):
         serial = factory.Sequence(lambda n: n % 997 + 1)
 
     ocmw = factory.SubFactory(OrganisationFactory)
-    first_name = factory.Faker("first_name", locale="nl_BE")
-    last_name = factory.Faker("last_name", locale="nl_BE")
+    first_name = factory.Sequence(client_first_name)
+    last_name = factory.Sequence(client_last_name)
     insz = factory.LazyAttribute(lambda o: make_insz(o.born, o.serial))
     registered_job_seeker = True
     consent_vdab = True
