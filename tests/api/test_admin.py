@@ -27,7 +27,9 @@ def admin_browser(client, administrator):
 
 
 def in_a_month() -> str:
-    return (timezone.localtime() + datetime.timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S")
+    """Noon, thirty days on: a wall-clock time taken from now could fall in the hour a
+    clock change skips or repeats, which the form refuses."""
+    return f"{timezone.localdate() + datetime.timedelta(days=30)} 12:00:00"
 
 
 def add(admin_browser, user, **fields):
