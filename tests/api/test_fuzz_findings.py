@@ -15,8 +15,13 @@ from referrals.formfields import PlausibleDateTimeField
 from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import ClientFactory, counsellor_for, referral_in_state
 
-# Offsets Python takes and PostgreSQL refuses (it stops at ±15:59).
-FAR_OFFSET = "2026-12-20T10:00:00-22:32"
+# Offsets Python takes and PostgreSQL refuses (it stops at ±15:59), a fortnight on (an intake
+# is never before the agreement): 10:00 at -22:32 is 08:32 UTC the next day.
+FAR_DAY = datetime.date.today() + datetime.timedelta(days=14)
+FAR_OFFSET = f"{FAR_DAY}T10:00:00-22:32"
+FAR_INSTANT = datetime.datetime.combine(
+    FAR_DAY + datetime.timedelta(days=1), datetime.time(8, 32), tzinfo=datetime.UTC
+)
 
 
 @pytest.fixture
@@ -89,7 +94,7 @@ def test_a_moment_with_any_offset_is_read_in_the_local_time_zone(field):
     moment = field().clean(FAR_OFFSET)
 
     assert moment.utcoffset() == timezone.localtime(moment).utcoffset()
-    assert moment == datetime.datetime(2026, 12, 21, 8, 32, tzinfo=datetime.UTC)
+    assert moment == FAR_INSTANT
 
 
 @pytest.mark.parametrize("offset", ["9999-12-31T23:00:00-14:00", "0001-01-01T01:00:00+14:00"])
@@ -127,7 +132,7 @@ def test_step_with_a_far_offset_is_taken_at_that_instant(api_for):
 
     assert response.status_code == 200, response.json()
     referral.refresh_from_db()
-    assert referral.intake_at == datetime.datetime(2026, 12, 21, 8, 32, tzinfo=datetime.UTC)
+    assert referral.intake_at == FAR_INSTANT
 
 
 @pytest.mark.parametrize(
