@@ -87,7 +87,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-browser test-integration test-api-fuzz bench-data bench bench-load bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-clock test-browser test-integration test-api-fuzz bench-data bench bench-load bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -131,6 +131,14 @@ test: install  ## Run the test suite (SQLite in memory, or DATABASE_URL if set)
 
 test-postgres: install  ## Run the test suite on PostgreSQL (DATABASE_URL, default postgres://postgres@localhost:5432/test)
 	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}" $(BIN)/pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
+
+# The next New Year's night, spring and autumn clock changes and 29 February (tests/clock.py).
+CLOCKS = new-year spring autumn leap-day
+
+test-clock: install  ## Run the test suite as make test with the clock moved to each of CLOCKS in turn
+	for clock in $(CLOCKS); do \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --clock $$clock $(PYTEST_ARGS) || exit 1; \
+	done
 
 test-browser: install  ## End-to-end and accessibility tests in Chromium (needs /usr/bin/chromium)
 	$(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS)

@@ -25,6 +25,11 @@ from tests.accounts.factories import (
     VdabOrganisationFactory,
 )
 from tests.accounts.two_factor import Client
+from tests.clock import (  # noqa: F401 - `pytest --clock MOMENT`
+    pytest_addoption,
+    pytest_configure,
+    pytest_report_header,
+)
 from tests.integration import (  # noqa: F401 - the integration tests' shared real parts
     celery_on_redis,
     integration_dir,
