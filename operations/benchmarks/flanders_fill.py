@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Callable
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import Role, User
 from notifications.deliverable import DeliveryStatus
@@ -92,6 +93,9 @@ def _params() -> dict:
         "candidacy_name_differs": CandidacyOutcome.NAME_DIFFERS,
         "event_kinds": [str(kind) for kind in EventKind],
         "subscribed_days": SUBSCRIBED_DAYS,
+        # The fill's one clock, as the rest of its dates (`report_fill`): PostgreSQL's now()
+        # is another, which a test's moved clock (`pytest --clock`) does not move.
+        "now": timezone.now(),
         "failed_every": FAILED_EVERY,
         "sent": str(DeliveryStatus.SENT),
         "failed": str(DeliveryStatus.FAILED),
@@ -107,7 +111,7 @@ def _user_columns(username: str, organisation: str) -> dict[str, str]:
         "first_name": "'Medewerker'",
         "last_name": username,
         "email": username + " || '@bench.invalid'",
-        "date_joined": "now()",
+        "date_joined": "%(now)s::timestamptz",
         "organisation_id": organisation,
         "language": "'nl-be'",
     }
@@ -240,7 +244,8 @@ def _messages(cursor, params: dict) -> None:
             "attempts": "CASE WHEN m.channel = 'email' THEN 1 ELSE 0 END",
             "created_at": "m.at",
             "sent_at": "m.at",
-            "read_at": "CASE WHEN m.channel = 'in_app' AND m.at < now() - interval '10 days' "
+            "read_at": "CASE WHEN m.channel = 'in_app' "
+            "AND m.at < %(now)s::timestamptz - interval '10 days' "
             "THEN m.at + interval '1 day' END",
             "idempotency_key": "'bench:' || m.n || ':' || m.channel",
             "in_digest": "FALSE",
@@ -307,8 +312,8 @@ def _subscriptions(cursor, params: dict) -> None:
             "kinds": "to_jsonb(%(event_kinds)s::text[])",
             "secret": "md5('bench-secret-' || o.id)",
             "active": "TRUE",
-            "created_at": "now() - make_interval(days => %(subscribed_days)s)",
-            "updated_at": "now() - make_interval(days => %(subscribed_days)s)",
+            "created_at": "%(now)s::timestamptz - make_interval(days => %(subscribed_days)s)",
+            "updated_at": "%(now)s::timestamptz - make_interval(days => %(subscribed_days)s)",
         },
         "--SELECT-- FROM accounts_organisation o WHERE o.kind = 'vdab' OR o.id = "
         "  (SELECT ocmw_id FROM referrals_client GROUP BY ocmw_id "
@@ -350,7 +355,7 @@ def _deliveries(cursor, params: dict) -> None:
         "JOIN webhooks_subscription s ON s.organisation_id = r.ocmw_id "
         "  OR (s.organisation_id = v.id AND r.agreed_on IS NOT NULL "
         "      AND e.transition <> ALL(%(before_agreement)s::text[])) "
-        "WHERE e.at >= now() - make_interval(days => %(subscribed_days)s) "
+        "WHERE e.at >= %(now)s::timestamptz - make_interval(days => %(subscribed_days)s) "
         "ORDER BY e.at, e.id, s.id",
         params,
     )
