@@ -48,8 +48,8 @@ class UserAdmin(AnnouncedUserChangesMixin, SessionSearchMixin, BaseUserAdmin):
         (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Organisation"), {"fields": ["organisation", "work_phone", "groups"]}),
     ]
-    # What happened, not settings: and a moment of the hour the clocks go back, which the
-    # form refuses as ambiguous, kept that user's page from being saved.
+    # Facts, not settings. Editable, a time in the hour the clocks go back was refused as
+    # ambiguous, and that user's page could not be saved.
     readonly_fields = ["last_login", "date_joined"]
     list_display = ["username", "full_name", "organisation", "roles", "is_active", "is_staff"]
     list_filter = ["organisation", "groups", "is_active", "is_staff", "is_superuser"]

@@ -1,12 +1,11 @@
-"""`pytest --clock MOMENT`: the whole suite with the clock moved (`time_machine`, ticking), to
-find the tests and the code that hold only at some hours. A moment is a time in ISO 8601 or
-one of `MOMENTS`, the next of its kind from today: where Brussels' date is not UTC's, where
-the clocks skip or repeat an hour, a day that is not every year's. Run through each with
-`make test-clock`.
+"""`pytest --clock MOMENT`: the suite with the clock moved (`time_machine`, ticking), to find
+what holds only at some hours. A moment is one of `MOMENTS`, the next of its kind from
+today (where Brussels' date is not UTC's, where the clocks skip or repeat an hour, a day
+not every year has), or a time in ISO 8601 with its offset. `make test-clock` runs each.
 
-Found so far: a form refusing a time of the hour the clocks go back (the user admin, 02:xx on
-the last Sunday of October), a time taken from now falling in the hour they skip, a year read
-in UTC, and a test dated in December 2026."""
+Only this process's clock moves: a browser, a worker or a server another process runs
+keeps the real time, so those tests are refused. The time zone stays Brussels (travelling
+to a timestamp, not to a datetime, which would set the process's `TZ` to its own)."""
 
 import calendar
 import datetime
@@ -16,17 +15,16 @@ import time_machine
 
 UTC = datetime.UTC
 MOVED = pytest.StashKey[datetime.datetime]()
+OTHER_PROCESSES = ("browser", "integration")
 
 
 def _last_sunday(year: int, month: int) -> datetime.date:
-    day = datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+    day = datetime.date(year, month, calendar.monthrange(year, month)[1])
     return day - datetime.timedelta(days=(day.weekday() - 6) % 7)
 
 
 def _leap_day(year: int) -> datetime.datetime | None:
-    if calendar.isleap(year):
-        return datetime.datetime(year, 2, 29, 10, tzinfo=UTC)
-    return None
+    return datetime.datetime(year, 2, 29, 10, tzinfo=UTC) if calendar.isleap(year) else None
 
 
 MOMENTS = {
@@ -46,17 +44,27 @@ MOMENTS = {
 
 def moment(name: str, today: datetime.date) -> datetime.datetime:
     """The moment named, the first of its kind from `today` on, or the time `name` gives."""
-    if name not in MOMENTS:
-        return datetime.datetime.fromisoformat(name)
-    kind = (MOMENTS[name](year) for year in range(today.year, today.year + 9))
-    return next(at for at in kind if at is not None and at.date() >= today)
+    if name in MOMENTS:
+        kind = (MOMENTS[name](year) for year in range(today.year, today.year + 9))
+        return next(at for at in kind if at is not None and at.date() >= today)
+    try:
+        at = datetime.datetime.fromisoformat(name)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise pytest.UsageError(
+            f"--clock {name}: give one of {', '.join(MOMENTS)} or an ISO 8601 time with its "
+            "offset (2027-06-01T10:00+02:00)."
+        )
+    return at
 
 
 def pytest_addoption(parser):
     parser.addoption(
         "--clock",
         metavar="MOMENT",
-        help=f"Run with the clock moved to MOMENT (ISO 8601, or one of {', '.join(MOMENTS)}).",
+        help=f"Run with the clock moved to MOMENT: {', '.join(MOMENTS)}, or an ISO 8601 time "
+        "with its offset.",
     )
 
 
@@ -64,8 +72,23 @@ def pytest_configure(config):
     name = config.getoption("--clock")
     if name:
         at = moment(name, datetime.date.today())
-        time_machine.travel(at, tick=True).start()
+        travel = time_machine.travel(at.timestamp(), tick=True)
+        travel.start()
+        config.add_cleanup(travel.stop)
         config.stash[MOVED] = at
+
+
+def pytest_collection_modifyitems(config, items):
+    if MOVED not in config.stash:
+        return
+    elsewhere = [
+        item.nodeid for item in items if any(map(item.get_closest_marker, OTHER_PROCESSES))
+    ]
+    if elsewhere:
+        raise pytest.UsageError(
+            f"--clock moves this process's clock only, not that of a browser, worker or server: "
+            f"{elsewhere[0]} and {len(elsewhere) - 1} more cannot run with it."
+        )
 
 
 def pytest_report_header(config):

@@ -27,6 +27,7 @@ from tests.accounts.factories import (
 from tests.accounts.two_factor import Client
 from tests.clock import (  # noqa: F401 - `pytest --clock MOMENT`
     pytest_addoption,
+    pytest_collection_modifyitems,
     pytest_configure,
     pytest_report_header,
 )

@@ -26,21 +26,16 @@ def admin_browser(client, administrator):
     return client
 
 
-def in_a_month() -> str:
-    """Noon, thirty days on: a wall-clock time taken from now could fall in the hour a
-    clock change skips or repeats, which the form refuses."""
-    return f"{timezone.localdate() + datetime.timedelta(days=30)} 12:00:00"
-
-
 def add(admin_browser, user, **fields):
-    expires = in_a_month()
+    # At noon: a time of day taken from now could fall in the hour a clock change skips or
+    # repeats, which the form refuses.
     return admin_browser.post(
         reverse(ADD),
         {
             "user": user.pk,
             "name": "Mens (OCMW Gent)",
-            "expires_at_0": expires[:10],
-            "expires_at_1": expires[11:],
+            "expires_at_0": str(timezone.localdate() + datetime.timedelta(days=30)),
+            "expires_at_1": "12:00:00",
             **fields,
         },
     )

@@ -16,12 +16,9 @@ from tests.accounts.factories import CaseworkerFactory
 from tests.referrals.factories import ClientFactory, counsellor_for, referral_in_state
 
 # Offsets Python takes and PostgreSQL refuses (it stops at ±15:59), a fortnight on (an intake
-# is never before the agreement): 10:00 at -22:32 is 08:32 UTC the next day.
-FAR_DAY = datetime.date.today() + datetime.timedelta(days=14)
-FAR_OFFSET = f"{FAR_DAY}T10:00:00-22:32"
-FAR_INSTANT = datetime.datetime.combine(
-    FAR_DAY + datetime.timedelta(days=1), datetime.time(8, 32), tzinfo=datetime.UTC
-)
+# is never before the agreement).
+FAR_OFFSET = f"{timezone.localdate() + datetime.timedelta(days=14)}T10:00:00-22:32"
+FAR_INSTANT = datetime.datetime.fromisoformat(FAR_OFFSET)
 
 
 @pytest.fixture
