@@ -4,7 +4,7 @@ today (where Brussels' date is not UTC's, where the clocks skip or repeat an hou
 not every year has), or a time in ISO 8601 with its offset. `make test-clock` runs each.
 
 Only this process's clock moves: a browser, a worker or a server another process runs
-keeps the real time, so those tests are refused. The time zone stays Brussels (travelling
+keeps the real time, so those tests are deselected. The time zone stays Brussels (travelling
 to a timestamp, not to a datetime, which would set the process's `TZ` to its own)."""
 
 import calendar
@@ -78,17 +78,15 @@ def pytest_configure(config):
         config.stash[MOVED] = at
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected them
 def pytest_collection_modifyitems(config, items):
+    """Deselects the tests whose browser, worker or server keeps the real time."""
     if MOVED not in config.stash:
         return
-    elsewhere = [
-        item.nodeid for item in items if any(map(item.get_closest_marker, OTHER_PROCESSES))
-    ]
+    elsewhere = [item for item in items if any(map(item.get_closest_marker, OTHER_PROCESSES))]
     if elsewhere:
-        raise pytest.UsageError(
-            f"--clock moves this process's clock only, not that of a browser, worker or server: "
-            f"{elsewhere[0]} and {len(elsewhere) - 1} more cannot run with it."
-        )
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
 
 
 def pytest_report_header(config):
