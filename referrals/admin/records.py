@@ -25,10 +25,11 @@ from ..models import (
     ReferralEvent,
     SchoolYear,
 )
+from ..models.querysets import word_in
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
-from .search import RowSearchMixin, WordSearchMixin, holds, in_rows
+from .search import SHORT_WORDS, RowSearchMixin, WordSearchMixin, holds, in_rows
 
 
 class StepFilter(admin.SimpleListFilter):
@@ -123,6 +124,7 @@ class CandidacyAdmin(
         "last_name",
         "ocmw__name",
     ]
+    search_help_text = SHORT_WORDS
     fields = [
         "registered_at",
         "registered_by",
@@ -149,7 +151,7 @@ class CandidacyAdmin(
         registrants = User.objects.filter(holds(["username", "last_name"], word))
         return (
             in_rows("registered_by", registrants)
-            | in_rows("ocmw", Organisation.objects.filter(name__icontains=word))
+            | in_rows("ocmw", Organisation.objects.filter(word_in("name", word)))
             | holds(["insz__startswith", "last_name"], word)
         )
 

@@ -6,8 +6,8 @@ number, the training's title or the referral's external id. That is one conditio
 joined tables, which no index answers: PostgreSQL joined and read every referral, for the
 count, the page and the date hierarchy each (6 to 10 seconds at a million referrals).
 
-The referrals found stay exactly Django's; `ReferralSearchMixin` narrows them first to the
-candidates that each table's own indexes find:
+The referrals found stay Django's (but for the short words below); `ReferralSearchMixin`
+narrows them first to the candidates that each table's own indexes find:
 - the referrals of the clients who match every word (the clients' trigram and INSZ indexes),
 - those of the trainings whose title holds a word (a few hundred trainings),
 - those whose external id is a word (`referral_external_id_upper`).
@@ -20,7 +20,14 @@ Of those candidates it keeps what Django's condition keeps, asked of each table 
 plan for a word and 21-35 ms for two, for the count and again for the page (0.1 ms to run).
 
 `RowSearchMixin` does the same for the rows of a referral, a client or a user (the history,
-consents, messages, ...), with the rows' own texts."""
+consents, messages, ...), with the rows' own texts.
+
+Where Django looks for a word anywhere in a name or text (a search field without prefix or
+lookup), these searches do so from three letters on; a word of one or two letters is found
+where a part of the name or text starts (`querysets.word_in`), as the app's own search finds
+it. Anywhere, no index answers it, and PostgreSQL read every name and text (the history
+searched for "x" at a million referrals: 6 seconds, to find no line); at the start of a
+part, the trigram indexes do. The search box says so (`SHORT_WORDS`)."""
 
 import functools
 import operator
@@ -32,13 +39,20 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_paging import count_first
 
 from ..models import Client, Referral, Training
+from ..models.querysets import word_in
 
 # Django's lookup for a search field named with a prefix.
 PREFIXED = {"^": "istartswith", "=": "iexact", "@": "search"}
+# Under the search box of the admins whose search finds a short word where a part starts.
+SHORT_WORDS = _(
+    "One or two letters find the start of a word (“de” finds “De Smet”, not “Vandenberghe”); "
+    "longer words are found anywhere."
+)
 
 
 def through(path: str, fields: list[str]) -> list[str]:
@@ -115,11 +129,12 @@ def in_rows(key: str, rows: QuerySet) -> Q:
 
 class WordSearchMixin:
     """For an admin whose search fields Django's condition joins, or compares as text
-    (ids): Django's search a word at a time, each word's condition (`word_found`) written
-    so that the table's own indexes answer it."""
+    (ids), or looks for anywhere: Django's search a word at a time, each word's condition
+    (`word_found`) written so that the table's own indexes answer it; by default, the
+    search fields (the model's own) as `holds` asks them (then say `SHORT_WORDS`)."""
 
     def word_found(self, word: str) -> Q:
-        raise NotImplementedError
+        return holds(self.search_fields, word)
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.filter(*map(self.word_found, search_words(search_term))), False
@@ -138,19 +153,23 @@ class EachRow(Exists):
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
-def own_lookup(field: str) -> str:
-    """Django's lookup for a search field of the model's own: `^name`, `=name`, `@name`,
-    `name__lookup` or `name` (icontains)."""
+def field_has(field: str, word: str, prefix: str = "") -> Q:
+    """Django's condition for `word` in a search field of the model's own (`^name`,
+    `=name`, `@name`, `name__lookup`), through the lookup path `prefix`; for a plain `name`,
+    which Django looks for anywhere (icontains), `word_in`: a word of one or two letters
+    where a part of the name or text starts."""
     if field[0] in PREFIXED:
-        return f"{field[1:]}__{PREFIXED[field[0]]}"
-    return field if LOOKUP_SEP in field else f"{field}__icontains"
+        return Q(**{f"{prefix}{field[1:]}__{PREFIXED[field[0]]}": word})
+    if LOOKUP_SEP in field:
+        return Q(**{f"{prefix}{field}": word})
+    return word_in(f"{prefix}{field}", word)
 
 
 def holds(fields: list[str], word: str, path: str = "") -> Q:
-    """Django's condition for `word` over search fields of the model's own, or of the
-    model a row's foreign keys `path` ("referral__client") lead to."""
+    """The condition for `word` over search fields of the model's own, or of the model a
+    row's foreign keys `path` ("referral__client") lead to (`field_has`)."""
     prefix = f"{path}{LOOKUP_SEP}" if path else ""
-    return any_of(Q(**{f"{prefix}{own_lookup(field)}": word}) for field in fields)
+    return any_of(field_has(field, word, prefix) for field in fields)
 
 
 def client_has(word: str) -> Q:
@@ -159,7 +178,7 @@ def client_has(word: str) -> Q:
 
 
 def training_has(word: str) -> Q:
-    return Q(title__icontains=word)
+    return word_in("title", word)
 
 
 def referral_has(word: str, exists: type[Exists] = Exists) -> Q:
@@ -249,6 +268,7 @@ class ReferralSearchMixin:
     is joined, so no referral comes twice."""
 
     search_fields = REFERRAL_SEARCH_FIELDS
+    search_help_text = SHORT_WORDS
 
     def get_search_results(self, request, queryset, search_term):
         words = search_words(search_term)
@@ -328,6 +348,7 @@ class RowSearchMixin:
 
     search_through = "referral"
     search_texts: list[str] = []
+    search_help_text = SHORT_WORDS
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -102,9 +102,10 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
     return functools.reduce(operator.or_, overdue_reasons(today).values())
 
 
-# A word this long or longer is found anywhere in a name; a shorter one only where a part
-# of the name starts. Trigram indexes (migration 0028) find three letters anywhere, and one or
-# two at the start of a part; "an" anywhere would match most names, through no index.
+# A word this long or longer is found anywhere in a name or text; a shorter one only where
+# a part of it starts (`word_in`). Trigram indexes (migration 0028 and the admin's, 0042 and
+# on) find three letters anywhere, and one or two at the start of a part; "an" anywhere
+# would match most names, and "x" anywhere, through no index, read every row to find none.
 NAME_ANYWHERE = 3
 
 
@@ -123,12 +124,15 @@ def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q
         if numbers_if is not None:
             numbers &= numbers_if
         query &= (
-            _name_has(f"{prefix}first_name", word) | _name_has(f"{prefix}last_name", word) | numbers
+            word_in(f"{prefix}first_name", word) | word_in(f"{prefix}last_name", word) | numbers
         )
     return query
 
 
-def _name_has(field: str, word: str) -> Q:
+def word_in(field: str, word: str) -> Q:
+    """`field` (a lookup path) holds `word`, case ignored: anywhere if it has `NAME_ANYWHERE`
+    letters or more, else at the start of the field or of one of its parts (after a space
+    or a hyphen). The app's searches of names and the admin's of names and texts."""
     if len(word) >= NAME_ANYWHERE:
         return Q(**{f"{field}__icontains": word})
     return (

@@ -18,8 +18,9 @@ from referrals.enums import CandidacyOutcome
 from referrals.models import Candidacy
 from tests.accounts.factories import CounsellorFactory, OcmwFactory
 from tests.migrating import latest, migrate
+from tests.referrals.admin_searched import admin_finds, django_search
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
-from tests.referrals.test_admin_row_search import django_search, row_search
+from tests.referrals.test_admin_row_search import row_search
 from tests.referrals.test_client_search import ODD_TERMS, index_names, plan_of, postgres_only
 from tests.webhooks.deliveries import make_delivery, make_subscription
 from webhooks.models import Delivery
@@ -92,7 +93,7 @@ def test_the_candidacies_found_are_djangos(candidacies, monkeypatch, read_first)
 
     for term in CANDIDACY_TERMS:
         found = set(row_search(CANDIDACIES, term).values_list("pk", flat=True))
-        assert found == django_search(CANDIDACIES, term), term
+        assert found == admin_finds(CANDIDACIES, term), term
     assert set(row_search(CANDIDACIES, "brugge")) == {candidacies[1], candidacies[2]}
     assert set(row_search(CANDIDACIES, "gent claes")) == {candidacies[0]}
 
@@ -107,7 +108,7 @@ def test_a_national_number_is_found_by_its_first_digits_as_djangos_istartswith_f
 
     for term in CANDIDACY_TERMS:
         found = set(row_search(CANDIDACIES, term).values_list("pk", flat=True))
-        assert found == django_search(CANDIDACIES, term, as_before), term
+        assert found == admin_finds(CANDIDACIES, term, as_before), term
 
 
 def test_a_candidacys_search_joins_no_table(candidacies):

@@ -10,8 +10,10 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.admin_search import SessionSearchMixin
+from notifications.models import Notification
+from referrals.admin.search import SHORT_WORDS
 from referrals.enums import State
-from referrals.models import Client, Referral, Training
+from referrals.models import Candidacy, Client, GuidanceNote, Referral, ReferralEvent, Training
 from tests.accounts.factories import OcmwFactory, UserFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
 
@@ -359,3 +361,23 @@ def test_autocomplete_still_searches_by_its_own_term(admin_user_client, clients)
         str(clients["gent"].pk),
         str(clients["aalst"].pk),
     }
+
+
+@pytest.mark.parametrize(
+    "model_admin",
+    [ma for ma in site._registry.values() if ma.search_help_text == SHORT_WORDS],
+    ids=lambda ma: ma.opts.label_lower,
+)
+def test_the_search_box_says_how_a_short_word_is_found(admin_user_client, model_admin):
+    """Under the box of every admin whose search finds a word of one or two letters where a
+    part starts, in the user's language."""
+    response = admin_user_client.get(changelist(model_admin.model), HTTP_ACCEPT_LANGUAGE="nl")
+
+    assert response.status_code == 200
+    assert "Eén of twee letters vinden het begin van een woord" in response.content.decode()
+
+
+def test_the_admins_of_the_clients_referrals_and_their_rows_say_how_a_short_word_is_found():
+    said = {ma.model for ma in site._registry.values() if ma.search_help_text == SHORT_WORDS}
+
+    assert {Client, Referral, Candidacy, ReferralEvent, GuidanceNote, Notification} <= said

@@ -16,6 +16,7 @@ from referrals.models import Client, Referral
 from referrals.referral_lists import searched
 from tests.accounts.factories import AdministratorFactory, CounsellorFactory, OcmwFactory
 from tests.migrating import latest, migrate
+from tests.referrals.admin_searched import admin_finds
 from tests.referrals.factories import ClientFactory, ReferralFactory, TrainingFactory, make_insz
 
 pytestmark = pytest.mark.django_db
@@ -154,12 +155,10 @@ def referrals(people):
     ]
 
 
-def django_search(term: str) -> set[int]:
-    """What Django's own admin search finds with the referral admin's search fields."""
-    plain = admin.ModelAdmin(Referral, admin.site)
-    plain.search_fields = admin_search.REFERRAL_SEARCH_FIELDS
-    found, _ = plain.get_search_results(None, Referral.objects.all(), term)
-    return set(found.values_list("pk", flat=True))
+def admin_search_finds(term: str) -> set[int]:
+    """What Django's own admin search finds with the referral admin's search fields, a word
+    of one or two letters where a part starts (`admin_searched`)."""
+    return admin_finds(ReferralAdmin(Referral, admin.site), term)
 
 
 def referral_admin_search(term: str) -> set[int]:
@@ -189,7 +188,7 @@ def test_referral_admin_finds_what_djangos_search_finds(
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", read_first)
     monkeypatch.setattr(admin_search, "COMMON", common)
 
-    assert referral_admin_search(term) == django_search(term)
+    assert referral_admin_search(term) == admin_search_finds(term)
 
 
 def referral_admin_paginator(term: str, cap: int):
@@ -213,13 +212,13 @@ def test_referral_admin_counts_what_djangos_search_finds_up_to_its_cap(
     for cap in (1, 2, 5):
         for term in ADMIN_TERMS:
             counted = referral_admin_paginator(term, cap).count
-            assert counted == min(len(django_search(term)), cap + 1), (cap, term)
+            assert counted == min(len(admin_search_finds(term)), cap + 1), (cap, term)
 
 
 def test_referral_admin_walked_counts_the_clients_referrals_first(referrals, monkeypatch):
     """Past the cap with Anna's two referrals, the list is not counted referral by referral;
-    under it (the five of every client with "an"), it is. Read as keys, nothing is counted
-    first: they are no more than the cap."""
+    under it (the three of Anna and Sofie, born in July 1985), it is. Read as keys, nothing
+    is counted first: they are no more than the cap."""
     monkeypatch.setattr(admin_search, "CANDIDATES_READ", 1)
     monkeypatch.setattr(admin_search, "COMMON", 1)
 
@@ -230,13 +229,40 @@ def test_referral_admin_walked_counts_the_clients_referrals_first(referrals, mon
         return count, [q["sql"] for q in queries if "COUNT(" in q["sql"]]
 
     anna, (from_clients,) = counted("anna", 1)
-    an, (first, each) = counted("an", 10)
+    july, (first, each) = counted("8507", 10)
     monkeypatch.undo()
     peeters, (keyed,) = counted("peeters", 10)
 
-    assert (anna, an, peeters) == (2, 5, 2)
+    assert (anna, july, peeters) == (2, 3, 2)
     assert 'JOIN "referrals_client"' in from_clients and 'JOIN "referrals_client"' in first
     assert 'JOIN "referrals_client"' not in each + keyed and " OFFSET 0" in each
+
+
+@pytest.mark.parametrize("term", ADMIN_TERMS)
+def test_client_admin_finds_what_djangos_search_finds(people, term):
+    """A word of one or two letters where a part starts (`admin_searched`)."""
+    client_admin = admin.site._registry[Client]
+    found, may_have_duplicates = client_admin.get_search_results(
+        RequestFactory().get("/"), Client.objects.all(), term
+    )
+
+    assert set(found.values_list("pk", flat=True)) == admin_finds(client_admin, term)
+    assert not may_have_duplicates
+
+
+@pytest.mark.parametrize("word", ["an", "de", "li", "w", "anna", "eeter", "Van de"])
+def test_the_admins_find_a_names_words_as_the_apps_search_does(people, referrals, word):
+    """Three letters or more anywhere, fewer where a part of the name starts: the client
+    admin and the referral admin find the same clients as the lists of the app."""
+    client_admin = admin.site._registry[Client]
+    request = RequestFactory().get("/")
+    clients, _ = client_admin.get_search_results(request, Client.objects.all(), word)
+    referrals_found = referral_admin_search(word)
+
+    assert set(clients) == set(Client.objects.search(word)) != set()
+    assert referrals_found == set(
+        Referral.objects.filter(client__in=Client.objects.search(word)).values_list("pk", flat=True)
+    )
 
 
 def test_referral_admin_search_is_not_vacuous(referrals):
@@ -270,10 +296,11 @@ def test_a_word_many_clients_hold_is_looked_for_in_the_lists_order(referrals, mo
         )
         return found
 
-    common, rare = searched("an"), searched("peeters")  # four clients' referrals; Anna's
+    # Anna's and Sofie's referrals (born in July 1985); Anna's.
+    common, rare = searched("8507"), searched("peeters")
 
     assert " IN (" not in str(common.query) and " IN (" in str(rare.query)
-    assert set(common) == {r for r in referrals if r.client.first_name != "Wei"}
+    assert set(common) == {r for r in referrals if r.client.first_name in ("Anna", "Sofie")}
     assert set(rare) == {r for r in referrals if r.client.first_name == "Anna"}
 
 
