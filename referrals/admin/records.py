@@ -29,7 +29,7 @@ from ..models.querysets import word_in
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
-from .search import SHORT_WORDS, RowSearchMixin, WordSearchMixin, holds, in_rows
+from .search import SHORT_WORDS, USER_PARTS, RowSearchMixin, WordSearchMixin, holds, in_rows
 
 
 class StepFilter(admin.SimpleListFilter):
@@ -144,11 +144,12 @@ class CandidacyAdmin(
         return candidacy.referral.client if candidacy.referral else None
 
     def word_found(self, word: str) -> Q:
-        """Django's search, each table asked apart: the registrants and OCMWs that hold the
+        """Django's search (a word of one or two letters where a part starts:
+        `search.field_has`), each table asked apart: the registrants and OCMWs that hold the
         word read first (a few thousand users, 300 OCMWs), then the candidacies by the
         indexes of their keys, national number and name (migration 0043). Django joined
         the three tables into one `OR`, which no index answers."""
-        registrants = User.objects.filter(holds(["username", "last_name"], word))
+        registrants = User.objects.filter(holds(["username", "last_name"], word, parts=USER_PARTS))
         return (
             in_rows("registered_by", registrants)
             | in_rows("ocmw", Organisation.objects.filter(word_in("name", word)))

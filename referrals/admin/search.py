@@ -27,7 +27,8 @@ lookup), these searches do so from three letters on; a word of one or two letter
 where a part of the name or text starts (`querysets.word_in`), as the app's own search finds
 it. Anywhere, no index answers it, and PostgreSQL read every name and text (the history
 searched for "x" at a million referrals: 6 seconds, to find no line); at the start of a
-part, the trigram indexes do. The search box says so (`SHORT_WORDS`)."""
+part, the trigram indexes do. The search box says so (`SHORT_WORDS`). In what follows,
+Django's search and its condition are Django's with that one difference."""
 
 import functools
 import operator
@@ -44,7 +45,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_paging import count_first
 
 from ..models import Client, Referral, Training
-from ..models.querysets import word_in
+from ..models.querysets import NAME_PARTS, word_in
 
 # Django's lookup for a search field named with a prefix.
 PREFIXED = {"^": "istartswith", "=": "iexact", "@": "search"}
@@ -74,6 +75,9 @@ REFERRAL_SEARCH_FIELDS = [
     "=external_id",
 ]
 USER_SEARCH_FIELDS = ["username", "email"]
+# A user name or an e-mail address has parts after dots, underscores and "@" too: "pe"
+# finds jan.peeters.
+USER_PARTS = f"{NAME_PARTS}._@"
 
 
 def search_words(term: str) -> list[str]:
@@ -153,23 +157,23 @@ class EachRow(Exists):
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
-def field_has(field: str, word: str, prefix: str = "") -> Q:
+def field_has(field: str, word: str, prefix: str = "", parts: str = NAME_PARTS) -> Q:
     """Django's condition for `word` in a search field of the model's own (`^name`,
     `=name`, `@name`, `name__lookup`), through the lookup path `prefix`; for a plain `name`,
     which Django looks for anywhere (icontains), `word_in`: a word of one or two letters
-    where a part of the name or text starts."""
+    where the name or text, or a part of it (after one of `parts`), starts."""
     if field[0] in PREFIXED:
         return Q(**{f"{prefix}{field[1:]}__{PREFIXED[field[0]]}": word})
     if LOOKUP_SEP in field:
         return Q(**{f"{prefix}{field}": word})
-    return word_in(f"{prefix}{field}", word)
+    return word_in(f"{prefix}{field}", word, parts)
 
 
-def holds(fields: list[str], word: str, path: str = "") -> Q:
+def holds(fields: list[str], word: str, path: str = "", parts: str = NAME_PARTS) -> Q:
     """The condition for `word` over search fields of the model's own, or of the model a
     row's foreign keys `path` ("referral__client") lead to (`field_has`)."""
     prefix = f"{path}{LOOKUP_SEP}" if path else ""
-    return any_of(field_has(field, word, prefix) for field in fields)
+    return any_of(field_has(field, word, prefix, parts) for field in fields)
 
 
 def client_has(word: str) -> Q:
@@ -282,7 +286,7 @@ class ReferralSearchMixin:
 
 
 def user_has(word: str) -> Q:
-    return holds(USER_SEARCH_FIELDS, word)
+    return holds(USER_SEARCH_FIELDS, word, parts=USER_PARTS)
 
 
 @dataclass(frozen=True)

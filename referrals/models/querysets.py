@@ -107,6 +107,8 @@ def overdue_condition(today: datetime.date | None = None) -> Q:
 # on) find three letters anywhere, and one or two at the start of a part; "an" anywhere
 # would match most names, and "x" anywhere, through no index, read every row to find none.
 NAME_ANYWHERE = 3
+# Where a part of a name starts: after a space or a hyphen.
+NAME_PARTS = " -"
 
 
 def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q:
@@ -129,17 +131,17 @@ def client_search(text: str, prefix: str = "", numbers_if: Q | None = None) -> Q
     return query
 
 
-def word_in(field: str, word: str) -> Q:
+def word_in(field: str, word: str, parts: str = NAME_PARTS) -> Q:
     """`field` (a lookup path) holds `word`, case ignored: anywhere if it has `NAME_ANYWHERE`
-    letters or more, else at the start of the field or of one of its parts (after a space
-    or a hyphen). The app's searches of names and the admin's of names and texts."""
+    letters or more, else at the start of the field or of one of its parts (after one of
+    the characters `parts`). The app's searches of names and the admin's of names and
+    texts."""
     if len(word) >= NAME_ANYWHERE:
         return Q(**{f"{field}__icontains": word})
-    return (
-        Q(**{f"{field}__istartswith": word})
-        | Q(**{f"{field}__icontains": f" {word}"})
-        | Q(**{f"{field}__icontains": f"-{word}"})
-    )
+    found = Q(**{f"{field}__istartswith": word})
+    for mark in parts:
+        found |= Q(**{f"{field}__icontains": f"{mark}{word}"})
+    return found
 
 
 class ClientQuerySet(models.QuerySet):

@@ -1,12 +1,14 @@
 """What the admin's searches should find, worked out apart from them: Django's own admin
 search with the same search fields, but that a word of one or two letters, in a field
 Django looks for it anywhere (one without prefix or lookup), is found only where the
-field or a part of it starts, after a space or a hyphen (`querysets.word_in`, as the
-app's own search finds it). Django's search finds every such row too, so the rows are
+field or a part of it starts: after a space or a hyphen, and in a user's name or e-mail
+address also after a dot, an underscore or "@" (`querysets.word_in`, as the app's own
+search finds it in names). Django's search finds every such row too, so the rows are
 Django's, of which those whose short words start a part of some field are kept, each
 field's value compared here, in Python."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -23,10 +25,18 @@ def django_search(model_admin, term: str, search_fields: list[str] | None = None
     return set(found.values_list("pk", flat=True))
 
 
-def starts_a_part(value: str, word: str) -> bool:
-    """`word` where `value`, or a part of it after a space or a hyphen, starts, in any case."""
+def starts_a_part(value: str, word: str, marks: str) -> bool:
+    """`word` where `value`, or a part of it after one of `marks`, starts, in any case."""
     value, word = value.upper(), word.upper()
-    return value.startswith(word) or f" {word}" in value or f"-{word}" in value
+    return value.startswith(word) or any(f"{mark}{word}" in value for mark in marks)
+
+
+def marks_of(model, field: str) -> str:
+    """What starts a part of the search field `field` (a path from `model`)."""
+    *relations, _name = field.split(LOOKUP_SEP)
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return " -._@" if model is get_user_model() else " -"
 
 
 def holding(model, field: str, word: str) -> set[int]:
@@ -37,10 +47,11 @@ def holding(model, field: str, word: str) -> set[int]:
     elif field.rsplit(LOOKUP_SEP, 1)[-1] in LOOKUPS:
         rows = rows.filter(**{field: word})
     else:
+        marks = marks_of(model, field)
         return {
             pk
             for pk, value in rows.values_list("pk", field)
-            if value is not None and starts_a_part(value, word)
+            if value is not None and starts_a_part(value, word, marks)
         }
     return set(rows.values_list("pk", flat=True))
 

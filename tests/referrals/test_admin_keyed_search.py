@@ -81,6 +81,16 @@ CANDIDACY_TERMS = [
     "\\",
     "0",
     "-1",
+    # A word of one or two letters, where a part starts: of an OCMW's name, a counsellor's
+    # (Gentens) and a candidate's; of user names (sarah.vdab, tom.vdab); "ge" anywhere
+    # was in Brugge too.
+    "ge",
+    "cl",
+    "br",
+    "vd",
+    "to",
+    "s",
+    "ge cl",
     *ODD_TERMS,
 ]
 
