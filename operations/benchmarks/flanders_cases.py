@@ -132,6 +132,12 @@ def searches(users: dict[str, User]) -> dict[tuple[str, str], tuple[str, str]]:
             reverse("admin:referrals_referralevent_changelist"),
             "Anna",
         ),
+        # A letter, which the history looks for where a name or a reason, or a part of
+        # it, starts (anywhere, no index answers it: 6 s, to find no line).
+        ("administrator", "admin history letter search"): (
+            reverse("admin:referrals_referralevent_changelist"),
+            "x",
+        ),
         ("administrator", "admin messages search"): (
             reverse("admin:notifications_notification_changelist"),
             users["counsellor"].username,
@@ -266,6 +272,12 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
             "admin history, a first name",
             admin_history,
             session="admin history first name search",
+        ),
+        Case(
+            "administrator",
+            "admin history, a letter",
+            admin_history,
+            session="admin history letter search",
         ),
         Case("administrator", "admin messages", admin_messages),
         Case(
