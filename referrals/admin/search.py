@@ -113,9 +113,9 @@ def read_ids(ids: QuerySet) -> list | None:
 def keyed(ids: QuerySet, most: int) -> list | QuerySet | None:
     """The ids of the query `ids`: as a list if there are `CANDIDATES_READ` or fewer, else
     the query itself if there are `most` or fewer, else None (too many to look for by key:
-    the list is then walked in its order, each row asked). Read once, up to `most` + 1:
-    read up to `CANDIDATES_READ` + 1 and then counted, PostgreSQL found the first ones
-    twice (the clients named Anna: 6-15 ms of the history's 45-59 ms of SQL)."""
+    the list is then walked in its order, each row asked). Read in one query, up to
+    `most` + 1 (at least `CANDIDATES_READ` + 1): a read and then a count found the first
+    ones twice."""
     read = list(ids[: max(most, CANDIDATES_READ) + 1])
     if len(read) <= CANDIDATES_READ:
         return read
