@@ -16,7 +16,8 @@ from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from accounts.keys import is_pk
 from notifications.admin_retry import RetryActionMixin
-from referrals.admin.search import WordSearchMixin, in_rows
+from referrals.admin.search import in_rows
+from referrals.admin.words import WordSearchMixin
 
 from .kinds import EventKind
 from .models import Delivery, Subscription

@@ -32,8 +32,9 @@ from ..models import (
     Training,
 )
 from .audited import AuditedAdminMixin
-from .search import CLIENT_SEARCH_FIELDS, SHORT_WORDS, RowSearchMixin, WordSearchMixin
+from .search import CLIENT_SEARCH_FIELDS, RowSearchMixin
 from .subject_access import SubjectAccessMixin
+from .words import SHORT_WORDS, WordSearchMixin
 
 # Free text counts its line breaks as the browser does (see TextAreaField).
 TEXT_AREAS = {models.TextField: {"form_class": TextAreaField}}

@@ -29,7 +29,8 @@ from ..models.querysets import word_in
 from .audited import AuditedAdminMixin
 from .catalogue import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
-from .search import SHORT_WORDS, USER_PARTS, RowSearchMixin, WordSearchMixin, holds, in_rows
+from .search import RowSearchMixin, in_rows
+from .words import SHORT_WORDS, USER_PARTS, WordSearchMixin, holds
 
 
 class StepFilter(admin.SimpleListFilter):

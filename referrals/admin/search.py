@@ -6,7 +6,7 @@ number, the training's title or the referral's external id. That is one conditio
 joined tables, which no index answers: PostgreSQL joined and read every referral, for the
 count, the page and the date hierarchy each (6 to 10 seconds at a million referrals).
 
-The referrals found stay Django's (but for the short words below); `ReferralSearchMixin`
+The referrals found stay Django's (but for the short words: below); `ReferralSearchMixin`
 narrows them first to the candidates that each table's own indexes find:
 - the referrals of the clients who match every word (the clients' trigram and INSZ indexes),
 - those of the trainings whose title holds a word (a few hundred trainings),
@@ -22,16 +22,10 @@ plan for a word and 21-35 ms for two, for the count and again for the page (0.1 
 `RowSearchMixin` does the same for the rows of a referral, a client or a user (the history,
 consents, messages, ...), with the rows' own texts.
 
-Where Django looks for a word anywhere in a name or text (a search field without prefix or
-lookup), these searches do so from three letters on; a word of one or two letters is found
-where a part of the name or text starts (`querysets.word_in`), as the app's own search finds
-it. Anywhere, no index answers it, and PostgreSQL read every name and text (the history
-searched for "x" at a million referrals: 6 seconds, to find no line); at the start of a
-part, the trigram indexes do. The search box says so (`SHORT_WORDS`). In what follows,
-Django's search and its condition are Django's with that one difference."""
+A word's condition over the search fields, and the search of one or two letters, are in
+`words`. In what follows, Django's search and its condition are Django's with that one
+difference: a word of one or two letters where a part of the name or text starts."""
 
-import functools
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,31 +33,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from django.utils.text import smart_split, unescape_string_literal
-from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_paging import count_first
 
 from ..models import Client, Referral, Training
-from ..models.querysets import NAME_PARTS, word_in
-
-# Django's lookup for a search field named with a prefix.
-PREFIXED = {"^": "istartswith", "=": "iexact", "@": "search"}
-# Under the search box of the admins whose search finds a short word where a part starts.
-SHORT_WORDS = _(
-    "One or two letters find the start of a word (“de” finds “De Smet”, not “Vandenberghe”); "
-    "longer words are found anywhere."
-)
-
-
-def through(path: str, fields: list[str]) -> list[str]:
-    """`fields` (Django's search fields) as named from a row whose foreign key `path` leads
-    to their model."""
-    return [
-        f"{field[0]}{path}__{field[1:]}" if field[0] in PREFIXED else f"{path}__{field}"
-        for field in fields
-    ]
-
+from ..models.querysets import word_in
+from .words import SHORT_WORDS, USER_PARTS, all_of, any_of, holds, search_words, through
 
 # The national number by its first digits, as the app's search (`client_search`) compares
 # it: an INSZ holds no letters, so Django's `^` (istartswith, UPPER() on both sides) found
@@ -75,28 +50,6 @@ REFERRAL_SEARCH_FIELDS = [
     "=external_id",
 ]
 USER_SEARCH_FIELDS = ["username", "email"]
-# A user name or an e-mail address has parts after dots, underscores and "@" too: "pe"
-# finds jan.peeters.
-USER_PARTS = f"{NAME_PARTS}._@"
-
-
-def search_words(term: str) -> list[str]:
-    """The words of `term` as Django's admin search splits them ("quoted words" as one)."""
-    words = []
-    for word in smart_split(term):
-        if word.startswith(('"', "'")) and word[0] == word[-1]:
-            word = unescape_string_literal(word)
-        words.append(word)
-    return words
-
-
-def any_of(conditions) -> Q:
-    return functools.reduce(operator.or_, conditions)
-
-
-def all_of(conditions) -> Q:
-    return functools.reduce(operator.and_, conditions)
-
 
 # Candidates read as ids first, up to this many: the query then names them, and PostgreSQL
 # reads just those rows. (Left as a subquery, it guesses from the names' and titles'
@@ -133,19 +86,6 @@ def in_rows(key: str, rows: QuerySet) -> Q:
     return Q(**{f"{key}__in": ids if read is None else read})
 
 
-class WordSearchMixin:
-    """For an admin whose search fields Django's condition joins, or compares as text
-    (ids), or looks for anywhere: Django's search a word at a time, each word's condition
-    (`word_found`) written so that the table's own indexes answer it; by default, the
-    search fields (the model's own) as `holds` asks them (then say `SHORT_WORDS`)."""
-
-    def word_found(self, word: str) -> Q:
-        return holds(self.search_fields, word)
-
-    def get_search_results(self, request, queryset, search_term):
-        return queryset.filter(*map(self.word_found, search_words(search_term))), False
-
-
 class EachRow(Exists):
     """An `EXISTS` that PostgreSQL asks of each row in turn, where a list is walked in its
     order: `OFFSET 0` keeps it as written (PostgreSQL does not flatten such a subquery:
@@ -157,25 +97,6 @@ class EachRow(Exists):
     Of a queryset that is not sliced: Django's `LIMIT 1` then ends its SQL."""
 
     template = "EXISTS(%(subquery)s OFFSET 0)"
-
-
-def field_has(field: str, word: str, prefix: str = "", parts: str = NAME_PARTS) -> Q:
-    """Django's condition for `word` in a search field of the model's own (`^name`,
-    `=name`, `@name`, `name__lookup`), through the lookup path `prefix`; for a plain `name`,
-    which Django looks for anywhere (icontains), `word_in`: a word of one or two letters
-    where the name or text, or a part of it (after one of `parts`), starts."""
-    if field[0] in PREFIXED:
-        return Q(**{f"{prefix}{field[1:]}__{PREFIXED[field[0]]}": word})
-    if LOOKUP_SEP in field:
-        return Q(**{f"{prefix}{field}": word})
-    return word_in(f"{prefix}{field}", word, parts)
-
-
-def holds(fields: list[str], word: str, path: str = "", parts: str = NAME_PARTS) -> Q:
-    """The condition for `word` over search fields of the model's own, or of the model a
-    row's foreign keys `path` ("referral__client") lead to (`field_has`)."""
-    prefix = f"{path}{LOOKUP_SEP}" if path else ""
-    return any_of(field_has(field, word, prefix, parts) for field in fields)
 
 
 def client_has(word: str) -> Q:

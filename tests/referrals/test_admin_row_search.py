@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 from referrals.admin import search as admin_search
-from referrals.admin.search import SHORT_WORDS, RowSearchMixin
+from referrals.admin.search import RowSearchMixin
+from referrals.admin.words import SHORT_WORDS
 from referrals.enums import SchoolYearResult, State
 from referrals.models import (
     Candidacy,

@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.admin_search import SessionSearchMixin
-from referrals.admin.search import SHORT_WORDS
+from referrals.admin.words import SHORT_WORDS
 from referrals.enums import State
 from referrals.models import Client, Referral, Training
 from tests.accounts.factories import OcmwFactory, UserFactory
