@@ -10,7 +10,8 @@ field's value compared here, in Python."""
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models.constants import LOOKUP_SEP
-from django.utils.text import smart_split, unescape_string_literal
+
+from referrals.admin.words import search_words
 
 # Django's search fields with a prefix, and the lookups a search field may end with here.
 PREFIXES = {"^": "istartswith", "=": "iexact"}
@@ -60,11 +61,6 @@ def admin_finds(model_admin, term: str, search_fields: list[str] | None = None) 
     """What the admin's search of `model_admin` (or with `search_fields`) should find."""
     fields = model_admin.search_fields if search_fields is None else search_fields
     found = django_search(model_admin, term, fields)
-    words = []
-    for word in smart_split(term):  # as Django splits the term
-        if word.startswith(('"', "'")) and word[0] == word[-1]:
-            word = unescape_string_literal(word)
-        words.append(word)
-    for word in [word for word in words if len(word) < 3]:
+    for word in [word for word in search_words(term) if len(word) < 3]:
         found &= set().union(*(holding(model_admin.model, field, word) for field in fields))
     return found

@@ -10,11 +10,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.admin_search import SessionSearchMixin
-from referrals.admin.words import SHORT_WORDS
 from referrals.enums import State
 from referrals.models import Client, Referral, Training
 from tests.accounts.factories import OcmwFactory, UserFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory, referral_in_state
+from tests.referrals.test_admin_row_search import SAYS_SHORT_WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -362,11 +362,7 @@ def test_autocomplete_still_searches_by_its_own_term(admin_user_client, clients)
     }
 
 
-@pytest.mark.parametrize(
-    "model_admin",
-    [ma for ma in site._registry.values() if ma.search_help_text == SHORT_WORDS],
-    ids=lambda ma: ma.opts.label_lower,
-)
+@pytest.mark.parametrize("model_admin", SAYS_SHORT_WORDS, ids=lambda ma: ma.opts.label_lower)
 def test_the_search_box_says_how_a_short_word_is_found(admin_user_client, model_admin):
     """Under the box of every admin whose search finds a word of one or two letters where a
     part starts, in the user's language."""
