@@ -91,6 +91,14 @@ def _checked_box() -> Drawing:
 
 
 def _conditions(agreement: Agreement) -> list:
+    """The entry conditions checked, each with a ticked box; a dash if none apply to the
+    training (reportlab refuses a table of no rows)."""
+    heading, note = (
+        _p(agreement.conditions.heading, "heading"),
+        _p(agreement.conditions_note, "small"),
+    )
+    if not agreement.conditions.rows:
+        return [heading, _p("—"), note]
     checked = Table(
         [[_checked_box(), _p(label)] for label, _value in agreement.conditions.rows],
         colWidths=[6 * mm, WIDTH - 6 * mm],
@@ -104,11 +112,7 @@ def _conditions(agreement: Agreement) -> list:
             ]
         )
     )
-    return [
-        _p(agreement.conditions.heading, "heading"),
-        checked if agreement.conditions.rows else _p("—"),
-        _p(agreement.conditions_note, "small"),
-    ]
+    return [heading, checked, note]
 
 
 def _signatures(agreement: Agreement) -> list:

@@ -111,6 +111,20 @@ def test_a_missing_handover_says_so(client, caseworker, training):
     assert "Warm handover Not recorded yet." in text
 
 
+def test_an_agreement_without_conditions_checked_still_prints(client, caseworker, agreed):
+    """An agreement imported, or of a type with no entry conditions, checked none: a dash
+    where they would be (reportlab refused the empty table, and the download was a 500)."""
+    agreed.checked_conditions.clear()
+    client.force_login(caseworker)
+
+    response = client.get(pdf_url(agreed), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Entry conditions checked — The screening itself is done by VDAB" in text
+    assert "Warm handover" in text and "The client" in text
+
+
 def test_the_download_leaves_an_export_row_in_the_audit_trail(client, caseworker, agreed):
     client.force_login(caseworker)
 
