@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.admin_paging import count_up_to
 from audit import reads
 
 from . import access
@@ -102,9 +103,13 @@ def referral_list(request):
 def xlsx_download(request, queryset, *, subjects, workbook, name: str, too_many: str, back: str):
     """A list as the user sees it, as an XLSX download: refused with `too_many` (a message
     with %(max)s) and back to the list above EXPORT_MAX_ROWS rows, else an EXPORT row in the
-    trail naming every person listed and `workbook(rows)` as `<name>-<day>.xlsx`."""
-    rows = list(queryset[: EXPORT_MAX_ROWS + 1])
-    if len(rows) > EXPORT_MAX_ROWS:
+    trail naming every person listed and `workbook(rows)` as `<name>-<day>.xlsx`.
+
+    Counted before the rows are read, by their keys alone: reading 10,001 referrals with
+    all they show, to refuse them, took 0.9 s."""
+    over = count_up_to(queryset, EXPORT_MAX_ROWS) > EXPORT_MAX_ROWS
+    rows = [] if over else list(queryset[: EXPORT_MAX_ROWS + 1])
+    if over or len(rows) > EXPORT_MAX_ROWS:  # or grown since it was counted
         messages.error(request, too_many % {"max": EXPORT_MAX_ROWS})
         return redirect(f"{back}?{request.GET.urlencode()}")
     reads.listed(request, subjects.of_all(rows), kind=reads.Kind.EXPORT, detail={"format": "xlsx"})

@@ -387,14 +387,40 @@ def test_the_download_holds_the_list_as_filtered(client, caseworker, referrals):
     assert list(exported.values_list("referral_id", flat=True)) == [referrals["an"].pk]
 
 
-def test_a_download_too_big_asks_for_filters(client, caseworker, referrals, monkeypatch):
+def test_the_download_is_laid_out_to_work_from(client, caseworker, referrals):
+    """Bold headings that stay in view, a filter on every column over every row, each
+    column wide enough for its heading."""
+    client.force_login(caseworker)
+    response = client.get(f"{EXPORT}?sort=client", HTTP_ACCEPT_LANGUAGE="en")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Referrals"
+    assert [cell.font.b for cell in sheet[1]] == [True] * 15
+    assert [cell.font.b for cell in sheet[2]] == [False] * 15
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:O4"  # the headings and three referrals
+    assert sheet.column_dimensions["O"].width == len("Last change of state") + 2
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "An Aerts",
+        "Bart Bosmans",
+        "Cas Claeys",
+    ]
+
+
+@pytest.mark.parametrize("export", [EXPORT, reverse("referrals:client_list_export")])
+def test_a_download_too_big_asks_for_filters(client, caseworker, referrals, monkeypatch, export):
+    """Refused from a count of the keys, before a row is read with what it shows."""
     monkeypatch.setattr(list_export, "EXPORT_MAX_ROWS", 2)
     monkeypatch.setattr("referrals.list_views.EXPORT_MAX_ROWS", 2)
     client.force_login(caseworker)
-    response = client.get(f"{EXPORT}?sort=client")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{export}?sort=-name")
     assert response.status_code == 302
-    assert response.url == f"{LIST}?sort=client"
+    assert response.url.endswith("?sort=-name")
     assert not Entry.objects.filter(kind=Kind.EXPORT).exists()
+    read = [
+        q["sql"] for q in queries.captured_queries if '"referrals_client"."last_name"' in q["sql"]
+    ]
+    assert read == []
 
 
 # --- the client list ---------------------------------------------------------------------
