@@ -13,6 +13,7 @@ from . import (
     admin_security,  # noqa: F401 - takes over the lockouts' and devices' admin
 )
 from .admin_announce import AnnouncedRoleChangesMixin, AnnouncedUserChangesMixin
+from .admin_paging import ActionCheckboxMixin
 from .admin_search import SessionSearchMixin
 from .changes import announce_user_change, user_snapshot
 from .lockout import unlock
@@ -28,14 +29,14 @@ class GroupAdmin(AnnouncedRoleChangesMixin, SessionSearchMixin, BaseGroupAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SessionSearchMixin, admin.ModelAdmin):
+class OrganisationAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "municipality", "province", "email", "phone"]
     list_filter = ["kind", "province"]
     search_fields = ["name", "municipality"]
 
 
 @admin.register(User)
-class UserAdmin(AnnouncedUserChangesMixin, SessionSearchMixin, BaseUserAdmin):
+class UserAdmin(ActionCheckboxMixin, AnnouncedUserChangesMixin, SessionSearchMixin, BaseUserAdmin):
     """Users; every account created, changed (roles and password included) or deleted here
     is announced (accounts/admin_announce.py), in the transaction of the change."""
 

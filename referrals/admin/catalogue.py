@@ -243,7 +243,11 @@ class OfferedFilter(admin.SimpleListFilter):
 
 @admin.register(Training)
 class TrainingAdmin(
-    LabelledListEditableMixin, NamedEmptyTextMixin, SessionSearchMixin, admin.ModelAdmin
+    ActionCheckboxMixin,
+    LabelledListEditableMixin,
+    NamedEmptyTextMixin,
+    SessionSearchMixin,
+    admin.ModelAdmin,
 ):
     formfield_overrides = TEXT_AREAS
     list_display = [
