@@ -189,6 +189,12 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("caseworker", "referrals, by client", f"{referrals}?sort=client"),
         Case("caseworker", "referrals, by key date", f"{referrals}?sort=key_date"),
         Case("caseworker", "referrals, searched", referrals, session="referral search"),
+        # The list as a workbook: the OCMW's ended referrals (1,144 in the fill).
+        Case(
+            "caseworker",
+            "referrals, download",
+            f"{reverse('referrals:referral_list_export')}?state=ended",
+        ),
         Case("caseworker", "clients, page 1", clients),
         Case("caseworker", "clients, page 40", f"{clients}?page=40"),
         Case("caseworker", "clients, by name", clients, session="client search"),
