@@ -23,7 +23,9 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(AnnouncedRoleChangesMixin, SessionSearchMixin, BaseGroupAdmin):
+class GroupAdmin(
+    ActionCheckboxMixin, AnnouncedRoleChangesMixin, SessionSearchMixin, BaseGroupAdmin
+):
     """The roles, searched like every other list of the admin; what changes in them is
     announced (accounts/admin_announce.py)."""
 

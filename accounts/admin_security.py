@@ -16,6 +16,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from .admin_announce import AnnouncedDeviceChangesMixin, AnnouncedUnlockMixin
 from .admin_names import NamedEmptyTextMixin
+from .admin_paging import ActionCheckboxMixin
 from .admin_readonly import ReadOnlyAdminMixin
 from .admin_search import SessionSearchMixin
 
@@ -39,7 +40,7 @@ TAKEN_OVER = {
 for model, (model_admin, mixins, attributes) in TAKEN_OVER.items():
     if admin.site.is_registered(model):
         admin.site.unregister(model)
-    bases = (SessionSearchMixin, NamedEmptyTextMixin, *mixins, model_admin)
+    bases = (ActionCheckboxMixin, SessionSearchMixin, NamedEmptyTextMixin, *mixins, model_admin)
     admin.site.register(
         model, type(model_admin.__name__, bases, {"__module__": __name__, **attributes})
     )

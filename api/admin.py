@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_paging import ActionCheckboxMixin
 from accounts.admin_search import SessionSearchMixin
 from accounts.models import User
 from audit.models import Kind
@@ -41,7 +42,7 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(SessionSearchMixin, admin.ModelAdmin):
+class ApiTokenAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
     form = ApiTokenForm
     list_display = [
         "name",

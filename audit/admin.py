@@ -180,7 +180,7 @@ def filter_link(text, parameter: str, number: int | None, to: str = ""):
 
 
 @admin.register(Purge)
-class PurgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PurgeAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each application of the trail's retention: when, which rows (before the cutoff),
     how many."""
 

@@ -83,7 +83,7 @@ class NotificationAdmin(
 
 
 @admin.register(EmailOptOut)
-class EmailOptOutAdmin(SessionSearchMixin, admin.ModelAdmin):
+class EmailOptOutAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
     """Users switch e-mails off themselves; the administrator may look, and undo on request."""
 
     list_display = ["user", "kind"]
@@ -94,7 +94,7 @@ class EmailOptOutAdmin(SessionSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(EmailPreference)
-class EmailPreferenceAdmin(SessionSearchMixin, admin.ModelAdmin):
+class EmailPreferenceAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
     """Users choose how often e-mail comes themselves; the administrator may look, and
     change it on request."""
 

@@ -46,7 +46,7 @@ class SubscriptionForm(forms.ModelForm):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(SessionSearchMixin, admin.ModelAdmin):
+class SubscriptionAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
     form = SubscriptionForm
     list_display = ["organisation", "url", "active", "updated_at"]
     list_filter = ["active", "organisation__kind"]

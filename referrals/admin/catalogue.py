@@ -191,6 +191,7 @@ class ClientAdmin(
 
 @admin.register(TemporaryWorkExperience)
 class TemporaryWorkExperienceAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     SessionSearchMixin,
     RowSearchMixin,
@@ -301,7 +302,9 @@ class TrainingAdmin(
 
 
 @admin.register(EntryCondition)
-class EntryConditionAdmin(LabelledListEditableMixin, SessionSearchMixin, admin.ModelAdmin):
+class EntryConditionAdmin(
+    ActionCheckboxMixin, LabelledListEditableMixin, SessionSearchMixin, admin.ModelAdmin
+):
     list_display = ["text", "okot_types", "order", "active"]
     list_editable = ["order", "active"]
     list_filter = ["active"]

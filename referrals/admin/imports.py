@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from accounts.admin_paging import ActionCheckboxMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 
@@ -174,7 +175,7 @@ def job_url(site_name: str, job_id: int) -> str:
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
+class ImportJobAdmin(ActionCheckboxMixin, ReadOnlyAdminMixin, SessionSearchMixin, admin.ModelAdmin):
     """The imports: who uploaded which file (name and checksum) when, and what came of it.
     The file itself is gone once its job ended."""
 

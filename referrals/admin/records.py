@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_paging import DateOrYearFilter, GrowingListMixin
+from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
 from accounts.models import Organisation, User
@@ -49,6 +49,7 @@ class StepFilter(admin.SimpleListFilter):
 
 
 class ReadHereAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
@@ -86,6 +87,7 @@ class RegistrantRegionFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Candidacy)
 class CandidacyAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,
@@ -181,6 +183,7 @@ class ConsentAdmin(ReadHereAdmin):
 
 
 class WrittenInTheAppAdmin(
+    ActionCheckboxMixin,
     AuditedReadsMixin,
     ReadOnlyAdminMixin,
     SessionSearchMixin,

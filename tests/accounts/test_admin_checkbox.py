@@ -8,24 +8,31 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.admin_paging import ActionCheckboxMixin
-from accounts.models import Organisation, User
-from audit.models import Entry
-from notifications.models import Notification
-from referrals.models import Client, Referral, Training
+from referrals.models import Client, Referral
 from tests.accounts.two_factor import pass_second_factor
 from tests.referrals.factories import ClientFactory, TrainingFactory
-from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(
-    "model", [Referral, Client, Notification, Delivery, Entry, Training, User, Organisation]
-)
-def test_the_lists_of_a_page_or_more_write_their_checkboxes_directly(model):
-    """The tables of a million rows, and those of hundreds or thousands (500 trainings, 3,000
-    users, 300 OCMWs and VDAB's regions), whose checkboxes took a third of their page."""
-    assert isinstance(site._registry[model], ActionCheckboxMixin)
+def test_every_admin_list_with_actions_writes_its_checkboxes_directly(rf, administrator):
+    """Every list whose rows have a checkbox for an action, whatever its size: a hundred
+    checkboxes rendered through a widget's templates took a third of a page (the trainings'
+    list 127 ms, the check-ups' 85, where the referral changelist took 60)."""
+    request = rf.get("/admin/")
+    request.user = administrator
+    with_actions = {
+        model._meta.label
+        for model, model_admin in site._registry.items()
+        if model_admin.get_actions(request)
+    }
+    writing = {
+        model._meta.label
+        for model, model_admin in site._registry.items()
+        if isinstance(model_admin, ActionCheckboxMixin)
+    }
+    assert {"referrals.Referral", "referrals.Training", "accounts.User"} <= with_actions
+    assert with_actions <= writing
 
 
 @pytest.mark.parametrize("language", ["nl-be", "en"])
