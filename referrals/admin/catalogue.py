@@ -12,6 +12,7 @@ from accounts.admin_paging import (
     ActionCheckboxMixin,
     CappedListMixin,
     DateOrYearFilter,
+    DirectInputsMixin,
     GrowingListMixin,
 )
 from accounts.admin_readonly import ReadOnlyAdminMixin
@@ -245,6 +246,7 @@ class OfferedFilter(admin.SimpleListFilter):
 @admin.register(Training)
 class TrainingAdmin(
     ActionCheckboxMixin,
+    DirectInputsMixin,
     LabelledListEditableMixin,
     NamedEmptyTextMixin,
     SessionSearchMixin,
@@ -303,7 +305,11 @@ class TrainingAdmin(
 
 @admin.register(EntryCondition)
 class EntryConditionAdmin(
-    ActionCheckboxMixin, LabelledListEditableMixin, SessionSearchMixin, admin.ModelAdmin
+    ActionCheckboxMixin,
+    DirectInputsMixin,
+    LabelledListEditableMixin,
+    SessionSearchMixin,
+    admin.ModelAdmin,
 ):
     list_display = ["text", "okot_types", "order", "active"]
     list_editable = ["order", "active"]
