@@ -15,12 +15,12 @@ from tests.referrals.factories import ClientFactory, TrainingFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_every_admin_list_with_actions_writes_its_checkboxes_directly(rf, administrator):
+def test_every_admin_list_with_actions_writes_its_checkboxes_directly(rf, admin_user):
     """Every list whose rows have a checkbox for an action, whatever its size: a hundred
     checkboxes rendered through a widget's templates took a third of a page (the trainings'
     list 127 ms, the check-ups' 85, where the referral changelist took 60)."""
     request = rf.get("/admin/")
-    request.user = administrator
+    request.user = admin_user  # a superuser: every action is offered
     with_actions = {
         model._meta.label
         for model, model_admin in site._registry.items()

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django import forms
 from django.forms import widgets
-from django.forms.renderers import TemplatesSetting
+from django.forms.renderers import get_default_renderer
 from django.forms.utils import ErrorList
 from django.urls import reverse
 
@@ -35,10 +35,12 @@ WIDGETS = [
 ]
 
 
-@pytest.mark.parametrize(("widget", "value"), WIDGETS, ids=repr)
+@pytest.mark.parametrize(
+    ("widget", "value"), WIDGETS, ids=[f"{type(w).__name__}-{v!r}" for w, v in WIDGETS]
+)
 def test_an_input_is_the_html_the_templates_render(widget, value):
     direct = widget.render("form-0-active", value, renderer=InputsRenderer())
-    rendered = widget.render("form-0-active", value, renderer=TemplatesSetting())
+    rendered = widget.render("form-0-active", value, renderer=get_default_renderer())
     assert direct == rendered
 
 
@@ -54,7 +56,7 @@ def test_every_template_it_writes_is_held_to_the_templates_above():
 @pytest.mark.parametrize("errors", [[], ["Vereist <veld>", "Te lang"]], ids=len)
 def test_a_fields_errors_are_those_the_templates_render(errors):
     direct = ErrorList(errors, renderer=InputsRenderer())
-    rendered = ErrorList(errors, renderer=TemplatesSetting())
+    rendered = ErrorList(errors, renderer=get_default_renderer())
     assert str(direct) == str(rendered)
     assert (str(direct) == "") == (not errors)
 
@@ -70,6 +72,8 @@ def test_the_trainings_list_shows_each_rows_checkbox_and_key_and_saves_them(admi
     url = reverse("admin:referrals_training_changelist")
 
     page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert type(page.context["cl"].formset.forms[0].renderer) is InputsRenderer
 
     assert (
         f'<input type="checkbox" name="form-0-active" aria-label="Active of {lasser}" '
