@@ -230,6 +230,7 @@ def cases(users: dict[str, User], *, steps: int) -> list[Case]:
         Case("counsellor", "API: trainees", f"{api_referrals}?state=in_training"),
         Case("counsellor", "figures", reports),
         Case("counsellor", "figures, again", reports),
+        Case("network manager", "Mijn werk", reverse("referrals:dashboard")),
         # Before the page: the table counted alone (after it, the page's cached table).
         Case(
             "network manager",

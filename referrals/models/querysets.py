@@ -257,7 +257,11 @@ class ReferralQuerySet(models.QuerySet):
         return self.visible_to(user)
 
     def count_by_state(self) -> dict[str, int]:
-        return dict(self.order_by().values_list("state").annotate(total=Count("pk")))
+        # COUNT(*), not of the key, which no index of the states holds beside them: counted
+        # by its key, a network manager's province (168,000 referrals) was read from the
+        # table, every referral of Flanders (177 ms), rather than from the OCMWs' index of
+        # their states (41-49 ms).
+        return dict(self.order_by().values_list("state").annotate(total=Count("*")))
 
     def with_related(self) -> "ReferralQuerySet":
         """What a list's rows show: the client, their OCMW and the training (whose contact

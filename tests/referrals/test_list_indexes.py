@@ -465,3 +465,24 @@ def test_a_check_up_marked_recorded_is_not_looked_for(client, caseworker, traini
     asked = [line for line in plan if "on referrals_outcomecheck" in line]
     assert asked, "\n".join(plan)
     assert all("never executed" in line for line in asked), "\n".join(plan)
+
+
+def test_a_network_managers_counts_by_state_read_what_an_index_holds(client, network_manager):
+    """Mijn werk of a network manager counts their province's referrals by state reading
+    only their OCMW and state, which the OCMWs' index of their states holds
+    (`referral_ocmw_state_end`; `count_by_state`: COUNT(*)). Counted by the key, which no
+    such index holds, PostgreSQL read every referral of Flanders from the table (177 ms,
+    against 41-49 for a province's 168,000 from the index)."""
+    referral_in_state(State.CANDIDATE, client=ClientFactory())
+    client.force_login(network_manager)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    (counted,) = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (VERBOSE) {counted}")
+        plan = [row[0] for row in cursor.fetchall()]
+    scan = next(i for i, line in enumerate(plan) if "on public.referrals_referral" in line)
+    output = plan[scan + 1].strip()
+    assert output.startswith("Output:"), "\n".join(plan)
+    read = {column.strip() for column in output.removeprefix("Output:").split(",")}
+    assert read <= {"referrals_referral.state", "referrals_referral.ocmw_id"}, "\n".join(plan)
