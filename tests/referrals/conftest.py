@@ -1,5 +1,6 @@
-"""A client, the walk of a referral and the scene around it for the view tests, helpers to
-read responses, and an administrator's client and an ended referral for the admin tests.
+"""A client, the walk of a referral and the scene around it for the view tests, the
+referrals the lists' tests list, helpers to read responses, and an administrator's client
+and an ended referral for the admin tests.
 
 The people and the training are the cast of tests/conftest.py; here the client of OCMW Gent
 with OCMW-only data filled in, on whom the Gent caseworker and the Oost-Vlaanderen
@@ -14,6 +15,7 @@ from django.utils import timezone, translation
 
 from referrals.enums import State
 from referrals.models import GuidanceNote, OutcomeCheck, Referral, SchoolYear
+from tests.accounts.factories import CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import (
     SCREENING,
     ClientFactory,
@@ -27,6 +29,39 @@ from tests.referrals.factories import (
 )
 
 # --- what they work on --------------------------------------------------------------------
+
+
+@pytest.fixture
+def referrals(caseworker, training):
+    """Three of the caseworker's OCMW (two theirs), one of another OCMW: what the lists'
+    tests (test_referral_list, test_client_list, test_list_downloads) list."""
+    ocmw = caseworker.organisation
+    colleague = CaseworkerFactory(organisation=ocmw)
+    return {
+        "an": referral_in_state(
+            State.AGREED,
+            client=ClientFactory(ocmw=ocmw, first_name="An", last_name="Aerts"),
+            training=training,
+            caseworker=caseworker,
+        ),
+        "bart": referral_in_state(
+            State.IN_TRAINING,
+            client=ClientFactory(ocmw=ocmw, first_name="Bart", last_name="Bosmans"),
+            training=TrainingFactory(title="Boekhouder", province=training.province),
+            caseworker=caseworker,
+        ),
+        "cas": referral_in_state(
+            State.CANDIDATE,
+            client=ClientFactory(ocmw=ocmw, first_name="Cas", last_name="Claeys"),
+            training=training,
+            caseworker=colleague,
+        ),
+        "elsewhere": referral_in_state(
+            State.AGREED,
+            client=ClientFactory(ocmw=OcmwFactory(municipality="Aalst"), last_name="Aerts"),
+            training=training,
+        ),
+    }
 
 
 @pytest.fixture

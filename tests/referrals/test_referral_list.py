@@ -1,8 +1,9 @@
 """The referral list at work: a search kept out of the URL, filters, sorting on every
-column, pages without a count, the way back from a referral, and the download."""
+column, pages without a count, the way back from a referral, the key date. Its download is
+in test_list_downloads, the client list in test_client_list; the referrals they list are
+tests/referrals/conftest.py's `referrals`."""
 
 import datetime
-import io
 
 import pytest
 import time_machine
@@ -10,17 +11,12 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from openpyxl import load_workbook
 
-from audit.models import Entry, Kind
-from referrals import list_export
 from referrals.enums import State
 from referrals.models import Referral
 from referrals.referral_lists import COLUMNS, DATE_FIELDS
-from tests.accounts.factories import CaseworkerFactory, OcmwFactory
 from tests.referrals.factories import (
     ClientFactory,
-    TrainingFactory,
     passed_and_closed,
     referral_in_state,
 )
@@ -28,38 +24,6 @@ from tests.referrals.factories import (
 pytestmark = pytest.mark.django_db
 LIST = reverse("referrals:referral_list")
 EXPORT = reverse("referrals:referral_list_export")
-
-
-@pytest.fixture
-def referrals(caseworker, training):
-    """Three of the caseworker's OCMW (two theirs), one of another OCMW."""
-    ocmw = caseworker.organisation
-    colleague = CaseworkerFactory(organisation=ocmw)
-    return {
-        "an": referral_in_state(
-            State.AGREED,
-            client=ClientFactory(ocmw=ocmw, first_name="An", last_name="Aerts"),
-            training=training,
-            caseworker=caseworker,
-        ),
-        "bart": referral_in_state(
-            State.IN_TRAINING,
-            client=ClientFactory(ocmw=ocmw, first_name="Bart", last_name="Bosmans"),
-            training=TrainingFactory(title="Boekhouder", province=training.province),
-            caseworker=caseworker,
-        ),
-        "cas": referral_in_state(
-            State.CANDIDATE,
-            client=ClientFactory(ocmw=ocmw, first_name="Cas", last_name="Claeys"),
-            training=training,
-            caseworker=colleague,
-        ),
-        "elsewhere": referral_in_state(
-            State.AGREED,
-            client=ClientFactory(ocmw=OcmwFactory(municipality="Aalst"), last_name="Aerts"),
-            training=training,
-        ),
-    }
 
 
 def shown(response) -> list[Referral]:
@@ -367,155 +331,6 @@ def test_the_referral_page_leads_back_to_the_list_as_it_was(client, caseworker, 
     client.get(f"{LIST}?state=agreed&sort=-client")
     response = client.get(referrals["an"].get_absolute_url())
     assert f'href="{LIST}?state=agreed&amp;sort=-client"' in response.content.decode()
-
-
-def test_the_download_holds_the_list_as_filtered(client, caseworker, referrals):
-    referrals["an"].client.first_name = "=HYPERLINK(1)"
-    referrals["an"].client.save()
-    client.force_login(caseworker)
-    response = client.get(f"{EXPORT}?state=agreed")
-    assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 2  # the headings and An
-    assert rows[1][0] == "=HYPERLINK(1) Aerts"  # text, not a formula
-    assert sheet.cell(row=2, column=1).data_type == "s"
-    assert isinstance(rows[1][7], datetime.datetime)  # the agreement: a date to compute with
-    assert sheet.cell(row=2, column=8).number_format == "DD/MM/YYYY"
-    exported = Entry.objects.filter(kind=Kind.EXPORT, actor=caseworker)
-    assert list(exported.values_list("referral_id", flat=True)) == [referrals["an"].pk]
-
-
-def test_the_download_is_laid_out_to_work_from(client, caseworker, referrals):
-    """Bold headings that stay in view, a filter on every column over every row, each
-    column wide enough for its heading."""
-    client.force_login(caseworker)
-    response = client.get(f"{EXPORT}?sort=client", HTTP_ACCEPT_LANGUAGE="en")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet.title == "Referrals"
-    assert [cell.font.b for cell in sheet[1]] == [True] * 15
-    assert [cell.font.b for cell in sheet[2]] == [False] * 15
-    assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:O4"  # the headings and three referrals
-    assert sheet.column_dimensions["O"].width == len("Last change of state") + 2
-    assert isinstance(sheet["O2"].value, datetime.datetime)
-    assert sheet["O2"].number_format == "DD/MM/YYYY HH:MM"
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
-        "An Aerts",
-        "Bart Bosmans",
-        "Cas Claeys",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("export", "back"),
-    [(EXPORT, LIST), (reverse("referrals:client_list_export"), reverse("referrals:client_list"))],
-)
-def test_a_download_too_big_asks_for_filters(
-    client, caseworker, referrals, monkeypatch, export, back
-):
-    """Refused from a count of the keys, before a row is read with what it shows."""
-    monkeypatch.setattr(list_export, "EXPORT_MAX_ROWS", 2)
-    monkeypatch.setattr("referrals.list_views.EXPORT_MAX_ROWS", 2)
-    client.force_login(caseworker)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"{export}?sort=-name")
-    assert response.status_code == 302
-    assert response.url == f"{back}?sort=-name"
-    assert not Entry.objects.filter(kind=Kind.EXPORT).exists()
-    read = [
-        q["sql"] for q in queries.captured_queries if '"referrals_client"."last_name"' in q["sql"]
-    ]
-    assert read == []
-
-
-# --- the client list ---------------------------------------------------------------------
-
-CLIENTS = reverse("referrals:client_list")
-
-
-def test_the_client_search_is_kept_for_the_lists_pages_and_sorts(client, caseworker, referrals):
-    client.force_login(caseworker)
-    assert len(client.post(CLIENTS, {"q": "aerts"}).context["page"]) == 1
-    # Another sort (a link, so a GET) keeps the search; the term is in no URL.
-    response = client.get(f"{CLIENTS}?sort=-birth_date")
-    assert [c.last_name for c in response.context["page"]] == ["Aerts"]
-    assert "aerts" not in "".join(h.url for h in response.context["headings"]).lower()
-    client.post(CLIENTS, {"clear": "1"})
-    assert len(client.get(CLIENTS).context["page"]) == 3
-
-
-def test_client_pages_follow_without_counting_all_clients(
-    client, caseworker, referrals, monkeypatch
-):
-    monkeypatch.setattr("referrals.client_views.PAGE_SIZE", 2)
-    client.force_login(caseworker)
-    with CaptureQueriesContext(connection) as queries:
-        first = client.get(f"{CLIENTS}?sort=name")
-    counted = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
-    assert not [sql for sql in counted if '"referrals_client"' in sql]
-    page = first.context["page"]
-    assert [c.last_name for c in page] == ["Aerts", "Bosmans"]
-    assert page.has_next and not page.has_previous
-    assert page.next_url == "?page=2&sort=name"
-    second = client.get(f"{CLIENTS}{page.next_url}")
-    assert [c.last_name for c in second.context["page"]] == ["Claeys"]
-    assert not second.context["page"].has_next and second.context["page"].has_previous
-
-
-@pytest.mark.parametrize("column", ["name", "birth_date", "municipality", "consent", "referrals"])
-def test_every_client_column_sorts(client, caseworker, referrals, column):
-    client.force_login(caseworker)
-    ascending = list(client.get(f"{CLIENTS}?sort={column}").context["page"])
-    descending = list(client.get(f"{CLIENTS}?sort=-{column}").context["page"])
-    assert len(ascending) == 3 and descending == ascending[::-1]
-    if column == "name":
-        assert [c.last_name for c in ascending] == ["Aerts", "Bosmans", "Claeys"]
-
-
-def test_vdab_finds_its_trainees_from_the_navigation(client, counsellor, referrals):
-    client.force_login(counsellor)
-    html = client.get(LIST).content.decode()
-    assert f'href="{LIST}?state=in_training"' in html
-    response = client.get(f"{LIST}?state=in_training", HTTP_ACCEPT_LANGUAGE="en")
-    assert shown(response) == [referrals["bart"]]
-    assert "<h1" in response.content.decode() and "Trainees</h1>" in response.content.decode()
-
-
-def test_the_client_list_downloads_as_it_is_searched(client, caseworker, referrals):
-    client.force_login(caseworker)
-    client.post(CLIENTS, {"q": "aerts"})
-    response = client.get(reverse("referrals:client_list_export"))
-    assert response.status_code == 200
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert [row[:2] for row in rows[1:]] == [("Aerts", "An")]  # not Aalst's Aerts
-    assert isinstance(rows[1][2], datetime.datetime)  # the birth date, a date to compute with
-    exported = Entry.objects.filter(kind=Kind.EXPORT, actor=caseworker)
-    assert list(exported.values_list("client_id", flat=True)) == [referrals["an"].client_id]
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("consent=no", {"Claeys"}),
-        ("consent=yes", {"Aerts", "Bosmans"}),
-        ("open_referral=yes", {"Aerts", "Bosmans", "Claeys"}),
-        ("open_referral=no", set()),
-        ("consent=maybe", {"Aerts", "Bosmans", "Claeys"}),  # a bad value filters nothing
-    ],
-)
-def test_the_client_list_filters(client, caseworker, referrals, query, expected):
-    cas = referrals["cas"].client
-    cas.consent_vdab = False
-    cas.save(update_fields=["consent_vdab"])
-    client.force_login(caseworker)
-    response = client.get(f"{CLIENTS}?{query}")
-    assert response.status_code == 200
-    assert {c.last_name for c in response.context["page"]} == expected
-    download = client.get(f"{reverse('referrals:client_list_export')}?{query}")
-    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
-    assert {row[0] for row in rows[1:]} == expected
 
 
 def test_the_key_date_is_the_states_date_with_its_label(client, caseworker, referrals):
