@@ -93,10 +93,8 @@ def _checked_box() -> Drawing:
 def _conditions(agreement: Agreement) -> list:
     """The entry conditions checked, each with a ticked box; a dash if none apply to the
     training (reportlab refuses a table of no rows)."""
-    heading, note = (
-        _p(agreement.conditions.heading, "heading"),
-        _p(agreement.conditions_note, "small"),
-    )
+    heading = _p(agreement.conditions.heading, "heading")
+    note = _p(agreement.conditions_note, "small")
     if not agreement.conditions.rows:
         return [heading, _p("—"), note]
     checked = Table(

@@ -148,7 +148,7 @@ class CandidacyAdmin(
 
     def word_found(self, word: str) -> Q:
         """Django's search (a word of one or two letters where a part starts:
-        `search.field_has`), each table asked apart: the registrants and OCMWs that hold the
+        `words.field_has`), each table asked apart: the registrants and OCMWs that hold the
         word read first (a few thousand users, 300 OCMWs), then the candidacies by the
         indexes of their keys, national number and name (migration 0043). Django joined
         the three tables into one `OR`, which no index answers."""
