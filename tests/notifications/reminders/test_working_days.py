@@ -98,3 +98,16 @@ def test_working_days_ago_is_the_latest_day_whose_reminder_is_due():
 def test_working_days_are_counted_forward_only():
     with pytest.raises(ValueError, match="forward"):
         add_working_days(D(2026, 3, 2), -1)
+
+
+def test_working_days_between_counts_what_walking_day_by_day_counts_over_years():
+    """It is counted, not walked (the reminders ask it of referrals agreed years ago):
+    every end up to three years after a start in each month of 2019 to 2028, and back."""
+    for month in range(12 * 10):
+        start = D(2019 + month // 12, 1 + month % 12, 1 + month % 28)
+        walked = 0
+        for offset in range(1, 3 * 366):
+            end = start + datetime.timedelta(days=offset)
+            walked += is_working_day(end)
+            assert working_days_between(start, end) == walked, (start, end)
+            assert working_days_between(end, start) == -walked, (end, start)
