@@ -16,15 +16,17 @@ the same counsellor.
 
 Each reminder is written once per referral and milestone (the outbox's idempotency key
 comes from `source`); the selection skips what was already written, so a referral that
-is not due, or already reminded, costs no query of its own. Working days are Belgian
-(`referrals.workdays`)."""
+is not due, or already reminded, costs no query of its own. It reads each candidate as a
+key and a date or two, and only the referrals found due as models with their relations:
+at the scale of Flanders a morning has some 100,000 candidates, nearly all reminded
+already. Working days are Belgian (`referrals.workdays`)."""
 
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 
 from django.conf import settings
-from django.db.models import Prefetch
 
 from referrals.enums import (
     HANDOVER_DUE_STATES,
@@ -34,7 +36,8 @@ from referrals.enums import (
     ContinuedBy,
     State,
 )
-from referrals.models import Referral
+from referrals.models import OutcomeCheck, Referral
+from referrals.models.followup import add_months
 from referrals.models.querysets import interrupted_now
 
 # The working days live with the referrals, whose overdue work counts them too.
@@ -48,7 +51,7 @@ from referrals.workdays import (  # noqa: F401 (the reminders' tests import them
 from .models import Kind, Notification
 from .recipients import caseworkers_for, counsellors_for
 
-# What the recipients and the templates read, fetched with the candidates.
+# What the recipients and the templates read, fetched with the referrals found due.
 RELATED = (
     "client",
     "client__ocmw",
@@ -80,78 +83,100 @@ class Reminder:
         return [person for side in self.audience for person in people[side](self.referral)]
 
 
-def _candidates(kind: str):
-    """Referrals with what the reminders need, and the in-app reminders of `kind` already
-    written for them (the in-app row is written for every recipient, e-mail or not)."""
-    written = (
-        Notification.objects.filter(kind=kind, channel=Notification.Channel.IN_APP)
-        .order_by()
-        .only("pk", "referral_id", "idempotency_key")
-    )
-    return Referral.objects.select_related(*RELATED).prefetch_related(
-        Prefetch("notifications", queryset=written, to_attr="reminders_written")
-    )
+@dataclass(frozen=True)
+class Due:
+    """A reminder found due, by its referral's key: `due_reminders` reads the referrals of
+    those found due, `READ_BATCH` at a time, and of no other candidate."""
+
+    kind: str
+    referral_id: int
+    source: str
+    audience: tuple[str, ...]
+    context: dict = field(default_factory=dict)
 
 
-def _already_written(referral: Referral, source: str) -> bool:
-    # The outbox's key is "<source>:<kind>:<recipient>:<channel>".
-    return any(n.idempotency_key.startswith(f"{source}:") for n in referral.reminders_written)
+# Referrals read (with RELATED) per query for the reminders found due.
+READ_BATCH = 500
 
 
-def no_intake_reminders(today: datetime.date) -> Iterator[Reminder]:
+def _rows(candidates, *fields) -> list[tuple]:
+    """The key and `fields` of each candidate referral, in the order of their keys: a tuple
+    each, not a model instance with its relations. At the scale of Flanders a kind of
+    reminder has tens of thousands of candidates a morning, nearly all reminded already."""
+    return list(candidates.order_by("pk").values_list("pk", *fields))
+
+
+def _written(kind: str, candidates) -> set[str]:
+    """The sources of the reminders of `kind` written for `candidates`, from the keys of their
+    in-app rows ("<source>:<kind>:<recipient>:<channel>"; the in-app row is written for
+    every recipient, e-mail or not)."""
+    keys = Notification.objects.filter(
+        kind=kind, channel=Notification.Channel.IN_APP, referral__in=candidates.values("pk")
+    ).values_list("idempotency_key", flat=True)
+    return {key.rsplit(":", 3)[0] for key in keys.order_by()}
+
+
+def no_intake_reminders(today: datetime.date) -> Iterator[Due]:
     days = settings.NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS
-    referrals = _candidates(Kind.REMINDER_NO_INTAKE).filter(
+    candidates = Referral.objects.filter(
         state=State.AGREED, agreed_on__lte=working_days_ago(today, days)
     )
-    for referral in referrals:
-        source = f"reminder:no_intake:{referral.pk}"
-        if not _already_written(referral, source):
-            context = {"working_days": working_days_between(referral.agreed_on, today)}
-            yield Reminder(Kind.REMINDER_NO_INTAKE, referral, source, ("counsellors",), context)
+    rows = _rows(candidates, "agreed_on")
+    written = _written(Kind.REMINDER_NO_INTAKE, candidates) if rows else set()
+    for pk, agreed_on in rows:
+        source = f"reminder:no_intake:{pk}"
+        if source not in written:
+            context = {"working_days": working_days_between(agreed_on, today)}
+            yield Due(Kind.REMINDER_NO_INTAKE, pk, source, ("counsellors",), context)
 
 
-def no_start_reminders(today: datetime.date) -> Iterator[Reminder]:
+def no_start_reminders(today: datetime.date) -> Iterator[Due]:
     days = settings.NOTIFY_REMINDER_NO_START_DAYS
-    referrals = _candidates(Kind.REMINDER_NO_START).filter(
+    candidates = Referral.objects.filter(
         state=State.ADMITTED, probable_start_date__lte=today - datetime.timedelta(days=days)
     )
-    for referral in referrals:
-        source = f"reminder:no_start:{referral.pk}:{referral.probable_start_date.isoformat()}"
-        if not _already_written(referral, source):
-            context = {"days": (today - referral.probable_start_date).days}
-            yield Reminder(Kind.REMINDER_NO_START, referral, source, ("counsellors",), context)
+    rows = _rows(candidates, "probable_start_date")
+    written = _written(Kind.REMINDER_NO_START, candidates) if rows else set()
+    for pk, probable_start in rows:
+        source = f"reminder:no_start:{pk}:{probable_start.isoformat()}"
+        if source not in written:
+            context = {"days": (today - probable_start).days}
+            yield Due(Kind.REMINDER_NO_START, pk, source, ("counsellors",), context)
 
 
-def no_handover_reminders(today: datetime.date) -> Iterator[Reminder]:
+def no_handover_reminders(today: datetime.date) -> Iterator[Due]:
     days = settings.OKOT_HANDOVER_OVERDUE_WORKING_DAYS
-    referrals = _candidates(Kind.REMINDER_NO_HANDOVER).filter(
+    candidates = Referral.objects.filter(
         state__in=HANDOVER_DUE_STATES,
         handover_at__isnull=True,
         agreed_on__lte=working_days_ago(today, days),
     )
-    for referral in referrals:
-        source = f"reminder:no_handover:{referral.pk}"
-        if not _already_written(referral, source):
-            context = {"working_days": working_days_between(referral.agreed_on, today)}
-            yield Reminder(Kind.REMINDER_NO_HANDOVER, referral, source, ("caseworkers",), context)
+    rows = _rows(candidates, "agreed_on")
+    written = _written(Kind.REMINDER_NO_HANDOVER, candidates) if rows else set()
+    for pk, agreed_on in rows:
+        source = f"reminder:no_handover:{pk}"
+        if source not in written:
+            context = {"working_days": working_days_between(agreed_on, today)}
+            yield Due(Kind.REMINDER_NO_HANDOVER, pk, source, ("caseworkers",), context)
 
 
-def end_expected_reminders(today: datetime.date) -> Iterator[Reminder]:
+def end_expected_reminders(today: datetime.date) -> Iterator[Due]:
     """A training still running past its expected end. An interruption pauses it (none
     while one runs) and moves it on (the expected end moves by the days interrupted, and
     with it the reminder's milestone)."""
     days = settings.NOTIFY_REMINDER_END_EXPECTED_DAYS
-    referrals = _candidates(Kind.REMINDER_END_EXPECTED).filter(
+    candidates = Referral.objects.filter(
         ~interrupted_now(),
         state=State.IN_TRAINING,
         expected_end_date__lte=today - datetime.timedelta(days=days),
     )
-    for referral in referrals:
-        expected = referral.expected_end_date
-        source = f"reminder:end_expected:{referral.pk}:{expected.isoformat()}"
-        if not _already_written(referral, source):
+    rows = _rows(candidates, "expected_end_date")
+    written = _written(Kind.REMINDER_END_EXPECTED, candidates) if rows else set()
+    for pk, expected in rows:
+        source = f"reminder:end_expected:{pk}:{expected.isoformat()}"
+        if source not in written:
             context = {"days": (today - expected).days}
-            yield Reminder(Kind.REMINDER_END_EXPECTED, referral, source, ("counsellors",), context)
+            yield Due(Kind.REMINDER_END_EXPECTED, pk, source, ("counsellors",), context)
 
 
 OUTCOME_AUDIENCE = {
@@ -160,41 +185,53 @@ OUTCOME_AUDIENCE = {
 }
 
 
-def outcome_reminders(today: datetime.date) -> Iterator[Reminder]:
+def outcome_reminders(today: datetime.date) -> Iterator[Due]:
     months = [int(m) for m in CheckupMonths.values]
     # Generous date bounds (a month has 28 to 31 days); the exact check is in Python.
     earliest_end = today - datetime.timedelta(days=31 * (max(months) + OUTCOME_REMINDER_MONTHS))
     latest_end = today - datetime.timedelta(days=28 * min(months))
-    referrals = (
-        _candidates(Kind.REMINDER_OUTCOME_DUE)
-        .filter(
-            state__in=[State.ENDED, State.CLOSED],
-            end_result__in=POSITIVE_END_RESULTS,
-            end_date__gte=earliest_end,
-            end_date__lte=latest_end,
-        )
-        .prefetch_related("outcomes")
+    candidates = Referral.objects.filter(
+        state__in=[State.ENDED, State.CLOSED],
+        end_result__in=POSITIVE_END_RESULTS,
+        end_date__gte=earliest_end,
+        end_date__lte=latest_end,
     )
-    for referral in referrals:
-        recorded = {outcome.months for outcome in referral.outcomes.all()}
+    rows = _rows(candidates, "end_date", "continued_by")
+    if not rows:
+        return
+    recorded = set(
+        OutcomeCheck.objects.filter(referral__in=candidates.values("pk"))
+        .order_by()
+        .values_list("referral_id", "months")
+    )
+    written = _written(Kind.REMINDER_OUTCOME_DUE, candidates)
+    for pk, end_date, continued_by in rows:
         for month in months:
-            due_on = referral.outcome_due_date(month)
-            stale_on = referral.outcome_due_date(month + OUTCOME_REMINDER_MONTHS)
-            source = f"reminder:outcome:{referral.pk}:{month}"
-            if (
-                month in recorded
-                or not due_on <= today < stale_on
-                or _already_written(referral, source)
-            ):
+            due_on = add_months(end_date, month)
+            stale_on = add_months(end_date, month + OUTCOME_REMINDER_MONTHS)
+            source = f"reminder:outcome:{pk}:{month}"
+            if (pk, month) in recorded or not due_on <= today < stale_on or source in written:
                 continue
-            audience = OUTCOME_AUDIENCE.get(referral.continued_by, ("counsellors", "caseworkers"))
+            audience = OUTCOME_AUDIENCE.get(continued_by, ("counsellors", "caseworkers"))
             context = {"months": month, "due_on": due_on}
-            yield Reminder(Kind.REMINDER_OUTCOME_DUE, referral, source, audience, context)
+            yield Due(Kind.REMINDER_OUTCOME_DUE, pk, source, audience, context)
 
 
 def due_reminders(today: datetime.date) -> Iterator[Reminder]:
-    yield from no_intake_reminders(today)
-    yield from no_start_reminders(today)
-    yield from no_handover_reminders(today)
-    yield from end_expected_reminders(today)
-    yield from outcome_reminders(today)
+    """Every reminder due `today`, with its referral read with what the recipients and the
+    templates need (`RELATED`), `READ_BATCH` referrals a query."""
+    found = chain(
+        no_intake_reminders(today),
+        no_start_reminders(today),
+        no_handover_reminders(today),
+        end_expected_reminders(today),
+        outcome_reminders(today),
+    )
+    while batch := list(islice(found, READ_BATCH)):
+        referrals = Referral.objects.select_related(*RELATED).in_bulk(
+            {due.referral_id for due in batch}
+        )
+        for due in batch:
+            # A referral deleted since it was found is not reminded of.
+            if referral := referrals.get(due.referral_id):
+                yield Reminder(due.kind, referral, due.source, due.audience, due.context)

@@ -1,18 +1,19 @@
 """The daily task around the reminders: a switched-off e-mail still leaving the in-app
 message, a failing reminder not holding back the others, one with nobody to tell tried
 again the next day; beat running it at seven; and a query cost that does not grow with the
-referrals that are not due or reminded already."""
+referrals that are not due or reminded already, which are not even read as models."""
 
 import datetime
 
 import pytest
 from django.conf import settings
+from django.db.models.signals import post_init
 
 from notifications import reminders, tasks
 from notifications.models import EmailOptOut, Kind, Notification
 from notifications.tasks import send_reminders
 from referrals.enums import AtWork, EndResult, State
-from referrals.models import OutcomeCheck
+from referrals.models import OutcomeCheck, Referral
 from tests.accounts.factories import CounsellorFactory
 from tests.referrals.factories import ReferralFactory, TrainingFactory, referral_in_state
 
@@ -99,6 +100,9 @@ def test_the_task_takes_the_day_as_text_too(walk, clock):
 # expected end, outflow check-ups due), with the reminders already written where there are
 # candidates, and the check-ups recorded for the outcome candidates.
 SELECTION_QUERIES = 10
+# The referrals of the reminders found due, with what they show: one query per
+# `reminders.READ_BATCH` of them.
+READ_QUERIES = 1
 # Writing a reminder: its savepoint (and release), the referral's last VDAB actor (when
 # counsellors are addressed: at most one query), what the recipients chose for their e-mail
 # (opt-outs and the daily digest: one query), and all its rows in one insert that leaves
@@ -173,7 +177,9 @@ def test_only_the_reminders_sent_add_queries(
             training=training, created_by=caseworker, caseworker=caseworker, state=state, **fields
         )
     # Four reminders; one recipient each, except the check-up (not closed yet: both sides).
-    ceiling = SELECTION_QUERIES + 4 * QUERIES_PER_REMINDER + 5 * QUERIES_PER_RECIPIENT
+    ceiling = (
+        SELECTION_QUERIES + READ_QUERIES + 4 * QUERIES_PER_REMINDER + 5 * QUERIES_PER_RECIPIENT
+    )
 
     with django_assert_max_num_queries(ceiling):
         result = send_reminders(today=TODAY)
@@ -184,3 +190,57 @@ def test_only_the_reminders_sent_add_queries(
         Kind.REMINDER_OUTCOME_DUE: 1,
         Kind.REMINDER_NO_HANDOVER: 1,
     }
+
+
+@pytest.fixture
+def referrals_read():
+    """The keys of the referrals read as models while the test runs."""
+    read = []
+
+    def count(sender, instance, **kwargs):
+        read.append(instance.pk)
+
+    post_init.connect(count, sender=Referral)
+    yield read
+    post_init.disconnect(count, sender=Referral)
+
+
+def test_referrals_not_due_or_reminded_already_are_not_read_as_models(
+    training, caseworker, referrals_read
+):
+    """At the scale of Flanders a morning has some 100,000 candidates, nearly all reminded
+    already: read as models with their relations, they took minutes and hundreds of MB."""
+    world(5, training, caseworker)
+    referrals_read.clear()
+
+    assert list(reminders.due_reminders(TODAY)) == []
+    assert referrals_read == []
+
+
+def test_the_reminders_due_are_read_in_batches_with_what_they_show(
+    training, caseworker, monkeypatch, referrals_read, django_assert_num_queries
+):
+    world(2, training, caseworker)
+    due = [
+        ReferralFactory(
+            training=training,
+            created_by=caseworker,
+            caseworker=caseworker,
+            state=State.AGREED,
+            agreed_on=TODAY - datetime.timedelta(days=30),
+        )
+        for _ in range(5)
+    ]
+    monkeypatch.setattr(reminders, "READ_BATCH", 2)
+    referrals_read.clear()
+
+    with django_assert_num_queries(SELECTION_QUERIES + 3):  # 5 referrals, 2 a query
+        found = list(reminders.due_reminders(TODAY))
+        for reminder in found:  # what the recipients and the templates read: no query
+            assert reminder.referral.client.ocmw.name
+            assert reminder.referral.training.contact_counsellor.organisation.name
+
+    assert [(r.kind, r.referral.pk) for r in found] == [
+        (Kind.REMINDER_NO_INTAKE, referral.pk) for referral in due
+    ]
+    assert sorted(referrals_read) == sorted(referral.pk for referral in due)
