@@ -62,6 +62,8 @@ BENCH_ROUNDS ?= 20
 BENCH_LOAD_CLIENTS ?= 1,2,4,8
 BENCH_LOAD_SECONDS ?= 30
 BENCH_LOAD_WORKERS ?= 3
+# make bench-jobs: timed runs of each background job.
+BENCH_JOBS_REPEAT ?= 3
 # The backup's round trip (make backup-check): two throwaway databases on the BENCH_PG server,
 # the demo loaded into the first, its dump restored into the second.
 BACKUP_CHECK_SOURCE ?= okot_backup_check_source
@@ -87,7 +89,7 @@ LOCAL_REDIS_URL ?= redis://localhost:6379/0
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv install demo migrate worker beat test test-postgres test-clock test-browser test-integration test-api-fuzz bench-data bench bench-load bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
+.PHONY: help venv install demo migrate worker beat test test-postgres test-clock test-browser test-integration test-api-fuzz bench-data bench bench-load bench-jobs bench-notify bench-report bench-step bench-import bench-audit bench-api backup-check screenshots lint format check domain-doc messages clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -216,6 +218,15 @@ bench-load: install  ## Page views a second and their latency with BENCH_LOAD_CL
 	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 \
 		&& $(MANAGE) bench_load --clients $(BENCH_LOAD_CLIENTS) --seconds $(BENCH_LOAD_SECONDS) \
 			--workers $(BENCH_LOAD_WORKERS) $(BENCH_ARGS)
+
+# On bench-data's database, in a transaction rolled back at the end (the database stays as
+# filled); no Redis: the e-mails are handed to the broker only on a commit that never comes.
+bench-jobs: install  ## Time the background jobs on bench-data's database: reminders, retention, relay, digest (rolled back)
+	export DATABASE_URL="$(BENCH_DATA_DATABASE_URL)" DJANGO_SETTINGS_MODULE=config.settings.production \
+		ALLOWED_HOSTS=localhost LOG_LEVEL=WARNING \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	unset REDIS_URL; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) bench_jobs --repeat $(BENCH_JOBS_REPEAT) $(BENCH_ARGS)
 
 # A throwaway PostgreSQL database okot_bench, made, migrated and dropped again; Redis db 14.
 bench-notify: install  ## Benchmark e-mail delivery: BENCH_TRANSITIONS (1000) steps through worker and SMTP

@@ -73,16 +73,7 @@ def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
     sent: Counter[str] = Counter()
     for reminder in reminders.due_reminders(today):
         try:
-            with transaction.atomic():
-                recipients = reminder.recipients()
-                written = outbox.write(
-                    kind=reminder.kind,
-                    recipients=recipients,
-                    referral=reminder.referral,
-                    source=reminder.source,
-                    context=reminder.context,
-                )
-                enqueue_on_commit(written)
+            recipients, written = write_reminder(reminder)
         except Exception:
             logger.exception("Reminder %s could not be written", reminder.source)
             continue
@@ -93,6 +84,22 @@ def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
             sent[str(reminder.kind)] += 1
     logger.info("Reminders written on %s: %s", today, dict(sent))
     return dict(sent)
+
+
+@transaction.atomic
+def write_reminder(reminder: reminders.Reminder) -> tuple[list, list[Notification]]:
+    """Write one reminder to the outbox in a transaction of its own, its e-mails enqueued on
+    commit; who it is for, and the rows written (none if it was written before)."""
+    recipients = reminder.recipients()
+    written = outbox.write(
+        kind=reminder.kind,
+        recipients=recipients,
+        referral=reminder.referral,
+        source=reminder.source,
+        context=reminder.context,
+    )
+    enqueue_on_commit(written)
+    return recipients, written
 
 
 @shared_task

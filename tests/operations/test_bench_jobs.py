@@ -1,0 +1,68 @@
+"""`manage.py bench_jobs` on `make bench-data`'s fill of a few hundred referrals, so that it
+does not rot: it prints each job, finds the same reminders both ways and none once they are
+written, and leaves the database as it found it (no time is asserted). PostgreSQL only, as
+the fill is."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+
+from notifications.models import Notification
+from operations.benchmarks.flanders_fill import fill_flanders
+from referrals.models import Client
+
+pytestmark = pytest.mark.django_db
+
+JOBS = [
+    "relay: e-mails",
+    "relay: webhook calls",
+    "digest: readers waiting",
+    "digest: of",
+    "retention: dry run",
+    "retention: 200 clients pseudonymised",
+    "reminders: found due, keys only",
+    "reminders: found due, referrals read",
+    "reminders: one written",
+    "reminders: every one written before",
+]
+
+
+def found(lines: list[str], job: str) -> int:
+    [line] = [line for line in lines if line.startswith(job)]
+    return int(line.split()[-2].replace(",", ""))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the fill is PostgreSQL's SQL")
+def test_it_times_every_job_and_leaves_the_database_as_it_was():
+    fill_flanders(600, today=timezone.localdate(), progress=lambda text: None, analyse=False)
+    messages, pseudonymised = (
+        Notification.objects.count(),
+        Client.objects.filter(pseudonymised_at__isnull=False).count(),
+    )
+    out = StringIO()
+
+    call_command("bench_jobs", repeat=1, write=2, stdout=out)
+
+    lines = out.getvalue().splitlines()
+    for job in JOBS:
+        assert any(line.startswith(job) for line in lines), job
+    due = found(lines, "reminders: found due, keys only")
+    assert due > 0
+    assert found(lines, "reminders: found due, referrals read") == due
+    assert found(lines, "reminders: one written") == 2
+    assert found(lines, "reminders: every one written before") == 0
+    assert found(lines, "digest: of") == 1  # the digest written
+    # Rolled back: no reminder, digest or pseudonym is left.
+    assert Notification.objects.count() == messages
+    assert Client.objects.filter(pseudonymised_at__isnull=False).count() == pseudonymised
+
+
+def test_it_refuses_a_database_not_named_as_a_throwaway(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "NAME", "okot")
+
+    with pytest.raises(CommandError, match="throwaway database"):
+        call_command("bench_jobs", stdout=StringIO())
