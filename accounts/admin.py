@@ -13,6 +13,7 @@ from . import (
     admin_security,  # noqa: F401 - takes over the lockouts' and devices' admin
 )
 from .admin_announce import AnnouncedRoleChangesMixin, AnnouncedUserChangesMixin
+from .admin_delete import ProtectedCountsMixin
 from .admin_paging import ActionCheckboxMixin
 from .admin_search import SessionSearchMixin
 from .changes import announce_user_change, user_snapshot
@@ -31,14 +32,22 @@ class GroupAdmin(
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
+class OrganisationAdmin(
+    ActionCheckboxMixin, ProtectedCountsMixin, SessionSearchMixin, admin.ModelAdmin
+):
     list_display = ["name", "kind", "municipality", "province", "email", "phone"]
     list_filter = ["kind", "province"]
     search_fields = ["name", "municipality"]
 
 
 @admin.register(User)
-class UserAdmin(ActionCheckboxMixin, AnnouncedUserChangesMixin, SessionSearchMixin, BaseUserAdmin):
+class UserAdmin(
+    ActionCheckboxMixin,
+    AnnouncedUserChangesMixin,
+    ProtectedCountsMixin,
+    SessionSearchMixin,
+    BaseUserAdmin,
+):
     """Users; every account created, changed (roles and password included) or deleted here
     is announced (accounts/admin_announce.py), in the transaction of the change."""
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from accounts.admin_delete import ProtectedCountsMixin
 from accounts.admin_paging import ActionCheckboxMixin, DateOrYearFilter, GrowingListMixin
 from accounts.admin_readonly import ReadOnlyAdminMixin
 from accounts.admin_search import SessionSearchMixin
@@ -46,7 +47,9 @@ class SubscriptionForm(forms.ModelForm):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ActionCheckboxMixin, SessionSearchMixin, admin.ModelAdmin):
+class SubscriptionAdmin(
+    ActionCheckboxMixin, ProtectedCountsMixin, SessionSearchMixin, admin.ModelAdmin
+):
     form = SubscriptionForm
     list_display = ["organisation", "url", "active", "updated_at"]
     list_filter = ["active", "organisation__kind"]

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_delete import ProtectedCountsMixin
 from accounts.admin_names import LabelledListEditableMixin, NamedEmptyTextMixin
 from accounts.admin_paging import (
     ActionCheckboxMixin,
@@ -101,6 +102,7 @@ class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Client)
 class ClientAdmin(
     ActionCheckboxMixin,
+    ProtectedCountsMixin,
     AuditedReadsMixin,
     SubjectAccessMixin,
     SessionSearchMixin,
@@ -246,6 +248,7 @@ class OfferedFilter(admin.SimpleListFilter):
 @admin.register(Training)
 class TrainingAdmin(
     ActionCheckboxMixin,
+    ProtectedCountsMixin,
     DirectInputsMixin,
     LabelledListEditableMixin,
     NamedEmptyTextMixin,

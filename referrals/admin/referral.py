@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_delete import ProtectedCountsMixin
 from accounts.admin_paging import ActionCheckboxMixin, CappedListMixin
 from accounts.admin_search import SessionSearchMixin
 from audit import reads
@@ -58,6 +59,7 @@ class ReferralAddForm(ReferralCreateForm):
 @admin.register(Referral)
 class ReferralAdmin(
     ActionCheckboxMixin,
+    ProtectedCountsMixin,
     AuditedReadsMixin,
     ReferralSearchMixin,
     SessionSearchMixin,
