@@ -260,6 +260,18 @@ def write(
     )
 
 
+def message_key(source: str, kind: str, recipient_pk: int, channel: str) -> str:
+    """A row's idempotency key: "<source>:<kind>:<recipient>:<channel>"."""
+    return f"{source}:{kind}:{recipient_pk}:{channel}"
+
+
+def source_of(key: str) -> str:
+    """The source of the row whose idempotency key is `key` (`message_key`): what is left
+    before its last three parts, none of which holds a colon (a kind's code, a key, a
+    channel), whatever the source holds."""
+    return key.rsplit(":", 3)[0]
+
+
 def write_messages(
     messages: Iterable[tuple[str, Iterable, object]],
     *,
@@ -304,7 +316,7 @@ def write_messages(
             if mailed and not for_digest:
                 channels.append(Notification.Channel.EMAIL)
             for channel in channels:
-                key = f"{source}:{kind}:{recipient.pk}:{channel}"
+                key = message_key(source, kind, recipient.pk, channel)
                 if key not in rows:
                     rows[key] = _row(
                         key,

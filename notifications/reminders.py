@@ -22,6 +22,7 @@ at the scale of Flanders a morning has some 100,000 candidates, nearly all remin
 already. Working days are Belgian (`referrals.workdays`)."""
 
 import datetime
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -49,7 +50,10 @@ from referrals.workdays import (  # noqa: F401 (the reminders' tests import them
 )
 
 from .models import Kind, Notification
+from .outbox import source_of
 from .recipients import caseworkers_for, counsellors_for
+
+logger = logging.getLogger(__name__)
 
 # What the recipients and the templates read, fetched with the referrals found due.
 RELATED = (
@@ -100,20 +104,21 @@ READ_BATCH = 500
 
 
 def _rows(candidates, *fields) -> list[tuple]:
-    """The key and `fields` of each candidate referral, in the order of their keys: a tuple
-    each, not a model instance with its relations. At the scale of Flanders a kind of
-    reminder has tens of thousands of candidates a morning, nearly all reminded already."""
-    return list(candidates.order_by("pk").values_list("pk", *fields))
+    """The key and `fields` of each candidate referral, in the referrals' order (the latest
+    changed first): a tuple each, not a model instance with its relations. At the scale of
+    Flanders a kind of reminder has tens of thousands of candidates a morning, nearly all
+    reminded already."""
+    return list(candidates.values_list("pk", *fields))
 
 
 def _written(kind: str, candidates) -> set[str]:
     """The sources of the reminders of `kind` written for `candidates`, from the keys of their
-    in-app rows ("<source>:<kind>:<recipient>:<channel>"; the in-app row is written for
-    every recipient, e-mail or not)."""
+    in-app rows (`outbox.source_of`; the in-app row is written for every recipient, e-mail
+    or not)."""
     keys = Notification.objects.filter(
         kind=kind, channel=Notification.Channel.IN_APP, referral__in=candidates.values("pk")
     ).values_list("idempotency_key", flat=True)
-    return {key.rsplit(":", 3)[0] for key in keys.order_by()}
+    return {source_of(key) for key in keys.order_by()}
 
 
 def no_intake_reminders(today: datetime.date) -> Iterator[Due]:
@@ -232,6 +237,7 @@ def due_reminders(today: datetime.date) -> Iterator[Reminder]:
             {due.referral_id for due in batch}
         )
         for due in batch:
-            # A referral deleted since it was found is not reminded of.
             if referral := referrals.get(due.referral_id):
                 yield Reminder(due.kind, referral, due.source, due.audience, due.context)
+            else:
+                logger.info("Reminder %s: its referral was deleted meanwhile", due.source)

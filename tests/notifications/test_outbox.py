@@ -279,3 +279,16 @@ def test_rows_another_writer_added_meanwhile_are_left_to_it(walk, people, monkey
     }
     assert Notification.objects.get(recipient=colleague, channel=EMAIL).subject == "first writer"
     assert Notification.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["reminder:outcome:12:3", "reminder:no_start:7:2026-03-02", "event:41", "bench:9"],
+)
+def test_a_rows_key_gives_back_its_source(source):
+    """The reminders read what they wrote from their rows' keys: a source that holds colons
+    itself comes back whole, for every kind and channel."""
+    for kind in Kind:
+        for channel in Notification.Channel:
+            key = outbox.message_key(source, kind, 1234, channel)
+            assert outbox.source_of(key) == source

@@ -240,7 +240,7 @@ def test_the_reminders_due_are_read_in_batches_with_what_they_show(
             assert reminder.referral.client.ocmw.name
             assert reminder.referral.training.contact_counsellor.organisation.name
 
-    assert [(r.kind, r.referral.pk) for r in found] == [
+    assert sorted((r.kind, r.referral.pk) for r in found) == [
         (Kind.REMINDER_NO_INTAKE, referral.pk) for referral in due
     ]
     assert sorted(referrals_read) == sorted(referral.pk for referral in due)
