@@ -11,7 +11,6 @@ that a few rows protect (NAMED), or none directly, gets Django's page, each row 
 
 from django.contrib.admin.utils import model_ngettext
 from django.db.models import PROTECT
-from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 
@@ -19,13 +18,25 @@ from django.utils.text import capfirst
 NAMED = 20
 
 
+def protecting_relations(model) -> list:
+    """The relations through which rows of other models protect `model`'s: each foreign key
+    to it with `on_delete=PROTECT`, those without a related name ("+") too, as Django's
+    collector follows them."""
+    return [
+        field
+        for field in model._meta.get_fields(include_hidden=True)
+        if field.auto_created
+        and not field.concrete
+        and (field.one_to_one or field.one_to_many)
+        and field.on_delete is PROTECT
+    ]
+
+
 def protected_counts(model, objs) -> list[tuple[type, str, int]]:
     """(the kind of row, its field, how many) for each kind of row that protects `objs`
     (instances or a queryset of `model`) through a field of its own; empty if none does."""
     counts = []
-    for relation in get_candidate_relations_to_delete(model._meta):
-        if relation.on_delete is not PROTECT:
-            continue
+    for relation in protecting_relations(model):
         rows = relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": objs})
         if count := rows.order_by().count():
             counts.append((relation.related_model, relation.field.verbose_name, count))

@@ -87,7 +87,6 @@ def test_a_training_a_few_referrals_protect_names_each_as_django_does(admin_clie
 
     change = reverse("admin:referrals_referral_change", args=[first.pk])
     assert f'Toeleiding: <a href="{change}">{first}</a>' in page.text
-    assert Training.objects.filter(pk=training.pk).exists()
 
 
 def test_a_training_nothing_protects_is_deleted(admin_page):
@@ -106,10 +105,34 @@ def test_deleting_selected_trainings_counts_what_protects_them_too(admin_page, m
     for training in trainings:
         referrals_for(training, 2)
 
-    page = admin_page.post(
-        reverse("admin:referrals_training_changelist"),
-        {"action": "delete_selected", "_selected_action": [t.pk for t in trainings]},
-    )
+    chosen = {"action": "delete_selected", "_selected_action": [t.pk for t in trainings]}
+    changelist = reverse("admin:referrals_training_changelist")
+
+    page = admin_page.post(changelist, chosen)
+    confirmed = admin_page.post(changelist, {**chosen, "post": "yes"})
 
     assert "<li>Toeleidingen (opleiding): 4</li>" in page.text
+    assert "<li>Toeleidingen (opleiding): 4</li>" in confirmed.text  # refused, said again
     assert Training.objects.filter(pk__in=[t.pk for t in trainings]).count() == 2
+
+
+def test_up_to_named_rows_get_djangos_own_page(admin_page, monkeypatch):
+    monkeypatch.setattr(admin_delete, "NAMED", 2)
+    training = TrainingFactory()
+    referrals_for(training, 2)
+
+    page = admin_page.get(reverse("admin:referrals_training_delete", args=[training.pk]))
+
+    # Django's: the administrator may not delete referrals, and is told so by their kind.
+    assert "Toeleidingen (opleiding)" not in page.text
+    assert "<li>toeleiding</li>" in page.text
+
+
+def test_the_relations_that_protect_are_those_djangos_collector_follows():
+    for model in site._registry:
+        followed = [
+            relation
+            for relation in get_candidate_relations_to_delete(model._meta)
+            if relation.on_delete is PROTECT
+        ]
+        assert admin_delete.protecting_relations(model) == followed, model
