@@ -372,6 +372,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.count_figures_ahead",
         "schedule": crontab(hour=5, minute=30),  # daily, before the working day
     },
+    # Expired sessions, with the searches they kept, deleted within the hour (accounts.tasks).
+    "clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=17),  # hourly
+    },
 }
 
 # --- Webhooks (webhooks/, docs/webhooks.md) -------------------------------------------------

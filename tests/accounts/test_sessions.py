@@ -1,5 +1,6 @@
 """A session ends after OKOT_SESSION_IDLE_MINUTES without a request and
-OKOT_SESSION_MAX_HOURS after the login, and with the user's deactivation."""
+OKOT_SESSION_MAX_HOURS after the login, and with the user's deactivation; once expired, it
+is deleted from the database within the hour, with the searches it kept."""
 
 import datetime
 
@@ -7,7 +8,10 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.sessions.models import Session
 from django.urls import reverse
+
+from accounts import tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +89,30 @@ def test_reactivating_a_user_does_not_bring_their_old_session_back(client, casew
     caseworker.save()
 
     assert sent_to_log_in(client.get(reverse(DASHBOARD)))
+
+
+def test_an_expired_session_and_the_search_it_kept_are_deleted_within_the_hour(client, caseworker):
+    """Django leaves an expired session in the database, with the searches it kept (a name,
+    a national number), until something deletes it: beat does, every hour."""
+    with time_machine.travel(START, tick=False):
+        client.force_login(caseworker)
+        client.post(reverse("referrals:referral_list"), {"q": "85073003328"})
+    (kept,) = Session.objects.all()
+    assert "85073003328" in kept.get_decoded().values()
+    with time_machine.travel(START + datetime.timedelta(hours=9), tick=False):
+        current = Session.objects.create(
+            session_key="current", session_data="", expire_date=START + datetime.timedelta(hours=19)
+        )
+
+    with time_machine.travel(START + datetime.timedelta(hours=11), tick=False):
+        tasks.clear_expired_sessions()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [current.session_key]
+
+
+def test_beat_clears_the_expired_sessions_every_hour():
+    entry = settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]
+
+    assert entry["task"] == "accounts.tasks.clear_expired_sessions"
+    assert entry["schedule"].hour == set(range(24))
+    assert len(entry["schedule"].minute) == 1
