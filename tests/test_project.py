@@ -379,3 +379,15 @@ def test_postgresql_runs_with_the_planner_settings():
         with connection.get_new_connection(params) as other:
             assert other.execute("SHOW random_page_cost").fetchone() == ("4",)
             assert other.execute("SHOW jit").fetchone() == ("off",)
+
+
+def test_every_task_beat_runs_is_one_the_workers_have():
+    """A beat entry names its task by text: a task renamed or moved would be sent on schedule
+    to workers that have no such task, and nothing would run."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()  # every app's tasks, as a worker loads them
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name

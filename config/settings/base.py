@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.database import database
 
-from .env import env_bool, env_list  # noqa: F401 (local and production read them from here)
+# Read here, and by local and production from here.
+from .env import env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -52,7 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, as static files
     "api",
-    "webhooks",  # signed calls to partner systems (see "Webhooks" below)
+    "webhooks",  # signed calls to partner systems (see config/settings/background.py)
     "django_prometheus",  # request metrics for /metrics (see config/settings/operations.py)
     "operations",  # /health/, /metrics and the request log
 ]
@@ -309,5 +310,5 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # The delivery of e-mails and webhook calls, the reminders, the daily digest and what beat
-# runs when: config/settings/delivery.py.
-from .delivery import *  # noqa: E402, F403
+# runs when: config/settings/background.py.
+from .background import *  # noqa: E402, F403

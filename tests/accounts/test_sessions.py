@@ -9,6 +9,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 
 from accounts import tasks
@@ -91,18 +92,21 @@ def test_reactivating_a_user_does_not_bring_their_old_session_back(client, casew
     assert sent_to_log_in(client.get(reverse(DASHBOARD)))
 
 
-def test_an_expired_session_and_the_search_it_kept_are_deleted_within_the_hour(client, caseworker):
+def test_an_expired_session_and_the_search_it_kept_are_deleted_within_the_hour(
+    client, caseworker, counsellor
+):
     """Django leaves an expired session in the database, with the searches it kept (a name,
-    a national number), until something deletes it: beat does, every hour."""
+    a national number), until something deletes it: beat does, every hour. A session's row
+    expires OKOT_SESSION_MAX_HOURS after it was last saved."""
     with time_machine.travel(START, tick=False):
         client.force_login(caseworker)
         client.post(reverse("referrals:referral_list"), {"q": "85073003328"})
     (kept,) = Session.objects.all()
     assert "85073003328" in kept.get_decoded().values()
+    assert kept.expire_date == START + datetime.timedelta(hours=settings.OKOT_SESSION_MAX_HOURS)
     with time_machine.travel(START + datetime.timedelta(hours=9), tick=False):
-        current = Session.objects.create(
-            session_key="current", session_data="", expire_date=START + datetime.timedelta(hours=19)
-        )
+        Client().force_login(counsellor)  # a session of its own, current at the purge
+    (current,) = Session.objects.exclude(session_key=kept.session_key)
 
     with time_machine.travel(START + datetime.timedelta(hours=11), tick=False):
         tasks.clear_expired_sessions()
@@ -113,6 +117,7 @@ def test_an_expired_session_and_the_search_it_kept_are_deleted_within_the_hour(c
 def test_beat_clears_the_expired_sessions_every_hour():
     entry = settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]
 
+    assert entry["task"] == tasks.clear_expired_sessions.name
     assert entry["task"] == "accounts.tasks.clear_expired_sessions"
     assert entry["schedule"].hour == set(range(24))
     assert len(entry["schedule"].minute) == 1

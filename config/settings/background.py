@@ -1,5 +1,7 @@
-"""The delivery of e-mails and webhook calls (notifications/, webhooks/), the daily reminders
-and digest, and what Celery beat runs when (CELERY_BEAT_SCHEDULE). Read by `base`."""
+"""What the Celery workers do outside the requests: deliver e-mails and webhook calls
+(notifications/, webhooks/), write the daily reminders and digest; and what beat runs when
+(CELERY_BEAT_SCHEDULE: those, the retention, the figures ahead, the expired sessions). Read
+by `base`."""
 
 import os
 
