@@ -121,18 +121,27 @@ def _written(kind: str, candidates) -> set[str]:
     return {source_of(key) for key in keys.order_by()}
 
 
+def _not_written(kind: str, candidates, field: str, source: str) -> Iterator[tuple]:
+    """(key, `field`, source) of each candidate whose reminder of `kind` is not written yet;
+    `source` names the reminder from the referral's `pk` and that field's `day`."""
+    rows = _rows(candidates, field)
+    written = _written(kind, candidates) if rows else set()
+    for pk, day in rows:
+        if (name := source.format(pk=pk, day=day)) not in written:
+            yield pk, day, name
+
+
 def no_intake_reminders(today: datetime.date) -> Iterator[Due]:
     days = settings.NOTIFY_REMINDER_NO_INTAKE_WORKING_DAYS
     candidates = Referral.objects.filter(
         state=State.AGREED, agreed_on__lte=working_days_ago(today, days)
     )
-    rows = _rows(candidates, "agreed_on")
-    written = _written(Kind.REMINDER_NO_INTAKE, candidates) if rows else set()
-    for pk, agreed_on in rows:
-        source = f"reminder:no_intake:{pk}"
-        if source not in written:
-            context = {"working_days": working_days_between(agreed_on, today)}
-            yield Due(Kind.REMINDER_NO_INTAKE, pk, source, ("counsellors",), context)
+    kind = Kind.REMINDER_NO_INTAKE
+    for pk, agreed_on, source in _not_written(
+        kind, candidates, "agreed_on", "reminder:no_intake:{pk}"
+    ):
+        context = {"working_days": working_days_between(agreed_on, today)}
+        yield Due(kind, pk, source, ("counsellors",), context)
 
 
 def no_start_reminders(today: datetime.date) -> Iterator[Due]:
@@ -140,13 +149,12 @@ def no_start_reminders(today: datetime.date) -> Iterator[Due]:
     candidates = Referral.objects.filter(
         state=State.ADMITTED, probable_start_date__lte=today - datetime.timedelta(days=days)
     )
-    rows = _rows(candidates, "probable_start_date")
-    written = _written(Kind.REMINDER_NO_START, candidates) if rows else set()
-    for pk, probable_start in rows:
-        source = f"reminder:no_start:{pk}:{probable_start.isoformat()}"
-        if source not in written:
-            context = {"days": (today - probable_start).days}
-            yield Due(Kind.REMINDER_NO_START, pk, source, ("counsellors",), context)
+    kind = Kind.REMINDER_NO_START
+    for pk, probable_start, source in _not_written(
+        kind, candidates, "probable_start_date", "reminder:no_start:{pk}:{day}"
+    ):
+        context = {"days": (today - probable_start).days}
+        yield Due(kind, pk, source, ("counsellors",), context)
 
 
 def no_handover_reminders(today: datetime.date) -> Iterator[Due]:
@@ -156,13 +164,12 @@ def no_handover_reminders(today: datetime.date) -> Iterator[Due]:
         handover_at__isnull=True,
         agreed_on__lte=working_days_ago(today, days),
     )
-    rows = _rows(candidates, "agreed_on")
-    written = _written(Kind.REMINDER_NO_HANDOVER, candidates) if rows else set()
-    for pk, agreed_on in rows:
-        source = f"reminder:no_handover:{pk}"
-        if source not in written:
-            context = {"working_days": working_days_between(agreed_on, today)}
-            yield Due(Kind.REMINDER_NO_HANDOVER, pk, source, ("caseworkers",), context)
+    kind = Kind.REMINDER_NO_HANDOVER
+    for pk, agreed_on, source in _not_written(
+        kind, candidates, "agreed_on", "reminder:no_handover:{pk}"
+    ):
+        context = {"working_days": working_days_between(agreed_on, today)}
+        yield Due(kind, pk, source, ("caseworkers",), context)
 
 
 def end_expected_reminders(today: datetime.date) -> Iterator[Due]:
@@ -175,13 +182,12 @@ def end_expected_reminders(today: datetime.date) -> Iterator[Due]:
         state=State.IN_TRAINING,
         expected_end_date__lte=today - datetime.timedelta(days=days),
     )
-    rows = _rows(candidates, "expected_end_date")
-    written = _written(Kind.REMINDER_END_EXPECTED, candidates) if rows else set()
-    for pk, expected in rows:
-        source = f"reminder:end_expected:{pk}:{expected.isoformat()}"
-        if source not in written:
-            context = {"days": (today - expected).days}
-            yield Due(Kind.REMINDER_END_EXPECTED, pk, source, ("counsellors",), context)
+    kind = Kind.REMINDER_END_EXPECTED
+    for pk, expected, source in _not_written(
+        kind, candidates, "expected_end_date", "reminder:end_expected:{pk}:{day}"
+    ):
+        context = {"days": (today - expected).days}
+        yield Due(kind, pk, source, ("counsellors",), context)
 
 
 OUTCOME_AUDIENCE = {
