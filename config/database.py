@@ -1,8 +1,9 @@
-"""`settings.DATABASES` from DATABASE_URL."""
+"""`settings.DATABASES` from DATABASE_URL, and DATABASE_REPLICA_URL's read replica."""
 
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 LOCAL_SQLITE = Path(__file__).resolve().parent.parent / "db.sqlite3"
 
@@ -35,3 +36,18 @@ def database(url: str | None) -> dict:
         ours = [f"-c {name}={value}" for name, value in PLANNER.items()]
         options["options"] = " ".join([*ours, options.get("options", "")]).strip()
     return config
+
+
+def replica(url: str, primary: dict) -> dict:
+    """The read replica of DATABASE_REPLICA_URL, a streaming standby of the `primary`'s
+    PostgreSQL (referrals.reports.replica): as `database`, a mirror of the primary in the
+    tests, and given up on in two seconds (libpq's least) when it cannot be reached, not
+    after TCP's minutes."""
+    config = database(url)
+    postgresql = "django.db.backends.postgresql"
+    if config["ENGINE"] != postgresql or primary["ENGINE"] != postgresql:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name a PostgreSQL standby of DATABASE_URL's PostgreSQL."
+        )
+    config["OPTIONS"].setdefault("connect_timeout", 2)
+    return {**config, "TEST": {"MIRROR": "default"}}

@@ -1,5 +1,6 @@
-"""What /metrics exposes: django-prometheus's request metrics of every gunicorn worker, and the
-outboxes' backlog, read from the database when Prometheus scrapes (docs/operations.md).
+"""What /metrics exposes: django-prometheus's request metrics of every gunicorn worker, the
+outboxes' backlog, read from the database when Prometheus scrapes, and the figures' read
+replica, if there is one (docs/operations.md).
 
 The outbox figures are the database's, not a process's counters: the e-mails and webhook
 calls are sent by Celery workers, in other processes and containers than the one scraped,
@@ -16,12 +17,13 @@ import logging
 import os
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from notifications import backlog
 from notifications.delivery import EMAILS
+from referrals.reports import replica
 from webhooks.sender import WEBHOOKS
 
 logger = logging.getLogger(__name__)
@@ -78,15 +80,48 @@ class OutboxCollector:
         yield from (up, rows, oldest, latency, delivered)
 
 
+class ReplicaCollector:
+    """The read replica the figures are counted on (DATABASE_REPLICA_URL): whether it
+    answers, and how far behind the primary it is. Not in /health/: the site works without
+    it (the figures are then counted on the primary), and a replica slow to answer must not
+    hold a load balancer's probe."""
+
+    def collect(self):
+        up = GaugeMetricFamily(
+            "okot_figures_replica_up",
+            "1 when the figures' read replica answered at this scrape, 0 when not (the "
+            "figures are then counted on the primary)",
+        )
+        lag = GaugeMetricFamily(
+            "okot_figures_replica_behind_bytes",
+            "Bytes of the primary's log the figures' read replica has not replayed yet",
+        )
+        try:
+            behind = replica.behind(settings.OKOT_FIGURES_DATABASE)
+        except DatabaseError as exc:
+            logger.warning("Metrics: the figures' replica does not answer: %s", exc)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        if behind is not None:  # a standby that has replayed nothing since it started
+            lag.add_metric([], behind)
+            yield lag
+
+
 def registry() -> CollectorRegistry:
     """What a scrape reads: every gunicorn worker's request metrics (or this process's, when
-    there is only one, as under runserver), and the outboxes."""
+    there is only one, as under runserver), the outboxes, and the figures' read replica if
+    there is one."""
     scraped = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(scraped)
     else:
         scraped.register(REGISTRY)  # a registry is a collector too
     scraped.register(OutboxCollector())
+    if settings.OKOT_FIGURES_DATABASE != DEFAULT_DB_ALIAS:
+        scraped.register(ReplicaCollector())
     return scraped
 
 

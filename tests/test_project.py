@@ -21,7 +21,7 @@ from gunicorn.config import Config
 
 import operations.heap
 from referrals.benchmarks import serve
-from tests.fresh_process import run_fresh
+from tests.fresh_process import printed_after_setup, run_fresh
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 README = BASE_DIR / "README.md"
@@ -379,6 +379,51 @@ def test_postgresql_runs_with_the_planner_settings():
         with connection.get_new_connection(params) as other:
             assert other.execute("SHOW random_page_cost").fetchone() == ("4",)
             assert other.execute("SHOW jit").fetchone() == ("off",)
+
+
+def test_a_read_replica_is_a_postgresql_standby_that_the_tests_mirror():
+    """DATABASE_REPLICA_URL's database (referrals.reports.replica): planned as the primary,
+    given up on in two seconds unless the URL says otherwise, the primary itself in the
+    tests, and PostgreSQL of a PostgreSQL primary or nothing (a standby replays its log)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.database import database, replica
+
+    primary = database("postgres://okot@db:5432/okot")
+    config = replica("postgres://okot@replica:5432/okot", primary)
+    assert config["OPTIONS"] == {
+        "options": "-c jit=off -c random_page_cost=1.1",
+        "connect_timeout": 2,
+    }
+    assert config["TEST"] == {"MIRROR": "default"}
+    given = replica("postgres://okot@replica/okot?connect_timeout=9", primary)
+    assert given["OPTIONS"]["connect_timeout"] == 9
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
+        replica("sqlite:///okot.sqlite3", primary)
+    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
+        replica("postgres://okot@replica/okot", database("sqlite:///okot.sqlite3"))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (None, "default ['default']"),
+        ("postgres://okot@replica/okot", "replica ['default', 'replica']"),
+    ],
+)
+def test_the_figures_are_counted_on_the_replica_when_there_is_one(url, expected):
+    code = (
+        "from django.conf import settings as s; print(s.OKOT_FIGURES_DATABASE, sorted(s.DATABASES))"
+    )
+
+    printed = printed_after_setup(
+        "config.settings.production",
+        code,
+        DATABASE_URL="postgres://okot@db/okot",
+        DATABASE_REPLICA_URL=url,
+    )
+
+    assert printed == expected
 
 
 def test_every_task_beat_runs_is_one_the_workers_have():

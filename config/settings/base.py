@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
-from config.database import database
+from config.database import database, replica
 
 # Read here, and by local and production from here.
 from .env import env_bool, env_list
@@ -116,6 +116,13 @@ TEMPLATES = [
 # checks it and replaces one the database dropped meanwhile (a restart, a failover) instead
 # of failing that request.
 DATABASES = {"default": database(os.environ.get("DATABASE_URL"))}
+# A read replica (a streaming standby of DATABASE_URL's PostgreSQL) to count the figures on,
+# once it has replayed what they must count (referrals.reports.replica); the tests' is the
+# database itself. Every other read and every write goes to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = replica(os.environ["DATABASE_REPLICA_URL"], DATABASES["default"])
+OKOT_FIGURES_DATABASE = "replica" if "replica" in DATABASES else "default"
+DATABASE_ROUTERS = ["referrals.reports.replica.FiguresRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -82,3 +82,6 @@ OKOT_FIGURES_PENDING_SECONDS = int(os.environ.get("OKOT_FIGURES_PENDING_SECONDS"
 # counted the day before while they are counted again). Faster counts show the last step at
 # once. 0 treats every count as slow.
 OKOT_FIGURES_SLOW_SECONDS = float(os.environ.get("OKOT_FIGURES_SLOW_SECONDS", "1"))
+# With a read replica (DATABASE_REPLICA_URL), a count of figures waits at most this many
+# seconds for it to replay what the primary holds (then it counts on the primary).
+OKOT_FIGURES_REPLICA_WAIT = float(os.environ.get("OKOT_FIGURES_REPLICA_WAIT", "2"))

@@ -35,3 +35,7 @@ WEBHOOKS_ALLOW_HTTP = True
 # their cache on).
 OKOT_FIGURES_CACHE_SECONDS = 0
 OKOT_FIGURES_STALE_SECONDS = 0
+# A replica that is the database itself (Django's test mirror): the figures are counted on it
+# only where a test says so (tests/referrals/reports/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+OKOT_FIGURES_DATABASE = "default"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
 from notifications import backlog
+from referrals.reports import replica
 from tests.notifications.emails import Status, make_email
 from tests.webhooks.deliveries import make_delivery
 
@@ -117,6 +118,38 @@ def test_an_outbox_that_cannot_be_read_still_answers_saying_so(client, token, mo
     found = samples(response)
     assert found[("okot_outbox_up", ())] == 0
     assert not any(name == "okot_outbox_rows" for name, _ in found)
+
+
+def test_without_a_replica_nothing_is_said_of_one(client, token):
+    assert not any(name.startswith("okot_figures_replica") for name, _ in samples(scrape(client)))
+
+
+@pytest.mark.django_db(databases=["default", "replica"])
+def test_the_figures_replica_is_read_at_the_scrape(client, token, settings):
+    """How far behind the primary it is; the tests' replica is the database itself."""
+    settings.OKOT_FIGURES_DATABASE = "replica"
+
+    found = samples(scrape(client))
+
+    assert found[("okot_figures_replica_up", ())] == 1
+    assert found[("okot_figures_replica_behind_bytes", ())] == 0
+
+
+def test_a_figures_replica_that_does_not_answer_is_said_so(client, token, settings, monkeypatch):
+    settings.OKOT_FIGURES_DATABASE = "replica"
+
+    def behind(alias):
+        raise DatabaseError('connection to server at "replica" (10.0.0.6) failed')
+
+    monkeypatch.setattr(replica, "behind", behind)
+
+    response = scrape(client)
+
+    assert response.status_code == 200
+    found = samples(response)
+    assert found[("okot_figures_replica_up", ())] == 0
+    assert ("okot_figures_replica_behind_bytes", ()) not in found
+    assert found[("okot_outbox_up", ())] == 1
 
 
 def test_requests_are_timed_per_view_and_method(client, token):
