@@ -21,7 +21,7 @@ from gunicorn.config import Config
 
 import operations.heap
 from referrals.benchmarks import serve
-from tests.fresh_process import printed_after_setup, run_fresh
+from tests.fresh_process import run_fresh
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 README = BASE_DIR / "README.md"
@@ -349,81 +349,6 @@ def test_the_demo_links_its_e_mails_to_the_port_it_serves():
 
     assert len(django_lines) == 3  # migrate, seed_demo, runserver
     assert all('SITE_URL="${SITE_URL:-http://127.0.0.1:8101}"' in line for line in django_lines)
-
-
-@pytest.mark.django_db
-def test_postgresql_runs_with_the_planner_settings():
-    """Without JIT (it compiled Mijn werk's counts for longer than it took to read them) and
-    random reads costed as for SSDs (the counsellor's search read the index of all of
-    Flanders, not the region's), before any options DATABASE_URL gives, which may set
-    either otherwise (PostgreSQL takes the last); SQLite has no such option."""
-    from django.db import connection
-
-    from config.database import database
-
-    ours = "-c jit=off -c random_page_cost=1.1"
-    assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": ours}
-    given = database("postgres://okot@db/okot?sslmode=require&options=-c%20lock_timeout%3D5s")
-    assert given["OPTIONS"] == {"sslmode": "require", "options": f"{ours} -c lock_timeout=5s"}
-    own = database("postgres://okot@db/okot?options=-c%20Random-Page-Cost%3D4")
-    assert own["OPTIONS"] == {"options": f"{ours} -c Random-Page-Cost=4"}
-    assert "options" not in database("sqlite:///okot.sqlite3").get("OPTIONS", {})
-    if connection.vendor == "postgresql":  # the suite's own connection, on its PostgreSQL run
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW jit")
-            assert cursor.fetchone() == ("off",)
-            cursor.execute("SHOW random_page_cost")
-            assert cursor.fetchone() == ("1.1",)
-        # The URL's own setting is the one PostgreSQL keeps, however it is spelled.
-        params = {**connection.get_connection_params(), "options": own["OPTIONS"]["options"]}
-        with connection.get_new_connection(params) as other:
-            assert other.execute("SHOW random_page_cost").fetchone() == ("4",)
-            assert other.execute("SHOW jit").fetchone() == ("off",)
-
-
-def test_a_read_replica_is_a_postgresql_standby_that_the_tests_mirror():
-    """DATABASE_REPLICA_URL's database (referrals.reports.replica): planned as the primary,
-    given up on in two seconds unless the URL says otherwise, the primary itself in the
-    tests, and PostgreSQL of a PostgreSQL primary or nothing (a standby replays its log)."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    from config.database import database, replica
-
-    primary = database("postgres://okot@db:5432/okot")
-    config = replica("postgres://okot@replica:5432/okot", primary)
-    assert config["OPTIONS"] == {
-        "options": "-c jit=off -c random_page_cost=1.1",
-        "connect_timeout": 2,
-    }
-    assert config["TEST"] == {"MIRROR": "default"}
-    given = replica("postgres://okot@replica/okot?connect_timeout=9", primary)
-    assert given["OPTIONS"]["connect_timeout"] == 9
-    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
-        replica("sqlite:///okot.sqlite3", primary)
-    with pytest.raises(ImproperlyConfigured, match="PostgreSQL"):
-        replica("postgres://okot@replica/okot", database("sqlite:///okot.sqlite3"))
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        (None, "default ['default']"),
-        ("postgres://okot@replica/okot", "replica ['default', 'replica']"),
-    ],
-)
-def test_the_figures_are_counted_on_the_replica_when_there_is_one(url, expected):
-    code = (
-        "from django.conf import settings as s; print(s.OKOT_FIGURES_DATABASE, sorted(s.DATABASES))"
-    )
-
-    printed = printed_after_setup(
-        "config.settings.production",
-        code,
-        DATABASE_URL="postgres://okot@db/okot",
-        DATABASE_REPLICA_URL=url,
-    )
-
-    assert printed == expected
 
 
 def test_every_task_beat_runs_is_one_the_workers_have():
