@@ -15,7 +15,8 @@ count within a count too, which read versions of its own) first reads where the 
 log stands, after its versions were read, and waits until the standby has replayed that
 far: some milliseconds. A standby that lags more than OKOT_FIGURES_REPLICA_WAIT seconds, or
 does not answer, or fails during the count (a restart; a query cancelled by a conflict with
-what it replays), and the figures are counted on the primary, as without one (logged)."""
+what it replays), and the figures are counted on the primary, as without one (logged), by
+that process for a minute (`PASS_OVER`) before it asks the standby again."""
 
 import contextvars
 import logging
@@ -31,6 +32,11 @@ logger = logging.getLogger(__name__)
 _reading_from = contextvars.ContextVar("figures_read_from", default=None)
 # Seconds between two questions to a standby that has not replayed far enough yet.
 POLL = 0.02
+# Once a count found the replica behind, out of reach or failing, this process counts on
+# the primary for so many seconds without asking it: a standby in trouble costs one count
+# its wait (or its two seconds to connect), not every count.
+PASS_OVER = 60.0
+_passed_over_until = 0.0  # time.monotonic()
 
 
 class FiguresRouter:
@@ -54,21 +60,17 @@ class FiguresRouter:
 def count(compute: Callable):
     """`compute()`, its reads on the replica (OKOT_FIGURES_DATABASE) once it has replayed
     what the primary holds now (`caught_up`); on the primary without one, or when it lags,
-    does not answer or fails during the count."""
+    does not answer or fails during the count, and while it is passed over (`_pass_over`)."""
     alias = settings.OKOT_FIGURES_DATABASE
     # Within a count that reads the primary, so does this one, without waiting again.
     on_primary = alias == DEFAULT_DB_ALIAS or _reading_from.get() == DEFAULT_DB_ALIAS
-    if on_primary or not caught_up(alias):
+    if on_primary or time.monotonic() < _passed_over_until or not caught_up(alias):
         return _reading(DEFAULT_DB_ALIAS, compute)
     try:
         return _reading(alias, compute)
     except DatabaseError:
         # Should it have been the primary's, counting again there raises it again.
-        logger.warning(
-            "A count of figures failed on the replica: counting again on the primary.",
-            exc_info=True,
-        )
-        connections[alias].close()
+        _pass_over(alias, "A count of figures failed on the replica", exc_info=True)
         return _reading(DEFAULT_DB_ALIAS, compute)
 
 
@@ -82,26 +84,31 @@ def _reading(alias: str, compute: Callable):
 
 def caught_up(alias: str) -> bool:
     """Whether the replica `alias` holds what the primary holds now: it has replayed the
-    primary's log up to where it stands now, within OKOT_FIGURES_REPLICA_WAIT seconds."""
+    primary's log up to where it stands now, within OKOT_FIGURES_REPLICA_WAIT seconds. If
+    not (or it does not answer), it is passed over for a while (`_pass_over`)."""
     position = primary_position()
     if position is None:
         return True
-    deadline = time.monotonic() + settings.OKOT_FIGURES_REPLICA_WAIT
+    wait = settings.OKOT_FIGURES_REPLICA_WAIT
+    deadline = time.monotonic() + wait
     try:
         while not replayed(alias, position):
             if time.monotonic() >= deadline:
-                logger.warning(
-                    "The figures' replica has not replayed %s after %s s: counting on the primary.",
-                    position,
-                    settings.OKOT_FIGURES_REPLICA_WAIT,
-                )
+                _pass_over(alias, f"The figures' replica had not replayed {position} in {wait} s")
                 return False
             time.sleep(POLL)
     except DatabaseError:
-        logger.warning("The figures' replica does not answer: counting on the primary.")
-        connections[alias].close()
+        _pass_over(alias, "The figures' replica does not answer", exc_info=True)
         return False
     return True
+
+
+def _pass_over(alias: str, why: str, *, exc_info: bool = False) -> None:
+    """Count on the primary, in this process, for the next PASS_OVER seconds."""
+    global _passed_over_until  # this process's memory of it, on purpose
+    _passed_over_until = time.monotonic() + PASS_OVER
+    logger.warning("%s: counting on the primary for %d s.", why, PASS_OVER, exc_info=exc_info)
+    connections[alias].close()
 
 
 # Where the last record of the primary's log ends, from `pg_current_wal_insert_lsn()` (every

@@ -32,9 +32,10 @@ POSITION = "E/F6000060"
 
 
 @pytest.fixture
-def counted_on_the_replica(settings):
+def counted_on_the_replica(settings, monkeypatch):
     settings.OKOT_FIGURES_DATABASE = "replica"
     settings.OKOT_FIGURES_REPLICA_WAIT = 2
+    monkeypatch.setattr(replica, "_passed_over_until", 0.0)  # no earlier test's trouble
     with time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False):
         yield
 
@@ -206,6 +207,35 @@ def test_a_replica_behind_or_down_and_the_figures_are_counted_on_the_primary(
     assert clock.now >= 2 if trouble == "behind" else clock.now == 0
     (warning,) = [record for record in caplog.records if record.name == replica.__name__]
     assert "counting on the primary" in warning.getMessage()
+
+
+def test_a_replica_in_trouble_is_passed_over_for_a_minute(
+    client, caseworker, ocmw_gent, monkeypatch, clock
+):
+    """The next counts read the primary without waiting for it again; a minute later, it
+    is asked again."""
+    started(ocmw_gent, MARCH)
+    client.force_login(caseworker)
+    asked_for, behind = [], [True]
+
+    def replayed(alias, position):
+        asked_for.append(clock.now)
+        return not behind[0]
+
+    monkeypatch.setattr(replica, "primary_position", lambda: POSITION)
+    monkeypatch.setattr(replica, "replayed", replayed)
+    asked(client, URL, YEAR)  # waits its two seconds, then reads the primary
+    waited, gave_up_at = len(asked_for), clock.now
+    assert gave_up_at >= 2
+
+    clock.now = gave_up_at + replica.PASS_OVER - 1
+    _response, primary, read_replica = asked(client, URL, YEAR)
+    assert len(asked_for) == waited and counting(primary) and read_replica == []
+
+    clock.now = gave_up_at + replica.PASS_OVER
+    behind[0] = False
+    _response, primary, read_replica = asked(client, URL, YEAR)
+    assert len(asked_for) == waited + 1 and counting(read_replica) and counting(primary) == []
 
 
 def test_a_replica_that_fails_during_a_count_and_it_is_counted_on_the_primary(
