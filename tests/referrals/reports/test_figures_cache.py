@@ -28,7 +28,7 @@ from referrals.reports.tables import NOT_DUE, Column, Row, Table
 from tests.accounts.factories import CaseworkerFactory, NetworkManagerFactory, OcmwFactory
 from tests.referrals.factories import ClientFactory, TrainingFactory
 
-from .test_page import URL, cells, passed, started, starts_total
+from .test_page import URL, cells, counting, passed, started, starts_total
 
 pytestmark = pytest.mark.django_db
 YEAR = {"year": 2025}
@@ -52,12 +52,7 @@ def counted(client, path=URL, data=YEAR):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path, data)
     assert response.status_code == 200
-    figures = [
-        q["sql"]
-        for q in queries.captured_queries
-        if '"referrals_referral"' in q["sql"] and "notifications_notification" not in q["sql"]
-    ]  # not the unread messages' badge
-    return response, len([sql for sql in figures if "COUNT(" in sql.upper()])
+    return response, len(counting(queries.captured_queries))
 
 
 def test_figures_asked_again_are_not_counted_again(client, caseworker, ocmw_gent):

@@ -260,6 +260,18 @@ def starts_total(response) -> str:
     return cells(response, "table-starts-type")[-1][1]
 
 
+def counting(queries) -> list[str]:
+    """The SQL of the captured `queries` that count referrals for the figures (not the
+    unread messages' badge)."""
+    return [
+        q["sql"]
+        for q in queries
+        if '"referrals_referral"' in q["sql"]
+        and "COUNT(" in q["sql"].upper()
+        and "notifications_notification" not in q["sql"]
+    ]
+
+
 @time_machine.travel(datetime.datetime(2026, 11, 25, 12), tick=False)
 def test_downloads_carry_the_filters_the_page_shows(client, administrator, ocmw_gent):
     started(ocmw_gent, datetime.date(2026, 3, 1))

@@ -18,7 +18,7 @@ from referrals.models import Referral
 from referrals.reports import cache as cache_module
 from referrals.reports import replica
 
-from .test_page import URL, started, starts_total
+from .test_page import URL, counting, started, starts_total
 
 pytestmark = [
     pytest.mark.django_db(
@@ -40,19 +40,21 @@ def counted_on_the_replica(settings, monkeypatch):
         yield
 
 
+class Clock:
+    """A `time` that moves on only when told to, or slept on."""
+
+    now = 0.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """The replica's clock, which its waits move on instead of sleeping."""
-
-    class Clock:
-        now = 0.0
-
-        def monotonic(self):
-            return self.now
-
-        def sleep(self, seconds):
-            self.now += seconds
-
     monkeypatch.setattr(replica, "time", Clock())
     return replica.time
 
@@ -66,17 +68,6 @@ def asked(client, path: str, data=None):
         response = client.get(path, data)
     assert response.status_code == 200
     return response, primary.captured_queries, read_replica.captured_queries
-
-
-def counting(queries) -> list[str]:
-    """The queries that count referrals for the figures (not the unread messages' badge)."""
-    return [
-        q["sql"]
-        for q in queries
-        if '"referrals_referral"' in q["sql"]
-        and "COUNT(" in q["sql"].upper()
-        and "notifications_notification" not in q["sql"]
-    ]
 
 
 def figures(response) -> bytes:
@@ -339,13 +330,7 @@ def test_the_wait_for_the_replica_does_not_make_figures_slow_to_count(
     started(ocmw_gent, MARCH)
     client.force_login(caseworker)
 
-    class Clock:  # the cache's, which only the wait for the replica moves on
-        now = 0.0
-
-        def monotonic(self):
-            return self.now
-
-    clock, kept = Clock(), []
+    clock, kept = Clock(), []  # the cache's, which only the wait for the replica moves on
 
     def caught_up_after_a_while(alias):
         clock.now += 1.5
