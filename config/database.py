@@ -24,10 +24,26 @@ LOCAL_SQLITE = Path(__file__).resolve().parent.parent / "db.sqlite3"
 #   no page slower (docs/performance.md).
 PLANNER = {"jit": "off", "random_page_cost": "1.1"}
 
+# libpq's TCP settings for every connection to PostgreSQL, unless DATABASE_URL gives its own: a
+# server that is gone without closing its sockets (a host that died, an address a failover
+# moved elsewhere) is found out within about a minute, where the operating system's defaults
+# take two hours for a connection waiting on an answer (keepalives) and some fifteen minutes
+# for one whose query was never acknowledged (retransmissions: `tcp_user_timeout`, ms).
+# Meanwhile a web request hung until gunicorn's timeout, and a Celery task without a time
+# limit of its own (an e-mail, the reminders, a count of figures) for as long. A query that
+# runs for long is not cut off: the server's kernel answers the probes however long the query
+# takes. Ignored over a Unix socket.
+KEEPALIVES = {
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
 
 def database(url: str | None) -> dict:
     """The database of DATABASE_URL (SQLite's file by default), on PostgreSQL with PLANNER's
-    settings, then any `options` the URL gives."""
+    settings, then any `options` the URL gives, and KEEPALIVES unless it gives them."""
     config = dj_database_url.parse(
         url or f"sqlite:///{LOCAL_SQLITE}", conn_max_age=60, conn_health_checks=True
     )
@@ -35,6 +51,8 @@ def database(url: str | None) -> dict:
         options = config.setdefault("OPTIONS", {})
         ours = [f"-c {name}={value}" for name, value in PLANNER.items()]
         options["options"] = " ".join([*ours, options.get("options", "")]).strip()
+        for name, value in KEEPALIVES.items():
+            options.setdefault(name, value)
     return config
 
 
