@@ -37,12 +37,13 @@ def apply_retention() -> int:
     result = retention.apply_retention()
     logger.info(
         "Retention: %d clients (%d referrals) pseudonymised, %d candidacies and %d import "
-        "jobs cleared, before %s",
+        "jobs cleared, before %s; past their own retention, deleted: %s",
         len(result.clients),
         result.referrals,
         result.candidacies,
         result.import_jobs,
         result.cutoff.isoformat(),
+        result.purged_rows,
     )
     return len(result.clients)
 

@@ -36,6 +36,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit import trail
+from webhooks.retention import forget_old_deliveries
 
 from ..enums import FINAL_STATES
 from ..models import (
@@ -256,13 +257,19 @@ class Retention:
     candidacies: int = 0  # unlinked candidacies whose typed name and INSZ went
     import_jobs: int = 0  # import jobs whose error messages went
     stale_open: int = 0  # open referrals unchanged since the cutoff: their clients stay
-    # The audit trail's own retention and the login records' (`audit.trail.purge_expired`):
-    # rows deleted, or that would be, by model label.
+    # The audit trail's own retention and the login records' (`audit.trail.purge_expired`),
+    # the webhook deliveries' (`webhooks.retention`): rows deleted, or that would be, by
+    # model label.
     purged: dict[str, int] = field(default_factory=dict)
 
     @property
     def referrals(self) -> int:
         return sum(client.referrals for client in self.clients)
+
+    @property
+    def purged_rows(self) -> str:
+        """`purged` in one line, for the command and the log: "audit.Entry 3, …"."""
+        return ", ".join(f"{label} {count}" for label, count in sorted(self.purged.items())) or "0"
 
 
 def apply_retention(
@@ -274,7 +281,8 @@ def apply_retention(
 ) -> Retention:
     """Pseudonymise every client due, `batch_size` per transaction, and clear what else is
     older than the cutoff: candidacies that registered nothing, import errors; then the
-    audit trail's and the login records' own retention (their own settings). Running it
+    own retention of the audit trail, the login records and the webhook deliveries (their
+    own settings). Running it
     again changes nothing; a dry run writes nothing and says what a run would do."""
     now = now or timezone.now()
     years = _years(years)
@@ -299,7 +307,7 @@ def apply_retention(
         result.clients = list(listed.values())
         result.candidacies = _old_candidacies(cutoff).count()
         result.import_jobs = len(_import_errors_cleared(cutoff, dry_run=True))
-        result.purged = trail.purge_expired(now, dry_run=True)
+        result.purged = _purge_expired(now, dry_run=True)
         return result
     for pks in _batches(due, batch_size):
         with transaction.atomic():
@@ -316,8 +324,14 @@ def apply_retention(
         insz="", first_name=PSEUDONYM, last_name=PSEUDONYM
     )
     result.import_jobs = len(_import_errors_cleared(cutoff))
-    result.purged = trail.purge_expired(now)
+    result.purged = _purge_expired(now)
     return result
+
+
+def _purge_expired(now: datetime.datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """The rows kept for a term of their own, past it: the audit trail, the login records
+    and the webhook deliveries."""
+    return trail.purge_expired(now, dry_run=dry_run) | forget_old_deliveries(now, dry_run=dry_run)
 
 
 def _years(years: int | None) -> int:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from notifications.models import Notification
 from operations.benchmarks.flanders_fill import fill_flanders
 from referrals.models import Client
+from webhooks.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ JOBS = [
     "digest: of",
     "retention: dry run",
     "retention: 200 clients pseudonymised",
+    "retention: webhook deliveries deleted",
     "reminders: found due, keys only",
     "reminders: found due, referrals read",
     "reminders: one written",
@@ -45,9 +47,10 @@ def test_it_times_every_job_and_leaves_the_database_as_it_was(mailoutbox):
     (tests/referrals/test_list_indexes.py) must not meet those of a fill of 600. (The
     command's own VACUUM leaves the messages' statistics: no plan test reads that table.)"""
     fill_flanders(600, today=timezone.localdate(), progress=lambda text: None, analyse=False)
-    messages, pseudonymised = (
+    messages, pseudonymised, deliveries = (
         Notification.objects.count(),
         Client.objects.filter(pseudonymised_at__isnull=False).count(),
+        Delivery.objects.count(),
     )
     out = StringIO()
 
@@ -62,9 +65,12 @@ def test_it_times_every_job_and_leaves_the_database_as_it_was(mailoutbox):
     assert found(lines, "reminders: one written") == 2
     assert found(lines, "reminders: every one written before") == 0
     assert found(lines, "digest: of") == 1  # the digest written
-    # Rolled back: no reminder, digest or pseudonym is left.
+    # A year of deliveries: those of the months before WEBHOOK_DELIVERY_RETENTION_DAYS.
+    assert 0 < found(lines, "retention: webhook deliveries deleted") < deliveries
+    # Rolled back: no reminder, digest or pseudonym is left, no delivery gone.
     assert Notification.objects.count() == messages
     assert Client.objects.filter(pseudonymised_at__isnull=False).count() == pseudonymised
+    assert Delivery.objects.count() == deliveries
     assert mailoutbox == []  # nothing sent
 
 

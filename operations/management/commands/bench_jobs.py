@@ -4,8 +4,8 @@ runs every morning, every month and every half minute, at a million referrals.
 - the daily reminders: finding those due (the selection alone, then with the referrals of
   those due read as the task reads them), writing one, and finding none once every one is
   written, as on any morning after the first;
-- the monthly retention: its dry run (every client due), and pseudonymising 200 clients,
-  the run's batch;
+- the monthly retention: its dry run (every client due), pseudonymising 200 clients, the
+  run's batch, and deleting the webhook deliveries past their own term;
 - the relay of e-mails and webhook calls whose task is lost, every NOTIFY_RELAY_EVERY
   seconds;
 - the daily digest of a busy day: the 200 latest messages of the reader with the most.
@@ -38,6 +38,8 @@ from notifications.outbox import message_key
 from operations.benchmarks import step_cases
 from referrals.models import Client, Referral
 from referrals.services import retention
+from webhooks.models import Delivery
+from webhooks.retention import forget_old_deliveries
 from webhooks.sender import WEBHOOKS
 
 # The messages in the digest timed: a busy day's.
@@ -174,6 +176,11 @@ class Command(BaseCommand):
                 statistics.median(timings),
                 len(persons),
             )
+        self.time(
+            "retention: webhook deliveries deleted",
+            1,
+            lambda: forget_old_deliveries()[Delivery._meta.label],
+        )
 
     def time_relay(self, repeat: int) -> None:
         for name, outbox in (("e-mails", EMAILS), ("webhook calls", WEBHOOKS)):

@@ -59,14 +59,13 @@ class Command(BaseCommand):
                 "candidacies without referral and the errors of %(jobs)d imports cleared."
             )
         self.stdout.write(summary % counts)
-        purged = ", ".join(f"{label} {count}" for label, count in sorted(result.purged.items()))
         self.stdout.write(
             (
                 _("Past their own retention, would be deleted: %(rows)s.")
                 if dry_run
                 else _("Past their own retention, deleted: %(rows)s.")
             )
-            % {"rows": purged or "0"}
+            % {"rows": result.purged_rows}
         )
         if result.stale_open:
             self.stdout.write(
