@@ -57,7 +57,8 @@ def test_a_server_gone_silent_is_found_out_within_a_minute():
     own = database("postgres://okot@db/okot?keepalives_idle=300&tcp_user_timeout=0")["OPTIONS"]
     assert (own["keepalives_idle"], own["tcp_user_timeout"]) == (300, 0)
     assert "keepalives_idle" not in database("sqlite:///okot.sqlite3").get("OPTIONS", {})
-    if connection.vendor != "postgresql" or not connection.settings_dict["HOST"]:
+    host = connection.settings_dict["HOST"]
+    if connection.vendor != "postgresql" or not host or host.startswith("/"):
         return  # SQLite, or a Unix socket, where TCP's settings do not apply
     connection.ensure_connection()
     fd = connection.connection.pgconn.socket

@@ -1,10 +1,10 @@
-"""How long webhook deliveries are kept: WEBHOOK_DELIVERY_RETENTION_DAYS after their event,
-once done with (sent, or failed and not retried since); pending and sending ones always stay.
-The monthly retention deletes the rest (`referrals.services.retention.apply_retention`).
+"""How long webhook deliveries are kept: a sent one WEBHOOK_DELIVERY_RETENTION_DAYS after its
+event, then the monthly retention deletes it (`referrals.services.retention.apply_retention`).
+A failed one stays until a person's Retry delivers it (the admin lists them for that, and
+nothing else tells of one); a pending or sending one is still on its way.
 
-What a delivery holds is a copy: the receiver has what was sent, and reads anything it missed
-through the API. Kept for ever, they would grow with every step for every subscriber, some
-two rows an event where an OCMW and its VDAB region both subscribe."""
+A sent delivery is a copy of what the receiver has. Kept for ever, they grew with every step
+for every subscriber: an event goes to the client's OCMW and, once agreed, to its VDAB region."""
 
 import datetime
 
@@ -14,41 +14,30 @@ from django.utils import timezone
 
 from .models import Delivery
 
-DONE = (Delivery.Status.SENT, Delivery.Status.FAILED)
-# Rows deleted a transaction: a month of all of Flanders is some hundreds of thousands, which
-# in one transaction would keep VACUUM from every row changed meanwhile (`audit.trail`'s
-# reasoning, with its batch).
+# Rows deleted a transaction: the first run on a year of deliveries of all of Flanders meets
+# some 800,000, which in one transaction would keep VACUUM from every row changed meanwhile
+# (`audit.trail`'s reasoning, with its batch). Each batch is a range of the index on (status,
+# created_at), oldest first.
 BATCH = 10_000
 
 
 def forget_old_deliveries(
     now: datetime.datetime | None = None, *, dry_run: bool = False, batch_size: int = BATCH
 ) -> dict[str, int]:
-    """Delete the deliveries done with and written before WEBHOOK_DELIVERY_RETENTION_DAYS
-    ago, oldest first, `batch_size` a transaction; how many went, or with `dry_run` would
-    go, by model label (as `audit.trail.purge_expired` says it)."""
+    """Delete the deliveries sent and written before WEBHOOK_DELIVERY_RETENTION_DAYS ago,
+    oldest first, `batch_size` a transaction; how many went, or with `dry_run` would go, by
+    model label (as `audit.trail.purge_expired` says it)."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    old = Delivery.objects.filter(status=Delivery.Status.SENT, created_at__lt=cutoff)
     if dry_run:
-        old = Delivery.objects.filter(status__in=DONE, created_at__lt=cutoff)
         return {Delivery._meta.label: old.count()}
-    return {Delivery._meta.label: sum(_delete(status, cutoff, batch_size) for status in DONE)}
-
-
-def _delete(status: str, cutoff: datetime.datetime, batch_size: int) -> int:
-    """Delete the deliveries of one `status` written before `cutoff`, oldest first: each
-    batch a range of the index on (status, created_at), where both statuses at once sorted
-    every row past the term, for each batch (a first run on years of deliveries: some
-    hundreds of batches)."""
-    old = Delivery.objects.filter(status=status, created_at__lt=cutoff)
     deleted = 0
     while True:
         with transaction.atomic():
-            # The conditions again on the rows themselves: a person's Retry that made one
-            # pending since the batch was chosen keeps it.
             gone, _by_model = old.filter(
                 pk__in=old.order_by("created_at").values("pk")[:batch_size]
             ).delete()
         deleted += gone
         if gone < batch_size:
-            return deleted
+            return {Delivery._meta.label: deleted}

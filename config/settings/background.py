@@ -82,10 +82,9 @@ WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 # With the backoff above (5 s doubled, at most an hour, full jitter), 20 attempts keep trying
 # a receiver that is down for some six hours on average, at most about half a day.
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "20"))
-# Days a delivery is kept once done with (sent, or failed and not retried), counted from when
-# its event happened; then the monthly retention deletes it (`webhooks.retention`). The
-# receiver has what was sent and reads the rest through the API; a failed delivery has had a
-# person's attention (the "deliveries failing" alert) long before. Pending ones always stay.
+# Days a sent delivery is kept, counted from when its event happened; then the monthly
+# retention deletes it (`webhooks.retention`): the receiver has what was sent. A failed one
+# stays until a person's Retry delivers it; a pending one until it is delivered.
 WEBHOOK_DELIVERY_RETENTION_DAYS = int(os.environ.get("WEBHOOK_DELIVERY_RETENTION_DAYS", "90"))
 # Events leave over https only; http is for a receiver on this machine (local, tests).
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP")

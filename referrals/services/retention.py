@@ -330,7 +330,7 @@ def apply_retention(
 
 def _purge_expired(now: datetime.datetime, *, dry_run: bool = False) -> dict[str, int]:
     """The rows kept for a term of their own, past it: the audit trail, the login records
-    and the webhook deliveries."""
+    and the sent webhook deliveries."""
     return trail.purge_expired(now, dry_run=dry_run) | forget_old_deliveries(now, dry_run=dry_run)
 
 

@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Pseudonymise the clients whose last referral reached a final state more than "
         "OKOT_RETENTION_YEARS years ago (and who have none open): names, national number, "
-        "contact details and free texts go, the figures stay."
+        "contact details and free texts go, the figures stay. Then delete what is kept for "
+        "a term of its own: the audit trail, the login records, the sent webhook deliveries."
     )
 
     def add_arguments(self, parser):
