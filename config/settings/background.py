@@ -32,6 +32,12 @@ NOTIFY_SMTP_TIMEOUT = float(os.environ.get("NOTIFY_SMTP_TIMEOUT", "30"))  # per 
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(NOTIFY_RETRY_BACKOFF_MAX) + 3600,
     "socket_connect_timeout": 5,  # an unreachable Redis must not hold a request for long
+    # Nor one that holds its connections without answering (stopped, swapping, a failover
+    # that left the address): kombu waits for ever by default, so a step's hand-off after
+    # commit held its request until gunicorn's timeout, and every worker in turn. After this
+    # many seconds the rows stay for the relay (`engine.Outbox.enqueue`). The worker's own
+    # waiting for tasks is not affected (kombu's event loop checks it by itself).
+    "socket_timeout": 5,
 }
 # Reminders: no intake planned N working days (Belgian) after the formal agreement; not
 # started N calendar days after the probable start date.

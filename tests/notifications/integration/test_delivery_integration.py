@@ -8,11 +8,13 @@ import signal
 import time
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from notifications.delivery import message_id
 from notifications.models import Kind, Notification
 from referrals.models import Referral
+from tests.locks import in_thread
 from tests.referrals.factories import take_step
 
 from .conftest import DELIVERY_TIMEOUT, NOTIFY_ENV, delivered_once, intake_email
@@ -83,6 +85,39 @@ def test_redis_down_at_commit_is_delivered_by_the_relay_after_restart(
     assert smtp.accepted_for(caseworker.email) == []
 
     redis_server.start()  # empty: the lost task is not in it
+    received = delivered_once(smtp, caseworker.email, worker)
+    assert [m.message_id for m in received] == [message_id(email)]
+    settle()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Notification.Status.SENT, 1)
+
+
+def test_redis_hung_at_commit_costs_the_step_seconds_and_the_relay_delivers(
+    agreed, worker, beat, redis_server, smtp, settle
+):
+    """Redis holds its connections without answering (stopped, as a host swapping or a
+    failover leaves it): the step's hand-off after commit gives up after the broker's
+    socket timeout, where kombu would wait for ever (the request until gunicorn's
+    timeout); the e-mail stays pending and the relay sends it once Redis answers."""
+    referral, caseworker, counsellor = agreed
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"]
+
+    redis_server.signal_group(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        step = in_thread(
+            lambda: take_step("plan_intake", Referral.objects.get(pk=referral.pk), counsellor)
+        )
+        step.join(timeout=timeout + 10)
+        waited = time.monotonic() - started
+        assert not step.is_alive(), f"the step still waits on Redis after {waited:.0f} s"
+    finally:
+        redis_server.signal_group(signal.SIGCONT)
+        step.join(timeout=30)
+
+    assert timeout <= waited < timeout + 3
+    email = intake_email(referral)
+    assert (email.status, email.attempts, email.queued_at) == (Notification.Status.PENDING, 0, None)
     received = delivered_once(smtp, caseworker.email, worker)
     assert [m.message_id for m in received] == [message_id(email)]
     settle()
