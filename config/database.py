@@ -23,6 +23,14 @@ LOCAL_SQLITE = Path(__file__).resolve().parent.parent / "db.sqlite3"
 #   run with 4: that search 89 -> 32 ms for its query, the counsellor's figures 196 -> 72 ms,
 #   no page slower (docs/performance.md).
 PLANNER = {"jit": "off", "random_page_cost": "1.1"}
+# And, sent the same way, that PostgreSQL look every ten seconds whether the client of a query
+# still running is there: a process that died mid-query (a web worker gunicorn killed at its
+# timeout, a Celery task past its time limit) closed its connection, but PostgreSQL notices
+# only when it sends the result, and went on reading a million rows for nobody, as often as
+# the user asked again. Measured: a query whose client was killed still ran 5 s later;
+# with the check, it was gone. PostgreSQL 14 or newer, on Linux, macOS or a BSD (a server on
+# Windows refuses it: DATABASE_URL's `options` may set it to 0).
+GONE_CLIENT_CHECK = {"client_connection_check_interval": "10s"}
 
 # libpq's TCP settings for every connection to PostgreSQL, unless DATABASE_URL gives its own: a
 # server that is gone without closing its sockets (a host that died, an address a failover
@@ -43,13 +51,14 @@ KEEPALIVES = {
 
 def database(url: str | None) -> dict:
     """The database of DATABASE_URL (SQLite's file by default), on PostgreSQL with PLANNER's
-    settings, then any `options` the URL gives, and KEEPALIVES unless it gives them."""
+    and GONE_CLIENT_CHECK's settings, then any `options` the URL gives, and KEEPALIVES unless
+    it gives them."""
     config = dj_database_url.parse(
         url or f"sqlite:///{LOCAL_SQLITE}", conn_max_age=60, conn_health_checks=True
     )
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
-        ours = [f"-c {name}={value}" for name, value in PLANNER.items()]
+        ours = [f"-c {name}={value}" for name, value in {**PLANNER, **GONE_CLIENT_CHECK}.items()]
         options["options"] = " ".join([*ours, options.get("options", "")]).strip()
         for name, value in KEEPALIVES.items():
             options.setdefault(name, value)

@@ -1,11 +1,18 @@
 """The databases' settings (config/database.py): PostgreSQL planned as the application's
 queries need, and DATABASE_REPLICA_URL's read replica for the figures."""
 
+import json
+import os
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
+from django.db import connection
 
 from tests.fresh_process import printed_after_setup
+from tests.notifications.integration.processes import wait_for
 
 
 @pytest.mark.django_db
@@ -18,7 +25,7 @@ def test_postgresql_runs_with_the_planner_settings():
 
     from config.database import KEEPALIVES, database
 
-    ours = "-c jit=off -c random_page_cost=1.1"
+    ours = "-c jit=off -c random_page_cost=1.1 -c client_connection_check_interval=10s"
     assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": ours, **KEEPALIVES}
     given = database("postgres://okot@db/okot?sslmode=require&options=-c%20lock_timeout%3D5s")
     assert given["OPTIONS"] == {
@@ -40,6 +47,54 @@ def test_postgresql_runs_with_the_planner_settings():
         with connection.get_new_connection(params) as other:
             assert other.execute("SHOW random_page_cost").fetchone() == ("4",)
             assert other.execute("SHOW jit").fetchone() == ("off",)
+
+
+QUERY_OF_A_CLIENT_THAT_DIES = """
+import json, os, psycopg
+params = json.loads(os.environ["PARAMS"])
+with psycopg.connect(**params, application_name=os.environ["NAME"]) as connection:
+    connection.execute("SELECT pg_sleep(60)")
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own check")
+@pytest.mark.django_db
+def test_the_query_of_a_client_that_died_is_cancelled_within_seconds():
+    """A process that dies mid-query (a web worker gunicorn killed at its timeout) closes
+    its connection, but PostgreSQL notices only when it sends the result: with the
+    application's `client_connection_check_interval` it looks every ten seconds, and ends
+    the query (on the suite's own connection settings)."""
+    name = f"okot-gone-client-{os.getpid()}"
+    params = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if isinstance(value, str | int) and key != "prepare_threshold"
+    }
+    assert "-c client_connection_check_interval=10s" in params["options"]
+    client = subprocess.Popen(  # noqa: S603 - our own interpreter and script, no shell
+        [sys.executable, "-c", QUERY_OF_A_CLIENT_THAT_DIES],
+        env={**os.environ, "PARAMS": json.dumps(params), "NAME": name},
+    )
+
+    def running() -> bool:
+        with connection.cursor() as cursor:
+            # The activity as it is now, not as this transaction (the test's) first read it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                " AND state = 'active'",
+                [name],
+            )
+            return bool(cursor.fetchone()[0])
+
+    try:
+        wait_for(running, 20, what="the client's query")
+    finally:
+        client.kill()
+        client.wait(timeout=10)
+    killed = time.monotonic()
+    wait_for(lambda: not running(), 20, what="the query of the client killed to end")
+    assert time.monotonic() - killed < 12
 
 
 @pytest.mark.django_db
@@ -81,7 +136,7 @@ def test_a_read_replica_is_a_postgresql_standby_that_the_tests_mirror():
     primary = database("postgres://okot@db:5432/okot")
     config = replica("postgres://okot@replica:5432/okot", primary)
     assert config["OPTIONS"] == {
-        "options": "-c jit=off -c random_page_cost=1.1",
+        "options": "-c jit=off -c random_page_cost=1.1 -c client_connection_check_interval=10s",
         **KEEPALIVES,
         "connect_timeout": 2,
     }
