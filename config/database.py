@@ -28,8 +28,8 @@ PLANNER = {"jit": "off", "random_page_cost": "1.1"}
 # timeout, a Celery task past its time limit) closed its connection, but PostgreSQL notices
 # only when it sends the result, and went on reading a million rows for nobody, as often as
 # the user asked again. Measured: a query whose client was killed still ran 5 s later;
-# with the check, it was gone. PostgreSQL 14 or newer, on Linux, macOS or a BSD (a server on
-# Windows refuses it: DATABASE_URL's `options` may set it to 0).
+# with the check, it was gone. PostgreSQL 14 or newer on Linux, 15 on macOS or a BSD (a server
+# on Windows refuses it: DATABASE_URL's `options` may set it to 0).
 GONE_CLIENT_CHECK = {"client_connection_check_interval": "10s"}
 
 # libpq's TCP settings for every connection to PostgreSQL, unless DATABASE_URL gives its own: a

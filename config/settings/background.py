@@ -36,7 +36,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # that left the address): kombu waits for ever by default, so a step's hand-off after
     # commit held its request until gunicorn's timeout, and every worker in turn. After this
     # many seconds the rows stay for the relay (`engine.Outbox.enqueue`). The worker's own
-    # waiting for tasks is not affected (kombu's event loop checks it by itself).
+    # waiting for tasks is not affected (kombu's event loop checks it by itself). Measured:
+    # one wait of 5.0 s a hand-off (a step's e-mails, its webhook calls).
     "socket_timeout": 5,
 }
 # Reminders: no intake planned N working days (Belgian) after the formal agreement; not
