@@ -110,8 +110,6 @@ def test_a_server_gone_silent_is_found_out_within_a_minute():
     """TCP keepalives and a user timeout on every connection to PostgreSQL (a host that
     died, or an address a failover moved), unless DATABASE_URL sets its own; the suite's
     own connection on its PostgreSQL run has them on its socket."""
-    from django.db import connection
-
     from config.database import database
 
     options = database("postgres://okot@db/okot")["OPTIONS"]
