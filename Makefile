@@ -148,9 +148,9 @@ test-browser: install  ## End-to-end and accessibility tests in Chromium (needs 
 # The tests start their own redis-server (to stop it mid-test), Celery worker and beat, an
 # SMTP server and a webhook receiver; they need PostgreSQL, shared with the worker, and the
 # redis-server binary.
-test-integration: install  ## Delivery through real Redis, Celery worker, SMTP and HTTP (PostgreSQL: DATABASE_URL, default .../integration)
+test-integration: install  ## Delivery through real Redis, Celery worker, SMTP and HTTP, and an import whose worker is lost (PostgreSQL: DATABASE_URL, default .../integration)
 	DATABASE_URL="$${DATABASE_URL:-$(POSTGRES_INTEGRATION_URL)}" \
-		$(BIN)/pytest -m integration tests/notifications/integration tests/webhooks/integration $(PYTEST_ARGS)
+		$(BIN)/pytest -m integration tests/notifications/integration tests/webhooks/integration tests/referrals/integration $(PYTEST_ARGS)
 
 # The database is dropped and made again, migrated and the demo loaded, with a token for a
 # caseworker and one for a counsellor; gunicorn serves the app on a free port of 127.0.0.1

@@ -94,3 +94,44 @@ def wait_until_one_waits() -> None:
                 return
         time.sleep(0.05)
     raise AssertionError("Nothing waited for a lock.")
+
+
+@contextmanager
+def advisory_lock_held(*keys: int) -> Iterator[threading.Event]:
+    """PostgreSQL's advisory lock of `keys` held by another connection's session until the
+    block ends, or until the event it gives is set."""
+    locked, release = threading.Event(), threading.Event()
+
+    placeholders = ", ".join(["%s"] * len(keys))
+
+    def hold() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_lock({placeholders})", keys)
+            locked.set()
+            release.wait(timeout=60)
+            cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", keys)
+
+    holder = in_thread(hold)
+    try:
+        assert locked.wait(timeout=30), "The lock was never taken."
+        yield release
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+
+def advisory_lock_free(*keys: int) -> bool:
+    """Whether another connection can take PostgreSQL's advisory lock of `keys` at once
+    (it lets go of it again)."""
+    found: list[bool] = []
+    placeholders = ", ".join(["%s"] * len(keys))
+
+    def probe() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_try_advisory_lock({placeholders})", keys)
+            found.append(cursor.fetchone()[0])
+            if found[0]:
+                cursor.execute(f"SELECT pg_advisory_unlock({placeholders})", keys)
+
+    in_thread(probe).join(timeout=30)
+    return found[0]

@@ -2,10 +2,21 @@
 
 The Celery task `referrals.tasks.run_import` calls `run_job`, so that a file of tens of
 thousands of rows is never checked inside a web request. Progress is written as the rows
-are checked, each write committed at once, for the job's page to show."""
+are checked, each write committed at once, for the job's page to show.
+
+A worker lost mid-import (killed for its memory, its host gone) leaves its job running, and
+Celery hands the task to another worker (`task_reject_on_worker_lost`, or the broker's
+visibility timeout). On PostgreSQL the worker running a job holds a lock of the job's
+(`worker_lock`), which the database lets go of when the worker's connection ends: the
+next worker that finds the job running and its lock free runs it again from its file (the
+import writes all or nothing). Elsewhere (SQLite: tasks run in the process that asked) a
+running job is left to its worker."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -20,16 +31,61 @@ from .write import ImportResult, referral_import
 logger = logging.getLogger(__name__)
 
 
+# The first key of the PostgreSQL advisory lock a worker holds while it runs an import job
+# (the job's id is the second): a number of this application's own, for no other lock.
+LOCK_SPACE = 1401
+# How long a worker waits for the lock of a job found running. A lost worker's connection
+# may still run its last statement for a moment (PostgreSQL looks every ten seconds whether
+# the client is there: `config.database.GONE_CLIENT_CHECK`).
+LOCK_WAIT = "30s"
+
+
 def run_job(job_id: int) -> str:
-    """Run a queued job once; the status it ends in. A job that is not queued (running
-    elsewhere, or ended) is left alone, so that a task delivered twice imports once."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-        status=ImportJobStatus.RUNNING
-    )
-    if not claimed:
-        status = ImportJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-        logger.info("Import job %s is %s, not queued: not run again", job_id, status)
-        return status or ""
+    """Run a queued job once; the status it ends in. A job that is not queued is left
+    alone, so that a task delivered twice imports once: one that ended, or one running
+    elsewhere; but one left running by a worker that is gone runs again (`worker_lock`)."""
+    jobs = ImportJob.objects.filter(pk=job_id)
+    with worker_lock(job_id) as lock:
+        claimed = jobs.filter(status=ImportJobStatus.QUEUED).update(status=ImportJobStatus.RUNNING)
+        if not claimed and lock:
+            claimed = jobs.filter(status=ImportJobStatus.RUNNING).update(rows_done=0)
+            if claimed:
+                logger.warning("Import job %s was left running by a lost worker: run again", job_id)
+        if not claimed:
+            status = jobs.values_list("status", flat=True).first()
+            logger.info("Import job %s is %s, not queued: not run again", job_id, status)
+            return status or ""
+        return _run(job_id)
+
+
+@contextmanager
+def worker_lock(job_id: int) -> Iterator[bool]:
+    """Whether this worker holds the job's lock for the block: on PostgreSQL an advisory
+    lock of this connection's session, waited for `LOCK_WAIT` at most and let go of when
+    the block ends or the connection does; False where another worker holds it (it runs
+    the job), or on another database."""
+    if connection.vendor != "postgresql":
+        yield False
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_WAIT])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_SPACE, job_id])
+    except OperationalError:
+        logger.info("Import job %s: another worker holds it", job_id)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, job_id])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            logger.warning("Import job %s: its lock could not be let go of", job_id, exc_info=True)
+
+
+def _run(job_id: int) -> str:
     job = ImportJob.objects.get(pk=job_id)
     jobs = ImportJob.objects.filter(pk=job_id)
     try:

@@ -1,15 +1,22 @@
 """An import runs as a job (`referrals.tasks.run_import`): it reports its progress, keeps
-its result, forgets its file when it ends, fails saying so, and never runs twice."""
+its result, forgets its file when it ends, fails saying so, never runs twice, and runs
+again when its worker was lost."""
 
 import logging
+import threading
+import time
+from contextlib import nullcontext
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from referrals import imports, tasks
 from referrals.enums import ImportJobStatus
+from referrals.imports.jobs import LOCK_SPACE
 from referrals.models import ImportJob, Referral
+from tests.locks import advisory_lock_free, advisory_lock_held, postgres_only
 
 from .rows import row
 
@@ -48,14 +55,75 @@ def test_a_job_that_ran_is_not_run_again(job):
     assert job.result["imported"] == 2
 
 
-def test_a_job_running_elsewhere_is_left_to_its_worker(job):
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING)
+def test_a_job_running_elsewhere_is_left_to_its_worker(job, monkeypatch):
+    """On PostgreSQL its worker holds the job's lock, which the task waits for a while;
+    elsewhere a running job is always left alone."""
+    monkeypatch.setattr(imports.jobs, "LOCK_WAIT", "200ms")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, rows_done=1000)
+    postgres = connection.vendor == "postgresql"
 
-    assert tasks.run_import(job.pk) == ImportJobStatus.RUNNING
+    with advisory_lock_held(LOCK_SPACE, job.pk) if postgres else nullcontext():
+        assert tasks.run_import(job.pk) == ImportJobStatus.RUNNING
 
     job.refresh_from_db()
-    assert (job.result, job.finished_at) == (None, None)
+    assert (job.rows_done, job.result, job.finished_at) == (1000, None, None)
     assert not Referral.objects.exists()
+
+
+@postgres_only
+def test_a_job_left_running_by_a_lost_worker_runs_again(job, caplog):
+    """Its worker's connection is gone, and the job's lock with it (Celery hands the task to
+    another worker: `task_reject_on_worker_lost`, or the broker's visibility timeout)."""
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, rows_done=1000)
+
+    with caplog.at_level(logging.WARNING, logger="referrals.imports.jobs"):
+        assert tasks.run_import(job.pk) == ImportJobStatus.DONE
+
+    job.refresh_from_db()
+    assert (job.rows_done, job.result["imported"], bytes(job.content)) == (2, 2, b"")
+    assert Referral.objects.count() == 2
+    assert f"Import job {job.pk} was left running by a lost worker: run again" in caplog.text
+
+
+@postgres_only
+def test_a_lost_workers_lock_still_let_go_of_is_waited_for(job):
+    """A worker killed mid-statement: PostgreSQL ends its session within seconds
+    (`client_connection_check_interval`), and the task handed on waits for that."""
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING)
+
+    with advisory_lock_held(LOCK_SPACE, job.pk) as release:
+        threading.Timer(0.5, release.set).start()
+        started = time.monotonic()
+        assert tasks.run_import(job.pk) == ImportJobStatus.DONE
+
+    assert time.monotonic() - started >= 0.4
+    assert Referral.objects.count() == 2
+
+
+@postgres_only
+@pytest.mark.parametrize("outcome", [ImportJobStatus.DONE, ImportJobStatus.FAILED])
+def test_the_worker_lets_go_of_the_jobs_lock_when_it_ends(job, outcome, monkeypatch):
+    if outcome == ImportJobStatus.FAILED:
+        monkeypatch.setattr(imports.jobs, "referral_import", lambda **kwargs: 1 / 0)
+
+    assert tasks.run_import(job.pk) == outcome
+
+    assert advisory_lock_free(LOCK_SPACE, job.pk)
+
+
+@postgres_only
+def test_the_job_is_locked_while_it_runs(job, monkeypatch):
+    seen = []
+    referral_import = imports.jobs.referral_import
+
+    def watched(**kwargs):
+        seen.append(advisory_lock_free(LOCK_SPACE, job.pk))
+        return referral_import(**kwargs)
+
+    monkeypatch.setattr(imports.jobs, "referral_import", watched)
+
+    assert tasks.run_import(job.pk) == ImportJobStatus.DONE
+    assert seen == [False]
 
 
 def test_a_failing_import_marks_the_job_failed_and_logs_why(job, monkeypatch, caplog):
