@@ -122,7 +122,7 @@ migrate: install  ## Apply migrations (DATABASE_URL, default SQLite db.sqlite3)
 # Both use the local settings (SQLite or DATABASE_URL, mail to the console) unless
 # DJANGO_SETTINGS_MODULE says otherwise; the web app must run with the same REDIS_URL.
 worker: install  ## Celery worker delivering e-mails (REDIS_URL, default redis://localhost:6379/0)
-	REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" $(BIN)/celery -A config worker -l info
+	REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" REMAP_SIGTERM=SIGQUIT $(BIN)/celery -A config worker -l info
 
 beat: install  ## Celery beat: the relay of pending e-mails and the daily reminders (REDIS_URL as worker)
 	REDIS_URL="$${REDIS_URL:-$(LOCAL_REDIS_URL)}" $(BIN)/celery -A config beat -l info \

@@ -16,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from gunicorn.config import Config
 
@@ -181,6 +182,19 @@ def test_the_image_and_compose_run_gunicorn_from_its_config_file_only():
     assert compose_runs == [f"gunicorn --config {GUNICORN_CONF}"]
     for text in (dockerfile, compose):
         assert not re.search(r"--workers\b|\s-w\s*\d", text)
+
+
+def test_a_worker_told_to_stop_hands_its_tasks_back_before_it_is_killed(settings):
+    """Compose and `make worker` run the worker with Celery's soft shutdown on SIGTERM,
+    which ends within the grace period before the kill (tests/referrals/integration)."""
+    worker = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]["worker"]
+    makefile = (BASE_DIR / "Makefile").read_text()
+    [make_worker] = re.findall(r"^worker: .*\n\t(.*)$", makefile, re.M)
+
+    assert worker["environment"]["REMAP_SIGTERM"] == "SIGQUIT"
+    assert "REMAP_SIGTERM=SIGQUIT " in make_worker
+    grace = int(worker["stop_grace_period"].removesuffix("s"))
+    assert 0 < settings.CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT <= grace - 10
 
 
 # --- settings read from the environment, and where they are documented -----------------------
