@@ -1,7 +1,7 @@
-"""The Celery tasks of the referrals: importing a file of existing trajectories, the
-monthly retention (beat, CELERY_BEAT_SCHEDULE), and counting the figures that take seconds
-(all of Flanders', a province's, a region's) ahead of the day and again after a change
-(`reports.cache`).
+"""The Celery tasks of the referrals: importing a file of existing trajectories (and
+queuing again an import whose task is lost), the monthly retention (beat,
+CELERY_BEAT_SCHEDULE), and counting the figures that take seconds (all of Flanders', a
+province's, a region's) ahead of the day and again after a change (`reports.cache`).
 
 Tasks take ids, never objects, and are idempotent. Without REDIS_URL (`make demo`, the
 tests) Celery runs them in-process, eagerly: the job has ended when its page first shows."""
@@ -28,6 +28,21 @@ logger = logging.getLogger(__name__)
 def run_import(job_id: int) -> str:
     """Read, check and import the file of one ImportJob; run again, it does nothing."""
     return jobs.run_job(job_id)
+
+
+@shared_task
+def relay_imports() -> int:
+    """Queue again the import jobs whose task is presumed lost (`imports.jobs.stranded`;
+    beat, every NOTIFY_RELAY_EVERY seconds); how many. With the broker down they are tried
+    again after NOTIFY_QUEUE_PATIENCE, as if their task had been lost again."""
+    ids = jobs.stranded()
+    for job_id in ids:
+        logger.warning("Import job %s: its task is presumed lost, queued again", job_id)
+        try:
+            run_import.apply_async((job_id,), retry_policy={"max_retries": 0})
+        except OperationalError as exc:
+            logger.warning("Could not queue import job %s again (%s)", job_id, exc)
+    return len(ids)
 
 
 @shared_task

@@ -21,6 +21,8 @@ NOTIFY_RELAY_AFTER = int(os.environ.get("NOTIFY_RELAY_AFTER", "60"))
 # visibility timeout (after which Redis would hand back a killed worker's tasks itself).
 NOTIFY_QUEUE_PATIENCE = int(os.environ.get("NOTIFY_QUEUE_PATIENCE", "600"))
 NOTIFY_RELAY_BATCH = int(os.environ.get("NOTIFY_RELAY_BATCH", "500"))
+# Seconds between two runs of the relays (beat): the e-mails', the webhook calls', the imports'.
+NOTIFY_RELAY_EVERY = float(os.environ.get("NOTIFY_RELAY_EVERY", "30"))
 # A worker lost mid-send leaves its e-mail "sending"; the relay retakes it after this many
 # seconds. On PostgreSQL this is only a floor (the row lock tells a live sender from a lost
 # one); without row locks (SQLite) it must outlast the longest SMTP conversation.
@@ -54,7 +56,13 @@ NOTIFY_DIGEST_HOUR = int(os.environ.get("NOTIFY_DIGEST_HOUR", "17"))
 CELERY_BEAT_SCHEDULE = {
     "relay-pending-notifications": {
         "task": "notifications.tasks.relay_pending",
-        "schedule": float(os.environ.get("NOTIFY_RELAY_EVERY", "30")),
+        "schedule": NOTIFY_RELAY_EVERY,
+    },
+    # Import jobs whose task is lost (referrals.imports.jobs.stranded), after the e-mails'
+    # NOTIFY_QUEUE_PATIENCE.
+    "relay-imports": {
+        "task": "referrals.tasks.relay_imports",
+        "schedule": NOTIFY_RELAY_EVERY,
     },
     "send-reminders": {
         "task": "notifications.tasks.send_reminders",
@@ -102,5 +110,5 @@ WEBHOOKS_PRIVATE_NETWORKS = [
 ]
 CELERY_BEAT_SCHEDULE["relay-pending-webhooks"] = {
     "task": "webhooks.tasks.relay_pending",
-    "schedule": CELERY_BEAT_SCHEDULE["relay-pending-notifications"]["schedule"],
+    "schedule": NOTIFY_RELAY_EVERY,
 }

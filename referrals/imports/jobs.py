@@ -10,14 +10,17 @@ visibility timeout). On PostgreSQL the worker running a job holds a lock of the 
 (`worker_lock`), which the database lets go of when the worker's connection ends: the
 next worker that finds the job running and its lock free runs it again from its file (the
 import writes all or nothing). Elsewhere (SQLite: tasks run in the process that asked) a
-running job is left to its worker."""
+running job is left to its worker. A job whose task is lost altogether (with the broker's
+data, or a worker's host) beat's relay queues again (`stranded`)."""
 
+import datetime
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..enums import ImportJobStatus
@@ -83,6 +86,34 @@ def worker_lock(job_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, job_id])
         except DatabaseError:  # the connection is gone, and the lock with it
             logger.warning("Import job %s: its lock could not be let go of", job_id, exc_info=True)
+
+
+def stranded() -> list[int]:
+    """The jobs whose task is presumed lost, marked queued again now: the caller hands
+    them to the broker (`tasks.relay_imports`). A job not ended whose task was handed over
+    more than NOTIFY_QUEUE_PATIENCE seconds ago and that no worker holds: on PostgreSQL a
+    queued or running one whose lock is free, elsewhere (no lock tells) a queued one. Its
+    task went with a broker restarted without its data, or with a worker's host, whose
+    tasks the broker gives out again only after its visibility timeout (two hours). A
+    task merely waiting its turn that long runs twice, and imports once."""
+    patience = timezone.now() - datetime.timedelta(seconds=settings.NOTIFY_QUEUE_PATIENCE)
+    postgres = connection.vendor == "postgresql"
+    waiting = [ImportJobStatus.QUEUED, *([ImportJobStatus.RUNNING] if postgres else [])]
+    jobs = ImportJob.objects.filter(queued_at__lt=patience, status__in=waiting)
+    lost = [pk for pk in jobs.values_list("pk", flat=True) if not postgres or _unheld(pk)]
+    ImportJob.objects.filter(pk__in=lost, status__in=waiting).update(queued_at=timezone.now())
+    return lost
+
+
+def _unheld(job_id: int) -> bool:
+    """Whether no worker holds the job's lock (taken and let go of at once if so)."""
+    with connection.cursor() as cursor:
+        cursor.execute(  # CASE, as AND may run the unlock first
+            "SELECT CASE WHEN pg_try_advisory_lock(%s, %s) THEN pg_advisory_unlock(%s, %s)"
+            " ELSE false END",
+            [LOCK_SPACE, job_id, LOCK_SPACE, job_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def _run(job_id: int) -> str:

@@ -27,6 +27,9 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    # When its task was last handed to the broker: a job not ended whose task has waited
+    # longer than NOTIFY_QUEUE_PATIENCE is presumed lost and queued again (`jobs.relay`).
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     file_name = models.CharField(_("file name"), max_length=255)
     checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
     content = models.BinaryField(_("file content"), blank=True, default=b"")

@@ -1,7 +1,8 @@
 """An import runs as a job (`referrals.tasks.run_import`): it reports its progress, keeps
 its result, forgets its file when it ends, fails saying so, never runs twice, and runs
-again when its worker was lost."""
+again when its worker was lost, or queued again when its task was."""
 
+import datetime
 import logging
 import threading
 import time
@@ -10,6 +11,7 @@ from contextlib import nullcontext
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from referrals import imports, tasks
@@ -234,3 +236,102 @@ def test_the_imports_list_shows_who_imported_which_file(administrator_client, jo
     assert "referrals.csv" in page.text
     change = administrator_client.get(reverse("admin:referrals_importjob_change", args=[job.pk]))
     assert f'<a href="{job_url(job)}">' in change.text
+
+
+# --- the relay of jobs whose task is lost ------------------------------------------------------
+
+PATIENCE = datetime.timedelta(seconds=600)  # NOTIFY_QUEUE_PATIENCE, as the settings have it
+
+
+def queued(job: ImportJob, ago: datetime.timedelta, status=ImportJobStatus.QUEUED) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=status, queued_at=timezone.now() - ago)
+
+
+def test_beat_runs_the_imports_relay_as_often_as_the_emails(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["relay-imports"]
+
+    assert entry["task"] == tasks.relay_imports.name == "referrals.tasks.relay_imports"
+    assert entry["schedule"] == settings.NOTIFY_RELAY_EVERY
+    assert settings.NOTIFY_QUEUE_PATIENCE == PATIENCE.total_seconds()
+
+
+def test_a_job_whose_task_waited_past_the_patience_is_queued_again_and_runs(job, caplog):
+    """Its task lost with a broker restarted without its data (here, run in-process)."""
+    queued(job, PATIENCE + datetime.timedelta(seconds=1))
+
+    with caplog.at_level(logging.WARNING, logger="referrals.tasks"):
+        assert tasks.relay_imports() == 1
+
+    job.refresh_from_db()
+    assert (job.status, job.result["imported"]) == (ImportJobStatus.DONE, 2)
+    assert f"Import job {job.pk}: its task is presumed lost, queued again" in caplog.text
+
+
+def test_a_job_whose_task_waits_within_the_patience_is_left_to_it(job):
+    queued(job, PATIENCE - datetime.timedelta(seconds=1))
+
+    assert tasks.relay_imports() == 0
+
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.QUEUED
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The ids of the jobs whose task is handed to the broker, which runs none of them."""
+    ids = []
+    monkeypatch.setattr(tasks.run_import, "apply_async", lambda args, **options: ids.append(args))
+    return ids
+
+
+def test_a_job_queued_again_waits_the_patience_anew(job, published):
+    queued(job, PATIENCE * 3)
+
+    assert (tasks.relay_imports(), tasks.relay_imports()) == (1, 0)
+
+    job.refresh_from_db()
+    assert (published, job.queued_at) == ([(job.pk,)], timezone.now())
+
+
+def test_with_the_broker_down_the_relay_leaves_the_job_queued(job, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.run_import, "apply_async", broker_down)
+    queued(job, PATIENCE * 3)
+
+    assert tasks.relay_imports() == 1
+
+    job.refresh_from_db()
+    assert (job.status, bytes(job.content) != b"") == (ImportJobStatus.QUEUED, True)
+
+
+def test_a_running_job_without_its_worker_is_queued_again_on_postgresql(job, published):
+    """PostgreSQL tells a lost worker by the job's lock; elsewhere no lock tells, and a running
+    job is its worker's."""
+    queued(job, PATIENCE * 3, status=ImportJobStatus.RUNNING)
+    postgres = connection.vendor == "postgresql"
+
+    assert tasks.relay_imports() == (1 if postgres else 0)
+
+    assert published == ([(job.pk,)] if postgres else [])
+    if postgres:
+        assert advisory_lock_free(LOCK_SPACE, job.pk)  # the relay let go of it
+
+
+@postgres_only
+@pytest.mark.parametrize("status", [ImportJobStatus.QUEUED, ImportJobStatus.RUNNING])
+def test_a_job_its_worker_holds_is_left_to_it(job, published, status):
+    queued(job, PATIENCE * 3, status=status)
+
+    with advisory_lock_held(LOCK_SPACE, job.pk):
+        assert tasks.relay_imports() == 0
+
+    assert published == []
+
+
+@pytest.mark.parametrize("status", [ImportJobStatus.DONE, ImportJobStatus.FAILED])
+def test_an_ended_job_is_never_queued_again(job, published, status):
+    queued(job, PATIENCE * 3, status=status)
+
+    assert tasks.relay_imports() == 0

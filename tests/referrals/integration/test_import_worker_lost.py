@@ -8,6 +8,8 @@ stayed "running" for ever, its file (national numbers) with it.
   compose runs it (REMAP_SIGTERM), it hands the task back to the queue before the kill
   (`CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT`). Before, the kill left the task unacknowledged,
   given out again only after the broker's visibility timeout (two hours).
+- Its task lost with the broker's data (a Redis restarted without it): beat's relay queues
+  the job again once its task has waited NOTIFY_QUEUE_PATIENCE (here 10 s).
 
 A real Celery worker on the test's PostgreSQL and Redis (tests/integration.py), as in
 production; the rows commit (transaction=True) for the worker to see them."""
@@ -17,13 +19,19 @@ import signal
 import time
 
 import pytest
+import redis
 import yaml
 
 from referrals import tasks
 from referrals.benchmarks import import_files
 from referrals.enums import ImportJobStatus
 from referrals.models import ImportJob, Referral
-from tests.notifications.integration.processes import BASE_DIR, CeleryWorker, wait_for
+from tests.notifications.integration.processes import (
+    BASE_DIR,
+    CeleryBeat,
+    CeleryWorker,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -123,3 +131,31 @@ def test_an_import_on_a_worker_stopped_by_a_deploy_goes_to_the_next_worker_befor
     stopping.kill()  # what is left at the end of the grace period
 
     assert_imported_once(job, successor)
+
+
+def test_an_import_whose_task_was_lost_with_the_brokers_data_is_queued_again(
+    started, worker_env, integration_dir, redis_server, administrator
+):
+    import_files.catalogue()
+    content = import_files.csv_file(import_files.rows(100))
+    job = tasks.start_import(
+        user=administrator, file_name="trajecten.csv", content=content, dry_run=False
+    )
+    broker = redis.Redis.from_url(redis_server.url)
+    waiting = broker.lrange("celery", 0, -1)  # the queue: no worker has taken its task yet
+    assert any(b"referrals.tasks.run_import" in message for message in waiting)
+    broker.delete("celery")  # lost, as with a Redis restarted without its data
+
+    worker = started(worker_env, "relayed")
+    beat = CeleryBeat(env=worker_env, log_path=integration_dir / "imports-beat.log").start()
+    try:
+        wait_for(
+            lambda: ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.DONE).exists(),
+            60,
+            what=f"the relay to queue the job again:\n{worker.log_tail()}",
+        )
+    finally:
+        beat.stop()
+    job.refresh_from_db()
+    assert (job.result["imported"], Referral.objects.count()) == (100, 100)
+    assert f"Import job {job.pk}: its task is presumed lost, queued again" in worker.log()
