@@ -30,7 +30,18 @@ PLANNER = {"jit": "off", "random_page_cost": "1.1"}
 # the user asked again. Measured: a query whose client was killed still ran 5 s later;
 # with the check, it was gone. PostgreSQL 14 or newer on Linux, 15 on macOS or a BSD (a server
 # on Windows refuses it: DATABASE_URL's `options` may set it to 0).
-GONE_CLIENT_CHECK = {"client_connection_check_interval": "10s"}
+# And the server's TCP keepalives and user timeout (KEEPALIVES' below, on the server's end):
+# a client whose host died without closing its socket, its session idle between two queries
+# or in a transaction, is found out within about a minute rather than the server's operating
+# system's two hours, and what the session held is let go of (its row locks, the advisory
+# lock of the import it was running: `referrals.imports.jobs`).
+GONE_CLIENT_CHECK = {
+    "client_connection_check_interval": "10s",
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "60000",
+}
 
 # libpq's TCP settings for every connection to PostgreSQL, unless DATABASE_URL gives its own: a
 # server that is gone without closing its sockets (a host that died, an address a failover

@@ -14,6 +14,13 @@ from django.db import connection
 from tests.fresh_process import printed_after_setup
 from tests.notifications.integration.processes import wait_for
 
+# The options every PostgreSQL connection is given before DATABASE_URL's own.
+OURS = (
+    "-c jit=off -c random_page_cost=1.1 -c client_connection_check_interval=10s"
+    " -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
+    " -c tcp_user_timeout=60000"
+)
+
 
 @pytest.mark.django_db
 def test_postgresql_runs_with_the_planner_settings():
@@ -25,16 +32,15 @@ def test_postgresql_runs_with_the_planner_settings():
 
     from config.database import KEEPALIVES, database
 
-    ours = "-c jit=off -c random_page_cost=1.1 -c client_connection_check_interval=10s"
-    assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": ours, **KEEPALIVES}
+    assert database("postgres://okot@db:5432/okot")["OPTIONS"] == {"options": OURS, **KEEPALIVES}
     given = database("postgres://okot@db/okot?sslmode=require&options=-c%20lock_timeout%3D5s")
     assert given["OPTIONS"] == {
         "sslmode": "require",
-        "options": f"{ours} -c lock_timeout=5s",
+        "options": f"{OURS} -c lock_timeout=5s",
         **KEEPALIVES,
     }
     own = database("postgres://okot@db/okot?options=-c%20Random-Page-Cost%3D4")
-    assert own["OPTIONS"] == {"options": f"{ours} -c Random-Page-Cost=4", **KEEPALIVES}
+    assert own["OPTIONS"] == {"options": f"{OURS} -c Random-Page-Cost=4", **KEEPALIVES}
     assert "options" not in database("sqlite:///okot.sqlite3").get("OPTIONS", {})
     if connection.vendor == "postgresql":  # the suite's own connection, on its PostgreSQL run
         with connection.cursor() as cursor:
@@ -131,6 +137,23 @@ def test_a_server_gone_silent_is_found_out_within_a_minute():
         assert ours.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 60_000
 
 
+@pytest.mark.django_db
+def test_a_client_gone_silent_is_found_out_by_the_server_within_a_minute():
+    """The server's end of the same, sent as settings of each session: a client host that
+    died while its session was idle (an import's worker between two statements) lets go of
+    what the session held (the import's lock) within about a minute."""
+    host = connection.settings_dict["HOST"]
+    if connection.vendor != "postgresql" or not host or host.startswith("/"):
+        return  # SQLite, or a Unix socket, where the server has no TCP settings
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('tcp_keepalives_idle'),"
+            " current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'),"
+            " current_setting('tcp_user_timeout')"
+        )
+        assert cursor.fetchone() == ("30", "10", "3", "60000")
+
+
 def test_a_read_replica_is_a_postgresql_standby_that_the_tests_mirror():
     """DATABASE_REPLICA_URL's database (referrals.reports.replica): planned as the primary,
     given up on in two seconds unless the URL says otherwise, the primary itself in the
@@ -142,7 +165,7 @@ def test_a_read_replica_is_a_postgresql_standby_that_the_tests_mirror():
     primary = database("postgres://okot@db:5432/okot")
     config = replica("postgres://okot@replica:5432/okot", primary)
     assert config["OPTIONS"] == {
-        "options": "-c jit=off -c random_page_cost=1.1 -c client_connection_check_interval=10s",
+        "options": OURS,
         **KEEPALIVES,
         "connect_timeout": 2,
     }
