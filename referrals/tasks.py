@@ -39,7 +39,7 @@ def relay_imports() -> int:
     for job_id in ids:
         logger.warning("Import job %s: its task is presumed lost, queued again", job_id)
         try:
-            run_import.apply_async((job_id,), retry_policy={"max_retries": 0})
+            _publish(job_id)
         except OperationalError as exc:
             logger.warning("Could not queue import job %s again (%s)", job_id, exc)
     return len(ids)
@@ -97,8 +97,7 @@ def enqueue(job_id: int) -> None:
     """Hand a job to the worker; with the broker down the job fails at once, saying so,
     rather than waiting for a worker that will never hear of it."""
     try:
-        # As notifications.tasks.enqueue: one connection attempt, not kombu's retries.
-        run_import.apply_async((job_id,), retry_policy={"max_retries": 0})
+        _publish(job_id)
     except OperationalError as exc:
         logger.warning("Could not enqueue import job %s (%s)", job_id, exc)
         job = ImportJob.objects.get(pk=job_id)
@@ -107,3 +106,9 @@ def enqueue(job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).end(
             ImportJobStatus.FAILED, failure=failure
         )
+
+
+def _publish(job_id: int) -> None:
+    """Hand the job's task to the broker, trying once (as notifications.tasks.enqueue), not
+    with kombu's retries."""
+    run_import.apply_async((job_id,), retry_policy={"max_retries": 0})

@@ -267,13 +267,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # skipped, being idempotent) rather than cancel one in the middle of an SMTP conversation.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A worker told to stop (SIGTERM, with REMAP_SIGTERM=SIGQUIT in its environment as compose
-# and `make worker` set it) waits this many seconds for its tasks, then hands those still
-# running back to the queue at once, for another worker to run again (each is idempotent).
-# Less than the orchestrator's grace period (compose's stop_grace_period: 60 s): a worker
-# killed at its end leaves its tasks unacknowledged, given out again only after the
-# broker's visibility_timeout (two hours), as an import, the retention or the figures ahead.
+# and `make worker` set it) while tasks run waits this many seconds (all of them: Celery
+# sleeps), then hands every task that was running back to the queue, for another worker
+# to run at once: one that finished meanwhile too, which finds nothing left to do (each is
+# idempotent). Long enough for an SMTP conversation to end; well within the orchestrator's
+# grace period (compose's stop_grace_period: 60 s), since handing back takes a moment
+# more. Killed at the end of that period instead, a worker leaves its tasks unacknowledged,
+# given out again only after the broker's visibility_timeout (two hours): an import, the
+# retention, the figures ahead.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(
-    os.environ.get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", "45")
+    os.environ.get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", "20")
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True  # no result backend: the outbox row is the result

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -41,19 +42,31 @@ LOCK_SPACE = 1401
 # may still run its last statement for a moment (PostgreSQL looks every ten seconds whether
 # the client is there: `config.database.GONE_CLIENT_CHECK`).
 LOCK_WAIT = "30s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to a lock not had within lock_timeout
+# How many times a job is run before it is given up: a file whose import kills its worker
+# each time (for its memory) must not take one worker after another for ever.
+MAX_ATTEMPTS = 3
 
 
 def run_job(job_id: int) -> str:
     """Run a queued job once; the status it ends in. A job that is not queued is left
     alone, so that a task delivered twice imports once: one that ended, or one running
-    elsewhere; but one left running by a worker that is gone runs again (`worker_lock`)."""
+    elsewhere; but one left running by a worker that is gone runs again (`worker_lock`),
+    MAX_ATTEMPTS times in all, then fails saying so."""
     jobs = ImportJob.objects.filter(pk=job_id)
     with worker_lock(job_id) as lock:
-        claimed = jobs.filter(status=ImportJobStatus.QUEUED).update(status=ImportJobStatus.RUNNING)
+        attempt = {"attempts": F("attempts") + 1}
+        claimed = jobs.filter(status=ImportJobStatus.QUEUED).update(
+            status=ImportJobStatus.RUNNING, **attempt
+        )
         if not claimed and lock:
-            claimed = jobs.filter(status=ImportJobStatus.RUNNING).update(rows_done=0)
+            left = jobs.filter(status=ImportJobStatus.RUNNING)
+            claimed = left.filter(attempts__lt=MAX_ATTEMPTS).update(rows_done=0, **attempt)
             if claimed:
                 logger.warning("Import job %s was left running by a lost worker: run again", job_id)
+            elif left.exists():
+                logger.error("Import job %s: its worker was lost %d times", job_id, MAX_ATTEMPTS)
+                return _fail(ImportJob.objects.get(pk=job_id), lost_message)
         if not claimed:
             status = jobs.values_list("status", flat=True).first()
             logger.info("Import job %s is %s, not queued: not run again", job_id, status)
@@ -66,31 +79,43 @@ def worker_lock(job_id: int) -> Iterator[bool]:
     """Whether this worker holds the job's lock for the block: on PostgreSQL an advisory
     lock of this connection's session, waited for `LOCK_WAIT` at most and let go of when
     the block ends or the connection does; False where another worker holds it (it runs
-    the job), or on another database."""
-    if connection.vendor != "postgresql":
-        yield False
-        return
+    the job), or on another database. Called outside a transaction (the task is queued on
+    commit), as a transaction would keep `LOCK_WAIT` for its own locks."""
+    held = connection.vendor == "postgresql" and _lock(job_id)
+    try:
+        yield held
+    finally:
+        if held:
+            _unlock(job_id)
+
+
+def _lock(job_id: int) -> bool:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_WAIT])
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_SPACE, job_id])
-    except OperationalError:
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
         logger.info("Import job %s: another worker holds it", job_id)
-        yield False
-        return
+        return False
+    return True
+
+
+def _unlock(job_id: int) -> None:
     try:
-        yield True
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, job_id])
-        except DatabaseError:  # the connection is gone, and the lock with it
-            logger.warning("Import job %s: its lock could not be let go of", job_id, exc_info=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, job_id])
+            let_go = cursor.fetchone()[0]
+    except DatabaseError:  # the connection is gone, and the lock with it
+        let_go = False
+    if not let_go:
+        logger.warning("Import job %s: its lock was no longer this connection's", job_id)
 
 
 def stranded() -> list[int]:
-    """The jobs whose task is presumed lost, marked queued again now: the caller hands
-    them to the broker (`tasks.relay_imports`). A job not ended whose task was handed over
+    """The jobs whose task is presumed lost, their `queued_at` now: the caller hands them
+    to the broker again (`tasks.relay_imports`). A job not ended whose task was handed over
     more than NOTIFY_QUEUE_PATIENCE seconds ago and that no worker holds: on PostgreSQL a
     queued or running one whose lock is free, elsewhere (no lock tells) a queued one. Its
     task went with a broker restarted without its data, or with a worker's host, whose
@@ -124,15 +149,23 @@ def _run(job_id: int) -> str:
             result, rows = _import(job, jobs)
     except Exception:
         logger.exception("Import job %s failed", job_id)
-        failure = _failure_message(job)
-        jobs.end(ImportJobStatus.FAILED, failure=failure)
-        rows = jobs.values_list("rows_total", flat=True).get() or 0
-        record_import(
-            ImportSource.of_job(job), user=job.started_by, outcome=FAILED, rows=rows, reason=failure
-        )
-        return ImportJobStatus.FAILED
+        return _fail(job, _failure_message)
     jobs.end(ImportJobStatus.DONE, result=result.as_json(), rows_done=rows)
     return ImportJobStatus.DONE
+
+
+def _fail(job: ImportJob, message) -> str:
+    """End the job failed with `message(job)` (in its language), and say so in the audit
+    trail."""
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    with translation.override(job.language or None):
+        failure = message(job)
+    jobs.end(ImportJobStatus.FAILED, failure=failure)
+    rows = jobs.values_list("rows_total", flat=True).get() or 0
+    record_import(
+        ImportSource.of_job(job), user=job.started_by, outcome=FAILED, rows=rows, reason=failure
+    )
+    return ImportJobStatus.FAILED
 
 
 def _import(job: ImportJob, jobs) -> tuple[ImportResult, int]:
@@ -158,8 +191,15 @@ def _import(job: ImportJob, jobs) -> tuple[ImportResult, int]:
 
 
 def _failure_message(job: ImportJob) -> str:
-    with translation.override(job.language or None):
-        return _(
-            "The import stopped on an unexpected error and nothing was imported. The "
-            "server's log says why (import %(id)d)."
-        ) % {"id": job.pk}
+    return _(
+        "The import stopped on an unexpected error and nothing was imported. The "
+        "server's log says why (import %(id)d)."
+    ) % {"id": job.pk}
+
+
+def lost_message(job: ImportJob | None = None) -> str:
+    """Why a job whose worker was lost, more than once or long ago, ended failed."""
+    return _(
+        "The import did not finish: the worker running it was lost. Upload the file again; "
+        "rows already imported are skipped."
+    )

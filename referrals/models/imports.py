@@ -28,7 +28,8 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("started at"), default=timezone.now)
     # When its task was last handed to the broker: a job not ended whose task has waited
-    # longer than NOTIFY_QUEUE_PATIENCE is presumed lost and queued again (`jobs.relay`).
+    # longer than NOTIFY_QUEUE_PATIENCE is presumed lost and queued again
+    # (`imports.jobs.stranded`, `tasks.relay_imports`).
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     file_name = models.CharField(_("file name"), max_length=255)
     checksum = models.CharField(_("SHA-256 checksum"), max_length=64)
@@ -41,6 +42,8 @@ class ImportJob(models.Model):
         choices=ImportJobStatus.choices,
         default=ImportJobStatus.QUEUED,
     )
+    # How many times a worker took it up: more than one only when a worker was lost.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
     rows_total = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)

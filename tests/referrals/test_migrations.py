@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from tests.migrating import migrate
 
@@ -247,3 +248,56 @@ def test_rows_breaking_the_new_rules_stop_the_migration_and_stay_whole(back_to_l
     apps = migrate([("referrals", "0018_rules_in_the_database")])
 
     assert apps.get_model("referrals", "Referral").objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_import_jobs_stuck_before_0044_end_failed_and_the_others_are_the_relays(back_to_latest):
+    """A job not ended a day after it started was stuck (its worker lost, before the lock
+    that lets the next one take it over): it ends failed, in its language, its file
+    dropped, rather than be imported now, unasked. A younger one waits for its task, or
+    for the relay, counted from when it started."""
+    apps = migrate([("referrals", "0043_candidacy_search_indexes")])
+    User = apps.get_model("accounts", "User")
+    ImportJob = apps.get_model("referrals", "ImportJob")
+    importer = User.objects.create(username="importeur")
+    now = timezone.now()
+
+    def job(status: str, age: datetime.timedelta, language: str = "nl"):
+        return ImportJob.objects.create(
+            started_by=importer,
+            created_at=now - age,
+            file_name="trajecten.csv",
+            checksum="0" * 64,
+            content=b"" if status in ("done", "failed") else b"external_id,...",
+            language=language,
+            status=status,
+        )
+
+    stuck = job("running", datetime.timedelta(days=2))
+    stuck_in_english = job("queued", datetime.timedelta(days=30), language="en")
+    recent = job("queued", datetime.timedelta(hours=20))
+    done = job("done", datetime.timedelta(days=40))
+
+    apps = migrate([("referrals", "0044_importjob_queued_at_attempts")])
+    ImportJob = apps.get_model("referrals", "ImportJob")
+    jobs = {row.pk: row for row in ImportJob.objects.all()}
+
+    assert (jobs[stuck.pk].status, bytes(jobs[stuck.pk].content)) == ("failed", b"")
+    assert jobs[stuck.pk].failure == (
+        "De import werd niet afgewerkt: de worker die hem uitvoerde, viel weg. Laad het "
+        "bestand opnieuw op; rijen die al geïmporteerd zijn, worden overgeslagen."
+    )
+    assert jobs[stuck.pk].finished_at is not None
+    assert jobs[stuck_in_english.pk].failure == (
+        "The import did not finish: the worker running it was lost. Upload the file again; "
+        "rows already imported are skipped."
+    )
+    assert (jobs[recent.pk].status, jobs[recent.pk].failure) == ("queued", "")
+    assert jobs[recent.pk].queued_at == recent.created_at
+    assert bytes(jobs[recent.pk].content) == b"external_id,..."
+    assert (jobs[done.pk].status, jobs[done.pk].failure, jobs[done.pk].finished_at) == (
+        "done",
+        "",
+        None,
+    )
+    assert {row.attempts for row in jobs.values()} == {0}

@@ -14,6 +14,7 @@ from referrals import imports, tasks
 from referrals.enums import ImportJobStatus
 from referrals.imports import source
 from referrals.models import ImportJob, Referral
+from tests.locks import postgres_only
 
 from .rows import row, write_csv
 
@@ -158,3 +159,16 @@ def test_the_command_records_a_file_it_cannot_read(tmp_path):
     detail = the_import().detail
     assert (detail["outcome"], detail["reason"]) == ("refused", "The file is empty.")
     assert detail["sha256"] == hashlib.sha256(b"").hexdigest()
+
+
+@postgres_only
+def test_an_import_given_up_after_its_workers_were_lost_is_recorded_so(job):
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.RUNNING, attempts=imports.jobs.MAX_ATTEMPTS, rows_total=2
+    )
+
+    assert tasks.run_import(job.pk) == ImportJobStatus.FAILED
+
+    detail = the_import().detail
+    assert (detail["outcome"], detail["job"], detail["rows"]) == ("failed", job.pk, 2)
+    assert detail["reason"] == ImportJob.objects.get().failure == imports.jobs.lost_message()

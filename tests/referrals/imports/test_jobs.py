@@ -9,6 +9,7 @@ import time
 from contextlib import nullcontext
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +86,34 @@ def test_a_job_left_running_by_a_lost_worker_runs_again(job, caplog):
     assert (job.rows_done, job.result["imported"], bytes(job.content)) == (2, 2, b"")
     assert Referral.objects.count() == 2
     assert f"Import job {job.pk} was left running by a lost worker: run again" in caplog.text
+
+
+@postgres_only
+def test_a_job_whose_worker_was_lost_again_and_again_fails_saying_so(job, caplog):
+    """A file whose import kills its worker each time (for its memory) does not take one
+    worker after another for ever: after MAX_ATTEMPTS runs the job fails, saying why."""
+    assert imports.jobs.MAX_ATTEMPTS == 3
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, attempts=2)
+    assert tasks.run_import(job.pk) == ImportJobStatus.DONE  # the third run
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.RUNNING, content=b"x")
+
+    with caplog.at_level(logging.ERROR, logger="referrals.imports.jobs"):
+        assert tasks.run_import(job.pk) == ImportJobStatus.FAILED
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts, bytes(job.content)) == (ImportJobStatus.FAILED, 3, b"")
+    assert job.failure == (
+        "The import did not finish: the worker running it was lost. Upload the file again; "
+        "rows already imported are skipped."
+    )
+    assert f"Import job {job.pk}: its worker was lost 3 times" in caplog.text
+
+
+def test_each_run_of_a_job_is_counted(job):
+    tasks.run_import(job.pk)
+
+    job.refresh_from_db()
+    assert job.attempts == 1
 
 
 @postgres_only
@@ -240,7 +269,7 @@ def test_the_imports_list_shows_who_imported_which_file(administrator_client, jo
 
 # --- the relay of jobs whose task is lost ------------------------------------------------------
 
-PATIENCE = datetime.timedelta(seconds=600)  # NOTIFY_QUEUE_PATIENCE, as the settings have it
+PATIENCE = datetime.timedelta(seconds=settings.NOTIFY_QUEUE_PATIENCE)
 
 
 def queued(job: ImportJob, ago: datetime.timedelta, status=ImportJobStatus.QUEUED) -> None:
@@ -252,7 +281,6 @@ def test_beat_runs_the_imports_relay_as_often_as_the_emails(settings):
 
     assert entry["task"] == tasks.relay_imports.name == "referrals.tasks.relay_imports"
     assert entry["schedule"] == settings.NOTIFY_RELAY_EVERY
-    assert settings.NOTIFY_QUEUE_PATIENCE == PATIENCE.total_seconds()
 
 
 def test_a_job_whose_task_waited_past_the_patience_is_queued_again_and_runs(job, caplog):

@@ -14,14 +14,16 @@ stayed "running" for ever, its file (national numbers) with it.
 A real Celery worker on the test's PostgreSQL and Redis (tests/integration.py), as in
 production; the rows commit (transaction=True) for the worker to see them."""
 
+import contextlib
 import os
 import signal
-import time
+import subprocess
 
 import pytest
 import redis
 import yaml
 
+from config.celery import app as celery_app
 from referrals import tasks
 from referrals.benchmarks import import_files
 from referrals.enums import ImportJobStatus
@@ -48,7 +50,7 @@ ROWS = 20_000
 # grace period of seconds rather than compose's 45 and 60.
 COMPOSE_WORKER = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]["worker"]
 SOFT_SHUTDOWN = 1.0
-GRACE_PERIOD = 4.0
+GRACE_PERIOD = 6.0
 
 
 @pytest.fixture
@@ -127,7 +129,8 @@ def test_an_import_on_a_worker_stopped_by_a_deploy_goes_to_the_next_worker_befor
     [successor] = [worker for worker in workers if worker is not stopping]
 
     os.kill(stopping.pid, signal.SIGTERM)  # as compose stops a container: its first process
-    time.sleep(GRACE_PERIOD)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        stopping.popen.wait(timeout=GRACE_PERIOD)
     stopping.kill()  # what is left at the end of the grace period
 
     assert_imported_once(job, successor)
@@ -141,10 +144,10 @@ def test_an_import_whose_task_was_lost_with_the_brokers_data_is_queued_again(
     job = tasks.start_import(
         user=administrator, file_name="trajecten.csv", content=content, dry_run=False
     )
-    broker = redis.Redis.from_url(redis_server.url)
-    waiting = broker.lrange("celery", 0, -1)  # the queue: no worker has taken its task yet
+    broker, queue = redis.Redis.from_url(redis_server.url), celery_app.conf.task_default_queue
+    waiting = broker.lrange(queue, 0, -1)  # no worker has taken its task yet
     assert any(b"referrals.tasks.run_import" in message for message in waiting)
-    broker.delete("celery")  # lost, as with a Redis restarted without its data
+    broker.delete(queue)  # lost, as with a Redis restarted without its data
 
     worker = started(worker_env, "relayed")
     beat = CeleryBeat(env=worker_env, log_path=integration_dir / "imports-beat.log").start()
