@@ -9,11 +9,9 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from psycopg.errors import LockNotAvailable
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks no rows")
-
-
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to NOWAIT on a locked row
 
 
 def locked_elsewhere(model, pk: int) -> bool:
@@ -27,7 +25,7 @@ def locked_elsewhere(model, pk: int) -> bool:
                 list(model.objects.select_for_update(nowait=True).filter(pk=pk))
             found.append(False)
         except OperationalError as error:
-            locked = getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE
+            locked = isinstance(error.__cause__, LockNotAvailable)  # NOWAIT on a locked row
             found.append(True if locked else error)
 
     in_thread(probe).join(timeout=30)

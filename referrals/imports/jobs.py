@@ -23,6 +23,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from psycopg.errors import LockNotAvailable
 
 from ..enums import ImportJobStatus
 from ..models import ImportJob
@@ -42,7 +43,6 @@ LOCK_SPACE = 1401
 # may still run its last statement for a moment (PostgreSQL looks every ten seconds whether
 # the client is there: `config.database.GONE_CLIENT_CHECK`).
 LOCK_WAIT = "30s"
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to a lock not had within lock_timeout
 # How many times a job is run before it is given up: a file whose import kills its worker
 # each time (for its memory) must not take one worker after another for ever.
 MAX_ATTEMPTS = 3
@@ -95,7 +95,7 @@ def _lock(job_id: int) -> bool:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_WAIT])
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_SPACE, job_id])
     except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+        if not isinstance(error.__cause__, LockNotAvailable):  # past lock_timeout
             raise
         logger.info("Import job %s: another worker holds it", job_id)
         return False

@@ -25,10 +25,11 @@ def end_stuck_jobs(apps, schema_editor):
     ImportJob = apps.get_model("referrals", "ImportJob")
     now = timezone.now()
     open_jobs = ImportJob.objects.exclude(status__in=["done", "failed"])
-    for job in open_jobs.filter(created_at__lt=now - datetime.timedelta(days=1)).only("language"):
-        with translation.override(job.language or None):
+    stuck = open_jobs.filter(created_at__lt=now - datetime.timedelta(days=1))
+    for language in set(stuck.values_list("language", flat=True)):
+        with translation.override(language or None):
             failure = translation.gettext(LOST)
-        ImportJob.objects.filter(pk=job.pk).update(
+        stuck.filter(language=language).update(
             status="failed", content=b"", finished_at=now, failure=failure
         )
     open_jobs.update(queued_at=models.F("created_at"))
