@@ -81,10 +81,17 @@ class Reminder:
     # "counsellors", "caseworkers" or both: looked up only for a reminder that is sent.
     audience: tuple[str, ...]
     context: dict = field(default_factory=dict)
+    # Everyone of a role that the reminders of a batch go to, read once for the batch
+    # (`recipients._everyone`).
+    everyone: dict | None = field(default=None, compare=False, repr=False)
 
     def recipients(self) -> list:
         people = {"caseworkers": caseworkers_for, "counsellors": counsellors_for}
-        return [person for side in self.audience for person in people[side](self.referral)]
+        return [
+            person
+            for side in self.audience
+            for person in people[side](self.referral, self.everyone)
+        ]
 
 
 @dataclass(frozen=True)
@@ -242,8 +249,9 @@ def due_reminders(today: datetime.date) -> Iterator[Reminder]:
         referrals = Referral.objects.select_related(*RELATED).in_bulk(
             {due.referral_id for due in batch}
         )
+        everyone: dict = {}
         for due in batch:
             if referral := referrals.get(due.referral_id):
-                yield Reminder(due.kind, referral, due.source, due.audience, due.context)
+                yield Reminder(due.kind, referral, due.source, due.audience, due.context, everyone)
             else:
                 logger.info("Reminder %s: its referral was deleted meanwhile", due.source)

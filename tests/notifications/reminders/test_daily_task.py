@@ -36,10 +36,10 @@ def test_a_reminder_that_fails_does_not_hold_back_the_others(walk, run_on, monke
     fine = walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
     counsellors_for = reminders.counsellors_for
 
-    def fails_for_broken(referral):
+    def fails_for_broken(referral, everyone=None):
         if referral.pk == broken.pk:
             raise RuntimeError("boom")
-        return counsellors_for(referral)
+        return counsellors_for(referral, everyone)
 
     monkeypatch.setattr(reminders, "counsellors_for", fails_for_broken)
 
@@ -190,6 +190,37 @@ def test_only_the_reminders_sent_add_queries(
         Kind.REMINDER_OUTCOME_DUE: 1,
         Kind.REMINDER_NO_HANDOVER: 1,
     }
+
+
+def test_a_regions_counsellors_are_read_once_for_the_reminders_of_a_batch(
+    caseworker, monkeypatch, django_assert_num_queries
+):
+    """Nobody of VDAB acted yet and the training names no contact: each reminder goes to the
+    region's counsellors, read (with their permissions) once a batch of reminders, not once
+    a reminder; the next batch reads them again."""
+    training = TrainingFactory(contact_counsellor=None)
+    regional = CounsellorFactory.create_batch(3)
+    due = [
+        ReferralFactory(
+            training=training,
+            created_by=caseworker,
+            caseworker=caseworker,
+            state=State.AGREED,
+            agreed_on=TODAY - datetime.timedelta(days=30),
+        )
+        for _ in range(4)
+    ]
+    monkeypatch.setattr(reminders, "READ_BATCH", 2)
+    # The selection: the candidates for no intake and their reminders written, then one
+    # query for each other kind, which has none. Two batches, each reading its referrals,
+    # the region's counsellors and their permissions (one query for all three).
+    selection, per_batch = 2 + 4, 3
+
+    with django_assert_num_queries(selection + 2 * per_batch + 4 * QUERIES_PER_REMINDER):
+        assert send_reminders(today=TODAY) == {Kind.REMINDER_NO_INTAKE: 4}
+
+    for referral in due:
+        assert reminders_of(Kind.REMINDER_NO_INTAKE, referral) == both_channels(*regional)
 
 
 @pytest.fixture
