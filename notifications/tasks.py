@@ -4,19 +4,23 @@ objects, and are idempotent; how one e-mail is sent exactly once is `delivery`.
 - `deliver`: send one e-mail, retried with backoff while the failure is temporary.
 - `relay_pending` (beat, every NOTIFY_RELAY_EVERY seconds): dispatch again what an enqueue
   or a worker lost.
-- `send_reminders` (beat, daily): write the reminders that are due (`reminders`).
+- `send_reminders` (beat, daily): write the reminders that are due (`reminders`), a run of
+  at most NOTIFY_REMINDERS_RUN_SECONDS queuing the next.
 - `send_digests` (beat, daily at NOTIFY_DIGEST_HOUR): write the daily digests (`digest`).
 - `redeliver`: the admin's Retry.
 """
 
 import datetime
 import logging
+import time
 from collections import Counter
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from . import delivery, digest, outbox, reminders
 from .delivery import EMAIL, EMAILS
@@ -63,15 +67,28 @@ def redeliver(notification_ids) -> int:
 
 @shared_task
 def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
-    """Write today's reminders to the outbox (run daily by beat; safe to run again).
+    """Write today's reminders to the outbox (run daily by beat; safe to run again); how
+    many of each kind this run wrote.
 
     Each reminder has its own transaction, so one that fails is logged and retried the
-    next day without holding back the others; its e-mails are enqueued on commit."""
+    next day without holding back the others; its e-mails are enqueued on commit.
+
+    A run that has written reminders for NOTIFY_REMINDERS_RUN_SECONDS queues another, which
+    goes on with those not written yet (the selection skips what is written), and ends. A
+    first morning of a hundred thousand reminders (after an import of years of
+    trajectories: an hour or more) is then a string of short tasks rather than one that
+    outlasts the broker's visibility timeout (two hours), after which Redis gives it to a
+    second worker as well, and a deploy hands back only the part that was running. A run
+    that wrote nothing (every reminder failed) does not go on: tomorrow's tries again."""
     if isinstance(today, str):
         today = datetime.date.fromisoformat(today)
     today = today or timezone.localdate()
     sent: Counter[str] = Counter()
+    ends = time.monotonic() + settings.NOTIFY_REMINDERS_RUN_SECONDS
     for reminder in reminders.due_reminders(today):
+        if sent and time.monotonic() >= ends:
+            _go_on_with_reminders(today)
+            break
         try:
             recipients, written = write_reminder(reminder)
         except Exception:
@@ -84,6 +101,16 @@ def send_reminders(today: datetime.date | str | None = None) -> dict[str, int]:
             sent[str(reminder.kind)] += 1
     logger.info("Reminders written on %s: %s", today, dict(sent))
     return dict(sent)
+
+
+def _go_on_with_reminders(today: datetime.date) -> None:
+    """Queue a run of `send_reminders` that goes on with `today`'s reminders, trying the
+    broker once; if it is down, tomorrow's run writes them."""
+    logger.info("Reminders of %s: more are due, another run goes on with them", today)
+    try:
+        send_reminders.apply_async((today.isoformat(),), retry_policy={"max_retries": 0})
+    except OperationalError as exc:
+        logger.warning("Reminders of %s: the run to go on could not be queued (%s)", today, exc)
 
 
 @transaction.atomic

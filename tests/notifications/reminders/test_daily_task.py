@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.db.models.signals import post_init
+from kombu.exceptions import OperationalError
 
 from notifications import reminders, tasks
 from notifications.models import EmailOptOut, Kind, Notification
@@ -76,6 +77,85 @@ def test_a_reminder_with_nobody_to_tell_is_tried_again_the_next_day(clock, run_o
 
 
 # --- the schedule -------------------------------------------------------------------------
+
+
+# --- a long morning -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """The runs of the task queued to go on with the reminders (run at once, in-process)."""
+    queued = []
+    apply_async = tasks.send_reminders.apply_async
+
+    def queue(args, **options):
+        queued.append(args)
+        return apply_async(args, **options)
+
+    monkeypatch.setattr(tasks.send_reminders, "apply_async", queue)
+    return queued
+
+
+def test_a_run_past_its_time_queues_another_that_goes_on(
+    walk, run_on, settings, runs, caplog, counsellor
+):
+    """A first morning of many reminders is a string of short tasks, none near the broker's
+    visibility timeout; each writes what the run before it left."""
+    due = [walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2)) for _ in range(3)]
+    settings.NOTIFY_REMINDERS_RUN_SECONDS = 0  # every run's time is up after one reminder
+
+    assert run_on(D(2026, 3, 16)) == {Kind.REMINDER_NO_INTAKE: 1}
+
+    assert runs == [("2026-03-16",), ("2026-03-16",)]  # the third run finds nothing after it
+    for referral in due:
+        assert reminders_of(Kind.REMINDER_NO_INTAKE, referral) == both_channels(counsellor)
+    assert "more are due, another run goes on with them" in caplog.text
+
+
+def test_a_run_within_its_time_writes_every_reminder_itself(walk, run_on, runs):
+    for _ in range(3):
+        walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+
+    assert run_on(D(2026, 3, 16)) == {Kind.REMINDER_NO_INTAKE: 3}
+    assert runs == []
+
+
+def test_a_run_that_wrote_nothing_does_not_go_on(walk, run_on, settings, monkeypatch, runs):
+    """Every reminder failing: tried once each, then tomorrow, not by a run after run."""
+    for _ in range(3):
+        walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+    settings.NOTIFY_REMINDERS_RUN_SECONDS = 0
+    tried = []
+
+    def fails(reminder):
+        tried.append(reminder.source)
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(tasks, "write_reminder", fails)
+
+    assert run_on(D(2026, 3, 16)) == {}
+    assert len(tried) == 3
+    assert runs == []
+
+
+def test_with_the_broker_down_the_rest_waits_for_tomorrow(
+    walk, run_on, settings, monkeypatch, caplog
+):
+    for _ in range(2):
+        walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
+    settings.NOTIFY_REMINDERS_RUN_SECONDS = 0
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_reminders, "apply_async", broker_down)
+
+    assert run_on(D(2026, 3, 16)) == {Kind.REMINDER_NO_INTAKE: 1}
+    assert "the run to go on could not be queued" in caplog.text
+    assert len(reminders_of(Kind.REMINDER_NO_INTAKE)) == 2  # one reminder, both channels
+
+    settings.NOTIFY_REMINDERS_RUN_SECONDS = 300
+    assert run_on(D(2026, 3, 17)) == {Kind.REMINDER_NO_INTAKE: 1}
 
 
 def test_beat_runs_the_reminders_daily_at_seven():
