@@ -12,11 +12,12 @@ from the model's fields as `bulk_create` prepares them. Where the database retur
 from an insert (SQLite before 3.35), the rows are looked up before and after instead.
 
 On PostgreSQL, many rows go in as one array a column (`INSERT ... SELECT * FROM
-unnest(...)`), a statement whose text is the same for any number of rows: written as
-`VALUES`, a reminder to a region's 94 counsellors (186 rows) was a statement of some 3,500
-placeholders, which psycopg parses anew on every call (12 of the reminder's 56 ms, on the
-bench fill). A few rows, as most steps write, go in as `VALUES`, which PostgreSQL takes
-sooner (`ARRAYS_FROM`)."""
+unnest(...)`), a statement whose text is the same for any number of rows, as Django's own
+bulk inserts do since 5.2: written as `VALUES`, a reminder to a region's 94 counsellors
+(186 rows) was a statement of some 3,500 placeholders, which psycopg parses anew on every
+call (12 of the reminder's 56 ms, on the bench fill). Django does so from two rows; here a
+few rows, as most steps write, go in as `VALUES`, which PostgreSQL takes sooner
+(`ARRAYS_FROM`)."""
 
 from collections.abc import Iterator, Sequence
 
@@ -69,7 +70,7 @@ def _statements(model, fields, rows, connection) -> Iterator[tuple[str, list]]:
     def value(field, row):
         return field.get_db_prep_save(field.pre_save(row, add=True), connection)
 
-    if connection.vendor == "postgresql" and len(rows) >= ARRAYS_FROM:
+    if len(rows) >= ARRAYS_FROM and _as_arrays(fields, connection):
         arrays = ", ".join(f"%s::{_base_type(f, connection)}[]" for f in fields)
         columns = [[value(f, row) for row in rows] for f in fields]
         yield f"{head} SELECT * FROM unnest({arrays})", columns  # noqa: S608
@@ -84,10 +85,24 @@ def _statements(model, fields, rows, connection) -> Iterator[tuple[str, list]]:
         )
 
 
+def _as_arrays(fields, connection) -> bool:
+    """Whether PostgreSQL may be given these fields' values as arrays: Django's own test
+    for its bulk inserts (`SQLInsertCompiler.assemble_as_sql` of its PostgreSQL backend,
+    which writes every insert of two rows or more so, a few rows too, hence not used here):
+    each field of a type the backend knows, with one placeholder for every value."""
+    return connection.vendor == "postgresql" and all(
+        not hasattr(field, "get_placeholder")
+        and (field.target_field if field.is_relation else field).get_internal_type()
+        in connection.data_types
+        for field in fields
+    )
+
+
 def _base_type(field, connection) -> str:
-    """The column's type without its modifier ("varchar(200)" is "varchar"): the arrays are
-    cast to it, and the row's value then assigned to the column, so that a value too long
-    is refused as the VALUES refused it (a cast to "varchar(200)" would cut it short)."""
+    """The column's type without its modifier ("varchar(200)" is "varchar"), as Django's
+    bulk inserts cast theirs: the arrays are cast to it, and the row's value then assigned
+    to the column, so that a value too long is refused as the VALUES refused it (a cast to
+    "varchar(200)" would cut it short)."""
     return field.db_type(connection).split("(")[0]
 
 

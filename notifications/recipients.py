@@ -65,23 +65,23 @@ def kinds_for(user) -> list[Kind]:
     return [kind for kind in Kind if kind in kinds]
 
 
-def caseworkers_for(referral, everyone: dict | None = None) -> list:
+def caseworkers_for(referral, holders: dict | None = None) -> list:
     """The responsible caseworker (who agreed, or took over), else the OCMW caseworker who
-    registered the referral, else every caseworker of the client's OCMW (`everyone`: see
-    `_everyone`)."""
+    registered the referral, else every caseworker of the client's OCMW (`holders`: see
+    `_holders`)."""
     # The registrant is read only when the responsible caseworker is not the one.
     for side in ("caseworker", "created_by"):
         person = getattr(referral, side)
         if person and access.is_caseworker_of(referral.client, person):
             return [person]
-    return _everyone(Role.CASEWORKER, everyone, organisation_id=referral.client.ocmw_id)
+    return _holders(Role.CASEWORKER, holders, organisation_id=referral.client.ocmw_id)
 
 
-def counsellors_for(referral, everyone: dict | None = None) -> list:
+def counsellors_for(referral, holders: dict | None = None) -> list:
     """The responsible counsellor (who planned the intake, or took over); before there is
     one, the training's contact counsellor and the VDAB counsellor who last acted on this
-    referral; when neither is there, every counsellor of the training's region (`everyone`:
-    see `_everyone`). Nobody before the formal agreement: VDAB hears of a referral only
+    referral; when neither is there, every counsellor of the training's region (`holders`:
+    see `_holders`). Nobody before the formal agreement: VDAB hears of a referral only
     once it may see it (until then the registrant of a candidacy reads its status on the
     candidacy page)."""
     if not access.is_agreed(referral):
@@ -99,8 +99,8 @@ def counsellors_for(referral, everyone: dict | None = None) -> list:
         people += [
             p for p in _people(get_user_model().objects.filter(pk=involved)) if p.is_counsellor
         ]
-    return people or _everyone(
-        Role.COUNSELLOR, everyone, organisation__province=referral.training.province
+    return people or _holders(
+        Role.COUNSELLOR, holders, organisation__province=referral.training.province
     )
 
 
@@ -147,19 +147,19 @@ def other_side(referral, actor) -> list:
     return counsellors_for(referral)
 
 
-def _everyone(role: Role, everyone: dict | None, **where) -> list:
-    """Every holder of `role` that `where` finds; kept in `everyone` when given, for the next
+def _holders(role: Role, holders: dict | None, **where) -> list:
+    """Every holder of `role` that `where` finds; kept in `holders` when given, for the next
     message to the same people. Whoever writes many messages in a row passes one: the daily
     reminders, a dict a batch of referrals (`reminders.READ_BATCH`), where a region's 94
     counsellors were read, and their permissions asked, for each referral's reminder (10
     of its 56 ms, on the bench fill). The same people then, for a batch: their permissions
-    as read for its first."""
-    if everyone is None:
+    as read for its first. A list of its own for each caller, which may change it."""
+    if holders is None:
         return _people(role.holders().filter(**where))
     key = (role, *sorted(where.items()))
-    if key not in everyone:
-        everyone[key] = _people(role.holders().filter(**where))
-    return everyone[key]
+    if key not in holders:
+        holders[key] = _people(role.holders().filter(**where))
+    return list(holders[key])
 
 
 def _people(users) -> list:

@@ -23,7 +23,7 @@ already. Working days are Belgian (`referrals.workdays`)."""
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
@@ -81,16 +81,14 @@ class Reminder:
     # "counsellors", "caseworkers" or both: looked up only for a reminder that is sent.
     audience: tuple[str, ...]
     context: dict = field(default_factory=dict)
-    # Everyone of a role that the reminders of a batch go to, read once for the batch
-    # (`recipients._everyone`).
-    everyone: dict | None = field(default=None, compare=False, repr=False)
+    # The holders of a role that the reminders of a batch go to, read once for the batch
+    # (`recipients._holders`).
+    holders: dict | None = field(default=None, compare=False, repr=False)
 
     def recipients(self) -> list:
         people = {"caseworkers": caseworkers_for, "counsellors": counsellors_for}
         return [
-            person
-            for side in self.audience
-            for person in people[side](self.referral, self.everyone)
+            person for side in self.audience for person in people[side](self.referral, self.holders)
         ]
 
 
@@ -235,23 +233,28 @@ def outcome_reminders(today: datetime.date) -> Iterator[Due]:
             yield Due(Kind.REMINDER_OUTCOME_DUE, pk, source, audience, context)
 
 
-def due_reminders(today: datetime.date) -> Iterator[Reminder]:
-    """Every reminder due `today`, with its referral read with what the recipients and the
-    templates need (`RELATED`), `READ_BATCH` referrals a query."""
-    found = chain(
-        no_intake_reminders(today),
-        no_start_reminders(today),
-        no_handover_reminders(today),
-        end_expected_reminders(today),
-        outcome_reminders(today),
+def due_reminders(today: datetime.date, skip: Collection[str] = ()) -> Iterator[Reminder]:
+    """Every reminder due `today` but those whose source is in `skip`, with its referral
+    read with what the recipients and the templates need (`RELATED`), `READ_BATCH`
+    referrals a query."""
+    found = (
+        due
+        for due in chain(
+            no_intake_reminders(today),
+            no_start_reminders(today),
+            no_handover_reminders(today),
+            end_expected_reminders(today),
+            outcome_reminders(today),
+        )
+        if due.source not in skip
     )
     while batch := list(islice(found, READ_BATCH)):
         referrals = Referral.objects.select_related(*RELATED).in_bulk(
             {due.referral_id for due in batch}
         )
-        everyone: dict = {}
+        holders: dict = {}
         for due in batch:
             if referral := referrals.get(due.referral_id):
-                yield Reminder(due.kind, referral, due.source, due.audience, due.context, everyone)
+                yield Reminder(due.kind, referral, due.source, due.audience, due.context, holders)
             else:
                 logger.info("Reminder %s: its referral was deleted meanwhile", due.source)

@@ -52,9 +52,10 @@ NOTIFY_REMINDER_NO_START_DAYS = int(os.environ.get("NOTIFY_REMINDER_NO_START_DAY
 # (moved on by interruptions; none while the training is interrupted).
 NOTIFY_REMINDER_END_EXPECTED_DAYS = int(os.environ.get("NOTIFY_REMINDER_END_EXPECTED_DAYS", "14"))
 # Seconds a run of the daily reminders writes before it queues another to go on with the
-# rest: a first morning of many (after an import) is short tasks, none near the broker's
-# visibility timeout (`notifications.tasks.send_reminders`).
-NOTIFY_REMINDERS_RUN_SECONDS = float(os.environ.get("NOTIFY_REMINDERS_RUN_SECONDS", "300"))
+# rest, behind the e-mails it handed over: a first morning of many (after an import) is
+# short tasks, and the broker holds a run's worth of e-mails, not a morning's
+# (`notifications.tasks.send_reminders`).
+NOTIFY_REMINDERS_RUN_SECONDS = float(os.environ.get("NOTIFY_REMINDERS_RUN_SECONDS", "60"))
 # The hour (in TIME_ZONE) at which beat sends the daily digest to those who chose it.
 NOTIFY_DIGEST_HOUR = int(os.environ.get("NOTIFY_DIGEST_HOUR", "17"))
 CELERY_BEAT_SCHEDULE = {

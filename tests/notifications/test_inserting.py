@@ -4,7 +4,12 @@ not stored yet go in with one statement and no savepoint, come back in their ord
 their keys, and a row whose unique key is taken is left out, on every database; where the
 database returns no rows from an insert, the same through lookups."""
 
+import decimal
+import json
+import uuid
+
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -12,6 +17,7 @@ from django.utils import timezone
 from notifications.inserting import ARRAYS_FROM, insert_new
 from notifications.models import Kind, Notification
 from tests.referrals.factories import ReferralFactory
+from webhooks.models import Delivery, Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +160,43 @@ def test_a_row_that_breaks_another_constraint_is_refused(caseworker, count):
         insert_new(Notification, rows, unique=["idempotency_key"])
 
     assert not Notification.objects.exists()
+
+
+def test_a_webhooks_payloads_and_event_ids_go_in_as_given(caseworker):
+    """The webhooks' outbox: a JSON payload with its own encoder (a moment, an amount, a
+    key, quotes and backslashes), an event id, a status code nobody has yet; through VALUES
+    and, for as many deliveries as the arrays take, through arrays."""
+    subscription = Subscription.objects.create(
+        organisation=caseworker.organisation, url="https://example.org/hook", kinds=["apply"]
+    )
+    referral, now = ReferralFactory(), timezone.now()
+    payload = {
+        "at": now,
+        "amount": decimal.Decimal("12.50"),
+        "id": uuid.UUID(int=7),
+        "text": 'a "quote", a \\ backslash, {braces}',
+        "none": None,
+    }
+    deliveries = [
+        Delivery(
+            subscription=subscription,
+            event_id=uuid.UUID(int=n),
+            kind="apply",
+            referral=referral,
+            payload=payload,
+            created_at=now,
+            queued_at=now,
+        )
+        for n in range(ARRAYS_FROM + 1)
+    ]
+
+    written = insert_new(Delivery, deliveries[:1], unique=["event_id", "subscription"])
+    written += insert_new(Delivery, deliveries, unique=["event_id", "subscription"])
+
+    assert [d.event_id for d in written] == [uuid.UUID(int=n) for n in range(ARRAYS_FROM + 1)]
+    stored = {d.event_id: d for d in Delivery.objects.all()}
+    assert len(stored) == ARRAYS_FROM + 1
+    for delivery in stored.values():
+        assert delivery.payload == json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+        assert (delivery.response_status, delivery.status) == (None, Delivery.Status.PENDING)
+        assert (delivery.referral_id, delivery.created_at) == (referral.pk, now)

@@ -37,10 +37,10 @@ def test_a_reminder_that_fails_does_not_hold_back_the_others(walk, run_on, monke
     fine = walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2))
     counsellors_for = reminders.counsellors_for
 
-    def fails_for_broken(referral, everyone=None):
+    def fails_for_broken(referral, holders=None):
         if referral.pk == broken.pk:
             raise RuntimeError("boom")
-        return counsellors_for(referral, everyone)
+        return counsellors_for(referral, holders)
 
     monkeypatch.setattr(reminders, "counsellors_for", fails_for_broken)
 
@@ -106,10 +106,41 @@ def test_a_run_past_its_time_queues_another_that_goes_on(
 
     assert run_on(D(2026, 3, 16)) == {Kind.REMINDER_NO_INTAKE: 1}
 
-    assert runs == [("2026-03-16",), ("2026-03-16",)]  # the third run finds nothing after it
+    assert runs == [("2026-03-16", []), ("2026-03-16", [])]  # the third finds nothing after it
     for referral in due:
         assert reminders_of(Kind.REMINDER_NO_INTAKE, referral) == both_channels(counsellor)
     assert "more are due, another run goes on with them" in caplog.text
+
+
+def test_a_reminder_that_fails_is_tried_once_a_morning_not_once_a_run(
+    walk, run_on, settings, monkeypatch, runs, counsellor
+):
+    """Passed on to the runs after, which skip it; the next morning tries it again."""
+    fine = [walk(State.AGREED, on=D(2026, 3, 2), agree__agreed_on=D(2026, 3, 2)) for _ in range(2)]
+    # The latest changed: the first of the selection, in every run.
+    broken = walk(State.AGREED, on=D(2026, 3, 3), agree__agreed_on=D(2026, 3, 2))
+    settings.NOTIFY_REMINDERS_RUN_SECONDS = 0
+    tried = []
+    write_reminder = tasks.write_reminder
+
+    def fails_for_broken(reminder):
+        tried.append(reminder.referral.pk)
+        if reminder.referral.pk == broken.pk:
+            raise RuntimeError("boom")
+        return write_reminder(reminder)
+
+    monkeypatch.setattr(tasks, "write_reminder", fails_for_broken)
+
+    run_on(D(2026, 3, 16))
+
+    assert tried.count(broken.pk) == 1
+    source = f"reminder:no_intake:{broken.pk}"
+    assert runs == [("2026-03-16", [source])]
+    for referral in fine:
+        assert reminders_of(Kind.REMINDER_NO_INTAKE, referral) == both_channels(counsellor)
+    monkeypatch.setattr(tasks, "write_reminder", write_reminder)
+    assert run_on(D(2026, 3, 17)) == {Kind.REMINDER_NO_INTAKE: 1}
+    assert reminders_of(Kind.REMINDER_NO_INTAKE, broken) == both_channels(counsellor)
 
 
 def test_a_run_within_its_time_writes_every_reminder_itself(walk, run_on, runs):
