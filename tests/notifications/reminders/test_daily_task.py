@@ -303,6 +303,20 @@ def test_only_the_reminders_sent_add_queries(
     }
 
 
+def overdue_for_an_intake(count: int, training, caseworker) -> list[Referral]:
+    """`count` referrals agreed a month ago with no intake planned: due for a reminder."""
+    return [
+        ReferralFactory(
+            training=training,
+            created_by=caseworker,
+            caseworker=caseworker,
+            state=State.AGREED,
+            agreed_on=TODAY - datetime.timedelta(days=30),
+        )
+        for _ in range(count)
+    ]
+
+
 def test_a_regions_counsellors_are_read_once_for_the_reminders_of_a_batch(
     caseworker, monkeypatch, django_assert_num_queries
 ):
@@ -311,16 +325,7 @@ def test_a_regions_counsellors_are_read_once_for_the_reminders_of_a_batch(
     a reminder; the next batch reads them again."""
     training = TrainingFactory(contact_counsellor=None)
     regional = CounsellorFactory.create_batch(3)
-    due = [
-        ReferralFactory(
-            training=training,
-            created_by=caseworker,
-            caseworker=caseworker,
-            state=State.AGREED,
-            agreed_on=TODAY - datetime.timedelta(days=30),
-        )
-        for _ in range(4)
-    ]
+    due = overdue_for_an_intake(4, training, caseworker)
     monkeypatch.setattr(reminders, "READ_BATCH", 2)
     # The selection: the candidates for no intake and their reminders written, then one
     # query for each other kind, which has none. Two batches, each reading its referrals,
@@ -363,16 +368,7 @@ def test_the_reminders_due_are_read_in_batches_with_what_they_show(
     training, caseworker, monkeypatch, referrals_read, django_assert_num_queries
 ):
     world(2, training, caseworker)
-    due = [
-        ReferralFactory(
-            training=training,
-            created_by=caseworker,
-            caseworker=caseworker,
-            state=State.AGREED,
-            agreed_on=TODAY - datetime.timedelta(days=30),
-        )
-        for _ in range(5)
-    ]
+    due = overdue_for_an_intake(5, training, caseworker)
     monkeypatch.setattr(reminders, "READ_BATCH", 2)
     referrals_read.clear()
 
