@@ -86,10 +86,11 @@ def _statements(model, fields, rows, connection) -> Iterator[tuple[str, list]]:
 
 
 def _as_arrays(fields, connection) -> bool:
-    """Whether PostgreSQL may be given these fields' values as arrays: Django's own test
-    for its bulk inserts (`SQLInsertCompiler.assemble_as_sql` of its PostgreSQL backend,
-    which writes every insert of two rows or more so, a few rows too, hence not used here):
-    each field of a type the backend knows, with one placeholder for every value."""
+    """Whether PostgreSQL may be given these fields' values as arrays: each field of a type
+    the backend knows, with one placeholder for every value. The test Django's PostgreSQL
+    backend makes for its own bulk inserts (`SQLInsertCompiler.assemble_as_sql`), which it
+    writes as arrays from two rows, the few rows of a step too: that is why the statement
+    is not Django's here."""
     return connection.vendor == "postgresql" and all(
         not hasattr(field, "get_placeholder")
         and (field.target_field if field.is_relation else field).get_internal_type()

@@ -93,16 +93,18 @@ def test_more_rows_than_one_statement_takes_all_come_back(caseworker):
 def test_a_statement_of_many_rows_is_the_same_whatever_their_number(caseworker):
     """One array a column: psycopg parses the text once, not a placeholder a value each call
     (a reminder to a region's counsellors had some 3,500). A few rows go in as VALUES."""
-    statements = {}
+    sent = []  # each statement as given to the cursor, before psycopg fills it in
 
     def kept(execute, sql, params, many, context):
-        statements[count] = sql
+        sent.append(sql)
         return execute(sql, params, many, context)
 
+    statements = {}
     for count in (2, ARRAYS_FROM, 50, 120):
         rows = [message(caseworker, f"{count}-{n}") for n in range(count)]
         with connection.execute_wrapper(kept):
             assert len(insert_new(Notification, rows, unique=["idempotency_key"])) == count
+        statements[count] = sent.pop()
     assert " VALUES " in statements[2]
     assert len({statements[ARRAYS_FROM], statements[50], statements[120]}) == 1
     assert "SELECT * FROM unnest(" in statements[120]
