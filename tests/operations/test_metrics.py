@@ -7,6 +7,7 @@ import runpy
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import DatabaseError
@@ -124,7 +125,10 @@ def test_without_a_replica_nothing_is_said_of_one(client, token):
     assert not any(name.startswith("okot_figures_replica") for name, _ in samples(scrape(client)))
 
 
-@pytest.mark.django_db(databases=["default", "replica"])
+# Transactional, as the replica's own tests are: the replica is a connection of its own, which
+# only such a test closes when it ends (pytest-django's other tests leave it open to the end
+# of the run, when their database could then not be dropped).
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_the_figures_replica_is_read_at_the_scrape(client, token, settings):
     """How far behind the primary it is; the tests' replica is the database itself."""
     settings.OKOT_FIGURES_DATABASE = "replica"
@@ -191,9 +195,11 @@ def test_the_scrape_adds_up_every_gunicorn_worker(client, token, tmp_path, monke
     assert found[("okot_outbox_up", ())] == 1  # the outboxes too, read by this process
 
 
-def test_gunicorn_gives_its_workers_a_fresh_multiprocess_folder(monkeypatch, tmp_path):
+# The environment as it was after the test: the hooks set the folder in it, as the test does.
+@mock.patch.dict(os.environ)
+def test_gunicorn_gives_its_workers_a_fresh_multiprocess_folder(tmp_path):
     hooks = runpy.run_path(str(BASE_DIR / "config" / "gunicorn.conf.py"))
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
     hooks["on_starting"](None)
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
@@ -204,7 +210,7 @@ def test_gunicorn_gives_its_workers_a_fresh_multiprocess_folder(monkeypatch, tmp
     given = tmp_path / "metrics"
     given.mkdir()
     (given / "counter_1234.db").write_bytes(b"a previous run")
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(given)
     hooks["on_starting"](None)
     hooks["on_exit"](None)
     assert given.is_dir()  # the operator's folder stays, emptied of the last run's counts
