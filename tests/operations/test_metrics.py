@@ -127,8 +127,9 @@ def test_without_a_replica_nothing_is_said_of_one(client, token):
 
 # Transactional, as the replica's own tests are: the replica is a connection of its own, which
 # only such a test closes when it ends (pytest-django's other tests leave it open to the end
-# of the run, when their database could then not be dropped).
-@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+# of the run, when their database could then not be dropped). With the database's rows put
+# back after it, as theirs are: emptied, the content types the next one put back were there.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "replica"])
 def test_the_figures_replica_is_read_at_the_scrape(client, token, settings):
     """How far behind the primary it is; the tests' replica is the database itself."""
     settings.OKOT_FIGURES_DATABASE = "replica"
