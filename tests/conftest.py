@@ -42,6 +42,18 @@ from tests.migrating import latest, migrate
 from tests.referrals.factories import TrainingFactory
 
 
+@pytest.fixture(autouse=True)
+def _transactional_tests_put_the_rows_back(request):
+    """A transactional test (`django_db(transaction=True)`) empties the database as it ends;
+    with `serialized_rollback=True` it then puts back the rows the migrations wrote, which
+    the transactional tests after it in the same worker load again (pytest-django runs them
+    last). Without, the content types were made again in their place, and each of those
+    tests failed to start (a unique constraint broken): refused here, as the test it is."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+        pytest.fail("A transactional test puts the rows back: django_db(serialized_rollback=True).")
+
+
 @pytest.fixture
 def client():
     """pytest-django's `client`, except that force_login() also passes the second factor
