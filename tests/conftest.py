@@ -12,6 +12,7 @@ training with a contact counsellor, a login through the form) says so in its own
 import pytest
 from django.db import transaction
 from django.utils import translation
+from pytest_django.fixtures import validate_django_db
 
 from accounts.models import Province
 from referrals.enums import OkotType
@@ -42,16 +43,22 @@ from tests.migrating import latest, migrate
 from tests.referrals.factories import TrainingFactory
 
 
-@pytest.fixture(autouse=True)
-def _transactional_tests_put_the_rows_back(request):
-    """A transactional test (`django_db(transaction=True)`) empties the database as it ends;
-    with `serialized_rollback=True` it then puts back the rows the migrations wrote, which
-    the transactional tests after it in the same worker load again (pytest-django runs them
-    last). Without, the content types were made again in their place, and each of those
-    tests failed to start (a unique constraint broken): refused here, as the test it is."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-        pytest.fail("A transactional test puts the rows back: django_db(serialized_rollback=True).")
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A transactional test (`django_db(transaction=True)`, or `reset_sequences`) needs
+    `serialized_rollback=True`, or it fails before any of its fixtures is set up. Such a
+    test empties the database as it ends; pytest-django runs them after the others, and
+    each loads the migrations' rows again as it starts (`serialized_rollback`), which one
+    that does not left broken: its emptying made the content types again, and the next
+    test's load of them broke their unique constraint."""
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transaction, reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(
+        marker
+    )
+    if (transaction or reset_sequences) and not serialized_rollback:
+        pytest.fail("A transactional test needs django_db(serialized_rollback=True).")
 
 
 @pytest.fixture

@@ -125,10 +125,10 @@ def test_without_a_replica_nothing_is_said_of_one(client, token):
     assert not any(name.startswith("okot_figures_replica") for name, _ in samples(scrape(client)))
 
 
-# Transactional, as the replica's own tests are: the replica is a connection of its own, which
-# only such a test closes when it ends (pytest-django's other tests leave it open to the end
-# of the run, when their database could then not be dropped). With the database's rows put
-# back after it, as theirs are: emptied, the content types the next one put back were there.
+# Transactional, as the replica's own tests are: the replica is a connection of its own (a
+# mirror of the test database), which pytest-django's other tests never close, so that the
+# database could not be dropped at the end of the run. Django's transactional test closes
+# every connection as it ends.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "replica"])
 def test_the_figures_replica_is_read_at_the_scrape(client, token, settings):
     """How far behind the primary it is; the tests' replica is the database itself."""
@@ -196,7 +196,8 @@ def test_the_scrape_adds_up_every_gunicorn_worker(client, token, tmp_path, monke
     assert found[("okot_outbox_up", ())] == 1  # the outboxes too, read by this process
 
 
-# The environment as it was after the test: the hooks set the folder in it, as the test does.
+# os.environ is restored after the test: the hooks set PROMETHEUS_MULTIPROC_DIR directly,
+# which monkeypatch would not undo.
 @mock.patch.dict(os.environ)
 def test_gunicorn_gives_its_workers_a_fresh_multiprocess_folder(tmp_path):
     hooks = runpy.run_path(str(BASE_DIR / "config" / "gunicorn.conf.py"))
