@@ -46,18 +46,19 @@ from tests.referrals.factories import TrainingFactory
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """A transactional test (`django_db(transaction=True)`, or `reset_sequences`) needs
-    `serialized_rollback=True`, or it fails before any of its fixtures is set up. Such a
-    test empties the database as it ends; pytest-django runs them after the others, and
-    each loads the migrations' rows again as it starts (`serialized_rollback`), which one
-    that does not left broken: its emptying made the content types again, and the next
-    test's load of them broke their unique constraint."""
+    `serialized_rollback=True`, or it fails before any of its fixtures is set up.
+
+    pytest-django runs the transactional tests after the others. Each empties the database
+    as it ends, and each with `serialized_rollback` loads the migrations' rows again as it
+    starts. One without it breaks the next one's start: its emptying made the content types
+    again, and the next test's load of them breaks their unique constraint."""
     marker = item.get_closest_marker("django_db")
     if marker is None:
         return
-    transaction, reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(
+    transactional, reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(
         marker
     )
-    if (transaction or reset_sequences) and not serialized_rollback:
+    if (transactional or reset_sequences) and not serialized_rollback:
         pytest.fail("A transactional test needs django_db(serialized_rollback=True).")
 
 
