@@ -83,12 +83,16 @@ def document_file_response(request, document: Document) -> FileResponse:
         handle = document.file.open("rb")
     except OSError as exc:
         raise Http404 from exc
-    reads.shown(
-        request,
-        referral=document.referral,
-        kind=reads.Kind.EXPORT,
-        detail={"document": document.pk, "kind": document.kind},
-    )
+    try:
+        reads.shown(
+            request,
+            referral=document.referral,
+            kind=reads.Kind.EXPORT,
+            detail={"document": document.pk, "kind": document.kind},
+        )
+    except Exception:
+        handle.close()  # not served: the response would have closed it
+        raise
     response = FileResponse(
         handle,
         as_attachment=True,

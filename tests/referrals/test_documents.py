@@ -10,12 +10,13 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client as DjangoClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import reads
 from audit.models import Entry, Kind
 from notifications.models import Kind as MessageKind
 from notifications.models import Notification
@@ -23,6 +24,7 @@ from referrals import services
 from referrals.document_files import clean_name
 from referrals.enums import DOCUMENT_ADDED, DOCUMENT_REMOVED, DocumentKind, State
 from referrals.models import Document, ReferralEvent
+from referrals.storage import PrivateFileSystemStorage
 from tests.referrals.factories import (
     PDF,
     ClientFactory,
@@ -362,6 +364,35 @@ def test_a_name_beyond_ascii_is_sent_encoded(client, referral, caseworker):
     assert response["Content-Disposition"] == (
         "attachment; filename*=utf-8''getuigschrift%20%C3%87a%C4%9Flar.pdf"
     )
+
+
+def test_a_download_whose_read_cannot_be_recorded_fails_with_its_file_closed(
+    client, referral, caseworker, monkeypatch
+):
+    """The read is recorded once the file is open (a missing file is a 404, not a read):
+    when recording fails, nothing is served and the file is closed at once, not left to
+    the garbage collector."""
+    document = DocumentFactory(referral=referral)
+    opened = []
+    real_open = PrivateFileSystemStorage._open
+
+    def spied_open(storage, name, mode="rb"):
+        opened.append(real_open(storage, name, mode))
+        return opened[-1]
+
+    def fails(*args, **kwargs):
+        raise DatabaseError("the audit trail cannot be written")
+
+    monkeypatch.setattr(PrivateFileSystemStorage, "_open", spied_open)
+    monkeypatch.setattr(reads, "shown", fails)
+    client.force_login(caseworker)
+
+    with pytest.raises(DatabaseError):
+        client.get(reverse("referrals:document_download", args=[document.pk]))
+
+    (handle,) = opened
+    assert handle.closed
+    assert not Entry.objects.filter(kind=Kind.EXPORT).exists()
 
 
 def test_a_document_without_its_file_is_a_404(client, referral, caseworker):
