@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from config.celery import publish_once
+
 from .enums import ImportJobStatus
 from .imports import jobs
 from .models import ImportJob
@@ -109,6 +111,5 @@ def enqueue(job_id: int) -> None:
 
 
 def _publish(job_id: int) -> None:
-    """Hand the job's task to the broker, trying once (as notifications.tasks.enqueue), not
-    with kombu's retries."""
-    run_import.apply_async((job_id,), retry_policy={"max_retries": 0})
+    """Hand the job's task to the broker, trying once (`publish_once`)."""
+    publish_once(run_import, (job_id,))
