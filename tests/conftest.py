@@ -10,7 +10,9 @@ manager) and the functional administrator. A module whose people differ on purpo
 training with a contact counsellor, a login through the form) says so in its own fixture."""
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
+from django.test.client import ClientHandler
 from django.utils import translation
 from pytest_django.fixtures import validate_django_db
 
@@ -60,6 +62,32 @@ def pytest_runtest_setup(item):
     )
     if (transactional or reset_sequences) and not serialized_rollback:
         pytest.fail("A transactional test needs django_db(serialized_rollback=True).")
+
+
+@pytest.fixture(autouse=True)
+def close_streamed_responses(monkeypatch):
+    """A streamed response (a document, a download, a static file) holds its file open until
+    it is read to its end: a WSGI server closes it after sending it, Django's test client
+    only once a test has read it. Those a test did not read are closed as it ends, as the
+    test client closes the others (without `close_old_connections`), rather than by the
+    garbage collector, with a ResourceWarning, in whichever test comes next."""
+    streamed = []
+    handle = ClientHandler.__call__
+
+    def kept(handler, environ):
+        response = handle(handler, environ)
+        if response.streaming:
+            streamed.append(response)
+        return response
+
+    monkeypatch.setattr(ClientHandler, "__call__", kept)
+    yield
+    request_finished.disconnect(close_old_connections)
+    try:
+        for response in streamed:
+            response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
