@@ -328,7 +328,7 @@ class Outbox:
         for position, pk in enumerate(pks):
             try:
                 publish_once(task, (pk,))
-            except OperationalError as exc:  # Celery's wrapping of every broker error
+            except OperationalError as exc:  # kombu's, for the transport's connection errors
                 logger.warning(
                     "Could not enqueue %s %s and %d more (%s); they stay pending, the relay "
                     "will send them",

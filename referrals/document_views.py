@@ -90,15 +90,16 @@ def document_file_response(request, document: Document) -> FileResponse:
             kind=reads.Kind.EXPORT,
             detail={"document": document.pk, "kind": document.kind},
         )
-    except Exception:
-        handle.close()  # not served: the response would have closed it
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=document.original_name or "document",
+            content_type=document.content_type,
+        )
+    except BaseException:
+        # Nothing will serve it: the response that would have closed it was not made.
+        handle.close()
         raise
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name or "document",
-        content_type=document.content_type,
-    )
     # The type the bytes proved when the file was added, never a browser's guess.
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"

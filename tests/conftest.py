@@ -48,12 +48,15 @@ from tests.referrals.factories import TrainingFactory
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """A transactional test (`django_db(transaction=True)`, or `reset_sequences`) needs
-    `serialized_rollback=True`, or it fails before any of its fixtures is set up.
+    `serialized_rollback=True`: without it, this hook fails the test before any of its
+    fixtures is set up.
 
     pytest-django runs the transactional tests after the others. Each empties the database
     as it ends, and each with `serialized_rollback` loads the migrations' rows again as it
-    starts. One without it breaks the next one's start: its emptying made the content types
-    again, and the next test's load of them breaks their unique constraint."""
+    starts. One without it breaks the next one's start: its emptying sends post_migrate,
+    which makes the content types again, and the next test's load of them then breaks
+    their unique constraint. (Django sends no post_migrate after a test with
+    `serialized_rollback`.)"""
     marker = item.get_closest_marker("django_db")
     if marker is None:
         return
@@ -66,16 +69,20 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def close_streamed_responses(monkeypatch):
-    """A streamed response (a document, a download, a static file) holds its file open until
-    it is read to its end: a WSGI server closes it after sending it, Django's test client
-    only once a test has read it. Those a test did not read are closed as it ends, as the
-    test client closes the others (without `close_old_connections`), rather than by the
-    garbage collector, with a ResourceWarning, in whichever test comes next."""
+    """A streamed response (a document, a workbook, a static file) holds its file until it
+    is closed: a WSGI server closes it after sending it, Django's test client only once a
+    test has read it to its end. Those of `Client` and DRF's `APIClient` that a test did not
+    read are closed as it ends, rather than by the garbage collector, with a ResourceWarning,
+    at some later point, often in another test. Closed as the test client closes the others:
+    with `close_old_connections` disconnected from `request_finished`, so that closing does
+    not close the test's database connection. (For a test that asks for `db` itself rather
+    than by its mark, this runs after the database's rollback: the files these responses
+    hold are not in the database.)"""
     streamed = []
-    handle = ClientHandler.__call__
+    original_call = ClientHandler.__call__
 
     def kept(handler, environ):
-        response = handle(handler, environ)
+        response = original_call(handler, environ)
         if response.streaming:
             streamed.append(response)
         return response
@@ -85,7 +92,8 @@ def close_streamed_responses(monkeypatch):
     request_finished.disconnect(close_old_connections)
     try:
         for response in streamed:
-            response.close()
+            if not response.closed:  # else read to its end, and closed then
+                response.close()
     finally:
         request_finished.connect(close_old_connections)
 

@@ -26,8 +26,7 @@ def _page_figures(request, queryset, filters: dict, small_cells: int):
 
     def recount():
         arguments = (request.user.pk, as_query(filters), translation.get_language())
-        # As the other tasks: one connection attempt (`publish_once`); a recount that
-        # waited longer than the figures may be shown is of no use any more.
+        # A recount that waited longer than the figures may be shown is of no use any more.
         publish_once(tasks.recount_figures, arguments, expires=settings.OKOT_FIGURES_STALE_SECONDS)
 
     return page_figures(request.user, queryset, filters, small_cells, recount=recount)

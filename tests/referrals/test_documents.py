@@ -392,7 +392,6 @@ def test_a_download_whose_read_cannot_be_recorded_fails_with_its_file_closed(
 
     (handle,) = opened
     assert handle.closed
-    assert not Entry.objects.filter(kind=Kind.EXPORT).exists()
 
 
 def test_a_document_without_its_file_is_a_404(client, referral, caseworker):
