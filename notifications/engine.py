@@ -54,8 +54,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from config.celery import publish_once
-
 from .deliverable import DeliveryStatus as Status
 
 logger = logging.getLogger(__name__)
@@ -321,13 +319,15 @@ class Outbox:
         and the relay sends them later: nothing is lost, only delayed.
 
         This runs after commit, often in the web request that committed: each id is
-        published once, without publish retries (`publish_once`), and the first broker
-        error ends it (the broker is down for the rest as well), so a request waits for one
-        connection attempt, not for kombu's retries once per row."""
+        published once, without publish retries, and the first broker error ends it (the
+        broker is down for the rest as well), so a request waits for one connection
+        attempt, not for Celery's retries once per row. `retry_policy={"max_retries": 0}`
+        rather than `retry=False`: without a policy kombu retries the connection by itself,
+        for up to broker_connection_timeout (some 6 s against a stopped Redis)."""
         pks = list(pks)
         for position, pk in enumerate(pks):
             try:
-                publish_once(task, (pk,))
+                task.apply_async((pk,), retry_policy={"max_retries": 0})
             except OperationalError as exc:  # kombu's, for the transport's connection errors
                 logger.warning(
                     "Could not enqueue %s %s and %d more (%s); they stay pending, the relay "

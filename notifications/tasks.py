@@ -23,8 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from config.celery import publish_once
-
 from . import delivery, digest, outbox, reminders
 from .delivery import EMAIL, EMAILS
 from .models import Notification
@@ -123,7 +121,7 @@ def _go_on_with_reminders(today: datetime.date, tried: list[str]) -> None:
     `tried`, trying the broker once; if it is down, tomorrow's run writes them."""
     logger.info("Reminders of %s: more are due, another run goes on with them", today)
     try:
-        publish_once(send_reminders, (today.isoformat(), tried))
+        send_reminders.apply_async((today.isoformat(), tried), retry_policy={"max_retries": 0})
     except OperationalError as exc:
         logger.warning("Reminders of %s: the run to go on could not be queued (%s)", today, exc)
 

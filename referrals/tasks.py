@@ -15,8 +15,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from config.celery import publish_once
-
 from .enums import ImportJobStatus
 from .imports import jobs
 from .models import ImportJob
@@ -111,5 +109,6 @@ def enqueue(job_id: int) -> None:
 
 
 def _publish(job_id: int) -> None:
-    """Hand the job's task to the broker, trying once (`publish_once`)."""
-    publish_once(run_import, (job_id,))
+    """Hand the job's task to the broker, trying once, not with kombu's retries (as
+    `notifications.engine.Outbox.enqueue` does, which says why)."""
+    run_import.apply_async((job_id,), retry_policy={"max_retries": 0})

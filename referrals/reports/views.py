@@ -4,8 +4,6 @@ from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
-from config.celery import publish_once
-
 from .. import tasks
 from . import cache
 from .charts import funnel_chart, outflow_chart, trend_chart
@@ -26,8 +24,13 @@ def _page_figures(request, queryset, filters: dict, small_cells: int):
 
     def recount():
         arguments = (request.user.pk, as_query(filters), translation.get_language())
-        # A recount that waited longer than the figures may be shown is of no use any more.
-        publish_once(tasks.recount_figures, arguments, expires=settings.OKOT_FIGURES_STALE_SECONDS)
+        # As the other tasks: one connection attempt, not kombu's retries; a recount that
+        # waited longer than the figures may be shown is of no use any more.
+        tasks.recount_figures.apply_async(
+            arguments,
+            retry_policy={"max_retries": 0},
+            expires=settings.OKOT_FIGURES_STALE_SECONDS,
+        )
 
     return page_figures(request.user, queryset, filters, small_cells, recount=recount)
 
