@@ -77,7 +77,8 @@ def close_streamed_responses(monkeypatch):
     with `close_old_connections` disconnected from `request_finished`, so that closing does
     not close the test's database connection. (For a test that asks for `db` itself rather
     than by its mark, this runs after the database's rollback: the files these responses
-    hold are not in the database.)"""
+    hold are not in the database.) `ClientHandler` is not Django's public API:
+    tests/referrals/test_documents.py pins it. The responses kept, for that test."""
     streamed = []
     original_call = ClientHandler.__call__
 
@@ -88,7 +89,7 @@ def close_streamed_responses(monkeypatch):
         return response
 
     monkeypatch.setattr(ClientHandler, "__call__", kept)
-    yield
+    yield streamed
     request_finished.disconnect(close_old_connections)
     try:
         for response in streamed:

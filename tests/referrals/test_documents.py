@@ -394,6 +394,21 @@ def test_a_download_whose_read_cannot_be_recorded_fails_with_its_file_closed(
     assert handle.closed
 
 
+def test_a_download_a_test_does_not_read_is_left_open_for_the_test_to_close(
+    client, referral, caseworker, close_streamed_responses
+):
+    """Django's test client closes a streamed response only once it is read to its end;
+    tests/conftest.py closes the others as the test ends, through the test client's handler
+    (not Django's public API, pinned here)."""
+    document = DocumentFactory(referral=referral)
+    client.force_login(caseworker)
+
+    response = client.get(reverse("referrals:document_download", args=[document.pk]))
+
+    assert not response.closed
+    assert close_streamed_responses == [response]
+
+
 def test_a_document_without_its_file_is_a_404(client, referral, caseworker):
     document = DocumentFactory(referral=referral)
     Document.objects.filter(pk=document.pk).update(file="")
