@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from notifications import backlog
 from referrals.reports import replica
 from tests.notifications.emails import Status, make_email
+from tests.replica import reads_the_replica
 from tests.webhooks.deliveries import make_delivery
 
 pytestmark = pytest.mark.django_db
@@ -125,11 +126,7 @@ def test_without_a_replica_nothing_is_said_of_one(client, token):
     assert not any(name.startswith("okot_figures_replica") for name, _ in samples(scrape(client)))
 
 
-# Transactional, as the replica's own tests are: the replica is a connection of its own (a
-# mirror of the test database), which pytest-django's other tests never close, so that the
-# database could not be dropped at the end of the run. Django's transactional test closes
-# every connection as it ends.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=["default", "replica"])
+@reads_the_replica
 def test_the_figures_replica_is_read_at_the_scrape(client, token, settings):
     """How far behind the primary it is; the tests' replica is the database itself."""
     settings.OKOT_FIGURES_DATABASE = "replica"

@@ -17,15 +17,11 @@ from django.urls import reverse
 from referrals.models import Referral
 from referrals.reports import cache as cache_module
 from referrals.reports import replica
+from tests.replica import reads_the_replica
 
 from .test_page import URL, counting, started, starts_total
 
-pytestmark = [
-    pytest.mark.django_db(
-        transaction=True, serialized_rollback=True, databases=[DEFAULT_DB_ALIAS, "replica"]
-    ),
-    pytest.mark.usefixtures("counted_on_the_replica"),
-]
+pytestmark = [reads_the_replica, pytest.mark.usefixtures("counted_on_the_replica")]
 MARCH = datetime.date(2025, 3, 1)
 YEAR = {"year": 2025}
 POSITION = "E/F6000060"
