@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.admin_paging import count_up_to
+from accounts.keys import is_pk
 from audit import reads
 
 from . import access, services
@@ -42,7 +43,7 @@ from .views import PAGE_SIZE
 
 
 def _pk(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
+    return int(value) if value is not None and is_pk(value) else None
 
 
 def _own_client(request, pk: int) -> Client:

@@ -210,6 +210,18 @@ def test_a_caseworker_refers_by_choosing_the_client(client, caseworker, gent_cli
     assert form["training"].value() == nursing.pk
 
 
+@pytest.mark.parametrize("value", ["x", "²", "-1", "9" * 30, "9" * 5000])
+def test_a_training_to_refer_to_that_is_no_key_is_ignored(client, caseworker, gent_client, value):
+    """A "²" is a digit to `isdigit()`, and none to `int()`: it was a 500."""
+    client.force_login(caseworker)
+
+    response = client.get(reverse("referrals:client_list"), {"training": value})
+
+    assert response.status_code == 200
+    assert response.context["refer_to"] is None
+    assert gent_client.last_name in response.content.decode()
+
+
 def test_the_client_list_offers_no_referral_for_a_training_not_offered(
     client, caseworker, gent_client
 ):
