@@ -12,8 +12,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .presenters import client_name, state_label
+from .reports.export import xlsx_text
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_MAX_ROWS = 10_000
 DATE_FORMAT = "DD/MM/YYYY"
 DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
@@ -87,7 +87,9 @@ def _workbook(title: str, columns, rows: list) -> bytes:
 def _write(sheet, row: int, column: int, value) -> Cell:
     """The cell at `row` and `column`, holding `value`: a date or a moment as one Excel
     computes with, in the Belgian order; text as text, even when it starts with "=" (never a
-    formula)."""
+    formula), without the characters no cell holds (`xlsx_text`)."""
+    if isinstance(value, str):
+        value = xlsx_text(value)
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, datetime.datetime):
         cell.number_format = DATETIME_FORMAT

@@ -16,7 +16,7 @@ from audit import reads
 
 from . import access
 from .enums import State
-from .list_export import EXPORT_MAX_ROWS, XLSX_CONTENT_TYPE, referrals_xlsx
+from .list_export import EXPORT_MAX_ROWS, referrals_xlsx
 from .listing import (
     CLEAR_SEARCH,
     REFERRAL_LIST,
@@ -30,6 +30,7 @@ from .listing import (
 from .listing import stored_search as stored
 from .models import Referral
 from .referral_lists import ReferralFilterForm, searched, sorted_referrals
+from .reports.export import XLSX_CONTENT_TYPE
 
 PAGE_SIZE = 50
 LIST = REFERRAL_LIST

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -48,6 +49,17 @@ def to_csv(table: Table) -> str:
     return buffer.getvalue()
 
 
+def xlsx_text(text: str) -> str:
+    """`text` as a cell may hold it: without the control characters XML refuses (openpyxl
+    raises IllegalCharacterError). A name typed, imported or sent through the API with one
+    made every download of a list or table that showed it fail."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _append(sheet, values: list) -> None:
+    sheet.append([xlsx_text(value) if isinstance(value, str) else value for value in values])
+
+
 def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
     """One sheet per table, with the labels people read and numbers Excel can compute with."""
     workbook = Workbook()
@@ -55,16 +67,16 @@ def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
     used_titles: set[str] = set()
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table, used_titles))
-        sheet.append([str(table.title)])
+        _append(sheet, [str(table.title)])
         sheet["A1"].font = Font(bold=True, size=13)
         if subtitle:
-            sheet.append([subtitle])
-        sheet.append([])
-        sheet.append([str(table.group_label), *(str(column.label) for column in table.columns)])
+            _append(sheet, [subtitle])
+        _append(sheet, [])
+        _append(sheet, [str(table.group_label), *(str(column.label) for column in table.columns)])
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
         for row, cells in table.cell_rows():
-            sheet.append([_xlsx_label(row.label), *(_xlsx_value(cell) for cell in cells)])
+            _append(sheet, [_xlsx_label(row.label), *(_xlsx_value(cell) for cell in cells)])
             for column, cell in zip(table.columns, sheet[sheet.max_row][1:], strict=True):
                 if column.kind == "percent" and isinstance(cell.value, float):
                     cell.number_format = "0.00%"
@@ -72,11 +84,11 @@ def to_xlsx(tables: list[Table], *, subtitle: str = "") -> bytes:
                 for cell in sheet[sheet.max_row]:
                     cell.font = Font(bold=True)
         if table.note:
-            sheet.append([])
-            sheet.append([str(table.note)])
+            _append(sheet, [])
+            _append(sheet, [str(table.note)])
         if table.small_cells:
-            sheet.append([])
-            sheet.append([small_cells_note(table.small_cells)])
+            _append(sheet, [])
+            _append(sheet, [small_cells_note(table.small_cells)])
         sheet.column_dimensions["A"].width = 34
         for index in range(2, len(table.columns) + 2):
             sheet.column_dimensions[get_column_letter(index)].width = 16
@@ -89,7 +101,7 @@ def _xlsx_label(label) -> str | int:
     """A row's label; a number as a number (the trend's start years), which Excel would
     otherwise flag as a number stored as text."""
     label = str(label)
-    return int(label) if label.isdigit() else label
+    return int(label) if label.isascii() and label.isdigit() else label  # not "²"
 
 
 def _xlsx_value(value):
@@ -128,7 +140,7 @@ def _sheet_title(table: Table, used: set[str]) -> str:
     if table.by:
         name = f"{name} - {table.group_label}"
     # No apostrophe at either end: Excel refuses those too.
-    name = " ".join(name.translate(SHEET_NAME_FORBIDDEN).split()).strip("' ")
+    name = " ".join(xlsx_text(name).translate(SHEET_NAME_FORBIDDEN).split()).strip("' ")
     title, n = _shortened(name, SHEET_NAME_LENGTH), 2
     while title.casefold() in used:
         suffix = f" ({n})"

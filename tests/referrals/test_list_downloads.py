@@ -94,3 +94,24 @@ def test_the_client_list_downloads_as_it_is_searched(client, caseworker, referra
     assert isinstance(rows[1][2], datetime.datetime)  # the birth date, a date to compute with
     exported = Entry.objects.filter(kind=Kind.EXPORT, actor=caseworker)
     assert list(exported.values_list("client_id", flat=True)) == [referrals["an"].client_id]
+
+
+@pytest.mark.parametrize("export", [EXPORT, reverse("referrals:client_list_export")])
+def test_a_name_with_a_control_character_downloads_without_it(
+    client, caseworker, referrals, export
+):
+    """A name imported or sent through the API with a character XML refuses made the
+    download of every list that held it a 500 (openpyxl's IllegalCharacterError)."""
+    an = referrals["an"].client
+    an.first_name, an.last_name = "A\x01n", "Aerts\x1f"
+    an.save()
+    client.force_login(caseworker)
+
+    response = client.get(export)
+
+    assert response.status_code == 200
+    cells = {
+        cell for row in load_workbook(io.BytesIO(response.content)).active.values for cell in row
+    }
+    assert {"An Aerts", "Aerts"} & cells
+    assert not any(isinstance(cell, str) and "\x01" in cell for cell in cells)

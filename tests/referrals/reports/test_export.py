@@ -283,6 +283,30 @@ def test_sheet_names_lose_what_excel_forbids_and_stay_unique():
     ]
 
 
+def test_text_no_cell_holds_is_left_out_and_the_rest_kept():
+    """A control character, which XML refuses, in a name typed, imported or sent through
+    the API: openpyxl refused the cell, and the download was a 500."""
+    table = table_named("Trajectories\x07", group_label="OCMW")
+    table.rows[0] = Row("7", "OCMW\x01 Gent\x1f", {"n": 1})
+    table.note = "Note\x0b"
+
+    sheet = load_workbook(io.BytesIO(to_xlsx([table], subtitle="Gent\x08, 2025"))).active
+
+    cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert cells == ["Trajectories", "Gent, 2025", "OCMW", "n", "OCMW Gent", 1, "Total", 1, "Note"]
+
+
+@pytest.mark.parametrize(("label", "cell"), [("2025", 2025), ("²", "²"), ("2025²", "2025²")])
+def test_a_label_of_digits_is_a_number_and_others_text(label, cell):
+    """A "²" is a digit to `isdigit()`, and none to `int()`."""
+    table = table_named("Trend")
+    table.rows[0] = Row(label, label, {"n": 1})
+
+    sheet = load_workbook(io.BytesIO(to_xlsx([table]))).active
+
+    assert sheet["A4"].value == cell
+
+
 def test_a_name_of_one_long_word_is_cut_where_it_must():
     (name,) = load_workbook(io.BytesIO(to_xlsx([table_named("x" * 40)]))).sheetnames
     assert name == "x" * 30 + "…"
