@@ -135,3 +135,27 @@ def test_the_caller_reads_only_their_own_messages(api_for, caseworker, counsello
 
     assert own
     assert {m["id"] for m in page["results"]} == own
+
+
+@pytest.mark.parametrize("idempotency", [{}, {"HTTP_IDEMPOTENCY_KEY": "k1"}])
+@pytest.mark.parametrize("body", ['{"note": "\\ud800"}', '{"unknown": ["a\\udfffb"]}'])
+def test_a_body_with_half_a_surrogate_pair_is_a_400_in_words(
+    api_for, caseworker, referral, body, idempotency
+):
+    """JSON's "\\ud800" is half of a UTF-16 pair, which no UTF-8 text holds: the note was
+    refused by PostgreSQL, and any field, with an Idempotency-Key, by its fingerprint (each
+    a 500). Found reading the code; schemathesis sends valid Unicode."""
+    http = api_for(caseworker)
+
+    response = http.generic(
+        "POST",
+        url(referral, "notes"),
+        body.encode(),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="nl",
+        **idempotency,
+    )
+
+    assert response.status_code == 400
+    assert "UTF-16" in response.json()["detail"]
+    assert not GuidanceNote.objects.filter(referral=referral).exists()
