@@ -1,6 +1,8 @@
 """The client pages: the list and its search, the file, its form, and a new referral for
 the client. Each records in the audit trail what it shows (see `referrals.views`)."""
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -191,10 +193,27 @@ def client_edit(request, pk: int):
     return _client_form(request, client)
 
 
+# The form's hidden field: when the client it was opened on was last saved (`updated_at`),
+# sent back as it came, also when the form is shown again with errors.
+SEEN = "seen"
+
+
+def _seen(value: str | None) -> datetime.datetime | None:
+    """The `SEEN` sent; None for a form without it (opened before it had one). One that is
+    no moment is no stored one either: the client is then taken as saved since."""
+    if value is None:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.datetime.min
+
+
 def _client_form(request, client: Client):
     ocmw = client.ocmw if client.pk else request.user.organisation
     form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
     formset = TemporaryWorkExperienceFormSet(request.POST or None, instance=client)
+    seen = request.POST.get(SEEN) or (client.updated_at.isoformat() if client.pk else "")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         experiences = formset.save(commit=False)
         unsaved = [row for row in [client, *experiences] if row.pk is None]
@@ -206,15 +225,18 @@ def _client_form(request, client: Client):
                     experiences=experiences,
                     deleted_experiences=formset.deleted_objects,
                     request=request,
+                    seen=_seen(request.POST.get(SEEN)) if client.pk else None,
                 )
                 if consent := form.consent_to_record:
                     services.consent_give(
                         client=saved, user=request.user, request=request, **consent
                     )
-        except ValidationError as exc:  # a trajectory agreed meanwhile (`client_save`)
+        except ValidationError as exc:  # saved since, or a trajectory agreed meanwhile
             for row in unsaved:  # rolled back: the page shows them as not yet saved
                 row.pk = None
             add_validation_error(form, exc)
+            if isinstance(exc, services.ClientChanged):
+                seen = exc.updated_at.isoformat()  # sent again, it saves over what is now
         else:
             messages.success(request, _("The client's details were saved."))
             return redirect(saved)
@@ -227,6 +249,7 @@ def _client_form(request, client: Client):
             "form": form,
             "formset": formset,
             "client": client,
+            "seen": seen,
             **(consent_notice(client) if client.pk else {}),
         },
     )

@@ -14,6 +14,7 @@ row locks they take turns by in `locks`; callers use them as `services.<name>`."
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_save
+from .concurrency import ClientChanged
 from .consents import consent_give, consent_withdraw
 from .creation import referral_create
 from .documents import document_add, document_remove
@@ -49,6 +50,7 @@ from .steps import (
 from .vdab import referral_record_vdab_registration
 
 __all__ = [
+    "ClientChanged",
     "ConcurrentChange",
     "TransitionRefused",
     "candidacy_limit_reached",

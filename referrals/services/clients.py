@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ..changes import describe, record_change, snapshot
 from ..models import Client, TemporaryWorkExperience
+from .concurrency import ClientChanged
 
 
 @transaction.atomic
@@ -18,6 +19,7 @@ def client_save(
     experiences: Iterable[TemporaryWorkExperience] = (),
     deleted_experiences: Iterable[TemporaryWorkExperience] = (),
     request=None,
+    seen=None,
 ) -> Client:
     """Save `client` as a form changed it (new or existing), with the temporary work
     experiences it adds or changes and those it deletes, and record what changed; nothing
@@ -26,11 +28,16 @@ def client_save(
     (ValidationError; `TemporaryWorkExperience.check_trajectories`).
 
     What changed is read against the stored rows, locked until the end: a form's instance
-    already holds the new values, and someone else may have saved in between."""
+    already holds the new values, and someone else may have saved in between. `seen`: the
+    `updated_at` of the client the form was opened on; if the stored one is another, the
+    client was saved since, and nothing is (ClientChanged, a ValidationError)."""
     experiences, deleted_experiences = list(experiences), list(deleted_experiences)
     before = None
     if client.pk is not None:
-        before = snapshot(Client.objects.select_for_update().get(pk=client.pk))
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        if seen is not None and stored.updated_at != seen:
+            raise ClientChanged(stored, user=user)
+        before = snapshot(stored)
     client.save()
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(
         [e.pk for e in (*experiences, *deleted_experiences) if e.pk is not None]

@@ -1,13 +1,17 @@
 """What changed a referral since a user loaded it, in words: who took which steps and when,
 read from its history, for the refusal of a step taken on a state that is gone
-(`ConcurrentChange`)."""
+(`ConcurrentChange`); and who last saved a client's details, for the refusal of a client's
+form opened before that (`ClientChanged`)."""
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from audit.models import Entry, Kind
 
 # What each step did, as the end of a sentence ("… changed this referral at 10:32: …").
 DONE = {
@@ -79,6 +83,43 @@ def _sentence(event, *, user, step: str | None) -> str:
         "who": _who(event.actor),
         **parts,
     }
+
+
+class ClientChanged(ValidationError):
+    """The client's details were saved after `user` opened the form that would save them
+    (someone else, or the user in another tab or window): nothing of the form is saved, so
+    that neither overwrites the other unseen. `updated_at` is the stored version now, for
+    the form to be sent again knowingly."""
+
+    def __init__(self, client, *, user):
+        self.updated_at = client.updated_at
+        super().__init__(_client_changed(client, user), code="changed")
+
+
+def _client_changed(client, user) -> str:
+    """Who last saved `client` and when, as the audit trail has it (its newest change row
+    about the client: one query, by the trail's index of a client's rows)."""
+    last = (
+        Entry.objects.filter(kind=Kind.CHANGE, client_id=client.pk)
+        .select_related("actor__organisation")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    keep = _(
+        "Nothing you typed is saved yet: it is still in the form below. Look at the "
+        "client's page for what is stored now, and save again to keep what you typed."
+    )
+    if last is None:
+        return _("This client's details changed since you opened this form.") + " " + keep
+    parts = {"when": _when(last.at)}
+    if _by(last, user):
+        said = _("You saved this client's details in another tab or window %(when)s.") % parts
+    else:
+        said = _("%(who)s saved this client's details %(when)s, after you opened this form.") % {
+            "who": _who(last.actor),
+            **parts,
+        }
+    return f"{said} {keep}"
 
 
 def _by(event, user) -> bool:

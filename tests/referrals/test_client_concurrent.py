@@ -1,0 +1,106 @@
+"""Two people on one client's form: the later save is refused while the client was saved
+after its form was opened (by someone else, or in another tab), with who and when, and
+what was typed kept in the form; sent again, it is saved over what is now."""
+
+import pytest
+
+from audit.models import Entry, Kind
+from referrals.models import Client
+from tests.accounts.factories import CaseworkerFactory
+
+from .test_client_trail import edit_url, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def opened(browser, client: Client) -> dict:
+    """The form as the page fills it, with the moment it was opened on (`seen`)."""
+    page = browser.get(edit_url(client))
+    assert page.status_code == 200
+    return form_data(client, seen=page.context["seen"])
+
+
+def changes_of(client: Client) -> int:
+    return Entry.objects.filter(kind=Kind.CHANGE, client_id=client.pk).count()
+
+
+def test_a_form_opened_before_someone_else_saved_is_refused_and_keeps_what_was_typed(
+    client, caseworker, gent_client
+):
+    colleague = CaseworkerFactory(
+        organisation=caseworker.organisation, first_name="Els", last_name="Peeters"
+    )
+    client.force_login(caseworker)
+    mine = opened(client, gent_client)
+    client.force_login(colleague)
+    theirs = opened(client, gent_client) | {"phone": "0470 1"}
+    assert client.post(edit_url(gent_client), theirs).status_code == 302
+    before = changes_of(gent_client)
+
+    client.force_login(caseworker)
+    response = client.post(
+        edit_url(gent_client), mine | {"notes": "Mine"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith("Els Peeters (")
+    assert "saved this client's details at " in error
+    assert "Nothing you typed is saved yet" in error
+    stored = Client.objects.get(pk=gent_client.pk)
+    assert (stored.phone, stored.notes) == ("0470 1", gent_client.notes)
+    assert changes_of(gent_client) == before
+    assert response.context["form"]["notes"].value() == "Mine"
+    # Sent again, knowingly: saved over what is now.
+    again = mine | {"notes": "Mine", "seen": response.context["seen"]}
+    assert response.context["seen"] == stored.updated_at.isoformat()
+    assert client.post(edit_url(gent_client), again).status_code == 302
+    assert Client.objects.get(pk=gent_client.pk).notes == "Mine"
+
+
+def test_a_form_saved_in_another_tab_says_so(client, caseworker, gent_client):
+    client.force_login(caseworker)
+    first, second = opened(client, gent_client), opened(client, gent_client)
+    assert client.post(edit_url(gent_client), first | {"phone": "0470 1"}).status_code == 302
+
+    response = client.post(
+        edit_url(gent_client), second | {"phone": "0470 2"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith("You saved this client's details in another tab or window at ")
+    assert Client.objects.get(pk=gent_client.pk).phone == "0470 1"
+
+
+def test_a_form_shown_again_with_errors_still_knows_when_it_was_opened(
+    client, caseworker, gent_client
+):
+    """Else a form shown again for a mistake, then corrected, saved over a colleague's."""
+    client.force_login(caseworker)
+    mine = opened(client, gent_client)
+    theirs = opened(client, gent_client) | {"phone": "1"}
+    assert client.post(edit_url(gent_client), theirs).status_code == 302
+
+    wrong = client.post(edit_url(gent_client), mine | {"email": "no address"})
+    assert wrong.context["seen"] == mine["seen"]
+    corrected = client.post(edit_url(gent_client), mine | {"email": "a@example.org"})
+
+    assert corrected.status_code == 200
+    assert Client.objects.get(pk=gent_client.pk).email == gent_client.email
+
+
+@pytest.mark.parametrize(("seen", "saved"), [(None, True), ("", False), ("not a moment", False)])
+def test_a_form_without_its_moment_saves_and_one_with_a_wrong_one_does_not(
+    client, caseworker, gent_client, seen, saved
+):
+    """A form opened before it had the field saves as before; one whose field is no moment
+    of the stored client is taken as opened before a save."""
+    client.force_login(caseworker)
+    data = opened(client, gent_client) | {"phone": "0470 9", "seen": seen}
+    if seen is None:
+        del data["seen"]
+
+    response = client.post(edit_url(gent_client), data)
+
+    assert response.status_code == (302 if saved else 200)
+    assert (Client.objects.get(pk=gent_client.pk).phone == "0470 9") is saved
