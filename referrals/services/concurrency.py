@@ -97,10 +97,13 @@ class ClientChanged(ValidationError):
 
 
 def _client_changed(client, user) -> str:
-    """Who last saved `client` and when, as the audit trail has it (its newest change row
-    about the client: one query, by the trail's index of a client's rows)."""
+    """Who last saved `client` and when, as the audit trail has it: its change row about
+    the client written with the stored version or after it (each save writes it after the
+    row, in its transaction), the newest; one query, by the trail's index of a client's
+    rows. None such (a change the trail does not name, or its rows purged): who is not
+    said."""
     last = (
-        Entry.objects.filter(kind=Kind.CHANGE, client_id=client.pk)
+        Entry.objects.filter(kind=Kind.CHANGE, client_id=client.pk, at__gte=client.updated_at)
         .select_related("actor__organisation")
         .order_by("-at", "-pk")
         .first()

@@ -3,6 +3,7 @@ after its form was opened (by someone else, or in another tab), with who and whe
 what was typed kept in the form; sent again, it is saved over what is now."""
 
 import pytest
+from django.utils import timezone
 
 from audit.models import Entry, Kind
 from referrals.models import Client
@@ -104,3 +105,17 @@ def test_a_form_without_its_moment_saves_and_one_with_a_wrong_one_does_not(
 
     assert response.status_code == (302 if saved else 200)
     assert (Client.objects.get(pk=gent_client.pk).phone == "0470 9") is saved
+
+
+def test_a_save_the_trail_does_not_name_is_told_without_a_name(client, caseworker, gent_client):
+    """The trail's newest change row is older than the stored client: not the one that
+    saved it, whose author is then not guessed."""
+    client.force_login(caseworker)
+    first, second = opened(client, gent_client), opened(client, gent_client)
+    assert client.post(edit_url(gent_client), first | {"phone": "0470 1"}).status_code == 302
+    Client.objects.filter(pk=gent_client.pk).update(updated_at=timezone.now())
+
+    response = client.post(edit_url(gent_client), second, HTTP_ACCEPT_LANGUAGE="en")
+
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith("This client's details changed since you opened this form. ")
