@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import Organisation, User
 from referrals import access
+from referrals.formfields import plausible_day
 from referrals.models import Client, Referral, StartMoment, Training
 from referrals.presenters import OCMW_CLIENT_FIELDS, REFERRAL_FIELDS, client_fields
 
@@ -122,7 +123,10 @@ class ReferralCreateSerializer(serializers.Serializer):
         default=False, help_text=_("Register the candidacy at once (state “candidate”).")
     )
     applied_on = serializers.DateField(
-        required=False, allow_null=True, help_text=_("The day the client applied; empty: today.")
+        required=False,
+        allow_null=True,
+        validators=[plausible_day],  # as the page's date fields: 0001-01-01 was stored
+        help_text=_("The day the client applied; empty: today."),
     )
     external_id = serializers.CharField(
         required=False,

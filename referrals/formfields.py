@@ -73,16 +73,23 @@ EARLIEST = datetime.date(1900, 1, 1)
 LATEST = datetime.date(2100, 12, 31)
 
 
+def plausible_day(day: datetime.date) -> None:
+    """Refuses a day outside `EARLIEST` and `LATEST`: the forms' date fields, and the API's
+    that are not read through a form."""
+    if not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(
+            _("Give a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST.year, "latest": LATEST.year},
+            code="implausible_date",
+        )
+
+
 class PlausibleDateMixin:
     def clean(self, value):
         value = super().clean(value)
         day = value.date() if isinstance(value, datetime.datetime) else value
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError(
-                _("Give a date between %(earliest)s and %(latest)s.")
-                % {"earliest": EARLIEST.year, "latest": LATEST.year},
-                code="implausible_date",
-            )
+        if day is not None:
+            plausible_day(day)
         return value
 
 

@@ -356,6 +356,23 @@ def test_a_referral_registered_with_apply_is_a_candidacy(
     ]
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "2101-01-01"])
+def test_an_implausible_day_of_applying_is_a_field_error_as_on_the_page(
+    api_for, caseworker, gent_client, training, day
+):
+    """The page's date fields take 1900 to 2100; the API stored 0001-01-01."""
+    response = api_for(caseworker).post(
+        LIST,
+        {"client": gent_client.pk, "training": training.pk, "apply": True, "applied_on": day},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"applied_on": ["Give a date between 1900 and 2100."]}
+    assert not Referral.objects.exists()
+
+
 def test_another_ocmws_client_is_a_field_error(
     api_for, caseworker, caseworker_of_other_ocmw, training
 ):
