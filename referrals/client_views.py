@@ -45,7 +45,7 @@ from .views import PAGE_SIZE
 
 
 def _pk(value: str | None) -> int | None:
-    return int(value) if value is not None and is_pk(value) else None
+    return int(value) if is_pk(value) else None
 
 
 def _own_client(request, pk: int) -> Client:

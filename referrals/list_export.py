@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .presenters import client_name, state_label
-from .reports.export import xlsx_text
+from .workbooks import xlsx_text
 
 EXPORT_MAX_ROWS = 10_000
 DATE_FORMAT = "DD/MM/YYYY"

@@ -30,7 +30,7 @@ from .listing import (
 from .listing import stored_search as stored
 from .models import Referral
 from .referral_lists import ReferralFilterForm, searched, sorted_referrals
-from .reports.export import XLSX_CONTENT_TYPE
+from .workbooks import XLSX_CONTENT_TYPE
 
 PAGE_SIZE = 50
 LIST = REFERRAL_LIST

@@ -7,14 +7,13 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..workbooks import xlsx_text
 from .small import is_suppressed, small_cells_note
 from .tables import NOT_DUE, Table
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # UTF-8 with a byte order mark: without it Excel reads a CSV in the Windows code page.
 CSV_ENCODING = "utf-8-sig"
 
@@ -47,13 +46,6 @@ def to_csv(table: Table) -> str:
     for row, cells in table.cell_rows():
         writer.writerow([row.group, str(row.label), *(csv_value(cell) for cell in cells)])
     return buffer.getvalue()
-
-
-def xlsx_text(text: str) -> str:
-    """`text` as a cell may hold it: without the control characters XML refuses (openpyxl
-    raises IllegalCharacterError). A name typed, imported or sent through the API with one
-    made every download of a list or table that showed it fail."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _append(sheet, values: list) -> None:

@@ -5,10 +5,11 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from .. import tasks
+from ..workbooks import XLSX_CONTENT_TYPE
 from . import cache
 from .charts import funnel_chart, outflow_chart, trend_chart
 from .cohort import COHORT_BREAKDOWNS
-from .export import CSV_ENCODING, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from .export import CSV_ENCODING, to_csv, to_xlsx
 from .figures import page_figures, report_scope, start_years
 from .forms import COHORT, as_query, describe
 from .page import report_table

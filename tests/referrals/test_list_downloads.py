@@ -110,8 +110,6 @@ def test_a_name_with_a_control_character_downloads_without_it(
     response = client.get(export)
 
     assert response.status_code == 200
-    cells = {
-        cell for row in load_workbook(io.BytesIO(response.content)).active.values for cell in row
-    }
-    assert {"An Aerts", "Aerts"} & cells
-    assert not any(isinstance(cell, str) and "\x01" in cell for cell in cells)
+    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    names = [row[0] for row in rows[1:]] if export == EXPORT else [row[:2] for row in rows[1:]]
+    assert ("An Aerts" if export == EXPORT else ("Aerts", "An")) in names
