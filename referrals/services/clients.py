@@ -30,7 +30,8 @@ def client_save(
     What changed is read against the stored rows, locked until the end: a form's instance
     already holds the new values, and someone else may have saved in between. `seen`: the
     `updated_at` of the client the form was opened on; if the stored one is another, the
-    client was saved since, and nothing is (ClientChanged, a ValidationError)."""
+    client was saved since, and nothing is (ClientChanged, a ValidationError). A save that
+    changes nothing leaves `updated_at` as it is, so that it refuses no other form."""
     experiences, deleted_experiences = list(experiences), list(deleted_experiences)
     before = None
     if client.pk is not None:
@@ -38,7 +39,8 @@ def client_save(
         if seen is not None and stored.updated_at != seen:
             raise ClientChanged(stored, user=user)
         before = snapshot(stored)
-    client.save()
+    else:
+        client.save()  # its experiences take its key
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(
         [e.pk for e in (*experiences, *deleted_experiences) if e.pk is not None]
     )
@@ -57,5 +59,9 @@ def client_save(
         old, pk = stored.get(experience.pk, experience), experience.pk
         experience.delete()
         related.append(describe(old, snapshot(old), None, pk=pk))
+    related = [change for change in related if change]
+    if before is not None and (snapshot(client) != before or related):
+        client.save()  # a new `updated_at`, also when only its experiences changed
+    # As saved: what the save derives (the birth date from the national number) too.
     record_change(client, before, snapshot(client), user=user, request=request, related=related)
     return client

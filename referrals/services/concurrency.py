@@ -96,21 +96,32 @@ class ClientChanged(ValidationError):
         super().__init__(_client_changed(client, user), code="changed")
 
 
+# The change rows (`referrals.changes`) of what moves a client's `updated_at`.
+SAVES_OF_A_CLIENT = ["referrals.client", "referrals.consent"]
+
+
 def _client_changed(client, user) -> str:
-    """Who last saved `client` and when, as the audit trail has it: its change row about
-    the client written with the stored version or after it (each save writes it after the
-    row, in its transaction), the newest; one query, by the trail's index of a client's
-    rows. None such (a change the trail does not name, or its rows purged): who is not
-    said."""
+    """Who last saved `client` and when, as the audit trail has it: the first change row of
+    the client's details (or of its consent, which its details show) written with the stored
+    version or after it, as each save writes it after the row, in its transaction; rows of
+    its referrals' changes since name the client too. One query, by the trail's index of a
+    client's rows. None such (a change the trail does not name, or its rows purged): who is
+    not said."""
     last = (
-        Entry.objects.filter(kind=Kind.CHANGE, client_id=client.pk, at__gte=client.updated_at)
+        Entry.objects.filter(
+            kind=Kind.CHANGE,
+            client_id=client.pk,
+            at__gte=client.updated_at,
+            detail__model__in=SAVES_OF_A_CLIENT,
+        )
         .select_related("actor__organisation")
-        .order_by("-at", "-pk")
+        .order_by("at", "pk")
         .first()
     )
     keep = _(
-        "Nothing you typed is saved yet: it is still in the form below. Look at the "
-        "client's page for what is stored now, and save again to keep what you typed."
+        "Nothing you typed is saved yet: the form below still holds it, and the other "
+        "details as they were when you opened it. Saving it again puts all of them over "
+        "what was saved meanwhile: look at the client's page first."
     )
     if last is None:
         return _("This client's details changed since you opened this form.") + " " + keep

@@ -6,8 +6,10 @@ import pytest
 from django.utils import timezone
 
 from audit.models import Entry, Kind
+from referrals.changes import record_change, snapshot
 from referrals.models import Client
 from tests.accounts.factories import CaseworkerFactory
+from tests.referrals.factories import ReferralFactory
 
 from .test_client_trail import edit_url, form_data
 
@@ -52,11 +54,12 @@ def test_a_form_opened_before_someone_else_saved_is_refused_and_keeps_what_was_t
     assert (stored.phone, stored.notes) == ("0470 1", gent_client.notes)
     assert changes_of(gent_client) == before
     assert response.context["form"]["notes"].value() == "Mine"
-    # Sent again, knowingly: saved over what is now.
+    # Sent again, knowingly: the form is saved over what is now, as the message says.
     again = mine | {"notes": "Mine", "seen": response.context["seen"]}
     assert response.context["seen"] == stored.updated_at.isoformat()
     assert client.post(edit_url(gent_client), again).status_code == 302
-    assert Client.objects.get(pk=gent_client.pk).notes == "Mine"
+    saved = Client.objects.get(pk=gent_client.pk)
+    assert (saved.notes, saved.phone) == ("Mine", gent_client.phone)
 
 
 def test_a_form_saved_in_another_tab_says_so(client, caseworker, gent_client):
@@ -119,3 +122,40 @@ def test_a_save_the_trail_does_not_name_is_told_without_a_name(client, caseworke
 
     [error] = response.context["form"].non_field_errors()
     assert error.startswith("This client's details changed since you opened this form. ")
+
+
+def test_the_save_named_is_the_clients_not_a_later_change_of_a_referral(
+    client, caseworker, gent_client, training
+):
+    """The trail's rows of a client's referrals name the client too: the refusal names who
+    saved the details, not whoever changed a referral since."""
+    colleague = CaseworkerFactory(
+        organisation=caseworker.organisation, first_name="Els", last_name="Peeters"
+    )
+    client.force_login(caseworker)
+    mine = opened(client, gent_client)
+    client.force_login(colleague)
+    theirs = opened(client, gent_client) | {"phone": "0470 1"}
+    assert client.post(edit_url(gent_client), theirs).status_code == 302
+    referral = ReferralFactory(client=gent_client, training=training, created_by=caseworker)
+    before = snapshot(referral)
+    referral.external_id = "X-1"
+    record_change(referral, before, snapshot(referral), user=caseworker)  # as services do
+    assert changes_of(gent_client) == 2  # the client's, then the referral's
+
+    client.force_login(caseworker)
+    response = client.post(edit_url(gent_client), mine, HTTP_ACCEPT_LANGUAGE="en")
+
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith("Els Peeters (")
+
+
+def test_a_save_that_changes_nothing_refuses_no_other_form(client, caseworker, gent_client):
+    client.force_login(caseworker)
+    first, second = opened(client, gent_client), opened(client, gent_client)
+    stored = Client.objects.get(pk=gent_client.pk).updated_at
+
+    assert client.post(edit_url(gent_client), first).status_code == 302
+    assert Client.objects.get(pk=gent_client.pk).updated_at == stored
+    assert client.post(edit_url(gent_client), second | {"phone": "0470 3"}).status_code == 302
+    assert Client.objects.get(pk=gent_client.pk).phone == "0470 3"
