@@ -27,20 +27,27 @@ def changes_of(client: Client) -> int:
     return Entry.objects.filter(kind=Kind.CHANGE, client_id=client.pk).count()
 
 
-def test_a_form_opened_before_someone_else_saved_is_refused_and_keeps_what_was_typed(
-    client, caseworker, gent_client
-):
+def opened_before_a_colleague_saved(browser, caseworker, client: Client) -> dict:
+    """The form as `caseworker` opened it; then Els Peeters, of the same OCMW, saved the
+    client with a new phone number."""
     colleague = CaseworkerFactory(
         organisation=caseworker.organisation, first_name="Els", last_name="Peeters"
     )
-    client.force_login(caseworker)
-    mine = opened(client, gent_client)
-    client.force_login(colleague)
-    theirs = opened(client, gent_client) | {"phone": "0470 1"}
-    assert client.post(edit_url(gent_client), theirs).status_code == 302
+    browser.force_login(caseworker)
+    mine = opened(browser, client)
+    browser.force_login(colleague)
+    theirs = opened(browser, client) | {"phone": "0470 1"}
+    assert browser.post(edit_url(client), theirs).status_code == 302
+    browser.force_login(caseworker)
+    return mine
+
+
+def test_a_form_opened_before_someone_else_saved_is_refused_and_keeps_what_was_typed(
+    client, caseworker, gent_client
+):
+    mine = opened_before_a_colleague_saved(client, caseworker, gent_client)
     before = changes_of(gent_client)
 
-    client.force_login(caseworker)
     response = client.post(
         edit_url(gent_client), mine | {"notes": "Mine"}, HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -129,21 +136,13 @@ def test_the_save_named_is_the_clients_not_a_later_change_of_a_referral(
 ):
     """The trail's rows of a client's referrals name the client too: the refusal names who
     saved the details, not whoever changed a referral since."""
-    colleague = CaseworkerFactory(
-        organisation=caseworker.organisation, first_name="Els", last_name="Peeters"
-    )
-    client.force_login(caseworker)
-    mine = opened(client, gent_client)
-    client.force_login(colleague)
-    theirs = opened(client, gent_client) | {"phone": "0470 1"}
-    assert client.post(edit_url(gent_client), theirs).status_code == 302
+    mine = opened_before_a_colleague_saved(client, caseworker, gent_client)
     referral = ReferralFactory(client=gent_client, training=training, created_by=caseworker)
     before = snapshot(referral)
     referral.external_id = "X-1"
     record_change(referral, before, snapshot(referral), user=caseworker)  # as services do
     assert changes_of(gent_client) == 2  # the client's, then the referral's
 
-    client.force_login(caseworker)
     response = client.post(edit_url(gent_client), mine, HTTP_ACCEPT_LANGUAGE="en")
 
     [error] = response.context["form"].non_field_errors()
