@@ -35,10 +35,10 @@ def client_save(
     experiences, deleted_experiences = list(experiences), list(deleted_experiences)
     before = None
     if client.pk is not None:
-        stored = Client.objects.select_for_update().get(pk=client.pk)
-        if seen is not None and stored.updated_at != seen:
-            raise ClientChanged(stored, user=user)
-        before = snapshot(stored)
+        locked = Client.objects.select_for_update().get(pk=client.pk)
+        if seen is not None and locked.updated_at != seen:
+            raise ClientChanged(locked, user=user)
+        before = snapshot(locked)
     else:
         client.save()  # its experiences take its key
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(

@@ -101,13 +101,13 @@ SAVES_OF_A_CLIENT = ["referrals.client", "referrals.consent"]
 
 
 def _client_changed(client, user) -> str:
-    """Who last saved `client` and when, as the audit trail has it: the first change row of
-    the client's details (or of its consent, which its details show) written with the stored
-    version or after it, as each save writes it after the row, in its transaction; rows of
-    its referrals' changes since name the client too. One query, by the trail's index of a
-    client's rows. None such (a change the trail does not name, or its rows purged): who is
-    not said."""
-    last = (
+    """Who saved `client` as it is stored, and when, as the audit trail has it: the first
+    change row of the client's details (or of its consent, which its details show) written
+    with the stored version or after it, as each save writes it after the row, in its
+    transaction; rows of its referrals' changes since name the client too. One query, by
+    the trail's index of a client's rows. None such (a change the trail does not name, or
+    its rows purged): who is not said."""
+    saved = (
         Entry.objects.filter(
             kind=Kind.CHANGE,
             client_id=client.pk,
@@ -123,14 +123,14 @@ def _client_changed(client, user) -> str:
         "details as they were when you opened it. Saving it again puts all of them over "
         "what was saved meanwhile: look at the client's page first."
     )
-    if last is None:
+    if saved is None:
         return _("This client's details changed since you opened this form.") + " " + keep
-    parts = {"when": _when(last.at)}
-    if _by(last, user):
+    parts = {"when": _when(saved.at)}
+    if _by(saved, user):
         said = _("You saved this client's details in another tab or window %(when)s.") % parts
     else:
         said = _("%(who)s saved this client's details %(when)s, after you opened this form.") % {
-            "who": _who(last.actor),
+            "who": _who(saved.actor),
             **parts,
         }
     return f"{said} {keep}"
