@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.keys import is_pk
 from audit import reads
 
 from . import services
 from .document_files import MB, max_bytes
 from .document_forms import DocumentForm
-from .models import Document
+from .enums import DOCUMENT_REMOVED
+from .models import Document, Referral
 from .views import _act_on_referral, _visible_referral
 
 # What a request may carry besides the file: the form's other fields and the multipart
@@ -108,9 +110,10 @@ def document_file_response(request, document: Document) -> FileResponse:
 
 @require_POST
 def document_remove(request, pk: int):
-    document = get_object_or_404(
-        Document.objects.visible_to(request.user).select_related("referral__client"), pk=pk
-    )
+    visible = Document.objects.visible_to(request.user).select_related("referral__client")
+    document = visible.filter(pk=pk).first()
+    if document is None:
+        return _removed_already(request, pk)
     referral = document.referral
     if not request.POST.get("confirmed"):
         # The file goes for good: the box beside the button says so (no JavaScript).
@@ -129,4 +132,18 @@ def document_remove(request, pk: int):
             request,
             _("The document “%(name)s” was removed.") % {"name": document.original_name},
         )
+    return redirect(referral)
+
+
+def _removed_already(request, pk: int):
+    """A removal sent again (a double click, another tab): the referral's page says the
+    document is gone, where its history says so (`services.document_remove`'s line, on the
+    referral the form names). Any other is a 404, as a document never seen is."""
+    named = request.POST.get("referral", "")
+    if not is_pk(named):
+        raise Http404
+    referral = get_object_or_404(Referral.objects.visible_to(request.user), pk=int(named))
+    if not referral.events.filter(transition=DOCUMENT_REMOVED, data__document=pk).exists():
+        raise Http404
+    messages.info(request, _("This document was removed already."))
     return redirect(referral)

@@ -585,6 +585,41 @@ def test_the_administrator_removes_one_at_any_time(client, referral, caseworker,
     assert not Document.objects.exists()
 
 
+def test_a_removal_sent_twice_says_the_document_is_gone(client, referral, caseworker, in_english):
+    """A double click, or a second tab: the referral's page, not a 404 page."""
+    document = added_by(caseworker, referral)
+    client.force_login(caseworker)
+    data = {"confirmed": "on", "referral": referral.pk}
+    url = reverse("referrals:document_remove", args=[document.pk])
+    assert client.post(url, data).status_code == 302
+
+    again = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert again.status_code == 302
+    assert again.url == referral.get_absolute_url()
+    said = [str(m) for m in again.wsgi_request._messages]
+    assert said[-1] == "This document was removed already."
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("named", ["", "x", "²", "other", "never removed here"])
+def test_a_removal_of_a_document_gone_elsewhere_or_never_there_is_a_404(
+    client, referral, caseworker, named
+):
+    """Only the referral whose history says the document was removed says so: another
+    referral of the user's, or a key that is none, answers as a document never seen."""
+    other = referral_in_state(
+        State.AGREED, client=ClientFactory(ocmw=referral.ocmw), caseworker=caseworker
+    )
+    document = added_by(caseworker, referral)
+    client.force_login(caseworker)
+    url = reverse("referrals:document_remove", args=[document.pk])
+    assert client.post(url, {"confirmed": "on"}).status_code == 302
+    value = {"other": other.pk, "never removed here": referral.pk + 10**6}.get(named, named)
+
+    assert client.post(url, {"confirmed": "on", "referral": value}).status_code == 404
+
+
 def test_a_removal_outside_ones_referrals_is_a_404(client, referral, caseworker_of_other_ocmw):
     document = DocumentFactory(referral=referral)
     client.force_login(caseworker_of_other_ocmw)
