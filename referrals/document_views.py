@@ -17,7 +17,7 @@ from . import services
 from .document_files import MB, max_bytes
 from .document_forms import DocumentForm
 from .enums import DOCUMENT_REMOVED
-from .models import Document, Referral
+from .models import Document
 from .views import _act_on_referral, _visible_referral
 
 # What a request may carry besides the file: the form's other fields and the multipart
@@ -142,7 +142,7 @@ def _removed_already(request, pk: int):
     named = request.POST.get("referral", "")
     if not is_pk(named):
         raise Http404
-    referral = get_object_or_404(Referral.objects.visible_to(request.user), pk=int(named))
+    referral = _visible_referral(request, int(named))
     if not referral.events.filter(transition=DOCUMENT_REMOVED, data__document=pk).exists():
         raise Http404
     messages.info(request, _("This document was removed already."))
