@@ -51,8 +51,7 @@ from django.db.models import Q
 
 from referrals.models import Referral
 
-from . import engine
-from .engine import backoff  # noqa: F401 - the e-mails' backoff is the engine's
+from . import engine, outcomes
 from .models import EmailOptOut, Notification
 
 logger = logging.getLogger(__name__)
@@ -103,18 +102,18 @@ def _smtp_session():
         _close_quietly(connection)
 
 
-def _send(notification: Notification, connection) -> engine.Outcome:
+def _send(notification: Notification, connection) -> outcomes.Outcome:
     """Hand the message to the mail server; what came of it."""
     refusal = _not_to_be_sent(notification)
     if refusal:
-        return engine.refused(refusal)
+        return outcomes.refused(refusal)
     try:
         connection.open()
         connection.send_messages([_message(notification)])
     except TEMPORARY_FAILURES as exc:
         error = f"{type(exc).__name__}: {exc}"
-        return engine.permanent(error) if is_permanent(exc) else engine.temporary(error)
-    return engine.delivered()
+        return outcomes.permanent(error) if is_permanent(exc) else outcomes.temporary(error)
+    return outcomes.delivered()
 
 
 def _not_to_be_sent(notification: Notification) -> str:

@@ -1,7 +1,7 @@
 """The delivery engine every outbox shares: e-mails (`notifications.delivery`) and webhook
 calls (`webhooks.sender`). Each outbox is a model with the `Deliverable` fields and an
 `Outbox` describing it; what differs is only how one row is handed over (SMTP, an HTTP
-POST), which the outbox's sender does and reports as an `Outcome`.
+POST), which the outbox's sender does and reports as an `Outcome` (`notifications.outcomes`).
 
 One row goes out in two transactions (`Outbox.attempt`, run by the outbox's task):
 
@@ -41,10 +41,9 @@ depends on its protocol: `notifications.delivery` for SMTP, docs/webhooks.md for
 import contextlib
 import datetime
 import logging
-import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from celery.exceptions import Reject
 from django.conf import settings
@@ -55,6 +54,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from .deliverable import DeliveryStatus as Status
+from .outcomes import Outcome, backoff
 
 logger = logging.getLogger(__name__)
 
@@ -62,39 +62,6 @@ logger = logging.getLogger(__name__)
 CLOCK_TOLERANCE = datetime.timedelta(seconds=1)
 # What a row keeps of an error message.
 ERROR_LENGTH = 2000
-
-
-def backoff(attempt: int) -> float:
-    """Seconds to wait after the `attempt`-th failed attempt: exponential, full jitter."""
-    ceiling = settings.NOTIFY_RETRY_BACKOFF * 2 ** min(max(attempt, 1) - 1, 32)
-    return random.uniform(0, min(settings.NOTIFY_RETRY_BACKOFF_MAX, ceiling))  # noqa: S311
-
-
-class Outcome(NamedTuple):
-    """What one attempt of a sender came to: `status` SENT, PENDING (a temporary failure,
-    tried again) or FAILED (permanent); `refused`: not to be sent at all (logged as such,
-    not as an error); `fields`: more of the row's own fields to record (a response code)."""
-
-    status: str
-    error: str = ""
-    refused: bool = False
-    fields: dict[str, Any] | None = None
-
-
-def delivered(**fields) -> Outcome:
-    return Outcome(Status.SENT, fields=fields)
-
-
-def temporary(error: str, **fields) -> Outcome:
-    return Outcome(Status.PENDING, error, fields=fields)
-
-
-def permanent(error: str, **fields) -> Outcome:
-    return Outcome(Status.FAILED, error, fields=fields)
-
-
-def refused(reason: str) -> Outcome:
-    return Outcome(Status.FAILED, reason, refused=True)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import urllib.request
 
 from django.conf import settings
 
-from notifications import engine
+from notifications import engine, outcomes
 from referrals import access
 
 from . import signing
@@ -61,22 +61,22 @@ def send_one(delivery_id: int, *, retried: bool = False) -> tuple[str, float]:
     )
 
 
-def classify(status: int) -> engine.Outcome:
+def classify(status: int) -> outcomes.Outcome:
     """What an HTTP answer means for the delivery."""
     if 200 <= status < 300:
-        return engine.delivered(response_status=status)
+        return outcomes.delivered(response_status=status)
     error = f"HTTP {status}"
     if status in TEMPORARY_STATUSES or status >= 500:
-        return engine.temporary(error, response_status=status)
+        return outcomes.temporary(error, response_status=status)
     if 300 <= status < 400:
         error += " (a redirect, not followed: update the subscription's address)"
-    return engine.permanent(error, response_status=status)
+    return outcomes.permanent(error, response_status=status)
 
 
-def _send(delivery: Delivery, _resource) -> engine.Outcome:
+def _send(delivery: Delivery, _resource) -> outcomes.Outcome:
     refusal = _not_to_be_sent(delivery)
     if refusal:
-        return engine.refused(refusal)
+        return outcomes.refused(refusal)
     subscription = delivery.subscription
     body = signing.encode(delivery.payload)
     headers = signing.headers(
@@ -97,7 +97,7 @@ def _send(delivery: Delivery, _resource) -> engine.Outcome:
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         # No answer: refused, reset, DNS, TLS, a timeout (connecting or waiting for it).
         reason = getattr(exc, "reason", exc)
-        return engine.temporary(f"{type(exc).__name__}: {reason}")
+        return outcomes.temporary(f"{type(exc).__name__}: {reason}")
 
 
 def _not_to_be_sent(delivery: Delivery) -> str:

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from celery.exceptions import Reject, Retry
 
-from notifications.delivery import backoff
 from notifications.models import EmailOptOut, Kind, Notification
+from notifications.outcomes import backoff
 from notifications.tasks import deliver, relay_pending
 from tests.accounts.factories import UserFactory
 from tests.notifications.emails import NOW, Status, make_email, reload
