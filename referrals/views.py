@@ -169,9 +169,7 @@ def referral_note_add(request, pk: int):
 def referral_note_edit(request, pk: int):
     """Its author corrects a guidance note, shortly after writing it."""
     note = get_object_or_404(
-        GuidanceNote.objects.filter(referral__in=Referral.objects.visible_to(request.user))
-        .visible_to(request.user)
-        .select_related("author"),
+        GuidanceNote.objects.visible_to(request.user).select_related("author"),
         pk=pk,
         author=request.user,  # another's note is not there to correct
     )

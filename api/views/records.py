@@ -14,7 +14,7 @@ from notifications.models import Notification
 from referrals import services
 from referrals.document_views import document_file_response
 from referrals.forms import GuidanceNoteForm
-from referrals.models import Document, GuidanceNote, Referral
+from referrals.models import Document, GuidanceNote
 
 from ..idempotency import idempotent
 from ..pagination import Cursor
@@ -74,8 +74,8 @@ class GuidanceNotesView(ApiView):
         return Response(GuidanceNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     def replay(self, request, pk: int, status_code: int) -> Response:
-        notes = GuidanceNote.objects.filter(referral__in=Referral.objects.visible_to(request.user))
-        note = get_object_or_404(notes.visible_to(request.user).select_related("author"), pk=pk)
+        notes = GuidanceNote.objects.visible_to(request.user).select_related("author")
+        note = get_object_or_404(notes, pk=pk)
         return Response(GuidanceNoteSerializer(note).data, status=status_code)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import AtWork, CheckupMonths, GuidanceTopic, NoteVisibility, SchoolYearResult
 from ..textlimits import NOTE, max_length_check
+from .querysets import referral_visibility
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -24,14 +25,17 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 class GuidanceNoteQuerySet(models.QuerySet):
     def visible_to(self, user) -> "GuidanceNoteQuerySet":
-        """Shared notes, and the internal notes of the user's own organisation (all of them
-        for an administrator); of referrals the user reaches through `visible_to`."""
-        if user.is_administrator:
+        """Of the referrals `user` sees (`Referral.objects.visible_to`), the shared notes
+        and the internal notes of the user's own organisation (all of them for an
+        administrator)."""
+        condition = referral_visibility(user, "referral__")
+        if condition is None:
             return self.all()
+        notes = self.filter(condition)
         if user.organisation_id is None:
-            return self.filter(visibility=NoteVisibility.SHARED)
+            return notes.filter(visibility=NoteVisibility.SHARED)
         internal_of_mine = Q(organisation_id=user.organisation_id)
-        return self.filter(Q(visibility=NoteVisibility.SHARED) | internal_of_mine)
+        return notes.filter(Q(visibility=NoteVisibility.SHARED) | internal_of_mine)
 
 
 class GuidanceNote(models.Model):

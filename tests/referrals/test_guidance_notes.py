@@ -159,3 +159,16 @@ def test_a_correction_rewrites_the_other_sides_message(caseworker, counsellor, w
     )
     assert "Goed bezig." in message.body
     assert "Diagnose" not in message.body
+
+
+def test_the_notes_a_user_reads_are_of_referrals_they_see(
+    caseworker, counsellor, caseworker_of_other_ocmw, counsellor_of_other_region, walk
+):
+    """`visible_to` itself keeps the notes of referrals out of the user's reach, shared ones
+    too: a caller that forgets to narrow to visible referrals leaks nothing."""
+    referral = walk(State.AGREED)
+    note = written(referral, caseworker, "Gedeeld.", visibility=NoteVisibility.SHARED)
+    for outsider in (caseworker_of_other_ocmw, counsellor_of_other_region):
+        assert not GuidanceNote.objects.visible_to(outsider).exists()
+    for insider in (caseworker, counsellor):
+        assert list(GuidanceNote.objects.visible_to(insider)) == [note]
