@@ -31,7 +31,7 @@ from .models.clients import (
     validate_vdab_client_number,
 )
 from .models.consents import check_consent_day
-from .textlimits import max_length_of
+from .textlimits import max_length_of, one_line
 
 
 def add_validation_error(form, exc: ValidationError) -> None:
@@ -233,9 +233,13 @@ class CandidacyForm(TrainingChoiceMixin, CrispyMixin, forms.Form):
         label=_("INSZ (national register or BIS number)"), max_length=20, validators=[validate_insz]
     )
     first_name = forms.CharField(
-        label=_("First name"), max_length=max_length_of(Client, "first_name")
+        label=_("First name"),
+        max_length=max_length_of(Client, "first_name"),
+        validators=[one_line],
     )
-    last_name = forms.CharField(label=_("Last name"), max_length=max_length_of(Client, "last_name"))
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=max_length_of(Client, "last_name"), validators=[one_line]
+    )
     training = offered_training_field()
 
     def clean_insz(self) -> str:

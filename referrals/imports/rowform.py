@@ -29,7 +29,7 @@ from ..models.followup import add_months
 from ..models.obtained import default_obtained, obtained_errors
 from ..models.referral import Referral
 from ..models.trainings import Training
-from ..textlimits import max_length_of
+from ..textlimits import max_length_of, one_line
 from .files import DATE_COLUMNS, OPTIONAL_COLUMNS, WORK_COLUMNS
 
 OBTAINED_COLUMNS = OPTIONAL_COLUMNS  # what an end obtained, and when
@@ -116,8 +116,12 @@ class ImportRowForm:
         "external_id": forms.CharField(max_length=max_length_of(Referral, "external_id")),
         "ocmw": forms.CharField(max_length=max_length_of(Organisation, "name")),
         "insz": forms.CharField(max_length=20),
-        "first_name": forms.CharField(max_length=max_length_of(Client, "first_name")),
-        "last_name": forms.CharField(max_length=max_length_of(Client, "last_name")),
+        "first_name": forms.CharField(
+            max_length=max_length_of(Client, "first_name"), validators=[one_line]
+        ),
+        "last_name": forms.CharField(
+            max_length=max_length_of(Client, "last_name"), validators=[one_line]
+        ),
         "gender": CodeField(choices=Gender.choices, required=False),
         "training_type": CodeField(choices=OkotType.choices),
         "training_title": forms.CharField(max_length=max_length_of(Training, "title")),

@@ -13,6 +13,7 @@ from ..enums import (
     CandidacyStatus,
     State,
 )
+from ..textlimits import one_line
 from .clients import InszField
 
 
@@ -59,8 +60,8 @@ class Candidacy(models.Model):
         "referrals.Training", verbose_name=_("training"), on_delete=models.PROTECT
     )
     insz = InszField(_("INSZ (national register or BIS number)"))
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100, validators=[one_line])
+    last_name = models.CharField(_("last name"), max_length=100, validators=[one_line])
     outcome = models.CharField(_("outcome"), max_length=20, choices=CandidacyOutcome.choices)
     # The referral it registered or, when one was open already, that one: several
     # candidacies may point at one referral.

@@ -14,7 +14,7 @@ from stdnum import exceptions as stdnum_exceptions
 from stdnum.be import ssn
 
 from ..enums import TRAJECTORY_STATES, ConsentScope, Gender
-from ..textlimits import NOTE, max_length_check
+from ..textlimits import NOTE, max_length_check, one_line
 from .querysets import ClientQuerySet
 from .rules import client_rules, temporary_work_experience_rules
 
@@ -90,8 +90,8 @@ class Client(models.Model):
         related_name="clients",
         limit_choices_to={"kind": "ocmw"},
     )
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100, validators=[one_line])
+    last_name = models.CharField(_("last name"), max_length=100, validators=[one_line])
     insz = InszField(
         _("INSZ (national register or BIS number)"),
         validators=[validate_insz],
@@ -99,11 +99,17 @@ class Client(models.Model):
     )
     birth_date = models.DateField(_("birth date"), null=True, blank=True, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[one_line])
     email = models.EmailField(_("e-mail"), blank=True)
-    street = models.CharField(_("street and number"), max_length=200, blank=True)
-    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
-    municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    street = models.CharField(
+        _("street and number"), max_length=200, blank=True, validators=[one_line]
+    )
+    postal_code = models.CharField(
+        _("postal code"), max_length=10, blank=True, validators=[one_line]
+    )
+    municipality = models.CharField(
+        _("municipality"), max_length=100, blank=True, validators=[one_line]
+    )
     registered_job_seeker = models.BooleanField(
         _("registered with VDAB as job seeker"), default=False
     )

@@ -60,6 +60,22 @@ def test_bad_fields_get_field_errors(api_for, counsellor, training):
     assert not Candidacy.objects.exists()
 
 
+def test_a_name_with_a_control_character_gets_a_field_error(api_for, counsellor, training):
+    client = ClientFactory.build(ocmw=ClientFactory().ocmw, insz="85073003328")
+
+    response = api_for(counsellor).post(
+        URL, body(client, training, first_name="Jo\tnas"), format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "first_name": [
+            "Remove the tab, line break or other invisible control character from this text."
+        ]
+    }
+    assert not Candidacy.objects.exists()
+
+
 def test_the_ocmw_side_registers_referrals_not_candidacies(api_for, caseworker, training):
     client = ClientFactory(ocmw=caseworker.organisation)
     http = api_for(caseworker)

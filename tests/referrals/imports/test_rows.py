@@ -37,6 +37,16 @@ BAD_ROWS = {
     "no first name": ({"first_name": ""}, "first_name: This field is required."),
     "no last name": ({"last_name": " "}, "last_name: This field is required."),
     "no external id": ({"external_id": ""}, "external_id: This field is required."),
+    "a tab in a first name": (
+        {"first_name": "Sa\tra"},
+        "first_name: Remove the tab, line break or other invisible control character "
+        "from this text.",
+    ),
+    "a line break in a last name": (
+        {"last_name": "Pee\nters"},
+        "last_name: Remove the tab, line break or other invisible control character "
+        "from this text.",
+    ),
     "unknown training": (
         {"training_title": "Lasser"},
         "training_title: no training “Lasser” of type HBO in the catalogue; "
