@@ -1,8 +1,6 @@
 """The client pages: the list and its search, the file, its form, and a new referral for
 the client. Each records in the audit trail what it shows (see `referrals.views`)."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +38,7 @@ from .listing import (
 )
 from .models import Client, Referral, Training
 from .presenters import client_facts, consent_context, consent_notice
+from .services.concurrency import seen_version
 from .vdab_presenters import last_vdab_registration
 from .views import PAGE_SIZE
 
@@ -198,17 +197,6 @@ def client_edit(request, pk: int):
 SEEN = "seen"
 
 
-def _seen(value: str | None) -> datetime.datetime | None:
-    """The `SEEN` sent; None for a form without it (opened before it had one). One that is
-    no moment is no stored one either: the client is then taken as saved since."""
-    if value is None:
-        return None
-    try:
-        return datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return datetime.datetime.min
-
-
 def _client_form(request, client: Client):
     ocmw = client.ocmw if client.pk else request.user.organisation
     form = ClientForm(request.POST or None, instance=client, ocmw=ocmw)
@@ -225,7 +213,7 @@ def _client_form(request, client: Client):
                     experiences=experiences,
                     deleted_experiences=formset.deleted_objects,
                     request=request,
-                    seen=_seen(request.POST.get(SEEN)) if client.pk else None,
+                    seen=seen_version(request.POST.get(SEEN)) if client.pk else None,
                 )
                 if consent := form.consent_to_record:
                     services.consent_give(

@@ -3,6 +3,7 @@
 A client and its temporary work experiences are saved as the app saves them
 (`services.client_save`), so that an edit here leaves the same row in the audit trail."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from ..models import (
     TemporaryWorkExperience,
     Training,
 )
+from ..services.concurrency import seen_version
 from .audited import AuditedAdminMixin
 from .search import CLIENT_SEARCH_FIELDS, RowSearchMixin
 from .subject_access import SubjectAccessMixin
@@ -99,6 +101,40 @@ class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("recorded_by", "withdrawn_by")
 
 
+class ClientAdminForm(forms.ModelForm):
+    """A client's change form that refuses to save over a save made since it was opened, as
+    the app's client form does: it carries the client's `updated_at` as it was then
+    (hidden), and its `clean` compares it with the stored one under the client's row lock
+    (`services.client_as_seen`), which the admin's transaction holds until the save.
+    Refused, the form comes back with what was typed, the message saying who saved and
+    when, and the stored version in the hidden field: sent again, it saves over it."""
+
+    seen = forms.CharField(
+        label=_("Client's details as saved when this form was opened"),
+        widget=forms.HiddenInput,
+        required=False,
+    )
+    user = None  # who asks: ClientAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["seen"] = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and cleaned.get("seen"):
+            try:
+                services.client_as_seen(
+                    self.instance.pk, seen=seen_version(cleaned["seen"]), user=self.user
+                )
+            except services.ClientChanged as changed:
+                self.data = self.data.copy()  # the POST's QueryDict is immutable
+                self.data[self.add_prefix("seen")] = changed.updated_at.isoformat()
+                raise
+        return cleaned
+
+
 @admin.register(Client)
 class ClientAdmin(
     ActionCheckboxMixin,
@@ -138,8 +174,12 @@ class ClientAdmin(
         "updated_at",
         "pseudonymised_at",
     ]
+    form = ClientAdminForm
     fieldsets = [
-        (None, {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender"]}),
+        (
+            None,
+            {"fields": ["ocmw", "first_name", "last_name", "insz", "birth_date", "gender", "seen"]},
+        ),
         (_("Contact"), {"fields": ["phone", "email", "street", "postal_code", "municipality"]}),
         (
             _("VDAB"),
@@ -160,6 +200,11 @@ class ClientAdmin(
         ),
     ]
     inlines = [ConsentInline, TemporaryWorkExperienceInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a class of its own, each request
+        form.user = request.user
+        return form
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: `save_related` saves the client with its temporary work

@@ -35,10 +35,7 @@ def client_save(
     experiences, deleted_experiences = list(experiences), list(deleted_experiences)
     before = None
     if client.pk is not None:
-        locked = Client.objects.select_for_update().get(pk=client.pk)
-        if seen is not None and locked.updated_at != seen:
-            raise ClientChanged(locked, user=user)
-        before = snapshot(locked)
+        before = snapshot(client_as_seen(client.pk, seen=seen, user=user))
     else:
         client.save()  # its experiences take its key
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(
@@ -65,3 +62,14 @@ def client_save(
     # As saved: what the save derives (the birth date from the national number) too.
     record_change(client, before, snapshot(client), user=user, request=request, related=related)
     return client
+
+
+def client_as_seen(pk: int, *, seen, user) -> Client:
+    """The stored client, its row locked until the end of the transaction; ClientChanged
+    if it is no longer the version `seen` (its `updated_at` when `user` opened the form;
+    None: not checked). `client_save` checks with it, and so does Django admin's form of a
+    client, which must refuse before the admin saves (`ClientAdminForm`)."""
+    locked = Client.objects.select_for_update().get(pk=pk)
+    if seen is not None and locked.updated_at != seen:
+        raise ClientChanged(locked, user=user)
+    return locked

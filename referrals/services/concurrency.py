@@ -96,6 +96,18 @@ class ClientChanged(ValidationError):
         super().__init__(_client_changed(client, user), code="changed")
 
 
+def seen_version(value: str | None) -> datetime.datetime | None:
+    """The `updated_at` a client's form was opened on, as its hidden field sent it back;
+    None for a form without it (opened before it had one). One that is no moment is no
+    stored one either: the client is then taken as saved since."""
+    if value is None:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.datetime.min
+
+
 # The change rows (`referrals.changes`) of what moves a client's `updated_at`.
 SAVES_OF_A_CLIENT = ["referrals.client", "referrals.consent"]
 

@@ -3,6 +3,7 @@ after its form was opened (by someone else, or in another tab), with who and whe
 what was typed kept in the form; sent again, it is saved over what is now."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Entry, Kind
@@ -158,3 +159,65 @@ def test_a_save_that_changes_nothing_refuses_no_other_form(client, caseworker, g
     assert Client.objects.get(pk=gent_client.pk).updated_at == stored
     assert client.post(edit_url(gent_client), second | {"phone": "0470 3"}).status_code == 302
     assert Client.objects.get(pk=gent_client.pk).phone == "0470 3"
+
+
+# --- Django admin's form of a client --------------------------------------------------------
+
+
+def admin_opened(browser, client: Client) -> dict:
+    """The admin's change form of `client` as it was opened: its fields, hidden `seen` too,
+    and its inlines' management forms."""
+    page = browser.get(reverse("admin:referrals_client_change", args=[client.pk]))
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and value not in (None, "", False)
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(n): v for n, v in management.initial.items()})
+    return data
+
+
+def test_the_admins_form_opened_before_a_save_is_refused_and_sent_again_saves(
+    client, caseworker, administrator, gent_client
+):
+    client.force_login(administrator)
+    mine = admin_opened(client, gent_client)
+    assert mine["seen"] == gent_client.updated_at.isoformat()
+    client.force_login(caseworker)
+    theirs = opened(client, gent_client) | {"phone": "0470 1"}
+    assert client.post(edit_url(gent_client), theirs).status_code == 302
+    client.force_login(administrator)
+    before = changes_of(gent_client)
+    url = reverse("admin:referrals_client_change", args=[gent_client.pk])
+
+    response = client.post(url, mine | {"notes": "Admin"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    [error] = form.non_field_errors()
+    assert error.startswith(f"{caseworker} (")
+    assert "saved this client's details at " in error
+    stored = Client.objects.get(pk=gent_client.pk)
+    assert (stored.phone, stored.notes) == ("0470 1", gent_client.notes)
+    assert changes_of(gent_client) == before
+    assert form["notes"].value() == "Admin"
+    assert form["seen"].value() == stored.updated_at.isoformat()
+    # Sent again with the form as it came back: saved over what is now.
+    again = mine | {"notes": "Admin", "seen": form["seen"].value()}
+    assert client.post(url, again).status_code == 302
+    saved = Client.objects.get(pk=gent_client.pk)
+    assert (saved.notes, saved.phone) == ("Admin", gent_client.phone)
+
+
+def test_the_admins_form_without_its_moment_saves(client, administrator, gent_client):
+    client.force_login(administrator)
+    data = admin_opened(client, gent_client) | {"notes": "Admin"}
+    del data["seen"]  # a form opened before it had one
+
+    response = client.post(reverse("admin:referrals_client_change", args=[gent_client.pk]), data)
+
+    assert response.status_code == 302
+    assert Client.objects.get(pk=gent_client.pk).notes == "Admin"
