@@ -5,7 +5,7 @@ A client and its temporary work experiences are saved as the app saves them
 
 from django import forms
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_delete import ProtectedCountsMixin
@@ -243,11 +243,14 @@ class TemporaryWorkExperienceAdmin(
     AuditedReadsMixin,
     SessionSearchMixin,
     RowSearchMixin,
-    AuditedAdminMixin,
-    StampsAuthorMixin,
     GrowingListMixin,
     admin.ModelAdmin,
 ):
+    """A client's temporary work experiences on their own pages, saved and deleted as the
+    client's forms save them (`services.client_save`): under the client's row lock, checked
+    again there against a trajectory agreed meanwhile, the client's `updated_at` moved (a
+    client's form opened before is refused), one change row of the client in the trail."""
+
     audit_subject = OF_CLIENT
     list_display = ["client", "start_date", "end_date", "employer", "created_by"]
     list_filter = ["client__ocmw", ("start_date", DateOrYearFilter)]
@@ -255,7 +258,33 @@ class TemporaryWorkExperienceAdmin(
     search_through = "client"
     search_texts = ["employer"]
     autocomplete_fields = ["client"]
-    readonly_fields = ["created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """An experience stays with its client: one typed on the wrong client is deleted
+        there and added to the right one, each client's trail saying so."""
+        return ["client", "created_by"] if obj is not None else ["created_by"]
+
+    def save_model(self, request, obj, form, change):
+        _stamp_author(obj, request.user)
+        self._save(request, obj.client_id, experiences=[obj])
+
+    def delete_model(self, request, obj):
+        self._save(request, obj.client_id, deleted_experiences=[obj])
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        """The changelist's "delete selected": each client's rows as one save of theirs,
+        all or none, the clients locked in the order of their keys."""
+        by_client = {}
+        for obj in queryset.order_by("client_id", "pk"):
+            by_client.setdefault(obj.client_id, []).append(obj)
+        for client_id, experiences in by_client.items():
+            self._save(request, client_id, deleted_experiences=experiences)
+
+    def _save(self, request, client_id: int, **changes) -> None:
+        # The client as stored, read under its lock: `client_save` saves it whole.
+        client = services.client_as_seen(client_id, seen=None, user=request.user)
+        services.client_save(user=request.user, client=client, request=request, **changes)
 
 
 class StartMomentInline(admin.TabularInline):

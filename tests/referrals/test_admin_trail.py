@@ -1,6 +1,7 @@
 """A change of personal data in Django admin leaves its row in the audit trail, as the app's
-do: a client (with its inline temporary work experiences) through the app's own service,
-and every other row added, changed or deleted there, all in the admin's transaction."""
+do: a client (with its inline temporary work experiences) and a temporary work experience on
+its own pages through the app's own service, and every other row added, changed or deleted
+there, all in the admin's transaction."""
 
 import datetime
 
@@ -178,10 +179,57 @@ def test_a_temporary_work_experience_changed_on_its_own_page(admin_user_client, 
     response = admin_user_client.post(admin_url(experience), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    entry = the_change()
+    entry = the_change()  # the client's, as the client's form writes it
     assert entry.client_id == person.pk
-    assert entry.detail["model"] == "referrals.temporaryworkexperience"
-    assert entry.detail["fields"] == {"employer": ["Park", "Stadsparken"]}
+    assert (entry.detail["model"], entry.detail["fields"]) == ("referrals.client", {})
+    assert entry.detail["related"] == [
+        {
+            "model": "referrals.temporaryworkexperience",
+            "id": experience.pk,
+            "action": "changed",
+            "fields": {"employer": ["Park", "Stadsparken"]},
+            "withheld": [],
+        }
+    ]
+    assert Client.objects.get(pk=person.pk).updated_at > person.updated_at
+
+
+def test_temporary_work_experiences_deleted_from_their_list(admin_user_client, person):
+    """The changelist's "delete selected": one change row per client, each naming the
+    experiences of theirs it deleted."""
+    other = ClientFactory()
+    experiences = [
+        TemporaryWorkExperienceFactory(client=person, employer="Park"),
+        TemporaryWorkExperienceFactory(client=person, employer="Kringwinkel"),
+        TemporaryWorkExperienceFactory(client=other, employer="Bib"),
+    ]
+    changelist = reverse("admin:referrals_temporaryworkexperience_changelist")
+    selected = [experience.pk for experience in experiences]
+
+    response = admin_user_client.post(
+        changelist, {"action": "delete_selected", "post": "yes", "_selected_action": selected}
+    )
+
+    assert response.status_code == 302
+    assert not TemporaryWorkExperience.objects.exists()
+    rows = Entry.objects.filter(kind=Kind.CHANGE).order_by("client_id")
+    assert [(row.client_id, row.detail["model"]) for row in rows] == [
+        (person.pk, "referrals.client"),
+        (other.pk, "referrals.client"),
+    ]
+    assert [[r["id"] for r in row.detail["related"]] for row in rows] == [
+        [experiences[0].pk, experiences[1].pk],
+        [experiences[2].pk],
+    ]
+    assert {r["action"] for row in rows for r in row.detail["related"]} == {"deleted"}
+
+
+def test_a_temporary_work_experience_stays_with_its_client(admin_user_client, person):
+    experience = TemporaryWorkExperienceFactory(client=person)
+
+    form = admin_user_client.get(admin_url(experience)).context["adminform"].form
+
+    assert "client" not in form.fields  # shown, read-only
 
 
 def test_a_referrals_external_id_changed_in_the_admin(admin_user_client, ended_referral):

@@ -10,7 +10,7 @@ from audit.models import Entry, Kind
 from referrals.changes import record_change, snapshot
 from referrals.models import Client
 from tests.accounts.factories import CaseworkerFactory
-from tests.referrals.factories import ReferralFactory
+from tests.referrals.factories import ReferralFactory, TemporaryWorkExperienceFactory
 
 from .test_client_trail import edit_url, form_data
 
@@ -221,3 +221,22 @@ def test_the_admins_form_without_its_moment_saves(client, administrator, gent_cl
 
     assert response.status_code == 302
     assert Client.objects.get(pk=gent_client.pk).notes == "Admin"
+
+
+def test_a_work_experience_deleted_on_its_admin_page_refuses_a_form_opened_before(
+    client, caseworker, administrator, gent_client
+):
+    experience = TemporaryWorkExperienceFactory(client=gent_client)
+    client.force_login(caseworker)
+    mine = opened(client, gent_client)
+    client.force_login(administrator)
+    delete = reverse("admin:referrals_temporaryworkexperience_delete", args=[experience.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    client.force_login(caseworker)
+
+    response = client.post(edit_url(gent_client), mine, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith(f"{administrator} saved this client's details at ")
+    assert not gent_client.temporary_work_experiences.exists()
