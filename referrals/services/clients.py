@@ -4,7 +4,9 @@ before and after (`referrals.changes`), in the same transaction."""
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ..changes import describe, record_change, snapshot
 from ..models import Client, TemporaryWorkExperience
@@ -37,7 +39,7 @@ def client_save(
     if client.pk is not None:
         before = snapshot(client_as_seen(client.pk, seen=seen, user=user))
     else:
-        client.save()  # its experiences take its key
+        _add(client)  # its experiences take its key
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(
         [e.pk for e in (*experiences, *deleted_experiences) if e.pk is not None]
     )
@@ -62,6 +64,22 @@ def client_save(
     # As saved: what the save derives (the birth date from the national number) too.
     record_change(client, before, snapshot(client), user=user, request=request, related=related)
     return client
+
+
+def _add(client: Client) -> None:
+    """Save a new client; a ValidationError, not the database's, when their OCMW has just
+    added a client with this national number (the form checked before: the same form sent
+    twice, by a double click, passes that check twice)."""
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:
+        if not Client.objects.filter(ocmw_id=client.ocmw_id, insz=client.insz).exists():
+            raise
+        raise ValidationError(
+            {"insz": _("Your OCMW already has a client with this national number.")},
+            code="duplicate_insz",
+        ) from None
 
 
 def client_as_seen(pk: int, *, seen, user) -> Client:

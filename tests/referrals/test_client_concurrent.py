@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from audit.models import Entry, Kind
 from referrals.changes import record_change, snapshot
+from referrals.forms import ClientForm
 from referrals.models import Client
 from tests.accounts.factories import CaseworkerFactory
+from tests.referrals.conftest import client_post_data
 from tests.referrals.factories import ReferralFactory, TemporaryWorkExperienceFactory
 
 from .test_client_trail import edit_url, form_data
@@ -240,3 +242,22 @@ def test_a_work_experience_deleted_on_its_admin_page_refuses_a_form_opened_befor
     [error] = response.context["form"].non_field_errors()
     assert error.startswith(f"{administrator} saved this client's details at ")
     assert not gent_client.temporary_work_experiences.exists()
+
+
+def test_a_new_clients_form_sent_twice_adds_one_client_and_says_so(client, caseworker, monkeypatch):
+    """A double click: both requests pass the form's check of the national number before
+    either is saved (as here, where the check is left out), and the second is refused by
+    the database's constraint, with the form's own message rather than an error page."""
+    monkeypatch.setattr(ClientForm, "clean_insz", lambda form: form.cleaned_data["insz"])
+    client.force_login(caseworker)
+    data = client_post_data()
+
+    first = client.post(reverse("referrals:client_create"), data)
+    second = client.post(reverse("referrals:client_create"), data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert second.context["form"].errors["insz"] == [
+        "Your OCMW already has a client with this national number."
+    ]
+    assert Client.objects.count() == 1
