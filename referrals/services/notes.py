@@ -13,7 +13,12 @@ from ..enums import GUIDANCE_NOTE_STATES, NoteVisibility
 from ..models import GuidanceNote, Referral
 from ..signals import guidance_note_added, guidance_note_corrected
 from ..textlimits import within_limit
+from .locks import lock_referral
 from .steps import TransitionRefused
+
+# A note the same as one its author added to the referral this shortly before is that one
+# sent again (a double click, a page sent again), not a second note.
+SENT_AGAIN_WITHIN = datetime.timedelta(minutes=10)
 
 
 @transaction.atomic
@@ -26,6 +31,8 @@ def guidance_note_add(
     written_on: datetime.date,
     visibility: str = NoteVisibility.SHARED,
 ) -> GuidanceNote:
+    """Add a note to `referral`, and tell whom it concerns. The same note sent again by its
+    author (`SENT_AGAIN_WITHIN`) is the one added already: returned, nobody told twice."""
     if referral.state not in GUIDANCE_NOTE_STATES:
         raise TransitionRefused(
             [_("Guidance notes are kept from the formal agreement until the end of the training.")]
@@ -33,14 +40,18 @@ def guidance_note_add(
     if not access.may_add_guidance_note(referral, user):
         raise TransitionRefused([_("You may not add notes to this referral.")])
     within_limit(GuidanceNote, "note", note)
-    guidance_note = GuidanceNote.objects.create(
+    lock_referral(referral.pk)  # the same note sent twice at once: the second sees the first
+    fields = {"topic": topic, "note": note, "written_on": written_on, "visibility": visibility}
+    sent_before = GuidanceNote.objects.filter(
         referral=referral,
         author=user,
-        topic=topic,
-        note=note,
-        written_on=written_on,
-        visibility=visibility,
-        organisation_id=user.organisation_id,
+        created_at__gte=timezone.now() - SENT_AGAIN_WITHIN,
+        **fields,
+    ).first()
+    if sent_before is not None:
+        return sent_before
+    guidance_note = GuidanceNote.objects.create(
+        referral=referral, author=user, organisation_id=user.organisation_id, **fields
     )
     # Internal notes too: their organisation's own systems hear of them (webhooks); who
     # listens tells only whom `note.visibility` allows.

@@ -172,3 +172,33 @@ def test_the_notes_a_user_reads_are_of_referrals_they_see(
         assert not GuidanceNote.objects.visible_to(outsider).exists()
     for insider in (caseworker, counsellor):
         assert list(GuidanceNote.objects.visible_to(insider)) == [note]
+
+
+def test_a_note_sent_twice_is_added_once_and_told_once(client, caseworker, counsellor, walk):
+    """A double click, or the page sent again: the second request finds the note its
+    author added a moment ago, and says it was added, as it was."""
+    referral = walk(State.AGREED)
+    client.force_login(caseworker)
+
+    first, second = add(client, referral, note="Gedeeld."), add(client, referral, note="Gedeeld.")
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert GuidanceNote.objects.filter(referral=referral).count() == 1
+    told = Notification.objects.filter(recipient=counsellor, kind=Kind.GUIDANCE_NOTE)
+    channels = list(told.values_list("channel", flat=True))
+    assert Notification.Channel.IN_APP in channels
+    assert len(channels) == len(set(channels))  # once in the app, once by e-mail at most
+
+
+def test_the_same_note_later_or_another_note_is_a_note_of_its_own(client, caseworker, walk):
+    referral = walk(State.AGREED)
+    client.force_login(caseworker)
+    add(client, referral, note="Aanwezig.")
+
+    add(client, referral, note="Afwezig.")
+    with time_machine.travel(timezone.now() + services.notes.SENT_AGAIN_WITHIN):
+        client.force_login(caseworker)
+        add(client, referral, note="Aanwezig.")
+
+    notes = GuidanceNote.objects.filter(referral=referral).order_by("pk")
+    assert [note.note for note in notes] == ["Aanwezig.", "Afwezig.", "Aanwezig."]
