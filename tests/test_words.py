@@ -1,4 +1,5 @@
-"""The right words (Flemish, 2026): a Dutch user reads MA/ATB for the OCMW's caseworker, INSZ
+"""The right words (Flemish, 2026): a Dutch user reads MA/ATB for the OCMW's caseworker and
+VDAB-bemiddelaar for VDAB's counsellor (never "trajectbegeleider", which MA/ATB stands for), INSZ
 (rijksregister- of bisnummer) for the number that identifies a client, leervermogen in the
 screening, "stopgezet wegens tewerkstelling" for that end, today's names of the OKOT types
 (with the report codes unchanged), and "Trajecten met positief einde" for what the outflow
@@ -56,6 +57,12 @@ WORDS = [
         lambda: Referral._meta.get_field("caseworker_phone").verbose_name,
         "telefoon MA/ATB",
         "caseworker phone",
+    ),
+    (
+        "referral counsellor",
+        lambda: Referral._meta.get_field("counsellor").verbose_name,
+        "verantwoordelijke VDAB-bemiddelaar",
+        "responsible counsellor",
     ),
     (
         "caseworker e-mail",
@@ -246,6 +253,11 @@ OLD_WORDS = [
     "stopzetting wegens tewerkstelling",
     "leerbaarheid",
     "OCMW-maatschappelijk werker",
+    # VDAB's counsellor is the VDAB-bemiddelaar: "trajectbegeleider" is the OCMW's MA/ATB.
+    "verantwoordelijke trajectbegeleider",
+    "trajectbegeleider van VDAB",
+    "de trajectbegeleider die",
+    "contactbemiddelaar",
 ]
 
 

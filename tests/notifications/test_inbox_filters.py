@@ -216,7 +216,13 @@ def test_each_group_shows_the_referral_as_the_app_names_it(logged_in, me):
 
     page = inbox(logged_in, grouped="1").content.decode()
 
-    label = f'{referral.client} <span class="text-body-secondary">→</span> '
+    with translation.override("nl-be"):  # the arrow, read aloud as a word
+        to = translation.pgettext("from one to the other", "to")
+    arrow = (
+        f'<span class="text-body-secondary" aria-hidden="true">→</span>'
+        f'<span class="visually-hidden">{to}</span>'
+    )
+    label = f"{referral.client} {arrow} "
     assert f"{label}{html.escape(referral.training.title)}" in page
     assert f'href="{referral.get_absolute_url()}"' in page
     assert in_ui_language("Not about a referral") in page
