@@ -6,7 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models.choices import ChoiceLabels
-from referrals.models.querysets import referral_visibility
+from referrals.models.visibility import referral_visibility
 
 from .deliverable import Deliverable, DeliveryStatus
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import AtWork, CheckupMonths, GuidanceTopic, NoteVisibility, SchoolYearResult
 from ..textlimits import NOTE, max_length_check
-from .querysets import referral_visibility
+from .visibility import referral_visibility
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

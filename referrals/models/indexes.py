@@ -105,7 +105,7 @@ def referral_indexes() -> list[models.Index]:
             fields=["region", "-state_changed_at", "-id"], name="referral_region_list_order"
         ),
         models.Index(fields=["region", "state"], name="referral_region_state"),
-        # What a region's counsellors see of it (agreed: `querysets.referral_visibility`),
+        # What a region's counsellors see of it (agreed: `visibility.referral_visibility`),
         # by state: their team's Mijn werk counts each group from it (`ranking._counts`). The
         # index above holds every referral of the region, and the region's work index
         # (migration 0035) its open states with the columns their groups read; a count of

@@ -9,7 +9,7 @@ from accounts.models import Province, Role, User
 from referrals import access
 from referrals.enums import State
 from referrals.models import Client, Referral
-from referrals.models.querysets import referral_visibility
+from referrals.models.visibility import referral_visibility
 from referrals.models.work import work_conditions
 from tests.accounts.factories import (
     AdministratorFactory,
