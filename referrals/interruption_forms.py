@@ -51,9 +51,22 @@ class InterruptionForm(CrispyMixin, forms.Form):
             kwargs.setdefault("initial", {"from_date": timezone.localdate()})
         super().__init__(*args, **kwargs)
         self.interruption = interruption
+        if interruption is not None:  # what the correction was opened on
+            self.fields["seen"] = forms.CharField(
+                widget=forms.HiddenInput, required=False, initial=interruption.version
+            )
 
     def service_kwargs(self) -> dict:
-        return {**self.cleaned_data, "note": self.cleaned_data.get("note") or ""}
+        kwargs = {**self.cleaned_data, "note": self.cleaned_data.get("note") or ""}
+        if "seen" in kwargs:
+            kwargs["seen"] = kwargs["seen"] or None  # a page opened before it had one
+        return kwargs
+
+    def saw(self, version: str) -> None:
+        """Sent again, the correction saves over `version`, the one stored now (after
+        `services.InterruptionChanged`)."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("seen")] = version
 
 
 class ResumeForm(CrispyMixin, forms.Form):

@@ -40,8 +40,12 @@ def interruption_section(
         "interruptions": interruptions,
         "current_interruption": running,
         "interrupted_days": sum(i.days(today) for i in interruptions),
+        # A form sent back with its errors shows, also when the other side recorded an
+        # interruption meanwhile: its refusal says so, and what was typed stays.
         "interruption_form": (
-            (interruption_form or InterruptionForm()) if records and running is None else None
+            (interruption_form or (InterruptionForm() if running is None else None))
+            if records
+            else None
         ),
         "resume_form": (resume_form or ResumeForm()) if records and running else None,
         "correct_forms": corrections,

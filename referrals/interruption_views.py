@@ -54,16 +54,24 @@ def interruption_correct(request, pk: int):
     number = request.POST.get("interruption", "")
     recorded = referral.interruptions.filter(pk=number).first() if is_pk(number) else None
     form = InterruptionForm(request.POST, interruption=recorded)
+
+    def correct():
+        try:
+            services.interruption_correct(
+                interruption=_one_of(referral, recorded),
+                user=request.user,
+                request=request,
+                **form.service_kwargs(),
+            )
+        except services.InterruptionChanged as changed:
+            form.saw(changed.version)
+            raise
+
     return _act_on_referral(
         request,
         referral,
         form,
-        action=lambda: services.interruption_correct(
-            interruption=_one_of(referral, recorded),
-            user=request.user,
-            request=request,
-            **form.service_kwargs(),
-        ),
+        action=correct,
         success=lambda: _("The interruption was corrected."),
         correct_form=form,
     )

@@ -14,7 +14,7 @@ row locks they take turns by in `locks`; callers use them as `services.<name>`."
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
 from .clients import client_as_seen, client_save
-from .concurrency import ClientChanged
+from .concurrency import ClientChanged, InterruptionChanged
 from .consents import consent_give, consent_withdraw
 from .creation import referral_create
 from .documents import document_add, document_remove
@@ -51,6 +51,7 @@ from .vdab import referral_record_vdab_registration
 
 __all__ = [
     "ClientChanged",
+    "InterruptionChanged",
     "ConcurrentChange",
     "TransitionRefused",
     "candidacy_limit_reached",

@@ -1,7 +1,8 @@
 """What changed a referral since a user loaded it, in words: who took which steps and when,
 read from its history, for the refusal of a step taken on a state that is gone
-(`ConcurrentChange`); and who last saved a client's details, for the refusal of a client's
-form opened before that (`ClientChanged`)."""
+(`ConcurrentChange`); who last saved a client's details, for the refusal of a client's
+form opened before that (`ClientChanged`); and who last changed an interruption, for the
+refusal of its correction's form opened before that (`InterruptionChanged`)."""
 
 import datetime
 
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.models import Entry, Kind
+
+from ..models import ReferralEvent
 
 # What each step did, as the end of a sentence ("… changed this referral at 10:32: …").
 DONE = {
@@ -143,6 +146,44 @@ def _client_changed(client, user) -> str:
     else:
         said = _("%(who)s saved this client's details %(when)s, after you opened this form.") % {
             "who": _who(saved.actor),
+            **parts,
+        }
+    return f"{said} {keep}"
+
+
+class InterruptionChanged(ValidationError):
+    """The interruption was changed after `user` opened the form that would correct it (the
+    other side recorded its end, someone corrected it, or the user in another tab): nothing
+    of the form is saved. `version` is the stored one now, for the form to be sent again
+    knowingly."""
+
+    def __init__(self, interruption, *, user):
+        self.version = interruption.version
+        super().__init__(_interruption_changed(interruption, user), code="changed")
+
+
+def _interruption_changed(interruption, user) -> str:
+    """Who changed `interruption` last, and when, from its newest history line. One query."""
+    last = (
+        ReferralEvent.objects.filter(
+            referral_id=interruption.referral_id, data__interruption_id=interruption.pk
+        )
+        .select_related("actor__organisation")
+        .order_by("-pk")
+        .first()
+    )
+    keep = _(
+        "Nothing you typed is saved yet: the form below still holds it. Saving it again puts "
+        "it over that change: look at the interruption in the timeline first."
+    )
+    if last is None:
+        return _("This interruption changed since you opened this page.") + " " + keep
+    parts = {"when": _when(last.at)}
+    if _by(last, user):
+        said = _("You changed this interruption in another tab or window %(when)s.") % parts
+    else:
+        said = _("%(who)s changed this interruption %(when)s, after you opened this page.") % {
+            "who": _who(last.actor),
             **parts,
         }
     return f"{said} {keep}"

@@ -25,6 +25,7 @@ from ..enums import (
 )
 from ..models import Interruption, Referral
 from ..textlimits import within_limit
+from .concurrency import InterruptionChanged
 from .interruption_history import day, history
 from .steps import TransitionRefused
 
@@ -94,13 +95,19 @@ def interruption_correct(
     note: str = "",
     at: datetime.datetime | None = None,
     request=None,
+    seen: str | None = None,
 ) -> Interruption:
     """Correct an interruption's reason, dates or note, during the training or after its
     end until the referral is closed. The history line and the audit trail keep what it
-    replaces; the same answer again changes nothing."""
+    replaces; the same answer again changes nothing. `seen`: its `version` when the form
+    was opened; changed since (ended by the other side, corrected in another tab), nothing
+    is saved (InterruptionChanged, a ValidationError), rather than the form's values put
+    over that change unseen."""
     referral = _locked(interruption.referral)
     _may_act(referral, user, INTERRUPTION_CORRECTION_STATES)
     interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
+    if seen is not None and seen != interruption.version:
+        raise InterruptionChanged(interruption, user=user)
     note = within_limit(Interruption, "note", note.strip())
     _check_dates(referral, from_date, to_date, exclude=interruption)
     before = snapshot(interruption)

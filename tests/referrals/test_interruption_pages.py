@@ -194,3 +194,111 @@ def test_an_interruption_no_database_holds_gets_the_form_again(client, caseworke
 
     assert response.status_code == 400
     assert response.context["referral"] == trainee
+
+
+def correction(interruption, form=None, **values) -> dict:
+    """The correction's form as the page filled it in (`form`: its fields and hidden
+    version), with `values` typed over it."""
+    prefix = f"interruption{interruption.pk}"
+    data = {"interruption": interruption.pk}
+    if form is not None:
+        data |= {form[name].html_name: form[name].value() or "" for name in form.fields}
+    return data | {f"{prefix}-{name}": value for name, value in values.items()}
+
+
+def opened_correction(client, referral, interruption):
+    forms = dict(client.get(page(referral)).context["correct_forms"])
+    return forms[interruption]
+
+
+def test_a_correction_opened_before_the_other_side_ended_it_is_refused_and_keeps_it(
+    client, caseworker, counsellor, trainee
+):
+    """The old page still shows the interruption running: saved, its empty last day would
+    have made it run again, unseen."""
+    interruption = services.interruption_record(
+        referral=trainee, user=caseworker, reason=ILLNESS, from_date=trainee.start_date
+    )
+    client.force_login(caseworker)
+    opened = opened_correction(client, trainee, interruption)
+    last = trainee.start_date + datetime.timedelta(days=4)
+    services.interruption_end(interruption=interruption, user=counsellor, to_date=last)
+
+    response = client.post(
+        url("correct", trainee), correction(interruption, opened, reason="personal")
+    )
+
+    assert response.status_code == 400
+    form = dict(response.context["correct_forms"])[interruption]
+    [error] = form.non_field_errors()
+    assert error.startswith(f"{counsellor} (")
+    assert "changed this interruption at " in error
+    assert "Nothing you typed is saved yet" in error
+    interruption.refresh_from_db()
+    assert (interruption.reason, interruption.to_date) == (ILLNESS, last)
+    assert form["reason"].value() == "personal"
+    assert form["seen"].value() == interruption.version
+    # Sent again as it came back: saved over the end, knowingly.
+    response = client.post(url("correct", trainee), correction(interruption, form))
+    assert response.status_code == 302, error_messages(response)
+    interruption.refresh_from_db()
+    assert (interruption.reason, interruption.to_date) == ("personal", None)
+
+
+def test_a_correction_saved_in_another_tab_says_so(client, caseworker, trainee):
+    interruption = services.interruption_record(
+        referral=trainee, user=caseworker, reason=ILLNESS, from_date=trainee.start_date
+    )
+    client.force_login(caseworker)
+    first = opened_correction(client, trainee, interruption)
+    second = opened_correction(client, trainee, interruption)
+    sent = client.post(url("correct", trainee), correction(interruption, first, note="Griep."))
+    assert sent.status_code == 302
+
+    response = client.post(
+        url("correct", trainee), correction(interruption, second, note="Verkoudheid.")
+    )
+
+    assert response.status_code == 400
+    [error] = dict(response.context["correct_forms"])[interruption].non_field_errors()
+    assert error.startswith("You changed this interruption in another tab or window at ")
+    interruption.refresh_from_db()
+    assert interruption.note == "Griep."
+
+
+def test_a_correction_from_a_page_without_its_version_saves_as_before(client, caseworker, trainee):
+    interruption = services.interruption_record(
+        referral=trainee, user=caseworker, reason=ILLNESS, from_date=trainee.start_date
+    )
+    client.force_login(caseworker)
+    data = correction(interruption, opened_correction(client, trainee, interruption), note="X.")
+    del data[f"interruption{interruption.pk}-seen"]
+
+    assert client.post(url("correct", trainee), data).status_code == 302
+    interruption.refresh_from_db()
+    assert interruption.note == "X."
+
+
+def test_an_interruption_refused_as_one_runs_already_shows_why_and_what_was_typed(
+    client, caseworker, counsellor, trainee
+):
+    """Both sides record the same illness: the second finds the first running, and its form
+    comes back with the refusal and its note, beside the running one's resume form."""
+    services.interruption_record(
+        referral=trainee, user=counsellor, reason=ILLNESS, from_date=trainee.start_date
+    )
+    client.force_login(caseworker)
+
+    response = client.post(
+        url("record", trainee),
+        {"reason": ILLNESS, "from_date": trainee.start_date.isoformat(), "note": "Griep."},
+    )
+
+    assert response.status_code == 400
+    form = response.context["interruption_form"]
+    assert form.is_bound and form.errors
+    assert form["note"].value() == "Griep."
+    html = response.content.decode()
+    assert f'action="{url("record", trainee)}"' in html
+    assert "Griep." in html
+    assert Interruption.objects.count() == 1
