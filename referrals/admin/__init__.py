@@ -4,6 +4,6 @@ The state of a referral is never edited here: creating a referral and every step
 through the service functions (the steps through `referrals.steps`, the same forms as the
 app), so every change of state writes its history line and announces its event."""
 
-from . import catalogue, records, referral, subject_access
+from . import catalogue, clients, records, referral, subject_access
 
-__all__ = ["catalogue", "records", "referral", "subject_access"]
+__all__ = ["catalogue", "clients", "records", "referral", "subject_access"]

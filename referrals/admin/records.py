@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..models.querysets import word_in
 from .audited import AuditedAdminMixin
-from .catalogue import ConsentInline
+from .clients import ConsentInline
 from .inlines import DocumentInline, EventInWords, document_link
 from .search import RowSearchMixin, in_rows
 from .words import SHORT_WORDS, USER_PARTS, WordSearchMixin, holds

@@ -13,7 +13,7 @@ VDAB) and `retention` (pseudonymising clients whose referrals ended years ago), 
 row locks they take turns by in `locks`; callers use them as `services.<name>`."""
 
 from .candidacies import candidacy_limit_reached, referral_register_candidacy
-from .clients import client_as_seen, client_save
+from .clients import client_save
 from .concurrency import ClientChanged, InterruptionChanged
 from .consents import consent_give, consent_withdraw
 from .creation import referral_create
@@ -55,7 +55,6 @@ __all__ = [
     "ConcurrentChange",
     "TransitionRefused",
     "candidacy_limit_reached",
-    "client_as_seen",
     "client_save",
     "consent_give",
     "consent_withdraw",

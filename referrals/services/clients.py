@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from ..changes import describe, record_change, snapshot
 from ..models import Client, TemporaryWorkExperience
+from ..models.clients import DUPLICATE_INSZ
 from .concurrency import ClientChanged
 
 
@@ -32,12 +32,17 @@ def client_save(
     What changed is read against the stored rows, locked until the end: a form's instance
     already holds the new values, and someone else may have saved in between. `seen`: the
     `updated_at` of the client the form was opened on; if the stored one is another, the
-    client was saved since, and nothing is (ClientChanged, a ValidationError). A save that
-    changes nothing leaves `updated_at` as it is, so that it refuses no other form."""
+    client was saved since, and nothing is (ClientChanged, a ValidationError), unless the
+    form asks nothing the stored client does not hold already (the form sent twice). A save
+    that changes nothing leaves `updated_at` as it is, so that it refuses no other form."""
     experiences, deleted_experiences = list(experiences), list(deleted_experiences)
     before = None
     if client.pk is not None:
-        before = snapshot(client_as_seen(client.pk, seen=seen, user=user))
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        before = snapshot(stored)
+        sent_again = snapshot(client) == before and not (experiences or deleted_experiences)
+        if seen is not None and stored.updated_at != seen and not sent_again:
+            raise ClientChanged(stored, user=user)
     else:
         _add(client)  # its experiences take its key
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(
@@ -76,18 +81,4 @@ def _add(client: Client) -> None:
     except IntegrityError:
         if not Client.objects.filter(ocmw_id=client.ocmw_id, insz=client.insz).exists():
             raise
-        raise ValidationError(
-            {"insz": _("Your OCMW already has a client with this national number.")},
-            code="duplicate_insz",
-        ) from None
-
-
-def client_as_seen(pk: int, *, seen, user) -> Client:
-    """The stored client, its row locked until the end of the transaction; ClientChanged
-    if it is no longer the version `seen` (its `updated_at` when `user` opened the form;
-    None: not checked). `client_save` checks with it, and so does Django admin's form of a
-    client, which must refuse before the admin saves (`ClientAdminForm`)."""
-    locked = Client.objects.select_for_update().get(pk=pk)
-    if seen is not None and locked.updated_at != seen:
-        raise ClientChanged(locked, user=user)
-    return locked
+        raise ValidationError({"insz": DUPLICATE_INSZ}, code="duplicate_insz") from None

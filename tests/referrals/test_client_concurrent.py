@@ -236,12 +236,15 @@ def test_a_work_experience_deleted_on_its_admin_page_refuses_a_form_opened_befor
     assert client.post(delete, {"post": "yes"}).status_code == 302
     client.force_login(caseworker)
 
-    response = client.post(edit_url(gent_client), mine, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        edit_url(gent_client), mine | {"phone": "0470 3"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 200
     [error] = response.context["form"].non_field_errors()
     assert error.startswith(f"{administrator} saved this client's details at ")
     assert not gent_client.temporary_work_experiences.exists()
+    assert Client.objects.get(pk=gent_client.pk).phone == gent_client.phone
 
 
 def test_a_new_clients_form_sent_twice_adds_one_client_and_says_so(client, caseworker, monkeypatch):
@@ -261,3 +264,31 @@ def test_a_new_clients_form_sent_twice_adds_one_client_and_says_so(client, casew
         "Your OCMW already has a client with this national number."
     ]
     assert Client.objects.count() == 1
+
+
+def test_a_form_sent_twice_is_saved_once_and_not_refused(client, caseworker, gent_client):
+    """A double click: the second request asks what the first saved."""
+    client.force_login(caseworker)
+    data = opened(client, gent_client) | {"phone": "0470 9"}
+    before = changes_of(gent_client)
+
+    first, second = (
+        client.post(edit_url(gent_client), data),
+        client.post(edit_url(gent_client), data),
+    )
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert changes_of(gent_client) == before + 1
+
+
+def test_the_admins_form_sent_twice_is_saved_once_and_not_refused(
+    client, administrator, gent_client
+):
+    client.force_login(administrator)
+    data = admin_opened(client, gent_client) | {"notes": "Admin"}
+    url = reverse("admin:referrals_client_change", args=[gent_client.pk])
+
+    first, second = client.post(url, data), client.post(url, data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert Client.objects.get(pk=gent_client.pk).notes == "Admin"
