@@ -25,6 +25,7 @@ from .models import (
     Training,
 )
 from .models.clients import (
+    DUPLICATE_INSZ,
     compact_vdab_client_number,
     insz_birth_date_and_gender,
     validate_insz,
@@ -131,9 +132,7 @@ class ClientForm(CrispyMixin, forms.ModelForm):
         insz = ssn.compact(self.cleaned_data["insz"])
         others = Client.objects.filter(ocmw=self.instance.ocmw, insz=insz)
         if others.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(
-                _("Your OCMW already has a client with this national number.")
-            )
+            raise forms.ValidationError(DUPLICATE_INSZ)
         return insz
 
     def clean(self):

@@ -35,9 +35,9 @@ REASON = 2_000
 SCREENING = 2_000
 NOTE = 5_000
 
-# Unicode's control characters (category Cc) but NUL, which Django's own validator of every
-# CharField refuses with its own message.
-CONTROL_CHARACTER = re.compile(r"[\x01-\x1f\x7f-\x9f]")
+# Unicode's control characters (category Cc) and its line and paragraph separators. A form
+# field refuses NUL first with Django's own message; a model field does not.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def max_length_check(prefix: str, field: str, limit: int) -> models.CheckConstraint:

@@ -64,6 +64,11 @@ def validate_vdab_client_number(value: str) -> None:
         )
 
 
+# A national number once per OCMW (`client_unique_insz_per_ocmw`): the client form's check,
+# and the save's when two saves of one new client race past it.
+DUPLICATE_INSZ = _("Your OCMW already has a client with this national number.")
+
+
 class InszField(models.CharField):
     """A Belgian national number, stored compact (11 digits) but accepted with the usual
     dots, dashes and spaces."""

@@ -133,22 +133,18 @@ def _client_changed(client, user) -> str:
         .order_by("at", "pk")
         .first()
     )
-    keep = _(
-        "Nothing you typed is saved yet: the form below still holds it, and the other "
-        "details as they were when you opened it. Saving it again puts all of them over "
-        "what was saved meanwhile: look at the client's page first."
+    return _changed(
+        saved,
+        user,
+        unnamed=_("This client's details changed since you opened this form."),
+        by_you=_("You saved this client's details in another tab or window %(when)s."),
+        by_other=_("%(who)s saved this client's details %(when)s, after you opened this form."),
+        keep=_(
+            "Nothing you typed is saved yet: the form below still holds it, and the other "
+            "details as they were when you opened it. Saving it again puts all of them over "
+            "what was saved meanwhile: look at the client's page first."
+        ),
     )
-    if saved is None:
-        return _("This client's details changed since you opened this form.") + " " + keep
-    parts = {"when": _when(saved.at)}
-    if _by(saved, user):
-        said = _("You saved this client's details in another tab or window %(when)s.") % parts
-    else:
-        said = _("%(who)s saved this client's details %(when)s, after you opened this form.") % {
-            "who": _who(saved.actor),
-            **parts,
-        }
-    return f"{said} {keep}"
 
 
 class InterruptionChanged(ValidationError):
@@ -172,21 +168,29 @@ def _interruption_changed(interruption, user) -> str:
         .order_by("-pk")
         .first()
     )
-    keep = _(
-        "Nothing you typed is saved yet: the form below still holds it. Saving it again puts "
-        "it over that change: look at the interruption in the timeline first."
+    return _changed(
+        last,
+        user,
+        unnamed=_("This interruption changed since you opened this page."),
+        by_you=_("You changed this interruption in another tab or window %(when)s."),
+        by_other=_("%(who)s changed this interruption %(when)s, after you opened this page."),
+        keep=_(
+            "Nothing you typed is saved yet: the form below still holds it. Saving it again "
+            "puts it over that change: look at the interruption in the timeline first."
+        ),
     )
-    if last is None:
-        return _("This interruption changed since you opened this page.") + " " + keep
-    parts = {"when": _when(last.at)}
-    if _by(last, user):
-        said = _("You changed this interruption in another tab or window %(when)s.") % parts
-    else:
-        said = _("%(who)s changed this interruption %(when)s, after you opened this page.") % {
-            "who": _who(last.actor),
-            **parts,
-        }
-    return f"{said} {keep}"
+
+
+def _changed(row, user, *, unnamed: str, by_you: str, by_other: str, keep: str) -> str:
+    """A refusal's message: who wrote `row` (a trail row, a history line) and when, as
+    `by_you` or `by_other` says it, or `unnamed` without a row; then what became of the
+    form (`keep`)."""
+    if row is None:
+        return f"{unnamed} {keep}"
+    parts = {"when": _when(row.at)}
+    if _by(row, user):
+        return f"{by_you % parts} {keep}"
+    return f"{by_other % {'who': _who(row.actor), **parts}} {keep}"
 
 
 def _by(event, user) -> bool:

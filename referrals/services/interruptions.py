@@ -99,17 +99,15 @@ def interruption_correct(
 ) -> Interruption:
     """Correct an interruption's reason, dates or note, during the training or after its
     end until the referral is closed. The history line and the audit trail keep what it
-    replaces; the same answer again changes nothing. `seen`: its `version` when the form
-    was opened; changed since (ended by the other side, corrected in another tab), nothing
-    is saved (InterruptionChanged, a ValidationError), rather than the form's values put
-    over that change unseen."""
+    replaces; the same answer again changes nothing (a form sent twice too). `seen`: its
+    `version` when the form was opened; changed since (ended by the other side, corrected
+    in another tab) and the form's values differ from it, nothing is saved
+    (InterruptionChanged, a ValidationError), rather than those values put over that change
+    unseen."""
     referral = _locked(interruption.referral)
     _may_act(referral, user, INTERRUPTION_CORRECTION_STATES)
     interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
-    if seen is not None and seen != interruption.version:
-        raise InterruptionChanged(interruption, user=user)
     note = within_limit(Interruption, "note", note.strip())
-    _check_dates(referral, from_date, to_date, exclude=interruption)
     before = snapshot(interruption)
     changed = {
         name: value
@@ -123,6 +121,9 @@ def interruption_correct(
     }
     if not changed:
         return interruption
+    if seen is not None and seen != interruption.version:
+        raise InterruptionChanged(interruption, user=user)
+    _check_dates(referral, from_date, to_date, exclude=interruption)
     for name, value in changed.items():
         setattr(interruption, name, value)
     _saved(interruption, update_fields=list(changed))

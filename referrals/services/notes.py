@@ -32,7 +32,10 @@ def guidance_note_add(
     visibility: str = NoteVisibility.SHARED,
 ) -> GuidanceNote:
     """Add a note to `referral`, and tell whom it concerns. The same note sent again by its
-    author (`SENT_AGAIN_WITHIN`) is the one added already: returned, nobody told twice."""
+    author (`SENT_AGAIN_WITHIN`) is the one added already: returned, nobody told twice.
+    Checked under the referral's lock, on its state as it is then."""
+    lock_referral(referral.pk)  # the same note sent twice at once: the second sees the first
+    referral.refresh_from_db(fields=["state"])
     if referral.state not in GUIDANCE_NOTE_STATES:
         raise TransitionRefused(
             [_("Guidance notes are kept from the formal agreement until the end of the training.")]
@@ -40,7 +43,6 @@ def guidance_note_add(
     if not access.may_add_guidance_note(referral, user):
         raise TransitionRefused([_("You may not add notes to this referral.")])
     within_limit(GuidanceNote, "note", note)
-    lock_referral(referral.pk)  # the same note sent twice at once: the second sees the first
     fields = {"topic": topic, "note": note, "written_on": written_on, "visibility": visibility}
     sent_before = GuidanceNote.objects.filter(
         referral=referral,

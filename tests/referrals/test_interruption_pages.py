@@ -302,3 +302,21 @@ def test_an_interruption_refused_as_one_runs_already_shows_why_and_what_was_type
     assert f'action="{url("record", trainee)}"' in html
     assert "Griep." in html
     assert Interruption.objects.count() == 1
+
+
+def test_a_correction_sent_twice_is_saved_once_and_not_refused(client, caseworker, trainee):
+    """A double click: the second request asks what the first saved, and changes nothing."""
+    interruption = services.interruption_record(
+        referral=trainee, user=caseworker, reason=ILLNESS, from_date=trainee.start_date
+    )
+    client.force_login(caseworker)
+    data = correction(interruption, opened_correction(client, trainee, interruption), note="X.")
+    lines = trainee.events.count()
+
+    first, second = (
+        client.post(url("correct", trainee), data),
+        client.post(url("correct", trainee), data),
+    )
+
+    assert (first.status_code, second.status_code) == (302, 302), error_messages(second)
+    assert trainee.events.count() == lines + 1

@@ -89,9 +89,12 @@ def test_names_of_every_script_are_taken(client, caseworker, first_name, last_na
     assert str(Client.objects.get()) == f"{first_name} {last_name}"
 
 
+@pytest.mark.parametrize("last_name", ["De\u0085Smet", "De\x00Smet", "De\u2028Smet"])
 def test_the_candidacy_service_refuses_a_control_character(
-    counsellor, ocmw_gent, training, in_english
+    counsellor, ocmw_gent, training, in_english, last_name
 ):
+    """Also NUL, which a form refuses first and a caller without one would have handed to
+    the database (PostgreSQL refuses it with an error, not a message)."""
     with pytest.raises(ValidationError) as refused:
         services.referral_register_candidacy(
             user=counsellor,
@@ -99,7 +102,7 @@ def test_the_candidacy_service_refuses_a_control_character(
             insz=make_insz(datetime.date(1985, 7, 30), 33),
             training=training,
             first_name="Jonas",
-            last_name="De\u0085Smet",
+            last_name=last_name,
         )
 
     assert refused.value.message_dict == {"last_name": [REFUSED]}
