@@ -122,6 +122,7 @@ def _act_on_referral(request, referral, form, action, success, **context_forms):
     referral.refresh_from_db()
     reads.shown(request, referral=referral)  # the referral's page again, with the errors
     context = referral_context(referral, request.user, **context_forms)
+    context["refused_form"] = form  # said at the top of the page (includes/error_summary.html)
     return TemplateResponse(request, "referrals/referral_detail.html", context, status=400)
 
 

@@ -18,7 +18,7 @@ from tests.referrals.conftest import error_messages
 pytestmark = pytest.mark.django_db
 
 
-def add(client, referral, **data):
+def add(client, referral, language=None, **data):
     return client.post(
         reverse("referrals:referral_note_add", args=[referral.pk]),
         {
@@ -27,6 +27,7 @@ def add(client, referral, **data):
             "note": "Goed bezig.",
             **data,
         },
+        **({"HTTP_ACCEPT_LANGUAGE": language} if language else {}),
     )
 
 
@@ -202,3 +203,31 @@ def test_the_same_note_later_or_another_note_is_a_note_of_its_own(client, casewo
 
     notes = GuidanceNote.objects.filter(referral=referral).order_by("pk")
     assert [note.note for note in notes] == ["Aanwezig.", "Afwezig.", "Aanwezig."]
+
+
+def test_a_refused_note_is_said_at_the_top_of_the_page(client, caseworker, walk):
+    """The note's form may be far down the page: the page's title and its top say that
+    something was refused, each error linked to its field."""
+    referral = walk(State.AGREED)
+    client.force_login(caseworker)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = add(client, referral, "en", written_on=tomorrow.isoformat())
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    field = response.context["note_form"]["written_on"]
+    assert f'<a href="#{field.id_for_label}">Date</a>: The date lies in the future.' in summary
+    assert not GuidanceNote.objects.exists()
+
+
+def test_a_page_without_a_refusal_says_none(client, caseworker, walk):
+    referral = walk(State.AGREED)
+    client.force_login(caseworker)
+
+    html = client.get(referral.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'id="error-summary"' not in html
+    assert "<title>Error: " not in html

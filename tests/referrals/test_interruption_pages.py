@@ -3,6 +3,7 @@ to record, resume and correct; a refused date comes back on its field; the lists
 interrupted trainee; and the page's queries do not grow with the interruptions."""
 
 import datetime
+import html
 import re
 from collections import Counter
 
@@ -234,6 +235,8 @@ def test_a_correction_opened_before_the_other_side_ended_it_is_refused_and_keeps
     assert error.startswith(f"{counsellor} (")
     assert "changed this interruption at " in error
     assert "Nothing you typed is saved yet" in error
+    summary = response.content.decode().split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert f"<li>{html.escape(error)}</li>" in summary  # said at the top of the page too
     interruption.refresh_from_db()
     assert (interruption.reason, interruption.to_date) == (ILLNESS, last)
     assert form["reason"].value() == "personal"
