@@ -3,6 +3,7 @@ paused, not ended, and its expected end moves on by the days it was interrupted.
 
 import datetime
 import hashlib
+import json
 
 from django.conf import settings
 from django.db import models
@@ -98,8 +99,8 @@ class Interruption(models.Model):
     def version(self) -> str:
         """What it is, in short: what a correction's form was opened on (the values stored
         and the values the form sends differ: it was changed since)."""
-        values = (self.reason, self.from_date, self.to_date, self.note)
-        return hashlib.sha256(repr(values).encode()).hexdigest()[:16]
+        values = [str(self.reason), str(self.from_date), str(self.to_date), self.note]
+        return hashlib.sha256(json.dumps(values).encode()).hexdigest()[:16]
 
     def days(self, today: datetime.date | None = None) -> int:
         """The days interrupted, both ends included; a running one up to `today`."""

@@ -485,3 +485,14 @@ def test_a_training_past_its_expected_end_is_overdue_unless_interrupted(walk, ca
     assert Referral.objects.get(pk=referral.pk).expected_end_date == moved
     assert not overdue(moved + datetime.timedelta(days=14)).filter(pk=referral.pk).exists()
     assert overdue(moved + datetime.timedelta(days=15)).filter(pk=referral.pk).exists()
+
+
+def test_the_version_says_what_is_stored_whatever_the_object(trainee, caseworker):
+    """As the service returns it (the reason a member of its choices) and as read back:
+    one version; another value, another version."""
+    interruption = record(trainee, caseworker, note="Griep.")
+    stored = Interruption.objects.get(pk=interruption.pk)
+
+    assert interruption.version == stored.version
+    stored.note = "Griep, attest."
+    assert stored.version != interruption.version

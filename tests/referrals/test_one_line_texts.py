@@ -22,6 +22,12 @@ pytestmark = pytest.mark.django_db
 REFUSED = "Remove the tab, line break or other invisible control character from this text."
 
 
+def add_client(browser, caseworker, language="en", **fields):
+    browser.force_login(caseworker)
+    data = client_post_data(**fields)
+    return browser.post(reverse("referrals:client_create"), data, HTTP_ACCEPT_LANGUAGE=language)
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -31,16 +37,11 @@ REFUSED = "Remove the tab, line break or other invisible control character from 
         ("phone", "0470\x1b12 34 56"),
         ("postal_code", "90\x7f00"),
         ("municipality", "Gent\x85Oost"),
+        ("municipality", "Gent\u2028Oost"),
     ],
 )
 def test_the_client_form_refuses_a_control_character(client, caseworker, field, value):
-    client.force_login(caseworker)
-
-    response = client.post(
-        reverse("referrals:client_create"),
-        client_post_data(**{field: value}),
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    response = add_client(client, caseworker, **{field: value})
 
     assert response.status_code == 200
     assert response.context["form"].errors == {field: [REFUSED]}
@@ -48,13 +49,7 @@ def test_the_client_form_refuses_a_control_character(client, caseworker, field, 
 
 
 def test_the_refusal_is_in_dutch_for_a_dutch_user(client, caseworker):
-    client.force_login(caseworker)
-
-    response = client.post(
-        reverse("referrals:client_create"),
-        client_post_data(first_name="Jo\tnas"),
-        HTTP_ACCEPT_LANGUAGE="nl",
-    )
+    response = add_client(client, caseworker, "nl", first_name="Jo\tnas")
 
     assert response.context["form"].errors["first_name"] == [
         "Haal de tab, het regeleinde of een ander onzichtbaar stuurteken uit deze tekst."
@@ -62,13 +57,7 @@ def test_the_refusal_is_in_dutch_for_a_dutch_user(client, caseworker):
 
 
 def test_a_nul_keeps_djangos_own_message_alone(client, caseworker):
-    client.force_login(caseworker)
-
-    response = client.post(
-        reverse("referrals:client_create"),
-        client_post_data(first_name="Jo\x00nas"),
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    response = add_client(client, caseworker, first_name="Jo\x00nas")
 
     assert response.context["form"].errors == {"first_name": ["Null characters are not allowed."]}
 
@@ -78,12 +67,7 @@ def test_a_nul_keeps_djangos_own_message_alone(client, caseworker):
     [("Zoë", "N'Diaye-Ørsted"), ("José María", "Ñúñez"), ("Мария", "Иванова"), ("محمد", "علي")],
 )
 def test_names_of_every_script_are_taken(client, caseworker, first_name, last_name):
-    client.force_login(caseworker)
-
-    response = client.post(
-        reverse("referrals:client_create"),
-        client_post_data(first_name=first_name, last_name=last_name),
-    )
+    response = add_client(client, caseworker, first_name=first_name, last_name=last_name)
 
     assert response.status_code == 302
     assert str(Client.objects.get()) == f"{first_name} {last_name}"
