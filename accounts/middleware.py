@@ -8,7 +8,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils.functional import LazyObject, empty
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .two_factor import has_second_factor, second_factor_required, second_factor_step
 
@@ -19,8 +19,17 @@ SECOND_FACTOR_ASKED = "okot_second_factor_asked"
 # The last request is written into the session at most this often, not on every request.
 LAST_SEEN_RESOLUTION = 60  # seconds
 
-IDLE_MESSAGE = _("You were logged out after %(minutes)s minutes without activity. Log in again.")
-EXPIRED_MESSAGE = _("You were logged out %(hours)s hours after logging in. Log in again.")
+# The numbers are settings: one of them may be 1.
+IDLE_MESSAGE = ngettext_lazy(
+    "You were logged out after %(minutes)s minute without activity. Log in again.",
+    "You were logged out after %(minutes)s minutes without activity. Log in again.",
+    "minutes",
+)
+EXPIRED_MESSAGE = ngettext_lazy(
+    "You were logged out %(hours)s hour after logging in. Log in again.",
+    "You were logged out %(hours)s hours after logging in. Log in again.",
+    "hours",
+)
 
 
 def start_session(session) -> None:

@@ -121,3 +121,17 @@ def test_beat_clears_the_expired_sessions_every_hour():
     assert entry["task"] == "accounts.tasks.clear_expired_sessions"
     assert entry["schedule"].hour == set(range(24))
     assert len(entry["schedule"].minute) == 1
+
+
+def test_the_message_counts_as_dutch_counts(client, caseworker, settings):
+    """The lifetimes are settings: one minute is "1 minuut", not "1 minuten"."""
+    settings.OKOT_SESSION_IDLE_MINUTES = 1
+    with time_machine.travel(START, tick=False) as clock:
+        client.force_login(caseworker)
+        clock.shift(datetime.timedelta(minutes=2))
+
+        response = client.get(reverse(DASHBOARD))
+
+    assert messages_of(response) == [
+        "U bent afgemeld na 1 minuut zonder activiteit. Meld u opnieuw aan."
+    ]
