@@ -38,11 +38,11 @@ def client_save(
     experiences, deleted_experiences = list(experiences), list(deleted_experiences)
     before = None
     if client.pk is not None:
-        stored = Client.objects.select_for_update().get(pk=client.pk)
-        before = snapshot(stored)
+        locked = Client.objects.select_for_update().get(pk=client.pk)
+        before = snapshot(locked)
         sent_again = snapshot(client) == before and not (experiences or deleted_experiences)
-        if seen is not None and stored.updated_at != seen and not sent_again:
-            raise ClientChanged(stored, user=user)
+        if seen is not None and locked.updated_at != seen and not sent_again:
+            raise ClientChanged(locked, user=user)
     else:
         _add(client)  # its experiences take its key
     stored = TemporaryWorkExperience.objects.select_for_update().in_bulk(

@@ -107,7 +107,8 @@ def test_end_shows_the_missing_result_and_the_end_before_the_start_together(
 
 def test_a_refused_step_with_a_missing_field_shows_both_in_the_form_once(client, caseworker, walk):
     """The guard's reason used to come only once the fields were right, as a message on
-    another page; now it comes with the field errors, once, in the form's alert."""
+    another page; now it comes with the field errors, once in the form's alert (and in the
+    page's summary of the errors at its top, `includes/error_summary.html`)."""
     referral = walk(State.CANDIDATE)
     Client.objects.filter(pk=referral.client_id).update(consent_vdab=False, consent_date=None)
     client.force_login(caseworker)
@@ -122,7 +123,9 @@ def test_a_refused_step_with_a_missing_field_shows_both_in_the_form_once(client,
     assert form.non_field_errors() == [refusal]
     assert form.errors["caseworker_phone"] == [REQUIRED]
     html = response.content.decode()
-    assert html.count(escape(refusal)) == 1
+    summary, page = html.split('id="error-summary"', 1)[1].split("</div>", 1)
+    assert f"<li>{escape(refusal)}</li>" in summary
+    assert page.count(escape(refusal)) == 1
     assert any(escape(refusal) in alert for alert in alerts(response))
     assert current_state(referral) == State.CANDIDATE
 
