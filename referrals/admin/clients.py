@@ -86,8 +86,7 @@ class ClientAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None:
             return cleaned
-        lock_client(self.instance.pk)
-        stored = Client.objects.get(pk=self.instance.pk)
+        stored = Client.objects.select_for_update().get(pk=self.instance.pk)
         seen = seen_version(cleaned.get("seen") or None)
         asks = [name for name in self.changed_data if name != "seen"]
         if seen is not None and stored.updated_at != seen and asks:
@@ -257,6 +256,5 @@ class TemporaryWorkExperienceAdmin(
 
     def _save(self, request, client_id: int, **changes) -> None:
         # The client as stored, read under its lock: `client_save` saves it whole.
-        lock_client(client_id)
-        client = Client.objects.get(pk=client_id)
+        client = Client.objects.select_for_update().get(pk=client_id)
         services.client_save(user=request.user, client=client, request=request, **changes)
